@@ -1,0 +1,1 @@
+"""Kelisim's shared library: the only code the services and the gateway share."""

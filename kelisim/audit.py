@@ -1,0 +1,149 @@
+"""The tamper-evident audit log: every state change, chained by SHA-256.
+
+Each entry's hash covers its content and the previous entry's hash; a head row holds
+the newest hash, so an edited, inserted, deleted or truncated entry breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from kelisim.tables import Backbone
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str | None:
+    """Stable JSON of a before/after snapshot (sorted keys, no spaces)."""
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(
+    prev_hash: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: str | None,
+    after: str | None,
+) -> str:
+    """The SHA-256 of one entry, over its fields and the previous hash."""
+    stamp = _utc(at).isoformat(timespec="microseconds")
+    material = json.dumps(
+        [prev_hash, stamp, actor, action, entity, entity_id, before, after],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _utc(at: datetime) -> datetime:
+    # SQLite returns naive datetimes: they were stored as UTC.
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def append(
+    conn: Connection,
+    tables: Backbone,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: Any = None,
+    after: Any = None,
+) -> str:
+    """Append one entry in the caller's transaction; returns its hash."""
+    head_t, log_t = tables.audit_head, tables.audit_log
+    # FOR UPDATE serialises appenders on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
+    head = conn.execute(select(head_t).where(head_t.c.id == 1).with_for_update()).first()
+    prev = head.hash if head else GENESIS
+    at = datetime.now(UTC)
+    before_s, after_s = canonical(before), canonical(after)
+    digest = entry_hash(prev, at, actor, action, entity, entity_id, before_s, after_s)
+    seq = conn.execute(
+        log_t.insert()
+        .values(
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=before_s,
+            after=after_s,
+            prev_hash=prev,
+            hash=digest,
+        )
+        .returning(log_t.c.seq)
+    ).scalar_one()
+    if head is None:
+        conn.execute(head_t.insert().values(id=1, seq=seq, hash=digest))
+    else:
+        conn.execute(head_t.update().where(head_t.c.id == 1).values(seq=seq, hash=digest))
+    return digest
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of walking one audit chain."""
+
+    entries: int
+    ok: bool
+    problem: str | None = None
+    at_seq: int | None = None
+
+
+def verify(engine: Engine, tables: Backbone) -> VerifyResult:
+    """Walk the chain in order and report the first break, if any."""
+    log_t, head_t = tables.audit_log, tables.audit_head
+    prev, count, last_seq = GENESIS, 0, None
+    with engine.connect() as conn:
+        rows = conn.execute(select(log_t).order_by(log_t.c.seq)).yield_per(1000)
+        for row in rows:
+            if row.prev_hash != prev:
+                return VerifyResult(count, False, "entry missing or reordered before it", row.seq)
+            digest = entry_hash(
+                row.prev_hash, row.at, row.actor, row.action, row.entity,
+                row.entity_id, row.before, row.after,
+            )
+            if digest != row.hash:
+                return VerifyResult(count, False, "entry content altered", row.seq)
+            prev, count, last_seq = row.hash, count + 1, row.seq
+        head = conn.execute(select(head_t).where(head_t.c.id == 1)).first()
+    if head is None and count:
+        return VerifyResult(count, False, "chain head missing", last_seq)
+    if head is not None and (head.hash != prev or head.seq != last_seq):
+        return VerifyResult(count, False, "entries deleted from the end of the chain", head.seq)
+    return VerifyResult(count, True)
+
+
+def history(conn: Connection, tables: Backbone, entity: str, entity_id: str) -> list[dict]:
+    """The audit entries of one entity, oldest first."""
+    log_t = tables.audit_log
+    rows = conn.execute(
+        select(log_t)
+        .where(log_t.c.entity == entity, log_t.c.entity_id == str(entity_id))
+        .order_by(log_t.c.seq)
+    )
+    return [
+        {
+            "seq": r.seq,
+            "at": _utc(r.at).isoformat(),
+            "actor": r.actor,
+            "action": r.action,
+            "before": json.loads(r.before) if r.before else None,
+            "after": json.loads(r.after) if r.after else None,
+            "hash": r.hash,
+        }
+        for r in rows
+    ]

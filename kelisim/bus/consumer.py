@@ -1,0 +1,231 @@
+"""The idempotent consumer: a durable pull consumer whose handlers apply each event once.
+
+The handler runs in one database transaction that also writes the event id to the inbox;
+the message is acked only after that commit. A duplicate is found in the inbox, skipped
+and acked. A transient failure is nak'ed with a growing delay; a message that can never
+succeed (bad envelope, unknown type, PermanentError, or MaxDeliver reached) is written to
+the dead-letter table and terminated, so it never blocks the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from kelisim.bus.connection import Bus
+from kelisim.bus.errors import PermanentError
+from kelisim.bus.headers import ACTOR, TRACEPARENT
+from kelisim.events import Envelope, EventData, UnknownEventType
+from kelisim.tables import Backbone
+from kelisim.uow import Actor, UnitOfWork
+
+log = structlog.get_logger("kelisim.consumer")
+
+Handler = Callable[[Envelope, EventData, UnitOfWork], None]
+
+OUTCOMES = Counter(
+    "kelisim_consumer_messages_total", "Messages handled, by outcome", ["consumer", "outcome"]
+)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """What a service consumes from one stream: subject -> handler."""
+
+    stream: str
+    handlers: Mapping[str, Handler]
+
+
+class Consumer:
+    """Consumes one stream for one service, exactly-once in effect."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: Backbone,
+        bus: Bus,
+        *,
+        service: str,
+        spec: ConsumerSpec,
+        max_deliver: int = 8,
+        ack_wait: float = 30.0,
+        batch_size: int = 50,
+        nak_base: float = 0.5,
+        nak_max: float = 60.0,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.tables = tables
+        self.bus = bus
+        self.service = service
+        self.spec = spec
+        self.durable = service
+        self.name = f"{service}<-{spec.stream}"
+        self.max_deliver = max_deliver
+        self.ack_wait = ack_wait
+        self.batch_size = batch_size
+        self.nak_base = nak_base
+        self.nak_max = nak_max
+        self.on_commit = on_commit
+        self.ready = False
+
+    def config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait,
+            max_deliver=self.max_deliver,
+            max_ack_pending=1000,
+            filter_subjects=sorted(self.spec.handlers),
+        )
+
+    async def _subscribe(self):  # type: ignore[no-untyped-def]
+        js = self.bus.js
+        assert js is not None
+        await js.add_consumer(self.spec.stream, self.config())
+        return await js.pull_subscribe_bind(durable=self.durable, stream=self.spec.stream)
+
+    async def run(self) -> None:
+        """Fetch and handle forever; re-create the subscription after any failure."""
+        sub = None
+        backoff = 0.1
+        while True:
+            try:
+                if sub is None:
+                    if not self.bus.connected:
+                        raise ConnectionError("NATS is not connected")
+                    sub = await self._subscribe()
+                    self.ready = True
+                    backoff = 0.1
+                try:
+                    msgs = await sub.fetch(self.batch_size, timeout=1.0)
+                except TimeoutError:
+                    continue  # nothing there: nats-py raises instead of returning []
+                for msg in msgs:
+                    await self.handle(msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - server restart, lost consumer, outage
+                log.warning("consumer.resubscribe", consumer=self.name, error=repr(exc))
+                self.ready = False
+                if sub is not None:
+                    try:
+                        await sub.unsubscribe()
+                    except Exception:  # noqa: BLE001
+                        pass
+                sub = None
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    async def handle(self, msg: Msg) -> str:
+        """Handle one message; returns the outcome (applied, duplicate, ignored, retry, dead)."""
+        deliveries = msg.metadata.num_delivered if msg.reply else 1
+        try:
+            envelope = Envelope.model_validate_json(msg.data)
+            data = envelope.payload()
+        except (ValidationError, UnknownEventType, ValueError) as exc:
+            return await self._dead(msg, None, f"unreadable event: {exc}", deliveries)
+        handler = self.spec.handlers.get(envelope.nats_subject)
+        if handler is None:
+            await msg.ack()
+            return self._count("ignored")
+        try:
+            applied = await asyncio.to_thread(self._apply, envelope, data, msg.headers or {}, handler)
+        except PermanentError as exc:
+            return await self._dead(msg, envelope, f"permanent: {exc!r}", deliveries)
+        except Exception as exc:  # noqa: BLE001 - transient until MaxDeliver says otherwise
+            if deliveries >= self.max_deliver:
+                return await self._dead(msg, envelope, f"gave up: {exc!r}", deliveries)
+            delay = min(self.nak_base * 2 ** (deliveries - 1), self.nak_max)
+            log.warning(
+                "consumer.retry", consumer=self.name, event_id=envelope.id,
+                deliveries=deliveries, delay=delay, error=repr(exc),
+            )
+            await msg.nak(delay=delay)
+            return self._count("retry")
+        await msg.ack()
+        return self._count("applied" if applied else "duplicate")
+
+    def _apply(
+        self, envelope: Envelope, data: EventData, headers: Mapping[str, str], handler: Handler
+    ) -> bool:
+        actor = Actor(headers.get(ACTOR, "system"), headers.get(TRACEPARENT))
+        inbox = self.tables.inbox
+        with UnitOfWork(
+            self.engine, self.tables, source=f"/kelisim/{self.service}", actor=actor,
+            on_commit=self.on_commit,
+        ) as uow:
+            seen = uow.conn.execute(
+                select(inbox.c.event_id).where(
+                    inbox.c.consumer == self.name, inbox.c.event_id == envelope.id
+                )
+            ).first()
+            if seen:
+                return False
+            handler(envelope, data, uow)
+            uow.conn.execute(
+                inbox.insert().values(
+                    consumer=self.name,
+                    event_id=envelope.id,
+                    subject=envelope.nats_subject,
+                    processed_at=datetime.now(UTC),
+                )
+            )
+            try:
+                uow.commit()
+            except IntegrityError:
+                return False  # another replica applied it first
+        return True
+
+    async def _dead(self, msg: Msg, envelope: Envelope | None, error: str, deliveries: int) -> str:
+        event_id = envelope.id if envelope else (msg.headers or {}).get("Nats-Msg-Id", "?")
+        log.error("consumer.dead_letter", consumer=self.name, event_id=event_id, error=error)
+        await asyncio.to_thread(self._write_dead, msg, event_id, error, deliveries)
+        await msg.term()
+        return self._count("dead")
+
+    def _write_dead(self, msg: Msg, event_id: str, error: str, deliveries: int) -> None:
+        dead = self.tables.dead_letter
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                select(dead.c.id).where(dead.c.consumer == self.name, dead.c.event_id == event_id)
+            ).first()
+            if exists:
+                return
+            conn.execute(
+                dead.insert().values(
+                    consumer=self.name,
+                    event_id=event_id,
+                    subject=msg.subject,
+                    payload=msg.data.decode("utf-8", errors="replace"),
+                    headers=json.dumps(dict(msg.headers or {})),
+                    error=error[:4000],
+                    deliveries=deliveries,
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    def _count(self, outcome: str) -> str:
+        OUTCOMES.labels(self.name, outcome).inc()
+        return outcome
+
+
+def dead_letters(engine: Engine, tables: Backbone) -> list[dict[str, Any]]:
+    """The dead-letter rows of a service database, newest first."""
+    dead = tables.dead_letter
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(dead).order_by(dead.c.id.desc()))]

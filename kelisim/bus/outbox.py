@@ -1,0 +1,41 @@
+"""The transactional outbox: an event row written in the caller's database transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Connection
+
+from kelisim.bus.headers import ACTOR, TRACEPARENT, child_traceparent
+from kelisim.events import Envelope, EventData
+from kelisim.tables import Backbone
+
+
+def add_event(
+    conn: Connection,
+    tables: Backbone,
+    data: EventData,
+    *,
+    source: str,
+    aggregate: str,
+    subject: str | None = None,
+    actor: str | None = None,
+    traceparent: str | None = None,
+) -> Envelope:
+    """Write an event to the outbox; it is published iff the caller's transaction commits."""
+    envelope = Envelope.wrap(data, source=source, subject=subject or aggregate)
+    headers = {TRACEPARENT: child_traceparent(traceparent)}
+    if actor:
+        headers[ACTOR] = actor
+    conn.execute(
+        tables.outbox.insert().values(
+            event_id=envelope.id,
+            subject=envelope.nats_subject,
+            aggregate=aggregate,
+            envelope=envelope.to_bytes().decode(),
+            headers=json.dumps(headers),
+            created_at=datetime.now(UTC),
+        )
+    )
+    return envelope

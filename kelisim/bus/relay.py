@@ -1,0 +1,249 @@
+"""The outbox relay: publish committed events to JetStream, mark them sent after the ack.
+
+Rows are taken in commit order; each aggregate's rows are published one after another
+(order per aggregate), while different aggregates are published concurrently (pipelined).
+A failed publish stops that aggregate's chain for this round and is retried with the
+same `Nats-Msg-Id`, so the stream's duplicate window drops any copy that did land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from prometheus_client import Counter, Histogram
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from kelisim.bus import lease
+from kelisim.bus.connection import Bus
+from kelisim.bus.headers import MSG_ID
+from kelisim.bus.streams import stream_of
+from kelisim.tables import Backbone
+
+log = structlog.get_logger("kelisim.relay")
+LEASE_SECONDS = 15.0
+
+PUBLISHED = Counter("kelisim_outbox_published_total", "Outbox events published", ["service"])
+PUBLISH_ERRORS = Counter("kelisim_outbox_publish_errors_total", "Failed publishes", ["service"])
+COMMIT_TO_ACK = Histogram(
+    "kelisim_outbox_commit_to_ack_seconds",
+    "Time from outbox write to publish ack",
+    ["service"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+class OutboxRelay:
+    """Moves outbox rows of one service database to JetStream."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: Backbone,
+        bus: Bus,
+        *,
+        service: str,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+        publish_timeout: float = 5.0,
+        retention: timedelta = timedelta(days=7),
+        on_ack: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.tables = tables
+        self.bus = bus
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.publish_timeout = publish_timeout
+        self.retention = retention
+        self.on_ack = on_ack
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_purge = 0.0
+        self._lease_until = 0.0
+
+    def wake(self) -> None:
+        """Ask the relay to look at the outbox now; safe from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        """Relay forever: wait out outages, never lose or reorder an aggregate's events."""
+        self._loop = asyncio.get_running_loop()
+        backoff = 0.05
+        while True:
+            try:
+                moved, full = await self.relay_once()
+                backoff = 0.05
+                if full:
+                    continue
+                if not moved:
+                    await self._sleep(self.poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - NATS or the database is away; try again
+                PUBLISH_ERRORS.labels(self.service).inc()
+                log.warning("relay.round_failed", service=self.service, error=repr(exc))
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def relay_once(self) -> tuple[int, bool]:
+        """One round: returns (events published, whether the batch was full)."""
+        if not self.bus.connected or self.bus.js is None:
+            raise ConnectionError("NATS is not connected")
+        if not await self._hold_lease():
+            return 0, False
+        self._wake.clear()
+        rows = await asyncio.to_thread(self._pending)
+        if not rows:
+            await self._maybe_purge()
+            return 0, False
+        chains: dict[str, list] = defaultdict(list)
+        for row in rows:
+            chains[row.aggregate].append(row)
+        results = await asyncio.gather(*(self._publish_chain(c) for c in chains.values()))
+        sent = [event_id for chain in results for event_id in chain[0]]
+        failed = [fail for chain in results for fail in chain[1]]
+        if sent:
+            await asyncio.to_thread(self._mark_sent, sent)
+        if failed:
+            await asyncio.to_thread(self._mark_failed, failed)
+            raise ConnectionError(f"{len(failed)} publishes failed; first: {failed[0][1]}")
+        return len(sent), len(rows) >= self.batch_size
+
+    async def _hold_lease(self) -> bool:
+        # One relay per service database publishes at a time, so replicas keep the order.
+        now = time.monotonic()
+        if now < self._lease_until - LEASE_SECONDS / 2:
+            return True
+        held = await asyncio.to_thread(
+            lease.try_acquire,
+            self.engine,
+            self.tables,
+            f"relay:{self.service}",
+            self.holder,
+            LEASE_SECONDS,
+        )
+        self._lease_until = now + LEASE_SECONDS if held else 0.0
+        return held
+
+    def _pending(self) -> list:
+        outbox = self.tables.outbox
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(
+                        outbox.c.event_id,
+                        outbox.c.subject,
+                        outbox.c.aggregate,
+                        outbox.c.envelope,
+                        outbox.c.headers,
+                        outbox.c.created_at,
+                    )
+                    .where(outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.seq)
+                    .limit(self.batch_size)
+                )
+            )
+
+    async def _publish_chain(self, chain: list) -> tuple[list[str], list[tuple[str, str]]]:
+        sent: list[str] = []
+        js = self.bus.js
+        assert js is not None
+        for row in chain:
+            headers = json.loads(row.headers)
+            headers[MSG_ID] = row.event_id
+            try:
+                await js.publish(
+                    row.subject,
+                    row.envelope.encode(),
+                    timeout=self.publish_timeout,
+                    stream=stream_of(row.subject),
+                    headers=headers,
+                )
+            except Exception as exc:  # noqa: BLE001 - retried next round with the same id
+                return sent, [(row.event_id, repr(exc))]
+            sent.append(row.event_id)
+            created = row.created_at
+            if created.tzinfo is None:
+                created = created.replace(tzinfo=UTC)
+            latency = (datetime.now(UTC) - created).total_seconds()
+            COMMIT_TO_ACK.labels(self.service).observe(latency)
+            if self.on_ack is not None:
+                self.on_ack(row.event_id, latency)
+        return sent, []
+
+    def _mark_sent(self, event_ids: list[str]) -> None:
+        outbox = self.tables.outbox
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            for start in range(0, len(event_ids), 500):
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.event_id.in_(event_ids[start : start + 500]))
+                    .values(sent_at=now)
+                )
+        PUBLISHED.labels(self.service).inc(len(event_ids))
+
+    def _mark_failed(self, failures: list[tuple[str, str]]) -> None:
+        outbox = self.tables.outbox
+        with self.engine.begin() as conn:
+            for event_id, error in failures:
+                conn.execute(
+                    outbox.update()
+                    .where(outbox.c.event_id == event_id)
+                    .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
+                )
+
+    async def _maybe_purge(self) -> None:
+        # Sent rows are kept for the retention period so an operator can replay a window.
+        if time.monotonic() - self._last_purge < 600:
+            return
+        self._last_purge = time.monotonic()
+        cutoff = datetime.now(UTC) - self.retention
+        outbox = self.tables.outbox
+
+        def purge() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    outbox.delete().where(outbox.c.sent_at.is_not(None), outbox.c.sent_at < cutoff)
+                )
+
+        await asyncio.to_thread(purge)
+
+
+def requeue_since(engine: Engine, tables: Backbone, since: datetime) -> int:
+    """Mark sent events written since `since` as pending again (operator replay)."""
+    outbox = tables.outbox
+    with engine.begin() as conn:
+        return conn.execute(
+            outbox.update()
+            .where(outbox.c.created_at >= since, outbox.c.sent_at.is_not(None))
+            .values(sent_at=None)
+        ).rowcount

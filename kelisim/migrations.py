@@ -1,0 +1,62 @@
+"""Alembic per owner (each service and the gateway): configs, upgrades and the shared env."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData
+
+from kelisim.db import make_engine
+from kelisim.settings import SERVICES, Settings
+
+OWNERS = ("gateway", *SERVICES)
+
+
+def package_dir(owner: str) -> Path:
+    module = "gateway" if owner == "gateway" else f"services.{owner}"
+    return Path(importlib.import_module(module).__file__).parent  # type: ignore[arg-type]
+
+
+def alembic_config(owner: str, url: str) -> Config:
+    """The Alembic config of one owner, pointed at `url`."""
+    here = package_dir(owner)
+    cfg = Config(str(here / "alembic.ini"))
+    cfg.set_main_option("script_location", str(here / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["owner"] = owner
+    return cfg
+
+
+def upgrade(owner: str, url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(owner, url), revision)
+
+
+def upgrade_all(settings: Settings) -> None:
+    """Bring every owner's database to head."""
+    for owner in OWNERS:
+        upgrade(owner, settings.database_url(owner))
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of every migrations/env.py: online migrations against the configured URL."""
+    from alembic import context
+
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        owner = config.attributes.get("owner") or config.get_main_option("kelisim_owner")
+        url = Settings().database_url(owner)
+    engine = make_engine(url, null_pool=True)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

@@ -1,0 +1,185 @@
+"""The runtime every service shares: database, bus, relay, consumers, token check, ops routes.
+
+A service's `app.py` calls `create_service_app` with its tables, routers and consumer
+specs; nothing connects until the app starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated
+
+import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from kelisim import problems, web
+from kelisim.auth import Principal, TokenError, load_public_key, verify_token
+from kelisim.bus.connection import Bus
+from kelisim.bus.consumer import Consumer, ConsumerSpec
+from kelisim.bus.headers import TRACEPARENT
+from kelisim.bus.relay import OutboxRelay
+from kelisim.bus.streams import ensure_streams
+from kelisim.db import make_engine
+from kelisim.settings import Settings
+from kelisim.tables import Backbone
+from kelisim.uow import Actor, UnitOfWork
+
+log = structlog.get_logger("kelisim.service")
+
+Worker = Callable[["ServiceContext"], Awaitable[None]]
+
+
+@dataclass
+class ServiceContext:
+    """Everything a service's routes, handlers and workers need, built once per app."""
+
+    name: str
+    settings: Settings
+    engine: Engine
+    tables: Backbone
+    bus: Bus
+    relay: OutboxRelay
+    public_key: Ed25519PublicKey | None = None
+    consumers: list[Consumer] = field(default_factory=list)
+    streams_ready: bool = False
+
+    @property
+    def source(self) -> str:
+        return f"/kelisim/{self.name}"
+
+    def uow(self, actor: Actor) -> UnitOfWork:
+        """A unit of work whose commit wakes the relay."""
+        return UnitOfWork(
+            self.engine, self.tables, source=self.source, actor=actor, on_commit=self.relay.wake
+        )
+
+    async def ready(self) -> dict[str, bool]:
+        def db_ok() -> bool:
+            try:
+                with self.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                return True
+            except Exception:  # noqa: BLE001
+                return False
+
+        return {
+            "database": await asyncio.to_thread(db_ok),
+            "nats": self.bus.connected and self.streams_ready,
+            "consumers": all(c.ready for c in self.consumers),
+        }
+
+
+def build_context(name: str, settings: Settings, tables: Backbone) -> ServiceContext:
+    engine = make_engine(settings.database_url(name))
+    bus = Bus(settings.nats_url, f"kelisim-{name}")
+    relay = OutboxRelay(
+        engine,
+        tables,
+        bus,
+        service=name,
+        batch_size=settings.relay_batch_size,
+        poll_seconds=settings.relay_poll_seconds,
+        retention=timedelta(days=settings.outbox_retention_days),
+    )
+    return ServiceContext(name, settings, engine, tables, bus, relay)
+
+
+def create_service_app(
+    name: str,
+    settings: Settings,
+    tables: Backbone,
+    *,
+    routers: Sequence[APIRouter],
+    consumers: Sequence[ConsumerSpec] = (),
+    workers: Sequence[Worker] = (),
+    title: str | None = None,
+) -> FastAPI:
+    """Build a service app; its lifespan runs the relay, the consumers and the workers."""
+    ctx = build_context(name, settings, tables)
+    ctx.consumers = [
+        Consumer(
+            ctx.engine,
+            tables,
+            ctx.bus,
+            service=name,
+            spec=spec,
+            max_deliver=settings.consumer_max_deliver,
+            ack_wait=settings.consumer_ack_wait_seconds,
+            batch_size=settings.consumer_batch_size,
+            on_commit=ctx.relay.wake,
+        )
+        for spec in consumers
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx.public_key = await asyncio.to_thread(load_public_key, settings)
+        tasks = [asyncio.create_task(_run_bus(ctx, workers), name=f"{name}-bus")]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await ctx.bus.close()
+            ctx.engine.dispose()
+
+    app = FastAPI(title=title or f"Kelisim {name}", lifespan=lifespan)
+    app.state.ctx = ctx
+    problems.install(app)
+    web.install(app, name, ctx.ready)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _run_bus(ctx: ServiceContext, workers: Sequence[Worker]) -> None:
+    await ctx.bus.connect()
+    while True:
+        try:
+            assert ctx.bus.js is not None
+            await ensure_streams(ctx.bus.js, ctx.settings)
+            ctx.streams_ready = True
+            break
+        except Exception as exc:  # noqa: BLE001 - the server may still be starting
+            log.warning("streams.not_ready", error=repr(exc))
+            await asyncio.sleep(0.5)
+    runs = [ctx.relay.run(), *(c.run() for c in ctx.consumers), *(w(ctx) for w in workers)]
+    await asyncio.gather(*runs)
+
+
+def get_context(request: Request) -> ServiceContext:
+    return request.app.state.ctx
+
+
+ContextDep = Annotated[ServiceContext, Depends(get_context)]
+
+
+def current_principal(request: Request, ctx: ContextDep) -> Principal:
+    """The caller, from the gateway-signed bearer token; 401 without a valid one."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise problems.Problem(401, "unauthenticated", "A gateway-signed service token is required.")
+    if ctx.public_key is None:
+        raise problems.Problem(503, "not-ready", "The service is starting.")
+    try:
+        return verify_token(
+            ctx.public_key, token, audience=ctx.name, issuer=ctx.settings.token_issuer
+        )
+    except TokenError as exc:
+        raise problems.Problem(401, "invalid-token", f"The service token was refused: {exc}") from exc
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def actor_of(request: Request, principal: Principal) -> Actor:
+    return Actor(principal.sub, request.headers.get(TRACEPARENT))

@@ -1,0 +1,86 @@
+"""Settings for every Kelisim process, read from `KELISIM_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("cases", "councils", "notifications")
+
+
+class Settings(BaseSettings):
+    """One settings object, the same names in every process and deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="KELISIM_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./var")
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    # Messaging
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_embedded: bool = True
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    stream_max_age_days: int = Field(default=90, ge=1)
+    stream_duplicate_window_seconds: int = Field(default=300, ge=120)
+    outbox_retention_days: int = Field(default=7, ge=1)
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_seconds: float = Field(default=0.5, gt=0)
+    consumer_max_deliver: int = Field(default=8, ge=2)
+    consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    consumer_batch_size: int = Field(default=50, ge=1)
+
+    # Databases: each service owns one; unset means a SQLite file under data_dir.
+    gateway_database_url: str | None = None
+    cases_database_url: str | None = None
+    councils_database_url: str | None = None
+    notifications_database_url: str | None = None
+
+    # Processes
+    host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    cases_port: int = 8001
+    councils_port: int = 8002
+    notifications_port: int = 8003
+    cases_url: str | None = None
+    councils_url: str | None = None
+    notifications_url: str | None = None
+
+    # Service tokens (Ed25519): PEM text, else files under data_dir/keys.
+    token_private_key: str | None = None
+    token_public_key: str | None = None
+    token_issuer: str = "kelisim-gateway"
+    token_ttl_seconds: int = Field(default=60, ge=5, le=60)
+
+    # Gateway
+    admin_username: str | None = None
+    admin_password: str | None = None
+    session_secret: str | None = None
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+
+    # Cases domain
+    cases_term_days: int = 30
+    cases_extension_days: int = 30
+    cases_business_days: bool = False
+    cases_warn_days: int = 5
+
+    def database_url(self, owner: str) -> str:
+        """The database URL of a service or the gateway."""
+        url = getattr(self, f"{owner}_database_url")
+        if url:
+            return url
+        return f"sqlite:///{(self.data_dir / f'{owner}.db').resolve()}"
+
+    def service_url(self, service: str) -> str:
+        """The base URL the gateway uses to reach a service."""
+        url = getattr(self, f"{service}_url")
+        return url or f"http://{self.host}:{getattr(self, f'{service}_port')}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"

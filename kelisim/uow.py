@@ -1,0 +1,100 @@
+"""The unit of work: one transaction holding a change, its audit entries and its events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from kelisim import audit
+from kelisim.bus.outbox import add_event
+from kelisim.db import new_session
+from kelisim.events import Envelope, EventData
+from kelisim.tables import Backbone
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, and the trace the action belongs to."""
+
+    username: str
+    traceparent: str | None = None
+
+
+SYSTEM = Actor("system")
+
+
+class UnitOfWork:
+    """Commit once: rows, audit entries and outbox events succeed or fail together."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: Backbone,
+        *,
+        source: str,
+        actor: Actor = SYSTEM,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.tables = tables
+        self.source = source
+        self.actor = actor
+        self._on_commit = on_commit
+        self.events: list[Envelope] = []
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = new_session(self.engine)
+        self.session.begin()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.session.in_transaction():
+            self.session.rollback()
+        self.session.close()
+
+    @property
+    def conn(self):  # type: ignore[no-untyped-def]
+        """The transaction's connection, for Core statements."""
+        return self.session.connection()
+
+    def emit(self, data: EventData, *, aggregate: str, subject: str | None = None) -> Envelope:
+        """Queue an event in the outbox, inside this transaction."""
+        self.session.flush()
+        envelope = add_event(
+            self.conn,
+            self.tables,
+            data,
+            source=self.source,
+            aggregate=aggregate,
+            subject=subject,
+            actor=self.actor.username,
+            traceparent=self.actor.traceparent,
+        )
+        self.events.append(envelope)
+        return envelope
+
+    def audit(
+        self, action: str, entity: str, entity_id: Any, *, before: Any = None, after: Any = None
+    ) -> str:
+        """Append an audit entry, inside this transaction."""
+        self.session.flush()
+        return audit.append(
+            self.conn,
+            self.tables,
+            actor=self.actor.username,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=before,
+            after=after,
+        )
+
+    def commit(self) -> None:
+        self.session.commit()
+        if self.events and self._on_commit is not None:
+            self._on_commit()

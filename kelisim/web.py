@@ -1,0 +1,52 @@
+"""What every process serves besides its API: health, readiness, metrics, request ids."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+REQUESTS = Counter("kelisim_http_requests_total", "HTTP requests", ["app", "method", "status"])
+LATENCY = Histogram("kelisim_http_request_seconds", "HTTP request latency", ["app", "method"])
+
+ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+def install(app: FastAPI, name: str, ready: ReadyCheck) -> None:
+    """Add /healthz, /readyz, /metrics and a request-id middleware to an app."""
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        checks = await ready()
+        ok = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "service": name, "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next):  # type: ignore[no-untyped-def]
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        LATENCY.labels(name, request.method).observe(time.perf_counter() - started)
+        REQUESTS.labels(name, request.method, str(response.status_code)).inc()
+        response.headers["X-Request-Id"] = request_id
+        return response

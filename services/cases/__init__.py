@@ -1,0 +1,1 @@
+"""The cases service: mediation cases from registration to compliance."""

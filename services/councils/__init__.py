@@ -1,0 +1,1 @@
+"""The councils service: Public Accord council sessions, decisions and their control."""

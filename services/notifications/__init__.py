@@ -1,0 +1,1 @@
+"""The notifications service: events delivered to people and to outside systems."""

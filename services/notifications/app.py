@@ -1,0 +1,19 @@
+"""Bootstrap of the notifications service: build_app(settings) wires everything."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kelisim.service import create_service_app
+from kelisim.settings import Settings
+from services.notifications.api import router
+from services.notifications.consumers import CONSUMERS
+from services.notifications.models import backbone
+
+
+def build_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_service_app(
+        "notifications", settings, backbone, routers=[router], consumers=CONSUMERS,
+        title="Kelisim notifications",
+    )
