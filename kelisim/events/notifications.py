@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from kelisim.events.envelope import EventData, event_schema
 
 
@@ -13,3 +15,14 @@ class NotificationCreated(EventData):
     recipient: str
     topic: str
     source_event_id: str
+
+
+@event_schema("notifications.escalation.acknowledged")
+class EscalationAcknowledged(EventData):
+    """A liaison accepted an escalation (receipt, beyond delivery)."""
+
+    escalation_id: str
+    case_ref: str
+    region: str
+    acknowledged_by: str
+    acknowledged_at: datetime
