@@ -12,6 +12,7 @@ STREAMS: dict[str, str] = {
     "CASES": "cases.>",
     "COUNCILS": "councils.>",
     "NOTIFICATIONS": "notifications.>",
+    "IDENTITY": "identity.>",
 }
 
 
