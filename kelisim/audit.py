@@ -113,8 +113,14 @@ def verify(engine: Engine, tables: Backbone) -> VerifyResult:
             if row.prev_hash != prev:
                 return VerifyResult(count, False, "entry missing or reordered before it", row.seq)
             digest = entry_hash(
-                row.prev_hash, row.at, row.actor, row.action, row.entity,
-                row.entity_id, row.before, row.after,
+                row.prev_hash,
+                row.at,
+                row.actor,
+                row.action,
+                row.entity,
+                row.entity_id,
+                row.before,
+                row.after,
             )
             if digest != row.hash:
                 return VerifyResult(count, False, "entry content altered", row.seq)

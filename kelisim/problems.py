@@ -36,7 +36,11 @@ class Problem(Exception):
         self.extra = extra
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": TYPE_BASE + self.kind, "title": self.title, "status": self.status}
+        body: dict[str, Any] = {
+            "type": TYPE_BASE + self.kind,
+            "title": self.title,
+            "status": self.status,
+        }
         if self.detail:
             body["detail"] = self.detail
         if instance:
@@ -47,7 +51,9 @@ class Problem(Exception):
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
     return JSONResponse(
-        problem.body(instance), status_code=problem.status, media_type=MEDIA_TYPE,
+        problem.body(instance),
+        status_code=problem.status,
+        media_type=MEDIA_TYPE,
         headers=problem.headers,
     )
 

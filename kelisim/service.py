@@ -167,7 +167,9 @@ def current_principal(request: Request, ctx: ContextDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise problems.Problem(401, "unauthenticated", "A gateway-signed service token is required.")
+        raise problems.Problem(
+            401, "unauthenticated", "A gateway-signed service token is required."
+        )
     if ctx.public_key is None:
         raise problems.Problem(503, "not-ready", "The service is starting.")
     try:
@@ -175,7 +177,9 @@ def current_principal(request: Request, ctx: ContextDep) -> Principal:
             ctx.public_key, token, audience=ctx.name, issuer=ctx.settings.token_issuer
         )
     except TokenError as exc:
-        raise problems.Problem(401, "invalid-token", f"The service token was refused: {exc}") from exc
+        raise problems.Problem(
+            401, "invalid-token", f"The service token was refused: {exc}"
+        ) from exc
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -144,7 +144,9 @@ class Consumer:
             await msg.ack()
             return self._count("ignored")
         try:
-            applied = await asyncio.to_thread(self._apply, envelope, data, msg.headers or {}, handler)
+            applied = await asyncio.to_thread(
+                self._apply, envelope, data, msg.headers or {}, handler
+            )
         except PermanentError as exc:
             return await self._dead(msg, envelope, f"permanent: {exc!r}", deliveries)
         except Exception as exc:  # noqa: BLE001 - transient until MaxDeliver says otherwise
@@ -152,8 +154,12 @@ class Consumer:
                 return await self._dead(msg, envelope, f"gave up: {exc!r}", deliveries)
             delay = min(self.nak_base * 2 ** (deliveries - 1), self.nak_max)
             log.warning(
-                "consumer.retry", consumer=self.name, event_id=envelope.id,
-                deliveries=deliveries, delay=delay, error=repr(exc),
+                "consumer.retry",
+                consumer=self.name,
+                event_id=envelope.id,
+                deliveries=deliveries,
+                delay=delay,
+                error=repr(exc),
             )
             await msg.nak(delay=delay)
             return self._count("retry")
@@ -166,7 +172,10 @@ class Consumer:
         actor = Actor(headers.get(ACTOR, "system"), headers.get(TRACEPARENT))
         inbox = self.tables.inbox
         with UnitOfWork(
-            self.engine, self.tables, source=f"/kelisim/{self.service}", actor=actor,
+            self.engine,
+            self.tables,
+            source=f"/kelisim/{self.service}",
+            actor=actor,
             on_commit=self.on_commit,
         ) as uow:
             seen = uow.conn.execute(

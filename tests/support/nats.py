@@ -32,7 +32,7 @@ class NatsServer:
         store.mkdir(parents=True, exist_ok=True)
         self.config = store / "nats.conf"
         self.config.write_text(
-            f'listen: 127.0.0.1:{self.port}\n'
+            f"listen: 127.0.0.1:{self.port}\n"
             f'jetstream {{ store_dir: "{store / "js"}", sync_interval: always }}\n'
         )
 

@@ -1,0 +1,183 @@
+"""The idempotent consumer: applied once, retried when transient, dead-lettered when poison."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import nats
+from sqlalchemy import func, select
+
+from kelisim.bus import PermanentError
+from kelisim.bus.consumer import Consumer, ConsumerSpec
+from kelisim.bus.headers import MSG_ID
+from kelisim.events import Envelope
+from kelisim.events.cases import CaseRegistered
+from tests.kelisim.conftest import running_relay
+from tests.support.events import write_events
+from tests.support.scratch import applied, backbone, counts
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def recorder(fail_on: dict[str, int] | None = None, poison: set[str] | None = None):  # type: ignore[no-untyped-def]
+    """A handler that records each event; may fail N times or forever for chosen aggregates."""
+    failures = dict(fail_on or {})
+
+    def handle(envelope, data, uow) -> None:  # type: ignore[no-untyped-def]
+        if poison and data.case_ref in poison:
+            raise PermanentError("this event can never be applied")
+        if failures.get(data.case_ref, 0) > 0:
+            failures[data.case_ref] -= 1
+            raise RuntimeError("transient failure")
+        uow.conn.execute(applied.insert().values(event_id=envelope.id, aggregate=data.case_ref))
+
+    return handle
+
+
+def make_consumer(engine, bus, handler, **kw) -> Consumer:  # type: ignore[no-untyped-def]
+    return Consumer(
+        engine,
+        backbone,
+        bus,
+        service="scratch",
+        spec=ConsumerSpec("CASES", {"cases.case.registered": handler}),
+        nak_base=0.05,
+        ack_wait=5.0,
+        **kw,
+    )
+
+
+@contextlib.asynccontextmanager
+async def consuming(consumer: Consumer):  # type: ignore[no-untyped-def]
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield consumer
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.05)
+
+
+async def publish_raw(
+    url: str, envelope: Envelope, times: int = 1, msg_id: str | None = None
+) -> None:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    for i in range(times):
+        headers = {MSG_ID: msg_id or f"{envelope.id}-{i}"}
+        await js.publish(envelope.nats_subject, envelope.to_bytes(), headers=headers)
+    await nc.close()
+
+
+async def test_the_same_event_delivered_twice_is_applied_once(scratch_engine, bus):
+    envelope = Envelope.wrap(
+        CaseRegistered(case_ref="a", number="KZ-75-2026-000001", region="KZ-75", category="land"),
+        source="/test",
+    )
+    # Two stream messages carrying one event (different Nats-Msg-Id, so JetStream keeps both).
+    await publish_raw(bus.url, envelope, times=2)
+    consumer = make_consumer(scratch_engine, bus, recorder())
+    outcomes: list[str] = []
+    original = consumer.handle
+
+    async def spy(msg):  # type: ignore[no-untyped-def]
+        outcome = await original(msg)
+        outcomes.append(outcome)
+        return outcome
+
+    consumer.handle = spy  # type: ignore[method-assign]
+    async with consuming(consumer):
+        await wait_for(lambda: len(outcomes) == 2)
+    assert outcomes == ["applied", "duplicate"]
+    assert counts(scratch_engine) == (1, 1)
+
+
+async def test_a_transient_failure_is_retried_until_it_succeeds(scratch_engine, make_relay, bus):
+    write_events(scratch_engine, backbone, 10, aggregates=10)
+    consumer = make_consumer(scratch_engine, bus, recorder(fail_on={"agg-3": 2}))
+    async with running_relay(make_relay()), consuming(consumer):
+        await wait_for(lambda: counts(scratch_engine)[0] == 10)
+    assert counts(scratch_engine) == (10, 10)
+
+
+async def test_a_poison_message_is_dead_lettered_and_does_not_block_the_stream(
+    scratch_engine, make_relay, bus
+):
+    write_events(scratch_engine, backbone, 10, aggregates=10)
+    await publish_raw(
+        bus.url, Envelope(source="/x", type="kz.kelisim.cases.case.registered.v1", data={"bad": 1})
+    )
+    consumer = make_consumer(scratch_engine, bus, recorder(poison={"agg-5"}))
+    dead = backbone.dead_letter
+
+    def dead_count() -> int:
+        with scratch_engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(dead)).scalar_one()
+
+    async with running_relay(make_relay()), consuming(consumer):
+        await wait_for(lambda: counts(scratch_engine)[0] == 9 and dead_count() == 2)
+    with scratch_engine.connect() as conn:
+        errors = sorted(r.error.split(":")[0] for r in conn.execute(select(dead)))
+    assert errors == ["permanent", "unreadable event"]
+    assert counts(scratch_engine) == (9, 9)
+
+
+async def test_a_handler_that_always_fails_gives_up_after_max_deliver(
+    scratch_engine, make_relay, bus
+):
+    write_events(scratch_engine, backbone, 3, aggregates=3)
+    consumer = make_consumer(scratch_engine, bus, recorder(fail_on={"agg-1": 100}), max_deliver=3)
+    dead = backbone.dead_letter
+
+    def dead_rows() -> list:
+        with scratch_engine.connect() as conn:
+            return list(conn.execute(select(dead)))
+
+    async with running_relay(make_relay()), consuming(consumer):
+        await wait_for(lambda: counts(scratch_engine)[0] == 2 and len(dead_rows()) == 1)
+    (row,) = dead_rows()
+    assert row.deliveries == 3 and row.error.startswith("gave up")
+
+
+async def test_a_consumer_killed_mid_batch_applies_every_event_exactly_once(
+    scratch_url, scratch_engine, make_relay, bus
+):
+    ids = write_events(scratch_engine, backbone, 300, aggregates=30)
+    async with running_relay(make_relay()):
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        cmd = [sys.executable, "-m", "tests.support.consumer_proc", scratch_url, bus.url]
+        first = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        try:
+            await wait_for(lambda: counts(scratch_engine)[0] >= 60, timeout=60)
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+            killed_at = counts(scratch_engine)[0]
+            assert killed_at < 300
+            second = subprocess.Popen(cmd, cwd=ROOT, env=env)
+            try:
+                await wait_for(lambda: counts(scratch_engine)[0] >= 300, timeout=90)
+                await asyncio.sleep(3)  # ack_wait is 2 s: any redelivery would land by now
+            finally:
+                second.send_signal(signal.SIGKILL)
+                second.wait(10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+    assert counts(scratch_engine) == (300, 300)
+    with scratch_engine.connect() as conn:
+        seen = {r.event_id for r in conn.execute(select(applied.c.event_id))}
+    assert seen == set(ids)

@@ -1,0 +1,77 @@
+"""The transactional outbox and its relay: published iff committed, in order, through outages."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+
+from tests.kelisim.conftest import running_relay
+from tests.support.events import read_stream, write_events
+from tests.support.scratch import backbone
+
+
+async def test_an_event_is_published_only_if_its_transaction_commits(
+    scratch_engine, make_relay, bus
+):
+    committed = write_events(scratch_engine, backbone, 5)
+    write_events(scratch_engine, backbone, 5, commit=False)
+    with scratch_engine.connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(backbone.outbox)).scalar_one()
+    assert rows == 5
+
+    async with running_relay(make_relay()):
+        got = await read_stream(bus.url, "CASES", expected=5)
+    assert sorted(e.id for e in got) == sorted(committed)
+
+
+async def test_each_aggregate_keeps_its_order(scratch_engine, make_relay, bus):
+    ids = write_events(scratch_engine, backbone, 200, aggregates=7)
+    async with running_relay(make_relay(batch_size=50)):
+        got = await read_stream(bus.url, "CASES", expected=200)
+    assert len(got) == 200
+    written: dict[str, list[str]] = defaultdict(list)
+    published: dict[str, list[str]] = defaultdict(list)
+    by_id = {e.id: e for e in got}
+    for event_id in ids:
+        written[by_id[event_id].data["case_ref"]].append(event_id)
+    for env in got:
+        published[env.data["case_ref"]].append(env.id)
+    assert published == written
+
+
+async def test_sent_rows_are_marked_only_after_the_ack(scratch_engine, make_relay, bus):
+    write_events(scratch_engine, backbone, 3)
+    relay = make_relay()
+    acked: list[str] = []
+    relay.on_ack = lambda event_id, _latency: acked.append(event_id)
+    moved, _ = await relay.relay_once()
+    assert moved == 3 and len(acked) == 3
+    with scratch_engine.connect() as conn:
+        pending = conn.execute(
+            select(func.count())
+            .select_from(backbone.outbox)
+            .where(backbone.outbox.c.sent_at.is_(None))
+        ).scalar_one()
+    assert pending == 0
+
+
+async def test_events_written_while_nats_is_down_all_arrive_after_it_returns(
+    scratch_engine, make_relay, bus, nats_server
+):
+    before = write_events(scratch_engine, backbone, 20)
+    async with running_relay(make_relay()):
+        assert len(await read_stream(bus.url, "CASES", expected=20)) == 20
+        nats_server.stop()
+        during = write_events(scratch_engine, backbone, 30)
+        with scratch_engine.connect() as conn:
+            pending = conn.execute(
+                select(func.count())
+                .select_from(backbone.outbox)
+                .where(backbone.outbox.c.sent_at.is_(None))
+            ).scalar_one()
+        assert pending == 30  # nothing could be published, nothing was marked sent
+        nats_server.start()
+        after = write_events(scratch_engine, backbone, 10)
+        got = await read_stream(bus.url, "CASES", expected=60, timeout=40)
+    assert sorted(e.id for e in got) == sorted(before + during + after)
