@@ -8,7 +8,10 @@ from tests.support.services import bearer, running
 
 
 async def test_registered_case_becomes_a_coordinator_notification(settings):
-    async with running("notifications", settings) as notifications, running("cases", settings) as cases:
+    async with (
+        running("notifications", settings) as notifications,
+        running("cases", settings) as cases,
+    ):
         mediator = bearer(settings, "cases", sub="m1", roles=["mediator"], regions=["KZ-75"])
         created = await cases.post(
             "/api/v1/cases", json={"region": "KZ-75", "category": "neighbour"}, headers=mediator
@@ -17,7 +20,9 @@ async def test_registered_case_becomes_a_coordinator_notification(settings):
         number = created.json()["number"]
         assert number.startswith("KZ-75-")
 
-        coordinator = bearer(settings, "notifications", sub="c1", roles=["coordinator"], regions=["KZ-75"])
+        coordinator = bearer(
+            settings, "notifications", sub="c1", roles=["coordinator"], regions=["KZ-75"]
+        )
         for _ in range(200):
             inbox = await notifications.get("/api/v1/notifications", headers=coordinator)
             if inbox.json():

@@ -23,7 +23,7 @@ def nats_server_binary() -> str:
 
 
 class NatsServer:
-    """A nats-server process with JetStream (sync_interval always) that tests can stop and restart."""
+    """A nats-server with JetStream (sync_interval always) that tests can stop and restart."""
 
     def __init__(self, store: Path, port: int | None = None) -> None:
         self.store = store
@@ -52,7 +52,7 @@ class NatsServer:
                     return
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("nats-server exited; see " + str(self.store / "nats.log"))
+                    raise RuntimeError(f"nats-server exited; see {self.store}/nats.log") from None
                 time.sleep(0.05)
         raise RuntimeError("nats-server did not start")
 

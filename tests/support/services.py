@@ -1,4 +1,4 @@
-"""Run real service apps in-process for tests: migrations applied, lifespan (relay, consumers) running."""
+"""Run real service apps in-process for tests: migrated, lifespan (relay, consumers) running."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def build(name: str, settings: Settings) -> FastAPI:
 
 
 @asynccontextmanager
-async def running(name: str, settings: Settings, *, ready: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+async def running(
+    name: str, settings: Settings, *, ready: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
     """Migrate, start the app's lifespan and yield a client bound to it."""
     await asyncio.to_thread(migrations.upgrade, name, settings.database_url(name))
     app = build(name, settings)
