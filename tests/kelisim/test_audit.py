@@ -1,0 +1,77 @@
+"""The audit chain: every entry hash-linked; any edit, deletion or truncation is found."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kelisim import audit
+from kelisim.uow import Actor, UnitOfWork
+from tests.support.scratch import backbone
+
+
+def record(engine, n: int) -> None:  # type: ignore[no-untyped-def]
+    for i in range(n):
+        with UnitOfWork(engine, backbone, source="/t", actor=Actor("coordinator1")) as uow:
+            uow.audit(
+                "case.assigned",
+                "case",
+                f"c{i % 3}",
+                before={"mediator": None},
+                after={"mediator": f"m{i}"},
+            )
+            uow.commit()
+
+
+def test_an_untouched_chain_verifies(scratch_engine):
+    record(scratch_engine, 12)
+    result = audit.verify(scratch_engine, backbone)
+    assert (result.ok, result.entries) == (True, 12)
+
+
+def test_a_rolled_back_change_leaves_no_audit_entry(scratch_engine):
+    record(scratch_engine, 2)
+    with UnitOfWork(scratch_engine, backbone, source="/t") as uow:
+        uow.audit("case.refused", "case", "c9", after={"status": "refused"})
+        # no commit: the refused change is rolled back with its audit entry
+    result = audit.verify(scratch_engine, backbone)
+    assert (result.ok, result.entries) == (True, 2)
+
+
+@pytest.mark.parametrize(
+    "tamper, problem",
+    [
+        (
+            lambda t: (
+                t.audit_log.update().where(t.audit_log.c.seq == 5).values(after='{"mediator":"x"}')
+            ),
+            "altered",
+        ),
+        (
+            lambda t: (
+                t.audit_log.update().where(t.audit_log.c.seq == 5).values(actor="someone-else")
+            ),
+            "altered",
+        ),
+        (lambda t: t.audit_log.delete().where(t.audit_log.c.seq == 5), "missing"),
+        (lambda t: t.audit_log.delete().where(t.audit_log.c.seq == 10), "deleted from the end"),
+    ],
+    ids=["edited-content", "edited-actor", "deleted-middle", "deleted-last"],
+)
+def test_any_tampering_is_detected(scratch_engine, tamper, problem):
+    record(scratch_engine, 10)
+    with scratch_engine.begin() as conn:
+        conn.execute(tamper(backbone))
+    result = audit.verify(scratch_engine, backbone)
+    assert not result.ok
+    assert problem in (result.problem or "")
+
+
+def test_history_lists_an_entitys_changes_in_order(scratch_engine):
+    record(scratch_engine, 6)
+    with scratch_engine.connect() as conn:
+        entries = audit.history(conn, backbone, "case", "c1")
+        total = len(list(conn.execute(select(backbone.audit_log.c.seq))))
+    assert total == 6
+    assert [e["after"]["mediator"] for e in entries] == ["m1", "m4"]
+    assert all(e["actor"] == "coordinator1" for e in entries)
