@@ -90,21 +90,35 @@ class OutboxRelay:
         """Relay forever: wait out outages, never lose or reorder an aggregate's events."""
         self._loop = asyncio.get_running_loop()
         backoff = 0.05
-        while True:
+        try:
+            while True:
+                try:
+                    moved, full = await self.relay_once()
+                    backoff = 0.05
+                    if full:
+                        continue
+                    if not moved:
+                        await self._sleep(self.poll_seconds)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - NATS or the database is away
+                    PUBLISH_ERRORS.labels(self.service).inc()
+                    log.warning("relay.round_failed", service=self.service, error=repr(exc))
+                    await self._sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
+        finally:
+            await self.release()
+
+    async def release(self) -> None:
+        """Give up the lease so another replica (or a restart) takes over at once."""
+        if self._lease_until:
+            self._lease_until = 0.0
             try:
-                moved, full = await self.relay_once()
-                backoff = 0.05
-                if full:
-                    continue
-                if not moved:
-                    await self._sleep(self.poll_seconds)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - NATS or the database is away; try again
-                PUBLISH_ERRORS.labels(self.service).inc()
-                log.warning("relay.round_failed", service=self.service, error=repr(exc))
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+                await asyncio.to_thread(
+                    lease.release, self.engine, self.tables, f"relay:{self.service}", self.holder
+                )
+            except Exception as exc:  # noqa: BLE001 - it expires by itself anyway
+                log.warning("relay.release_failed", service=self.service, error=repr(exc))
 
     async def _sleep(self, seconds: float) -> None:
         try:
