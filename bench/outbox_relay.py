@@ -35,7 +35,8 @@ from kelisim.uow import UnitOfWork
 def start_nats(folder: Path, port: int) -> subprocess.Popen:
     conf = folder / "nats.conf"
     conf.write_text(
-        f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{folder / "js"}", sync_interval: always }}\n'
+        f"listen: 127.0.0.1:{port}\n"
+        f'jetstream {{ store_dir: "{folder / "js"}", sync_interval: always }}\n'
     )
     binary = Path(sys.executable).parent / "nats-server"
     proc = subprocess.Popen([str(binary), "-c", str(conf)], stderr=subprocess.DEVNULL)
@@ -181,8 +182,9 @@ async def main() -> None:
     print(f"outbox relay              : {relayed:10.0f} events/s")
     print(f"ratio relay / bare        : {ratio:10.2f}x   (target >= 0.50)")
     print(
-        f"commit-to-ack             : p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} events"
-        f"   (target p99 <= 50 ms; mean {statistics.mean(latencies) * 1000:.1f} ms)"
+        f"commit-to-ack             : p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+        f" over {len(latencies)} events   (target p99 <= 50 ms;"
+        f" mean {statistics.mean(latencies) * 1000:.1f} ms)"
     )
 
 
