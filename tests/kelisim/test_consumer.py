@@ -181,3 +181,16 @@ async def test_a_consumer_killed_mid_batch_applies_every_event_exactly_once(
     with scratch_engine.connect() as conn:
         seen = {r.event_id for r in conn.execute(select(applied.c.event_id))}
     assert seen == set(ids)
+
+
+async def test_the_consumer_keeps_consuming_after_the_server_restarts(
+    scratch_engine, make_relay, bus, nats_server
+):
+    write_events(scratch_engine, backbone, 20, aggregates=5)
+    consumer = make_consumer(scratch_engine, bus, recorder())
+    async with running_relay(make_relay()), consuming(consumer):
+        await wait_for(lambda: counts(scratch_engine)[0] == 20)
+        nats_server.restart()
+        write_events(scratch_engine, backbone, 20, aggregates=5)
+        await wait_for(lambda: counts(scratch_engine)[0] == 40, timeout=60)
+    assert counts(scratch_engine) == (40, 40)

@@ -34,10 +34,20 @@ def write_events(
     return ids
 
 
-async def read_stream(url: str, stream: str, expected: int, timeout: float = 20) -> list[Envelope]:
-    """Read the whole stream with an ephemeral ordered consumer until `expected` messages."""
+async def read_stream(
+    url: str, stream: str, expected: int, timeout: float = 20, *, with_headers: bool = False
+) -> list:
+    """Read the whole stream with an ephemeral consumer until `expected` messages arrived.
+
+    Returns envelopes, or (envelope, headers) pairs when `with_headers` is set.
+    """
     nc = await nats.connect(url)
-    got: list[Envelope] = []
+    got: list = []
+
+    def keep(m) -> None:  # type: ignore[no-untyped-def]
+        envelope = Envelope.model_validate_json(m.data)
+        got.append((envelope, dict(m.headers or {})) if with_headers else envelope)
+
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(
@@ -50,12 +60,12 @@ async def read_stream(url: str, stream: str, expected: int, timeout: float = 20)
             except TimeoutError:
                 continue
             for m in msgs:
-                got.append(Envelope.model_validate_json(m.data))
+                keep(m)
                 await m.ack()
         # Anything beyond `expected` would be a duplicate: look once more.
         try:
             for m in await sub.fetch(200, timeout=0.5):
-                got.append(Envelope.model_validate_json(m.data))
+                keep(m)
         except TimeoutError:
             pass
     finally:
