@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     cases_business_days: bool = False
     cases_warn_days: int = 5
 
+    # Councils domain
+    councils_reminder_days: int = Field(default=7, ge=0)
+    councils_watch_seconds: float = Field(default=300.0, gt=0)
+
     def database_url(self, owner: str) -> str:
         """The database URL of a service or the gateway."""
         url = getattr(self, f"{owner}_database_url")

@@ -26,6 +26,9 @@ class SessionConvened(EventData):
     region: str | None
     starts_at: datetime
     place: str
+    online_link: str | None = None
+    agenda: list[str] = []
+    members: list[str] = []
 
 
 @event_schema("councils.protocol.published")
@@ -48,3 +51,116 @@ class RecommendationOverdue(EventData):
     region: str | None
     addressee: str
     due_date: date
+
+
+@event_schema("councils.member.appointed")
+class MemberAppointed(EventData):
+    """A staff account became a member of a council (usernames only, no personal data)."""
+
+    council_id: str
+    username: str
+    role: str
+    region: str | None = None
+
+
+@event_schema("councils.session.planned")
+class SessionPlanned(EventData):
+    """A council session was planned."""
+
+    council_id: str
+    session_id: str
+    region: str | None
+    starts_at: datetime
+
+
+@event_schema("councils.session.held")
+class SessionHeld(EventData):
+    """A council session opened with its attendance registered and its quorum computed."""
+
+    council_id: str
+    session_id: str
+    region: str | None
+    present: int
+    members: int
+    quorum: bool
+
+
+@event_schema("councils.session.closed")
+class SessionClosed(EventData):
+    """A council session was closed."""
+
+    council_id: str
+    session_id: str
+    region: str | None
+
+
+@event_schema("councils.decision.adopted")
+class DecisionAdopted(EventData):
+    """An agenda item's vote closed and the decision was adopted under its rule."""
+
+    council_id: str
+    session_id: str
+    item_id: str
+    region: str | None
+    rule: str
+    votes_for: int
+    votes_against: int
+    votes_abstained: int
+    entitled: int
+
+
+@event_schema("councils.decision.rejected")
+class DecisionRejected(EventData):
+    """An agenda item's vote closed and the decision was not adopted under its rule."""
+
+    council_id: str
+    session_id: str
+    item_id: str
+    region: str | None
+    rule: str
+    votes_for: int
+    votes_against: int
+    votes_abstained: int
+    entitled: int
+
+
+@event_schema("councils.recommendation.issued")
+class RecommendationIssued(EventData):
+    """A decision addressed a recommendation to a state body or organisation."""
+
+    council_id: str
+    recommendation_id: str
+    region: str | None
+    addressee: str
+    due_date: date
+
+
+@event_schema("councils.recommendation.due_soon")
+class RecommendationDueSoon(EventData):
+    """A reminder: a recommendation's due date is near and it is not yet carried out."""
+
+    council_id: str
+    recommendation_id: str
+    region: str | None
+    addressee: str
+    due_date: date
+
+
+@event_schema("councils.recommendation.responded")
+class RecommendationResponded(EventData):
+    """The addressee responded to a recommendation; its status changed."""
+
+    council_id: str
+    recommendation_id: str
+    region: str | None
+    status: str
+
+
+@event_schema("councils.recommendation.implemented")
+class RecommendationImplemented(EventData):
+    """A recommendation was reported implemented (fully or partially)."""
+
+    council_id: str
+    recommendation_id: str
+    region: str | None
+    status: str

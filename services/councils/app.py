@@ -7,11 +7,17 @@ from fastapi import FastAPI
 from kelisim.service import create_service_app
 from kelisim.settings import Settings
 from services.councils.api import router
+from services.councils.control import watch
 from services.councils.models import backbone
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_service_app(
-        "councils", settings, backbone, routers=[router], title="Kelisim councils"
+        "councils",
+        settings,
+        backbone,
+        routers=[router],
+        workers=[watch],
+        title="Kelisim councils",
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, MetaData, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -23,13 +24,241 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
 class Council(CouncilsModel, table=True):
-    """A Public Accord council at its level."""
+    """A Public Accord council at its level, attached to an akimat or an enterprise."""
 
     __tablename__ = "council"
 
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
     name: str = Field(max_length=300)
     level: str = Field(max_length=20)
     region: str | None = Field(default=None, index=True, max_length=8)
-    created_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    attached_to: str = Field(default="", max_length=300)
+    attached_kind: str = Field(default="akimat", max_length=20)
+    quorum_percent: int | None = Field(default=None)
+    decision_rule: str = Field(default="simple", max_length=20)
+    created_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Member(CouncilsModel, table=True):
+    """A member of a council: a staff account, their council role, term and whom they represent."""
+
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("council_id", "username", name="uq_member_username"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
+    username: str = Field(max_length=100)
+    full_name: str = Field(max_length=300)
+    role: str = Field(max_length=20)
+    represents: str = Field(default="", max_length=300)
+    term_start: date
+    term_end: date | None = None
+
+    def current(self, today: date) -> bool:
+        """Whether the membership term covers `today`."""
+        return self.term_start <= today and (self.term_end is None or today <= self.term_end)
+
+
+class Session(CouncilsModel, table=True):
+    """A council session: planned, convened, held, closed."""
+
+    __tablename__ = "council_session"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
+    title: str = Field(default="", max_length=300)
+    status: str = Field(default="planned", max_length=20)
+    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    place: str = Field(default="", max_length=300)
+    online_link: str | None = Field(default=None, max_length=500)
+    convened_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    held_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    closed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class AgendaItem(CouncilsModel, table=True):
+    """An agenda item with its rapporteur, its vote and the frozen result."""
+
+    __tablename__ = "agenda_item"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    session_id: str = Field(foreign_key="council_session.id", index=True, max_length=32)
+    position: int
+    titles: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    proposal: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rapporteur: str = Field(max_length=300)
+    decision_rule: str | None = Field(default=None, max_length=20)
+    vote_status: str = Field(default="pending", max_length=20)
+    entitled: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    members_count: int | None = None
+    votes_for: int | None = None
+    votes_against: int | None = None
+    votes_abstained: int | None = None
+    adopted: bool | None = None
+    vote_closed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Document(CouncilsModel, table=True):
+    """A material of an agenda item, kept with its SHA-256."""
+
+    __tablename__ = "document"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
+    filename: str = Field(max_length=300)
+    media_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str = Field(max_length=100)
+    uploaded_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Attendance(CouncilsModel, table=True):
+    """Whether a member is present at a session."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("session_id", "username", name="uq_attendance_member"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    session_id: str = Field(foreign_key="council_session.id", index=True, max_length=32)
+    username: str = Field(max_length=100)
+    present: bool
+
+
+class Recusal(CouncilsModel, table=True):
+    """A member's declared conflict of interest on an agenda item."""
+
+    __tablename__ = "recusal"
+    __table_args__ = (UniqueConstraint("item_id", "username", name="uq_recusal_member"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
+    username: str = Field(max_length=100)
+    reason: str = Field(default="")
+    declared_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Vote(CouncilsModel, table=True):
+    """One member's open vote on an agenda item: for, against or abstained."""
+
+    __tablename__ = "vote"
+    __table_args__ = (UniqueConstraint("item_id", "username", name="uq_vote_member"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
+    username: str = Field(max_length=100)
+    choice: str = Field(max_length=10)
+    cast_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Protocol(CouncilsModel, table=True):
+    """The minutes of a session: drafted, circulated, approved, signed, published."""
+
+    __tablename__ = "protocol"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    session_id: str = Field(foreign_key="council_session.id", index=True, max_length=32)
+    council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
+    corrects_id: str | None = Field(default=None, foreign_key="protocol.id", max_length=32)
+    status: str = Field(default="draft", max_length=20)
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    signed_by_chair: str | None = Field(default=None, max_length=100)
+    signed_by_secretary: str | None = Field(default=None, max_length=100)
+    sha256: str | None = Field(default=None, max_length=64)
+    drafted_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ProtocolRemark(CouncilsModel, table=True):
+    """A member's remark on circulated minutes."""
+
+    __tablename__ = "protocol_remark"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    protocol_id: str = Field(foreign_key="protocol.id", index=True, max_length=32)
+    username: str = Field(max_length=100)
+    text: str
+    made_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Recommendation(CouncilsModel, table=True):
+    """A recommendation a decision addresses to a state body or organisation."""
+
+    __tablename__ = "recommendation"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
+    region: str | None = Field(default=None, index=True, max_length=8)
+    item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
+    addressee: str = Field(max_length=300)
+    text: str
+    responsible: str = Field(max_length=300)
+    due_date: date = Field(index=True)
+    status: str = Field(default="sent", index=True, max_length=30)
+    issued_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class RecommendationResponse(CouncilsModel, table=True):
+    """The addressee's response to a recommendation, and the status it brings."""
+
+    __tablename__ = "recommendation_response"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    recommendation_id: str = Field(foreign_key="recommendation.id", index=True, max_length=32)
+    status: str = Field(max_length=30)
+    text: str = Field(default="")
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class RecommendationAlert(CouncilsModel, table=True):
+    """A raised control alert (reminder or overdue): at most one of each per recommendation."""
+
+    __tablename__ = "recommendation_alert"
+    __table_args__ = (
+        UniqueConstraint("recommendation_id", "kind", name="uq_recommendation_alert"),
+    )
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    recommendation_id: str = Field(foreign_key="recommendation.id", max_length=32)
+    kind: str = Field(max_length=20)
+    raised_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+def utc(value: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite hands back naive datetimes that were UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

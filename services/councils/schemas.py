@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 Level = Literal["republic", "region", "district", "enterprise"]
+AttachedKind = Literal["akimat", "enterprise"]
+CouncilRole = Literal["chair", "deputy_chair", "secretary", "member"]
+DecisionRule = Literal["simple", "absolute", "two_thirds"]
+Choice = Literal["for", "against", "abstain"]
+Lang = Literal["kk", "ru", "en"]
+ResponseStatus = Literal[
+    "acknowledged", "in_progress", "implemented", "partially_implemented", "not_implemented"
+]
+
+Texts = dict[Lang, str]
+
+
+def _non_empty(texts: dict[str, str]) -> dict[str, str]:
+    cleaned = {lang: text.strip() for lang, text in texts.items() if text.strip()}
+    if not cleaned:
+        raise ValueError("give the text in at least one language (kk, ru, en)")
+    return cleaned
 
 
 class CouncilCreate(BaseModel):
     name: str = Field(min_length=1, max_length=300)
     level: Level
     region: str | None = Field(default=None, pattern=r"^KZ-\d{2}$")
+    attached_to: str = Field(default="", max_length=300)
+    attached_kind: AttachedKind = "akimat"
+    quorum_percent: int | None = Field(default=None, ge=1, le=100)
+    decision_rule: DecisionRule = "simple"
+
+    @model_validator(mode="after")
+    def _region_below_republic(self) -> CouncilCreate:
+        if self.level != "republic" and self.region is None:
+            raise ValueError("a council below the republic level needs a region")
+        return self
 
 
 class CouncilPublic(BaseModel):
@@ -21,4 +48,211 @@ class CouncilPublic(BaseModel):
     name: str
     level: str
     region: str | None
+    attached_to: str
+    attached_kind: str
+    quorum_percent: int | None
+    decision_rule: str
     created_at: datetime
+
+
+class MemberCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    full_name: str = Field(min_length=1, max_length=300)
+    role: CouncilRole = "member"
+    represents: str = Field(default="", max_length=300)
+    term_start: date
+    term_end: date | None = None
+
+    @model_validator(mode="after")
+    def _term_in_order(self) -> MemberCreate:
+        if self.term_end is not None and self.term_end < self.term_start:
+            raise ValueError("the term cannot end before it starts")
+        return self
+
+
+class MemberPublic(BaseModel):
+    id: str
+    council_id: str
+    username: str
+    full_name: str
+    role: str
+    represents: str
+    term_start: date
+    term_end: date | None
+
+
+class SessionCreate(BaseModel):
+    title: str = Field(default="", max_length=300)
+    starts_at: datetime
+    place: str = Field(default="", max_length=300)
+    online_link: str | None = Field(default=None, max_length=500, pattern=r"^https://")
+
+    @field_validator("starts_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("give the time with its UTC offset")
+        return value
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> SessionCreate:
+        if not self.place and not self.online_link:
+            raise ValueError("give a place or an online link")
+        return self
+
+
+class SessionPublic(BaseModel):
+    id: str
+    council_id: str
+    title: str
+    status: str
+    starts_at: datetime
+    place: str
+    online_link: str | None
+    convened_at: datetime | None
+    held_at: datetime | None
+    closed_at: datetime | None
+
+
+class ItemCreate(BaseModel):
+    titles: Texts
+    proposal: Texts = Field(default_factory=dict)
+    rapporteur: str = Field(min_length=1, max_length=300)
+    decision_rule: DecisionRule | None = None
+
+    @field_validator("titles")
+    @classmethod
+    def _some_title(cls, value: dict[str, str]) -> dict[str, str]:
+        return _non_empty(value)
+
+
+class DocumentPublic(BaseModel):
+    id: str
+    item_id: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class ItemPublic(BaseModel):
+    id: str
+    session_id: str
+    position: int
+    titles: dict[str, str]
+    proposal: dict[str, str]
+    rapporteur: str
+    decision_rule: str | None
+    vote_status: str
+    entitled: list[str] | None
+    members_count: int | None
+    votes_for: int | None
+    votes_against: int | None
+    votes_abstained: int | None
+    adopted: bool | None
+    recused: list[str] = []
+    materials: list[DocumentPublic] = []
+
+
+class AttendanceMark(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    present: bool
+
+
+class AttendanceRegister(BaseModel):
+    marks: list[AttendanceMark] = Field(min_length=1)
+
+
+class Quorum(BaseModel):
+    members: int
+    present: int
+    required: int
+    reached: bool
+
+
+class SessionDetail(SessionPublic):
+    items: list[ItemPublic]
+    present: list[str]
+    absent: list[str]
+    quorum: Quorum
+
+
+class RecusalCreate(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class VoteCast(BaseModel):
+    choice: Choice
+
+
+class VotePublic(BaseModel):
+    item_id: str
+    username: str
+    choice: str
+    cast_at: datetime
+
+
+class ProtocolEdit(BaseModel):
+    notes: Texts
+
+
+class RemarkCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class RemarkPublic(BaseModel):
+    username: str
+    text: str
+    made_at: datetime
+
+
+class ProtocolPublic(BaseModel):
+    id: str
+    session_id: str
+    council_id: str
+    corrects_id: str | None
+    status: str
+    content: dict[str, Any]
+    signed_by_chair: str | None
+    signed_by_secretary: str | None
+    sha256: str | None
+    published_at: datetime | None
+    lang: str
+    text: str
+    remarks: list[RemarkPublic] = []
+
+
+class RecommendationCreate(BaseModel):
+    addressee: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=10000)
+    responsible: str = Field(min_length=1, max_length=300)
+    due_date: date
+
+
+class ResponseCreate(BaseModel):
+    status: ResponseStatus
+    text: str = Field(default="", max_length=10000)
+
+
+class ResponsePublic(BaseModel):
+    status: str
+    text: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class RecommendationPublic(BaseModel):
+    id: str
+    council_id: str
+    region: str | None
+    item_id: str
+    addressee: str
+    text: str
+    responsible: str
+    due_date: date
+    status: str
+    issued_at: datetime
+    overdue: bool = False
+    responses: list[ResponsePublic] = []

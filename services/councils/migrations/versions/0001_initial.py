@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:03:25.051763
+Create Date: 2026-11-24 22:12:00.085507
 """
 
 from alembic import op
@@ -47,6 +47,10 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('attached_to', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('attached_kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('quorum_percent', sa.Integer(), nullable=True),
+    sa.Column('decision_rule', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -96,11 +100,247 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_pending', ['sent_at', 'seq'], unique=False)
 
+    op.create_table('council_session',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('council_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('online_link', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('convened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('held_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['council_id'], ['council.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('council_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_session_council_id'), ['council_id'], unique=False)
+
+    op.create_table('member',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('council_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('full_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('represents', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('term_start', sa.Date(), nullable=False),
+    sa.Column('term_end', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['council_id'], ['council.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('council_id', 'username', name='uq_member_username')
+    )
+    with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_member_council_id'), ['council_id'], unique=False)
+
+    op.create_table('agenda_item',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('titles', sa.JSON(), nullable=False),
+    sa.Column('proposal', sa.JSON(), nullable=False),
+    sa.Column('rapporteur', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('decision_rule', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('vote_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('entitled', sa.JSON(), nullable=True),
+    sa.Column('members_count', sa.Integer(), nullable=True),
+    sa.Column('votes_for', sa.Integer(), nullable=True),
+    sa.Column('votes_against', sa.Integer(), nullable=True),
+    sa.Column('votes_abstained', sa.Integer(), nullable=True),
+    sa.Column('adopted', sa.Boolean(), nullable=True),
+    sa.Column('vote_closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['session_id'], ['council_session.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agenda_item_session_id'), ['session_id'], unique=False)
+
+    op.create_table('attendance',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('present', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['council_session.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('session_id', 'username', name='uq_attendance_member')
+    )
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendance_session_id'), ['session_id'], unique=False)
+
+    op.create_table('protocol',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('council_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('corrects_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('signed_by_chair', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('signed_by_secretary', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('drafted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['corrects_id'], ['protocol.id'], ),
+    sa.ForeignKeyConstraint(['council_id'], ['council.id'], ),
+    sa.ForeignKeyConstraint(['session_id'], ['council_session.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('protocol', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_protocol_council_id'), ['council_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_protocol_session_id'), ['session_id'], unique=False)
+
+    op.create_table('document',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('media_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_item.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_item_id'), ['item_id'], unique=False)
+
+    op.create_table('protocol_remark',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('protocol_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('made_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['protocol_id'], ['protocol.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('protocol_remark', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_protocol_remark_protocol_id'), ['protocol_id'], unique=False)
+
+    op.create_table('recommendation',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('council_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('addressee', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('responsible', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['council_id'], ['council.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_item.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recommendation_council_id'), ['council_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recommendation_due_date'), ['due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recommendation_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recommendation_region'), ['region'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recommendation_status'), ['status'], unique=False)
+
+    op.create_table('recusal',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('declared_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_item.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('item_id', 'username', name='uq_recusal_member')
+    )
+    with op.batch_alter_table('recusal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recusal_item_id'), ['item_id'], unique=False)
+
+    op.create_table('vote',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('choice', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('cast_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['agenda_item.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('item_id', 'username', name='uq_vote_member')
+    )
+    with op.batch_alter_table('vote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vote_item_id'), ['item_id'], unique=False)
+
+    op.create_table('recommendation_alert',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('recommendation_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('raised_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('recommendation_id', 'kind', name='uq_recommendation_alert')
+    )
+    op.create_table('recommendation_response',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('recommendation_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('recommendation_response', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recommendation_response_recommendation_id'), ['recommendation_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('recommendation_response', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recommendation_response_recommendation_id'))
+
+    op.drop_table('recommendation_response')
+    op.drop_table('recommendation_alert')
+    with op.batch_alter_table('vote', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vote_item_id'))
+
+    op.drop_table('vote')
+    with op.batch_alter_table('recusal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recusal_item_id'))
+
+    op.drop_table('recusal')
+    with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recommendation_status'))
+        batch_op.drop_index(batch_op.f('ix_recommendation_region'))
+        batch_op.drop_index(batch_op.f('ix_recommendation_item_id'))
+        batch_op.drop_index(batch_op.f('ix_recommendation_due_date'))
+        batch_op.drop_index(batch_op.f('ix_recommendation_council_id'))
+
+    op.drop_table('recommendation')
+    with op.batch_alter_table('protocol_remark', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_protocol_remark_protocol_id'))
+
+    op.drop_table('protocol_remark')
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_item_id'))
+
+    op.drop_table('document')
+    with op.batch_alter_table('protocol', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_protocol_session_id'))
+        batch_op.drop_index(batch_op.f('ix_protocol_council_id'))
+
+    op.drop_table('protocol')
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_session_id'))
+
+    op.drop_table('attendance')
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agenda_item_session_id'))
+
+    op.drop_table('agenda_item')
+    with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_member_council_id'))
+
+    op.drop_table('member')
+    with op.batch_alter_table('council_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_council_session_council_id'))
+
+    op.drop_table('council_session')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_pending')
 

@@ -1,0 +1,14 @@
+"""Thin routes of the councils service: parse, authorise, call a handler, shape the answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.councils.api import councils, protocols, recommendations, sessions, voting
+
+router = APIRouter()
+# Literal paths first, so `/{council_id}` never swallows `/control` or `/sessions/...`.
+for module in (recommendations, sessions, voting, protocols, councils):
+    router.include_router(module.router)
+
+__all__ = ["router"]

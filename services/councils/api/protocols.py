@@ -1,0 +1,117 @@
+"""Routes for the minutes (protocols)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlmodel import select
+
+from kelisim.problems import Problem
+from kelisim.service import ContextDep, CurrentPrincipal
+from services.councils import permissions, views
+from services.councils.api.common import PREFIX, execute, language, reading
+from services.councils.handlers import protocols as handlers
+from services.councils.handlers.loading import get, protocol_with_council
+from services.councils.models import Council, Protocol
+from services.councils.schemas import ProtocolEdit, ProtocolPublic, RemarkCreate, RemarkPublic
+
+router = APIRouter(prefix=PREFIX, tags=["councils"])
+
+
+def _read(ctx: ContextDep, protocol_id: str, lang: str) -> ProtocolPublic:
+    with reading(ctx) as db:
+        return views.protocol_public(db, get(db, Protocol, protocol_id), lang)
+
+
+@router.post("/sessions/{session_id}/protocol", status_code=201, response_model=ProtocolPublic)
+def draft_protocol(session_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
+    """The secretary drafts the minutes from the closed session's record."""
+    cmd = handlers.DraftProtocol(session_id, principal)
+    protocol = execute(ctx, request, principal, handlers.draft, cmd)
+    return _read(ctx, protocol.id, language(None, principal))
+
+
+@router.get("/protocols/{protocol_id}", response_model=ProtocolPublic)
+def read_protocol(
+    protocol_id: str, principal: CurrentPrincipal, ctx: ContextDep, lang: str | None = None
+):
+    """Minutes in the reader's language: members read drafts; published ones analysts too."""
+    with reading(ctx) as db:
+        protocol, council = protocol_with_council(db, protocol_id)
+        if protocol.status == "published":
+            if not permissions.can_read_published(db, council, principal):
+                raise Problem(403, "forbidden", "Published minutes are for the council's members.")
+        else:
+            permissions.require_member(db, council, principal)
+        return views.protocol_public(db, protocol, language(lang, principal))
+
+
+@router.get("/{council_id}/protocols", response_model=list[ProtocolPublic])
+def list_protocols(
+    council_id: str, principal: CurrentPrincipal, ctx: ContextDep, lang: str | None = None
+):
+    """The council's minutes: all of them for members, the published ones for analysts."""
+    with reading(ctx) as db:
+        council = get(db, Council, council_id)
+        member = permissions.membership(db, council, principal)
+        if member is None and not principal.has("analyst"):
+            raise Problem(403, "not-a-member", "You are not a current member of this council.")
+        query = select(Protocol).where(Protocol.council_id == council.id)
+        if member is None:
+            query = query.where(Protocol.status == "published")
+        protocols = db.exec(query.order_by(Protocol.drafted_at)).all()
+        return [views.protocol_public(db, p, language(lang, principal)) for p in protocols]
+
+
+@router.patch("/protocols/{protocol_id}", response_model=ProtocolPublic)
+def edit_protocol(
+    protocol_id: str,
+    body: ProtocolEdit,
+    request: Request,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+):
+    """The secretary edits the notes of unapproved minutes; published minutes refuse (409)."""
+    cmd = handlers.EditProtocol(protocol_id, body, principal)
+    execute(ctx, request, principal, handlers.edit, cmd)
+    return _read(ctx, protocol_id, language(None, principal))
+
+
+@router.post("/protocols/{protocol_id}/remarks", status_code=201, response_model=RemarkPublic)
+def make_remark(
+    protocol_id: str,
+    body: RemarkCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+):
+    """A member makes a remark on circulated minutes."""
+    cmd = handlers.Remark(protocol_id, body, principal)
+    remark = execute(ctx, request, principal, handlers.remark, cmd)
+    return RemarkPublic.model_validate(remark, from_attributes=True)
+
+
+def _protocol_step(name: str, handler, summary: str, status: int = 200):  # type: ignore[no-untyped-def]
+    def step(protocol_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
+        cmd = handlers.ProtocolCommand(protocol_id, principal)
+        protocol = execute(ctx, request, principal, handler, cmd)
+        return _read(ctx, protocol.id, language(None, principal))
+
+    step.__doc__ = summary
+    router.add_api_route(
+        f"/protocols/{{protocol_id}}/{name}",
+        step,
+        methods=["POST"],
+        status_code=status,
+        response_model=ProtocolPublic,
+        name=f"{name}_protocol",
+        summary=summary,
+    )
+
+
+_protocol_step("circulate", handlers.circulate, "The secretary circulates the draft to members.")
+_protocol_step("approve", handlers.approve, "The secretary approves the minutes.")
+_protocol_step("sign", handlers.sign, "The chair or the secretary signs approved minutes.")
+_protocol_step("publish", handlers.publish, "The secretary publishes signed minutes.")
+_protocol_step(
+    "corrections", handlers.correct, "The secretary starts a correction of published minutes.", 201
+)

@@ -1,0 +1,317 @@
+"""Minutes: drafted from the session's record, circulated, approved, signed, published.
+
+A published protocol never changes; a correction is a new protocol linked to it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from kelisim.auth import Principal
+from kelisim.events.councils import ProtocolPublished
+from kelisim.problems import Problem
+from kelisim.uow import UnitOfWork
+from services.councils import lifecycle, permissions
+from services.councils.handlers.loading import protocol_with_council, session_with_council
+from services.councils.handlers.sessions import agenda, present_usernames, quorum, recused_usernames
+from services.councils.handlers.voting import rule_of, votes_of
+from services.councils.models import Council, Member, Protocol, ProtocolRemark, Session, utc
+from services.councils.schemas import ProtocolEdit, RemarkCreate
+
+
+def content_sha256(content: dict[str, Any]) -> str:
+    """The SHA-256 of the protocol's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _person(member: Member | None, username: str) -> dict[str, str]:
+    if member is None:
+        return {"username": username, "full_name": username, "role": ""}
+    return {"username": username, "full_name": member.full_name, "role": member.role}
+
+
+def record_of(db: DbSession, session: Session, council: Council) -> dict[str, Any]:
+    """The session's record as structured minutes: attendance, quorum, items, votes, decisions."""
+    all_members = {
+        m.username: m for m in db.exec(select(Member).where(Member.council_id == council.id))
+    }
+    members = permissions.current_members(db, council.id, utc(session.starts_at).date())
+    if not members:
+        members = permissions.current_members(db, council.id)
+    present = present_usernames(db, session, members)
+    items = []
+    for item in agenda(db, session):
+        votes = votes_of(db, item)
+        items.append(
+            {
+                "id": item.id,
+                "position": item.position,
+                "titles": item.titles,
+                "proposal": item.proposal,
+                "rapporteur": item.rapporteur,
+                "rule": rule_of(item, council),
+                "recused": [_person(all_members.get(u), u) for u in recused_usernames(db, item)],
+                "entitled": item.entitled,
+                "votes": [
+                    {**_person(all_members.get(v.username), v.username), "choice": v.choice}
+                    for v in votes
+                    if item.entitled is not None and v.username in item.entitled
+                ],
+                "for": item.votes_for,
+                "against": item.votes_against,
+                "abstained": item.votes_abstained,
+                "adopted": item.adopted,
+            }
+        )
+    return {
+        "council": {
+            "id": council.id,
+            "name": council.name,
+            "level": council.level,
+            "region": council.region,
+        },
+        "session": {
+            "id": session.id,
+            "title": session.title,
+            "starts_at": utc(session.starts_at).isoformat(),
+            "place": session.place,
+            "online_link": session.online_link,
+        },
+        "attendance": {
+            "members": len(members),
+            "present": [_person(all_members.get(u), u) for u in present],
+            "absent": [
+                _person(m, m.username)
+                for m in sorted(members, key=lambda m: m.username)
+                if m.username not in present
+            ],
+        },
+        "quorum": quorum(council, members, present).model_dump(),
+        "items": items,
+        "notes": {},
+        "corrects": None,
+    }
+
+
+@dataclass(frozen=True)
+class DraftProtocol:
+    session_id: str
+    principal: Principal
+
+
+def draft(cmd: DraftProtocol, uow: UnitOfWork) -> Protocol:
+    """The secretary drafts the minutes from the closed session's record."""
+    db = uow.session
+    session, council = session_with_council(db, cmd.session_id, lock=True)
+    member = permissions.membership(db, council, cmd.principal)
+    lifecycle.check("session", "draft_protocol", session.status, member.role if member else None)
+    existing = db.exec(
+        select(Protocol).where(Protocol.session_id == session.id, Protocol.corrects_id.is_(None))
+    ).first()
+    if existing is not None:
+        raise Problem(
+            409,
+            "protocol-exists",
+            "The session's minutes are already drafted.",
+            protocol_id=existing.id,
+        )
+    protocol = Protocol(
+        session_id=session.id, council_id=council.id, content=record_of(db, session, council)
+    )
+    db.add(protocol)
+    uow.audit(
+        "protocol.drafted",
+        "protocol",
+        protocol.id,
+        after={"session_id": session.id, "sha256": content_sha256(protocol.content)},
+    )
+    return protocol
+
+
+@dataclass(frozen=True)
+class ProtocolCommand:
+    protocol_id: str
+    principal: Principal
+
+
+def _advance(db: DbSession, cmd: ProtocolCommand, action: str) -> tuple[Protocol, Council, Member]:
+    """Load the protocol, refuse any change to a published one, check role and state."""
+    protocol, council = protocol_with_council(db, cmd.protocol_id, lock=True)
+    member = permissions.membership(db, council, cmd.principal)
+    if protocol.status == "published" and action != "correct" and member is not None:
+        raise Problem(
+            409,
+            "protocol-immutable",
+            "A published protocol never changes; issue a correction instead.",
+            sha256=protocol.sha256,
+        )
+    target = lifecycle.check("protocol", action, protocol.status, member.role if member else None)
+    assert member is not None
+    protocol.status = target
+    return protocol, council, member
+
+
+@dataclass(frozen=True)
+class EditProtocol:
+    protocol_id: str
+    edit: ProtocolEdit
+    principal: Principal
+
+
+def edit(cmd: EditProtocol, uow: UnitOfWork) -> Protocol:
+    """The secretary edits the notes of unapproved minutes (e.g. to take in remarks)."""
+    db = uow.session
+    protocol, _, _ = _advance(db, ProtocolCommand(cmd.protocol_id, cmd.principal), "edit")
+    before = protocol.content.get("notes")
+    content = copy.deepcopy(protocol.content)
+    content["notes"] = cmd.edit.notes
+    protocol.content = content
+    db.add(protocol)
+    uow.audit(
+        "protocol.edited",
+        "protocol",
+        protocol.id,
+        before={"notes": before},
+        after={"notes": cmd.edit.notes},
+    )
+    return protocol
+
+
+def _transition(cmd: ProtocolCommand, uow: UnitOfWork, action: str) -> Protocol:
+    db = uow.session
+    before = db.get(Protocol, cmd.protocol_id)
+    state = before.status if before else None
+    protocol, _, _ = _advance(db, cmd, action)
+    db.add(protocol)
+    uow.audit(
+        f"protocol.{action}",
+        "protocol",
+        protocol.id,
+        before={"status": state},
+        after={"status": protocol.status},
+    )
+    return protocol
+
+
+def circulate(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+    """The secretary circulates the draft to members for remarks."""
+    return _transition(cmd, uow, "circulate")
+
+
+def approve(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+    """The secretary approves the minutes after the remarks."""
+    return _transition(cmd, uow, "approve")
+
+
+@dataclass(frozen=True)
+class Remark:
+    protocol_id: str
+    remark: RemarkCreate
+    principal: Principal
+
+
+def remark(cmd: Remark, uow: UnitOfWork) -> ProtocolRemark:
+    """A member makes a remark on circulated minutes."""
+    db = uow.session
+    protocol, _, member = _advance(db, ProtocolCommand(cmd.protocol_id, cmd.principal), "remark")
+    row = ProtocolRemark(protocol_id=protocol.id, username=member.username, text=cmd.remark.text)
+    db.add(row)
+    uow.audit(
+        "protocol.remark",
+        "protocol",
+        protocol.id,
+        after={"username": member.username, "text": cmd.remark.text},
+    )
+    return row
+
+
+def sign(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+    """The chair and the secretary each sign approved minutes; both signatures make it signed."""
+    db = uow.session
+    protocol, _, member = _advance(db, cmd, "sign")
+    field = "signed_by_chair" if member.role == "chair" else "signed_by_secretary"
+    if getattr(protocol, field) is not None:
+        raise Problem(409, "already-signed", f"The {member.role} has already signed.")
+    setattr(protocol, field, member.username)
+    if protocol.signed_by_chair and protocol.signed_by_secretary:
+        protocol.status = "signed"
+    db.add(protocol)
+    uow.audit(
+        "protocol.signed",
+        "protocol",
+        protocol.id,
+        after={"by": member.username, "as": member.role, "status": protocol.status},
+    )
+    return protocol
+
+
+def publish(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+    """The secretary publishes signed minutes; their SHA-256 enters the audit chain."""
+    db = uow.session
+    protocol, council, _ = _advance(db, cmd, "publish")
+    protocol.sha256 = content_sha256(protocol.content)
+    protocol.published_at = datetime.now(UTC)
+    db.add(protocol)
+    uow.audit(
+        "protocol.published",
+        "protocol",
+        protocol.id,
+        before={"status": "signed"},
+        after={
+            "status": "published",
+            "sha256": protocol.sha256,
+            "corrects_id": protocol.corrects_id,
+        },
+    )
+    uow.emit(
+        ProtocolPublished(
+            council_id=council.id,
+            session_id=protocol.session_id,
+            protocol_id=protocol.id,
+            region=council.region,
+            sha256=protocol.sha256,
+        ),
+        aggregate=f"council:{council.id}",
+    )
+    return protocol
+
+
+def correct(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+    """The secretary starts a correction: a new draft linked to the published protocol."""
+    db = uow.session
+    original, council, _ = _advance(db, cmd, "correct")
+    content = copy.deepcopy(original.content)
+    content["corrects"] = {"protocol_id": original.id, "sha256": original.sha256}
+    correction = Protocol(
+        session_id=original.session_id,
+        council_id=council.id,
+        corrects_id=original.id,
+        content=content,
+    )
+    db.add(correction)
+    uow.audit(
+        "protocol.correction_drafted",
+        "protocol",
+        correction.id,
+        after={"corrects_id": original.id, "corrects_sha256": original.sha256},
+    )
+    return correction
+
+
+def remarks_of(db: DbSession, protocol: Protocol) -> list[ProtocolRemark]:
+    return list(
+        db.exec(
+            select(ProtocolRemark)
+            .where(ProtocolRemark.protocol_id == protocol.id)
+            .order_by(ProtocolRemark.made_at)
+        ).all()
+    )

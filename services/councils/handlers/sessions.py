@@ -1,0 +1,301 @@
+"""Sessions: planning, agenda and materials, convening, attendance, holding, closing."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session as DbSession
+from sqlmodel import func, select
+
+from kelisim.auth import Principal
+from kelisim.events.councils import SessionClosed, SessionConvened, SessionHeld, SessionPlanned
+from kelisim.problems import Problem
+from kelisim.uow import UnitOfWork
+from services.councils import lifecycle, permissions
+from services.councils.handlers.loading import get, session_with_council
+from services.councils.models import (
+    AgendaItem,
+    Attendance,
+    Council,
+    Document,
+    Member,
+    Recusal,
+    Session,
+    utc,
+)
+from services.councils.schemas import AttendanceRegister, ItemCreate, Quorum, SessionCreate
+
+MAX_MATERIAL_BYTES = 20 * 1024 * 1024
+
+
+def quorum_required(council: Council, members: int) -> int:
+    """Members needed present: the council's percentage, or more than half by default."""
+    if council.quorum_percent is None:
+        return members // 2 + 1
+    return max(1, math.ceil(members * council.quorum_percent / 100))
+
+
+def present_usernames(db: DbSession, session: Session, members: list[Member]) -> list[str]:
+    """Current members marked present at the session, sorted."""
+    current = {m.username for m in members}
+    marked = db.exec(
+        select(Attendance).where(Attendance.session_id == session.id, Attendance.present)
+    ).all()
+    return sorted(a.username for a in marked if a.username in current)
+
+
+def quorum(council: Council, members: list[Member], counted: list[str]) -> Quorum:
+    """The quorum over the members counted (present, and for an item not recused)."""
+    required = quorum_required(council, len(members))
+    return Quorum(
+        members=len(members),
+        present=len(counted),
+        required=required,
+        reached=len(counted) >= required,
+    )
+
+
+def _role(db: DbSession, council: Council, principal: Principal) -> str | None:
+    member = permissions.membership(db, council, principal)
+    return member.role if member else None
+
+
+@dataclass(frozen=True)
+class PlanSession:
+    council_id: str
+    session: SessionCreate
+    principal: Principal
+
+
+def plan_session(cmd: PlanSession, uow: UnitOfWork) -> Session:
+    """The secretary plans a session of their council."""
+    db = uow.session
+    council = get(db, Council, cmd.council_id)
+    lifecycle.check("session", "plan", "new", _role(db, council, cmd.principal))
+    session = Session(council_id=council.id, **cmd.session.model_dump())
+    db.add(session)
+    uow.audit("session.planned", "session", session.id, after=cmd.session.model_dump(mode="json"))
+    uow.emit(
+        SessionPlanned(
+            council_id=council.id,
+            session_id=session.id,
+            region=council.region,
+            starts_at=cmd.session.starts_at,
+        ),
+        aggregate=f"council:{council.id}",
+    )
+    return session
+
+
+@dataclass(frozen=True)
+class AddItem:
+    session_id: str
+    item: ItemCreate
+    principal: Principal
+
+
+def add_item(cmd: AddItem, uow: UnitOfWork) -> AgendaItem:
+    """The secretary puts an item on the agenda before the session is held."""
+    db = uow.session
+    session, council = session_with_council(db, cmd.session_id, lock=True)
+    lifecycle.check("session", "add_item", session.status, _role(db, council, cmd.principal))
+    count = db.exec(
+        select(func.count()).select_from(AgendaItem).where(AgendaItem.session_id == session.id)
+    ).one()
+    item = AgendaItem(session_id=session.id, position=count + 1, **cmd.item.model_dump())
+    db.add(item)
+    uow.audit("item.added", "agenda_item", item.id, after=cmd.item.model_dump(mode="json"))
+    return item
+
+
+@dataclass(frozen=True)
+class AddMaterial:
+    item_id: str
+    filename: str
+    media_type: str
+    content: bytes
+    principal: Principal
+
+
+def add_material(cmd: AddMaterial, uow: UnitOfWork) -> Document:
+    """The secretary attaches a document to an agenda item; its SHA-256 is kept and audited."""
+    db = uow.session
+    item = get(db, AgendaItem, cmd.item_id)
+    session, council = session_with_council(db, item.session_id)
+    role = _role(db, council, cmd.principal)
+    lifecycle.check("session", "add_material", session.status, role)
+    if not cmd.content:
+        raise Problem(422, "empty-document", "The document is empty.")
+    if len(cmd.content) > MAX_MATERIAL_BYTES:
+        raise Problem(413, "document-too-large", "Documents are limited to 20 MiB.")
+    document = Document(
+        item_id=item.id,
+        filename=cmd.filename,
+        media_type=cmd.media_type,
+        size=len(cmd.content),
+        sha256=hashlib.sha256(cmd.content).hexdigest(),
+        content=cmd.content,
+        uploaded_by=cmd.principal.sub,
+    )
+    db.add(document)
+    uow.audit(
+        "material.added",
+        "document",
+        document.id,
+        after={"item_id": item.id, "filename": document.filename, "sha256": document.sha256},
+    )
+    return document
+
+
+@dataclass(frozen=True)
+class SessionCommand:
+    session_id: str
+    principal: Principal
+
+
+def agenda(db: DbSession, session: Session) -> list[AgendaItem]:
+    """The session's agenda in order."""
+    return list(
+        db.exec(
+            select(AgendaItem)
+            .where(AgendaItem.session_id == session.id)
+            .order_by(AgendaItem.position)
+        ).all()
+    )
+
+
+def convene(cmd: SessionCommand, uow: UnitOfWork) -> Session:
+    """The secretary convenes the session: members get the notice with date, place and agenda."""
+    db = uow.session
+    session, council = session_with_council(db, cmd.session_id, lock=True)
+    role = _role(db, council, cmd.principal)
+    session.status = lifecycle.check("session", "convene", session.status, role)
+    items = agenda(db, session)
+    if not items:
+        raise Problem(409, "empty-agenda", "A session is convened with its agenda.")
+    session.convened_at = datetime.now(UTC)
+    db.add(session)
+    members = permissions.current_members(db, council.id)
+    uow.audit(
+        "session.convened",
+        "session",
+        session.id,
+        before={"status": "planned"},
+        after={"status": session.status},
+    )
+    uow.emit(
+        SessionConvened(
+            council_id=council.id,
+            session_id=session.id,
+            region=council.region,
+            starts_at=utc(session.starts_at),
+            place=session.place or session.online_link or "",
+            online_link=session.online_link,
+            agenda=[next(iter(i.titles.values())) for i in items],
+            members=sorted(m.username for m in members),
+        ),
+        aggregate=f"council:{council.id}",
+    )
+    return session
+
+
+@dataclass(frozen=True)
+class RegisterAttendance:
+    session_id: str
+    register: AttendanceRegister
+    principal: Principal
+
+
+def register_attendance(cmd: RegisterAttendance, uow: UnitOfWork) -> Session:
+    """The secretary marks current members present or absent (never while a vote is open)."""
+    db = uow.session
+    session, council = session_with_council(db, cmd.session_id, lock=True)
+    role = _role(db, council, cmd.principal)
+    lifecycle.check("session", "register_attendance", session.status, role)
+    open_votes = [i for i in agenda(db, session) if i.vote_status == "open"]
+    if open_votes:
+        raise Problem(409, "vote-open", "Attendance is fixed while a vote is open.")
+    current = {m.username for m in permissions.current_members(db, council.id)}
+    unknown = sorted({m.username for m in cmd.register.marks} - current)
+    if unknown:
+        raise Problem(422, "not-a-member", "Only current members attend.", usernames=unknown)
+    changes = {}
+    for mark in cmd.register.marks:
+        row = db.exec(
+            select(Attendance).where(
+                Attendance.session_id == session.id, Attendance.username == mark.username
+            )
+        ).first()
+        if row is None:
+            row = Attendance(session_id=session.id, username=mark.username, present=mark.present)
+        row.present = mark.present
+        db.add(row)
+        changes[mark.username] = mark.present
+    uow.audit("session.attendance", "session", session.id, after=changes)
+    return session
+
+
+def hold(cmd: SessionCommand, uow: UnitOfWork) -> Session:
+    """The secretary opens the sitting; the quorum is computed from the attendance."""
+    db = uow.session
+    session, council = session_with_council(db, cmd.session_id, lock=True)
+    role = _role(db, council, cmd.principal)
+    session.status = lifecycle.check("session", "hold", session.status, role)
+    session.held_at = datetime.now(UTC)
+    db.add(session)
+    members = permissions.current_members(db, council.id)
+    result = quorum(council, members, present_usernames(db, session, members))
+    uow.audit(
+        "session.held",
+        "session",
+        session.id,
+        before={"status": "convened"},
+        after={"status": session.status, "quorum": result.model_dump()},
+    )
+    uow.emit(
+        SessionHeld(
+            council_id=council.id,
+            session_id=session.id,
+            region=council.region,
+            present=result.present,
+            members=result.members,
+            quorum=result.reached,
+        ),
+        aggregate=f"council:{council.id}",
+    )
+    return session
+
+
+def close(cmd: SessionCommand, uow: UnitOfWork) -> Session:
+    """The secretary closes the session once no vote is open."""
+    db = uow.session
+    session, council = session_with_council(db, cmd.session_id, lock=True)
+    role = _role(db, council, cmd.principal)
+    session.status = lifecycle.check("session", "close", session.status, role)
+    if any(i.vote_status == "open" for i in agenda(db, session)):
+        raise Problem(409, "vote-open", "Close the open vote before closing the session.")
+    session.closed_at = datetime.now(UTC)
+    db.add(session)
+    uow.audit(
+        "session.closed",
+        "session",
+        session.id,
+        before={"status": "held"},
+        after={"status": session.status},
+    )
+    uow.emit(
+        SessionClosed(council_id=council.id, session_id=session.id, region=council.region),
+        aggregate=f"council:{council.id}",
+    )
+    return session
+
+
+def recused_usernames(db: DbSession, item: AgendaItem) -> list[str]:
+    return sorted(r.username for r in db.exec(select(Recusal).where(Recusal.item_id == item.id)))
+
+
+def materials(db: DbSession, item: AgendaItem) -> list[Document]:
+    return list(db.exec(select(Document).where(Document.item_id == item.id)).all())

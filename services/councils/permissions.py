@@ -1,0 +1,86 @@
+"""Who may do what in a council: scope from the gateway token, membership from this service.
+
+A caller acts on a council only if the council is in the token's scope AND the caller is a
+current member of it (membership by username); their council role (chair, secretary, ...)
+then decides the action through `lifecycle`. Admins manage councils and members but do not
+take part in sessions. Analysts read published protocols and the control lists: both are
+public acts of the councils and hold no personal data of case parties.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from kelisim.auth import Principal
+from kelisim.problems import Problem
+from services.councils.models import Council, Member
+
+PARTICIPANT_ROLES = ("council_member", "council_secretary")
+
+
+def today() -> date:
+    """Today's date in UTC, the calendar membership terms and due dates are read in."""
+    return datetime.now(UTC).date()
+
+
+def current_members(db: DbSession, council_id: str, on: date | None = None) -> list[Member]:
+    """The members whose term covers the date (today by default)."""
+    on = on or today()
+    members = db.exec(select(Member).where(Member.council_id == council_id)).all()
+    return [m for m in members if m.current(on)]
+
+
+def membership(db: DbSession, council: Council, principal: Principal) -> Member | None:
+    """The caller's current membership of the council, if they act on it at all."""
+    if not principal.has(*PARTICIPANT_ROLES) or not principal.in_council(council.id):
+        return None
+    member = db.exec(
+        select(Member).where(Member.council_id == council.id, Member.username == principal.sub)
+    ).first()
+    return member if member is not None and member.current(today()) else None
+
+
+def require_member(db: DbSession, council: Council, principal: Principal) -> Member:
+    """The caller's membership, or 403: outsiders neither act on nor read a council's work."""
+    member = membership(db, council, principal)
+    if member is None:
+        raise Problem(403, "not-a-member", "You are not a current member of this council.")
+    return member
+
+
+def can_manage(principal: Principal, council: Council) -> bool:
+    """Admins, and secretaries with the council in scope, manage its members."""
+    if principal.has("admin"):
+        return True
+    return principal.has("council_secretary") and principal.in_council(council.id)
+
+
+def can_create(principal: Principal, region: str | None) -> bool:
+    """Admins create any council; a secretary creates councils in their region."""
+    if principal.has("admin"):
+        return True
+    return principal.has("council_secretary") and principal.in_region(region)
+
+
+def can_see_council(principal: Principal, council: Council) -> bool:
+    """Whether the caller may see the council's card (not its unpublished work)."""
+    return (
+        principal.has("admin", "analyst")
+        or principal.in_council(council.id)
+        or (principal.has("council_secretary") and principal.in_region(council.region))
+    )
+
+
+def can_read_published(db: DbSession, council: Council, principal: Principal) -> bool:
+    """Members of the council and analysts read its published protocols."""
+    return principal.has("analyst") or membership(db, council, principal) is not None
+
+
+def can_watch_region(principal: Principal, region: str | None) -> bool:
+    """Who sees a region's control list of recommendations."""
+    if principal.has("admin", "analyst"):
+        return True
+    return principal.has("council_secretary") and principal.in_region(region)

@@ -1,0 +1,151 @@
+"""Minutes rendered per language from their structured content.
+
+The protocol is stored once, as structured data (language-neutral facts plus the texts the
+secretary entered per language); the labels come from the catalog below. So every member
+reads the same facts in Kazakh, Russian or English, and one SHA-256 over the structured
+content certifies every rendering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGS = ("kk", "ru", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "kk": {
+        "protocol": "ХАТТАМА",
+        "correction": "Түзету, хаттамаға",
+        "council": "Кеңес",
+        "session": "Отырыс",
+        "place": "Өтетін орны",
+        "present": "Қатысқандар",
+        "absent": "Қатыспағандар",
+        "quorum": "Кворум",
+        "reached": "бар",
+        "not_reached": "жоқ",
+        "item": "Күн тәртібінің мәселесі",
+        "rapporteur": "Баяндамашы",
+        "recused": "Өзіне-өзі қарсылық білдіргендер",
+        "rule": "Шешім қабылдау тәртібі",
+        "simple": "қатысушылардың жай көпшілігі",
+        "absolute": "барлық мүшелердің абсолютті көпшілігі",
+        "two_thirds": "үштен екісі",
+        "for": "жақтады",
+        "against": "қарсы",
+        "abstain": "қалыс қалды",
+        "decision": "Шешім",
+        "adopted": "қабылданды",
+        "rejected": "қабылданбады",
+        "not_voted": "дауыс беру өткізілмеді",
+        "notes": "Ескертпелер",
+    },
+    "ru": {
+        "protocol": "ПРОТОКОЛ",
+        "correction": "Исправление к протоколу",
+        "council": "Совет",
+        "session": "Заседание",
+        "place": "Место проведения",
+        "present": "Присутствовали",
+        "absent": "Отсутствовали",
+        "quorum": "Кворум",
+        "reached": "имеется",
+        "not_reached": "отсутствует",
+        "item": "Вопрос повестки",
+        "rapporteur": "Докладчик",
+        "recused": "Заявили самоотвод",
+        "rule": "Порядок принятия решения",
+        "simple": "простое большинство присутствующих",
+        "absolute": "абсолютное большинство всех членов",
+        "two_thirds": "две трети",
+        "for": "за",
+        "against": "против",
+        "abstain": "воздержался",
+        "decision": "Решение",
+        "adopted": "принято",
+        "rejected": "не принято",
+        "not_voted": "голосование не проводилось",
+        "notes": "Примечания",
+    },
+    "en": {
+        "protocol": "MINUTES",
+        "correction": "Correction to minutes",
+        "council": "Council",
+        "session": "Session",
+        "place": "Place",
+        "present": "Present",
+        "absent": "Absent",
+        "quorum": "Quorum",
+        "reached": "reached",
+        "not_reached": "not reached",
+        "item": "Agenda item",
+        "rapporteur": "Rapporteur",
+        "recused": "Recused",
+        "rule": "Decision rule",
+        "simple": "simple majority of those present",
+        "absolute": "absolute majority of all members",
+        "two_thirds": "two thirds",
+        "for": "for",
+        "against": "against",
+        "abstain": "abstained",
+        "decision": "Decision",
+        "adopted": "adopted",
+        "rejected": "not adopted",
+        "not_voted": "no vote was held",
+        "notes": "Notes",
+    },
+}
+
+
+def pick(texts: dict[str, str], lang: str) -> str:
+    """The text in `lang`, else in the state language first, then Russian, then English."""
+    for candidate in (lang, *LANGS):
+        if texts.get(candidate):
+            return texts[candidate]
+    return ""
+
+
+def _people(people: list[dict[str, Any]]) -> str:
+    return ", ".join(p["full_name"] for p in people) or "—"
+
+
+def render(content: dict[str, Any], lang: str) -> str:
+    """The minutes as text in one language."""
+    label = LABELS.get(lang, LABELS["kk"])
+    council, session, attendance = content["council"], content["session"], content["attendance"]
+    quorum = content["quorum"]
+    lines = [label["protocol"]]
+    if content.get("corrects"):
+        lines.append(f"{label['correction']} {content['corrects']['protocol_id']}")
+    lines += [
+        f"{label['council']}: {council['name']}",
+        f"{label['session']}: {session['title']} — {session['starts_at']}",
+        f"{label['place']}: {session['place'] or session['online_link']}",
+        f"{label['present']} ({len(attendance['present'])}/{attendance['members']}): "
+        f"{_people(attendance['present'])}",
+        f"{label['absent']}: {_people(attendance['absent'])}",
+        f"{label['quorum']}: {label['reached' if quorum['reached'] else 'not_reached']}"
+        f" ({quorum['present']}/{quorum['required']})",
+    ]
+    for item in content["items"]:
+        lines += ["", f"{label['item']} {item['position']}. {pick(item['titles'], lang)}"]
+        lines.append(f"{label['rapporteur']}: {item['rapporteur']}")
+        if item["recused"]:
+            lines.append(f"{label['recused']}: {_people(item['recused'])}")
+        if item["adopted"] is None:
+            lines.append(f"{label['decision']}: {label['not_voted']}")
+            continue
+        lines.append(f"{label['rule']}: {label[item['rule']]}")
+        lines.append(
+            f"{label['for']}: {item['for']}, {label['against']}: {item['against']}, "
+            f"{label['abstain']}: {item['abstained']}"
+        )
+        for vote in item["votes"]:
+            lines.append(f"  {vote['full_name']} — {label[vote['choice']]}")
+        verdict = label["adopted"] if item["adopted"] else label["rejected"]
+        proposal = pick(item.get("proposal") or {}, lang)
+        lines.append(f"{label['decision']}: {verdict}" + (f". {proposal}" if proposal else ""))
+    notes = pick(content.get("notes") or {}, lang)
+    if notes:
+        lines += ["", f"{label['notes']}: {notes}"]
+    return "\n".join(lines)
