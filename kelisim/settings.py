@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     cases_extension_days: int = 30
     cases_business_days: bool = False
     cases_warn_days: int = 5
+    cases_timezone: str = "Asia/Almaty"
+    cases_watch_seconds: float = Field(default=60.0, gt=0)
+    cases_watch_lease_seconds: float = Field(default=120.0, gt=0)
 
     # Councils domain
     councils_reminder_days: int = Field(default=7, ge=0)

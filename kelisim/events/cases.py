@@ -71,3 +71,173 @@ class CaseEscalated(EventData):
     risk_level: RiskLevel
     summary: str = Field(max_length=500, description="non-identifying, written for the liaison")
     escalated_at: datetime
+
+
+# --- The rest of a case's life (issue 5). Opaque references and codes only: party_ref,
+# --- session_ref and obligation_ref are ids inside the cases service, never names.
+
+
+@event_schema("cases.case.refused")
+class CaseRefused(EventData):
+    """A case was refused as ineligible for mediation under the Law "On Mediation"."""
+
+    case_ref: str
+    number: str
+    region: str
+    category: str
+    reasons: list[Literal["state_body", "corruption", "incapacity"]]
+
+
+@event_schema("cases.case.declared")
+class CaseDeclared(EventData):
+    """The assigned mediator declared a conflict of interest (or none)."""
+
+    case_ref: str
+    number: str
+    region: str
+    mediator: str = Field(description="username of the mediator (staff, not a party)")
+    conflict: bool
+
+
+@event_schema("cases.consent.recorded")
+class ConsentGiven(EventData):
+    """A party's voluntary consent was recorded."""
+
+    case_ref: str
+    region: str
+    party_ref: str
+    purpose: Literal["mediation", "extension"]
+    form: str
+    given_on: date
+
+
+@event_schema("cases.consent.withdrawn")
+class ConsentWithdrawn(EventData):
+    """A party withdrew consent; the mediation ended."""
+
+    case_ref: str
+    region: str
+    party_ref: str
+
+
+@event_schema("cases.case.agreement_signed")
+class MediationAgreementSigned(EventData):
+    """The mediation agreement was signed: the term runs."""
+
+    case_ref: str
+    number: str
+    region: str
+    mediator: str | None
+    signed_on: date
+    deadline: date
+
+
+@event_schema("cases.case.extended")
+class CaseExtended(EventData):
+    """The term was extended once, with all parties' consent."""
+
+    case_ref: str
+    number: str
+    region: str
+    mediator: str | None
+    deadline: date
+
+
+@event_schema("cases.session.scheduled")
+class SessionScheduled(EventData):
+    """A mediation session was scheduled."""
+
+    case_ref: str
+    session_ref: str
+    region: str
+    scheduled_at: datetime
+
+
+@event_schema("cases.session.updated")
+class SessionUpdated(EventData):
+    """A mediation session was held, postponed or cancelled."""
+
+    case_ref: str
+    session_ref: str
+    region: str
+    status: Literal["scheduled", "held", "postponed", "cancelled"]
+    scheduled_at: datetime
+
+
+class _CaseEnded(EventData):
+    case_ref: str
+    number: str
+    region: str
+    category: str
+    mediator: str | None
+
+
+@event_schema("cases.case.settled")
+class CaseSettled(_CaseEnded):
+    """A settlement agreement was signed by every party."""
+
+    obligations: int
+    document_sha256: str
+
+
+@event_schema("cases.case.not_settled")
+class CaseNotSettled(_CaseEnded):
+    """The mediation ended without a settlement."""
+
+
+@event_schema("cases.case.withdrawn")
+class CaseWithdrawn(_CaseEnded):
+    """A party withdrew from the mediation."""
+
+
+@event_schema("cases.case.terminated")
+class CaseTerminated(_CaseEnded):
+    """The mediation was terminated."""
+
+
+@event_schema("cases.case.closed")
+class CaseClosed(_CaseEnded):
+    """Compliance follow-up is over: every obligation was fulfilled."""
+
+
+@event_schema("cases.case.reopened")
+class CaseReopened(EventData):
+    """A breached settlement reopened the mediation, with a new term."""
+
+    case_ref: str
+    number: str
+    region: str
+    mediator: str | None
+    deadline: date
+
+
+@event_schema("cases.obligation.fulfilled")
+class ObligationFulfilled(EventData):
+    """An obligation of a settlement was fulfilled."""
+
+    case_ref: str
+    obligation_ref: str
+    region: str
+    due_on: date
+
+
+@event_schema("cases.obligation.breached")
+class ObligationBreached(EventData):
+    """An obligation of a settlement was breached."""
+
+    case_ref: str
+    obligation_ref: str
+    region: str
+    due_on: date
+
+
+@event_schema("cases.case.compliance_overdue")
+class CaseComplianceOverdue(EventData):
+    """An obligation's due date passed while it is still open."""
+
+    case_ref: str
+    number: str
+    region: str
+    mediator: str | None
+    obligation_ref: str
+    due_on: date

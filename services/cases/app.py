@@ -6,12 +6,20 @@ from fastapi import FastAPI
 
 from kelisim.service import create_service_app
 from kelisim.settings import Settings
-from services.cases.api import router
+from services.cases import api, reads
+from services.cases.consumers import CONSUMERS
 from services.cases.models import backbone
+from services.cases.watcher import deadline_worker
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_service_app(
-        "cases", settings, backbone, routers=[router], title="Kelisim cases"
+        "cases",
+        settings,
+        backbone,
+        routers=[reads.router, api.router],
+        consumers=CONSUMERS,
+        workers=[deadline_worker],
+        title="Kelisim cases",
     )

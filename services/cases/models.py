@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, MetaData
+from sqlalchemy import Column, DateTime, Index, LargeBinary, MetaData, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -23,16 +23,203 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+def _stamp(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+def utc(at: datetime | None) -> datetime | None:
+    """A timezone-aware UTC datetime (SQLite hands back naive ones that are UTC)."""
+    if at is None:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
 class Case(CasesModel, table=True):
     """A mediation case."""
 
     __tablename__ = "case"
+    __table_args__ = (
+        Index("ix_case_region_page", "region", "registered_at", "id"),
+        Index("ix_case_region_status_page", "region", "status", "registered_at", "id"),
+        Index("ix_case_mediator_page", "mediator", "registered_at", "id"),
+        Index("ix_case_mediator_status", "mediator", "status"),
+        Index("ix_case_status_deadline", "status", "deadline"),
+        Index("ix_case_page", "registered_at", "id"),
+    )
 
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
-    number: str = Field(index=True, unique=True, max_length=40)
-    region: str = Field(index=True, max_length=8)
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    number: str = Field(unique=True, max_length=40)
+    region: str = Field(max_length=8)
     category: str = Field(max_length=40)
+    channel: str = Field(default="walk_in", max_length=20)
     description: str = Field(default="")
-    status: str = Field(default="registered", index=True, max_length=30)
+    corruption_offence: bool = False
+    status: str = Field(default="registered", max_length=30)
+    refusal_reasons: str | None = Field(default=None, max_length=200)
     registered_by: str = Field(max_length=100)
-    registered_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    registered_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    mediator: str | None = Field(default=None, max_length=100)
+    declared: bool = False
+    agreement_signed_on: date | None = None
+    deadline: date | None = None
+    extended: bool = False
+    extension_reason: str | None = None
+    outcome: str | None = Field(default=None, max_length=30)
+    outcome_reason: str | None = None
+    closed_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    liaison_ref: str = Field(default_factory=_id, unique=True, max_length=32)
+    escalated: bool = False
+    version: int = 1
+
+
+class CaseCounter(CasesModel, table=True):
+    """The last case number given in a region and year: one row, updated in the transaction."""
+
+    __tablename__ = "case_counter"
+
+    region: str = Field(primary_key=True, max_length=8)
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0
+
+
+class Party(CasesModel, table=True):
+    """A party of a case: a person or an organisation, with its contacts (personal data)."""
+
+    __tablename__ = "party"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    position: int = 0
+    kind: str = Field(max_length=20)
+    name: str = Field(max_length=300)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    language: str = Field(default="kk", max_length=10)
+    state_body: bool = False
+    found_incapable: bool = False
+
+
+class Assignment(CasesModel, table=True):
+    """A mediator's assignment to a case, with the conflict-of-interest declaration."""
+
+    __tablename__ = "assignment"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    mediator: str = Field(max_length=100)
+    assigned_by: str = Field(max_length=100)
+    assigned_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    reason: str | None = None
+    declared_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    conflict: bool | None = None
+    conflict_reason: str | None = None
+    ended_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+
+
+class Consent(CasesModel, table=True):
+    """A party's voluntary consent to the mediation or to its extension."""
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("party_id", "purpose", name="uq_consent_party_purpose"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    party_id: str = Field(foreign_key="party.id", max_length=32)
+    purpose: str = Field(default="mediation", max_length=20)
+    form: str = Field(max_length=20)
+    given_on: date
+    recorded_by: str = Field(max_length=100)
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+
+
+class MediationSession(CasesModel, table=True):
+    """A mediation session: when, where, its state, who attended; notes for the mediator only."""
+
+    __tablename__ = "mediation_session"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    scheduled_at: datetime = Field(sa_column=_stamp())
+    place: str = Field(max_length=300)
+    status: str = Field(default="scheduled", max_length=20)
+    attendance: str = Field(default="", max_length=2000)
+    notes: str | None = None
+    reason: str | None = None
+
+
+class Settlement(CasesModel, table=True):
+    """The settlement agreement: terms and the stored signed document (SHA-256 kept)."""
+
+    __tablename__ = "settlement"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", unique=True, max_length=32)
+    terms: str
+    signed_on: date
+    document_name: str = Field(max_length=300)
+    media_type: str = Field(max_length=100)
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    document_sha256: str = Field(max_length=64)
+
+
+class Signature(CasesModel, table=True):
+    """One party's signature of the settlement agreement."""
+
+    __tablename__ = "signature"
+    __table_args__ = (UniqueConstraint("settlement_id", "party_id", name="uq_signature_party"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    settlement_id: str = Field(foreign_key="settlement.id", index=True, max_length=32)
+    party_id: str = Field(foreign_key="party.id", max_length=32)
+    signed_on: date
+
+
+class Obligation(CasesModel, table=True):
+    """An obligation of the settlement, followed up until fulfilled or breached."""
+
+    __tablename__ = "obligation"
+    __table_args__ = (Index("ix_obligation_open_due", "status", "due_on"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    description: str = Field(max_length=2000)
+    due_on: date
+    status: str = Field(default="open", max_length=20)
+    resolved_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    note: str | None = None
+
+
+class Escalation(CasesModel, table=True):
+    """A reasoned escalation to law enforcement, and the liaison's acknowledgement."""
+
+    __tablename__ = "escalation"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    reason: str
+    risk_of: str = Field(max_length=20)
+    risk_level: str = Field(max_length=20)
+    summary: str = Field(max_length=500)
+    escalated_by: str = Field(max_length=100)
+    escalated_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    acknowledged_by: str | None = Field(default=None, max_length=200)
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+
+
+class RaisedAlert(CasesModel, table=True):
+    """A deadline alert already raised: the unique key makes each one happen once."""
+
+    __tablename__ = "raised_alert"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "due_on", "ref", name="uq_raised_alert"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", max_length=32)
+    kind: str = Field(max_length=30)
+    due_on: date
+    ref: str = Field(default="", max_length=32)
+    raised_at: datetime = Field(default_factory=_now, sa_column=_stamp())

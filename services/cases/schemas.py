@@ -2,20 +2,61 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Category = Literal[
     "interethnic", "interfaith", "community", "family", "labour", "land", "neighbour", "other"
 ]
+Channel = Literal["walk_in", "akimat", "court", "police", "council", "online"]
+Language = Literal["kk", "ru", "en", "other"]
+ConsentForm = Literal["written", "oral", "electronic"]
+RefusalReason = Literal["state_body", "corruption", "incapacity"]
+RiskLevel = Literal["low", "medium", "high", "critical"]
+Reason = Field(min_length=3, max_length=2000)
+
+
+class PartyCreate(BaseModel):
+    kind: Literal["person", "organisation"]
+    name: str = Field(min_length=1, max_length=300)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    language: Language = "kk"
+    state_body: bool = False
+    found_incapable: bool = False
+
+    @model_validator(mode="after")
+    def _kind_flags(self) -> PartyCreate:
+        if self.kind == "person" and self.state_body:
+            raise ValueError("only an organisation can be a state body")
+        if self.kind == "organisation" and self.found_incapable:
+            raise ValueError("only a person can be found incapable by a court")
+        return self
 
 
 class CaseCreate(BaseModel):
     region: str = Field(pattern=r"^KZ-\d{2}$")
     category: Category
+    channel: Channel = "walk_in"
     description: str = Field(default="", max_length=10000)
+    corruption_offence: bool = False
+    parties: list[PartyCreate] = Field(default_factory=list, max_length=50)
+
+
+class PartyPublic(BaseModel):
+    id: str
+    kind: str
+    name: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    language: str
+    state_body: bool
+    found_incapable: bool
+    consented: bool = False
 
 
 class CasePublic(BaseModel):
@@ -23,5 +64,175 @@ class CasePublic(BaseModel):
     number: str
     region: str
     category: str
+    channel: str
     status: str
     registered_at: datetime
+    registered_by: str
+    mediator: str | None
+    declared: bool
+    refusal_reasons: list[str] = []
+    agreement_signed_on: date | None
+    deadline: date | None
+    extended: bool
+    outcome: str | None
+    escalated: bool
+    version: int
+    personal_data: bool = Field(description="whether parties and description are shown")
+    description: str | None = None
+    parties: list[PartyPublic] | None = None
+    party_count: int = 0
+
+
+class CasePage(BaseModel):
+    items: list[CasePublic]
+    next_cursor: str | None
+
+
+class Refusal(BaseModel):
+    reason: RefusalReason
+    note: str = Reason
+
+
+class AssignmentCmd(BaseModel):
+    mediator: str = Field(min_length=1, max_length=100)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class Declaration(BaseModel):
+    conflict: bool
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ConsentCmd(BaseModel):
+    party_id: str
+    form: ConsentForm = "written"
+    given_on: date
+
+
+class WithdrawalCmd(BaseModel):
+    party_id: str
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class AgreementCmd(BaseModel):
+    signed_on: date
+
+
+class ExtensionCmd(BaseModel):
+    reason: str = Reason
+    consents: list[ConsentCmd] = Field(min_length=1)
+
+
+class SessionCreate(BaseModel):
+    scheduled_at: datetime
+    place: str = Field(min_length=1, max_length=300)
+
+
+class SessionUpdate(BaseModel):
+    status: Literal["scheduled", "held", "postponed", "cancelled"]
+    scheduled_at: datetime | None = None
+    place: str | None = Field(default=None, max_length=300)
+    attendance: list[str] = Field(default_factory=list, description="ids of attending parties")
+    notes: str | None = Field(default=None, max_length=20000)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class SessionPublic(BaseModel):
+    id: str
+    scheduled_at: datetime
+    place: str
+    status: str
+    attendance: list[str]
+    reason: str | None
+    notes: str | None = None
+
+
+class ObligationCreate(BaseModel):
+    description: str = Field(min_length=1, max_length=2000)
+    due_on: date
+
+
+class ObligationPublic(BaseModel):
+    id: str
+    description: str | None
+    due_on: date
+    status: str
+    resolved_at: datetime | None
+
+
+class ObligationResolve(BaseModel):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class SignatureCmd(BaseModel):
+    party_id: str
+    signed_on: date
+
+
+class SettlementCmd(BaseModel):
+    terms: str = Field(min_length=1, max_length=20000)
+    signed_on: date
+    signatures: list[SignatureCmd] = Field(min_length=1)
+    document_text: str | None = Field(default=None, max_length=200000)
+    document_base64: str | None = Field(default=None, max_length=14_000_000)
+    document_name: str = Field(default="settlement.txt", max_length=300)
+    media_type: str = Field(default="text/plain; charset=utf-8", max_length=100)
+    obligations: list[ObligationCreate] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_document(self) -> SettlementCmd:
+        if (self.document_text is None) == (self.document_base64 is None):
+            raise ValueError("give the signed document as document_text or document_base64")
+        return self
+
+
+class SettlementPublic(BaseModel):
+    terms: str | None
+    signed_on: date
+    document_name: str
+    media_type: str
+    document_sha256: str
+    signatures: list[SignatureCmd] | None
+
+
+class OutcomeCmd(BaseModel):
+    reason: str = Reason
+
+
+class ReopenCmd(BaseModel):
+    reason: str = Reason
+
+
+class EscalationCmd(BaseModel):
+    reason: str = Reason
+    risk_of: Literal["interethnic", "interfaith"]
+    risk_level: RiskLevel
+    summary: str = Field(min_length=3, max_length=500, description="non-identifying, for liaison")
+
+
+class EscalationPublic(BaseModel):
+    id: str
+    risk_of: str
+    risk_level: str
+    summary: str
+    reason: str | None
+    escalated_by: str
+    escalated_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: Literal["audit", "event"]
+    actor: str | None
+    action: str
+    details: dict | None = None
+
+
+class CaseloadRow(BaseModel):
+    mediator: str
+    assigned: int
+    in_mediation: int
+    settled: int
+    overdue: int

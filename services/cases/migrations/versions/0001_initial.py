@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:03:03.491323
+Create Date: 2026-11-24 22:11:54.978307
 """
 
 from alembic import op
@@ -47,17 +47,43 @@ def upgrade() -> None:
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('corruption_offence', sa.Boolean(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('refusal_reasons', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('registered_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.Column('mediator', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('declared', sa.Boolean(), nullable=False),
+    sa.Column('agreement_signed_on', sa.Date(), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('extended', sa.Boolean(), nullable=False),
+    sa.Column('extension_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('outcome_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('liaison_ref', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('escalated', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('liaison_ref'),
+    sa.UniqueConstraint('number')
     )
     with op.batch_alter_table('case', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_case_number'), ['number'], unique=True)
-        batch_op.create_index(batch_op.f('ix_case_region'), ['region'], unique=False)
-        batch_op.create_index(batch_op.f('ix_case_status'), ['status'], unique=False)
+        batch_op.create_index('ix_case_mediator_page', ['mediator', 'registered_at', 'id'], unique=False)
+        batch_op.create_index('ix_case_mediator_status', ['mediator', 'status'], unique=False)
+        batch_op.create_index('ix_case_page', ['registered_at', 'id'], unique=False)
+        batch_op.create_index('ix_case_region_page', ['region', 'registered_at', 'id'], unique=False)
+        batch_op.create_index('ix_case_region_status_page', ['region', 'status', 'registered_at', 'id'], unique=False)
+        batch_op.create_index('ix_case_status_deadline', ['status', 'deadline'], unique=False)
 
+    op.create_table('case_counter',
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('region', 'year')
+    )
     op.create_table('dead_letter',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('consumer', sa.String(length=100), nullable=False),
@@ -101,11 +127,178 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_pending', ['sent_at', 'seq'], unique=False)
 
+    op.create_table('assignment',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('mediator', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('assigned_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('declared_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('conflict', sa.Boolean(), nullable=True),
+    sa.Column('conflict_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignment_case_id'), ['case_id'], unique=False)
+
+    op.create_table('escalation',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('risk_of', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('risk_level', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('escalated_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('acknowledged_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('escalation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_escalation_case_id'), ['case_id'], unique=False)
+
+    op.create_table('mediation_session',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('attendance', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('mediation_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mediation_session_case_id'), ['case_id'], unique=False)
+
+    op.create_table('obligation',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('obligation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_obligation_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_obligation_open_due', ['status', 'due_on'], unique=False)
+
+    op.create_table('party',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('state_body', sa.Boolean(), nullable=False),
+    sa.Column('found_incapable', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('party', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_party_case_id'), ['case_id'], unique=False)
+
+    op.create_table('raised_alert',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('raised_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id', 'kind', 'due_on', 'ref', name='uq_raised_alert')
+    )
+    op.create_table('settlement',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('terms', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('signed_on', sa.Date(), nullable=False),
+    sa.Column('document_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('media_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('document', sa.LargeBinary(), nullable=False),
+    sa.Column('document_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id')
+    )
+    op.create_table('consent',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('party_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('form', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('given_on', sa.Date(), nullable=False),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.ForeignKeyConstraint(['party_id'], ['party.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('party_id', 'purpose', name='uq_consent_party_purpose')
+    )
+    with op.batch_alter_table('consent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_case_id'), ['case_id'], unique=False)
+
+    op.create_table('signature',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('settlement_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('party_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('signed_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['party_id'], ['party.id'], ),
+    sa.ForeignKeyConstraint(['settlement_id'], ['settlement.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('settlement_id', 'party_id', name='uq_signature_party')
+    )
+    with op.batch_alter_table('signature', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signature_settlement_id'), ['settlement_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('signature', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signature_settlement_id'))
+
+    op.drop_table('signature')
+    with op.batch_alter_table('consent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_case_id'))
+
+    op.drop_table('consent')
+    op.drop_table('settlement')
+    op.drop_table('raised_alert')
+    with op.batch_alter_table('party', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_party_case_id'))
+
+    op.drop_table('party')
+    with op.batch_alter_table('obligation', schema=None) as batch_op:
+        batch_op.drop_index('ix_obligation_open_due')
+        batch_op.drop_index(batch_op.f('ix_obligation_case_id'))
+
+    op.drop_table('obligation')
+    with op.batch_alter_table('mediation_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mediation_session_case_id'))
+
+    op.drop_table('mediation_session')
+    with op.batch_alter_table('escalation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_escalation_case_id'))
+
+    op.drop_table('escalation')
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignment_case_id'))
+
+    op.drop_table('assignment')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_pending')
 
@@ -113,10 +306,14 @@ def downgrade() -> None:
     op.drop_table('lease')
     op.drop_table('inbox')
     op.drop_table('dead_letter')
+    op.drop_table('case_counter')
     with op.batch_alter_table('case', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_status'))
-        batch_op.drop_index(batch_op.f('ix_case_region'))
-        batch_op.drop_index(batch_op.f('ix_case_number'))
+        batch_op.drop_index('ix_case_status_deadline')
+        batch_op.drop_index('ix_case_region_status_page')
+        batch_op.drop_index('ix_case_region_page')
+        batch_op.drop_index('ix_case_page')
+        batch_op.drop_index('ix_case_mediator_status')
+        batch_op.drop_index('ix_case_mediator_page')
 
     op.drop_table('case')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

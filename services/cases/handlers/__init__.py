@@ -1,0 +1,1 @@
+"""Command handlers of the cases service, one module per verb: handler(cmd, uow) -> result."""

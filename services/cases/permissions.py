@@ -1,0 +1,113 @@
+"""Who may do what with a case, as data, and the checks that read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import false, or_
+
+from kelisim.auth import Principal
+from kelisim.problems import Problem
+from services.cases.lifecycle import Step
+from services.cases.models import Case
+
+# Whose cases a role reads: its regions, the cases assigned to the user, or every case.
+READ_SCOPE: dict[str, str] = {"coordinator": "region", "mediator": "assigned", "admin": "all"}
+# Whose parties' personal data (names, contacts, description) a role sees. Admin: nobody's.
+PERSONAL_DATA: dict[str, str] = {"coordinator": "region", "mediator": "declared"}
+# Session notes are confidential to the assigned mediator.
+NOTES: dict[str, str] = {"mediator": "declared"}
+REGISTER_ROLES = frozenset({"mediator", "coordinator"})
+CASELOAD_ROLES = frozenset({"coordinator"})
+
+
+def _holds(principal: Principal, case: Case, scope: str) -> bool:
+    if scope == "all":
+        return True
+    if scope == "region":
+        return principal.in_region(case.region)
+    assigned = case.mediator is not None and case.mediator == principal.sub
+    if scope == "assigned":
+        return assigned
+    return assigned and case.declared
+
+
+def _any(principal: Principal, case: Case, table: dict[str, str]) -> bool:
+    return any(
+        principal.has(role) and _holds(principal, case, scope) for role, scope in table.items()
+    )
+
+
+def require_reader(principal: Principal) -> None:
+    """403 for roles that read no cases at all (analyst, liaison, council roles)."""
+    if not principal.has(*READ_SCOPE):
+        raise Problem(403, "forbidden", "Your roles give no access to mediation cases.")
+
+
+def can_read(principal: Principal, case: Case) -> bool:
+    return _any(principal, case, READ_SCOPE)
+
+
+def sees_personal_data(principal: Principal, case: Case) -> bool:
+    return _any(principal, case, PERSONAL_DATA)
+
+
+def sees_notes(principal: Principal, case: Case) -> bool:
+    return _any(principal, case, NOTES)
+
+
+def readable(principal: Principal, case: Case | None) -> Case:
+    """The case if the caller may read it; 404 otherwise (existence is not disclosed)."""
+    if case is None or not can_read(principal, case):
+        raise Problem(404, "not-found", "No such case.")
+    return case
+
+
+def acting_role(principal: Principal, case: Case, action: str, found: Step) -> str:
+    """The role the caller takes this action in, or 403 saying why not."""
+    if (
+        "coordinator" in found.roles
+        and principal.has("coordinator")
+        and principal.in_region(case.region)
+    ):
+        return "coordinator"
+    if "mediator" in found.roles and principal.has("mediator") and case.mediator == principal.sub:
+        if found.declared and not case.declared:
+            raise Problem(
+                403,
+                "declaration-required",
+                "Declare that you have no conflict of interest first.",
+                action=action,
+            )
+        return "mediator"
+    raise Problem(
+        403,
+        "forbidden",
+        f"You may not '{action}' this case.",
+        action=action,
+        roles=sorted(found.roles),
+    )
+
+
+def list_scope(principal: Principal) -> Any:
+    """The SQL condition limiting a list to the cases the caller may read."""
+    if principal.has("admin"):
+        return None
+    conditions = []
+    if principal.has("coordinator") and principal.regions:
+        conditions.append(Case.region.in_(sorted(principal.regions)))  # type: ignore[attr-defined]
+    if principal.has("mediator"):
+        conditions.append(Case.mediator == principal.sub)
+    return or_(*conditions) if conditions else false()
+
+
+def search_scope(principal: Principal) -> Any:
+    """The SQL condition limiting a description search to cases whose text the caller reads."""
+    conditions = []
+    if principal.has("coordinator") and principal.regions:
+        conditions.append(Case.region.in_(sorted(principal.regions)))  # type: ignore[attr-defined]
+    if principal.has("mediator"):
+        conditions.append((Case.mediator == principal.sub) & (Case.declared == True))  # noqa: E712
+    if not conditions:
+        raise Problem(403, "forbidden", "Your roles may not search case descriptions.")
+    return or_(*conditions)
