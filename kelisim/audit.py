@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from kelisim.tables import Backbone
 
@@ -65,9 +66,8 @@ def append(
 ) -> str:
     """Append one entry in the caller's transaction; returns its hash."""
     head_t, log_t = tables.audit_head, tables.audit_log
-    # FOR UPDATE serialises appenders on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
-    head = conn.execute(select(head_t).where(head_t.c.id == 1).with_for_update()).first()
-    prev = head.hash if head else GENESIS
+    head = _lock_head(conn, tables)
+    prev = head.hash
     at = datetime.now(UTC)
     before_s, after_s = canonical(before), canonical(after)
     digest = entry_hash(prev, at, actor, action, entity, entity_id, before_s, after_s)
@@ -86,11 +86,24 @@ def append(
         )
         .returning(log_t.c.seq)
     ).scalar_one()
-    if head is None:
-        conn.execute(head_t.insert().values(id=1, seq=seq, hash=digest))
-    else:
-        conn.execute(head_t.update().where(head_t.c.id == 1).values(seq=seq, hash=digest))
+    conn.execute(head_t.update().where(head_t.c.id == 1).values(seq=seq, hash=digest))
     return digest
+
+
+def _lock_head(conn: Connection, tables: Backbone):  # type: ignore[no-untyped-def]
+    """Lock the chain head (creating it at genesis once), so appenders queue up behind it."""
+    head_t = tables.audit_head
+    locked = select(head_t).where(head_t.c.id == 1).with_for_update()
+    # FOR UPDATE serialises appenders on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
+    head = conn.execute(locked).first()
+    if head is not None:
+        return head
+    try:
+        with conn.begin_nested():
+            conn.execute(head_t.insert().values(id=1, seq=0, hash=GENESIS))
+    except IntegrityError:
+        pass  # another transaction created it first; now wait for its lock
+    return conn.execute(locked).one()
 
 
 @dataclass
@@ -128,7 +141,7 @@ def verify(engine: Engine, tables: Backbone) -> VerifyResult:
         head = conn.execute(select(head_t).where(head_t.c.id == 1)).first()
     if head is None and count:
         return VerifyResult(count, False, "chain head missing", last_seq)
-    if head is not None and (head.hash != prev or head.seq != last_seq):
+    if head is not None and (head.hash != prev or head.seq != (last_seq or 0)):
         return VerifyResult(count, False, "entries deleted from the end of the chain", head.seq)
     return VerifyResult(count, True)
 

@@ -75,3 +75,12 @@ def test_history_lists_an_entitys_changes_in_order(scratch_engine):
     assert total == 6
     assert [e["after"]["mediator"] for e in entries] == ["m1", "m4"]
     assert all(e["actor"] == "coordinator1" for e in entries)
+
+
+def test_concurrent_writers_never_fork_the_chain(scratch_engine):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda _: record(scratch_engine, 15), range(6)))
+    result = audit.verify(scratch_engine, backbone)
+    assert (result.ok, result.entries) == (True, 90)
