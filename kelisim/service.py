@@ -121,7 +121,7 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.public_key = await asyncio.to_thread(load_public_key, settings)
-        tasks = [asyncio.create_task(_run_bus(ctx, workers), name=f"{name}-bus")]
+        tasks = [asyncio.create_task(run_bus(ctx, workers), name=f"{name}-bus")]
         try:
             yield
         finally:
@@ -140,7 +140,8 @@ def create_service_app(
     return app
 
 
-async def _run_bus(ctx: ServiceContext, workers: Sequence[Worker]) -> None:
+async def run_bus(ctx: ServiceContext, workers: Sequence[Worker] = ()) -> None:
+    """Connect, provision the streams, then run the relay, the consumers and the workers."""
     await ctx.bus.connect()
     while True:
         try:

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
 
+    # Gateway: access tokens, sessions, login throttling per address, proxy (issue 4)
+    access_token_minutes: int = Field(default=30, ge=1, le=720)
+    session_hours: int = Field(default=8, ge=1, le=24)
+    login_address_max_failures: int = Field(default=20, ge=1)
+    password_min_length: int | None = None
+    proxy_timeout_seconds: float = Field(default=15.0, gt=0)
+    openapi_cache_seconds: float = Field(default=60.0, ge=0)
+
     # Cases domain
     cases_term_days: int = 30
     cases_extension_days: int = 30

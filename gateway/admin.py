@@ -1,0 +1,121 @@
+"""The administration API: admins create, list, change, deactivate users and reset passwords."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from sqlmodel import col, select
+
+from gateway.deps import AdminCaller
+from gateway.identity import users
+from gateway.models import User
+from gateway.schemas import PasswordReset, UserCreate, UserPage, UserPublic, UserUpdate
+from kelisim.db import new_session
+from kelisim.problems import Problem
+from kelisim.service import ContextDep
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+def etag(user: User) -> str:
+    """A validator of the account's current state, for If-Match."""
+    stamp = f"{user.id}:{user.updated_at.isoformat()}:{users.snapshot(user)}"
+    return '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
+
+
+def _public(user: User, response: Response | None = None) -> UserPublic:
+    if response is not None:
+        response.headers["ETag"] = etag(user)
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.post("", status_code=201, response_model=UserPublic)
+def create_user(
+    body: UserCreate, request: Request, response: Response, caller: AdminCaller, ctx: ContextDep
+) -> UserPublic:
+    """Create a staff account with roles and scopes."""
+    with ctx.uow(caller.actor(request)) as uow:
+        user = users.create_user(body, uow, ctx.settings)
+        uow.commit()
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    return _public(user, response)
+
+
+@router.get("", response_model=UserPage)
+def list_users(
+    caller: AdminCaller,
+    ctx: ContextDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    username: str | None = None,
+) -> UserPage:
+    """Accounts ordered by username (keyset pagination: pass `next_cursor` as `cursor`)."""
+    query = select(User).order_by(col(User.username)).limit(limit + 1)
+    if cursor:
+        query = query.where(col(User.username) > cursor)
+    if username:
+        query = query.where(User.username == username)
+    with new_session(ctx.engine) as session:
+        rows = list(session.exec(query).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return UserPage(
+        items=[_public(u) for u in rows], next_cursor=rows[-1].username if more else None
+    )
+
+
+@router.get("/{user_id}", response_model=UserPublic)
+def get_user(user_id: str, response: Response, caller: AdminCaller, ctx: ContextDep) -> UserPublic:
+    """One account."""
+    with new_session(ctx.engine) as session:
+        user = users.get_user(session, user_id)
+    return _public(user, response)
+
+
+def _check_if_match(user: User, if_match: str | None) -> None:
+    if if_match and if_match.strip() != "*" and etag(user) not in if_match:
+        raise Problem(412, "precondition-failed", "The account has changed since you read it.")
+
+
+@router.patch("/{user_id}", response_model=UserPublic)
+def update_user(
+    user_id: str,
+    body: UserUpdate,
+    request: Request,
+    response: Response,
+    caller: AdminCaller,
+    ctx: ContextDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> UserPublic:
+    """Change an account's profile, roles, scopes or active flag (If-Match honoured)."""
+    with ctx.uow(caller.actor(request)) as uow:
+        _check_if_match(users.get_user(uow.session, user_id), if_match)
+        user = users.update_user(user_id, body, uow, acting_user_id=caller.user.id)
+        uow.commit()
+    return _public(user, response)
+
+
+@router.post("/{user_id}/deactivate", response_model=UserPublic)
+def deactivate_user(
+    user_id: str, request: Request, response: Response, caller: AdminCaller, ctx: ContextDep
+) -> UserPublic:
+    """Deactivate an account: its tokens, sessions and API keys stop working at once."""
+    with ctx.uow(caller.actor(request)) as uow:
+        user = users.update_user(
+            user_id, UserUpdate(active=False), uow, acting_user_id=caller.user.id
+        )
+        uow.commit()
+    return _public(user, response)
+
+
+@router.post("/{user_id}/password", status_code=204)
+def reset_password(
+    user_id: str, body: PasswordReset, request: Request, caller: AdminCaller, ctx: ContextDep
+) -> Response:
+    """Set a new password; the account's earlier tokens and sessions stop working."""
+    with ctx.uow(caller.actor(request)) as uow:
+        users.reset_password(user_id, body.password, uow, ctx.settings)
+        uow.commit()
+    return Response(status_code=204)

@@ -1,0 +1,85 @@
+"""Bootstrap of the gateway: build_app(settings, transports) wires everything; nothing at import.
+
+`transports` lets tests plug in-process service apps (httpx.ASGITransport) in place of
+the network; production leaves it None and reaches `settings.service_url(name)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+
+from gateway import admin, api, openapi
+from gateway.auth import Keys, session_secret
+from gateway.identity.users import ensure_first_admin
+from gateway.models import backbone
+from gateway.permissions import PROXIED_SERVICES
+from gateway.proxy import ServiceProxy, proxy_router
+from kelisim import problems, web
+from kelisim.auth import ensure_keypair, load_private_key, load_public_key
+from kelisim.service import build_context, run_bus
+from kelisim.settings import Settings
+from kelisim.uow import SYSTEM
+
+
+def _load_keys(settings: Settings) -> Keys:
+    ensure_keypair(settings)
+    private = load_private_key(settings)
+    return Keys(private, load_public_key(settings), session_secret(settings, private))
+
+
+def build_app(
+    settings: Settings | None = None,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """The gateway app; its lifespan creates the first admin and runs the outbox relay."""
+    settings = settings or Settings()
+    ctx = build_context("gateway", settings, backbone)
+
+    def first_admin() -> None:
+        with ctx.uow(SYSTEM) as uow:
+            if ensure_first_admin(uow, settings) is not None:
+                uow.commit()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        keys = await asyncio.to_thread(_load_keys, settings)
+        app.state.keys = keys
+        app.state.proxy = ServiceProxy(settings, keys, transports)
+        await asyncio.to_thread(first_admin)
+        bus = asyncio.create_task(run_bus(ctx), name="gateway-bus")
+        try:
+            yield
+        finally:
+            bus.cancel()
+            await asyncio.gather(bus, return_exceptions=True)
+            await app.state.proxy.close()
+            await ctx.bus.close()
+            ctx.engine.dispose()
+
+    async def ready() -> dict[str, bool]:
+        checks = await ctx.ready()
+        checks.pop("consumers", None)
+        results = await asyncio.gather(*(app.state.proxy.ready(s) for s in PROXIED_SERVICES))
+        checks.update({f"service:{s}": ok for s, ok in zip(PROXIED_SERVICES, results, strict=True)})
+        return checks
+
+    app = FastAPI(
+        title="Kelisim gateway",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+    web.install(app, "gateway", ready)
+    app.include_router(api.router)
+    app.include_router(admin.router)
+    app.include_router(proxy_router())
+    openapi.install(app)
+    return app

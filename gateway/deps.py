@@ -1,0 +1,132 @@
+"""Who is calling the gateway: bearer token, personal API key or web session cookie."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import select
+
+from gateway.auth import (
+    API_KEY_PREFIX,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Keys,
+    csrf_matches,
+    hash_api_key,
+    read_access_token,
+    unauthenticated,
+)
+from gateway.models import ApiKey, User
+from kelisim.auth import Principal
+from kelisim.bus.headers import TRACEPARENT
+from kelisim.db import new_session
+from kelisim.problems import Problem
+from kelisim.service import ContextDep
+from kelisim.uow import Actor
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated, active user and how they proved it."""
+
+    user: User
+    via: Literal["bearer", "api_key", "session"]
+    session_id: str | None = None
+
+    def principal(self) -> Principal:
+        """The identity the gateway vouches for in service tokens."""
+        user = self.user
+        return Principal(
+            sub=user.username,
+            user_id=user.id,
+            roles=frozenset(user.roles),
+            regions=frozenset(user.regions),
+            councils=frozenset(user.councils),
+            name=user.full_name,
+            lang=user.lang,
+        )
+
+    def actor(self, request: Request) -> Actor:
+        return Actor(self.user.username, request.headers.get(TRACEPARENT))
+
+
+def get_keys(request: Request) -> Keys:
+    return request.app.state.keys
+
+
+def current_caller(
+    request: Request,
+    ctx: ContextDep,
+    keys: Annotated[Keys, Depends(get_keys)],
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    """The caller, or 401; a cookie session must show its CSRF token on unsafe methods."""
+    if bearer:
+        if bearer.startswith(API_KEY_PREFIX):
+            return Caller(_user_of_api_key(ctx.engine, bearer), "api_key")
+        claims = read_access_token(keys, ctx.settings, bearer, kind="access")
+        return Caller(_user_of_claims(ctx.engine, claims), "bearer")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise unauthenticated()
+    claims = read_access_token(keys, ctx.settings, cookie, kind="session")
+    if request.method not in SAFE_METHODS and not csrf_matches(
+        keys, claims["jti"], request.headers.get(CSRF_HEADER)
+    ):
+        raise Problem(403, "csrf-failed", "The CSRF token is missing or wrong.")
+    return Caller(_user_of_claims(ctx.engine, claims), "session", session_id=claims["jti"])
+
+
+def _user_of_claims(engine, claims: dict) -> User:  # type: ignore[no-untyped-def]
+    with new_session(engine) as session:
+        user = session.get(User, claims["sub"])
+    if user is None or not user.active or user.token_epoch != claims.get("ep"):
+        raise unauthenticated("invalid-token", "The access token is no longer valid.")
+    return user
+
+
+def _user_of_api_key(engine, key: str) -> User:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    with new_session(engine) as session:
+        row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
+        user = session.get(User, row.user_id) if row is not None else None
+        if row is None or row.revoked_at is not None or user is None or not user.active:
+            raise unauthenticated("invalid-api-key", "The API key is not valid.")
+        last = row.last_used_at
+        if last is None or (
+            last.replace(tzinfo=UTC) if last.tzinfo is None else last
+        ) < now - timedelta(minutes=1):
+            row.last_used_at = now
+            session.add(row)
+            session.commit()
+    return user
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def interactive_caller(caller: CurrentCaller) -> Caller:
+    """A person at a screen (token or session): API keys cannot manage accounts or keys."""
+    if caller.via == "api_key":
+        raise Problem(403, "api-key-not-allowed", "API keys cannot be used for this.")
+    return caller
+
+
+InteractiveCaller = Annotated[Caller, Depends(interactive_caller)]
+
+
+def admin_caller(caller: InteractiveCaller) -> Caller:
+    """An admin, logged in interactively; 403 otherwise."""
+    if "admin" not in caller.user.roles:
+        raise Problem(403, "forbidden", "Only an admin manages users.")
+    return caller
+
+
+AdminCaller = Annotated[Caller, Depends(admin_caller)]

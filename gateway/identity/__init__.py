@@ -1,0 +1,1 @@
+"""Staff identity: users, passwords, login throttling and personal API keys."""

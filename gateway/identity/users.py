@@ -1,0 +1,146 @@
+"""Commands on staff accounts: create, change, deactivate, reset password, the first admin.
+
+Each is a plain `handler(cmd, uow)`: it changes rows, appends an audit entry and emits
+`identity.user.upserted` in the same transaction; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from gateway.identity.passwords import check_policy, hash_password
+from gateway.models import User
+from gateway.schemas import UserCreate, UserUpdate
+from kelisim.events.identity import UserUpserted
+from kelisim.problems import Problem
+from kelisim.settings import Settings
+from kelisim.uow import UnitOfWork
+
+
+def snapshot(user: User) -> dict[str, Any]:
+    """What the audit log keeps of an account (never the password hash)."""
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "lang": user.lang,
+        "active": user.active,
+        "roles": sorted(user.roles),
+        "regions": sorted(user.regions),
+        "councils": sorted(user.councils),
+    }
+
+
+def by_username(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def get_user(session: Session, user_id: str) -> User:
+    """The account, or 404."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise Problem(404, "user-not-found", "No such user.")
+    return user
+
+
+def _publish(user: User, uow: UnitOfWork) -> None:
+    uow.emit(
+        UserUpserted(
+            user_id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            email=user.email,
+            lang=user.lang,
+            roles=sorted(user.roles),
+            regions=sorted(user.regions),
+            councils=sorted(user.councils),
+            active=user.active,
+        ),
+        aggregate=f"user:{user.id}",
+    )
+
+
+def create_user(cmd: UserCreate, uow: UnitOfWork, settings: Settings) -> User:
+    """Create an account; 409 when the username is taken."""
+    check_policy(cmd.password, settings)
+    if by_username(uow.session, cmd.username) is not None:
+        raise Problem(409, "username-taken", f"The username {cmd.username!r} is taken.")
+    user = User(
+        username=cmd.username,
+        full_name=cmd.full_name,
+        email=cmd.email,
+        lang=cmd.lang,
+        password_hash=hash_password(cmd.password),
+        roles=list(cmd.roles),
+        regions=list(cmd.regions),
+        councils=list(cmd.councils),
+    )
+    uow.session.add(user)
+    uow.session.flush()
+    uow.audit("user.created", "user", user.id, after=snapshot(user))
+    _publish(user, uow)
+    return user
+
+
+def update_user(user_id: str, cmd: UserUpdate, uow: UnitOfWork, *, acting_user_id: str) -> User:
+    """Change profile, roles, scopes or the active flag; an admin cannot lock themselves out."""
+    user = get_user(uow.session, user_id)
+    changes = cmd.model_dump(exclude_unset=True)
+    if user.id == acting_user_id and (
+        changes.get("active") is False
+        or ("roles" in changes and "admin" not in (changes["roles"] or []))
+    ):
+        raise Problem(
+            409, "self-lockout", "You cannot deactivate yourself or drop your own admin role."
+        )
+    before = snapshot(user)
+    for field, value in changes.items():
+        if value is None and field != "email":
+            continue
+        setattr(user, field, list(value) if isinstance(value, list) else value)
+    after = snapshot(user)
+    if after == before:
+        return user
+    if before["active"] and not user.active:
+        user.token_epoch += 1
+    user.updated_at = datetime.now(UTC)
+    uow.session.add(user)
+    action = "user.deactivated" if before["active"] and not user.active else "user.updated"
+    uow.audit(action, "user", user.id, before=before, after=after)
+    _publish(user, uow)
+    return user
+
+
+def reset_password(user_id: str, password: str, uow: UnitOfWork, settings: Settings) -> User:
+    """Set a new password; every token issued before it stops working and any lock is lifted."""
+    check_policy(password, settings)
+    user = get_user(uow.session, user_id)
+    user.password_hash = hash_password(password)
+    user.token_epoch += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    user.updated_at = datetime.now(UTC)
+    uow.session.add(user)
+    uow.audit("user.password_reset", "user", user.id, after={"token_epoch": user.token_epoch})
+    return user
+
+
+def ensure_first_admin(uow: UnitOfWork, settings: Settings) -> User | None:
+    """Create the admin named by KELISIM_ADMIN_USERNAME/PASSWORD unless that account exists."""
+    if not settings.admin_username or not settings.admin_password:
+        return None
+    if by_username(uow.session, settings.admin_username) is not None:
+        return None
+    return create_user(
+        UserCreate(
+            username=settings.admin_username,
+            password=settings.admin_password,
+            full_name="Administrator",
+            roles=["admin"],
+        ),
+        uow,
+        settings,
+    )

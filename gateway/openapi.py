@@ -1,0 +1,91 @@
+"""One API document for the whole public API: the gateway's routes plus each service's paths.
+
+Service documents are fetched through the proxy's clients and cached; a service that is
+down is listed under `x-kelisim-unavailable` instead of failing the whole document. Swagger
+UI is served from assets vendored out of the npm package swagger-ui-dist, so it works offline.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from gateway.permissions import PROXIED_SERVICES
+from gateway.proxy import ServiceProxy
+
+OPENAPI_URL = "/api/v1/openapi.json"
+DOCS_URL = "/api/docs"
+ASSETS = Path(__file__).parent / "static" / "swagger-ui"
+SECURITY = [{"OAuth2PasswordBearer": []}]
+
+
+def _merge_service(doc: dict[str, Any], service: str, part: dict[str, Any]) -> None:
+    """Add a service's paths and schemas; a clashing schema name is prefixed with the service."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    theirs = part.get("components", {}).get("schemas", {})
+    renames = {
+        name: f"{service.capitalize()}{name}"
+        for name, schema in theirs.items()
+        if name in schemas and schemas[name] != schema
+    }
+    text = json.dumps(part)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    part = json.loads(text)
+    for name, schema in part.get("components", {}).get("schemas", {}).items():
+        schemas.setdefault(renames.get(name, name), schema)
+    for path, item in part.get("paths", {}).items():
+        if not (path == f"/api/v1/{service}" or path.startswith(f"/api/v1/{service}/")):
+            continue
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation.setdefault("security", SECURITY)
+        doc["paths"][path] = item
+
+
+async def merged_openapi(app: FastAPI, proxy: ServiceProxy) -> dict[str, Any]:
+    """The gateway's own document with every reachable service's paths merged in."""
+    doc = get_openapi(
+        title="Kelisim API",
+        version=app.version,
+        description="The public API of Kelisim, through the gateway.",
+        routes=app.routes,
+    )
+    doc.setdefault("paths", {})
+    missing = []
+    for service in PROXIED_SERVICES:
+        part = await proxy.openapi(service)
+        if part is None:
+            missing.append(service)
+            continue
+        _merge_service(doc, service, part)
+    if missing:
+        doc["x-kelisim-unavailable"] = missing
+    return doc
+
+
+def install(app: FastAPI) -> None:
+    """Serve the merged document and Swagger UI with local assets."""
+
+    @app.get(OPENAPI_URL, include_in_schema=False)
+    async def openapi_json() -> JSONResponse:
+        return JSONResponse(await merged_openapi(app, app.state.proxy))
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=OPENAPI_URL,
+            title="Kelisim API",
+            swagger_js_url=f"{DOCS_URL}/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_URL}/assets/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_URL}/assets/favicon-32x32.png",
+        )
+
+    app.mount(f"{DOCS_URL}/assets", StaticFiles(directory=ASSETS), name="swagger-ui")

@@ -1,0 +1,122 @@
+"""API shapes of the gateway: users, the caller, API keys, tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from kelisim.regions import is_region
+
+Role = Literal[
+    "admin", "coordinator", "mediator", "council_secretary", "council_member", "liaison", "analyst"
+]
+Lang = Literal["kk", "ru", "en"]
+USERNAME = r"^[a-z0-9][a-z0-9_.-]{1,63}$"
+# SQLite returns naive datetimes: they were stored as UTC.
+Stamp = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
+
+
+def _regions(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    unknown = sorted({r for r in value if not is_region(r)})
+    if unknown:
+        raise ValueError(f"unknown region codes (ISO 3166-2:KZ): {', '.join(unknown)}")
+    return sorted(set(value))
+
+
+def _unique(value: list[str] | None) -> list[str] | None:
+    return None if value is None else sorted(set(value))
+
+
+class UserBase(BaseModel):
+    full_name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    lang: Lang = "kk"
+    roles: list[Role] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    councils: list[str] = Field(default_factory=list)
+
+    _check_regions = field_validator("regions")(_regions)
+    _check_roles = field_validator("roles", "councils")(_unique)
+
+
+class UserCreate(UserBase):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=USERNAME)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserUpdate(BaseModel):
+    """A partial change: only the fields given are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    lang: Lang | None = None
+    roles: list[Role] | None = None
+    regions: list[str] | None = None
+    councils: list[str] | None = None
+    active: bool | None = None
+
+    _check_regions = field_validator("regions")(_regions)
+    _check_roles = field_validator("roles", "councils")(_unique)
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserPublic(BaseModel):
+    id: str
+    username: str
+    full_name: str
+    email: str | None
+    lang: str
+    active: bool
+    roles: list[str]
+    regions: list[str]
+    councils: list[str]
+    locked_until: Stamp | None = None
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class UserPage(BaseModel):
+    items: list[UserPublic]
+    next_cursor: str | None
+
+
+class Me(UserPublic):
+    authenticated_by: Literal["bearer", "api_key", "session"]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiKeyPublic(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: Stamp
+    last_used_at: Stamp | None
+    revoked_at: Stamp | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The key itself; shown only in this answer.")
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
