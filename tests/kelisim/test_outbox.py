@@ -75,3 +75,16 @@ async def test_events_written_while_nats_is_down_all_arrive_after_it_returns(
         after = write_events(scratch_engine, backbone, 10)
         got = await read_stream(bus.url, "CASES", expected=60, timeout=40)
     assert sorted(e.id for e in got) == sorted(before + during + after)
+
+
+async def test_two_relay_replicas_publish_each_event_once_in_order(scratch_engine, make_relay, bus):
+    ids = write_events(scratch_engine, backbone, 150, aggregates=5)
+    async with running_relay(make_relay(batch_size=20)), running_relay(make_relay(batch_size=20)):
+        got = await read_stream(bus.url, "CASES", expected=150)
+    assert len(got) == 150
+    assert sorted(e.id for e in got) == sorted(ids)
+    position = {event_id: i for i, event_id in enumerate(ids)}
+    by_aggregate: dict[str, list[int]] = defaultdict(list)
+    for env in got:
+        by_aggregate[env.data["case_ref"]].append(position[env.id])
+    assert all(p == sorted(p) for p in by_aggregate.values())
