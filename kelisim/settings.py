@@ -84,6 +84,23 @@ class Settings(BaseSettings):
     councils_reminder_days: int = Field(default=7, ge=0)
     councils_watch_seconds: float = Field(default=300.0, gt=0)
 
+    # Notifications domain (owner: notifications service)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "kelisim@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    notifications_poll_seconds: float = Field(default=1.0, gt=0)
+    notifications_digest_minutes: float = Field(default=60.0, gt=0)
+    notifications_email_max_attempts: int = Field(default=10, ge=1)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    webhook_retry_scale: float = Field(default=1.0, gt=0)
+    webhook_disable_after_hours: float = Field(default=120.0, gt=0)
+    webhook_max_retry_after_seconds: float = Field(default=86400.0, gt=0)
+    escalation_ack_alert_hours: float = Field(default=4.0, gt=0)
+
     def database_url(self, owner: str) -> str:
         """The database URL of a service or the gateway."""
         url = getattr(self, f"{owner}_database_url")

@@ -26,3 +26,50 @@ class EscalationAcknowledged(EventData):
     region: str
     acknowledged_by: str
     acknowledged_at: datetime
+
+
+@event_schema("notifications.delivery.succeeded")
+class DeliverySucceeded(EventData):
+    """A liaison endpoint answered 2xx to an escalation webhook."""
+
+    delivery_id: str
+    endpoint_id: str
+    escalation_id: str
+    region: str
+    attempt: int
+    status_code: int
+
+
+@event_schema("notifications.delivery.failed")
+class DeliveryFailed(EventData):
+    """One webhook attempt failed; `next_attempt_at` is empty when no retry follows."""
+
+    delivery_id: str
+    endpoint_id: str
+    escalation_id: str
+    region: str
+    attempt: int
+    status_code: int | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+@event_schema("notifications.delivery.dead_lettered")
+class DeliveryDeadLettered(EventData):
+    """A webhook delivery gave up (schedule exhausted, or the endpoint is gone)."""
+
+    delivery_id: str
+    endpoint_id: str
+    escalation_id: str
+    region: str
+    attempts: int
+    reason: str
+
+
+@event_schema("notifications.endpoint.disabled")
+class EndpointDisabled(EventData):
+    """A liaison endpoint was disabled (410 Gone, or failing for too long)."""
+
+    endpoint_id: str
+    region: str
+    reason: str

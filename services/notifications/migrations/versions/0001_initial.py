@@ -2,8 +2,10 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:03:25.739527
+Create Date: 2026-11-24 22:11:28.009436
 """
+
+from datetime import datetime, timezone
 
 from alembic import op
 import sqlalchemy as sa
@@ -55,6 +57,83 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('consumer', 'event_id', name='uq_dead_letter_event')
     )
+    op.create_table('delivery',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('endpoint_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('escalation_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('schedule_step', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('endpoint_id', 'escalation_id', name='uq_delivery')
+    )
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_endpoint_id'), ['endpoint_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_status'), ['status'], unique=False)
+
+    op.create_table('delivery_attempt',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('delivery_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('attempt', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('latency_ms', sa.BigInteger(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('delivery_attempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_attempt_delivery_id'), ['delivery_id'], unique=False)
+
+    op.create_table('email_outbox',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('to_address', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+    sa.Column('lang', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('notification_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('digest_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_email_outbox_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_email_outbox_username'), ['username'], unique=False)
+
+    op.create_table('escalation',
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('escalation_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('case_ref', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('risk_level', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('acknowledged_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('alerted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('seq'),
+    sa.UniqueConstraint('escalation_id')
+    )
+    with op.batch_alter_table('escalation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_escalation_region'), ['region'], unique=False)
+
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=100), nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
@@ -68,20 +147,51 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    op.create_table('liaison_endpoint',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('secrets', sa.Text(), nullable=False),
+    sa.Column('signing_keys', sa.Text(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('disabled_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('failing_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('liaison_endpoint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_liaison_endpoint_region'), ['region'], unique=False)
+
     op.create_table('notification',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('source_event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('rule_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('audience_role', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('audience_role', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('audience_user', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('council_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('in_app', sa.Boolean(), nullable=False),
+    sa.Column('params', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_audience_user'), ['audience_user'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_council_id'), ['council_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_region'), ['region'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_source_event_id'), ['source_event_id'], unique=False)
 
+    op.create_table('notification_read',
+    sa.Column('notification_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('notification_id', 'username')
+    )
     op.create_table('outbox',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
@@ -99,22 +209,118 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_pending', ['sent_at', 'seq'], unique=False)
 
+    op.create_table('recipient',
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+    sa.Column('lang', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('roles', sa.Text(), nullable=False),
+    sa.Column('regions', sa.Text(), nullable=False),
+    sa.Column('councils', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('digest', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('username')
+    )
+    op.create_table('rule',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('audience', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('in_app', sa.Boolean(), nullable=False),
+    sa.Column('email', sa.Boolean(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rule_subject'), ['subject'], unique=False)
+
     # ### end Alembic commands ###
+    _seed_default_rules()
+
+
+# Default rules: (id, subject, audience, role, scope, in_app, email)
+DEFAULT_RULES = [
+    ("default-registered-coordinator", "cases.case.registered", "role", "coordinator", "region", True, False),
+    ("default-assigned-mediator", "cases.case.assigned", "mediator", None, "region", True, True),
+    ("default-deadline-mediator", "cases.case.deadline_approaching", "mediator", None, "region", True, True),
+    ("default-overdue-mediator", "cases.case.overdue", "mediator", None, "region", True, True),
+    ("default-overdue-coordinator", "cases.case.overdue", "role", "coordinator", "region", True, True),
+    ("default-escalated-coordinator", "cases.case.escalated", "role", "coordinator", "region", True, True),
+    ("default-council-created-secretary", "councils.council.created", "role", "council_secretary", "region", True, False),
+    ("default-session-members", "councils.session.convened", "role", "council_member", "council", True, True),
+    ("default-protocol-members", "councils.protocol.published", "role", "council_member", "council", True, True),
+    ("default-recommendation-secretary", "councils.recommendation.overdue", "role", "council_secretary", "council", True, True),
+]
+
+
+def _seed_default_rules() -> None:
+    now = datetime.now(timezone.utc)
+    rule = sa.table(
+        "rule",
+        sa.column("id", sa.String), sa.column("subject", sa.String),
+        sa.column("audience", sa.String), sa.column("role", sa.String),
+        sa.column("scope", sa.String), sa.column("in_app", sa.Boolean),
+        sa.column("email", sa.Boolean), sa.column("enabled", sa.Boolean),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    op.bulk_insert(rule, [
+        {"id": i, "subject": s, "audience": a, "role": r, "scope": sc, "in_app": ia,
+         "email": em, "enabled": True, "created_at": now, "updated_at": now}
+        for i, s, a, r, sc, ia, em in DEFAULT_RULES
+    ])
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rule_subject'))
+
+    op.drop_table('rule')
+    op.drop_table('recipient')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_pending')
 
     op.drop_table('outbox')
+    op.drop_table('notification_read')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notification_source_event_id'))
         batch_op.drop_index(batch_op.f('ix_notification_region'))
+        batch_op.drop_index(batch_op.f('ix_notification_created_at'))
+        batch_op.drop_index(batch_op.f('ix_notification_council_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_audience_user'))
 
     op.drop_table('notification')
+    with op.batch_alter_table('liaison_endpoint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_liaison_endpoint_region'))
+
+    op.drop_table('liaison_endpoint')
     op.drop_table('lease')
     op.drop_table('inbox')
+    with op.batch_alter_table('escalation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_escalation_region'))
+
+    op.drop_table('escalation')
+    with op.batch_alter_table('email_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_outbox_username'))
+        batch_op.drop_index(batch_op.f('ix_email_outbox_status'))
+        batch_op.drop_index(batch_op.f('ix_email_outbox_next_attempt_at'))
+
+    op.drop_table('email_outbox')
+    with op.batch_alter_table('delivery_attempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_attempt_delivery_id'))
+
+    op.drop_table('delivery_attempt')
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_status'))
+        batch_op.drop_index(batch_op.f('ix_delivery_next_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_delivery_endpoint_id'))
+
+    op.drop_table('delivery')
     op.drop_table('dead_letter')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_entity')

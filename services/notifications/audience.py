@@ -1,0 +1,156 @@
+"""From an event to people: apply the rules, write in-app notifications and e-mails.
+
+In-app notifications are stored once per event and rule with their audience (a role in a
+region or council, or one user) and matched against the caller's verified token when read,
+so a user who loses a role or a region stops seeing its notifications at once. E-mails are
+fanned out when written, against the recipient directory kept from identity events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from kelisim.auth import Principal
+from kelisim.events.notifications import NotificationCreated
+from kelisim.uow import UnitOfWork
+from services.notifications import messages
+from services.notifications.models import EmailMessage, Notification, Recipient, Rule
+
+
+def visible_to(principal: Principal):  # type: ignore[no-untyped-def]
+    """SQL condition: the notifications addressed to this caller."""
+    role_match = and_(
+        col(Notification.audience_role).in_(sorted(principal.roles)),
+        or_(
+            col(Notification.region).is_(None),
+            col(Notification.region).in_(sorted(principal.regions)),
+        ),
+        or_(
+            col(Notification.council_id).is_(None),
+            col(Notification.council_id).in_(sorted(principal.councils)),
+        ),
+    )
+    addressed = or_(col(Notification.audience_user) == principal.sub, role_match)
+    return and_(col(Notification.in_app).is_(True), addressed)
+
+
+def _recipient_matches(r: Recipient, note: Notification) -> bool:
+    if note.audience_user is not None:
+        return r.username == note.audience_user
+    if note.audience_role not in json.loads(r.roles):
+        return False
+    if note.region is not None and note.region not in json.loads(r.regions):
+        return False
+    return note.council_id is None or note.council_id in json.loads(r.councils)
+
+
+def _audience_of(rule: Rule, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The audience columns of a rule applied to an event; None when it reaches nobody."""
+    if rule.audience == "mediator":
+        mediator = params.get("mediator")
+        return {"audience_user": mediator} if mediator else None
+    scope: dict[str, Any] = {"audience_role": rule.role, "region": None, "council_id": None}
+    if rule.scope == "region":
+        if not params.get("region"):
+            return None
+        scope["region"] = params["region"]
+    elif rule.scope == "council":
+        if not params.get("council_id"):
+            return None
+        scope["council_id"] = params["council_id"]
+    return scope
+
+
+def notify(
+    uow: UnitOfWork,
+    *,
+    source_event_id: str,
+    topic: str,
+    params: dict[str, Any],
+    audience: dict[str, Any],
+    rule_id: str | None = None,
+    in_app: bool = True,
+    email: bool = False,
+) -> Notification:
+    """Write one in-app notification (and its e-mails), audited, with its event."""
+    note = Notification(
+        source_event_id=source_event_id,
+        rule_id=rule_id,
+        topic=topic,
+        summary=messages.summary(topic, params)[:1000],
+        params=json.dumps(params, default=str),
+        in_app=in_app,
+        **audience,
+    )
+    uow.session.add(note)
+    if email:
+        _queue_emails(uow, note, params)
+    uow.audit(
+        "notification.created",
+        "notification",
+        note.id,
+        after={"topic": topic, "rule": rule_id, **audience},
+    )
+    recipient = f"user:{note.audience_user}" if note.audience_user else f"role:{note.audience_role}"
+    uow.emit(
+        NotificationCreated(
+            notification_id=note.id,
+            recipient=recipient,
+            topic=topic,
+            source_event_id=source_event_id,
+        ),
+        aggregate=f"notification:{note.id}",
+    )
+    return note
+
+
+def _queue_emails(uow: UnitOfWork, note: Notification, params: dict[str, Any]) -> None:
+    query = select(Recipient).where(col(Recipient.active).is_(True))
+    if note.audience_user is not None:
+        query = query.where(Recipient.username == note.audience_user)
+    for person in uow.session.exec(query).all():
+        if not person.email or not _recipient_matches(person, note):
+            continue
+        title, body = messages.title_and_body(note.topic, person.lang, params)
+        uow.session.add(
+            EmailMessage(
+                username=person.username,
+                to_address=person.email,
+                lang=messages.lang_of(person.lang),
+                subject=title,
+                body=messages.email_body(person.lang, body),
+                notification_id=note.id,
+                status="held" if person.digest else "pending",
+            )
+        )
+
+
+def dispatch(uow: UnitOfWork, source_event_id: str, topic: str, params: dict[str, Any]) -> int:
+    """Apply every enabled rule of the topic; returns how many notifications were written."""
+    rules: Iterable[Rule] = uow.session.exec(
+        select(Rule).where(Rule.subject == topic, col(Rule.enabled).is_(True)).order_by(Rule.id)
+    ).all()
+    written = 0
+    for rule in rules:
+        audience = _audience_of(rule, params)
+        if audience is None:
+            continue
+        if not rule.in_app and not rule.email:
+            continue
+        notify(
+            uow,
+            source_event_id=source_event_id,
+            topic=topic,
+            params=params,
+            audience=audience,
+            rule_id=rule.id,
+            in_app=rule.in_app,
+            email=rule.email,
+        )
+        written += 1
+    return written

@@ -1,0 +1,203 @@
+"""Message catalog: what a notification says, in Kazakh (default), Russian and English.
+
+Titles and bodies are Jinja2 templates over the event's fields (which carry no personal
+data of parties). The words follow the project glossary.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+LANGS = ("kk", "ru", "en")
+DEFAULT_LANG = "kk"
+
+# topic -> lang -> (title, body)
+CATALOG: dict[str, dict[str, tuple[str, str]]] = {
+    "cases.case.registered": {
+        "kk": ("{{ number }} іс тіркелді", "{{ region }} өңірінде жаңа іс тіркелді."),
+        "ru": (
+            "Зарегистрировано дело {{ number }}",
+            "В регионе {{ region }} зарегистрировано дело.",
+        ),
+        "en": ("Case {{ number }} registered", "A new case was registered in {{ region }}."),
+    },
+    "cases.case.assigned": {
+        "kk": (
+            "{{ number }} іс сізге берілді",
+            "Сіз {{ number }} істің медиаторы болып тағайындалдыңыз.",
+        ),
+        "ru": ("Вам передано дело {{ number }}", "Вы назначены медиатором по делу {{ number }}."),
+        "en": ("Case {{ number }} assigned to you", "You are the mediator of case {{ number }}."),
+    },
+    "cases.case.deadline_approaching": {
+        "kk": (
+            "{{ number }} іс бойынша мерзім жақындады",
+            "Медиация мерзімі {{ deadline }} аяқталады ({{ days_left }} күн қалды).",
+        ),
+        "ru": (
+            "Приближается срок по делу {{ number }}",
+            "Срок медиации истекает {{ deadline }} (осталось дней: {{ days_left }}).",
+        ),
+        "en": (
+            "Term of case {{ number }} ends soon",
+            "The mediation term ends on {{ deadline }} ({{ days_left }} days left).",
+        ),
+    },
+    "cases.case.overdue": {
+        "kk": ("{{ number }} іс мерзімі өткен", "Медиация мерзімі {{ deadline }} өтіп кетті."),
+        "ru": ("Дело {{ number }} просрочено", "Срок медиации истёк {{ deadline }}."),
+        "en": ("Case {{ number }} is overdue", "The mediation term ended on {{ deadline }}."),
+    },
+    "cases.case.escalated": {
+        "kk": (
+            "Құқық қорғау органдарына хабарлау ({{ region }})",
+            "Іс құқық қорғау органдарына жіберілді: қауіп деңгейі {{ risk_level }}.",
+        ),
+        "ru": (
+            "Информирование правоохранительных органов ({{ region }})",
+            "Дело передано правоохранительным органам: уровень риска {{ risk_level }}.",
+        ),
+        "en": (
+            "Escalation to law enforcement ({{ region }})",
+            "A case was escalated to law enforcement: risk level {{ risk_level }}.",
+        ),
+    },
+    "councils.council.created": {
+        "kk": ("{{ name }} кеңесі құрылды", "Қоғамдық келісім кеңесі құрылды: {{ name }}."),
+        "ru": ("Создан совет {{ name }}", "Создан совет общественного согласия: {{ name }}."),
+        "en": ("Council {{ name }} created", "A Public Accord council was created: {{ name }}."),
+    },
+    "councils.session.convened": {
+        "kk": ("Кеңес отырысы шақырылды", "Отырыс {{ starts_at }} басталады, орны: {{ place }}."),
+        "ru": (
+            "Созвано заседание совета",
+            "Заседание начнётся {{ starts_at }}, место: {{ place }}.",
+        ),
+        "en": (
+            "Council session convened",
+            "The session starts at {{ starts_at }}, at {{ place }}.",
+        ),
+    },
+    "councils.protocol.published": {
+        "kk": (
+            "Отырыс хаттамасы жарияланды",
+            "Кеңес отырысының хаттамасына қол қойылып, жарияланды.",
+        ),
+        "ru": (
+            "Опубликован протокол заседания",
+            "Протокол заседания совета подписан и опубликован.",
+        ),
+        "en": ("Session minutes published", "The minutes of the council session were published."),
+    },
+    "councils.recommendation.overdue": {
+        "kk": (
+            "Ұсыным мерзімі өткен",
+            "{{ addressee }} үшін ұсынымның мерзімі {{ due_date }} өтті.",
+        ),
+        "ru": (
+            "Рекомендация просрочена",
+            "Срок исполнения рекомендации ({{ addressee }}) истёк {{ due_date }}.",
+        ),
+        "en": (
+            "Recommendation overdue",
+            "The recommendation to {{ addressee }} was due on {{ due_date }}.",
+        ),
+    },
+    "notifications.escalation.unacknowledged": {
+        "kk": (
+            "Хабарлау қабылданбады ({{ region }})",
+            "Құқық қорғау органдары {{ hours }} сағат ішінде хабарлауды қабылдамады.",
+        ),
+        "ru": (
+            "Информирование не принято ({{ region }})",
+            "Правоохранительные органы не приняли информирование за {{ hours }} ч.",
+        ),
+        "en": (
+            "Escalation not accepted ({{ region }})",
+            "Law enforcement has not accepted the escalation within {{ hours }} hours.",
+        ),
+    },
+    "notifications.endpoint.disabled": {
+        "kk": (
+            "Вебхук өшірілді ({{ region }})",
+            "Құқық қорғау органдарының жүйесі өшірілді: {{ reason }}.",
+        ),
+        "ru": (
+            "Вебхук отключён ({{ region }})",
+            "Точка доставки правоохранительных органов отключена: {{ reason }}.",
+        ),
+        "en": (
+            "Webhook endpoint disabled ({{ region }})",
+            "The law-enforcement endpoint was disabled: {{ reason }}.",
+        ),
+    },
+}
+
+GENERIC = {
+    "kk": ("Хабарлама: {{ topic }}", "Жаңа оқиға: {{ topic }}."),
+    "ru": ("Уведомление: {{ topic }}", "Новое событие: {{ topic }}."),
+    "en": ("Notification: {{ topic }}", "New event: {{ topic }}."),
+}
+
+# Neutral one-line summaries kept on the notification row (logs, the legacy list).
+SUMMARIES = {
+    "cases.case.registered": "case {{ number }} registered",
+    "councils.council.created": "council {{ name }} created",
+}
+
+DIGEST = {
+    "kk": ("Kelisim: хабарламалар ({{ count }})", "Соңғы хабарламалар:"),
+    "ru": ("Kelisim: уведомления ({{ count }})", "Последние уведомления:"),
+    "en": ("Kelisim: notifications ({{ count }})", "Latest notifications:"),
+}
+
+FOOTER = {
+    "kk": "Бұл хат Kelisim жүйесінен автоматты түрде жіберілді.",
+    "ru": "Это письмо отправлено системой Kelisim автоматически.",
+    "en": "This message was sent automatically by Kelisim.",
+}
+
+
+@cache
+def _env() -> SandboxedEnvironment:
+    return SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+
+
+def lang_of(lang: str | None) -> str:
+    """A supported language, Kazakh when unknown."""
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def render(template: str, params: dict[str, Any]) -> str:
+    return _env().from_string(template).render(**params)
+
+
+def title_and_body(topic: str, lang: str | None, params: dict[str, Any]) -> tuple[str, str]:
+    """The localized title and body of a notification."""
+    texts = CATALOG.get(topic, GENERIC)[lang_of(lang)]
+    values = {"topic": topic, **params}
+    return render(texts[0], values), render(texts[1], values)
+
+
+def summary(topic: str, params: dict[str, Any]) -> str:
+    """The neutral one-line summary stored with a notification."""
+    template = SUMMARIES.get(topic)
+    if template is None:
+        return title_and_body(topic, "en", params)[0]
+    return render(template, {"topic": topic, **params})
+
+
+def digest(lang: str | None, items: list[tuple[str, str]]) -> tuple[str, str]:
+    """Subject and body of a digest e-mail of (title, body) items."""
+    code = lang_of(lang)
+    subject_t, intro = DIGEST[code]
+    lines = [intro, ""] + [f"- {title}: {body}" for title, body in items]
+    return render(subject_t, {"count": len(items)}), "\n".join([*lines, "", FOOTER[code]])
+
+
+def email_body(lang: str | None, body: str) -> str:
+    return f"{body}\n\n{FOOTER[lang_of(lang)]}"
