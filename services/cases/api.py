@@ -67,7 +67,10 @@ def _run(
         uow.commit()
         case: Case = result[0] if isinstance(result, tuple) else result
         response.headers["ETag"] = etag(case)
-        return queries.case_public(uow.session, principal, case), result
+        public = queries.case_public(uow.session, principal, case)
+        # Keep what the command returned readable after the unit of work closes.
+        uow.session.expunge_all()
+        return public, result
 
 
 @router.post("", status_code=201, response_model=CasePublic)

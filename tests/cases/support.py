@@ -14,11 +14,12 @@ from sqlalchemy import create_engine, select
 
 from kelisim.settings import Settings
 from services.cases.models import backbone
+from services.cases.terms import TermPolicy
 from tests.support.services import bearer
 
 REGION = "KZ-75"
 BASE = "/api/v1/cases"
-TODAY = date.today()
+TODAY = TermPolicy().today()  # the service counts terms in Kazakhstan's local dates
 
 
 def coordinator(settings: Settings, sub: str = "coord-almaty", regions=(REGION,)) -> dict:

@@ -1,0 +1,302 @@
+"""Real cases walked along every path, with the events each step publishes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import timedelta
+
+from tests.cases.support import (
+    BASE,
+    TODAY,
+    audit_count,
+    coordinator,
+    mediator,
+    ok,
+    post,
+    problem,
+    subjects,
+    to_mediation,
+)
+from tests.support.services import running
+
+START = ["cases.case.registered", "cases.case.assigned", "cases.case.declared"]
+CONSENTS = ["cases.consent.recorded", "cases.consent.recorded"]
+SIGNED = [*START, *CONSENTS, "cases.case.agreement_signed"]
+
+
+async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(settings):
+    async with running("cases", settings) as cases:
+        med, coord = mediator(settings), coordinator(settings)
+        case = await to_mediation(cases, settings)
+        case_id = case["id"]
+        assert case["status"] == "in_mediation"
+        assert case["deadline"] == str(TODAY + timedelta(days=30))
+        a, b = (p["id"] for p in case["parties"])
+
+        session = ok(
+            await cases.post(
+                f"{BASE}/{case_id}/sessions",
+                headers=med,
+                json={
+                    "scheduled_at": f"{TODAY}T10:00:00+05:00",
+                    "place": "Friendship House, room 2",
+                },
+            ),
+            201,
+        )
+        held = ok(
+            await cases.patch(
+                f"{BASE}/{case_id}/sessions/{session['id']}",
+                headers=med,
+                json={
+                    "status": "held",
+                    "attendance": [a, b],
+                    "notes": "Both calm; wall to be shared",
+                },
+            )
+        )
+        assert held["attendance"] == [a, b]
+
+        document = b"%PDF-1.4 signed settlement agreement"
+        settled = await post(
+            cases,
+            case_id,
+            "settlement",
+            med,
+            {
+                "terms": "The wall is repaired at shared cost",
+                "signed_on": str(TODAY),
+                "signatures": [
+                    {"party_id": a, "signed_on": str(TODAY)},
+                    {"party_id": b, "signed_on": str(TODAY)},
+                ],
+                "document_base64": base64.b64encode(document).decode(),
+                "document_name": "settlement.pdf",
+                "media_type": "application/pdf",
+                "obligations": [
+                    {
+                        "description": "Pay half of the repair",
+                        "due_on": str(TODAY + timedelta(days=10)),
+                    },
+                    {"description": "Repair the wall", "due_on": str(TODAY + timedelta(days=20))},
+                ],
+            },
+        )
+        assert settled["status"] == "settled"
+        stored = ok(await cases.get(f"{BASE}/{case_id}/settlement", headers=coord))
+        assert stored["document_sha256"] == hashlib.sha256(document).hexdigest()
+        assert {s["party_id"] for s in stored["signatures"]} == {a, b}
+        download = await cases.get(f"{BASE}/{case_id}/settlement/document", headers=med)
+        assert download.content == document
+
+        obligations = ok(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
+        first = await post(cases, case_id, f"obligations/{obligations[0]['id']}/fulfilled", med)
+        assert first["status"] == "settled"
+        closed = await post(cases, case_id, f"obligations/{obligations[1]['id']}/fulfilled", coord)
+        assert closed["status"] == "closed"
+
+        assert subjects(settings, case_id) == [
+            *SIGNED,
+            "cases.session.scheduled",
+            "cases.session.updated",
+            "cases.case.settled",
+            "cases.obligation.fulfilled",
+            "cases.obligation.fulfilled",
+            "cases.case.closed",
+        ]
+        timeline = ok(await cases.get(f"{BASE}/{case_id}/timeline", headers=coord))
+        audit = [e for e in timeline if e["kind"] == "audit"]
+        assert [e["action"] for e in audit][:3] == [
+            "case.registered",
+            "case.assign",
+            "case.declare",
+        ]
+        settle_entry = next(e for e in audit if e["action"] == "case.settle")
+        assert settle_entry["details"]["document_sha256"] == stored["document_sha256"]
+        assert settle_entry["actor"] == "med-aigerim"
+
+
+async def test_settlement_needs_every_partys_signature(settings):
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        case = await to_mediation(cases, settings)
+        a = case["parties"][0]["id"]
+        before = audit_count(settings)
+        answer = await cases.post(
+            f"{BASE}/{case['id']}/settlement",
+            headers=med,
+            json={
+                "terms": "t",
+                "signed_on": str(TODAY),
+                "document_text": "signed",
+                "signatures": [{"party_id": a, "signed_on": str(TODAY)}],
+            },
+        )
+        problem(answer, 422, "signature-missing")
+        assert audit_count(settings) == before
+
+
+async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(settings):
+    async with running("cases", settings) as cases:
+        med, coord = mediator(settings), coordinator(settings)
+        case = await to_mediation(cases, settings)
+        case_id = case["id"]
+        a, b = (p["id"] for p in case["parties"])
+        await post(
+            cases,
+            case_id,
+            "settlement",
+            med,
+            {
+                "terms": "Quiet hours after 22:00",
+                "signed_on": str(TODAY),
+                "signatures": [
+                    {"party_id": a, "signed_on": str(TODAY)},
+                    {"party_id": b, "signed_on": str(TODAY)},
+                ],
+                "document_text": "Settlement agreement, signed by both parties",
+                "obligations": [{"description": "Quiet after 22:00", "due_on": str(TODAY)}],
+            },
+        )
+        problem(
+            await cases.post(
+                f"{BASE}/{case_id}/reopening", headers=coord, json={"reason": "no breach yet"}
+            ),
+            409,
+            "no-breach",
+        )
+        [obligation] = ok(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
+        breached = await post(
+            cases,
+            case_id,
+            f"obligations/{obligation['id']}/breached",
+            coord,
+            {"note": "Loud party reported"},
+        )
+        assert breached["status"] == "settled"
+        reopened = await post(cases, case_id, "reopening", coord, {"reason": "Breach of quiet"})
+        assert reopened["status"] == "in_mediation"
+        assert reopened["deadline"] == str(TODAY + timedelta(days=30))
+        assert subjects(settings, case_id)[-3:] == [
+            "cases.case.settled",
+            "cases.obligation.breached",
+            "cases.case.reopened",
+        ]
+
+
+async def test_mediation_not_settled_or_terminated_ends_the_case(settings):
+    async with running("cases", settings) as cases:
+        med, coord = mediator(settings), coordinator(settings)
+        first = await to_mediation(cases, settings)
+        ended = await post(cases, first["id"], "not-settled", med, {"reason": "No common ground"})
+        assert (ended["status"], ended["outcome"]) == ("not_settled", "not_settled")
+        assert subjects(settings, first["id"]) == [*SIGNED, "cases.case.not_settled"]
+        problem(
+            await cases.post(
+                f"{BASE}/{first['id']}/extension",
+                headers=med,
+                json={
+                    "reason": "late",
+                    "consents": [{"party_id": "x", "form": "oral", "given_on": str(TODAY)}],
+                },
+            ),
+            409,
+            "invalid-transition",
+        )
+
+        second = await to_mediation(cases, settings)
+        ended = await post(cases, second["id"], "termination", coord, {"reason": "Party absent"})
+        assert ended["status"] == "terminated"
+        assert subjects(settings, second["id"])[-1] == "cases.case.terminated"
+
+
+async def test_a_party_withdrawing_consent_ends_the_mediation(settings):
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        case = await to_mediation(cases, settings)
+        party = case["parties"][1]["id"]
+        withdrawn = await post(
+            cases,
+            case["id"],
+            "withdrawal",
+            med,
+            {"party_id": party, "reason": "Changed their mind"},
+        )
+        assert (withdrawn["status"], withdrawn["outcome"]) == ("withdrawn", "withdrawn")
+        assert not next(p for p in withdrawn["parties"] if p["id"] == party)["consented"]
+        assert subjects(settings, case["id"])[-2:] == [
+            "cases.consent.withdrawn",
+            "cases.case.withdrawn",
+        ]
+        problem(
+            await cases.post(
+                f"{BASE}/{case['id']}/settlement",
+                headers=med,
+                json={
+                    "terms": "t",
+                    "signed_on": str(TODAY),
+                    "document_text": "x",
+                    "signatures": [{"party_id": party, "signed_on": str(TODAY)}],
+                },
+            ),
+            409,
+            "invalid-transition",
+        )
+
+
+async def test_agreement_needs_every_partys_consent(settings):
+    async with running("cases", settings) as cases:
+        med, coord = mediator(settings), coordinator(settings)
+        from tests.cases.support import register
+
+        case = await register(cases, med)
+        await post(cases, case["id"], "assignment", coord, {"mediator": "med-aigerim"})
+        full = await post(cases, case["id"], "declaration", med, {"conflict": False})
+        await post(
+            cases,
+            case["id"],
+            "consents",
+            med,
+            {"party_id": full["parties"][0]["id"], "form": "oral", "given_on": str(TODAY)},
+        )
+        answer = await cases.post(
+            f"{BASE}/{case['id']}/agreement", headers=med, json={"signed_on": str(TODAY)}
+        )
+        body = problem(answer, 409, "consent-missing")
+        assert body["parties"] == [full["parties"][1]["id"]]
+
+
+async def test_term_is_extended_once_with_all_consents_and_a_second_time_refused(settings):
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        case = await to_mediation(cases, settings)
+        a, b = (p["id"] for p in case["parties"])
+        consent_a = {"party_id": a, "form": "written", "given_on": str(TODAY)}
+        consent_b = {"party_id": b, "form": "written", "given_on": str(TODAY)}
+        missing = await cases.post(
+            f"{BASE}/{case['id']}/extension",
+            headers=med,
+            json={"reason": "Expert valuation pending", "consents": [consent_a]},
+        )
+        problem(missing, 422, "consent-missing")
+        extended = await post(
+            cases,
+            case["id"],
+            "extension",
+            med,
+            {"reason": "Expert valuation pending", "consents": [consent_a, consent_b]},
+        )
+        assert extended["extended"] is True
+        assert extended["deadline"] == str(TODAY + timedelta(days=60))
+        before = audit_count(settings)
+        again = await cases.post(
+            f"{BASE}/{case['id']}/extension",
+            headers=med,
+            json={"reason": "Still pending", "consents": [consent_a, consent_b]},
+        )
+        problem(again, 409, "extension-used")
+        assert audit_count(settings) == before
+        got = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))
+        assert got["deadline"] == str(TODAY + timedelta(days=60))
+        assert subjects(settings, case["id"]) == [*SIGNED, "cases.case.extended"]
