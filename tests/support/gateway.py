@@ -31,6 +31,11 @@ class Stack:
     services: dict[str, httpx.AsyncClient] = field(default_factory=dict)
     admin: dict[str, str] = field(default_factory=dict)
 
+    def client_from(self, address: str) -> httpx.AsyncClient:
+        """Another client of the same gateway, calling from `address` (close it after use)."""
+        transport = httpx.ASGITransport(app=self.client.app, client=(address, 50000))  # type: ignore[attr-defined]
+        return httpx.AsyncClient(transport=transport, base_url="http://gateway")
+
     async def login(self, username: str, password: str) -> dict[str, str]:
         """Bearer headers of a password login; fails the test when refused."""
         answer = await self.client.post(

@@ -1,0 +1,104 @@
+"""Demo data through the public API, as an admin would enter it: one user per role, one council.
+
+`kelisim up --demo` calls `seed_demo` once the gateway is up. It is idempotent (a second
+run changes nothing) and refuses to run when KELISIM_ENV=production.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from kelisim.settings import Settings
+
+DEMO_PASSWORD = "demo"
+DEMO_REGION = "KZ-75"
+DEMO_ROLES = (
+    "coordinator",
+    "mediator",
+    "council_secretary",
+    "council_member",
+    "liaison",
+    "analyst",
+)
+COUNCIL_ROLES = ("council_secretary", "council_member")
+DEMO_COUNCIL = {
+    "name": "Алматы қаласының Қоғамдық келісім кеңесі (демо)",
+    "level": "region",
+    "region": DEMO_REGION,
+}
+
+
+class DemoRefused(RuntimeError):
+    """Demo data is never written into a production system."""
+
+
+def _check(answer: httpx.Response, *expected: int) -> Any:
+    if answer.status_code not in expected:
+        raise RuntimeError(
+            f"{answer.request.method} {answer.request.url.path}: {answer.status_code} {answer.text}"
+        )
+    return answer.json() if answer.content else None
+
+
+async def seed_demo(
+    gateway_url: str,
+    admin_username: str,
+    admin_password: str,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """Create the demo users (password `demo`, region KZ-75) and a demo council, once."""
+    if Settings().env == "production":
+        raise DemoRefused("demo data is refused when KELISIM_ENV=production")
+    async with httpx.AsyncClient(base_url=gateway_url, transport=transport, timeout=30) as http:
+        token = _check(
+            await http.post(
+                "/api/v1/auth/token", data={"username": admin_username, "password": admin_password}
+            ),
+            200,
+        )
+        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+        existing = {}
+        for role in DEMO_ROLES:
+            page = _check(await http.get("/api/v1/users", params={"username": role}), 200)
+            if page["items"]:
+                existing[role] = page["items"][0]
+        council_id = next(
+            (u["councils"][0] for r, u in existing.items() if r in COUNCIL_ROLES and u["councils"]),
+            None,
+        )
+        if council_id is None:
+            council = _check(
+                await http.post(
+                    "/api/v1/councils",
+                    json=DEMO_COUNCIL,
+                    headers={"Idempotency-Key": "kelisim-demo-council"},
+                ),
+                200,
+                201,
+            )
+            council_id = council["id"]
+        for role in DEMO_ROLES:
+            wanted = {
+                "roles": [role],
+                "regions": [DEMO_REGION],
+                "councils": [council_id] if role in COUNCIL_ROLES else [],
+            }
+            user = existing.get(role)
+            if user is None:
+                body = {
+                    "username": role,
+                    "password": DEMO_PASSWORD,
+                    "full_name": f"Demo {role.replace('_', ' ')}",
+                    "lang": "kk",
+                    **wanted,
+                }
+                _check(await http.post("/api/v1/users", json=body), 201)
+                continue
+            change = {k: v for k, v in wanted.items() if sorted(user[k]) != sorted(v)}
+            if not user["active"]:
+                change["active"] = True
+            if change:
+                _check(await http.patch(f"/api/v1/users/{user['id']}", json=change), 200)
