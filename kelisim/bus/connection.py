@@ -41,6 +41,8 @@ class Bus:
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.25,
                     connect_timeout=2,
+                    # A pull subscription never finishes draining: bound it, or stop takes 30 s.
+                    drain_timeout=2,
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,

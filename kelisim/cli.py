@@ -1,0 +1,272 @@
+"""The `kelisim` command: up, migrate, audit verify, events replay, keys (and serve, for `up`).
+
+Services and the gateway are loaded by module name (importlib), never imported here, so the
+shared library keeps depending on no service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import importlib.util
+import inspect
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+from sqlalchemy.engine import make_url
+
+from kelisim import logging as kelisim_logging
+from kelisim.settings import Settings
+from kelisim.supervisor import Supervisor, owner_module, present, present_owners
+
+log = structlog.get_logger("kelisim.cli")
+DEMO_ADMIN = ("admin", "demo")
+
+
+def has_migrations(owner: str) -> bool:
+    """Whether an owner's package ships an alembic.ini (its migrations)."""
+    try:
+        spec = importlib.util.find_spec(owner_module(owner))
+    except ModuleNotFoundError:
+        return False
+    if spec is None or not spec.origin:
+        return False
+    return (Path(spec.origin).parent / "alembic.ini").exists()
+
+
+def migrated_owners() -> list[str]:
+    """The owners that exist and own a database."""
+    return [owner for owner in present_owners("models") if has_migrations(owner)]
+
+
+def migrate(settings: Settings) -> list[str]:
+    """Bring every present owner's database to head; returns the owners migrated."""
+    from kelisim import migrations
+
+    owners = migrated_owners()
+    for owner in owners:
+        migrations.upgrade(owner, settings.database_url(owner))
+        log.info("migrated", owner=owner)
+    return owners
+
+
+def backbone_of(owner: str):  # type: ignore[no-untyped-def]
+    """The backbone tables of an owner, from `<package>.models.backbone`."""
+    return importlib.import_module(f"{owner_module(owner)}.models").backbone
+
+
+def _sqlite_missing(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists()
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    extra_env: dict[str, str] = {}
+    if args.demo:
+        if settings.env == "production":
+            print("kelisim up --demo: refused, KELISIM_ENV=production", file=sys.stderr)
+            return 2
+        if not settings.admin_username and not settings.admin_password:
+            extra_env = {
+                "KELISIM_ADMIN_USERNAME": DEMO_ADMIN[0],
+                "KELISIM_ADMIN_PASSWORD": DEMO_ADMIN[1],
+            }
+            settings = settings.model_copy(
+                update={"admin_username": DEMO_ADMIN[0], "admin_password": DEMO_ADMIN[1]}
+            )
+
+    def prepare() -> None:
+        from kelisim.auth import ensure_keypair
+
+        ensure_keypair(settings)
+        migrate(settings)
+
+    def seed(url: str) -> None:
+        seed_demo(url, settings)
+
+    supervisor = Supervisor(settings)
+    return supervisor.run(prepare, seed if args.demo else None, extra_env)
+
+
+def seed_demo(url: str, settings: Settings) -> None:
+    """Ask the gateway's demo module to create the demo users and data."""
+    if not present("gateway", "demo"):
+        print("Demo data: gateway.demo is not installed yet; starting without demo data.")
+        return
+    module = importlib.import_module("gateway.demo")
+    try:
+        result = module.seed_demo(url, settings.admin_username, settings.admin_password)
+        if inspect.isawaitable(result):
+            asyncio.run(_await(result))
+    except Exception as exc:  # noqa: BLE001 - the system keeps running without demo data
+        log.error("demo.failed", error=repr(exc))
+        print(f"Demo data could not be created: {exc}", file=sys.stderr)
+        return
+    print(f"Demo data ready: sign in at {url} as {settings.admin_username}/...", flush=True)
+
+
+async def _await(awaitable):  # type: ignore[no-untyped-def]
+    return await awaitable
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        f"{owner_module(args.owner)}.app:build_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or getattr(settings, f"{args.owner}_port"),
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    owners = migrate(settings)
+    print("migrated: " + ", ".join(owners))
+    return 0
+
+
+def cmd_audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
+    from kelisim.audit import verify
+    from kelisim.db import make_engine
+
+    broken = 0
+    for owner in migrated_owners():
+        url = settings.database_url(owner)
+        if _sqlite_missing(url):
+            print(f"{owner}: no database yet")
+            continue
+        engine = make_engine(url, null_pool=True)
+        try:
+            result = verify(engine, backbone_of(owner))
+        except Exception as exc:  # noqa: BLE001 - e.g. not migrated: report, don't crash
+            print(f"{owner}: cannot read the audit log: {exc.__class__.__name__}: {exc}")
+            broken += 1
+            continue
+        finally:
+            engine.dispose()
+        if result.ok:
+            print(f"{owner}: {result.entries} entries, chain intact")
+        else:
+            broken += 1
+            print(
+                f"{owner}: BROKEN at seq {result.at_seq}: {result.problem} "
+                f"({result.entries} entries verified before it)"
+            )
+    return 1 if broken else 0
+
+
+def cmd_events_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from kelisim.bus.relay import requeue_since
+    from kelisim.db import make_engine
+
+    since = args.since
+    owners = migrated_owners()
+    if args.service:
+        if args.service not in owners:
+            print(f"unknown service {args.service!r}; known: {', '.join(owners)}", file=sys.stderr)
+            return 2
+        owners = [args.service]
+    for owner in owners:
+        url = settings.database_url(owner)
+        if _sqlite_missing(url):
+            continue
+        engine = make_engine(url, null_pool=True)
+        try:
+            count = requeue_since(engine, backbone_of(owner), since)
+        finally:
+            engine.dispose()
+        print(f"{owner}: {count} events queued again for publishing")
+    print("The relays publish them with their original ids; consumers drop what they applied.")
+    return 0
+
+
+def iso_time(text: str) -> datetime:
+    """An ISO 8601 time; without an offset it is taken as UTC."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from exc
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def cmd_keys(_args: argparse.Namespace, settings: Settings) -> int:
+    from kelisim.auth import ensure_keypair
+
+    if settings.token_private_key:
+        print("token keys come from KELISIM_TOKEN_PRIVATE_KEY / KELISIM_TOKEN_PUBLIC_KEY")
+        return 0
+    ensure_keypair(settings)
+    print(f"token keys: {settings.keys_dir.resolve()}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    top = argparse.ArgumentParser(prog="kelisim", description="Kelisim operations.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run nats-server, the services and the gateway")
+    up.add_argument("--demo", action="store_true", help="create demo users and data")
+    up.set_defaults(func=cmd_up, log_as="supervisor")
+
+    sub.add_parser("migrate", help="apply every database's migrations").set_defaults(
+        func=cmd_migrate, log_as="migrate"
+    )
+
+    serve = sub.add_parser("serve", help="run one service or the gateway (used by `up`)")
+    serve.add_argument("owner", choices=["gateway", "cases", "councils", "notifications"])
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve, log_as=None)
+
+    audit = sub.add_parser("audit", help="audit log tools").add_subparsers(
+        dest="audit_command", required=True
+    )
+    audit.add_parser("verify", help="walk every audit chain").set_defaults(
+        func=cmd_audit_verify, log_as="audit"
+    )
+
+    events = sub.add_parser("events", help="event tools").add_subparsers(
+        dest="events_command", required=True
+    )
+    replay = events.add_parser("replay", help="publish sent outbox events again")
+    replay.add_argument(
+        "--since", required=True, type=iso_time, help="ISO time, e.g. 2026-01-31T12:00Z"
+    )
+    replay.add_argument("--service", help="only this service's outbox")
+    replay.set_defaults(func=cmd_events_replay, log_as="replay")
+
+    sub.add_parser("keys", help="create the token key pair if missing").set_defaults(
+        func=cmd_keys, log_as="keys"
+    )
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `kelisim` command."""
+    args = parser().parse_args(argv)
+    settings = Settings()
+    kelisim_logging.configure(
+        settings.log_level,
+        json=settings.log_json,
+        service=args.log_as or getattr(args, "owner", None),
+    )
+    for noisy in ("httpx", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
+    return int(args.func(args, settings) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
