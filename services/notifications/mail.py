@@ -106,8 +106,8 @@ def mime(ctx: ServiceContext, mail: Mail) -> MimeMessage:
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
     message["Message-ID"] = f"<{mail.id}@kelisim>"
-    message["Content-Language"] = mail.lang
     message.set_content(mail.body)
+    message["Content-Language"] = mail.lang
     return message
 
 
