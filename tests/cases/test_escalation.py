@@ -1,0 +1,149 @@
+"""Escalation to law enforcement: a reasoned decision, the liaison subset, the acknowledgement."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import nats
+
+from kelisim.events import Envelope
+from kelisim.events.notifications import EscalationAcknowledged
+from tests.cases.support import (
+    BASE,
+    coordinator,
+    mediator,
+    ok,
+    outbox,
+    post,
+    problem,
+    register,
+    subjects,
+    to_mediation,
+)
+from tests.support.services import bearer, running
+
+LIAISON_FIELDS = {
+    "escalation_id",
+    "case_ref",
+    "region",
+    "category",
+    "risk_level",
+    "summary",
+    "escalated_at",
+}
+ESCALATION = {
+    "reason": "Leaflets calling for violence against one community were found",
+    "risk_of": "interethnic",
+    "risk_level": "critical",
+    "summary": "Leaflets inciting ethnic hatred in a residential block",
+}
+
+
+async def test_mediator_escalates_with_only_the_liaison_subset_leaving(settings):
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        case = await to_mediation(cases, settings, category="interethnic")
+        escalation = ok(
+            await cases.post(f"{BASE}/{case['id']}/escalations", headers=med, json=ESCALATION),
+            201,
+        )
+        assert escalation["risk_level"] == "critical"
+        assert escalation["reason"] == ESCALATION["reason"]
+        assert subjects(settings, case["id"])[-1] == "cases.case.escalated"
+        envelope = outbox(settings, case["id"])[-1]
+        data = envelope["data"]
+        assert set(data) == LIAISON_FIELDS
+        assert data["case_ref"] not in (case["id"], case["number"])
+        assert case["id"] not in json.dumps(envelope)
+        assert case["number"] not in json.dumps(envelope)
+        assert ESCALATION["reason"] not in json.dumps(envelope)
+        assert (data["region"], data["category"]) == ("KZ-75", "interethnic")
+        got = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))
+        assert got["escalated"] is True and got["status"] == "in_mediation"
+
+
+async def test_escalation_needs_a_reason_a_risk_and_the_right_person(settings):
+    async with running("cases", settings) as cases:
+        case = await register(cases, mediator(settings))
+        coord = coordinator(settings)
+        bad = await cases.post(
+            f"{BASE}/{case['id']}/escalations",
+            headers=coord,
+            json={**ESCALATION, "risk_level": "apocalyptic"},
+        )
+        problem(bad, 422, "validation-error")
+        stranger = coordinator(settings, sub="coord-astana", regions=["KZ-71"])
+        problem(
+            await cases.post(f"{BASE}/{case['id']}/escalations", headers=stranger, json=ESCALATION),
+            404,
+            "not-found",
+        )
+        ok(
+            await cases.post(f"{BASE}/{case['id']}/escalations", headers=coord, json=ESCALATION),
+            201,
+        )
+
+
+async def test_liaison_acknowledgement_is_recorded_on_the_escalation_and_timeline(settings):
+    async with running("cases", settings) as cases:
+        coord = coordinator(settings)
+        case = await to_mediation(cases, settings, category="interfaith")
+        escalation = ok(
+            await cases.post(
+                f"{BASE}/{case['id']}/escalations",
+                headers=coord,
+                json={**ESCALATION, "risk_of": "interfaith"},
+            ),
+            201,
+        )
+        liaison_ref = outbox(settings, case["id"])[-1]["data"]["case_ref"]
+        accepted_at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+        ack = Envelope.wrap(
+            EscalationAcknowledged(
+                escalation_id=escalation["id"],
+                case_ref=liaison_ref,
+                region="KZ-75",
+                acknowledged_by="police-almaty-duty",
+                acknowledged_at=accepted_at,
+            ),
+            source="/kelisim/notifications",
+            subject=f"escalation:{escalation['id']}",
+        )
+        nc = await nats.connect(settings.nats_url)
+        try:
+            js = nc.jetstream()
+            for _ in range(2):  # delivered twice, applied once
+                await js.publish(ack.nats_subject, ack.to_bytes(), headers={"Nats-Msg-Id": ack.id})
+        finally:
+            await nc.close()
+        deadline = asyncio.get_running_loop().time() + 20
+        while True:
+            [found] = ok(await cases.get(f"{BASE}/{case['id']}/escalations", headers=coord))
+            if found["acknowledged_at"]:
+                break
+            assert asyncio.get_running_loop().time() < deadline, "acknowledgement not applied"
+            await asyncio.sleep(0.05)
+        assert found["acknowledged_by"] == "police-almaty-duty"
+        assert found["acknowledged_at"].startswith("2026-03-01T09:30:00")
+        timeline = ok(await cases.get(f"{BASE}/{case['id']}/timeline", headers=coord))
+        acks = [e for e in timeline if e["action"] == "case.escalation_acknowledged"]
+        assert len(acks) == 1
+        assert acks[0]["details"]["acknowledged_by"] == "police-almaty-duty"
+
+
+async def test_analyst_never_sees_escalations(settings):
+    async with running("cases", settings) as cases:
+        case = await register(cases, mediator(settings))
+        analyst = bearer(settings, "cases", sub="an", roles=["analyst"], regions=["KZ-75"])
+        problem(
+            await cases.get(f"{BASE}/{case['id']}/escalations", headers=analyst), 403, "forbidden"
+        )
+        await post(
+            cases,
+            case["id"],
+            "refusal",
+            coordinator(settings),
+            {"reason": "state_body", "note": "The other party is an akimat"},
+        )
