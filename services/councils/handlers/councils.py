@@ -30,6 +30,13 @@ def create_council(cmd: CouncilCreate, uow: UnitOfWork) -> Council:
     return council
 
 
+def _overlap(member: Member, new: MemberCreate) -> bool:
+    """Whether two membership terms share a day (an open end runs forever)."""
+    starts_before_end = member.term_end is None or new.term_start <= member.term_end
+    ends_after_start = new.term_end is None or member.term_start <= new.term_end
+    return starts_before_end and ends_after_start
+
+
 @dataclass(frozen=True)
 class AppointMember:
     council_id: str
@@ -51,14 +58,12 @@ def appoint_member(cmd: AppointMember, uow: UnitOfWork) -> Member:
     if taken is not None:
         raise Problem(409, "already-a-member", f"{cmd.member.username} is already a member.")
     if cmd.member.role in ("chair", "secretary"):
-        holders = [
-            m
-            for m in permissions.current_members(db, council.id, cmd.member.term_start)
-            if m.role == cmd.member.role
-        ]
-        if holders:
+        same_role = db.exec(
+            select(Member).where(Member.council_id == council.id, Member.role == cmd.member.role)
+        ).all()
+        if any(_overlap(m, cmd.member) for m in same_role):
             raise Problem(
-                409, "role-taken", f"The council already has a current {cmd.member.role}."
+                409, "role-taken", f"The council already has a {cmd.member.role} for that term."
             )
     member = Member(council_id=council.id, **cmd.member.model_dump())
     db.add(member)

@@ -1,0 +1,180 @@
+"""Minutes: drafted from the record, circulated, approved, signed, published, then immutable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from kelisim import audit
+from tests.councils.support import MEMBERS, audit_entries, drained, make_council, stream_events
+from tests.support.services import bearer, running
+
+PRESENT = [u for u in MEMBERS if u != "m7"]
+
+
+async def held_and_decided(council):
+    """A closed session whose one item was adopted 5-1-1 with m6 recused."""
+    session_id, (item_id,) = await council.sitting(present=PRESENT)
+    await council.ok("POST", f"/items/{item_id}/recusal", who="m6", json={})
+    await council.ok("POST", f"/items/{item_id}/vote/open")
+    choices = ["for"] * 5 + ["against", "abstain"]
+    await council.vote(item_id, dict(zip([u for u in PRESENT if u != "m6"], choices, strict=True)))
+    await council.ok("POST", f"/items/{item_id}/vote/close")
+    await council.ok("POST", f"/sessions/{session_id}/close")
+    return session_id, item_id
+
+
+async def published(council, session_id):
+    protocol = await council.ok("POST", f"/sessions/{session_id}/protocol")
+    pid = protocol["id"]
+    await council.ok("POST", f"/protocols/{pid}/circulate")
+    await council.ok("POST", f"/protocols/{pid}/approve")
+    await council.ok("POST", f"/protocols/{pid}/sign", who="chair")
+    await council.ok("POST", f"/protocols/{pid}/sign")
+    return await council.ok("POST", f"/protocols/{pid}/publish")
+
+
+async def test_minutes_are_drafted_signed_published_and_then_refuse_edits(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, item_id = await held_and_decided(council)
+
+        draft = await council.ok("POST", f"/sessions/{session_id}/protocol")
+        pid = draft["id"]
+        content = draft["content"]
+        assert content["quorum"]["reached"] is True
+        assert [p["username"] for p in content["attendance"]["present"]] == sorted(PRESENT)
+        (item,) = content["items"]
+        assert [r["username"] for r in item["recused"]] == ["m6"]
+        assert (item["for"], item["against"], item["abstained"], item["adopted"]) == (5, 1, 1, True)
+        assert len(item["votes"]) == 7
+
+        await council.ok("POST", f"/protocols/{pid}/circulate")
+        remark = await council.post(
+            f"/protocols/{pid}/remarks", who="m2", json={"text": "Add the akimat's answer."}
+        )
+        assert remark.status_code == 201
+        edited = await council.ok(
+            "PATCH", f"/protocols/{pid}", json={"notes": {"ru": "Ответ акимата приложен."}}
+        )
+        assert edited["content"]["notes"] == {"ru": "Ответ акимата приложен."}
+        assert [r["text"] for r in edited["remarks"]] == ["Add the akimat's answer."]
+
+        early = await council.post(f"/protocols/{pid}/sign", who="chair")
+        assert early.status_code == 409  # not approved yet
+        await council.ok("POST", f"/protocols/{pid}/approve")
+        by_member = await council.post(f"/protocols/{pid}/sign", who="m1")
+        assert by_member.status_code == 403
+        await council.ok("POST", f"/protocols/{pid}/sign", who="chair")
+        unsigned = await council.post(f"/protocols/{pid}/publish")
+        assert unsigned.status_code == 409  # the secretary has not signed
+        twice = await council.post(f"/protocols/{pid}/sign", who="chair")
+        assert twice.status_code == 409
+        signed = await council.ok("POST", f"/protocols/{pid}/sign")
+        assert signed["status"] == "signed"
+        assert (signed["signed_by_chair"], signed["signed_by_secretary"]) == ("chair", "secretary")
+
+        final = await council.ok("POST", f"/protocols/{pid}/publish")
+        assert final["status"] == "published"
+        canonical = json.dumps(
+            final["content"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        assert final["sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
+
+        for method, path, body in [
+            ("PATCH", f"/protocols/{pid}", {"notes": {"en": "changed"}}),
+            ("POST", f"/protocols/{pid}/remarks", {"text": "late"}),
+            ("POST", f"/protocols/{pid}/approve", None),
+            ("POST", f"/protocols/{pid}/sign", None),
+            ("POST", f"/protocols/{pid}/publish", None),
+        ]:
+            response = await client.request(
+                method, f"/api/v1/councils{path}", json=body, headers=council.secretary
+            )
+            assert response.status_code == 409, (path, response.text)
+            assert response.json()["type"] == "urn:kelisim:problem:protocol-immutable"
+        again = await council.ok("GET", f"/protocols/{pid}", who="m3")
+        assert again["content"] == final["content"] and again["sha256"] == final["sha256"]
+        again_draft = await council.post(f"/sessions/{session_id}/protocol")
+        assert again_draft.status_code == 409
+
+        (entry,) = audit_entries(client, "protocol.published")
+        assert json.loads(entry.after)["sha256"] == final["sha256"]
+        ctx = client.app.state.ctx
+        assert audit.verify(ctx.engine, ctx.tables).ok
+
+        await drained(client)
+        events = await stream_events(settings.nats_url, "councils.protocol.published")
+        assert [(e["data"]["protocol_id"], e["data"]["sha256"]) for e in events] == [
+            (pid, final["sha256"])
+        ]
+
+
+async def test_a_correction_is_a_new_document_linked_to_the_published_one(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, _ = await held_and_decided(council)
+        original = await published(council, session_id)
+
+        correction = await council.ok("POST", f"/protocols/{original['id']}/corrections")
+        assert correction["id"] != original["id"]
+        assert correction["corrects_id"] == original["id"]
+        assert correction["status"] == "draft"
+        assert correction["content"]["corrects"] == {
+            "protocol_id": original["id"],
+            "sha256": original["sha256"],
+        }
+        await council.ok(
+            "PATCH", f"/protocols/{correction['id']}", json={"notes": {"en": "Typo in item 1."}}
+        )
+        unchanged = await council.ok("GET", f"/protocols/{original['id']}")
+        assert unchanged["content"] == original["content"]
+        assert unchanged["content"]["notes"] == {}
+
+
+async def test_members_read_the_minutes_in_their_language(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, _ = await held_and_decided(council)
+        protocol = await published(council, session_id)
+        pid = protocol["id"]
+
+        texts = {}
+        for lang in ("kk", "ru", "en"):
+            headers = council.as_("m3", lang=lang)
+            response = await client.get(f"/api/v1/councils/protocols/{pid}", headers=headers)
+            assert response.status_code == 200
+            assert response.json()["lang"] == lang
+            assert response.json()["sha256"] == protocol["sha256"]
+            texts[lang] = response.json()["text"]
+        assert texts["kk"].startswith("ХАТТАМА") and "1-мәселе" in texts["kk"]
+        assert "қабылданды" in texts["kk"]
+        assert texts["ru"].startswith("ПРОТОКОЛ") and "Вопрос 1" in texts["ru"]
+        assert "Решение: принято. Рекомендовать акимату" in texts["ru"]
+        assert texts["en"].startswith("MINUTES") and "Decision: adopted" in texts["en"]
+        asked = await council.ok("GET", f"/protocols/{pid}?lang=en", who="m3")
+        assert asked["text"] == texts["en"]
+
+
+async def test_analysts_read_published_minutes_but_not_drafts(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, _ = await held_and_decided(council)
+        draft = await council.ok("POST", f"/sessions/{session_id}/protocol")
+        analyst = bearer(settings, "councils", sub="an1", roles=["analyst"])
+
+        refused = await client.get(f"/api/v1/councils/protocols/{draft['id']}", headers=analyst)
+        assert refused.status_code == 403
+        listed = await client.get(f"/api/v1/councils/{council.id}/protocols", headers=analyst)
+        assert listed.json() == []
+
+        pid = draft["id"]
+        await council.ok("POST", f"/protocols/{pid}/circulate")
+        await council.ok("POST", f"/protocols/{pid}/approve")
+        await council.ok("POST", f"/protocols/{pid}/sign", who="chair")
+        await council.ok("POST", f"/protocols/{pid}/sign")
+        await council.ok("POST", f"/protocols/{pid}/publish")
+        read = await client.get(f"/api/v1/councils/protocols/{pid}", headers=analyst)
+        assert read.status_code == 200
+        listed = await client.get(f"/api/v1/councils/{council.id}/protocols", headers=analyst)
+        assert [p["id"] for p in listed.json()] == [pid]

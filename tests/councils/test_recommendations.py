@@ -1,0 +1,189 @@
+"""Recommendations of decisions, their responses, control lists and the overdue watcher."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from kelisim.bus import lease
+from services.councils import control
+from tests.councils.support import (
+    MEMBERS,
+    admin,
+    audit_entries,
+    drained,
+    make_council,
+    stream_events,
+)
+from tests.support.services import bearer, running
+
+PRESENT = [u for u in MEMBERS if u != "m7"]
+TODAY = date.today()
+
+
+async def adopted_item(council, *, adopt: bool = True) -> str:
+    """An item voted on in a held session (adopted 6-1, or rejected 1-6)."""
+    _, (item_id,) = await council.sitting(present=PRESENT)
+    await council.ok("POST", f"/items/{item_id}/vote/open")
+    first, rest = ("for", "against") if adopt else ("against", "for")
+    await council.vote(item_id, {u: (first if i < 6 else rest) for i, u in enumerate(PRESENT)})
+    await council.ok("POST", f"/items/{item_id}/vote/close")
+    return item_id
+
+
+async def recommend(council, item_id: str, due: date, addressee: str = "Akimat of Almaty"):
+    return await council.ok(
+        "POST",
+        f"/items/{item_id}/recommendations",
+        json={
+            "addressee": addressee,
+            "text": "Open a Russian-Kazakh bilingual class in school No. 12.",
+            "responsible": "Deputy akim for social affairs",
+            "due_date": due.isoformat(),
+        },
+    )
+
+
+async def test_overdue_recommendations_raise_exactly_one_event_each_across_two_replicas(settings):
+    slow = settings.model_copy(update={"councils_watch_seconds": 3600.0})
+    async with running("councils", slow) as one, running("councils", slow) as two:
+        council = await make_council(one, slow)
+        item_id = await adopted_item(council)
+        due = TODAY + timedelta(days=30)
+        overdue = [(await recommend(council, item_id, due, f"Body {n}"))["id"] for n in range(3)]
+        later = await recommend(council, item_id, due + timedelta(days=60))
+        answered = await recommend(council, item_id, due, "Body that acted")
+        await council.ok(
+            "POST",
+            f"/recommendations/{answered['id']}/responses",
+            json={"status": "implemented", "text": "The class opened."},
+        )
+
+        ctx_one, ctx_two = one.app.state.ctx, two.app.state.ctx
+        after_due = due + timedelta(days=1)
+        raised = await asyncio.gather(
+            asyncio.to_thread(control.scan, ctx_one, after_due, holder="replica-1"),
+            asyncio.to_thread(control.scan, ctx_two, after_due, holder="replica-2"),
+        )
+        assert sorted(raised) == [0, 3]  # one replica holds the lease, the other stands by
+        assert control.scan(ctx_one, after_due, holder="replica-1") == 0
+        assert control.scan(ctx_two, after_due, holder="replica-2") == 0
+
+        # Even when the other replica takes over, raised alerts are never raised again.
+        for holder in ("replica-1", "replica-2"):
+            lease.release(ctx_one.engine, ctx_one.tables, control.LEASE, holder)
+        assert control.scan(ctx_two, after_due + timedelta(days=5), holder="replica-2") == 0
+        assert control.raise_alert(ctx_one, overdue[0], "overdue", after_due) is False
+
+        await drained(one)
+        await drained(two)
+        events = await stream_events(slow.nats_url, "councils.recommendation.overdue")
+        assert sorted(e["data"]["recommendation_id"] for e in events) == sorted(overdue)
+        assert later["id"] not in {e["data"]["recommendation_id"] for e in events}
+        assert len(audit_entries(one, "recommendation.overdue")) == 3
+
+        listed = await council.ok("GET", f"/{council.id}/recommendations?only=open", who="m4")
+        assert {r["id"] for r in listed} == {*overdue, later["id"]}
+
+
+async def test_a_reminder_comes_once_before_the_due_date(settings):
+    async with running(
+        "councils", settings.model_copy(update={"councils_reminder_days": 7})
+    ) as client:
+        council = await make_council(client, settings)
+        item_id = await adopted_item(council)
+        due = TODAY + timedelta(days=30)
+        rec = await recommend(council, item_id, due)
+        ctx = client.app.state.ctx
+
+        assert control.scan(ctx, due - timedelta(days=8), holder="w") == 0
+        assert control.scan(ctx, due - timedelta(days=7), holder="w") == 1
+        assert control.scan(ctx, due - timedelta(days=3), holder="w") == 0
+        assert control.scan(ctx, due, holder="w") == 0
+        assert control.scan(ctx, due + timedelta(days=1), holder="w") == 1  # now overdue
+
+        await drained(client)
+        reminders = await stream_events(settings.nats_url, "councils.recommendation.due_soon")
+        assert [e["data"]["recommendation_id"] for e in reminders] == [rec["id"]]
+        overdue = await stream_events(settings.nats_url, "councils.recommendation.overdue")
+        assert [e["data"]["recommendation_id"] for e in overdue] == [rec["id"]]
+
+
+async def test_the_addressees_responses_move_the_status_and_implemented_is_announced(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        item_id = await adopted_item(council)
+        rec = await recommend(council, item_id, TODAY + timedelta(days=10))
+        assert rec["status"] == "sent"
+        path = f"/recommendations/{rec['id']}/responses"
+
+        await council.ok("POST", path, json={"status": "acknowledged", "text": "Received."})
+        await council.ok("POST", path, json={"status": "in_progress"})
+        by_member = await council.post(path, who="m1", json={"status": "implemented"})
+        assert by_member.status_code == 403
+        done = await council.ok(
+            "POST", path, json={"status": "partially_implemented", "text": "One class of two."}
+        )
+        assert done["status"] == "partially_implemented"
+        assert [r["status"] for r in done["responses"]] == [
+            "acknowledged",
+            "in_progress",
+            "partially_implemented",
+        ]
+        backwards = await council.post(path, json={"status": "in_progress"})
+        assert backwards.status_code == 409
+        assert (await council.ok("GET", f"/recommendations/{rec['id']}"))["status"] == (
+            "partially_implemented"
+        )
+
+        await drained(client)
+        implemented = await stream_events(settings.nats_url, "councils.recommendation.implemented")
+        assert [e["data"]["status"] for e in implemented] == ["partially_implemented"]
+        issued = await stream_events(settings.nats_url, "councils.recommendation.issued")
+        assert [e["data"]["recommendation_id"] for e in issued] == [rec["id"]]
+
+
+async def test_only_an_adopted_decision_makes_recommendations(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        item_id = await adopted_item(council, adopt=False)
+        refused = await council.post(
+            f"/items/{item_id}/recommendations",
+            json={
+                "addressee": "Akimat",
+                "text": "x",
+                "responsible": "y",
+                "due_date": TODAY.isoformat(),
+            },
+        )
+        assert refused.status_code == 409
+        assert refused.json()["type"] == "urn:kelisim:problem:decision-not-adopted"
+
+
+async def test_a_regional_control_list_shows_overdue_recommendations(settings):
+    async with running("councils", settings) as client:
+        almaty = await make_council(client, settings)
+        shymkent = await make_council(
+            client, settings, name="Shymkent council", region="KZ-79", prefix="s-"
+        )
+        late = await recommend(almaty, await adopted_item(almaty), TODAY - timedelta(days=2))
+        await recommend(almaty, await adopted_item(almaty), TODAY + timedelta(days=20))
+
+        watcher = bearer(
+            settings, "councils", sub="sec-75", roles=["council_secretary"], regions=["KZ-75"]
+        )
+        listed = await client.get(
+            "/api/v1/councils/control?region=KZ-75&only=overdue", headers=watcher
+        )
+        assert listed.status_code == 200
+        assert [(r["id"], r["overdue"]) for r in listed.json()] == [(late["id"], True)]
+        everything = await client.get(
+            "/api/v1/councils/control?region=KZ-75", headers=admin(settings)
+        )
+        assert len(everything.json()) == 2
+        other_region = await client.get("/api/v1/councils/control?region=KZ-79", headers=watcher)
+        assert other_region.status_code == 403
+        outsider = await client.get(
+            f"/api/v1/councils/{almaty.id}/recommendations", headers=shymkent.as_("s-m1")
+        )
+        assert outsider.status_code == 403
