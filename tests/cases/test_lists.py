@@ -1,0 +1,181 @@
+"""Lists, search, caseload, timeline export, concurrent edits, and the strict state machine."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from services.cases.lifecycle import MACHINE, STATES
+from tests.cases.support import (
+    BASE,
+    TODAY,
+    audit_count,
+    coordinator,
+    mediator,
+    ok,
+    post,
+    problem,
+    register,
+    to_mediation,
+)
+from tests.support.services import running
+
+
+async def test_coordinator_pages_through_the_regions_cases_with_filters(settings):
+    async with running("cases", settings) as cases:
+        med = mediator(settings, regions=["KZ-75", "KZ-71"])
+        created = [await register(cases, med, category="land") for _ in range(5)]
+        created += [
+            await register(cases, med, category="family", description="Inheritance of a flat")
+        ]
+        await register(cases, med, region="KZ-71")
+        coord = coordinator(settings)
+        seen, cursor = [], None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = ok(await cases.get(BASE, headers=coord, params=params))
+            assert len(page["items"]) <= 2
+            seen += [c["id"] for c in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == [c["id"] for c in reversed(created)]
+        family = ok(await cases.get(BASE, headers=coord, params={"category": "family"}))
+        assert [c["id"] for c in family["items"]] == [created[-1]["id"]]
+        found = ok(await cases.get(BASE, headers=coord, params={"q": "inheritance"}))
+        assert [c["id"] for c in found["items"]] == [created[-1]["id"]]
+        assert found["items"][0]["description"] == "Inheritance of a flat"
+        astana = ok(await cases.get(BASE, headers=coord, params={"region": "KZ-71"}))
+        assert astana["items"] == []
+        problem(await cases.get(BASE, headers=coord, params={"cursor": "junk!"}), 400, "bad-cursor")
+
+
+async def test_filters_by_status_mediator_and_deadline_window_and_caseload(settings):
+    async with running("cases", settings) as cases:
+        coord = coordinator(settings)
+        running_case = await to_mediation(cases, settings)
+        old = await to_mediation(cases, settings, signed_on=TODAY - timedelta(days=40))
+        waiting = await register(cases, mediator(settings))
+        await post(cases, waiting["id"], "assignment", coord, {"mediator": "med-bolat"})
+        window = {
+            "deadline_from": str(TODAY + timedelta(days=25)),
+            "deadline_to": str(TODAY + timedelta(days=31)),
+        }
+        soon = ok(await cases.get(BASE, headers=coord, params=window))
+        assert [c["id"] for c in soon["items"]] == [running_case["id"]]
+        bolat = ok(await cases.get(BASE, headers=coord, params={"mediator": "med-bolat"}))
+        assert [c["id"] for c in bolat["items"]] == [waiting["id"]]
+        in_mediation = ok(await cases.get(BASE, headers=coord, params={"status": "in_mediation"}))
+        assert {c["id"] for c in in_mediation["items"]} == {running_case["id"], old["id"]}
+        load = ok(await cases.get(f"{BASE}/caseload", headers=coord))
+        assert load == [
+            {
+                "mediator": "med-aigerim",
+                "assigned": 2,
+                "in_mediation": 2,
+                "settled": 0,
+                "overdue": 1,
+            },
+            {"mediator": "med-bolat", "assigned": 1, "in_mediation": 0, "settled": 0, "overdue": 0},
+        ]
+        problem(await cases.get(f"{BASE}/caseload", headers=mediator(settings)), 403, "forbidden")
+        problem(
+            await cases.get(f"{BASE}/caseload", headers=coord, params={"region": "KZ-71"}),
+            403,
+            "out-of-scope",
+        )
+
+
+async def test_timeline_lists_every_step_in_order_and_exports_csv(settings):
+    async with running("cases", settings) as cases:
+        coord = coordinator(settings)
+        case = await to_mediation(cases, settings)
+        timeline = ok(await cases.get(f"{BASE}/{case['id']}/timeline", headers=coord))
+        audit = [e["action"] for e in timeline if e["kind"] == "audit"]
+        assert audit == [
+            "case.registered",
+            "case.assign",
+            "case.declare",
+            "case.record_consent",
+            "case.record_consent",
+            "case.sign_agreement",
+        ]
+        events = [e["action"] for e in timeline if e["kind"] == "event"]
+        assert events[-1] == "kz.kelisim.cases.case.agreement_signed.v1"
+        stamps = [e["at"] for e in timeline]
+        assert stamps == sorted(stamps)
+        exported = await cases.get(
+            f"{BASE}/{case['id']}/timeline", headers=coord, params={"format": "csv"}
+        )
+        assert exported.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert [r["action"] for r in rows] == [e["action"] for e in timeline]
+        assert rows[0]["actor"] == "med-aigerim"
+
+
+async def test_a_stale_if_match_is_refused_and_changes_nothing(settings):
+    async with running("cases", settings) as cases:
+        coord = coordinator(settings)
+        case = await register(cases, mediator(settings))
+        got = await cases.get(f"{BASE}/{case['id']}", headers=coord)
+        tag = got.headers["etag"]
+        first = await cases.post(
+            f"{BASE}/{case['id']}/assignment",
+            headers={**coord, "If-Match": tag},
+            json={"mediator": "med-aigerim"},
+        )
+        assert first.status_code == 200 and first.headers["etag"] != tag
+        before = audit_count(settings)
+        stale = await cases.post(
+            f"{BASE}/{case['id']}/reassignment",
+            headers={**coord, "If-Match": tag},
+            json={"mediator": "med-bolat", "reason": "Closer to the parties"},
+        )
+        problem(stale, 412, "precondition-failed")
+        assert audit_count(settings) == before
+        assert (
+            ok(await cases.get(f"{BASE}/{case['id']}", headers=coord))["mediator"] == "med-aigerim"
+        )
+
+
+def test_the_state_machine_names_only_known_states_and_every_action_has_roles():
+    for action, step in MACHINE.items():
+        assert step.sources and step.sources <= set(STATES), action
+        assert step.roles and step.roles <= {"mediator", "coordinator"}, action
+        assert step.target is None or step.target in STATES, action
+
+
+async def test_actions_from_the_wrong_state_are_refused_with_409_and_change_nothing(settings):
+    async with running("cases", settings) as cases:
+        med, coord = mediator(settings), coordinator(settings)
+        case = await to_mediation(cases, settings)
+        party = case["parties"][0]["id"]
+        wrong = {
+            "assignment": (coord, {"mediator": "med-bolat"}),
+            "consents": (med, {"party_id": party, "form": "oral", "given_on": str(TODAY)}),
+            "agreement": (med, {"signed_on": str(TODAY)}),
+            "refusal": (coord, {"reason": "corruption", "note": "too late for this"}),
+            "reopening": (coord, {"reason": "nothing to reopen"}),
+            "closure": (med, None),
+        }
+        before = audit_count(settings)
+        for path, (headers, body) in wrong.items():
+            answer = await cases.post(f"{BASE}/{case['id']}/{path}", headers=headers, json=body)
+            found = problem(answer, 409, "invalid-transition")
+            assert found["status"] == 409 and found["case_status"] == "in_mediation"
+        assert audit_count(settings) == before
+        assert (
+            ok(await cases.get(f"{BASE}/{case['id']}", headers=coord))["version"] == case["version"]
+        )
+        # ...and by the wrong role: 403, nothing changes.
+        problem(
+            await cases.post(
+                f"{BASE}/{case['id']}/not-settled",
+                headers=coord,
+                json={"reason": "coordinator cannot"},
+            ),
+            403,
+            "forbidden",
+        )
+        assert audit_count(settings) == before
