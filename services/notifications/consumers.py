@@ -64,11 +64,11 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         )
         session.add(escalation)
         uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
+        # Disabled endpoints get their deliveries too: they wait, pending, for re-enabling.
         endpoints = session.exec(
             select(LiaisonEndpoint)
             .where(LiaisonEndpoint.region == data.region)
-            .where(col(LiaisonEndpoint.enabled).is_(True))
-            .order_by(LiaisonEndpoint.id)
+            .order_by(col(LiaisonEndpoint.id))
         ).all()
         body = liaison_body(data)
         for endpoint in endpoints:

@@ -191,6 +191,8 @@ def update_endpoint(endpoint_id: str, cmd: EndpointUpdate, uow: UnitOfWork) -> L
     endpoint.secrets = json.dumps(secrets)
     endpoint.signing_keys = json.dumps(keys)
     if cmd.enabled is not None:
+        if cmd.enabled and not endpoint.enabled:
+            _resume(endpoint.id, uow)
         endpoint.enabled = cmd.enabled
         if cmd.enabled:
             endpoint.disabled_reason = None
@@ -212,6 +214,16 @@ def update_endpoint(endpoint_id: str, cmd: EndpointUpdate, uow: UnitOfWork) -> L
         },
     )
     return endpoint
+
+
+def _resume(endpoint_id: str, uow: UnitOfWork) -> None:
+    """A re-enabled endpoint gets its waiting deliveries at once."""
+    waiting = uow.session.exec(
+        select(Delivery).where(Delivery.endpoint_id == endpoint_id, Delivery.status == "pending")
+    ).all()
+    for delivery in waiting:
+        delivery.next_attempt_at = now_utc()
+        uow.session.add(delivery)
 
 
 def delete_endpoint(endpoint_id: str, uow: UnitOfWork) -> None:
