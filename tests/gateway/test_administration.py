@@ -1,0 +1,245 @@
+"""Administration: admins manage accounts; every change is audited and announced."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import nats
+from sqlalchemy import func, select
+
+from gateway.models import backbone
+from kelisim import audit
+from tests.support.gateway import Stack
+
+
+def _engine(stack: Stack):  # type: ignore[no-untyped-def]
+    return stack.client.app.state.ctx.engine  # type: ignore[attr-defined]
+
+
+def _audit_count(stack: Stack) -> int:
+    with _engine(stack).connect() as conn:
+        return conn.execute(select(func.count()).select_from(backbone.audit_log)).scalar_one()
+
+
+async def _last_upsert(stack: Stack, user_id: str, **expected: object) -> dict:
+    """The newest identity.user.upserted event about `user_id` matching `expected`, polled."""
+    nc = await nats.connect(stack.settings.nats_url)
+    try:
+        js = nc.jetstream()
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            try:
+                msg = await js.get_last_msg("IDENTITY", "identity.user.upserted")
+                data = json.loads(msg.data)["data"]
+                if data["user_id"] == user_id and all(data[k] == v for k, v in expected.items()):
+                    return data
+            except nats.js.errors.NotFoundError:
+                pass
+            assert asyncio.get_running_loop().time() < deadline, "event never arrived"
+            await asyncio.sleep(0.05)
+    finally:
+        await nc.close()
+
+
+async def test_an_admin_creates_a_user_who_is_announced_to_the_other_services(stack: Stack):
+    created = await stack.client.post(
+        "/api/v1/users",
+        json={
+            "username": "asel",
+            "password": "asel-password",
+            "full_name": "Asel Nurlanovna",
+            "email": "asel@example.kz",
+            "lang": "kk",
+            "roles": ["council_secretary", "council_member"],
+            "regions": ["KZ-75", "KZ-71"],
+            "councils": ["council-1"],
+        },
+        headers=stack.admin,
+    )
+    assert created.status_code == 201, created.text
+    user = created.json()
+    assert created.headers["Location"] == f"/api/v1/users/{user['id']}"
+    assert user["regions"] == ["KZ-71", "KZ-75"]
+    assert "password" not in json.dumps(user) and "hash" not in json.dumps(user)
+
+    event = await _last_upsert(stack, user["id"])
+    assert event == {
+        "user_id": user["id"],
+        "username": "asel",
+        "full_name": "Asel Nurlanovna",
+        "email": "asel@example.kz",
+        "lang": "kk",
+        "roles": ["council_member", "council_secretary"],
+        "regions": ["KZ-71", "KZ-75"],
+        "councils": ["council-1"],
+        "active": True,
+        "digest": False,
+    }
+
+    listed = await stack.client.get(
+        "/api/v1/users", params={"username": "asel"}, headers=stack.admin
+    )
+    assert [u["id"] for u in listed.json()["items"]] == [user["id"]]
+
+
+async def test_users_are_listed_page_by_page(stack: Stack):
+    for name in ("page-a", "page-b", "page-c"):
+        await stack.create_user(name, roles=["analyst"])
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await stack.client.get("/api/v1/users", params=params, headers=stack.admin)).json()
+        assert len(page["items"]) <= 2
+        seen += [u["username"] for u in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(seen)
+    assert {"admin", "page-a", "page-b", "page-c"} <= set(seen)
+    assert len(seen) == len(set(seen))
+
+
+async def test_bad_account_data_is_refused_and_changes_nothing(stack: Stack):
+    before = _audit_count(stack)
+    base = {
+        "username": "bad-one",
+        "password": "long-enough",
+        "full_name": "X",
+        "roles": ["mediator"],
+    }
+    cases = [
+        ({**base, "regions": ["KZ-99"]}, 422, "validation-error"),
+        ({**base, "roles": ["superuser"]}, 422, "validation-error"),
+        ({**base, "lang": "de"}, 422, "validation-error"),
+        ({**base, "username": "Has Spaces"}, 422, "validation-error"),
+        ({**base, "password": "abc"}, 422, "weak-password"),
+        ({**base, "username": "admin"}, 409, "username-taken"),
+    ]
+    for body, status, kind in cases:
+        answer = await stack.client.post("/api/v1/users", json=body, headers=stack.admin)
+        assert answer.status_code == status, (body, answer.text)
+        assert answer.json()["type"] == f"urn:kelisim:problem:{kind}"
+    unknown = await stack.client.post(
+        "/api/v1/users", json={**base, "regions": ["KZ-75", "KZ-00"]}, headers=stack.admin
+    )
+    assert "KZ-00" in unknown.text
+    assert _audit_count(stack) == before
+    assert (
+        await stack.client.get("/api/v1/users", params={"username": "bad-one"}, headers=stack.admin)
+    ).json()["items"] == []
+
+
+async def test_only_an_admin_manages_users(stack: Stack):
+    coordinator = await stack.login_as("coord-no-admin", roles=["coordinator"], regions=["KZ-75"])
+    target = await stack.create_user("target-user", roles=["mediator"])
+    before = _audit_count(stack)
+    attempts = [
+        ("GET", "/api/v1/users", None),
+        ("GET", f"/api/v1/users/{target['id']}", None),
+        ("POST", "/api/v1/users", {"username": "x1", "password": "xxxxxxxx", "full_name": "X"}),
+        ("PATCH", f"/api/v1/users/{target['id']}", {"roles": ["admin"]}),
+        ("POST", f"/api/v1/users/{target['id']}/deactivate", None),
+        ("POST", f"/api/v1/users/{target['id']}/password", {"password": "taken-over"}),
+    ]
+    for method, path, body in attempts:
+        answer = await stack.client.request(method, path, json=body, headers=coordinator)
+        assert answer.status_code == 403, (method, path)
+    assert _audit_count(stack) == before
+
+
+async def test_a_role_or_scope_change_applies_to_the_next_call(stack: Stack):
+    user = await stack.create_user(
+        "moving-mediator", roles=["mediator"], regions=["KZ-11"], password="move-password"
+    )
+    headers = await stack.login("moving-mediator", "move-password")
+    body = {"region": "KZ-75", "category": "family"}
+    assert (await stack.client.post("/api/v1/cases", json=body, headers=headers)).status_code == 403
+
+    current = await stack.client.get(f"/api/v1/users/{user['id']}", headers=stack.admin)
+    changed = await stack.client.patch(
+        f"/api/v1/users/{user['id']}",
+        json={"regions": ["KZ-75"]},
+        headers={**stack.admin, "If-Match": current.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["regions"] == ["KZ-75"]
+    assert (await stack.client.post("/api/v1/cases", json=body, headers=headers)).status_code == 201
+    await _last_upsert(stack, user["id"], regions=["KZ-75"])
+
+    stale = await stack.client.patch(
+        f"/api/v1/users/{user['id']}",
+        json={"regions": ["KZ-11"]},
+        headers={**stack.admin, "If-Match": current.headers["ETag"]},
+    )
+    assert stale.status_code == 412
+    assert stale.json()["type"] == "urn:kelisim:problem:precondition-failed"
+
+    dropped = await stack.client.patch(
+        f"/api/v1/users/{user['id']}", json={"roles": ["analyst"]}, headers=stack.admin
+    )
+    assert dropped.status_code == 200
+    assert (await stack.client.post("/api/v1/cases", json=body, headers=headers)).status_code == 403
+
+
+async def test_an_admin_cannot_lock_themselves_out(stack: Stack):
+    me = (await stack.client.get("/api/v1/me", headers=stack.admin)).json()
+    for attempt in (
+        stack.client.post(f"/api/v1/users/{me['id']}/deactivate", headers=stack.admin),
+        stack.client.patch(
+            f"/api/v1/users/{me['id']}", json={"roles": ["analyst"]}, headers=stack.admin
+        ),
+    ):
+        answer = await attempt
+        assert answer.status_code == 409
+        assert answer.json()["type"] == "urn:kelisim:problem:self-lockout"
+
+
+async def test_every_admin_change_is_in_the_audit_log_and_the_chain_verifies(stack: Stack):
+    user = await stack.create_user("audited", roles=["mediator"], regions=["KZ-75"])
+    path = f"/api/v1/users/{user['id']}"
+    await stack.client.patch(
+        path, json={"full_name": "Audited Person", "lang": "en"}, headers=stack.admin
+    )
+    await stack.client.post(
+        f"{path}/password", json={"password": "another-one"}, headers=stack.admin
+    )
+    await stack.client.post(f"{path}/deactivate", headers=stack.admin)
+
+    with _engine(stack).connect() as conn:
+        entries = audit.history(conn, backbone, "user", user["id"])
+    assert [e["action"] for e in entries] == [
+        "user.created",
+        "user.updated",
+        "user.password_reset",
+        "user.deactivated",
+    ]
+    assert {e["actor"] for e in entries} == {"admin"}
+    updated = entries[1]
+    assert (updated["before"]["full_name"], updated["after"]["full_name"]) == (
+        "Audited",
+        "Audited Person",
+    )
+    assert (updated["before"]["lang"], updated["after"]["lang"]) == ("kk", "en")
+    assert "password" not in json.dumps(entries).replace("password_reset", "")
+
+    result = audit.verify(_engine(stack), backbone)
+    assert result.ok, result
+    assert result.entries >= 4
+
+    with _engine(stack).begin() as conn:
+        conn.execute(
+            backbone.audit_log.update()
+            .where(backbone.audit_log.c.hash == entries[1]["hash"])
+            .values(actor="somebody-else")
+        )
+    broken = audit.verify(_engine(stack), backbone)
+    assert not broken.ok and broken.problem == "entry content altered"
+    with _engine(stack).begin() as conn:
+        conn.execute(
+            backbone.audit_log.update()
+            .where(backbone.audit_log.c.hash == entries[1]["hash"])
+            .values(actor="admin")
+        )
+    assert audit.verify(_engine(stack), backbone).ok
