@@ -6,6 +6,7 @@ run changes nothing) and refuses to run when KELISIM_ENV=production.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -23,6 +24,8 @@ DEMO_ROLES = (
     "analyst",
 )
 COUNCIL_ROLES = ("council_secretary", "council_member")
+# The demo council's secretary and member also sit on it, as the councils service records.
+SEATS = {"council_secretary": "secretary", "council_member": "member"}
 DEMO_COUNCIL = {
     "name": "Алматы қаласының Қоғамдық келісім кеңесі (демо)",
     "level": "region",
@@ -102,3 +105,20 @@ async def seed_demo(
                 change["active"] = True
             if change:
                 _check(await http.patch(f"/api/v1/users/{user['id']}", json=change), 200)
+        await _seat_members(http, council_id)
+
+
+async def _seat_members(http: httpx.AsyncClient, council_id: str) -> None:
+    """Appoint the demo secretary and member to the council, unless they sit on it already."""
+    members = _check(await http.get(f"/api/v1/councils/{council_id}/members"), 200)
+    seated = {m["username"] for m in members}
+    for username, seat in SEATS.items():
+        if username in seated:
+            continue
+        body = {
+            "username": username,
+            "full_name": f"Demo {username.replace('_', ' ')}",
+            "role": seat,
+            "term_start": datetime.now(UTC).date().isoformat(),
+        }
+        _check(await http.post(f"/api/v1/councils/{council_id}/members", json=body), 201)
