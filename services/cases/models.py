@@ -49,6 +49,7 @@ class Case(CasesModel, table=True):
         Index("ix_case_mediator_status", "mediator", "status"),
         Index("ix_case_status_deadline", "status", "deadline"),
         Index("ix_case_page", "registered_at", "id"),
+        Index("ix_case_caseload", "region", "mediator", "status", "deadline"),
     )
 
     id: str = Field(default_factory=_id, primary_key=True, max_length=32)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:11:54.978307
+Create Date: 2026-11-24 22:16:53.699099
 """
 
 from alembic import op
@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('number')
     )
     with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.create_index('ix_case_caseload', ['region', 'mediator', 'status', 'deadline'], unique=False)
         batch_op.create_index('ix_case_mediator_page', ['mediator', 'registered_at', 'id'], unique=False)
         batch_op.create_index('ix_case_mediator_status', ['mediator', 'status'], unique=False)
         batch_op.create_index('ix_case_page', ['registered_at', 'id'], unique=False)
@@ -314,6 +315,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_case_page')
         batch_op.drop_index('ix_case_mediator_status')
         batch_op.drop_index('ix_case_mediator_page')
+        batch_op.drop_index('ix_case_caseload')
 
     op.drop_table('case')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
