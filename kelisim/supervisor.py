@@ -145,7 +145,7 @@ class Child:
 
 def nats_address(url: str) -> tuple[str, int]:
     """The host and port of a nats:// URL (default port 4222)."""
-    parsed = urlparse(url)
+    parsed = urlparse(url.split(",")[0].strip())
     return parsed.hostname or "127.0.0.1", parsed.port or 4222
 
 

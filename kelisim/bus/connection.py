@@ -32,7 +32,8 @@ class Bus:
         while True:
             try:
                 self.nc = await nats.connect(
-                    self.url,
+                    # A cluster may be named as "nats://a:4222,nats://b:4222".
+                    [server.strip() for server in self.url.split(",")],
                     name=self.name,
                     # Short pings: a dead connection is noticed in ~6 s, not minutes.
                     ping_interval=2,

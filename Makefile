@@ -1,0 +1,49 @@
+# The README's commands. Installs are stamped on pyproject.toml, so repeated runs are quick.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PYTEST_ARGS ?= -q
+BENCH_ARGS ?=
+
+.PHONY: run demo test lint fmt bench migrate verify clean
+
+run: $(VENV)/.installed
+	$(BIN)/kelisim up
+
+demo: $(VENV)/.installed
+	$(BIN)/kelisim up --demo
+
+test: $(VENV)/.installed-test lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+
+fmt: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed
+	$(PY) -m bench.outbox_relay $(BENCH_ARGS)
+
+migrate: $(VENV)/.installed
+	$(BIN)/kelisim migrate
+
+verify: $(VENV)/.installed
+	$(BIN)/kelisim audit verify
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
