@@ -32,9 +32,12 @@ class CouncilWorld:
     id: str
     region: str
     usernames: list[str] = field(default_factory=list)
+    logins: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def as_(self, username: str, **claims: Any) -> dict[str, str]:
         """The token the gateway would send for this member (scoped to this council)."""
+        if username in self.logins:
+            return self.logins[username]
         roles = ["council_secretary"] if username.endswith("secretary") else ["council_member"]
         values: dict[str, Any] = {
             "sub": username,
@@ -119,9 +122,11 @@ async def make_council(
     region: str = REGION,
     members: list[str] = MEMBERS,
     prefix: str = "",
+    admin_headers: dict[str, str] | None = None,
     **options: Any,
 ) -> CouncilWorld:
     """An admin creates a council and appoints its members (chair, secretary, members)."""
+    admin_headers = admin_headers or admin(settings)
     created = await client.post(
         "/api/v1/councils",
         json={
@@ -131,7 +136,7 @@ async def make_council(
             "attached_to": "Akimat of Almaty",
             **options,
         },
-        headers=admin(settings),
+        headers=admin_headers,
     )
     assert created.status_code == 201, created.text
     world = CouncilWorld(client, settings, created.json()["id"], region)
@@ -147,7 +152,7 @@ async def make_council(
                 "represents": "Ethnocultural association",
                 "term_start": (date.today() - timedelta(days=365)).isoformat(),
             },
-            headers=admin(settings),
+            headers=admin_headers,
         )
         assert appointed.status_code == 201, appointed.text
         world.usernames.append(full)

@@ -187,3 +187,17 @@ async def test_a_regional_control_list_shows_overdue_recommendations(settings):
             f"/api/v1/councils/{almaty.id}/recommendations", headers=shymkent.as_("s-m1")
         )
         assert outsider.status_code == 403
+
+
+async def test_the_running_watcher_raises_an_overdue_alert_by_itself(settings):
+    fast = settings.model_copy(update={"councils_watch_seconds": 0.1})
+    async with running("councils", fast) as client:
+        council = await make_council(client, fast)
+        rec = await recommend(council, await adopted_item(council), TODAY - timedelta(days=1))
+        deadline = asyncio.get_running_loop().time() + 20
+        while not audit_entries(client, "recommendation.overdue"):
+            assert asyncio.get_running_loop().time() < deadline, "the watcher raised nothing"
+            await asyncio.sleep(0.05)
+        await drained(client)
+        events = await stream_events(fast.nats_url, "councils.recommendation.overdue")
+        assert [e["data"]["recommendation_id"] for e in events] == [rec["id"]]
