@@ -43,6 +43,16 @@ class CouncilCreate(BaseModel):
         return self
 
 
+class CouncilUpdate(BaseModel):
+    """Fields to change; an explicit null quorum_percent restores "more than half"."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    attached_to: str | None = Field(default=None, max_length=300)
+    attached_kind: AttachedKind | None = None
+    quorum_percent: int | None = Field(default=None, ge=1, le=100)
+    decision_rule: DecisionRule | None = None
+
+
 class CouncilPublic(BaseModel):
     id: str
     name: str
@@ -68,6 +78,13 @@ class MemberCreate(BaseModel):
         if self.term_end is not None and self.term_end < self.term_start:
             raise ValueError("the term cannot end before it starts")
         return self
+
+
+class MemberUpdate(BaseModel):
+    """Ending a term, or correcting whom the member represents."""
+
+    term_end: date | None = None
+    represents: str | None = Field(default=None, max_length=300)
 
 
 class MemberPublic(BaseModel):

@@ -12,7 +12,14 @@ from services.councils.api.common import PREFIX, execute, reading
 from services.councils.handlers import councils as handlers
 from services.councils.handlers.loading import get
 from services.councils.models import Council, Member
-from services.councils.schemas import CouncilCreate, CouncilPublic, MemberCreate, MemberPublic
+from services.councils.schemas import (
+    CouncilCreate,
+    CouncilPublic,
+    CouncilUpdate,
+    MemberCreate,
+    MemberPublic,
+    MemberUpdate,
+)
 
 router = APIRouter(prefix=PREFIX, tags=["councils"])
 
@@ -76,3 +83,32 @@ def list_members(council_id: str, principal: CurrentPrincipal, ctx: ContextDep):
             select(Member).where(Member.council_id == council.id).order_by(Member.full_name)
         ).all()
     return [MemberPublic.model_validate(m, from_attributes=True) for m in members]
+
+
+@router.patch("/{council_id}", response_model=CouncilPublic)
+def update_council(
+    council_id: str,
+    body: CouncilUpdate,
+    request: Request,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+):
+    """Change the council's card, its quorum or its default decision rule."""
+    cmd = handlers.UpdateCouncil(council_id, body, principal)
+    council = execute(ctx, request, principal, handlers.update_council, cmd)
+    return CouncilPublic.model_validate(council, from_attributes=True)
+
+
+@router.patch("/{council_id}/members/{member_id}", response_model=MemberPublic)
+def update_member(
+    council_id: str,
+    member_id: str,
+    body: MemberUpdate,
+    request: Request,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+):
+    """End a member's term, or correct whom they represent."""
+    cmd = handlers.UpdateMember(council_id, member_id, body, principal)
+    member = execute(ctx, request, principal, handlers.update_member, cmd)
+    return MemberPublic.model_validate(member, from_attributes=True)

@@ -13,7 +13,7 @@ from kelisim.uow import UnitOfWork
 from services.councils import permissions
 from services.councils.handlers.loading import get
 from services.councils.models import Council, Member
-from services.councils.schemas import CouncilCreate, MemberCreate
+from services.councils.schemas import CouncilCreate, CouncilUpdate, MemberCreate, MemberUpdate
 
 
 def create_council(cmd: CouncilCreate, uow: UnitOfWork) -> Council:
@@ -77,4 +77,55 @@ def appoint_member(cmd: AppointMember, uow: UnitOfWork) -> Member:
         ),
         aggregate=f"council:{council.id}",
     )
+    return member
+
+
+@dataclass(frozen=True)
+class UpdateCouncil:
+    council_id: str
+    update: CouncilUpdate
+    principal: Principal
+
+
+def update_council(cmd: UpdateCouncil, uow: UnitOfWork) -> Council:
+    """Change a council's card, quorum or default rule (closed votes keep their result)."""
+    council = get(uow.session, Council, cmd.council_id, lock=True)
+    if not permissions.can_manage(cmd.principal, council):
+        raise Problem(403, "forbidden", "Only an admin or the council's secretary changes it.")
+    changes = cmd.update.model_dump(exclude_unset=True)
+    nullable = {"quorum_percent"}
+    changes = {k: v for k, v in changes.items() if v is not None or k in nullable}
+    before = {k: getattr(council, k) for k in changes}
+    for key, value in changes.items():
+        setattr(council, key, value)
+    uow.session.add(council)
+    uow.audit("council.updated", "council", council.id, before=before, after=changes)
+    return council
+
+
+@dataclass(frozen=True)
+class UpdateMember:
+    council_id: str
+    member_id: str
+    update: MemberUpdate
+    principal: Principal
+
+
+def update_member(cmd: UpdateMember, uow: UnitOfWork) -> Member:
+    """End a member's term or correct whom they represent."""
+    db = uow.session
+    council = get(db, Council, cmd.council_id)
+    if not permissions.can_manage(cmd.principal, council):
+        raise Problem(403, "forbidden", "Only an admin or the council's secretary changes members.")
+    member = get(db, Member, cmd.member_id, lock=True)
+    if member.council_id != council.id:
+        raise Problem(404, "not-found", f"No member {cmd.member_id} in this council.")
+    changes = {k: v for k, v in cmd.update.model_dump(exclude_unset=True).items() if v is not None}
+    if "term_end" in changes and changes["term_end"] < member.term_start:
+        raise Problem(422, "invalid-term", "The term cannot end before it starts.")
+    before = {k: getattr(member, k) for k in changes}
+    for key, value in changes.items():
+        setattr(member, key, value)
+    db.add(member)
+    uow.audit("member.updated", "member", member.id, before=before, after=changes)
     return member

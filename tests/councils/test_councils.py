@@ -1,0 +1,57 @@
+"""An admin or the council's secretary keeps the council's card, rules and membership."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.councils.support import MEMBERS, admin, audit_entries, make_council
+from tests.support.services import running
+
+
+async def test_the_secretary_changes_the_councils_quorum_and_rule(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        by_member = await client.patch(
+            f"/api/v1/councils/{council.id}", json={"quorum_percent": 67}, headers=council.as_("m1")
+        )
+        assert by_member.status_code == 403
+
+        changed = await council.ok(
+            "PATCH", f"/{council.id}", json={"quorum_percent": 67, "decision_rule": "two_thirds"}
+        )
+        assert (changed["quorum_percent"], changed["decision_rule"]) == (67, "two_thirds")
+        session_id, _ = await council.sitting(present=MEMBERS[:6])
+        quorum = (await council.ok("GET", f"/sessions/{session_id}"))["quorum"]
+        assert (quorum["required"], quorum["reached"]) == (7, False)
+
+        restored = await council.ok("PATCH", f"/{council.id}", json={"quorum_percent": None})
+        assert restored["quorum_percent"] is None and restored["decision_rule"] == "two_thirds"
+        (entry, _) = audit_entries(client, "council.updated")
+        assert entry.actor == "secretary"
+
+
+async def test_a_member_whose_term_is_ended_leaves_the_quorum_base(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        members = await council.ok("GET", f"/{council.id}/members")
+        m7 = next(m for m in members if m["username"] == "m7")
+        yesterday = (date.today() - timedelta(days=1)).isoformat()
+        ended = await client.patch(
+            f"/api/v1/councils/{council.id}/members/{m7['id']}",
+            json={"term_end": yesterday},
+            headers=admin(settings),
+        )
+        assert ended.status_code == 200 and ended.json()["term_end"] == yesterday
+
+        session_id, _ = await council.plan_session()
+        assert (await council.get(f"/sessions/{session_id}", who="m7")).status_code == 403
+        await council.ok("POST", f"/sessions/{session_id}/convene")
+        quorum = (await council.ok("GET", f"/sessions/{session_id}"))["quorum"]
+        assert (quorum["members"], quorum["required"]) == (8, 5)
+
+        too_early = await client.patch(
+            f"/api/v1/councils/{council.id}/members/{m7['id']}",
+            json={"term_end": "2000-01-01"},
+            headers=admin(settings),
+        )
+        assert too_early.status_code == 422
