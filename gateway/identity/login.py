@@ -9,9 +9,11 @@ Retry-After. The counters live in the gateway database, so every replica sees th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from gateway.identity.passwords import burn_time, hash_password, needs_rehash, verify_password
 from gateway.identity.users import by_username
@@ -61,7 +63,12 @@ INVALID = Problem(
 
 
 def login(
-    engine: Engine, uow_factory, username: str, password: str, address: str, settings: Settings
+    engine: Engine,
+    uow_factory: Callable[[], UnitOfWork],
+    username: str,
+    password: str,
+    address: str,
+    settings: Settings,
 ) -> User:
     """The account that `username`/`password` name; a Problem when refused."""
     now = datetime.now(UTC)
@@ -97,18 +104,34 @@ def login(
         if not user.active:
             raise Problem(403, "account-inactive", "The account is deactivated.")
         return user
-    with uow_factory() as uow:
-        refusal = _record_failure(uow, user, address, now, settings)
-        uow.commit()
+    try:
+        refusal = _record_failure(uow_factory, user, address, now, settings)
+    except IntegrityError:
+        # Another replica inserted this address's first failure at the same moment.
+        refusal = _record_failure(uow_factory, user, address, now, settings)
     raise refusal
 
 
 def _record_failure(
+    uow_factory: Callable[[], UnitOfWork],
+    user: User | None,
+    address: str,
+    now: datetime,
+    settings: Settings,
+) -> Problem:
+    """Count one failure against the address and the account; lock either at its limit."""
+    with uow_factory() as uow:
+        refusal = _count_failure(uow, user, address, now, settings)
+        uow.commit()
+    return refusal
+
+
+def _count_failure(
     uow: UnitOfWork, user: User | None, address: str, now: datetime, settings: Settings
 ) -> Problem:
     window = timedelta(minutes=settings.login_lock_minutes)
     refusal = INVALID
-    throttle = uow.session.get(LoginThrottle, address)
+    throttle = uow.session.get(LoginThrottle, address, with_for_update=True)
     if throttle is None:
         throttle = LoginThrottle(address=address, failures=0, window_started=now)
     if _utc(throttle.window_started) + window < now:  # type: ignore[operator]
@@ -120,7 +143,7 @@ def _record_failure(
     uow.session.add(throttle)
 
     if user is not None:
-        fresh = uow.session.get(User, user.id)
+        fresh = uow.session.get(User, user.id, with_for_update=True)
         assert fresh is not None
         fresh.failed_logins += 1
         if fresh.failed_logins >= settings.login_max_failures:
