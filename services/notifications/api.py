@@ -15,6 +15,7 @@ from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal, actor_of
 from services.notifications import handlers, messages
 from services.notifications.audience import visible_to
+from services.notifications.idempotency import create_once, etag
 from services.notifications.models import Notification, NotificationRead, Rule, aware
 from services.notifications.schemas import (
     Inbox,
@@ -156,26 +157,45 @@ def list_rules(principal: CurrentPrincipal, ctx: ContextDep):
         return [_rule_public(r) for r in rules]
 
 
-@router.post("/rules", status_code=201, response_model=RulePublic)
-def create_rule(body: RuleCreate, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
-    """Add a rule: an event subject, an audience and channels."""
+@router.get("/rules/{rule_id}", response_model=RulePublic)
+def get_rule(rule_id: str, response: Response, principal: CurrentPrincipal, ctx: ContextDep):
+    """One rule, with its `ETag` for a later `If-Match`."""
     require_admin(principal)
-    with ctx.uow(actor_of(request, principal)) as uow:
-        rule = handlers.create_rule(body, uow)
-        uow.commit()
-        return _rule_public(rule)
+    with new_session(ctx.engine) as session:
+        rule = session.get(Rule, rule_id)
+    if rule is None:
+        raise Problem(404, "not-found", "No such rule.")
+    response.headers["ETag"] = etag(rule.id, rule.updated_at)
+    return _rule_public(rule)
+
+
+@router.post("/rules", status_code=201, response_model=RulePublic)
+async def create_rule(
+    body: RuleCreate, request: Request, principal: CurrentPrincipal, ctx: ContextDep
+):
+    """Add a rule: an event subject, an audience and channels (`Idempotency-Key` honoured)."""
+    require_admin(principal)
+    return await create_once(
+        ctx, request, principal, lambda uow: _rule_public(handlers.create_rule(body, uow))
+    )
 
 
 @router.patch("/rules/{rule_id}", response_model=RulePublic)
 def update_rule(
-    rule_id: str, body: RuleUpdate, request: Request, principal: CurrentPrincipal, ctx: ContextDep
+    rule_id: str,
+    body: RuleUpdate,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
 ):
-    """Change a rule."""
+    """Change a rule; with `If-Match`, only if nobody changed it since."""
     require_admin(principal)
     with ctx.uow(actor_of(request, principal)) as uow:
-        rule = handlers.update_rule(rule_id, body, uow)
+        rule = handlers.update_rule(rule_id, body, uow, request.headers.get("if-match"))
         uow.commit()
-        return _rule_public(rule)
+    response.headers["ETag"] = etag(rule.id, rule.updated_at)
+    return _rule_public(rule)
 
 
 @router.delete("/rules/{rule_id}", status_code=204)

@@ -13,6 +13,7 @@ from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal, actor_of
 from services.notifications import handlers
 from services.notifications.api import require_admin
+from services.notifications.idempotency import create_once, etag
 from services.notifications.models import Delivery, DeliveryAttempt, LiaisonEndpoint, aware
 from services.notifications.schemas import (
     AttemptPublic,
@@ -70,20 +71,36 @@ def list_endpoints(principal: CurrentPrincipal, ctx: ContextDep):
     return [EndpointPublic(**_endpoint(r)) for r in rows]  # type: ignore[arg-type]
 
 
+@router.get("/endpoints/{endpoint_id}", response_model=EndpointPublic)
+def get_endpoint(
+    endpoint_id: str, response: Response, principal: CurrentPrincipal, ctx: ContextDep
+):
+    """One endpoint, with its `ETag` for a later `If-Match`."""
+    require_admin(principal)
+    with new_session(ctx.engine) as session:
+        row = session.get(LiaisonEndpoint, endpoint_id)
+    if row is None:
+        raise Problem(404, "not-found", "No such endpoint.")
+    response.headers["ETag"] = etag(row.id, row.updated_at)
+    return EndpointPublic(**_endpoint(row))  # type: ignore[arg-type]
+
+
 @router.post("/endpoints", status_code=201, response_model=EndpointCreated)
-def create_endpoint(
+async def create_endpoint(
     body: EndpointCreate, request: Request, principal: CurrentPrincipal, ctx: ContextDep
 ):
-    """Register a liaison endpoint for a region."""
+    """Register a liaison endpoint for a region (`Idempotency-Key` honoured)."""
     require_admin(principal)
-    with ctx.uow(actor_of(request, principal)) as uow:
+
+    def run(uow):  # type: ignore[no-untyped-def]
         endpoint, secret, public_key = handlers.create_endpoint(body, uow)
-        uow.commit()
         return EndpointCreated(
             **_endpoint(endpoint),  # type: ignore[arg-type]
             generated_secret=secret,
             generated_public_key=public_key,
         )
+
+    return await create_once(ctx, request, principal, run)
 
 
 @router.patch("/endpoints/{endpoint_id}", response_model=EndpointPublic)
@@ -91,15 +108,17 @@ def update_endpoint(
     endpoint_id: str,
     body: EndpointUpdate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     ctx: ContextDep,
 ):
-    """Change an endpoint: URL, rotation of secrets or keys, enabling."""
+    """Change an endpoint: URL, rotation of secrets or keys, enabling (`If-Match` honoured)."""
     require_admin(principal)
     with ctx.uow(actor_of(request, principal)) as uow:
-        endpoint = handlers.update_endpoint(endpoint_id, body, uow)
+        endpoint = handlers.update_endpoint(endpoint_id, body, uow, request.headers.get("if-match"))
         uow.commit()
-        return EndpointPublic(**_endpoint(endpoint))  # type: ignore[arg-type]
+    response.headers["ETag"] = etag(endpoint.id, endpoint.updated_at)
+    return EndpointPublic(**_endpoint(endpoint))  # type: ignore[arg-type]
 
 
 @router.delete("/endpoints/{endpoint_id}", status_code=204)

@@ -16,6 +16,7 @@ from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.notifications.audience import visible_to
+from services.notifications.idempotency import check_if_match, etag
 from services.notifications.models import (
     Delivery,
     Escalation,
@@ -78,11 +79,14 @@ def create_rule(cmd: RuleCreate, uow: UnitOfWork) -> Rule:
     return rule
 
 
-def update_rule(rule_id: str, cmd: RuleUpdate, uow: UnitOfWork) -> Rule:
-    """Change a notification rule."""
+def update_rule(
+    rule_id: str, cmd: RuleUpdate, uow: UnitOfWork, if_match: str | None = None
+) -> Rule:
+    """Change a notification rule (refused if it changed since the caller read it)."""
     rule = uow.session.get(Rule, rule_id)
     if rule is None:
         raise Problem(404, "not-found", "No such rule.")
+    check_if_match(if_match, etag(rule.id, rule.updated_at))
     before = _rule_state(rule)
     for key, value in cmd.model_dump(exclude_unset=True).items():
         setattr(rule, key, value)
@@ -173,11 +177,14 @@ def create_endpoint(
     return endpoint, new_secret, webhooks.public_key_of(new_key) if new_key else None
 
 
-def update_endpoint(endpoint_id: str, cmd: EndpointUpdate, uow: UnitOfWork) -> LiaisonEndpoint:
+def update_endpoint(
+    endpoint_id: str, cmd: EndpointUpdate, uow: UnitOfWork, if_match: str | None = None
+) -> LiaisonEndpoint:
     """Change an endpoint: URL, secrets or keys (rotation), enabled."""
     endpoint = uow.session.get(LiaisonEndpoint, endpoint_id)
     if endpoint is None:
         raise Problem(404, "not-found", "No such endpoint.")
+    check_if_match(if_match, etag(endpoint.id, endpoint.updated_at))
     before = {"url": endpoint.url, "enabled": endpoint.enabled}
     changes = cmd.model_dump(exclude_unset=True)
     secrets = changes.get("secrets", json.loads(endpoint.secrets))

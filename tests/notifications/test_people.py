@@ -261,3 +261,44 @@ async def test_an_admin_changes_the_rules_and_the_next_event_follows_them(settin
         assert deleted.status_code == 204
         rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
         assert added.json()["id"] not in {r["id"] for r in rules}
+
+
+async def test_two_admins_editing_one_rule_the_second_is_told_it_changed(settings):
+    async with running("notifications", settings) as client:
+        rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
+        rule_id = rules[0]["id"]
+        read = await client.get(f"/api/v1/notifications/rules/{rule_id}", headers=admin(settings))
+        version = read.headers["etag"]
+        first = await client.patch(
+            f"/api/v1/notifications/rules/{rule_id}",
+            json={"email": True},
+            headers={**admin(settings), "If-Match": version},
+        )
+        assert first.status_code == 200 and first.headers["etag"] != version
+        second = await client.patch(
+            f"/api/v1/notifications/rules/{rule_id}",
+            json={"enabled": False},
+            headers={**admin(settings), "If-Match": version},
+        )
+        assert second.status_code == 412
+        assert second.json()["type"] == "urn:kelisim:problem:precondition-failed"
+        now = await client.get(f"/api/v1/notifications/rules/{rule_id}", headers=admin(settings))
+        assert now.json()["enabled"] is True and now.json()["email"] is True
+
+
+async def test_a_repeated_create_with_the_same_idempotency_key_creates_once(settings):
+    async with running("notifications", settings) as client:
+        body = {"subject": "cases.case.overdue", "role": "analyst", "scope": "all"}
+        headers = {**admin(settings), "Idempotency-Key": "rule-analyst-1"}
+        first = await client.post("/api/v1/notifications/rules", json=body, headers=headers)
+        again = await client.post("/api/v1/notifications/rules", json=body, headers=headers)
+        assert first.status_code == again.status_code == 201
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json()["id"] == first.json()["id"]
+        other = await client.post(
+            "/api/v1/notifications/rules", json={**body, "scope": "region"}, headers=headers
+        )
+        assert other.status_code == 422
+        assert other.json()["type"] == "urn:kelisim:problem:idempotency-key-reused"
+        rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
+        assert sum(1 for r in rules if r["role"] == "analyst") == 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:11:28.009436
+Create Date: 2026-11-24 22:22:12.811291
 """
 
 from datetime import datetime, timezone
@@ -134,6 +134,17 @@ def upgrade() -> None:
     with op.batch_alter_table('escalation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_escalation_region'), ['region'], unique=False)
 
+    op.create_table('idempotency_record',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('request_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=False),
+    sa.Column('response', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('username', 'key', name='uq_idempotency_key')
+    )
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=100), nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
@@ -301,6 +312,7 @@ def downgrade() -> None:
     op.drop_table('liaison_endpoint')
     op.drop_table('lease')
     op.drop_table('inbox')
+    op.drop_table('idempotency_record')
     with op.batch_alter_table('escalation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_escalation_region'))
 
