@@ -55,3 +55,28 @@ async def test_a_member_whose_term_is_ended_leaves_the_quorum_base(settings):
             headers=admin(settings),
         )
         assert too_early.status_code == 422
+
+
+async def test_a_retried_creation_with_the_same_idempotency_key_creates_once(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        body = {
+            "title": "Extraordinary session",
+            "starts_at": "2026-12-01T10:00:00+05:00",
+            "online_link": "https://meet.example.kz/accord",
+        }
+        headers = {**council.secretary, "Idempotency-Key": "plan-2026-12-01"}
+        path = f"/api/v1/councils/{council.id}/sessions"
+        first = await client.post(path, json=body, headers=headers)
+        again = await client.post(path, json=body, headers=headers)
+        assert first.status_code == again.status_code == 201
+        assert again.json() == first.json()
+        assert again.headers["idempotent-replayed"] == "true"
+        assert [s["id"] for s in await council.ok("GET", f"/{council.id}/sessions")] == [
+            first.json()["id"]
+        ]
+        assert len(audit_entries(client, "session.planned")) == 1
+
+        other = await client.post(path, json={**body, "title": "Other"}, headers=headers)
+        assert other.status_code == 422
+        assert other.json()["type"] == "urn:kelisim:problem:idempotency-key-reused"

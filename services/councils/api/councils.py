@@ -8,7 +8,7 @@ from sqlmodel import select
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import permissions
-from services.councils.api.common import PREFIX, execute, reading
+from services.councils.api.common import PREFIX, body_of, create, execute, reading
 from services.councils.handlers import councils as handlers
 from services.councils.handlers.loading import get
 from services.councils.models import Council, Member
@@ -24,6 +24,14 @@ from services.councils.schemas import (
 router = APIRouter(prefix=PREFIX, tags=["councils"])
 
 
+def _council(council: Council, _: object) -> CouncilPublic:
+    return CouncilPublic.model_validate(council, from_attributes=True)
+
+
+def _member(member: Member, _: object) -> MemberPublic:
+    return MemberPublic.model_validate(member, from_attributes=True)
+
+
 @router.post("", status_code=201, response_model=CouncilPublic)
 def create_council(
     body: CouncilCreate, request: Request, principal: CurrentPrincipal, ctx: ContextDep
@@ -33,8 +41,15 @@ def create_council(
         raise Problem(
             403, "forbidden", "Only an admin or a secretary of the region creates councils."
         )
-    council = execute(ctx, request, principal, handlers.create_council, body)
-    return CouncilPublic.model_validate(council, from_attributes=True)
+    return create(
+        ctx,
+        request,
+        principal,
+        handlers.create_council,
+        body,
+        shape=_council,
+        payload=body_of(body),
+    )
 
 
 @router.get("", response_model=list[CouncilPublic])
@@ -68,8 +83,9 @@ def appoint_member(
 ):
     """Add a member with their council role, term and the body they represent."""
     cmd = handlers.AppointMember(council_id, body, principal)
-    member = execute(ctx, request, principal, handlers.appoint_member, cmd)
-    return MemberPublic.model_validate(member, from_attributes=True)
+    return create(
+        ctx, request, principal, handlers.appoint_member, cmd, shape=_member, payload=body_of(body)
+    )
 
 
 @router.get("/{council_id}/members", response_model=list[MemberPublic])

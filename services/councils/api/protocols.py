@@ -8,7 +8,7 @@ from sqlmodel import select
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import permissions, views
-from services.councils.api.common import PREFIX, execute, language, reading
+from services.councils.api.common import PREFIX, create, execute, language, reading
 from services.councils.handlers import protocols as handlers
 from services.councils.handlers.loading import get, protocol_with_council
 from services.councils.models import Council, Protocol
@@ -26,8 +26,15 @@ def _read(ctx: ContextDep, protocol_id: str, lang: str) -> ProtocolPublic:
 def draft_protocol(session_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
     """The secretary drafts the minutes from the closed session's record."""
     cmd = handlers.DraftProtocol(session_id, principal)
-    protocol = execute(ctx, request, principal, handlers.draft, cmd)
-    return _read(ctx, protocol.id, language(None, principal))
+    lang = language(None, principal)
+    return create(
+        ctx,
+        request,
+        principal,
+        handlers.draft,
+        cmd,
+        shape=lambda protocol, db: views.protocol_public(db, protocol, lang),
+    )
 
 
 @router.get("/protocols/{protocol_id}", response_model=ProtocolPublic)
@@ -93,8 +100,18 @@ def make_remark(
 def _protocol_step(name: str, handler, summary: str, status: int = 200):  # type: ignore[no-untyped-def]
     def step(protocol_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
         cmd = handlers.ProtocolCommand(protocol_id, principal)
+        lang = language(None, principal)
+        if status == 201:
+            return create(
+                ctx,
+                request,
+                principal,
+                handler,
+                cmd,
+                shape=lambda protocol, db: views.protocol_public(db, protocol, lang),
+            )
         protocol = execute(ctx, request, principal, handler, cmd)
-        return _read(ctx, protocol.id, language(None, principal))
+        return _read(ctx, protocol.id, lang)
 
     step.__doc__ = summary
     router.add_api_route(

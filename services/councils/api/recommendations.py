@@ -10,7 +10,7 @@ from sqlmodel import select
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import permissions, views
-from services.councils.api.common import PREFIX, execute, reading
+from services.councils.api.common import PREFIX, body_of, create, execute, reading
 from services.councils.handlers import recommendations as handlers
 from services.councils.handlers.loading import get, recommendation_with_council
 from services.councils.handlers.recommendations import is_overdue
@@ -67,9 +67,15 @@ def issue_recommendation(
 ):
     """The secretary records a recommendation of an adopted decision."""
     cmd = handlers.IssueRecommendation(item_id, body, principal)
-    rec = execute(ctx, request, principal, handlers.issue, cmd)
-    with reading(ctx) as db:
-        return views.recommendation_public(db, rec, permissions.today())
+    return create(
+        ctx,
+        request,
+        principal,
+        handlers.issue,
+        cmd,
+        shape=lambda rec, db: views.recommendation_public(db, rec, permissions.today()),
+        payload=body_of(body),
+    )
 
 
 @router.get("/recommendations/{recommendation_id}", response_model=RecommendationPublic)

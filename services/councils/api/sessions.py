@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 from sqlmodel import select
 
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import permissions, views
-from services.councils.api.common import PREFIX, execute, language, reading
+from services.councils.api.common import PREFIX, body_of, create, execute, language, reading
 from services.councils.handlers import sessions as handlers
 from services.councils.handlers.loading import get, item_with_context, session_with_council
 from services.councils.models import Council, Document, Session
@@ -40,8 +41,15 @@ def plan_session(
 ):
     """The secretary plans a session."""
     cmd = handlers.PlanSession(council_id, body, principal)
-    session = execute(ctx, request, principal, handlers.plan_session, cmd)
-    return SessionPublic.model_validate(session, from_attributes=True)
+    return create(
+        ctx,
+        request,
+        principal,
+        handlers.plan_session,
+        cmd,
+        shape=lambda s, _: SessionPublic.model_validate(s, from_attributes=True),
+        payload=body_of(body),
+    )
 
 
 @router.get("/{council_id}/sessions", response_model=list[SessionPublic])
@@ -75,9 +83,15 @@ def add_item(
 ):
     """The secretary adds an agenda item with its rapporteur (and, optionally, its rule)."""
     cmd = handlers.AddItem(session_id, body, principal)
-    item = execute(ctx, request, principal, handlers.add_item, cmd)
-    with reading(ctx) as db:
-        return views.item_public(db, item)
+    return create(
+        ctx,
+        request,
+        principal,
+        handlers.add_item,
+        cmd,
+        shape=lambda item, db: views.item_public(db, item),
+        payload=body_of(body),
+    )
 
 
 @router.post("/items/{item_id}/materials", status_code=201, response_model=DocumentPublic)
@@ -92,8 +106,16 @@ async def add_material(
     content = await request.body()
     media_type = request.headers.get("content-type", "application/octet-stream")[:100]
     cmd = handlers.AddMaterial(item_id, filename, media_type, content, principal)
-    document = execute(ctx, request, principal, handlers.add_material, cmd)
-    return DocumentPublic.model_validate(document, from_attributes=True)
+    return await run_in_threadpool(
+        create,
+        ctx,
+        request,
+        principal,
+        handlers.add_material,
+        cmd,
+        shape=lambda d, _: DocumentPublic.model_validate(d, from_attributes=True),
+        payload=filename.encode() + b"\n" + content,
+    )
 
 
 @router.get("/materials/{document_id}")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:12:00.085507
+Create Date: 2026-11-24 22:21:50.676887
 """
 
 from alembic import op
@@ -69,6 +69,17 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('consumer', 'event_id', name='uq_dead_letter_event')
+    )
+    op.create_table('idempotency_record',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('request_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('username', 'key', name='uq_idempotency_key')
     )
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=100), nullable=False),
@@ -347,6 +358,7 @@ def downgrade() -> None:
     op.drop_table('outbox')
     op.drop_table('lease')
     op.drop_table('inbox')
+    op.drop_table('idempotency_record')
     op.drop_table('dead_letter')
     with op.batch_alter_table('council', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_council_region'))
