@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import permissions, views
