@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 
 from kelisim import webhooks
+from kelisim.bus.consumer import dead_letters
 from kelisim.db import new_session
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal, actor_of
@@ -18,6 +19,7 @@ from services.notifications.models import Delivery, DeliveryAttempt, LiaisonEndp
 from services.notifications.schemas import (
     AttemptPublic,
     BulkReplay,
+    DeadLetterPublic,
     DeliveryDetail,
     DeliveryPage,
     DeliveryPublic,
@@ -205,3 +207,10 @@ def replay_one(delivery_id: str, request: Request, principal: CurrentPrincipal, 
         delivery = handlers.replay_delivery(delivery_id, uow)
         uow.commit()
         return DeliveryPublic(**_delivery(delivery))  # type: ignore[arg-type]
+
+
+@router.get("/dead-letters", response_model=list[DeadLetterPublic])
+def consumer_dead_letters(principal: CurrentPrincipal, ctx: ContextDep):
+    """Events this service could never apply (poison messages), newest first."""
+    require_admin(principal)
+    return [DeadLetterPublic(**row) for row in dead_letters(ctx.engine, ctx.tables)]

@@ -210,3 +210,15 @@ class Feed(BaseModel):
     items: list[FeedItem]
     next_cursor: str | None
     has_more: bool
+
+
+class DeadLetterPublic(BaseModel):
+    """An event the consumer gave up on, for an admin to inspect."""
+
+    id: int
+    consumer: str
+    event_id: str
+    subject: str
+    error: str
+    deliveries: int
+    created_at: datetime

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import nats
+from aiosmtpd.controller import Controller
+from sqlmodel import Session, func, select
+
 from kelisim.events.cases import CaseDeadlineApproaching, CaseOverdue
 from kelisim.events.councils import SessionConvened
-from tests.notifications.conftest import admin, eventually
+from services.notifications.models import EmailMessage, Recipient
+from tests.notifications.conftest import Mailbox, admin, eventually
+from tests.support.nats import free_port
 from tests.support.services import bearer, running
 
 
@@ -79,10 +85,6 @@ async def test_emails_arrive_in_each_recipients_language(settings, producer, smt
 
 async def _recipients(client, settings, n: int) -> bool:  # type: ignore[no-untyped-def]
     ctx = client.app.state.ctx
-    from sqlmodel import Session, func, select
-
-    from services.notifications.models import Recipient
-
     with Session(ctx.engine) as session:
         return session.exec(select(func.count()).select_from(Recipient)).one() >= n
 
@@ -302,3 +304,55 @@ async def test_a_repeated_create_with_the_same_idempotency_key_creates_once(sett
         assert other.json()["type"] == "urn:kelisim:problem:idempotency-key-reused"
         rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
         assert sum(1 for r in rules if r["role"] == "analyst") == 1
+
+
+async def test_an_smtp_outage_delays_an_email_but_never_loses_or_doubles_it(settings, producer):
+    port = free_port()
+    live = settings.model_copy(update={"smtp_port": port})
+    async with running("notifications", live) as client:
+        producer.user("aigerim", roles=["mediator"], regions=["KZ-75"], lang="kk")
+        await eventually(lambda: _recipients(client, live, 1), what="the recipient known")
+        producer.emit(overdue("aigerim"))
+        ctx = client.app.state.ctx  # type: ignore[attr-defined]
+
+        def failed_attempts() -> int:
+            with Session(ctx.engine) as session:
+                rows = session.exec(select(EmailMessage)).all()
+            return sum(r.attempts for r in rows if r.last_error and r.status == "pending")
+
+        await eventually(failed_attempts, what="a failed attempt while the server is down")
+        mailbox = Mailbox()
+        controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            await eventually(
+                lambda: mailbox.to("aigerim@example.kz"), what="the mail after the outage"
+            )
+        finally:
+            controller.stop()
+    assert [m["Subject"] for m in mailbox.to("aigerim@example.kz")] == [
+        "KZ-75-2026-000042 іс мерзімі өткен"
+    ]
+    assert len(mailbox.messages) == 1
+
+
+async def test_an_unreadable_event_is_set_aside_for_the_admin(settings):
+    async with running("notifications", settings) as client:
+        nc = await nats.connect(settings.nats_url)
+        try:
+            await nc.jetstream().publish("cases.case.overdue", b"{not json")
+        finally:
+            await nc.close()
+
+        async def listed():  # type: ignore[no-untyped-def]
+            response = await client.get(
+                "/api/v1/notifications/dead-letters", headers=admin(settings)
+            )
+            return response.json()
+
+        [dead] = await eventually(listed, what="the poison message in the dead letters")
+        assert dead["subject"] == "cases.case.overdue"
+        assert "unreadable" in dead["error"]
+        coordinator = bearer(settings, "notifications", sub="c", roles=["coordinator"])
+        refused = await client.get("/api/v1/notifications/dead-letters", headers=coordinator)
+        assert refused.status_code == 403
