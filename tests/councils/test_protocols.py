@@ -178,3 +178,30 @@ async def test_analysts_read_published_minutes_but_not_drafts(settings):
         assert read.status_code == 200
         listed = await client.get(f"/api/v1/councils/{council.id}/protocols", headers=analyst)
         assert [p["id"] for p in listed.json()] == [pid]
+
+
+async def test_an_edit_against_a_stale_version_of_the_minutes_is_refused(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, _ = await held_and_decided(council)
+        draft = await council.ok("POST", f"/sessions/{session_id}/protocol")
+        path = f"/api/v1/councils/protocols/{draft['id']}"
+        read = await client.get(path, headers=council.secretary)
+        etag = read.headers["etag"]
+
+        first = await client.patch(
+            path,
+            json={"notes": {"kk": "Бірінші түзету."}},
+            headers={**council.secretary, "If-Match": etag},
+        )
+        assert first.status_code == 200
+        assert first.headers["etag"] != etag
+        stale = await client.patch(
+            path,
+            json={"notes": {"kk": "Екінші түзету."}},
+            headers={**council.secretary, "If-Match": etag},
+        )
+        assert stale.status_code == 412
+        assert stale.json()["type"] == "urn:kelisim:problem:precondition-failed"
+        current = await council.ok("GET", f"/protocols/{draft['id']}")
+        assert current["content"]["notes"] == {"kk": "Бірінші түзету."}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sqlmodel import select
 
 from kelisim.problems import Problem
@@ -64,12 +64,13 @@ def list_councils(principal: CurrentPrincipal, ctx: ContextDep, region: str | No
 
 
 @router.get("/{council_id}", response_model=CouncilPublic)
-def read_council(council_id: str, principal: CurrentPrincipal, ctx: ContextDep):
-    """One council's card."""
+def read_council(council_id: str, response: Response, principal: CurrentPrincipal, ctx: ContextDep):
+    """One council's card (its ETag guards edits made at once)."""
     with reading(ctx) as db:
         council = get(db, Council, council_id)
     if not permissions.can_see_council(principal, council):
         raise Problem(403, "forbidden", "This council is outside your scope.")
+    response.headers["ETag"] = handlers.etag(council)
     return CouncilPublic.model_validate(council, from_attributes=True)
 
 
@@ -106,12 +107,14 @@ def update_council(
     council_id: str,
     body: CouncilUpdate,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     ctx: ContextDep,
 ):
     """Change the council's card, its quorum or its default decision rule."""
-    cmd = handlers.UpdateCouncil(council_id, body, principal)
+    cmd = handlers.UpdateCouncil(council_id, body, principal, request.headers.get("if-match"))
     council = execute(ctx, request, principal, handlers.update_council, cmd)
+    response.headers["ETag"] = handlers.etag(council)
     return CouncilPublic.model_validate(council, from_attributes=True)
 
 

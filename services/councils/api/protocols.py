@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sqlmodel import select
 
 from kelisim.problems import Problem
@@ -39,7 +39,11 @@ def draft_protocol(session_id: str, request: Request, principal: CurrentPrincipa
 
 @router.get("/protocols/{protocol_id}", response_model=ProtocolPublic)
 def read_protocol(
-    protocol_id: str, principal: CurrentPrincipal, ctx: ContextDep, lang: str | None = None
+    protocol_id: str,
+    response: Response,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    lang: str | None = None,
 ):
     """Minutes in the reader's language: members read drafts; published ones analysts too."""
     with reading(ctx) as db:
@@ -49,6 +53,7 @@ def read_protocol(
                 raise Problem(403, "forbidden", "Published minutes are for the council's members.")
         else:
             permissions.require_member(db, council, principal)
+        response.headers["ETag"] = handlers.etag(protocol)
         return views.protocol_public(db, protocol, language(lang, principal))
 
 
@@ -74,12 +79,14 @@ def edit_protocol(
     protocol_id: str,
     body: ProtocolEdit,
     request: Request,
+    response: Response,
     principal: CurrentPrincipal,
     ctx: ContextDep,
 ):
     """The secretary edits the notes of unapproved minutes; published minutes refuse (409)."""
-    cmd = handlers.EditProtocol(protocol_id, body, principal)
-    execute(ctx, request, principal, handlers.edit, cmd)
+    cmd = handlers.EditProtocol(protocol_id, body, principal, request.headers.get("if-match"))
+    protocol = execute(ctx, request, principal, handlers.edit, cmd)
+    response.headers["ETag"] = handlers.etag(protocol)
     return _read(ctx, protocol_id, language(None, principal))
 
 

@@ -11,7 +11,7 @@ from kelisim.events.councils import CouncilCreated, MemberAppointed
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import permissions
-from services.councils.handlers.loading import get
+from services.councils.handlers.loading import check_precondition, get, version_tag
 from services.councils.models import Council, Member
 from services.councils.schemas import CouncilCreate, CouncilUpdate, MemberCreate, MemberUpdate
 
@@ -80,11 +80,22 @@ def appoint_member(cmd: AppointMember, uow: UnitOfWork) -> Member:
     return member
 
 
+def etag(council: Council) -> str:
+    """The council card's version, for If-Match on edits."""
+    return version_tag(
+        {
+            k: getattr(council, k)
+            for k in ("name", "attached_to", "attached_kind", "quorum_percent", "decision_rule")
+        }
+    )
+
+
 @dataclass(frozen=True)
 class UpdateCouncil:
     council_id: str
     update: CouncilUpdate
     principal: Principal
+    if_match: str | None = None
 
 
 def update_council(cmd: UpdateCouncil, uow: UnitOfWork) -> Council:
@@ -92,6 +103,7 @@ def update_council(cmd: UpdateCouncil, uow: UnitOfWork) -> Council:
     council = get(uow.session, Council, cmd.council_id, lock=True)
     if not permissions.can_manage(cmd.principal, council):
         raise Problem(403, "forbidden", "Only an admin or the council's secretary changes it.")
+    check_precondition(cmd.if_match, etag(council))
     changes = cmd.update.model_dump(exclude_unset=True)
     nullable = {"quorum_percent"}
     changes = {k: v for k, v in changes.items() if v is not None or k in nullable}

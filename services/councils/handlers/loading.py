@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import hashlib
+import json
+from typing import Any, TypeVar
 
 from sqlmodel import Session as DbSession
 
@@ -17,6 +19,26 @@ from services.councils.models import (
 )
 
 T = TypeVar("T", bound=CouncilsModel)
+
+
+def version_tag(state: dict[str, Any]) -> str:
+    """A strong ETag of a row's editable state."""
+    canonical = json.dumps(state, sort_keys=True, separators=(",", ":"), default=str)
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+
+
+def check_precondition(if_match: str | None, current: str) -> None:
+    """Refuse an edit made against a version that has since changed (If-Match), with 412."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    offered = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if current not in offered:
+        raise Problem(
+            412,
+            "precondition-failed",
+            "It was changed since you read it; reload and edit again.",
+            etag=current,
+        )
 
 
 def get(db: DbSession, model: type[T], entity_id: str, *, lock: bool = False) -> T:

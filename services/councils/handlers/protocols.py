@@ -20,7 +20,12 @@ from kelisim.events.councils import ProtocolPublished
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
-from services.councils.handlers.loading import protocol_with_council, session_with_council
+from services.councils.handlers.loading import (
+    check_precondition,
+    protocol_with_council,
+    session_with_council,
+    version_tag,
+)
 from services.councils.handlers.sessions import agenda, present_usernames, quorum, recused_usernames
 from services.councils.handlers.voting import rule_of, votes_of
 from services.councils.models import Council, Member, Protocol, ProtocolRemark, Session, utc
@@ -160,17 +165,31 @@ def _advance(db: DbSession, cmd: ProtocolCommand, action: str) -> tuple[Protocol
     return protocol, council, member
 
 
+def etag(protocol: Protocol) -> str:
+    """The protocol's version, for If-Match on edits."""
+    return version_tag(
+        {
+            "status": protocol.status,
+            "content": protocol.content,
+            "chair": protocol.signed_by_chair,
+            "secretary": protocol.signed_by_secretary,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class EditProtocol:
     protocol_id: str
     edit: ProtocolEdit
     principal: Principal
+    if_match: str | None = None
 
 
 def edit(cmd: EditProtocol, uow: UnitOfWork) -> Protocol:
     """The secretary edits the notes of unapproved minutes (e.g. to take in remarks)."""
     db = uow.session
     protocol, _, _ = _advance(db, ProtocolCommand(cmd.protocol_id, cmd.principal), "edit")
+    check_precondition(cmd.if_match, etag(protocol))
     before = protocol.content.get("notes")
     content = copy.deepcopy(protocol.content)
     content["notes"] = cmd.edit.notes
