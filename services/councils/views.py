@@ -131,7 +131,9 @@ def results_csv(db: DbSession, session: Session, council: Council, lang: str) ->
             item.votes_abstained,
             "yes" if item.adopted else "no",
         ]
-        for vote in votes_of(db, item):
-            if vote.username in (item.entitled or []):
-                writer.writerow([*head, vote.username, names.get(vote.username, ""), vote.choice])
+        votes = [v for v in votes_of(db, item) if v.username in (item.entitled or [])]
+        for vote in votes:
+            writer.writerow([*head, vote.username, names.get(vote.username, ""), vote.choice])
+        if not votes:
+            writer.writerow([*head, "", "", ""])
     return out.getvalue()

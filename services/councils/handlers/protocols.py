@@ -49,9 +49,8 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
     all_members = {
         m.username: m for m in db.exec(select(Member).where(Member.council_id == council.id))
     }
-    members = permissions.current_members(db, council.id, utc(session.starts_at).date())
-    if not members:
-        members = permissions.current_members(db, council.id)
+    sat_on = utc(session.held_at or session.starts_at).date()
+    members = permissions.current_members(db, council.id, sat_on)
     present = present_usernames(db, session, members)
     items = []
     for item in agenda(db, session):
