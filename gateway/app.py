@@ -19,6 +19,7 @@ from gateway.identity.users import ensure_first_admin
 from gateway.models import backbone
 from gateway.permissions import PROXIED_SERVICES
 from gateway.proxy import ServiceProxy, proxy_router
+from gateway.web import install as install_web
 from kelisim import problems, web
 from kelisim.auth import ensure_keypair, load_private_key, load_public_key
 from kelisim.service import build_context, run_bus
@@ -77,6 +78,7 @@ def build_app(
     )
     app.state.ctx = ctx
     problems.install(app)
+    install_web(app, settings)  # the web UI's POST /login renders refusals as a page
     web.install(app, "gateway", ready)
     app.include_router(api.router)
     app.include_router(admin.router)

@@ -1,0 +1,42 @@
+"""The server-rendered web UI of the gateway: pages per role, in Kazakh, Russian and English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from gateway.web.client import ServiceError
+from gateway.web.i18n import load_catalogs
+from gateway.web.view import LoginRequired, any_view, build_environments
+from kelisim.settings import Settings
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Mount the web UI's pages and static files (catalogs are compiled here, at build time)."""
+    from gateway.web.pages import admin, cases, councils, home, inbox, oversight
+
+    app.state.web_catalogs = load_catalogs()
+    app.state.web_envs = build_environments(app.state.web_catalogs)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (home, cases, oversight, inbox, councils, admin):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/login?next=" + quote(exc.next_path, safe="/"), status_code=303)
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> Response:
+        view = await any_view(request)
+        if exc.status == 401:
+            return RedirectResponse("/login", status_code=303)
+        from gateway.web.labels import GENERIC_PROBLEM, PROBLEMS
+
+        message = view.translate(PROBLEMS.get(exc.kind, GENERIC_PROBLEM))
+        return view.render("error.html", status=exc.status, message=message, status_code=exc.status)

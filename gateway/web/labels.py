@@ -1,0 +1,241 @@
+"""Words the services send as codes (states, roles, refusals), marked for translation."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+ROLES = {
+    "admin": N_("Administrator"),
+    "coordinator": N_("Coordinator"),
+    "mediator": N_("Mediator"),
+    "council_secretary": N_("Council secretary"),
+    "council_member": N_("Council member"),
+    "liaison": N_("Law-enforcement liaison"),
+    "analyst": N_("Analyst"),
+}
+
+CASE_STATUSES = {
+    "registered": N_("Registered"),
+    "assigned": N_("Assigned"),
+    "in_mediation": N_("In mediation"),
+    "settled": N_("Settled"),
+    "not_settled": N_("Not settled"),
+    "withdrawn": N_("Withdrawn"),
+    "terminated": N_("Terminated"),
+    "refused": N_("Refused"),
+    "closed": N_("Closed"),
+}
+
+CATEGORIES = {
+    "interethnic": N_("Interethnic"),
+    "interfaith": N_("Interfaith"),
+    "community": N_("Social and household"),
+    "family": N_("Family"),
+    "labour": N_("Labour"),
+    "land": N_("Land"),
+    "neighbour": N_("Neighbour"),
+    "other": N_("Other"),
+}
+
+CHANNELS = {
+    "walk_in": N_("Walk-in"),
+    "akimat": N_("Akimat"),
+    "court": N_("Court"),
+    "police": N_("Police"),
+    "council": N_("Public Accord council"),
+    "online": N_("Online"),
+}
+
+RISK_LEVELS = {
+    "low": N_("Low"),
+    "medium": N_("Medium"),
+    "high": N_("High"),
+    "critical": N_("Critical"),
+}
+
+CONSENT_FORMS = {"written": N_("Written"), "oral": N_("Oral"), "electronic": N_("Electronic")}
+
+SESSION_STATUSES = {
+    "scheduled": N_("Scheduled"),
+    "held": N_("Held"),
+    "postponed": N_("Postponed"),
+    "cancelled": N_("Cancelled"),
+    "draft": N_("Draft"),
+    "open": N_("Open"),
+    "closed": N_("Closed"),
+}
+
+OBLIGATION_STATUSES = {
+    "open": N_("Open"),
+    "pending": N_("Pending"),
+    "fulfilled": N_("Fulfilled"),
+    "breached": N_("Breached"),
+    "overdue": N_("Overdue"),
+}
+
+RECOMMENDATION_STATUSES = {
+    "sent": N_("Sent"),
+    "acknowledged": N_("Received by the addressee"),
+    "in_progress": N_("In progress"),
+    "implemented": N_("Implemented"),
+    "partially_implemented": N_("Partly implemented"),
+    "not_implemented": N_("Not implemented"),
+}
+
+VOTE_CHOICES = {"for": N_("For"), "against": N_("Against"), "abstain": N_("Abstained")}
+
+PARTY_KINDS = {"person": N_("Person"), "organisation": N_("Organisation")}
+
+YES_NO = {True: N_("Yes"), False: N_("No")}
+
+# Refusals of the services, by the stable `type` of their problem details.
+PROBLEMS = {
+    "forbidden": N_("You are not allowed to do this."),
+    "role-not-permitted": N_("Your role does not allow this."),
+    "out-of-scope": N_("This is outside your region or council."),
+    "not-found": N_("Not found."),
+    "invalid-state": N_("This action is not possible in the current state."),
+    "invalid-transition": N_("This action is not possible in the current state."),
+    "conflict": N_("This action conflicts with the current state."),
+    "precondition-failed": N_("Someone changed this in the meantime; reload and try again."),
+    "not-declared": N_("Declare the absence of a conflict of interest first."),
+    "validation-error": N_("Check the fields marked below."),
+    "service-unavailable": N_("The service is unavailable; try again shortly."),
+    "service-timeout": N_("The service did not answer in time; try again."),
+    "invalid-credentials": N_("Wrong username or password."),
+    "account-locked": N_("The account is locked after too many wrong passwords; try later."),
+    "too-many-login-attempts": N_("Too many failed logins; try again later."),
+    "account-inactive": N_("The account is deactivated."),
+    "csrf-failed": N_("The form has expired; reload the page and try again."),
+    "username-taken": N_("This username is taken."),
+    "weak-password": N_("The password is too weak."),
+    "self-lockout": N_("You cannot deactivate yourself or drop your own admin role."),
+    "already-acknowledged": N_("Already acknowledged."),
+    "personal-data": N_("You may not see this case's personal data."),
+    "declaration-required": N_("Declare the absence of a conflict of interest first."),
+    "not-a-member": N_("You are not a member of this council."),
+    "already-a-member": N_("This person is already a member of the council."),
+    "already-consented": N_("This party has already given consent."),
+    "already-declared": N_("The declaration has already been made."),
+    "already-recused": N_("You have already recused yourself."),
+    "already-signed": N_("Already signed."),
+    "already-voted": N_("You have already voted."),
+    "consent-missing": N_("Not every party has given consent."),
+    "parties-missing": N_("Add the parties first."),
+    "same-mediator": N_("This mediator is already assigned."),
+    "extension-used": N_("The term has already been extended once."),
+    "obligations-open": N_("Some obligations are still open."),
+    "obligation-resolved": N_("The obligation has already been resolved."),
+    "date-in-future": N_("The date cannot be in the future."),
+    "date-required": N_("Enter a date."),
+    "reason-required": N_("Give the reason."),
+    "unknown-party": N_("Unknown party."),
+    "unknown-region": N_("Unknown region."),
+    "invalid-term": N_("The term is not valid."),
+    "invalid-url": N_("Enter a valid address (URL)."),
+    "decision-not-adopted": N_("The decision was not adopted."),
+    "empty-agenda": N_("The agenda is empty."),
+    "no-quorum": N_("There is no quorum."),
+    "not-entitled": N_("You are not entitled to vote on this item."),
+    "session-not-held": N_("The session is not being held."),
+    "vote-open": N_("The vote is still open."),
+    "protocol-exists": N_("The protocol already exists."),
+    "protocol-immutable": N_("A published protocol cannot be changed."),
+    "role-taken": N_("This role in the council is already taken."),
+}
+GENERIC_PROBLEM = N_("The action was refused.")
+
+# Validation errors, by the pydantic error type.
+VALIDATION = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is too short."),
+    "string_too_long": N_("This field is too long."),
+    "string_pattern_mismatch": N_("The format is not valid."),
+    "literal_error": N_("Choose one of the offered values."),
+    "date_from_datetime_parsing": N_("Enter a valid date."),
+    "date_parsing": N_("Enter a valid date."),
+    "datetime_parsing": N_("Enter a valid date and time."),
+    "datetime_from_date_parsing": N_("Enter a valid date and time."),
+    "url_parsing": N_("Enter a valid address (URL)."),
+    "url_scheme": N_("Enter a valid address (URL)."),
+    "too_short": N_("Add at least one."),
+    "value_error": N_("The value is not valid."),
+    "int_parsing": N_("Enter a whole number."),
+    "bool_parsing": N_("Choose yes or no."),
+}
+GENERIC_INVALID = N_("The value is not valid.")
+
+# Steps of a case, as its audit log names them (`case.<action>`).
+CASE_STEPS = {
+    "case.registered": N_("Case registered"),
+    "case.add_party": N_("Party added"),
+    "case.refuse": N_("Mediation refused"),
+    "case.refused": N_("Mediation refused"),
+    "case.assign": N_("Mediator assigned"),
+    "case.reassign": N_("Mediator reassigned"),
+    "case.declare": N_("Declaration on conflict of interest"),
+    "case.record_consent": N_("Consent recorded"),
+    "case.withdraw_consent": N_("Consent withdrawn"),
+    "case.sign_agreement": N_("Mediation agreement signed"),
+    "case.extend": N_("Term extended"),
+    "case.schedule_session": N_("Session scheduled"),
+    "case.update_session": N_("Session updated"),
+    "case.settle": N_("Settlement agreement signed"),
+    "case.not_settled": N_("Not settled"),
+    "case.terminate": N_("Mediation terminated"),
+    "case.add_obligation": N_("Obligation added"),
+    "case.fulfil_obligation": N_("Obligation fulfilled"),
+    "case.breach_obligation": N_("Obligation breached"),
+    "case.reopen": N_("Mediation reopened"),
+    "case.close": N_("Case closed"),
+    "case.escalate": N_("Escalated to law-enforcement bodies"),
+    "case.escalation_acknowledged": N_("Escalation acknowledged by law-enforcement bodies"),
+    "case.overdue": N_("Term overdue"),
+}
+GENERIC_STEP = N_("Step recorded")
+
+REFUSAL_REASONS = {
+    "state_body": N_("A party is a state body"),
+    "corruption": N_("Corruption offence"),
+    "incapacity": N_("A party was found incapable by a court"),
+}
+
+COUNCIL_LEVELS = {
+    "republic": N_("Republic"),
+    "region": N_("Region"),
+    "district": N_("District or city"),
+    "enterprise": N_("Enterprise"),
+}
+COUNCIL_ROLES = {
+    "chair": N_("Chair"),
+    "deputy_chair": N_("Deputy chair"),
+    "secretary": N_("Secretary"),
+    "member": N_("Member"),
+}
+VOTE_STATUSES = {"pending": N_("not opened"), "open": N_("open"), "closed": N_("closed")}
+PROTOCOL_STATUSES = {
+    "draft": N_("Draft"),
+    "circulated": N_("Circulated"),
+    "approved": N_("Approved"),
+    "signed": N_("Signed"),
+    "published": N_("Published"),
+}
+RESPONSE_STATUSES = {
+    "acknowledged": N_("Received by the addressee"),
+    "in_progress": N_("In progress"),
+    "implemented": N_("Implemented"),
+    "partially_implemented": N_("Partly implemented"),
+    "not_implemented": N_("Not implemented"),
+}
+DELIVERY_STATUSES = {
+    "pending": N_("Pending"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Failed"),
+    "retrying": N_("Retrying"),
+    "dead": N_("Dead-lettered"),
+    "disabled": N_("Disabled"),
+}

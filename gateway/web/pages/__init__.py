@@ -1,0 +1,1 @@
+"""Routes of the web UI, one module per area of work."""

@@ -1,0 +1,197 @@
+"""Administration: users with roles and scopes; webhook endpoints and their deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from gateway.identity import users
+from gateway.models import User
+from gateway.schemas import UserCreate, UserUpdate
+from gateway.web.client import ServiceError
+from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect
+from kelisim.db import new_session
+from kelisim.problems import Problem
+
+router = APIRouter(include_in_schema=False)
+NOTIFICATIONS = "/api/v1/notifications"
+
+
+def _admin(view: View) -> None:
+    if not view.has("admin"):
+        raise ServiceError(403, "forbidden")
+
+
+def _validation(view: View, exc: ValidationError) -> FormErrors:
+    items = [{"loc": list(e["loc"]), "type": e["type"]} for e in exc.errors()]
+    return form_errors(view, ServiceError(422, "validation-error", errors=items))
+
+
+def _problem(view: View, problem: Problem, field: str | None = None) -> FormErrors:
+    errors = form_errors(view, ServiceError(problem.status, problem.kind))
+    if field:
+        errors.fields[field] = errors.general or ""
+    return errors
+
+
+def _account_fields(view: View) -> dict[str, Any]:
+    form = view.form
+    assert form is not None
+    return {
+        "full_name": view.field("full_name").strip(),
+        "email": view.field("email").strip() or None,
+        "lang": view.field("lang", "kk"),
+        "roles": [str(r) for r in form.getlist("roles")],
+        "regions": [str(r) for r in form.getlist("regions")],
+        "councils": [c.strip() for c in view.field("councils").split(",") if c.strip()],
+    }
+
+
+@router.get("/admin/users")
+async def user_list(view: PageView) -> Response:
+    """Every staff account with its roles and scopes."""
+    _admin(view)
+    engine = view.request.app.state.ctx.engine
+
+    def load() -> list[User]:
+        with new_session(engine) as session:
+            return list(session.exec(select(User).order_by(col(User.username))).all())
+
+    return view.render("admin/users.html", accounts=await run_in_threadpool(load))
+
+
+def _user_form(
+    view: View, account: User | None, errors: FormErrors | None = None, status: int = 200
+) -> Response:
+    return view.render("admin/user_form.html", status=status, account=account, errors=errors)
+
+
+@router.get("/admin/users/new")
+async def new_user(view: PageView) -> Response:
+    """The form of a new account."""
+    _admin(view)
+    return _user_form(view, None)
+
+
+@router.post("/admin/users/new")
+async def create_user(view: FormView) -> Response:
+    """Create an account; errors come back next to the fields."""
+    _admin(view)
+    ctx = view.request.app.state.ctx
+    try:
+        cmd = UserCreate(
+            username=view.field("username").strip(),
+            password=view.field("password"),
+            **_account_fields(view),
+        )
+    except ValidationError as exc:
+        return _user_form(view, None, _validation(view, exc), 422)
+
+    def save() -> None:
+        with ctx.uow(view.caller.actor(view.request)) as uow:  # type: ignore[union-attr]
+            users.create_user(cmd, uow, ctx.settings)
+            uow.commit()
+
+    try:
+        await run_in_threadpool(save)
+    except Problem as problem:
+        field = {"username-taken": "username", "weak-password": "password"}.get(problem.kind)
+        return _user_form(view, None, _problem(view, problem, field), problem.status)
+    return redirect("/admin/users")
+
+
+def _load_user(view: View, user_id: str) -> User:
+    with new_session(view.request.app.state.ctx.engine) as session:
+        try:
+            return users.get_user(session, user_id)
+        except Problem as problem:
+            raise ServiceError(404, problem.kind) from problem
+
+
+@router.get("/admin/users/{user_id}")
+async def edit_user(user_id: str, view: PageView) -> Response:
+    """The form of an account's roles and scopes."""
+    _admin(view)
+    return _user_form(view, await run_in_threadpool(_load_user, view, user_id))
+
+
+@router.post("/admin/users/{user_id}")
+async def update_user(user_id: str, view: FormView) -> Response:
+    """Change roles, scopes, language or the active flag of an account."""
+    _admin(view)
+    ctx = view.request.app.state.ctx
+    account = await run_in_threadpool(_load_user, view, user_id)
+    try:
+        cmd = UserUpdate(**_account_fields(view), active=view.field("active") == "on")
+    except ValidationError as exc:
+        return _user_form(view, account, _validation(view, exc), 422)
+    acting = view.caller.user.id  # type: ignore[union-attr]
+
+    def save() -> None:
+        with ctx.uow(view.caller.actor(view.request)) as uow:  # type: ignore[union-attr]
+            users.update_user(user_id, cmd, uow, acting_user_id=acting)
+            uow.commit()
+
+    try:
+        await run_in_threadpool(save)
+    except Problem as problem:
+        return _user_form(view, account, _problem(view, problem), problem.status)
+    return redirect("/admin/users")
+
+
+async def _webhooks(
+    view: View, errors: FormErrors | None = None, status: int = 200, created: Any = None
+) -> Response:
+    endpoints, deliveries = await asyncio.gather(
+        view.services.get(f"{NOTIFICATIONS}/endpoints"),
+        view.services.maybe(f"{NOTIFICATIONS}/deliveries", {"items": []}, limit=50),
+    )
+    return view.render(
+        "admin/webhooks.html",
+        status=status,
+        endpoints=endpoints,
+        deliveries=deliveries["items"],
+        errors=errors,
+        created=created,
+    )
+
+
+@router.get("/admin/webhooks")
+async def webhooks(view: PageView) -> Response:
+    """Liaison webhook endpoints (secrets masked) and the latest deliveries."""
+    _admin(view)
+    return await _webhooks(view)
+
+
+@router.post("/admin/webhooks")
+async def create_endpoint(view: FormView) -> Response:
+    """Register a region's liaison endpoint; the generated secret is shown once."""
+    _admin(view)
+    body = {
+        "region": view.field("region"),
+        "url": view.field("url").strip(),
+        "description": view.field("description"),
+        "generate_secret": True,
+    }
+    try:
+        created = await view.services.post(f"{NOTIFICATIONS}/endpoints", body)
+    except ServiceError as error:
+        return await _webhooks(view, form_errors(view, error), error.status)
+    return await _webhooks(view, created=created, status=201)
+
+
+@router.post("/admin/webhooks/deliveries/{delivery_id}/replay")
+async def replay(delivery_id: str, view: FormView) -> Response:
+    """Send a delivery again."""
+    _admin(view)
+    try:
+        await view.services.post(f"{NOTIFICATIONS}/deliveries/{delivery_id}/replay")
+    except ServiceError as error:
+        return await _webhooks(view, form_errors(view, error), error.status)
+    return redirect("/admin/webhooks")

@@ -1,0 +1,252 @@
+"""Mediation cases: the list, registration, and the case page with each step of the procedure."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gateway.web.client import ServiceError
+from gateway.web.labels import CASE_STATUSES, CATEGORIES
+from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
+
+router = APIRouter(include_in_schema=False)
+CASES = "/api/v1/cases"
+
+
+@router.get("/cases")
+async def case_list(
+    view: PageView,
+    status: str = "",
+    category: str = "",
+    region: str = "",
+    mediator: str = "",
+    q: str = "",
+    cursor: str = "",
+    mine: str = "",
+    registered: str = "",
+) -> Response:
+    """The cases the user may read, filtered; a mediator starts with their own."""
+    if (
+        view.has("mediator")
+        and not view.has("coordinator", "admin")
+        and "mine" not in view.request.query_params
+    ):
+        mine = "1"
+    filters = {
+        "status": status if status in CASE_STATUSES else "",
+        "category": category if category in CATEGORIES else "",
+        "region": region,
+        "mediator": view.user.username if mine else mediator,
+        "q": q,
+    }
+    page = await view.services.get(CASES, cursor=cursor, limit=25, **filters)
+    return view.render(
+        "cases/list.html", page=page, filters=filters, mine=mine, registered=registered[:40]
+    )
+
+
+def _new_form(view: View, errors: FormErrors | None = None, status: int = 200) -> Response:
+    return view.render("cases/new.html", status=status, errors=errors)
+
+
+@router.get("/cases/new")
+async def new_case(view: PageView) -> Response:
+    """The registration form of a case."""
+    return _new_form(view)
+
+
+def _parties(view: View) -> list[dict[str, Any]]:
+    parties = []
+    for n in (1, 2):
+        name = view.field(f"party{n}_name").strip()
+        if name:
+            parties.append(
+                {
+                    "kind": view.field(f"party{n}_kind", "person"),
+                    "name": name,
+                    "phone": view.field(f"party{n}_phone").strip() or None,
+                    "language": view.field(f"party{n}_language", "kk"),
+                    "state_body": view.field(f"party{n}_state_body") == "on",
+                }
+            )
+    return parties
+
+
+@router.post("/cases/new")
+async def register_case(view: FormView) -> Response:
+    """Register a case with its parties; errors come back next to the fields."""
+    errors = required(view, "region", "category", "party1_name")
+    if errors:
+        return _new_form(view, errors, 422)
+    body = {
+        "region": view.field("region"),
+        "category": view.field("category"),
+        "channel": view.field("channel", "walk_in"),
+        "description": view.field("description"),
+        "parties": _parties(view),
+    }
+    try:
+        case = await view.services.post(CASES, body)
+    except ServiceError as error:
+        aliases = {
+            f"parties.{i}.{f}": f"party{i + 1}_{f}"
+            for i in (0, 1)
+            for f in ("name", "phone", "kind")
+        }
+        return _new_form(view, form_errors(view, error, aliases), error.status)
+    if view.has("coordinator", "admin"):
+        return redirect(f"/cases/{case['id']}")
+    # A mediator reads only the cases assigned to them: the coordinator assigns this one.
+    return redirect(f"/cases?registered={case['number']}")
+
+
+async def _case_page(
+    view: View,
+    case_id: str,
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+) -> Response:
+    base = f"{CASES}/{case_id}"
+    case = await view.services.get(base)
+    sessions, obligations, escalations, timeline = await asyncio.gather(
+        view.services.maybe(f"{base}/sessions", []),
+        view.services.maybe(f"{base}/obligations", []),
+        view.services.maybe(f"{base}/escalations", []),
+        view.services.maybe(f"{base}/timeline", []),
+    )
+    mediators: list[str] = []
+    if view.has("coordinator"):
+        load = await view.services.maybe(f"{CASES}/caseload", [], region=case["region"])
+        mediators = [row["mediator"] for row in load]
+    return view.render(
+        "cases/detail.html",
+        status=status,
+        case=case,
+        sessions=sessions,
+        obligations=obligations,
+        escalations=escalations,
+        timeline=[e for e in timeline if e.get("kind") == "audit"],
+        errors=errors or {},
+        mediators=mediators,
+        is_mine=case.get("mediator") == view.user.username,
+    )
+
+
+@router.get("/cases/{case_id}")
+async def case_page(case_id: str, view: PageView) -> Response:
+    """One case: its card, parties and consents, sessions, outcome, compliance and timeline."""
+    return await _case_page(view, case_id)
+
+
+def _session_body(view: View) -> dict[str, Any]:
+    day, time = view.field("date"), view.field("time") or "10:00"
+    return {"scheduled_at": f"{day}T{time}:00+05:00" if day else "", "place": view.field("place")}
+
+
+def _settlement_body(view: View, case: dict[str, Any]) -> dict[str, Any]:
+    signed_on = view.field("signed_on")
+    body: dict[str, Any] = {
+        "terms": view.field("terms"),
+        "signed_on": signed_on,
+        "signatures": [
+            {"party_id": p["id"], "signed_on": signed_on} for p in case.get("parties") or []
+        ],
+        "document_text": view.field("terms"),
+        "obligations": [],
+    }
+    if view.field("obligation").strip():
+        body["obligations"].append(
+            {"description": view.field("obligation"), "due_on": view.field("due_on")}
+        )
+    return body
+
+
+# action -> (required fields, path under the case, body builder)
+ACTIONS: dict[str, tuple[tuple[str, ...], str, Callable[[View, dict[str, Any]], Any]]] = {
+    "assign": (("mediator",), "assignment", lambda v, c: {"mediator": v.field("mediator")}),
+    "reassign": (
+        ("mediator",),
+        "reassignment",
+        lambda v, c: {"mediator": v.field("mediator"), "reason": v.field("reason") or None},
+    ),
+    "declare": (
+        ("conflict",),
+        "declaration",
+        lambda v, c: {
+            "conflict": v.field("conflict") == "yes",
+            "reason": v.field("reason") or None,
+        },
+    ),
+    "consent": (
+        ("party_id", "given_on"),
+        "consents",
+        lambda v, c: {
+            "party_id": v.field("party_id"),
+            "form": v.field("form", "written"),
+            "given_on": v.field("given_on"),
+        },
+    ),
+    "agreement": (("signed_on",), "agreement", lambda v, c: {"signed_on": v.field("signed_on")}),
+    "session": (("date", "place"), "sessions", lambda v, c: _session_body(v)),
+    "settle": (("terms", "signed_on"), "settlement", _settlement_body),
+    "not_settled": (("reason",), "not-settled", lambda v, c: {"reason": v.field("reason")}),
+    "refuse": (
+        ("reason", "note"),
+        "refusal",
+        lambda v, c: {"reason": v.field("reason"), "note": v.field("note")},
+    ),
+    "escalate": (
+        ("reason", "summary"),
+        "escalations",
+        lambda v, c: {
+            "reason": v.field("reason"),
+            "summary": v.field("summary"),
+            "risk_of": v.field("risk_of", "interethnic"),
+            "risk_level": v.field("risk_level", "medium"),
+        },
+    ),
+    "close": ((), "closure", lambda v, c: None),
+}
+ALIASES = {
+    "scheduled_at": "date",
+    "signatures": "signed_on",
+    "obligations.0.due_on": "due_on",
+    "obligations.0.description": "obligation",
+}
+
+
+@router.post("/cases/{case_id}/do/{action}")
+async def case_action(case_id: str, action: str, view: FormView) -> Response:
+    """Take one step of the procedure; a refusal shows the case again with the reasons."""
+    if action not in ACTIONS:
+        return await _case_page(view, case_id, status=404)
+    fields, path, build = ACTIONS[action]
+    errors = required(view, *fields)
+    if errors:
+        return await _case_page(view, case_id, {action: errors}, 422)
+    case = await view.services.get(f"{CASES}/{case_id}")
+    try:
+        await view.services.post(f"{CASES}/{case_id}/{path}", build(view, case))
+    except ServiceError as error:
+        return await _case_page(
+            view, case_id, {action: form_errors(view, error, ALIASES)}, error.status
+        )
+    return redirect(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/obligations/{obligation_id}/{verdict}")
+async def resolve_obligation(
+    case_id: str, obligation_id: str, verdict: str, view: FormView
+) -> Response:
+    """Mark an obligation of the settlement fulfilled or breached."""
+    try:
+        await view.services.post(f"{CASES}/{case_id}/obligations/{obligation_id}/{verdict}", {})
+    except ServiceError as error:
+        return await _case_page(
+            view, case_id, {"compliance": form_errors(view, error)}, error.status
+        )
+    return redirect(f"/cases/{case_id}")

@@ -1,0 +1,209 @@
+"""Public Accord councils: members, sessions with agenda, attendance, quorum and voting,
+minutes (protocols) and recommendations under control."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gateway.web.client import ServiceError
+from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
+
+router = APIRouter(include_in_schema=False)
+API = "/api/v1/councils"
+
+
+@router.get("/councils")
+async def council_list(view: PageView) -> Response:
+    """The councils the user may see."""
+    councils = await view.services.get(API)
+    return view.render("councils/list.html", councils=councils)
+
+
+async def _council_page(
+    view: View, council_id: str, errors: dict[str, FormErrors] | None = None, status: int = 200
+) -> Response:
+    base = f"{API}/{council_id}"
+    council = await view.services.get(base)
+    members, sessions, recommendations, protocols = await asyncio.gather(
+        view.services.maybe(f"{base}/members", []),
+        view.services.maybe(f"{base}/sessions", []),
+        view.services.maybe(f"{base}/recommendations", []),
+        view.services.maybe(f"{base}/protocols", [], lang=view.lang),
+    )
+    return view.render(
+        "councils/council.html",
+        status=status,
+        council=council,
+        members=members,
+        sessions=sorted(sessions, key=lambda s: s["starts_at"], reverse=True),
+        recommendations=recommendations,
+        protocols=protocols,
+        errors=errors or {},
+        is_secretary=view.has("council_secretary"),
+    )
+
+
+@router.get("/councils/{council_id}")
+async def council_page(council_id: str, view: PageView) -> Response:
+    """A council: its members, sessions, protocols and recommendations under control."""
+    return await _council_page(view, council_id)
+
+
+async def _session_page(
+    view: View, session_id: str, errors: dict[str, FormErrors] | None = None, status: int = 200
+) -> Response:
+    session = await view.services.get(f"{API}/sessions/{session_id}")
+    council_id = session["council_id"]
+    members, protocols = await asyncio.gather(
+        view.services.maybe(f"{API}/{council_id}/members", []),
+        view.services.maybe(f"{API}/{council_id}/protocols", [], lang=view.lang),
+    )
+    council = await view.services.maybe(f"{API}/{council_id}", {"id": council_id, "name": ""})
+    me = next((m for m in members if m["username"] == view.user.username), None)
+    return view.render(
+        "councils/session.html",
+        status=status,
+        session=session,
+        council=council,
+        members=members,
+        me=me,
+        protocols=[p for p in protocols if p["session_id"] == session_id],
+        errors=errors or {},
+        is_secretary=view.has("council_secretary"),
+    )
+
+
+@router.get("/councils/sessions/{session_id}")
+async def session_page(session_id: str, view: PageView) -> Response:
+    """A session: agenda, materials, attendance and quorum, voting and the minutes."""
+    return await _session_page(view, session_id)
+
+
+@router.get("/councils/protocols/{protocol_id}")
+async def protocol_page(protocol_id: str, view: PageView) -> Response:
+    """The text of a protocol (minutes) in the user's language."""
+    protocol = await view.services.get(f"{API}/protocols/{protocol_id}", lang=view.lang)
+    return view.render("councils/protocol.html", protocol=protocol)
+
+
+def _texts(view: View, name: str) -> dict[str, str]:
+    return {view.lang: view.field(name)}
+
+
+def _session_create(view: View) -> dict[str, Any]:
+    return {
+        "title": view.field("title"),
+        "starts_at": f"{view.field('date')}T{view.field('time') or '10:00'}:00+05:00",
+        "place": view.field("place"),
+    }
+
+
+def _attendance(view: View) -> dict[str, Any]:
+    assert view.form is not None
+    present = set(view.form.getlist("present"))
+    everyone = [str(u) for u in view.form.getlist("member")]
+    return {"marks": [{"username": u, "present": u in present} for u in everyone]}
+
+
+Builder = Callable[[View], Any]
+# action -> (required fields, API path with {id}, body builder, page kind to show again)
+ACTIONS: dict[str, tuple[tuple[str, ...], str, Builder, str]] = {
+    "add_member": (
+        ("username", "full_name", "term_start"),
+        "/{id}/members",
+        lambda v: {
+            "username": v.field("username").strip(),
+            "full_name": v.field("full_name"),
+            "role": v.field("role", "member"),
+            "represents": v.field("represents"),
+            "term_start": v.field("term_start"),
+        },
+        "council",
+    ),
+    "plan_session": (("date",), "/{id}/sessions", _session_create, "council"),
+    "add_item": (
+        ("title", "rapporteur"),
+        "/sessions/{id}/items",
+        lambda v: {
+            "titles": _texts(v, "title"),
+            "proposal": _texts(v, "proposal") if v.field("proposal") else {},
+            "rapporteur": v.field("rapporteur"),
+        },
+        "session",
+    ),
+    "convene": ((), "/sessions/{id}/convene", lambda v: None, "session"),
+    "hold": ((), "/sessions/{id}/hold", lambda v: None, "session"),
+    "close": ((), "/sessions/{id}/close", lambda v: None, "session"),
+    "draft_protocol": ((), "/sessions/{id}/protocol", lambda v: None, "session"),
+    "open_vote": ((), "/items/{id}/vote/open", lambda v: None, "session"),
+    "close_vote": ((), "/items/{id}/vote/close", lambda v: None, "session"),
+    "vote": (("choice",), "/items/{id}/votes", lambda v: {"choice": v.field("choice")}, "session"),
+    "recuse": ((), "/items/{id}/recusal", lambda v: {"reason": v.field("reason")}, "session"),
+    "recommend": (
+        ("addressee", "text", "responsible", "due_date"),
+        "/items/{id}/recommendations",
+        lambda v: {
+            "addressee": v.field("addressee"),
+            "text": v.field("text"),
+            "responsible": v.field("responsible"),
+            "due_date": v.field("due_date"),
+        },
+        "session",
+    ),
+    "circulate": ((), "/protocols/{id}/circulate", lambda v: None, "session"),
+    "approve": ((), "/protocols/{id}/approve", lambda v: None, "session"),
+    "sign": ((), "/protocols/{id}/sign", lambda v: None, "session"),
+    "publish": ((), "/protocols/{id}/publish", lambda v: None, "session"),
+    "respond": (
+        ("status",),
+        "/recommendations/{id}/responses",
+        lambda v: {"status": v.field("status"), "text": v.field("text")},
+        "council",
+    ),
+}
+
+
+@router.post("/councils/attendance/{session_id}")
+async def attendance(session_id: str, view: FormView) -> Response:
+    """Register who is present; the service computes the quorum."""
+    try:
+        await view.services.call(
+            "PUT", f"{API}/sessions/{session_id}/attendance", json=_attendance(view)
+        )
+    except ServiceError as error:
+        return await _session_page(
+            view, session_id, {"attendance": form_errors(view, error)}, error.status
+        )
+    return redirect(f"/councils/sessions/{session_id}")
+
+
+@router.post("/councils/do/{action}/{object_id}")
+async def council_action(action: str, object_id: str, view: FormView) -> Response:
+    """One step of a council's work; a refusal shows the page again with the reasons."""
+    page_kind, page_id = view.field("page_kind"), view.field("page_id")
+    show = _session_page if page_kind == "session" else _council_page
+    if action not in ACTIONS:
+        return await show(view, page_id, status=404)
+    fields, path, build, _ = ACTIONS[action]
+    key = f"{action}:{object_id}"
+    errors = required(view, *fields)
+    if errors:
+        return await show(view, page_id, {key: errors}, 422)
+    try:
+        await view.services.post(API + path.format(id=object_id), build(view))
+    except ServiceError as error:
+        aliases = {
+            "starts_at": "date",
+            "titles": "title",
+            "titles.kk": "title",
+            "titles.ru": "title",
+            "titles.en": "title",
+        }
+        return await show(view, page_id, {key: form_errors(view, error, aliases)}, error.status)
+    target = "/councils/sessions/" if page_kind == "session" else "/councils/"
+    return redirect(target + page_id)

@@ -1,0 +1,139 @@
+"""Login, the dashboard of each role, and the language switch."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from gateway import api
+from gateway.auth import set_login_csrf_cookie
+from gateway.identity import users
+from gateway.schemas import UserUpdate
+from gateway.web.i18n import LANG_COOKIE, LANGS
+from gateway.web.labels import PROBLEMS
+from gateway.web.view import AnyView, PageView, View, any_view, form_view
+from kelisim.problems import Problem
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _remember_lang(view: View, response: Response) -> Response:
+    if view.request.query_params.get("lang") in LANGS and view.caller is None:
+        response.set_cookie(LANG_COOKIE, view.lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _login_page(
+    view: View, next_path: str, error: str | None = None, status: int = 200
+) -> Response:
+    cookie_carrier = Response()
+    token = set_login_csrf_cookie(cookie_carrier, view.request.app.state.ctx.settings)
+    response = view.render(
+        "login.html", status=status, next_path=next_path, error=error, login_csrf=token
+    )
+    for value in cookie_carrier.headers.getlist("set-cookie"):
+        response.headers.append("set-cookie", value)
+    return _remember_lang(view, response)
+
+
+@router.get("/login")
+async def login_form(view: AnyView, next: str = "/") -> Response:
+    """The login form (a logged-in user goes straight on)."""
+    if view.caller is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_page(view, _safe_next(next))
+
+
+@router.post("/login")
+async def login_submit(
+    request: Request,
+    view: AnyView,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    """Log in; a refusal shows the login form again with the reason in the user's language.
+
+    Only a browser (Accept: text/html) gets pages; other clients get the gateway's problem details.
+    """
+    ctx = request.app.state.ctx
+    keys = request.app.state.keys
+    login = (api.web_login, request, ctx, keys, username, password, csrf_token, _safe_next(next))
+    if "text/html" not in request.headers.get("accept", ""):
+        return await run_in_threadpool(*login)
+    if not username.strip() or not password:
+        return _login_page(
+            view, _safe_next(next), view.translate(PROBLEMS["invalid-credentials"]), 422
+        )
+    try:
+        return await run_in_threadpool(*login)
+    except Problem as problem:
+        message = view.translate(PROBLEMS.get(problem.kind, PROBLEMS["invalid-credentials"]))
+        response = _login_page(view, _safe_next(next), message, problem.status)
+        if problem.headers and "Retry-After" in problem.headers:
+            response.headers["Retry-After"] = problem.headers["Retry-After"]
+        return response
+
+
+@router.post("/ui/lang")
+async def switch_language(
+    request: Request, lang: str = Form(...), next: str = Form("/")
+) -> Response:
+    """Switch the language: saved on the user's account, or in a cookie before login."""
+    if lang not in LANGS:
+        raise Problem(422, "validation-error", "Unknown language.")
+    view = await any_view(request)
+    if view.caller is not None:
+        view = await form_view(request)
+        assert view.caller is not None
+        ctx = request.app.state.ctx
+        user_id = view.caller.user.id
+
+        def save() -> None:
+            with ctx.uow(view.caller.actor(request)) as uow:  # type: ignore[union-attr]
+                users.update_user(user_id, UserUpdate(lang=lang), uow, acting_user_id=user_id)
+                uow.commit()
+
+        await run_in_threadpool(save)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+async def _dashboard_data(view: View) -> dict[str, Any]:
+    services = view.services
+    me = view.user.username
+    calls: dict[str, Any] = {}
+    if view.has("mediator", "coordinator", "admin"):
+        params = {"mediator": me} if view.has("mediator") and not view.has("coordinator") else {}
+        calls["cases"] = services.maybe("/api/v1/cases", {"items": []}, limit=10, **params)
+    if view.has("coordinator"):
+        calls["caseload"] = services.maybe("/api/v1/cases/caseload", [])
+    if view.has("liaison", "coordinator"):
+        calls["feed"] = services.maybe(
+            "/api/v1/notifications/feed", {"items": []}, unacknowledged="true", limit=100
+        )
+    if view.has("council_secretary", "council_member", "analyst"):
+        calls["councils"] = services.maybe("/api/v1/councils", [])
+    if not view.has("liaison"):
+        calls["inbox"] = services.maybe(
+            "/api/v1/notifications/inbox", {"items": [], "unread": 0}, limit=5
+        )
+    results = await asyncio.gather(*calls.values())
+    return dict(zip(calls, results, strict=True))
+
+
+@router.get("/")
+async def dashboard(view: PageView) -> Response:
+    """The start page: what this user's roles have to do today."""
+    data = await _dashboard_data(view)
+    return view.render("dashboard.html", **data)

@@ -1,0 +1,243 @@
+"""One page view: who is looking, in which language, with what, and how the page is rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+
+from gateway.auth import SESSION_COOKIE, csrf_matches, csrf_token, read_access_token
+from gateway.deps import Caller, _user_of_claims
+from gateway.web import labels
+from gateway.web.client import ServiceError, Services
+from gateway.web.i18n import LANG_NAMES, LANGS, Formatter, choose_language
+from kelisim.bus.headers import TRACEPARENT
+from kelisim.problems import Problem
+from kelisim.regions import REGIONS
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class LoginRequired(Exception):
+    """The page needs a logged-in user: the browser goes to the login form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def build_environments(catalogs: Mapping[str, Any]) -> dict[str, Environment]:
+    """One Jinja environment per language, each with its gettext catalog installed."""
+    envs = {}
+    for lang, translations in catalogs.items():
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        envs[lang] = env
+    return envs
+
+
+@dataclass
+class View:
+    """Everything a page needs: the request, the user (if any), the language, the services."""
+
+    request: Request
+    caller: Caller | None
+    lang: str
+    csrf: str = ""
+    form: FormData | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def user(self) -> Any:
+        return self.caller.user if self.caller else None
+
+    @property
+    def roles(self) -> set[str]:
+        return set(self.user.roles) if self.user else set()
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def fmt(self) -> Formatter:
+        return Formatter(self.lang)
+
+    def translate(self, message: str) -> str:
+        return self.request.app.state.web_catalogs[self.lang].gettext(message)
+
+    @property
+    def services(self) -> Services:
+        assert self.caller is not None
+        return Services(
+            self.request.app.state.proxy, self.caller, self.request.headers.get(TRACEPARENT)
+        )
+
+    def field(self, name: str, default: str = "") -> str:
+        """A submitted form field (to refill a form after an error)."""
+        if self.form is None:
+            return default
+        value = self.form.get(name)
+        return value if isinstance(value, str) else default
+
+    def choices(self, mapping: Mapping[Any, str], blank: bool = False) -> list[tuple[Any, str]]:
+        """Options of a select: codes with their labels in the user's language."""
+        options = [(key, self.translate(text)) for key, text in mapping.items()]
+        return [("", "—"), *options] if blank else options
+
+    def region_choices(
+        self, codes: list[str] | None = None, blank: bool = True
+    ) -> list[tuple[str, str]]:
+        """Regions (the user's own, or all) named in the user's language."""
+        chosen = codes if codes else list(REGIONS)
+        options = [(code, self.fmt.region(code)) for code in chosen]
+        return [("", "—"), *options] if blank else options
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        env = self.request.app.state.web_envs[self.lang]
+        page = env.get_template(template).render(
+            view=self,
+            user=self.user,
+            lang=self.lang,
+            langs=LANGS,
+            lang_names=LANG_NAMES,
+            fmt=self.fmt,
+            csrf=self.csrf,
+            labels=labels,
+            regions=REGIONS,
+            today=datetime.now(UTC).date(),
+            path=self.request.url.path,
+            as_date=as_date,
+            choices=self.choices,
+            region_choices=self.region_choices,
+            pairs=pairs,
+            **context,
+        )
+        return HTMLResponse(page, status_code=status)
+
+
+def _caller_of(request: Request) -> tuple[Caller | None, str]:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None, ""
+    keys = request.app.state.keys
+    ctx = request.app.state.ctx
+    try:
+        claims = read_access_token(keys, ctx.settings, cookie, kind="session")
+        user = _user_of_claims(ctx.engine, claims)
+    except Problem:
+        return None, ""
+    return Caller(user, "session", session_id=claims["jti"]), csrf_token(keys, claims["jti"])
+
+
+async def any_view(request: Request) -> View:
+    """A view for anyone, logged in or not."""
+    caller, csrf = _caller_of(request)
+    return View(
+        request, caller, choose_language(request, caller.user.lang if caller else None), csrf
+    )
+
+
+async def page_view(request: Request) -> View:
+    """A view for a logged-in user; others are sent to the login form."""
+    view = await any_view(request)
+    if view.caller is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return view
+
+
+async def form_view(request: Request) -> View:
+    """A view of a submitted form: logged in, with the session's CSRF token in the form."""
+    view = await page_view(request)
+    form = await request.form()
+    presented = form.get("csrf_token")
+    assert view.caller is not None and view.caller.session_id is not None
+    if not isinstance(presented, str) or not csrf_matches(
+        request.app.state.keys, view.caller.session_id, presented
+    ):
+        raise Problem(403, "csrf-failed", "The CSRF token is missing or wrong.")
+    view.form = form
+    return view
+
+
+AnyView = Annotated[View, Depends(any_view)]
+PageView = Annotated[View, Depends(page_view)]
+FormView = Annotated[View, Depends(form_view)]
+
+
+def redirect(path: str) -> RedirectResponse:
+    """After a successful form: see the result (POST/redirect/GET)."""
+    return RedirectResponse(path, status_code=303)
+
+
+@dataclass
+class FormErrors:
+    """A refused form: one message for the form and messages next to the fields."""
+
+    general: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.general or self.fields)
+
+
+def form_errors(
+    view: View, error: ServiceError, aliases: Mapping[str, str] | None = None
+) -> FormErrors:
+    """Map problem details (and their validation errors) to messages in the user's language."""
+    result = FormErrors()
+    for item in error.errors:
+        loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
+        name = ".".join(loc) or "_"
+        name = (aliases or {}).get(name, name)
+        message = labels.VALIDATION.get(str(item.get("type", "")), labels.GENERIC_INVALID)
+        result.fields.setdefault(name, view.translate(message))
+    if error.errors and any(k == "_" for k in result.fields):
+        result.fields.pop("_")
+        result.general = view.translate(labels.GENERIC_INVALID)
+    if not result.general:
+        result.general = view.translate(labels.PROBLEMS.get(error.kind, labels.GENERIC_PROBLEM))
+    return result
+
+
+def required(view: View, *names: str) -> FormErrors:
+    """The web layer's own check: the named fields must not be empty."""
+    errors = FormErrors()
+    for name in names:
+        if not view.field(name).strip():
+            errors.fields[name] = view.translate(labels.VALIDATION["missing"])
+    if errors.fields:
+        errors.general = view.translate(labels.PROBLEMS["validation-error"])
+    return errors
+
+
+def pairs(
+    items: list[dict[str, Any]], label: str = "name", key: str = "id"
+) -> list[tuple[Any, Any]]:
+    """Options of a select made of records: (their id, their label)."""
+    return [(item[key], item[label]) for item in items]
+
+
+def as_date(value: str | date) -> date:
+    """A date from the services' ISO text."""
+    return value if isinstance(value, date) else date.fromisoformat(value[:10])
+
+
+def parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -1,0 +1,101 @@
+"""The web UI over HTTP, as a browser without JavaScript would use it: login, pages, forms."""
+
+from __future__ import annotations
+
+from tests.web.conftest import browser_client as browser
+from tests.web.support import csrf_of, submit, web_login
+
+REGION = "KZ-75"
+
+
+async def test_anonymous_visitor_is_sent_to_the_login_form_in_kazakh(system):
+    async with browser(system) as web:
+        home = await web.get("/")
+        assert home.status_code == 303 and home.headers["location"].startswith("/login")
+        login = await web.get("/login")
+    assert login.status_code == 200
+    assert '<html lang="kk">' in login.text
+    assert "Кіру" in login.text and "Sign in" not in login.text
+
+
+async def test_visitor_language_follows_query_then_cookie_then_accept_language(system):
+    async with browser(system) as web:
+        russian = await web.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+        assert '<html lang="ru">' in russian.text and "Войти" in russian.text
+        english = await web.get("/login?lang=en", headers={"Accept-Language": "ru"})
+        assert '<html lang="en">' in english.text and "Sign in" in english.text
+        remembered = await web.get("/login", headers={"Accept-Language": "ru"})
+        assert '<html lang="en">' in remembered.text
+
+
+async def test_wrong_password_is_shown_on_the_form_in_the_users_language(system):
+    await system.create_user("m-aigul", roles=["mediator"], regions=[REGION])
+    async with browser(system) as web:
+        await web.get("/login?lang=ru")
+        refused = await web_login(web, "m-aigul", "not-the-password")
+    assert refused.status_code == 401
+    assert "Неверное имя пользователя или пароль." in refused.text
+    assert "kelisim_session" not in refused.headers.get("set-cookie", "")
+
+
+async def test_mediator_registers_a_case_and_sees_it_on_the_case_page(system):
+    await system.create_user(
+        "m-forgetful", roles=["mediator"], regions=[REGION], full_name="Айгүл Медиатор"
+    )
+    async with browser(system) as web:
+        answer = await web_login(web, "m-forgetful", "user-password-1")
+        assert answer.status_code == 303, answer.text
+        home = await web.get("/")
+        assert "Айгүл Медиатор" in home.text and "Менің істерім" in home.text
+        created = await submit(
+            web,
+            "/cases/new",
+            "/cases/new",
+            region=REGION,
+            category="neighbour",
+            channel="walk_in",
+            description="Көршілер арасындағы дау",
+            party1_name="Асан",
+            party1_kind="person",
+            party2_name="Үсен",
+            party2_kind="person",
+        )
+        assert created.status_code == 303, created.text
+        listed = await web.get(created.headers["location"])
+    assert listed.status_code == 200
+    assert "тіркелді; үйлестіруші медиаторды тағайындайды" in listed.text
+
+
+async def test_registration_form_shows_missing_fields_next_to_them_and_saves_nothing(system):
+    await system.create_user("m-forger", roles=["mediator"], regions=[REGION])
+    async with browser(system) as web:
+        await web_login(web, "m-forger", "user-password-1")
+        refused = await submit(web, "/cases/new", "/cases/new", region=REGION, category="")
+        assert refused.status_code == 422
+        assert 'id="category-error"' in refused.text
+        assert "Бұл өрісті толтыру міндетті." in refused.text
+        cases = await web.get("/cases?mine=")
+    assert "Істер табылмады." in cases.text
+
+
+async def test_a_form_without_the_csrf_token_is_refused(system):
+    await system.create_user("m-csrf", roles=["mediator"], regions=[REGION])
+    async with browser(system) as web:
+        await web_login(web, "m-csrf", "user-password-1")
+        refused = await web.post("/cases/new", data={"region": REGION, "category": "land"})
+    assert refused.status_code == 403
+
+
+async def test_language_switch_is_saved_on_the_users_account(system):
+    await system.create_user("c-switch", roles=["coordinator"], regions=[REGION])
+    async with browser(system) as web:
+        await web_login(web, "c-switch", "user-password-1")
+        page = await web.get("/")
+        switched = await web.post(
+            "/ui/lang", data={"lang": "en", "next": "/", "csrf_token": csrf_of(page.text)}
+        )
+        assert switched.status_code == 303
+        english = await web.get("/", headers={"Accept-Language": "ru"})
+        assert '<html lang="en">' in english.text and "Caseload" in english.text
+    account = await system.client.get("/api/v1/users?username=c-switch", headers=system.admin)
+    assert account.json()["items"][0]["lang"] == "en"
