@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, MetaData, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, MetaData, UniqueConstraint, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -50,6 +50,12 @@ class Case(CasesModel, table=True):
         Index("ix_case_status_deadline", "status", "deadline"),
         Index("ix_case_page", "registered_at", "id"),
         Index("ix_case_caseload", "region", "mediator", "status", "deadline"),
+        # Full-text search over descriptions on PostgreSQL (SQLite falls back to LIKE).
+        Index(
+            "ix_case_description_fts",
+            text("to_tsvector('simple', description)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: str = Field(default_factory=_id, primary_key=True, max_length=32)

@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_
+from sqlalchemy import Select, and_, func, literal_column, or_
 from sqlalchemy import case as sql_case
 from sqlmodel import Session, select
 
@@ -103,6 +103,16 @@ def _decode(cursor: str) -> tuple[datetime, str]:
         raise Problem(400, "bad-cursor", "The cursor is not valid.") from exc
 
 
+def _matches(q: str, dialect: str) -> Any:
+    """Full-text match on PostgreSQL (GIN index), a case-insensitive LIKE elsewhere."""
+    if dialect == "postgresql":
+        simple = literal_column("'simple'")
+        vector = func.to_tsvector(simple, Case.description)
+        return vector.op("@@")(func.plainto_tsquery(simple, q))
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(Case.description).like(f"%{escaped}%", escape="\\")
+
+
 def list_query(
     principal: Principal,
     *,
@@ -115,6 +125,7 @@ def list_query(
     q: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    dialect: str = "sqlite",
 ) -> Select:  # type: ignore[type-arg]
     """The list statement: newest first, keyset-paginated on (registered_at, id)."""
     stmt = select(Case)
@@ -130,11 +141,7 @@ def list_query(
     if deadline_to is not None:
         stmt = stmt.where(Case.deadline <= deadline_to)  # type: ignore[operator]
     if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        stmt = stmt.where(permissions.search_scope(principal))
-        stmt = stmt.where(func.lower(Case.description).like(pattern, escape="\\"))
+        stmt = stmt.where(permissions.search_scope(principal), _matches(q, dialect))
     if cursor:
         at, case_id = _decode(cursor)
         stmt = stmt.where(
@@ -147,7 +154,8 @@ def list_query(
 def list_cases(session: Session, principal: Principal, **filters: Any) -> CasePage:
     """One page of the cases the caller may read; parties are never listed."""
     limit = max(1, min(int(filters.get("limit") or 50), MAX_LIMIT))
-    rows = list(session.exec(list_query(principal, **filters)))
+    dialect = session.get_bind().dialect.name
+    rows = list(session.exec(list_query(principal, dialect=dialect, **filters)))
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_public(c, False, None, 0) for c in rows]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:16:53.699099
+Create Date: 2026-11-24 22:22:44.085733
 """
 
 from alembic import op
@@ -78,6 +78,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_case_region_page', ['region', 'registered_at', 'id'], unique=False)
         batch_op.create_index('ix_case_region_status_page', ['region', 'status', 'registered_at', 'id'], unique=False)
         batch_op.create_index('ix_case_status_deadline', ['status', 'deadline'], unique=False)
+    # Full-text search over descriptions: PostgreSQL only (SQLite searches with LIKE).
+    if op.get_bind().dialect.name == 'postgresql':
+        op.create_index(
+            'ix_case_description_fts', 'case',
+            [sa.text("to_tsvector('simple', description)")], postgresql_using='gin',
+        )
 
     op.create_table('case_counter',
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
@@ -308,6 +314,8 @@ def downgrade() -> None:
     op.drop_table('inbox')
     op.drop_table('dead_letter')
     op.drop_table('case_counter')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index('ix_case_description_fts', table_name='case')
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_index('ix_case_status_deadline')
         batch_op.drop_index('ix_case_region_status_page')
