@@ -221,7 +221,8 @@ def record(ctx: ServiceContext, job: Job, outcome: Outcome) -> str:
             )
         elif result == "gone":
             _dead(uow, delivery, "the endpoint answered 410 Gone")
-            _disable(uow, endpoint, "the endpoint answered 410 Gone", delivery.id)
+            if endpoint.enabled:
+                _disable(uow, endpoint, "the endpoint answered 410 Gone", delivery.id)
         else:
             if endpoint.failing_since is None:
                 endpoint.failing_since = now
@@ -247,7 +248,8 @@ def record(ctx: ServiceContext, job: Job, outcome: Outcome) -> str:
             if next_at is None:
                 _dead(uow, delivery, "the retry schedule is exhausted")
             failing_for = now - (aware(endpoint.failing_since) or now)
-            if failing_for >= timedelta(hours=settings.webhook_disable_after_hours):
+            too_long = timedelta(hours=settings.webhook_disable_after_hours)
+            if endpoint.enabled and failing_for >= too_long:
                 _disable(
                     uow,
                     endpoint,

@@ -130,7 +130,8 @@ def mark(ctx: ServiceContext, mail: Mail, error: str | None) -> None:
                 delay = min(2**row.attempts * settings.notifications_poll_seconds, 3600)
                 row.next_attempt_at = now_utc() + timedelta(seconds=delay)
         uow.session.add(row)
-        uow.audit("email." + row.status, "email", row.id, after={"attempts": row.attempts})
+        action = "email.attempt_failed" if row.status == "pending" else "email." + row.status
+        uow.audit(action, "email", row.id, after={"attempts": row.attempts})
         uow.commit()
 
 

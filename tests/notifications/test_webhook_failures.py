@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from kelisim import webhooks
 from tests.notifications.conftest import admin, eventually
 from tests.support.events import read_stream
@@ -163,3 +165,59 @@ async def test_an_endpoint_failing_for_days_is_disabled_and_its_deliveries_wait(
         assert [e.data["endpoint_id"] for e in events if "endpoint.disabled" in e.type] == [
             endpoint_id
         ]
+
+
+async def test_after_a_key_rotation_deliveries_are_signed_with_the_new_secret_only(
+    settings, producer, receivers
+):
+    receiver = receivers()
+    async with running("notifications", settings) as client:
+        endpoint_id, old = await register(client, settings, receiver.url)
+        producer.escalate("KZ-75")
+        await eventually(lambda: deliveries(client, settings, "succeeded", 1), what="first")
+        read = await client.get(
+            f"/api/v1/notifications/endpoints/{endpoint_id}", headers=admin(settings)
+        )
+        new = webhooks.generate_secret()
+        key = webhooks.generate_signing_key()
+        both = await client.patch(
+            f"/api/v1/notifications/endpoints/{endpoint_id}",
+            json={"secrets": [old, new], "signing_keys": [key]},
+            headers={**admin(settings), "If-Match": read.headers["etag"]},
+        )
+        assert both.status_code == 200, both.text
+        assert both.json()["public_keys"] == [webhooks.public_key_of(key)]
+        stale = await client.patch(
+            f"/api/v1/notifications/endpoints/{endpoint_id}",
+            json={"secrets": []},
+            headers={**admin(settings), "If-Match": read.headers["etag"]},
+        )
+        assert stale.status_code == 412
+        producer.escalate("KZ-75")
+        await eventually(lambda: deliveries(client, settings, "succeeded", 2), what="second")
+        only_new = await client.patch(
+            f"/api/v1/notifications/endpoints/{endpoint_id}",
+            json={"secrets": [new], "signing_keys": []},
+            headers=admin(settings),
+        )
+        assert only_new.status_code == 200
+        nothing = await client.patch(
+            f"/api/v1/notifications/endpoints/{endpoint_id}",
+            json={"secrets": []},
+            headers=admin(settings),
+        )
+        assert nothing.json()["type"] == "urn:kelisim:problem:no-signing-material"
+        producer.escalate("KZ-75")
+        await eventually(lambda: deliveries(client, settings, "succeeded", 3), what="third")
+
+    first, during, after = receiver.snapshot()
+    assert [len(c.headers["webhook-signature"].split(" ")) for c in (first, during, after)] == [
+        1,
+        3,
+        1,
+    ]
+    assert webhooks.verify(during.headers, during.body, secrets=[old], now=during.at)
+    assert webhooks.verify(during.headers, during.body, secrets=[new], now=during.at)
+    assert webhooks.verify(after.headers, after.body, secrets=[new], now=after.at)
+    with pytest.raises(webhooks.WebhookVerificationError):
+        webhooks.verify(after.headers, after.body, secrets=[old], now=after.at)
