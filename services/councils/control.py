@@ -77,7 +77,7 @@ def scan(ctx: ServiceContext, today: date, *, holder: str, ttl: float | None = N
     with ctx.uow(SYSTEM) as uow:
         open_recs = uow.session.exec(
             select(Recommendation.id, Recommendation.due_date).where(
-                Recommendation.status.not_in(FINAL_RECOMMENDATION),
+                Recommendation.status.not_in(sorted(FINAL_RECOMMENDATION)),
                 Recommendation.due_date <= remind_from,
             )
         ).all()

@@ -273,3 +273,8 @@ class RecommendationPublic(BaseModel):
     issued_at: datetime
     overdue: bool = False
     responses: list[ResponsePublic] = []
+
+
+class RecommendationPage(BaseModel):
+    items: list[RecommendationPublic]
+    next_cursor: str | None

@@ -83,7 +83,7 @@ async def test_overdue_recommendations_raise_exactly_one_event_each_across_two_r
         assert len(audit_entries(one, "recommendation.overdue")) == 3
 
         listed = await council.ok("GET", f"/{council.id}/recommendations?only=open", who="m4")
-        assert {r["id"] for r in listed} == {*overdue, later["id"]}
+        assert {r["id"] for r in listed["items"]} == {*overdue, later["id"]}
 
 
 async def test_a_reminder_comes_once_before_the_due_date(settings):
@@ -176,11 +176,11 @@ async def test_a_regional_control_list_shows_overdue_recommendations(settings):
             "/api/v1/councils/control?region=KZ-75&only=overdue", headers=watcher
         )
         assert listed.status_code == 200
-        assert [(r["id"], r["overdue"]) for r in listed.json()] == [(late["id"], True)]
+        assert [(r["id"], r["overdue"]) for r in listed.json()["items"]] == [(late["id"], True)]
         everything = await client.get(
             "/api/v1/councils/control?region=KZ-75", headers=admin(settings)
         )
-        assert len(everything.json()) == 2
+        assert len(everything.json()["items"]) == 2
         other_region = await client.get("/api/v1/councils/control?region=KZ-79", headers=watcher)
         assert other_region.status_code == 403
         outsider = await client.get(
@@ -201,3 +201,26 @@ async def test_the_running_watcher_raises_an_overdue_alert_by_itself(settings):
         await drained(client)
         events = await stream_events(fast.nats_url, "councils.recommendation.overdue")
         assert [e["data"]["recommendation_id"] for e in events] == [rec["id"]]
+
+
+async def test_a_long_control_list_comes_in_pages_by_due_date(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        item_id = await adopted_item(council)
+        ids = [
+            (await recommend(council, item_id, TODAY + timedelta(days=d), f"Body {d}"))["id"]
+            for d in (30, 10, 20, 10, 40)
+        ]
+        seen, cursor = [], None
+        while True:
+            query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+            page = await council.ok("GET", f"/{council.id}/recommendations{query}", who="m1")
+            assert len(page["items"]) <= 2
+            seen += [(r["due_date"], r["id"]) for r in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == sorted(seen)
+        assert sorted(r for _, r in seen) == sorted(ids)
+        bad = await council.get(f"/{council.id}/recommendations?cursor=%%%", who="m1")
+        assert bad.status_code == 400

@@ -80,7 +80,7 @@ async def test_a_council_of_nine_decides_publishes_and_controls_through_the_gate
         assert control.scan(ctx, due + timedelta(days=1), holder="gw-test") == 1
         assert control.scan(ctx, due + timedelta(days=2), holder="gw-test") == 0
         listed = await council.ok("GET", f"/{council.id}/recommendations?only=overdue", who="m2")
-        assert [r["id"] for r in listed] == []  # overdue as of the real today: not yet
+        assert [r["id"] for r in listed["items"]] == []  # overdue as of the real today: not yet
 
         await drained(stack.services["councils"])
         overdue = await stream_events(stack.settings.nats_url, "councils.recommendation.overdue")

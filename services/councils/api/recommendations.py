@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import and_, or_
 from sqlmodel import select
 
 from kelisim.problems import Problem
@@ -13,46 +16,78 @@ from services.councils import permissions, views
 from services.councils.api.common import PREFIX, body_of, create, execute, reading
 from services.councils.handlers import recommendations as handlers
 from services.councils.handlers.loading import get, recommendation_with_council
-from services.councils.handlers.recommendations import is_overdue
 from services.councils.lifecycle import FINAL_RECOMMENDATION
 from services.councils.models import Council, Recommendation
 from services.councils.schemas import (
     RecommendationCreate,
+    RecommendationPage,
     RecommendationPublic,
     ResponseCreate,
 )
 
 router = APIRouter(prefix=PREFIX, tags=["councils"])
+Only = Literal["open", "overdue"]
 
 
-def _control_list(
-    recs: list[Recommendation], today: date, only: str | None
-) -> list[Recommendation]:
-    if only == "open":
-        return [r for r in recs if r.status not in FINAL_RECOMMENDATION]
+def _control_page(
+    ctx: ContextDep,
+    where: Any,
+    only: Only | None,
+    cursor: str | None,
+    limit: int,
+) -> RecommendationPage:
+    """One page of a control list, ordered by due date (keyset: pass `next_cursor` back)."""
+    today = permissions.today()
+    query = select(Recommendation).where(where)
+    if only in ("open", "overdue"):
+        query = query.where(Recommendation.status.not_in(sorted(FINAL_RECOMMENDATION)))
     if only == "overdue":
-        return [r for r in recs if is_overdue(r, today)]
-    return recs
+        query = query.where(Recommendation.due_date < today)
+    if cursor:
+        due, rec_id = _decode(cursor)
+        query = query.where(
+            or_(
+                Recommendation.due_date > due,
+                and_(Recommendation.due_date == due, Recommendation.id > rec_id),
+            )
+        )
+    query = query.order_by(Recommendation.due_date, Recommendation.id).limit(limit + 1)
+    with reading(ctx) as db:
+        rows = list(db.exec(query).all())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [views.recommendation_public(db, r, today, responses=False) for r in rows]
+    next_cursor = _encode(rows[-1]) if more else None
+    return RecommendationPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/control", response_model=list[RecommendationPublic])
+def _encode(rec: Recommendation) -> str:
+    raw = f"{rec.due_date.isoformat()}|{rec.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[date, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        due, rec_id = raw.split("|", 1)
+        return date.fromisoformat(due), rec_id
+    except ValueError as exc:
+        raise Problem(400, "bad-cursor", "The cursor is not valid.") from exc
+
+
+@router.get("/control", response_model=RecommendationPage)
 def region_control_list(
-    region: str, principal: CurrentPrincipal, ctx: ContextDep, only: str | None = None
+    region: str,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    only: Only | None = None,
+    cursor: str | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
 ):
     """The control list of a region's recommendations (`only=open|overdue` to narrow it)."""
     if not permissions.can_watch_region(principal, region):
         raise Problem(403, "forbidden", "This region is outside your scope.")
-    today = permissions.today()
-    with reading(ctx) as db:
-        recs = db.exec(
-            select(Recommendation)
-            .where(Recommendation.region == region)
-            .order_by(Recommendation.due_date)
-        ).all()
-        return [
-            views.recommendation_public(db, r, today, responses=False)
-            for r in _control_list(list(recs), today, only)
-        ]
+    return _control_page(ctx, Recommendation.region == region, only, cursor, limit)
 
 
 @router.post(
@@ -105,22 +140,18 @@ def record_response(
         )
 
 
-@router.get("/{council_id}/recommendations", response_model=list[RecommendationPublic])
+@router.get("/{council_id}/recommendations", response_model=RecommendationPage)
 def council_control_list(
-    council_id: str, principal: CurrentPrincipal, ctx: ContextDep, only: str | None = None
+    council_id: str,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    only: Only | None = None,
+    cursor: str | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
 ):
     """The control list of a council's recommendations, for its members and region watchers."""
-    today = permissions.today()
     with reading(ctx) as db:
         council = get(db, Council, council_id)
         if not permissions.can_watch_region(principal, council.region):
             permissions.require_member(db, council, principal)
-        recs = db.exec(
-            select(Recommendation)
-            .where(Recommendation.council_id == council.id)
-            .order_by(Recommendation.due_date)
-        ).all()
-        return [
-            views.recommendation_public(db, r, today, responses=False)
-            for r in _control_list(list(recs), today, only)
-        ]
+    return _control_page(ctx, Recommendation.council_id == council.id, only, cursor, limit)
