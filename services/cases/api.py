@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.exc import IntegrityError
 
 from kelisim.auth import Principal
 from kelisim.problems import Problem
@@ -81,17 +82,28 @@ def register_case(
     principal: CurrentPrincipal,
     ctx: ContextDep,
 ):
-    """Register a mediation case in one of the caller's regions."""
+    """Register a mediation case in one of the caller's regions (`Idempotency-Key` honoured)."""
     if not principal.has(*permissions.REGISTER_ROLES):
         raise Problem(403, "forbidden", "Only mediators and coordinators register cases.")
     if not principal.in_region(body.region):
         raise Problem(403, "out-of-scope", "The region is outside your scope.")
-    with ctx.uow(actor_of(request, principal)) as uow:
-        case = register.register_case(body, uow)
-        uow.commit()
-        response.headers["ETag"] = etag(case)
-        # The registering user typed the parties in: they see them in this one answer.
-        return queries.case_public(uow.session, principal, case, personal=True)
+    key = request.headers.get("idempotency-key")
+    for attempt in range(2):
+        try:
+            with ctx.uow(actor_of(request, principal)) as uow:
+                case = register.replayed(uow, key)
+                if case is None:
+                    case = register.register_case(body, uow, key)
+                    uow.commit()
+                else:
+                    response.status_code = 200
+                response.headers["ETag"] = etag(case)
+                # The registering user typed the parties in: they see them in this answer.
+                return queries.case_public(uow.session, principal, case, personal=True)
+        except IntegrityError:
+            if not key or attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _case_route(

@@ -50,6 +50,7 @@ class Case(CasesModel, table=True):
         Index("ix_case_status_deadline", "status", "deadline"),
         Index("ix_case_page", "registered_at", "id"),
         Index("ix_case_caseload", "region", "mediator", "status", "deadline"),
+        UniqueConstraint("registered_by", "idempotency_key", name="uq_case_idempotency"),
         # Full-text search over descriptions on PostgreSQL (SQLite falls back to LIKE).
         Index(
             "ix_case_description_fts",
@@ -81,6 +82,7 @@ class Case(CasesModel, table=True):
     liaison_ref: str = Field(default_factory=_id, unique=True, max_length=32)
     escalated: bool = False
     version: int = 1
+    idempotency_key: str | None = Field(default=None, max_length=200)
 
 
 class CaseCounter(CasesModel, table=True):

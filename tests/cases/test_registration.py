@@ -117,3 +117,18 @@ async def test_adding_a_state_body_as_party_refuses_the_case(settings):
         assert refused["status"] == "refused"
         assert refused["refusal_reasons"] == ["state_body"]
         assert refused["party_count"] == 2
+
+
+async def test_a_retried_registration_with_the_same_idempotency_key_registers_once(settings):
+    async with running("cases", settings) as cases:
+        med = {**mediator(settings), "Idempotency-Key": "form-7f3a"}
+        body = {"region": REGION, "category": "labour", "parties": [person(), person()]}
+        first = await cases.post(BASE, json=body, headers=med)
+        again = await cases.post(BASE, json=body, headers=med)
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json()["id"] == first.json()["id"]
+        other = await cases.post(BASE, json=body, headers=mediator(settings))
+        assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+        assert subjects(settings, first.json()["id"]) == ["cases.case.registered"]
+        listed = ok(await cases.get(BASE, headers=coordinator(settings)))
+        assert len(listed["items"]) == 2

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from kelisim.events.cases import CaseRefused, CaseRegistered
 from kelisim.problems import Problem
@@ -63,7 +64,16 @@ def _refuse(uow: UnitOfWork, case: Case, reasons: list[str]) -> None:
     )
 
 
-def register_case(cmd: CaseCreate, uow: UnitOfWork) -> Case:
+def replayed(uow: UnitOfWork, key: str | None) -> Case | None:
+    """The case this user already registered with this Idempotency-Key, if any."""
+    if not key:
+        return None
+    return uow.session.exec(
+        select(Case).where(Case.registered_by == uow.actor.username, Case.idempotency_key == key)
+    ).first()
+
+
+def register_case(cmd: CaseCreate, uow: UnitOfWork, idempotency_key: str | None = None) -> Case:
     """Register a case with its parties; an ineligible one is refused at once, with reasons."""
     if not is_region(cmd.region):
         raise Problem(422, "unknown-region", f"{cmd.region} is not a region of Kazakhstan.")
@@ -77,6 +87,7 @@ def register_case(cmd: CaseCreate, uow: UnitOfWork) -> Case:
         corruption_offence=cmd.corruption_offence,
         registered_by=uow.actor.username,
         registered_at=now,
+        idempotency_key=idempotency_key,
     )
     uow.session.add(case)
     parties = [_party(case, i, p) for i, p in enumerate(cmd.parties)]

@@ -67,6 +67,8 @@ def upgrade() -> None:
     sa.Column('escalated', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.UniqueConstraint('registered_by', 'idempotency_key', name='uq_case_idempotency'),
     sa.UniqueConstraint('liaison_ref'),
     sa.UniqueConstraint('number')
     )
