@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from gateway import admin, api, openapi
 from gateway.auth import Keys, session_secret
@@ -42,9 +43,12 @@ def build_app(
     ctx = build_context("gateway", settings, backbone)
 
     def first_admin() -> None:
-        with ctx.uow(SYSTEM) as uow:
-            if ensure_first_admin(uow, settings) is not None:
-                uow.commit()
+        try:
+            with ctx.uow(SYSTEM) as uow:
+                if ensure_first_admin(uow, settings) is not None:
+                    uow.commit()
+        except IntegrityError:
+            pass  # another replica created the first admin at the same moment
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -30,6 +30,12 @@ def _refs(node: object) -> list[str]:
     return []
 
 
+def _history_of_all_users(conn) -> list[dict]:  # type: ignore[no-untyped-def]
+    log = backbone.audit_log
+    rows = conn.execute(select(log).where(log.c.entity == "user").order_by(log.c.seq))
+    return [{"action": r.action, "actor": r.actor} for r in rows]
+
+
 def _audit_count(stack: Stack) -> int:
     engine = stack.client.app.state.ctx.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
@@ -153,3 +159,19 @@ async def test_errors_are_problem_details_everywhere(stack: Stack):
         assert answer.json()["type"].startswith("urn:kelisim:problem:")
     missing = await stack.client.get("/api/v1/users/nope", headers=stack.admin)
     assert missing.json()["type"] == "urn:kelisim:problem:user-not-found"
+
+
+async def test_the_first_admin_is_created_once_from_the_settings(settings):
+    first = settings.model_copy(update={"admin_username": "root", "admin_password": "first-pass"})
+    async with running_gateway(first) as gateway:
+        login = {"username": "root", "password": "first-pass"}
+        assert (await gateway.post("/api/v1/auth/token", data=login)).status_code == 200
+    changed = first.model_copy(update={"admin_password": "changed-pass"})
+    async with running_gateway(changed) as gateway:
+        assert (await gateway.post("/api/v1/auth/token", data=login)).status_code == 200
+        refused = {"username": "root", "password": "changed-pass"}
+        assert (await gateway.post("/api/v1/auth/token", data=refused)).status_code == 401
+        engine = gateway.app.state.ctx.engine  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            actions = [e["action"] for e in _history_of_all_users(conn)]
+        assert actions == ["user.created"]
