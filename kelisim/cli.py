@@ -107,7 +107,12 @@ def seed_demo(url: str, settings: Settings) -> None:
         log.error("demo.failed", error=repr(exc))
         print(f"Demo data could not be created: {exc}", file=sys.stderr)
         return
-    print(f"Demo data ready: sign in at {url} as {settings.admin_username}/...", flush=True)
+    admin = f"{settings.admin_username}/demo" if settings.admin_password == "demo" else "admin"
+    print(
+        f"Demo data ready at {url}: {admin}, and mediator, coordinator, council_secretary, "
+        "council_member, liaison, analyst with the password demo (region KZ-75).",
+        flush=True,
+    )
 
 
 async def _await(awaitable):  # type: ignore[no-untyped-def]

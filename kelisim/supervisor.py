@@ -344,6 +344,10 @@ class Supervisor:
             log.error("kelisim.failed", error=str(exc))
             print(f"kelisim up: {exc}", file=sys.stderr, flush=True)
             return 1
+        except Exception as exc:  # e.g. a migration failed: stop what was started, say why
+            log.exception("kelisim.failed")
+            print(f"kelisim up: {exc.__class__.__name__}: {exc}", file=sys.stderr, flush=True)
+            return 1
         finally:
             self.stop()
             self.pidfile.release()
