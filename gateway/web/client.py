@@ -99,5 +99,12 @@ class Services:
         except ServiceError:
             return default
 
+    async def items(self, path: str, **params: Any) -> list[Any]:
+        """The records of a list answer (a bare list or a page with `items`); [] when refused."""
+        answer = await self.maybe(path, [], **params)
+        if isinstance(answer, dict):
+            answer = answer.get("items", [])
+        return answer if isinstance(answer, list) else []
+
     async def post(self, path: str, body: Any = None) -> Any:
         return await self.call("POST", path, json=body)

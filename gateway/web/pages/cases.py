@@ -113,14 +113,14 @@ async def _case_page(
     base = f"{CASES}/{case_id}"
     case = await view.services.get(base)
     sessions, obligations, escalations, timeline = await asyncio.gather(
-        view.services.maybe(f"{base}/sessions", []),
-        view.services.maybe(f"{base}/obligations", []),
-        view.services.maybe(f"{base}/escalations", []),
-        view.services.maybe(f"{base}/timeline", []),
+        view.services.items(f"{base}/sessions"),
+        view.services.items(f"{base}/obligations"),
+        view.services.items(f"{base}/escalations"),
+        view.services.items(f"{base}/timeline"),
     )
     mediators: list[str] = []
     if view.has("coordinator"):
-        load = await view.services.maybe(f"{CASES}/caseload", [], region=case["region"])
+        load = await view.services.items(f"{CASES}/caseload", region=case["region"])
         mediators = [row["mediator"] for row in load]
     return view.render(
         "cases/detail.html",

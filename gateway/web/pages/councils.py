@@ -20,7 +20,7 @@ API = "/api/v1/councils"
 @router.get("/councils")
 async def council_list(view: PageView) -> Response:
     """The councils the user may see."""
-    councils = await view.services.get(API)
+    councils = await view.services.items(API)
     return view.render("councils/list.html", councils=councils)
 
 
@@ -30,10 +30,10 @@ async def _council_page(
     base = f"{API}/{council_id}"
     council = await view.services.get(base)
     members, sessions, recommendations, protocols = await asyncio.gather(
-        view.services.maybe(f"{base}/members", []),
-        view.services.maybe(f"{base}/sessions", []),
-        view.services.maybe(f"{base}/recommendations", []),
-        view.services.maybe(f"{base}/protocols", [], lang=view.lang),
+        view.services.items(f"{base}/members"),
+        view.services.items(f"{base}/sessions"),
+        view.services.items(f"{base}/recommendations"),
+        view.services.items(f"{base}/protocols", lang=view.lang),
     )
     return view.render(
         "councils/council.html",
@@ -60,8 +60,8 @@ async def _session_page(
     session = await view.services.get(f"{API}/sessions/{session_id}")
     council_id = session["council_id"]
     members, protocols = await asyncio.gather(
-        view.services.maybe(f"{API}/{council_id}/members", []),
-        view.services.maybe(f"{API}/{council_id}/protocols", [], lang=view.lang),
+        view.services.items(f"{API}/{council_id}/members"),
+        view.services.items(f"{API}/{council_id}/protocols", lang=view.lang),
     )
     council = await view.services.maybe(f"{API}/{council_id}", {"id": council_id, "name": ""})
     me = next((m for m in members if m["username"] == view.user.username), None)

@@ -117,13 +117,13 @@ async def _dashboard_data(view: View) -> dict[str, Any]:
         params = {"mediator": me} if view.has("mediator") and not view.has("coordinator") else {}
         calls["cases"] = services.maybe("/api/v1/cases", {"items": []}, limit=10, **params)
     if view.has("coordinator"):
-        calls["caseload"] = services.maybe("/api/v1/cases/caseload", [])
+        calls["caseload"] = services.items("/api/v1/cases/caseload")
     if view.has("liaison", "coordinator"):
         calls["feed"] = services.maybe(
             "/api/v1/notifications/feed", {"items": []}, unacknowledged="true", limit=100
         )
     if view.has("council_secretary", "council_member", "analyst"):
-        calls["councils"] = services.maybe("/api/v1/councils", [])
+        calls["councils"] = services.items("/api/v1/councils")
     if not view.has("liaison"):
         calls["inbox"] = services.maybe(
             "/api/v1/notifications/inbox", {"items": [], "unread": 0}, limit=5

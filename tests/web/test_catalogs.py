@@ -1,0 +1,224 @@
+"""Every message of the web UI is translated, and no page shows words of another language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from gateway.web.i18n import LANG_NAMES, LANGS, po_path
+from tests.support.gateway import Stack
+from tests.web.conftest import browser_client
+from tests.web.support import web_login
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+KAZAKH_ONLY = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+CYRILLIC = re.compile("[а-яА-ЯёЁәғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+LANG_SWITCH = re.compile(r'<form class="lang-switch".*?</form>', re.S)
+TAGS = re.compile(r"<[^>]+>")
+REGION = "KZ-75"
+
+
+def ui_messages() -> set[str]:
+    """The msgids the templates and the web code use today (extracted as pybabel would)."""
+    with (ROOT / "gateway/locale/babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found = extract_from_dir(str(ROOT), method_map, options_map)
+    return {message for _file, _line, message, _comments, _context in found if message}
+
+
+def catalog(lang: str) -> dict[str, str]:
+    with po_path(lang).open("rb") as source:
+        return {m.id: m.string for m in read_po(source, locale=lang) if m.id}
+
+
+def test_every_ui_message_has_a_translation_in_kazakh_russian_and_english():
+    used = ui_messages()
+    assert len(used) > 200
+    for lang in LANGS:
+        translated = catalog(lang)
+        missing = sorted(used - set(translated))
+        assert not missing, f"{lang}: not in the catalog: {missing[:10]}"
+        empty = sorted(m for m in used if not translated[m].strip())
+        assert not empty, f"{lang}: empty translations: {empty[:10]}"
+        wrong = sorted(
+            m
+            for m in used
+            if set(PLACEHOLDER.findall(m)) != set(PLACEHOLDER.findall(translated[m]))
+        )
+        assert not wrong, f"{lang}: placeholders differ: {wrong[:10]}"
+
+
+def test_kazakh_and_russian_catalogs_translate_rather_than_copy_english():
+    for lang in ("kk", "ru"):
+        translated = catalog(lang)
+        copied = sorted(m for m, t in translated.items() if t == m and re.search("[a-z]{3}", m))
+        assert copied == [], f"{lang}: English left untranslated: {copied[:10]}"
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees, without the language switch (it names each language in itself)."""
+    return TAGS.sub(" ", LANG_SWITCH.sub(" ", page))
+
+
+def foreign_words(lang: str, page: str, english: list[str], data: list[str]) -> list[str]:
+    """Words on a page that belong to another language than `lang`."""
+    text = visible_text(page)
+    for value in data:
+        text = text.replace(value, " ")
+    if lang == "en":
+        return sorted(set(re.findall(r"\w*[а-яА-ЯёЁәғқңөұүһіӘҒҚҢӨҰҮҺІ]\w*", text)))[:10]
+    leaks = [m for m in english if m in text]
+    if lang == "ru":
+        leaks += re.findall(r"\w*[әғқңөұүһіӘҒҚҢӨҰҮҺІ]\w*", text)
+    return leaks[:10]
+
+
+async def _api(stack: Stack, username: str) -> dict[str, str]:
+    return await stack.login(username, "demo")
+
+
+async def _seed_work(stack: Stack) -> dict[str, str]:
+    """A case in mediation with an escalation, a council session with an item: pages to show."""
+    client = stack.client
+    coord, medi = await _api(stack, "coordinator"), await _api(stack, "mediator")
+    case = (
+        await client.post(
+            "/api/v1/cases",
+            json={
+                "region": REGION,
+                "category": "neighbour",
+                "description": "Dispute over a fence",
+                "parties": [
+                    {"kind": "person", "name": "Party Alpha"},
+                    {"kind": "person", "name": "Party Beta"},
+                ],
+            },
+            headers=coord,
+        )
+    ).json()
+    base = f"/api/v1/cases/{case['id']}"
+    today = datetime.now(UTC).date().isoformat()
+    steps = [
+        (coord, "assignment", {"mediator": "mediator"}),
+        (medi, "declaration", {"conflict": False}),
+    ]
+    for headers, path, body in steps:
+        answer = await client.post(f"{base}/{path}", json=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+    parties = (await client.get(base, headers=medi)).json()["parties"]
+    for party in parties:
+        answer = await client.post(
+            f"{base}/consents",
+            json={"party_id": party["id"], "given_on": today},
+            headers=medi,
+        )
+        assert answer.status_code == 200, answer.text
+    answer = await client.post(f"{base}/agreement", json={"signed_on": today}, headers=medi)
+    assert answer.status_code == 200, answer.text
+    answer = await client.post(
+        f"{base}/escalations",
+        json={
+            "reason": "Threats between families",
+            "risk_of": "interethnic",
+            "risk_level": "high",
+            "summary": "Tension in a district",
+        },
+        headers=medi,
+    )
+    assert answer.status_code == 201, answer.text
+
+    secretary = await _api(stack, "council_secretary")
+    councils = (await client.get("/api/v1/councils", headers=secretary)).json()
+    council = councils[0]
+    session = (
+        await client.post(
+            f"/api/v1/councils/{council['id']}/sessions",
+            json={"title": "Session One", "starts_at": f"{today}T10:00:00+05:00", "place": "Hall"},
+            headers=secretary,
+        )
+    ).json()
+    answer = await client.post(
+        f"/api/v1/councils/sessions/{session['id']}/items",
+        json={
+            "titles": {"en": "Item One", "ru": "Item One", "kk": "Item One"},
+            "rapporteur": "Rapporteur",
+        },
+        headers=secretary,
+    )
+    assert answer.status_code == 201, answer.text
+    users = (await client.get("/api/v1/users", headers=stack.admin)).json()["items"]
+    return {
+        "case": case["id"],
+        "council": council["id"],
+        "council_name": council["name"],
+        "session": session["id"],
+        "user": users[0]["id"],
+    }
+
+
+PAGES = {
+    "admin": [
+        "/",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/users/{user}",
+        "/admin/webhooks",
+        "/cases",
+        "/cases/{case}",
+        "/escalations",
+        "/notifications",
+        "/councils",
+    ],
+    "coordinator": ["/", "/cases", "/cases/{case}", "/caseload", "/escalations", "/notifications"],
+    "mediator": ["/", "/cases", "/cases/new", "/cases/{case}", "/notifications"],
+    "liaison": ["/", "/escalations"],
+    "council_secretary": [
+        "/",
+        "/councils",
+        "/councils/{council}",
+        "/councils/sessions/{session}",
+        "/notifications",
+    ],
+    "council_member": ["/", "/councils/{council}", "/councils/sessions/{session}"],
+    "analyst": ["/", "/councils"],
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_every_page_of_every_role_speaks_only_the_chosen_language(system, lang):
+    ids = await _seed_work(system) if not hasattr(system, "web_ids") else system.web_ids
+    system.web_ids = ids  # type: ignore[attr-defined]
+    english = sorted(
+        (m for m, t in catalog(lang).items() if t != m and " " in m and "%(" not in m),
+        key=len,
+        reverse=True,
+    )
+    users = (await system.client.get("/api/v1/users", headers=system.admin)).json()["items"]
+    by_name = {u["username"]: u for u in users}
+    # Not translated: what people typed (names, the council) and each language's own name.
+    data = [ids["council_name"], *(u["full_name"] for u in users), *LANG_NAMES.values()]
+    for role, paths in PAGES.items():
+        username = role if role != "admin" else "admin"
+        patched = await system.client.patch(
+            f"/api/v1/users/{by_name[username]['id']}", json={"lang": lang}, headers=system.admin
+        )
+        assert patched.status_code == 200, patched.text
+        async with browser_client(system) as web:
+            password = "demo" if role != "admin" else "admin-password-1"
+            assert (await web_login(web, username, password)).status_code == 303
+            for path in paths:
+                page = await web.get(path.format(**ids))
+                assert page.status_code == 200, f"{role} {path}: {page.status_code}"
+                assert f'<html lang="{lang}">' in page.text
+                leaks = foreign_words(lang, page.text, english, data)
+                assert not leaks, f"{lang} {role} {path}: {leaks}"
+    async with browser_client(system) as web:
+        login = await web.get(f"/login?lang={lang}")
+        assert not foreign_words(lang, login.text, english, [])
