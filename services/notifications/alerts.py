@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 
-import structlog
 from sqlmodel import col, select
 
-from kelisim.bus import lease
 from kelisim.service import ServiceContext
 from kelisim.uow import SYSTEM
 from services.notifications.audience import notify
+from services.notifications.leased import run_leased
 from services.notifications.models import Escalation, now_utc
 
-log = structlog.get_logger("kelisim.notifications.alerts")
 LEASE = "notifications-alerts"
 
 
@@ -61,17 +58,9 @@ def raise_unacknowledged(ctx: ServiceContext) -> int:
 
 async def alert_worker(ctx: ServiceContext) -> None:
     """Look for unaccepted escalations forever; one replica at a time holds the lease."""
-    holder = uuid.uuid4().hex
-    poll = ctx.settings.notifications_poll_seconds
-    while True:
-        try:
-            held = await asyncio.to_thread(
-                lease.try_acquire, ctx.engine, ctx.tables, LEASE, holder, max(15.0, poll * 3)
-            )
-            if held:
-                await asyncio.to_thread(raise_unacknowledged, ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - keep watching after a database hiccup
-            log.warning("alerts.round_failed", error=repr(exc))
-        await asyncio.sleep(poll)
+
+    async def one_round() -> int:
+        await asyncio.to_thread(raise_unacknowledged, ctx)
+        return 0  # at most once per poll interval
+
+    await run_leased(ctx, LEASE, one_round)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -22,7 +21,6 @@ import structlog
 from sqlmodel import col, select
 
 from kelisim import webhooks
-from kelisim.bus import lease
 from kelisim.events.notifications import (
     DeliveryDeadLettered,
     DeliveryFailed,
@@ -32,6 +30,7 @@ from kelisim.events.notifications import (
 from kelisim.service import ServiceContext
 from kelisim.uow import SYSTEM, UnitOfWork
 from services.notifications.audience import notify
+from services.notifications.leased import run_leased
 from services.notifications.models import (
     Delivery,
     DeliveryAttempt,
@@ -139,6 +138,7 @@ async def post(client: httpx.AsyncClient, job: Job) -> Outcome:
 
 def _disable(uow: UnitOfWork, endpoint: LiaisonEndpoint, reason: str, source_event_id: str) -> None:
     """Disable an endpoint and tell the admins in-app."""
+    log.warning("webhooks.endpoint_disabled", endpoint=endpoint.id, reason=reason)
     endpoint.enabled = False
     endpoint.disabled_reason = reason
     endpoint.updated_at = now_utc()
@@ -283,21 +283,6 @@ async def deliver_due(ctx: ServiceContext, client: httpx.AsyncClient) -> int:
 
 async def webhook_worker(ctx: ServiceContext) -> None:
     """Deliver webhooks forever; one replica at a time holds the lease."""
-    holder = uuid.uuid4().hex
-    poll = ctx.settings.notifications_poll_seconds
     timeout = httpx.Timeout(ctx.settings.webhook_timeout_seconds)
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-        while True:
-            sent = 0
-            try:
-                held = await asyncio.to_thread(
-                    lease.try_acquire, ctx.engine, ctx.tables, LEASE, holder, max(15.0, poll * 3)
-                )
-                if held:
-                    sent = await deliver_due(ctx, client)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - keep delivering after a database hiccup
-                log.warning("webhooks.round_failed", error=repr(exc))
-            if not sent:
-                await asyncio.sleep(poll)
+        await run_leased(ctx, LEASE, lambda: deliver_due(ctx, client))

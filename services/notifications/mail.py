@@ -10,7 +10,6 @@ recognise as a duplicate. Held messages of digest users are batched into one mai
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage as MimeMessage
@@ -19,10 +18,10 @@ import aiosmtplib
 import structlog
 from sqlmodel import col, select
 
-from kelisim.bus import lease
 from kelisim.service import ServiceContext
 from kelisim.uow import UnitOfWork
 from services.notifications import messages
+from services.notifications.leased import run_leased
 from services.notifications.models import EmailMessage, aware, now_utc
 
 log = structlog.get_logger("kelisim.notifications.mail")
@@ -153,26 +152,17 @@ async def send_due(ctx: ServiceContext) -> int:
             error = None
         except (aiosmtplib.SMTPException, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"
+            log.warning("mail.send_failed", email=mail.id, error=error)
         await asyncio.to_thread(mark, ctx, mail, error)
     return len(mails)
 
 
+async def mail_round(ctx: ServiceContext) -> int:
+    """Fold due digests, then send due e-mails; returns how many were attempted."""
+    await asyncio.to_thread(batch_digests, ctx)
+    return await send_due(ctx)
+
+
 async def mail_worker(ctx: ServiceContext) -> None:
     """Batch digests and send e-mails forever; one replica at a time holds the lease."""
-    holder = uuid.uuid4().hex
-    poll = ctx.settings.notifications_poll_seconds
-    while True:
-        sent = 0
-        try:
-            held = await asyncio.to_thread(
-                lease.try_acquire, ctx.engine, ctx.tables, LEASE, holder, max(15.0, poll * 3)
-            )
-            if held:
-                await asyncio.to_thread(batch_digests, ctx)
-                sent = await send_due(ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - keep sending after a database hiccup
-            log.warning("mail.round_failed", error=repr(exc))
-        if not sent:
-            await asyncio.sleep(poll)
+    await run_leased(ctx, LEASE, lambda: mail_round(ctx))

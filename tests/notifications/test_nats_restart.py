@@ -61,3 +61,35 @@ async def test_nats_restarted_mid_run_loses_no_escalation(
     assert sorted(d["escalation_id"] for d in succeeded.json()["items"]) == sorted(expected)
     # One delivery per escalation: the consumer applied each event once.
     assert len(succeeded.json()["items"]) == 20
+
+
+async def test_a_service_stopped_mid_delivery_sends_it_again_after_restart(
+    settings, producer, receivers
+):
+    receiver = receivers(lambda n: "timeout" if n == 0 else "ok")  # first call hangs
+    secret = webhooks.generate_secret()
+    async with running("notifications", settings) as client:
+        created = await client.post(
+            "/api/v1/notifications/endpoints",
+            json={"region": "KZ-75", "url": receiver.url, "secrets": [secret]},
+            headers=admin(settings),
+        )
+        assert created.status_code == 201
+        escalation = producer.escalate("KZ-75")
+        await eventually(receiver.snapshot, what="the first call under way")
+    # The service stopped while the call was in flight: nothing was recorded for it.
+    async with running("notifications", settings) as client:
+
+        async def delivered():  # type: ignore[no-untyped-def]
+            page = await client.get(
+                "/api/v1/notifications/deliveries",
+                params={"status": "succeeded"},
+                headers=admin(settings),
+            )
+            return page.json()["items"]
+
+        [done] = await eventually(delivered, timeout=30, what="the delivery after restart")
+    calls = receiver.snapshot()
+    assert len(calls) >= 2
+    assert {c.headers["webhook-id"] for c in calls} == {done["id"]}
+    assert done["escalation_id"] == escalation.escalation_id
