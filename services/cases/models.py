@@ -162,12 +162,16 @@ class MediationSession(CasesModel, table=True):
 
 
 class Settlement(CasesModel, table=True):
-    """The settlement agreement: terms and the stored signed document (SHA-256 kept)."""
+    """The settlement agreement: terms and the stored signed document (SHA-256 kept).
+
+    A reopened case may be settled again: the newest settlement of a case is the current one.
+    """
 
     __tablename__ = "settlement"
 
     id: str = Field(default_factory=_id, primary_key=True, max_length=32)
-    case_id: str = Field(foreign_key="case.id", unique=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
     terms: str
     signed_on: date
     document_name: str = Field(max_length=300)
@@ -196,6 +200,7 @@ class Obligation(CasesModel, table=True):
 
     id: str = Field(default_factory=_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    settlement_id: str = Field(foreign_key="settlement.id", index=True, max_length=32)
     description: str = Field(max_length=2000)
     due_on: date
     status: str = Field(default="open", max_length=20)

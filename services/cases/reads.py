@@ -17,6 +17,7 @@ from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.cases import permissions, queries
 from services.cases.handlers.common import etag
+from services.cases.handlers.compliance import current_settlement
 from services.cases.models import (
     Case,
     Escalation,
@@ -139,7 +140,7 @@ def list_obligations(case_id: str, principal: CurrentPrincipal, ctx: ContextDep)
 
 
 def _settlement(session: Session, case: Case) -> Settlement:
-    found = session.exec(select(Settlement).where(Settlement.case_id == case.id)).first()
+    found = current_settlement(session, case.id)
     if found is None:
         raise Problem(404, "not-found", "The case has no settlement agreement.")
     return found

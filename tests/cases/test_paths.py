@@ -183,6 +183,29 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
             "cases.obligation.breached",
             "cases.case.reopened",
         ]
+        again = await post(
+            cases,
+            case_id,
+            "settlement",
+            med,
+            {
+                "terms": "Quiet hours after 21:00, with a witness",
+                "signed_on": str(TODAY),
+                "signatures": [
+                    {"party_id": a, "signed_on": str(TODAY)},
+                    {"party_id": b, "signed_on": str(TODAY)},
+                ],
+                "document_text": "Second settlement agreement",
+                "obligations": [{"description": "Quiet after 21:00", "due_on": str(TODAY)}],
+            },
+        )
+        assert again["status"] == "settled"
+        current = ok(await cases.get(f"{BASE}/{case_id}/settlement", headers=coord))
+        assert current["terms"] == "Quiet hours after 21:00, with a witness"
+        listed = ok(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
+        assert [o["status"] for o in listed] == ["breached", "open"]
+        closed = await post(cases, case_id, f"obligations/{listed[1]['id']}/fulfilled", med)
+        assert closed["status"] == "closed"
 
 
 async def test_mediation_not_settled_or_terminated_ends_the_case(settings):

@@ -5,20 +5,35 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from kelisim.events.cases import CaseClosed, ObligationBreached, ObligationFulfilled
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.cases.handlers.common import Pending, Target, aggregate, begin, finish, ref
-from services.cases.models import Case, Obligation
+from services.cases.models import Case, Obligation, Settlement
 from services.cases.schemas import ObligationCreate, ObligationResolve
 
 
+def current_settlement(session: Session, case_id: str) -> Settlement | None:
+    """The case's newest settlement agreement."""
+    return session.exec(
+        select(Settlement)
+        .where(Settlement.case_id == case_id)
+        .order_by(Settlement.created_at.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
 def obligations_of(uow: UnitOfWork, case: Case) -> list[Obligation]:
+    """The obligations of the case's current settlement."""
+    settlement = current_settlement(uow.session, case.id)
+    if settlement is None:
+        return []
     return list(
         uow.session.exec(
-            select(Obligation).where(Obligation.case_id == case.id).order_by(Obligation.due_on)
+            select(Obligation)
+            .where(Obligation.settlement_id == settlement.id)
+            .order_by(Obligation.due_on)  # type: ignore[arg-type]
         )
     )
 
@@ -26,7 +41,14 @@ def obligations_of(uow: UnitOfWork, case: Case) -> list[Obligation]:
 def add_obligation(target: Target, cmd: ObligationCreate, uow: UnitOfWork) -> Obligation:
     """Add an obligation of the settlement to follow up."""
     current = begin(uow, target, "add_obligation")
-    obligation = Obligation(case_id=current.case.id, description=cmd.description, due_on=cmd.due_on)
+    settlement = current_settlement(uow.session, current.case.id)
+    assert settlement is not None  # a settled case has one
+    obligation = Obligation(
+        case_id=current.case.id,
+        settlement_id=settlement.id,
+        description=cmd.description,
+        due_on=cmd.due_on,
+    )
     uow.session.add(obligation)
     finish(uow, current, obligation=obligation.id, due_on=str(cmd.due_on))
     return obligation

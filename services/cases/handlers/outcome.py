@@ -66,12 +66,15 @@ def settle(target: Target, cmd: SettlementCmd, uow: UnitOfWork) -> Case:
         document_sha256=digest,
     )
     uow.session.add(settlement)
+    uow.session.flush()  # before the rows that refer to it
     uow.session.add_all(
         Signature(settlement_id=settlement.id, party_id=s.party_id, signed_on=s.signed_on)
         for s in cmd.signatures
     )
     obligations = [
-        Obligation(case_id=case.id, description=o.description, due_on=o.due_on)
+        Obligation(
+            case_id=case.id, settlement_id=settlement.id, description=o.description, due_on=o.due_on
+        )
         for o in cmd.obligations
     ]
     uow.session.add_all(obligations)
@@ -132,6 +135,11 @@ def reopen(target: Target, cmd: ReopenCmd, uow: UnitOfWork) -> Case:
     case = current.case
     if not any(o.status == "breached" for o in obligations_of(uow, case)):
         raise Problem(409, "no-breach", "Only a breached settlement can be reopened.")
+    for obligation in obligations_of(uow, case):
+        if obligation.status == "open":
+            # The breached settlement is over; its open obligations are no longer followed up.
+            obligation.status = "superseded"
+            uow.session.add(obligation)
     case.outcome = None
     case.deadline = target.policy.term_end(target.policy.today())
     case = finish(uow, current, reason=cmd.reason, deadline=str(case.deadline))

@@ -90,6 +90,7 @@ def register_case(cmd: CaseCreate, uow: UnitOfWork, idempotency_key: str | None 
         idempotency_key=idempotency_key,
     )
     uow.session.add(case)
+    uow.session.flush()  # before the parties that refer to it
     parties = [_party(case, i, p) for i, p in enumerate(cmd.parties)]
     uow.session.add_all(parties)
     uow.audit(

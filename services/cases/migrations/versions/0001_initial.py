@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 22:22:44.085733
+Create Date: 2026-11-24 22:28:02.579995
 """
 
 from alembic import op
@@ -66,11 +66,11 @@ def upgrade() -> None:
     sa.Column('liaison_ref', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('escalated', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.UniqueConstraint('registered_by', 'idempotency_key', name='uq_case_idempotency'),
+    sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('liaison_ref'),
-    sa.UniqueConstraint('number')
+    sa.UniqueConstraint('number'),
+    sa.UniqueConstraint('registered_by', 'idempotency_key', name='uq_case_idempotency')
     )
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.create_index('ix_case_caseload', ['region', 'mediator', 'status', 'deadline'], unique=False)
@@ -185,21 +185,6 @@ def upgrade() -> None:
     with op.batch_alter_table('mediation_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mediation_session_case_id'), ['case_id'], unique=False)
 
-    op.create_table('obligation',
-    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-    sa.Column('due_on', sa.Date(), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('obligation', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_obligation_case_id'), ['case_id'], unique=False)
-        batch_op.create_index('ix_obligation_open_due', ['status', 'due_on'], unique=False)
-
     op.create_table('party',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -232,6 +217,7 @@ def upgrade() -> None:
     op.create_table('settlement',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('terms', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('signed_on', sa.Date(), nullable=False),
     sa.Column('document_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -239,9 +225,11 @@ def upgrade() -> None:
     sa.Column('document', sa.LargeBinary(), nullable=False),
     sa.Column('document_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id')
+    sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('settlement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_settlement_case_id'), ['case_id'], unique=False)
+
     op.create_table('consent',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -258,6 +246,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consent_case_id'), ['case_id'], unique=False)
+
+    op.create_table('obligation',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('settlement_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
+    sa.ForeignKeyConstraint(['settlement_id'], ['settlement.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('obligation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_obligation_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_obligation_open_due', ['status', 'due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_obligation_settlement_id'), ['settlement_id'], unique=False)
 
     op.create_table('signature',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -281,21 +287,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_signature_settlement_id'))
 
     op.drop_table('signature')
+    with op.batch_alter_table('obligation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_obligation_settlement_id'))
+        batch_op.drop_index('ix_obligation_open_due')
+        batch_op.drop_index(batch_op.f('ix_obligation_case_id'))
+
+    op.drop_table('obligation')
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consent_case_id'))
 
     op.drop_table('consent')
+    with op.batch_alter_table('settlement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_settlement_case_id'))
+
     op.drop_table('settlement')
     op.drop_table('raised_alert')
     with op.batch_alter_table('party', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_party_case_id'))
 
     op.drop_table('party')
-    with op.batch_alter_table('obligation', schema=None) as batch_op:
-        batch_op.drop_index('ix_obligation_open_due')
-        batch_op.drop_index(batch_op.f('ix_obligation_case_id'))
-
-    op.drop_table('obligation')
     with op.batch_alter_table('mediation_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mediation_session_case_id'))
 
