@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from gateway.auth import (
@@ -84,7 +85,13 @@ def current_caller(
     return Caller(_user_of_claims(ctx.engine, claims), "session", session_id=claims["jti"])
 
 
-def _user_of_claims(engine, claims: dict) -> User:  # type: ignore[no-untyped-def]
+def _utc(at: datetime) -> datetime:
+    # SQLite returns naive datetimes: they were stored as UTC.
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def _user_of_claims(engine: Engine, claims: dict) -> User:
+    """The active account a token names, if its epoch is still current; 401 otherwise."""
     with new_session(engine) as session:
         user = session.get(User, claims["sub"])
     if user is None or not user.active or user.token_epoch != claims.get("ep"):
@@ -92,7 +99,8 @@ def _user_of_claims(engine, claims: dict) -> User:  # type: ignore[no-untyped-de
     return user
 
 
-def _user_of_api_key(engine, key: str) -> User:  # type: ignore[no-untyped-def]
+def _user_of_api_key(engine: Engine, key: str) -> User:
+    """The active owner of an unrevoked API key; 401 otherwise."""
     now = datetime.now(UTC)
     with new_session(engine) as session:
         row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
@@ -100,9 +108,8 @@ def _user_of_api_key(engine, key: str) -> User:  # type: ignore[no-untyped-def]
         if row is None or row.revoked_at is not None or user is None or not user.active:
             raise unauthenticated("invalid-api-key", "The API key is not valid.")
         last = row.last_used_at
-        if last is None or (
-            last.replace(tzinfo=UTC) if last.tzinfo is None else last
-        ) < now - timedelta(minutes=1):
+        # Stamp the use at most once a minute: a busy feed poller should not write every call.
+        if last is None or _utc(last) < now - timedelta(minutes=1):
             row.last_used_at = now
             session.add(row)
             session.commit()
