@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -27,6 +29,8 @@ LANG_COOKIE = "kelisim_lang"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+# Kazakhstan keeps one time zone (UTC+5) since March 2024.
+TIME_ZONE = ZoneInfo("Asia/Almaty")
 
 
 def po_path(lang: str) -> Path:
@@ -113,7 +117,11 @@ class Formatter:
             return "—"
         if isinstance(value, str):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return format_datetime(value, format="medium", locale=self.locale)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        local = value.astimezone(TIME_ZONE)
+        day = format_date(local.date(), format="medium", locale=self.locale)
+        return f"{day}, {format_time(local.time(), format='short', locale=self.locale)}"
 
     def number(self, value: float | int | None) -> str:
         return "—" if value is None else format_decimal(value, locale=self.locale)

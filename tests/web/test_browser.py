@@ -1,0 +1,303 @@
+"""The demo users of `make run` at work in a real headless Chromium, in Kazakh first.
+
+The whole system runs in-process and the gateway is served over HTTP by uvicorn; Playwright
+drives Debian's Chromium (never a downloaded browser). Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.support.gateway import Stack
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)"
+)
+playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+
+@pytest.fixture(scope="module")
+async def base_url(system: Stack) -> AsyncIterator[str]:
+    """The in-process gateway served over real HTTP on a free port."""
+    app = system.client.app  # type: ignore[attr-defined]
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    deadline = asyncio.get_running_loop().time() + 15
+    while not server.started:
+        assert asyncio.get_running_loop().time() < deadline, "uvicorn did not start"
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://localhost:{port}"
+    server.should_exit = True
+    await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture(scope="module")
+async def browser(base_url: str):  # type: ignore[no-untyped-def]
+    async with playwright_api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@contextlib.asynccontextmanager
+async def signed_in(browser, base_url: str, username: str, password: str = "demo"):  # type: ignore[no-untyped-def]
+    """A fresh browser context (its own cookies) logged in through the login form."""
+    context = await browser.new_context(
+        base_url=base_url, locale="kk-KZ", viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    await page.goto("/login")
+    await page.fill("#f-username", username)
+    await page.fill("#f-password", password)
+    await page.click("form.stack button[type=submit]")
+    await page.wait_for_url(f"{base_url}/")
+    try:
+        yield page
+    finally:
+        await context.close()
+
+
+async def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+async def reload_until(page, text: str, seconds: float = 20) -> None:  # type: ignore[no-untyped-def]
+    """Reload until `text` shows (events travel through NATS); fail at the deadline."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while text not in await page.content():
+        assert asyncio.get_running_loop().time() < deadline, f"{text!r} never appeared"
+        await asyncio.sleep(0.3)
+        await page.reload()
+
+
+async def in_action(
+    page, action: str, fields: dict[str, str], selects: dict[str, str] | None = None
+) -> None:  # type: ignore[no-untyped-def]
+    """Open a step's form on the case page, fill it in and send it."""
+    box = page.locator(f"#action-{action}")
+    if not await box.get_attribute("open") is not None:
+        await box.locator("summary").click()
+    for name, value in (selects or {}).items():
+        await box.locator(f"[name={name}]").select_option(value)
+    for name, value in fields.items():
+        await box.locator(f"[name={name}]").fill(value)
+    async with page.expect_navigation():
+        await box.locator("button[type=submit]").click()
+
+
+async def test_case_from_registration_to_settlement_escalation_and_acknowledgement(
+    browser, base_url
+):
+    today = datetime.now(UTC).date()
+    async with signed_in(browser, base_url, "mediator") as page:
+        assert await page.get_attribute("html", "lang") == "kk"
+        await shot(page, "mediator-dashboard-kk")
+        await page.goto("/cases/new")
+        await page.select_option("#f-category", "neighbour")
+        await page.fill("#f-description", "Көршілер арасындағы жер дауы")
+        await page.fill("#f-party1_name", "Асан Сейітов")
+        await page.fill("#f-party2_name", "Үсен Қасымов")
+        await shot(page, "mediator-new-case-kk")
+        await page.get_by_role("button", name="Тіркеу").click()
+        await page.wait_for_selector(".alert.ok")
+        notice = await page.inner_text(".alert.ok")
+        assert "үйлестіруші медиаторды тағайындайды" in notice
+        number = notice.split()[1]
+
+    async with signed_in(browser, base_url, "coordinator") as page:
+        await page.goto("/caseload")
+        await shot(page, "coordinator-caseload-kk")
+        await page.get_by_role("link", name=number).click()
+        await in_action(page, "assign", {"mediator": "mediator"})
+        assert "Тағайындалды" in await page.inner_text("h1")
+        case_url = page.url
+
+    async with signed_in(browser, base_url, "mediator") as page:
+        await page.goto("/cases")
+        await page.get_by_role("link", name=number).click()
+        assert page.url == case_url
+        await in_action(page, "declare", {}, {"conflict": "no"})
+        assert "Асан Сейітов" in await page.content()  # personal data after the declaration
+        await in_action(page, "consent", {"given_on": today.isoformat()})
+        await in_action(page, "consent", {"given_on": today.isoformat()})
+        await in_action(page, "agreement", {"signed_on": today.isoformat()})
+        assert "Медиацияда" in await page.inner_text("h1")
+        assert "күн қалды" in await page.inner_text(".page-head")  # the deadline countdown
+        await in_action(
+            page, "session", {"date": (today + timedelta(days=3)).isoformat(), "time": "11:00"}
+        )
+        await in_action(
+            page,
+            "settle",
+            {
+                "terms": "Тараптар шекараны бірге белгілейді.",
+                "signed_on": today.isoformat(),
+                "obligation": "Қоршауды жылжыту",
+                "due_on": (today + timedelta(days=30)).isoformat(),
+            },
+        )
+        assert "Реттелді" in await page.inner_text("h1")
+        await in_action(
+            page,
+            "escalate",
+            {"summary": "Ауылдағы шиеленіс", "reason": "Отбасылар арасында қоқан-лоққы"},
+            {"risk_level": "high"},
+        )
+        await shot(page, "mediator-case-kk")
+
+    async with signed_in(browser, base_url, "liaison") as page:
+        await page.goto("/escalations")
+        await reload_until(page, "Ауылдағы шиеленіс")
+        await shot(page, "liaison-escalations-kk")
+        await page.get_by_role("button", name="Қабылдауды растау").first.click()
+        await page.wait_for_selector("text=Қабылданды")
+
+    async with signed_in(browser, base_url, "mediator") as page:
+        await page.goto(case_url)
+        await reload_until(page, "Қабылданды")  # the acknowledgement travels back to the case
+
+
+async def test_council_session_from_agenda_to_published_protocol(system, browser, base_url):
+    today = datetime.now(UTC).date()
+    async with signed_in(browser, base_url, "council_secretary") as page:
+        await page.goto("/councils")
+        await page.locator("table a").first.click()
+        council_url = page.url
+        council_id = council_url.rsplit("/", 1)[1]
+        await system.create_user(
+            "chair", roles=["council_member"], councils=[council_id], password="chair-password-1"
+        )
+        seat = page.locator("details.action", has=page.locator("[name=term_start]"))
+        await seat.locator("summary").click()
+        await seat.locator("[name=username]").fill("chair")
+        await seat.locator("[name=full_name]").fill("Төраға Ахметов")
+        await seat.locator("[name=role]").select_option("chair")
+        async with page.expect_navigation():
+            await seat.locator("button[type=submit]").click()
+        assert "Төраға Ахметов" in await page.inner_text("aside")
+        box = page.locator("details.action").first
+        await box.locator("summary").click()
+        await box.locator("[name=title]").fill("Кезекті отырыс")
+        await box.locator("[name=date]").fill(today.isoformat())
+        await box.locator("[name=place]").fill("Достық үйі")
+        async with page.expect_navigation():
+            await box.locator("button[type=submit]").click()
+        await page.get_by_role("link", name="Кезекті отырыс").click()
+        session_url = page.url
+        add = page.locator("details.action", has=page.locator("[name=rapporteur]"))
+        await add.locator("summary").click()
+        await add.locator("[name=title]").fill("Тілдерді дамыту бағдарламасы туралы")
+        await add.locator("[name=rapporteur]").fill("Хатшы")
+        async with page.expect_navigation():
+            await add.locator("button[type=submit]").click()
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Отырысты шақыру").click()
+        for box in await page.locator("input[name=present]").all():
+            await box.check()
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Қатысуды сақтау").click()
+        assert "Кворум бар" in await page.content()
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Отырысты ашу").click()
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Дауыс беруді ашу").click()
+        await shot(page, "secretary-session-kk")
+
+    async with signed_in(browser, base_url, "council_member") as page:
+        await page.goto(session_url)
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Жақтады").click()
+        await shot(page, "member-session-kk")
+
+    async with signed_in(browser, base_url, "council_secretary") as page:
+        await page.goto(session_url)
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Жақтады").click()
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Дауыс беруді аяқтау").click()
+        assert "Шешім қабылданды" in await page.content()
+        steps = (
+            "Отырысты жабу",
+            "Хаттаманың жобасын жасау",
+            "Мүшелерге жіберу",
+            "Бекіту",
+            "Қол қою",
+        )
+        for step in steps:
+            async with page.expect_navigation():
+                await page.get_by_role("button", name=step).click()
+            assert "alert error" not in await page.content(), step
+
+    async with signed_in(browser, base_url, "chair", "chair-password-1") as page:
+        await page.goto(session_url)
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Қол қою").click()
+        assert "alert error" not in await page.content()
+
+    async with signed_in(browser, base_url, "council_secretary") as page:
+        await page.goto(session_url)
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Жариялау").click()
+        assert "Жарияланды" in await page.inner_text("#h-protocol + p")
+        await shot(page, "secretary-protocol-kk")
+        await page.goto(council_url)
+        await shot(page, "secretary-council-kk")
+
+    async with signed_in(browser, base_url, "council_member") as page:
+        await page.goto(council_url)
+        assert "Жарияланды" in await page.inner_text("section[aria-labelledby=h-protocols]")
+        await page.locator("section[aria-labelledby=h-protocols] a").first.click()
+        assert "Тілдерді дамыту бағдарламасы туралы" in await page.inner_text("article")
+        await shot(page, "member-protocol-kk")
+
+
+async def test_language_switch_is_remembered_and_every_main_page_passes_axe(browser, base_url):
+    from axe_playwright_python.async_playwright import Axe
+
+    axe = Axe()
+    async with signed_in(browser, base_url, "coordinator") as page:
+        await page.get_by_role("button", name="Русский").click()
+        await page.wait_for_selector("html[lang=ru]")
+        assert "Нагрузка по делам" in await page.inner_text("nav")
+        await shot(page, "coordinator-dashboard-ru")
+        await page.goto("/caseload")
+        assert await page.get_attribute("html", "lang") == "ru"  # remembered on the account
+        await page.get_by_role("button", name="English").click()
+        await page.wait_for_selector("html[lang=en]")
+        await shot(page, "coordinator-caseload-en")
+        for path in ("/", "/cases", "/caseload", "/escalations", "/notifications"):
+            await page.goto(path)
+            results = await axe.run(page)
+            serious = [
+                v["id"]
+                for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            assert serious == [], f"{path}: {serious}"
+    async with signed_in(browser, base_url, "coordinator") as page:
+        assert await page.get_attribute("html", "lang") == "en"  # a new login keeps the choice
+        await page.get_by_role("button", name="Қазақша").click()
+        await page.wait_for_selector("html[lang=kk]")
