@@ -10,10 +10,9 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-from babel import Locale
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
