@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.councils.support import (
@@ -119,3 +121,24 @@ async def test_attendance_is_only_for_current_members(settings):
         )
         assert refused.status_code == 422
         assert refused.json()["usernames"] == ["stranger"]
+
+
+async def test_council_events_carry_no_full_names(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, (item_id,) = await council.sitting(present=MEMBERS[:7])
+        await council.ok("POST", f"/items/{item_id}/vote/open")
+        await council.vote(item_id, {u: "for" for u in MEMBERS[:7]})
+        await council.ok("POST", f"/items/{item_id}/vote/close")
+        await council.ok("POST", f"/sessions/{session_id}/close")
+        await drained(client)
+        events = await stream_events(settings.nats_url, "councils.>")
+        assert {e["type"] for e in events} >= {
+            "kz.kelisim.councils.session.convened.v1",
+            "kz.kelisim.councils.session.held.v1",
+            "kz.kelisim.councils.decision.adopted.v1",
+            "kz.kelisim.councils.session.closed.v1",
+        }
+        names = [m["full_name"] for m in await council.ok("GET", f"/{council.id}/members")]
+        payloads = json.dumps([e["data"] for e in events], ensure_ascii=False)
+        assert not [n for n in names if n in payloads]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 
@@ -173,3 +174,17 @@ async def test_results_export_to_csv_by_name(settings):
         assert {(r["title"], r["adopted"], r["for"], r["entitled"]) for r in rows} == {
             ("Вопрос 1", "yes", "5", "7")
         }
+
+
+async def test_two_ballots_sent_at_once_by_one_member_count_once(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        _, (item_id,) = await council.sitting(present=PRESENT)
+        await council.ok("POST", f"/items/{item_id}/vote/open")
+        answers = await asyncio.gather(
+            council.post(f"/items/{item_id}/votes", who="m2", json={"choice": "for"}),
+            council.post(f"/items/{item_id}/votes", who="m2", json={"choice": "against"}),
+        )
+        assert sorted(a.status_code for a in answers) == [201, 409]
+        votes = await council.ok("GET", f"/items/{item_id}/votes")
+        assert [v["username"] for v in votes] == ["m2"]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
+from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import permissions, views
 from services.councils.api.common import PREFIX, body_of, create, execute, language, reading
@@ -103,6 +104,9 @@ async def add_material(
     filename: str = Query(min_length=1, max_length=300),
 ):
     """The secretary uploads a document (the request body) as a material of an item."""
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > handlers.MAX_MATERIAL_BYTES:
+        raise Problem(413, "document-too-large", "Documents are limited to 20 MiB.")
     content = await request.body()
     media_type = request.headers.get("content-type", "application/octet-stream")[:100]
     cmd = handlers.AddMaterial(item_id, filename, media_type, content, principal)
