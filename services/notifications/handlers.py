@@ -88,7 +88,7 @@ def update_rule(
         raise Problem(404, "not-found", "No such rule.")
     check_if_match(if_match, etag(rule.id, rule.updated_at))
     before = _rule_state(rule)
-    for key, value in cmd.model_dump(exclude_unset=True).items():
+    for key, value in cmd.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(rule, key, value)
     _check_rule(rule.subject, rule.audience, rule.role, rule.scope)
     if rule.audience == "mediator":
@@ -186,9 +186,8 @@ def update_endpoint(
         raise Problem(404, "not-found", "No such endpoint.")
     check_if_match(if_match, etag(endpoint.id, endpoint.updated_at))
     before = {"url": endpoint.url, "enabled": endpoint.enabled}
-    changes = cmd.model_dump(exclude_unset=True)
-    secrets = changes.get("secrets", json.loads(endpoint.secrets))
-    keys = changes.get("signing_keys", json.loads(endpoint.signing_keys))
+    secrets = cmd.secrets if cmd.secrets is not None else json.loads(endpoint.secrets)
+    keys = cmd.signing_keys if cmd.signing_keys is not None else json.loads(endpoint.signing_keys)
     if not secrets and not keys:
         raise Problem(422, "no-signing-material", "An endpoint needs a secret or a signing key.")
     if cmd.url is not None:
