@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import structlog
+from prometheus_client import Counter, Histogram
 from sqlmodel import col, select
 
 from kelisim import webhooks
@@ -40,6 +41,15 @@ from services.notifications.models import (
 )
 
 log = structlog.get_logger("kelisim.notifications.webhooks")
+
+ATTEMPTS = Counter(
+    "kelisim_webhook_attempts_total", "Webhook attempts to liaison endpoints", ["outcome"]
+)
+LATENCY = Histogram(
+    "kelisim_webhook_latency_seconds",
+    "Latency of webhook attempts",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
+)
 
 # The Standard Webhooks example schedule: delay before attempt n+1 after attempt n fails.
 SCHEDULE_SECONDS = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
@@ -194,6 +204,8 @@ def record(ctx: ServiceContext, job: Job, outcome: Outcome) -> str:
         result = "succeeded" if code is not None and 200 <= code < 300 else "failed"
         if code == 410:
             result = "gone"
+        ATTEMPTS.labels(result).inc()
+        LATENCY.observe(outcome.latency_ms / 1000)
         session.add(
             DeliveryAttempt(
                 delivery_id=delivery.id,
