@@ -176,6 +176,9 @@ async def test_analysts_read_published_minutes_but_not_drafts(settings):
         await council.ok("POST", f"/protocols/{pid}/publish")
         read = await client.get(f"/api/v1/councils/protocols/{pid}", headers=analyst)
         assert read.status_code == 200
+        other = await make_council(client, settings, name="Other", region="KZ-79", prefix="o-")
+        outsider = await client.get(f"/api/v1/councils/protocols/{pid}", headers=other.as_("o-m1"))
+        assert outsider.status_code == 403
         listed = await client.get(f"/api/v1/councils/{council.id}/protocols", headers=analyst)
         assert [p["id"] for p in listed.json()] == [pid]
 
