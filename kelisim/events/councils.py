@@ -164,3 +164,13 @@ class RecommendationImplemented(EventData):
     recommendation_id: str
     region: str | None
     status: str
+
+
+@event_schema("councils.protocol.circulated")
+class ProtocolCirculated(EventData):
+    """Draft minutes were circulated to the council's members for remarks."""
+
+    council_id: str
+    session_id: str
+    protocol_id: str
+    region: str | None

@@ -104,6 +104,8 @@ async def test_minutes_are_drafted_signed_published_and_then_refuse_edits(settin
         assert audit.verify(ctx.engine, ctx.tables).ok
 
         await drained(client)
+        circulated = await stream_events(settings.nats_url, "councils.protocol.circulated")
+        assert [e["data"]["protocol_id"] for e in circulated] == [pid]
         events = await stream_events(settings.nats_url, "councils.protocol.published")
         assert [(e["data"]["protocol_id"], e["data"]["sha256"]) for e in events] == [
             (pid, final["sha256"])

@@ -16,7 +16,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from kelisim.auth import Principal
-from kelisim.events.councils import ProtocolPublished
+from kelisim.events.councils import ProtocolCirculated, ProtocolPublished
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
@@ -221,8 +221,19 @@ def _transition(cmd: ProtocolCommand, uow: UnitOfWork, action: str) -> Protocol:
 
 
 def circulate(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
-    """The secretary circulates the draft to members for remarks."""
-    return _transition(cmd, uow, "circulate")
+    """The secretary circulates the draft to members for remarks; they are told."""
+    protocol = _transition(cmd, uow, "circulate")
+    council_id = protocol.council_id
+    uow.emit(
+        ProtocolCirculated(
+            council_id=council_id,
+            session_id=protocol.session_id,
+            protocol_id=protocol.id,
+            region=protocol.content["council"]["region"],
+        ),
+        aggregate=f"council:{council_id}",
+    )
+    return protocol
 
 
 def approve(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
