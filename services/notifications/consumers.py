@@ -52,35 +52,36 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
     exists = session.exec(
         select(Escalation).where(Escalation.escalation_id == data.escalation_id)
     ).first()
-    if exists is None:
-        escalation = Escalation(
+    if exists is not None:
+        return  # the same escalation in another envelope: already delivered and announced
+    escalation = Escalation(
+        escalation_id=data.escalation_id,
+        case_ref=data.case_ref,
+        region=data.region,
+        category=data.category,
+        risk_level=data.risk_level,
+        summary=data.summary,
+        escalated_at=data.escalated_at,
+    )
+    session.add(escalation)
+    uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
+    # Disabled endpoints get their deliveries too: they wait, pending, for re-enabling.
+    endpoints = session.exec(
+        select(LiaisonEndpoint)
+        .where(LiaisonEndpoint.region == data.region)
+        .order_by(col(LiaisonEndpoint.id))
+    ).all()
+    body = liaison_body(data)
+    for endpoint in endpoints:
+        delivery = Delivery(
+            endpoint_id=endpoint.id,
             escalation_id=data.escalation_id,
-            case_ref=data.case_ref,
             region=data.region,
-            category=data.category,
-            risk_level=data.risk_level,
-            summary=data.summary,
-            escalated_at=data.escalated_at,
+            body=body,
+            next_attempt_at=now_utc(),
         )
-        session.add(escalation)
-        uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
-        # Disabled endpoints get their deliveries too: they wait, pending, for re-enabling.
-        endpoints = session.exec(
-            select(LiaisonEndpoint)
-            .where(LiaisonEndpoint.region == data.region)
-            .order_by(col(LiaisonEndpoint.id))
-        ).all()
-        body = liaison_body(data)
-        for endpoint in endpoints:
-            delivery = Delivery(
-                endpoint_id=endpoint.id,
-                escalation_id=data.escalation_id,
-                region=data.region,
-                body=body,
-                next_attempt_at=now_utc(),
-            )
-            session.add(delivery)
-            uow.audit("delivery.queued", "delivery", delivery.id, after={"endpoint": endpoint.id})
+        session.add(delivery)
+        uow.audit("delivery.queued", "delivery", delivery.id, after={"endpoint": endpoint.id})
     on_domain_event(envelope, data, uow)
 
 

@@ -165,3 +165,32 @@ async def test_an_escalation_not_accepted_in_time_alerts_the_coordinators_once(s
             if i["topic"] == "notifications.escalation.unacknowledged"
         ]
     assert ignored.escalation_id != accepted.escalation_id
+
+
+async def test_the_same_escalation_sent_twice_is_fed_delivered_and_announced_once(
+    settings, producer, receivers
+):
+    receiver = receivers()
+    async with running("notifications", settings) as client:
+        created = await client.post(
+            "/api/v1/notifications/endpoints",
+            json={"region": "KZ-75", "url": receiver.url, "generate_secret": True},
+            headers=admin(settings),
+        )
+        assert created.json()["generated_secret"].startswith("whsec_")
+        first = producer.escalate("KZ-75")
+        producer.emit(first, aggregate="again")  # a new envelope around the same escalation
+        marker = producer.escalate("KZ-75")  # applied after both copies (same stream order)
+        await eventually(lambda: _has(client, admin(settings), 2), what="both escalations")
+        await eventually(lambda: len(receiver.snapshot()) >= 2, what="both delivered")
+        feed = await client.get("/api/v1/notifications/feed", headers=admin(settings))
+        coordinator = bearer(
+            settings, "notifications", sub="c", roles=["coordinator"], regions=["KZ-75"]
+        )
+        inbox = await client.get("/api/v1/notifications/inbox", headers=coordinator)
+    assert [i["escalation_id"] for i in feed.json()["items"]] == [
+        first.escalation_id,
+        marker.escalation_id,
+    ]
+    assert len(receiver.snapshot()) == 2
+    assert len(inbox.json()["items"]) == 2
