@@ -121,7 +121,7 @@ async def test_a_liaison_sees_nothing_but_their_regions_feed(settings, producer)
 
 
 async def test_an_escalation_not_accepted_in_time_alerts_the_coordinators_once(settings, producer):
-    fast_alerts = settings.model_copy(update={"escalation_ack_alert_hours": 0.0003})  # ~1 s
+    fast_alerts = settings.model_copy(update={"escalation_ack_alert_hours": 0.0015})  # 5.4 s
     async with running("notifications", fast_alerts) as client:
         accepted = producer.escalate("KZ-75")
         ignored = producer.escalate("KZ-75")

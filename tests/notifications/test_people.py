@@ -28,7 +28,7 @@ def overdue(mediator: str | None, region: str = "KZ-75") -> CaseOverdue:
 
 async def test_emails_arrive_in_each_recipients_language(settings, producer, smtp):
     mailbox, port = smtp
-    live = settings.model_copy(update={"smtp_port": port, "notifications_digest_minutes": 0.01})
+    live = settings.model_copy(update={"smtp_port": port, "notifications_digest_minutes": 0.04})
     async with running("notifications", live) as client:
         producer.user("aigerim", roles=["mediator"], regions=["KZ-75"], lang="kk")
         producer.user("olga", roles=["mediator"], regions=["KZ-75"], lang="ru")

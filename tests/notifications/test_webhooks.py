@@ -82,7 +82,7 @@ async def test_a_receiver_failing_half_its_calls_still_gets_every_escalation_onc
                 len(verified_ids(flaky, secrets=[new_secret])) >= 12
                 and len(verified_ids(other, secrets=[other_secret])) >= 4
             ),
-            timeout=60,
+            timeout=150,
             what="every escalation at its region's receiver",
         )
         assert got
