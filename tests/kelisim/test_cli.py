@@ -198,6 +198,19 @@ def test_a_second_up_with_demo_data_works_after_the_first_one_crashed(system: Sy
     assert "stale" in system.log()
 
 
+@pytest.mark.slow
+def test_up_uses_an_external_nats_when_told_not_to_embed_one(system: System, clean_nats: str):
+    system.env.update(KELISIM_NATS_EMBEDDED="false", KELISIM_NATS_URL=clean_nats)
+    proc, _ = start_and_wait_ready(system)
+    try:
+        wait_until(lambda: len(children_of(proc.pid)) == expected_children() - 1, 10, "children")
+        assert not (system.data_dir / "nats").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(30)
+    assert code == 0, system.log()
+
+
 def test_up_names_a_port_that_is_already_taken(system: System):
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", system.ports["cases"]))
