@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import and_, func, or_
@@ -27,6 +27,7 @@ from services.notifications.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def require_staff(principal: Principal) -> None:
@@ -60,7 +61,7 @@ def _inbox_cursor(raw: str | None):  # type: ignore[no-untyped-def]
     stamp, _, note_id = raw.partition("_")
     if not stamp.isdigit() or not note_id:
         raise Problem(422, "invalid-cursor", "The cursor is not one this service gave out.")
-    at = datetime.fromtimestamp(int(stamp) / 1_000_000, UTC)
+    at = EPOCH + timedelta(microseconds=int(stamp))
     return or_(
         col(Notification.created_at) < at,
         and_(col(Notification.created_at) == at, col(Notification.id) < note_id),
@@ -119,7 +120,7 @@ def inbox(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        stamp = int(aware(last.created_at).timestamp() * 1_000_000)  # type: ignore[union-attr]
+        stamp = (aware(last.created_at) - EPOCH) // timedelta(microseconds=1)  # type: ignore[operator]
         next_cursor = f"{stamp}_{last.id}"
     return Inbox(items=items, unread=unread, next_cursor=next_cursor)
 
