@@ -32,6 +32,15 @@ LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 TIME_ZONE = ZoneInfo("Asia/Almaty")
 
 
+def local_to_utc(day: str, time: str) -> str:
+    """A date and time typed in Kazakhstan, as the UTC instant the services keep ('' if invalid)."""
+    try:
+        local = datetime.fromisoformat(f"{day}T{time or '10:00'}").replace(tzinfo=TIME_ZONE)
+    except ValueError:
+        return ""
+    return local.astimezone(UTC).isoformat()
+
+
 def po_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 

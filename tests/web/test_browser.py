@@ -239,6 +239,15 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         async with page.expect_navigation():
             await page.get_by_role("button", name="Дауыс беруді аяқтау").click()
         assert "Шешім қабылданды" in await page.content()
+        issue = page.locator("details.action", has=page.locator("[name=addressee]"))
+        await issue.locator("summary").click()
+        await issue.locator("[name=addressee]").fill("Алматы қаласының әкімдігі")
+        await issue.locator("[name=text]").fill("Мемлекеттік тіл курстарын ашу")
+        await issue.locator("[name=responsible]").fill("Тілдерді дамыту басқармасы")
+        await issue.locator("[name=due_date]").fill((today - timedelta(days=1)).isoformat())
+        async with page.expect_navigation():
+            await issue.locator("button[type=submit]").click()
+        assert "alert error" not in await page.content()
         steps = (
             "Отырысты жабу",
             "Хаттаманың жобасын жасау",
@@ -264,6 +273,8 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         assert "Жарияланды" in await page.inner_text("#h-protocol + p")
         await shot(page, "secretary-protocol-kk")
         await page.goto(council_url)
+        control = await page.inner_text("section[aria-labelledby=h-recs]")
+        assert "Мемлекеттік тіл курстарын ашу" in control and "Мерзімі өткен" in control
         await shot(page, "secretary-council-kk")
 
     async with signed_in(browser, base_url, "council_member") as page:

@@ -99,3 +99,51 @@ async def test_language_switch_is_saved_on_the_users_account(system):
         assert '<html lang="en">' in english.text and "Caseload" in english.text
     account = await system.client.get("/api/v1/users?username=c-switch", headers=system.admin)
     assert account.json()["items"][0]["lang"] == "en"
+
+
+async def test_admin_creates_an_account_and_a_taken_username_is_shown_next_to_the_field(system):
+    async with browser(system) as web:
+        await web_login(web, "admin", "admin-password-1")
+        fields = {
+            "username": "aliya",
+            "password": "aliya-password-1",
+            "full_name": "Әлия Сейітова",
+            "lang": "ru",
+            "roles": "mediator",
+            "regions": REGION,
+        }
+        created = await submit(web, "/admin/users/new", "/admin/users/new", **fields)
+        assert created.status_code == 303, created.text
+        listed = await web.get("/admin/users")
+        assert "Әлия Сейітова" in listed.text and "Медиатор" in listed.text
+        again = await submit(web, "/admin/users/new", "/admin/users/new", **fields)
+    assert again.status_code == 409
+    assert 'id="username-error"' in again.text and "Бұл пайдаланушы аты бос емес." in again.text
+    accounts = await system.client.get("/api/v1/users?username=aliya", headers=system.admin)
+    assert len(accounts.json()["items"]) == 1
+
+
+async def test_a_refused_step_shows_the_reason_on_the_case_page_and_changes_nothing(system):
+    coordinator = await system.login("coordinator", "demo")
+    case = (
+        await system.client.post(
+            "/api/v1/cases",
+            json={"region": REGION, "category": "family", "parties": []},
+            headers=coordinator,
+        )
+    ).json()
+    assigned = await system.client.post(
+        f"/api/v1/cases/{case['id']}/assignment", json={"mediator": "mediator"}, headers=coordinator
+    )
+    assert assigned.status_code == 200, assigned.text
+    async with browser(system) as web:
+        await web_login(web, "coordinator", "demo")
+        page = f"/cases/{case['id']}"
+        refused = await submit(
+            web, page, f"{page}/do/reassign", mediator="mediator", reason="Жүктемені теңестіру"
+        )
+    assert refused.status_code == 409
+    assert "Бұл медиатор тағайындалған." in refused.text
+    assert 'id="action-reassign" open' in refused.text
+    after = (await system.client.get(f"/api/v1/cases/{case['id']}", headers=coordinator)).json()
+    assert after["version"] == assigned.json()["version"]

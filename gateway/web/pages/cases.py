@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from gateway.web.client import ServiceError
+from gateway.web.i18n import local_to_utc
 from gateway.web.labels import CASE_STATUSES, CATEGORIES
 from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
 
@@ -143,8 +144,8 @@ async def case_page(case_id: str, view: PageView) -> Response:
 
 
 def _session_body(view: View) -> dict[str, Any]:
-    day, time = view.field("date"), view.field("time") or "10:00"
-    return {"scheduled_at": f"{day}T{time}:00+05:00" if day else "", "place": view.field("place")}
+    scheduled_at = local_to_utc(view.field("date"), view.field("time"))
+    return {"scheduled_at": scheduled_at, "place": view.field("place")}
 
 
 def _settlement_body(view: View, case: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from gateway.web.client import ServiceError
+from gateway.web.i18n import local_to_utc
 from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
 
 router = APIRouter(include_in_schema=False)
@@ -98,7 +99,7 @@ def _texts(view: View, name: str) -> dict[str, str]:
 def _session_create(view: View) -> dict[str, Any]:
     return {
         "title": view.field("title"),
-        "starts_at": f"{view.field('date')}T{view.field('time') or '10:00'}:00+05:00",
+        "starts_at": local_to_utc(view.field("date"), view.field("time")),
         "place": view.field("place"),
     }
 
