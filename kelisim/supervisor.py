@@ -355,8 +355,13 @@ class Supervisor:
                 signal.signal(sig, handler)
 
     def _on_signal(self, signum: int, _frame: object) -> None:
-        if not self.stopping:
-            log.info("kelisim.stopping", signal=signal.Signals(signum).name)
+        if self.stopping:
+            # A second Ctrl-C: the operator will not wait for a graceful stop.
+            log.warning("kelisim.killing", signal=signal.Signals(signum).name)
+            for child in [*self.children, *([self.nats] if self.nats else [])]:
+                child.signal(signal.SIGKILL)
+            return
+        log.info("kelisim.stopping", signal=signal.Signals(signum).name)
         self.stopping = True
 
     def _watch(self) -> int:
