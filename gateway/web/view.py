@@ -168,7 +168,7 @@ async def form_view(request: Request) -> View:
     if not isinstance(presented, str) or not csrf_matches(
         request.app.state.keys, view.caller.session_id, presented
     ):
-        raise Problem(403, "csrf-failed", "The CSRF token is missing or wrong.")
+        raise ServiceError(403, "csrf-failed")
     view.form = form
     return view
 

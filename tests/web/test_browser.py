@@ -84,6 +84,19 @@ async def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+async def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    """No serious or critical axe-core violation on the page as it stands."""
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(page)
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{page.url}: {serious}"
+
+
 async def reload_until(page, text: str, seconds: float = 20) -> None:  # type: ignore[no-untyped-def]
     """Reload until `text` shows (events travel through NATS); fail at the deadline."""
     deadline = asyncio.get_running_loop().time() + seconds
@@ -121,6 +134,7 @@ async def test_case_from_registration_to_settlement_escalation_and_acknowledgeme
         await page.fill("#f-party1_name", "Асан Сейітов")
         await page.fill("#f-party2_name", "Үсен Қасымов")
         await shot(page, "mediator-new-case-kk")
+        await assert_accessible(page)
         await page.get_by_role("button", name="Тіркеу").click()
         await page.wait_for_selector(".alert.ok")
         notice = await page.inner_text(".alert.ok")
@@ -167,11 +181,15 @@ async def test_case_from_registration_to_settlement_escalation_and_acknowledgeme
             {"risk_level": "high"},
         )
         await shot(page, "mediator-case-kk")
+        await assert_accessible(page)
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await shot(page, "mediator-case-phone-kk")
 
     async with signed_in(browser, base_url, "liaison") as page:
         await page.goto("/escalations")
         await reload_until(page, "Ауылдағы шиеленіс")
         await shot(page, "liaison-escalations-kk")
+        await assert_accessible(page)
         await page.get_by_role("button", name="Қабылдауды растау").first.click()
         await page.wait_for_selector("text=Қабылданды")
 
@@ -225,6 +243,7 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         async with page.expect_navigation():
             await page.get_by_role("button", name="Дауыс беруді ашу").click()
         await shot(page, "secretary-session-kk")
+        await assert_accessible(page)
 
     async with signed_in(browser, base_url, "council_member") as page:
         await page.goto(session_url)
@@ -286,9 +305,6 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
 
 
 async def test_language_switch_is_remembered_and_every_main_page_passes_axe(browser, base_url):
-    from axe_playwright_python.async_playwright import Axe
-
-    axe = Axe()
     async with signed_in(browser, base_url, "coordinator") as page:
         await page.get_by_role("button", name="Русский").click()
         await page.wait_for_selector("html[lang=ru]")
@@ -299,15 +315,9 @@ async def test_language_switch_is_remembered_and_every_main_page_passes_axe(brow
         await page.get_by_role("button", name="English").click()
         await page.wait_for_selector("html[lang=en]")
         await shot(page, "coordinator-caseload-en")
-        for path in ("/", "/cases", "/caseload", "/escalations", "/notifications"):
+        for path in ("/", "/cases", "/caseload", "/escalations", "/notifications", "/login"):
             await page.goto(path)
-            results = await axe.run(page)
-            serious = [
-                v["id"]
-                for v in results.response["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
-            assert serious == [], f"{path}: {serious}"
+            await assert_accessible(page)
     async with signed_in(browser, base_url, "coordinator") as page:
         assert await page.get_attribute("html", "lang") == "en"  # a new login keeps the choice
         await page.get_by_role("button", name="Қазақша").click()

@@ -211,8 +211,24 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Callable[[View, dict[str, Any]], 
         },
     ),
     "close": ((), "closure", lambda v, c: None),
+    "extend": (("reason", "given_on"), "extension", lambda v, c: _extension_body(v, c)),
+    "terminate": (("reason",), "termination", lambda v, c: {"reason": v.field("reason")}),
+    "reopen": (("reason",), "reopening", lambda v, c: {"reason": v.field("reason")}),
 }
+
+
+def _extension_body(view: View, case: dict[str, Any]) -> dict[str, Any]:
+    """The one extension of the term needs every party's consent again."""
+    given_on = view.field("given_on")
+    consents = [
+        {"party_id": p["id"], "form": view.field("form", "written"), "given_on": given_on}
+        for p in case.get("parties") or []
+    ]
+    return {"reason": view.field("reason"), "consents": consents}
+
+
 ALIASES = {
+    "consents": "given_on",
     "scheduled_at": "date",
     "signatures": "signed_on",
     "obligations.0.due_on": "due_on",
