@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from kelisim import logging as kelisim_logging
 from kelisim.settings import Settings
 from kelisim.supervisor import Supervisor, owner_module, present, present_owners
+from kelisim.tables import Backbone
 
 log = structlog.get_logger("kelisim.cli")
 DEMO_ADMIN = ("admin", "demo")
@@ -55,7 +56,7 @@ def migrate(settings: Settings) -> list[str]:
     return owners
 
 
-def backbone_of(owner: str):  # type: ignore[no-untyped-def]
+def backbone_of(owner: str) -> Backbone:
     """The backbone tables of an owner, from `<package>.models.backbone`."""
     return importlib.import_module(f"{owner_module(owner)}.models").backbone
 
@@ -71,14 +72,12 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         if settings.env == "production":
             print("kelisim up --demo: refused, KELISIM_ENV=production", file=sys.stderr)
             return 2
-        if not settings.admin_username and not settings.admin_password:
-            extra_env = {
-                "KELISIM_ADMIN_USERNAME": DEMO_ADMIN[0],
-                "KELISIM_ADMIN_PASSWORD": DEMO_ADMIN[1],
-            }
-            settings = settings.model_copy(
-                update={"admin_username": DEMO_ADMIN[0], "admin_password": DEMO_ADMIN[1]}
-            )
+        admin = {
+            "admin_username": settings.admin_username or DEMO_ADMIN[0],
+            "admin_password": settings.admin_password or DEMO_ADMIN[1],
+        }
+        extra_env = {f"KELISIM_{key.upper()}": value for key, value in admin.items()}
+        settings = settings.model_copy(update=admin)
 
     def prepare() -> None:
         from kelisim.auth import ensure_keypair
@@ -107,7 +106,8 @@ def seed_demo(url: str, settings: Settings) -> None:
         log.error("demo.failed", error=repr(exc))
         print(f"Demo data could not be created: {exc}", file=sys.stderr)
         return
-    admin = f"{settings.admin_username}/demo" if settings.admin_password == "demo" else "admin"
+    admin = settings.admin_username or "admin"
+    admin += "/demo" if settings.admin_password == "demo" else ""
     print(
         f"Demo data ready at {url}: {admin}, and mediator, coordinator, council_secretary, "
         "council_member, liaison, analyst with the password demo (region KZ-75).",
