@@ -59,6 +59,7 @@ class Services:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
         """The JSON answer of a service; a ServiceError when it refuses or fails."""
@@ -76,7 +77,7 @@ class Services:
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             answer = await self.proxy.clients[service].request(
-                method, path, params=query, json=json, headers=sent
+                method, path, params=query, json=json, content=content, headers=sent
             )
         except httpx.TimeoutException as exc:
             raise ServiceError(504, "service-timeout") from exc

@@ -28,6 +28,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+MATERIAL = "Тілдерді дамыту бағдарламасының жобасы".encode()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
 pytestmark = pytest.mark.skipif(
@@ -231,6 +232,13 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         await add.locator("[name=rapporteur]").fill("Хатшы")
         async with page.expect_navigation():
             await add.locator("button[type=submit]").click()
+        attach = page.locator("details.action", has=page.locator("input[type=file]"))
+        await attach.locator("summary").click()
+        material = {"name": "bagdarlama.txt", "mimeType": "text/plain", "buffer": MATERIAL}
+        await attach.locator("input[type=file]").set_input_files(files=[material])
+        async with page.expect_navigation():
+            await attach.locator("button[type=submit]").click()
+        assert "bagdarlama.txt" in await page.inner_text("article")
         async with page.expect_navigation():
             await page.get_by_role("button", name="Отырысты шақыру").click()
         for box in await page.locator("input[name=present]").all():
@@ -247,6 +255,9 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
 
     async with signed_in(browser, base_url, "council_member") as page:
         await page.goto(session_url)
+        link = await page.get_by_role("link", name="bagdarlama.txt").get_attribute("href")
+        document = await page.request.get(link)
+        assert document.status == 200 and await document.body() == MATERIAL
         async with page.expect_navigation():
             await page.get_by_role("button", name="Жақтады").click()
         await shot(page, "member-session-kk")

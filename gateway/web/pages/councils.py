@@ -183,6 +183,30 @@ async def attendance(session_id: str, view: FormView) -> Response:
     return redirect(f"/councils/sessions/{session_id}")
 
 
+@router.post("/councils/materials/{item_id}")
+async def add_material(item_id: str, view: FormView) -> Response:
+    """The secretary attaches a document to an agenda item (the file goes as it is)."""
+    assert view.form is not None
+    session_id = view.field("page_id")
+    upload = view.form.get("document")
+    key = f"material:{item_id}"
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        errors = required(view, "document")
+        return await _session_page(view, session_id, {key: errors}, 422)
+    content = await upload.read()
+    try:
+        await view.services.call(
+            "POST",
+            f"{API}/items/{item_id}/materials",
+            params={"filename": upload.filename},
+            content=content,
+            headers={"content-type": upload.content_type or "application/octet-stream"},
+        )
+    except ServiceError as error:
+        return await _session_page(view, session_id, {key: form_errors(view, error)}, error.status)
+    return redirect(f"/councils/sessions/{session_id}")
+
+
 @router.post("/councils/do/{action}/{object_id}")
 async def council_action(action: str, object_id: str, view: FormView) -> Response:
     """One step of a council's work; a refusal shows the page again with the reasons."""
