@@ -290,7 +290,7 @@ class Supervisor:
         """Poll every /readyz until 200; a child that exits meanwhile is an error."""
         pending = {c.name: c for c in children}
         deadline = time.monotonic() + self.ready_timeout
-        with httpx.Client(timeout=1.0) as client:
+        with httpx.Client(timeout=1.0, trust_env=False) as client:
             while pending and not self.stopping:
                 for name, child in list(pending.items()):
                     code = child.exited()

@@ -123,7 +123,7 @@ def wait_until(predicate, timeout: float, what: str) -> None:  # type: ignore[no
 
 def ready(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+        return httpx.get(f"{url}/readyz", timeout=1, trust_env=False).status_code == 200
     except httpx.HTTPError:
         return False
 
