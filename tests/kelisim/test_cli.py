@@ -155,12 +155,10 @@ def port_free(port: int) -> bool:
 
 
 @pytest.mark.slow
-def test_up_is_ready_within_ten_seconds_and_ctrl_c_leaves_no_process_behind(system: System):
-    proc, seconds = start_and_wait_ready(system)
+def test_up_gets_every_process_ready_and_ctrl_c_leaves_no_process_behind(system: System):
+    # How fast (the 10-second promise) is measured by bench/startup.py, not by a timed test.
+    proc, _seconds = start_and_wait_ready(system)
     try:
-        if os.getloadavg()[0] <= (os.cpu_count() or 1):
-            # The promise is for a machine that is not already saturated by other work.
-            assert seconds < 10, f"ready after {seconds:.1f} s"
         wait_until(lambda: len(children_of(proc.pid)) == expected_children(), 10, "children")
         children = children_of(proc.pid)
         for owner in OWNERS:
