@@ -67,6 +67,8 @@ SESSION_STATUSES = {
     "draft": N_("Draft"),
     "open": N_("Open"),
     "closed": N_("Closed"),
+    "planned": N_("Planned"),
+    "convened": N_("Convened"),
 }
 
 OBLIGATION_STATUSES = {

@@ -23,6 +23,18 @@ CYRILLIC = re.compile("[а-яА-ЯёЁәғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 LANG_SWITCH = re.compile(r'<form class="lang-switch".*?</form>', re.S)
 TAGS = re.compile(r"<[^>]+>")
 REGION = "KZ-75"
+# What the seeded users typed: people's words are shown as they were written.
+TYPED = [
+    "Dispute over a fence",
+    "Party Alpha",
+    "Party Beta",
+    "Threats between families",
+    "Tension in a district",
+    "Session One",
+    "Item One",
+    "Rapporteur",
+    "Hall",
+]
 
 
 def ui_messages() -> set[str]:
@@ -75,6 +87,8 @@ def foreign_words(lang: str, page: str, english: list[str], data: list[str]) -> 
     if lang == "en":
         return sorted(set(re.findall(r"\w*[а-яА-ЯёЁәғқңөұүһіӘҒҚҢӨҰҮҺІ]\w*", text)))[:10]
     leaks = [m for m in english if m in text]
+    # A code the services send (a state, a role) that no label translated.
+    leaks += re.findall(r"(?<![\w/.@-])[a-z]+(?:_[a-z]+)*(?![\w/.@-])", text)
     if lang == "ru":
         leaks += re.findall(r"\w*[әғқңөұүһіӘҒҚҢӨҰҮҺІ]\w*", text)
     return leaks[:10]
@@ -203,7 +217,13 @@ async def test_every_page_of_every_role_speaks_only_the_chosen_language(system, 
     users = (await system.client.get("/api/v1/users", headers=system.admin)).json()["items"]
     by_name = {u["username"]: u for u in users}
     # Not translated: what people typed (names, the council) and each language's own name.
-    data = [ids["council_name"], *(u["full_name"] for u in users), *LANG_NAMES.values()]
+    data = [
+        ids["council_name"],
+        *TYPED,
+        *(u["full_name"] for u in users),
+        *sorted((u["username"] for u in users), key=len, reverse=True),
+        *LANG_NAMES.values(),
+    ]
     for role, paths in PAGES.items():
         username = role if role != "admin" else "admin"
         patched = await system.client.patch(

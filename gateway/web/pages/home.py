@@ -129,7 +129,25 @@ async def _dashboard_data(view: View) -> dict[str, Any]:
             "/api/v1/notifications/inbox", {"items": [], "unread": 0}, limit=5
         )
     results = await asyncio.gather(*calls.values())
-    return dict(zip(calls, results, strict=True))
+    data = dict(zip(calls, results, strict=True))
+    if view.has("council_secretary", "council_member") and data.get("councils"):
+        data["sessions"] = await _upcoming_sessions(view, data["councils"][:5])
+    return data
+
+
+async def _upcoming_sessions(view: View, councils: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sessions of the user's councils that are not closed yet, soonest first."""
+    lists = await asyncio.gather(
+        *(view.services.items(f"/api/v1/councils/{c['id']}/sessions") for c in councils)
+    )
+    names = {c["id"]: c["name"] for c in councils}
+    upcoming = [
+        {**s, "council_name": names.get(s["council_id"], "")}
+        for sessions in lists
+        for s in sessions
+        if s.get("status") != "closed"
+    ]
+    return sorted(upcoming, key=lambda s: s["starts_at"])[:10]
 
 
 @router.get("/")
