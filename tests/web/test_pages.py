@@ -147,3 +147,28 @@ async def test_a_refused_step_shows_the_reason_on_the_case_page_and_changes_noth
     assert 'id="action-reassign" open' in refused.text
     after = (await system.client.get(f"/api/v1/cases/{case['id']}", headers=coordinator)).json()
     assert after["version"] == assigned.json()["version"]
+
+
+async def test_admin_registers_a_webhook_endpoint_and_sees_its_secret_once(system):
+    async with browser(system) as web:
+        await web_login(web, "admin", "admin-password-1")
+        wrong = await submit(
+            web, "/admin/webhooks", "/admin/webhooks", region=REGION, url="not a url"
+        )
+        assert wrong.status_code == 422
+        assert 'id="url-error"' in wrong.text and "Дұрыс мекенжай (URL) енгізіңіз." in wrong.text
+        created = await submit(
+            web,
+            "/admin/webhooks",
+            "/admin/webhooks",
+            region=REGION,
+            url="https://police.example.kz/kelisim",
+            description="ДИП",
+        )
+        assert created.status_code == 201, created.text
+        assert "whsec_" in created.text
+        again = await web.get("/admin/webhooks")
+    assert "https://police.example.kz/kelisim" in again.text
+    assert "whsec_" not in again.text.split("<table>", 1)[0]
+    endpoints = await system.client.get("/api/v1/notifications/endpoints", headers=system.admin)
+    assert [e["url"] for e in endpoints.json()] == ["https://police.example.kz/kelisim"]
