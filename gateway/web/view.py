@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +17,7 @@ from gateway.auth import SESSION_COOKIE, csrf_matches, csrf_token, read_access_t
 from gateway.deps import Caller, _user_of_claims
 from gateway.web import labels
 from gateway.web.client import ServiceError, Services
-from gateway.web.i18n import LANG_NAMES, LANGS, Formatter, choose_language
+from gateway.web.i18n import LANG_NAMES, LANGS, TIME_ZONE, Formatter, choose_language
 from kelisim.bus.headers import TRACEPARENT
 from kelisim.problems import Problem
 from kelisim.regions import REGIONS
@@ -117,7 +117,7 @@ class View:
             csrf=self.csrf,
             labels=labels,
             regions=REGIONS,
-            today=datetime.now(UTC).date(),
+            today=datetime.now(TIME_ZONE).date(),
             path=self.request.url.path,
             as_date=as_date,
             choices=self.choices,

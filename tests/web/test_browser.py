@@ -234,6 +234,14 @@ async def test_case_from_registration_to_settlement_escalation_and_acknowledgeme
     async with signed_in(browser, base_url, "mediator", lang=lang) as page:
         await page.goto(case_url)
         await reload_until(page, acknowledged)  # the acknowledgement travels back to the case
+        await page.goto("/notifications")
+        await reload_until(page, number)  # "assigned to you", in the mediator's language
+        await shot(page, f"mediator-inbox-{lang}")
+        note = page.locator("li.unread", has_text=number).first
+        note_id = await note.get_attribute("id")
+        await note.get_by_role("button", name=t(lang, "Mark as read"), exact=True).click()
+        # htmx swaps the one item in place: no reload, the item is read now.
+        await page.wait_for_selector(f"li#{note_id}:not(.unread)")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -46,6 +47,8 @@ async def _council_page(
         protocols=protocols,
         errors=errors or {},
         is_secretary=view.has("council_secretary"),
+        # The councils service reads membership terms in UTC dates.
+        council_today=datetime.now(UTC).date(),
     )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from gateway.web.client import ServiceError
+from gateway.web.i18n import TIME_ZONE
 from gateway.web.view import FormView, PageView, View, form_errors, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +19,7 @@ FEED = "/api/v1/notifications/feed"
 @router.get("/caseload")
 async def caseload(view: PageView, region: str = "") -> Response:
     """The region's caseload by mediator and status, deadlines soon and overdue."""
-    today = datetime.now(UTC).date()
+    today = datetime.now(TIME_ZONE).date()
     services = view.services
     rows, soon, unassigned = await asyncio.gather(
         services.get("/api/v1/cases/caseload", region=region),
