@@ -44,7 +44,10 @@ async def clean_nats(nats_url: str) -> str:
 def make_settings(tmp_path: Path, nats_url: str) -> Iterator[Callable[..., Settings]]:
     """Build Settings for this test: fresh databases for every owner, keys in tmp_path."""
     stack = ExitStack()
-    urls = {f"{o}_database_url": stack.enter_context(fresh_database(tmp_path, o)) for o in OWNERS}
+    urls = {
+        f"{o}_database_url": stack.enter_context(fresh_database(tmp_path, o, lazy=True))
+        for o in OWNERS
+    }
     generate_keypair(tmp_path / "keys")
 
     def make(**overrides: object) -> Settings:

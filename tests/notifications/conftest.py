@@ -27,6 +27,7 @@ from kelisim.events.identity import UserUpserted
 from kelisim.settings import Settings
 from kelisim.tables import backbone_tables
 from kelisim.uow import UnitOfWork
+from tests.support.db import ensure_database
 from tests.support.nats import free_port
 from tests.support.services import bearer
 
@@ -49,6 +50,7 @@ class Producer:
     """Writes events through a real outbox; a real relay publishes them to JetStream."""
 
     def __init__(self, settings: Settings, source: str = "/kelisim/cases") -> None:
+        ensure_database(settings.database_url("cases"))
         self.engine = make_engine(settings.database_url("cases"))
         self.tables = backbone_tables(MetaData())
         self.tables.metadata.create_all(self.engine)

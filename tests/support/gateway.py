@@ -16,6 +16,7 @@ import httpx
 
 from kelisim import migrations
 from kelisim.settings import Settings
+from tests.support.db import ensure_database
 from tests.support.services import running, wait_ready
 
 ADMIN = ("admin", "admin-password-1")
@@ -93,6 +94,7 @@ async def running_gateway(
     """Migrate and start the gateway alone (its lifespan runs); yield a client bound to it."""
     from gateway.app import build_app
 
+    await asyncio.to_thread(ensure_database, settings.database_url("gateway"))
     await asyncio.to_thread(migrations.upgrade, "gateway", settings.database_url("gateway"))
     app = build_app(settings, transports=transports)
     async with app.router.lifespan_context(app):
