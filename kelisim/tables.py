@@ -1,4 +1,5 @@
-"""The backbone tables every service database holds: outbox, inbox, dead letters, leases, audit.
+"""The backbone tables every service database holds: outbox, inbox, dead letters, leases,
+audit, and the answers kept for Idempotency-Key.
 
 They are SQLAlchemy Core tables created on the service's own MetaData, so each service's
 Alembic migrations own them like any other table and `alembic check` sees them.
@@ -36,6 +37,7 @@ class Backbone:
     lease: Table
     audit_log: Table
     audit_head: Table
+    idempotency: Table
 
 
 def backbone_tables(metadata: MetaData) -> Backbone:
@@ -107,4 +109,16 @@ def backbone_tables(metadata: MetaData) -> Backbone:
         Column("seq", BigInteger, nullable=False),
         Column("hash", String(64), nullable=False),
     )
-    return Backbone(metadata, outbox, inbox, dead_letter, lease, audit_log, audit_head)
+    idempotency = Table(
+        "idempotency_record",
+        metadata,
+        Column("id", String(32), primary_key=True),
+        Column("username", String(100), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("request_sha256", String(64), nullable=False),
+        Column("status", Integer, nullable=False),
+        Column("response", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        UniqueConstraint("username", "key", name="uq_idempotency_key"),
+    )
+    return Backbone(metadata, outbox, inbox, dead_letter, lease, audit_log, audit_head, idempotency)

@@ -259,23 +259,6 @@ class RecommendationAlert(CouncilsModel, table=True):
     )
 
 
-class IdempotencyRecord(CouncilsModel, table=True):
-    """The first answer to a creating request sent with an Idempotency-Key, for its repeats."""
-
-    __tablename__ = "idempotency_record"
-    __table_args__ = (UniqueConstraint("username", "key", name="uq_idempotency_key"),)
-
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
-    username: str = Field(max_length=100)
-    key: str = Field(max_length=200)
-    request_sha256: str = Field(max_length=64)
-    status: int
-    response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
-
-
 def utc(value: datetime) -> datetime:
     """A stored time as aware UTC (SQLite hands back naive datetimes that were UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

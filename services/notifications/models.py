@@ -219,18 +219,3 @@ class DeliveryAttempt(NotificationsModel, table=True):
     status_code: int | None = None
     latency_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-
-
-class IdempotencyRecord(NotificationsModel, table=True):
-    """The first answer to a creating request sent with an Idempotency-Key, for its repeats."""
-
-    __tablename__ = "idempotency_record"
-    __table_args__ = (UniqueConstraint("username", "key", name="uq_idempotency_key"),)
-
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
-    username: str = Field(max_length=100)
-    key: str = Field(max_length=200)
-    request_sha256: str = Field(max_length=64)
-    status: int
-    response: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_ts())

@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('request_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('status', sa.Integer(), nullable=False),
-    sa.Column('response', sa.JSON(), nullable=False),
+    sa.Column('response', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username', 'key', name='uq_idempotency_key')
