@@ -23,7 +23,7 @@ from gateway.proxy import ServiceProxy, proxy_router
 from gateway.web import install as install_web
 from kelisim import problems, web
 from kelisim.auth import ensure_keypair, load_private_key, load_public_key
-from kelisim.service import build_context, run_bus
+from kelisim.service import build_context, cancel_all, run_bus
 from kelisim.settings import Settings
 from kelisim.uow import SYSTEM
 
@@ -60,8 +60,7 @@ def build_app(
         try:
             yield
         finally:
-            bus.cancel()
-            await asyncio.gather(bus, return_exceptions=True)
+            await cancel_all([bus])
             await app.state.proxy.close()
             await ctx.bus.close()
             ctx.engine.dispose()

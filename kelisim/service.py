@@ -125,9 +125,7 @@ def create_service_app(
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_all(tasks)
             await ctx.bus.close()
             ctx.engine.dispose()
 
@@ -154,6 +152,18 @@ async def run_bus(ctx: ServiceContext, workers: Sequence[Worker] = ()) -> None:
             await asyncio.sleep(0.5)
     runs = [ctx.relay.run(), *(c.run() for c in ctx.consumers), *(w(ctx) for w in workers)]
     await asyncio.gather(*runs)
+
+
+async def cancel_all(tasks: Sequence[asyncio.Task], *, rounds: int = 10) -> None:
+    """Cancel tasks and wait for them; cancel again if a library swallowed the first request."""
+    pending = {t for t in tasks if not t.done()}
+    for _ in range(rounds):
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=2)
+    log.error("shutdown.tasks_still_running", tasks=[t.get_name() for t in pending])
 
 
 def get_context(request: Request) -> ServiceContext:

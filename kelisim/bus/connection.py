@@ -12,6 +12,13 @@ from nats.js import JetStreamContext
 log = structlog.get_logger("kelisim.bus")
 
 
+def raise_if_cancelled() -> None:
+    """Re-raise a cancellation that nats-py swallowed (its flush catches CancelledError)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Bus:
     """A NATS connection that keeps reconnecting, with its JetStream context."""
 
@@ -50,6 +57,7 @@ class Bus:
                 )
                 self.js = self.nc.jetstream(timeout=5)
                 log.info("nats.connected", url=self.url, name=self.name)
+                raise_if_cancelled()
                 return
             except Exception as exc:  # noqa: BLE001 - the server may simply not be up yet
                 if not retry_forever:
