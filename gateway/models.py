@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, MetaData
+from sqlalchemy import JSON, Column, MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from kelisim.db import UtcDateTime
 from kelisim.tables import backbone_tables
 
 metadata = MetaData()
@@ -28,7 +29,7 @@ def _id() -> str:
 
 
 def _stamp(nullable: bool = False) -> Column:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UtcDateTime(), nullable=nullable)
 
 
 class User(GatewayModel, table=True):

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, stored and read back as aware UTC on every backend.
+
+    SQLite keeps no offset: without this, 10:00+05:00 would be stored as 10:00 and read
+    back as 10:00 UTC, five hours late. Naive values are taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None or not isinstance(value, datetime):
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def make_engine(url: str, *, echo: bool = False, null_pool: bool = False) -> Engine:

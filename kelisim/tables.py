@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -22,6 +21,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from kelisim.db import UtcDateTime
 
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -51,8 +52,8 @@ def backbone_tables(metadata: MetaData) -> Backbone:
         Column("aggregate", String(200), nullable=False),
         Column("envelope", Text, nullable=False),
         Column("headers", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("sent_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("sent_at", UtcDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("last_error", Text, nullable=True),
         Index("ix_outbox_pending", "sent_at", "seq"),
@@ -63,7 +64,7 @@ def backbone_tables(metadata: MetaData) -> Backbone:
         Column("consumer", String(100), nullable=False),
         Column("event_id", String(64), nullable=False),
         Column("subject", String(200), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
         PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
     )
     dead_letter = Table(
@@ -77,7 +78,7 @@ def backbone_tables(metadata: MetaData) -> Backbone:
         Column("headers", Text, nullable=False),
         Column("error", Text, nullable=False),
         Column("deliveries", Integer, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
         UniqueConstraint("consumer", "event_id", name="uq_dead_letter_event"),
     )
     lease = Table(
@@ -85,13 +86,13 @@ def backbone_tables(metadata: MetaData) -> Backbone:
         metadata,
         Column("name", String(100), primary_key=True),
         Column("holder", String(100), nullable=False),
-        Column("expires_at", DateTime(timezone=True), nullable=False),
+        Column("expires_at", UtcDateTime(), nullable=False),
     )
     audit_log = Table(
         "audit_log",
         metadata,
         Column("seq", SeqType, primary_key=True, autoincrement=True),
-        Column("at", DateTime(timezone=True), nullable=False),
+        Column("at", UtcDateTime(), nullable=False),
         Column("actor", String(200), nullable=False),
         Column("action", String(200), nullable=False),
         Column("entity", String(100), nullable=False),
@@ -118,7 +119,7 @@ def backbone_tables(metadata: MetaData) -> Backbone:
         Column("request_sha256", String(64), nullable=False),
         Column("status", Integer, nullable=False),
         Column("response", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
         UniqueConstraint("username", "key", name="uq_idempotency_key"),
     )
     return Backbone(metadata, outbox, inbox, dead_letter, lease, audit_log, audit_head, idempotency)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, MetaData, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, MetaData, UniqueConstraint, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from kelisim.db import UtcDateTime
 from kelisim.tables import backbone_tables
 
 metadata = MetaData()
@@ -28,7 +29,7 @@ def _id() -> str:
 
 
 def _stamp(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UtcDateTime(), nullable=nullable)
 
 
 def utc(at: datetime | None) -> datetime | None:

@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, MetaData, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from kelisim.db import UtcDateTime
 from kelisim.tables import backbone_tables
 
 metadata = MetaData()
@@ -42,7 +43,7 @@ class Council(CouncilsModel, table=True):
     quorum_percent: int | None = Field(default=None)
     decision_rule: str = Field(default="simple", max_length=20)
     created_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -75,18 +76,14 @@ class Session(CouncilsModel, table=True):
     council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
     title: str = Field(default="", max_length=300)
     status: str = Field(default="planned", max_length=20)
-    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    starts_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     place: str = Field(default="", max_length=300)
     online_link: str | None = Field(default=None, max_length=500)
     convened_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
-    held_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
-    )
-    closed_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
-    )
+    held_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
 
 
 class AgendaItem(CouncilsModel, table=True):
@@ -109,7 +106,7 @@ class AgendaItem(CouncilsModel, table=True):
     votes_abstained: int | None = None
     adopted: bool | None = None
     vote_closed_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
 
 
@@ -127,7 +124,7 @@ class Document(CouncilsModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     uploaded_by: str = Field(max_length=100)
     uploaded_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -154,7 +151,7 @@ class Recusal(CouncilsModel, table=True):
     username: str = Field(max_length=100)
     reason: str = Field(default="")
     declared_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -168,9 +165,7 @@ class Vote(CouncilsModel, table=True):
     item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
     username: str = Field(max_length=100)
     choice: str = Field(max_length=10)
-    cast_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    cast_at: datetime = Field(default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class Protocol(CouncilsModel, table=True):
@@ -188,10 +183,10 @@ class Protocol(CouncilsModel, table=True):
     signed_by_secretary: str | None = Field(default=None, max_length=100)
     sha256: str | None = Field(default=None, max_length=64)
     drafted_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
     )
     published_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
 
 
@@ -204,9 +199,7 @@ class ProtocolRemark(CouncilsModel, table=True):
     protocol_id: str = Field(foreign_key="protocol.id", index=True, max_length=32)
     username: str = Field(max_length=100)
     text: str
-    made_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    made_at: datetime = Field(default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class Recommendation(CouncilsModel, table=True):
@@ -224,7 +217,7 @@ class Recommendation(CouncilsModel, table=True):
     due_date: date = Field(index=True)
     status: str = Field(default="sent", index=True, max_length=30)
     issued_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -239,7 +232,7 @@ class RecommendationResponse(CouncilsModel, table=True):
     text: str = Field(default="")
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -255,7 +248,7 @@ class RecommendationAlert(CouncilsModel, table=True):
     recommendation_id: str = Field(foreign_key="recommendation.id", max_length=32)
     kind: str = Field(max_length=20)
     raised_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from kelisim.db import UtcDateTime
 from kelisim.tables import SeqType, backbone_tables
 
 metadata = MetaData()
@@ -50,7 +50,7 @@ def time_ordered_id(prefix: str = "") -> str:
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+    return Column(UtcDateTime(), nullable=nullable, index=index)
 
 
 class Rule(NotificationsModel, table=True):
