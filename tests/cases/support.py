@@ -56,7 +56,7 @@ def ok(response: httpx.Response, status: int = 200) -> dict:
     return response.json()
 
 
-def problem(response: httpx.Response, status: int, kind: str) -> dict:
+def assert_problem(response: httpx.Response, status: int, kind: str) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()

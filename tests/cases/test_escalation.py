@@ -12,12 +12,12 @@ from kelisim.events import Envelope
 from kelisim.events.notifications import EscalationAcknowledged
 from tests.cases.support import (
     BASE,
+    assert_problem,
     coordinator,
     mediator,
     ok,
     outbox,
     post,
-    problem,
     register,
     subjects,
     to_mediation,
@@ -73,9 +73,9 @@ async def test_escalation_needs_a_reason_a_risk_and_the_right_person(settings):
             headers=coord,
             json={**ESCALATION, "risk_level": "apocalyptic"},
         )
-        problem(bad, 422, "validation-error")
+        assert_problem(bad, 422, "validation-error")
         stranger = coordinator(settings, sub="coord-astana", regions=["KZ-71"])
-        problem(
+        assert_problem(
             await cases.post(f"{BASE}/{case['id']}/escalations", headers=stranger, json=ESCALATION),
             404,
             "not-found",
@@ -137,7 +137,7 @@ async def test_analyst_never_sees_escalations(settings):
     async with running("cases", settings) as cases:
         case = await register(cases, mediator(settings))
         analyst = bearer(settings, "cases", sub="an", roles=["analyst"], regions=["KZ-75"])
-        problem(
+        assert_problem(
             await cases.get(f"{BASE}/{case['id']}/escalations", headers=analyst), 403, "forbidden"
         )
         await post(

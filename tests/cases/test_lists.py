@@ -10,12 +10,12 @@ from services.cases.lifecycle import MACHINE, STATES
 from tests.cases.support import (
     BASE,
     TODAY,
+    assert_problem,
     audit_count,
     coordinator,
     mediator,
     ok,
     post,
-    problem,
     register,
     to_mediation,
 )
@@ -48,7 +48,9 @@ async def test_coordinator_pages_through_the_regions_cases_with_filters(settings
         assert found["items"][0]["description"] == "Inheritance of a flat"
         astana = ok(await cases.get(BASE, headers=coord, params={"region": "KZ-71"}))
         assert astana["items"] == []
-        problem(await cases.get(BASE, headers=coord, params={"cursor": "junk!"}), 400, "bad-cursor")
+        assert_problem(
+            await cases.get(BASE, headers=coord, params={"cursor": "junk!"}), 400, "bad-cursor"
+        )
 
 
 async def test_filters_by_status_mediator_and_deadline_window_and_caseload(settings):
@@ -79,8 +81,10 @@ async def test_filters_by_status_mediator_and_deadline_window_and_caseload(setti
             },
             {"mediator": "med-bolat", "assigned": 1, "in_mediation": 0, "settled": 0, "overdue": 0},
         ]
-        problem(await cases.get(f"{BASE}/caseload", headers=mediator(settings)), 403, "forbidden")
-        problem(
+        assert_problem(
+            await cases.get(f"{BASE}/caseload", headers=mediator(settings)), 403, "forbidden"
+        )
+        assert_problem(
             await cases.get(f"{BASE}/caseload", headers=coord, params={"region": "KZ-71"}),
             403,
             "out-of-scope",
@@ -132,7 +136,7 @@ async def test_a_stale_if_match_is_refused_and_changes_nothing(settings):
             headers={**coord, "If-Match": tag},
             json={"mediator": "med-bolat", "reason": "Closer to the parties"},
         )
-        problem(stale, 412, "precondition-failed")
+        assert_problem(stale, 412, "precondition-failed")
         assert audit_count(settings) == before
         assert (
             ok(await cases.get(f"{BASE}/{case['id']}", headers=coord))["mediator"] == "med-aigerim"
@@ -162,14 +166,14 @@ async def test_actions_from_the_wrong_state_are_refused_with_409_and_change_noth
         before = audit_count(settings)
         for path, (headers, body) in wrong.items():
             answer = await cases.post(f"{BASE}/{case['id']}/{path}", headers=headers, json=body)
-            found = problem(answer, 409, "invalid-transition")
+            found = assert_problem(answer, 409, "invalid-transition")
             assert found["status"] == 409 and found["case_status"] == "in_mediation"
         assert audit_count(settings) == before
         assert (
             ok(await cases.get(f"{BASE}/{case['id']}", headers=coord))["version"] == case["version"]
         )
         # ...and by the wrong role: 403, nothing changes.
-        problem(
+        assert_problem(
             await cases.post(
                 f"{BASE}/{case['id']}/not-settled",
                 headers=coord,

@@ -9,12 +9,12 @@ from datetime import timedelta
 from tests.cases.support import (
     BASE,
     TODAY,
+    assert_problem,
     audit_count,
     coordinator,
     mediator,
     ok,
     post,
-    problem,
     subjects,
     to_mediation,
 )
@@ -133,7 +133,7 @@ async def test_settlement_needs_every_partys_signature(settings):
                 "signatures": [{"party_id": a, "signed_on": str(TODAY)}],
             },
         )
-        problem(answer, 422, "signature-missing")
+        assert_problem(answer, 422, "signature-missing")
         assert audit_count(settings) == before
 
 
@@ -159,7 +159,7 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
                 "obligations": [{"description": "Quiet after 22:00", "due_on": str(TODAY)}],
             },
         )
-        problem(
+        assert_problem(
             await cases.post(
                 f"{BASE}/{case_id}/reopening", headers=coord, json={"reason": "no breach yet"}
             ),
@@ -215,7 +215,7 @@ async def test_mediation_not_settled_or_terminated_ends_the_case(settings):
         ended = await post(cases, first["id"], "not-settled", med, {"reason": "No common ground"})
         assert (ended["status"], ended["outcome"]) == ("not_settled", "not_settled")
         assert subjects(settings, first["id"]) == [*SIGNED, "cases.case.not_settled"]
-        problem(
+        assert_problem(
             await cases.post(
                 f"{BASE}/{first['id']}/extension",
                 headers=med,
@@ -252,7 +252,7 @@ async def test_a_party_withdrawing_consent_ends_the_mediation(settings):
             "cases.consent.withdrawn",
             "cases.case.withdrawn",
         ]
-        problem(
+        assert_problem(
             await cases.post(
                 f"{BASE}/{case['id']}/settlement",
                 headers=med,
@@ -286,7 +286,7 @@ async def test_agreement_needs_every_partys_consent(settings):
         answer = await cases.post(
             f"{BASE}/{case['id']}/agreement", headers=med, json={"signed_on": str(TODAY)}
         )
-        body = problem(answer, 409, "consent-missing")
+        body = assert_problem(answer, 409, "consent-missing")
         assert body["parties"] == [full["parties"][1]["id"]]
 
 
@@ -302,7 +302,7 @@ async def test_term_is_extended_once_with_all_consents_and_a_second_time_refused
             headers=med,
             json={"reason": "Expert valuation pending", "consents": [consent_a]},
         )
-        problem(missing, 422, "consent-missing")
+        assert_problem(missing, 422, "consent-missing")
         extended = await post(
             cases,
             case["id"],
@@ -318,7 +318,7 @@ async def test_term_is_extended_once_with_all_consents_and_a_second_time_refused
             headers=med,
             json={"reason": "Still pending", "consents": [consent_a, consent_b]},
         )
-        problem(again, 409, "extension-used")
+        assert_problem(again, 409, "extension-used")
         assert audit_count(settings) == before
         got = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))
         assert got["deadline"] == str(TODAY + timedelta(days=60))

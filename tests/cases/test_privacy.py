@@ -7,11 +7,11 @@ import base64
 from tests.cases.support import (
     BASE,
     TODAY,
+    assert_problem,
     coordinator,
     mediator,
     ok,
     post,
-    problem,
     published,
     register,
     to_mediation,
@@ -37,7 +37,7 @@ async def test_mediator_cannot_see_parties_before_declaring_no_conflict(settings
             headers=med,
             json={"party_id": party_id, "form": "oral", "given_on": str(TODAY)},
         )
-        problem(refused, 403, "declaration-required")
+        assert_problem(refused, 403, "declaration-required")
         listed = ok(await cases.get(BASE, headers=med, params={"q": "courtyard"}))
         assert listed["items"] == []
 
@@ -59,8 +59,10 @@ async def test_mediator_of_another_region_or_not_assigned_sees_nothing(settings)
             coordinator(settings, sub="coord-astana", regions=["KZ-71"]),
         ]
         for headers in strangers:
-            problem(await cases.get(f"{BASE}/{case['id']}", headers=headers), 404, "not-found")
-            problem(
+            assert_problem(
+                await cases.get(f"{BASE}/{case['id']}", headers=headers), 404, "not-found"
+            )
+            assert_problem(
                 await cases.get(f"{BASE}/{case['id']}/timeline", headers=headers),
                 404,
                 "not-found",
@@ -81,7 +83,7 @@ async def test_declared_conflict_sends_the_case_back_and_hides_it(settings):
         )
         assert back["status"] == "registered"
         assert back["mediator"] is None
-        problem(await cases.get(f"{BASE}/{case['id']}", headers=med), 404, "not-found")
+        assert_problem(await cases.get(f"{BASE}/{case['id']}", headers=med), 404, "not-found")
         again = await post(cases, case["id"], "assignment", coord, {"mediator": "med-bolat"})
         assert again["status"] == "assigned" and again["mediator"] == "med-bolat"
 
@@ -93,7 +95,7 @@ async def test_reassignment_needs_a_reason_and_a_new_declaration(settings):
         no_reason = await cases.post(
             f"{BASE}/{case['id']}/reassignment", headers=coord, json={"mediator": "med-bolat"}
         )
-        problem(no_reason, 422, "reason-required")
+        assert_problem(no_reason, 422, "reason-required")
         moved = await post(
             cases,
             case["id"],
@@ -105,8 +107,8 @@ async def test_reassignment_needs_a_reason_and_a_new_declaration(settings):
         bolat = mediator(settings, sub="med-bolat")
         assert ok(await cases.get(f"{BASE}/{case['id']}", headers=bolat))["parties"] is None
         aigerim = mediator(settings)
-        problem(await cases.get(f"{BASE}/{case['id']}", headers=aigerim), 404, "not-found")
-        problem(
+        assert_problem(await cases.get(f"{BASE}/{case['id']}", headers=aigerim), 404, "not-found")
+        assert_problem(
             await cases.post(
                 f"{BASE}/{case['id']}/reassignment",
                 headers=bolat,
@@ -126,8 +128,8 @@ async def test_admin_reads_case_metadata_but_no_personal_data(settings):
         assert seen["parties"] is None and seen["description"] is None
         listed = ok(await cases.get(BASE, headers=admin))
         assert [c["description"] for c in listed["items"]] == [None]
-        problem(await cases.get(BASE, headers=admin, params={"q": "wall"}), 403, "forbidden")
-        problem(
+        assert_problem(await cases.get(BASE, headers=admin, params={"q": "wall"}), 403, "forbidden")
+        assert_problem(
             await cases.post(
                 f"{BASE}/{case['id']}/termination", headers=admin, json={"reason": "admin says so"}
             ),
@@ -165,7 +167,7 @@ async def test_session_notes_are_confidential_to_the_mediator(settings):
             headers=med,
             json={"status": "postponed", "scheduled_at": f"{TODAY}T16:00:00+05:00"},
         )
-        problem(again, 409, "invalid-session-transition")
+        assert_problem(again, 409, "invalid-session-transition")
 
 
 async def test_no_published_event_carries_a_partys_name_or_contact(settings):

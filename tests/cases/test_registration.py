@@ -7,6 +7,7 @@ import asyncio
 from tests.cases.support import (
     BASE,
     REGION,
+    assert_problem,
     audit_count,
     coordinator,
     mediator,
@@ -14,7 +15,6 @@ from tests.cases.support import (
     organisation,
     person,
     post,
-    problem,
     register,
     subjects,
 )
@@ -49,11 +49,11 @@ async def test_unknown_region_and_out_of_scope_region_are_refused(settings):
     async with running("cases", settings) as cases:
         med = mediator(settings, regions=["KZ-75", "KZ-99"])
         body = {"region": "KZ-99", "category": "land", "parties": []}
-        problem(await cases.post(BASE, json=body, headers=med), 422, "unknown-region")
+        assert_problem(await cases.post(BASE, json=body, headers=med), 422, "unknown-region")
         body["region"] = "KZ-71"
-        problem(await cases.post(BASE, json=body, headers=med), 403, "out-of-scope")
+        assert_problem(await cases.post(BASE, json=body, headers=med), 403, "out-of-scope")
         body["category"] = "gossip"
-        problem(await cases.post(BASE, json=body, headers=med), 422, "validation-error")
+        assert_problem(await cases.post(BASE, json=body, headers=med), 422, "validation-error")
 
 
 async def test_analyst_and_liaison_cannot_touch_cases(settings):
@@ -61,10 +61,12 @@ async def test_analyst_and_liaison_cannot_touch_cases(settings):
         case = await register(cases, mediator(settings))
         for role in ("analyst", "liaison"):
             headers = bearer(settings, "cases", sub=role, roles=[role], regions=[REGION])
-            problem(await cases.get(f"{BASE}/{case['id']}", headers=headers), 403, "forbidden")
-            problem(await cases.get(BASE, headers=headers), 403, "forbidden")
+            assert_problem(
+                await cases.get(f"{BASE}/{case['id']}", headers=headers), 403, "forbidden"
+            )
+            assert_problem(await cases.get(BASE, headers=headers), 403, "forbidden")
             body = {"region": REGION, "category": "land"}
-            problem(await cases.post(BASE, json=body, headers=headers), 403, "forbidden")
+            assert_problem(await cases.post(BASE, json=body, headers=headers), 403, "forbidden")
 
 
 async def test_ineligible_cases_are_refused_for_each_reason_and_cannot_move_on(settings):
@@ -87,7 +89,7 @@ async def test_ineligible_cases_are_refused_for_each_reason_and_cannot_move_on(s
             answer = await cases.post(
                 f"{BASE}/{case_id}/assignment", json={"mediator": "med-aigerim"}, headers=coord
             )
-            problem(answer, 409, "invalid-transition")
+            assert_problem(answer, 409, "invalid-transition")
             assert audit_count(settings) == before
             assert ok(await cases.get(f"{BASE}/{case_id}", headers=coord))["status"] == "refused"
 
@@ -106,7 +108,7 @@ async def test_coordinator_refuses_a_case_found_ineligible_later_with_the_reason
         assert refused["status"] == "refused"
         assert refused["refusal_reasons"] == ["corruption"]
         late = await cases.post(f"{BASE}/{case['id']}/parties", json=person(), headers=coord)
-        problem(late, 409, "invalid-transition")
+        assert_problem(late, 409, "invalid-transition")
 
 
 async def test_adding_a_state_body_as_party_refuses_the_case(settings):

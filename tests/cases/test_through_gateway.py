@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cases.support import BASE, TODAY, ok, person, problem, published
+from tests.cases.support import BASE, TODAY, assert_problem, ok, person, published
 from tests.support.gateway import gateway_stack
 
 
@@ -66,7 +66,7 @@ async def test_case_from_registration_to_escalation_through_the_gateway(settings
             ),
             201,
         )
-        problem(
+        assert_problem(
             await gw.post(
                 f"{BASE}/{case_id}/agreement", headers=med, json={"signed_on": str(TODAY)}
             ),
