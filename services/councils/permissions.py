@@ -75,8 +75,13 @@ def can_see_council(principal: Principal, council: Council) -> bool:
 
 
 def can_read_published(db: DbSession, council: Council, principal: Principal) -> bool:
-    """Members of the council and analysts read its published protocols."""
-    return principal.has("analyst") or membership(db, council, principal) is not None
+    """Members of the council read its published protocols (analysts never: they name people)."""
+    return membership(db, council, principal) is not None
+
+
+def sees_persons(principal: Principal) -> bool:
+    """Whether the caller may see people's names; an analyst alone never does."""
+    return principal.has("admin", "council_secretary", "council_member")
 
 
 def can_watch_region(principal: Principal, region: str | None) -> bool:

@@ -181,6 +181,15 @@ async def test_a_regional_control_list_shows_overdue_recommendations(settings):
             "/api/v1/councils/control?region=KZ-75", headers=admin(settings)
         )
         assert len(everything.json()["items"]) == 2
+        assert {r["responsible"] for r in everything.json()["items"]} == {
+            "Deputy akim for social affairs"
+        }
+        analyst = bearer(settings, "councils", sub="an1", roles=["analyst"])
+        seen = await client.get("/api/v1/councils/control?region=KZ-75", headers=analyst)
+        assert [r["id"] for r in seen.json()["items"]] == [
+            r["id"] for r in everything.json()["items"]
+        ]
+        assert {r["responsible"] for r in seen.json()["items"]} == {""}  # never a person
         other_region = await client.get("/api/v1/councils/control?region=KZ-79", headers=watcher)
         assert other_region.status_code == 403
         outsider = await client.get(

@@ -45,7 +45,7 @@ def read_protocol(
     ctx: ContextDep,
     lang: str | None = None,
 ):
-    """Minutes in the reader's language: members read drafts; published ones analysts too."""
+    """Minutes in the reader's language, for the council's members only."""
     with reading(ctx) as db:
         protocol, council = protocol_with_council(db, protocol_id)
         if protocol.status == "published":
@@ -61,15 +61,12 @@ def read_protocol(
 def list_protocols(
     council_id: str, principal: CurrentPrincipal, ctx: ContextDep, lang: str | None = None
 ):
-    """The council's minutes: all of them for members, the published ones for analysts."""
+    """The council's minutes, for its members (they name people: analysts read none)."""
     with reading(ctx) as db:
         council = get(db, Council, council_id)
-        member = permissions.membership(db, council, principal)
-        if member is None and not principal.has("analyst"):
+        if permissions.membership(db, council, principal) is None:
             raise Problem(403, "not-a-member", "You are not a current member of this council.")
         query = select(Protocol).where(Protocol.council_id == council.id)
-        if member is None:
-            query = query.where(Protocol.status == "published")
         protocols = db.exec(query.order_by(Protocol.drafted_at)).all()
         return [views.protocol_public(db, p, language(lang, principal)) for p in protocols]
 

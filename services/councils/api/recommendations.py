@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
+from kelisim.auth import Principal
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import permissions, views
@@ -31,12 +32,16 @@ Only = Literal["open", "overdue"]
 
 def _control_page(
     ctx: ContextDep,
+    principal: Principal,
     where: Any,
     only: Only | None,
     cursor: str | None,
     limit: int,
 ) -> RecommendationPage:
-    """One page of a control list, ordered by due date (keyset: pass `next_cursor` back)."""
+    """One page of a control list, ordered by due date (keyset: pass `next_cursor` back).
+
+    An analyst sees the list without the responsible persons' names.
+    """
     today = permissions.today()
     query = select(Recommendation).where(where)
     if only in ("open", "overdue"):
@@ -57,6 +62,8 @@ def _control_page(
         more = len(rows) > limit
         rows = rows[:limit]
         items = [views.recommendation_public(db, r, today, responses=False) for r in rows]
+    if not permissions.sees_persons(principal):
+        items = [item.model_copy(update={"responsible": ""}) for item in items]
     next_cursor = _encode(rows[-1]) if more else None
     return RecommendationPage(items=items, next_cursor=next_cursor)
 
@@ -87,7 +94,7 @@ def region_control_list(
     """The control list of a region's recommendations (`only=open|overdue` to narrow it)."""
     if not permissions.can_watch_region(principal, region):
         raise Problem(403, "forbidden", "This region is outside your scope.")
-    return _control_page(ctx, Recommendation.region == region, only, cursor, limit)
+    return _control_page(ctx, principal, Recommendation.region == region, only, cursor, limit)
 
 
 @router.post(
@@ -154,4 +161,6 @@ def council_control_list(
         council = get(db, Council, council_id)
         if not permissions.can_watch_region(principal, council.region):
             permissions.require_member(db, council, principal)
-    return _control_page(ctx, Recommendation.council_id == council.id, only, cursor, limit)
+    return _control_page(
+        ctx, principal, Recommendation.council_id == council.id, only, cursor, limit
+    )
