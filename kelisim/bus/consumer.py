@@ -197,8 +197,22 @@ class Consumer:
             try:
                 uow.commit()
             except IntegrityError:
-                return False  # another replica applied it first
+                if self._applied(envelope.id):
+                    return False  # another replica applied it first
+                raise  # a real constraint violation: retried, then dead-lettered
         return True
+
+    def _applied(self, event_id: str) -> bool:
+        inbox = self.tables.inbox
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(inbox.c.event_id).where(
+                        inbox.c.consumer == self.name, inbox.c.event_id == event_id
+                    )
+                ).first()
+                is not None
+            )
 
     async def _dead(self, msg: Msg, envelope: Envelope | None, error: str, deliveries: int) -> str:
         event_id = envelope.id if envelope else (msg.headers or {}).get("Nats-Msg-Id", "?")
