@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
 from kelisim import migrations
+from kelisim.auth import generate_keypair
+from kelisim.migrations import OWNERS
 from kelisim.settings import Settings
-from tests.support.db import ensure_database
-from tests.support.services import running, wait_ready
+from tests.support.db import ensure_database, fresh_database
+from tests.support.services import reset_streams, running, wait_ready
 
 ADMIN = ("admin", "admin-password-1")
 SERVICES = ("cases", "councils", "notifications")
@@ -123,4 +126,21 @@ async def gateway_stack(settings: Settings) -> AsyncIterator[Stack]:
         yield result
 
 
-__all__ = ["ADMIN", "Stack", "gateway_stack", "running_gateway", "wait_ready"]
+__all__ = ["ADMIN", "Stack", "gateway_stack", "running_gateway", "system_stack", "wait_ready"]
+
+
+@asynccontextmanager
+async def system_stack(tmp: Path, nats_url: str) -> AsyncIterator[Stack]:
+    """A whole system on fresh databases, keys and streams, for a module of tests."""
+    with ExitStack() as databases:
+        urls = {
+            f"{owner}_database_url": databases.enter_context(fresh_database(tmp, owner))
+            for owner in OWNERS
+        }
+        generate_keypair(tmp / "keys")
+        await reset_streams(nats_url)
+        settings = Settings(
+            env="test", data_dir=tmp, nats_url=nats_url, relay_poll_seconds=0.05, **urls
+        )
+        async with gateway_stack(settings) as stack:
+            yield stack
