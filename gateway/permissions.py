@@ -11,10 +11,12 @@ table below is the whole policy.
 | /api/v1/councils             | any     | admin, council_secretary, council_member, analyst     |
 | /api/v1/notifications/feed   | any     | liaison, coordinator, admin                           |
 | /api/v1/notifications        | any     | every role but liaison                                |
+| /api/v1/analytics            | any     | analyst, coordinator                                  |
 
 A liaison reaches only the escalation feed. An analyst never reaches the cases service,
 which holds the parties' personal data; in councils it reads only what that service lets it
-(published protocols, control lists). The cases service itself keeps personal data from an
+(published protocols, control lists). Analytics holds aggregates only: analysts read the
+regions on their account, coordinators their own region. The cases service itself keeps personal data from an
 admin, who reads case cards but no parties.
 """
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from kelisim.auth import ROLES
 
 ANY = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
-PROXIED_SERVICES = ("cases", "councils", "notifications")
+PROXIED_SERVICES = ("cases", "councils", "notifications", "analytics")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("/api/v1/notifications/feed", ANY, frozenset({"liaison", "coordinator", "admin"})),
     Rule("/api/v1/notifications", ANY, frozenset(ROLES) - {"liaison"}),
+    Rule("/api/v1/analytics", ANY, frozenset({"analyst", "coordinator"})),
 )
 
 

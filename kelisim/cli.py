@@ -21,7 +21,7 @@ import structlog
 from sqlalchemy.engine import make_url
 
 from kelisim import logging as kelisim_logging
-from kelisim.settings import Settings
+from kelisim.settings import SERVICES, Settings
 from kelisim.supervisor import Supervisor, owner_module, present, present_owners
 from kelisim.tables import Backbone
 
@@ -196,6 +196,15 @@ def cmd_events_replay(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_analytics_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild the analytics database from the streams (the service module does the work)."""
+    module = importlib.import_module("services.analytics.rebuild")
+    result = asyncio.run(module.rebuild(settings, args.database_url))
+    for stream, count in result.events.items():
+        print(f"{stream}: {count} events applied")
+    return 0
+
+
 def iso_time(text: str) -> datetime:
     """An ISO 8601 time; without an offset it is taken as UTC."""
     try:
@@ -230,7 +239,7 @@ def parser() -> argparse.ArgumentParser:
     )
 
     serve = sub.add_parser("serve", help="run one service or the gateway (used by `up`)")
-    serve.add_argument("owner", choices=["gateway", "cases", "councils", "notifications"])
+    serve.add_argument("owner", choices=["gateway", *SERVICES])
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve, log_as=None)
@@ -251,6 +260,15 @@ def parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--service", help="only this service's outbox")
     replay.set_defaults(func=cmd_events_replay, log_as="replay")
+
+    analytics = sub.add_parser("analytics", help="analytics tools").add_subparsers(
+        dest="analytics_command", required=True
+    )
+    rebuild = analytics.add_parser(
+        "rebuild", help="rebuild the statistical database from the streams (service stopped)"
+    )
+    rebuild.add_argument("--database-url", help="rebuild into this database instead")
+    rebuild.set_defaults(func=cmd_analytics_rebuild, log_as="analytics")
 
     sub.add_parser("keys", help="create the token key pair if missing").set_defaults(
         func=cmd_keys, log_as="keys"

@@ -11,19 +11,20 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from kelisim import problems, web
+from kelisim import commands, problems, web
 from kelisim.auth import Principal, TokenError, load_public_key, verify_token
 from kelisim.bus.connection import Bus
 from kelisim.bus.consumer import Consumer, ConsumerSpec
-from kelisim.bus.headers import TRACEPARENT
 from kelisim.bus.relay import OutboxRelay
 from kelisim.bus.streams import ensure_streams
 from kelisim.db import make_engine
@@ -34,6 +35,8 @@ from kelisim.uow import Actor, UnitOfWork
 log = structlog.get_logger("kelisim.service")
 
 Worker = Callable[["ServiceContext"], Awaitable[None]]
+C = TypeVar("C", bound=commands.Command)
+R = TypeVar("R")
 
 
 @dataclass
@@ -59,6 +62,22 @@ class ServiceContext:
         return UnitOfWork(
             self.engine, self.tables, source=self.source, actor=actor, on_commit=self.relay.wake
         )
+
+    def run(self, request: Request, handler: Callable[[C, UnitOfWork], R], cmd: C) -> R:
+        """Run a command's handler in one unit of work (see kelisim.commands)."""
+        return commands.run(self, request, handler, cmd)
+
+    def create(
+        self,
+        request: Request,
+        handler: Callable[[C, UnitOfWork], R],
+        cmd: C,
+        *,
+        shape: Callable[[R, UnitOfWork], BaseModel],
+        status: int = 201,
+    ) -> JSONResponse:
+        """Run a creating handler once per `Idempotency-Key` (see kelisim.commands)."""
+        return commands.create(self, request, handler, cmd, shape=shape, status=status)
 
     async def ready(self) -> dict[str, bool]:
         def db_ok() -> bool:
@@ -197,4 +216,5 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def actor_of(request: Request, principal: Principal) -> Actor:
-    return Actor(principal.sub, request.headers.get(TRACEPARENT))
+    """The acting user and the request's trace."""
+    return commands.actor(request, principal)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("cases", "councils", "notifications")
+SERVICES = ("cases", "councils", "notifications", "analytics")
 
 
 class Settings(BaseSettings):
@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     nats_embedded: bool = True
     stream_replicas: int = Field(default=1, ge=1, le=5)
     stream_max_age_days: int = Field(default=90, ge=1)
+    # The domain streams keep their events for years: the statistics are rebuilt from them
+    # (they carry no personal data). Per stream, e.g. '{"CASES": 3650}'; others: the default.
+    stream_max_age_by_stream: dict[str, int] = Field(
+        default_factory=lambda: {
+            "CASES": 3650,
+            "COUNCILS": 3650,
+            "NOTIFICATIONS": 3650,
+            "ANALYTICS": 3650,
+        }
+    )
     stream_duplicate_window_seconds: int = Field(default=300, ge=120)
     outbox_retention_days: int = Field(default=7, ge=1)
     relay_batch_size: int = Field(default=500, ge=1)
@@ -39,6 +49,7 @@ class Settings(BaseSettings):
     cases_database_url: str | None = None
     councils_database_url: str | None = None
     notifications_database_url: str | None = None
+    analytics_database_url: str | None = None
 
     # Processes
     host: str = "127.0.0.1"
@@ -46,9 +57,11 @@ class Settings(BaseSettings):
     cases_port: int = 8001
     councils_port: int = 8002
     notifications_port: int = 8003
+    analytics_port: int = 8004
     cases_url: str | None = None
     councils_url: str | None = None
     notifications_url: str | None = None
+    analytics_url: str | None = None
 
     # Service tokens (Ed25519): PEM text, else files under data_dir/keys.
     token_private_key: str | None = None
@@ -100,6 +113,16 @@ class Settings(BaseSettings):
     webhook_disable_after_hours: float = Field(default=120.0, gt=0)
     webhook_max_retry_after_seconds: float = Field(default=86400.0, gt=0)
     escalation_ack_alert_hours: float = Field(default=4.0, gt=0)
+
+    # Analytics domain (owner: analytics service)
+    analytics_detect_seconds: float = Field(default=300.0, gt=0)
+    analytics_min_count: int = Field(default=5, ge=1)
+    analytics_alpha: float = Field(default=0.01, gt=0, lt=0.5)
+    analytics_timezone: str = "Asia/Almaty"
+
+    def stream_max_age(self, stream: str) -> int:
+        """How many days a stream keeps its events."""
+        return self.stream_max_age_by_stream.get(stream, self.stream_max_age_days)
 
     def database_url(self, owner: str) -> str:
         """The database URL of a service or the gateway."""

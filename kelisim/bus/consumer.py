@@ -166,6 +166,13 @@ class Consumer:
         await msg.ack()
         return self._count("applied" if applied else "duplicate")
 
+    def apply_envelope(self, envelope: Envelope, headers: Mapping[str, str] | None = None) -> bool:
+        """Apply one event read outside a delivery (a rebuild from the stream), inbox-guarded."""
+        handler = self.spec.handlers.get(envelope.nats_subject)
+        if handler is None:
+            return False
+        return self._apply(envelope, envelope.payload(), headers or {}, handler)
+
     def _apply(
         self, envelope: Envelope, data: EventData, headers: Mapping[str, str], handler: Handler
     ) -> bool:

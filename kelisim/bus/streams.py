@@ -13,6 +13,7 @@ STREAMS: dict[str, str] = {
     "COUNCILS": "councils.>",
     "NOTIFICATIONS": "notifications.>",
     "IDENTITY": "identity.>",
+    "ANALYTICS": "analytics.>",
 }
 
 
@@ -32,7 +33,7 @@ def stream_config(name: str, settings: Settings) -> StreamConfig:
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         discard=DiscardPolicy.OLD,
-        max_age=settings.stream_max_age_days * 86400.0,
+        max_age=settings.stream_max_age(name) * 86400.0,
         num_replicas=settings.stream_replicas,
         duplicate_window=float(settings.stream_duplicate_window_seconds),
     )

@@ -73,7 +73,7 @@ def registered_types() -> list[str]:
 
 def _load_domain_schemas() -> None:
     # Importing the modules registers their schemas; kept lazy so nothing runs at import.
-    from kelisim.events import cases, councils, identity, notifications  # noqa: F401
+    from kelisim.events import analytics, cases, councils, identity, notifications  # noqa: F401
 
 
 class Envelope(BaseModel):

@@ -125,5 +125,6 @@ def consumer_specs() -> list[ConsumerSpec]:
     return [
         ConsumerSpec("CASES", _handlers("cases")),
         ConsumerSpec("COUNCILS", _handlers("councils")),
+        ConsumerSpec("ANALYTICS", _handlers("analytics")),
         ConsumerSpec("IDENTITY", {"identity.user.upserted": on_user_upserted}),  # type: ignore[dict-item]
     ]

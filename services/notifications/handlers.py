@@ -34,7 +34,7 @@ from services.notifications.schemas import (
     RuleUpdate,
 )
 
-CONSUMED_DOMAINS = ("cases", "councils")
+CONSUMED_DOMAINS = ("cases", "councils", "analytics")
 
 
 def _rule_subjects() -> dict[str, set[str]]:

@@ -137,6 +137,24 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+CATALOG["analytics.alert.raised"] = {
+    "kk": (
+        "Ерте ескерту: {{ region }}, {{ category }}",
+        "{{ period }} айында {{ observed }} іс тіркелді; күтілгені {{ expected }}, "
+        "шекті мәні {{ upper }} (әдіс: {{ method }}).",
+    ),
+    "ru": (
+        "Раннее предупреждение: {{ region }}, {{ category }}",
+        "За месяц {{ period }} зарегистрировано дел: {{ observed }}; ожидалось {{ expected }}, "
+        "порог {{ upper }} (метод: {{ method }}).",
+    ),
+    "en": (
+        "Early warning: {{ region }}, {{ category }}",
+        "{{ observed }} cases registered in the month of {{ period }}; {{ expected }} expected, "
+        "threshold {{ upper }} (method: {{ method }}).",
+    ),
+}
+
 GENERIC = {
     "kk": ("Хабарлама: {{ topic }}", "Жаңа оқиға: {{ topic }}."),
     "ru": ("Уведомление: {{ topic }}", "Новое событие: {{ topic }}."),

@@ -23,7 +23,7 @@ from tests.support.db import ensure_database, fresh_database
 from tests.support.services import reset_streams, running, wait_ready
 
 ADMIN = ("admin", "admin-password-1")
-SERVICES = ("cases", "councils", "notifications")
+SERVICES = ("cases", "councils", "notifications", "analytics")
 
 
 @dataclass

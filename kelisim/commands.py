@@ -1,0 +1,89 @@
+"""The one command path: a route builds a command, `ctx.run` executes its handler once.
+
+A route parses and authorises, builds a `Command` (the caller and any `If-Match` ride on it)
+and calls `ctx.run(request, handler, cmd)`. The runner opens the unit of work, calls
+`handler(cmd, uow)`, shapes the answer, applies `Idempotency-Key` to creations and commits
+once. A handler that raises `Problem` leaves the database and the audit trail untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from kelisim.auth import Principal
+from kelisim.bus.headers import TRACEPARENT
+from kelisim.uow import Actor, UnitOfWork
+
+if TYPE_CHECKING:
+    from kelisim.service import ServiceContext
+
+C = TypeVar("C", bound="Command")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """What every command carries: who sends it, and the version they read (`If-Match`)."""
+
+    principal: Principal
+    if_match: str | None = None
+
+
+def actor(request: Request, principal: Principal) -> Actor:
+    """The acting user and the request's trace, for audit entries and events."""
+    return Actor(principal.sub, request.headers.get(TRACEPARENT))
+
+
+def run(
+    ctx: ServiceContext,
+    request: Request,
+    handler: Callable[[C, UnitOfWork], R],
+    cmd: C,
+) -> R:
+    """Run `handler(cmd, uow)` in one unit of work that commits once; return its result."""
+    with ctx.uow(actor(request, cmd.principal)) as uow:
+        result = handler(cmd, uow)
+        uow.commit()
+    return result
+
+
+def create(
+    ctx: ServiceContext,
+    request: Request,
+    handler: Callable[[C, UnitOfWork], R],
+    cmd: C,
+    *,
+    shape: Callable[[R, UnitOfWork], BaseModel],
+    status: int = 201,
+) -> JSONResponse:
+    """Run a creating handler once per `Idempotency-Key`; a repeat gets the first answer."""
+    from kelisim.idempotency import create_once
+
+    def produce(uow: UnitOfWork) -> dict[str, Any]:
+        result = handler(cmd, uow)
+        uow.session.flush()
+        return shape(result, uow).model_dump(mode="json")
+
+    return create_once(
+        ctx, request, cmd.principal, produce, payload=fingerprint_of(cmd), status=status
+    )
+
+
+def fingerprint_of(cmd: Command) -> bytes:
+    """The bytes that make two creations the same request: the command without its caller."""
+    fields = {
+        name: value for name, value in vars(cmd).items() if name not in ("principal", "if_match")
+    }
+    return repr(sorted((k, _plain(v)) for k, v in fields.items())).encode()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value

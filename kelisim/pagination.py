@@ -1,0 +1,81 @@
+"""Keyset pagination, once for every service: one cursor codec, one limit rule, one page shape.
+
+A cursor is the sort key of the last item a page returned, packed as URL-safe base64 JSON. It
+is opaque to clients; one that does not decode is refused with one `bad-cursor` problem (400).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from kelisim.problems import Problem
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_CURSOR = 512
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
+Cursor = Annotated[
+    str | None, Query(max_length=MAX_CURSOR, description="next_cursor of the previous page")
+]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, and the cursor of the next one (null on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def encode(*key: Any) -> str:
+    """The cursor standing for a sort key (str, int, date or datetime parts)."""
+    raw = json.dumps([_plain(part) for part in key], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode(cursor: str, *types: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """The sort key a cursor stands for, each part read by its type; 400 `bad-cursor` otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parts = json.loads(raw)
+        if not isinstance(parts, list) or len(parts) != len(types):
+            raise ValueError("wrong shape")
+        return tuple(_read(kind, part) for kind, part in zip(types, parts, strict=True))
+    except (ValueError, TypeError, binascii.Error, OverflowError, UnicodeDecodeError) as exc:
+        raise Problem(400, "bad-cursor", "The cursor is not one this service gave out.") from exc
+
+
+def _read(kind: Callable[[Any], Any], part: Any) -> Any:
+    if kind is datetime:
+        return datetime.fromisoformat(part)
+    if kind is date:
+        return date.fromisoformat(part)
+    if kind is int and not isinstance(part, int):
+        raise ValueError("not an integer")
+    if kind is str and not isinstance(part, str):
+        raise ValueError("not a string")
+    return kind(part)
+
+
+def page(
+    rows: Sequence[T], limit: int, key: Callable[[T], tuple[Any, ...]]
+) -> tuple[list[T], str | None]:
+    """Split `limit + 1` fetched rows into the page and the next cursor (None when no more)."""
+    items = list(rows[:limit])
+    more = len(rows) > limit
+    return items, (encode(*key(items[-1])) if more and items else None)

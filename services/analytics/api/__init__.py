@@ -1,0 +1,13 @@
+"""Thin routes of the analytics service: parse, authorise, call a handler or a query, shape."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.analytics.api import alerts, figures, history, proposals, reports
+
+router = APIRouter()
+for module in (figures, alerts, history, proposals, reports):
+    router.include_router(module.router)
+
+__all__ = ["router"]

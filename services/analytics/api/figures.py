@@ -1,0 +1,169 @@
+"""Figures: the overview, tables by dimension and by month, councils, and their downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from openpyxl import Workbook
+
+from kelisim.problems import Problem
+from kelisim.service import ContextDep, CurrentPrincipal
+from services.analytics import figures, permissions, queries
+from services.analytics.api.common import PREFIX, PeriodDep, reading
+from services.analytics.measures import CATEGORIES, MEASURES
+from services.analytics.schemas import CouncilFigures, Overview, RegionRates, TablePublic
+from services.analytics.tables import Table
+
+router = APIRouter(prefix=PREFIX, tags=["analytics"])
+SUPPRESSED = "<5"
+Measure = Annotated[str, Path(description="a measure, e.g. cases.registered")]
+
+
+def _measure(measure: str) -> str:
+    if measure not in MEASURES:
+        raise Problem(
+            404, "unknown-measure", f"No measure {measure[:60]!r}.", measures=sorted(MEASURES)
+        )
+    return measure
+
+
+@router.get("/overview", response_model=Overview)
+def overview(principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep) -> Overview:
+    """Each region's cases, escalations, rates and alert level in the period."""
+    regions = permissions.regions(principal)
+    with reading(ctx) as db:
+        cases = figures.overview(db, regions, period)
+        escalations = figures.escalations(db, regions, period)
+        rates = figures.region_rates(db, cases, regions, period)
+        levels = queries.alert_levels(db, regions, period.first_day)
+    return Overview(
+        period=period.key,
+        cases=TablePublic.of(cases, period.key),
+        escalations=TablePublic.of(escalations, period.key),
+        regions=[
+            RegionRates(
+                region=r,
+                settlement_rate=rates[r].settlement,
+                in_term_rate=rates[r].in_term,
+                accept_hours=rates[r].accept_hours,
+                alert_level=levels.get(r, 0),
+            )
+            for r in regions
+        ],
+    )
+
+
+@router.get("/tables/{measure}", response_model=TablePublic)
+def by_dimension(
+    measure: Measure, principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep
+) -> TablePublic:
+    """One measure by region and its dimension (category, risk level, reason, state body)."""
+    regions = (
+        permissions.council_regions(principal)
+        if measure.startswith(("councils", "recommendations"))
+        else permissions.regions(principal)
+    )
+    with reading(ctx) as db:
+        table = figures.by_dimension(db, _measure(measure), regions, period)
+    return TablePublic.of(table, period.key)
+
+
+@router.get("/series/{measure}", response_model=TablePublic)
+def by_month(
+    measure: Measure,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    period: PeriodDep,
+    category: Annotated[str | None, Query(max_length=20)] = None,
+) -> TablePublic:
+    """One measure by region and month of a year (optionally one category), with totals."""
+    if category is not None and category not in CATEGORIES:
+        raise Problem(422, "unknown-category", f"No category {category[:20]!r}.")
+    regions = permissions.regions(principal)
+    with reading(ctx) as db:
+        table = figures.by_month(db, _measure(measure), regions, period.year, category)
+    return TablePublic.of(table, str(period.year))
+
+
+@router.get("/councils", response_model=CouncilFigures)
+def councils(principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep) -> CouncilFigures:
+    """Council control per region and per addressed state body."""
+    regions = permissions.council_regions(principal)
+    with reading(ctx) as db:
+        per_region = figures.councils(db, regions, period)
+        per_body = figures.state_bodies(db, regions, period)
+    return CouncilFigures(
+        period=period.key,
+        regions=TablePublic.of(per_region, period.key),
+        state_bodies=TablePublic.of(per_body, period.key),
+    )
+
+
+def _table(name: str, principal, ctx, period) -> Table:  # type: ignore[no-untyped-def]
+    with reading(ctx) as db:
+        if name == "overview":
+            return figures.overview(db, permissions.regions(principal), period)
+        if name == "councils":
+            return figures.councils(db, permissions.council_regions(principal), period)
+        if name == "state-bodies":
+            return figures.state_bodies(db, permissions.council_regions(principal), period)
+        if name in MEASURES:
+            regions = (
+                permissions.council_regions(principal)
+                if name.startswith(("councils", "recommendations"))
+                else permissions.regions(principal)
+            )
+            return figures.by_dimension(db, name, regions, period)
+    raise Problem(404, "unknown-table", f"No table {name[:60]!r}.")
+
+
+def rows_of(table: Table) -> list[list[str]]:
+    """A protected table as text rows, suppressed figures marked, totals last."""
+    head = ["", *table.columns] + (["total"] if table.has_row_totals else [])
+
+    def show(value: int | None) -> str:
+        return SUPPRESSED if value is None else str(value)
+
+    body = [
+        [r, *(show(v) for v in table.line(r))]
+        + ([show(table.row_totals.get(r))] if table.has_row_totals else [])
+        for r in table.rows
+    ]
+    foot = ["total", *(show(table.column_totals.get(c)) for c in table.columns)] + (
+        [show(table.total)] if table.has_row_totals else []
+    )
+    return [head, *body, foot]
+
+
+@router.get("/exports/{name}.{fmt}")
+def export(
+    name: Annotated[str, Path(max_length=60)],
+    fmt: Literal["csv", "xlsx"],
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    period: PeriodDep,
+) -> Response:
+    """A table as CSV or XLSX, suppressed exactly as on screen."""
+    rows = rows_of(_table(name, principal, ctx, period))
+    filename = f"kelisim-{name}-{period.key}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(rows)
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=disposition)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = name[:31]
+    for row in rows:
+        sheet.append([int(v) if v.isdigit() else v for v in row])
+    data = io.BytesIO()
+    book.save(data)
+    return Response(
+        data.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=disposition,
+    )

@@ -1,0 +1,128 @@
+"""Analysts' proposals for the leadership: draft, edit (If-Match), submit, review."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import col, select
+
+from kelisim.preconditions import IfMatch
+from kelisim.problems import Problem
+from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.uow import UnitOfWork
+from services.analytics import permissions
+from services.analytics.api.common import PREFIX, reading
+from services.analytics.handlers.proposals import (
+    DraftProposal,
+    EditProposal,
+    ReviewProposal,
+    SubmitProposal,
+    draft_proposal,
+    edit_proposal,
+    etag,
+    review_proposal,
+    submit_proposal,
+)
+from services.analytics.models import Proposal
+from services.analytics.schemas import (
+    ProposalCreate,
+    ProposalPublic,
+    ProposalReview,
+    ProposalUpdate,
+)
+
+router = APIRouter(prefix=f"{PREFIX}/proposals", tags=["analytics"])
+
+
+def public(proposal: Proposal, _uow: UnitOfWork | None = None) -> ProposalPublic:
+    return ProposalPublic.model_validate(proposal, from_attributes=True)
+
+
+def _answer(proposal: Proposal, response: Response) -> ProposalPublic:
+    response.headers["ETag"] = etag(proposal)
+    return public(proposal)
+
+
+@router.post("", status_code=201, response_model=ProposalPublic)
+def draft(body: ProposalCreate, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
+    """Draft a proposal (Idempotency-Key honoured)."""
+    permissions.require(principal, "draft_proposal")
+    return ctx.create(
+        request, draft_proposal, DraftProposal(principal=principal, body=body), shape=public
+    )
+
+
+@router.get("", response_model=list[ProposalPublic])
+def list_proposals(
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> list[ProposalPublic]:
+    """The proposals of a year (all years when none is given), newest first."""
+    permissions.require(principal, "draft_proposal")
+    query = select(Proposal).order_by(col(Proposal.created_at).desc())
+    if year is not None:
+        query = query.where(Proposal.year == year)
+    with reading(ctx) as db:
+        return [public(p) for p in db.exec(query.limit(500)).all()]
+
+
+@router.get("/{proposal_id}", response_model=ProposalPublic)
+def get_proposal(
+    proposal_id: str, response: Response, principal: CurrentPrincipal, ctx: ContextDep
+) -> ProposalPublic:
+    """One proposal, with its `ETag` for a later `If-Match`."""
+    permissions.require(principal, "draft_proposal")
+    with reading(ctx) as db:
+        proposal = db.get(Proposal, proposal_id)
+    if proposal is None:
+        raise Problem(404, "not-found", f"No proposal {proposal_id[:40]}.")
+    return _answer(proposal, response)
+
+
+@router.patch("/{proposal_id}", response_model=ProposalPublic)
+def edit(
+    proposal_id: str,
+    body: ProposalUpdate,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    if_match: IfMatch = None,
+) -> ProposalPublic:
+    """Change a draft or returned proposal (its author; If-Match honoured)."""
+    permissions.require(principal, "draft_proposal")
+    cmd = EditProposal(principal=principal, if_match=if_match, proposal_id=proposal_id, body=body)
+    return _answer(ctx.run(request, edit_proposal, cmd), response)
+
+
+@router.post("/{proposal_id}/submit", response_model=ProposalPublic)
+def submit(
+    proposal_id: str,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    if_match: IfMatch = None,
+) -> ProposalPublic:
+    """Submit a proposal for review by a second analyst."""
+    permissions.require(principal, "draft_proposal")
+    cmd = SubmitProposal(principal=principal, if_match=if_match, proposal_id=proposal_id)
+    return _answer(ctx.run(request, submit_proposal, cmd), response)
+
+
+@router.post("/{proposal_id}/review", response_model=ProposalPublic)
+def review(
+    proposal_id: str,
+    body: ProposalReview,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    if_match: IfMatch = None,
+) -> ProposalPublic:
+    """Approve (frozen into the report) or return a submitted proposal; not its author."""
+    permissions.require(principal, "review_proposal")
+    cmd = ReviewProposal(principal=principal, if_match=if_match, proposal_id=proposal_id, body=body)
+    return _answer(ctx.run(request, review_proposal, cmd), response)

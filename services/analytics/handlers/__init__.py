@@ -1,0 +1,1 @@
+"""The analytics service's handlers: events into counters, imports, alerts, proposals."""

@@ -1,0 +1,100 @@
+"""Early warning: assess every region x category series and raise each alarm once.
+
+The series are monthly counts of registered cases: imported history first, then the live
+counters. They start at the first month anything was counted or imported (earlier months are
+unknown, not zero). The current month (in progress) and the previous one are assessed on
+every round; an alert's unique key (region, category, month) makes it exactly once, also
+with two replicas racing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from kelisim.events.analytics import AlertRaised
+from kelisim.uow import UnitOfWork
+from kelisim.workers import once
+from services.analytics import detection
+from services.analytics.measures import ALL_REGIONS, CATEGORIES, shift_month
+from services.analytics.models import Alert
+from services.analytics.queries import registered_series
+
+MAX_YEARS = 6
+
+
+def build_series(
+    known: dict[tuple[str, str], dict[date, int]], period: date
+) -> dict[tuple[str, str], list[int]]:
+    """Every region x category series as a list of monthly counts ending with `period`."""
+    months = [m for counts in known.values() for m in counts]
+    first = min(months) if months else period
+    first = max(first, shift_month(period, -12 * MAX_YEARS))
+    span: list[date] = []
+    month = first
+    while month <= period:
+        span.append(month)
+        month = shift_month(month, 1)
+    return {
+        (region, category): [known.get((region, category), {}).get(m, 0) for m in span]
+        for region in ALL_REGIONS
+        for category in CATEGORIES
+    }
+
+
+def assess(
+    uow_factory: Callable[[], UnitOfWork],
+    period: date,
+    *,
+    min_count: int,
+    alpha: float,
+) -> list[Alert]:
+    """Assess the month `period` across all series; raise (once) the alarms; return new ones."""
+    with uow_factory() as uow:
+        known = registered_series(uow.session, period)
+    series = build_series(known, period)
+    assessments = detection.assess_all(series, period, min_count=min_count, alpha=alpha)
+    raised: list[Alert] = []
+    for (region, category), found in sorted(assessments.items()):
+        if not found.alarm:
+            continue
+        alert = Alert(
+            region=region,
+            category=category,
+            period=period,
+            observed=found.observed,
+            expected=round(found.expected, 3),
+            upper=round(found.upper, 3),
+            score=round(found.score, 3),
+            p_value=found.p_value,
+            method=found.method,
+            baseline_from=found.baseline_from,
+            baseline_to=found.baseline_to,
+            baseline_months=found.baseline_months,
+        )
+
+        def act(uow: UnitOfWork, alert: Alert = alert) -> None:
+            uow.session.add(alert)
+            uow.session.flush()
+            uow.audit("alert.raised", "alert", alert.id, after=alert.model_dump(mode="json"))
+            uow.emit(
+                AlertRaised(
+                    alert_id=alert.id,
+                    region=alert.region,
+                    category=alert.category,
+                    period=alert.period,
+                    observed=alert.observed,
+                    expected=alert.expected,
+                    upper=alert.upper,
+                    score=alert.score,
+                    method=alert.method,
+                    baseline_from=alert.baseline_from,
+                    baseline_to=alert.baseline_to,
+                    baseline_months=alert.baseline_months,
+                ),
+                aggregate=f"series:{alert.region}:{alert.category}",
+            )
+
+        if once(uow_factory, act):
+            raised.append(alert)
+    return raised

@@ -1,0 +1,32 @@
+"""Incrementing counters inside the consuming transaction (an upsert on both backends)."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kelisim.uow import UnitOfWork
+from services.analytics.measures import NOW
+from services.analytics.models import Counter
+
+
+def bump(
+    uow: UnitOfWork, measure: str, region: str, dim: str, periods: tuple[str, ...], by: float = 1
+) -> None:
+    """Add `by` to the counter of each period (created at 0 when missing)."""
+    table = Counter.__table__  # type: ignore[attr-defined]
+    dialect = uow.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for period in periods:
+        statement = insert(table).values(
+            measure=measure, region=region, dim=dim, period=period, value=by
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["measure", "region", "dim", "period"],
+            set_={"value": table.c.value + by},
+        )
+        uow.conn.execute(statement)
+
+
+def bump_stock(uow: UnitOfWork, measure: str, region: str, dim: str, by: float) -> None:
+    """Move a stock (a count of what is in a state now)."""
+    bump(uow, measure, region, dim, (NOW,), by)

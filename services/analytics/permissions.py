@@ -1,0 +1,53 @@
+"""Who may read and do what in analytics, as data; figures are scoped to the caller's regions.
+
+An analyst reads the figures of the regions on their account (a national analyst has all
+twenty, and with them the republic-level councils, counted under `KZ`); a coordinator reads
+their own region's figures. Only analysts import history, write proposals and take the
+yearly report. Nobody here ever sees a person: the service holds none.
+"""
+
+from __future__ import annotations
+
+from kelisim.auth import Principal
+from kelisim.problems import Problem
+from services.analytics.measures import ALL_REGIONS, NATIONAL
+
+ACTIONS: dict[str, frozenset[str]] = {
+    "read": frozenset({"analyst", "coordinator"}),
+    "import_history": frozenset({"analyst"}),
+    "draft_proposal": frozenset({"analyst"}),
+    "review_proposal": frozenset({"analyst"}),
+    "report": frozenset({"analyst"}),
+}
+
+
+def require(principal: Principal, action: str) -> None:
+    """403 unless one of the caller's roles may take the action."""
+    if not principal.roles & ACTIONS[action]:
+        raise Problem(403, "forbidden", "Your role may not do this in analytics.")
+
+
+def regions(principal: Principal) -> tuple[str, ...]:
+    """The regions whose figures the caller reads, in the standard order; 403 when none."""
+    require(principal, "read")
+    scope = tuple(code for code in ALL_REGIONS if code in principal.regions)
+    if not scope:
+        raise Problem(403, "out-of-scope", "No region is in your scope.")
+    return scope
+
+
+def is_national(principal: Principal) -> bool:
+    """An analyst whose scope covers every region also reads the republic-level figures."""
+    return principal.has("analyst") and all(code in principal.regions for code in ALL_REGIONS)
+
+
+def council_regions(principal: Principal) -> tuple[str, ...]:
+    """The regions of council figures the caller reads: theirs, and `KZ` for a national analyst."""
+    scope = regions(principal)
+    return (*scope, NATIONAL) if is_national(principal) else scope
+
+
+def require_region(principal: Principal, region: str) -> None:
+    """403 when a region asked for is outside the caller's scope."""
+    if region not in council_regions(principal):
+        raise Problem(403, "out-of-scope", f"Region {region} is outside your scope.")

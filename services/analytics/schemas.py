@@ -1,0 +1,140 @@
+"""The analytics API's shapes: protected tables, alerts, imports and proposals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from services.analytics.tables import Table
+
+Lang = Literal["kk", "ru", "en"]
+
+
+class TableRow(BaseModel):
+    key: str
+    cells: list[int | None]
+    total: int | None = None
+
+
+class TablePublic(BaseModel):
+    """A protected table; `null` marks a suppressed figure (1-4, or one that would reveal it)."""
+
+    key: str
+    period: str
+    columns: list[str]
+    rows: list[TableRow]
+    column_totals: list[int | None]
+    total: int | None = None
+    has_row_totals: bool
+    suppressed: int
+
+    @classmethod
+    def of(cls, table: Table, period: str) -> TablePublic:
+        return cls(
+            key=table.key,
+            period=period,
+            columns=list(table.columns),
+            rows=[
+                TableRow(key=r, cells=table.line(r), total=table.row_totals.get(r))
+                for r in table.rows
+            ],
+            column_totals=[table.column_totals.get(c) for c in table.columns],
+            total=table.total,
+            has_row_totals=table.has_row_totals,
+            suppressed=table.suppressed,
+        )
+
+
+class RegionRates(BaseModel):
+    region: str
+    settlement_rate: float | None = Field(description="settled / ended; null where suppressed")
+    in_term_rate: float | None = Field(description="ended within the legal term / ended")
+    accept_hours: float | None = Field(description="mean hours to a liaison's acceptance")
+    alert_level: int
+
+
+class Overview(BaseModel):
+    period: str
+    cases: TablePublic
+    escalations: TablePublic
+    regions: list[RegionRates]
+
+
+class CouncilFigures(BaseModel):
+    period: str
+    regions: TablePublic
+    state_bodies: TablePublic
+
+
+class AlertPublic(BaseModel):
+    """An early warning and what it saw."""
+
+    id: str
+    region: str
+    category: str
+    period: date
+    observed: int
+    expected: float
+    upper: float
+    score: float
+    p_value: float | None
+    method: str
+    baseline_from: date | None
+    baseline_to: date | None
+    baseline_months: int
+    raised_at: datetime
+
+
+class SeriesPoint(BaseModel):
+    month: date
+    count: int | None
+
+
+class AlertDetail(AlertPublic):
+    series: list[SeriesPoint]
+
+
+class ImportResult(BaseModel):
+    import_id: str
+    rows: int
+    replaced: int
+    unchanged: bool
+
+
+class ProposalCreate(BaseModel):
+    """A proposal for the leadership, in one or more of kk/ru/en, resting on named figures."""
+
+    year: int = Field(ge=2000, le=2100)
+    titles: dict[Lang, str] = Field(min_length=1)
+    bodies: dict[Lang, str] = Field(min_length=1)
+    figures: list[str] = Field(
+        min_length=1, max_length=20, description="links to the figures it rests on"
+    )
+
+
+class ProposalUpdate(BaseModel):
+    titles: dict[Lang, str] | None = None
+    bodies: dict[Lang, str] | None = None
+    figures: list[str] | None = Field(default=None, min_length=1, max_length=20)
+
+
+class ProposalReview(BaseModel):
+    decision: Literal["approve", "return"]
+    remark: str | None = Field(default=None, max_length=2000)
+
+
+class ProposalPublic(BaseModel):
+    id: str
+    year: int
+    status: str
+    titles: dict[str, str]
+    bodies: dict[str, str]
+    figures: list[str]
+    author: str
+    reviewer: str | None
+    remark: str | None
+    version: int
+    created_at: datetime
+    reviewed_at: datetime | None
