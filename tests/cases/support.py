@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, select
 from kelisim.settings import Settings
 from services.cases.models import backbone
 from services.cases.terms import TermPolicy
+from tests.support.checks import assert_problem  # noqa: F401 - the suite's one helper
 from tests.support.services import bearer
 
 REGION = "KZ-75"
@@ -54,14 +55,6 @@ def organisation(**extra: Any) -> dict:
 def ok(response: httpx.Response, status: int = 200) -> dict:
     assert response.status_code == status, response.text
     return response.json()
-
-
-def assert_problem(response: httpx.Response, status: int, kind: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["type"] == f"urn:kelisim:problem:{kind}", body
-    return body
 
 
 async def register(client: httpx.AsyncClient, headers: dict, **body: Any) -> dict:

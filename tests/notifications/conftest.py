@@ -27,23 +27,10 @@ from kelisim.events.identity import UserUpserted
 from kelisim.settings import Settings
 from kelisim.tables import backbone_tables
 from kelisim.uow import UnitOfWork
+from tests.support.checks import eventually  # noqa: F401 - the suite's one helper
 from tests.support.db import ensure_database
 from tests.support.nats import free_port
 from tests.support.services import bearer
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Poll `check` (sync or async) until it returns something truthy, or fail at the deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.05)
 
 
 class Producer:

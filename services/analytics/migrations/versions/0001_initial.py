@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('baseline_from', sa.Date(), nullable=True),
     sa.Column('baseline_to', sa.Date(), nullable=True),
     sa.Column('baseline_months', sa.Integer(), nullable=False),
-    sa.Column('raised_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('raised_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('region', 'category', 'period', name='uq_alert_series_period')
     )
@@ -47,7 +47,7 @@ def upgrade() -> None:
     )
     op.create_table('audit_log',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
     sa.Column('action', sa.String(length=200), nullable=False),
     sa.Column('entity', sa.String(length=100), nullable=False),
@@ -95,7 +95,7 @@ def upgrade() -> None:
     sa.Column('headers', sa.Text(), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('deliveries', sa.Integer(), nullable=False),
-    sa.Column('created_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('consumer', 'event_id', name='uq_dead_letter_event')
     )
@@ -103,8 +103,8 @@ def upgrade() -> None:
     sa.Column('escalation_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('risk_level', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('escalated_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('accepted_at', kelisim.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('escalation_id')
     )
     op.create_table('history_count',
@@ -125,7 +125,7 @@ def upgrade() -> None:
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('imported_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('imported_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('history_import', schema=None) as batch_op:
@@ -138,7 +138,7 @@ def upgrade() -> None:
     sa.Column('request_sha256', sa.String(length=64), nullable=False),
     sa.Column('status', sa.Integer(), nullable=False),
     sa.Column('response', sa.Text(), nullable=False),
-    sa.Column('created_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username', 'key', name='uq_idempotency_key')
     )
@@ -146,13 +146,13 @@ def upgrade() -> None:
     sa.Column('consumer', sa.String(length=100), nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
     sa.Column('subject', sa.String(length=200), nullable=False),
-    sa.Column('processed_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', 'event_id', name='pk_inbox')
     )
     op.create_table('lease',
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('holder', sa.String(length=100), nullable=False),
-    sa.Column('expires_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
     op.create_table('outbox',
@@ -162,8 +162,8 @@ def upgrade() -> None:
     sa.Column('aggregate', sa.String(length=200), nullable=False),
     sa.Column('envelope', sa.Text(), nullable=False),
     sa.Column('headers', sa.Text(), nullable=False),
-    sa.Column('created_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', kelisim.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('seq'),
@@ -183,8 +183,8 @@ def upgrade() -> None:
     sa.Column('reviewer', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('remark', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', kelisim.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('reviewed_at', kelisim.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('proposal', schema=None) as batch_op:

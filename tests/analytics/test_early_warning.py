@@ -1,0 +1,194 @@
+"""Early warning through the gateway: history import, an alert raised once, routed to people."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import math
+from datetime import date
+
+import pytest
+
+from kelisim.clock import now
+from services.analytics.measures import shift_month
+from services.analytics.workers import early_warning_round
+from services.cases.terms import TermPolicy
+from tests.cases.support import person
+from tests.support.checks import assert_problem, eventually
+from tests.support.gateway import Stack
+
+ANALYTICS = "/api/v1/analytics"
+THIS_MONTH = TermPolicy().today().replace(day=1)
+SEASONAL = ("KZ-47", "land")  # high every year in this month: no alarm
+SURGE = ("KZ-79", "interethnic")  # flat, then a surge this month: one alarm
+
+
+def history_csv(rows: list[tuple[str, str, date, int]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["region", "category", "month", "count"])
+    for region, category, month, count in rows:
+        writer.writerow([region, category, f"{month:%Y-%m}", count])
+    return out.getvalue().encode()
+
+
+def baseline() -> list[tuple[str, str, date, int]]:
+    """Three years before this month: a seasonal series and a flat one (fixed, no randomness)."""
+    rows = []
+    for back in range(36, 0, -1):
+        month = shift_month(THIS_MONTH, -back)
+        same_month = month.month == THIS_MONTH.month
+        wave = 3 + round(2 * math.sin(back))
+        rows.append((*SEASONAL, month, 22 + (back % 3) if same_month else 6 + (back % 2)))
+        rows.append((*SURGE, month, wave))
+    rows.append((*SEASONAL, THIS_MONTH, 23))  # this month, as every year: high
+    return rows
+
+
+async def upload(stack: Stack, headers: dict, content: bytes):
+    return await stack.client.post(
+        f"{ANALYTICS}/history", content=content, headers={**headers, "Content-Type": "text/csv"}
+    )
+
+
+async def test_a_bad_history_file_imports_nothing_and_names_each_bad_row(stack, analyst):
+    bad = history_csv([("KZ-75", "land", date(2024, 1, 1), 3)]) + (
+        b"KZ-99,land,2024-02,4\nKZ-75,weather,2024-03,1\nKZ-75,land,2024-13,1\n"
+        b"KZ-75,land,2024-04,-2\nKZ-75,land,2024-01,5\n"
+    )
+    body = assert_problem(await upload(stack, analyst, bad), 422, "invalid-rows")
+    assert [e["line"] for e in body["errors"]] == [3, 4, 5, 6, 7]
+    assert "KZ-99" in body["errors"][0]["error"]
+    series = await stack.client.get(f"{ANALYTICS}/alerts", headers=analyst)
+    assert series.status_code == 200
+    missing = await upload(stack, analyst, b"region,month,count\nKZ-75,2024-01,1\n")
+    assert_problem(missing, 422, "invalid-csv")
+    coordinator = await stack.login_as("coord-import", roles=["coordinator"], regions=["KZ-75"])
+    assert_problem(await upload(stack, coordinator, bad), 403, "forbidden")
+
+
+async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_peak_none(
+    stack, analyst
+):
+    content = history_csv(baseline())
+    first = await upload(stack, analyst, content)
+    assert first.status_code == 200, first.text
+    assert (first.json()["rows"], first.json()["unchanged"]) == (73, False)
+    again = (await upload(stack, analyst, content)).json()
+    assert again["unchanged"] is True
+
+    mediator = await stack.login_as("med-shymkent", roles=["mediator"], regions=["KZ-79"])
+    for n in range(16):
+        answer = await stack.client.post(
+            "/api/v1/cases",
+            json={
+                "region": SURGE[0],
+                "category": SURGE[1],
+                "channel": "walk_in",
+                "description": f"Tension between neighbours, report {n}",
+                "parties": [person(), person()],
+            },
+            headers=mediator,
+        )
+        assert answer.status_code == 201, answer.text
+
+    async def counted() -> bool:
+        table = (
+            await stack.client.get(
+                f"{ANALYTICS}/tables/cases.registered?year={THIS_MONTH.year}"
+                f"&month={THIS_MONTH.month}",
+                headers=analyst,
+            )
+        ).json()
+        row = next(r for r in table["rows"] if r["key"] == SURGE[0])
+        return row["cells"][table["columns"].index(SURGE[1])] == 16
+
+    await eventually(counted, what="the surge counted")
+
+    # Two replicas run the round at once: the alert is raised once.
+    ctx = stack.services["analytics"].app.state.ctx  # type: ignore[attr-defined]
+    at = now()
+    results = await asyncio.gather(
+        asyncio.to_thread(early_warning_round, ctx, at),
+        asyncio.to_thread(early_warning_round, ctx, at),
+    )
+    assert sum(results) >= 1
+    again_now = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=analyst)
+    assert again_now.json() == []
+
+    alerts = (await stack.client.get(f"{ANALYTICS}/alerts", headers=analyst)).json()["items"]
+    surge = [a for a in alerts if (a["region"], a["category"]) == SURGE]
+    assert len(surge) == 1
+    alert = surge[0]
+    assert alert["period"] == str(THIS_MONTH)
+    assert alert["observed"] == 16
+    assert alert["expected"] < alert["upper"] < 16
+    assert alert["score"] > 1
+    assert alert["method"] == "farrington"
+    assert alert["baseline_months"] >= 24
+    assert not [a for a in alerts if (a["region"], a["category"]) == SEASONAL]
+
+    detail = (await stack.client.get(f"{ANALYTICS}/alerts/{alert['id']}", headers=analyst)).json()
+    assert detail["series"][-1] == {"month": str(THIS_MONTH), "count": 16}
+    assert len(detail["series"]) == 36
+
+    # Routed to the region's coordinator (and analysts) by the notifications service.
+    coordinator = await stack.login_as("coord-shymkent", roles=["coordinator"], regions=["KZ-79"])
+
+    async def told() -> bool:
+        inbox = await stack.client.get("/api/v1/notifications/inbox", headers=coordinator)
+        return any("KZ-79" in item["title"] for item in inbox.json()["items"])
+
+    await eventually(told, what="the coordinator told of the alert")
+    other = await stack.login_as("coord-astana-ew", roles=["coordinator"], regions=["KZ-71"])
+    inbox = (await stack.client.get("/api/v1/notifications/inbox", headers=other)).json()
+    assert not any("KZ-79" in item["title"] for item in inbox["items"])
+
+
+@pytest.mark.parametrize(
+    "decision_by_author, status", [(True, 403), (False, 200)], ids=["author", "second-analyst"]
+)
+async def test_a_proposal_is_reviewed_by_a_second_analyst(
+    stack, analyst, decision_by_author, status
+):
+    body = {
+        "year": THIS_MONTH.year,
+        "titles": {"kk": "Жер дауларын ерте шешу", "en": "Settle land disputes early"},
+        "bodies": {"kk": "Ұсыныс мәтіні", "en": "Proposal text"},
+        "figures": [f"{ANALYTICS}/tables/cases.registered?year={THIS_MONTH.year}"],
+    }
+    created = await stack.client.post(f"{ANALYTICS}/proposals", json=body, headers=analyst)
+    assert created.status_code == 201, created.text
+    pid = created.json()["id"]
+    got = await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=analyst)
+    tag = got.headers["etag"]
+    stale = await stack.client.patch(
+        f"{ANALYTICS}/proposals/{pid}",
+        json={"titles": {"kk": "Өзгертілген", "en": "Changed"}},
+        headers={**analyst, "If-Match": '"stale"'},
+    )
+    assert_problem(stale, 412, "precondition-failed")
+    weak = await stack.client.post(
+        f"{ANALYTICS}/proposals/{pid}/submit", headers={**analyst, "If-Match": f"W/{tag}"}
+    )
+    assert_problem(weak, 412, "precondition-failed")
+    submitted = await stack.client.post(
+        f"{ANALYTICS}/proposals/{pid}/submit", headers={**analyst, "If-Match": f'"x", {tag}'}
+    )
+    assert submitted.json()["status"] == "submitted"
+    reviewer = (
+        analyst
+        if decision_by_author
+        else await stack.login_as(f"second-{status}", roles=["analyst"], regions=["KZ-75"])
+    )
+    review = await stack.client.post(
+        f"{ANALYTICS}/proposals/{pid}/review", json={"decision": "approve"}, headers=reviewer
+    )
+    assert review.status_code == status, review.text
+    if status == 200:
+        assert review.json()["status"] == "approved"
+        frozen = await stack.client.patch(
+            f"{ANALYTICS}/proposals/{pid}", json={"bodies": {"kk": "x", "en": "y"}}, headers=analyst
+        )
+        assert_problem(frozen, 409, "invalid-state")

@@ -1,0 +1,224 @@
+"""The statistical database, as its users see it through the gateway: figures, privacy, rebuild."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from pathlib import Path
+
+import nats
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import MetaData, create_engine, select
+
+from services.analytics.models import Counter
+from services.analytics.rebuild import rebuild
+from services.cases.terms import TermPolicy
+from tests.cases.support import person
+from tests.support.checks import assert_problem, eventually
+from tests.support.db import fresh_database
+from tests.support.gateway import Stack
+
+CASES = "/api/v1/cases"
+ANALYTICS = "/api/v1/analytics"
+# (region, category, cases registered, of which taken to "not settled")
+SCENARIO = [
+    ("KZ-75", "land", 7, 2),
+    ("KZ-75", "family", 2, 0),
+    ("KZ-71", "land", 6, 0),
+    ("KZ-71", "interfaith", 5, 1),
+]
+
+
+async def _walk(stack: Stack, planted: list[dict]) -> None:
+    """Register the scenario's cases through the gateway as mediators, and end some of them."""
+    people = {}
+    today = str(TermPolicy().today())
+    for region in ("KZ-75", "KZ-71"):
+        med = await stack.login_as(f"med-{region.lower()}", roles=["mediator"], regions=[region])
+        coord = await stack.login_as(
+            f"coord-{region.lower()}", roles=["coordinator"], regions=[region]
+        )
+        people[region] = (med, coord)
+    for region, category, count, not_settled in SCENARIO:
+        med, coord = people[region]
+        for n in range(count):
+            parties = [person(), person()]
+            planted.extend(parties)
+            answer = await stack.client.post(
+                CASES,
+                json={
+                    "region": region,
+                    "category": category,
+                    "channel": "walk_in",
+                    "description": f"Dispute {n} between {parties[0]['name']} and neighbours",
+                    "parties": parties,
+                },
+                headers=med,
+            )
+            assert answer.status_code == 201, answer.text
+            if n >= not_settled:
+                continue
+            case_id = answer.json()["id"]
+            await _post(stack, case_id, "assignment", coord, {"mediator": f"med-{region.lower()}"})
+            full = await _post(stack, case_id, "declaration", med, {"conflict": False})
+            for party in full["parties"]:
+                await _post(
+                    stack,
+                    case_id,
+                    "consents",
+                    med,
+                    {"party_id": party["id"], "form": "written", "given_on": today},
+                )
+            await _post(stack, case_id, "agreement", med, {"signed_on": today})
+            await _post(stack, case_id, "not-settled", med, {"reason": "No common ground"})
+
+
+async def _post(stack: Stack, case_id: str, path: str, headers: dict, body: dict) -> dict:
+    answer = await stack.client.post(f"{CASES}/{case_id}/{path}", json=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+@pytest.fixture(scope="module")
+async def scenario(stack: Stack, analyst: dict) -> list[dict]:
+    """The scenario, walked once; waits until analytics has counted every registration."""
+    planted: list[dict] = []
+    await _walk(stack, planted)
+    total = sum(count for *_, count, _ in SCENARIO)
+
+    async def counted() -> bool:
+        table = (
+            await stack.client.get(f"{ANALYTICS}/tables/cases.registered", headers=analyst)
+        ).json()
+        return table.get("total") == total
+
+    await eventually(counted, what="analytics to count every registration")
+    return planted
+
+
+def _row(table: dict, key: str) -> dict:
+    return next(r for r in table["rows"] if r["key"] == key)
+
+
+async def test_figures_equal_what_was_done_through_the_gateway(stack, analyst, scenario):
+    table = (await stack.client.get(f"{ANALYTICS}/tables/cases.registered", headers=analyst)).json()
+    columns = table["columns"]
+    for region, category, count, _ in SCENARIO:
+        shown = _row(table, region)["cells"][columns.index(category)]
+        if count < 5:
+            assert shown is None, f"{region} {category}: {count} must be suppressed"
+        else:
+            assert shown in (count, None)  # shown as it is, or hidden to protect another cell
+    assert _row(table, "KZ-71")["cells"][columns.index("land")] == 6 or table["suppressed"] > 1
+    every_value = [v for r in table["rows"] for v in [*r["cells"], r["total"]]]
+    every_value += [*table["column_totals"], table["total"]]
+    assert not [v for v in every_value if v is not None and 1 <= v <= 4]
+    ended = (
+        await stack.client.get(f"{ANALYTICS}/tables/cases.not_settled", headers=analyst)
+    ).json()
+    assert ended["total"] is None or ended["total"] == 3
+
+
+async def test_no_personal_data_reaches_analytics(stack, analyst, scenario):
+    secrets = [p[k] for p in scenario for k in ("name", "phone", "email", "address")]
+    settings = stack.settings
+    # its database, read whole
+    engine = create_engine(settings.database_url("analytics"))
+    meta = MetaData()
+    meta.reflect(engine)
+    dump = []
+    with engine.connect() as conn:
+        for table in meta.sorted_tables:
+            dump.extend(str(tuple(row)) for row in conn.execute(select(table)))
+    engine.dispose()
+    text = "\n".join(dump)
+    url = settings.database_url("analytics")
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for file in (path, Path(f"{path}-wal")):
+            if file.exists():
+                text += file.read_bytes().decode("utf-8", errors="ignore")
+    # its API
+    for path in ("/overview", "/tables/cases.registered", "/councils", "/alerts"):
+        text += (await stack.client.get(f"{ANALYTICS}{path}", headers=analyst)).text
+    # its events
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info("ANALYTICS")
+        first = info.state.first_seq if info.state.messages else info.state.last_seq + 1
+        for seq in range(first, info.state.last_seq + 1):
+            text += (await js.get_msg("ANALYTICS", seq)).data.decode()
+    finally:
+        await nc.close()
+    assert len(secrets) == 4 * 2 * sum(c for *_, c, _ in SCENARIO)
+    leaked = [s for s in secrets if s in text]
+    assert not leaked
+    assert "land" in text  # the dump did read the figures
+
+
+async def test_a_rebuild_from_the_streams_gives_the_live_figures(stack, scenario, tmp_path):
+    settings = stack.settings
+
+    def counters(url: str) -> list[tuple]:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    select(
+                        Counter.measure, Counter.region, Counter.dim, Counter.period, Counter.value
+                    )
+                ).all()
+            return sorted(tuple(r) for r in rows)
+        finally:
+            engine.dispose()
+
+    live = counters(settings.database_url("analytics"))
+    assert live
+    from kelisim import migrations
+
+    with fresh_database(tmp_path, "analytics") as url:
+        await asyncio.to_thread(migrations.upgrade, "analytics", url)
+        result = await rebuild(settings, url)
+        assert result.events["CASES"] > 0
+        assert counters(url) == live
+
+
+async def test_exports_are_suppressed_as_on_screen(stack, analyst, scenario):
+    csv_answer = await stack.client.get(
+        f"{ANALYTICS}/exports/cases.registered.csv", headers=analyst
+    )
+    assert csv_answer.status_code == 200
+    rows = list(csv.reader(io.StringIO(csv_answer.text)))
+    screen = (
+        await stack.client.get(f"{ANALYTICS}/tables/cases.registered", headers=analyst)
+    ).json()
+    almaty = next(r for r in rows if r[0] == "KZ-75")
+    family = rows[0].index("family")
+    assert almaty[family] == "<5"
+    assert [("<5" if v is None else str(v)) for v in _row(screen, "KZ-75")["cells"]] == almaty[1:-1]
+    xlsx = await stack.client.get(f"{ANALYTICS}/exports/cases.registered.xlsx", headers=analyst)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    cells = {tuple(str(c) for c in row) for row in sheet.iter_rows(values_only=True)}
+    assert tuple(almaty) in cells
+
+
+async def test_only_analysts_and_coordinators_reach_analytics_and_only_their_regions(
+    stack, scenario
+):
+    coord = await stack.login_as("coord-only-71", roles=["coordinator"], regions=["KZ-71"])
+    table = (await stack.client.get(f"{ANALYTICS}/tables/cases.registered", headers=coord)).json()
+    assert [r["key"] for r in table["rows"]] == ["KZ-71"]
+    mediator = await stack.login_as("med-curious", roles=["mediator"], regions=["KZ-71"])
+    assert_problem(
+        await stack.client.get(f"{ANALYTICS}/overview", headers=mediator), 403, "role-not-permitted"
+    )
+    liaison = await stack.login_as("liaison-curious", roles=["liaison"], regions=["KZ-71"])
+    assert (await stack.client.get(f"{ANALYTICS}/overview", headers=liaison)).status_code == 403
+    regional = await stack.login_as("analyst-71", roles=["analyst"], regions=["KZ-71"])
+    answer = await stack.client.get(f"{ANALYTICS}/alerts?region=KZ-75", headers=regional)
+    assert_problem(answer, 403, "out-of-scope")
+    answer = await stack.client.get(f"{ANALYTICS}/overview?year=1800", headers=regional)
+    assert_problem(answer, 422, "validation-error")
