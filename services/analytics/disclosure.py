@@ -1,0 +1,387 @@
+"""Statistical disclosure control: which published counts must be hidden, and which may be shown.
+
+Every figure analytics publishes (a cell, a row, column or grand total, any other published sum)
+goes through `protect`. Counts from 1 to threshold-1 are hidden (primary suppression); then more
+figures are hidden (secondary suppression) until no hidden figure can be worked out again.
+
+The attacker we defend against knows every published figure, which cells each published sum
+adds up, that counts are not negative, and that a hidden figure is at least 1 (zeros are always
+shown, so a hidden 0 would protect nothing). The tables consistent with that form a polytope P
+around the true table; a hidden figure is safe when it is not constant on P. It is constant
+exactly when its vector lies in the row space of the published sums plus the "stuck" figures
+(hidden figures equal to 1 that no table in P can raise): the affine hull of P. One LP
+finds the stuck figures, one QR the row space (`determined`). Each determined figure then gets
+the cheapest way to move it (an L1 LP over directions that keep the published sums, costing the
+value of every figure it newly hides), so small values are hidden first and the result is the
+same for the same data, whatever the order of the input. Reasoning on whole numbers is not
+modelled; for two-way tables it adds nothing, as their LP ranges end on whole numbers.
+
+A suppressed figure is None. The UI should print the same mark for every one: telling primary
+("<5") from secondary apart narrows the range, e.g. four "<5" cells under a "<5" total are all 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations, product
+from operator import index
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+from scipy import sparse
+from scipy.linalg import qr
+from scipy.optimize import linprog
+
+K = TypeVar("K", bound=Hashable)
+M = TypeVar("M", bound=Hashable)
+R = TypeVar("R", bound=Hashable)
+C = TypeVar("C", bound=Hashable)
+
+_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class Protected(Generic[K, M]):
+    """A table after suppression: every cell and margin, None where hidden."""
+
+    cells: dict[K, int | None]
+    margins: dict[M, int | None]
+    primary_cells: frozenset[K]
+    secondary_cells: frozenset[K]
+    primary_margins: frozenset[M]
+    secondary_margins: frozenset[M]
+
+
+@dataclass(frozen=True)
+class Grid(Generic[R, C]):
+    """A protected rows x columns table with row totals, column totals and the grand total."""
+
+    rows: tuple[R, ...]
+    cols: tuple[C, ...]
+    protected: Protected[tuple[R, C], tuple[R | None, C | None]]
+
+    def cell(self, row: R, col: C) -> int | None:
+        return self.protected.cells[(row, col)]
+
+    def row_total(self, row: R) -> int | None:
+        return self.protected.margins[(row, None)]
+
+    def col_total(self, col: C) -> int | None:
+        return self.protected.margins[(None, col)]
+
+    @property
+    def total(self) -> int | None:
+        return self.protected.margins[(None, None)]
+
+    def as_rows(self, total_label: str = "Total") -> list[list[Any]]:
+        """The table as an export sees it: a header line, one line per row, a totals line."""
+        lines: list[list[Any]] = [["", *self.cols, total_label]]
+        for r in self.rows:
+            lines.append([r, *(self.cell(r, c) for c in self.cols), self.row_total(r)])
+        lines.append([total_label, *(self.col_total(c) for c in self.cols), self.total])
+        return lines
+
+
+def rate(numerator: int | None, denominator: int | None) -> float | None:
+    """numerator / denominator, or None when either is suppressed or the denominator is 0."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def crosstab_margins(axes: Sequence[Sequence[Hashable]]) -> dict[tuple[Any, ...], list[tuple]]:
+    """Every margin of a full cross-classification: a cell key with None on the summed axes.
+
+    For axes (regions, categories) that is the row totals (r, None), the column totals
+    (None, c) and the grand total (None, None); for three axes also every 2-D table's margins.
+    """
+    if any(v is None for axis in axes for v in axis):
+        raise ValueError("None is the summed-over marker and cannot be an axis value")
+    cells = list(product(*axes))
+    with_total = [[*axis, None] for axis in axes]
+    margins: dict[tuple[Any, ...], list[tuple]] = {
+        name: [] for name in product(*with_total) if None in name
+    }  # every name, so a margin over no cells is published as 0
+    summed_sets = [
+        s for size in range(1, len(axes) + 1) for s in combinations(range(len(axes)), size)
+    ]
+    for cell in cells:
+        for summed in summed_sets:
+            margins[tuple(None if i in summed else v for i, v in enumerate(cell))].append(cell)
+    return margins
+
+
+def protect_grid(
+    rows: Sequence[R], cols: Sequence[C], values: Mapping[tuple[R, C], int], *, threshold: int = 5
+) -> Grid[R, C]:
+    """Protect rows x cols counts (a missing pair counts 0) published with all their totals."""
+    if len(set(rows)) != len(rows) or len(set(cols)) != len(cols):
+        raise ValueError("row and column labels must be unique")
+    cells = {(r, c): values.get((r, c), 0) for r in rows for c in cols}
+    if unknown := set(values) - set(cells):
+        raise ValueError(f"values outside the grid: {sorted(map(repr, unknown))[:3]}")
+    protected = protect(cells, crosstab_margins([rows, cols]), threshold=threshold)
+    return Grid(tuple(rows), tuple(cols), protected)  # type: ignore[arg-type]
+
+
+def protect(
+    cells: Mapping[K, int], margins: Mapping[M, Collection[K]], *, threshold: int = 5
+) -> Protected[K, M]:
+    """Hide counts 1..threshold-1 and then enough other figures that none can be worked out.
+
+    `margins` maps each published sum's name to the cells it adds up; its value is computed
+    here. Zeros are never hidden.
+    """
+    if threshold < 1:
+        raise ValueError("threshold must be at least 1")
+    table = _Table.build(cells, margins)
+    values, sums = table.values, table.sums
+    primary_c = (values >= 1) & (values < threshold)
+    primary_m = (sums >= 1) & (sums < threshold)
+    hidden_c, hidden_m = primary_c.copy(), primary_m.copy()
+    for _ in range(len(values) + len(sums) + 1):
+        if not _secondary_round(table, hidden_c, hidden_m):
+            break
+    else:  # cannot happen while the LPs solve; hiding every non-zero figure is always safe
+        hidden_c, hidden_m = values > 0, sums > 0
+    cells_shown, primary_cells, secondary_cells = _publish(
+        table.cell_keys, values, primary_c, hidden_c
+    )
+    margins_shown, primary_margins, secondary_margins = _publish(
+        table.margin_keys, sums, primary_m, hidden_m
+    )
+    return Protected(
+        cells_shown,
+        margins_shown,
+        primary_cells,
+        secondary_cells,
+        primary_margins,
+        secondary_margins,
+    )
+
+
+def _publish(
+    keys: list[Any], values: np.ndarray, primary: np.ndarray, hidden: np.ndarray
+) -> tuple[dict[Any, int | None], frozenset[Any], frozenset[Any]]:
+    shown = {k: None if hidden[i] else int(values[i]) for i, k in enumerate(keys)}
+    first = frozenset(k for i, k in enumerate(keys) if primary[i])
+    second = frozenset(k for i, k in enumerate(keys) if hidden[i] and not primary[i])
+    return shown, first, second
+
+
+def determined(
+    cells: Mapping[K, int],
+    margins: Mapping[M, Collection[K]],
+    hidden_cells: Iterable[K],
+    hidden_margins: Iterable[M] = (),
+) -> tuple[set[K], set[M]]:
+    """The hidden cells and margins whose value the published figures pin down exactly."""
+    table = _Table.build(cells, margins)
+    hidden_c = np.isin(np.arange(len(table.values)), [table.cell_at[k] for k in hidden_cells])
+    hidden_m = np.isin(np.arange(len(table.sums)), [table.margin_at[m] for m in hidden_margins])
+    if (table.values[hidden_c] == 0).any() or (table.sums[hidden_m] == 0).any():
+        raise ValueError("a hidden zero is outside this model: zeros are always shown")
+    pinned_c, pinned_m = _pinned(table, hidden_c, hidden_m)
+    return {table.cell_keys[i] for i in pinned_c}, {table.margin_keys[j] for j in pinned_m}
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Cells and margins as arrays, both in a stable key order."""
+
+    cell_keys: list[Any]
+    margin_keys: list[Any]
+    cell_at: dict[Any, int]
+    margin_at: dict[Any, int]
+    values: np.ndarray  # per cell
+    sums: np.ndarray  # per margin
+    member: sparse.csr_matrix  # margins x cells, 1 where the margin adds up the cell
+    cost_c: np.ndarray  # the value, plus a tie-breaker below 1e-3 following the key order
+    cost_m: np.ndarray
+
+    @classmethod
+    def build(cls, cells: Mapping[Any, int], margins: Mapping[Any, Collection[Any]]) -> _Table:
+        cell_keys, margin_keys = _stable(cells), _stable(margins)
+        cell_at = {k: i for i, k in enumerate(cell_keys)}
+        values = np.array([index(cells[k]) for k in cell_keys], dtype=np.int64)
+        if (values < 0).any():
+            raise ValueError("counts cannot be negative")
+        rows, cols = [], []
+        for j, m in enumerate(margin_keys):
+            members = {cell_at[k] for k in margins[m]}  # KeyError: a margin names no cell
+            rows += [j] * len(members)
+            cols += sorted(members)
+        shape = (len(margin_keys), len(cell_keys))
+        member = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+        sums = np.rint(member @ values.astype(float)).astype(np.int64)
+        tie = np.arange(1, sum(shape) + 1) * (1e-3 / (sum(shape) + 1))
+        return cls(
+            cell_keys,
+            margin_keys,
+            cell_at,
+            {m: j for j, m in enumerate(margin_keys)},
+            values,
+            sums,
+            member,
+            values + tie[: len(values)],
+            sums + tie[len(values) :],
+        )
+
+
+def _stable(keys: Iterable[Any]) -> list[Any]:
+    """Keys in their natural order, or by repr when they do not compare."""
+    keys = list(keys)
+    try:
+        return sorted(keys)
+    except TypeError:
+        return sorted(keys, key=repr)
+
+
+def _secondary_round(table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray) -> bool:
+    """Give every determined figure a way to move, hiding the cheapest figures; False if none."""
+    pinned_c, pinned_m = _pinned(table, hidden_c, hidden_m)
+    if not len(pinned_c) and not len(pinned_m):
+        return False
+    # Directions found this round stay valid as more is hidden (they are 0 on what was shown),
+    # so a figure one of them already moves needs no LP of its own.
+    moves: list[np.ndarray] = []
+    targets = [(False, i) for i in pinned_c] + [(True, j) for j in pinned_m]
+    for is_margin, i in targets:
+        at_one = (table.sums if is_margin else table.values)[i] == 1
+        shifts = [_shift(table, is_margin, i, z) for z in moves]
+        if any(s > _TOL if at_one else abs(s) > _TOL for s in shifts):
+            continue
+        z = _cheapest_move(table, hidden_c, hidden_m, is_margin, i)
+        hidden_c |= (np.abs(z) > _TOL) & (table.values > 0)
+        hidden_m |= (np.abs(table.member @ z) > _TOL) & (table.sums > 0)
+        moves.append(z)
+    return True
+
+
+def _shift(table: _Table, is_margin: bool, i: int, z: np.ndarray) -> float:
+    return float((table.member[i] @ z)[0]) if is_margin else float(z[i])
+
+
+def _pinned(
+    table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the hidden cells and margins that are constant on the attacker's polytope."""
+    h, hm = np.flatnonzero(hidden_c), np.flatnonzero(hidden_m)
+    member_h = table.member[:, h].tocsr()
+    published = member_h[~hidden_m]
+    published = published[published.getnnz(axis=1) > 0]
+    inside = member_h[hm].toarray()  # what each hidden margin adds up
+    one_c, one_m = table.values[h] == 1, table.sums[hm] == 1
+    stuck_c, stuck_m = _stuck(published, one_c, inside[one_m])
+    # A stuck cell is known (it is 1); a stuck margin is one more published sum.
+    free = ~stuck_c
+    equations = np.vstack([published[:, free].toarray(), inside[one_m][stuck_m][:, free]])
+    basis = _row_basis(equations)
+    fixed_c = stuck_c.copy()
+    fixed_c[free] = 1.0 - (basis**2).sum(axis=0) < 1e-8  # |e_i - its projection|^2
+    sums = inside[:, free]
+    residual = sums - (sums @ basis.T) @ basis
+    fixed_m = (residual**2).sum(axis=1) < 1e-8
+    fixed_m[np.flatnonzero(one_m)[stuck_m]] = True
+    return h[fixed_c], hm[fixed_m]
+
+
+def _stuck(
+    published: sparse.csr_matrix, one_c: np.ndarray, one_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which hidden figures equal to 1 no change keeping the published sums can raise."""
+    n, b_c, b_m = len(one_c), int(one_c.sum()), len(one_m)
+    if b_c + b_m == 0:
+        return np.zeros(n, dtype=bool), np.zeros(0, dtype=bool)
+    # maximise sum(s), 0 <= s <= 1, s <= (what each figure adds up) @ d, published @ d = 0
+    raised = sparse.vstack([sparse.identity(n, format="csr")[one_c], sparse.csr_matrix(one_m)])
+    b = b_c + b_m
+    res = linprog(
+        np.concatenate([np.zeros(n), -np.ones(b)]),
+        A_ub=sparse.hstack([-raised, sparse.identity(b)]).tocsr(),
+        b_ub=np.zeros(b),
+        A_eq=sparse.hstack([published, sparse.csr_matrix((published.shape[0], b))]).tocsr(),
+        b_eq=np.zeros(published.shape[0]),
+        bounds=[(None, None)] * n + [(0, 1)] * b,
+        method="highs",
+    )
+    # Should the LP fail, call them all stuck: the round then gives each one a way up.
+    stuck = res.x[n:] < 0.5 if res.status == 0 else np.ones(b, dtype=bool)
+    stuck_c = np.zeros(n, dtype=bool)
+    stuck_c[np.flatnonzero(one_c)] = stuck[:b_c]
+    return stuck_c, stuck[b_c:]
+
+
+def _row_basis(matrix: np.ndarray) -> np.ndarray:
+    """Orthonormal rows spanning the row space of `matrix` (rank-revealing QR of its transpose)."""
+    if matrix.size == 0:
+        return np.zeros((0, matrix.shape[1]))
+    q, r, _ = qr(matrix.T, mode="economic", pivoting=True)
+    diagonal = np.abs(np.diag(r))
+    rank = int((diagonal > diagonal[0] * max(matrix.shape) * np.finfo(float).eps * 10).sum())
+    return q[:, :rank].T
+
+
+def _cheapest_move(
+    table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray, is_margin: bool, target: int
+) -> np.ndarray:
+    """A change of the cells that moves the target up and keeps every published sum; as an L1
+    LP costing each newly hidden figure its value. Its support is what must be hidden."""
+    values, sums, member = table.values, table.sums, table.member
+    hid = np.flatnonzero(hidden_c)
+    pub = np.flatnonzero(~hidden_c & (values > 0))
+    pub_m = np.flatnonzero(~hidden_m & (sums > 0))
+    floor_m = [j for j in np.flatnonzero(hidden_m & (sums == 1)) if not (is_margin and j == target)]
+    nh, npub, nm = len(hid), len(pub), len(pub_m)
+
+    def over_cells(rows: Sequence[int] | np.ndarray) -> sparse.csr_matrix:
+        block = member[rows]  # z = (hidden z, +published, -published, +margin, -margin)
+        return sparse.hstack([block[:, hid], block[:, pub], -block[:, pub]])
+
+    eye = sparse.identity(nm)
+    a_eq = sparse.hstack([over_cells(pub_m), -eye, eye])
+    b_eq = np.zeros(nm)
+    bounds = [(0.0, None) if v == 1 else (None, None) for v in values[hid]]
+    if is_margin:
+        row = sparse.hstack([over_cells([target]), sparse.csr_matrix((1, 2 * nm))])
+        a_eq, b_eq = sparse.vstack([a_eq, row]), np.append(b_eq, 1.0)
+    else:
+        bounds[int(np.searchsorted(hid, target))] = (1.0, 1.0)
+    bounds += [(0.0, None)] * npub + [(0.0, 0.0 if v == 1 else None) for v in values[pub]]
+    bounds += [(0.0, None)] * nm + [(0.0, 0.0 if v == 1 else None) for v in sums[pub_m]]
+    a_ub = None
+    if floor_m:  # a hidden margin at 1 may only go up
+        a_ub = -sparse.hstack([over_cells(floor_m), sparse.csr_matrix((len(floor_m), 2 * nm))])
+    cost = np.concatenate(
+        [
+            np.zeros(nh),
+            table.cost_c[pub],
+            table.cost_c[pub],
+            table.cost_m[pub_m],
+            table.cost_m[pub_m],
+        ]
+    )
+    res = linprog(
+        cost,
+        A_ub=a_ub.tocsr() if a_ub is not None else None,
+        b_ub=np.zeros(len(floor_m)) if floor_m else None,
+        A_eq=a_eq.tocsr(),
+        b_eq=b_eq,
+        bounds=bounds,
+        method="highs",
+    )
+    z = np.zeros(len(values))
+    if res.status == 0:
+        x = res.x
+        z[hid] = x[:nh]
+        z[pub] = x[nh : nh + npub] - x[nh + npub : nh + 2 * npub]
+        return z
+    # Fallback, always valid: raise one cell and hide every sum it is in.
+    cell = target
+    if is_margin:
+        inside = member[target].indices
+        inside = inside[values[inside] > 0]
+        cell = int(inside[np.argmin(table.cost_c[inside])])
+    z[cell] = 1.0
+    return z
