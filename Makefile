@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?= -q
 BENCH_ARGS ?=
 
-.PHONY: run demo test lint fmt bench migrate verify clean
+.PHONY: run demo test lint fmt bench bench-all migrate verify clean
 
 run: $(VENV)/.installed
 	$(BIN)/kelisim up
@@ -27,6 +27,15 @@ fmt: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.outbox_relay $(BENCH_ARGS)
+
+# Every benchmark, each against its bare baseline (minutes; not part of `make test`).
+bench-all: $(VENV)/.installed
+	$(PY) -m bench.outbox_relay
+	$(PY) -m bench.early_warning
+	$(PY) -m bench.analytics
+	$(PY) -m bench.stream_storage
+	$(PY) -m bench.caseload
+	$(PY) -m bench.startup
 
 migrate: $(VENV)/.installed
 	$(BIN)/kelisim migrate

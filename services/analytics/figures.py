@@ -21,7 +21,7 @@ from services.analytics.measures import (
     months_of,
 )
 from services.analytics.models import Counter
-from services.analytics.tables import Table, build, rate
+from services.analytics.tables import Table, assemble, build, rate
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class Period:
         return f"{self.year:04d}" if self.month is None else f"{self.year:04d}-{self.month:02d}"
 
     @property
-    def months(self) -> list[str]:
-        return [self.key] if self.month is not None else months_of(self.year)
+    def keys(self) -> list[str]:
+        """The counter periods that hold it: the month's, or the year's own counter."""
+        return [self.key]
 
     @property
     def first_day(self) -> date:
@@ -45,20 +46,34 @@ class Period:
 
 
 def _periods(measure: str, period: Period) -> list[str]:
-    return [NOW] if measure == "cases.in_mediation" else period.months
+    return [NOW] if measure == "cases.in_mediation" else period.keys
 
 
 def overview(db: DbSession, regions: Sequence[str], period: Period) -> Table:
-    """Region x case measure: what happened in the period (in mediation: now)."""
-    values: dict[tuple[str, str], float] = {}
-    for measure in CASE_TABLE:
-        for (m, region, _dim), value in queries.sums(
-            db, [measure], regions, _periods(measure, period)
-        ).items():
-            values[(region, m)] = values.get((region, m), 0) + value
-    return build(
-        "overview", regions, CASE_TABLE, lambda r, c: values.get((r, c), 0), row_totals=False
+    """Region x case measure: what happened in the period (in mediation: now).
+
+    Each column is the row totals of that measure's protected region x category table, so a
+    figure hidden there is hidden here too and no table undoes another's suppression.
+    """
+    return _by_region("overview", [by_dimension(db, m, regions, period) for m in CASE_TABLE])
+
+
+def _by_region(key: str, grids: Sequence[Table]) -> Table:
+    """Region x measure, each column taken from the measure's own protected table."""
+    columns = tuple(g.key for g in grids)
+    rows = grids[0].rows if grids else ()
+    cells = {(r, g.key): _region_figure(g, r) for g in grids for r in rows}
+    return assemble(
+        key, rows, columns, cells, {g.key: _national_figure(g) for g in grids}, row_totals=False
     )
+
+
+def _region_figure(grid: Table, region: str) -> int | None:
+    return grid.row_totals[region] if grid.has_row_totals else grid.cell(region, "")
+
+
+def _national_figure(grid: Table) -> int | None:
+    return grid.total if grid.has_row_totals else grid.column_totals.get("")
 
 
 def dims_of(
@@ -71,6 +86,8 @@ def dims_of(
         return list(RISK_LEVELS)
     if kind == "reason":
         return list(REFUSAL_REASONS)
+    if kind == "none":
+        return [""]
     found = db.exec(
         select(Counter.dim)
         .where(
@@ -122,13 +139,7 @@ def escalations(db: DbSession, regions: Sequence[str], period: Period) -> Table:
 
 def councils(db: DbSession, regions: Sequence[str], period: Period) -> Table:
     """Region x council measure (sessions, quorum failures, decisions, recommendations)."""
-    values = queries.sums(db, COUNCIL_TABLE, regions, period.months)
-    per: dict[tuple[str, str], float] = {}
-    for (measure, region, _dim), value in values.items():
-        per[(region, measure)] = per.get((region, measure), 0) + value
-    return build(
-        "councils", regions, COUNCIL_TABLE, lambda r, c: per.get((r, c), 0), row_totals=False
-    )
+    return _by_region("councils", [by_dimension(db, m, regions, period) for m in COUNCIL_TABLE])
 
 
 STATE_BODY_COLUMNS = (
@@ -141,19 +152,15 @@ STATE_BODY_COLUMNS = (
 
 
 def state_bodies(db: DbSession, regions: Sequence[str], period: Period) -> Table:
-    """Addressed state body x recommendation figure, over the regions in scope."""
-    values = queries.sums(db, STATE_BODY_COLUMNS, regions, period.months)
-    per: dict[tuple[str, str], float] = {}
-    for (measure, _region, body), value in values.items():
-        per[(body, measure)] = per.get((body, measure), 0) + value
-    bodies = sorted({body for body, _ in per})
-    return build(
-        "state_bodies",
-        bodies,
-        STATE_BODY_COLUMNS,
-        lambda r, c: per.get((r, c), 0),
-        row_totals=False,
-    )
+    """Addressed state body x recommendation figure, over the regions in scope.
+
+    Each column is the column totals of that measure's protected region x state body table.
+    """
+    grids = [by_dimension(db, m, regions, period) for m in STATE_BODY_COLUMNS]
+    bodies = tuple(sorted({body for g in grids for body in g.columns}))
+    cells = {(b, g.key): g.column_totals.get(b, 0) for g in grids for b in bodies}
+    totals = {g.key: g.total for g in grids}
+    return assemble("state_bodies", bodies, STATE_BODY_COLUMNS, cells, totals, row_totals=False)
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,7 @@ def region_rates(
 ) -> dict[str, Rates]:
     """Rates per region, from the protected overview only (none where a figure is suppressed)."""
     accept = queries.sums(
-        db, ["escalations.accept_hours", "escalations.accepted"], regions, period.months
+        db, ["escalations.accept_hours", "escalations.accepted"], regions, period.keys
     )
     rates: dict[str, Rates] = {}
     ended_cols = ("cases.settled", "cases.not_settled", "cases.withdrawn", "cases.terminated")
@@ -184,8 +191,12 @@ def region_rates(
             v for (m, r, _), v in accept.items() if m == "escalations.accepted" and r == region
         )
         rates[region] = Rates(
-            settlement=rate(table.cell(region, "cases.settled"), ended),
-            in_term=rate(timed[0], timed_total),
+            settlement=_round(rate(table.cell(region, "cases.settled"), ended)),
+            in_term=_round(rate(timed[0], timed_total)),
             accept_hours=round(hours / count, 1) if count >= 5 else None,
         )
     return rates
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -1,8 +1,9 @@
 """The measures of the statistical database: names, what they count, and how periods are cut.
 
-Flows are counted per month (`YYYY-MM`) and ISO week (`YYYY-Www`) of the event's time in
-Kazakhstan; stocks (cases in mediation now) are kept under the period `now`. Councils that
-belong to no region (republic level) are counted under `KZ`.
+Flows are counted per month (`YYYY-MM`), ISO week (`YYYY-Www`) and year (`YYYY`) of the
+event's time in Kazakhstan (a year's table reads its own counters, 160 rows a measure);
+stocks (cases in mediation now) are kept under the period `now`. Councils that belong to no
+region (republic level) are counted under `KZ`.
 """
 
 from __future__ import annotations
@@ -99,10 +100,10 @@ class Calendar:
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
 
-    def periods(self, at: datetime) -> tuple[str, str]:
-        """The month and the ISO week of an instant."""
+    def periods(self, at: datetime) -> tuple[str, str, str]:
+        """The month, the ISO week and the year of an instant."""
         day = self.local_date(at)
-        return month_key(day), week_key(day)
+        return month_key(day), week_key(day), f"{day.year:04d}"
 
 
 def month_key(day: date) -> str:

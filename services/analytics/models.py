@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Float,
-    Index,
     MetaData,  # noqa: E402
     UniqueConstraint,
 )
@@ -80,15 +79,15 @@ class Counter(AnalyticsModel, table=True):
 
     __tablename__ = "counter"
     __table_args__ = (
-        UniqueConstraint("measure", "region", "dim", "period", name="uq_counter_key"),
-        Index("ix_counter_measure_period", "measure", "period"),
+        # period before region: a dashboard asks for a measure in a few periods, all regions
+        UniqueConstraint("measure", "period", "region", "dim", name="uq_counter_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     measure: str = Field(max_length=60)
     region: str = Field(max_length=8)
     dim: str = Field(max_length=300)
-    period: str = Field(max_length=10, description="YYYY-MM, YYYY-Www, or 'now' for stocks")
+    period: str = Field(max_length=10, description="YYYY-MM, YYYY-Www, YYYY, or 'now' for stocks")
     value: float = Field(default=0, sa_column=Column(Float, nullable=False, default=0))
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from services.analytics.disclosure import protect
+from services.analytics.disclosure import protect, rate
+
+__all__ = ["Table", "assemble", "build", "rate"]
 
 Cell = tuple[str, str]
 
@@ -54,9 +56,12 @@ def build(
         for r in rows:
             margins[("row", r)] = [(r, c) for c in columns]
         margins[("total", "")] = list(cells)
-    protected = protect(cells, margins) if cells else None
-    shown: Mapping[Cell, int | None] = protected.cells if protected else {}
-    published: Mapping[tuple[str, str], int | None] = protected.margins if protected else {}
+    if cells:
+        protected = protect(cells, margins)
+        shown: Mapping[Cell, int | None] = protected.cells
+        published: Mapping[tuple[str, str], int | None] = protected.margins
+    else:  # nothing to show: every total is an honest 0
+        shown, published = {}, dict.fromkeys(margins, 0)
     return Table(
         key=key,
         columns=tuple(columns),
@@ -64,14 +69,28 @@ def build(
         cells=dict(shown),
         column_totals={c: published[("column", c)] for c in columns} if rows else {},
         row_totals={r: published[("row", r)] for r in rows} if row_totals else {},
-        total=published.get(("total", "")) if row_totals and cells else None,
+        total=published.get(("total", "")) if row_totals else None,
         has_row_totals=row_totals,
         suppressed=sum(1 for v in shown.values() if v is None),
     )
 
 
-def rate(numerator: int | None, denominator: int | None) -> float | None:
-    """A share shown only when both of its figures are shown and the denominator is not 0."""
-    if numerator is None or denominator is None or denominator == 0:
-        return None
-    return round(numerator / denominator, 3)
+def assemble(
+    key: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: Mapping[Cell, int | None],
+    column_totals: Mapping[str, int | None],
+    *,
+    row_totals: bool,
+) -> Table:
+    """A table laid out from figures other tables already protected (no new suppression)."""
+    return Table(
+        key=key,
+        columns=tuple(columns),
+        rows=tuple(rows),
+        cells=dict(cells),
+        column_totals=dict(column_totals),
+        has_row_totals=row_totals,
+        suppressed=sum(1 for v in cells.values() if v is None),
+    )

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, create_engine, select
 
 from services.analytics.models import Counter
 from services.analytics.rebuild import rebuild
+from services.analytics.texts import SUPPRESSED_MARK
 from services.cases.terms import TermPolicy
 from tests.cases.support import person
 from tests.support.checks import assert_problem, eventually
@@ -197,8 +198,10 @@ async def test_exports_are_suppressed_as_on_screen(stack, analyst, scenario):
     ).json()
     almaty = next(r for r in rows if r[0] == "KZ-75")
     family = rows[0].index("family")
-    assert almaty[family] == "<5"
-    assert [("<5" if v is None else str(v)) for v in _row(screen, "KZ-75")["cells"]] == almaty[1:-1]
+    assert almaty[family] == SUPPRESSED_MARK
+    assert [
+        (SUPPRESSED_MARK if v is None else str(v)) for v in _row(screen, "KZ-75")["cells"]
+    ] == almaty[1:-1]
     xlsx = await stack.client.get(f"{ANALYTICS}/exports/cases.registered.xlsx", headers=analyst)
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     cells = {tuple(str(c) for c in row) for row in sheet.iter_rows(values_only=True)}
@@ -222,3 +225,32 @@ async def test_only_analysts_and_coordinators_reach_analytics_and_only_their_reg
     assert_problem(answer, 403, "out-of-scope")
     answer = await stack.client.get(f"{ANALYTICS}/overview?year=1800", headers=regional)
     assert_problem(answer, 422, "validation-error")
+
+
+async def test_the_yearly_report_is_a_deterministic_pdf_in_three_languages(
+    stack, analyst, scenario
+):
+    from pypdf import PdfReader
+
+    year = TermPolicy().today().year
+    texts = {}
+    for lang in ("kk", "ru", "en"):
+        url = f"{ANALYTICS}/reports/{year}.pdf?lang={lang}"
+        first = await stack.client.get(url, headers=analyst)
+        assert first.status_code == 200, first.text
+        assert first.headers["content-type"] == "application/pdf"
+        second = await stack.client.get(url, headers=analyst)
+        assert first.content == second.content  # the same data, the same bytes
+        reader = PdfReader(io.BytesIO(first.content))
+        texts[lang] = "\n".join(page.extract_text() for page in reader.pages)
+        xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+        assert b'pdfaid:part="3"' in xmp  # PDF/A-3
+    assert set("әқүі") <= set(texts["kk"])
+    assert "Алматы қаласы" in texts["kk"]
+    assert "город Алматы" in texts["ru"]
+    assert "Almaty (city)" in texts["en"]
+    for text in texts.values():
+        assert SUPPRESSED_MARK in text  # KZ-75's two family cases are shown as suppressed
+    coordinator = await stack.login_as("coord-report", roles=["coordinator"], regions=["KZ-75"])
+    refused = await stack.client.get(f"{ANALYTICS}/reports/{year}.pdf", headers=coordinator)
+    assert_problem(refused, 403, "forbidden")

@@ -97,6 +97,7 @@ async def test_the_gateway_is_ready_when_its_database_nats_and_services_are(stac
         "service:cases": True,
         "service:councils": True,
         "service:notifications": True,
+        "service:analytics": True,
     }
     metrics = await stack.client.get("/metrics")
     assert 'kelisim_http_requests_total{app="gateway"' in metrics.text

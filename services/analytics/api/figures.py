@@ -17,9 +17,9 @@ from services.analytics.api.common import PREFIX, PeriodDep, reading
 from services.analytics.measures import CATEGORIES, MEASURES
 from services.analytics.schemas import CouncilFigures, Overview, RegionRates, TablePublic
 from services.analytics.tables import Table
+from services.analytics.texts import SUPPRESSED_MARK
 
 router = APIRouter(prefix=PREFIX, tags=["analytics"])
-SUPPRESSED = "<5"
 Measure = Annotated[str, Path(description="a measure, e.g. cases.registered")]
 
 
@@ -126,7 +126,7 @@ def rows_of(table: Table) -> list[list[str]]:
     head = ["", *table.columns] + (["total"] if table.has_row_totals else [])
 
     def show(value: int | None) -> str:
-        return SUPPRESSED if value is None else str(value)
+        return SUPPRESSED_MARK if value is None else str(value)
 
     body = [
         [r, *(show(v) for v in table.line(r))]

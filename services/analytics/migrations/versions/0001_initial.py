@@ -81,11 +81,8 @@ def upgrade() -> None:
     sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('value', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('measure', 'region', 'dim', 'period', name='uq_counter_key')
+    sa.UniqueConstraint('measure', 'period', 'region', 'dim', name='uq_counter_key')
     )
-    with op.batch_alter_table('counter', schema=None) as batch_op:
-        batch_op.create_index('ix_counter_measure_period', ['measure', 'period'], unique=False)
-
     op.create_table('dead_letter',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('consumer', sa.String(length=100), nullable=False),
@@ -227,9 +224,6 @@ def downgrade() -> None:
     op.drop_table('history_count')
     op.drop_table('escalation_fact')
     op.drop_table('dead_letter')
-    with op.batch_alter_table('counter', schema=None) as batch_op:
-        batch_op.drop_index('ix_counter_measure_period')
-
     op.drop_table('counter')
     op.drop_table('case_fact')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
