@@ -1,0 +1,230 @@
+"""The analysts' pages as a browser without JavaScript uses them: figures, trends, history."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gateway.web.i18n import LANG_NAMES, LANGS
+from kelisim.regions import REGIONS
+from services.analytics.measures import shift_month
+from services.cases.terms import TermPolicy
+from tests.web.conftest import browser_client as browser
+from tests.web.support import csrf_of, submit, web_login
+from tests.web.test_catalogs import catalog, foreign_words
+
+REGION = "KZ-75"
+THIS_MONTH = TermPolicy().today().replace(day=1)
+TILE = re.compile(r'<g class="tile tile--level-\d" data-region="(KZ-\d\d)"')
+TABLE_ROW = re.compile(r'<tr data-region="(KZ-\d\d)"')
+PAGES = [
+    "/analytics",
+    f"/analytics/regions/{REGION}",
+    "/analytics/alerts",
+    "/analytics/councils",
+    "/analytics/history",
+    "/analytics/report",
+]
+# The history page shows the file's columns and an example as they are typed, in code.
+CODE_SAMPLE = re.compile(r"<code>.*?</code>", re.S)
+# Not words of a language: the names of the languages, the user's name, a hidden figure.
+SHOWN_AS_TYPED = [*LANG_NAMES.values(), "Nat-Analyst", "&lt;5"]
+HEADINGS = {
+    "kk": "Өңірлер бойынша көрсеткіштер",
+    "ru": "Показатели по регионам",
+    "en": "Figures by region",
+}
+
+
+@pytest.fixture(scope="module")
+async def national_analyst(system) -> str:
+    """An analyst whose scope is all twenty regions."""
+    await system.create_user("nat-analyst", roles=["analyst"], regions=sorted(REGIONS))
+    return "nat-analyst"
+
+
+async def sign_in(web, username: str, lang: str, password: str = "user-password-1") -> None:
+    """Log in through the form and choose the language, as the user would."""
+    assert (await web_login(web, username, password)).status_code == 303
+    page = await web.get("/")
+    switched = await web.post(
+        "/ui/lang", data={"lang": lang, "next": "/", "csrf_token": csrf_of(page.text)}
+    )
+    assert switched.status_code == 303
+
+
+def history_file(rows: list[tuple[str, str, str, object]]) -> bytes:
+    lines = ["region,category,month,count", *(",".join(map(str, row)) for row in rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def upload(web, content: bytes):
+    page = await web.get("/analytics/history")
+    assert page.status_code == 200, page.text
+    return await web.post(
+        "/analytics/history",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("history.csv", content, "text/csv")},
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_national_analyst_sees_twenty_regions_on_the_map_and_in_the_table(
+    system, national_analyst, lang
+):
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, lang)
+        page = await web.get("/analytics")
+    assert page.status_code == 200, page.text
+    assert f'<html lang="{lang}">' in page.text and HEADINGS[lang] in page.text
+    assert sorted(TILE.findall(page.text)) == sorted(REGIONS)
+    assert sorted(TABLE_ROW.findall(page.text)) == sorted(REGIONS)
+    assert f'href="/analytics/regions/{REGION}?' in page.text
+    assert "/api/v1/analytics/exports/overview.csv?year=" in page.text
+
+
+async def test_a_region_page_draws_its_trend_as_an_accessible_chart(system, national_analyst):
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, "kk")
+        page = await web.get(f"/analytics/regions/{REGION}?year={THIS_MONTH.year}&month=")
+        unknown = await web.get("/analytics/regions/KZ-00")
+    assert page.status_code == 200, page.text
+    assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg"') == 9
+    titles = re.findall(r'<title id="chart-\w+-title">([^<]+)</title>', page.text)
+    assert f"Барлық санат: {THIS_MONTH.year} жылы тіркелген істер" in titles
+    assert 'role="img"' in page.text and "<desc id=" in page.text
+    assert unknown.status_code == 404 and "Табылмады." in unknown.text
+
+
+async def test_history_upload_names_bad_rows_in_the_users_language_then_imports(
+    system, national_analyst
+):
+    last_year = shift_month(THIS_MONTH, -12)
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, "ru")
+        bad = history_file(
+            [(REGION, "land", f"{last_year:%Y-%m}", 3), (REGION, "weather", "2024-13", 1)]
+        )
+        refused = await upload(web, bad)
+        assert refused.status_code == 422
+        assert "Некоторые строки неверны; ничего не импортировано." in refused.text
+        assert "Неизвестная категория: &#39;weather&#39;" in refused.text
+        good = history_file(
+            [
+                (REGION, "land", f"{last_year:%Y-%m}", 3),
+                (REGION, "family", f"{last_year:%Y-%m}", 12),
+            ]
+        )
+        imported = await upload(web, good)
+    assert imported.status_code == 200, imported.text
+    assert "history.csv импортирован: строк — 2" in imported.text
+
+
+async def test_an_imported_surge_is_listed_and_explained_with_its_series(system, national_analyst):
+    rows = [
+        ("KZ-79", "interethnic", f"{shift_month(THIS_MONTH, -back):%Y-%m}", 3 + back % 2)
+        for back in range(36, 0, -1)
+    ]
+    rows.append(("KZ-79", "interethnic", f"{THIS_MONTH:%Y-%m}", 17))
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, "en")
+        assert (await upload(web, history_file(rows))).status_code == 200
+        headers = await system.login(national_analyst, "user-password-1")
+        raised = await system.client.post("/api/v1/analytics/alerts/assessments", headers=headers)
+        assert raised.status_code == 200, raised.text
+        listed = await web.get("/analytics/alerts")
+        assert listed.status_code == 200, listed.text
+        assert "Observed 17, expected" in listed.text and "method: Farrington" in listed.text
+        link = re.search(r'href="(/analytics/alerts/[^"]+)"', listed.text)
+        assert link, listed.text
+        shymkent = await web.get("/analytics/alerts?region=KZ-79")
+        assert link.group(1) in shymkent.text
+        almaty = await web.get(f"/analytics/alerts?region={REGION}")
+        assert link.group(1) not in almaty.text and "No early warnings." in almaty.text
+        detail = await web.get(link.group(1))
+    assert detail.status_code == 200, detail.text
+    assert '<g class="highlight">' in detail.text and 'class="threshold"' in detail.text
+    assert "Upper bound of the flagged month" in detail.text
+
+
+async def test_a_coordinator_sees_only_the_row_of_their_own_region(system):
+    async with browser(system) as web:
+        await web_login(web, "coordinator", "demo")
+        page = await web.get("/analytics")
+        other = await web.get("/analytics/regions/KZ-71")
+        history = await web.get("/analytics/history")
+    assert page.status_code == 200, page.text
+    assert TABLE_ROW.findall(page.text) == [REGION]
+    assert TILE.findall(page.text) == [REGION]
+    assert other.status_code == 403
+    assert history.status_code == 403
+
+
+async def test_a_mediator_is_shown_the_forbidden_page(system):
+    async with browser(system) as web:
+        await web_login(web, "mediator", "demo")
+        page = await web.get("/analytics")
+        home = await web.get("/")
+    assert page.status_code == 403
+    assert "Сіздің рөліңіз бұған рұқсат бермейді." in page.text
+    assert 'href="/analytics"' not in home.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_every_analytics_page_speaks_only_the_chosen_language(system, national_analyst, lang):
+    english = sorted(
+        (m for m, t in catalog(lang).items() if t != m and " " in m and "%(" not in m),
+        key=len,
+        reverse=True,
+    )
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, lang)
+        for path in PAGES:
+            page = await web.get(path)
+            assert page.status_code == 200, f"{path}: {page.status_code}"
+            shown = CODE_SAMPLE.sub(" ", page.text)
+            leaks = foreign_words(lang, shown, english, SHOWN_AS_TYPED)
+            assert not leaks, f"{lang} {path}: {leaks}"
+
+
+async def test_a_proposal_is_drafted_submitted_and_approved_by_a_second_analyst(
+    system, national_analyst
+):
+    await system.create_user("second-analyst", roles=["analyst"], regions=[REGION])
+    year = THIS_MONTH.year
+    report = f"/analytics/report?year={year}"
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, "kk")
+        empty = await submit(web, report, "/analytics/proposals", year=str(year))
+        assert empty.status_code == 422
+        assert 'id="figures-error"' in empty.text and "Бұл өрісті толтыру міндетті." in empty.text
+        drafted = await submit(
+            web,
+            report,
+            "/analytics/proposals",
+            year=str(year),
+            title_kk="<script>alert(1)</script> Жер дауларын ерте шешу",
+            body_kk="Ұсыныс мәтіні",
+            figures=f"/analytics/regions/{REGION}?year={year}\njavascript:alert(1)",
+        )
+        assert drafted.status_code == 303, drafted.text
+        page = await web.get(report)
+        assert "<script>alert(1)" not in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Жер дауларын ерте шешу" in page.text
+        assert f'<a href="/analytics/regions/{REGION}?year={year}">' in page.text
+        assert "<li>javascript:alert(1)</li>" in page.text
+        proposal = re.search(r'action="/analytics/proposals/(\w+)/submit"', page.text)
+        assert proposal, page.text
+        path = f"/analytics/proposals/{proposal.group(1)}"
+        submitted = await submit(web, report, f"{path}/submit", year=str(year))
+        assert submitted.status_code == 303, submitted.text
+    async with browser(system) as web:
+        await sign_in(web, "second-analyst", "en")
+        no_remark = await submit(web, report, f"{path}/return", year=str(year))
+        assert no_remark.status_code == 422 and 'id="remark-error"' in no_remark.text
+        approved = await submit(web, report, f"{path}/approve", year=str(year))
+        assert approved.status_code == 303, approved.text
+        page = await web.get(report)
+    assert "Approved" in page.text and "Reviewed by second-analyst" in page.text
+    assert f'action="{path}/approve"' not in page.text
