@@ -6,11 +6,16 @@ run changes nothing) and refuses to run when KELISIM_ENV=production.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import csv
+import io
+import math
+import random
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 
+from kelisim.regions import REGIONS
 from kelisim.settings import Settings
 
 DEMO_PASSWORD = "demo"
@@ -86,7 +91,8 @@ async def seed_demo(
         for role in DEMO_ROLES:
             wanted = {
                 "roles": [role],
-                "regions": [DEMO_REGION],
+                # the demo analyst is a national one: all twenty regions
+                "regions": sorted(REGIONS) if role == "analyst" else [DEMO_REGION],
                 "councils": [council_id] if role in COUNCIL_ROLES else [],
             }
             user = existing.get(role)
@@ -106,6 +112,7 @@ async def seed_demo(
             if change:
                 _check(await http.patch(f"/api/v1/users/{user['id']}", json=change), 200)
         await _seat_members(http, council_id)
+    await _seed_history(gateway_url, transport)
 
 
 async def _seat_members(http: httpx.AsyncClient, council_id: str) -> None:
@@ -122,3 +129,62 @@ async def _seat_members(http: httpx.AsyncClient, council_id: str) -> None:
             "term_start": datetime.now(UTC).date().isoformat(),
         }
         _check(await http.post(f"/api/v1/councils/{council_id}/members", json=body), 201)
+
+
+CATEGORIES = ("interethnic", "interfaith", "community", "family", "labour", "land", "neighbour")
+SURGE = ("KZ-75", "land")
+
+
+def history_csv(today: date, seed: int = 2026) -> bytes:
+    """Three years of synthetic monthly counts before this month, with a surge last month.
+
+    Seasonal (more in spring and autumn), region-sized, fixed seed: the same every time, so
+    a second upload changes nothing. Almaty's land disputes jump last month, so the demo
+    shows one early-warning alert with its explanation.
+    """
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["region", "category", "month", "count"])
+    first = date(today.year - 3, today.month, 1)
+    last = _month_before(today)
+    for region in sorted(REGIONS):
+        size = rng.uniform(2, 9)
+        for category in CATEGORIES:
+            share = rng.uniform(0.4, 1.2)
+            month = first
+            while month <= last:
+                season = 1 + 0.35 * math.sin(2 * math.pi * (month.month - 3) / 6)
+                mean = size * share * season
+                count = sum(1 for _ in range(int(mean * 4)) if rng.random() < 0.25)
+                if (region, category) == SURGE and month == last:
+                    count = int(mean * 4) + 12
+                writer.writerow([region, category, f"{month:%Y-%m}", count])
+                month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return out.getvalue().encode()
+
+
+def _month_before(today: date) -> date:
+    return date(today.year - 1, 12, 1) if today.month == 1 else date(today.year, today.month - 1, 1)
+
+
+async def _seed_history(gateway_url: str, transport: httpx.AsyncBaseTransport | None) -> None:
+    """As the demo analyst: import the synthetic history, then run the early-warning round."""
+    async with httpx.AsyncClient(base_url=gateway_url, transport=transport, timeout=120) as http:
+        token = _check(
+            await http.post(
+                "/api/v1/auth/token", data={"username": "analyst", "password": DEMO_PASSWORD}
+            ),
+            200,
+        )
+        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+        content = history_csv(datetime.now(UTC).date())
+        _check(
+            await http.post(
+                "/api/v1/analytics/history",
+                content=content,
+                headers={"Content-Type": "text/csv"},
+            ),
+            200,
+        )
+        _check(await http.post("/api/v1/analytics/alerts/assessments"), 200)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from gateway.demo import DemoRefused, seed_demo
 from gateway.models import backbone
+from kelisim.regions import REGIONS
 from tests.support.gateway import ADMIN, Stack, running_gateway
 
 DEMO_USERS = (
@@ -56,7 +57,7 @@ async def test_the_demo_creates_one_user_per_role_and_a_council_once(stack: Stac
         )
         [users[role]] = page.json()["items"]
         assert users[role]["roles"] == [role]
-        assert users[role]["regions"] == ["KZ-75"]
+        assert users[role]["regions"] == (sorted(REGIONS) if role == "analyst" else ["KZ-75"])
     council_id = users["council_secretary"]["councils"][0]
     assert users["council_member"]["councils"] == [council_id]
     assert users["mediator"]["councils"] == []
@@ -72,10 +73,16 @@ async def test_the_demo_creates_one_user_per_role_and_a_council_once(stack: Stac
     for role in DEMO_USERS:
         assert await stack.login(role, "demo")
 
+    analyst = await stack.login("analyst", "demo")
+    alerts = (await stack.client.get("/api/v1/analytics/alerts", headers=analyst)).json()
+    assert [(a["region"], a["category"]) for a in alerts["items"]] == [("KZ-75", "land")]
+
     audited = _audit_count(stack)
     councils = (await stack.client.get("/api/v1/councils", headers=stack.admin)).json()
     await _seed(stack)
     assert _audit_count(stack) == audited
+    again = (await stack.client.get("/api/v1/analytics/alerts", headers=analyst)).json()
+    assert again["items"] == alerts["items"]
     assert (await stack.client.get("/api/v1/councils", headers=stack.admin)).json() == councils
 
 
@@ -149,7 +156,7 @@ async def test_the_api_document_still_serves_when_a_service_is_down(settings):
     async with running_gateway(settings) as gateway:
         doc = (await gateway.get("/api/v1/openapi.json")).json()
         assert "/api/v1/auth/token" in doc["paths"]
-        assert doc["x-kelisim-unavailable"] == ["cases", "councils", "notifications"]
+        assert doc["x-kelisim-unavailable"] == ["cases", "councils", "notifications", "analytics"]
 
 
 async def test_errors_are_problem_details_everywhere(stack: Stack):
