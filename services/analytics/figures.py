@@ -117,9 +117,14 @@ def by_dimension(db: DbSession, measure: str, regions: Sequence[str], period: Pe
 def by_month(
     db: DbSession, measure: str, regions: Sequence[str], year: int, category: str | None
 ) -> Table:
-    """Region x month of one measure (one category, or all), with the year's totals."""
+    """Region x month of one measure (one category, or all), with the year's totals.
+
+    Registrations use the imported history where a month was imported, as the detector does.
+    """
     months = months_of(year)
     values = queries.monthly(db, measure, regions, months)
+    if measure == "cases.registered":  # a month with imported statistics shows them
+        values.update(queries.imported(db, regions, months))
     cells: dict[tuple[str, str], float] = {}
     for (region, dim, month), value in values.items():
         if category is None or dim == category:

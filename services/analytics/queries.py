@@ -50,6 +50,19 @@ def monthly(
     return {(r, d, p): float(v) for r, d, p, v in rows}
 
 
+def imported(
+    db: DbSession, regions: Sequence[str], months: Sequence[str]
+) -> dict[tuple[str, str, str], float]:
+    """(region, category, month) -> the count imported from a region's past statistics."""
+    firsts = [month_start(m) for m in months]
+    rows = db.exec(
+        select(HistoryCount).where(
+            col(HistoryCount.region).in_(list(regions)), col(HistoryCount.month).in_(firsts)
+        )
+    ).all()
+    return {(h.region, h.category, month_key(h.month)): float(h.count) for h in rows}
+
+
 def registered_series(db: DbSession, until: date) -> dict[tuple[str, str], dict[date, int]]:
     """(region, category) -> month -> cases registered: imported history, then live counts.
 

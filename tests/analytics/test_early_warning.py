@@ -77,6 +77,16 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
     assert (first.json()["rows"], first.json()["unchanged"]) == (73, False)
     again = (await upload(stack, analyst, content)).json()
     assert again["unchanged"] is True
+    last_year = shift_month(THIS_MONTH, -12)
+    series = (
+        await stack.client.get(
+            f"{ANALYTICS}/series/cases.registered?year={last_year.year}&category=land",
+            headers=analyst,
+        )
+    ).json()
+    row = next(r for r in series["rows"] if r["key"] == SEASONAL[0])
+    imported = {m: c for region, category, m, c in baseline() if region == SEASONAL[0]}
+    assert row["cells"][last_year.month - 1] == imported[last_year]  # history in the trends
 
     mediator = await stack.login_as("med-shymkent", roles=["mediator"], regions=["KZ-79"])
     for n in range(16):

@@ -29,7 +29,7 @@ PAGES = [
 # The history page shows the file's columns and an example as they are typed, in code.
 CODE_SAMPLE = re.compile(r"<code>.*?</code>", re.S)
 # Not words of a language: the names of the languages, the user's name, a hidden figure.
-SHOWN_AS_TYPED = [*LANG_NAMES.values(), "Nat-Analyst", "&lt;5"]
+SHOWN_AS_TYPED = [*LANG_NAMES.values(), "Nat-Analyst", "×"]
 HEADINGS = {
     "kk": "Өңірлер бойынша көрсеткіштер",
     "ru": "Показатели по регионам",

@@ -55,20 +55,15 @@ CSV_DETAILS = (
     (re.compile(r"^At most"), N_("The file has too many rows.")),
     (re.compile(r"no rows"), N_("The file holds no rows.")),
 )
-ROW_ERRORS = (
-    (re.compile(r"^unknown region (?P<value>.*)$"), N_("Unknown region: %(value)s")),
-    (re.compile(r"^unknown category (?P<value>.*)$"), N_("Unknown category: %(value)s")),
-    (re.compile(r"^month (?P<value>.*) is not YYYY-MM$"), N_("Month %(value)s is not YYYY-MM")),
-    (
-        re.compile(r"^month (?P<value>.*) is outside"),
-        N_("Month %(value)s is before 1991 or still to come"),
-    ),
-    (
-        re.compile(r"^count (?P<value>.*) is not a whole number"),
-        N_("Count %(value)s is not a whole number from 0 to 9999999"),
-    ),
-    (re.compile(r"appear twice"), N_("The same region, category and month appear twice")),
-)
+# A bad row of a history file, by the stable code the service gives it.
+ROW_ERRORS = {
+    "unknown-region": N_("Unknown region: %(value)s"),
+    "unknown-category": N_("Unknown category: %(value)s"),
+    "bad-month": N_("Month %(value)s is not YYYY-MM"),
+    "month-out-of-range": N_("Month %(value)s is before 1991 or still to come"),
+    "bad-count": N_("Count %(value)s is not a whole number from 0 to 9999999"),
+    "duplicate-row": N_("The same region, category and month appear twice"),
+}
 METHODS = {"farrington": N_("Farrington"), "ewma": N_("EWMA chart"), "none": N_("none")}
 LEVELS = (N_("Calm"), N_("Watch"), N_("Alert"))
 PROPOSAL_STATUSES = {
@@ -127,13 +122,12 @@ def _message(view: View, error: ServiceError) -> str:
     return view.translate(text)
 
 
-def _row_error(view: View, text: str) -> str:
+def _row_error(view: View, error: dict[str, Any]) -> str:
     """One bad row of a history file, explained in the user's language (as sent if unknown)."""
-    for pattern, message in ROW_ERRORS:
-        found = pattern.search(text)
-        if found:
-            return view.translate(message) % found.groupdict()
-    return text
+    message = ROW_ERRORS.get(str(error.get("code")))
+    if message is None:
+        return str(error.get("error", ""))
+    return view.translate(message) % {"value": repr(str(error.get("value", "")))}
 
 
 def _refused(view: View, error: ServiceError) -> Response:
@@ -430,7 +424,7 @@ async def history_upload(view: FormView) -> Response:
         )
     except ServiceError as error:
         rows = [
-            {"line": e.get("line"), "error": _row_error(view, str(e.get("error", "")))}
+            {"line": e.get("line"), "error": _row_error(view, e)}
             for e in error.errors
             if isinstance(e, dict) and "line" in e
         ]

@@ -71,11 +71,15 @@ def parse(content: bytes, today: date) -> dict[tuple[str, str, date], int]:
                 month_start(row["month"].strip()),
             )
             if key in counts:
-                problem = "the same region, category and month appear twice"
+                problem = RowError(
+                    "duplicate-row", "", "the same region, category and month appear twice"
+                )
             else:
                 counts[key] = int(row["count"].strip())
         if problem is not None:
-            errors.append({"line": line, "error": problem})
+            errors.append(
+                {"line": line, "code": problem.code, "value": problem.value, "error": problem.text}
+            )
     if errors:
         raise Problem(
             422,
@@ -88,25 +92,36 @@ def parse(content: bytes, today: date) -> dict[tuple[str, str, date], int]:
     return counts
 
 
-def _row_problem(row: dict[str, str | None], today: date) -> str | None:
+@dataclass(frozen=True)
+class RowError:
+    """Why a row was refused: a stable code, the value at fault, and the reason in words."""
+
+    code: str
+    value: str
+    text: str
+
+
+def _row_problem(row: dict[str, str | None], today: date) -> RowError | None:
     region = (row.get("region") or "").strip()
     category = (row.get("category") or "").strip()
     month = (row.get("month") or "").strip()
     count = (row.get("count") or "").strip()
     if region not in ALL_REGIONS:
-        return f"unknown region {region[:20]!r}"
+        return RowError("unknown-region", region[:20], f"unknown region {region[:20]!r}")
     if category not in CATEGORIES:
-        return f"unknown category {category[:30]!r}"
-    if len(month) != 7 or month[4] != "-":
-        return f"month {month[:20]!r} is not YYYY-MM"
+        return RowError("unknown-category", category[:30], f"unknown category {category[:30]!r}")
     try:
+        if len(month) != 7 or month[4] != "-":
+            raise ValueError(month)
         first = month_start(month)
     except ValueError:
-        return f"month {month[:20]!r} is not YYYY-MM"
+        return RowError("bad-month", month[:20], f"month {month[:20]!r} is not YYYY-MM")
     if first.year < 1991 or first > today:
-        return f"month {month} is outside 1991 to this month"
+        return RowError("month-out-of-range", month, f"month {month} is outside 1991 to this month")
     if not count.isdigit() or len(count) > 7:
-        return f"count {count[:20]!r} is not a whole number from 0 to 9999999"
+        return RowError(
+            "bad-count", count[:20], f"count {count[:20]!r} is not a whole number 0 to 9999999"
+        )
     return None
 
 
