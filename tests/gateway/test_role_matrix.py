@@ -29,6 +29,10 @@ ENDPOINTS = {
     "create user": ("POST", "/api/v1/users"),
     "me": ("GET", "/api/v1/me"),
     "my api keys": ("GET", "/api/v1/me/api-keys"),
+    "analytics overview": ("GET", "/api/v1/analytics/overview"),
+    "analytics alerts": ("GET", "/api/v1/analytics/alerts"),
+    "import history": ("POST", "/api/v1/analytics/history"),
+    "yearly report": ("GET", "/api/v1/analytics/reports/2026.pdf"),
 }
 CASES = {"list cases", "register case", "read case"}
 COUNCILS = {"list councils", "create council", "read council"}
@@ -36,15 +40,16 @@ INBOX = {"my notifications", "my inbox"}
 FEED = {"escalation feed", "acknowledge escalation"}
 ADMIN_API = {"list users", "create user"}
 SELF = {"me", "my api keys"}
+ANALYTICS = {"analytics overview", "analytics alerts", "import history", "yearly report"}
 
 REACHES: dict[str, set[str]] = {
     "admin": CASES | COUNCILS | INBOX | FEED | ADMIN_API | SELF,
-    "coordinator": CASES | INBOX | FEED | SELF,
+    "coordinator": CASES | INBOX | FEED | SELF | ANALYTICS,
     "mediator": CASES | INBOX | SELF,
     "council_secretary": COUNCILS | INBOX | SELF,
     "council_member": COUNCILS | INBOX | SELF,
     "liaison": FEED | SELF,
-    "analyst": COUNCILS | INBOX | SELF,
+    "analyst": COUNCILS | INBOX | SELF | ANALYTICS,
 }
 
 
