@@ -254,3 +254,78 @@ async def test_the_yearly_report_is_a_deterministic_pdf_in_three_languages(
     coordinator = await stack.login_as("coord-report", roles=["coordinator"], regions=["KZ-75"])
     refused = await stack.client.get(f"{ANALYTICS}/reports/{year}.pdf", headers=coordinator)
     assert_problem(refused, 403, "forbidden")
+
+
+def hidden_ranges(table: dict) -> dict[str, tuple[float, float]]:
+    """What an attacker learns of each hidden figure of a published table: its LP range.
+
+    Unknowns are the hidden cells and totals; equations are every row, column and grand total
+    the table publishes; the attacker knows counts are not negative and, since zeros are
+    always shown, that a hidden figure is at least 1.
+    """
+    from scipy.optimize import linprog
+
+    rows = table["rows"]
+    ncols = len(table["columns"])
+    unknown: dict[str, int] = {}
+
+    def term(name: str, value):  # noqa: ANN001, ANN202
+        if value is None:
+            unknown.setdefault(name, len(unknown))
+            return name, None
+        return name, value
+
+    equations = []
+    cells = [[term(f"cell {r['key']}/{c}", v) for c, v in enumerate(r["cells"])] for r in rows]
+    if table["has_row_totals"]:
+        for r, row in zip(rows, cells, strict=True):
+            equations.append((row, term(f"row {r['key']}", r["total"])))
+    for c in range(ncols):
+        equations.append(([row[c] for row in cells], term(f"col {c}", table["column_totals"][c])))
+    if table["has_row_totals"]:
+        equations.append(([x for row in cells for x in row], term("total", table["total"])))
+    if not unknown:
+        return {}
+    a_eq, b_eq = [], []
+    for parts, total in equations:
+        coefficients = [0.0] * len(unknown)
+        constant = 0.0
+        for name, value in parts:
+            if value is None:
+                coefficients[unknown[name]] += 1
+            else:
+                constant += value
+        if total[1] is None:
+            coefficients[unknown[total[0]]] -= 1
+            rhs = -constant
+        else:
+            rhs = total[1] - constant
+        a_eq.append(coefficients)
+        b_eq.append(rhs)
+    ranges = {}
+    for name, index in unknown.items():
+        objective = [0.0] * len(unknown)
+        objective[index] = 1.0
+        bounds = [(1, None)] * len(unknown)
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog([-x for x in objective], A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        assert low.status == 0 and high.status in (0, 3), (name, low.message, high.message)
+        ranges[name] = (low.fun, float("inf") if high.status == 3 else -high.fun)
+    return ranges
+
+
+async def test_no_hidden_figure_of_a_published_table_can_be_worked_out(stack, analyst, scenario):
+    year = TermPolicy().today().year
+    attacked = 0
+    for path in (
+        "/tables/cases.registered",
+        "/tables/cases.not_settled",
+        "/tables/cases.assigned",
+        f"/series/cases.registered?year={year}",
+        f"/series/cases.registered?year={year}&category=land",
+    ):
+        table = (await stack.client.get(f"{ANALYTICS}{path}", headers=analyst)).json()
+        for name, (low, high) in hidden_ranges(table).items():
+            attacked += 1
+            assert high - low > 1e-6, f"{path}: {name} is determined ({low}..{high})"
+    assert attacked > 0  # the scenario's small counts were hidden and attacked
