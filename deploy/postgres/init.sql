@@ -3,3 +3,4 @@ CREATE DATABASE kelisim_gateway;
 CREATE DATABASE kelisim_cases;
 CREATE DATABASE kelisim_councils;
 CREATE DATABASE kelisim_notifications;
+CREATE DATABASE kelisim_analytics;
