@@ -47,6 +47,13 @@ def council_regions(principal: Principal) -> tuple[str, ...]:
     return (*scope, NATIONAL) if is_national(principal) else scope
 
 
+def regions_for(principal: Principal, measure: str) -> tuple[str, ...]:
+    """The regions of a measure's figures the caller reads (council figures include `KZ`)."""
+    if measure.startswith(("councils.", "recommendations.")):
+        return council_regions(principal)
+    return regions(principal)
+
+
 def require_region(principal: Principal, region: str) -> None:
     """403 when a region asked for is outside the caller's scope."""
     if region not in council_regions(principal):

@@ -62,11 +62,7 @@ def by_dimension(
     measure: Measure, principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep
 ) -> TablePublic:
     """One measure by region and its dimension (category, risk level, reason, state body)."""
-    regions = (
-        permissions.council_regions(principal)
-        if measure.startswith(("councils", "recommendations"))
-        else permissions.regions(principal)
-    )
+    regions = permissions.regions_for(principal, measure)
     with reading(ctx) as db:
         table = figures.by_dimension(db, _measure(measure), regions, period)
     return TablePublic.of(table, period.key)
@@ -112,11 +108,7 @@ def _table(name: str, principal, ctx, period) -> Table:  # type: ignore[no-untyp
         if name == "state-bodies":
             return figures.state_bodies(db, permissions.council_regions(principal), period)
         if name in MEASURES:
-            regions = (
-                permissions.council_regions(principal)
-                if name.startswith(("councils", "recommendations"))
-                else permissions.regions(principal)
-            )
+            regions = permissions.regions_for(principal, name)
             return figures.by_dimension(db, name, regions, period)
     raise Problem(404, "unknown-table", f"No table {name[:60]!r}.")
 
