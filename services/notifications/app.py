@@ -1,4 +1,4 @@
-"""Bootstrap of the notifications service: build_app(settings) wires everything."""
+"""Bootstrap of the notifications service: build_app(settings) wires it; nothing at import."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from fastapi import FastAPI
 
 from kelisim.service import create_service_app
 from kelisim.settings import Settings
-from services.notifications import api, api_liaison, api_webhooks
-from services.notifications.alerts import alert_worker
+from services.notifications.api import router
 from services.notifications.consumers import consumer_specs
-from services.notifications.delivery import webhook_worker
-from services.notifications.mail import mail_worker
 from services.notifications.models import backbone
+from services.notifications.workers import WORKERS
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:
@@ -20,8 +18,8 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         "notifications",
         settings,
         backbone,
-        routers=[api.router, api_liaison.router, api_webhooks.router],
+        routers=[router],
         consumers=consumer_specs(),
-        workers=[webhook_worker, mail_worker, alert_worker],
+        workers=WORKERS,
         title="Kelisim notifications",
     )

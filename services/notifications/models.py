@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -18,8 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from kelisim.clock import new_id, now
 from kelisim.db import UtcDateTime
 from kelisim.tables import SeqType, backbone_tables
+from services.notifications.lifecycle import DELIVERY_START, EMAIL_START
 
 metadata = MetaData()
 backbone = backbone_tables(metadata)
@@ -27,21 +29,6 @@ backbone = backbone_tables(metadata)
 
 class NotificationsModel(SQLModel, registry=registry(metadata=metadata)):
     """Base of the notifications service's SQLModel tables."""
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes that are UTC; make them aware."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
 
 
 def time_ordered_id(prefix: str = "") -> str:
@@ -58,7 +45,7 @@ class Rule(NotificationsModel, table=True):
 
     __tablename__ = "rule"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=40)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=40)
     subject: str = Field(index=True, max_length=200)
     audience: str = Field(max_length=20, description="role | mediator")
     role: str | None = Field(default=None, max_length=40)
@@ -66,8 +53,8 @@ class Rule(NotificationsModel, table=True):
     in_app: bool = True
     email: bool = False
     enabled: bool = True
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
+    created_at: datetime = Field(default_factory=now, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=now, sa_column=_ts())
 
 
 class Recipient(NotificationsModel, table=True):
@@ -84,7 +71,7 @@ class Recipient(NotificationsModel, table=True):
     councils: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     active: bool = True
     digest: bool = False
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=now, sa_column=_ts())
 
 
 class Notification(NotificationsModel, table=True):
@@ -92,7 +79,7 @@ class Notification(NotificationsModel, table=True):
 
     __tablename__ = "notification"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     source_event_id: str = Field(index=True, max_length=64)
     rule_id: str | None = Field(default=None, max_length=40)
     topic: str = Field(max_length=200)
@@ -103,7 +90,7 @@ class Notification(NotificationsModel, table=True):
     summary: str = Field(max_length=1000)
     in_app: bool = True
     params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_ts(index=True))
+    created_at: datetime = Field(default_factory=now, sa_column=_ts(index=True))
 
 
 class NotificationRead(NotificationsModel, table=True):
@@ -114,7 +101,7 @@ class NotificationRead(NotificationsModel, table=True):
 
     notification_id: str = Field(max_length=32)
     username: str = Field(max_length=100)
-    read_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
+    read_at: datetime = Field(default_factory=now, sa_column=_ts())
 
 
 class EmailMessage(NotificationsModel, table=True):
@@ -122,7 +109,7 @@ class EmailMessage(NotificationsModel, table=True):
 
     __tablename__ = "email_outbox"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     username: str = Field(index=True, max_length=100)
     to_address: str = Field(max_length=320)
     lang: str = Field(max_length=8)
@@ -130,12 +117,12 @@ class EmailMessage(NotificationsModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     notification_id: str | None = Field(default=None, max_length=32)
     status: str = Field(
-        default="pending", index=True, max_length=20, description="pending|held|batched|sent|failed"
+        default=EMAIL_START, index=True, max_length=20, description="lifecycle.EMAIL_STATES"
     )
     digest_id: str | None = Field(default=None, max_length=32)
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=now_utc, sa_column=_ts(index=True))
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
+    next_attempt_at: datetime = Field(default_factory=now, sa_column=_ts(index=True))
+    created_at: datetime = Field(default_factory=now, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
@@ -155,7 +142,7 @@ class Escalation(NotificationsModel, table=True):
     risk_level: str = Field(max_length=20)
     summary: str = Field(max_length=500)
     escalated_at: datetime = Field(sa_column=_ts())
-    received_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
+    received_at: datetime = Field(default_factory=now, sa_column=_ts())
     acknowledged_by: str | None = Field(default=None, max_length=100)
     acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     alerted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
@@ -166,7 +153,7 @@ class LiaisonEndpoint(NotificationsModel, table=True):
 
     __tablename__ = "liaison_endpoint"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     region: str = Field(index=True, max_length=8)
     url: str = Field(max_length=2000)
     description: str = Field(default="", max_length=500)
@@ -175,8 +162,8 @@ class LiaisonEndpoint(NotificationsModel, table=True):
     enabled: bool = True
     disabled_reason: str | None = Field(default=None, max_length=500)
     failing_since: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
+    created_at: datetime = Field(default_factory=now, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=now, sa_column=_ts())
 
 
 class Delivery(NotificationsModel, table=True):
@@ -193,12 +180,12 @@ class Delivery(NotificationsModel, table=True):
     region: str = Field(max_length=8)
     body: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(
-        default="pending", index=True, max_length=20, description="pending|succeeded|dead"
+        default=DELIVERY_START, index=True, max_length=20, description="lifecycle.DELIVERY_STATES"
     )
     attempts: int = 0
     schedule_step: int = 0
-    next_attempt_at: datetime = Field(default_factory=now_utc, sa_column=_ts(index=True))
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_ts())
+    next_attempt_at: datetime = Field(default_factory=now, sa_column=_ts(index=True))
+    created_at: datetime = Field(default_factory=now, sa_column=_ts())
     finished_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     last_status_code: int | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -214,8 +201,8 @@ class DeliveryAttempt(NotificationsModel, table=True):
     )
     delivery_id: str = Field(index=True, max_length=40)
     attempt: int = Field(sa_column=Column(Integer, nullable=False))
-    at: datetime = Field(default_factory=now_utc, sa_column=_ts())
-    outcome: str = Field(max_length=20, description="succeeded|failed|gone")
+    at: datetime = Field(default_factory=now, sa_column=_ts())
+    outcome: str = Field(max_length=20, description="lifecycle.OUTCOMES")
     status_code: int | None = None
     latency_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -174,12 +174,7 @@ class DeliveryDetail(DeliveryPublic):
     history: list[AttemptPublic]
 
 
-class DeliveryPage(BaseModel):
-    items: list[DeliveryPublic]
-    next_cursor: str | None
-
-
-class BulkReplay(BaseModel):
+class DeliveryReplay(BaseModel):
     """Replay every dead delivery (optionally of one endpoint)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from services.notifications.alerts import raise_unacknowledged
+from kelisim.pagination import encode
+from services.notifications.workers import raise_unacknowledged
 from tests.notifications.conftest import admin, eventually
+from tests.support.checks import assert_problem
 from tests.support.events import read_stream
 from tests.support.services import bearer, running
 
@@ -16,7 +18,7 @@ def liaison(settings, region="KZ-75", sub="police-75"):  # type: ignore[no-untyp
 
 async def feed_count(client, headers) -> int:  # type: ignore[no-untyped-def]
     response = await client.get(
-        "/api/v1/notifications/feed", params={"limit": 500}, headers=headers
+        "/api/v1/notifications/feed", params={"limit": 200}, headers=headers
     )
     return len(response.json()["items"])
 
@@ -194,3 +196,17 @@ async def test_the_same_escalation_sent_twice_is_fed_delivered_and_announced_onc
     ]
     assert len(receiver.snapshot()) == 2
     assert len(inbox.json()["items"]) == 2
+
+
+async def test_a_feed_cursor_this_service_never_gave_out_is_a_bad_request(settings):
+    async with running("notifications", settings) as client:
+        police = liaison(settings)
+        for cursor in ("99999999999999999999", "abc", encode(10**20), encode(-1), encode("5")):
+            answer = await client.get(
+                "/api/v1/notifications/feed", params={"cursor": cursor}, headers=police
+            )
+            assert_problem(answer, 400, "bad-cursor")
+        start = await client.get(
+            "/api/v1/notifications/feed", params={"cursor": encode(0)}, headers=police
+        )
+        assert start.json() == {"items": [], "next_cursor": encode(0), "has_more": False}

@@ -12,6 +12,7 @@ from kelisim.events.cases import CaseDeadlineApproaching, CaseOverdue
 from kelisim.events.councils import SessionConvened
 from services.notifications.models import EmailMessage, Recipient
 from tests.notifications.conftest import Mailbox, admin, eventually
+from tests.support.checks import assert_problem
 from tests.support.nats import free_port
 from tests.support.services import bearer, running
 
@@ -288,6 +289,40 @@ async def test_two_admins_editing_one_rule_the_second_is_told_it_changed(setting
         assert now.json()["enabled"] is True and now.json()["email"] is True
 
 
+async def test_if_match_takes_a_list_of_tags_but_never_a_weak_one(settings):
+    async with running("notifications", settings) as client:
+        rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
+        path = f"/api/v1/notifications/rules/{rules[0]['id']}"
+        version = (await client.get(path, headers=admin(settings))).headers["etag"]
+        weak = await client.patch(
+            path, json={"email": True}, headers={**admin(settings), "If-Match": f"W/{version}"}
+        )
+        problem = assert_problem(weak, 412, "precondition-failed")
+        assert problem["etag"] == version
+        listed = await client.patch(
+            path,
+            json={"email": True},
+            headers={**admin(settings), "If-Match": f'"stale", {version}'},
+        )
+        assert listed.status_code == 200, listed.text
+
+
+async def test_a_cursor_this_service_never_gave_out_is_a_bad_request(settings):
+    async with running("notifications", settings) as client:
+        reader = bearer(settings, "notifications", sub="r", roles=["coordinator"])
+        for cursor in ("99999999999999999999", "not-a-cursor", "WzEsMl0"):
+            inbox = await client.get(
+                "/api/v1/notifications/inbox", params={"cursor": cursor}, headers=reader
+            )
+            assert_problem(inbox, 400, "bad-cursor")
+            deliveries = await client.get(
+                "/api/v1/notifications/deliveries",
+                params={"cursor": cursor},
+                headers=admin(settings),
+            )
+            assert_problem(deliveries, 400, "bad-cursor")
+
+
 async def test_a_repeated_create_with_the_same_idempotency_key_creates_once(settings):
     async with running("notifications", settings) as client:
         body = {"subject": "cases.case.overdue", "role": "analyst", "scope": "all"}
@@ -303,7 +338,8 @@ async def test_a_repeated_create_with_the_same_idempotency_key_creates_once(sett
         assert other.status_code == 422
         assert other.json()["type"] == "urn:kelisim:problem:idempotency-key-reused"
         rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
-        assert sum(1 for r in rules if r["role"] == "analyst") == 1
+        added = [r for r in rules if r["role"] == "analyst" and r["subject"] == body["subject"]]
+        assert len(added) == 1
 
 
 async def test_an_smtp_outage_delays_an_email_but_never_loses_or_doubles_it(settings, producer):

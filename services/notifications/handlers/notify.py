@@ -12,34 +12,18 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
-from kelisim.auth import Principal
+from kelisim.events import Envelope, EventData
 from kelisim.events.notifications import NotificationCreated
 from kelisim.uow import UnitOfWork
 from services.notifications import messages
+from services.notifications.lifecycle import email_start
 from services.notifications.models import EmailMessage, Notification, Recipient, Rule
 
 
-def visible_to(principal: Principal):  # type: ignore[no-untyped-def]
-    """SQL condition: the notifications addressed to this caller."""
-    role_match = and_(
-        col(Notification.audience_role).in_(sorted(principal.roles)),
-        or_(
-            col(Notification.region).is_(None),
-            col(Notification.region).in_(sorted(principal.regions)),
-        ),
-        or_(
-            col(Notification.council_id).is_(None),
-            col(Notification.council_id).in_(sorted(principal.councils)),
-        ),
-    )
-    addressed = or_(col(Notification.audience_user) == principal.sub, role_match)
-    return and_(col(Notification.in_app).is_(True), addressed)
-
-
-def _recipient_matches(r: Recipient, note: Notification) -> bool:
+def recipient_matches(r: Recipient, note: Notification) -> bool:
+    """Whether a person in the directory is in a notification's audience."""
     if note.audience_user is not None:
         return r.username == note.audience_user
     if note.audience_role not in json.loads(r.roles):
@@ -49,7 +33,7 @@ def _recipient_matches(r: Recipient, note: Notification) -> bool:
     return note.council_id is None or note.council_id in json.loads(r.councils)
 
 
-def _audience_of(rule: Rule, params: dict[str, Any]) -> dict[str, Any] | None:
+def audience_of(rule: Rule, params: dict[str, Any]) -> dict[str, Any] | None:
     """The audience columns of a rule applied to an event; None when it reaches nobody."""
     if rule.audience == "mediator":
         mediator = params.get("mediator")
@@ -114,7 +98,7 @@ def _queue_emails(uow: UnitOfWork, note: Notification, params: dict[str, Any]) -
     if note.audience_user is not None:
         query = query.where(Recipient.username == note.audience_user)
     for person in uow.session.exec(query).all():
-        if not person.email or not _recipient_matches(person, note):
+        if not person.email or not recipient_matches(person, note):
             continue
         title, body = messages.title_and_body(note.topic, person.lang, params)
         uow.session.add(
@@ -125,7 +109,7 @@ def _queue_emails(uow: UnitOfWork, note: Notification, params: dict[str, Any]) -
                 subject=title,
                 body=messages.email_body(person.lang, body),
                 notification_id=note.id,
-                status="held" if person.digest else "pending",
+                status=email_start(person.digest),
             )
         )
 
@@ -137,7 +121,7 @@ def dispatch(uow: UnitOfWork, source_event_id: str, topic: str, params: dict[str
     ).all()
     written = 0
     for rule in rules:
-        audience = _audience_of(rule, params)
+        audience = audience_of(rule, params)
         if audience is None:
             continue
         if not rule.in_app and not rule.email:
@@ -154,3 +138,8 @@ def dispatch(uow: UnitOfWork, source_event_id: str, topic: str, params: dict[str
         )
         written += 1
     return written
+
+
+def on_domain_event(envelope: Envelope, data: EventData, uow: UnitOfWork) -> None:
+    """Consumer handler: apply the notification rules of the event's subject."""
+    dispatch(uow, envelope.id, envelope.nats_subject, data.model_dump(mode="json"))

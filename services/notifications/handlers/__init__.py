@@ -1,0 +1,1 @@
+"""Commands of the notifications service, one module per subject: handler(cmd, uow) -> result."""

@@ -1,0 +1,232 @@
+"""Webhook deliveries: claimed and recorded by the delivery worker, replayed by an admin.
+
+A delivery's id is its `webhook-id`, unchanged by retries and replays, so the receiver can
+drop duplicates. What follows an attempt is decided by `lifecycle.after_attempt`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+
+from kelisim.clock import now
+from kelisim.commands import Command
+from kelisim.events.notifications import DeliveryDeadLettered, DeliveryFailed, DeliverySucceeded
+from kelisim.problems import Problem
+from kelisim.uow import UnitOfWork
+from services.notifications.handlers.endpoints import disable_endpoint
+from services.notifications.lifecycle import (
+    DELIVERY,
+    GONE,
+    PENDING,
+    RetryPolicy,
+    after_attempt,
+    can,
+    move,
+)
+from services.notifications.models import Delivery, DeliveryAttempt, LiaisonEndpoint
+from services.notifications.schemas import DeliveryReplay
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplayDelivery(Command):
+    delivery_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplayDeliveries(Command):
+    body: DeliveryReplay
+
+
+@dataclass(frozen=True)
+class ClaimDue:
+    """Take up to `limit` due deliveries, holding each for `hold` (past the call's timeout)."""
+
+    limit: int
+    hold: timedelta
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery with what is needed to send it."""
+
+    delivery_id: str
+    attempt: int
+    url: str
+    body: bytes
+    secrets: tuple[str, ...]
+    signing_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordAttempt:
+    """What one POST of a delivery came back with (status None: no answer)."""
+
+    delivery_id: str
+    at: datetime
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    retry_after: float | None
+    policy: RetryPolicy
+
+
+def claim_due(cmd: ClaimDue, uow: UnitOfWork) -> list[Job]:
+    """Take due deliveries of enabled endpoints and push their next attempt past the call."""
+    at = now()
+    rows = uow.session.exec(
+        select(Delivery, LiaisonEndpoint)
+        .join(LiaisonEndpoint, col(LiaisonEndpoint.id) == col(Delivery.endpoint_id))
+        .where(Delivery.status == PENDING)
+        .where(col(Delivery.next_attempt_at) <= at)
+        .where(col(LiaisonEndpoint.enabled).is_(True))
+        .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+        .limit(cmd.limit)
+    ).all()
+    jobs = []
+    for delivery, endpoint in rows:
+        delivery.next_attempt_at = at + cmd.hold
+        uow.session.add(delivery)
+        jobs.append(
+            Job(
+                delivery.id,
+                delivery.attempts + 1,
+                endpoint.url,
+                delivery.body.encode(),
+                tuple(json.loads(endpoint.secrets)),
+                tuple(json.loads(endpoint.signing_keys)),
+            )
+        )
+    return jobs
+
+
+def _dead_letter(uow: UnitOfWork, delivery: Delivery, reason: str, at: datetime) -> None:
+    delivery.status = move(DELIVERY, "dead_letter", delivery.status)
+    delivery.finished_at = at
+    uow.emit(
+        DeliveryDeadLettered(
+            delivery_id=delivery.id,
+            endpoint_id=delivery.endpoint_id,
+            escalation_id=delivery.escalation_id,
+            region=delivery.region,
+            attempts=delivery.attempts,
+            reason=reason,
+        ),
+        aggregate=f"delivery:{delivery.id}",
+    )
+
+
+def record_attempt(cmd: RecordAttempt, uow: UnitOfWork) -> str | None:
+    """Record an attempt and move the delivery on; its new status (None if it is gone)."""
+    session = uow.session
+    at = cmd.at
+    delivery = session.get(Delivery, cmd.delivery_id)
+    endpoint = session.get(LiaisonEndpoint, delivery.endpoint_id) if delivery else None
+    if delivery is None or endpoint is None or delivery.status != PENDING:
+        return None
+    before = {"status": delivery.status, "attempts": delivery.attempts}
+    delivery.attempts += 1
+    delivery.schedule_step += 1
+    delivery.last_status_code = cmd.status_code
+    delivery.last_error = cmd.error
+    failing_for = at - (endpoint.failing_since or at)
+    then = after_attempt(
+        delivery.schedule_step, cmd.status_code, cmd.retry_after, failing_for, cmd.policy
+    )
+    session.add(
+        DeliveryAttempt(
+            delivery_id=delivery.id,
+            attempt=delivery.attempts,
+            at=at,
+            outcome=then.outcome,
+            status_code=cmd.status_code,
+            latency_ms=cmd.latency_ms,
+            error=cmd.error,
+        )
+    )
+    common = {
+        "delivery_id": delivery.id,
+        "endpoint_id": delivery.endpoint_id,
+        "escalation_id": delivery.escalation_id,
+        "region": delivery.region,
+    }
+    aggregate = f"delivery:{delivery.id}"
+    if then.action == "succeed":
+        delivery.status = move(DELIVERY, "succeed", delivery.status)
+        delivery.finished_at = at
+        endpoint.failing_since = None
+        uow.emit(
+            DeliverySucceeded(
+                **common, attempt=delivery.attempts, status_code=cmd.status_code or 0
+            ),
+            aggregate=aggregate,
+        )
+    elif then.outcome == GONE:
+        _dead_letter(uow, delivery, then.reason, at)
+        if endpoint.enabled:
+            disable_endpoint(uow, endpoint, then.reason, delivery.id)
+    else:
+        endpoint.failing_since = endpoint.failing_since or at
+        next_at = at + timedelta(seconds=then.delay) if then.delay is not None else None
+        if next_at is not None:
+            delivery.next_attempt_at = next_at
+        uow.emit(
+            DeliveryFailed(
+                **common,
+                attempt=delivery.attempts,
+                status_code=cmd.status_code,
+                error=cmd.error,
+                next_attempt_at=next_at,
+            ),
+            aggregate=aggregate,
+        )
+        if then.action == "dead_letter":
+            _dead_letter(uow, delivery, then.reason, at)
+        if endpoint.enabled and then.disable:
+            reason = f"failing since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC"
+            disable_endpoint(uow, endpoint, reason, delivery.id)
+    session.add(delivery)
+    session.add(endpoint)
+    uow.audit(
+        "delivery.attempted",
+        "delivery",
+        delivery.id,
+        before=before,
+        after={"status": delivery.status, "attempts": delivery.attempts, "code": cmd.status_code},
+    )
+    return delivery.status
+
+
+def _replay(delivery: Delivery, uow: UnitOfWork) -> None:
+    before = {"status": delivery.status, "attempts": delivery.attempts}
+    delivery.status = move(DELIVERY, "replay", delivery.status)
+    delivery.schedule_step = 0
+    delivery.next_attempt_at = now()
+    delivery.finished_at = None
+    uow.session.add(delivery)
+    uow.audit("delivery.replayed", "delivery", delivery.id, before=before, after=delivery.status)
+
+
+def replay_delivery(cmd: ReplayDelivery, uow: UnitOfWork) -> Delivery:
+    """Send a finished delivery again, under the same webhook-id."""
+    delivery = uow.session.get(Delivery, cmd.delivery_id)
+    if delivery is None:
+        raise Problem(404, "not-found", "No such delivery.")
+    if not can(DELIVERY, "replay", delivery.status):
+        raise Problem(409, "delivery-pending", "The delivery is still being attempted.")
+    _replay(delivery, uow)
+    return delivery
+
+
+def replay_deliveries(cmd: ReplayDeliveries, uow: UnitOfWork) -> int:
+    """Replay every dead delivery, optionally of one endpoint; how many were."""
+    query = select(Delivery).where(Delivery.status == cmd.body.status)
+    if cmd.body.endpoint_id:
+        query = query.where(Delivery.endpoint_id == cmd.body.endpoint_id)
+    rows = uow.session.exec(query).all()
+    for delivery in rows:
+        _replay(delivery, uow)
+    return len(rows)

@@ -1,0 +1,159 @@
+"""Escalations to law enforcement: received, queued for delivery, accepted, alerted if not.
+
+An escalation is kept for the pull feed and queued as one webhook delivery per endpoint of
+its region in the transaction that received it. A liaison accepts it (receipt, beyond
+delivery); one not accepted in time alerts the region's coordinators, once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from kelisim.clock import now
+from kelisim.commands import Command
+from kelisim.events import Envelope
+from kelisim.events.cases import CaseEscalated
+from kelisim.events.notifications import EscalationAcknowledged
+from kelisim.problems import Problem
+from kelisim.uow import UnitOfWork
+from services.notifications.handlers.notify import notify, on_domain_event
+from services.notifications.models import Delivery, Escalation, LiaisonEndpoint
+
+ALERT_BATCH = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeEscalation(Command):
+    escalation_id: str
+
+
+@dataclass(frozen=True)
+class RaiseReceiptAlerts:
+    """Alert the coordinators of escalations not accepted within `hours`."""
+
+    hours: float
+
+
+def liaison_body(data: CaseEscalated) -> str:
+    """The webhook body: the reviewed liaison subset and nothing else."""
+    return json.dumps(
+        {
+            "type": data.subject,
+            "timestamp": data.escalated_at.isoformat(),
+            "data": data.model_dump(mode="json"),
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) -> None:
+    """Consumer handler: keep the escalation for the feed, queue one webhook per endpoint."""
+    session = uow.session
+    exists = session.exec(
+        select(Escalation).where(Escalation.escalation_id == data.escalation_id)
+    ).first()
+    if exists is not None:
+        return  # the same escalation in another envelope: already delivered and announced
+    escalation = Escalation(
+        escalation_id=data.escalation_id,
+        case_ref=data.case_ref,
+        region=data.region,
+        category=data.category,
+        risk_level=data.risk_level,
+        summary=data.summary,
+        escalated_at=data.escalated_at,
+    )
+    session.add(escalation)
+    uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
+    # Disabled endpoints get their deliveries too: they wait, pending, for re-enabling.
+    endpoints = session.exec(
+        select(LiaisonEndpoint)
+        .where(LiaisonEndpoint.region == data.region)
+        .order_by(col(LiaisonEndpoint.id))
+    ).all()
+    body = liaison_body(data)
+    for endpoint in endpoints:
+        delivery = Delivery(
+            endpoint_id=endpoint.id,
+            escalation_id=data.escalation_id,
+            region=data.region,
+            body=body,
+            next_attempt_at=now(),
+        )
+        session.add(delivery)
+        uow.audit("delivery.queued", "delivery", delivery.id, after={"endpoint": endpoint.id})
+    on_domain_event(envelope, data, uow)
+
+
+def acknowledge_escalation(cmd: AcknowledgeEscalation, uow: UnitOfWork) -> Escalation:
+    """A liaison accepts an escalation of their region; a second ack changes nothing."""
+    liaison = cmd.principal
+    escalation = uow.session.exec(
+        select(Escalation).where(Escalation.escalation_id == cmd.escalation_id)
+    ).first()
+    if escalation is None or not liaison.in_region(escalation.region):
+        raise Problem(404, "not-found", "No such escalation in your region.")
+    if escalation.acknowledged_at is not None:
+        return escalation
+    escalation.acknowledged_by = liaison.sub
+    escalation.acknowledged_at = now()
+    uow.session.add(escalation)
+    uow.audit(
+        "escalation.acknowledged",
+        "escalation",
+        escalation.escalation_id,
+        after={"by": liaison.sub, "at": escalation.acknowledged_at.isoformat()},
+    )
+    uow.emit(
+        EscalationAcknowledged(
+            escalation_id=escalation.escalation_id,
+            case_ref=escalation.case_ref,
+            region=escalation.region,
+            acknowledged_by=liaison.sub,
+            acknowledged_at=escalation.acknowledged_at,
+        ),
+        aggregate=f"case:{escalation.case_ref}",
+    )
+    return escalation
+
+
+def raise_receipt_alerts(cmd: RaiseReceiptAlerts, uow: UnitOfWork) -> int:
+    """Alert the region's coordinators, once, of each escalation not accepted in time."""
+    due = now() - timedelta(hours=cmd.hours)
+    late = uow.session.exec(
+        select(Escalation)
+        .where(col(Escalation.acknowledged_at).is_(None))
+        .where(col(Escalation.alerted_at).is_(None))
+        .where(col(Escalation.received_at) <= due)
+        .order_by(col(Escalation.seq))
+        .limit(ALERT_BATCH)
+    ).all()
+    for escalation in late:
+        escalation.alerted_at = now()
+        uow.session.add(escalation)
+        uow.audit(
+            "escalation.alerted", "escalation", escalation.escalation_id, after={"hours": cmd.hours}
+        )
+        notify(
+            uow,
+            source_event_id=escalation.escalation_id,
+            topic="notifications.escalation.unacknowledged",
+            params={
+                "escalation_id": escalation.escalation_id,
+                "case_ref": escalation.case_ref,
+                "region": escalation.region,
+                "risk_level": escalation.risk_level,
+                "hours": f"{cmd.hours:g}",
+            },
+            audience={
+                "audience_role": "coordinator",
+                "region": escalation.region,
+                "council_id": None,
+            },
+        )
+    return len(late)

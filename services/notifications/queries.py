@@ -1,0 +1,279 @@
+"""The read side of notifications: what routes and handlers read, never what they change.
+
+Cursors are `kelisim.pagination` cursors: the inbox pages newest first by (created_at, id),
+deliveries newest first by id, the feed oldest first by arrival sequence.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from kelisim import pagination, webhooks
+from kelisim.auth import Principal
+from kelisim.bus.consumer import dead_letters
+from kelisim.preconditions import etag_of
+from kelisim.problems import Problem
+from kelisim.service import ServiceContext
+from services.notifications import messages
+from services.notifications.lifecycle import PENDING
+from services.notifications.models import (
+    Delivery,
+    DeliveryAttempt,
+    Escalation,
+    LiaisonEndpoint,
+    Notification,
+    NotificationRead,
+    Rule,
+)
+from services.notifications.schemas import (
+    AttemptPublic,
+    DeadLetterPublic,
+    DeliveryDetail,
+    DeliveryPublic,
+    EndpointPublic,
+    Feed,
+    FeedItem,
+    Inbox,
+    InboxItem,
+    NotificationPublic,
+    RulePublic,
+)
+
+MAX_SEQ = 2**63 - 1
+
+
+def etag(row: Rule | LiaisonEndpoint) -> str:
+    """The `ETag` of a rule or an endpoint: its id and the time it last changed."""
+    return etag_of({"id": row.id, "updated_at": row.updated_at})
+
+
+def visible_to(principal: Principal):  # type: ignore[no-untyped-def]
+    """SQL condition: the notifications addressed to this caller."""
+    role_match = and_(
+        col(Notification.audience_role).in_(sorted(principal.roles)),
+        or_(
+            col(Notification.region).is_(None),
+            col(Notification.region).in_(sorted(principal.regions)),
+        ),
+        or_(
+            col(Notification.council_id).is_(None),
+            col(Notification.council_id).in_(sorted(principal.councils)),
+        ),
+    )
+    addressed = or_(col(Notification.audience_user) == principal.sub, role_match)
+    return and_(col(Notification.in_app).is_(True), addressed)
+
+
+def unread_condition(principal: Principal):  # type: ignore[no-untyped-def]
+    """SQL condition: the caller's notifications they have not read."""
+    read = sa_select(NotificationRead.notification_id).where(
+        NotificationRead.username == principal.sub
+    )
+    return and_(visible_to(principal), col(Notification.id).not_in(read))
+
+
+def latest(session: Session, principal: Principal) -> list[NotificationPublic]:
+    """The caller's latest 100 notifications as neutral one-line summaries."""
+    rows = session.exec(
+        select(Notification)
+        .where(visible_to(principal))
+        .order_by(col(Notification.created_at).desc())
+        .limit(100)
+    ).all()
+    return [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+def _instant(part: Any) -> datetime:
+    """A cursor's time, as aware UTC (a naive one is UTC already)."""
+    value = datetime.fromisoformat(part)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def inbox(
+    session: Session, principal: Principal, cursor: str | None, limit: int, unread_only: bool
+) -> Inbox:
+    """The caller's in-app notifications, newest first, in their language, with unread count."""
+    condition = unread_condition(principal) if unread_only else visible_to(principal)
+    query = select(Notification).where(condition)
+    if cursor:
+        at, note_id = pagination.decode(cursor, _instant, str)
+        query = query.where(
+            or_(
+                col(Notification.created_at) < at,
+                and_(col(Notification.created_at) == at, col(Notification.id) < note_id),
+            )
+        )
+    rows = session.exec(
+        query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(
+            limit + 1
+        )
+    ).all()
+    page, next_cursor = pagination.page(rows, limit, attrgetter("created_at", "id"))
+    read = set(
+        session.exec(
+            select(NotificationRead.notification_id)
+            .where(NotificationRead.username == principal.sub)
+            .where(col(NotificationRead.notification_id).in_([n.id for n in page]))
+        ).all()
+    )
+    unread = session.exec(
+        select(func.count()).select_from(Notification).where(unread_condition(principal))
+    ).one()
+    items = []
+    for note in page:
+        title, body = messages.title_and_body(note.topic, principal.lang, json.loads(note.params))
+        items.append(
+            InboxItem(
+                id=note.id,
+                topic=note.topic,
+                title=title,
+                body=body,
+                region=note.region,
+                council_id=note.council_id,
+                created_at=note.created_at,
+                read=note.id in read,
+            )
+        )
+    return Inbox(items=items, unread=unread, next_cursor=next_cursor)
+
+
+def rule_public(rule: Rule, _uow: object = None) -> RulePublic:
+    """A rule as the API shows it."""
+    return RulePublic.model_validate(rule, from_attributes=True)
+
+
+def rules(session: Session) -> list[RulePublic]:
+    """Every notification rule, by subject."""
+    rows = session.exec(select(Rule).order_by(col(Rule.subject), col(Rule.id))).all()
+    return [rule_public(r) for r in rows]
+
+
+def rule(session: Session, rule_id: str) -> Rule:
+    """One rule; 404 when there is none."""
+    found = session.get(Rule, rule_id)
+    if found is None:
+        raise Problem(404, "not-found", "No such rule.")
+    return found
+
+
+def endpoint_public(row: LiaisonEndpoint) -> EndpointPublic:
+    """An endpoint as the admin sees it: secrets masked, public keys in full."""
+    return EndpointPublic(
+        id=row.id,
+        region=row.region,
+        url=row.url,
+        description=row.description,
+        enabled=row.enabled,
+        disabled_reason=row.disabled_reason,
+        failing_since=row.failing_since,
+        secret_hints=[s[:10] + "…" for s in json.loads(row.secrets)],
+        public_keys=[webhooks.public_key_of(k) for k in json.loads(row.signing_keys)],
+        created_at=row.created_at,
+    )
+
+
+def endpoints(session: Session) -> list[EndpointPublic]:
+    """Every liaison endpoint, by region."""
+    rows = session.exec(select(LiaisonEndpoint).order_by(col(LiaisonEndpoint.region))).all()
+    return [endpoint_public(r) for r in rows]
+
+
+def endpoint(session: Session, endpoint_id: str) -> LiaisonEndpoint:
+    """One endpoint; 404 when there is none."""
+    found = session.get(LiaisonEndpoint, endpoint_id)
+    if found is None:
+        raise Problem(404, "not-found", "No such endpoint.")
+    return found
+
+
+def delivery_public(row: Delivery) -> DeliveryPublic:
+    """A delivery as the admin sees it (its next attempt only while it is pending)."""
+    shown = DeliveryPublic.model_validate(row, from_attributes=True)
+    return shown if row.status == PENDING else shown.model_copy(update={"next_attempt_at": None})
+
+
+def deliveries(
+    session: Session,
+    status: str | None,
+    endpoint_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> pagination.Page[DeliveryPublic]:
+    """Deliveries, newest first (their ids are time-ordered)."""
+    query = select(Delivery)
+    if status:
+        query = query.where(Delivery.status == status)
+    if endpoint_id:
+        query = query.where(Delivery.endpoint_id == endpoint_id)
+    if cursor:
+        (after,) = pagination.decode(cursor, str)
+        query = query.where(col(Delivery.id) < after)
+    rows = session.exec(query.order_by(col(Delivery.id).desc()).limit(limit + 1)).all()
+    page, next_cursor = pagination.page(rows, limit, attrgetter("id"))
+    return pagination.Page[DeliveryPublic](
+        items=[delivery_public(r) for r in page], next_cursor=next_cursor
+    )
+
+
+def delivery(session: Session, delivery_id: str) -> DeliveryDetail:
+    """One delivery with every attempt (status, latency, response code); 404 when none."""
+    row = session.get(Delivery, delivery_id)
+    if row is None:
+        raise Problem(404, "not-found", "No such delivery.")
+    attempts = session.exec(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id == delivery_id)
+        .order_by(col(DeliveryAttempt.attempt))
+    ).all()
+    history = [AttemptPublic.model_validate(a, from_attributes=True) for a in attempts]
+    return DeliveryDetail(**delivery_public(row).model_dump(), history=history)
+
+
+def consumer_dead_letters(ctx: ServiceContext) -> list[DeadLetterPublic]:
+    """Events this service could never apply (poison messages), newest first."""
+    return [DeadLetterPublic(**row) for row in dead_letters(ctx.engine, ctx.tables)]
+
+
+def feed_item(row: Escalation) -> FeedItem:
+    """An escalation in the liaison subset, with its receipt."""
+    return FeedItem.model_validate(row, from_attributes=True)
+
+
+def _position(part: Any) -> int:
+    """A feed cursor's arrival sequence: a whole number the database can hold."""
+    if type(part) is not int or not 0 <= part <= MAX_SEQ:
+        raise ValueError("not a position in the feed")
+    return part
+
+
+def feed(
+    session: Session,
+    regions: list[str] | None,
+    cursor: str | None,
+    limit: int,
+    unacknowledged: bool,
+) -> Feed:
+    """Escalations of the regions (None: all), oldest first by arrival, after the cursor.
+
+    The next cursor always moves to the last item returned, and stays put on an empty page,
+    so a system can poll from it.
+    """
+    (after,) = pagination.decode(cursor, _position) if cursor else (0,)
+    query = select(Escalation).where(col(Escalation.seq) > after)
+    if regions is not None:
+        query = query.where(col(Escalation.region).in_(regions))
+    if unacknowledged:
+        query = query.where(col(Escalation.acknowledged_at).is_(None))
+    rows = session.exec(query.order_by(col(Escalation.seq)).limit(limit + 1)).all()
+    page = rows[:limit]
+    next_cursor = pagination.encode(page[-1].seq) if page else (cursor or None)
+    return Feed(
+        items=[feed_item(r) for r in page], next_cursor=next_cursor, has_more=len(rows) > limit
+    )

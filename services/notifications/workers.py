@@ -1,0 +1,217 @@
+"""The notifications service's background work, each under a lease `notifications.<work>`.
+
+- `notifications.webhooks`: POST due deliveries to liaison endpoints, signed; record each.
+- `notifications.mail`: fold due digests, send due e-mails over SMTP; mark each.
+- `notifications.receipt-alerts`: alert coordinators of escalations not accepted in time.
+
+Claiming a row pushes its next attempt past the call's timeout first, so a crash mid-call
+means a retry, never a loss. The receiver drops duplicates by `webhook-id`; an e-mail's
+`Message-ID` is its row id, so mail systems recognise a resent one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from email.message import EmailMessage as MimeMessage
+from functools import partial
+from typing import TypeVar
+
+import aiosmtplib
+import httpx
+import structlog
+from prometheus_client import Counter, Histogram
+
+from kelisim import webhooks
+from kelisim.clock import now
+from kelisim.service import ServiceContext
+from kelisim.uow import SYSTEM, UnitOfWork
+from kelisim.workers import run_leased
+from services.notifications.handlers.deliveries import (
+    ClaimDue,
+    Job,
+    RecordAttempt,
+    claim_due,
+    record_attempt,
+)
+from services.notifications.handlers.escalations import RaiseReceiptAlerts, raise_receipt_alerts
+from services.notifications.handlers.mail import (
+    BatchDigests,
+    ClaimMail,
+    Mail,
+    MarkMail,
+    batch_digests,
+    claim_mail,
+    mark_mail,
+)
+from services.notifications.lifecycle import RetryPolicy, outcome_of, retry_after_seconds
+
+log = structlog.get_logger("kelisim.notifications.workers")
+
+ATTEMPTS = Counter(
+    "kelisim_webhook_attempts_total", "Webhook attempts to liaison endpoints", ["outcome"]
+)
+LATENCY = Histogram(
+    "kelisim_webhook_latency_seconds",
+    "Latency of webhook attempts",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
+)
+WEBHOOK_BATCH = 50
+MAIL_BATCH = 20
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+
+def run_system(ctx: ServiceContext, handler: Callable[[C, UnitOfWork], R], cmd: C) -> R:
+    """Run a handler of the service's own work in one unit of work that commits once."""
+    with ctx.uow(SYSTEM) as uow:
+        result = handler(cmd, uow)
+        uow.commit()
+    return result
+
+
+# Webhooks
+
+
+def retry_policy(ctx: ServiceContext) -> RetryPolicy:
+    """The retry schedule's settings."""
+    settings = ctx.settings
+    return RetryPolicy(
+        scale=settings.webhook_retry_scale,
+        max_retry_after=settings.webhook_max_retry_after_seconds,
+        disable_after=timedelta(hours=settings.webhook_disable_after_hours),
+    )
+
+
+async def post(client: httpx.AsyncClient, job: Job, policy: RetryPolicy) -> RecordAttempt:
+    """One signed POST to the registered endpoint URL, and what it came back with."""
+    headers = webhooks.signed_headers(
+        job.delivery_id, job.body, secrets=job.secrets, signing_keys=job.signing_keys
+    )
+    headers["content-type"] = "application/json"
+    started = time.perf_counter()
+    try:
+        response = await client.post(job.url, content=job.body, headers=headers)
+    except httpx.HTTPError as exc:
+        latency = int((time.perf_counter() - started) * 1000)
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+        return RecordAttempt(job.delivery_id, now(), None, latency, error, None, policy)
+    latency = int((time.perf_counter() - started) * 1000)
+    at = now()
+    return RecordAttempt(
+        job.delivery_id,
+        at,
+        response.status_code,
+        latency,
+        None if response.is_success else f"HTTP {response.status_code}",
+        retry_after_seconds(response.headers.get("retry-after"), at),
+        policy,
+    )
+
+
+async def deliver_due(ctx: ServiceContext, client: httpx.AsyncClient) -> int:
+    """Send every due delivery once; how many were attempted."""
+    hold = timedelta(seconds=ctx.settings.webhook_timeout_seconds * 2 + 5)
+    jobs = await asyncio.to_thread(run_system, ctx, claim_due, ClaimDue(WEBHOOK_BATCH, hold))
+    policy = retry_policy(ctx)
+
+    async def one(job: Job) -> None:
+        attempt = await post(client, job, policy)
+        ATTEMPTS.labels(outcome_of(attempt.status_code)).inc()
+        LATENCY.observe(attempt.latency_ms / 1000)
+        await asyncio.to_thread(run_system, ctx, record_attempt, attempt)
+
+    await asyncio.gather(*(one(job) for job in jobs))
+    return len(jobs)
+
+
+async def webhook_worker(ctx: ServiceContext) -> None:
+    """Deliver webhooks forever; one replica at a time holds the lease."""
+    timeout = httpx.Timeout(ctx.settings.webhook_timeout_seconds)
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        every = ctx.settings.notifications_poll_seconds
+        await run_leased(ctx, "webhooks", partial(deliver_due, ctx, client), every=every)
+
+
+# E-mail
+
+
+def mime(ctx: ServiceContext, mail: Mail) -> MimeMessage:
+    """The message as sent: its `Message-ID` is its row id."""
+    message = MimeMessage()
+    message["From"] = ctx.settings.smtp_from
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message["Message-ID"] = f"<{mail.id}@kelisim>"
+    message.set_content(mail.body)
+    message["Content-Language"] = mail.lang
+    return message
+
+
+async def send_due(ctx: ServiceContext) -> int:
+    """Send every due e-mail once; how many were attempted."""
+    settings = ctx.settings
+    hold = timedelta(seconds=settings.smtp_timeout_seconds * 2 + 5)
+    mails = await asyncio.to_thread(run_system, ctx, claim_mail, ClaimMail(MAIL_BATCH, hold))
+    for mail in mails:
+        try:
+            await aiosmtplib.send(
+                mime(ctx, mail),
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                start_tls=settings.smtp_starttls,
+                timeout=settings.smtp_timeout_seconds,
+            )
+            error = None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("mail.send_failed", email=mail.id, error=error)
+        mark = MarkMail(
+            mail.id,
+            error,
+            settings.notifications_email_max_attempts,
+            settings.notifications_poll_seconds,
+        )
+        await asyncio.to_thread(run_system, ctx, mark_mail, mark)
+    return len(mails)
+
+
+async def mail_round(ctx: ServiceContext) -> int:
+    """Fold due digests, then send due e-mails; how many were attempted."""
+    due = now() - timedelta(minutes=ctx.settings.notifications_digest_minutes)
+    await asyncio.to_thread(run_system, ctx, batch_digests, BatchDigests(due))
+    return await send_due(ctx)
+
+
+async def mail_worker(ctx: ServiceContext) -> None:
+    """Batch digests and send e-mails forever; one replica at a time holds the lease."""
+    every = ctx.settings.notifications_poll_seconds
+    await run_leased(ctx, "mail", partial(mail_round, ctx), every=every)
+
+
+# Receipt alerts
+
+
+def raise_unacknowledged(ctx: ServiceContext) -> int:
+    """Alert the region's coordinators, once, of each escalation not accepted in time."""
+    hours = ctx.settings.escalation_ack_alert_hours
+    return run_system(ctx, raise_receipt_alerts, RaiseReceiptAlerts(hours))
+
+
+async def receipt_alert_worker(ctx: ServiceContext) -> None:
+    """Look for unaccepted escalations forever; one replica at a time holds the lease."""
+
+    async def one_round() -> int:
+        await asyncio.to_thread(raise_unacknowledged, ctx)
+        return 0  # at most once per poll interval
+
+    every = ctx.settings.notifications_poll_seconds
+    await run_leased(ctx, "receipt-alerts", one_round, every=every)
+
+
+WORKERS = (webhook_worker, mail_worker, receipt_alert_worker)
