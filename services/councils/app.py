@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from kelisim.service import create_service_app
 from kelisim.settings import Settings
 from services.councils.api import router
-from services.councils.control import watch
 from services.councils.models import backbone
+from services.councils.workers import recommendation_watch
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:
@@ -18,6 +18,6 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         settings,
         backbone,
         routers=[router],
-        workers=[watch],
+        workers=[recommendation_watch],
         title="Kelisim councils",
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, LargeBinary, MetaData, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from kelisim.clock import new_id, now
 from kelisim.db import UtcDateTime
 from kelisim.tables import backbone_tables
+from services.councils.rules import term_covers
 
 metadata = MetaData()
 backbone = backbone_tables(metadata)
@@ -21,20 +22,12 @@ class CouncilsModel(SQLModel, registry=registry(metadata=metadata)):
     """Base of the councils service's SQLModel tables."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
-
-
 class Council(CouncilsModel, table=True):
     """A Public Accord council at its level, attached to an akimat or an enterprise."""
 
     __tablename__ = "council"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     name: str = Field(max_length=300)
     level: str = Field(max_length=20)
     region: str | None = Field(default=None, index=True, max_length=8)
@@ -43,7 +36,7 @@ class Council(CouncilsModel, table=True):
     quorum_percent: int | None = Field(default=None)
     decision_rule: str = Field(default="simple", max_length=20)
     created_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -53,7 +46,7 @@ class Member(CouncilsModel, table=True):
     __tablename__ = "member"
     __table_args__ = (UniqueConstraint("council_id", "username", name="uq_member_username"),)
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
     username: str = Field(max_length=100)
     full_name: str = Field(max_length=300)
@@ -64,7 +57,7 @@ class Member(CouncilsModel, table=True):
 
     def current(self, today: date) -> bool:
         """Whether the membership term covers `today`."""
-        return self.term_start <= today and (self.term_end is None or today <= self.term_end)
+        return term_covers(self.term_start, self.term_end, today)
 
 
 class Session(CouncilsModel, table=True):
@@ -72,7 +65,7 @@ class Session(CouncilsModel, table=True):
 
     __tablename__ = "council_session"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
     title: str = Field(default="", max_length=300)
     status: str = Field(default="planned", max_length=20)
@@ -91,7 +84,7 @@ class AgendaItem(CouncilsModel, table=True):
 
     __tablename__ = "agenda_item"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     session_id: str = Field(foreign_key="council_session.id", index=True, max_length=32)
     position: int
     titles: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
@@ -115,7 +108,7 @@ class Document(CouncilsModel, table=True):
 
     __tablename__ = "document"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
     filename: str = Field(max_length=300)
     media_type: str = Field(max_length=100)
@@ -124,7 +117,7 @@ class Document(CouncilsModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     uploaded_by: str = Field(max_length=100)
     uploaded_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -134,7 +127,7 @@ class Attendance(CouncilsModel, table=True):
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("session_id", "username", name="uq_attendance_member"),)
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     session_id: str = Field(foreign_key="council_session.id", index=True, max_length=32)
     username: str = Field(max_length=100)
     present: bool
@@ -146,12 +139,12 @@ class Recusal(CouncilsModel, table=True):
     __tablename__ = "recusal"
     __table_args__ = (UniqueConstraint("item_id", "username", name="uq_recusal_member"),)
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
     username: str = Field(max_length=100)
     reason: str = Field(default="")
     declared_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -161,11 +154,11 @@ class Vote(CouncilsModel, table=True):
     __tablename__ = "vote"
     __table_args__ = (UniqueConstraint("item_id", "username", name="uq_vote_member"),)
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
     username: str = Field(max_length=100)
     choice: str = Field(max_length=10)
-    cast_at: datetime = Field(default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False))
+    cast_at: datetime = Field(default_factory=now, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class Protocol(CouncilsModel, table=True):
@@ -173,7 +166,7 @@ class Protocol(CouncilsModel, table=True):
 
     __tablename__ = "protocol"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     session_id: str = Field(foreign_key="council_session.id", index=True, max_length=32)
     council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
     corrects_id: str | None = Field(default=None, foreign_key="protocol.id", max_length=32)
@@ -183,7 +176,7 @@ class Protocol(CouncilsModel, table=True):
     signed_by_secretary: str | None = Field(default=None, max_length=100)
     sha256: str | None = Field(default=None, max_length=64)
     drafted_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
     published_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
@@ -195,11 +188,11 @@ class ProtocolRemark(CouncilsModel, table=True):
 
     __tablename__ = "protocol_remark"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     protocol_id: str = Field(foreign_key="protocol.id", index=True, max_length=32)
     username: str = Field(max_length=100)
     text: str
-    made_at: datetime = Field(default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False))
+    made_at: datetime = Field(default_factory=now, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class Recommendation(CouncilsModel, table=True):
@@ -207,7 +200,7 @@ class Recommendation(CouncilsModel, table=True):
 
     __tablename__ = "recommendation"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
     region: str | None = Field(default=None, index=True, max_length=8)
     item_id: str = Field(foreign_key="agenda_item.id", index=True, max_length=32)
@@ -217,7 +210,7 @@ class Recommendation(CouncilsModel, table=True):
     due_date: date = Field(index=True)
     status: str = Field(default="sent", index=True, max_length=30)
     issued_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -226,13 +219,13 @@ class RecommendationResponse(CouncilsModel, table=True):
 
     __tablename__ = "recommendation_response"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     recommendation_id: str = Field(foreign_key="recommendation.id", index=True, max_length=32)
     status: str = Field(max_length=30)
     text: str = Field(default="")
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 
@@ -244,14 +237,9 @@ class RecommendationAlert(CouncilsModel, table=True):
         UniqueConstraint("recommendation_id", "kind", name="uq_recommendation_alert"),
     )
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     recommendation_id: str = Field(foreign_key="recommendation.id", max_length=32)
     kind: str = Field(max_length=20)
     raised_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
-
-
-def utc(value: datetime) -> datetime:
-    """A stored time as aware UTC (SQLite hands back naive datetimes that were UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -9,28 +9,15 @@ public acts of the councils and hold no personal data of case parties.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from kelisim.auth import Principal
 from kelisim.problems import Problem
 from services.councils.models import Council, Member
+from services.councils.queries import today
 
 PARTICIPANT_ROLES = ("council_member", "council_secretary")
-
-
-def today() -> date:
-    """Today's date in UTC, the calendar membership terms and due dates are read in."""
-    return datetime.now(UTC).date()
-
-
-def current_members(db: DbSession, council_id: str, on: date | None = None) -> list[Member]:
-    """The members whose term covers the date (today by default)."""
-    on = on or today()
-    members = db.exec(select(Member).where(Member.council_id == council_id)).all()
-    return [m for m in members if m.current(on)]
 
 
 def membership(db: DbSession, council: Council, principal: Principal) -> Member | None:

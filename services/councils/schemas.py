@@ -178,7 +178,9 @@ class AttendanceMark(BaseModel):
     present: bool
 
 
-class AttendanceRegister(BaseModel):
+class AttendanceUpdate(BaseModel):
+    """Members marked present or absent (the others keep their marks)."""
+
     marks: list[AttendanceMark] = Field(min_length=1)
 
 
@@ -200,7 +202,7 @@ class RecusalCreate(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
 
-class VoteCast(BaseModel):
+class VoteCreate(BaseModel):
     choice: Choice
 
 
@@ -211,7 +213,9 @@ class VotePublic(BaseModel):
     cast_at: datetime
 
 
-class ProtocolEdit(BaseModel):
+class ProtocolUpdate(BaseModel):
+    """New notes of unapproved minutes."""
+
     notes: Texts
 
 
@@ -273,8 +277,3 @@ class RecommendationPublic(BaseModel):
     issued_at: datetime
     overdue: bool = False
     responses: list[ResponsePublic] = []
-
-
-class RecommendationPage(BaseModel):
-    items: list[RecommendationPublic]
-    next_cursor: str | None

@@ -208,5 +208,12 @@ async def test_an_edit_against_a_stale_version_of_the_minutes_is_refused(setting
         )
         assert stale.status_code == 412
         assert stale.json()["type"] == "urn:kelisim:problem:precondition-failed"
+        weak = await client.patch(
+            path,
+            json={"notes": {"kk": "Әлсіз белгімен."}},
+            headers={**council.secretary, "If-Match": f"W/{first.headers['etag']}"},
+        )
+        assert weak.status_code == 412  # If-Match compares strongly: a weak tag never matches
+        assert weak.json()["etag"] == first.headers["etag"]
         current = await council.ok("GET", f"/protocols/{draft['id']}")
         assert current["content"]["notes"] == {"kk": "Бірінші түзету."}

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from kelisim.bus import lease
-from services.councils import control
+from services.councils import workers
 from tests.councils.support import (
     MEMBERS,
     admin,
@@ -61,19 +60,16 @@ async def test_overdue_recommendations_raise_exactly_one_event_each_across_two_r
 
         ctx_one, ctx_two = one.app.state.ctx, two.app.state.ctx
         after_due = due + timedelta(days=1)
+        # Even two scans at once (the lease normally keeps them apart) raise each alert once.
         raised = await asyncio.gather(
-            asyncio.to_thread(control.scan, ctx_one, after_due, holder="replica-1"),
-            asyncio.to_thread(control.scan, ctx_two, after_due, holder="replica-2"),
+            asyncio.to_thread(workers.scan, ctx_one, after_due),
+            asyncio.to_thread(workers.scan, ctx_two, after_due),
         )
-        assert sorted(raised) == [0, 3]  # one replica holds the lease, the other stands by
-        assert control.scan(ctx_one, after_due, holder="replica-1") == 0
-        assert control.scan(ctx_two, after_due, holder="replica-2") == 0
-
-        # Even when the other replica takes over, raised alerts are never raised again.
-        for holder in ("replica-1", "replica-2"):
-            lease.release(ctx_one.engine, ctx_one.tables, control.LEASE, holder)
-        assert control.scan(ctx_two, after_due + timedelta(days=5), holder="replica-2") == 0
-        assert control.raise_alert(ctx_one, overdue[0], "overdue", after_due) is False
+        assert sum(raised) == 3
+        assert workers.scan(ctx_one, after_due) == 0
+        assert workers.scan(ctx_two, after_due) == 0
+        assert workers.scan(ctx_two, after_due + timedelta(days=5)) == 0
+        assert workers.raise_alert(ctx_one, overdue[0], "overdue", after_due) is False
 
         await drained(one)
         await drained(two)
@@ -96,11 +92,11 @@ async def test_a_reminder_comes_once_before_the_due_date(settings):
         rec = await recommend(council, item_id, due)
         ctx = client.app.state.ctx
 
-        assert control.scan(ctx, due - timedelta(days=8), holder="w") == 0
-        assert control.scan(ctx, due - timedelta(days=7), holder="w") == 1
-        assert control.scan(ctx, due - timedelta(days=3), holder="w") == 0
-        assert control.scan(ctx, due, holder="w") == 0
-        assert control.scan(ctx, due + timedelta(days=1), holder="w") == 1  # now overdue
+        assert workers.scan(ctx, due - timedelta(days=8)) == 0
+        assert workers.scan(ctx, due - timedelta(days=7)) == 1
+        assert workers.scan(ctx, due - timedelta(days=3)) == 0
+        assert workers.scan(ctx, due) == 0
+        assert workers.scan(ctx, due + timedelta(days=1)) == 1  # now overdue
 
         await drained(client)
         reminders = await stream_events(settings.nats_url, "councils.recommendation.due_soon")
@@ -233,3 +229,6 @@ async def test_a_long_control_list_comes_in_pages_by_due_date(settings):
         assert sorted(r for _, r in seen) == sorted(ids)
         bad = await council.get(f"/{council.id}/recommendations?cursor=%%%", who="m1")
         assert bad.status_code == 400
+        assert bad.json()["type"] == "urn:kelisim:problem:bad-cursor"
+        too_long = await council.get(f"/{council.id}/recommendations?limit=201", who="m1")
+        assert too_long.status_code == 422  # one page is at most 200 items

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.councils import control
+from services.councils import workers
 from tests.councils.support import MEMBERS, drained, make_council, stream_events
 from tests.support.gateway import gateway_stack
 
@@ -77,8 +77,8 @@ async def test_a_council_of_nine_decides_publishes_and_controls_through_the_gate
             },
         )
         ctx = stack.services["councils"].app.state.ctx
-        assert control.scan(ctx, due + timedelta(days=1), holder="gw-test") == 1
-        assert control.scan(ctx, due + timedelta(days=2), holder="gw-test") == 0
+        assert workers.scan(ctx, due + timedelta(days=1)) == 1
+        assert workers.scan(ctx, due + timedelta(days=2)) == 0
         listed = await council.ok("GET", f"/{council.id}/recommendations?only=overdue", who="m2")
         assert [r["id"] for r in listed["items"]] == []  # overdue as of the real today: not yet
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlmodel import select
+from sqlmodel import col, select
 
+from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.uow import UnitOfWork
 from services.councils import permissions
-from services.councils.api.common import PREFIX, body_of, create, execute, reading
+from services.councils.api.common import PREFIX, reading
 from services.councils.handlers import councils as handlers
-from services.councils.handlers.loading import get
 from services.councils.models import Council, Member
+from services.councils.queries import get
 from services.councils.schemas import (
     CouncilCreate,
     CouncilPublic,
@@ -24,11 +26,11 @@ from services.councils.schemas import (
 router = APIRouter(prefix=PREFIX, tags=["councils"])
 
 
-def _council(council: Council, _: object) -> CouncilPublic:
+def council_public(council: Council, _uow: UnitOfWork | None = None) -> CouncilPublic:
     return CouncilPublic.model_validate(council, from_attributes=True)
 
 
-def _member(member: Member, _: object) -> MemberPublic:
+def member_public(member: Member, _uow: UnitOfWork | None = None) -> MemberPublic:
     return MemberPublic.model_validate(member, from_attributes=True)
 
 
@@ -41,26 +43,19 @@ def create_council(
         raise Problem(
             403, "forbidden", "Only an admin or a secretary of the region creates councils."
         )
-    return create(
-        ctx,
-        request,
-        principal,
-        handlers.create_council,
-        body,
-        shape=_council,
-        payload=body_of(body),
-    )
+    cmd = handlers.CreateCouncil(principal=principal, body=body)
+    return ctx.create(request, handlers.create_council, cmd, shape=council_public)
 
 
 @router.get("", response_model=list[CouncilPublic])
 def list_councils(principal: CurrentPrincipal, ctx: ContextDep, region: str | None = None):
     """The councils the caller may see, optionally in one region."""
     with reading(ctx) as db:
-        query = select(Council).order_by(Council.name)
+        query = select(Council).order_by(col(Council.name))
         if region:
             query = query.where(Council.region == region)
         councils = [c for c in db.exec(query).all() if permissions.can_see_council(principal, c)]
-    return [CouncilPublic.model_validate(c, from_attributes=True) for c in councils]
+    return [council_public(c) for c in councils]
 
 
 @router.get("/{council_id}", response_model=CouncilPublic)
@@ -71,7 +66,7 @@ def read_council(council_id: str, response: Response, principal: CurrentPrincipa
     if not permissions.can_see_council(principal, council):
         raise Problem(403, "forbidden", "This council is outside your scope.")
     response.headers["ETag"] = handlers.etag(council)
-    return CouncilPublic.model_validate(council, from_attributes=True)
+    return council_public(council)
 
 
 @router.post("/{council_id}/members", status_code=201, response_model=MemberPublic)
@@ -83,10 +78,8 @@ def appoint_member(
     ctx: ContextDep,
 ):
     """Add a member with their council role, term and the body they represent."""
-    cmd = handlers.AppointMember(council_id, body, principal)
-    return create(
-        ctx, request, principal, handlers.appoint_member, cmd, shape=_member, payload=body_of(body)
-    )
+    cmd = handlers.AppointMember(principal=principal, council_id=council_id, body=body)
+    return ctx.create(request, handlers.appoint_member, cmd, shape=member_public)
 
 
 @router.get("/{council_id}/members", response_model=list[MemberPublic])
@@ -97,9 +90,9 @@ def list_members(council_id: str, principal: CurrentPrincipal, ctx: ContextDep):
         if not permissions.can_manage(principal, council):
             permissions.require_member(db, council, principal)
         members = db.exec(
-            select(Member).where(Member.council_id == council.id).order_by(Member.full_name)
+            select(Member).where(Member.council_id == council.id).order_by(col(Member.full_name))
         ).all()
-    return [MemberPublic.model_validate(m, from_attributes=True) for m in members]
+    return [member_public(m) for m in members]
 
 
 @router.patch("/{council_id}", response_model=CouncilPublic)
@@ -110,12 +103,15 @@ def update_council(
     response: Response,
     principal: CurrentPrincipal,
     ctx: ContextDep,
+    if_match: IfMatch = None,
 ):
-    """Change the council's card, its quorum or its default decision rule."""
-    cmd = handlers.UpdateCouncil(council_id, body, principal, request.headers.get("if-match"))
-    council = execute(ctx, request, principal, handlers.update_council, cmd)
+    """Change the council's card, its quorum or its default decision rule (If-Match honoured)."""
+    cmd = handlers.UpdateCouncil(
+        principal=principal, if_match=if_match, council_id=council_id, body=body
+    )
+    council = ctx.run(request, handlers.update_council, cmd)
     response.headers["ETag"] = handlers.etag(council)
-    return CouncilPublic.model_validate(council, from_attributes=True)
+    return council_public(council)
 
 
 @router.patch("/{council_id}/members/{member_id}", response_model=MemberPublic)
@@ -128,6 +124,7 @@ def update_member(
     ctx: ContextDep,
 ):
     """End a member's term, or correct whom they represent."""
-    cmd = handlers.UpdateMember(council_id, member_id, body, principal)
-    member = execute(ctx, request, principal, handlers.update_member, cmd)
-    return MemberPublic.model_validate(member, from_attributes=True)
+    cmd = handlers.UpdateMember(
+        principal=principal, council_id=council_id, member_id=member_id, body=body
+    )
+    return member_public(ctx.run(request, handlers.update_member, cmd))

@@ -2,99 +2,52 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import date
-from typing import Any, Literal
+from fastapi import APIRouter, Request
 
-from fastapi import APIRouter, Query, Request
-from sqlalchemy import and_, or_
-from sqlmodel import select
-
-from kelisim.auth import Principal
+from kelisim import pagination
+from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
-from services.councils import permissions, views
-from services.councils.api.common import PREFIX, body_of, create, execute, reading
+from kelisim.uow import UnitOfWork
+from services.councils import permissions, queries
+from services.councils.api.common import PREFIX, reading
 from services.councils.handlers import recommendations as handlers
-from services.councils.handlers.loading import get, recommendation_with_council
-from services.councils.lifecycle import FINAL_RECOMMENDATION
 from services.councils.models import Council, Recommendation
-from services.councils.schemas import (
-    RecommendationCreate,
-    RecommendationPage,
-    RecommendationPublic,
-    ResponseCreate,
-)
+from services.councils.queries import Only
+from services.councils.schemas import RecommendationCreate, RecommendationPublic, ResponseCreate
 
 router = APIRouter(prefix=PREFIX, tags=["councils"])
-Only = Literal["open", "overdue"]
 
 
-def _control_page(
-    ctx: ContextDep,
-    principal: Principal,
-    where: Any,
-    only: Only | None,
-    cursor: str | None,
-    limit: int,
-) -> RecommendationPage:
-    """One page of a control list, ordered by due date (keyset: pass `next_cursor` back).
-
-    An analyst sees the list without the responsible persons' names.
-    """
-    today = permissions.today()
-    query = select(Recommendation).where(where)
-    if only in ("open", "overdue"):
-        query = query.where(Recommendation.status.not_in(sorted(FINAL_RECOMMENDATION)))
-    if only == "overdue":
-        query = query.where(Recommendation.due_date < today)
-    if cursor:
-        due, rec_id = _decode(cursor)
-        query = query.where(
-            or_(
-                Recommendation.due_date > due,
-                and_(Recommendation.due_date == due, Recommendation.id > rec_id),
-            )
-        )
-    query = query.order_by(Recommendation.due_date, Recommendation.id).limit(limit + 1)
-    with reading(ctx) as db:
-        rows = list(db.exec(query).all())
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = [views.recommendation_public(db, r, today, responses=False) for r in rows]
-    if not permissions.sees_persons(principal):
-        items = [item.model_copy(update={"responsible": ""}) for item in items]
-    next_cursor = _encode(rows[-1]) if more else None
-    return RecommendationPage(items=items, next_cursor=next_cursor)
+def recommendation_public(recommendation: Recommendation, uow: UnitOfWork) -> RecommendationPublic:
+    return queries.recommendation_public(uow.session, recommendation, queries.today())
 
 
-def _encode(rec: Recommendation) -> str:
-    raw = f"{rec.due_date.isoformat()}|{rec.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[date, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        due, rec_id = raw.split("|", 1)
-        return date.fromisoformat(due), rec_id
-    except ValueError as exc:
-        raise Problem(400, "bad-cursor", "The cursor is not valid.") from exc
-
-
-@router.get("/control", response_model=RecommendationPage)
+@router.get("/control", response_model=Page[RecommendationPublic])
 def region_control_list(
     region: str,
     principal: CurrentPrincipal,
     ctx: ContextDep,
     only: Only | None = None,
-    cursor: str | None = None,
-    limit: int = Query(default=50, ge=1, le=500),
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
 ):
-    """The control list of a region's recommendations (`only=open|overdue` to narrow it)."""
+    """The control list of a region's recommendations (`only=open|overdue` to narrow it).
+
+    Ordered by due date (pass `next_cursor` back for the next page); an analyst sees it
+    without the responsible persons' names.
+    """
     if not permissions.can_watch_region(principal, region):
         raise Problem(403, "forbidden", "This region is outside your scope.")
-    return _control_page(ctx, principal, Recommendation.region == region, only, cursor, limit)
+    with reading(ctx) as db:
+        return queries.control_page(
+            db,
+            Recommendation.region == region,
+            only=only,
+            cursor=cursor,
+            limit=limit,
+            persons=permissions.sees_persons(principal),
+        )
 
 
 @router.post(
@@ -108,26 +61,18 @@ def issue_recommendation(
     ctx: ContextDep,
 ):
     """The secretary records a recommendation of an adopted decision."""
-    cmd = handlers.IssueRecommendation(item_id, body, principal)
-    return create(
-        ctx,
-        request,
-        principal,
-        handlers.issue,
-        cmd,
-        shape=lambda rec, db: views.recommendation_public(db, rec, permissions.today()),
-        payload=body_of(body),
-    )
+    cmd = handlers.IssueRecommendation(principal=principal, item_id=item_id, body=body)
+    return ctx.create(request, handlers.issue_recommendation, cmd, shape=recommendation_public)
 
 
 @router.get("/recommendations/{recommendation_id}", response_model=RecommendationPublic)
 def read_recommendation(recommendation_id: str, principal: CurrentPrincipal, ctx: ContextDep):
     """A recommendation with the addressee's responses."""
     with reading(ctx) as db:
-        rec, council = recommendation_with_council(db, recommendation_id)
+        rec, council = queries.recommendation_with_council(db, recommendation_id)
         if not permissions.can_watch_region(principal, council.region):
             permissions.require_member(db, council, principal)
-        return views.recommendation_public(db, rec, permissions.today())
+        return queries.recommendation_public(db, rec, queries.today())
 
 
 @router.post("/recommendations/{recommendation_id}/responses", response_model=RecommendationPublic)
@@ -139,28 +84,34 @@ def record_response(
     ctx: ContextDep,
 ):
     """The secretary records the addressee's response and its status."""
-    cmd = handlers.RecordResponse(recommendation_id, body, principal)
-    execute(ctx, request, principal, handlers.respond, cmd)
+    cmd = handlers.RecordResponse(
+        principal=principal, recommendation_id=recommendation_id, body=body
+    )
+    ctx.run(request, handlers.record_response, cmd)
     with reading(ctx) as db:
-        return views.recommendation_public(
-            db, get(db, Recommendation, recommendation_id), permissions.today()
-        )
+        rec = queries.get(db, Recommendation, recommendation_id)
+        return queries.recommendation_public(db, rec, queries.today())
 
 
-@router.get("/{council_id}/recommendations", response_model=RecommendationPage)
+@router.get("/{council_id}/recommendations", response_model=Page[RecommendationPublic])
 def council_control_list(
     council_id: str,
     principal: CurrentPrincipal,
     ctx: ContextDep,
     only: Only | None = None,
-    cursor: str | None = None,
-    limit: int = Query(default=50, ge=1, le=500),
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
 ):
     """The control list of a council's recommendations, for its members and region watchers."""
     with reading(ctx) as db:
-        council = get(db, Council, council_id)
+        council = queries.get(db, Council, council_id)
         if not permissions.can_watch_region(principal, council.region):
             permissions.require_member(db, council, principal)
-    return _control_page(
-        ctx, principal, Recommendation.council_id == council.id, only, cursor, limit
-    )
+        return queries.control_page(
+            db,
+            Recommendation.council_id == council.id,
+            only=only,
+            cursor=cursor,
+            limit=limit,
+            persons=permissions.sees_persons(principal),
+        )

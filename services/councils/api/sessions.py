@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
-from services.councils import permissions, views
-from services.councils.api.common import PREFIX, body_of, create, execute, language, reading
+from kelisim.uow import UnitOfWork
+from services.councils import permissions, queries
+from services.councils.api.common import PREFIX, language, reading
 from services.councils.handlers import sessions as handlers
-from services.councils.handlers.loading import get, item_with_context, session_with_council
-from services.councils.models import Council, Document, Session
+from services.councils.models import AgendaItem, Council, Document, Session
 from services.councils.schemas import (
-    AttendanceRegister,
+    AttendanceUpdate,
     DocumentPublic,
     ItemCreate,
     ItemPublic,
@@ -26,10 +26,22 @@ from services.councils.schemas import (
 router = APIRouter(prefix=PREFIX, tags=["councils"])
 
 
+def session_public(session: Session, _uow: UnitOfWork | None = None) -> SessionPublic:
+    return SessionPublic.model_validate(session, from_attributes=True)
+
+
+def document_public(document: Document, _uow: UnitOfWork) -> DocumentPublic:
+    return DocumentPublic.model_validate(document, from_attributes=True)
+
+
+def item_public(item: AgendaItem, uow: UnitOfWork) -> ItemPublic:
+    return queries.item_public(uow.session, item)
+
+
 def _detail(ctx: ContextDep, session_id: str) -> SessionDetail:
     with reading(ctx) as db:
-        session, council = session_with_council(db, session_id)
-        return views.session_detail(db, session, council)
+        session, council = queries.session_with_council(db, session_id)
+        return queries.session_detail(db, session, council)
 
 
 @router.post("/{council_id}/sessions", status_code=201, response_model=SessionPublic)
@@ -41,37 +53,28 @@ def plan_session(
     ctx: ContextDep,
 ):
     """The secretary plans a session."""
-    cmd = handlers.PlanSession(council_id, body, principal)
-    return create(
-        ctx,
-        request,
-        principal,
-        handlers.plan_session,
-        cmd,
-        shape=lambda s, _: SessionPublic.model_validate(s, from_attributes=True),
-        payload=body_of(body),
-    )
+    cmd = handlers.PlanSession(principal=principal, council_id=council_id, body=body)
+    return ctx.create(request, handlers.plan_session, cmd, shape=session_public)
 
 
 @router.get("/{council_id}/sessions", response_model=list[SessionPublic])
 def list_sessions(council_id: str, principal: CurrentPrincipal, ctx: ContextDep):
     """The council's sessions, for its members."""
     with reading(ctx) as db:
-        council = get(db, Council, council_id)
+        council = queries.get(db, Council, council_id)
         permissions.require_member(db, council, principal)
-        sessions = db.exec(
-            select(Session).where(Session.council_id == council.id).order_by(Session.starts_at)
-        ).all()
-    return [SessionPublic.model_validate(s, from_attributes=True) for s in sessions]
+        query = select(Session).where(Session.council_id == council.id)
+        sessions = db.exec(query.order_by(col(Session.starts_at))).all()
+    return [session_public(s) for s in sessions]
 
 
 @router.get("/sessions/{session_id}", response_model=SessionDetail)
 def read_session(session_id: str, principal: CurrentPrincipal, ctx: ContextDep):
     """A session with its agenda, materials, attendance and quorum, for the council's members."""
     with reading(ctx) as db:
-        session, council = session_with_council(db, session_id)
+        session, council = queries.session_with_council(db, session_id)
         permissions.require_member(db, council, principal)
-        return views.session_detail(db, session, council)
+        return queries.session_detail(db, session, council)
 
 
 @router.post("/sessions/{session_id}/items", status_code=201, response_model=ItemPublic)
@@ -83,16 +86,8 @@ def add_item(
     ctx: ContextDep,
 ):
     """The secretary adds an agenda item with its rapporteur (and, optionally, its rule)."""
-    cmd = handlers.AddItem(session_id, body, principal)
-    return create(
-        ctx,
-        request,
-        principal,
-        handlers.add_item,
-        cmd,
-        shape=lambda item, db: views.item_public(db, item),
-        payload=body_of(body),
-    )
+    cmd = handlers.AddItem(principal=principal, session_id=session_id, body=body)
+    return ctx.create(request, handlers.add_item, cmd, shape=item_public)
 
 
 @router.post("/items/{item_id}/materials", status_code=201, response_model=DocumentPublic)
@@ -107,18 +102,15 @@ async def add_material(
     declared = request.headers.get("content-length", "0")
     if declared.isdigit() and int(declared) > handlers.MAX_MATERIAL_BYTES:
         raise Problem(413, "document-too-large", "Documents are limited to 20 MiB.")
-    content = await request.body()
-    media_type = request.headers.get("content-type", "application/octet-stream")[:100]
-    cmd = handlers.AddMaterial(item_id, filename, media_type, content, principal)
+    cmd = handlers.AddMaterial(
+        principal=principal,
+        item_id=item_id,
+        filename=filename,
+        media_type=request.headers.get("content-type", "application/octet-stream")[:100],
+        content=await request.body(),
+    )
     return await run_in_threadpool(
-        create,
-        ctx,
-        request,
-        principal,
-        handlers.add_material,
-        cmd,
-        shape=lambda d, _: DocumentPublic.model_validate(d, from_attributes=True),
-        payload=filename.encode() + b"\n" + content,
+        ctx.create, request, handlers.add_material, cmd, shape=document_public
     )
 
 
@@ -126,8 +118,8 @@ async def add_material(
 def read_material(document_id: str, principal: CurrentPrincipal, ctx: ContextDep):
     """A material's bytes, for the council's members, with its SHA-256."""
     with reading(ctx) as db:
-        document = get(db, Document, document_id)
-        _, _, council = item_with_context(db, document.item_id)
+        document = queries.get(db, Document, document_id)
+        _, _, council = queries.item_with_context(db, document.item_id)
         permissions.require_member(db, council, principal)
     return Response(
         document.content,
@@ -139,40 +131,43 @@ def read_material(document_id: str, principal: CurrentPrincipal, ctx: ContextDep
     )
 
 
-def _session_step(name: str, summary: str):  # type: ignore[no-untyped-def]
-    handler = getattr(handlers, name)
-
-    def step(session_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
-        execute(ctx, request, principal, handler, handlers.SessionCommand(session_id, principal))
-        return _detail(ctx, session_id)
-
-    step.__doc__ = summary
-    router.add_api_route(
-        f"/sessions/{{session_id}}/{name}",
-        step,
-        methods=["POST"],
-        response_model=SessionDetail,
-        name=f"{name}_session",
-        summary=summary,
-    )
+@router.post("/sessions/{session_id}/convene", response_model=SessionDetail)
+def convene_session(
+    session_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep
+):
+    """The secretary convenes the session; members get the notice."""
+    cmd = handlers.ConveneSession(principal=principal, session_id=session_id)
+    ctx.run(request, handlers.convene_session, cmd)
+    return _detail(ctx, session_id)
 
 
-_session_step("convene", "The secretary convenes the session; members get the notice.")
-_session_step("hold", "The secretary opens the sitting; the quorum is computed.")
-_session_step("close", "The secretary closes the session.")
+@router.post("/sessions/{session_id}/hold", response_model=SessionDetail)
+def hold_session(session_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
+    """The secretary opens the sitting; the quorum is computed."""
+    cmd = handlers.HoldSession(principal=principal, session_id=session_id)
+    ctx.run(request, handlers.hold_session, cmd)
+    return _detail(ctx, session_id)
+
+
+@router.post("/sessions/{session_id}/close", response_model=SessionDetail)
+def close_session(session_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
+    """The secretary closes the session."""
+    cmd = handlers.CloseSession(principal=principal, session_id=session_id)
+    ctx.run(request, handlers.close_session, cmd)
+    return _detail(ctx, session_id)
 
 
 @router.put("/sessions/{session_id}/attendance", response_model=SessionDetail)
 def register_attendance(
     session_id: str,
-    body: AttendanceRegister,
+    body: AttendanceUpdate,
     request: Request,
     principal: CurrentPrincipal,
     ctx: ContextDep,
 ):
     """The secretary marks members present or absent."""
-    cmd = handlers.RegisterAttendance(session_id, body, principal)
-    execute(ctx, request, principal, handlers.register_attendance, cmd)
+    cmd = handlers.RegisterAttendance(principal=principal, session_id=session_id, body=body)
+    ctx.run(request, handlers.register_attendance, cmd)
     return _detail(ctx, session_id)
 
 
@@ -182,9 +177,9 @@ def export_results(
 ):
     """The session's vote results by name, as CSV, for the council's members."""
     with reading(ctx) as db:
-        session, council = session_with_council(db, session_id)
+        session, council = queries.session_with_council(db, session_id)
         permissions.require_member(db, council, principal)
-        body = views.results_csv(db, session, council, language(lang, principal))
+        body = queries.results_csv(db, session, council, language(lang, principal))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

@@ -6,21 +6,27 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
-from kelisim.auth import Principal
+from kelisim import preconditions
+from kelisim.commands import Command
 from kelisim.events.councils import CouncilCreated, MemberAppointed
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.councils import permissions
-from services.councils.handlers.loading import check_precondition, get, version_tag
+from services.councils import permissions, rules
 from services.councils.models import Council, Member
+from services.councils.queries import get
 from services.councils.schemas import CouncilCreate, CouncilUpdate, MemberCreate, MemberUpdate
 
 
-def create_council(cmd: CouncilCreate, uow: UnitOfWork) -> Council:
+@dataclass(frozen=True, kw_only=True)
+class CreateCouncil(Command):
+    body: CouncilCreate
+
+
+def create_council(cmd: CreateCouncil, uow: UnitOfWork) -> Council:
     """Create a council at its level, with its quorum and default decision rule."""
-    council = Council(**cmd.model_dump())
+    council = Council(**cmd.body.model_dump())
     uow.session.add(council)
-    uow.audit("council.created", "council", council.id, after=cmd.model_dump(mode="json"))
+    uow.audit("council.created", "council", council.id, after=cmd.body.model_dump(mode="json"))
     uow.emit(
         CouncilCreated(
             council_id=council.id, name=council.name, level=council.level, region=council.region
@@ -30,18 +36,10 @@ def create_council(cmd: CouncilCreate, uow: UnitOfWork) -> Council:
     return council
 
 
-def _overlap(member: Member, new: MemberCreate) -> bool:
-    """Whether two membership terms share a day (an open end runs forever)."""
-    starts_before_end = member.term_end is None or new.term_start <= member.term_end
-    ends_after_start = new.term_end is None or member.term_start <= new.term_end
-    return starts_before_end and ends_after_start
-
-
-@dataclass(frozen=True)
-class AppointMember:
+@dataclass(frozen=True, kw_only=True)
+class AppointMember(Command):
     council_id: str
-    member: MemberCreate
-    principal: Principal
+    body: MemberCreate
 
 
 def appoint_member(cmd: AppointMember, uow: UnitOfWork) -> Member:
@@ -51,23 +49,25 @@ def appoint_member(cmd: AppointMember, uow: UnitOfWork) -> Member:
         raise Problem(403, "forbidden", "Only an admin or the council's secretary adds members.")
     db = uow.session
     taken = db.exec(
-        select(Member).where(
-            Member.council_id == council.id, Member.username == cmd.member.username
-        )
+        select(Member).where(Member.council_id == council.id, Member.username == cmd.body.username)
     ).first()
     if taken is not None:
-        raise Problem(409, "already-a-member", f"{cmd.member.username} is already a member.")
-    if cmd.member.role in ("chair", "secretary"):
+        raise Problem(409, "already-a-member", f"{cmd.body.username} is already a member.")
+    if cmd.body.role in ("chair", "secretary"):
         same_role = db.exec(
-            select(Member).where(Member.council_id == council.id, Member.role == cmd.member.role)
+            select(Member).where(Member.council_id == council.id, Member.role == cmd.body.role)
         ).all()
-        if any(_overlap(m, cmd.member) for m in same_role):
+        new = cmd.body
+        if any(
+            rules.terms_overlap(new.term_start, new.term_end, m.term_start, m.term_end)
+            for m in same_role
+        ):
             raise Problem(
-                409, "role-taken", f"The council already has a {cmd.member.role} for that term."
+                409, "role-taken", f"The council already has a {cmd.body.role} for that term."
             )
-    member = Member(council_id=council.id, **cmd.member.model_dump())
+    member = Member(council_id=council.id, **cmd.body.model_dump())
     db.add(member)
-    uow.audit("member.appointed", "member", member.id, after=cmd.member.model_dump(mode="json"))
+    uow.audit("member.appointed", "member", member.id, after=cmd.body.model_dump(mode="json"))
     uow.emit(
         MemberAppointed(
             council_id=council.id,
@@ -82,7 +82,7 @@ def appoint_member(cmd: AppointMember, uow: UnitOfWork) -> Member:
 
 def etag(council: Council) -> str:
     """The council card's version, for If-Match on edits."""
-    return version_tag(
+    return preconditions.etag_of(
         {
             k: getattr(council, k)
             for k in ("name", "attached_to", "attached_kind", "quorum_percent", "decision_rule")
@@ -90,12 +90,10 @@ def etag(council: Council) -> str:
     )
 
 
-@dataclass(frozen=True)
-class UpdateCouncil:
+@dataclass(frozen=True, kw_only=True)
+class UpdateCouncil(Command):
     council_id: str
-    update: CouncilUpdate
-    principal: Principal
-    if_match: str | None = None
+    body: CouncilUpdate
 
 
 def update_council(cmd: UpdateCouncil, uow: UnitOfWork) -> Council:
@@ -103,8 +101,8 @@ def update_council(cmd: UpdateCouncil, uow: UnitOfWork) -> Council:
     council = get(uow.session, Council, cmd.council_id, lock=True)
     if not permissions.can_manage(cmd.principal, council):
         raise Problem(403, "forbidden", "Only an admin or the council's secretary changes it.")
-    check_precondition(cmd.if_match, etag(council))
-    changes = cmd.update.model_dump(exclude_unset=True)
+    preconditions.require(cmd.if_match, etag(council))
+    changes = cmd.body.model_dump(exclude_unset=True)
     nullable = {"quorum_percent"}
     changes = {k: v for k, v in changes.items() if v is not None or k in nullable}
     before = {k: getattr(council, k) for k in changes}
@@ -115,12 +113,11 @@ def update_council(cmd: UpdateCouncil, uow: UnitOfWork) -> Council:
     return council
 
 
-@dataclass(frozen=True)
-class UpdateMember:
+@dataclass(frozen=True, kw_only=True)
+class UpdateMember(Command):
     council_id: str
     member_id: str
-    update: MemberUpdate
-    principal: Principal
+    body: MemberUpdate
 
 
 def update_member(cmd: UpdateMember, uow: UnitOfWork) -> Member:
@@ -132,8 +129,8 @@ def update_member(cmd: UpdateMember, uow: UnitOfWork) -> Member:
     member = get(db, Member, cmd.member_id, lock=True)
     if member.council_id != council.id:
         raise Problem(404, "not-found", f"No member {cmd.member_id} in this council.")
-    changes = {k: v for k, v in cmd.update.model_dump(exclude_unset=True).items() if v is not None}
-    if "term_end" in changes and changes["term_end"] < member.term_start:
+    changes = {k: v for k, v in cmd.body.model_dump(exclude_unset=True).items() if v is not None}
+    if "term_end" in changes and not rules.term_in_order(member.term_start, changes["term_end"]):
         raise Problem(422, "invalid-term", "The term cannot end before it starts.")
     before = {k: getattr(member, k) for k in changes}
     for key, value in changes.items():

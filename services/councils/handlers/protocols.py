@@ -9,27 +9,31 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session as DbSession
-from sqlmodel import select
+from sqlmodel import col, select
 
+from kelisim import preconditions
 from kelisim.auth import Principal
+from kelisim.clock import now
+from kelisim.commands import Command
 from kelisim.events.councils import ProtocolCirculated, ProtocolPublished
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.councils import lifecycle, permissions
-from services.councils.handlers.loading import (
-    check_precondition,
+from services.councils import lifecycle, permissions, rules
+from services.councils.models import Council, Member, Protocol, ProtocolRemark, Session
+from services.councils.queries import (
+    agenda,
+    current_members,
+    present_usernames,
     protocol_with_council,
+    quorum,
+    recused_usernames,
     session_with_council,
-    version_tag,
+    votes_of,
 )
-from services.councils.handlers.sessions import agenda, present_usernames, quorum, recused_usernames
-from services.councils.handlers.voting import rule_of, votes_of
-from services.councils.models import Council, Member, Protocol, ProtocolRemark, Session, utc
-from services.councils.schemas import ProtocolEdit, RemarkCreate
+from services.councils.schemas import ProtocolUpdate, RemarkCreate
 
 
 def content_sha256(content: dict[str, Any]) -> str:
@@ -49,8 +53,8 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
     all_members = {
         m.username: m for m in db.exec(select(Member).where(Member.council_id == council.id))
     }
-    sat_on = utc(session.held_at or session.starts_at).date()
-    members = permissions.current_members(db, council.id, sat_on)
+    sat_on = (session.held_at or session.starts_at).date()
+    members = current_members(db, council.id, sat_on)
     present = present_usernames(db, session, members)
     items = []
     for item in agenda(db, session):
@@ -62,7 +66,7 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
                 "titles": item.titles,
                 "proposal": item.proposal,
                 "rapporteur": item.rapporteur,
-                "rule": rule_of(item, council),
+                "rule": rules.rule_of(item.decision_rule, council.decision_rule),
                 "recused": [_person(all_members.get(u), u) for u in recused_usernames(db, item)],
                 "entitled": item.entitled,
                 "votes": [
@@ -86,7 +90,7 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
         "session": {
             "id": session.id,
             "title": session.title,
-            "starts_at": utc(session.starts_at).isoformat(),
+            "starts_at": session.starts_at.isoformat(),
             "place": session.place,
             "online_link": session.online_link,
         },
@@ -106,20 +110,21 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
     }
 
 
-@dataclass(frozen=True)
-class DraftProtocol:
+@dataclass(frozen=True, kw_only=True)
+class DraftProtocol(Command):
     session_id: str
-    principal: Principal
 
 
-def draft(cmd: DraftProtocol, uow: UnitOfWork) -> Protocol:
+def draft_protocol(cmd: DraftProtocol, uow: UnitOfWork) -> Protocol:
     """The secretary drafts the minutes from the closed session's record."""
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
     member = permissions.membership(db, council, cmd.principal)
     lifecycle.check("session", "draft_protocol", session.status, member.role if member else None)
     existing = db.exec(
-        select(Protocol).where(Protocol.session_id == session.id, Protocol.corrects_id.is_(None))
+        select(Protocol).where(
+            Protocol.session_id == session.id, col(Protocol.corrects_id).is_(None)
+        )
     ).first()
     if existing is not None:
         raise Problem(
@@ -141,16 +146,12 @@ def draft(cmd: DraftProtocol, uow: UnitOfWork) -> Protocol:
     return protocol
 
 
-@dataclass(frozen=True)
-class ProtocolCommand:
-    protocol_id: str
-    principal: Principal
-
-
-def _advance(db: DbSession, cmd: ProtocolCommand, action: str) -> tuple[Protocol, Council, Member]:
+def _advance(
+    db: DbSession, principal: Principal, protocol_id: str, action: str
+) -> tuple[Protocol, Council, Member]:
     """Load the protocol, refuse any change to a published one, check role and state."""
-    protocol, council = protocol_with_council(db, cmd.protocol_id, lock=True)
-    member = permissions.membership(db, council, cmd.principal)
+    protocol, council = protocol_with_council(db, protocol_id, lock=True)
+    member = permissions.membership(db, council, principal)
     if protocol.status == "published" and action != "correct" and member is not None:
         raise Problem(
             409,
@@ -166,7 +167,7 @@ def _advance(db: DbSession, cmd: ProtocolCommand, action: str) -> tuple[Protocol
 
 def etag(protocol: Protocol) -> str:
     """The protocol's version, for If-Match on edits."""
-    return version_tag(
+    return preconditions.etag_of(
         {
             "status": protocol.status,
             "content": protocol.content,
@@ -176,22 +177,20 @@ def etag(protocol: Protocol) -> str:
     )
 
 
-@dataclass(frozen=True)
-class EditProtocol:
+@dataclass(frozen=True, kw_only=True)
+class EditProtocol(Command):
     protocol_id: str
-    edit: ProtocolEdit
-    principal: Principal
-    if_match: str | None = None
+    body: ProtocolUpdate
 
 
-def edit(cmd: EditProtocol, uow: UnitOfWork) -> Protocol:
+def edit_protocol(cmd: EditProtocol, uow: UnitOfWork) -> Protocol:
     """The secretary edits the notes of unapproved minutes (e.g. to take in remarks)."""
     db = uow.session
-    protocol, _, _ = _advance(db, ProtocolCommand(cmd.protocol_id, cmd.principal), "edit")
-    check_precondition(cmd.if_match, etag(protocol))
+    protocol, _, _ = _advance(db, cmd.principal, cmd.protocol_id, "edit")
+    preconditions.require(cmd.if_match, etag(protocol))
     before = protocol.content.get("notes")
     content = copy.deepcopy(protocol.content)
-    content["notes"] = cmd.edit.notes
+    content["notes"] = cmd.body.notes
     protocol.content = content
     db.add(protocol)
     uow.audit(
@@ -199,16 +198,16 @@ def edit(cmd: EditProtocol, uow: UnitOfWork) -> Protocol:
         "protocol",
         protocol.id,
         before={"notes": before},
-        after={"notes": cmd.edit.notes},
+        after={"notes": cmd.body.notes},
     )
     return protocol
 
 
-def _transition(cmd: ProtocolCommand, uow: UnitOfWork, action: str) -> Protocol:
+def _transition(uow: UnitOfWork, principal: Principal, protocol_id: str, action: str) -> Protocol:
     db = uow.session
-    before = db.get(Protocol, cmd.protocol_id)
+    before = db.get(Protocol, protocol_id)
     state = before.status if before else None
-    protocol, _, _ = _advance(db, cmd, action)
+    protocol, _, _ = _advance(db, principal, protocol_id, action)
     db.add(protocol)
     uow.audit(
         f"protocol.{action}",
@@ -220,9 +219,14 @@ def _transition(cmd: ProtocolCommand, uow: UnitOfWork, action: str) -> Protocol:
     return protocol
 
 
-def circulate(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+@dataclass(frozen=True, kw_only=True)
+class CirculateProtocol(Command):
+    protocol_id: str
+
+
+def circulate_protocol(cmd: CirculateProtocol, uow: UnitOfWork) -> Protocol:
     """The secretary circulates the draft to members for remarks; they are told."""
-    protocol = _transition(cmd, uow, "circulate")
+    protocol = _transition(uow, cmd.principal, cmd.protocol_id, "circulate")
     council_id = protocol.council_id
     uow.emit(
         ProtocolCirculated(
@@ -236,37 +240,46 @@ def circulate(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
     return protocol
 
 
-def approve(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
-    """The secretary approves the minutes after the remarks."""
-    return _transition(cmd, uow, "approve")
-
-
-@dataclass(frozen=True)
-class Remark:
+@dataclass(frozen=True, kw_only=True)
+class ApproveProtocol(Command):
     protocol_id: str
-    remark: RemarkCreate
-    principal: Principal
 
 
-def remark(cmd: Remark, uow: UnitOfWork) -> ProtocolRemark:
+def approve_protocol(cmd: ApproveProtocol, uow: UnitOfWork) -> Protocol:
+    """The secretary approves the minutes after the remarks."""
+    return _transition(uow, cmd.principal, cmd.protocol_id, "approve")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MakeRemark(Command):
+    protocol_id: str
+    body: RemarkCreate
+
+
+def make_remark(cmd: MakeRemark, uow: UnitOfWork) -> ProtocolRemark:
     """A member makes a remark on circulated minutes."""
     db = uow.session
-    protocol, _, member = _advance(db, ProtocolCommand(cmd.protocol_id, cmd.principal), "remark")
-    row = ProtocolRemark(protocol_id=protocol.id, username=member.username, text=cmd.remark.text)
+    protocol, _, member = _advance(db, cmd.principal, cmd.protocol_id, "remark")
+    row = ProtocolRemark(protocol_id=protocol.id, username=member.username, text=cmd.body.text)
     db.add(row)
     uow.audit(
         "protocol.remark",
         "protocol",
         protocol.id,
-        after={"username": member.username, "text": cmd.remark.text},
+        after={"username": member.username, "text": cmd.body.text},
     )
     return row
 
 
-def sign(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+@dataclass(frozen=True, kw_only=True)
+class SignProtocol(Command):
+    protocol_id: str
+
+
+def sign_protocol(cmd: SignProtocol, uow: UnitOfWork) -> Protocol:
     """The chair and the secretary each sign approved minutes; both signatures make it signed."""
     db = uow.session
-    protocol, _, member = _advance(db, cmd, "sign")
+    protocol, _, member = _advance(db, cmd.principal, cmd.protocol_id, "sign")
     field = "signed_by_chair" if member.role == "chair" else "signed_by_secretary"
     if getattr(protocol, field) is not None:
         raise Problem(409, "already-signed", f"The {member.role} has already signed.")
@@ -283,12 +296,17 @@ def sign(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
     return protocol
 
 
-def publish(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+@dataclass(frozen=True, kw_only=True)
+class PublishProtocol(Command):
+    protocol_id: str
+
+
+def publish_protocol(cmd: PublishProtocol, uow: UnitOfWork) -> Protocol:
     """The secretary publishes signed minutes; their SHA-256 enters the audit chain."""
     db = uow.session
-    protocol, council, _ = _advance(db, cmd, "publish")
+    protocol, council, _ = _advance(db, cmd.principal, cmd.protocol_id, "publish")
     protocol.sha256 = content_sha256(protocol.content)
-    protocol.published_at = datetime.now(UTC)
+    protocol.published_at = now()
     db.add(protocol)
     uow.audit(
         "protocol.published",
@@ -314,10 +332,15 @@ def publish(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
     return protocol
 
 
-def correct(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
+@dataclass(frozen=True, kw_only=True)
+class CorrectProtocol(Command):
+    protocol_id: str
+
+
+def correct_protocol(cmd: CorrectProtocol, uow: UnitOfWork) -> Protocol:
     """The secretary starts a correction: a new draft linked to the published protocol."""
     db = uow.session
-    original, council, _ = _advance(db, cmd, "correct")
+    original, council, _ = _advance(db, cmd.principal, cmd.protocol_id, "correct")
     content = copy.deepcopy(original.content)
     content["corrects"] = {"protocol_id": original.id, "sha256": original.sha256}
     correction = Protocol(
@@ -334,13 +357,3 @@ def correct(cmd: ProtocolCommand, uow: UnitOfWork) -> Protocol:
         after={"corrects_id": original.id, "corrects_sha256": original.sha256},
     )
     return correction
-
-
-def remarks_of(db: DbSession, protocol: Protocol) -> list[ProtocolRemark]:
-    return list(
-        db.exec(
-            select(ProtocolRemark)
-            .where(ProtocolRemark.protocol_id == protocol.id)
-            .order_by(ProtocolRemark.made_at)
-        ).all()
-    )

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from sqlmodel import Session as DbSession
-from sqlmodel import select
-
-from kelisim.auth import Principal
+from kelisim.commands import Command
 from kelisim.events.councils import (
     RecommendationImplemented,
     RecommendationIssued,
@@ -17,27 +13,18 @@ from kelisim.events.councils import (
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
-from services.councils.handlers.loading import item_with_context, recommendation_with_council
 from services.councils.models import Recommendation, RecommendationResponse
+from services.councils.queries import item_with_context, recommendation_with_council
 from services.councils.schemas import RecommendationCreate, ResponseCreate
 
 
-def is_overdue(recommendation: Recommendation, today: date) -> bool:
-    """Past its due date and not yet carried out (a final status ends the control)."""
-    return (
-        recommendation.status not in lifecycle.FINAL_RECOMMENDATION
-        and recommendation.due_date < today
-    )
-
-
-@dataclass(frozen=True)
-class IssueRecommendation:
+@dataclass(frozen=True, kw_only=True)
+class IssueRecommendation(Command):
     item_id: str
-    recommendation: RecommendationCreate
-    principal: Principal
+    body: RecommendationCreate
 
 
-def issue(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommendation:
+def issue_recommendation(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommendation:
     """The secretary records an adopted decision's recommendation, sent to its addressee."""
     db = uow.session
     item, _, council = item_with_context(db, cmd.item_id)
@@ -49,14 +36,14 @@ def issue(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommendation:
         council_id=council.id,
         region=council.region,
         item_id=item.id,
-        **cmd.recommendation.model_dump(),
+        **cmd.body.model_dump(),
     )
     db.add(recommendation)
     uow.audit(
         "recommendation.issued",
         "recommendation",
         recommendation.id,
-        after=cmd.recommendation.model_dump(mode="json"),
+        after=cmd.body.model_dump(mode="json"),
     )
     uow.emit(
         RecommendationIssued(
@@ -71,28 +58,27 @@ def issue(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommendation:
     return recommendation
 
 
-@dataclass(frozen=True)
-class RecordResponse:
+@dataclass(frozen=True, kw_only=True)
+class RecordResponse(Command):
     recommendation_id: str
-    response: ResponseCreate
-    principal: Principal
+    body: ResponseCreate
 
 
-def respond(cmd: RecordResponse, uow: UnitOfWork) -> Recommendation:
+def record_response(cmd: RecordResponse, uow: UnitOfWork) -> Recommendation:
     """The secretary records the addressee's response and the status it brings."""
     db = uow.session
     recommendation, council = recommendation_with_council(db, cmd.recommendation_id, lock=True)
     member = permissions.membership(db, council, cmd.principal)
     before = recommendation.status
     recommendation.status = lifecycle.check(
-        "recommendation", cmd.response.status, before, member.role if member else None
+        "recommendation", cmd.body.status, before, member.role if member else None
     )
     db.add(recommendation)
     db.add(
         RecommendationResponse(
             recommendation_id=recommendation.id,
-            status=cmd.response.status,
-            text=cmd.response.text,
+            status=cmd.body.status,
+            text=cmd.body.text,
             recorded_by=cmd.principal.sub,
         )
     )
@@ -101,7 +87,7 @@ def respond(cmd: RecordResponse, uow: UnitOfWork) -> Recommendation:
         "recommendation",
         recommendation.id,
         before={"status": before},
-        after={"status": recommendation.status, "text": cmd.response.text},
+        after={"status": recommendation.status, "text": cmd.body.text},
     )
     common = {
         "council_id": council.id,
@@ -114,13 +100,3 @@ def respond(cmd: RecordResponse, uow: UnitOfWork) -> Recommendation:
     if recommendation.status in ("implemented", "partially_implemented"):
         uow.emit(RecommendationImplemented(**common), aggregate=aggregate)
     return recommendation
-
-
-def responses_of(db: DbSession, recommendation: Recommendation) -> list[RecommendationResponse]:
-    return list(
-        db.exec(
-            select(RecommendationResponse)
-            .where(RecommendationResponse.recommendation_id == recommendation.id)
-            .order_by(RecommendationResponse.recorded_at)
-        ).all()
-    )

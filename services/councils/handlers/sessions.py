@@ -3,59 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlmodel import Session as DbSession
 from sqlmodel import func, select
 
 from kelisim.auth import Principal
+from kelisim.clock import now
+from kelisim.commands import Command
 from kelisim.events.councils import SessionClosed, SessionConvened, SessionHeld, SessionPlanned
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
-from services.councils.handlers.loading import get, session_with_council
-from services.councils.models import (
-    AgendaItem,
-    Attendance,
-    Council,
-    Document,
-    Member,
-    Recusal,
-    Session,
-    utc,
+from services.councils.models import AgendaItem, Attendance, Council, Document, Session
+from services.councils.queries import (
+    agenda,
+    current_members,
+    get,
+    present_usernames,
+    quorum,
+    session_with_council,
 )
-from services.councils.schemas import AttendanceRegister, ItemCreate, Quorum, SessionCreate
+from services.councils.schemas import AttendanceUpdate, ItemCreate, SessionCreate
 
 MAX_MATERIAL_BYTES = 20 * 1024 * 1024
-
-
-def quorum_required(council: Council, members: int) -> int:
-    """Members needed present: the council's percentage, or more than half by default."""
-    if council.quorum_percent is None:
-        return members // 2 + 1
-    return max(1, math.ceil(members * council.quorum_percent / 100))
-
-
-def present_usernames(db: DbSession, session: Session, members: list[Member]) -> list[str]:
-    """Current members marked present at the session, sorted."""
-    current = {m.username for m in members}
-    marked = db.exec(
-        select(Attendance).where(Attendance.session_id == session.id, Attendance.present)
-    ).all()
-    return sorted(a.username for a in marked if a.username in current)
-
-
-def quorum(council: Council, members: list[Member], counted: list[str]) -> Quorum:
-    """The quorum over the members counted (present, and for an item not recused)."""
-    required = quorum_required(council, len(members))
-    return Quorum(
-        members=len(members),
-        present=len(counted),
-        required=required,
-        reached=len(counted) >= required,
-    )
 
 
 def _role(db: DbSession, council: Council, principal: Principal) -> str | None:
@@ -63,11 +34,10 @@ def _role(db: DbSession, council: Council, principal: Principal) -> str | None:
     return member.role if member else None
 
 
-@dataclass(frozen=True)
-class PlanSession:
+@dataclass(frozen=True, kw_only=True)
+class PlanSession(Command):
     council_id: str
-    session: SessionCreate
-    principal: Principal
+    body: SessionCreate
 
 
 def plan_session(cmd: PlanSession, uow: UnitOfWork) -> Session:
@@ -75,26 +45,25 @@ def plan_session(cmd: PlanSession, uow: UnitOfWork) -> Session:
     db = uow.session
     council = get(db, Council, cmd.council_id)
     lifecycle.check("session", "plan", "new", _role(db, council, cmd.principal))
-    session = Session(council_id=council.id, **cmd.session.model_dump())
+    session = Session(council_id=council.id, **cmd.body.model_dump())
     db.add(session)
-    uow.audit("session.planned", "session", session.id, after=cmd.session.model_dump(mode="json"))
+    uow.audit("session.planned", "session", session.id, after=cmd.body.model_dump(mode="json"))
     uow.emit(
         SessionPlanned(
             council_id=council.id,
             session_id=session.id,
             region=council.region,
-            starts_at=cmd.session.starts_at,
+            starts_at=cmd.body.starts_at,
         ),
         aggregate=f"council:{council.id}",
     )
     return session
 
 
-@dataclass(frozen=True)
-class AddItem:
+@dataclass(frozen=True, kw_only=True)
+class AddItem(Command):
     session_id: str
-    item: ItemCreate
-    principal: Principal
+    body: ItemCreate
 
 
 def add_item(cmd: AddItem, uow: UnitOfWork) -> AgendaItem:
@@ -105,19 +74,18 @@ def add_item(cmd: AddItem, uow: UnitOfWork) -> AgendaItem:
     count = db.exec(
         select(func.count()).select_from(AgendaItem).where(AgendaItem.session_id == session.id)
     ).one()
-    item = AgendaItem(session_id=session.id, position=count + 1, **cmd.item.model_dump())
+    item = AgendaItem(session_id=session.id, position=count + 1, **cmd.body.model_dump())
     db.add(item)
-    uow.audit("item.added", "agenda_item", item.id, after=cmd.item.model_dump(mode="json"))
+    uow.audit("item.added", "agenda_item", item.id, after=cmd.body.model_dump(mode="json"))
     return item
 
 
-@dataclass(frozen=True)
-class AddMaterial:
+@dataclass(frozen=True, kw_only=True)
+class AddMaterial(Command):
     item_id: str
     filename: str
     media_type: str
     content: bytes
-    principal: Principal
 
 
 def add_material(cmd: AddMaterial, uow: UnitOfWork) -> Document:
@@ -150,24 +118,22 @@ def add_material(cmd: AddMaterial, uow: UnitOfWork) -> Document:
     return document
 
 
-@dataclass(frozen=True)
-class SessionCommand:
+@dataclass(frozen=True, kw_only=True)
+class ConveneSession(Command):
     session_id: str
-    principal: Principal
 
 
-def agenda(db: DbSession, session: Session) -> list[AgendaItem]:
-    """The session's agenda in order."""
-    return list(
-        db.exec(
-            select(AgendaItem)
-            .where(AgendaItem.session_id == session.id)
-            .order_by(AgendaItem.position)
-        ).all()
-    )
+@dataclass(frozen=True, kw_only=True)
+class HoldSession(Command):
+    session_id: str
 
 
-def convene(cmd: SessionCommand, uow: UnitOfWork) -> Session:
+@dataclass(frozen=True, kw_only=True)
+class CloseSession(Command):
+    session_id: str
+
+
+def convene_session(cmd: ConveneSession, uow: UnitOfWork) -> Session:
     """The secretary convenes the session: members get the notice with date, place and agenda."""
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
@@ -176,9 +142,9 @@ def convene(cmd: SessionCommand, uow: UnitOfWork) -> Session:
     items = agenda(db, session)
     if not items:
         raise Problem(409, "empty-agenda", "A session is convened with its agenda.")
-    session.convened_at = datetime.now(UTC)
+    session.convened_at = now()
     db.add(session)
-    members = permissions.current_members(db, council.id)
+    members = current_members(db, council.id)
     uow.audit(
         "session.convened",
         "session",
@@ -191,7 +157,7 @@ def convene(cmd: SessionCommand, uow: UnitOfWork) -> Session:
             council_id=council.id,
             session_id=session.id,
             region=council.region,
-            starts_at=utc(session.starts_at),
+            starts_at=session.starts_at,
             place=session.place or session.online_link or "",
             online_link=session.online_link,
             agenda=[next(iter(i.titles.values())) for i in items],
@@ -202,11 +168,10 @@ def convene(cmd: SessionCommand, uow: UnitOfWork) -> Session:
     return session
 
 
-@dataclass(frozen=True)
-class RegisterAttendance:
+@dataclass(frozen=True, kw_only=True)
+class RegisterAttendance(Command):
     session_id: str
-    register: AttendanceRegister
-    principal: Principal
+    body: AttendanceUpdate
 
 
 def register_attendance(cmd: RegisterAttendance, uow: UnitOfWork) -> Session:
@@ -218,12 +183,12 @@ def register_attendance(cmd: RegisterAttendance, uow: UnitOfWork) -> Session:
     open_votes = [i for i in agenda(db, session) if i.vote_status == "open"]
     if open_votes:
         raise Problem(409, "vote-open", "Attendance is fixed while a vote is open.")
-    current = {m.username for m in permissions.current_members(db, council.id)}
-    unknown = sorted({m.username for m in cmd.register.marks} - current)
+    current = {m.username for m in current_members(db, council.id)}
+    unknown = sorted({m.username for m in cmd.body.marks} - current)
     if unknown:
         raise Problem(422, "not-a-member", "Only current members attend.", usernames=unknown)
     changes = {}
-    for mark in cmd.register.marks:
+    for mark in cmd.body.marks:
         row = db.exec(
             select(Attendance).where(
                 Attendance.session_id == session.id, Attendance.username == mark.username
@@ -238,15 +203,15 @@ def register_attendance(cmd: RegisterAttendance, uow: UnitOfWork) -> Session:
     return session
 
 
-def hold(cmd: SessionCommand, uow: UnitOfWork) -> Session:
+def hold_session(cmd: HoldSession, uow: UnitOfWork) -> Session:
     """The secretary opens the sitting; the quorum is computed from the attendance."""
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
     role = _role(db, council, cmd.principal)
     session.status = lifecycle.check("session", "hold", session.status, role)
-    session.held_at = datetime.now(UTC)
+    session.held_at = now()
     db.add(session)
-    members = permissions.current_members(db, council.id)
+    members = current_members(db, council.id)
     result = quorum(council, members, present_usernames(db, session, members))
     uow.audit(
         "session.held",
@@ -269,7 +234,7 @@ def hold(cmd: SessionCommand, uow: UnitOfWork) -> Session:
     return session
 
 
-def close(cmd: SessionCommand, uow: UnitOfWork) -> Session:
+def close_session(cmd: CloseSession, uow: UnitOfWork) -> Session:
     """The secretary closes the session once no vote is open."""
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
@@ -277,7 +242,7 @@ def close(cmd: SessionCommand, uow: UnitOfWork) -> Session:
     session.status = lifecycle.check("session", "close", session.status, role)
     if any(i.vote_status == "open" for i in agenda(db, session)):
         raise Problem(409, "vote-open", "Close the open vote before closing the session.")
-    session.closed_at = datetime.now(UTC)
+    session.closed_at = now()
     db.add(session)
     uow.audit(
         "session.closed",
@@ -291,11 +256,3 @@ def close(cmd: SessionCommand, uow: UnitOfWork) -> Session:
         aggregate=f"council:{council.id}",
     )
     return session
-
-
-def recused_usernames(db: DbSession, item: AgendaItem) -> list[str]:
-    return sorted(r.username for r in db.exec(select(Recusal).where(Recusal.item_id == item.id)))
-
-
-def materials(db: DbSession, item: AgendaItem) -> list[Document]:
-    return list(db.exec(select(Document).where(Document.item_id == item.id)).all())

@@ -3,54 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from kelisim.auth import Principal
+from kelisim.clock import now
+from kelisim.commands import Command
 from kelisim.events.councils import DecisionAdopted, DecisionRejected
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.councils import lifecycle, permissions
-from services.councils.handlers.loading import item_with_context
-from services.councils.handlers.sessions import present_usernames, quorum, recused_usernames
-from services.councils.models import AgendaItem, Council, Member, Recusal, Session, Vote
-from services.councils.schemas import Quorum, RecusalCreate, VoteCast
-
-
-def decide(rule: str, votes_for: int, entitled: int, members: int) -> bool:
-    """Whether a decision is adopted: the rule's majority of `for` votes.
-
-    simple: more than half of those present and entitled (abstentions and silence count
-    as not for); absolute: more than half of all current members; two_thirds: at least
-    two thirds of those present and entitled. A tie never adopts.
-    """
-    if rule == "simple":
-        return 2 * votes_for > entitled
-    if rule == "absolute":
-        return 2 * votes_for > members
-    if rule == "two_thirds":
-        return 3 * votes_for >= 2 * entitled and votes_for > 0
-    raise ValueError(f"unknown decision rule {rule!r}")
-
-
-def rule_of(item: AgendaItem, council: Council) -> str:
-    return item.decision_rule or council.decision_rule
-
-
-def entitled_voters(
-    db: DbSession, item: AgendaItem, session: Session, members: list[Member]
-) -> list[str]:
-    """Present current members not recused on the item, sorted."""
-    recused = set(recused_usernames(db, item))
-    return [u for u in present_usernames(db, session, members) if u not in recused]
+from services.councils import lifecycle, permissions, rules
+from services.councils.models import AgendaItem, Council, Recusal, Session, Vote
+from services.councils.queries import (
+    current_members,
+    entitled_voters,
+    item_with_context,
+    quorum,
+    recused_usernames,
+)
+from services.councils.schemas import Quorum, RecusalCreate, VoteCreate
 
 
 def item_quorum(db: DbSession, item: AgendaItem, session: Session, council: Council) -> Quorum:
     """The quorum for one item: recused members do not count as present."""
-    members = permissions.current_members(db, council.id)
+    members = current_members(db, council.id)
     return quorum(council, members, entitled_voters(db, item, session, members))
 
 
@@ -74,14 +51,13 @@ def _require_held(session: Session) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Recuse:
+@dataclass(frozen=True, kw_only=True)
+class DeclareRecusal(Command):
     item_id: str
-    recusal: RecusalCreate
-    principal: Principal
+    body: RecusalCreate
 
 
-def recuse(cmd: Recuse, uow: UnitOfWork) -> Recusal:
+def declare_recusal(cmd: DeclareRecusal, uow: UnitOfWork) -> Recusal:
     """A member declares a conflict of interest and leaves the item's vote and quorum."""
     db = uow.session
     item, session, council = item_with_context(db, cmd.item_id, lock=True)
@@ -95,24 +71,23 @@ def recuse(cmd: Recuse, uow: UnitOfWork) -> Recusal:
         raise Problem(409, "already-voted", "A member who has voted cannot recuse on the item.")
     if member.username in recused_usernames(db, item):
         raise Problem(409, "already-recused", "You have already recused on this item.")
-    recusal = Recusal(item_id=item.id, username=member.username, reason=cmd.recusal.reason)
+    recusal = Recusal(item_id=item.id, username=member.username, reason=cmd.body.reason)
     db.add(recusal)
     uow.audit(
         "item.recusal",
         "agenda_item",
         item.id,
-        after={"username": member.username, "reason": cmd.recusal.reason},
+        after={"username": member.username, "reason": cmd.body.reason},
     )
     return recusal
 
 
-@dataclass(frozen=True)
-class ItemCommand:
+@dataclass(frozen=True, kw_only=True)
+class OpenVote(Command):
     item_id: str
-    principal: Principal
 
 
-def open_vote(cmd: ItemCommand, uow: UnitOfWork) -> AgendaItem:
+def open_vote(cmd: OpenVote, uow: UnitOfWork) -> AgendaItem:
     """The secretary opens the vote on an item, only with a quorum for it."""
     db = uow.session
     item, session, council = item_with_context(db, cmd.item_id, lock=True)
@@ -135,11 +110,10 @@ def open_vote(cmd: ItemCommand, uow: UnitOfWork) -> AgendaItem:
     return item
 
 
-@dataclass(frozen=True)
-class CastVote:
+@dataclass(frozen=True, kw_only=True)
+class CastVote(Command):
     item_id: str
-    vote: VoteCast
-    principal: Principal
+    body: VoteCreate
 
 
 def cast_vote(cmd: CastVote, uow: UnitOfWork) -> Vote:
@@ -149,7 +123,7 @@ def cast_vote(cmd: CastVote, uow: UnitOfWork) -> Vote:
     member = permissions.require_member(db, council, cmd.principal)
     lifecycle.check("item", "cast_vote", item.vote_status, member.role)
     _require_held(session)
-    members = permissions.current_members(db, council.id)
+    members = current_members(db, council.id)
     if member.username not in entitled_voters(db, item, session, members):
         raise Problem(
             403, "not-entitled", "Only members present and not recused vote on this item."
@@ -158,7 +132,7 @@ def cast_vote(cmd: CastVote, uow: UnitOfWork) -> Vote:
         select(Vote).where(Vote.item_id == item.id, Vote.username == member.username)
     ).first():
         raise Problem(409, "already-voted", "You have already voted on this item.")
-    vote = Vote(item_id=item.id, username=member.username, choice=cmd.vote.choice)
+    vote = Vote(item_id=item.id, username=member.username, choice=cmd.body.choice)
     db.add(vote)
     try:
         db.flush()
@@ -173,7 +147,12 @@ def cast_vote(cmd: CastVote, uow: UnitOfWork) -> Vote:
     return vote
 
 
-def close_vote(cmd: ItemCommand, uow: UnitOfWork) -> AgendaItem:
+@dataclass(frozen=True, kw_only=True)
+class CloseVote(Command):
+    item_id: str
+
+
+def close_vote(cmd: CloseVote, uow: UnitOfWork) -> AgendaItem:
     """The secretary closes the vote; the service computes the result and freezes the voters."""
     db = uow.session
     item, session, council = item_with_context(db, cmd.item_id, lock=True)
@@ -182,7 +161,7 @@ def close_vote(cmd: ItemCommand, uow: UnitOfWork) -> AgendaItem:
         "item", "close_vote", item.vote_status, member.role if member else None
     )
     _require_held(session)
-    members = permissions.current_members(db, council.id)
+    members = current_members(db, council.id)
     entitled = entitled_voters(db, item, session, members)
     result = quorum(council, members, entitled)
     if not result.reached:
@@ -193,14 +172,14 @@ def close_vote(cmd: ItemCommand, uow: UnitOfWork) -> AgendaItem:
         if v.username in entitled
     ]
     counts = {c: sum(1 for v in votes if v.choice == c) for c in ("for", "against", "abstain")}
-    rule = rule_of(item, council)
+    rule = rules.rule_of(item.decision_rule, council.decision_rule)
     item.entitled = entitled
     item.members_count = len(members)
     item.votes_for = counts["for"]
     item.votes_against = counts["against"]
     item.votes_abstained = counts["abstain"]
-    item.adopted = decide(rule, counts["for"], len(entitled), len(members))
-    item.vote_closed_at = datetime.now(UTC)
+    item.adopted = rules.decide(rule, counts["for"], len(entitled), len(members))
+    item.vote_closed_at = now()
     db.add(item)
     uow.audit(
         "decision.adopted" if item.adopted else "decision.rejected",
@@ -232,7 +211,3 @@ def close_vote(cmd: ItemCommand, uow: UnitOfWork) -> AgendaItem:
         aggregate=f"council:{council.id}",
     )
     return item
-
-
-def votes_of(db: DbSession, item: AgendaItem) -> list[Vote]:
-    return list(db.exec(select(Vote).where(Vote.item_id == item.id).order_by(Vote.username)).all())

@@ -1,0 +1,311 @@
+"""The read side: loading rows (or 404), the record of sessions and votes, the API's answers.
+
+Routes and handlers both read through here; this module never imports them. Authorisation is
+the callers' job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from kelisim import pagination
+from kelisim.clock import now
+from kelisim.pagination import Page
+from kelisim.problems import Problem
+from services.councils import rendering, rules
+from services.councils.lifecycle import FINAL_RECOMMENDATION
+from services.councils.models import (
+    AgendaItem,
+    Attendance,
+    Council,
+    CouncilsModel,
+    Document,
+    Member,
+    Protocol,
+    ProtocolRemark,
+    Recommendation,
+    RecommendationResponse,
+    Recusal,
+    Session,
+    Vote,
+)
+from services.councils.schemas import (
+    DocumentPublic,
+    ItemPublic,
+    ProtocolPublic,
+    Quorum,
+    RecommendationPublic,
+    RemarkPublic,
+    ResponsePublic,
+    SessionDetail,
+)
+
+T = TypeVar("T", bound=CouncilsModel)
+Only = Literal["open", "overdue"]
+
+
+def today() -> date:
+    """Today's date in UTC, the calendar membership terms and due dates are read in."""
+    return now().date()
+
+
+# --- rows, or 404 -------------------------------------------------------------------------------
+
+
+def get(db: DbSession, model: type[T], entity_id: str, *, lock: bool = False) -> T:
+    """The row, or a 404 problem naming what was not found."""
+    row = db.get(model, entity_id, with_for_update=lock)
+    if row is None:
+        raise Problem(404, "not-found", f"No {model.__tablename__} {entity_id}.")
+    return row
+
+
+def session_with_council(
+    db: DbSession, session_id: str, *, lock: bool = False
+) -> tuple[Session, Council]:
+    """A session (locked for a change when asked) and its council."""
+    session = get(db, Session, session_id, lock=lock)
+    return session, get(db, Council, session.council_id)
+
+
+def item_with_context(
+    db: DbSession, item_id: str, *, lock: bool = False
+) -> tuple[AgendaItem, Session, Council]:
+    """An agenda item, its session and its council."""
+    item = get(db, AgendaItem, item_id, lock=lock)
+    session, council = session_with_council(db, item.session_id)
+    return item, session, council
+
+
+def protocol_with_council(
+    db: DbSession, protocol_id: str, *, lock: bool = False
+) -> tuple[Protocol, Council]:
+    """A protocol and its council."""
+    protocol = get(db, Protocol, protocol_id, lock=lock)
+    return protocol, get(db, Council, protocol.council_id)
+
+
+def recommendation_with_council(
+    db: DbSession, recommendation_id: str, *, lock: bool = False
+) -> tuple[Recommendation, Council]:
+    """A recommendation and the council that issued it."""
+    recommendation = get(db, Recommendation, recommendation_id, lock=lock)
+    return recommendation, get(db, Council, recommendation.council_id)
+
+
+# --- the record ---------------------------------------------------------------------------------
+
+
+def current_members(db: DbSession, council_id: str, on: date | None = None) -> list[Member]:
+    """The members whose term covers the date (today by default)."""
+    on = on or today()
+    members = db.exec(select(Member).where(Member.council_id == council_id)).all()
+    return [m for m in members if m.current(on)]
+
+
+def agenda(db: DbSession, session: Session) -> list[AgendaItem]:
+    """The session's agenda in order."""
+    query = select(AgendaItem).where(AgendaItem.session_id == session.id)
+    return list(db.exec(query.order_by(col(AgendaItem.position))).all())
+
+
+def materials(db: DbSession, item: AgendaItem) -> list[Document]:
+    """The documents attached to an agenda item."""
+    return list(db.exec(select(Document).where(Document.item_id == item.id)).all())
+
+
+def present_usernames(db: DbSession, session: Session, members: list[Member]) -> list[str]:
+    """Current members marked present at the session, sorted."""
+    current = {m.username for m in members}
+    marked = db.exec(
+        select(Attendance).where(Attendance.session_id == session.id, col(Attendance.present))
+    ).all()
+    return sorted(a.username for a in marked if a.username in current)
+
+
+def recused_usernames(db: DbSession, item: AgendaItem) -> list[str]:
+    """The members who declared a conflict of interest on the item, sorted."""
+    return sorted(r.username for r in db.exec(select(Recusal).where(Recusal.item_id == item.id)))
+
+
+def entitled_voters(
+    db: DbSession, item: AgendaItem, session: Session, members: list[Member]
+) -> list[str]:
+    """Present current members not recused on the item, sorted."""
+    recused = set(recused_usernames(db, item))
+    return [u for u in present_usernames(db, session, members) if u not in recused]
+
+
+def quorum(council: Council, members: list[Member], counted: list[str]) -> Quorum:
+    """The council's quorum over the members counted."""
+    return rules.quorum(council.quorum_percent, len(members), len(counted))
+
+
+def votes_of(db: DbSession, item: AgendaItem) -> list[Vote]:
+    """The votes cast on an item, by username."""
+    query = select(Vote).where(Vote.item_id == item.id).order_by(col(Vote.username))
+    return list(db.exec(query).all())
+
+
+def remarks_of(db: DbSession, protocol: Protocol) -> list[ProtocolRemark]:
+    """The remarks made on a protocol, oldest first."""
+    query = select(ProtocolRemark).where(ProtocolRemark.protocol_id == protocol.id)
+    return list(db.exec(query.order_by(col(ProtocolRemark.made_at))).all())
+
+
+def responses_of(db: DbSession, recommendation: Recommendation) -> list[RecommendationResponse]:
+    """The addressee's responses to a recommendation, oldest first."""
+    query = select(RecommendationResponse).where(
+        RecommendationResponse.recommendation_id == recommendation.id
+    )
+    return list(db.exec(query.order_by(col(RecommendationResponse.recorded_at))).all())
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def item_public(db: DbSession, item: AgendaItem) -> ItemPublic:
+    """An agenda item with its recusals and materials."""
+    return ItemPublic.model_validate(
+        {
+            **item.model_dump(),
+            "recused": recused_usernames(db, item),
+            "materials": [
+                DocumentPublic.model_validate(d, from_attributes=True) for d in materials(db, item)
+            ],
+        }
+    )
+
+
+def session_detail(db: DbSession, session: Session, council: Council) -> SessionDetail:
+    """A session with its agenda, attendance and quorum."""
+    members = current_members(db, council.id)
+    present = present_usernames(db, session, members)
+    return SessionDetail.model_validate(
+        {
+            **session.model_dump(),
+            "items": [item_public(db, i) for i in agenda(db, session)],
+            "present": present,
+            "absent": sorted(m.username for m in members if m.username not in present),
+            "quorum": quorum(council, members, present),
+        }
+    )
+
+
+def protocol_public(db: DbSession, protocol: Protocol, lang: str) -> ProtocolPublic:
+    """Minutes rendered in `lang`, with the remarks made on them."""
+    return ProtocolPublic.model_validate(
+        {
+            **protocol.model_dump(),
+            "lang": lang,
+            "text": rendering.render(protocol.content, lang),
+            "remarks": [
+                RemarkPublic.model_validate(r, from_attributes=True)
+                for r in remarks_of(db, protocol)
+            ],
+        }
+    )
+
+
+def recommendation_public(
+    db: DbSession, recommendation: Recommendation, on: date, *, responses: bool = True
+) -> RecommendationPublic:
+    """A recommendation, whether it is overdue on `on`, and (unless asked not to) its responses."""
+    return RecommendationPublic.model_validate(
+        {
+            **recommendation.model_dump(),
+            "overdue": rules.is_overdue(recommendation.status, recommendation.due_date, on),
+            "responses": [
+                ResponsePublic.model_validate(r, from_attributes=True)
+                for r in (responses_of(db, recommendation) if responses else [])
+            ],
+        }
+    )
+
+
+def _due_and_id(recommendation: Recommendation) -> tuple[date, str]:
+    return recommendation.due_date, recommendation.id
+
+
+def control_page(
+    db: DbSession,
+    where: Any,
+    *,
+    only: Only | None,
+    cursor: str | None,
+    limit: int,
+    persons: bool,
+) -> Page[RecommendationPublic]:
+    """One page of a control list, ordered by due date; without names unless `persons`."""
+    on = today()
+    query = select(Recommendation).where(where)
+    if only in ("open", "overdue"):
+        query = query.where(col(Recommendation.status).not_in(sorted(FINAL_RECOMMENDATION)))
+    if only == "overdue":
+        query = query.where(Recommendation.due_date < on)
+    if cursor:
+        due, rec_id = pagination.decode(cursor, date, str)
+        query = query.where(
+            or_(
+                col(Recommendation.due_date) > due,
+                and_(Recommendation.due_date == due, col(Recommendation.id) > rec_id),
+            )
+        )
+    query = query.order_by(col(Recommendation.due_date), col(Recommendation.id))
+    rows, next_cursor = pagination.page(db.exec(query.limit(limit + 1)).all(), limit, _due_and_id)
+    items = [recommendation_public(db, r, on, responses=False) for r in rows]
+    if not persons:
+        items = [item.model_copy(update={"responsible": ""}) for item in items]
+    return Page[RecommendationPublic](items=items, next_cursor=next_cursor)
+
+
+CSV_HEADER = [
+    "item",
+    "title",
+    "rule",
+    "entitled",
+    "for",
+    "against",
+    "abstain",
+    "adopted",
+    "username",
+    "full_name",
+    "choice",
+]
+
+
+def results_csv(db: DbSession, session: Session, council: Council, lang: str) -> str:
+    """The session's closed votes, one row per named vote, with each item's result."""
+    names = {
+        m.username: m.full_name
+        for m in db.exec(select(Member).where(Member.council_id == council.id))
+    }
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for item in agenda(db, session):
+        if item.vote_status != "closed":
+            continue
+        head = [
+            item.position,
+            rendering.pick(item.titles, lang),
+            rules.rule_of(item.decision_rule, council.decision_rule),
+            len(item.entitled or []),
+            item.votes_for,
+            item.votes_against,
+            item.votes_abstained,
+            "yes" if item.adopted else "no",
+        ]
+        votes = [v for v in votes_of(db, item) if v.username in (item.entitled or [])]
+        for vote in votes:
+            writer.writerow([*head, vote.username, names.get(vote.username, ""), vote.choice])
+        if not votes:
+            writer.writerow([*head, "", "", ""])
+    return out.getvalue()
