@@ -63,15 +63,19 @@ async def run_leased(
             log.warning("worker.release_failed", worker=name, error=repr(exc))
 
 
-def once(uow_factory: Callable[[], UnitOfWork], act: Callable[[UnitOfWork], None]) -> bool:
+def once(
+    uow_factory: Callable[[], UnitOfWork], act: Callable[[UnitOfWork], bool | None]
+) -> bool:
     """Run `act` in its own unit of work; False when a unique key shows it already happened.
 
     `act` writes a row whose unique key names the occurrence (an alert per series and period)
-    together with its event, so two replicas racing raise it exactly once.
+    together with its event, so two replicas racing raise it exactly once. An `act` that finds
+    nothing to do returns False: nothing is committed and `once` answers False.
     """
     try:
         with uow_factory() as uow:
-            act(uow)
+            if act(uow) is False:
+                return False
             uow.commit()
         return True
     except IntegrityError:
