@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from kelisim.service import create_service_app
 from kelisim.settings import Settings
-from services.cases import api, reads
+from services.cases.api import router
 from services.cases.consumers import CONSUMERS
 from services.cases.models import backbone
-from services.cases.watcher import deadline_worker
+from services.cases.workers import deadline_watch
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:
@@ -18,8 +18,8 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         "cases",
         settings,
         backbone,
-        routers=[reads.router, api.router],
+        routers=[router],
         consumers=CONSUMERS,
-        workers=[deadline_worker],
+        workers=[deadline_watch],
         title="Kelisim cases",
     )

@@ -6,14 +6,14 @@ from kelisim.bus.consumer import ConsumerSpec
 from kelisim.events import Envelope
 from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.uow import UnitOfWork
-from services.cases.handlers import escalate
+from services.cases.handlers import escalation
 
 
 def on_escalation_acknowledged(
     envelope: Envelope, data: EscalationAcknowledged, uow: UnitOfWork
 ) -> None:
     """Record "accepted by police at ..." on the escalation and the case's timeline."""
-    escalate.acknowledge(data, uow)
+    escalation.acknowledge(data, uow)
 
 
 CONSUMERS = [

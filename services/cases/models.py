@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, LargeBinary, MetaData, UniqueConstraint, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from kelisim.clock import new_id, now
 from kelisim.db import UtcDateTime
 from kelisim.tables import backbone_tables
 
@@ -20,23 +20,9 @@ class CasesModel(SQLModel, registry=registry(metadata=metadata)):
     """Base of the cases service's SQLModel tables."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
-
-
-def _stamp(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(UtcDateTime(), nullable=nullable)
-
-
-def utc(at: datetime | None) -> datetime | None:
-    """A timezone-aware UTC datetime (SQLite hands back naive ones that are UTC)."""
-    if at is None:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+def case_aggregate(case_id: str) -> str:
+    """The outbox aggregate of a case's events: its timeline reads them back by it."""
+    return f"case:{case_id}"
 
 
 class Case(CasesModel, table=True):
@@ -51,7 +37,6 @@ class Case(CasesModel, table=True):
         Index("ix_case_status_deadline", "status", "deadline"),
         Index("ix_case_page", "registered_at", "id"),
         Index("ix_case_caseload", "region", "mediator", "status", "deadline"),
-        UniqueConstraint("registered_by", "idempotency_key", name="uq_case_idempotency"),
         # Full-text search over descriptions on PostgreSQL (SQLite falls back to LIKE).
         Index(
             "ix_case_description_fts",
@@ -60,7 +45,7 @@ class Case(CasesModel, table=True):
         ).ddl_if(dialect="postgresql"),
     )
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     number: str = Field(unique=True, max_length=40)
     region: str = Field(max_length=8)
     category: str = Field(max_length=40)
@@ -70,7 +55,9 @@ class Case(CasesModel, table=True):
     status: str = Field(default="registered", max_length=30)
     refusal_reasons: str | None = Field(default=None, max_length=200)
     registered_by: str = Field(max_length=100)
-    registered_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    registered_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
     mediator: str | None = Field(default=None, max_length=100)
     declared: bool = False
     agreement_signed_on: date | None = None
@@ -79,11 +66,10 @@ class Case(CasesModel, table=True):
     extension_reason: str | None = None
     outcome: str | None = Field(default=None, max_length=30)
     outcome_reason: str | None = None
-    closed_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
-    liaison_ref: str = Field(default_factory=_id, unique=True, max_length=32)
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    liaison_ref: str = Field(default_factory=new_id, unique=True, max_length=32)
     escalated: bool = False
     version: int = 1
-    idempotency_key: str | None = Field(default=None, max_length=200)
 
 
 class CaseCounter(CasesModel, table=True):
@@ -101,7 +87,7 @@ class Party(CasesModel, table=True):
 
     __tablename__ = "party"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
     position: int = 0
     kind: str = Field(max_length=20)
@@ -119,16 +105,20 @@ class Assignment(CasesModel, table=True):
 
     __tablename__ = "assignment"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
     mediator: str = Field(max_length=100)
     assigned_by: str = Field(max_length=100)
-    assigned_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    assigned_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
     reason: str | None = None
-    declared_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    declared_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
     conflict: bool | None = None
     conflict_reason: str | None = None
-    ended_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
 
 
 class Consent(CasesModel, table=True):
@@ -137,14 +127,16 @@ class Consent(CasesModel, table=True):
     __tablename__ = "consent"
     __table_args__ = (UniqueConstraint("party_id", "purpose", name="uq_consent_party_purpose"),)
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
     party_id: str = Field(foreign_key="party.id", max_length=32)
     purpose: str = Field(default="mediation", max_length=20)
     form: str = Field(max_length=20)
     given_on: date
     recorded_by: str = Field(max_length=100)
-    withdrawn_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    withdrawn_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
 
 
 class MediationSession(CasesModel, table=True):
@@ -152,9 +144,9 @@ class MediationSession(CasesModel, table=True):
 
     __tablename__ = "mediation_session"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
-    scheduled_at: datetime = Field(sa_column=_stamp())
+    scheduled_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     place: str = Field(max_length=300)
     status: str = Field(default="scheduled", max_length=20)
     attendance: str = Field(default="", max_length=2000)
@@ -170,9 +162,11 @@ class Settlement(CasesModel, table=True):
 
     __tablename__ = "settlement"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
-    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    created_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
     terms: str
     signed_on: date
     document_name: str = Field(max_length=300)
@@ -187,7 +181,7 @@ class Signature(CasesModel, table=True):
     __tablename__ = "signature"
     __table_args__ = (UniqueConstraint("settlement_id", "party_id", name="uq_signature_party"),)
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     settlement_id: str = Field(foreign_key="settlement.id", index=True, max_length=32)
     party_id: str = Field(foreign_key="party.id", max_length=32)
     signed_on: date
@@ -199,13 +193,15 @@ class Obligation(CasesModel, table=True):
     __tablename__ = "obligation"
     __table_args__ = (Index("ix_obligation_open_due", "status", "due_on"),)
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
     settlement_id: str = Field(foreign_key="settlement.id", index=True, max_length=32)
     description: str = Field(max_length=2000)
     due_on: date
     status: str = Field(default="open", max_length=20)
-    resolved_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    resolved_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
     note: str | None = None
 
 
@@ -214,16 +210,20 @@ class Escalation(CasesModel, table=True):
 
     __tablename__ = "escalation"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
     reason: str
     risk_of: str = Field(max_length=20)
     risk_level: str = Field(max_length=20)
     summary: str = Field(max_length=500)
     escalated_by: str = Field(max_length=100)
-    escalated_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    escalated_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
     acknowledged_by: str | None = Field(default=None, max_length=200)
-    acknowledged_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    acknowledged_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
 
 
 class RaisedAlert(CasesModel, table=True):
@@ -232,9 +232,11 @@ class RaisedAlert(CasesModel, table=True):
     __tablename__ = "raised_alert"
     __table_args__ = (UniqueConstraint("case_id", "kind", "due_on", "ref", name="uq_raised_alert"),)
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case.id", max_length=32)
     kind: str = Field(max_length=30)
     due_on: date
     ref: str = Field(default="", max_length=32)
-    raised_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    raised_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )

@@ -44,6 +44,22 @@ def require_reader(principal: Principal) -> None:
         raise Problem(403, "forbidden", "Your roles give no access to mediation cases.")
 
 
+def require_registrar(principal: Principal, region: str) -> None:
+    """403 unless the caller registers cases, in a region of theirs."""
+    if not principal.has(*REGISTER_ROLES):
+        raise Problem(403, "forbidden", "Only mediators and coordinators register cases.")
+    if not principal.in_region(region):
+        raise Problem(403, "out-of-scope", "The region is outside your scope.")
+
+
+def require_caseload(principal: Principal, region: str | None) -> None:
+    """403 unless the caller is a coordinator (of the region, when one is asked for)."""
+    if not principal.has(*CASELOAD_ROLES):
+        raise Problem(403, "forbidden", "Only coordinators see caseloads.")
+    if region is not None and not principal.in_region(region):
+        raise Problem(403, "out-of-scope", "The region is outside your scope.")
+
+
 def can_read(principal: Principal, case: Case) -> bool:
     return _any(principal, case, READ_SCOPE)
 

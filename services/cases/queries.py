@@ -1,57 +1,119 @@
-"""The read side: a case as the caller may see it, lists, caseload, timeline."""
+"""The read side of the cases service: what routes show and what handlers look up.
+
+A case as the caller may see it, its parts (parties, consents, sessions, settlement,
+obligations, escalations), lists, caseload, timeline and the deadlines due. Imported by
+routes and handlers, never importing them.
+"""
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal_column, or_
 from sqlalchemy import case as sql_case
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kelisim import pagination, preconditions
 from kelisim.auth import Principal
 from kelisim.bus.headers import ACTOR
+from kelisim.pagination import Page
 from kelisim.problems import Problem
 from kelisim.tables import Backbone
 from services.cases import permissions
 from services.cases.lifecycle import ACTIVE, IN_MEDIATION, SETTLED
-from services.cases.models import Case, Consent, Escalation, MediationSession, Party, utc
+from services.cases.models import (
+    Assignment,
+    Case,
+    Consent,
+    Escalation,
+    MediationSession,
+    Obligation,
+    Party,
+    RaisedAlert,
+    Settlement,
+    Signature,
+    case_aggregate,
+)
 from services.cases.schemas import (
     CaseloadRow,
-    CasePage,
     CasePublic,
     EscalationPublic,
+    ObligationPublic,
     PartyPublic,
     SessionPublic,
+    SettlementPublic,
+    SignaturePublic,
     TimelineEntry,
 )
 
-MAX_LIMIT = 200
+
+def etag(case: Case | CasePublic) -> str:
+    """The case's entity tag: a command sent with `If-Match` must name the current one."""
+    return preconditions.etag_of({"id": case.id, "version": case.version})
 
 
-def case_public(
-    session: Session, principal: Principal, case: Case, *, personal: bool | None = None
-) -> CasePublic:
-    """The case as this caller may see it: parties and description only with the right to."""
-    if personal is None:
-        personal = permissions.sees_personal_data(principal, case)
-    parties = list(
-        session.exec(select(Party).where(Party.case_id == case.id).order_by(Party.position))
+def readable_case(session: Session, principal: Principal, case_id: str) -> Case:
+    """The case if the caller may read it; 404 otherwise."""
+    return permissions.readable(principal, session.get(Case, case_id))
+
+
+def parties_of(session: Session, case_id: str) -> list[Party]:
+    """The case's parties, in the order they were added."""
+    return list(
+        session.exec(select(Party).where(Party.case_id == case_id).order_by(Party.position))
     )
+
+
+def consents_of(session: Session, case_id: str, purpose: str = "mediation") -> dict[str, Consent]:
+    """Live (not withdrawn) consents by party id."""
+    rows = session.exec(
+        select(Consent).where(
+            Consent.case_id == case_id,
+            Consent.purpose == purpose,
+            col(Consent.withdrawn_at).is_(None),
+        )
+    )
+    return {c.party_id: c for c in rows}
+
+
+def current_assignment(session: Session, case_id: str) -> Assignment | None:
+    """The mediator's assignment that has not ended."""
+    return session.exec(
+        select(Assignment).where(Assignment.case_id == case_id, col(Assignment.ended_at).is_(None))
+    ).first()
+
+
+def current_settlement(session: Session, case_id: str) -> Settlement | None:
+    """The case's newest settlement agreement."""
+    return session.exec(
+        select(Settlement)
+        .where(Settlement.case_id == case_id)
+        .order_by(col(Settlement.created_at).desc())
+    ).first()
+
+
+def obligations_of(session: Session, case_id: str) -> list[Obligation]:
+    """The obligations of the case's current settlement, by due date."""
+    settlement = current_settlement(session, case_id)
+    if settlement is None:
+        return []
+    return list(
+        session.exec(
+            select(Obligation)
+            .where(Obligation.settlement_id == settlement.id)
+            .order_by(col(Obligation.due_on))
+        )
+    )
+
+
+def case_public(session: Session, case: Case, *, personal: bool) -> CasePublic:
+    """The case as shown: parties and description only when `personal`."""
+    parties = parties_of(session, case.id)
     shown = None
     if personal:
-        consented = {
-            c.party_id
-            for c in session.exec(
-                select(Consent).where(
-                    Consent.case_id == case.id,
-                    Consent.purpose == "mediation",
-                    Consent.withdrawn_at == None,  # noqa: E711
-                )
-            )
-        }
+        consented = consents_of(session, case.id)
         shown = [
             PartyPublic.model_validate(p, from_attributes=True).model_copy(
                 update={"consented": p.id in consented}
@@ -59,6 +121,11 @@ def case_public(
             for p in parties
         ]
     return _public(case, personal, shown, len(parties))
+
+
+def case_for(session: Session, principal: Principal, case: Case) -> CasePublic:
+    """The case as this caller may see it."""
+    return case_public(session, case, personal=permissions.sees_personal_data(principal, case))
 
 
 def _public(
@@ -71,7 +138,7 @@ def _public(
         category=case.category,
         channel=case.channel,
         status=case.status,
-        registered_at=utc(case.registered_at),  # type: ignore[arg-type]
+        registered_at=case.registered_at,
         registered_by=case.registered_by,
         mediator=case.mediator,
         declared=case.declared,
@@ -87,20 +154,6 @@ def _public(
         parties=parties,
         party_count=count,
     )
-
-
-def _encode(case: Case) -> str:
-    raw = json.dumps([utc(case.registered_at).isoformat(), case.id])  # type: ignore[union-attr]
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, case_id = json.loads(raw)
-        return datetime.fromisoformat(stamp), str(case_id)
-    except (ValueError, TypeError) as exc:
-        raise Problem(400, "bad-cursor", "The cursor is not valid.") from exc
 
 
 def _matches(q: str, dialect: str) -> Any:
@@ -124,7 +177,7 @@ def list_query(
     deadline_to: date | None = None,
     q: str | None = None,
     cursor: str | None = None,
-    limit: int = 50,
+    limit: int = pagination.DEFAULT_LIMIT,
     dialect: str = "sqlite",
 ) -> Select:  # type: ignore[type-arg]
     """The list statement: newest first, keyset-paginated on (registered_at, id)."""
@@ -137,52 +190,55 @@ def list_query(
         if value is not None:
             stmt = stmt.where(getattr(Case, column) == value)
     if deadline_from is not None:
-        stmt = stmt.where(Case.deadline >= deadline_from)  # type: ignore[operator]
+        stmt = stmt.where(col(Case.deadline) >= deadline_from)
     if deadline_to is not None:
-        stmt = stmt.where(Case.deadline <= deadline_to)  # type: ignore[operator]
+        stmt = stmt.where(col(Case.deadline) <= deadline_to)
     if q:
         stmt = stmt.where(permissions.search_scope(principal), _matches(q, dialect))
     if cursor:
-        at, case_id = _decode(cursor)
+        at, case_id = pagination.decode(cursor, datetime, str)
         stmt = stmt.where(
-            or_(Case.registered_at < at, and_(Case.registered_at == at, Case.id < case_id))  # type: ignore[operator, arg-type]
+            or_(
+                col(Case.registered_at) < at,
+                and_(col(Case.registered_at) == at, col(Case.id) < case_id),
+            )
         )
-    order = (Case.registered_at.desc(), Case.id.desc())  # type: ignore[attr-defined]
-    return stmt.order_by(*order).limit(max(1, min(limit, MAX_LIMIT)) + 1)
+    order = (col(Case.registered_at).desc(), col(Case.id).desc())
+    return stmt.order_by(*order).limit(limit + 1)
 
 
-def list_cases(session: Session, principal: Principal, **filters: Any) -> CasePage:
+def list_cases(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int = pagination.DEFAULT_LIMIT,
+    **filters: Any,
+) -> Page[CasePublic]:
     """One page of the cases the caller may read; parties are never listed."""
-    limit = max(1, min(int(filters.get("limit") or 50), MAX_LIMIT))
     dialect = session.get_bind().dialect.name
-    rows = list(session.exec(list_query(principal, dialect=dialect, **filters)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [_public(c, False, None, 0) for c in rows]
-    for item, case in zip(items, rows, strict=True):
+    rows = list(session.exec(list_query(principal, dialect=dialect, limit=limit, **filters)))
+    shown, next_cursor = pagination.page(rows, limit, lambda c: (c.registered_at, c.id))
+    items = [_public(c, False, None, 0) for c in shown]
+    for item, case in zip(items, shown, strict=True):
         if permissions.sees_personal_data(principal, case):
             item.description = case.description
             item.personal_data = True
-    return CasePage(items=items, next_cursor=_encode(rows[-1]) if more else None)
+    return Page[CasePublic](items=items, next_cursor=next_cursor)
 
 
 def caseload_query(regions: list[str], today: date) -> Select:  # type: ignore[type-arg]
     """Active cases per mediator of the regions: assigned, in mediation, settled, overdue."""
-    active = Case.status.in_(sorted(ACTIVE))  # type: ignore[attr-defined]
+    active = col(Case.status).in_(sorted(ACTIVE))
+    overdue = and_(Case.status == IN_MEDIATION, col(Case.deadline) < today)
     return (
         select(
             Case.mediator,
             func.count(),
             func.sum(sql_case((Case.status == IN_MEDIATION, 1), else_=0)),
             func.sum(sql_case((Case.status == SETTLED, 1), else_=0)),
-            func.sum(
-                sql_case(
-                    (and_(Case.status == IN_MEDIATION, Case.deadline < today), 1),  # type: ignore[operator]
-                    else_=0,
-                )
-            ),
+            func.sum(sql_case((overdue, 1), else_=0)),
         )
-        .where(Case.region.in_(regions), Case.mediator != None, active)  # type: ignore[attr-defined]  # noqa: E711
+        .where(col(Case.region).in_(regions), col(Case.mediator).is_not(None), active)
         .group_by(Case.mediator)
         .order_by(Case.mediator)
     )
@@ -192,10 +248,7 @@ def caseload(
     session: Session, principal: Principal, region: str | None, today: date
 ) -> list[CaseloadRow]:
     """The caseload per mediator, for a coordinator of the region(s)."""
-    if not principal.has(*permissions.CASELOAD_ROLES):
-        raise Problem(403, "forbidden", "Only coordinators see caseloads.")
-    if region is not None and not principal.in_region(region):
-        raise Problem(403, "out-of-scope", "The region is outside your scope.")
+    permissions.require_caseload(principal, region)
     regions = [region] if region else sorted(principal.regions)
     rows = session.exec(caseload_query(regions, today)).all()
     return [
@@ -209,7 +262,7 @@ def timeline(session: Session, tables: Backbone, case: Case, details: bool) -> l
     log, outbox = tables.audit_log, tables.outbox
     entries = [
         TimelineEntry(
-            at=utc(row.at),  # type: ignore[arg-type]
+            at=row.at,
             kind="audit",
             actor=row.actor,
             action=row.action,
@@ -222,12 +275,12 @@ def timeline(session: Session, tables: Backbone, case: Case, details: bool) -> l
         )
     ]
     for row in session.connection().execute(
-        outbox.select().where(outbox.c.aggregate == f"case:{case.id}").order_by(outbox.c.seq)
+        outbox.select().where(outbox.c.aggregate == case_aggregate(case.id)).order_by(outbox.c.seq)
     ):
         envelope = json.loads(row.envelope)
         entries.append(
             TimelineEntry(
-                at=utc(row.created_at),  # type: ignore[arg-type]
+                at=row.created_at,
                 kind="event",
                 actor=json.loads(row.headers).get(ACTOR),
                 action=envelope["type"],
@@ -244,7 +297,7 @@ def session_public(session: MediationSession, *, notes: bool) -> SessionPublic:
     """A session; its notes only for the assigned mediator."""
     return SessionPublic(
         id=session.id,
-        scheduled_at=utc(session.scheduled_at),  # type: ignore[arg-type]
+        scheduled_at=session.scheduled_at,
         place=session.place,
         status=session.status,
         attendance=[a for a in session.attendance.split(",") if a],
@@ -253,16 +306,104 @@ def session_public(session: MediationSession, *, notes: bool) -> SessionPublic:
     )
 
 
+def sessions_of(session: Session, principal: Principal, case: Case) -> list[SessionPublic]:
+    """The case's sessions by date; notes only for the assigned mediator."""
+    notes = permissions.sees_notes(principal, case)
+    rows = session.exec(
+        select(MediationSession)
+        .where(MediationSession.case_id == case.id)
+        .order_by(col(MediationSession.scheduled_at))
+    )
+    return [session_public(s, notes=notes) for s in rows]
+
+
+def obligation_public(obligation: Obligation, *, personal: bool) -> ObligationPublic:
+    """An obligation; what it says only for readers of personal data."""
+    shown = ObligationPublic.model_validate(obligation, from_attributes=True)
+    return shown if personal else shown.model_copy(update={"description": None})
+
+
+def obligations_shown(session: Session, principal: Principal, case: Case) -> list[ObligationPublic]:
+    """Every obligation of the case (of every settlement), by due date."""
+    personal = permissions.sees_personal_data(principal, case)
+    rows = session.exec(
+        select(Obligation).where(Obligation.case_id == case.id).order_by(col(Obligation.due_on))
+    )
+    return [obligation_public(o, personal=personal) for o in rows]
+
+
+def settlement_of(session: Session, case: Case) -> Settlement:
+    """The case's current settlement agreement, or 404."""
+    found = current_settlement(session, case.id)
+    if found is None:
+        raise Problem(404, "not-found", "The case has no settlement agreement.")
+    return found
+
+
+def settlement_public(session: Session, principal: Principal, case: Case) -> SettlementPublic:
+    """The settlement agreement: terms and signatures for readers of personal data."""
+    personal = permissions.sees_personal_data(principal, case)
+    found = settlement_of(session, case)
+    signatures = [
+        SignaturePublic(party_id=s.party_id, signed_on=s.signed_on)
+        for s in session.exec(select(Signature).where(Signature.settlement_id == found.id))
+    ]
+    return SettlementPublic(
+        terms=found.terms if personal else None,
+        signed_on=found.signed_on,
+        document_name=found.document_name,
+        media_type=found.media_type,
+        document_sha256=found.document_sha256,
+        signatures=signatures if personal else None,
+    )
+
+
 def escalation_public(escalation: Escalation, *, reason: bool) -> EscalationPublic:
     """An escalation; its internal reasoning only for those who see personal data."""
-    return EscalationPublic(
-        id=escalation.id,
-        risk_of=escalation.risk_of,
-        risk_level=escalation.risk_level,
-        summary=escalation.summary,
-        reason=escalation.reason if reason else None,
-        escalated_by=escalation.escalated_by,
-        escalated_at=utc(escalation.escalated_at),  # type: ignore[arg-type]
-        acknowledged_by=escalation.acknowledged_by,
-        acknowledged_at=utc(escalation.acknowledged_at),
+    shown = EscalationPublic.model_validate(escalation, from_attributes=True)
+    return shown if reason else shown.model_copy(update={"reason": None})
+
+
+def escalations_of(session: Session, principal: Principal, case: Case) -> list[EscalationPublic]:
+    """The case's escalations and whether law enforcement accepted them."""
+    personal = permissions.sees_personal_data(principal, case)
+    rows = session.exec(
+        select(Escalation)
+        .where(Escalation.case_id == case.id)
+        .order_by(col(Escalation.escalated_at))
     )
+    return [escalation_public(e, reason=personal) for e in rows]
+
+
+def running_terms(session: Session, warn_until: date) -> list[tuple[str, date]]:
+    """(case id, deadline) of the cases in mediation whose term ends by `warn_until`."""
+    return list(
+        session.exec(
+            select(Case.id, Case.deadline).where(
+                Case.status == IN_MEDIATION, col(Case.deadline) <= warn_until
+            )
+        )
+    )
+
+
+def overdue_obligations(session: Session, today: date) -> list[tuple[str, str, date]]:
+    """(case id, obligation id, due date) of open obligations of settled cases past due."""
+    return list(
+        session.exec(
+            select(Obligation.case_id, Obligation.id, Obligation.due_on)
+            .join(Case, col(Case.id) == Obligation.case_id)
+            .where(Obligation.status == "open", Obligation.due_on < today, Case.status == SETTLED)
+        )
+    )
+
+
+def raised_alerts(session: Session, case_ids: list[str]) -> set[tuple[str, str, date, str]]:
+    """The (case, kind, due date, ref) keys of deadline alerts already raised for the cases."""
+    if not case_ids:
+        return set()
+    rows = session.exec(
+        select(RaisedAlert.case_id, RaisedAlert.kind, RaisedAlert.due_on, RaisedAlert.ref).where(
+            col(RaisedAlert.case_id).in_(sorted(set(case_ids)))
+        )
+    )
+    return {tuple(row) for row in rows}  # type: ignore[misc]

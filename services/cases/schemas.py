@@ -1,4 +1,8 @@
-"""API shapes of the cases service."""
+"""API shapes of the cases service: `<Noun>Create` / `<Noun>Update` in, `<Noun>Public` out.
+
+A case command's body is named after the record it adds to the case (an assignment, a
+consent, a settlement...); the command that carries it is named after the action (handlers).
+"""
 
 from __future__ import annotations
 
@@ -83,44 +87,39 @@ class CasePublic(BaseModel):
     party_count: int = 0
 
 
-class CasePage(BaseModel):
-    items: list[CasePublic]
-    next_cursor: str | None
-
-
-class Refusal(BaseModel):
+class RefusalCreate(BaseModel):
     reason: RefusalReason
     note: str = Reason
 
 
-class AssignmentCmd(BaseModel):
+class AssignmentCreate(BaseModel):
     mediator: str = Field(min_length=1, max_length=100)
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class Declaration(BaseModel):
+class DeclarationCreate(BaseModel):
     conflict: bool
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class ConsentCmd(BaseModel):
+class ConsentCreate(BaseModel):
     party_id: str
     form: ConsentForm = "written"
     given_on: date
 
 
-class WithdrawalCmd(BaseModel):
+class WithdrawalCreate(BaseModel):
     party_id: str
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class AgreementCmd(BaseModel):
+class AgreementCreate(BaseModel):
     signed_on: date
 
 
-class ExtensionCmd(BaseModel):
+class ExtensionCreate(BaseModel):
     reason: str = Reason
-    consents: list[ConsentCmd] = Field(min_length=1)
+    consents: list[ConsentCreate] = Field(min_length=1)
 
 
 class SessionCreate(BaseModel):
@@ -160,19 +159,23 @@ class ObligationPublic(BaseModel):
     resolved_at: datetime | None
 
 
-class ObligationResolve(BaseModel):
+class ObligationUpdate(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class SignatureCmd(BaseModel):
+class SignatureCreate(BaseModel):
     party_id: str
     signed_on: date
 
 
-class SettlementCmd(BaseModel):
+class SignaturePublic(SignatureCreate):
+    """A party's signature of the settlement, as shown to readers of personal data."""
+
+
+class SettlementCreate(BaseModel):
     terms: str = Field(min_length=1, max_length=20000)
     signed_on: date
-    signatures: list[SignatureCmd] = Field(min_length=1)
+    signatures: list[SignatureCreate] = Field(min_length=1)
     document_text: str | None = Field(default=None, max_length=200000)
     document_base64: str | None = Field(default=None, max_length=14_000_000)
     document_name: str = Field(default="settlement.txt", max_length=300)
@@ -180,7 +183,7 @@ class SettlementCmd(BaseModel):
     obligations: list[ObligationCreate] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
-    def _one_document(self) -> SettlementCmd:
+    def _one_document(self) -> SettlementCreate:
         if (self.document_text is None) == (self.document_base64 is None):
             raise ValueError("give the signed document as document_text or document_base64")
         return self
@@ -192,18 +195,18 @@ class SettlementPublic(BaseModel):
     document_name: str
     media_type: str
     document_sha256: str
-    signatures: list[SignatureCmd] | None
+    signatures: list[SignaturePublic] | None
 
 
-class OutcomeCmd(BaseModel):
+class OutcomeCreate(BaseModel):
     reason: str = Reason
 
 
-class ReopenCmd(BaseModel):
+class ReopeningCreate(BaseModel):
     reason: str = Reason
 
 
-class EscalationCmd(BaseModel):
+class EscalationCreate(BaseModel):
     reason: str = Reason
     risk_of: Literal["interethnic", "interfaith"]
     risk_level: RiskLevel

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 from kelisim.db import make_engine
 from kelisim.uow import UnitOfWork
+from services.cases.handlers.deadlines import scan_deadlines
 from services.cases.models import backbone
 from services.cases.terms import TermPolicy, add_term
-from services.cases.watcher import scan_deadlines
 from tests.cases.support import (
     BASE,
     TODAY,

@@ -137,6 +137,12 @@ async def test_a_stale_if_match_is_refused_and_changes_nothing(settings):
             json={"mediator": "med-bolat", "reason": "Closer to the parties"},
         )
         assert_problem(stale, 412, "precondition-failed")
+        weak = await cases.post(
+            f"{BASE}/{case['id']}/reassignment",
+            headers={**coord, "If-Match": "W/" + first.headers["etag"]},
+            json={"mediator": "med-bolat", "reason": "Closer to the parties"},
+        )
+        assert assert_problem(weak, 412, "precondition-failed")["etag"] == first.headers["etag"]
         assert audit_count(settings) == before
         assert (
             ok(await cases.get(f"{BASE}/{case['id']}", headers=coord))["mediator"] == "med-aigerim"

@@ -127,8 +127,12 @@ async def test_a_retried_registration_with_the_same_idempotency_key_registers_on
         body = {"region": REGION, "category": "labour", "parties": [person(), person()]}
         first = await cases.post(BASE, json=body, headers=med)
         again = await cases.post(BASE, json=body, headers=med)
-        assert (first.status_code, again.status_code) == (201, 200)
-        assert again.json()["id"] == first.json()["id"]
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json() == first.json()  # the first answer, as every service replays it
+        assert again.headers["etag"] == first.headers["etag"]
+        reused = await cases.post(BASE, json={**body, "category": "land"}, headers=med)
+        assert_problem(reused, 422, "idempotency-key-reused")
         other = await cases.post(BASE, json=body, headers=mediator(settings))
         assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
         assert subjects(settings, first.json()["id"]) == ["cases.case.registered"]

@@ -1,76 +1,74 @@
-"""Compliance follow-up: the settlement's obligations, fulfilled or breached."""
+"""Compliance follow-up: the settlement's obligations, fulfilled or breached, and closure."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 
-from sqlmodel import Session, select
-
+from kelisim.clock import now
 from kelisim.events.cases import CaseClosed, ObligationBreached, ObligationFulfilled
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.cases.handlers.common import Pending, Target, aggregate, begin, finish, ref
-from services.cases.models import Case, Obligation, Settlement
-from services.cases.schemas import ObligationCreate, ObligationResolve
+from services.cases.handlers.steps import (
+    CaseCommand,
+    CaseStep,
+    aggregate,
+    open_case_step,
+    record_step,
+    ref,
+)
+from services.cases.models import Case, Obligation
+from services.cases.queries import current_settlement, obligations_of
+from services.cases.schemas import ObligationCreate, ObligationUpdate
 
 
-def current_settlement(session: Session, case_id: str) -> Settlement | None:
-    """The case's newest settlement agreement."""
-    return session.exec(
-        select(Settlement)
-        .where(Settlement.case_id == case_id)
-        .order_by(Settlement.created_at.desc())  # type: ignore[attr-defined]
-    ).first()
+@dataclass(frozen=True, kw_only=True)
+class AddObligation(CaseCommand):
+    body: ObligationCreate
 
 
-def obligations_of(uow: UnitOfWork, case: Case) -> list[Obligation]:
-    """The obligations of the case's current settlement."""
-    settlement = current_settlement(uow.session, case.id)
-    if settlement is None:
-        return []
-    return list(
-        uow.session.exec(
-            select(Obligation)
-            .where(Obligation.settlement_id == settlement.id)
-            .order_by(Obligation.due_on)  # type: ignore[arg-type]
-        )
-    )
+@dataclass(frozen=True, kw_only=True)
+class ResolveObligation(CaseCommand):
+    obligation_id: str
+    fulfilled: bool
+    body: ObligationUpdate
 
 
-def add_obligation(target: Target, cmd: ObligationCreate, uow: UnitOfWork) -> Obligation:
+@dataclass(frozen=True, kw_only=True)
+class CloseCase(CaseCommand):
+    pass
+
+
+def add_obligation(cmd: AddObligation, uow: UnitOfWork) -> tuple[Case, Obligation]:
     """Add an obligation of the settlement to follow up."""
-    current = begin(uow, target, "add_obligation")
-    settlement = current_settlement(uow.session, current.case.id)
+    step = open_case_step(uow, cmd, "add_obligation")
+    settlement = current_settlement(uow.session, step.case.id)
     assert settlement is not None  # a settled case has one
     obligation = Obligation(
-        case_id=current.case.id,
+        case_id=step.case.id,
         settlement_id=settlement.id,
-        description=cmd.description,
-        due_on=cmd.due_on,
+        description=cmd.body.description,
+        due_on=cmd.body.due_on,
     )
     uow.session.add(obligation)
-    finish(uow, current, obligation=obligation.id, due_on=str(cmd.due_on))
-    return obligation
+    case = record_step(uow, step, obligation=obligation.id, due_on=str(cmd.body.due_on))
+    return case, obligation
 
 
-def resolve(
-    target: Target, obligation_id: str, fulfilled: bool, cmd: ObligationResolve, uow: UnitOfWork
-) -> Case:
+def resolve_obligation(cmd: ResolveObligation, uow: UnitOfWork) -> Case:
     """Mark an open obligation fulfilled or breached; the last one fulfilled closes the case."""
-    current = begin(uow, target, "fulfil_obligation" if fulfilled else "breach_obligation")
-    case = current.case
-    obligation = uow.session.get(Obligation, obligation_id)
+    step = open_case_step(uow, cmd, "fulfil_obligation" if cmd.fulfilled else "breach_obligation")
+    case = step.case
+    obligation = uow.session.get(Obligation, cmd.obligation_id)
     if obligation is None or obligation.case_id != case.id:
         raise Problem(404, "not-found", "No such obligation in this case.")
     if obligation.status != "open":
         raise Problem(409, "obligation-resolved", f"The obligation is already {obligation.status}.")
-    obligation.status = "fulfilled" if fulfilled else "breached"
-    obligation.resolved_at = datetime.now(UTC)
-    obligation.note = cmd.note
+    obligation.status = "fulfilled" if cmd.fulfilled else "breached"
+    obligation.resolved_at = now()
+    obligation.note = cmd.body.note
     uow.session.add(obligation)
-    case = finish(uow, current, obligation=obligation.id, obligation_status=obligation.status)
-    event = ObligationFulfilled if fulfilled else ObligationBreached
+    case = record_step(uow, step, obligation=obligation.id, obligation_status=obligation.status)
+    event = ObligationFulfilled if cmd.fulfilled else ObligationBreached
     uow.emit(
         event(
             case_ref=case.id,
@@ -80,25 +78,26 @@ def resolve(
         ),
         aggregate=aggregate(case),
     )
-    if fulfilled and all(o.status == "fulfilled" for o in obligations_of(uow, case)):
-        case = close(uow, begin(uow, replace(target, if_match=None), "close"))
+    if cmd.fulfilled and all(o.status == "fulfilled" for o in obligations_of(uow.session, case.id)):
+        # The If-Match named the version before this step; the closure follows from it.
+        case = _close(uow, open_case_step(uow, replace(cmd, if_match=None), "close"))
     return case
 
 
-def close(uow: UnitOfWork, current: Pending) -> Case:
+def close_case(cmd: CloseCase, uow: UnitOfWork) -> Case:
+    """Close follow-up of a settled case explicitly."""
+    return _close(uow, open_case_step(uow, cmd, "close"))
+
+
+def _close(uow: UnitOfWork, step: CaseStep) -> Case:
     """Close a settled case whose obligations are all resolved."""
-    case = current.case
-    if any(o.status == "open" for o in obligations_of(uow, case)):
+    case = step.case
+    if any(o.status == "open" for o in obligations_of(uow.session, case.id)):
         raise Problem(409, "obligations-open", "Some obligations are still open.")
-    case.closed_at = datetime.now(UTC)
-    case = finish(uow, current, outcome=case.outcome)
+    case.closed_at = now()
+    case = record_step(uow, step, outcome=case.outcome)
     uow.emit(
         CaseClosed(**ref(case), category=case.category, mediator=case.mediator),
         aggregate=aggregate(case),
     )
     return case
-
-
-def close_case(target: Target, uow: UnitOfWork) -> Case:
-    """Close follow-up of a settled case explicitly."""
-    return close(uow, begin(uow, target, "close"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import select
 
+from kelisim.clock import now
 from kelisim.events.cases import (
     CaseExtended,
     CaseWithdrawn,
@@ -15,82 +17,100 @@ from kelisim.events.cases import (
 )
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.cases.handlers.common import (
-    Target,
+from services.cases.handlers.steps import (
+    CaseCommand,
     aggregate,
-    begin,
-    finish,
-    parties_of,
+    open_case_step,
     party_of,
+    record_step,
     ref,
 )
 from services.cases.models import Case, Consent
-from services.cases.schemas import AgreementCmd, ConsentCmd, ExtensionCmd, WithdrawalCmd
+from services.cases.queries import consents_of, parties_of
+from services.cases.schemas import (
+    AgreementCreate,
+    ConsentCreate,
+    ExtensionCreate,
+    WithdrawalCreate,
+)
+from services.cases.terms import TermPolicy
 
 MIN_PARTIES = 2
 
 
-def consents_of(uow: UnitOfWork, case: Case, purpose: str = "mediation") -> dict[str, Consent]:
-    """Live (not withdrawn) consents by party id."""
-    rows = uow.session.exec(
-        select(Consent).where(
-            Consent.case_id == case.id,
-            Consent.purpose == purpose,
-            Consent.withdrawn_at == None,  # noqa: E711
-        )
-    )
-    return {c.party_id: c for c in rows}
+@dataclass(frozen=True, kw_only=True)
+class RecordConsent(CaseCommand):
+    body: ConsentCreate
+    terms: TermPolicy
 
 
-def _not_future(day, target: Target) -> None:  # type: ignore[no-untyped-def]
-    if day > target.policy.today():
+@dataclass(frozen=True, kw_only=True)
+class WithdrawConsent(CaseCommand):
+    body: WithdrawalCreate
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignAgreement(CaseCommand):
+    body: AgreementCreate
+    terms: TermPolicy
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtendTerm(CaseCommand):
+    body: ExtensionCreate
+    terms: TermPolicy
+
+
+def not_future(day: date, terms: TermPolicy) -> None:
+    """422 for a date after today (in the service's time zone)."""
+    if day > terms.today():
         raise Problem(422, "date-in-future", "The date cannot be in the future.", date=str(day))
 
 
-def record_consent(target: Target, cmd: ConsentCmd, uow: UnitOfWork) -> Case:
+def record_consent(cmd: RecordConsent, uow: UnitOfWork) -> Case:
     """Record one party's voluntary consent (date, form)."""
-    current = begin(uow, target, "record_consent")
-    case = current.case
-    party = party_of(uow, case, cmd.party_id)
-    _not_future(cmd.given_on, target)
-    if party.id in consents_of(uow, case):
+    step = open_case_step(uow, cmd, "record_consent")
+    case, body = step.case, cmd.body
+    party = party_of(uow, case, body.party_id)
+    not_future(body.given_on, cmd.terms)
+    if party.id in consents_of(uow.session, case.id):
         raise Problem(409, "already-consented", "This party's consent is already recorded.")
     consent = Consent(
         case_id=case.id,
         party_id=party.id,
-        form=cmd.form,
-        given_on=cmd.given_on,
+        form=body.form,
+        given_on=body.given_on,
         recorded_by=uow.actor.username,
     )
     uow.session.add(consent)
-    case = finish(uow, current, party=party.id, form=cmd.form, given_on=str(cmd.given_on))
+    case = record_step(uow, step, party=party.id, form=body.form, given_on=str(body.given_on))
     uow.emit(
         ConsentGiven(
             case_ref=case.id,
             region=case.region,
             party_ref=party.id,
             purpose="mediation",
-            form=cmd.form,
-            given_on=cmd.given_on,
+            form=body.form,
+            given_on=body.given_on,
         ),
         aggregate=aggregate(case),
     )
     return case
 
 
-def withdraw_consent(target: Target, cmd: WithdrawalCmd, uow: UnitOfWork) -> Case:
+def withdraw_consent(cmd: WithdrawConsent, uow: UnitOfWork) -> Case:
     """A party withdraws consent, which ends the mediation."""
-    current = begin(uow, target, "withdraw_consent")
-    case = current.case
-    party = party_of(uow, case, cmd.party_id)
-    now = datetime.now(UTC)
+    step = open_case_step(uow, cmd, "withdraw_consent")
+    case = step.case
+    party = party_of(uow, case, cmd.body.party_id)
+    withdrawn_at = now()
     for consent in uow.session.exec(select(Consent).where(Consent.party_id == party.id)):
-        consent.withdrawn_at = consent.withdrawn_at or now
+        consent.withdrawn_at = consent.withdrawn_at or withdrawn_at
         uow.session.add(consent)
     case.outcome = "withdrawn"
-    case.outcome_reason = cmd.reason
-    case.closed_at = now
-    case = finish(uow, current, party=party.id, outcome="withdrawn")
+    case.outcome_reason = cmd.body.reason
+    case.closed_at = withdrawn_at
+    case = record_step(uow, step, party=party.id, outcome="withdrawn")
     uow.emit(
         ConsentWithdrawn(case_ref=case.id, region=case.region, party_ref=party.id),
         aggregate=aggregate(case),
@@ -102,45 +122,46 @@ def withdraw_consent(target: Target, cmd: WithdrawalCmd, uow: UnitOfWork) -> Cas
     return case
 
 
-def sign_agreement(target: Target, cmd: AgreementCmd, uow: UnitOfWork) -> Case:
+def sign_agreement(cmd: SignAgreement, uow: UnitOfWork) -> Case:
     """Sign the mediation agreement once every party has consented; the term starts."""
-    current = begin(uow, target, "sign_agreement")
-    case = current.case
-    _not_future(cmd.signed_on, target)
-    parties = parties_of(uow, case.id)
+    step = open_case_step(uow, cmd, "sign_agreement")
+    case, signed_on = step.case, cmd.body.signed_on
+    not_future(signed_on, cmd.terms)
+    parties = parties_of(uow.session, case.id)
     if len(parties) < MIN_PARTIES:
         raise Problem(409, "parties-missing", "A mediation needs at least two parties.")
-    missing = [p.id for p in parties if p.id not in consents_of(uow, case)]
+    consented = consents_of(uow.session, case.id)
+    missing = [p.id for p in parties if p.id not in consented]
     if missing:
         raise Problem(409, "consent-missing", "Every party must consent first.", parties=missing)
-    case.agreement_signed_on = cmd.signed_on
-    case.deadline = target.policy.term_end(cmd.signed_on)
-    case = finish(uow, current, signed_on=str(cmd.signed_on), deadline=str(case.deadline))
+    case.agreement_signed_on = signed_on
+    case.deadline = cmd.terms.term_end(signed_on)
+    case = record_step(uow, step, signed_on=str(signed_on), deadline=str(case.deadline))
     uow.emit(
         MediationAgreementSigned(
-            **ref(case), mediator=case.mediator, signed_on=cmd.signed_on, deadline=case.deadline
+            **ref(case), mediator=case.mediator, signed_on=signed_on, deadline=case.deadline
         ),
         aggregate=aggregate(case),
     )
     return case
 
 
-def extend(target: Target, cmd: ExtensionCmd, uow: UnitOfWork) -> Case:
+def extend(cmd: ExtendTerm, uow: UnitOfWork) -> Case:
     """Extend the term once, with a reason and every party's consent; a second is refused."""
-    current = begin(uow, target, "extend")
-    case = current.case
+    step = open_case_step(uow, cmd, "extend")
+    case, body = step.case, cmd.body
     if case.extended:
         raise Problem(409, "extension-used", "The term was already extended once.")
-    parties = {p.id for p in parties_of(uow, case.id)}
-    given = {c.party_id for c in cmd.consents}
+    parties = {p.id for p in parties_of(uow.session, case.id)}
+    given = {c.party_id for c in body.consents}
     if unknown := sorted(given - parties):
         raise Problem(422, "unknown-party", "No such party in this case.", parties=unknown)
     if missing := sorted(parties - given):
         raise Problem(
             422, "consent-missing", "Every party must consent to the extension.", parties=missing
         )
-    for c in cmd.consents:
-        _not_future(c.given_on, target)
+    for c in body.consents:
+        not_future(c.given_on, cmd.terms)
         uow.session.add(
             Consent(
                 case_id=case.id,
@@ -153,11 +174,11 @@ def extend(target: Target, cmd: ExtensionCmd, uow: UnitOfWork) -> Case:
         )
     assert case.deadline is not None
     before = case.deadline
-    case.deadline = target.policy.extended_end(case.deadline)
+    case.deadline = cmd.terms.extended_end(case.deadline)
     case.extended = True
-    case.extension_reason = cmd.reason
-    case = finish(
-        uow, current, deadline_before=str(before), deadline=str(case.deadline), reason=cmd.reason
+    case.extension_reason = body.reason
+    case = record_step(
+        uow, step, deadline_before=str(before), deadline=str(case.deadline), reason=body.reason
     )
     uow.emit(
         CaseExtended(**ref(case), mediator=case.mediator, deadline=case.deadline),

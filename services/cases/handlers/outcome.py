@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
+from kelisim.clock import now
 from kelisim.events.cases import (
     CaseNotSettled,
     CaseReopened,
@@ -15,53 +16,75 @@ from kelisim.events.cases import (
 )
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.cases.handlers.common import (
-    Pending,
-    Target,
+from services.cases.handlers.consent import not_future
+from services.cases.handlers.steps import (
+    CaseCommand,
+    CaseStep,
     aggregate,
-    begin,
-    finish,
-    parties_of,
+    open_case_step,
+    record_step,
     ref,
 )
-from services.cases.handlers.compliance import obligations_of
 from services.cases.models import Case, Obligation, Settlement, Signature
-from services.cases.schemas import OutcomeCmd, ReopenCmd, SettlementCmd
+from services.cases.queries import obligations_of, parties_of
+from services.cases.schemas import OutcomeCreate, ReopeningCreate, SettlementCreate
+from services.cases.terms import TermPolicy
 
 
-def _document(cmd: SettlementCmd) -> bytes:
-    if cmd.document_text is not None:
-        return cmd.document_text.encode()
+@dataclass(frozen=True, kw_only=True)
+class SettleCase(CaseCommand):
+    body: SettlementCreate
+    terms: TermPolicy
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndWithoutSettlement(CaseCommand):
+    body: OutcomeCreate
+
+
+@dataclass(frozen=True, kw_only=True)
+class TerminateMediation(CaseCommand):
+    body: OutcomeCreate
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenCase(CaseCommand):
+    body: ReopeningCreate
+    terms: TermPolicy
+
+
+def _document(body: SettlementCreate) -> bytes:
+    if body.document_text is not None:
+        return body.document_text.encode()
     try:
-        return base64.b64decode(cmd.document_base64 or "", validate=True)
+        return base64.b64decode(body.document_base64 or "", validate=True)
     except binascii.Error as exc:
         raise Problem(422, "bad-document", "document_base64 is not valid base64.") from exc
 
 
-def settle(target: Target, cmd: SettlementCmd, uow: UnitOfWork) -> Case:
+def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
     """Record the settlement agreement signed by every party, its document and obligations."""
-    current = begin(uow, target, "settle")
-    case = current.case
-    parties = {p.id for p in parties_of(uow, case.id)}
-    signed = {s.party_id for s in cmd.signatures}
+    step = open_case_step(uow, cmd, "settle")
+    case, body = step.case, cmd.body
+    parties = {p.id for p in parties_of(uow.session, case.id)}
+    signed = {s.party_id for s in body.signatures}
     if unknown := sorted(signed - parties):
         raise Problem(422, "unknown-party", "No such party in this case.", parties=unknown)
     if missing := sorted(parties - signed):
         raise Problem(
             422, "signature-missing", "Every party must sign the settlement.", parties=missing
         )
-    if cmd.signed_on > target.policy.today():
-        raise Problem(422, "date-in-future", "The date cannot be in the future.")
-    document = _document(cmd)
+    not_future(body.signed_on, cmd.terms)
+    document = _document(body)
     if not document:
         raise Problem(422, "bad-document", "The signed document is empty.")
     digest = hashlib.sha256(document).hexdigest()
     settlement = Settlement(
         case_id=case.id,
-        terms=cmd.terms,
-        signed_on=cmd.signed_on,
-        document_name=cmd.document_name,
-        media_type=cmd.media_type,
+        terms=body.terms,
+        signed_on=body.signed_on,
+        document_name=body.document_name,
+        media_type=body.media_type,
         document=document,
         document_sha256=digest,
     )
@@ -69,22 +92,22 @@ def settle(target: Target, cmd: SettlementCmd, uow: UnitOfWork) -> Case:
     uow.session.flush()  # before the rows that refer to it
     uow.session.add_all(
         Signature(settlement_id=settlement.id, party_id=s.party_id, signed_on=s.signed_on)
-        for s in cmd.signatures
+        for s in body.signatures
     )
     obligations = [
         Obligation(
             case_id=case.id, settlement_id=settlement.id, description=o.description, due_on=o.due_on
         )
-        for o in cmd.obligations
+        for o in body.obligations
     ]
     uow.session.add_all(obligations)
     case.outcome = "settled"
-    case = finish(
+    case = record_step(
         uow,
-        current,
+        step,
         outcome="settled",
         document_sha256=digest,
-        document_name=cmd.document_name,
+        document_name=body.document_name,
         signatures=sorted(signed),
         obligations=[{"id": o.id, "due_on": str(o.due_on)} for o in obligations],
     )
@@ -101,17 +124,18 @@ def settle(target: Target, cmd: SettlementCmd, uow: UnitOfWork) -> Case:
     return case
 
 
-def _end(uow: UnitOfWork, current: Pending, outcome: str, reason: str) -> Case:
-    case = current.case
+def _end(uow: UnitOfWork, step: CaseStep, outcome: str, reason: str) -> Case:
+    case = step.case
     case.outcome = outcome
     case.outcome_reason = reason
-    case.closed_at = datetime.now(UTC)
-    return finish(uow, current, outcome=outcome, reason=reason)
+    case.closed_at = now()
+    return record_step(uow, step, outcome=outcome, reason=reason)
 
 
-def not_settled(target: Target, cmd: OutcomeCmd, uow: UnitOfWork) -> Case:
+def not_settled(cmd: EndWithoutSettlement, uow: UnitOfWork) -> Case:
     """The mediation ended without a settlement."""
-    case = _end(uow, begin(uow, target, "not_settled"), "not_settled", cmd.reason)
+    step = open_case_step(uow, cmd, "not_settled")
+    case = _end(uow, step, "not_settled", cmd.body.reason)
     uow.emit(
         CaseNotSettled(**ref(case), category=case.category, mediator=case.mediator),
         aggregate=aggregate(case),
@@ -119,9 +143,10 @@ def not_settled(target: Target, cmd: OutcomeCmd, uow: UnitOfWork) -> Case:
     return case
 
 
-def terminate(target: Target, cmd: OutcomeCmd, uow: UnitOfWork) -> Case:
+def terminate(cmd: TerminateMediation, uow: UnitOfWork) -> Case:
     """The mediation is terminated (e.g. a party stopped taking part)."""
-    case = _end(uow, begin(uow, target, "terminate"), "terminated", cmd.reason)
+    step = open_case_step(uow, cmd, "terminate")
+    case = _end(uow, step, "terminated", cmd.body.reason)
     uow.emit(
         CaseTerminated(**ref(case), category=case.category, mediator=case.mediator),
         aggregate=aggregate(case),
@@ -129,20 +154,21 @@ def terminate(target: Target, cmd: OutcomeCmd, uow: UnitOfWork) -> Case:
     return case
 
 
-def reopen(target: Target, cmd: ReopenCmd, uow: UnitOfWork) -> Case:
+def reopen(cmd: ReopenCase, uow: UnitOfWork) -> Case:
     """A breached settlement reopens the mediation with a new term."""
-    current = begin(uow, target, "reopen")
-    case = current.case
-    if not any(o.status == "breached" for o in obligations_of(uow, case)):
+    step = open_case_step(uow, cmd, "reopen")
+    case = step.case
+    obligations = obligations_of(uow.session, case.id)
+    if not any(o.status == "breached" for o in obligations):
         raise Problem(409, "no-breach", "Only a breached settlement can be reopened.")
-    for obligation in obligations_of(uow, case):
+    for obligation in obligations:
         if obligation.status == "open":
             # The breached settlement is over; its open obligations are no longer followed up.
             obligation.status = "superseded"
             uow.session.add(obligation)
     case.outcome = None
-    case.deadline = target.policy.term_end(target.policy.today())
-    case = finish(uow, current, reason=cmd.reason, deadline=str(case.deadline))
+    case.deadline = cmd.terms.term_end(cmd.terms.today())
+    case = record_step(uow, step, reason=cmd.body.reason, deadline=str(case.deadline))
     uow.emit(
         CaseReopened(**ref(case), mediator=case.mediator, deadline=case.deadline),
         aggregate=aggregate(case),

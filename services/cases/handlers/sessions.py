@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from kelisim.events.cases import SessionScheduled, SessionUpdated
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.cases.handlers.common import Target, aggregate, begin, finish, party_of
-from services.cases.models import Case, MediationSession, utc
+from services.cases.handlers.steps import (
+    CaseCommand,
+    aggregate,
+    open_case_step,
+    party_of,
+    record_step,
+)
+from services.cases.models import Case, MediationSession
 from services.cases.schemas import SessionCreate, SessionUpdate
 
 # From which session state each new state may be reached.
@@ -20,73 +27,81 @@ SESSION_MOVES: dict[str, frozenset[str]] = {
 }
 
 
-def schedule_session(
-    target: Target, cmd: SessionCreate, uow: UnitOfWork
-) -> tuple[Case, MediationSession]:
+@dataclass(frozen=True, kw_only=True)
+class ScheduleSession(CaseCommand):
+    body: SessionCreate
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateSession(CaseCommand):
+    session_id: str
+    body: SessionUpdate
+
+
+def schedule_session(cmd: ScheduleSession, uow: UnitOfWork) -> tuple[Case, MediationSession]:
     """Schedule a session in a mediation room."""
-    current = begin(uow, target, "schedule_session")
-    case = current.case
-    session = MediationSession(case_id=case.id, scheduled_at=cmd.scheduled_at, place=cmd.place)
+    step = open_case_step(uow, cmd, "schedule_session")
+    case, body = step.case, cmd.body
+    session = MediationSession(case_id=case.id, scheduled_at=body.scheduled_at, place=body.place)
     uow.session.add(session)
-    case = finish(
-        uow, current, session=session.id, scheduled_at=cmd.scheduled_at.isoformat(), place=cmd.place
+    case = record_step(
+        uow, step, session=session.id, scheduled_at=body.scheduled_at.isoformat(), place=body.place
     )
     uow.emit(
         SessionScheduled(
             case_ref=case.id,
             session_ref=session.id,
             region=case.region,
-            scheduled_at=cmd.scheduled_at,
+            scheduled_at=body.scheduled_at,
         ),
         aggregate=aggregate(case),
     )
     return case, session
 
 
-def update_session(
-    target: Target, session_id: str, cmd: SessionUpdate, uow: UnitOfWork
-) -> tuple[Case, MediationSession]:
+def update_session(cmd: UpdateSession, uow: UnitOfWork) -> tuple[Case, MediationSession]:
     """Record that a session was held (attendance, notes), postponed or cancelled."""
-    current = begin(uow, target, "update_session")
-    case = current.case
-    session = uow.session.get(MediationSession, session_id)
+    step = open_case_step(uow, cmd, "update_session")
+    case, body = step.case, cmd.body
+    session = uow.session.get(MediationSession, cmd.session_id)
     if session is None or session.case_id != case.id:
         raise Problem(404, "not-found", "No such session in this case.")
-    if session.status not in SESSION_MOVES[cmd.status]:
+    if session.status not in SESSION_MOVES[body.status]:
         raise Problem(
             409,
             "invalid-session-transition",
-            f"A {session.status} session cannot become {cmd.status}.",
+            f"A {session.status} session cannot become {body.status}.",
         )
-    if cmd.status == "postponed" and cmd.scheduled_at is None:
+    if body.status == "postponed" and body.scheduled_at is None:
         raise Problem(422, "date-required", "A postponed session needs its new date.")
-    attendance = [party_of(uow, case, pid).id for pid in dict.fromkeys(cmd.attendance)]
+    attendance = [party_of(uow, case, pid).id for pid in dict.fromkeys(body.attendance)]
     before = session.status
-    session.status = cmd.status
-    session.scheduled_at = cmd.scheduled_at or session.scheduled_at
-    session.place = cmd.place or session.place
+    session.status = body.status
+    session.scheduled_at = body.scheduled_at or session.scheduled_at
+    session.place = body.place or session.place
     session.attendance = ",".join(attendance)
-    session.reason = cmd.reason
-    if cmd.notes is not None:
-        session.notes = cmd.notes
+    session.reason = body.reason
+    if body.notes is not None:
+        session.notes = body.notes
     uow.session.add(session)
-    notes_digest = hashlib.sha256(cmd.notes.encode()).hexdigest() if cmd.notes else None
-    case = finish(
+    notes_digest = hashlib.sha256(body.notes.encode()).hexdigest() if body.notes else None
+    case = record_step(
         uow,
-        current,
+        step,
         session=session.id,
         session_before=before,
-        session_status=cmd.status,
+        session_status=body.status,
         attendance=attendance,
         notes_sha256=notes_digest,
     )
+    uow.session.refresh(session)  # the stored time, read back as aware UTC
     uow.emit(
         SessionUpdated(
             case_ref=case.id,
             session_ref=session.id,
             region=case.region,
-            status=cmd.status,
-            scheduled_at=utc(session.scheduled_at),
+            status=body.status,
+            scheduled_at=session.scheduled_at,
         ),
         aggregate=aggregate(case),
     )

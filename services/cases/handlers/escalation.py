@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from kelisim.bus import PermanentError
+from kelisim.clock import now
 from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.uow import UnitOfWork
-from services.cases.handlers.common import Target, aggregate, begin, finish
+from services.cases.handlers.steps import CaseCommand, aggregate, open_case_step, record_step
 from services.cases.models import Case, Escalation
-from services.cases.schemas import EscalationCmd
+from services.cases.schemas import EscalationCreate
 
 
-def escalate(target: Target, cmd: EscalationCmd, uow: UnitOfWork) -> tuple[Case, Escalation]:
+@dataclass(frozen=True, kw_only=True)
+class EscalateCase(CaseCommand):
+    body: EscalationCreate
+
+
+def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
     """Escalate a case at risk of interethnic or interfaith violations."""
-    current = begin(uow, target, "escalate")
-    case = current.case
+    step = open_case_step(uow, cmd, "escalate")
+    case, body = step.case, cmd.body
     escalation = Escalation(
         case_id=case.id,
-        reason=cmd.reason,
-        risk_of=cmd.risk_of,
-        risk_level=cmd.risk_level,
-        summary=cmd.summary,
+        reason=body.reason,
+        risk_of=body.risk_of,
+        risk_level=body.risk_level,
+        summary=body.summary,
         escalated_by=uow.actor.username,
-        escalated_at=datetime.now(UTC),
+        escalated_at=now(),
     )
     uow.session.add(escalation)
     case.escalated = True
-    case = finish(
+    case = record_step(
         uow,
-        current,
+        step,
         escalation=escalation.id,
-        risk_of=cmd.risk_of,
-        risk_level=cmd.risk_level,
-        summary=cmd.summary,
+        risk_of=body.risk_of,
+        risk_level=body.risk_level,
+        summary=body.summary,
     )
     # The liaison subset: the opaque liaison_ref, never the case id, number, names or contacts;
     # the CloudEvents subject names the escalation so the envelope carries no case id either.
@@ -44,8 +50,8 @@ def escalate(target: Target, cmd: EscalationCmd, uow: UnitOfWork) -> tuple[Case,
             case_ref=case.liaison_ref,
             region=case.region,
             category=case.category,
-            risk_level=cmd.risk_level,
-            summary=cmd.summary,
+            risk_level=body.risk_level,
+            summary=body.summary,
             escalated_at=escalation.escalated_at,
         ),
         aggregate=aggregate(case),

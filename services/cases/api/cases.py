@@ -1,0 +1,104 @@
+"""Reading cases: the list, the caseload, one case and its timeline."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
+from kelisim.service import ContextDep, CurrentPrincipal
+from services.cases import permissions, queries
+from services.cases.api.common import PREFIX, CaseReader, Terms, reading
+from services.cases.schemas import CaseloadRow, CasePublic, TimelineEntry
+
+router = APIRouter(prefix=PREFIX, tags=["cases"])
+
+
+@router.get("", response_model=Page[CasePublic])
+def list_cases(
+    principal: CaseReader,
+    ctx: ContextDep,
+    region: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    mediator: str | None = None,
+    deadline_from: date | None = None,
+    deadline_to: date | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[CasePublic]:
+    """The cases the caller may read, newest first, filtered, keyset-paginated."""
+    with reading(ctx) as db:
+        return queries.list_cases(
+            db,
+            principal,
+            region=region,
+            status=status,
+            category=category,
+            mediator=mediator,
+            deadline_from=deadline_from,
+            deadline_to=deadline_to,
+            q=q,
+            cursor=cursor,
+            limit=limit,
+        )
+
+
+@router.get("/caseload", response_model=list[CaseloadRow])
+def caseload(
+    principal: CurrentPrincipal, ctx: ContextDep, terms: Terms, region: str | None = None
+) -> list[CaseloadRow]:
+    """Active cases per mediator of the coordinator's region(s)."""
+    with reading(ctx) as db:
+        return queries.caseload(db, principal, region, terms.today())
+
+
+@router.get("/{case_id}", response_model=CasePublic)
+def get_case(
+    case_id: str, response: Response, principal: CaseReader, ctx: ContextDep
+) -> CasePublic:
+    """One case; parties and description only for those who may see personal data."""
+    with reading(ctx) as db:
+        case = queries.readable_case(db, principal, case_id)
+        response.headers["ETag"] = queries.etag(case)
+        return queries.case_for(db, principal, case)
+
+
+@router.get("/{case_id}/timeline", response_model=list[TimelineEntry])
+def get_timeline(
+    case_id: str,
+    principal: CaseReader,
+    ctx: ContextDep,
+    format: Literal["json", "csv"] = "json",  # noqa: A002
+):
+    """Every step of the case in order, with who and when; `?format=csv` exports it."""
+    with reading(ctx) as db:
+        case = queries.readable_case(db, principal, case_id)
+        details = permissions.sees_personal_data(principal, case)
+        entries = queries.timeline(db, ctx.tables, case, details)
+    if format == "json":
+        return entries
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at", "kind", "actor", "action", "details"])
+    for e in entries:
+        writer.writerow(
+            [
+                e.at.isoformat(),
+                e.kind,
+                e.actor or "",
+                e.action,
+                json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "",
+            ]
+        )
+    return Response(
+        content=out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{case.number}-timeline.csv"'},
+    )
