@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from kelisim.bus.consumer import ConsumerSpec, Handler
-from kelisim.events.envelope import registered_types, schema_for
 from services.notifications.handlers.escalations import on_case_escalated
 from services.notifications.handlers.notify import on_domain_event
 from services.notifications.handlers.recipients import on_user_upserted
-
-
-def consumable_subjects(*domains: str) -> list[str]:
-    """The subjects of the registered event schemas of these domains."""
-    subjects = {schema_for(t).subject for t in registered_types()}
-    return sorted(s for s in subjects if s.split(".", 1)[0] in domains)
+from services.notifications.handlers.rules import schemas_of
 
 
 def _handlers(domain: str) -> dict[str, Handler]:
     """Every subject of a domain goes through the rules; an escalation is also kept and sent."""
-    handlers: dict[str, Handler] = {s: on_domain_event for s in consumable_subjects(domain)}
+    handlers: dict[str, Handler] = {s: on_domain_event for s in sorted(schemas_of(domain))}
     if domain == "cases":
         handlers["cases.case.escalated"] = on_case_escalated  # type: ignore[assignment]
     return handlers

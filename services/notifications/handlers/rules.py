@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kelisim.clock import now
 from kelisim.commands import Command
-from kelisim.events import schema_for
+from kelisim.events import EventData, schema_for
 from kelisim.events.envelope import registered_types
 from kelisim.preconditions import require
 from kelisim.problems import Problem
@@ -34,14 +34,18 @@ class DeleteRule(Command):
     rule_id: str
 
 
+def schemas_of(*domains: str) -> dict[str, type[EventData]]:
+    """The registered event schemas of these domains, by subject."""
+    found = (schema_for(ce_type) for ce_type in registered_types())
+    return {s.subject: s for s in found if s.subject.split(".", 1)[0] in domains}
+
+
 def rule_subjects() -> dict[str, set[str]]:
     """Subjects a rule may name, with the fields their events carry."""
-    subjects = {}
-    for ce_type in registered_types():
-        schema = schema_for(ce_type)
-        if schema.subject.split(".", 1)[0] in CONSUMED_DOMAINS:
-            subjects[schema.subject] = set(schema.model_fields)
-    return subjects
+    return {
+        subject: set(schema.model_fields)
+        for subject, schema in schemas_of(*CONSUMED_DOMAINS).items()
+    }
 
 
 def check_rule(subject: str, audience: str, role: str | None, scope: str) -> None:
