@@ -14,12 +14,14 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
-from gateway import admin, api, openapi
+from gateway import openapi
 from gateway.auth import Keys, session_secret
+from gateway.calls import ServiceCalls
+from gateway.identity import api as identity_api
 from gateway.identity.users import ensure_first_admin
 from gateway.models import backbone
 from gateway.permissions import PROXIED_SERVICES
-from gateway.proxy import ServiceProxy, proxy_router
+from gateway.proxy import proxy_router
 from gateway.web import install as install_web
 from kelisim import problems, web
 from kelisim.auth import ensure_keypair, load_private_key, load_public_key
@@ -54,21 +56,21 @@ def build_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         keys = await asyncio.to_thread(_load_keys, settings)
         app.state.keys = keys
-        app.state.proxy = ServiceProxy(settings, keys, transports)
+        app.state.calls = ServiceCalls(settings, keys, transports)
         await asyncio.to_thread(first_admin)
         bus = asyncio.create_task(run_bus(ctx), name="gateway-bus")
         try:
             yield
         finally:
             await cancel_all([bus])
-            await app.state.proxy.close()
+            await app.state.calls.close()
             await ctx.bus.close()
             ctx.engine.dispose()
 
     async def ready() -> dict[str, bool]:
         checks = await ctx.ready()
         checks.pop("consumers", None)
-        results = await asyncio.gather(*(app.state.proxy.ready(s) for s in PROXIED_SERVICES))
+        results = await asyncio.gather(*(app.state.calls.ready(s) for s in PROXIED_SERVICES))
         checks.update({f"service:{s}": ok for s, ok in zip(PROXIED_SERVICES, results, strict=True)})
         return checks
 
@@ -83,8 +85,7 @@ def build_app(
     problems.install(app)
     install_web(app, settings)  # the web UI's POST /login renders refusals as a page
     web.install(app, "gateway", ready)
-    app.include_router(api.router)
-    app.include_router(admin.router)
+    app.include_router(identity_api.router)
     app.include_router(proxy_router())
     openapi.install(app)
     return app

@@ -1,8 +1,9 @@
 """One API document for the whole public API: the gateway's routes plus each service's paths.
 
-Service documents are fetched through the proxy's clients and cached; a service that is
-down is listed under `x-kelisim-unavailable` instead of failing the whole document. Swagger
-UI is served from assets vendored out of the npm package swagger-ui-dist, so it works offline.
+Service documents are fetched through the gateway's pooled clients (`gateway.calls`) and
+cached; a service that is down is listed under `x-kelisim-unavailable` instead of failing
+the whole document. Swagger UI is served from assets vendored out of the npm package
+swagger-ui-dist, so it works offline.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from gateway.calls import ServiceCalls
 from gateway.permissions import PROXIED_SERVICES
-from gateway.proxy import ServiceProxy
 
 OPENAPI_URL = "/api/v1/openapi.json"
 DOCS_URL = "/api/docs"
@@ -50,7 +51,7 @@ def _merge_service(doc: dict[str, Any], service: str, part: dict[str, Any]) -> N
         doc["paths"][path] = item
 
 
-async def merged_openapi(app: FastAPI, proxy: ServiceProxy) -> dict[str, Any]:
+async def merged_openapi(app: FastAPI, calls: ServiceCalls) -> dict[str, Any]:
     """The gateway's own document with every reachable service's paths merged in."""
     doc = get_openapi(
         title="Kelisim API",
@@ -61,7 +62,7 @@ async def merged_openapi(app: FastAPI, proxy: ServiceProxy) -> dict[str, Any]:
     doc.setdefault("paths", {})
     missing = []
     for service in PROXIED_SERVICES:
-        part = await proxy.openapi(service)
+        part = await calls.openapi(service)
         if part is None:
             missing.append(service)
             continue
@@ -76,7 +77,7 @@ def install(app: FastAPI) -> None:
 
     @app.get(OPENAPI_URL, include_in_schema=False)
     async def openapi_json() -> JSONResponse:
-        return JSONResponse(await merged_openapi(app, app.state.proxy))
+        return JSONResponse(await merged_openapi(app, app.state.calls))
 
     @app.get(DOCS_URL, include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -1,1 +1,1 @@
-"""Staff identity: users, passwords, login throttling and personal API keys."""
+"""Staff identity: users, passwords, login throttling, personal API keys and their routes (api/)."""

@@ -1,25 +1,22 @@
-"""Calls from the web UI to the services: the gateway's own pooled clients and service tokens.
+"""Calls from the web UI to the services, through the gateway's one service call.
 
-The web layer reaches the services exactly as the JSON API does: the same coarse rules,
-a short-lived service token for the logged-in user, the same pooled `httpx` clients.
+The web layer reaches the services exactly as the JSON API does (`gateway.calls`): the
+same coarse rules, a short-lived service token for the logged-in user, the same pooled
+clients and the same failures (503 unreachable, 504 too slow, 502 broken). Here a refusal
+or failure becomes a `ServiceError`, which a page shows in the user's language.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import structlog
+from fastapi import Request
 
-from gateway.auth import service_token
+from gateway.calls import ServiceCalls, bad_gateway, service_of
 from gateway.deps import Caller
-from gateway.permissions import allowed
-from gateway.proxy import ServiceProxy, service_of
-from kelisim.bus.headers import TRACEPARENT, child_traceparent
-
-log = structlog.get_logger("kelisim.gateway.web")
+from kelisim.problems import Problem
 
 
 @dataclass
@@ -43,14 +40,18 @@ class ServiceError(Exception):
         errors = body.get("errors") if isinstance(body.get("errors"), list) else []
         return cls(answer.status_code, kind, body.get("detail"), errors)
 
+    @classmethod
+    def from_problem(cls, problem: Problem) -> ServiceError:
+        return cls(problem.status, problem.kind, problem.detail)
+
 
 class Services:
     """The logged-in user's way to the services."""
 
-    def __init__(self, proxy: ServiceProxy, caller: Caller, traceparent: str | None) -> None:
-        self.proxy = proxy
+    def __init__(self, calls: ServiceCalls, caller: Caller, request: Request) -> None:
+        self.calls = calls
         self.caller = caller
-        self.traceparent = traceparent
+        self.request = request
 
     async def call(
         self,
@@ -63,32 +64,29 @@ class Services:
         headers: dict[str, str] | None = None,
     ) -> Any:
         """The JSON answer of a service; a ServiceError when it refuses or fails."""
-        service = service_of(path)
-        principal = self.caller.principal()
-        if service is None or not allowed(principal.roles, path, method):
-            raise ServiceError(403, "role-not-permitted")
-        sent = {
-            "authorization": "Bearer "
-            + service_token(self.proxy.keys, self.proxy.settings, principal, service),
-            "x-request-id": uuid.uuid4().hex,
-            TRACEPARENT: child_traceparent(self.traceparent),
-            **(headers or {}),
-        }
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
-            answer = await self.proxy.clients[service].request(
-                method, path, params=query, json=json, content=content, headers=sent
+            answer = await self.calls.call(
+                self.request,
+                self.caller.principal(),
+                method,
+                path,
+                params=query,
+                json=json,
+                content=content,
+                headers=headers,
             )
-        except httpx.TimeoutException as exc:
-            raise ServiceError(504, "service-timeout") from exc
-        except httpx.HTTPError as exc:
-            log.warning("web.service_failed", service=service, error=repr(exc))
-            raise ServiceError(503, "service-unavailable") from exc
+        except Problem as problem:
+            raise ServiceError.from_problem(problem) from problem
         if answer.status_code >= 400:
             raise ServiceError.from_answer(answer)
         if not answer.content:
             return None
-        return answer.json()
+        try:
+            return answer.json()
+        except ValueError as exc:
+            problem = bad_gateway(service_of(path) or "")
+            raise ServiceError.from_problem(problem) from exc
 
     async def get(self, path: str, **params: Any) -> Any:
         return await self.call("GET", path, params=params)

@@ -18,7 +18,6 @@ from gateway.deps import Caller, _user_of_claims
 from gateway.web import labels
 from gateway.web.client import ServiceError, Services
 from gateway.web.i18n import LANG_NAMES, LANGS, TIME_ZONE, Formatter, choose_language
-from kelisim.bus.headers import TRACEPARENT
 from kelisim.problems import Problem
 from kelisim.regions import REGIONS
 
@@ -81,9 +80,7 @@ class View:
     @property
     def services(self) -> Services:
         assert self.caller is not None
-        return Services(
-            self.request.app.state.proxy, self.caller, self.request.headers.get(TRACEPARENT)
-        )
+        return Services(self.request.app.state.calls, self.caller, self.request)
 
     def field(self, name: str, default: str = "") -> str:
         """A submitted form field (to refill a form after an error)."""

@@ -14,6 +14,7 @@ from kelisim.bus.headers import trace_id
 from kelisim.settings import Settings
 from tests.support.gateway import ADMIN, Stack, running_gateway
 from tests.support.nats import free_port
+from tests.web.support import web_login
 
 
 def echo_app() -> FastAPI:
@@ -156,6 +157,26 @@ async def test_a_service_that_breaks_the_connection_answers_502(settings):
         answer = await gateway.get("/api/v1/cases", headers=user)
         assert answer.status_code == 502
         assert answer.json()["type"] == "urn:kelisim:problem:bad-gateway"
+
+
+async def test_a_page_meets_a_failing_service_as_the_api_does(settings):
+    """The web UI makes the proxy's call: down is 503, a broken or unreadable answer 502."""
+    settings = _with_admin(settings, councils_url=f"http://127.0.0.1:{free_port()}")
+    garbled = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>oops"))
+    transports = {"cases": BrokenTransport(), "notifications": garbled}
+    async with (
+        running_gateway(settings, transports) as gateway,
+        httpx.AsyncClient(
+            transport=gateway._transport,  # type: ignore[attr-defined]
+            base_url="https://gateway",
+            headers={"Accept": "text/html"},
+        ) as web,
+    ):
+        assert (await web_login(web, *ADMIN)).status_code == 303
+        for page, status in (("/councils/c1", 503), ("/cases", 502), ("/notifications", 502)):
+            answer = await web.get(page)
+            assert answer.status_code == status, page
+            assert answer.headers["content-type"].startswith("text/html"), page
 
 
 async def test_dot_segments_cannot_sneak_past_the_role_check(stack: Stack) -> None:

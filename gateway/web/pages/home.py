@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from gateway import api
 from gateway.auth import set_login_csrf_cookie
 from gateway.identity import users
+from gateway.identity.api.auth import web_login
 from gateway.schemas import UserUpdate
 from gateway.web.i18n import LANG_COOKIE, LANGS
 from gateway.web.labels import PROBLEMS
@@ -67,7 +67,7 @@ async def login_submit(
     """
     ctx = request.app.state.ctx
     keys = request.app.state.keys
-    login = (api.web_login, request, ctx, keys, username, password, csrf_token, _safe_next(next))
+    login = (web_login, request, ctx, keys, username, password, csrf_token, _safe_next(next))
     if "text/html" not in request.headers.get("accept", ""):
         return await run_in_threadpool(*login)
     if not username.strip() or not password:

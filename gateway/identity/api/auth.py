@@ -1,15 +1,14 @@
-"""The gateway's own routes for every user: log in (token or web session), me, API keys."""
+"""Logging in and out: the OAuth2 password flow for a bearer token, and the web session."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlmodel import col, select
 
 from gateway.auth import (
     LOGIN_CSRF_COOKIE,
@@ -18,15 +17,13 @@ from gateway.auth import (
     clear_session_cookie,
     csrf_matches,
     issue_access_token,
-    new_api_key,
     read_access_token,
     set_session_cookie,
 )
-from gateway.deps import CurrentCaller, InteractiveCaller, get_keys
+from gateway.deps import get_keys
 from gateway.identity.login import login
-from gateway.models import ApiKey, User
-from gateway.schemas import AccessToken, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Me
-from kelisim.db import new_session
+from gateway.models import User
+from gateway.schemas import AccessToken
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, ServiceContext
 from kelisim.uow import Actor
@@ -39,7 +36,7 @@ def _login(ctx: ServiceContext, request: Request, username: str, password: str) 
     address = request.client.host if request.client else "unknown"
     return login(
         ctx.engine,
-        lambda: ctx.uow(Actor(username or "anonymous")),
+        partial(ctx.uow, Actor(username or "anonymous")),
         username,
         password,
         address,
@@ -102,62 +99,3 @@ def web_logout(
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response, ctx.settings)
     return response
-
-
-@router.get("/api/v1/me", response_model=Me)
-def me(caller: CurrentCaller) -> Me:
-    """The caller's own account: roles, scopes, language."""
-    return Me.model_validate({**caller.user.model_dump(), "authenticated_by": caller.via})
-
-
-def _key_public(row: ApiKey) -> ApiKeyPublic:
-    return ApiKeyPublic.model_validate(row, from_attributes=True)
-
-
-@router.post("/api/v1/me/api-keys", status_code=201, response_model=ApiKeyCreated)
-def create_api_key(
-    body: ApiKeyCreate, request: Request, caller: InteractiveCaller, ctx: ContextDep
-) -> ApiKeyCreated:
-    """Create a personal API key; the key is shown in this answer only."""
-    key, prefix, digest = new_api_key()
-    with ctx.uow(caller.actor(request)) as uow:
-        row = ApiKey(user_id=caller.user.id, name=body.name, prefix=prefix, key_hash=digest)
-        uow.session.add(row)
-        uow.session.flush()
-        uow.audit(
-            "api_key.created",
-            "api_key",
-            row.id,
-            after={"user_id": row.user_id, "name": row.name, "prefix": prefix},
-        )
-        uow.commit()
-    return ApiKeyCreated(**_key_public(row).model_dump(), key=key)
-
-
-@router.get("/api/v1/me/api-keys", response_model=list[ApiKeyPublic])
-def list_api_keys(caller: InteractiveCaller, ctx: ContextDep) -> list[ApiKeyPublic]:
-    """The caller's API keys (never the keys themselves)."""
-    with new_session(ctx.engine) as session:
-        rows = session.exec(
-            select(ApiKey)
-            .where(ApiKey.user_id == caller.user.id)
-            .order_by(col(ApiKey.created_at), col(ApiKey.id))
-        ).all()
-    return [_key_public(r) for r in rows]
-
-
-@router.delete("/api/v1/me/api-keys/{key_id}", status_code=204)
-def revoke_api_key(
-    key_id: str, request: Request, caller: InteractiveCaller, ctx: ContextDep
-) -> Response:
-    """Revoke one of the caller's API keys; it stops working at once."""
-    with ctx.uow(caller.actor(request)) as uow:
-        row = uow.session.get(ApiKey, key_id)
-        if row is None or row.user_id != caller.user.id:
-            raise Problem(404, "api-key-not-found", "No such API key.")
-        if row.revoked_at is None:
-            row.revoked_at = datetime.now(UTC)
-            uow.session.add(row)
-            uow.audit("api_key.revoked", "api_key", row.id, after={"user_id": row.user_id})
-            uow.commit()
-    return Response(status_code=204)

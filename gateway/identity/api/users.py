@@ -1,4 +1,4 @@
-"""The administration API: admins create, list, change, deactivate users and reset passwords."""
+"""User administration: admins create, list, change, deactivate accounts and reset passwords."""
 
 from __future__ import annotations
 

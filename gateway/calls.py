@@ -1,0 +1,161 @@
+"""The one way from the gateway to a service, used by the JSON API's proxy and the web UI.
+
+`ServiceCalls.call` applies the coarse rules of gateway/permissions.py (403
+`role-not-permitted`), signs a fresh service token for the user (audience = the service,
+<= 60 s), passes on the request id and a child of the trace context, and sends through one
+pooled `httpx.AsyncClient` per service. A failure to get an answer is one problem for every
+caller: a service that cannot be reached is 503 `service-unavailable` (Retry-After), one
+that does not answer in time 504 `service-timeout`, any other failure 502 `bad-gateway`.
+The service's own answer, whatever its status, is returned as it is.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import Request
+
+from gateway.auth import Keys, service_token
+from gateway.permissions import PROXIED_SERVICES, allowed
+from kelisim.auth import Principal
+from kelisim.bus.headers import TRACEPARENT, child_traceparent
+from kelisim.problems import Problem
+from kelisim.settings import Settings
+
+log = structlog.get_logger("kelisim.gateway.calls")
+
+
+def service_of(path: str) -> str | None:
+    """The service that serves a public path, if any."""
+    for name in PROXIED_SERVICES:
+        prefix = f"/api/v1/{name}"
+        if path == prefix or path.startswith(prefix + "/"):
+            return name
+    return None
+
+
+def request_id(request: Request) -> str:
+    """The id of the request being served (bound by kelisim.web's middleware), else a new one."""
+    return (
+        structlog.contextvars.get_contextvars().get("request_id")
+        or request.headers.get("x-request-id")
+        or uuid.uuid4().hex
+    )
+
+
+def bad_gateway(service: str) -> Problem:
+    """The problem for a service whose answer could not be had or read."""
+    return Problem(502, "bad-gateway", f"The {service} service failed to answer.", service=service)
+
+
+class ServiceCalls:
+    """Pooled HTTP clients to the services and the one call made through them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        keys: Keys,
+        transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.keys = keys
+        timeout = httpx.Timeout(settings.proxy_timeout_seconds, connect=3.0)
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        transports = transports or {}
+        self.clients = {
+            name: httpx.AsyncClient(
+                base_url=settings.service_url(name),
+                transport=transports.get(name),
+                timeout=timeout,
+                limits=limits,
+            )
+            for name in PROXIED_SERVICES
+        }
+        self._openapi: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+    async def call(
+        self,
+        request: Request,
+        principal: Principal,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """The service's answer to one call made for `principal` while serving `request`.
+
+        `url` is a public API path, optionally with its raw query string.
+        """
+        path = url.split("?", 1)[0]
+        service = service_of(path)
+        if service is None:
+            raise Problem(404, "not-found", "No such API path.")
+        if not allowed(principal.roles, path, method):
+            raise Problem(
+                403, "role-not-permitted", "Your roles do not reach this part of the API."
+            )
+        sent = {
+            **(headers or {}),
+            "x-request-id": request_id(request),
+            TRACEPARENT: child_traceparent(request.headers.get(TRACEPARENT)),
+            "authorization": "Bearer "
+            + service_token(self.keys, self.settings, principal, service),
+        }
+        try:
+            return await self.clients[service].request(
+                method, url, params=params, json=json, content=content, headers=sent
+            )
+        except httpx.TimeoutException as exc:
+            raise Problem(
+                504,
+                "service-timeout",
+                f"The {service} service did not answer in time.",
+                service=service,
+            ) from exc
+        except httpx.ConnectError as exc:
+            raise Problem(
+                503,
+                "service-unavailable",
+                f"The {service} service is unavailable.",
+                service=service,
+                headers={"Retry-After": "5"},
+            ) from exc
+        except Exception as exc:  # noqa: BLE001 - any other transport failure is a bad gateway
+            log.warning("service_call.failed", service=service, error=repr(exc))
+            raise bad_gateway(service) from exc
+
+    async def ready(self, service: str) -> bool:
+        """Whether the service's /readyz says ready."""
+        try:
+            answer = await self.clients[service].get("/readyz", timeout=3.0)
+        except Exception:  # noqa: BLE001
+            return False
+        return answer.status_code == 200
+
+    async def openapi(self, service: str) -> dict[str, Any] | None:
+        """The service's OpenAPI document, cached for `openapi_cache_seconds`."""
+        now = time.monotonic()
+        cached = self._openapi.get(service)
+        if cached and now - cached[0] < self.settings.openapi_cache_seconds:
+            return cached[1]
+        try:
+            answer = await self.clients[service].get("/openapi.json", timeout=5.0)
+            answer.raise_for_status()
+            doc = answer.json()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("openapi.unavailable", service=service, error=repr(exc))
+            return cached[1] if cached else None
+        self._openapi[service] = (now, doc)
+        return doc
