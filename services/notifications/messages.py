@@ -12,6 +12,8 @@ from typing import Any
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from kelisim.regions import REGIONS
+
 LANGS = ("kk", "ru", "en")
 DEFAULT_LANG = "kk"
 
@@ -139,20 +141,32 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
 
 CATALOG["analytics.alert.raised"] = {
     "kk": (
-        "Ерте ескерту: {{ region }}, {{ category }}",
+        "Ерте ескерту: {{ region_name }}, {{ category_name }}",
         "{{ period }} айында {{ observed }} іс тіркелді; күтілгені {{ expected }}, "
-        "шекті мәні {{ upper }} (әдіс: {{ method }}).",
+        "шекті мәні {{ upper }}.",
     ),
     "ru": (
-        "Раннее предупреждение: {{ region }}, {{ category }}",
+        "Раннее предупреждение: {{ region_name }}, {{ category_name }}",
         "За месяц {{ period }} зарегистрировано дел: {{ observed }}; ожидалось {{ expected }}, "
-        "порог {{ upper }} (метод: {{ method }}).",
+        "порог {{ upper }}.",
     ),
     "en": (
-        "Early warning: {{ region }}, {{ category }}",
+        "Early warning: {{ region_name }}, {{ category_name }}",
         "{{ observed }} cases registered in the month of {{ period }}; {{ expected }} expected, "
-        "threshold {{ upper }} (method: {{ method }}).",
+        "threshold {{ upper }}.",
     ),
+}
+
+# Case categories named in each language, for messages that carry a category code.
+CATEGORY_NAMES = {
+    "interethnic": ("этносаралық", "межэтнический", "interethnic"),
+    "interfaith": ("конфессияаралық", "межконфессиональный", "interfaith"),
+    "community": ("әлеуметтік-тұрмыстық", "социально-бытовой", "social and household"),
+    "family": ("отбасылық", "семейный", "family"),
+    "labour": ("еңбек", "трудовой", "labour"),
+    "land": ("жер", "земельный", "land"),
+    "neighbour": ("көршілік", "соседский", "neighbour"),
+    "other": ("басқа", "другое", "other"),
 }
 
 GENERIC = {
@@ -196,9 +210,22 @@ def render(template: str, params: dict[str, Any]) -> str:
 
 def title_and_body(topic: str, lang: str | None, params: dict[str, Any]) -> tuple[str, str]:
     """The localized title and body of a notification."""
-    texts = CATALOG.get(topic, GENERIC)[lang_of(lang)]
-    values = {"topic": topic, **params}
+    code = lang_of(lang)
+    texts = CATALOG.get(topic, GENERIC)[code]
+    values = {"topic": topic, **_names(params, code), **params}
     return render(texts[0], values), render(texts[1], values)
+
+
+def _names(params: dict[str, Any], lang: str) -> dict[str, str]:
+    """The region's and the category's names in `lang`, for templates that show them."""
+    region = REGIONS.get(str(params.get("region")))
+    category = CATEGORY_NAMES.get(str(params.get("category")))
+    return {
+        "region_name": region.name(lang) if region else str(params.get("region", "")),
+        "category_name": category[LANGS.index(lang)]
+        if category
+        else str(params.get("category", "")),
+    }
 
 
 def summary(topic: str, params: dict[str, Any]) -> str:

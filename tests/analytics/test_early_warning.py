@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from kelisim.clock import now
+from kelisim.regions import REGIONS
 from services.analytics.measures import shift_month
 from services.analytics.workers import early_warning_round
 from services.cases.terms import TermPolicy
@@ -22,6 +23,7 @@ ANALYTICS = "/api/v1/analytics"
 THIS_MONTH = TermPolicy().today().replace(day=1)
 SEASONAL = ("KZ-47", "land")  # high every year in this month: no alarm
 SURGE = ("KZ-79", "interethnic")  # flat, then a surge this month: one alarm
+SHYMKENT = REGIONS["KZ-79"].name("kk")  # the inbox speaks the user's language (Kazakh)
 
 
 def history_csv(rows: list[tuple[str, str, date, int]]) -> bytes:
@@ -148,12 +150,12 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
 
     async def told() -> bool:
         inbox = await stack.client.get("/api/v1/notifications/inbox", headers=coordinator)
-        return any("KZ-79" in item["title"] for item in inbox.json()["items"])
+        return any(SHYMKENT in item["title"] for item in inbox.json()["items"])
 
     await eventually(told, what="the coordinator told of the alert")
     other = await stack.login_as("coord-astana-ew", roles=["coordinator"], regions=["KZ-71"])
     inbox = (await stack.client.get("/api/v1/notifications/inbox", headers=other)).json()
-    assert not any("KZ-79" in item["title"] for item in inbox["items"])
+    assert not any(SHYMKENT in item["title"] for item in inbox["items"])
 
 
 @pytest.mark.parametrize(
