@@ -20,6 +20,7 @@ test: $(VENV)/.installed-test lint
 lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 fmt: $(VENV)/.installed-test
 	$(BIN)/ruff format .

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -90,7 +90,7 @@ def append(
     return digest
 
 
-def _lock_head(conn: Connection, tables: Backbone):  # type: ignore[no-untyped-def]
+def _lock_head(conn: Connection, tables: Backbone) -> Row[int, int, str]:
     """Lock the chain head (creating it at genesis once), so appenders queue up behind it."""
     head_t = tables.audit_head
     locked = select(head_t).where(head_t.c.id == 1).with_for_update()
@@ -146,7 +146,9 @@ def verify(engine: Engine, tables: Backbone) -> VerifyResult:
     return VerifyResult(count, True)
 
 
-def history(conn: Connection, tables: Backbone, entity: str, entity_id: str) -> list[dict]:
+def history(
+    conn: Connection, tables: Backbone, entity: str, entity_id: str
+) -> list[dict[str, Any]]:
     """The audit entries of one entity, oldest first."""
     log_t = tables.audit_log
     rows = conn.execute(

@@ -13,9 +13,10 @@ import importlib.util
 import inspect
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import structlog
 from sqlalchemy.engine import make_url
@@ -24,6 +25,8 @@ from kelisim import logging as kelisim_logging
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervisor import Supervisor, owner_module, present, present_owners
 from kelisim.tables import Backbone
+
+_T = TypeVar("_T")
 
 log = structlog.get_logger("kelisim.cli")
 DEMO_ADMIN = ("admin", "demo")
@@ -58,7 +61,8 @@ def migrate(settings: Settings) -> list[str]:
 
 def backbone_of(owner: str) -> Backbone:
     """The backbone tables of an owner, from `<package>.models.backbone`."""
-    return importlib.import_module(f"{owner_module(owner)}.models").backbone
+    backbone: Backbone = importlib.import_module(f"{owner_module(owner)}.models").backbone
+    return backbone
 
 
 def _sqlite_missing(url: str) -> bool:
@@ -115,7 +119,7 @@ def seed_demo(url: str, settings: Settings) -> None:
     )
 
 
-async def _await(awaitable):  # type: ignore[no-untyped-def]
+async def _await(awaitable: Awaitable[_T]) -> _T:
     return await awaitable
 
 

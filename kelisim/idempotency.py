@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 
 from kelisim.auth import Principal
@@ -96,14 +96,18 @@ async def create_once_async(
     return await asyncio.to_thread(create_once, ctx, request, principal, produce, payload=payload)
 
 
-def _prior(uow: UnitOfWork, username: str, key: str):  # type: ignore[no-untyped-def]
+# An idempotency_record row: id, username, key, request_sha256, status, response, created_at.
+Record = Row[str, str, str, str, int, str, datetime]
+
+
+def _prior(uow: UnitOfWork, username: str, key: str) -> Record | None:
     table = uow.tables.idempotency
     return uow.conn.execute(
         select(table).where(table.c.username == username, table.c.key == key)
     ).first()
 
 
-def _replay(prior, digest: str) -> JSONResponse:  # type: ignore[no-untyped-def]
+def _replay(prior: Record, digest: str) -> JSONResponse:
     if prior.request_sha256 != digest:
         raise Problem(
             422, "idempotency-key-reused", "This Idempotency-Key was used for another request."

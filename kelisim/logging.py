@@ -6,11 +6,12 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 
 def configure(level: str = "INFO", *, json: bool = False, service: str | None = None) -> None:
     """Route stdlib and structlog records through one structured renderer."""
-    processors: list = [
+    processors: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -36,8 +37,8 @@ def configure(level: str = "INFO", *, json: bool = False, service: str | None = 
     logging.getLogger("nats").setLevel(logging.WARNING)
 
 
-def _bind_service(service: str):  # type: ignore[no-untyped-def]
-    def add(_logger, _name, event_dict):  # type: ignore[no-untyped-def]
+def _bind_service(service: str) -> Processor:
+    def add(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("service", service)
         return event_dict
 

@@ -17,7 +17,10 @@ OWNERS = ("gateway", *SERVICES)
 
 def package_dir(owner: str) -> Path:
     module = "gateway" if owner == "gateway" else f"services.{owner}"
-    return Path(importlib.import_module(module).__file__).parent  # type: ignore[arg-type]
+    file = importlib.import_module(module).__file__
+    if file is None:
+        raise LookupError(f"{module} is not a regular package: it has no directory")
+    return Path(file).parent
 
 
 def alembic_config(owner: str, url: str) -> Config:
@@ -48,6 +51,8 @@ def run_env(metadata: MetaData) -> None:
     url = config.get_main_option("sqlalchemy.url")
     if not url:
         owner = config.attributes.get("owner") or config.get_main_option("kelisim_owner")
+        if not owner:
+            raise LookupError("the Alembic config names no owner and no sqlalchemy.url")
         url = Settings().database_url(owner)
     engine = make_engine(url, null_pool=True)
     with engine.connect() as connection:

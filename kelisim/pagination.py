@@ -60,7 +60,7 @@ def decode(cursor: str, *types: Callable[[Any], Any]) -> tuple[Any, ...]:
         raise Problem(400, "bad-cursor", "The cursor is not one this service gave out.") from exc
 
 
-def _read(kind: Callable[[Any], Any], part: Any) -> Any:
+def _read(kind: Callable[..., Any], part: Any) -> Any:
     if kind is datetime:
         return datetime.fromisoformat(part)
     if kind is date:

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -173,7 +173,7 @@ async def run_bus(ctx: ServiceContext, workers: Sequence[Worker] = ()) -> None:
     await asyncio.gather(*runs)
 
 
-async def cancel_all(tasks: Sequence[asyncio.Task], *, rounds: int = 10) -> None:
+async def cancel_all(tasks: Sequence[asyncio.Task[Any]], *, rounds: int = 10) -> None:
     """Cancel tasks and wait for them; cancel again if a library swallowed the first request."""
     pending = {t for t in tasks if not t.done()}
     for _ in range(rounds):
@@ -186,7 +186,8 @@ async def cancel_all(tasks: Sequence[asyncio.Task], *, rounds: int = 10) -> None
 
 
 def get_context(request: Request) -> ServiceContext:
-    return request.app.state.ctx
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx
 
 
 ContextDep = Annotated[ServiceContext, Depends(get_context)]

@@ -126,7 +126,7 @@ class Settings(BaseSettings):
 
     def database_url(self, owner: str) -> str:
         """The database URL of a service or the gateway."""
-        url = getattr(self, f"{owner}_database_url")
+        url: str | None = getattr(self, f"{owner}_database_url")
         if url:
             return url
         return f"sqlite:///{(self.data_dir / f'{owner}.db').resolve()}"

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlparse
 
 import httpx
@@ -96,8 +97,8 @@ class Child:
     argv: list[str]
     ready_url: str | None = None
     log_path: Path | None = None
-    proc: subprocess.Popen | None = None
-    _log_file: object | None = field(default=None, repr=False)
+    proc: subprocess.Popen[bytes] | None = None
+    _log_file: BinaryIO | None = field(default=None, repr=False)
 
     def start(self, env: dict[str, str]) -> None:
         out = None
@@ -139,7 +140,7 @@ class Child:
 
     def close_log(self) -> None:
         if self._log_file is not None:
-            self._log_file.close()  # type: ignore[attr-defined]
+            self._log_file.close()
             self._log_file = None
 
 
@@ -287,7 +288,10 @@ class Supervisor:
             raise SupervisorError("nats-server did not accept connections within 20 s")
 
     def wait_ready(self, children: list[Child]) -> None:
-        """Poll every /readyz until 200; a child that exits meanwhile is an error."""
+        """Poll every /readyz until 200; a child that exits meanwhile is an error.
+
+        A child without a `ready_url` has nothing to poll: it counts as ready once started.
+        """
         pending = {c.name: c for c in children}
         deadline = time.monotonic() + self.ready_timeout
         with httpx.Client(timeout=1.0, trust_env=False) as client:
@@ -297,7 +301,8 @@ class Supervisor:
                     if code is not None:
                         raise SupervisorError(f"{name} exited with code {code} while starting")
                     with contextlib.suppress(httpx.HTTPError):
-                        if client.get(child.ready_url).status_code == 200:  # type: ignore[arg-type]
+                        url = child.ready_url
+                        if url is None or client.get(url).status_code == 200:
                             log.info("process.ready", process=name)
                             del pending[name]
                 if pending and time.monotonic() > deadline:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from kelisim import audit
@@ -58,7 +58,7 @@ class UnitOfWork:
         self.session.close()
 
     @property
-    def conn(self):  # type: ignore[no-untyped-def]
+    def conn(self) -> Connection:
         """The transaction's connection, for Core statements."""
         return self.session.connection()
 

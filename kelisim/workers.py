@@ -63,9 +63,7 @@ async def run_leased(
             log.warning("worker.release_failed", worker=name, error=repr(exc))
 
 
-def once(
-    uow_factory: Callable[[], UnitOfWork], act: Callable[[UnitOfWork], bool | None]
-) -> bool:
+def once(uow_factory: Callable[[], UnitOfWork], act: Callable[[UnitOfWork], bool | None]) -> bool:
     """Run `act` in its own unit of work; False when a unique key shows it already happened.
 
     `act` writes a row whose unique key names the occurrence (an alert per series and period)

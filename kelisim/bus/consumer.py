@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.client import JetStreamContext
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -93,7 +94,7 @@ class Consumer:
             filter_subjects=sorted(self.spec.handlers),
         )
 
-    async def _subscribe(self):  # type: ignore[no-untyped-def]
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
         js = self.bus.js
         assert js is not None
         await js.add_consumer(self.spec.stream, self.config())
@@ -101,7 +102,7 @@ class Consumer:
 
     async def run(self) -> None:
         """Fetch and handle forever; re-create the subscription after any failure."""
-        sub = None
+        sub: JetStreamContext.PullSubscription | None = None
         backoff = 0.1
         while True:
             try:

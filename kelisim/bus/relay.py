@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from prometheus_client import Counter, Histogram
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.engine import Engine
 
 from kelisim.bus import lease
@@ -30,6 +30,9 @@ from kelisim.tables import Backbone
 
 log = structlog.get_logger("kelisim.relay")
 LEASE_SECONDS = 15.0
+# An unsent outbox row as `_pending` reads it: event_id, subject, aggregate, envelope,
+# headers, created_at.
+PendingRow = Row[str, str, str, str, str, datetime]
 
 PUBLISHED = Counter("kelisim_outbox_published_total", "Outbox events published", ["service"])
 PUBLISH_ERRORS = Counter("kelisim_outbox_publish_errors_total", "Failed publishes", ["service"])
@@ -138,7 +141,7 @@ class OutboxRelay:
         if not rows:
             await self._maybe_purge()
             return 0, False
-        chains: dict[str, list] = defaultdict(list)
+        chains: dict[str, list[PendingRow]] = defaultdict(list)
         for row in rows:
             chains[row.aggregate].append(row)
         results = await asyncio.gather(*(self._publish_chain(c) for c in chains.values()))
@@ -167,7 +170,7 @@ class OutboxRelay:
         self._lease_until = now + LEASE_SECONDS if held else 0.0
         return held
 
-    def _pending(self) -> list:
+    def _pending(self) -> list[PendingRow]:
         outbox = self.tables.outbox
         with self.engine.connect() as conn:
             return list(
@@ -186,7 +189,9 @@ class OutboxRelay:
                 )
             )
 
-    async def _publish_chain(self, chain: list) -> tuple[list[str], list[tuple[str, str]]]:
+    async def _publish_chain(
+        self, chain: list[PendingRow]
+    ) -> tuple[list[str], list[tuple[str, str]]]:
         sent: list[str] = []
         js = self.bus.js
         assert js is not None

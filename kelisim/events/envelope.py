@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,14 +38,15 @@ class EventData(BaseModel):
 
 
 _REGISTRY: dict[str, type[EventData]] = {}
+_Schema = TypeVar("_Schema", bound=EventData)
 
 
-def event_schema(subject: str, version: int = 1):  # type: ignore[no-untyped-def]
+def event_schema(subject: str, version: int = 1) -> Callable[[type[_Schema]], type[_Schema]]:
     """Register a payload schema under its subject and version; duplicates are refused."""
     if not _SUBJECT.match(subject):
         raise ValueError(f"subject must be <domain>.<entity>.<verb_past>: {subject!r}")
 
-    def register(cls: type[EventData]) -> type[EventData]:
+    def register(cls: type[_Schema]) -> type[_Schema]:
         cls.subject = subject
         cls.version = version
         key = cls.ce_type()
