@@ -1,7 +1,7 @@
 """Benchmark: seconds from `kelisim up` to a ready gateway, against bare processes, same run.
 
 The baseline starts the same processes with nothing of Kelisim in them: a nats-server and
-four uvicorn apps answering /readyz. Prints both times and their ratio; the promise is
+five uvicorn apps answering /readyz. Prints both times and their ratio; the promise is
 ready within 10 s on an idle machine.
 
     python -m bench.startup [--runs 3]
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-OWNERS = ("gateway", "cases", "councils", "notifications")
+OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
 BARE_APP = (
     "import sys, uvicorn\n"
     "from fastapi import FastAPI\n"

@@ -127,6 +127,7 @@ async def test_one_api_document_describes_the_whole_public_api(stack: Stack):
         assert own in paths
     for service in ("cases", "councils", "notifications"):
         assert f"/api/v1/{service}" in paths, service
+    assert "/api/v1/analytics/overview" in paths and "/api/v1/analytics/reports/{year}.pdf" in paths
     assert "/readyz" not in paths and "/healthz" not in paths
     assert paths["/api/v1/cases"]["post"]["security"] == [{"OAuth2PasswordBearer": []}]
     assert (

@@ -26,7 +26,7 @@ from tests.support.db import fresh_database
 from tests.support.nats import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-OWNERS = ("gateway", "cases", "councils", "notifications")
+OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
 
 
 @dataclass
