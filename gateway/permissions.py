@@ -16,8 +16,8 @@ table below is the whole policy.
 A liaison reaches only the escalation feed. An analyst never reaches the cases service,
 which holds the parties' personal data; in councils it reads only what that service lets it
 (published protocols, control lists). Analytics holds aggregates only: analysts read the
-regions on their account, coordinators their own region. The cases service itself keeps personal data from an
-admin, who reads case cards but no parties.
+regions on their account, coordinators their own region. The cases service itself keeps
+personal data from an admin, who reads case cards but no parties.
 """
 
 from __future__ import annotations

@@ -19,13 +19,14 @@ from pydantic import BaseModel
 
 from kelisim.auth import Principal
 from kelisim.bus.headers import TRACEPARENT
-from kelisim.uow import Actor, UnitOfWork
+from kelisim.uow import SYSTEM, Actor, UnitOfWork
 
 if TYPE_CHECKING:
     from kelisim.service import ServiceContext
 
 C = TypeVar("C", bound="Command")
 R = TypeVar("R")
+X = TypeVar("X")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +50,14 @@ def run(
 ) -> R:
     """Run `handler(cmd, uow)` in one unit of work that commits once; return its result."""
     with ctx.uow(actor(request, cmd.principal)) as uow:
+        result = handler(cmd, uow)
+        uow.commit()
+    return result
+
+
+def run_system(ctx: ServiceContext, handler: Callable[[X, UnitOfWork], R], cmd: X) -> R:
+    """Run a handler of the service's own work (a worker, not a request) in one unit of work."""
+    with ctx.uow(SYSTEM) as uow:
         result = handler(cmd, uow)
         uow.commit()
     return result

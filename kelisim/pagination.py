@@ -10,11 +10,12 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, or_
 
 from kelisim.problems import Problem
 
@@ -22,6 +23,7 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_CURSOR = 512
+MAX_INT = 2**63  # a BIGINT column's range
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
 Cursor = Annotated[
@@ -62,14 +64,27 @@ def decode(cursor: str, *types: Callable[[Any], Any]) -> tuple[Any, ...]:
 
 def _read(kind: Callable[..., Any], part: Any) -> Any:
     if kind is datetime:
-        return datetime.fromisoformat(part)
+        at = datetime.fromisoformat(part)  # a naive time in a cursor is UTC
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     if kind is date:
         return date.fromisoformat(part)
-    if kind is int and not isinstance(part, int):
-        raise ValueError("not an integer")
+    if kind is int and (type(part) is not int or not -MAX_INT <= part < MAX_INT):
+        raise ValueError("not an integer a database column holds")
     if kind is str and not isinstance(part, str):
         raise ValueError("not a string")
     return kind(part)
+
+
+def after(
+    columns: Sequence[ColumnElement[Any]], key: Sequence[Any], *, descending: bool = False
+) -> ColumnElement[bool]:
+    """The keyset condition: rows after `key` in the order of `columns` (all asc or all desc)."""
+    first, *rest = columns
+    value, *values = key
+    beyond: ColumnElement[bool] = first < value if descending else first > value
+    if not rest:
+        return beyond
+    return or_(beyond, and_(first == value, after(rest, values, descending=descending)))
 
 
 def page(

@@ -11,7 +11,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column, or_
+from sqlalchemy import Select, and_, func, literal_column
 from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
@@ -198,9 +198,8 @@ def list_query(
     if cursor:
         at, case_id = pagination.decode(cursor, datetime, str)
         stmt = stmt.where(
-            or_(
-                col(Case.registered_at) < at,
-                and_(col(Case.registered_at) == at, col(Case.id) < case_id),
+            pagination.after(
+                [col(Case.registered_at), col(Case.id)], [at, case_id], descending=True
             )
         )
     order = (col(Case.registered_at).desc(), col(Case.id).desc())

@@ -11,7 +11,6 @@ import io
 from datetime import date
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import and_, or_
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
@@ -253,10 +252,7 @@ def control_page(
     if cursor:
         due, rec_id = pagination.decode(cursor, date, str)
         query = query.where(
-            or_(
-                col(Recommendation.due_date) > due,
-                and_(Recommendation.due_date == due, col(Recommendation.id) > rec_id),
-            )
+            pagination.after([col(Recommendation.due_date), col(Recommendation.id)], [due, rec_id])
         )
     query = query.order_by(col(Recommendation.due_date), col(Recommendation.id))
     rows, next_cursor = pagination.page(db.exec(query.limit(limit + 1)).all(), limit, _due_and_id)

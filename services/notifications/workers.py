@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage as MimeMessage
 from functools import partial
-from typing import TypeVar
 
 import aiosmtplib
 import httpx
@@ -26,8 +24,8 @@ from prometheus_client import Counter, Histogram
 
 from kelisim import webhooks
 from kelisim.clock import now
+from kelisim.commands import run_system
 from kelisim.service import ServiceContext
-from kelisim.uow import SYSTEM, UnitOfWork
 from kelisim.workers import run_leased
 from services.notifications.handlers.deliveries import (
     ClaimDue,
@@ -60,17 +58,6 @@ LATENCY = Histogram(
 )
 WEBHOOK_BATCH = 50
 MAIL_BATCH = 20
-
-C = TypeVar("C")
-R = TypeVar("R")
-
-
-def run_system(ctx: ServiceContext, handler: Callable[[C, UnitOfWork], R], cmd: C) -> R:
-    """Run a handler of the service's own work in one unit of work that commits once."""
-    with ctx.uow(SYSTEM) as uow:
-        result = handler(cmd, uow)
-        uow.commit()
-    return result
 
 
 # Webhooks

@@ -21,7 +21,7 @@ from tests.support.gateway import Stack
 
 ANALYTICS = "/api/v1/analytics"
 THIS_MONTH = TermPolicy().today().replace(day=1)
-SEASONAL = ("KZ-47", "land")  # high every year in this month: no alarm
+SEASONAL = ("KZ-47", "land")  # a season that peaks every year in this month: no alarm
 SURGE = ("KZ-79", "interethnic")  # flat, then a surge this month: one alarm
 SHYMKENT = REGIONS["KZ-79"].name("kk")  # the inbox speaks the user's language (Kazakh)
 
@@ -35,16 +35,19 @@ def history_csv(rows: list[tuple[str, str, date, int]]) -> bytes:
     return out.getvalue().encode()
 
 
+def season(back: int) -> int:
+    """A yearly wave peaking in this calendar month (about 24) with a low of about 4."""
+    return round(14 + 10 * math.cos(2 * math.pi * back / 12)) + (back % 2)
+
+
 def baseline() -> list[tuple[str, str, date, int]]:
     """Three years before this month: a seasonal series and a flat one (fixed, no randomness)."""
     rows = []
     for back in range(36, 0, -1):
         month = shift_month(THIS_MONTH, -back)
-        same_month = month.month == THIS_MONTH.month
-        wave = 3 + round(2 * math.sin(back))
-        rows.append((*SEASONAL, month, 22 + (back % 3) if same_month else 6 + (back % 2)))
-        rows.append((*SURGE, month, wave))
-    rows.append((*SEASONAL, THIS_MONTH, 23))  # this month, as every year: high
+        rows.append((*SEASONAL, month, season(back)))
+        rows.append((*SURGE, month, 3 + round(2 * math.sin(back))))
+    rows.append((*SEASONAL, THIS_MONTH, season(0)))  # this month, as every year: the peak
     return rows
 
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 
 from fastapi import APIRouter
-from sqlmodel import and_, col, or_, select
+from sqlmodel import col, select
 
 from kelisim import pagination
 from kelisim.pagination import Cursor, Limit, Page
@@ -39,10 +39,7 @@ def list_alerts(
     if cursor:
         at, alert_id = pagination.decode(cursor, datetime, str)
         query = query.where(
-            or_(
-                col(Alert.raised_at) < at,
-                and_(col(Alert.raised_at) == at, col(Alert.id) < alert_id),
-            )
+            pagination.after([col(Alert.raised_at), col(Alert.id)], [at, alert_id], descending=True)
         )
     query = query.order_by(col(Alert.raised_at).desc(), col(Alert.id).desc()).limit(limit + 1)
     with reading(ctx) as db:
