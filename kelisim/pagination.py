@@ -75,6 +75,13 @@ def _read(kind: Callable[..., Any], part: Any) -> Any:
     return kind(part)
 
 
+def position(part: Any) -> int:
+    """A cursor part that is a position in a sequence: a whole number from 0 a BIGINT holds."""
+    if type(part) is not int or not 0 <= part < MAX_INT:
+        raise ValueError("not a position")
+    return part
+
+
 def after(
     columns: Sequence[ColumnElement[Any]], key: Sequence[Any], *, descending: bool = False
 ) -> ColumnElement[bool]:

@@ -248,7 +248,7 @@ def feed(
     The next cursor always moves to the last item returned, and stays put on an empty page,
     so a system can poll from it.
     """
-    (after,) = pagination.decode(cursor, int) if cursor else (0,)
+    (after,) = pagination.decode(cursor, pagination.position) if cursor else (0,)
     query = select(Escalation).where(col(Escalation.seq) > after)
     if regions is not None:
         query = query.where(col(Escalation.region).in_(regions))
