@@ -90,7 +90,7 @@ def dashboard(url: str, repeat: int) -> float:
             table = figures.overview(db, regions, period)
             figures.escalations(db, regions, period)
             figures.region_rates(db, table, regions, period)
-            queries.alert_levels(db, regions, period.first_day)
+            queries.alert_levels(db, regions, period.first_day, period.last_month)
             figures.councils(db, regions, period)
         times.append(time.perf_counter() - started)
     engine.dispose()

@@ -44,6 +44,11 @@ class Period:
     def first_day(self) -> date:
         return date(self.year, self.month or 1, 1)
 
+    @property
+    def last_month(self) -> date:
+        """The first day of the period's last month."""
+        return date(self.year, self.month or 12, 1)
+
 
 def _periods(measure: str, period: Period) -> list[str]:
     return [NOW] if measure == "cases.in_mediation" else period.keys

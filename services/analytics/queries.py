@@ -14,10 +14,11 @@ from sqlalchemy import func
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from services.analytics.measures import month_key, month_start
+from services.analytics.measures import month_key, month_start, shift_month
 from services.analytics.models import Alert, Counter, HistoryCount
 
 Key = tuple[str, str, str]  # measure, region, dim
+WATCH_MONTHS = 3  # an alert this recent keeps its region on watch
 
 
 def sums(
@@ -85,14 +86,20 @@ def registered_series(db: DbSession, until: date) -> dict[tuple[str, str], dict[
     return dict(series)
 
 
-def alert_levels(db: DbSession, regions: Sequence[str], since: date) -> dict[str, int]:
-    """Region -> 2 with an alert since `since`, 0 otherwise (1 is left for 'watch')."""
+def alert_levels(db: DbSession, regions: Sequence[str], first: date, last: date) -> dict[str, int]:
+    """Region -> 2 (alert) with an alert for a month of [first, last], 1 (watch) with one in
+    the three months before, 0 (calm) otherwise."""
+    watch_from = shift_month(first, -WATCH_MONTHS)
     raised = db.exec(
-        select(Alert.region, func.count())
-        .where(col(Alert.region).in_(list(regions)), Alert.period >= since)
+        select(Alert.region, func.max(Alert.period))
+        .where(
+            col(Alert.region).in_(list(regions)),
+            Alert.period >= watch_from,
+            Alert.period <= last,
+        )
         .group_by(Alert.region)
     ).all()
     levels = dict.fromkeys(regions, 0)
-    for region, count in raised:
-        levels[region] = 2 if count else 0
+    for region, latest in raised:
+        levels[region] = 2 if latest >= first else 1
     return levels

@@ -144,6 +144,15 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
     assert alert["baseline_months"] >= 24
     assert not [a for a in alerts if (a["region"], a["category"]) == SEASONAL]
 
+    overview = (
+        await stack.client.get(
+            f"{ANALYTICS}/overview?year={THIS_MONTH.year}&month={THIS_MONTH.month}",
+            headers=analyst,
+        )
+    ).json()
+    levels = {r["region"]: r["alert_level"] for r in overview["regions"]}
+    assert (levels[SURGE[0]], levels[SEASONAL[0]]) == (2, 0)  # the map colours the alert
+
     detail = (await stack.client.get(f"{ANALYTICS}/alerts/{alert['id']}", headers=analyst)).json()
     assert detail["series"][-1] == {"month": str(THIS_MONTH), "count": 16}
     assert len(detail["series"]) == 36

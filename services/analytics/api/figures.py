@@ -39,7 +39,7 @@ def overview(principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep) ->
         cases = figures.overview(db, regions, period)
         escalations = figures.escalations(db, regions, period)
         rates = figures.region_rates(db, cases, regions, period)
-        levels = queries.alert_levels(db, regions, period.first_day)
+        levels = queries.alert_levels(db, regions, period.first_day, period.last_month)
     return Overview(
         period=period.key,
         cases=TablePublic.of(cases, period.key),
