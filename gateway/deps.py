@@ -85,11 +85,6 @@ def current_caller(
     return Caller(_user_of_claims(ctx.engine, claims), "session", session_id=claims["jti"])
 
 
-def _utc(at: datetime) -> datetime:
-    # SQLite returns naive datetimes: they were stored as UTC.
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
-
-
 def _user_of_claims(engine: Engine, claims: dict) -> User:
     """The active account a token names, if its epoch is still current; 401 otherwise."""
     with new_session(engine) as session:
@@ -109,7 +104,7 @@ def _user_of_api_key(engine: Engine, key: str) -> User:
             raise unauthenticated("invalid-api-key", "The API key is not valid.")
         last = row.last_used_at
         # Stamp the use at most once a minute: a busy feed poller should not write every call.
-        if last is None or _utc(last) < now - timedelta(minutes=1):
+        if last is None or last < now - timedelta(minutes=1):
             row.last_used_at = now
             session.add(row)
             session.commit()

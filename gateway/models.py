@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import JSON, Column, MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from kelisim.clock import new_id, now
 from kelisim.db import UtcDateTime
 from kelisim.tables import backbone_tables
 
@@ -20,14 +20,6 @@ class GatewayModel(SQLModel, registry=registry(metadata=metadata)):
     """Base of the gateway's SQLModel tables."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
-
-
 def _stamp(nullable: bool = False) -> Column:
     return Column(UtcDateTime(), nullable=nullable)
 
@@ -37,7 +29,7 @@ class User(GatewayModel, table=True):
 
     __tablename__ = "user_account"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     username: str = Field(index=True, unique=True, max_length=64)
     full_name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=254)
@@ -50,8 +42,8 @@ class User(GatewayModel, table=True):
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
     token_epoch: int = Field(default=0)
-    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
-    updated_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    created_at: datetime = Field(default_factory=now, sa_column=_stamp())
+    updated_at: datetime = Field(default_factory=now, sa_column=_stamp())
 
 
 class ApiKey(GatewayModel, table=True):
@@ -59,12 +51,12 @@ class ApiKey(GatewayModel, table=True):
 
     __tablename__ = "api_key"
 
-    id: str = Field(default_factory=_id, primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     user_id: str = Field(foreign_key="user_account.id", index=True, max_length=32)
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16)
     key_hash: str = Field(unique=True, max_length=64)
-    created_at: datetime = Field(default_factory=_now, sa_column=_stamp())
+    created_at: datetime = Field(default_factory=now, sa_column=_stamp())
     last_used_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
 
@@ -76,5 +68,5 @@ class LoginThrottle(GatewayModel, table=True):
 
     address: str = Field(primary_key=True, max_length=100)
     failures: int = Field(default=0)
-    window_started: datetime = Field(default_factory=_now, sa_column=_stamp())
+    window_started: datetime = Field(default_factory=now, sa_column=_stamp())
     locked_until: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))

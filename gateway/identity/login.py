@@ -24,13 +24,6 @@ from kelisim.settings import Settings
 from kelisim.uow import UnitOfWork
 
 
-def _utc(at: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes: they were stored as UTC.
-    if at is None:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
-
-
 def _retry_after(until: datetime, now: datetime) -> str:
     return str(max(1, math.ceil((until - now).total_seconds())))
 
@@ -74,11 +67,11 @@ def login(
     now = datetime.now(UTC)
     with new_session(engine) as session:
         throttle = session.get(LoginThrottle, address)
-        address_until = _utc(throttle.locked_until) if throttle else None
+        address_until = throttle.locked_until if throttle else None
         user = by_username(session, username)
     if address_until and address_until > now:
         raise _address_locked(address_until, now)
-    locked_until = _utc(user.locked_until) if user else None
+    locked_until = user.locked_until if user else None
     if user is not None and locked_until and locked_until > now:
         raise _account_locked(locked_until, now)
 
@@ -134,7 +127,7 @@ def _count_failure(
     throttle = uow.session.get(LoginThrottle, address, with_for_update=True)
     if throttle is None:
         throttle = LoginThrottle(address=address, failures=0, window_started=now)
-    if _utc(throttle.window_started) + window < now:  # type: ignore[operator]
+    if throttle.window_started + window < now:
         throttle.failures, throttle.window_started, throttle.locked_until = 0, now, None
     throttle.failures += 1
     if throttle.failures >= settings.login_address_max_failures:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 
 from gateway.deps import AdminCaller
 from gateway.identity import users
 from gateway.models import User
 from gateway.schemas import PasswordReset, UserCreate, UserPage, UserPublic, UserUpdate
+from kelisim import pagination, preconditions
 from kelisim.db import new_session
-from kelisim.problems import Problem
+from kelisim.pagination import Cursor, Limit
+from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -21,8 +20,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 def etag(user: User) -> str:
     """A validator of the account's current state, for If-Match."""
-    stamp = f"{user.id}:{user.updated_at.isoformat()}:{users.snapshot(user)}"
-    return '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
+    return preconditions.etag_of([user.id, user.updated_at, users.snapshot(user)])
 
 
 def _public(user: User, response: Response | None = None) -> UserPublic:
@@ -47,23 +45,22 @@ def create_user(
 def list_users(
     caller: AdminCaller,
     ctx: ContextDep,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
     username: str | None = None,
 ) -> UserPage:
     """Accounts ordered by username (keyset pagination: pass `next_cursor` as `cursor`)."""
     query = select(User).order_by(col(User.username)).limit(limit + 1)
     if cursor:
-        query = query.where(col(User.username) > cursor)
+        (after,) = pagination.decode(cursor, str)
+        query = query.where(col(User.username) > after)
     if username:
         query = query.where(User.username == username)
     with new_session(ctx.engine) as session:
-        rows = list(session.exec(query).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return UserPage(
-        items=[_public(u) for u in rows], next_cursor=rows[-1].username if more else None
-    )
+        rows, next_cursor = pagination.page(
+            list(session.exec(query).all()), limit, lambda u: (u.username,)
+        )
+    return UserPage(items=[_public(u) for u in rows], next_cursor=next_cursor)
 
 
 @router.get("/{user_id}", response_model=UserPublic)
@@ -74,11 +71,6 @@ def get_user(user_id: str, response: Response, caller: AdminCaller, ctx: Context
     return _public(user, response)
 
 
-def _check_if_match(user: User, if_match: str | None) -> None:
-    if if_match and if_match.strip() != "*" and etag(user) not in if_match:
-        raise Problem(412, "precondition-failed", "The account has changed since you read it.")
-
-
 @router.patch("/{user_id}", response_model=UserPublic)
 def update_user(
     user_id: str,
@@ -87,11 +79,11 @@ def update_user(
     response: Response,
     caller: AdminCaller,
     ctx: ContextDep,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> UserPublic:
     """Change an account's profile, roles, scopes or active flag (If-Match honoured)."""
     with ctx.uow(caller.actor(request)) as uow:
-        _check_if_match(users.get_user(uow.session, user_id), if_match)
+        preconditions.require(if_match, etag(users.get_user(uow.session, user_id)))
         user = users.update_user(user_id, body, uow, acting_user_id=caller.user.id)
         uow.commit()
     return _public(user, response)
