@@ -63,9 +63,9 @@ def test_surge_on_a_seasonal_baseline_alarms_and_explains_itself() -> None:
     assert result.score > 1
     assert result.p_value is not None and result.p_value < 0.01
     assert result.period == PERIOD
-    assert result.baseline_months == 33  # 36 months less the 3-month guard band
+    assert result.baseline_months == 35  # 36 months less the 1-month guard band
     assert result.baseline_from == date(2022, 7, 1)
-    assert result.baseline_to == date(2025, 3, 1)
+    assert result.baseline_to == date(2025, 5, 1)
     assert result.reason is None
 
 
@@ -104,6 +104,22 @@ def test_small_counts_never_alarm_below_the_minimum(
     assert result.alarm is alarm
     assert result.reason == reason
     assert_finite(result)
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.05, 0.1])
+@pytest.mark.parametrize("seed", range(3))
+def test_an_alarm_is_exactly_a_p_value_at_most_alpha_above_the_minimum(
+    alpha: float, seed: int
+) -> None:
+    """What bench/early_warning.py relies on to sweep alpha from one set of p-values."""
+    rng = np.random.default_rng(seed)
+    calendar = months_before(PERIOD, 48)
+    history = list(rng.poisson(seasonal_mean(calendar, 8.0)))
+    for observed in range(0, 40, 3):
+        result = assess(history, observed, PERIOD, alpha=alpha)
+        assert result.p_value is not None
+        assert result.alarm is (result.p_value <= alpha and observed >= 5)
+        assert (result.observed > result.upper) is (result.p_value <= alpha)
 
 
 def test_min_count_is_a_parameter() -> None:
