@@ -10,8 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from services.analytics import detection
-from services.analytics.detection import Assessment, assess, assess_all
+from services.analytics.detection import Assessment, assess, assess_all, farrington
 
 PERIOD = date(2025, 7, 1)  # a July: the high month of the summer series below
 
@@ -264,7 +263,7 @@ def test_odd_series_give_finite_deterministic_answers(history: list[int], observ
 
 
 def test_a_model_that_does_not_converge_falls_back_to_the_ewma(monkeypatch) -> None:
-    monkeypatch.setattr(detection, "_glm", lambda *args, **kwargs: None)
+    monkeypatch.setattr(farrington, "_glm", lambda *args, **kwargs: None)
 
     result = assess([10] * 36, 40, PERIOD)
 
