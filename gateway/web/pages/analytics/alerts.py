@@ -1,0 +1,105 @@
+"""The early warnings: the list, and one alert explained with its series."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gateway.web import labels
+from gateway.web.client import ServiceError
+from gateway.web.labels import N_
+from gateway.web.pages.analytics.common import (
+    API,
+    _allow,
+    _month,
+    _numbers,
+    _refused,
+    _render,
+    _svg,
+    _texts,
+)
+from gateway.web.view import PageView, View
+from kelisim.charts import Series, line_chart
+from kelisim.regions import REGIONS
+
+router = APIRouter(include_in_schema=False)
+METHODS = {"farrington": N_("Farrington"), "ewma": N_("EWMA chart"), "none": N_("none")}
+
+
+def _explain(view: View, alert: dict[str, Any]) -> str:
+    """What an alert saw, in words: observed, expected, upper bound, score, method, baseline."""
+    number = _numbers(view)["decimal"]
+    start, end = alert.get("baseline_from"), alert.get("baseline_to")
+    _ = view.translate
+    return _(
+        "Observed %(observed)s, expected %(expected)s, upper bound %(upper)s, score %(score)s, "
+        "method: %(method)s, baseline %(baseline)s (%(months)s months)."
+    ) % {
+        "observed": view.fmt.number(alert["observed"]),
+        "expected": number(alert["expected"]),
+        "upper": number(alert["upper"]),
+        "score": number(alert["score"]),
+        "method": view.translate(METHODS.get(alert["method"], alert["method"])),
+        "baseline": f"{start[:7]} – {end[:7]}" if start and end else "—",
+        "months": view.fmt.number(alert["baseline_months"]),
+    }
+
+
+@router.get("/analytics/alerts")
+async def alerts(view: PageView, cursor: str = "", region: str = "") -> Response:
+    """The early warnings of the user's regions (or one region), newest first, page by page."""
+    _allow(view, "analyst", "coordinator")
+    region = region if region in REGIONS else ""
+    try:
+        page = await view.services.get(f"{API}/alerts", cursor=cursor, region=region, limit=50)
+    except ServiceError as error:
+        return _refused(view, error)
+    items = [{**a, "explanation": _explain(view, a)} for a in page["items"]]
+    after = page.get("next_cursor")
+    return _render(
+        view,
+        "analytics/alerts.html",
+        items=items,
+        region=region,
+        after=urlencode({"region": region, "cursor": after}) if after else None,
+        newest=urlencode({"region": region}) if cursor else None,
+    )
+
+
+@router.get("/analytics/alerts/{alert_id}")
+async def alert(alert_id: str, view: PageView) -> Response:
+    """One early warning: what it saw and the series it was assessed on, the month ringed."""
+    _allow(view, "analyst", "coordinator")
+    try:
+        found = await view.services.get(f"{API}/alerts/{alert_id}")
+    except ServiceError as error:
+        return _refused(view, error)
+    _ = view.translate
+    points = found["series"]
+    months = [p["month"][:7] for p in points]
+    flagged = found["period"][:7]
+    category = _(labels.CATEGORIES.get(found["category"], found["category"]))
+    chart = line_chart(
+        [Series(_("Cases registered"), [p["count"] for p in points])],
+        title=_("%(category)s in %(region)s, month by month")
+        % {"category": category, "region": view.fmt.region(found["region"])},
+        description=_("The flagged month is ringed; the dashed line is its upper bound."),
+        x_labels=months,
+        highlight=months.index(flagged) if flagged in months else None,
+        highlight_label=_month(view, found["period"]),
+        threshold=[found["upper"]] * len(points),
+        threshold_label=_("Upper bound of the flagged month"),
+        texts=_texts(view),
+        width=720,
+    )
+    return _render(
+        view,
+        "analytics/alert.html",
+        alert=found,
+        category=category,
+        explanation=_explain(view, found),
+        chart=_svg(chart),
+    )
