@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from sqlmodel import col, select
 
 from kelisim import pagination
+from kelisim.clock import now
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
@@ -74,7 +75,7 @@ def get_alert(alert_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> Al
 async def assess_now(principal: CurrentPrincipal, ctx: ContextDep) -> list[AlertPublic]:
     """Run the early-warning round now (after an import, say); the alerts it raised."""
     permissions.require(principal, "import_history")
-    before = datetime.now().astimezone()
+    before = now()
     await asyncio.to_thread(early_warning_round, ctx)
     with reading(ctx) as db:
         rows = db.exec(

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 
+from kelisim.auth import Principal
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, ServiceContext
 from services.analytics import figures, permissions, queries
 from services.analytics.api.common import PREFIX, PeriodDep, reading
+from services.analytics.figures import Period
 from services.analytics.measures import CATEGORIES, MEASURES
 from services.analytics.schemas import CouncilFigures, Overview, RegionRates, TablePublic
 from services.analytics.tables import Table
@@ -99,7 +101,7 @@ def councils(principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep) ->
     )
 
 
-def _table(name: str, principal, ctx, period) -> Table:  # type: ignore[no-untyped-def]
+def _table(name: str, principal: Principal, ctx: ServiceContext, period: Period) -> Table:
     with reading(ctx) as db:
         if name == "overview":
             return figures.overview(db, permissions.regions(principal), period)
