@@ -17,7 +17,7 @@ from tests.support.scratch import applied, backbone
 
 def apply(envelope, data, uow) -> None:  # type: ignore[no-untyped-def]
     uow.conn.execute(applied.insert().values(event_id=envelope.id, aggregate=data.case_ref))
-    time.sleep(0.01)  # slow enough that a kill lands mid-batch
+    time.sleep(0.03)  # slow enough (9 s for 300) that a kill lands mid-batch on a busy machine
 
 
 async def main(db_url: str, nats_url: str) -> None:
