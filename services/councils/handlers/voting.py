@@ -119,7 +119,9 @@ class CastVote(Command):
 def cast_vote(cmd: CastVote, uow: UnitOfWork) -> Vote:
     """A present, non-recused member votes once, by name."""
     db = uow.session
-    item, session, council = item_with_context(db, cmd.item_id)
+    # The same row lock as open, close and recuse: a vote never commits beside a close
+    # that could not see it (stored but not counted).
+    item, session, council = item_with_context(db, cmd.item_id, lock=True)
     member = permissions.require_member(db, council, cmd.principal)
     lifecycle.check("item", "cast_vote", item.vote_status, member.role)
     _require_held(session)
