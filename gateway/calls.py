@@ -121,7 +121,9 @@ class ServiceCalls:
             raise Problem(
                 504,
                 "service-timeout",
-                f"The {service} service did not answer in time.",
+                f"The {service} service did not answer in time; it may still carry the request "
+                "out. Retry with the same Idempotency-Key: it is then done once, and the retry "
+                "gets its answer.",
                 service=service,
             ) from exc
         except httpx.ConnectError as exc:

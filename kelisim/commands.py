@@ -48,7 +48,23 @@ def run(
     handler: Callable[[C, UnitOfWork], R],
     cmd: C,
 ) -> R:
-    """Run `handler(cmd, uow)` in one unit of work that commits once; return its result."""
+    """Run `handler(cmd, uow)` in one unit of work that commits once; return its result.
+
+    With an `Idempotency-Key`, a repeat of the same command by the same caller is answered
+    with the first answer instead (see kelisim.idempotency).
+    """
+    from kelisim.idempotency import request_key, run_once
+
+    key = request_key(request)
+    if key is not None:
+        return run_once(
+            ctx,
+            request,
+            cmd.principal,
+            lambda uow: handler(cmd, uow),
+            key=key,
+            payload=fingerprint_of(cmd),
+        )
     with ctx.uow(actor(request, cmd.principal)) as uow:
         result = handler(cmd, uow)
         uow.commit()

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from kelisim import commands, problems, web
+from kelisim import commands, idempotency, problems, web
 from kelisim.auth import Principal, TokenError, load_public_key, verify_token
 from kelisim.bus.connection import Bus
 from kelisim.bus.consumer import Consumer, ConsumerSpec
@@ -152,6 +152,7 @@ def create_service_app(
     app.state.ctx = ctx
     problems.install(app)
     web.install(app, name, ctx.ready)
+    idempotency.install(app, ctx)  # outermost: it records the answer exactly as it leaves
     for router in routers:
         app.include_router(router)
     return app

@@ -188,3 +188,23 @@ async def test_two_ballots_sent_at_once_by_one_member_count_once(settings):
         assert sorted(a.status_code for a in answers) == [201, 409]
         votes = await council.ok("GET", f"/items/{item_id}/votes")
         assert [v["username"] for v in votes] == ["m2"]
+
+
+async def test_a_vote_retried_with_its_idempotency_key_is_counted_once(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        _, (item_id,) = await council.sitting(present=PRESENT)
+        await council.ok("POST", f"/items/{item_id}/vote/open")
+        headers = {**council.as_("m1"), "Idempotency-Key": "ballot-m1"}
+        url = f"/api/v1/councils/items/{item_id}/votes"
+        first = await client.post(url, headers=headers, json={"choice": "for"})
+        again = await client.post(url, headers=headers, json={"choice": "for"})
+        assert (first.status_code, again.status_code) == (201, 201), again.text
+        assert again.json() == first.json()
+        assert again.headers["idempotent-replayed"] == "true"
+        changed = await client.post(url, headers=headers, json={"choice": "against"})
+        assert changed.status_code == 422
+        assert changed.json()["type"] == "urn:kelisim:problem:idempotency-key-reused"
+        unkeyed = await council.post(f"/items/{item_id}/votes", who="m1", json={"choice": "for"})
+        assert unkeyed.status_code == 409  # without a key, a second vote is refused as before
+        assert len(audit_entries(client, "item.vote_cast")) == 1
