@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,12 +115,15 @@ class VerifyResult:
     ok: bool
     problem: str | None = None
     at_seq: int | None = None
+    last_seq: int | None = None
+    hashes: dict[int, str] = field(default_factory=dict)
 
 
-def verify(engine: Engine, tables: Backbone) -> VerifyResult:
-    """Walk the chain in order and report the first break, if any."""
+def verify(engine: Engine, tables: Backbone, at_seqs: Collection[int] = ()) -> VerifyResult:
+    """Walk the chain in order and report the first break; keep the hashes at `at_seqs`."""
     log_t, head_t = tables.audit_log, tables.audit_head
     prev, count, last_seq = GENESIS, 0, None
+    wanted, hashes = set(at_seqs), {}
     with engine.connect() as conn:
         rows = conn.execute(select(log_t).order_by(log_t.c.seq)).yield_per(1000)
         for row in rows:
@@ -138,12 +142,14 @@ def verify(engine: Engine, tables: Backbone) -> VerifyResult:
             if digest != row.hash:
                 return VerifyResult(count, False, "entry content altered", row.seq)
             prev, count, last_seq = row.hash, count + 1, row.seq
+            if row.seq in wanted:
+                hashes[row.seq] = row.hash
         head = conn.execute(select(head_t).where(head_t.c.id == 1)).first()
     if head is None and count:
         return VerifyResult(count, False, "chain head missing", last_seq)
     if head is not None and (head.hash != prev or head.seq != (last_seq or 0)):
         return VerifyResult(count, False, "entries deleted from the end of the chain", head.seq)
-    return VerifyResult(count, True)
+    return VerifyResult(count, True, last_seq=last_seq, hashes=hashes)
 
 
 def history(

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import structlog
 from sqlalchemy.engine import make_url
@@ -25,6 +25,9 @@ from kelisim import logging as kelisim_logging
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervisor import Supervisor, owner_module, present, present_owners
 from kelisim.tables import Backbone
+
+if TYPE_CHECKING:
+    from kelisim import anchors as anchors_t
 
 _T = TypeVar("_T")
 
@@ -84,9 +87,11 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.model_copy(update=admin)
 
     def prepare() -> None:
+        from kelisim.anchors import ensure_audit_key
         from kelisim.auth import ensure_keypair
 
         ensure_keypair(settings)
+        ensure_audit_key(settings)
         migrate(settings)
 
     def seed(url: str) -> None:
@@ -145,34 +150,110 @@ def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
+def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from kelisim import anchors
     from kelisim.audit import verify
     from kelisim.db import make_engine
 
-    broken = 0
+    checkpoints: anchors.Checkpoints | None = None
+    if not args.offline:
+        try:
+            checkpoints = asyncio.run(_read_checkpoints(settings))
+        except Exception as exc:  # noqa: BLE001 - report why the anchors could not be read
+            print(
+                f"checkpoints: cannot read the AUDIT stream at {settings.nats_url}: "
+                f"{exc.__class__.__name__}: {exc} (use --offline to check the chains alone)"
+            )
+            return 2
+        if checkpoints.forged:
+            print(f"checkpoints: {checkpoints.forged} with a wrong signature (forged)")
+    broken = 1 if checkpoints is not None and checkpoints.forged else 0
     for owner in migrated_owners():
         url = settings.database_url(owner)
         if _sqlite_missing(url):
             print(f"{owner}: no database yet")
             continue
+        signed = checkpoints.by_owner.get(owner, []) if checkpoints else []
         engine = make_engine(url, null_pool=True)
         try:
-            result = verify(engine, backbone_of(owner))
+            result = verify(engine, backbone_of(owner), {cp.seq for cp in signed})
         except Exception as exc:  # noqa: BLE001 - e.g. not migrated: report, don't crash
             print(f"{owner}: cannot read the audit log: {exc.__class__.__name__}: {exc}")
             broken += 1
             continue
         finally:
             engine.dispose()
-        if result.ok:
-            print(f"{owner}: {result.entries} entries, chain intact")
-        else:
+        if not result.ok:
             broken += 1
             print(
                 f"{owner}: BROKEN at seq {result.at_seq}: {result.problem} "
                 f"({result.entries} entries verified before it)"
             )
+            continue
+        contradiction = anchors.compare(result, signed)
+        if contradiction:
+            broken += 1
+            print(f"{owner}: TAMPERED: {contradiction}")
+            continue
+        anchored = max((cp.seq for cp in signed), default=0)
+        note = f", anchored up to seq {anchored} ({len(signed)} checkpoints)"
+        note = "" if args.offline else note
+        print(f"{owner}: {result.entries} entries, chain intact{note}")
     return 1 if broken else 0
+
+
+async def _read_checkpoints(settings: Settings) -> anchors_t.Checkpoints:
+    from kelisim import anchors
+    from kelisim.bus.connection import Bus
+    from kelisim.bus.streams import ensure_streams
+
+    key = anchors.load_verify_key(settings)
+    bus = Bus(settings.nats_url, "kelisim-audit")
+    await asyncio.wait_for(bus.connect(retry_forever=False), 10)
+    try:
+        assert bus.js is not None
+        await ensure_streams(bus.js, settings)
+        return await anchors.read_checkpoints(bus.js, key)
+    finally:
+        await bus.close()
+
+
+def cmd_audit_anchor(_args: argparse.Namespace, settings: Settings) -> int:
+    """Sign and publish every owner's chain head now."""
+    return asyncio.run(_anchor_all(settings))
+
+
+async def _anchor_all(settings: Settings) -> int:
+    from kelisim import anchors
+    from kelisim.bus.connection import Bus
+    from kelisim.bus.streams import ensure_streams
+    from kelisim.db import make_engine
+
+    anchors.ensure_audit_key(settings)
+    key = anchors.load_signing_key(settings)
+    bus = Bus(settings.nats_url, "kelisim-audit")
+    await asyncio.wait_for(bus.connect(retry_forever=False), 10)
+    failed = 0
+    try:
+        assert bus.js is not None
+        await ensure_streams(bus.js, settings)
+        for owner in migrated_owners():
+            url = settings.database_url(owner)
+            if _sqlite_missing(url):
+                continue
+            engine = make_engine(url, null_pool=True)
+            try:
+                cp = await anchors.publish_head(bus.js, engine, backbone_of(owner), owner, key)
+            except anchors.AnchorError as exc:
+                failed += 1
+                print(f"{owner}: {exc}")
+                continue
+            finally:
+                engine.dispose()
+            print(f"{owner}: anchored at seq {cp.seq}" if cp else f"{owner}: empty chain")
+    finally:
+        await bus.close()
+    return 1 if failed else 0
 
 
 def cmd_events_replay(args: argparse.Namespace, settings: Settings) -> int:
@@ -219,13 +300,15 @@ def iso_time(text: str) -> datetime:
 
 
 def cmd_keys(_args: argparse.Namespace, settings: Settings) -> int:
+    from kelisim.anchors import ensure_audit_key
     from kelisim.auth import ensure_keypair
 
+    ensure_audit_key(settings)
     if settings.token_private_key:
         print("token keys come from KELISIM_TOKEN_PRIVATE_KEY / KELISIM_TOKEN_PUBLIC_KEY")
         return 0
     ensure_keypair(settings)
-    print(f"token keys: {settings.keys_dir.resolve()}")
+    print(f"token and audit keys: {settings.keys_dir.resolve()}")
     return 0
 
 
@@ -251,8 +334,15 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log tools").add_subparsers(
         dest="audit_command", required=True
     )
-    audit.add_parser("verify", help="walk every audit chain").set_defaults(
-        func=cmd_audit_verify, log_as="audit"
+    verify = audit.add_parser(
+        "verify", help="walk every audit chain and check it against its signed checkpoints"
+    )
+    verify.add_argument(
+        "--offline", action="store_true", help="check the chains alone, without NATS"
+    )
+    verify.set_defaults(func=cmd_audit_verify, log_as="audit")
+    audit.add_parser("anchor", help="sign and publish every chain head now").set_defaults(
+        func=cmd_audit_anchor, log_as="audit"
     )
 
     events = sub.add_parser("events", help="event tools").add_subparsers(

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from kelisim import commands, idempotency, problems, web
+from kelisim.anchors import run_anchor
 from kelisim.auth import Principal, TokenError, load_public_key, verify_token
 from kelisim.bus.connection import Bus
 from kelisim.bus.consumer import Consumer, ConsumerSpec
@@ -170,7 +171,13 @@ async def run_bus(ctx: ServiceContext, workers: Sequence[Worker] = ()) -> None:
         except Exception as exc:  # noqa: BLE001 - the server may still be starting
             log.warning("streams.not_ready", error=repr(exc))
             await asyncio.sleep(0.5)
-    runs = [ctx.relay.run(), *(c.run() for c in ctx.consumers), *(w(ctx) for w in workers)]
+    anchor = run_anchor(ctx.bus.js, ctx.engine, ctx.tables, ctx.name, ctx.settings)
+    runs = [
+        ctx.relay.run(),
+        anchor,
+        *(c.run() for c in ctx.consumers),
+        *(w(ctx) for w in workers),
+    ]
     await asyncio.gather(*runs)
 
 

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
             "COUNCILS": 3650,
             "NOTIFICATIONS": 3650,
             "ANALYTICS": 3650,
+            "AUDIT": 3650,
         }
     )
     stream_duplicate_window_seconds: int = Field(default=300, ge=120)
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
     token_public_key: str | None = None
     token_issuer: str = "kelisim-gateway"
     token_ttl_seconds: int = Field(default=60, ge=5, le=60)
+
+    # Audit anchors (kelisim/anchors.py): the chain heads are signed with this Ed25519 key
+    # (PEM text, else files under data_dir/keys) and published every so many seconds.
+    audit_private_key: str | None = None
+    audit_public_key: str | None = None
+    audit_anchor_seconds: float = Field(default=10.0, gt=0)
 
     # Gateway
     admin_username: str | None = None

@@ -14,7 +14,10 @@ STREAMS: dict[str, str] = {
     "NOTIFICATIONS": "notifications.>",
     "IDENTITY": "identity.>",
     "ANALYTICS": "analytics.>",
+    # Signed audit checkpoints (kelisim/anchors.py): messages may not be deleted or purged.
+    "AUDIT": "audit.>",
 }
+APPEND_ONLY = {"AUDIT"}
 
 
 def stream_of(subject: str) -> str:
@@ -36,6 +39,8 @@ def stream_config(name: str, settings: Settings) -> StreamConfig:
         max_age=settings.stream_max_age(name) * 86400.0,
         num_replicas=settings.stream_replicas,
         duplicate_window=float(settings.stream_duplicate_window_seconds),
+        deny_delete=name in APPEND_ONLY,
+        deny_purge=name in APPEND_ONLY,
     )
 
 

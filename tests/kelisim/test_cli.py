@@ -246,7 +246,7 @@ def test_audit_verify_passes_on_a_fresh_system_and_names_an_edited_entry(system:
     from services.cases.models import backbone
 
     assert system.run("migrate").returncode == 0
-    fresh = system.run("audit", "verify")
+    fresh = system.run("audit", "verify", "--offline")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert "cases: 0 entries, chain intact" in fresh.stdout
 
@@ -258,7 +258,7 @@ def test_audit_verify_passes_on_a_fresh_system_and_names_an_edited_entry(system:
                     conn, backbone, actor="m1", action="case.registered", entity="case",
                     entity_id=f"c{n}", after={"status": "registered"},
                 )  # fmt: skip
-        intact = system.run("audit", "verify")
+        intact = system.run("audit", "verify", "--offline")
         assert intact.returncode == 0, intact.stdout
         assert "cases: 3 entries, chain intact" in intact.stdout
 
@@ -272,7 +272,7 @@ def test_audit_verify_passes_on_a_fresh_system_and_names_an_edited_entry(system:
             )
     finally:
         engine.dispose()
-    tampered = system.run("audit", "verify")
+    tampered = system.run("audit", "verify", "--offline")
     assert tampered.returncode == 1
     assert f"cases: BROKEN at seq {second}: entry content altered" in tampered.stdout
 
