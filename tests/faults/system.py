@@ -1,0 +1,211 @@
+"""The whole system as separate processes, started, killed, paused and restarted by the tests.
+
+nats-server (JetStream on a temp dir), every service and the gateway, each one
+`python -m kelisim.cli serve <name>` on its own port, on SQLite files (or fresh PostgreSQL
+databases when TEST_DATABASE_URL is set). The cases service runs two replicas on one
+database, so the relay lease can sit on either and a fault can follow its holder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from kelisim import migrations
+from kelisim.auth import generate_keypair
+from kelisim.cli import backbone_of
+from kelisim.db import make_engine
+from kelisim.migrations import OWNERS
+from kelisim.settings import SERVICES
+from kelisim.supervisor import Child
+from tests.support.db import ensure_database, fresh_database
+from tests.support.nats import NatsServer, free_port
+
+ADMIN = ("admin", "admin-password-fault-1")
+# cases-2 is a second replica of cases on the same database; the gateway talks to `cases`.
+PROCESSES = (*SERVICES, "cases-2", "gateway")
+
+
+def owner_of(process: str) -> str:
+    """The service (or gateway) a process runs: `cases-2` runs cases."""
+    return process.split("-", 1)[0]
+
+
+@dataclass
+class System:
+    """The running processes, their settings (as environment) and their databases."""
+
+    root: Path
+    urls: dict[str, str]
+    ports: dict[str, int] = field(default_factory=dict)
+    nats: NatsServer | None = None
+    children: dict[str, Child] = field(default_factory=dict)
+    paused: set[str] = field(default_factory=set)
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def configure(self) -> None:
+        """Ports, keys, migrated databases and the environment every process reads."""
+        self.nats = NatsServer(self.root / "nats")
+        self.ports = {name: free_port() for name in PROCESSES}
+        generate_keypair(self.root / "keys")
+        for owner in OWNERS:
+            ensure_database(self.urls[owner])
+            migrations.upgrade(owner, self.urls[owner])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+        env.update(
+            {
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONPATH": os.pathsep.join([str(Path.cwd()), env.get("PYTHONPATH", "")]),
+                "KELISIM_ENV": "test",
+                "KELISIM_DATA_DIR": str(self.root),
+                "KELISIM_NATS_URL": self.nats.url,
+                "KELISIM_ADMIN_USERNAME": ADMIN[0],
+                "KELISIM_ADMIN_PASSWORD": ADMIN[1],
+                "KELISIM_ACCESS_TOKEN_MINUTES": "720",
+                "KELISIM_PROXY_TIMEOUT_SECONDS": "4",
+                "KELISIM_RELAY_POLL_SECONDS": "0.2",
+                "KELISIM_CONSUMER_ACK_WAIT_SECONDS": "5",
+                "KELISIM_NOTIFICATIONS_POLL_SECONDS": "0.2",
+                "KELISIM_WEBHOOK_TIMEOUT_SECONDS": "3",
+                # The spec's retry day in about a minute: a delivery cut by a kill is retried.
+                "KELISIM_WEBHOOK_RETRY_SCALE": "0.0005",
+                "KELISIM_LOG_LEVEL": "WARNING",
+            }
+        )
+        for owner in OWNERS:
+            env[f"KELISIM_{owner.upper()}_DATABASE_URL"] = self.urls[owner]
+        for service in SERVICES:
+            env[f"KELISIM_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
+        self.env = env
+        (self.root / "logs").mkdir(exist_ok=True)
+
+    def child(self, process: str) -> Child:
+        argv = [
+            sys.executable, "-m", "kelisim.cli", "serve", owner_of(process),
+            "--host", "127.0.0.1", "--port", str(self.ports[process]),
+        ]  # fmt: skip
+        return Child(
+            process,
+            argv,
+            ready_url=f"http://127.0.0.1:{self.ports[process]}/readyz",
+            log_path=self.root / "logs" / f"{process}.log",
+        )
+
+    async def start(self) -> None:
+        """nats-server, then every process; returns when all answer /readyz."""
+        assert self.nats is not None
+        await asyncio.to_thread(self.nats.start)
+        for process in PROCESSES:
+            self.children[process] = self.child(process)
+            self.children[process].start(self.env)
+        await asyncio.gather(*(self.wait_ready(p) for p in PROCESSES))
+
+    async def wait_ready(self, process: str, timeout: float = 120) -> None:
+        """Poll the process's /readyz until 200; a process that exits meanwhile is an error."""
+        child = self.children[process]
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2, trust_env=False) as client:
+            while True:
+                if child.exited() is not None:
+                    raise RuntimeError(f"{process} exited; see {child.log_path}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(child.ready_url or "")).status_code == 200:
+                        return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{process} not ready; see {child.log_path}")
+                await asyncio.sleep(0.2)
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def pid(self, process: str) -> int | None:
+        if process == "nats-server":
+            proc = self.nats.proc if self.nats else None
+            return proc.pid if proc and proc.poll() is None else None
+        child = self.children.get(process)
+        return child.pid if child and child.exited() is None else None
+
+    def signal(self, process: str, sig: int) -> None:
+        """Send a signal to one process (nothing if it is not running)."""
+        if process == "nats-server":
+            if self.nats and self.nats.proc and self.nats.proc.poll() is None:
+                self.nats.proc.send_signal(sig)
+        else:
+            self.children[process].signal(sig)
+        if sig == signal.SIGSTOP:
+            self.paused.add(process)
+        elif sig == signal.SIGCONT:
+            self.paused.discard(process)
+
+    async def kill(self, process: str) -> None:
+        """SIGKILL and reap."""
+        self.signal(process, signal.SIGKILL)
+        self.paused.discard(process)
+        if process == "nats-server":
+            assert self.nats and self.nats.proc
+            await asyncio.to_thread(self.nats.proc.wait)
+            self.nats.proc = None
+        else:
+            await asyncio.to_thread(self.children[process].wait, 30)
+            self.children[process].close_log()
+
+    async def restart(self, process: str) -> None:
+        """Start a killed process again and wait until it is ready."""
+        if process == "nats-server":
+            assert self.nats is not None
+            await asyncio.to_thread(self.nats.start)
+            return
+        self.children[process] = self.child(process)
+        self.children[process].start(self.env)
+        await self.wait_ready(process)
+
+    def relay_holder(self, service: str) -> str | None:
+        """The process holding `relay:<service>`, read from the lease row (holder host:pid:id)."""
+        engine = make_engine(self.urls[service], null_pool=True)
+        lease = backbone_of(service).lease
+        try:
+            with engine.connect() as conn:
+                row = conn.execute(
+                    select(lease.c.holder).where(lease.c.name == f"relay:{service}")
+                ).first()
+        finally:
+            engine.dispose()
+        if row is None:
+            return None
+        pid = int(row.holder.split(":")[1])
+        return next((p for p, c in self.children.items() if c.pid == pid), None)
+
+    async def stop(self) -> None:
+        """Stop everything (a paused process is woken first so SIGTERM can reach it)."""
+        for process in list(self.paused):
+            self.signal(process, signal.SIGCONT)
+        for child in reversed(list(self.children.values())):
+            child.signal(signal.SIGTERM)
+        for child in self.children.values():
+            if not await asyncio.to_thread(child.wait, 10):
+                child.signal(signal.SIGKILL)
+                await asyncio.to_thread(child.wait, 10)
+            child.close_log()
+        if self.nats is not None:
+            await asyncio.to_thread(self.nats.stop)
+
+
+@contextmanager
+def databases(root: Path) -> Iterator[dict[str, str]]:
+    """A fresh database per owner: SQLite files, or PostgreSQL with TEST_DATABASE_URL."""
+    with ExitStack() as stack:
+        yield {owner: stack.enter_context(fresh_database(root, owner)) for owner in OWNERS}

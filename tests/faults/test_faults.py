@@ -1,0 +1,87 @@
+"""The fault suite: load through the gateway while processes are killed and paused, then count.
+
+`make test` runs the short version; `make faults` the long one (marked `faults_long`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.faults.checker import check, quiet
+from tests.faults.load import Load, build_world, items_for
+from tests.faults.nemesis import Nemesis
+from tests.faults.receiver import receiver
+from tests.faults.system import System, databases
+
+
+@dataclass(frozen=True)
+class Run:
+    operations: int
+    faults: int
+    pauses: tuple[float, ...]
+    gap: float
+    seed: int = 14
+
+
+SHORT = Run(operations=1000, faults=7, pauses=(2.0,), gap=3.0)
+# Pauses vary; one SIGSTOP of the relay holder (20 s) outlasts its 15 s lease.
+LONG = Run(operations=10_000, faults=24, pauses=(1.0, 3.0, 6.0, 2.0, 20.0, 4.0), gap=6.0)
+
+
+async def run_faults(root: Path, run: Run) -> None:
+    with databases(root) as urls, receiver() as received:
+        system = System(root, urls)
+        await asyncio.to_thread(system.configure)
+        try:
+            await system.start()
+            async with httpx.AsyncClient(
+                base_url=system.gateway_url, timeout=60, trust_env=False
+            ) as client:
+                world = await build_world(client, received, items_for(run.operations))
+            load = Load(world, run.operations, run.seed)
+            nemesis = Nemesis(system, run.faults, run.pauses, run.gap)
+
+            async def faults() -> None:
+                try:
+                    await nemesis.run()
+                finally:
+                    load.faults_over.set()
+
+            started = time.monotonic()
+            await asyncio.gather(load.run(), faults())
+            took = time.monotonic() - started
+            settled = await quiet(system, timeout=240)
+            report = await check(system, load.ops, received, world.endpoints)
+            outcomes = Counter((o.kind, o.outcome) for o in load.ops)
+            injected = ", ".join(f"{f.mode} {f.process} {f.pause:g}s" for f in nemesis.faults)
+            summary = (
+                f"\n{len(load.ops)} operations in {took:.0f} s ({dict(sorted(outcomes.items()))})"
+                f"\n{len(nemesis.faults)} faults: {injected}"
+                f"\nsettled: {settled}\n{report.table()}\n"
+            )
+            print(summary)
+            (root / "report.txt").write_text(summary)
+        finally:
+            await system.stop()
+    assert settled, "the system did not settle after the load"
+    assert len(load.ops) >= run.operations
+    assert len(nemesis.faults) >= run.faults
+    assert sum(1 for o in load.ops if o.outcome == "ok") > run.operations // 2
+    assert not report.anomalies, report.table()
+
+
+@pytest.mark.slow
+async def test_nothing_is_lost_or_applied_twice_through_kills_and_pauses(tmp_path: Path) -> None:
+    await run_faults(tmp_path, SHORT)
+
+
+@pytest.mark.faults_long
+async def test_ten_thousand_operations_through_two_dozen_faults(tmp_path: Path) -> None:
+    await run_faults(tmp_path, LONG)
