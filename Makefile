@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?= -q
 BENCH_ARGS ?=
 
-.PHONY: run demo test lint fmt bench bench-all migrate verify clean
+.PHONY: run demo test faults lint fmt bench bench-all migrate verify clean
 
 run: $(VENV)/.installed
 	$(BIN)/kelisim up
@@ -16,6 +16,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long fault suite (10,000 operations through 24 kills and pauses, then the counts);
+# `make test` runs its short version. TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL.
+faults: $(VENV)/.installed-test
+	$(PY) -m pytest -m faults_long -s tests/faults $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
