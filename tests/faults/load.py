@@ -164,6 +164,10 @@ class Load:
         self.rng.shuffle(self.ballots)
         self.faults_over = asyncio.Event()
 
+    def progress(self) -> float:
+        """How far through the target the load is (0..1)."""
+        return min(len(self.ops) / self.target, 1.0)
+
     def done(self) -> bool:
         count = len(self.ops)
         return count >= self.limit or (count >= self.target and self.faults_over.is_set())

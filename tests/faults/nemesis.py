@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.faults.system import System
@@ -42,10 +43,16 @@ class Fault:
 
 @dataclass
 class Nemesis:
-    """Injects `count` faults, `gap` seconds apart; every fault is healed before the next."""
+    """Injects `count` faults spread over the load; each is healed before the next.
+
+    Fault k waits until the load is k/(count+1) of the way through (`progress`, 0..1) and
+    at least `gap` seconds after the previous one healed, so the faults land all along
+    the run instead of bunching at its start.
+    """
 
     system: System
     count: int
+    progress: Callable[[], float]
     pauses: tuple[float, ...] = (2.0,)
     gap: float = 3.0
     faults: list[Fault] = field(default_factory=list)
@@ -58,8 +65,10 @@ class Nemesis:
         ]
 
     async def run(self) -> None:
-        for fault in self.schedule():
+        for n, fault in enumerate(self.schedule(), start=1):
             await asyncio.sleep(self.gap)
+            while self.progress() < n / (self.count + 1):
+                await asyncio.sleep(0.2)
             await self.inject(fault)
             self.faults.append(fault)
 

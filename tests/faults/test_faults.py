@@ -30,9 +30,16 @@ class Run:
     seed: int = 14
 
 
-SHORT = Run(operations=1000, faults=7, pauses=(2.0,), gap=3.0)
-# Pauses vary; one SIGSTOP of the relay holder (20 s) outlasts its 15 s lease.
-LONG = Run(operations=10_000, faults=24, pauses=(1.0, 3.0, 6.0, 2.0, 20.0, 4.0), gap=6.0)
+# A pause longer than the gateway's 4 s proxy timeout leaves the clients not knowing.
+SHORT = Run(operations=1000, faults=7, pauses=(5.0, 2.0), gap=2.0)
+# Pauses per fault of a round (nemesis.ROUND): cases paused 8 s, beyond the proxy timeout,
+# and the relay holder paused 20 s, beyond its 15 s lease, so the other replica takes over.
+LONG = Run(
+    operations=10_000,
+    faults=24,
+    pauses=(1.0, 3.0, 6.0, 2.0, 8.0, 3.0, 2.0, 4.0, 20.0, 6.0, 2.0, 5.0),
+    gap=3.0,
+)
 
 
 async def run_faults(root: Path, run: Run) -> None:
@@ -46,7 +53,7 @@ async def run_faults(root: Path, run: Run) -> None:
             ) as client:
                 world = await build_world(client, received, items_for(run.operations))
             load = Load(world, run.operations, run.seed)
-            nemesis = Nemesis(system, run.faults, run.pauses, run.gap)
+            nemesis = Nemesis(system, run.faults, load.progress, run.pauses, run.gap)
 
             async def faults() -> None:
                 try:
