@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +35,8 @@ from tests.faults.receiver import Received
 from tests.faults.system import System
 
 MARKER = re.compile(r"faultop-\d{6}")
+# The streams the outboxes publish CloudEvents to (AUDIT holds signed checkpoints instead).
+EVENT_STREAMS = {name: subjects for name, subjects in STREAMS.items() if name != "AUDIT"}
 
 
 @dataclass
@@ -199,7 +203,7 @@ def _matches(subject: str, pattern: str) -> bool:
 async def durable_consumers(js: Any) -> list[tuple[str, str, list[str], int, int]]:
     """(stream, durable, filters, pending, ack pending) of every durable consumer."""
     out = []
-    for stream in STREAMS:
+    for stream in EVENT_STREAMS:
         for info in await js.consumers_info(stream):
             config = info.config
             if not config.durable_name:
@@ -215,7 +219,7 @@ async def check_events(system: System) -> list[Row]:
     nc = await nats.connect(system.nats.url if system.nats else "")
     try:
         js = nc.jetstream()
-        streams = {s: await read_stream(js, s) for s in STREAMS}
+        streams = {s: await read_stream(js, s) for s in EVENT_STREAMS}
         consumers = await durable_consumers(js)
     finally:
         await nc.close()
@@ -387,6 +391,27 @@ async def quiet(system: System, timeout: float) -> bool:
     return False
 
 
+def check_audit(system: System) -> Row:
+    """`kelisim audit verify`: every chain intact and holding its signed checkpoints."""
+    done = subprocess.run(
+        [sys.executable, "-m", "kelisim.cli", "audit", "verify"],
+        env=system.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    intact = [line for line in lines if "chain intact" in line]
+    note = "; ".join(line for line in lines if "chain intact" not in line)
+    return Row(
+        "audit chains: kelisim audit verify",
+        len(lines),
+        len(intact),
+        unexpected=len(lines) - len(intact) + (done.returncode != 0),
+        note=note or f"exit {done.returncode}",
+    )
+
+
 async def check(
     system: System, ops: list[Op], received: Received, endpoints: dict[str, str]
 ) -> Report:
@@ -394,4 +419,5 @@ async def check(
     report.add(*await asyncio.to_thread(check_writes, system, ops))
     report.add(*await check_events(system))
     report.add(*await asyncio.to_thread(check_webhooks, system, received, endpoints))
+    report.add(await asyncio.to_thread(check_audit, system))
     return report

@@ -22,7 +22,7 @@ from tests.faults.receiver import Received
 from tests.faults.system import ADMIN
 
 REGION = "KZ-75"
-MEMBERS = ["chair", "secretary", *[f"m{n:02}" for n in range(1, 19)]]
+MEMBERS = ["chair", "secretary", *[f"m{n:02}" for n in range(1, 11)]]
 CLIENT_TIMEOUT = 8.0
 
 

@@ -23,11 +23,12 @@ import httpx
 from sqlalchemy import select
 
 from kelisim import migrations
+from kelisim.anchors import ensure_audit_key
 from kelisim.auth import generate_keypair
 from kelisim.cli import backbone_of
 from kelisim.db import make_engine
 from kelisim.migrations import OWNERS
-from kelisim.settings import SERVICES
+from kelisim.settings import SERVICES, Settings
 from kelisim.supervisor import Child
 from tests.support.db import ensure_database, fresh_database
 from tests.support.nats import NatsServer, free_port
@@ -63,6 +64,8 @@ class System:
         self.nats = NatsServer(self.root / "nats")
         self.ports = {name: free_port() for name in PROCESSES}
         generate_keypair(self.root / "keys")
+        # Made once here, as `kelisim up` does, not by six processes racing at their start.
+        ensure_audit_key(Settings(data_dir=self.root))
         for owner in OWNERS:
             ensure_database(self.urls[owner])
             migrations.upgrade(owner, self.urls[owner])

@@ -47,11 +47,13 @@ async def run_faults(root: Path, run: Run) -> None:
         system = System(root, urls)
         await asyncio.to_thread(system.configure)
         try:
+            clock = time.monotonic()
             await system.start()
             async with httpx.AsyncClient(
                 base_url=system.gateway_url, timeout=60, trust_env=False
             ) as client:
                 world = await build_world(client, received, items_for(run.operations))
+            setup = time.monotonic() - clock
             load = Load(world, run.operations, run.seed)
             nemesis = Nemesis(system, run.faults, load.progress, run.pauses, run.gap)
 
@@ -61,17 +63,20 @@ async def run_faults(root: Path, run: Run) -> None:
                 finally:
                     load.faults_over.set()
 
-            started = time.monotonic()
+            clock = time.monotonic()
             await asyncio.gather(load.run(), faults())
-            took = time.monotonic() - started
+            took = time.monotonic() - clock
+            clock = time.monotonic()
             settled = await quiet(system, timeout=240)
+            quiet_took = time.monotonic() - clock
             report = await check(system, load.ops, received, world.endpoints)
             outcomes = Counter((o.kind, o.outcome) for o in load.ops)
             injected = ", ".join(f"{f.mode} {f.process} {f.pause:g}s" for f in nemesis.faults)
             summary = (
                 f"\n{len(load.ops)} operations in {took:.0f} s ({dict(sorted(outcomes.items()))})"
                 f"\n{len(nemesis.faults)} faults: {injected}"
-                f"\nsettled: {settled}\n{report.table()}\n"
+                f"\nsetup {setup:.0f} s; settled: {settled} after {quiet_took:.0f} s"
+                f"\n{report.table()}\n"
             )
             print(summary)
             (root / "report.txt").write_text(summary)
