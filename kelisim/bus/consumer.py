@@ -1,5 +1,10 @@
 """The idempotent consumer: a durable pull consumer whose handlers apply each event once.
 
+Messages are pulled continuously: one pull request for up to a batch stays open on the
+server, and each message is handled the moment it arrives (nats-py's `fetch` instead waits
+for the batch to fill or its timeout to pass, up to 1 s for a lone message). Idle
+heartbeats tell a lost request (a server restart) from a quiet stream.
+
 The handler runs in one database transaction that also writes the event id to the inbox;
 the message is acked only after that commit. A duplicate is found in the inbox, skipped
 and acked. A transient failure is nak'ed with a growing delay; a message that can never
@@ -18,8 +23,8 @@ from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.client import JetStreamContext
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -36,6 +41,12 @@ from kelisim.uow import Actor, UnitOfWork
 log = structlog.get_logger("kelisim.consumer")
 
 Handler = Callable[[Envelope, EventData, UnitOfWork], None]
+
+# A pull request stays open this long; heartbeats every HEARTBEAT s while it waits, and two
+# missed ones mean the server lost the request (a restart): re-create the subscription.
+PULL_EXPIRES = 10.0
+HEARTBEAT = 1.0
+STATUS = "Status"
 
 OUTCOMES = Counter(
     "kelisim_consumer_messages_total", "Messages handled, by outcome", ["consumer", "outcome"]
@@ -94,41 +105,59 @@ class Consumer:
             filter_subjects=sorted(self.spec.handlers),
         )
 
-    async def _subscribe(self) -> JetStreamContext.PullSubscription:
-        js = self.bus.js
-        assert js is not None
-        await js.add_consumer(self.spec.stream, self.config())
-        return await js.pull_subscribe_bind(durable=self.durable, stream=self.spec.stream)
+    async def _pull(self, sub: Subscription) -> None:
+        """One open pull request: handle each message as it arrives, until the request ends."""
+        nc = self.bus.nc
+        assert nc is not None
+        request = {
+            "batch": self.batch_size,
+            "expires": int(PULL_EXPIRES * 1e9),
+            "idle_heartbeat": int(HEARTBEAT * 1e9),
+        }
+        await nc.publish(
+            f"$JS.API.CONSUMER.MSG.NEXT.{self.spec.stream}.{self.durable}",
+            json.dumps(request).encode(),
+            reply=sub.subject,
+        )
+        received = 0
+        while received < self.batch_size:
+            msg = await sub.next_msg(timeout=HEARTBEAT * 3)  # TimeoutError: request lost
+            # A status (heartbeat, end of request) has no reply subject; a message acks on one.
+            status = None if msg.reply else (msg.headers or {}).get(STATUS)
+            if status == "100":
+                continue  # idle heartbeat
+            if status in ("404", "408"):
+                return  # the request expired or ended: open the next one
+            if status:
+                description = (msg.headers or {}).get("Description", "")
+                raise ConnectionError(f"pull request ended: {status} {description}")
+            received += 1
+            await self.handle(msg)
 
     async def run(self) -> None:
-        """Fetch and handle forever; re-create the subscription after any failure."""
-        sub: JetStreamContext.PullSubscription | None = None
+        """Pull and handle forever; after a failure, provision the consumer and pull again."""
+        # One inbox for the consumer's life (nats-py re-subscribes it after a reconnect), so
+        # messages of a request given up as lost still arrive and are handled, not stranded.
+        sub: Subscription | None = None
+        provisioned = False
         backoff = 0.1
         while True:
             try:
+                nc, js = self.bus.nc, self.bus.js
+                if nc is None or js is None or not self.bus.connected:
+                    raise ConnectionError("NATS is not connected")
                 if sub is None:
-                    if not self.bus.connected:
-                        raise ConnectionError("NATS is not connected")
-                    sub = await self._subscribe()
-                    self.ready = True
+                    sub = await nc.subscribe(nc.new_inbox())
+                if not provisioned:
+                    await js.add_consumer(self.spec.stream, self.config())
+                    provisioned = self.ready = True
                     backoff = 0.1
-                try:
-                    msgs = await sub.fetch(self.batch_size, timeout=1.0)
-                except TimeoutError:
-                    continue  # nothing there: nats-py raises instead of returning []
-                for msg in msgs:
-                    await self.handle(msg)
+                await self._pull(sub)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - server restart, lost consumer, outage
-                log.warning("consumer.resubscribe", consumer=self.name, error=repr(exc))
-                self.ready = False
-                if sub is not None:
-                    try:
-                        await sub.unsubscribe()
-                    except Exception:  # noqa: BLE001
-                        pass
-                sub = None
+                log.warning("consumer.repull", consumer=self.name, error=repr(exc))
+                provisioned = self.ready = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
 
