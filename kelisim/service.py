@@ -28,6 +28,7 @@ from kelisim.bus.connection import Bus
 from kelisim.bus.consumer import Consumer, ConsumerSpec
 from kelisim.bus.relay import OutboxRelay
 from kelisim.bus.streams import ensure_streams
+from kelisim.bus.wake import Wakes
 from kelisim.db import make_engine
 from kelisim.settings import Settings
 from kelisim.tables import Backbone
@@ -50,6 +51,7 @@ class ServiceContext:
     tables: Backbone
     bus: Bus
     relay: OutboxRelay
+    wakes: Wakes
     public_key: Ed25519PublicKey | None = None
     consumers: list[Consumer] = field(default_factory=list)
     streams_ready: bool = False
@@ -59,9 +61,14 @@ class ServiceContext:
         return f"/kelisim/{self.name}"
 
     def uow(self, actor: Actor) -> UnitOfWork:
-        """A unit of work whose commit wakes the relay."""
+        """A unit of work whose commit wakes the relay and the workers it made work for."""
         return UnitOfWork(
-            self.engine, self.tables, source=self.source, actor=actor, on_commit=self.relay.wake
+            self.engine,
+            self.tables,
+            source=self.source,
+            actor=actor,
+            on_commit=self.relay.wake,
+            waker=self.wakes.send,
         )
 
     def run(self, request: Request, handler: Callable[[C, UnitOfWork], R], cmd: C) -> R:
@@ -108,7 +115,7 @@ def build_context(name: str, settings: Settings, tables: Backbone) -> ServiceCon
         poll_seconds=settings.relay_poll_seconds,
         retention=timedelta(days=settings.outbox_retention_days),
     )
-    return ServiceContext(name, settings, engine, tables, bus, relay)
+    return ServiceContext(name, settings, engine, tables, bus, relay, Wakes(name, bus))
 
 
 def create_service_app(
@@ -134,6 +141,7 @@ def create_service_app(
             ack_wait=settings.consumer_ack_wait_seconds,
             batch_size=settings.consumer_batch_size,
             on_commit=ctx.relay.wake,
+            waker=ctx.wakes.send,
         )
         for spec in consumers
     ]
@@ -162,6 +170,7 @@ def create_service_app(
 async def run_bus(ctx: ServiceContext, workers: Sequence[Worker] = ()) -> None:
     """Connect, provision the streams, then run the relay, the consumers and the workers."""
     await ctx.bus.connect()
+    await ctx.wakes.start()
     while True:
         try:
             assert ctx.bus.js is not None

@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     notifications_digest_minutes: float = Field(default=60.0, gt=0)
     notifications_email_max_attempts: int = Field(default=10, ge=1)
     webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    # An endpoint's lease: a replica that dies hands its endpoints on within this time.
+    webhook_lease_seconds: float = Field(default=20.0, gt=0)
     webhook_retry_scale: float = Field(default=1.0, gt=0)
     webhook_disable_after_hours: float = Field(default=120.0, gt=0)
     webhook_max_retry_after_seconds: float = Field(default=86400.0, gt=0)

@@ -38,13 +38,16 @@ class UnitOfWork:
         source: str,
         actor: Actor = SYSTEM,
         on_commit: Callable[[], None] | None = None,
+        waker: Callable[[list[tuple[str, str]]], None] | None = None,
     ) -> None:
         self.engine = engine
         self.tables = tables
         self.source = source
         self.actor = actor
         self._on_commit = on_commit
+        self._waker = waker
         self.events: list[Envelope] = []
+        self.wakes: list[tuple[str, str]] = []
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -94,7 +97,13 @@ class UnitOfWork:
             after=after,
         )
 
+    def wake(self, work: str, key: str) -> None:
+        """After the commit, wake the service's `work` workers for `key` (kelisim.bus.wake)."""
+        self.wakes.append((work, key))
+
     def commit(self) -> None:
         self.session.commit()
         if self.events and self._on_commit is not None:
             self._on_commit()
+        if self.wakes and self._waker is not None:
+            self._waker(self.wakes)

@@ -3,12 +3,20 @@
 A worker is named `<service>.<work>` (e.g. `cases.deadline-watch`); its lease row carries that
 name. A replica runs rounds only while it holds the lease, and hands it back when it stops so
 another replica takes over at once instead of after the lease expires.
+
+Work that divides by key (deliveries per endpoint, deadlines per region) runs on
+`run_per_key`: each key is one lease `<service>.<work>:<key>`, the replicas share the keys by
+rendezvous hashing over the live members (each replica keeps a member lease), and each key
+held here has its own lane, woken at once by `kelisim.bus.wake`. A replica that dies hands its
+keys on when their leases expire; one that stops hands them back at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
 import structlog
@@ -61,6 +69,170 @@ async def run_leased(
             )
         except Exception as exc:  # noqa: BLE001
             log.warning("worker.release_failed", worker=name, error=repr(exc))
+
+
+class _Lanes:
+    """The keys of one work that this replica holds, each with its lane task."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        work: str,
+        keys: Callable[[], Awaitable[Iterable[str]]],
+        lane_round: Callable[[str, float], Awaitable[int]],
+        every: float,
+        ttl: float,
+    ) -> None:
+        self.ctx = ctx
+        self.work = work
+        self.prefix = f"{ctx.name}.{work}"
+        self.holder = f"{ctx.name}-{new_id()[:12]}"
+        self.keys = keys
+        self.lane_round = lane_round
+        self.every = every
+        self.ttl = ttl
+        self.margin = max(0.1, ttl / 10)
+        self.until: dict[str, float] = {}  # key -> monotonic time its lease holds until
+        self.wakes: dict[str, asyncio.Event] = {}
+        self.lanes: dict[str, asyncio.Task[None]] = {}
+        self.leaving: set[str] = set()
+        self.known: set[str] = set()
+        self.rebalance = asyncio.Event()
+
+    def lease_name(self, key: str) -> str:
+        return f"{self.prefix}:{key}"
+
+    def nudge(self, key: str) -> None:
+        """New work for `key`: wake its lane if it is held here, look again if the key is new."""
+        event = self.wakes.get(key)
+        if event is not None:
+            event.set()
+        elif key not in self.known:
+            self.rebalance.set()
+
+    def owner(self, key: str, members: list[str]) -> str:
+        """Rendezvous hashing: each key's replica, stable while the members stay."""
+        return max(members, key=lambda m: hashlib.sha256(f"{m}|{key}".encode()).digest())
+
+    async def balance(self) -> None:
+        """Renew what is held, hand back what is another's, take what is ours and free."""
+        engine, tables = self.ctx.engine, self.ctx.tables
+        started = time.monotonic()
+        member = f"{self.prefix}.member:{self.holder}"
+        await asyncio.to_thread(lease.try_acquire, engine, tables, member, self.holder, self.ttl)
+        members = await asyncio.to_thread(lease.live_holders, engine, tables, f"{self.prefix}.")
+        members = sorted(set(members) | {self.holder})
+        self.known = set(await self.keys())
+        mine = {k for k in self.known if self.owner(k, members) == self.holder}
+        held = list(self.until)
+        names = [self.lease_name(k) for k in held]
+        kept = await asyncio.to_thread(lease.renew, engine, tables, names, self.holder, self.ttl)
+        for key in held:
+            if self.lease_name(key) in kept:
+                self.until[key] = started + self.ttl
+            else:
+                self.until.pop(key, None)  # lost (expired): the lane stops before its next item
+        for key in list(self.lanes):
+            if key not in mine:
+                self.leaving.add(key)
+                self.wakes[key].set()
+        for key in mine - set(self.until):
+            name = self.lease_name(key)
+            if await asyncio.to_thread(
+                lease.try_acquire, engine, tables, name, self.holder, self.ttl
+            ):
+                self.until[key] = started + self.ttl
+        for key in mine & set(self.until):
+            self.leaving.discard(key)
+            if key not in self.lanes or self.lanes[key].done():
+                self.wakes[key] = asyncio.Event()
+                self.lanes[key] = asyncio.create_task(self.lane(key), name=self.lease_name(key))
+        for key in [k for k, t in self.lanes.items() if t.done()]:
+            await self.hand_back([key])
+
+    async def hand_back(self, keys: list[str]) -> None:
+        for key in keys:
+            self.lanes.pop(key, None)
+            self.wakes.pop(key, None)
+            self.leaving.discard(key)
+            self.until.pop(key, None)
+        names = [self.lease_name(k) for k in keys]
+        engine, tables = self.ctx.engine, self.ctx.tables
+        await asyncio.to_thread(lease.release_all, engine, tables, names, self.holder)
+
+    async def lane(self, key: str) -> None:
+        """Rounds for one key while its lease holds; woken at once by new work."""
+        wake = self.wakes[key]
+        while key not in self.leaving:
+            remaining = self.until.get(key, 0.0) - time.monotonic() - self.margin
+            done = 0
+            if remaining <= 0:
+                if key not in self.until:
+                    return  # the lease is gone: another replica may hold it now
+            else:
+                wake.clear()
+                try:
+                    done = await self.lane_round(key, remaining)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the next round retries
+                    log.warning("worker.lane_failed", worker=self.lease_name(key), error=repr(exc))
+            if not done:
+                try:
+                    await asyncio.wait_for(wake.wait(), timeout=self.every)
+                except TimeoutError:
+                    pass
+
+    async def run(self) -> None:
+        stop_listening = self.ctx.wakes.listen(self.work, self.nudge)
+        try:
+            while True:
+                self.rebalance.clear()
+                try:
+                    await self.balance()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the next round retries
+                    log.warning("worker.balance_failed", worker=self.prefix, error=repr(exc))
+                try:
+                    await asyncio.wait_for(self.rebalance.wait(), timeout=self.ttl / 4)
+                except TimeoutError:
+                    pass
+        finally:
+            stop_listening()
+            lanes = list(self.lanes.values())
+            for task in lanes:
+                task.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+            keys = [*self.until, *self.lanes]
+            names = [*(self.lease_name(k) for k in keys), f"{self.prefix}.member:{self.holder}"]
+            engine, tables = self.ctx.engine, self.ctx.tables
+            try:
+                await asyncio.shield(
+                    asyncio.to_thread(lease.release_all, engine, tables, names, self.holder)
+                )
+            except Exception as exc:  # noqa: BLE001 - they expire by themselves anyway
+                log.warning("worker.release_failed", worker=self.prefix, error=repr(exc))
+
+
+async def run_per_key(
+    ctx: ServiceContext,
+    work: str,
+    keys: Callable[[], Awaitable[Iterable[str]]],
+    lane_round: Callable[[str, float], Awaitable[int]],
+    *,
+    every: float,
+    ttl: float,
+) -> None:
+    """Share the keys of `work` among the replicas, one lease per key, one lane per held key.
+
+    `keys()` names the keys that have (or may have) work; `lane_round(key, seconds)` does what
+    is due for one key and must finish within `seconds`, the time its lease is still certain
+    to hold (less a margin); it answers how much it did, and 0 sends the lane to sleep until
+    `uow.wake(work, key)` or `every` seconds (the poll that picks up what a crash left).
+    Leases are renewed every `ttl / 4`.
+    """
+    await _Lanes(ctx, work, keys, lane_round, every, ttl).run()
 
 
 def once(uow_factory: Callable[[], UnitOfWork], act: Callable[[UnitOfWork], bool | None]) -> bool:

@@ -78,6 +78,7 @@ class Consumer:
         nak_base: float = 0.5,
         nak_max: float = 60.0,
         on_commit: Callable[[], None] | None = None,
+        waker: Callable[[list[tuple[str, str]]], None] | None = None,
     ) -> None:
         self.engine = engine
         self.tables = tables
@@ -92,6 +93,7 @@ class Consumer:
         self.nak_base = nak_base
         self.nak_max = nak_max
         self.on_commit = on_commit
+        self.waker = waker
         self.ready = False
 
     def config(self) -> ConsumerConfig:
@@ -214,6 +216,7 @@ class Consumer:
             source=f"/kelisim/{self.service}",
             actor=actor,
             on_commit=self.on_commit,
+            waker=self.waker,
         ) as uow:
             seen = uow.conn.execute(
                 select(inbox.c.event_id).where(

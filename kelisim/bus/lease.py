@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -42,3 +42,50 @@ def release(engine: Engine, tables: Backbone, name: str, holder: str) -> None:
                 tables.lease.c.name == name, tables.lease.c.holder == holder
             )
         )
+
+
+def live_holders(engine: Engine, tables: Backbone, prefix: str) -> list[str]:
+    """Holders of the unexpired leases named `prefix…`; expired ones older than a day go."""
+    lease = tables.lease
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            lease.delete()
+            .where(lease.c.name.startswith(prefix, autoescape=True))
+            .where(lease.c.expires_at < now - timedelta(days=1))
+        )
+        rows = conn.execute(
+            select(lease.c.holder)
+            .where(lease.c.name.startswith(prefix, autoescape=True))
+            .where(lease.c.expires_at >= now)
+        )
+        return sorted({row.holder for row in rows})
+
+
+def renew(engine: Engine, tables: Backbone, names: list[str], holder: str, ttl: float) -> set[str]:
+    """Extend every lease of `names` that `holder` still has, in one statement; those it has."""
+    if not names:
+        return set()
+    lease = tables.lease
+    until = datetime.now(UTC) + timedelta(seconds=ttl)
+    with engine.begin() as conn:
+        conn.execute(
+            lease.update()
+            .where(lease.c.holder == holder, lease.c.name.in_(names))
+            .values(expires_at=until)
+        )
+        rows = conn.execute(
+            select(lease.c.name).where(lease.c.holder == holder, lease.c.name.in_(names))
+        )
+        return {row.name for row in rows}
+
+
+def release_all(engine: Engine, tables: Backbone, names: list[str], holder: str) -> None:
+    """Hand back every lease of `names` that `holder` has."""
+    if names:
+        with engine.begin() as conn:
+            conn.execute(
+                tables.lease.delete().where(
+                    tables.lease.c.holder == holder, tables.lease.c.name.in_(names)
+                )
+            )

@@ -35,7 +35,9 @@ def move(machine: dict[str, Step], action: str, status: str) -> str:
     return machine[action].target
 
 
-# Deliveries (the `delivery.status` column).
+# Deliveries (the `delivery.status` column). They are sent by the `webhooks` lanes, one per
+# endpoint (kelisim.workers.run_per_key); a new or replayed delivery wakes its endpoint's lane.
+WEBHOOKS = "webhooks"
 PENDING = "pending"
 SUCCEEDED = "succeeded"
 DEAD = "dead"

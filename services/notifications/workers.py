@@ -1,12 +1,16 @@
 """The notifications service's background work, each under a lease `notifications.<work>`.
 
-- `notifications.webhooks`: POST due deliveries to liaison endpoints, signed; record each.
+- `notifications.webhooks:<endpoint>`: one lane per endpoint, its lease shared out among the
+  replicas (`kelisim.workers.run_per_key`); POSTs the endpoint's due deliveries one at a time,
+  oldest first, signed, and records each. A new delivery wakes its lane at once.
 - `notifications.mail`: fold due digests, send due e-mails over SMTP; mark each.
 - `notifications.receipt-alerts`: alert coordinators of escalations not accepted in time.
 
-Claiming a row pushes its next attempt past the call's timeout first, so a crash mid-call
-means a retry, never a loss. The receiver drops duplicates by `webhook-id`; an e-mail's
-`Message-ID` is its row id, so mail systems recognise a resent one.
+A delivery is recorded after its POST, so a crash mid-call means the next holder of the
+endpoint sends it again, never a loss; a call never outlasts the lease (its timeout is cut to
+what the lease still holds), so two replicas never send at once. The receiver drops
+duplicates by `webhook-id`. Claiming an e-mail pushes its next attempt past the call's
+timeout; its `Message-ID` is its row id, so mail systems recognise a resent one.
 """
 
 from __future__ import annotations
@@ -26,12 +30,13 @@ from kelisim import webhooks
 from kelisim.clock import now
 from kelisim.commands import run_system
 from kelisim.service import ServiceContext
-from kelisim.workers import run_leased
+from kelisim.workers import run_leased, run_per_key
 from services.notifications.handlers.deliveries import (
-    ClaimDue,
     Job,
+    NextDue,
     RecordAttempt,
-    claim_due,
+    lanes,
+    next_due,
     record_attempt,
 )
 from services.notifications.handlers.escalations import RaiseReceiptAlerts, raise_receipt_alerts
@@ -44,7 +49,12 @@ from services.notifications.handlers.mail import (
     claim_mail,
     mark_mail,
 )
-from services.notifications.lifecycle import RetryPolicy, outcome_of, retry_after_seconds
+from services.notifications.lifecycle import (
+    WEBHOOKS,
+    RetryPolicy,
+    outcome_of,
+    retry_after_seconds,
+)
 
 log = structlog.get_logger("kelisim.notifications.workers")
 
@@ -56,7 +66,6 @@ LATENCY = Histogram(
     "Latency of webhook attempts",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
 )
-WEBHOOK_BATCH = 50
 MAIL_BATCH = 20
 
 
@@ -73,7 +82,9 @@ def retry_policy(ctx: ServiceContext) -> RetryPolicy:
     )
 
 
-async def post(client: httpx.AsyncClient, job: Job, policy: RetryPolicy) -> RecordAttempt:
+async def post(
+    client: httpx.AsyncClient, job: Job, policy: RetryPolicy, timeout: float
+) -> RecordAttempt:
     """One signed POST to the registered endpoint URL, and what it came back with."""
     headers = webhooks.signed_headers(
         job.delivery_id, job.body, secrets=job.secrets, signing_keys=job.signing_keys
@@ -81,7 +92,9 @@ async def post(client: httpx.AsyncClient, job: Job, policy: RetryPolicy) -> Reco
     headers["content-type"] = "application/json"
     started = time.perf_counter()
     try:
-        response = await client.post(job.url, content=job.body, headers=headers)
+        response = await client.post(
+            job.url, content=job.body, headers=headers, timeout=httpx.Timeout(timeout)
+        )
     except httpx.HTTPError as exc:
         latency = int((time.perf_counter() - started) * 1000)
         error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -99,28 +112,40 @@ async def post(client: httpx.AsyncClient, job: Job, policy: RetryPolicy) -> Reco
     )
 
 
-async def deliver_due(ctx: ServiceContext, client: httpx.AsyncClient) -> int:
-    """Send every due delivery once; how many were attempted."""
-    hold = timedelta(seconds=ctx.settings.webhook_timeout_seconds * 2 + 5)
-    jobs = await asyncio.to_thread(run_system, ctx, claim_due, ClaimDue(WEBHOOK_BATCH, hold))
-    policy = retry_policy(ctx)
-
-    async def one(job: Job) -> None:
-        attempt = await post(client, job, policy)
-        ATTEMPTS.labels(outcome_of(attempt.status_code)).inc()
-        LATENCY.observe(attempt.latency_ms / 1000)
-        await asyncio.to_thread(run_system, ctx, record_attempt, attempt)
-
-    await asyncio.gather(*(one(job) for job in jobs))
-    return len(jobs)
+async def deliver_next(
+    ctx: ServiceContext, client: httpx.AsyncClient, endpoint_id: str, seconds: float
+) -> int:
+    """Send the endpoint's oldest due delivery, within `seconds`; how many were attempted."""
+    job = await asyncio.to_thread(run_system, ctx, next_due, NextDue(endpoint_id))
+    if job is None:
+        return 0
+    # Cut the timeout to what the lease still holds: no other replica may take this
+    # endpoint, and send the delivery again, while this call is under way.
+    timeout = min(ctx.settings.webhook_timeout_seconds, seconds)
+    attempt = await post(client, job, retry_policy(ctx), timeout)
+    ATTEMPTS.labels(outcome_of(attempt.status_code)).inc()
+    LATENCY.observe(attempt.latency_ms / 1000)
+    await asyncio.to_thread(run_system, ctx, record_attempt, attempt)
+    return 1
 
 
 async def webhook_worker(ctx: ServiceContext) -> None:
-    """Deliver webhooks forever; one replica at a time holds the lease."""
-    timeout = httpx.Timeout(ctx.settings.webhook_timeout_seconds)
+    """Deliver webhooks forever: one lane per endpoint held here, endpoints shared by lease."""
+    settings = ctx.settings
+    timeout = httpx.Timeout(settings.webhook_timeout_seconds)
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-        every = ctx.settings.notifications_poll_seconds
-        await run_leased(ctx, "webhooks", partial(deliver_due, ctx, client), every=every)
+
+        async def endpoints() -> list[str]:
+            return await asyncio.to_thread(run_system, ctx, lanes, None)
+
+        await run_per_key(
+            ctx,
+            WEBHOOKS,
+            endpoints,
+            partial(deliver_next, ctx, client),
+            every=settings.notifications_poll_seconds,
+            ttl=settings.webhook_lease_seconds,
+        )
 
 
 # E-mail

@@ -1,7 +1,9 @@
-"""Webhook deliveries: claimed and recorded by the delivery worker, replayed by an admin.
+"""Webhook deliveries: taken and recorded by the endpoint's lane, replayed by an admin.
 
 A delivery's id is its `webhook-id`, unchanged by retries and replays, so the receiver can
-drop duplicates. What follows an attempt is decided by `lifecycle.after_attempt`.
+drop duplicates. What follows an attempt is decided by `lifecycle.after_attempt`. Only the
+replica holding an endpoint's lease sends its deliveries (`workers.py`), one at a time, so
+taking one needs no claim: after a crash the next holder sends the same one again.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from services.notifications.lifecycle import (
     DELIVERY,
     GONE,
     PENDING,
+    WEBHOOKS,
     RetryPolicy,
     after_attempt,
     can,
@@ -42,11 +45,10 @@ class ReplayDeliveries(Command):
 
 
 @dataclass(frozen=True)
-class ClaimDue:
-    """Take up to `limit` due deliveries, holding each for `hold` (past the call's timeout)."""
+class NextDue:
+    """The endpoint whose oldest due delivery is wanted."""
 
-    limit: int
-    hold: timedelta
+    endpoint_id: str
 
 
 @dataclass(frozen=True)
@@ -74,33 +76,38 @@ class RecordAttempt:
     policy: RetryPolicy
 
 
-def claim_due(cmd: ClaimDue, uow: UnitOfWork) -> list[Job]:
-    """Take due deliveries of enabled endpoints and push their next attempt past the call."""
-    at = now()
-    rows = uow.session.exec(
+def lanes(_cmd: None, uow: UnitOfWork) -> list[str]:
+    """The endpoints that deliveries go to: every enabled one."""
+    return list(
+        uow.session.exec(
+            select(LiaisonEndpoint.id).where(col(LiaisonEndpoint.enabled).is_(True))
+        ).all()
+    )
+
+
+def next_due(cmd: NextDue, uow: UnitOfWork) -> Job | None:
+    """The endpoint's oldest due delivery (creation order), if the endpoint is enabled."""
+    row = uow.session.exec(
         select(Delivery, LiaisonEndpoint)
         .join(LiaisonEndpoint, col(LiaisonEndpoint.id) == col(Delivery.endpoint_id))
+        .where(Delivery.endpoint_id == cmd.endpoint_id)
         .where(Delivery.status == PENDING)
-        .where(col(Delivery.next_attempt_at) <= at)
+        .where(col(Delivery.next_attempt_at) <= now())
         .where(col(LiaisonEndpoint.enabled).is_(True))
-        .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
-        .limit(cmd.limit)
-    ).all()
-    jobs = []
-    for delivery, endpoint in rows:
-        delivery.next_attempt_at = at + cmd.hold
-        uow.session.add(delivery)
-        jobs.append(
-            Job(
-                delivery.id,
-                delivery.attempts + 1,
-                endpoint.url,
-                delivery.body.encode(),
-                tuple(json.loads(endpoint.secrets)),
-                tuple(json.loads(endpoint.signing_keys)),
-            )
-        )
-    return jobs
+        .order_by(col(Delivery.id))
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    delivery, endpoint = row
+    return Job(
+        delivery.id,
+        delivery.attempts + 1,
+        endpoint.url,
+        delivery.body.encode(),
+        tuple(json.loads(endpoint.secrets)),
+        tuple(json.loads(endpoint.signing_keys)),
+    )
 
 
 def _dead_letter(uow: UnitOfWork, delivery: Delivery, reason: str, at: datetime) -> None:
@@ -207,6 +214,7 @@ def _replay(delivery: Delivery, uow: UnitOfWork) -> None:
     delivery.next_attempt_at = now()
     delivery.finished_at = None
     uow.session.add(delivery)
+    uow.wake(WEBHOOKS, delivery.endpoint_id)
     uow.audit("delivery.replayed", "delivery", delivery.id, before=before, after=delivery.status)
 
 

@@ -17,7 +17,7 @@ from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.notifications import lifecycle, queries
 from services.notifications.handlers.notify import notify
-from services.notifications.lifecycle import ENDPOINT, PENDING, endpoint_state
+from services.notifications.lifecycle import ENDPOINT, PENDING, WEBHOOKS, endpoint_state
 from services.notifications.models import Delivery, LiaisonEndpoint
 from services.notifications.schemas import EndpointCreate, EndpointUpdate
 
@@ -145,6 +145,7 @@ def _resume(endpoint_id: str, uow: UnitOfWork) -> None:
     for delivery in _waiting(endpoint_id, uow):
         delivery.next_attempt_at = now()
         uow.session.add(delivery)
+    uow.wake(WEBHOOKS, endpoint_id)
 
 
 def delete_endpoint(cmd: DeleteEndpoint, uow: UnitOfWork) -> None:

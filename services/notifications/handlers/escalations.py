@@ -21,6 +21,7 @@ from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.notifications.handlers.notify import notify, on_domain_event
+from services.notifications.lifecycle import WEBHOOKS
 from services.notifications.models import Delivery, Escalation, LiaisonEndpoint
 
 ALERT_BATCH = 100
@@ -87,6 +88,7 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         )
         session.add(delivery)
         uow.audit("delivery.queued", "delivery", delivery.id, after={"endpoint": endpoint.id})
+        uow.wake(WEBHOOKS, endpoint.id)  # straight to the endpoint's lane once committed
     on_domain_event(envelope, data, uow)
 
 
