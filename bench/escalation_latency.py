@@ -1,0 +1,495 @@
+"""Benchmark: a coordinator's escalation through the gateway -> a verified webhook, vs bare NATS.
+
+Starts the whole system with `kelisim up` (embedded default: nats-server, SQLite, every
+service), a local webhook receiver registered for KZ-75 that verifies each call with
+`standardwebhooks`, and a coordinator. Then, on a precomputed schedule (asyncio + httpx; the
+generator's own lag is printed, so it is visibly not the bottleneck):
+- escalations at `--rate`/s for `--seconds`: p50/p99 from the API call to the verified
+  webhook, and where the time went (stage medians read from the services' databases);
+- rising rates for `--step-seconds` each, until a rate no longer holds (everything arrives
+  within 2 s of the last call and the last quarter is not slower than the first): the
+  highest sustained rate;
+- the bare baseline in the same run: nats-py publish -> a subscriber process -> an HTTP POST
+  signed the same way to the same receiver, at the same rates.
+Targets: p99 <= 100 ms at 50/s, sustained >= 200/s, p99 <= 3x the bare path.
+
+    python -m bench.escalation_latency [--rate 50] [--seconds 60] [--step-seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import multiprocessing as mp
+import os
+import secrets
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+REGION = "KZ-75"
+STEPS = (100, 150, 200, 250, 300, 400, 500)
+OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+# The receiver: its own process, a minimal keep-alive HTTP/1.1 server, standardwebhooks checks.
+
+
+def receiver_main(port: int, secret: str) -> None:
+    from standardwebhooks.webhooks import Webhook
+
+    hook = Webhook(secret)
+    arrivals: dict[str, float] = {}
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                at = time.time()
+                lines = head.decode("latin-1").split("\r\n")
+                method, path = lines[0].split(" ")[:2]
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                status, answer = 200, b""
+                if method == "GET":
+                    answer = json.dumps(arrivals).encode()
+                    arrivals.clear()
+                else:
+                    try:
+                        hook.verify(body, headers)
+                        arrivals.setdefault(json.loads(body)["data"]["escalation_id"], at)
+                    except Exception:  # noqa: BLE001 - an unverified call is refused
+                        status = 400
+                writer.write(
+                    f"HTTP/1.1 {status} X\r\ncontent-length: {len(answer)}\r\n\r\n".encode()
+                    + answer
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(serve, "127.0.0.1", port, backlog=1024)
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# The bare path: nats-py core publish -> this subscriber -> a signed POST to the receiver.
+
+
+def bare_subscriber_main(nats_url: str, receiver_url: str, secret: str) -> None:
+    import nats
+    from standardwebhooks.webhooks import Webhook
+
+    hook = Webhook(secret)
+
+    async def main() -> None:
+        nc = await nats.connect(nats_url)
+        limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
+        async with httpx.AsyncClient(timeout=httpx.Timeout(15, pool=None), limits=limits) as client:
+
+            async def post(body: bytes) -> None:
+                msg_id = "msg_" + uuid.uuid4().hex
+                now = datetime.now(UTC)
+                headers = {
+                    "webhook-id": msg_id,
+                    "webhook-timestamp": str(int(now.timestamp())),
+                    "webhook-signature": hook.sign(msg_id, now, body.decode()),
+                    "content-type": "application/json",
+                }
+                await client.post(receiver_url, content=body, headers=headers)
+
+            async def on_msg(msg) -> None:  # noqa: ANN001
+                asyncio.get_running_loop().create_task(post(msg.data))
+
+            await nc.subscribe("bench.escalation", cb=on_msg)
+            await nc.flush()
+            await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+# The load: a precomputed schedule; each call is a task, so a slow answer delays no other.
+
+
+async def run_schedule(rate: float, seconds: float, send) -> tuple[dict[str, float], list[float]]:  # noqa: ANN001
+    """Call `send()` at `rate`/s for `seconds`; sent time by escalation id, and the lag."""
+    sent: dict[str, float] = {}
+    lags: list[float] = []
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.2
+    tasks = []
+
+    async def one() -> None:
+        at = time.time()
+        escalation_id = await send()
+        if escalation_id:
+            sent[escalation_id] = at
+
+    for i in range(int(rate * seconds)):
+        due = start + i / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        lags.append(max(0.0, loop.time() - due))
+        tasks.append(asyncio.create_task(one()))
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return sent, lags
+
+
+async def collect(receiver: str, sent: dict[str, float], got: dict[str, float]) -> float:
+    """Wait for the receiver to have every sent id (at most 30 s); seconds after the last call."""
+    last_sent = max(sent.values(), default=time.time())
+    deadline = time.time() + 30
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            got.update((await client.get(receiver)).json())
+            if all(i in got for i in sent) or time.time() > deadline:
+                break
+            await asyncio.sleep(0.1)
+    return max((got[i] for i in sent if i in got), default=last_sent) - last_sent
+
+
+def summary(sent: dict[str, float], got: dict[str, float]) -> dict[str, float]:
+    ordered = sorted(sent, key=sent.__getitem__)
+    lat = [(got[i] - sent[i]) * 1000 for i in ordered if i in got]
+    quarter = max(1, len(lat) // 4)
+    span = (max(sent.values()) - min(sent.values())) if len(sent) > 1 else 1.0
+    return {
+        "n": len(sent),
+        "lost": len(sent) - len(lat),
+        "p50": pct(lat, 0.5),
+        "p99": pct(lat, 0.99),
+        "first_q": statistics.median(lat[:quarter]) if lat else float("nan"),
+        "last_q": statistics.median(lat[-quarter:]) if lat else float("nan"),
+        "rate": len(lat) / max(span, 1e-9),
+    }
+
+
+def holds(s: dict[str, float], tail: float) -> bool:
+    return (
+        s["lost"] == 0 and tail <= 2.0 and s["last_q"] <= max(2 * s["first_q"], s["first_q"] + 50)
+    )
+
+
+# The system under test.
+
+
+class System:
+    """`kelisim up` in a temporary directory, with an admin, a coordinator and an endpoint."""
+
+    def __init__(self, tmp: str, receiver_url: str, secret: str) -> None:
+        self.tmp = tmp
+        self.secret = secret
+        self.receiver_url = receiver_url
+        self.gateway = f"http://127.0.0.1:{free_port()}"
+        self.nats_url = f"nats://127.0.0.1:{free_port()}"
+        ports = {o: free_port() for o in OWNERS}
+        ports["gateway"] = int(self.gateway.rsplit(":", 1)[1])
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+        self.env.update(
+            KELISIM_DATA_DIR=f"{tmp}/var",
+            KELISIM_NATS_URL=self.nats_url,
+            KELISIM_ADMIN_USERNAME="admin",
+            KELISIM_ADMIN_PASSWORD="bench-admin-password",
+            KELISIM_LOG_LEVEL="warning",
+            **{f"KELISIM_{o.upper()}_PORT": str(p) for o, p in ports.items()},
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.cases: list[str] = []
+        self.token = ""
+
+    def start(self) -> None:
+        run = [sys.executable, "-m", "kelisim.cli"]
+        subprocess.run([*run, "migrate"], env=self.env, check=True, capture_output=True)
+        log = open(f"{self.tmp}/up.log", "wb")  # noqa: SIM115 - lives as long as the process
+        self.proc = subprocess.Popen([*run, "up"], env=self.env, stdout=log, stderr=log)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{self.gateway}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        tail = Path(f"{self.tmp}/up.log").read_text(errors="replace")[-3000:]
+        raise TimeoutError(f"kelisim up not ready:\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(60)
+
+    async def prepare(self, client: httpx.AsyncClient, cases: int) -> None:
+        admin = await self.login(client, "admin", "bench-admin-password")
+        user = {
+            "username": "coord75",
+            "password": "bench-coordinator-password",
+            "full_name": "Bench Coordinator",
+            "roles": ["coordinator"],
+            "regions": [REGION],
+        }
+        made = await client.post("/api/v1/users", json=user, headers=admin)
+        assert made.status_code == 201, made.text
+        endpoint = {"region": REGION, "url": self.receiver_url, "secrets": [self.secret]}
+        made = await client.post("/api/v1/notifications/endpoints", json=endpoint, headers=admin)
+        assert made.status_code == 201, made.text
+        coordinator = await self.login(client, "coord75", "bench-coordinator-password")
+        self.token = coordinator["Authorization"]
+        party = {"kind": "person", "name": "Bench Party", "phone": "+7 701 555 0101"}
+        body = {"region": REGION, "category": "interethnic", "parties": [party]}
+        for _ in range(cases):  # escalations spread over cases: each case is one relay chain
+            made = await client.post("/api/v1/cases", json=body, headers=coordinator)
+            assert made.status_code == 201, made.text
+            self.cases.append(made.json()["id"])
+
+    async def login(self, client: httpx.AsyncClient, username: str, password: str) -> dict:
+        form = {"username": username, "password": password}
+        answer = await client.post("/api/v1/auth/token", data=form)
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    def sender(self, client: httpx.AsyncClient):  # noqa: ANN201
+        counter = iter(range(10**9))
+        body = {
+            "reason": "Leaflets calling for violence against one community were found",
+            "risk_of": "interethnic",
+            "risk_level": "critical",
+            "summary": "Leaflets inciting ethnic hatred in a residential block",
+        }
+        headers = {"Authorization": self.token}
+
+        async def send() -> str | None:
+            case = self.cases[next(counter) % len(self.cases)]
+            answer = await client.post(
+                f"/api/v1/cases/{case}/escalations", json=body, headers=headers
+            )
+            return answer.json()["id"] if answer.status_code == 201 else None
+
+        return send
+
+    def stages(self, sent: dict[str, float], got: dict[str, float]) -> list[tuple[str, float]]:
+        """Median ms of each stage, from the services' own timestamps."""
+
+        def ts(value: str | None) -> float:
+            if not value:
+                return float("nan")
+            at = datetime.fromisoformat(value)
+            return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+
+        var = Path(self.tmp) / "var"
+        cases = sqlite3.connect(var / "cases.db")
+        notes = sqlite3.connect(var / "notifications.db")
+        out: dict[str, tuple[str, float, float]] = {}
+        for event_id, envelope, created, sent_at in cases.execute(
+            "SELECT event_id, envelope, created_at, sent_at FROM outbox "
+            "WHERE subject = 'cases.case.escalated'"
+        ):
+            escalation = json.loads(envelope)["data"]["escalation_id"]
+            out[escalation] = (event_id, ts(created), ts(sent_at))
+        consumed = dict(notes.execute("SELECT event_id, processed_at FROM inbox"))
+        posted = {
+            esc: ts(at)
+            for esc, at in notes.execute(
+                "SELECT d.escalation_id, MIN(a.at) FROM delivery d "
+                "JOIN delivery_attempt a ON a.delivery_id = d.id GROUP BY d.escalation_id"
+            )
+        }
+        rows = []
+        for esc, t0 in sent.items():
+            if esc not in out or esc not in got:
+                continue
+            event_id, created, published = out[esc]
+            inbox = ts(consumed.get(event_id))
+            rows.append(
+                (
+                    created - t0,
+                    published - created,
+                    inbox - published,
+                    got[esc] - inbox,
+                    posted.get(esc, float("nan")) - got[esc],
+                )
+            )
+        names = (
+            "API call -> outbox commit (gateway, cases)",
+            "outbox commit -> marked published (relay)",
+            "published -> consumer commit (delivery row)",
+            "delivery row -> webhook at receiver",
+            "webhook at receiver -> attempt recorded",
+        )
+        return [
+            (name, statistics.median([r[i] for r in rows if r[i] == r[i]]) * 1000)
+            for i, name in enumerate(names)
+            if any(r[i] == r[i] for r in rows)
+        ]
+
+
+async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa: ANN001
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(base_url=system.gateway, timeout=30, limits=limits) as client:
+        await system.prepare(client, cases=args.cases)
+        send = system.sender(client)
+        await run_schedule(5, 2, send)  # warm-up
+        await collect(receiver, {}, {})
+        got: dict[str, float] = {}
+        sent, lags = await run_schedule(args.rate, args.seconds, send)
+        tail = await collect(receiver, sent, got)
+        base = summary(sent, got) | {"tail": tail, "lag": pct(lags, 0.99) * 1000}
+        stages = system.stages(sent, got)
+        steps = []
+        for rate in STEPS:
+            got = {}
+            sent, lags = await run_schedule(rate, args.step_seconds, send)
+            tail = await collect(receiver, sent, got)
+            s = summary(sent, got) | {"tail": tail, "lag": pct(lags, 0.99) * 1000}
+            s["holds"] = holds(s, tail)
+            steps.append((rate, s))
+            if not s["holds"]:
+                break
+        return {"base": base, "stages": stages, "steps": steps}
+
+
+async def measure_bare(args, nats_url: str, receiver: str, rates: list[float]) -> dict:  # noqa: ANN001
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        results = {}
+        for rate, seconds in [(args.rate, args.seconds), *((r, args.step_seconds) for r in rates)]:
+
+            async def send() -> str:
+                escalation_id = uuid.uuid4().hex
+                data = {"escalation_id": escalation_id, "region": REGION, "summary": "x" * 60}
+                body = {"type": "cases.case.escalated", "timestamp": "", "data": data}
+                await nc.publish("bench.escalation", json.dumps(body).encode())
+                return escalation_id
+
+            got: dict[str, float] = {}
+            sent, lags = await run_schedule(rate, seconds, send)
+            tail = await collect(receiver, sent, got)
+            results[rate] = summary(sent, got) | {"tail": tail, "lag": pct(lags, 0.99) * 1000}
+        return results
+    finally:
+        await nc.close()
+
+
+def line(label: str, s: dict) -> str:
+    return (
+        f"{label:<34} p50 {s['p50']:7.1f} ms  p99 {s['p99']:7.1f} ms  "
+        f"{s['rate']:6.1f}/s  lost {s['lost']}  client lag p99 {s['lag']:5.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--step-seconds", type=float, default=15)
+    parser.add_argument("--cases", type=int, default=200)
+    args = parser.parse_args()
+
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    spawn = mp.get_context("spawn")
+    port = free_port()
+    receiver = spawn.Process(target=receiver_main, args=(port, secret), daemon=True)
+    receiver.start()
+    receiver_url = f"http://127.0.0.1:{port}/hooks/kelisim"
+    with tempfile.TemporaryDirectory() as tmp:
+        system = System(tmp, receiver_url, secret)
+        system.start()
+        try:
+            ours = asyncio.run(measure_kelisim(args, system, receiver_url))
+        finally:
+            system.stop()
+        # The bare path on its own nats-server from the same wheel, once Kelisim has stopped.
+        nats_port = free_port()
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "nats-server"),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(nats_port),
+            ],
+            stderr=subprocess.DEVNULL,
+        )
+        nats_url = f"nats://127.0.0.1:{nats_port}"
+        time.sleep(0.5)
+        sub = spawn.Process(
+            target=bare_subscriber_main, args=(nats_url, receiver_url, secret), daemon=True
+        )
+        sub.start()
+        time.sleep(1.5)
+        rates = [r for r, _ in ours["steps"]]
+        try:
+            bare = asyncio.run(measure_bare(args, nats_url, receiver_url, rates))
+        finally:
+            sub.terminate()
+            server.terminate()
+            server.wait(10)
+    receiver.terminate()
+
+    base, ref = ours["base"], bare[args.rate]
+    print(
+        f"escalation -> verified webhook, {args.rate:g}/s for {args.seconds:g} s "
+        f"(kelisim up, embedded default, this machine)"
+    )
+    print(line("  kelisim (gateway -> webhook)", base))
+    print(line("  bare (nats publish -> POST)", ref))
+    print("  where the time goes (medians):")
+    for name, ms in ours["stages"]:
+        print(f"    {name:<46} {ms:7.1f} ms")
+    print("rising rates, each for", f"{args.step_seconds:g} s:")
+    sustained = 0.0
+    for rate, s in ours["steps"]:
+        b = bare.get(rate)
+        verdict = "holds" if s["holds"] else "backlog"
+        print(line(f"  kelisim {rate:g}/s ({verdict})", s))
+        if b:
+            print(line(f"  bare    {rate:g}/s", b))
+        if s["holds"]:
+            sustained = max(sustained, s["rate"])
+    ratio = base["p99"] / ref["p99"]
+    print(
+        f"p99 at {args.rate:g}/s           : {base['p99']:7.1f} ms   target <= 100 ms: "
+        f"{'PASS' if base['p99'] <= 100 else 'FAIL'}"
+    )
+    print(
+        f"sustained rate          : {sustained:7.1f} /s  target >= 200/s: "
+        f"{'PASS' if sustained >= 200 else 'FAIL'}"
+    )
+    print(
+        f"p99 kelisim / bare      : {ratio:7.2f}x    target <= 3x: "
+        f"{'PASS' if ratio <= 3 else 'FAIL'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
