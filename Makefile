@@ -33,6 +33,7 @@ fmt: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.outbox_relay $(BENCH_ARGS)
+	$(PY) -m bench.escalation_latency
 
 # Every benchmark, each against its bare baseline (minutes; not part of `make test`).
 bench-all: $(VENV)/.installed
@@ -42,6 +43,7 @@ bench-all: $(VENV)/.installed
 	$(PY) -m bench.stream_storage
 	$(PY) -m bench.caseload
 	$(PY) -m bench.startup
+	$(PY) -m bench.escalation_latency
 
 migrate: $(VENV)/.installed
 	$(BIN)/kelisim migrate
