@@ -36,7 +36,6 @@ class Case(CasesModel, table=True):
         Index("ix_case_mediator_status", "mediator", "status"),
         Index("ix_case_status_deadline", "status", "deadline"),
         Index("ix_case_page", "registered_at", "id"),
-        Index("ix_case_caseload", "region", "mediator", "status", "deadline"),
         # Full-text search over descriptions on PostgreSQL (SQLite falls back to LIKE).
         Index(
             "ix_case_description_fts",
@@ -80,6 +79,29 @@ class CaseCounter(CasesModel, table=True):
     region: str = Field(primary_key=True, max_length=8)
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last: int = 0
+
+
+class MediatorLoad(CasesModel, table=True):
+    """Active cases of a mediator in a region and state: kept by services/cases/caseload.py."""
+
+    __tablename__ = "mediator_load"
+
+    region: str = Field(primary_key=True, max_length=8)
+    mediator: str = Field(primary_key=True, max_length=100)
+    status: str = Field(primary_key=True, max_length=30)
+    cases: int = 0
+
+
+class MediatorTerm(CasesModel, table=True):
+    """In-mediation cases of a mediator in a region by the day their term ends (overdue counts)."""
+
+    __tablename__ = "mediator_term"
+    __table_args__ = (Index("ix_mediator_term_due", "region", "deadline", "mediator", "cases"),)
+
+    region: str = Field(primary_key=True, max_length=8)
+    mediator: str = Field(primary_key=True, max_length=100)
+    deadline: date = Field(primary_key=True)
+    cases: int = 0
 
 
 class Party(CasesModel, table=True):

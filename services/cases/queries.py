@@ -11,8 +11,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column
-from sqlalchemy import case as sql_case
+from sqlalchemy import Select, func, literal_column
 from sqlmodel import Session, col, select
 
 from kelisim import pagination, preconditions
@@ -22,7 +21,8 @@ from kelisim.pagination import Page
 from kelisim.problems import Problem
 from kelisim.tables import Backbone
 from services.cases import permissions
-from services.cases.lifecycle import ACTIVE, IN_MEDIATION, SETTLED
+from services.cases.caseload import caseload_rows
+from services.cases.lifecycle import IN_MEDIATION, SETTLED
 from services.cases.models import (
     Assignment,
     Case,
@@ -166,6 +166,29 @@ def _matches(q: str, dialect: str) -> Any:
     return func.lower(Case.description).like(f"%{escaped}%", escape="\\")
 
 
+# The list reads only what a list item shows (never the parties), as plain rows.
+LIST_COLUMNS = (
+    "id",
+    "number",
+    "region",
+    "category",
+    "channel",
+    "status",
+    "registered_at",
+    "registered_by",
+    "mediator",
+    "declared",
+    "refusal_reasons",
+    "agreement_signed_on",
+    "deadline",
+    "extended",
+    "outcome",
+    "escalated",
+    "version",
+    "description",
+)
+
+
 def list_query(
     principal: Principal,
     *,
@@ -181,7 +204,8 @@ def list_query(
     dialect: str = "sqlite",
 ) -> Select:  # type: ignore[type-arg]
     """The list statement: newest first, keyset-paginated on (registered_at, id)."""
-    stmt = select(Case)
+    table = Case.__table__  # type: ignore[attr-defined]
+    stmt = select(*(table.c[name] for name in LIST_COLUMNS))
     scope = permissions.list_scope(principal)
     if scope is not None:
         stmt = stmt.where(scope)
@@ -215,31 +239,26 @@ def list_cases(
 ) -> Page[CasePublic]:
     """One page of the cases the caller may read; parties are never listed."""
     dialect = session.get_bind().dialect.name
-    rows = list(session.exec(list_query(principal, dialect=dialect, limit=limit, **filters)))
+    stmt = list_query(principal, dialect=dialect, limit=limit, **filters)
+    rows = session.connection().execute(stmt).all()
     shown, next_cursor = pagination.page(rows, limit, lambda c: (c.registered_at, c.id))
-    items = [_public(c, False, None, 0) for c in shown]
-    for item, case in zip(items, shown, strict=True):
-        if permissions.sees_personal_data(principal, case):
-            item.description = case.description
-            item.personal_data = True
+    items = [_listed(principal, row) for row in shown]
     return Page[CasePublic](items=items, next_cursor=next_cursor)
 
 
-def caseload_query(regions: list[str], today: date) -> Select:  # type: ignore[type-arg]
-    """Active cases per mediator of the regions: assigned, in mediation, settled, overdue."""
-    active = col(Case.status).in_(sorted(ACTIVE))
-    overdue = and_(Case.status == IN_MEDIATION, col(Case.deadline) < today)
-    return (
-        select(
-            Case.mediator,
-            func.count(),
-            func.sum(sql_case((Case.status == IN_MEDIATION, 1), else_=0)),
-            func.sum(sql_case((Case.status == SETTLED, 1), else_=0)),
-            func.sum(sql_case((overdue, 1), else_=0)),
-        )
-        .where(col(Case.region).in_(regions), col(Case.mediator).is_not(None), active)
-        .group_by(Case.mediator)
-        .order_by(Case.mediator)
+def _listed(principal: Principal, row: Any) -> CasePublic:
+    """A list item from a row: no parties, the description only for readers of personal data."""
+    personal = permissions.sees_personal_data(principal, row)
+    fields = row._asdict()
+    reasons = fields.pop("refusal_reasons")
+    description = fields.pop("description")
+    return CasePublic(
+        **fields,
+        refusal_reasons=reasons.split(",") if reasons else [],
+        personal_data=personal,
+        description=description if personal else None,
+        parties=None,
+        party_count=0,
     )
 
 
@@ -249,11 +268,7 @@ def caseload(
     """The caseload per mediator, for a coordinator of the region(s)."""
     permissions.require_caseload(principal, region)
     regions = [region] if region else sorted(principal.regions)
-    rows = session.exec(caseload_query(regions, today)).all()
-    return [
-        CaseloadRow(mediator=m, assigned=n, in_mediation=i or 0, settled=s or 0, overdue=o or 0)
-        for m, n, i, s, o in rows
-    ]
+    return caseload_rows(session, regions, today)
 
 
 def timeline(session: Session, tables: Backbone, case: Case, details: bool) -> list[TimelineEntry]:
