@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Mapping
 from typing import Any
 
 import httpx
@@ -91,12 +91,14 @@ class ServiceCalls:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
         headers: Mapping[str, str] | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
         """The service's answer to one call made for `principal` while serving `request`.
 
-        `url` is a public API path, optionally with its raw query string.
+        `url` is a public API path, optionally with its raw query string. With `stream`, the
+        answer's body is not read yet: the caller reads it and closes the answer.
         """
         path = url.split("?", 1)[0]
         service = service_of(path)
@@ -114,9 +116,11 @@ class ServiceCalls:
             + service_token(self.keys, self.settings, principal, service),
         }
         try:
-            return await self.clients[service].request(
+            client = self.clients[service]
+            built = client.build_request(
                 method, url, params=params, json=json, content=content, headers=sent
             )
+            return await client.send(built, stream=stream)
         except httpx.TimeoutException as exc:
             raise Problem(
                 504,

@@ -4,14 +4,19 @@ The call itself is `gateway.calls.ServiceCalls.call` (the same one the web UI ma
 coarse rules, the service token and one mapping of failures (503 unreachable, 504 too
 slow, 502 otherwise). Here only what is the JSON API's own: the user's credentials
 (Authorization, cookies, CSRF header) and hop-by-hop headers never travel on; request id,
-trace context, Idempotency-Key, If-Match/ETag, query string and body do.
+trace context, Idempotency-Key, If-Match/ETag, query string and body do. Small bodies are
+read whole; large ones (uploads, documents, exports) stream through in both directions.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from collections.abc import AsyncIterator
 
-from gateway.calls import ServiceCalls, service_of
+import httpx
+from fastapi import APIRouter, Request, Response
+from starlette.responses import StreamingResponse
+
+from gateway.calls import ServiceCalls, bad_gateway, service_of
 from gateway.deps import Caller, CurrentCaller
 from gateway.permissions import PROXIED_SERVICES
 from kelisim.problems import Problem
@@ -39,6 +44,8 @@ NOT_FORWARDED = HOP_BY_HOP | {
     "x-forwarded-host",
     "x-forwarded-proto",
 }
+# Bodies up to this size are read whole (one write each way); larger ones are streamed.
+IN_MEMORY = 256 * 1024
 NOT_RETURNED = HOP_BY_HOP | {"content-length", "content-encoding", "set-cookie", "server", "date"}
 
 
@@ -61,16 +68,40 @@ async def forward(calls: ServiceCalls, request: Request, caller: Caller) -> Resp
     for name in request.headers.get("connection", "").split(","):
         headers.pop(name.strip().lower(), None)
     url = path + (f"?{request.url.query}" if request.url.query else "")
+    body = await _body(request, headers)
     answer = await calls.call(
-        request,
-        caller.principal(),
-        request.method,
-        url,
-        content=await request.body(),
-        headers=headers,
+        request, caller.principal(), request.method, url, content=body, headers=headers, stream=True
     )
     out = {k: v for k, v in answer.headers.items() if k.lower() not in NOT_RETURNED}
-    return Response(answer.content, status_code=answer.status_code, headers=out)
+    length = answer.headers.get("content-length")
+    if length is None or not length.isdigit() or int(length) > IN_MEMORY:
+        # A large or unsized answer (a document, an export) goes on as it comes.
+        return StreamingResponse(_relay(answer), status_code=answer.status_code, headers=out)
+    try:
+        content = await answer.aread()
+    except httpx.HTTPError as exc:
+        raise bad_gateway(service_of(path) or "") from exc
+    finally:
+        await answer.aclose()
+    return Response(content, status_code=answer.status_code, headers=out)
+
+
+async def _relay(answer: httpx.Response) -> AsyncIterator[bytes]:
+    """The answer's body as it arrives; its connection goes back to the pool in every case."""
+    try:
+        async for chunk in answer.aiter_bytes():
+            yield chunk
+    finally:
+        await answer.aclose()
+
+
+async def _body(request: Request, headers: dict[str, str]) -> bytes | AsyncIterator[bytes]:
+    """The request body: read when small, else streamed on with its length (an upload)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > IN_MEMORY:
+        headers["content-length"] = length
+        return request.stream()
+    return await request.body()
 
 
 def proxy_router() -> APIRouter:

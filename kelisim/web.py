@@ -12,9 +12,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kelisim.problems import Problem, problem_response
 
@@ -49,28 +51,59 @@ def install(app: FastAPI, name: str, ready: ReadyCheck) -> None:
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    app.add_middleware(RequestContext, name=name)
+
+
+class RequestContext:
+    """Binds the request id for logs, echoes it, counts and times the request.
+
+    Plain ASGI rather than `@app.middleware("http")`: that wrapper runs the route in a second
+    task and streams the answer through a memory channel, a cost paid on every request.
+    """
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-Id"] = request_id
+            await send(message)
+
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_id)
         except Exception:
-            response = _failed(name, request, request_id)
+            if status:  # the answer is on its way: it can only be cut short
+                raise
+            await _failed(self.name, scope, request_id)(scope, receive, send_with_id)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
-        LATENCY.labels(name, request.method).observe(time.perf_counter() - started)
-        REQUESTS.labels(name, request.method, str(response.status_code)).inc()
-        response.headers["X-Request-Id"] = request_id
-        return response
+            method = scope["method"]
+            LATENCY.labels(self.name, method).observe(time.perf_counter() - started)
+            REQUESTS.labels(self.name, method, str(status or 500)).inc()
 
 
-def _failed(name: str, request: Request, request_id: str) -> Response:
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _failed(name: str, scope: Scope, request_id: str) -> Response:
     """Log (once, with the traceback), count and answer an exception nobody handled."""
-    log.exception("request.failed", method=request.method, path=request.url.path)
+    log.exception("request.failed", method=scope["method"], path=scope["path"])
     UNHANDLED.labels(name).inc()
     problem = Problem(
         500,
@@ -78,4 +111,4 @@ def _failed(name: str, request: Request, request_id: str) -> Response:
         "An unexpected error occurred; quote the request id when you report it.",
         request_id=request_id,
     )
-    return problem_response(problem, request.url.path)
+    return problem_response(problem, scope["path"])

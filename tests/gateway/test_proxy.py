@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
 import httpx
 import jwt
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import StreamingResponse
 
 from kelisim.auth import Principal, issue_token, load_private_key, load_public_key, verify_token
 from kelisim.bus.headers import trace_id
@@ -241,3 +243,36 @@ async def test_a_coordinator_reads_nothing_of_another_region(stack: Stack) -> No
         "/api/v1/cases", json={"region": "KZ-75", "category": "land"}, headers=astana
     )
     assert outside.status_code == 403
+
+
+def blob_app() -> FastAPI:
+    """A stand-in service that streams back twice the body it received, in chunks."""
+    app = FastAPI()
+
+    @app.post("/api/v1/cases/blob")
+    async def blob(request: Request) -> StreamingResponse:
+        body = await request.body()
+
+        async def twice() -> AsyncIterator[bytes]:
+            for _ in range(2):
+                for start in range(0, len(body), 65536):
+                    yield body[start : start + 65536]
+
+        seen = {"x-length-sent": request.headers.get("content-length", "")}
+        return StreamingResponse(twice(), media_type="application/octet-stream", headers=seen)
+
+    return app
+
+
+async def test_large_bodies_go_through_whole_both_ways(settings):
+    settings = _with_admin(settings)
+    blob = httpx.ASGITransport(app=blob_app())
+    async with running_gateway(settings, {"cases": blob}) as gateway:
+        user = await _user(gateway, username="aigul", roles=["mediator"], regions=["KZ-75"])
+        body = bytes(range(256)) * 4096  # 1 MiB: above what the proxy reads whole
+        answer = await gateway.post("/api/v1/cases/blob", content=body, headers=user)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["x-length-sent"] == str(len(body))
+        assert answer.content == body + body
+        small = await gateway.post("/api/v1/cases/blob", content=b"abc", headers=user)
+        assert small.content == b"abcabc"
