@@ -1,31 +1,43 @@
-"""Benchmark: the coordinator's caseload page on 1,000,000 cases vs a bare indexed query.
+"""Benchmark: the case list pages and the caseload on 1,000,000 cases vs bare queries.
 
-Generates the cases with bulk inserts into a SQLite file under /tmp (migrated with the
-cases service's own migration, so the real indexes), then times in the same run:
-- the case list page (the service's own query code, first page and a deep keyset page),
-- the per-mediator caseload of a region,
-against a bare indexed `SELECT ... LIMIT 50` on the same table, and prints the ratios.
+Generates the cases with bulk inserts into a SQLite file under /tmp, and into a fresh
+PostgreSQL database when `--postgres URL` or TEST_DATABASE_URL names a server (COPY), each
+migrated with the cases service's own migrations (the real indexes), the caseload counters
+recounted after the bulk load. Then times in the same run, per database:
+- the case list pages (the service's own query code: first page, a deep keyset page, a
+  mediator's own cases, a status filter) against a bare indexed `SELECT * ... LIMIT 51`
+  through the raw driver; target <= 3x;
+- the per-mediator caseload of a region (counters) against a bare single-row lookup by
+  primary key through the raw driver; target <= 3x;
+and prints each page query's plan (EXPLAIN), which must use an index and no sort.
 
     python -m bench.caseload [--cases 1000000] [--runs 200] [--keep]
+                             [--postgres URL | --no-postgres]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from bench.support import result
 from kelisim import migrations
 from kelisim.auth import Principal
-from kelisim.db import make_engine, new_session
+from kelisim.db import make_engine, read_session
 from kelisim.regions import REGIONS
-from services.cases import queries
+from services.cases import caseload, queries
 from services.cases.terms import TermPolicy
 
 CATEGORIES = ("interethnic", "interfaith", "community", "family", "labour", "land", "neighbour")
@@ -41,75 +53,106 @@ STATUSES = (
 )
 MEDIATORS_PER_REGION = 100
 BATCH = 50_000
+TARGET = 3.0
+COLUMNS = (
+    "id, number, region, category, channel, description, corruption_offence, status, "
+    "registered_by, registered_at, mediator, declared, agreement_signed_on, deadline, "
+    "extended, liaison_ref, escalated, version"
+)
 
 
-def generate(path: Path, count: int) -> float:
-    """Migrate a fresh SQLite file and bulk-insert `count` cases; returns seconds taken."""
-    started = time.perf_counter()
-    migrations.upgrade("cases", f"sqlite:///{path}")
+def rows(count: int) -> Iterator[tuple[Any, ...]]:
+    """The generated cases, oldest first, spread over the regions."""
     regions = sorted(REGIONS)
     rng = random.Random(75)
     start = datetime(2022, 1, 1, tzinfo=UTC)
     today = date.today()
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA journal_mode=OFF")
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("PRAGMA cache_size=-262144")
-    # Build the secondary indexes once at the end: much faster than row by row.
-    indexes = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'case' "
-        "AND sql IS NOT NULL"
-    ).fetchall()
-    for name, _ in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
-    columns = (
-        "id, number, region, category, channel, description, corruption_offence, status, "
-        "registered_by, registered_at, mediator, declared, agreement_signed_on, deadline, "
-        "extended, liaison_ref, escalated, version"
-    )
-    sql = f'INSERT INTO "case" ({columns}) VALUES ({", ".join("?" * 18)})'
     counters: dict[str, int] = {}
-    for first in range(0, count, BATCH):
-        rows = []
-        for i in range(first, min(first + BATCH, count)):
-            region = regions[i % len(regions)]
-            counters[region] = counters.get(region, 0) + 1
-            at = start + timedelta(seconds=i * 120 + rng.randrange(60))
-            status = rng.choice(STATUSES)
-            mediator = (
-                None
-                if status == "registered"
-                else (f"med-{region}-{rng.randrange(MEDIATORS_PER_REGION):03d}")
-            )
-            signed = today - timedelta(days=rng.randrange(90)) if status != "registered" else None
-            rows.append(
-                (
-                    f"{i:032x}",  # sequential ids: appends, not random B-tree inserts
-                    f"{region}-{at.year}-{counters[region]:07d}",
-                    region,
-                    rng.choice(CATEGORIES),
-                    "walk_in",
-                    f"dispute number {i} about a fence",
-                    0,
-                    status,
-                    "bench",
-                    at.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                    mediator,
-                    1 if mediator else 0,
-                    signed,
-                    signed + timedelta(days=30) if signed else None,
-                    0,
-                    f"{i:031x}f",
-                    0,
-                    1,
-                )
-            )
-        conn.executemany(sql, rows)
-    for _, create in indexes:
-        conn.execute(create)
-    conn.commit()
-    conn.execute("ANALYZE")
-    conn.close()
+    for i in range(count):
+        region = regions[i % len(regions)]
+        counters[region] = counters.get(region, 0) + 1
+        at = start + timedelta(seconds=i * 120 + rng.randrange(60))
+        status = rng.choice(STATUSES)
+        mediator = (
+            None
+            if status == "registered"
+            else (f"med-{region}-{rng.randrange(MEDIATORS_PER_REGION):03d}")
+        )
+        signed = today - timedelta(days=rng.randrange(90)) if status != "registered" else None
+        yield (
+            f"{i:032x}",  # sequential ids: appends, not random B-tree inserts
+            f"{region}-{at.year}-{counters[region]:07d}",
+            region,
+            rng.choice(CATEGORIES),
+            "walk_in",
+            f"dispute number {i} about a fence",
+            False,
+            status,
+            "bench",
+            at,
+            mediator,
+            mediator is not None,
+            signed,
+            signed + timedelta(days=30) if signed else None,
+            False,
+            f"{i:031x}f",
+            False,
+            1,
+        )
+
+
+def _load_sqlite(raw: Any, count: int) -> None:
+    raw.execute("PRAGMA journal_mode=OFF")
+    raw.execute("PRAGMA synchronous=OFF")
+    raw.execute("PRAGMA cache_size=-262144")
+    sql = f'INSERT INTO "case" ({COLUMNS}) VALUES ({", ".join("?" * 18)})'
+    batch: list[tuple[Any, ...]] = []
+    for row in rows(count):
+        at = row[9].strftime("%Y-%m-%d %H:%M:%S.%f")
+        batch.append((*row[:9], at, *row[10:]))
+        if len(batch) == BATCH:
+            raw.executemany(sql, batch)
+            batch.clear()
+    raw.executemany(sql, batch)
+
+
+def _load_postgres(raw: Any, count: int) -> None:
+    with raw.cursor() as cur, cur.copy(f'COPY "case" ({COLUMNS}) FROM STDIN') as copy:
+        for row in rows(count):
+            copy.write_row(row)
+
+
+def generate(url: str, count: int) -> float:
+    """Migrate a fresh database, bulk-load `count` cases, recount the counters; seconds taken."""
+    started = time.perf_counter()
+    migrations.upgrade("cases", url)
+    engine = make_engine(url, null_pool=True)
+    postgres = engine.dialect.name == "postgresql"
+    listing = (
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'case' "
+        "AND indexname NOT LIKE '%pkey' AND indexdef NOT LIKE 'CREATE UNIQUE%'"
+        if postgres
+        else "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'case' "
+        "AND sql IS NOT NULL"
+    )
+    with engine.begin() as conn:
+        # Build the secondary indexes once at the end: much faster than row by row.
+        indexes = conn.execute(text(listing)).all()
+        for name, _ in indexes:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+    raw = engine.raw_connection()
+    try:
+        (_load_postgres if postgres else _load_sqlite)(raw.driver_connection, count)
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.begin() as conn:
+        for _, create in indexes:
+            conn.execute(text(create))
+        caseload.rebuild(conn)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
     return time.perf_counter() - started
 
 
@@ -125,17 +168,25 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite file")
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="kelisim-bench-caseload-"))
-    path = folder / "cases.db"
-    seconds = generate(path, args.cases)
-    print(f"generated {args.cases:,} cases in {seconds:.1f} s ({path})")
+def plan(engine: Engine, stmt: Any) -> list[str]:
+    """The database's plan for a statement (EXPLAIN), one line per step."""
+    compiled = stmt.compile(engine, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN" if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"
+    with engine.connect() as conn:
+        found = conn.execute(text(f"{prefix} {compiled}")).all()
+    return [str(row[-1]) for row in found]
 
+
+def indexed(lines: list[str]) -> bool:
+    """Whether a plan reads the cases through an index, with no full scan and no sort."""
+    joined = " ".join(lines)
+    if "Seq Scan" in joined or "Sort" in joined or "TEMP B-TREE" in joined:
+        return False
+    return "Index" in joined or "USING INDEX" in joined or "USING COVERING INDEX" in joined
+
+
+def measure(url: str, label: str, runs: int) -> bool:
+    """Time the queries on one database; print the table and the results; True if all pass."""
     region = "KZ-75"
     coordinator = Principal(
         sub="coord", user_id="coord", roles=frozenset({"coordinator"}), regions=frozenset({region})
@@ -147,57 +198,138 @@ def main() -> None:
         regions=frozenset({region}),
     )
     today = TermPolicy().today()
-    engine = make_engine(f"sqlite:///{path}")
-    bare = sqlite3.connect(path)
+    engine = make_engine(url)
+    raw = engine.raw_connection()
+    cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
+    mark = "%s" if engine.dialect.name == "postgresql" else "?"
+    one_id = f"{12345:032x}"
 
-    def bare_page() -> object:
-        return bare.execute(
-            'SELECT * FROM "case" WHERE region = ? ORDER BY registered_at DESC, id DESC LIMIT 51',
-            (region,),
-        ).fetchall()
+    def bare(sql: str, *params: Any) -> Callable[[], object]:
+        return lambda: cursor.execute(sql.replace("?", mark), params).fetchall()
 
-    with new_session(engine) as session:
+    bare_page = bare(
+        'SELECT * FROM "case" WHERE region = ? ORDER BY registered_at DESC, id DESC LIMIT 51',
+        region,
+    )
+    bare_row = bare('SELECT * FROM "case" WHERE id = ?', one_id)
+    passed = True
+    with read_session(engine) as session:
         first = queries.list_cases(session, coordinator, region=region, limit=50)
         deep = first
         for _ in range(20):
             deep = queries.list_cases(
                 session, coordinator, region=region, limit=50, cursor=deep.next_cursor
             )
-        measured = {
-            "bare indexed SELECT * ... LIMIT 50": timed(bare_page, args.runs),
-            "coordinator's region page 1": timed(
-                lambda: queries.list_cases(session, coordinator, region=region, limit=50),
-                args.runs,
+        pages: dict[str, tuple[Principal, dict[str, Any]]] = {
+            "coordinator's region page 1": (coordinator, {"region": region}),
+            "coordinator's region page 21 (keyset)": (
+                coordinator,
+                {"region": region, "cursor": deep.next_cursor},
             ),
-            "coordinator's region page 21 (keyset)": timed(
-                lambda: queries.list_cases(
-                    session, coordinator, region=region, limit=50, cursor=deep.next_cursor
-                ),
-                args.runs,
-            ),
-            "mediator's own cases page 1": timed(
-                lambda: queries.list_cases(session, mediator, limit=50), args.runs
-            ),
-            "coordinator's in-mediation filter": timed(
-                lambda: queries.list_cases(
-                    session, coordinator, region=region, status="in_mediation", limit=50
-                ),
-                args.runs,
-            ),
-            "caseload per mediator (region)": timed(
-                lambda: queries.caseload(session, coordinator, region, today),
-                max(10, args.runs // 10),
+            "mediator's own cases page 1": (mediator, {}),
+            "coordinator's in-mediation filter": (
+                coordinator,
+                {"region": region, "status": "in_mediation"},
             ),
         }
-    bare.close()
+        measured = {
+            "bare indexed SELECT * ... LIMIT 51": timed(bare_page, runs),
+            "bare single-row lookup by id": timed(bare_row, runs),
+        }
+        for name, (who, filters) in pages.items():
+            measured[name] = timed(
+                lambda who=who, filters=filters: queries.list_cases(
+                    session, who, limit=50, **filters
+                ),
+                runs,
+            )
+        measured["caseload per mediator (region)"] = timed(
+            lambda: queries.caseload(session, coordinator, region, today), runs
+        )
+        plans = {
+            name: plan(
+                engine, queries.list_query(who, limit=50, dialect=engine.dialect.name, **filters)
+            )
+            for name, (who, filters) in pages.items()
+        }
+    cursor.close()
+    raw.close()
     engine.dispose()
-    base = measured["bare indexed SELECT * ... LIMIT 50"][0]
+    page_base = measured["bare indexed SELECT * ... LIMIT 51"][0]
+    row_base = measured["bare single-row lookup by id"][0]
+    print(f"\n{label}")
     print(f"{'query':42} {'median ms':>10} {'p95 ms':>10} {'ratio':>8}")
     for name, (median, p95) in measured.items():
+        base = row_base if name.startswith(("caseload", "bare single")) else page_base
         print(f"{name:42} {median:10.3f} {p95:10.3f} {median / base:8.1f}x")
-    if not args.keep:
-        path.unlink()
-        folder.rmdir()
+        if name.startswith("bare"):
+            continue
+        ok = median / base <= TARGET
+        passed &= ok
+        baseline = "single-row lookup" if name.startswith("caseload") else "bare page"
+        result(
+            f"caseload {label}: {name} / {baseline}",
+            median,
+            base,
+            median / base,
+            f"<= {TARGET}x",
+            ok,
+            "ms",
+        )
+    for name, lines in plans.items():
+        uses = indexed(lines)
+        passed &= uses
+        print(f"plan of {name}: {'index' if uses else 'NOT INDEXED'}: {' | '.join(lines)}")
+    return passed
+
+
+def postgres_url(admin: str) -> str:
+    """A fresh database on the server named by `admin`."""
+    url = make_url(admin).set(drivername="postgresql+psycopg")
+    name = f"bench_caseload_{uuid.uuid4().hex[:8]}"
+    engine = make_engine(url.render_as_string(hide_password=False), null_pool=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(url: str) -> None:
+    parsed = make_url(url)
+    admin = parsed.set(database="postgres").render_as_string(hide_password=False)
+    engine = make_engine(admin, null_pool=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the generated databases")
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="kelisim-bench-caseload-"))
+    path = folder / "cases.db"
+    targets = [("SQLite", f"sqlite:///{path}")]
+    if args.postgres and not args.no_postgres:
+        targets.append(("PostgreSQL", postgres_url(args.postgres)))
+    try:
+        for label, url in targets:
+            seconds = generate(url, args.cases)
+            print(f"generated {args.cases:,} cases in {label} in {seconds:.1f} s")
+            measure(url, label, args.runs)
+    finally:
+        if not args.keep:
+            for label, url in targets:
+                if label == "PostgreSQL":
+                    drop_postgres(url)
+            path.unlink(missing_ok=True)
+            for extra in folder.iterdir():
+                extra.unlink()
+            folder.rmdir()
 
 
 if __name__ == "__main__":

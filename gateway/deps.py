@@ -24,7 +24,7 @@ from gateway.auth import (
 from gateway.models import ApiKey, User
 from kelisim.auth import Principal
 from kelisim.bus.headers import TRACEPARENT
-from kelisim.db import new_session
+from kelisim.db import new_session, read_session
 from kelisim.problems import Problem
 from kelisim.service import ContextDep
 from kelisim.uow import Actor
@@ -87,7 +87,7 @@ def current_caller(
 
 def _user_of_claims(engine: Engine, claims: dict) -> User:
     """The active account a token names, if its epoch is still current; 401 otherwise."""
-    with new_session(engine) as session:
+    with read_session(engine) as session:
         user = session.get(User, claims["sub"])
     if user is None or not user.active or user.token_epoch != claims.get("ep"):
         raise unauthenticated("invalid-token", "The access token is no longer valid.")

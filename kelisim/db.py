@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+READ_ONLY = "kelisim_read_only"
 
 
 def make_engine(url: str, *, echo: bool = False, null_pool: bool = False) -> Engine:
@@ -68,8 +72,10 @@ def make_engine(url: str, *, echo: bool = False, null_pool: bool = False) -> Eng
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # BEGIN IMMEDIATE takes the write lock up front, so two writers never
-        # read the same audit-chain head or outbox state and then collide.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # read the same audit-chain head or outbox state and then collide. A read-only
+        # session (read_session) begins deferred: WAL readers never wait for the lock.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -81,3 +87,14 @@ def is_sqlite(engine: Engine) -> bool:
 def new_session(engine: Engine) -> Session:
     """A session that does not expire objects on commit (they are read after it)."""
     return Session(engine, expire_on_commit=False)
+
+
+def read_session(engine: Engine) -> Session:
+    """A session for reading only: on SQLite it takes no write lock (it must not write)."""
+    return Session(_reader(engine), expire_on_commit=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _reader(engine: Engine) -> Engine:
+    """The engine's read-only view (same pool), made once."""
+    return engine.execution_options(**{READ_ONLY: True})

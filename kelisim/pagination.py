@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, literal, tuple_
 
 from kelisim.problems import Problem
 
@@ -85,13 +85,16 @@ def position(part: Any) -> int:
 def after(
     columns: Sequence[ColumnElement[Any]], key: Sequence[Any], *, descending: bool = False
 ) -> ColumnElement[bool]:
-    """The keyset condition: rows after `key` in the order of `columns` (all asc or all desc)."""
-    first, *rest = columns
-    value, *values = key
-    beyond: ColumnElement[bool] = first < value if descending else first > value
-    if not rest:
-        return beyond
-    return or_(beyond, and_(first == value, after(rest, values, descending=descending)))
+    """The keyset condition: rows after `key` in the order of `columns` (all asc or all desc).
+
+    A row-value comparison, `(a, b) < (x, y)`: SQLite and PostgreSQL both seek an index on
+    (..., a, b) to it, where the expanded `a < x OR (a = x AND b < y)` is only a filter.
+    """
+    left: ColumnElement[Any] = columns[0] if len(columns) == 1 else tuple_(*columns)
+    values = [literal(v, c.type) for c, v in zip(columns, key, strict=True)]
+    right: ColumnElement[Any] = values[0] if len(values) == 1 else tuple_(*values)
+    beyond: ColumnElement[bool] = left < right if descending else left > right
+    return beyond
 
 
 def page(

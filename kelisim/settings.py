@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=7, ge=1)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.5, gt=0)
+    # How long `kelisim up` waits for every process to be ready (a loaded host needs more).
+    ready_timeout_seconds: float = Field(default=60.0, gt=0)
     consumer_max_deliver: int = Field(default=8, ge=2)
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
     consumer_batch_size: int = Field(default=50, ge=1)

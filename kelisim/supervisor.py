@@ -30,7 +30,6 @@ from kelisim.settings import SERVICES, Settings
 log = structlog.get_logger("kelisim.supervisor")
 
 STOP_TIMEOUT = 10.0
-READY_TIMEOUT = 60.0
 OWNER_MODULES = {
     "gateway": "gateway",
     **{name: f"services.{name}" for name in SERVICES},
@@ -216,9 +215,9 @@ def _is_kelisim(pid: int) -> bool:
 class Supervisor:
     """Starts the children in order, waits until all are ready, stops them cleanly."""
 
-    def __init__(self, settings: Settings, *, ready_timeout: float = READY_TIMEOUT) -> None:
+    def __init__(self, settings: Settings, *, ready_timeout: float | None = None) -> None:
         self.settings = settings
-        self.ready_timeout = ready_timeout
+        self.ready_timeout = ready_timeout or settings.ready_timeout_seconds
         self.children: list[Child] = []
         self.nats: Child | None = None
         self.stopping = False

@@ -105,3 +105,27 @@ def caseload_rows(session: Session, regions: list[str], today: date) -> list[Cas
         )
         for mediator, c in sorted(counts.items())
     ]
+
+
+def rebuild(connection: Connection) -> None:
+    """Recount every counter from the cases (after a bulk load that bypassed the ORM)."""
+    connection.execute(delete(LOAD))
+    connection.execute(delete(TERM))
+    case = Case.__table__  # type: ignore[attr-defined]
+    mine = [case.c.mediator.is_not(None)]
+    by_status = (
+        select(case.c.region, case.c.mediator, case.c.status, func.count())
+        .where(*mine, case.c.status.in_(sorted(ACTIVE)))
+        .group_by(case.c.region, case.c.mediator, case.c.status)
+    )
+    by_term = (
+        select(case.c.region, case.c.mediator, case.c.deadline, func.count())
+        .where(*mine, case.c.status == IN_MEDIATION, case.c.deadline.is_not(None))
+        .group_by(case.c.region, case.c.mediator, case.c.deadline)
+    )
+    connection.execute(
+        LOAD.insert().from_select(["region", "mediator", "status", "cases"], by_status)
+    )
+    connection.execute(
+        TERM.insert().from_select(["region", "mediator", "deadline", "cases"], by_term)
+    )

@@ -10,7 +10,7 @@ from fastapi import Depends, Query
 from sqlmodel import Session as DbSession
 
 from kelisim.clock import now
-from kelisim.db import new_session
+from kelisim.db import read_session
 from kelisim.problems import Problem
 from kelisim.service import ServiceContext
 from services.analytics.figures import Period
@@ -21,7 +21,7 @@ PREFIX = "/api/v1/analytics"
 @contextmanager
 def reading(ctx: ServiceContext) -> Iterator[DbSession]:
     """A read-only session."""
-    with new_session(ctx.engine) as db:
+    with read_session(ctx.engine) as db:
         yield db
 
 

@@ -10,7 +10,7 @@ from fastapi import Depends, Response
 from sqlmodel import Session
 
 from kelisim.auth import Principal
-from kelisim.db import new_session
+from kelisim.db import read_session
 from kelisim.service import ContextDep, ServiceContext, current_principal
 from services.cases import permissions, queries
 from services.cases.models import Case
@@ -40,7 +40,7 @@ Terms = Annotated[TermPolicy, Depends(term_policy)]
 @contextmanager
 def reading(ctx: ServiceContext) -> Iterator[Session]:
     """A read-only session."""
-    with new_session(ctx.engine) as db:
+    with read_session(ctx.engine) as db:
         yield db
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlmodel import Session as DbSession
 
 from kelisim.auth import Principal
-from kelisim.db import new_session
+from kelisim.db import read_session
 from kelisim.service import ServiceContext
 from services.councils.rendering import LANGS
 
@@ -18,7 +18,7 @@ PREFIX = "/api/v1/councils"
 @contextmanager
 def reading(ctx: ServiceContext) -> Iterator[DbSession]:
     """A read-only session."""
-    with new_session(ctx.engine) as db:
+    with read_session(ctx.engine) as db:
         yield db
 
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sqlmodel import Session
 
-from kelisim.db import new_session
+from kelisim.db import read_session
 from kelisim.service import ServiceContext
 
 PREFIX = "/api/v1/notifications"
@@ -16,5 +16,5 @@ PREFIX = "/api/v1/notifications"
 @contextmanager
 def reading(ctx: ServiceContext) -> Iterator[Session]:
     """A read-only session."""
-    with new_session(ctx.engine) as session:
+    with read_session(ctx.engine) as session:
         yield session

@@ -1,0 +1,153 @@
+"""What the benchmarks share: free ports, a system started for real, wrk, and the result line.
+
+Every benchmark prints its own report and, for `python -m bench`, one `BENCH-RESULT {json}`
+line per figure (name, figure, baseline, ratio, target, pass) that the runner collects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+MARK = "BENCH-RESULT "
+OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
+
+
+def result(
+    name: str,
+    figure: float,
+    baseline: float,
+    ratio: float,
+    target: str,
+    passed: bool,
+    unit: str = "",
+) -> None:
+    """Print one figure for the runner's summary."""
+    row = {
+        "name": name,
+        "figure": round(figure, 3),
+        "baseline": round(baseline, 3),
+        "ratio": round(ratio, 3),
+        "target": target,
+        "pass": passed,
+        "unit": unit,
+    }
+    print(MARK + json.dumps(row), flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def ready(port: int) -> bool:
+    try:
+        url = f"http://127.0.0.1:{port}/readyz"
+        return httpx.get(url, timeout=0.5, trust_env=False).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_ready(ports: list[int], started: float, timeout: float = 120) -> float:
+    """Seconds from `started` until every port answers /readyz."""
+    while not all(ready(p) for p in ports):
+        if time.monotonic() - started > timeout:
+            raise TimeoutError("not ready")
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def system_env(data_dir: Path, **extra: str) -> tuple[dict[str, str], dict[str, int]]:
+    """The environment of a whole embedded system in `data_dir`, and its ports."""
+    ports = {o: free_port() for o in OWNERS}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+    env.update(
+        KELISIM_DATA_DIR=str(data_dir),
+        KELISIM_NATS_URL=f"nats://127.0.0.1:{free_port()}",
+        **{f"KELISIM_{o.upper()}_PORT": str(p) for o, p in ports.items()},
+        **extra,
+    )
+    return env, ports
+
+
+@contextmanager
+def system(
+    data_dir: Path, *args: str, **extra: str
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, int]]]:
+    """`kelisim up [args]` on a migrated data dir; yields the process and ports once ready."""
+    env, ports = system_env(data_dir, KELISIM_READY_TIMEOUT_SECONDS="600", **extra)
+    subprocess.run(
+        [sys.executable, "-m", "kelisim.cli", "migrate"], env=env, check=True, capture_output=True
+    )
+    log = (data_dir / "kelisim-up.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kelisim.cli", "up", *args], env=env, stdout=log, stderr=log
+    )
+    try:
+        wait_ready([ports["gateway"]], time.monotonic(), timeout=600)
+        yield proc, ports
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+        log.close()
+
+
+def wrk(url: str, headers: dict[str, str], *, seconds: int, connections: int = 8) -> float:
+    """Requests per second that `wrk` (one thread) gets from `url`; non-2xx answers fail."""
+    binary = shutil.which("wrk")
+    if binary is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    cmd = [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw failed answers from {url}:\n{out}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise RuntimeError(out)
+    return float(found.group(1))
+
+
+def rss_of(pid: int) -> int:
+    """Resident memory of one process, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid` (children, grandchildren, ...)."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        try:
+            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
