@@ -43,7 +43,8 @@ def dump(body: Any) -> Response:
 
 
 def case_of(row: sqlite3.Row, personal: bool) -> dict[str, Any]:
-    case = {k: row[k] for k in row.keys() if k != "description"}
+    case = dict(row)
+    case.pop("description")
     case.update(
         registered_at=iso(row["registered_at"]),
         declared=bool(row["declared"]),
@@ -91,7 +92,7 @@ def build(cases_db: str, councils_db: str) -> Starlette:
             case.pop(name, None)
         case["parties"] = [
             {
-                **{k: p[k] for k in p.keys() if k not in ("case_id", "position")},
+                **{k: v for k, v in dict(p).items() if k not in ("case_id", "position")},
                 "state_body": bool(p["state_body"]),
                 "found_incapable": bool(p["found_incapable"]),
                 "consented": p["id"] in consented,
