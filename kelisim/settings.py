@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("cases", "councils", "notifications", "analytics")
@@ -82,13 +82,23 @@ class Settings(BaseSettings):
     admin_username: str | None = None
     admin_password: str | None = None
     session_secret: str | None = None
-    login_max_failures: int = 5
-    login_lock_minutes: int = 15
+    # Login: progressive delays (gateway/identity/login.py). Failures without a wait per
+    # (account, address) pair, per address and per account name; then 1 s, 2 s, 4 s … up to
+    # the cap. The account name's limit also announces a burst to the admins.
+    login_free_attempts: int = Field(default=3, ge=1)
+    login_address_free_attempts: int = Field(default=10, ge=1)
+    login_account_free_attempts: int = Field(default=10, ge=1)
+    login_delay_base_seconds: float = Field(default=1.0, gt=0)
+    login_delay_max_seconds: float = Field(default=900.0, gt=0)
+    login_quiet_minutes: int = Field(default=60, ge=1)
+    login_known_address_days: int = Field(default=90, ge=1)
+    # Proxies whose X-Forwarded-For / -Proto the gateway believes (comma-separated addresses
+    # or networks, "*" for any); unset: none, the client address is the connection's peer.
+    forwarded_allow_ips: str | None = None
 
     # Gateway: access tokens, sessions, login throttling per address, proxy (issue 4)
     access_token_minutes: int = Field(default=30, ge=1, le=720)
     session_hours: int = Field(default=8, ge=1, le=24)
-    login_address_max_failures: int = Field(default=20, ge=1)
     password_min_length: int | None = None
     proxy_timeout_seconds: float = Field(default=15.0, gt=0)
     openapi_cache_seconds: float = Field(default=60.0, ge=0)
@@ -124,6 +134,9 @@ class Settings(BaseSettings):
     webhook_disable_after_hours: float = Field(default=120.0, gt=0)
     webhook_max_retry_after_seconds: float = Field(default=86400.0, gt=0)
     escalation_ack_alert_hours: float = Field(default=4.0, gt=0)
+    # The SSRF guard (kelisim/netguard.py) calls public addresses only; these networks
+    # (CIDR or single addresses, e.g. '["10.20.0.0/16"]') are allowed anyway.
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list)
 
     # Analytics domain (owner: analytics service)
     analytics_detect_seconds: float = Field(default=300.0, gt=0)

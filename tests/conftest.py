@@ -56,6 +56,9 @@ def make_settings(tmp_path: Path, nats_url: str) -> Iterator[Callable[..., Setti
             "data_dir": tmp_path,
             "nats_url": nats_url,
             "relay_poll_seconds": 0.05,
+            # The tests' webhook receivers listen on loopback, which the SSRF guard refuses
+            # unless allowed; tests of the guard itself set their own list.
+            "webhook_allowed_networks": ["127.0.0.0/8", "::1/128"],
             **urls,
         }
         values.update(overrides)

@@ -26,7 +26,7 @@ import httpx
 import structlog
 from prometheus_client import Counter, Histogram
 
-from kelisim import webhooks
+from kelisim import netguard, webhooks
 from kelisim.clock import now
 from kelisim.commands import run_system
 from kelisim.service import ServiceContext
@@ -83,17 +83,32 @@ def retry_policy(ctx: ServiceContext) -> RetryPolicy:
 
 
 async def post(
-    client: httpx.AsyncClient, job: Job, policy: RetryPolicy, timeout: float
+    client: httpx.AsyncClient,
+    job: Job,
+    policy: RetryPolicy,
+    timeout: float,
+    guard: netguard.Guard,
 ) -> RecordAttempt:
     """One signed POST to the registered endpoint URL, and what it came back with."""
+    try:
+        # Checked again now, after DNS resolution; the call goes to the checked address.
+        target = await guard.resolve(job.url)
+    except netguard.Refused as exc:
+        refused = f"refused by the SSRF guard: {exc}"
+        return RecordAttempt(job.delivery_id, now(), None, 0, refused, None, policy)
     headers = webhooks.signed_headers(
         job.delivery_id, job.body, secrets=job.secrets, signing_keys=job.signing_keys
     )
     headers["content-type"] = "application/json"
+    headers.update(target.headers)
     started = time.perf_counter()
     try:
         response = await client.post(
-            job.url, content=job.body, headers=headers, timeout=httpx.Timeout(timeout)
+            target.url,
+            content=job.body,
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            extensions=target.extensions,
         )
     except httpx.HTTPError as exc:
         latency = int((time.perf_counter() - started) * 1000)
@@ -122,7 +137,8 @@ async def deliver_next(
     # Cut the timeout to what the lease still holds: no other replica may take this
     # endpoint, and send the delivery again, while this call is under way.
     timeout = min(ctx.settings.webhook_timeout_seconds, seconds)
-    attempt = await post(client, job, retry_policy(ctx), timeout)
+    guard = netguard.Guard.from_settings(ctx.settings)
+    attempt = await post(client, job, retry_policy(ctx), timeout, guard)
     ATTEMPTS.labels(outcome_of(attempt.status_code)).inc()
     LATENCY.observe(attempt.latency_ms / 1000)
     await asyncio.to_thread(run_system, ctx, record_attempt, attempt)

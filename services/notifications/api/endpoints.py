@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from kelisim.netguard import Guard
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
 from kelisim.uow import UnitOfWork
@@ -64,7 +65,7 @@ def get_endpoint(
 @router.post("", status_code=201, response_model=EndpointCreated)
 def register_endpoint(body: EndpointCreate, request: Request, principal: Admin, ctx: ContextDep):
     """Register a liaison endpoint for a region (`Idempotency-Key` honoured)."""
-    cmd = CreateEndpoint(principal=principal, body=body)
+    cmd = CreateEndpoint(principal=principal, body=body, guard=Guard.from_settings(ctx.settings))
     return ctx.create(request, create_endpoint, cmd, shape=created)
 
 
@@ -79,7 +80,10 @@ def change_endpoint(
     if_match: IfMatch = None,
 ) -> EndpointPublic:
     """Change an endpoint: URL, rotation of secrets or keys, enabling (`If-Match` honoured)."""
-    cmd = UpdateEndpoint(principal=principal, if_match=if_match, endpoint_id=endpoint_id, body=body)
+    guard = Guard.from_settings(ctx.settings)
+    cmd = UpdateEndpoint(
+        principal=principal, if_match=if_match, endpoint_id=endpoint_id, body=body, guard=guard
+    )
     return _answer(ctx.run(request, update_endpoint, cmd), response)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import structlog
 from sqlmodel import select
 
-from kelisim import webhooks
+from kelisim import netguard, webhooks
 from kelisim.clock import now
 from kelisim.commands import Command
 from kelisim.events.notifications import EndpointDisabled
@@ -27,12 +27,14 @@ log = structlog.get_logger("kelisim.notifications.webhooks")
 @dataclass(frozen=True, kw_only=True)
 class CreateEndpoint(Command):
     body: EndpointCreate
+    guard: netguard.Guard
 
 
 @dataclass(frozen=True, kw_only=True)
 class UpdateEndpoint(Command):
     endpoint_id: str
     body: EndpointUpdate
+    guard: netguard.Guard
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +49,15 @@ class NewEndpoint:
     endpoint: LiaisonEndpoint
     generated_secret: str | None
     generated_public_key: str | None
+
+
+def _callable(url: str, guard: netguard.Guard) -> str:
+    """The URL if the SSRF guard lets it be called; 422 `url-not-allowed` otherwise."""
+    try:
+        netguard.check_registration(url, guard)
+    except netguard.Refused as exc:
+        raise Problem(422, "url-not-allowed", f"This endpoint URL is refused: {exc}.") from exc
+    return url
 
 
 def _no_signing_material() -> Problem:
@@ -70,7 +81,7 @@ def create_endpoint(cmd: CreateEndpoint, uow: UnitOfWork) -> NewEndpoint:
         raise Problem(422, "invalid-url", "Only http and https endpoints can be registered.")
     endpoint = LiaisonEndpoint(
         region=body.region,
-        url=str(body.url),
+        url=_callable(str(body.url), cmd.guard),
         description=body.description,
         secrets=json.dumps(secrets),
         signing_keys=json.dumps(keys),
@@ -101,7 +112,7 @@ def update_endpoint(cmd: UpdateEndpoint, uow: UnitOfWork) -> LiaisonEndpoint:
     if not secrets and not keys:
         raise _no_signing_material()
     if body.url is not None:
-        endpoint.url = str(body.url)
+        endpoint.url = _callable(str(body.url), cmd.guard)
     if body.description is not None:
         endpoint.description = body.description
     endpoint.secrets = json.dumps(secrets)
