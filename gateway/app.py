@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import openapi
 from gateway.auth import Keys, session_secret
@@ -88,4 +89,8 @@ def build_app(
     app.include_router(identity_api.router)
     app.include_router(proxy_router())
     openapi.install(app)
+    if settings.forwarded_allow_ips:
+        # Added last, so outermost: the client address (login throttling, logs) comes from
+        # X-Forwarded-For only when the peer is a trusted proxy (uvicorn's own is off).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     return app

@@ -138,6 +138,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port or getattr(settings, f"{args.owner}_port"),
         log_config=None,
         access_log=False,
+        # Proxy headers are the gateway's business (KELISIM_FORWARDED_ALLOW_IPS): uvicorn's
+        # default would believe any X-Forwarded-For from 127.0.0.1, i.e. from anyone local.
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
     )
     return 0

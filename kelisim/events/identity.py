@@ -23,3 +23,13 @@ class UserUpserted(EventData):
     councils: list[str]
     active: bool
     digest: bool = False
+
+
+@event_schema("identity.login.burst_detected")
+class LoginBurst(EventData):
+    """Many failed logins on one account name within the quiet time: a guessing attack?"""
+
+    username: str
+    failures: int
+    address: str
+    quiet_minutes: int

@@ -7,6 +7,7 @@ from services.notifications.handlers.escalations import on_case_escalated
 from services.notifications.handlers.notify import on_domain_event
 from services.notifications.handlers.recipients import on_user_upserted
 from services.notifications.handlers.rules import schemas_of
+from services.notifications.handlers.security import on_login_burst
 
 
 def _handlers(domain: str) -> dict[str, Handler]:
@@ -23,5 +24,11 @@ def consumer_specs() -> list[ConsumerSpec]:
         ConsumerSpec("CASES", _handlers("cases")),
         ConsumerSpec("COUNCILS", _handlers("councils")),
         ConsumerSpec("ANALYTICS", _handlers("analytics")),
-        ConsumerSpec("IDENTITY", {"identity.user.upserted": on_user_upserted}),  # type: ignore[dict-item]
+        ConsumerSpec(
+            "IDENTITY",
+            {
+                "identity.user.upserted": on_user_upserted,  # type: ignore[dict-item]
+                "identity.login.burst_detected": on_login_burst,  # type: ignore[dict-item]
+            },
+        ),
     ]

@@ -139,6 +139,24 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+CATALOG["identity.login.burst_detected"] = {
+    "kk": (
+        "Сәтсіз кірулер: {{ username }}",
+        "«{{ username }}» атымен {{ failures }} рет қате кіру әрекеті болды "
+        "(соңғысы {{ address }} мекенжайынан).",
+    ),
+    "ru": (
+        "Неудачные входы: {{ username }}",
+        "{{ failures }} неудачных попыток входа под именем «{{ username }}» "
+        "(последняя с адреса {{ address }}).",
+    ),
+    "en": (
+        "Failed logins: {{ username }}",
+        "{{ failures }} failed logins under the name '{{ username }}' "
+        "(the last from {{ address }}).",
+    ),
+}
+
 CATALOG["analytics.alert.raised"] = {
     "kk": (
         "Ерте ескерту: {{ region_name }}, {{ category_name }}",
