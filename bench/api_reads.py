@@ -28,22 +28,11 @@ from typing import Any
 
 import httpx
 
-from bench.support import free_port, result, system, wrk
+from bench.support import free_port, login, result, system, wrk
 from kelisim.auth import Principal, issue_token, load_private_key
 from kelisim.settings import Settings
 
 SERVICE_TARGET, GATEWAY_TARGET = 0.7, 0.8
-
-
-def login(http: httpx.Client, username: str) -> dict[str, str]:
-    deadline = time.monotonic() + 120
-    while True:  # the demo users appear a moment after the gateway is ready
-        answer = http.post("/api/v1/auth/token", data={"username": username, "password": "demo"})
-        if answer.status_code == 200:
-            return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"cannot log in as {username}: {answer.text}")
-        time.sleep(0.5)
 
 
 def check(answer: httpx.Response, status: int = 200) -> Any:

@@ -21,6 +21,7 @@ from pathlib import Path
 import nats
 from sqlalchemy import MetaData, func, select
 
+from bench.support import result
 from kelisim.bus.connection import Bus
 from kelisim.bus.relay import OutboxRelay
 from kelisim.bus.streams import ensure_streams
@@ -186,6 +187,8 @@ async def main() -> None:
         f" over {len(latencies)} events   (target p99 <= 50 ms;"
         f" mean {statistics.mean(latencies) * 1000:.1f} ms)"
     )
+    result("outbox_relay: relay / bare publish", relayed, bare, ratio, ">= 0.5x", ratio >= 0.5)
+    result("outbox_relay: commit-to-ack p99", p99, 50, p99 / 50, "<= 50 ms", p99 <= 50, "ms")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""Benchmark: seconds from `kelisim up` to a ready gateway, against bare processes, same run.
+"""Benchmark: seconds from `kelisim up` to a ready gateway against bare processes, and memory.
 
 The baseline starts the same processes with nothing of Kelisim in them: a nats-server and
-five uvicorn apps answering /readyz. Prints both times and their ratio; the promise is
-ready within 10 s on an idle machine.
+five uvicorn apps answering /readyz. Prints both times and their ratio (target <= 2x).
+Then the whole embedded system's resident memory, per process and in total, after a short
+load through the gateway (registrations, case list and detail reads, the analytics
+overview, wrk for the reads): target <= 450 MB in total with every service running.
 
-    python -m bench.startup [--runs 3]
+    python -m bench.startup [--runs 3] [--load-seconds 5]
 """
 
 from __future__ import annotations
@@ -12,16 +14,30 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 
-OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
+from bench.support import (
+    OWNERS,
+    command_of,
+    descendants,
+    free_port,
+    login,
+    result,
+    rss_of,
+    system,
+    wrk,
+)
+from bench.support import wait_ready as wait
+
+READY_TARGET, MEMORY_TARGET_MB = 2.0, 450
+
 BARE_APP = (
     "import sys, uvicorn\n"
     "from fastapi import FastAPI\n"
@@ -31,28 +47,6 @@ BARE_APP = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ready(port: int) -> bool:
-    try:
-        url = f"http://127.0.0.1:{port}/readyz"
-        return httpx.get(url, timeout=0.5, trust_env=False).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def wait(ports: list[int], started: float, timeout: float = 120) -> float:
-    while not all(ready(p) for p in ports):
-        if time.monotonic() - started > timeout:
-            raise TimeoutError("not ready")
-        time.sleep(0.02)
-    return time.monotonic() - started
-
-
 def kelisim_up() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         ports = {o: free_port() for o in OWNERS}
@@ -60,6 +54,7 @@ def kelisim_up() -> float:
         env.update(
             KELISIM_DATA_DIR=f"{tmp}/var",
             KELISIM_NATS_URL=f"nats://127.0.0.1:{free_port()}",
+            KELISIM_READY_TIMEOUT_SECONDS="600",
             **{f"KELISIM_{o.upper()}_PORT": str(p) for o, p in ports.items()},
         )
         # Migrations are part of a first start, but not of the processes starting: apply first.
@@ -77,7 +72,7 @@ def kelisim_up() -> float:
             stderr=subprocess.DEVNULL,
         )
         try:
-            return wait([ports["gateway"]], started)
+            return wait([ports["gateway"]], started, timeout=600)
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(60)
@@ -104,16 +99,71 @@ def bare() -> float:
                 p.wait(10)
 
 
+def footprint(load_seconds: int) -> dict[str, int]:
+    """RSS in bytes of every process of `kelisim up --demo`, after a short load."""
+    with tempfile.TemporaryDirectory() as tmp, system(Path(tmp), "--demo") as (proc, ports):
+        gateway = f"http://127.0.0.1:{ports['gateway']}"
+        with httpx.Client(base_url=gateway, timeout=60, trust_env=False) as http:
+            headers = login(http, "coordinator")
+            case_id = ""
+            for n in range(30):
+                body = {
+                    "region": "KZ-75",
+                    "category": "land",
+                    "description": f"A boundary dispute, number {n}",
+                    "parties": [{"kind": "person", "name": f"Party {n}"}],
+                }
+                sent = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+                answer = http.post("/api/v1/cases", json=body, headers=sent)
+                answer.raise_for_status()
+                case_id = answer.json()["id"]
+            analyst = login(http, "analyst")
+            http.get("/api/v1/analytics/overview", headers=analyst)
+            for path in ("/api/v1/cases?limit=20", f"/api/v1/cases/{case_id}"):
+                wrk(f"{gateway}{path}", headers, seconds=load_seconds)
+        return {
+            f"{pid} {name_of(command_of(pid))}": rss_of(pid)
+            for pid in [proc.pid, *descendants(proc.pid)]
+        }
+
+
+def name_of(command: str) -> str:
+    """A short name for a process of the system."""
+    if "nats-server" in command:
+        return "nats-server"
+    for owner in OWNERS:
+        if f"serve {owner}" in command:
+            return owner
+    return "supervisor (kelisim up)" if " up" in command else command[:40]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--load-seconds", type=int, default=5)
     args = parser.parse_args()
     base = [bare() for _ in range(args.runs)]
     ours = [kelisim_up() for _ in range(args.runs)]
     b, k = min(base), min(ours)
     print(f"bare processes ready      : {b:6.2f} s  (best of {args.runs})")
     print(f"kelisim up, gateway ready : {k:6.2f} s  (best of {args.runs})")
-    print(f"ratio kelisim / bare      : {k / b:6.2f}x   (promise: ready within 10 s)")
+    print(f"ratio kelisim / bare      : {k / b:6.2f}x   (target <= {READY_TARGET}x)")
+    result("startup: ready / bare", k, b, k / b, f"<= {READY_TARGET}x", k / b <= READY_TARGET, "s")
+    sizes = footprint(args.load_seconds)
+    print("\nresident memory after the load:")
+    for name, size in sorted(sizes.items(), key=lambda item: -item[1]):
+        print(f"  {name:40} {size / 2**20:8.1f} MB")
+    total = sum(sizes.values()) / 2**20
+    print(f"  {'total':40} {total:8.1f} MB   (target <= {MEMORY_TARGET_MB} MB)")
+    result(
+        "startup: RSS of the whole system",
+        total,
+        MEMORY_TARGET_MB,
+        total / MEMORY_TARGET_MB,
+        f"<= {MEMORY_TARGET_MB} MB",
+        total <= MEMORY_TARGET_MB,
+        "MB",
+    )
 
 
 if __name__ == "__main__":

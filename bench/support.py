@@ -123,6 +123,18 @@ def wrk(url: str, headers: dict[str, str], *, seconds: int, connections: int = 8
     return float(found.group(1))
 
 
+def login(http: httpx.Client, username: str) -> dict[str, str]:
+    """Bearer headers of a demo user (password `demo`)."""
+    deadline = time.monotonic() + 120
+    while True:  # the demo users appear a moment after the gateway is ready
+        answer = http.post("/api/v1/auth/token", data={"username": username, "password": "demo"})
+        if answer.status_code == 200:
+            return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"cannot log in as {username}: {answer.text}")
+        time.sleep(0.5)
+
+
 def rss_of(pid: int) -> int:
     """Resident memory of one process, in bytes."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
