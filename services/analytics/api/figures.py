@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
-from openpyxl import Workbook
 
 from kelisim.auth import Principal
 from kelisim.problems import Problem
@@ -149,6 +148,8 @@ def export(
         out = io.StringIO()
         csv.writer(out, lineterminator="\r\n").writerows(rows)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=disposition)
+    from openpyxl import Workbook  # loaded by the first XLSX export, not at start
+
     book = Workbook()
     sheet = book.active
     sheet.title = name[:31]

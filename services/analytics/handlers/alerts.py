@@ -15,7 +15,6 @@ from datetime import date
 from kelisim.events.analytics import AlertRaised
 from kelisim.uow import UnitOfWork
 from kelisim.workers import once
-from services.analytics import detection
 from services.analytics.measures import ALL_REGIONS, CATEGORIES, shift_month
 from services.analytics.models import Alert
 from services.analytics.queries import registered_series
@@ -53,6 +52,11 @@ def assess(
     with uow_factory() as uow:
         known = registered_series(uow.session, period)
     series = build_series(known, period)
+    if all(counts[-1] < min_count for counts in series.values()):
+        return []  # no month reaches the minimum count: nothing can alarm
+    # statsmodels and scipy load when a round has something to assess, not at every start.
+    from services.analytics import detection
+
     assessments = detection.assess_all(series, period, min_count=min_count, alpha=alpha)
     raised: list[Alert] = []
     for (region, category), found in sorted(assessments.items()):
