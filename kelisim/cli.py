@@ -89,9 +89,11 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     def prepare() -> None:
         from kelisim.anchors import ensure_audit_key
         from kelisim.auth import ensure_keypair
+        from kelisim.signing import ensure_certificate
 
         ensure_keypair(settings)
         ensure_audit_key(settings)
+        ensure_certificate(settings)
         migrate(settings)
 
     def seed(url: str) -> None:
@@ -305,13 +307,15 @@ def iso_time(text: str) -> datetime:
 def cmd_keys(_args: argparse.Namespace, settings: Settings) -> int:
     from kelisim.anchors import ensure_audit_key
     from kelisim.auth import ensure_keypair
+    from kelisim.signing import ensure_certificate
 
     ensure_audit_key(settings)
+    ensure_certificate(settings)
     if settings.token_private_key:
         print("token keys come from KELISIM_TOKEN_PRIVATE_KEY / KELISIM_TOKEN_PUBLIC_KEY")
         return 0
     ensure_keypair(settings)
-    print(f"token and audit keys: {settings.keys_dir.resolve()}")
+    print(f"token, audit and document-signing keys: {settings.keys_dir.resolve()}")
     return 0
 
 

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     token_public_key: str | None = None
     token_issuer: str = "kelisim-gateway"
     token_ttl_seconds: int = Field(default=60, ge=5, le=60)
+    # Document signing (PAdES): PEM key and certificate chain, else a self-signed pair that
+    # `kelisim up` creates under data_dir/keys (refused in production).
+    document_signing_key: str | None = None
+    document_signing_certificate: str | None = None
+    # Where the public reaches the gateway: printed in documents (verification QR codes).
+    public_url: str | None = None
 
     # Audit anchors (kelisim/anchors.py): the chain heads are signed with this Ed25519 key
     # (PEM text, else files under data_dir/keys) and published every so many seconds.
@@ -111,6 +117,9 @@ class Settings(BaseSettings):
     cases_timezone: str = "Asia/Almaty"
     cases_watch_seconds: float = Field(default=60.0, gt=0)
     cases_watch_lease_seconds: float = Field(default=120.0, gt=0)
+
+    # Public pages (gateway): requests per address and minute
+    public_rate_per_minute: int = Field(default=120, ge=1)
 
     # Councils domain
     councils_reminder_days: int = Field(default=7, ge=0)
@@ -159,6 +168,10 @@ class Settings(BaseSettings):
         """The base URL the gateway uses to reach a service."""
         url = getattr(self, f"{service}_url")
         return url or f"http://{self.host}:{getattr(self, f'{service}_port')}"
+
+    def public_base_url(self) -> str:
+        """The gateway's address as the public knows it (no trailing slash)."""
+        return (self.public_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")
 
     @property
     def keys_dir(self) -> Path:

@@ -9,20 +9,17 @@ identifier from a hash of the data.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from kelisim import charts
+from kelisim import charts, pdf
 from kelisim.regions import REGIONS
 from services.analytics import texts
 
@@ -30,17 +27,7 @@ Lang = Literal["kk", "ru", "en"]
 Value = int | float | str | None
 
 TEMPLATES = Path(__file__).parent / "templates"
-# Where Debian (fonts-dejavu-core), Fedora and Arch keep DejaVu Sans, which carries every
-# Kazakh letter. One family in two weights: each embedded face costs render time.
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu-sans-fonts"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/share/fonts/TTF"),
-)
-FONT_FILES = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
 WIDE_TABLE = 6  # tables with more value columns than this go on landscape pages
-_RENDERING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -101,30 +88,13 @@ class ReportData:
 
 def render_report(data: ReportData, lang: Lang, *, font_dir: Path | None = None) -> bytes:
     """The report as PDF/A-3b bytes; the same data and language give byte-identical files."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = _font_files(font_dir)
-    font_config = FontConfiguration()
-    fetcher = _local_files_only({path.as_uri(): path for path in fonts.values()})
-    faces = "\n".join(
-        f'@font-face {{ font-family: "DejaVu Sans"; font-weight: {weight}; '
-        f'src: url("{path.as_uri()}"); }}'
-        for weight, path in sorted(fonts.items())
+    return pdf.render_pdf(
+        render_html(data, lang),
+        base_url=TEMPLATES.as_uri() + "/",
+        created_on=data.generated_on,
+        identifier=hashlib.sha256(repr((data, lang)).encode()).hexdigest()[:32],
+        font_dir=font_dir,
     )
-    stylesheet = CSS(string=faces, font_config=font_config, url_fetcher=fetcher)
-    document = HTML(
-        string=render_html(data, lang), base_url=TEMPLATES.as_uri() + "/", url_fetcher=fetcher
-    )
-    identifier = hashlib.sha256(repr((data, lang)).encode()).hexdigest()[:32]
-    with _source_date(data.generated_on):
-        return document.write_pdf(
-            stylesheets=[stylesheet],
-            font_config=font_config,
-            pdf_variant="pdf/a-3b",
-            pdf_tags=True,  # a tagged PDF: headings, tables and reading order for screen readers
-            pdf_identifier=identifier.encode(),
-        )
 
 
 def render_html(data: ReportData, lang: Lang) -> str:
@@ -302,52 +272,3 @@ def _date(day: date, lang: Lang) -> str:
 def _month(day: date, lang: Lang) -> str:
     _, month = texts.DATE_FORMATS[lang]
     return month.format(year=day.year, month=texts.MONTHS[lang][day.month - 1])
-
-
-@contextmanager
-def _source_date(day: date) -> Iterator[None]:
-    """Stamp the embedded font subsets with `day`, not the clock.
-
-    fontTools, which WeasyPrint subsets fonts with when HarfBuzz's subsetter is missing,
-    writes the current time into each font's head table unless SOURCE_DATE_EPOCH is set.
-    The variable is process-wide, so renders take turns.
-    """
-    epoch = str(int(datetime.combine(day, time(), UTC).timestamp()))
-    with _RENDERING:
-        before = os.environ.get("SOURCE_DATE_EPOCH")
-        os.environ["SOURCE_DATE_EPOCH"] = epoch
-        try:
-            yield
-        finally:
-            if before is None:
-                del os.environ["SOURCE_DATE_EPOCH"]
-            else:
-                os.environ["SOURCE_DATE_EPOCH"] = before
-
-
-def _font_files(font_dir: Path | None) -> dict[str, Path]:
-    """The DejaVu Sans files by weight; a missing font fails loudly instead of printing boxes."""
-    found = {}
-    for weight, name in FONT_FILES.items():
-        dirs = (font_dir,) if font_dir else FONT_DIRS
-        path = next((d / name for d in dirs if (d / name).is_file()), None)
-        if path is None:
-            raise RuntimeError(
-                f"font {name} not found in {', '.join(map(str, dirs))}: install fonts-dejavu-core"
-            )
-        found[weight] = path.resolve()
-    return found
-
-
-def _local_files_only(allowed: Mapping[str, Path]) -> Any:
-    """A URL fetcher that opens the font files and nothing else, so no value in the data can
-    make the renderer read a file or call a server."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class LocalFilesOnly(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
-            if url not in allowed:
-                raise ValueError(f"the report loads only its fonts, not {url}")
-            return URLFetcherResponse(url, allowed[url].read_bytes())
-
-    return LocalFilesOnly(fail_on_errors=True)

@@ -174,12 +174,36 @@ class Protocol(CouncilsModel, table=True):
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     signed_by_chair: str | None = Field(default=None, max_length=100)
     signed_by_secretary: str | None = Field(default=None, max_length=100)
-    sha256: str | None = Field(default=None, max_length=64)
+    signed_by_chair_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    signed_by_secretary_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    sha256: str | None = Field(default=None, index=True, max_length=64)
     drafted_at: datetime = Field(
         default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
     published_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class ProtocolDocument(CouncilsModel, table=True):
+    """A published protocol's signed PDF in one language, made once at publication."""
+
+    __tablename__ = "protocol_document"
+    __table_args__ = (UniqueConstraint("protocol_id", "lang", name="uq_protocol_document_lang"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    protocol_id: str = Field(foreign_key="protocol.id", index=True, max_length=32)
+    lang: str = Field(max_length=2)
+    sha256: str = Field(index=True, unique=True, max_length=64)
+    unsigned_sha256: str = Field(max_length=64)
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    signed_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
 
 

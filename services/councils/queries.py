@@ -199,12 +199,18 @@ def session_detail(db: DbSession, session: Session, council: Council) -> Session
 
 
 def protocol_public(db: DbSession, protocol: Protocol, lang: str) -> ProtocolPublic:
-    """Minutes rendered in `lang`, with the remarks made on them."""
+    """Minutes rendered in `lang` (as text and as a readable document), with the remarks."""
+    from services.councils.minutes.document import view
+    from services.councils.minutes.publication import facts_of
+
+    sha256 = protocol.sha256 or rendering.content_sha256(protocol.content)
+    facts = facts_of(db, protocol, sha256, protocol.published_at)
     return ProtocolPublic.model_validate(
         {
             **protocol.model_dump(),
             "lang": lang,
             "text": rendering.render(protocol.content, lang),
+            "document": view(protocol.content, facts, lang),
             "remarks": [
                 RemarkPublic.model_validate(r, from_attributes=True)
                 for r in remarks_of(db, protocol)

@@ -8,6 +8,8 @@ content certifies every rendering.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 LANGS = ("kk", "ru", "en")
@@ -95,6 +97,12 @@ LABELS: dict[str, dict[str, str]] = {
         "notes": "Notes",
     },
 }
+
+
+def content_sha256(content: dict[str, Any]) -> str:
+    """The SHA-256 of the protocol's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def pick(texts: dict[str, str], lang: str) -> str:

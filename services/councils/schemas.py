@@ -238,10 +238,13 @@ class ProtocolPublic(BaseModel):
     content: dict[str, Any]
     signed_by_chair: str | None
     signed_by_secretary: str | None
+    signed_by_chair_at: datetime | None = None
+    signed_by_secretary_at: datetime | None = None
     sha256: str | None
     published_at: datetime | None
     lang: str
     text: str
+    document: dict[str, Any] = {}
     remarks: list[RemarkPublic] = []
 
 

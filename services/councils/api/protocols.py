@@ -7,6 +7,8 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 
+from kelisim import signing
+from kelisim.clock import now
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
@@ -14,6 +16,7 @@ from kelisim.uow import UnitOfWork
 from services.councils import permissions, queries
 from services.councils.api.common import PREFIX, language, reading
 from services.councils.handlers import protocols as handlers
+from services.councils.minutes import publication
 from services.councils.models import Council, Protocol
 from services.councils.schemas import ProtocolPublic, ProtocolUpdate, RemarkCreate, RemarkPublic
 
@@ -141,8 +144,23 @@ def sign_protocol(protocol_id: str, request: Request, principal: CurrentPrincipa
 def publish_protocol(
     protocol_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep
 ):
-    """The secretary publishes signed minutes."""
-    cmd = handlers.PublishProtocol(principal=principal, protocol_id=protocol_id)
+    """The secretary publishes signed minutes: their PDFs are rendered, signed and kept."""
+    with reading(ctx) as db:
+        protocol = handlers.check_publishable(db, principal, protocol_id)
+        sha256 = handlers.content_sha256(protocol.content)
+        published_at = now()
+        facts = publication.facts_of(db, protocol, sha256, published_at)
+        content = protocol.content
+    documents = publication.sign_documents(
+        content, facts, signing.signer(ctx.settings), ctx.settings.public_base_url()
+    )
+    cmd = handlers.PublishProtocol(
+        principal=principal,
+        protocol_id=protocol_id,
+        published_at=published_at,
+        sha256=sha256,
+        documents=tuple(documents),
+    )
     ctx.run(request, handlers.publish_protocol, cmd)
     return _read(ctx, protocol_id, language(None, principal))
 

@@ -6,9 +6,8 @@ A published protocol never changes; a correction is a new protocol linked to it.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session as DbSession
@@ -22,7 +21,15 @@ from kelisim.events.councils import ProtocolCirculated, ProtocolPublished
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions, rules
-from services.councils.models import Council, Member, Protocol, ProtocolRemark, Session
+from services.councils.minutes.publication import SignedDocument
+from services.councils.models import (
+    Council,
+    Member,
+    Protocol,
+    ProtocolDocument,
+    ProtocolRemark,
+    Session,
+)
 from services.councils.queries import (
     agenda,
     current_members,
@@ -33,13 +40,10 @@ from services.councils.queries import (
     session_with_council,
     votes_of,
 )
+from services.councils.rendering import content_sha256
 from services.councils.schemas import ProtocolUpdate, RemarkCreate
 
-
-def content_sha256(content: dict[str, Any]) -> str:
-    """The SHA-256 of the protocol's canonical JSON (sorted keys, no spaces, UTF-8)."""
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+__all__ = ["content_sha256"]
 
 
 def _person(member: Member | None, username: str) -> dict[str, str]:
@@ -151,6 +155,15 @@ def _advance(
 ) -> tuple[Protocol, Council, Member]:
     """Load the protocol, refuse any change to a published one, check role and state."""
     protocol, council = protocol_with_council(db, protocol_id, lock=True)
+    member = _allowed(db, principal, protocol, council, action)
+    protocol.status = lifecycle.check("protocol", action, protocol.status, member.role)
+    return protocol, council, member
+
+
+def _allowed(
+    db: DbSession, principal: Principal, protocol: Protocol, council: Council, action: str
+) -> Member:
+    """The caller's membership if `action` is allowed now: 409 on published minutes, 403, 409."""
     member = permissions.membership(db, council, principal)
     if protocol.status == "published" and action != "correct" and member is not None:
         raise Problem(
@@ -159,10 +172,9 @@ def _advance(
             "A published protocol never changes; issue a correction instead.",
             sha256=protocol.sha256,
         )
-    target = lifecycle.check("protocol", action, protocol.status, member.role if member else None)
+    lifecycle.check("protocol", action, protocol.status, member.role if member else None)
     assert member is not None
-    protocol.status = target
-    return protocol, council, member
+    return member
 
 
 def etag(protocol: Protocol) -> str:
@@ -284,6 +296,7 @@ def sign_protocol(cmd: SignProtocol, uow: UnitOfWork) -> Protocol:
     if getattr(protocol, field) is not None:
         raise Problem(409, "already-signed", f"The {member.role} has already signed.")
     setattr(protocol, field, member.username)
+    setattr(protocol, f"{field}_at", now())
     if protocol.signed_by_chair and protocol.signed_by_secretary:
         protocol.status = "signed"
     db.add(protocol)
@@ -299,15 +312,39 @@ def sign_protocol(cmd: SignProtocol, uow: UnitOfWork) -> Protocol:
 @dataclass(frozen=True, kw_only=True)
 class PublishProtocol(Command):
     protocol_id: str
+    published_at: datetime
+    sha256: str
+    documents: tuple[SignedDocument, ...]
+
+
+def check_publishable(db: DbSession, principal: Principal, protocol_id: str) -> Protocol:
+    """The protocol, if the caller may publish it now (403/409 otherwise); changes nothing."""
+    protocol, council = protocol_with_council(db, protocol_id)
+    _allowed(db, principal, protocol, council, "publish")
+    return protocol
 
 
 def publish_protocol(cmd: PublishProtocol, uow: UnitOfWork) -> Protocol:
-    """The secretary publishes signed minutes; their SHA-256 enters the audit chain."""
+    """The secretary publishes signed minutes with their signed PDFs; the SHA-256 is audited."""
     db = uow.session
     protocol, council, _ = _advance(db, cmd.principal, cmd.protocol_id, "publish")
-    protocol.sha256 = content_sha256(protocol.content)
-    protocol.published_at = now()
+    if content_sha256(protocol.content) != cmd.sha256:
+        raise Problem(409, "protocol-changed", "The minutes changed while being published.")
+    protocol.sha256 = cmd.sha256
+    protocol.published_at = cmd.published_at
     db.add(protocol)
+    for document in cmd.documents:
+        db.add(
+            ProtocolDocument(
+                protocol_id=protocol.id,
+                lang=document.lang,
+                sha256=document.sha256,
+                unsigned_sha256=document.unsigned_sha256,
+                size=len(document.content),
+                content=document.content,
+                signed_at=cmd.published_at,
+            )
+        )
     uow.audit(
         "protocol.published",
         "protocol",
@@ -317,6 +354,7 @@ def publish_protocol(cmd: PublishProtocol, uow: UnitOfWork) -> Protocol:
             "status": "published",
             "sha256": protocol.sha256,
             "corrects_id": protocol.corrects_id,
+            "documents": {d.lang: d.sha256 for d in cmd.documents},
         },
     )
     uow.emit(

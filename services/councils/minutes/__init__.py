@@ -1,0 +1,1 @@
+"""The minutes (protocol) as a document: its words, its view, its PDF."""

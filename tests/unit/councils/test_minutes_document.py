@@ -1,0 +1,137 @@
+"""The minutes document: every fact in three languages, the same bytes for the same data,
+and a PAdES signature pyHanko's own validator accepts (and refuses once the file changes)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from kelisim import signing
+from kelisim.settings import Settings
+from services.councils.minutes.document import Facts, Issued, Remark, Signature, render, view
+from services.councils.rendering import content_sha256
+
+PERSON = {"username": "a", "full_name": "Әлия Қасымова", "role": "chair"}
+CONTENT = {
+    "council": {
+        "id": "c1",
+        "name": "Алматы қаласының қоғамдық келісім кеңесі",
+        "level": "region",
+        "region": "KZ-75",
+    },
+    "session": {
+        "id": "s1",
+        "title": "Тілдерді дамыту",
+        "starts_at": "2026-03-02T05:00:00+00:00",
+        "place": "Достық үйі",
+        "online_link": None,
+    },
+    "attendance": {
+        "members": 3,
+        "present": [PERSON, {"username": "b", "full_name": "Ivan Petrov", "role": "secretary"}],
+        "absent": [{"username": "c", "full_name": "Ұлан Серікұлы", "role": "member"}],
+    },
+    "quorum": {"members": 3, "present": 2, "required": 2, "reached": True},
+    "items": [
+        {
+            "id": "i1",
+            "position": 1,
+            "titles": {"kk": "Жастар форумы", "ru": "Молодёжный форум", "en": "Youth forum"},
+            "proposal": {"kk": "Әкімдікке ұсыну", "en": "Recommend the akimat"},
+            "rapporteur": "А. Сейтқали",
+            "rule": "simple",
+            "recused": [],
+            "entitled": ["a", "b"],
+            "votes": [
+                {**PERSON, "choice": "for"},
+                {
+                    "username": "b",
+                    "full_name": "Ivan Petrov",
+                    "role": "secretary",
+                    "choice": "against",
+                },
+            ],
+            "for": 1,
+            "against": 1,
+            "abstained": 0,
+            "adopted": False,
+        }
+    ],
+    "notes": {},
+    "corrects": None,
+}
+SHA = content_sha256(CONTENT)
+FACTS = Facts(
+    protocol_id="p1",
+    sha256=SHA,
+    published_at=datetime(2026, 3, 5, 4, 30, tzinfo=UTC),
+    signatures=(Signature("chair", "Әлия Қасымова", datetime(2026, 3, 4, 6, 0, tzinfo=UTC)),),
+    remarks=(Remark("Ivan Petrov", "Түзету жоқ", datetime(2026, 3, 3, 6, 0, tzinfo=UTC)),),
+    recommendations=(Issued("i1", "Алматы әкімдігі", "Форум өткізу", date(2026, 4, 1)),),
+)
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("kk", ["ХАТТАМА", "қабылданбады", "Жастар форумы", "10:00", "Қазақстан уақыты"]),
+        ("ru", ["ПРОТОКОЛ", "не принято", "Молодёжный форум", "2 марта 2026"]),
+        ("en", ["MINUTES", "not adopted", "Youth forum", "2 March 2026, 10:00"]),
+    ],
+)
+def test_the_minutes_print_every_fact_in_each_language(lang, words):
+    text = text_of(render(CONTENT, FACTS, lang, "https://kelisim.example"))
+    for word in [*words, "Әлия Қасымова", "Алматы әкімдігі", "Форум өткізу", SHA[:16]]:
+        assert word in text.replace("\n", " "), (lang, word)
+
+
+def test_the_same_data_gives_the_same_bytes_and_another_date_does_not():
+    first = render(CONTENT, FACTS, "kk", "https://kelisim.example")
+    assert render(CONTENT, FACTS, "kk", "https://kelisim.example") == first
+    later = Facts(**{**FACTS.__dict__, "published_at": datetime(2026, 3, 6, tzinfo=UTC)})
+    assert render(CONTENT, later, "kk", "https://kelisim.example") != first
+
+
+def test_the_view_tells_attendance_and_votes_in_plain_words():
+    minutes = view(CONTENT, FACTS, "en")
+    assert minutes["attendance"]["plain"].startswith("2 of the council's 3 members were present")
+    item = minutes["items"][0]
+    assert item["votes_plain"] == (
+        "2 members were entitled to vote: 1 for, 1 against, 0 abstained."
+    )
+    assert item["decision"] == "not adopted"
+    assert minutes["signatures"][0]["at"] == "4 March 2026, 11:00"
+
+
+def test_the_signature_validates_with_pyhanko_and_a_changed_byte_breaks_it(tmp_path: Path):
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    settings = Settings(data_dir=tmp_path)
+    signing.ensure_certificate(settings)
+    unsigned = render(CONTENT, FACTS, "ru", "https://kelisim.example")
+    signed = signing.sign_pdf(unsigned, signing.signer(settings), reason="test")
+    assert signed.startswith(unsigned)  # the unsigned file is the first revision
+    root = asn1_x509.Certificate.load(signing.certificates(settings)[0].public_bytes(Encoding.DER))
+
+    def status(pdf: bytes):  # type: ignore[no-untyped-def]
+        signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+        return validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
+
+    good = status(signed)
+    assert good.bottom_line and good.intact and good.trusted
+    assert good.coverage.name == "ENTIRE_FILE"
+    at = unsigned.index(b"endstream") - 5  # a byte of page content, inside the signed range
+    forged = signed[:at] + bytes([signed[at] ^ 1]) + signed[at + 1 :]
+    assert not status(forged).intact
