@@ -8,12 +8,15 @@ table below is the whole policy.
 | path prefix                  | methods | roles                                                 |
 |------------------------------|---------|-------------------------------------------------------|
 | /api/v1/cases                | any     | admin, coordinator, mediator                          |
+| /api/v1/councils/public      | GET     | every role, and `public` (the /public pages)          |
 | /api/v1/councils             | any     | admin, council_secretary, council_member, analyst     |
 | /api/v1/notifications/feed   | any     | liaison, coordinator, admin                           |
 | /api/v1/notifications        | any     | every role but liaison                                |
 | /api/v1/analytics            | any     | analyst, coordinator                                  |
 
-A liaison reaches only the escalation feed. An analyst never reaches the cases service,
+The role `public` (no user has it: the gateway's public pages call with it) reaches only
+the councils' public read API, which answers published data alone. A liaison reaches only
+the escalation feed. An analyst never reaches the cases service,
 which holds the parties' personal data; in councils it reads only what that service lets it
 (published protocols, control lists). Analytics holds aggregates only: analysts read the
 regions on their account, coordinators their own region. The cases service itself keeps
@@ -24,9 +27,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kelisim.auth import ROLES
+from kelisim.auth import PUBLIC_ROLE, ROLES
 
 ANY = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+READ = frozenset({"GET", "HEAD"})
 PROXIED_SERVICES = ("cases", "councils", "notifications", "analytics")
 
 
@@ -44,6 +48,7 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
+    Rule("/api/v1/councils/public", READ, frozenset({*ROLES, PUBLIC_ROLE})),
     Rule("/api/v1/cases", ANY, frozenset({"admin", "coordinator", "mediator"})),
     Rule(
         "/api/v1/councils",

@@ -25,6 +25,10 @@ ROLES = (
 )
 
 
+# The role of the gateway's public pages when they call a service: never a user's role.
+PUBLIC_ROLE = "public"
+
+
 @dataclass(frozen=True)
 class Principal:
     """The verified caller of a service: who, with which roles and scopes."""
@@ -45,6 +49,9 @@ class Principal:
 
     def in_council(self, council_id: str | None) -> bool:
         return council_id is not None and council_id in self.councils
+
+
+PUBLIC = Principal(sub="public", user_id="public", roles=frozenset({PUBLIC_ROLE}))
 
 
 class TokenError(Exception):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request, Response
 
 from kelisim.problems import Problem
 
@@ -64,6 +66,47 @@ def require(if_match: str | None, current: str) -> None:
             "It was changed since you read it; reload and try again.",
             etag=current,
         )
+
+
+def _opaque(tag: str) -> str:
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def not_modified(if_none_match: str, current: str) -> bool:
+    """Whether `If-None-Match` names the current representation (weak comparison, or `*`)."""
+    tags = parse_if_match(if_none_match)
+    return tags == ["*"] or any(_opaque(tag) == _opaque(current) for tag in tags)
+
+
+def conditional(
+    request: Request,
+    content: bytes | str,
+    media_type: str,
+    *,
+    last_modified: datetime | None = None,
+    max_age: int = 60,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A cacheable answer: ETag from the content, Last-Modified when known, and 304 when the
+    client's copy is current (If-None-Match first; If-Modified-Since only without it)."""
+    body = content.encode() if isinstance(content, str) else content
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    sent = {"ETag": tag, "Cache-Control": f"public, max-age={max_age}", **(headers or {})}
+    if last_modified is not None:
+        sent["Last-Modified"] = format_datetime(last_modified.replace(microsecond=0), usegmt=True)
+    none_match = request.headers.get("if-none-match")
+    since = request.headers.get("if-modified-since")
+    fresh = False
+    if none_match is not None:
+        fresh = not_modified(none_match, tag)
+    elif since and last_modified is not None:
+        try:
+            fresh = last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            fresh = False
+    if fresh:
+        return Response(status_code=304, headers=sent)
+    return Response(body, media_type=media_type, headers=sent)
 
 
 IfMatch = Annotated[str | None, Header(alias="If-Match")]

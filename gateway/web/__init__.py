@@ -19,12 +19,21 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Mount the web UI's pages and static files (catalogs are compiled here, at build time)."""
-    from gateway.web.pages import admin, analytics, cases, councils, home, inbox, oversight
+    from gateway.web.pages import (
+        admin,
+        analytics,
+        cases,
+        councils,
+        home,
+        inbox,
+        oversight,
+        public,
+    )
 
     app.state.web_catalogs = load_catalogs()
     app.state.web_envs = build_environments(app.state.web_catalogs)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (home, cases, oversight, inbox, councils, admin, analytics):
+    for module in (home, cases, oversight, inbox, councils, admin, analytics, public):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -226,6 +226,14 @@ PROTOCOL_STATUSES = {
     "signed": N_("Signed"),
     "published": N_("Published"),
 }
+# The public status of a recommendation (services/councils/public.py).
+PUBLIC_STATUSES = {
+    "issued": N_("Issued"),
+    "answered": N_("Answered"),
+    "implemented": N_("Implemented"),
+    "implemented_late": N_("Implemented late"),
+    "overdue": N_("Overdue"),
+}
 RESPONSE_STATUSES = {
     "acknowledged": N_("Received by the addressee"),
     "in_progress": N_("In progress"),

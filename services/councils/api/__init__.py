@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.councils.api import councils, protocols, recommendations, sessions, voting
+from services.councils.api import (
+    councils,
+    protocols,
+    public,
+    recommendations,
+    sessions,
+    voting,
+)
 
 router = APIRouter()
 # Literal paths first, so `/{council_id}` never swallows `/control` or `/sessions/...`.
-for module in (recommendations, sessions, voting, protocols, councils):
+for module in (public, recommendations, sessions, voting, protocols, councils):
     router.include_router(module.router)
 
 __all__ = ["router"]

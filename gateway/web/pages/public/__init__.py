@@ -1,0 +1,12 @@
+"""The public face of the councils: pages, feeds and open data under /public, no login."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.web.pages.public import feeds, pages
+
+router = APIRouter()
+# Feeds first: their literal paths stay clear of /public/protocols/{id}.
+router.include_router(feeds.router)
+router.include_router(pages.router)

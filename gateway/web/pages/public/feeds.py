@@ -1,0 +1,212 @@
+"""Feeds for the public and the press: Atom (published protocols and overdue
+recommendations), iCalendar (upcoming sessions) and open data (recommendations, CSV/JSON).
+
+Open-data fields (CSV header = JSON keys, one row per recommendation of a published decision):
+id, council_id, council_name, region (ISO 3166-2:KZ, empty for the republic), protocol_id,
+addressee (the state body), text, issued_at (UTC, ISO 8601), due_date (YYYY-MM-DD), status
+(issued | answered | implemented | implemented_late | overdue), implemented_on (the day in
+Kazakhstan it was reported carried out, or empty), response_status, response_text and
+response_at (the latest response, or empty), protocol_url.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from icalendar import Calendar, Event
+
+from gateway.web.i18n import TIME_ZONE
+from gateway.web.pages.public.common import PublicView, cached, fetch, newest
+from gateway.web.view import View
+from kelisim.clock import now
+from kelisim.regions import REGIONS
+
+router = APIRouter(prefix="/public", include_in_schema=False)
+ATOM = "http://www.w3.org/2005/Atom"
+FIELDS = [
+    "id",
+    "council_id",
+    "council_name",
+    "region",
+    "protocol_id",
+    "addressee",
+    "text",
+    "issued_at",
+    "due_date",
+    "status",
+    "implemented_on",
+    "response_status",
+    "response_text",
+    "response_at",
+    "protocol_url",
+]
+
+
+def _scope(region: str | None, council: str | None) -> dict[str, str | None]:
+    return {"region": region if region in REGIONS else None, "council_id": council or None}
+
+
+def _base(view: View) -> str:
+    return view.request.app.state.ctx.settings.public_base_url()
+
+
+def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    element.text = text
+    return element
+
+
+def _entry(
+    feed: ET.Element, entry_id: str, title: str, updated: datetime, link: str, summary: str
+) -> None:
+    entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+    _text(entry, "id", entry_id)
+    _text(entry, "title", title)
+    _text(entry, "updated", updated.isoformat())
+    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": link})
+    _text(entry, "summary", summary)
+
+
+@router.get("/feed.atom")
+async def atom(view: PublicView, region: str | None = None, council: str | None = None) -> Response:
+    """Published protocols and overdue recommendations, of a region or a council, newest first."""
+    scope = _scope(region, council)
+    protocols, overdue = await asyncio.gather(
+        fetch(view, "/protocols", limit=100, **scope),
+        fetch(view, "/recommendations", status="overdue", **scope),
+    )
+    base, lang = _base(view), view.lang
+    entries: list[tuple[datetime, str, str, str, str]] = []
+    for p in protocols:
+        entries.append(
+            (
+                datetime.fromisoformat(p["published_at"]),
+                f"urn:kelisim:protocol:{p['id']}",
+                f"{view.translate('Protocol published')}: "
+                f"{p['council_name']} — {p['session_title']}",
+                f"{base}/public/protocols/{p['id']}?lang={lang}",
+                f"SHA-256 {p['sha256']}",
+            )
+        )
+    for r in overdue:
+        # It became overdue when its due day ended in Kazakhstan.
+        since = datetime.combine(
+            datetime.fromisoformat(r["due_date"]).date() + timedelta(days=1), time(), TIME_ZONE
+        )
+        entries.append(
+            (
+                since.astimezone(UTC),
+                f"urn:kelisim:recommendation:{r['id']}:overdue",
+                f"{view.translate('Recommendation overdue')}: {r['addressee']}",
+                f"{base}/public/councils/{r['council_id']}?lang={lang}#rec-{r['id']}",
+                f"{r['text']} ({view.translate('Due date')}: {r['due_date']})",
+            )
+        )
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": lang})
+    query = "&".join(
+        f"{k}={v}" for k, v in (("region", scope["region"]), ("council", council)) if v
+    )
+    self_url = f"{base}/public/feed.atom?lang={lang}" + (f"&{query}" if query else "")
+    _text(feed, "id", f"urn:kelisim:feed:{scope['region'] or ''}:{council or ''}")
+    _text(
+        feed,
+        "title",
+        view.translate("Public Accord councils: protocols and overdue recommendations"),
+    )
+    updated = entries[0][0] if entries else datetime(2024, 1, 1, tzinfo=UTC)
+    _text(feed, "updated", updated.isoformat())
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": self_url})
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", view.translate("Kelisim"))
+    for entry in entries:
+        _entry(feed, entry[1], entry[2], entry[0], entry[3], entry[4])
+    body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return cached(view, body, "application/atom+xml; charset=utf-8", last_modified=updated)
+
+
+@router.get("/sessions.ics")
+async def calendar(
+    view: PublicView, region: str | None = None, council: str | None = None
+) -> Response:
+    """Upcoming council sessions as an iCalendar feed."""
+    sessions = await fetch(view, "/sessions", **_scope(region, council))
+    base = _base(view)
+    cal = Calendar()
+    cal.add("prodid", "-//Kelisim//Public Accord councils//KK")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", view.translate("Public Accord council sessions"))
+    # A stamp that changes once a day keeps the feed cacheable between changes.
+    stamp = datetime.combine(now().date(), time(), UTC)
+    for s in sessions:
+        event = Event()
+        event.add("uid", f"session-{s['id']}@kelisim")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", datetime.fromisoformat(s["starts_at"]).astimezone(UTC))
+        event.add("summary", f"{s['council_name']}: {s['title']}")
+        if s["place"]:
+            event.add("location", s["place"])
+        event.add("url", f"{base}/public/councils/{s['council_id']}?lang={view.lang}")
+        cal.add_component(event)
+    return cached(view, cal.to_ical(), "text/calendar; charset=utf-8")
+
+
+def _rows(view: View, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    base = _base(view)
+    rows = []
+    for r in items:
+        last = r["responses"][-1] if r["responses"] else {}
+        rows.append(
+            {
+                **{k: r[k] for k in FIELDS if k in r},
+                "region": r["region"] or "",
+                "implemented_on": r["implemented_on"] or "",
+                "response_status": last.get("status", ""),
+                "response_text": last.get("text", ""),
+                "response_at": last.get("recorded_at", ""),
+                "protocol_url": f"{base}/public/protocols/{r['protocol_id']}",
+            }
+        )
+    return rows
+
+
+@router.get("/data/recommendations.csv")
+async def recommendations_csv(
+    view: PublicView, region: str | None = None, council: str | None = None
+) -> Response:
+    """Open data: recommendations and their execution, one CSV row each (UTF-8 with BOM)."""
+    items = await fetch(view, "/recommendations", **_scope(region, council))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(_rows(view, items))
+    return cached(
+        view,
+        "\ufeff" + out.getvalue(),
+        "text/csv; charset=utf-8",
+        last_modified=newest(*(r["issued_at"] for r in items)),
+        headers={"Content-Disposition": 'attachment; filename="recommendations.csv"'},
+    )
+
+
+@router.get("/data/recommendations.json")
+async def recommendations_json(
+    view: PublicView, region: str | None = None, council: str | None = None
+) -> Response:
+    """Open data: the same rows as the CSV, as a JSON document with its field list."""
+    items = await fetch(view, "/recommendations", **_scope(region, council))
+    body = json.dumps(
+        {"fields": FIELDS, "items": _rows(view, items)}, ensure_ascii=False, sort_keys=True
+    )
+    return cached(
+        view, body, "application/json", last_modified=newest(*(r["issued_at"] for r in items))
+    )

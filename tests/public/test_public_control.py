@@ -1,0 +1,184 @@
+"""Public control end to end: a council plans, holds, decides and publishes through the
+gateway; then an anonymous visitor reads, downloads, verifies and subscribes under /public."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from xml.etree import ElementTree as ET
+
+from icalendar import Calendar
+
+from tests.public.support import (
+    PRESENT,
+    SECRET_RESPONSIBLE,
+    pades_status,
+    pdf_text,
+    publish_a_session,
+    seated_council,
+)
+from tests.support.gateway import gateway_stack
+from tests.web.conftest import browser_client
+from tests.web.support import web_login
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+LANGS = {"kk": "ХАТТАМА", "ru": "ПРОТОКОЛ", "en": "MINUTES"}
+
+
+async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings, clean_nats):
+    settings = make_settings(public_rate_per_minute=100)
+    async with gateway_stack(settings) as stack:
+        council = await seated_council(stack)
+        pid, published, recs = await publish_a_session(council)
+        # A draft of another session, a correction draft and an upcoming session.
+        draft_session, _ = await council.sitting(present=PRESENT)
+        await council.ok("POST", f"/sessions/{draft_session}/close")
+        draft = (await council.ok("POST", f"/sessions/{draft_session}/protocol"))["id"]
+        correction = (await council.ok("POST", f"/protocols/{pid}/corrections"))["id"]
+        upcoming, _ = await council.plan_session()
+
+        public = stack.client_from("198.51.100.20")
+        try:
+            # The protocol page and the PDF in all three languages.
+            pdfs = {}
+            for lang, title in LANGS.items():
+                page = await public.get(f"/public/protocols/{pid}", params={"lang": lang})
+                assert page.status_code == 200, page.text
+                assert f'<html lang="{lang}">' in page.text and title in page.text
+                assert "Chair Member" in page.text and "Жастар форумын өткізу" in page.text
+                pdf = await public.get(f"/public/protocols/{pid}.pdf", params={"lang": lang})
+                assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+                pdfs[lang] = pdf.content
+            kk_text = pdf_text(pdfs["kk"])
+            assert "қабылданды" in kk_text and "ХАТТАМА" in kk_text
+            assert KAZAKH_LETTERS & set(kk_text) >= set("әқңөұі")
+            assert published["sha256"] in kk_text.replace("\n", "")
+            assert "adopted" in pdf_text(pdfs["en"]) and "принято" in pdf_text(pdfs["ru"])
+            status = await asyncio.to_thread(pades_status, pdfs["kk"], stack.settings)
+            assert status.bottom_line and status.intact and status.trusted
+            assert status.coverage.name == "ENTIRE_FILE"
+
+            # Drafts and correction drafts are not there, as pages or files.
+            for hidden in (draft, correction):
+                for path in (f"/public/protocols/{hidden}", f"/public/protocols/{hidden}.pdf"):
+                    assert (await public.get(path)).status_code == 404, path
+            index = await public.get("/public")
+            assert index.status_code == 200 and pid in index.text
+            assert draft not in index.text and correction not in index.text
+
+            # Verification: the protocol's hash and the PDF verify, a changed PDF does not.
+            by_hash = await public.get("/public/verify", params={"sha256": published["sha256"]})
+            assert "Түпнұсқа" in by_hash.text and pid in by_hash.text
+            upload = await public.post(
+                "/public/verify?lang=en",
+                files={"document": ("p.pdf", pdfs["ru"], "application/pdf")},
+            )
+            assert "Authentic" in upload.text and pid in upload.text
+            changed = pdfs["ru"][:-10] + b"%%EOF\n\n\n\n\n"
+            forged = await public.post(
+                "/public/verify?lang=en",
+                files={"document": ("p.pdf", changed, "application/pdf")},
+            )
+            assert "Not found" in forged.text and "Authentic" not in forged.text
+            bad = await public.get("/public/verify", params={"sha256": "nothex"})
+            assert bad.status_code == 200 and "64" in bad.text
+
+            # The overdue recommendation: overdue on the page and in the Atom feed.
+            listing = await public.get(
+                "/public/recommendations", params={"lang": "en", "status": "overdue"}
+            )
+            assert f'id="rec-{recs["overdue"]["id"]}"' in listing.text
+            assert f'id="rec-{recs["on_time"]["id"]}"' not in listing.text
+            assert "Overdue" in listing.text
+            everything = await public.get("/public/recommendations", params={"lang": "en"})
+            for key, label in (("late", "Implemented late"), ("on_time", "Implemented")):
+                row = everything.text.split(f'id="rec-{recs[key]["id"]}"')[1].split("</tr>")[0]
+                assert label in row and f"Форум өтті ({key})" in row
+            feed = await public.get(
+                "/public/feed.atom", params={"lang": "en", "council": council.id}
+            )
+            assert feed.headers["content-type"].startswith("application/atom+xml")
+            ids = [
+                e.findtext(f"{ATOM}id") for e in ET.fromstring(feed.content).iter(f"{ATOM}entry")
+            ]
+            assert f"urn:kelisim:recommendation:{recs['overdue']['id']}:overdue" in ids
+            assert f"urn:kelisim:protocol:{pid}" in ids
+            assert not any(recs["late"]["id"] in i for i in ids)
+            region_feed = await public.get("/public/feed.atom", params={"region": "KZ-75"})
+            assert f"urn:kelisim:protocol:{pid}".encode() in region_feed.content
+
+            # On-time rates per state body and per region.
+            rates = await public.get("/public/rates", params={"lang": "en"})
+            akimat = rates.text.split("Akimat of Almaty</th>")[1].split("</tr>")[0]
+            assert "<td>2</td><td>0</td><td>1</td><td>1</td>" in akimat.replace("\n", "")
+
+            # The calendar of upcoming sessions parses with a real iCalendar library.
+            ics = await public.get("/public/sessions.ics", params={"council": council.id})
+            events = list(Calendar.from_ical(ics.content).walk("VEVENT"))
+            assert [str(e["uid"]) for e in events] == [f"session-{upcoming}@kelisim"]
+            assert str(events[0]["location"]) == "Friendship House, Almaty"
+
+            # Open data: a header and one row per recommendation; the JSON holds the same.
+            data = await public.get("/public/data/recommendations.csv")
+            rows = list(csv.reader(io.StringIO(data.content.decode("utf-8-sig"))))
+            assert rows[0][:3] == ["id", "council_id", "council_name"] and "status" in rows[0]
+            assert sorted(r[0] for r in rows[1:]) == sorted(r["id"] for r in recs.values())
+            status_of = {r[0]: r[rows[0].index("status")] for r in rows[1:]}
+            assert status_of[recs["overdue"]["id"]] == "overdue"
+            as_json = (await public.get("/public/data/recommendations.json")).json()
+            assert len(as_json["items"]) == 3 and as_json["fields"] == rows[0]
+
+            # Cacheable: the same page revalidates to 304.
+            first = await public.get(f"/public/protocols/{pid}", params={"lang": "ru"})
+            again = await public.get(
+                f"/public/protocols/{pid}",
+                params={"lang": "ru"},
+                headers={"If-None-Match": first.headers["etag"]},
+            )
+            assert again.status_code == 304 and again.headers["etag"] == first.headers["etag"]
+            assert "last-modified" in first.headers
+            since = await public.get(
+                f"/public/protocols/{pid}.pdf",
+                headers={
+                    "If-None-Match": "W/"
+                    + (await public.get(f"/public/protocols/{pid}.pdf")).headers["etag"]
+                },
+            )
+            assert since.status_code == 304
+
+            # Nothing private: the person responsible, usernames, materials of the draft.
+            for path in (
+                "/public/recommendations",
+                "/public/data/recommendations.csv",
+                "/public/data/recommendations.json",
+                f"/public/councils/{council.id}",
+                f"/public/protocols/{pid}",
+            ):
+                body = (await public.get(path)).text
+                assert SECRET_RESPONSIBLE not in body, path
+        finally:
+            await public.aclose()
+
+        # Rate-limited per address: another address still gets through.
+        crowd = stack.client_from("198.51.100.99")
+        try:
+            answers = [(await crowd.get("/public/verify")).status_code for _ in range(101)]
+            assert answers[:100] == [200] * 100 and answers[100] == 429
+            other = stack.client_from("198.51.100.100")
+            assert (await other.get("/public/verify")).status_code == 200
+            await other.aclose()
+        finally:
+            await crowd.aclose()
+
+        # A member's protocol page reads as a document and tells published from a correction.
+        async with browser_client(stack) as member:
+            assert (await web_login(member, "m1", "user-password-1")).status_code == 303
+            original = (await member.get(f"/councils/protocols/{pid}")).text
+            assert 'class="card minutes"' in original and "<pre" not in original
+            assert "status-published" in original and f'href="/public/protocols/{pid}?' in original
+            assert "Chair Member" in original and "Келісемін" in original
+            draft_page = (await member.get(f"/councils/protocols/{correction}")).text
+            assert "status-draft" in draft_page and "Түзету жобасы" in draft_page
+            assert "/public/protocols/" not in draft_page
