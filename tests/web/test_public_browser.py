@@ -1,0 +1,99 @@
+"""A citizen walks the public pages in headless Chromium, in Kazakh, Russian and English:
+councils, a published protocol and its PDF, recommendations, rates and verification,
+with axe-core checks on every page (no serious or critical violation)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.public.support import publish_a_session, seated_council
+from tests.support.gateway import Stack
+from tests.web.test_browser import (  # noqa: F401 - fixtures shared with the staff walk
+    ARGS,
+    CHROMIUM,
+    assert_accessible,
+    base_url,
+    browser,
+    shot,
+    t,
+)
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)"
+)
+LOCALES = {"kk": "kk-KZ", "ru": "ru-RU", "en": "en-GB"}
+
+
+@pytest.fixture(scope="module")
+async def published(system: Stack) -> AsyncIterator[dict[str, Any]]:
+    """A council of the demo system with one published protocol and its recommendations."""
+    council = await seated_council(system)
+    pid, protocol, recs = await publish_a_session(council)
+    yield {"council": council.id, "protocol": pid, "sha256": protocol["sha256"], "recs": recs}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+async def test_a_citizen_reads_checks_and_verifies_a_protocol(browser, base_url, published, lang):  # noqa: F811
+    context = await browser.new_context(
+        base_url=base_url, locale=LOCALES[lang], viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    try:
+        # Kazakh is the default; the others are chosen with the language links.
+        await page.goto("/public")
+        assert await page.get_attribute("html", "lang") == "kk"
+        if lang != "kk":
+            await page.get_by_role("link", name={"ru": "Русский", "en": "English"}[lang]).click()
+        assert await page.get_attribute("html", "lang") == lang
+        assert t(lang, "Public Accord councils") in await page.inner_text("h1")
+        await assert_accessible(page)
+
+        await page.get_by_role("link", name="Public Accord council of Almaty").first.click()
+        assert t(lang, "Published protocols") in await page.content()
+        await assert_accessible(page)
+        await shot(page, f"public-council-{lang}")
+
+        await page.locator(f"a[href^='/public/protocols/{published['protocol']}?']").first.click()
+        article = await page.inner_text("article.minutes")
+        assert "Жастар форумын өткізу (overdue)" in article and "Chair Member" in article
+        assert published["sha256"] in article
+        await assert_accessible(page)
+        await shot(page, f"public-protocol-{lang}")
+        pdf_link = page.locator(
+            f"a[href='/public/protocols/{published['protocol']}.pdf?lang={lang}']"
+        )
+        pdf = await page.request.get(await pdf_link.first.get_attribute("href"))
+        assert pdf.status == 200 and (await pdf.body()).startswith(b"%PDF-")
+
+        await page.get_by_role("link", name=t(lang, "Recommendations"), exact=True).click()
+        row = page.locator(f"#rec-{published['recs']['overdue']['id']}")
+        assert t(lang, "Overdue") in await row.inner_text()
+        await assert_accessible(page)
+
+        await page.get_by_role("link", name=t(lang, "On-time rates"), exact=True).click()
+        assert "Akimat of Almaty" in await page.inner_text("main")
+        await assert_accessible(page)
+
+        await page.get_by_role("link", name=t(lang, "Verify a protocol"), exact=True).click()
+        await page.fill("#f-sha256", published["sha256"])
+        async with page.expect_navigation():
+            await page.get_by_role("button", name=t(lang, "Verify"), exact=True).click()
+        assert t(lang, "Authentic: this is a published protocol.") in await page.inner_text("main")
+        await assert_accessible(page)
+        await page.set_input_files(
+            "#f-document",
+            files=[{"name": "forged.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7 x"}],
+        )
+        async with page.expect_navigation():
+            await page.get_by_role("button", name=t(lang, "Verify the file"), exact=True).click()
+        assert t(
+            lang,
+            "Not found: no published protocol has this hash. The document may have been changed.",
+        ) in await page.inner_text("main")
+        await assert_accessible(page)
+        await shot(page, f"public-verify-{lang}")
+    finally:
+        await context.close()
