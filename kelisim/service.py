@@ -202,7 +202,9 @@ async def cancel_all(tasks: Sequence[asyncio.Task[Any]], *, rounds: int = 10) ->
     log.error("shutdown.tasks_still_running", tasks=[t.get_name() for t in pending])
 
 
-def get_context(request: Request) -> ServiceContext:
+# The dependencies below are `async def` on purpose: they do not block, and FastAPI runs a
+# plain `def` dependency in the thread pool, one thread hop per dependency per request.
+async def get_context(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
@@ -210,7 +212,7 @@ def get_context(request: Request) -> ServiceContext:
 ContextDep = Annotated[ServiceContext, Depends(get_context)]
 
 
-def current_principal(request: Request, ctx: ContextDep) -> Principal:
+async def current_principal(request: Request, ctx: ContextDep) -> Principal:
     """The caller, from the gateway-signed bearer token; 401 without a valid one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -25,7 +25,7 @@ def reading(ctx: ServiceContext) -> Iterator[DbSession]:
         yield db
 
 
-def period(
+async def period(
     year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")] = None,
     month: Annotated[int | None, Query(ge=1, le=12, description="one month of the year")] = None,
 ) -> Period:

@@ -20,7 +20,7 @@ from services.cases.terms import TermPolicy
 PREFIX = "/api/v1/cases"
 
 
-def case_reader(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def case_reader(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """The caller, if their roles read mediation cases at all (403 otherwise)."""
     permissions.require_reader(principal)
     return principal
@@ -29,7 +29,7 @@ def case_reader(principal: Annotated[Principal, Depends(current_principal)]) -> 
 CaseReader = Annotated[Principal, Depends(case_reader)]
 
 
-def term_policy(ctx: ContextDep) -> TermPolicy:
+async def term_policy(ctx: ContextDep) -> TermPolicy:
     """The term rules in force (settings `KELISIM_CASES_*`)."""
     return TermPolicy.from_settings(ctx.settings)
 
