@@ -135,7 +135,7 @@ def published(db: DbSession, **where: str | None) -> list[tuple[Protocol, Counci
     if where.get("sha256"):
         query = query.where(Protocol.sha256 == where["sha256"])
     query = query.order_by(col(Protocol.published_at).desc(), col(Protocol.id))
-    return [tuple(row) for row in db.exec(query).all()]  # type: ignore[misc]
+    return [(protocol, council, session) for protocol, council, session in db.exec(query).all()]
 
 
 def summary(

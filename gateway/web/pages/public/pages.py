@@ -166,6 +166,10 @@ async def verify(view: PublicView, sha256: str | None = None) -> Response:
 @router.post("/verify")
 async def verify_upload(request: Request, view: PublicView) -> Response:
     """Upload a PDF: its SHA-256 must be one of a published protocol's signed files."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD + 64 * 1024:
+        # Refused before the body is read: no protocol is that large.
+        return view.render("public/verify.html", status=413, sha256="", result=None, invalid=True)
     form = await request.form(max_files=1, max_fields=2)
     upload = form.get("document")
     digest = hashlib.sha256()
