@@ -11,6 +11,7 @@ import io
 from datetime import date
 from typing import Any, Literal, TypeVar
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
@@ -117,7 +118,12 @@ def agenda(db: DbSession, session: Session) -> list[AgendaItem]:
 
 def materials(db: DbSession, item: AgendaItem) -> list[Document]:
     """The documents attached to an agenda item."""
-    return list(db.exec(select(Document).where(Document.item_id == item.id)).all())
+    return list(db.exec(_documents().where(Document.item_id == item.id)).all())
+
+
+def _documents() -> Any:
+    """Documents without their content: a listing never needs the file itself."""
+    return select(Document).options(defer(Document.content))  # type: ignore[arg-type]
 
 
 def present_usernames(db: DbSession, session: Session, members: list[Member]) -> list[str]:
@@ -170,27 +176,50 @@ def responses_of(db: DbSession, recommendation: Recommendation) -> list[Recommen
 # --- answers ------------------------------------------------------------------------------------
 
 
-def item_public(db: DbSession, item: AgendaItem) -> ItemPublic:
-    """An agenda item with its recusals and materials."""
+def item_public(
+    db: DbSession,
+    item: AgendaItem,
+    recused: list[str] | None = None,
+    documents: list[Document] | None = None,
+) -> ItemPublic:
+    """An agenda item with its recusals and materials (read here unless given)."""
     return ItemPublic.model_validate(
         {
             **item.model_dump(),
-            "recused": recused_usernames(db, item),
+            "recused": recused if recused is not None else recused_usernames(db, item),
             "materials": [
-                DocumentPublic.model_validate(d, from_attributes=True) for d in materials(db, item)
+                DocumentPublic.model_validate(d, from_attributes=True)
+                for d in (documents if documents is not None else materials(db, item))
             ],
         }
     )
+
+
+def _by_item(db: DbSession, model: Any, ids: list[str]) -> dict[str, list[Any]]:
+    """Rows of `model` for several agenda items at once, by item id."""
+    found: dict[str, list[Any]] = {i: [] for i in ids}
+    if ids:
+        query = _documents() if model is Document else select(model)
+        for row in db.exec(query.where(col(model.item_id).in_(ids))):
+            found[row.item_id].append(row)
+    return found
 
 
 def session_detail(db: DbSession, session: Session, council: Council) -> SessionDetail:
     """A session with its agenda, attendance and quorum."""
     members = current_members(db, council.id)
     present = present_usernames(db, session, members)
+    items = agenda(db, session)
+    # Recusals and materials of the whole agenda in one query each, not two per item.
+    ids = [i.id for i in items]
+    recusals, documents = _by_item(db, Recusal, ids), _by_item(db, Document, ids)
     return SessionDetail.model_validate(
         {
             **session.model_dump(),
-            "items": [item_public(db, i) for i in agenda(db, session)],
+            "items": [
+                item_public(db, i, sorted(r.username for r in recusals[i.id]), documents[i.id])
+                for i in items
+            ],
             "present": present,
             "absent": sorted(m.username for m in members if m.username not in present),
             "quorum": quorum(council, members, present),
