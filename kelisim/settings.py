@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     cases_business_days: bool = False
     cases_warn_days: int = 5
     cases_timezone: str = "Asia/Almaty"
+    # The deadline and recommendation watchers divide their items into this many shards, each
+    # a lease of its own (kelisim.workers.run_per_key), shared out among the replicas.
+    watch_shards: int = Field(default=4, ge=1, le=64)
     cases_watch_seconds: float = Field(default=60.0, gt=0)
     cases_watch_lease_seconds: float = Field(default=120.0, gt=0)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -91,7 +92,7 @@ class _Lanes:
         self.lane_round = lane_round
         self.every = every
         self.ttl = ttl
-        self.margin = max(0.1, ttl / 10)
+        self.margin = ttl / 10
         self.until: dict[str, float] = {}  # key -> monotonic time its lease holds until
         self.wakes: dict[str, asyncio.Event] = {}
         self.lanes: dict[str, asyncio.Task[None]] = {}
@@ -117,27 +118,29 @@ class _Lanes:
     async def balance(self) -> None:
         """Renew what is held, hand back what is another's, take what is ours and free."""
         engine, tables = self.ctx.engine, self.ctx.tables
-        started = time.monotonic()
-        member = f"{self.prefix}.member:{self.holder}"
-        await asyncio.to_thread(lease.try_acquire, engine, tables, member, self.holder, self.ttl)
-        members = await asyncio.to_thread(lease.live_holders, engine, tables, f"{self.prefix}.")
-        members = sorted(set(members) | {self.holder})
-        self.known = set(await self.keys())
-        mine = {k for k in self.known if self.owner(k, members) == self.holder}
+        # Renew first, timed from just before the statement: a lease holds at least that long.
         held = list(self.until)
         names = [self.lease_name(k) for k in held]
+        started = time.monotonic()
         kept = await asyncio.to_thread(lease.renew, engine, tables, names, self.holder, self.ttl)
         for key in held:
             if self.lease_name(key) in kept:
                 self.until[key] = started + self.ttl
             else:
                 self.until.pop(key, None)  # lost (expired): the lane stops before its next item
+        member = f"{self.prefix}.member:{self.holder}"
+        await asyncio.to_thread(lease.try_acquire, engine, tables, member, self.holder, self.ttl)
+        members = await asyncio.to_thread(lease.live_holders, engine, tables, f"{self.prefix}.")
+        members = sorted(set(members) | {self.holder})
+        self.known = set(await self.keys())
+        mine = {k for k in self.known if self.owner(k, members) == self.holder}
         for key in list(self.lanes):
             if key not in mine:
                 self.leaving.add(key)
                 self.wakes[key].set()
         for key in mine - set(self.until):
             name = self.lease_name(key)
+            started = time.monotonic()
             if await asyncio.to_thread(
                 lease.try_acquire, engine, tables, name, self.holder, self.ttl
             ):
@@ -233,6 +236,16 @@ async def run_per_key(
     Leases are renewed every `ttl / 4`.
     """
     await _Lanes(ctx, work, keys, lane_round, every, ttl).run()
+
+
+def shards(count: int) -> list[str]:
+    """The keys of work divided into `count` shards: "0" ... "count-1"."""
+    return [str(i) for i in range(count)]
+
+
+def in_shard(item: str, shard: str | None, count: int) -> bool:
+    """Whether `item` (an id) belongs to `shard` of `count`; every item when shard is None."""
+    return shard is None or zlib.crc32(item.encode()) % count == int(shard)
 
 
 def once(uow_factory: Callable[[], UnitOfWork], act: Callable[[UnitOfWork], bool | None]) -> bool:

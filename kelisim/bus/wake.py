@@ -34,6 +34,7 @@ class Wakes:
         self._listeners: dict[str, list[Callable[[str], None]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sub: Any = None
+        self._publishing: set[asyncio.Task[None]] = set()
 
     def listen(self, work: str, callback: Callable[[str], None]) -> Callable[[], None]:
         """Call `callback(key)` on each wake-up of `work`; returns the way to stop listening."""
@@ -65,7 +66,9 @@ class Wakes:
     def _send(self, pairs: list[tuple[str, str]]) -> None:
         for work, key in pairs:
             self._notify(work, key)
-        asyncio.get_running_loop().create_task(self._publish(pairs))
+        task = asyncio.get_running_loop().create_task(self._publish(pairs))
+        self._publishing.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._publishing.discard)
 
     async def _publish(self, pairs: list[tuple[str, str]]) -> None:
         nc = self.bus.nc

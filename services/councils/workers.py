@@ -1,8 +1,10 @@
-"""The councils service's background work: the recommendation watcher, under a lease.
+"""The councils service's background work: the recommendation watcher, per shard.
 
-Only the holder of the `councils.recommendation-watch` lease scans (one replica at a time);
-the unique constraint on raised alerts makes a second raise impossible even if two scans
-overlap. Each alert, its audit entry and its event are one transaction.
+The recommendations are divided into shards, each a lease `councils.recommendation-watch:<n>`
+(kelisim.workers.run_per_key): the replicas share the shards and a dead replica's shards move
+on when their leases expire. The unique constraint on raised alerts makes a second raise
+impossible even if two scans overlap. Each alert, its audit entry and its event are one
+transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlmodel import col, select
 from kelisim.events.councils import RecommendationDueSoon, RecommendationOverdue
 from kelisim.service import ServiceContext
 from kelisim.uow import SYSTEM, UnitOfWork
-from kelisim.workers import once, run_leased
+from kelisim.workers import in_shard, once, run_per_key, shards
 from services.councils.lifecycle import FINAL_RECOMMENDATION
 from services.councils.models import Recommendation, RecommendationAlert
 from services.councils.queries import today
@@ -58,8 +60,8 @@ def raise_alert(ctx: ServiceContext, recommendation_id: str, kind: str, on: date
     return once(partial(ctx.uow, SYSTEM), act) and bool(raised)
 
 
-def scan(ctx: ServiceContext, on: date) -> int:
-    """Raise the due reminders and overdue alerts as of `on`; the alerts raised by this call."""
+def scan(ctx: ServiceContext, on: date, shard: str | None = None) -> int:
+    """Raise the due reminders and overdue alerts as of `on` (one shard, or all); how many."""
     remind_from = on + timedelta(days=ctx.settings.councils_reminder_days)
     with ctx.uow(SYSTEM) as uow:
         due = uow.session.exec(
@@ -75,7 +77,10 @@ def scan(ctx: ServiceContext, on: date) -> int:
         ).all()
     already = set(alerts)
     raised = 0
+    count = ctx.settings.watch_shards
     for rec_id, due_date in due:
+        if not in_shard(rec_id, shard, count):
+            continue
         kind = "overdue" if due_date < on else "reminder"
         if (rec_id, kind) not in already:
             raised += raise_alert(ctx, rec_id, kind, on)
@@ -83,14 +88,17 @@ def scan(ctx: ServiceContext, on: date) -> int:
 
 
 async def recommendation_watch(ctx: ServiceContext) -> None:
-    """Scan as of today's UTC date every `councils_watch_seconds`, one replica at a time."""
+    """Scan each shard as of today's UTC date every `councils_watch_seconds`, shared by lease."""
+    keys = shards(ctx.settings.watch_shards)
 
-    async def one_round() -> int:
-        raised = await asyncio.to_thread(scan, ctx, today())
+    async def all_shards() -> list[str]:
+        return keys
+
+    async def one_round(shard: str, _seconds: float) -> int:
+        raised = await asyncio.to_thread(scan, ctx, today(), shard)
         if raised:
-            log.info("recommendations.alerts_raised", count=raised)
+            log.info("recommendations.alerts_raised", count=raised, shard=shard)
         return 0  # a scan is complete work: wait for the next one either way
 
-    # Wait first: a replica that just started leaves the lease to the one already running.
     every = ctx.settings.councils_watch_seconds
-    await run_leased(ctx, WORK, one_round, every=every, wait_first=True)
+    await run_per_key(ctx, WORK, all_shards, one_round, every=every, ttl=max(15.0, every * 3))

@@ -1,9 +1,9 @@
 """Deadline alerts: terms about to end, overdue terms and compliance dates, each raised once.
 
 `scan_deadlines(uow_factory, today, terms)` does one pass for a given date (tests pass the
-date; `workers.py` runs it under a lease). Each alert is a `raised_alert` row, unique on
-(case, kind, due date, ref), written with its event by `kelisim.workers.once`, so two
-passes that ever overlap still raise it once.
+date; `workers.py` runs it per shard of the cases, each shard under its own lease). Each
+alert is a `raised_alert` row, unique on (case, kind, due date, ref), written with its
+event by `kelisim.workers.once`, so two passes that ever overlap still raise it once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from kelisim.events import EventData
 from kelisim.events.cases import CaseComplianceOverdue, CaseDeadlineApproaching, CaseOverdue
 from kelisim.uow import UnitOfWork
-from kelisim.workers import once
+from kelisim.workers import in_shard, once
 from services.cases.handlers.steps import aggregate, ref
 from services.cases.models import Case, RaisedAlert
 from services.cases.queries import overdue_obligations, raised_alerts, running_terms
@@ -66,11 +66,16 @@ def due_alerts(
 
 
 def scan_deadlines(
-    uow_factory: Callable[[], UnitOfWork], today: date, terms: TermPolicy
+    uow_factory: Callable[[], UnitOfWork],
+    today: date,
+    terms: TermPolicy,
+    shard: tuple[str, int] | None = None,
 ) -> list[tuple[str, str]]:
-    """One pass: raise what is due on `today`; returns the (kind, case id) pairs raised."""
+    """One pass (of one shard: (key, count)): the (kind, case id) pairs raised on `today`."""
+    key, count = shard if shard is not None else (None, 1)
     return [
         (kind, case_id)
         for case_id, kind, due_on, ref_id in due_alerts(uow_factory, today, terms)
-        if _raise(uow_factory, (case_id, kind, due_on, ref_id), today)
+        if in_shard(case_id, key, count)
+        and _raise(uow_factory, (case_id, kind, due_on, ref_id), today)
     ]
