@@ -220,6 +220,8 @@ class System:
             KELISIM_ADMIN_USERNAME="admin",
             KELISIM_ADMIN_PASSWORD="bench-admin-password",
             KELISIM_LOG_LEVEL="warning",
+            KELISIM_READY_TIMEOUT_SECONDS="300",  # a shared, busy machine starts slowly
+            KELISIM_WEBHOOK_ALLOWED_NETWORKS='["127.0.0.0/8"]',  # the local receiver
             **{f"KELISIM_{o.upper()}_PORT": str(p) for o, p in ports.items()},
         )
         self.proc: subprocess.Popen[bytes] | None = None
@@ -231,7 +233,7 @@ class System:
         subprocess.run([*run, "migrate"], env=self.env, check=True, capture_output=True)
         log = open(f"{self.tmp}/up.log", "wb")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen([*run, "up"], env=self.env, stdout=log, stderr=log)
-        deadline = time.time() + 120
+        deadline = time.time() + 300
         while time.time() < deadline:
             try:
                 if httpx.get(f"{self.gateway}/readyz", timeout=1).status_code == 200:

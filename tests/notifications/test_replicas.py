@@ -40,6 +40,9 @@ def replica(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], str
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
     env.update({f"KELISIM_{f.upper()}": str(getattr(settings, f)) for f in FIELDS})
+    # The receivers are on loopback, which the SSRF guard allows only when told to.
+    allowed = [str(n) for n in settings.webhook_allowed_networks]
+    env["KELISIM_WEBHOOK_ALLOWED_NETWORKS"] = json.dumps(allowed)
     env["PYTHONPATH"] = str(ROOT)
     cmd = [sys.executable, "-m", "kelisim.cli", "serve", "notifications", "--port", str(port)]
     out = log.open("wb")
@@ -105,7 +108,7 @@ async def test_two_replicas_one_killed_deliver_every_escalation_once_and_in_orde
         for url in (first_url, second_url):
             await eventually(lambda u=url: ready(u), timeout=60, what=f"{url} ready")
         endpoint_ids = []
-        async with httpx.AsyncClient(base_url=first_url) as client:
+        async with httpx.AsyncClient(base_url=first_url, timeout=60) as client:
             for target in targets:
                 made = await client.post(
                     "/api/v1/notifications/endpoints",
