@@ -32,8 +32,7 @@ fmt: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 
 bench: $(VENV)/.installed
-	$(PY) -m bench.outbox_relay $(BENCH_ARGS)
-	$(PY) -m bench.escalation_latency
+	$(PY) -m bench $(BENCH_ARGS)
 
 # Every benchmark, each against its bare baseline (minutes; not part of `make test`).
 bench-all: $(VENV)/.installed

@@ -26,7 +26,6 @@ import multiprocessing as mp
 import os
 import secrets
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -39,15 +38,11 @@ from pathlib import Path
 
 import httpx
 
+from bench.support import free_port, result
+
 REGION = "KZ-75"
 STEPS = (100, 150, 200, 250, 300, 400, 500)
 OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(values: list[float], q: float) -> float:
@@ -490,6 +485,22 @@ def main() -> None:
     print(
         f"p99 kelisim / bare      : {ratio:7.2f}x    target <= 3x: "
         f"{'PASS' if ratio <= 3 else 'FAIL'}"
+    )
+    p99 = base["p99"]
+    name = f"escalation p99 at {args.rate:g}/s, ms"
+    result(name, p99, ref["p99"], ratio, "<= 100 ms", p99 <= 100, "ms")
+    result("escalation p99 / bare path", ratio, 1.0, ratio, "<= 3x", ratio <= 3)
+    top = max((r for r, s in ours["steps"] if s["holds"]), default=0)
+    bare_top = float(bare[top]["rate"]) if top in bare else 0.0
+    share = sustained / bare_top if bare_top else 0.0
+    result(
+        "escalation sustained rate, /s",
+        sustained,
+        bare_top,
+        share,
+        ">= 200/s",
+        sustained >= 200,
+        "/s",
     )
 
 
