@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PYTEST_ARGS ?= -q
 BENCH_ARGS ?=
 
-.PHONY: run demo test faults lint fmt bench bench-all migrate verify clean
+.PHONY: run demo test faults fuzz lint fmt bench bench-all migrate verify clean
 
 run: $(VENV)/.installed
 	$(BIN)/kelisim up
@@ -21,6 +21,11 @@ test: $(VENV)/.installed-test lint
 # `make test` runs its short version. TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL.
 faults: $(VENV)/.installed-test
 	$(PY) -m pytest -m faults_long -s tests/faults $(PYTEST_ARGS)
+
+# Schemathesis over the merged OpenAPI with many more examples per operation than the
+# bounded run in `make test` (3 per operation and user).
+fuzz: $(VENV)/.installed-test
+	KELISIM_FUZZ_EXAMPLES=$${KELISIM_FUZZ_EXAMPLES:-40} $(PY) -m pytest -m fuzz -s tests/api $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports

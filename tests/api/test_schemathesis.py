@@ -1,0 +1,133 @@
+"""Schemathesis fuzzes the merged OpenAPI document through the gateway, as two real users.
+
+The whole system runs in-process in a thread of its own (real databases, real nats-server)
+behind a real uvicorn server; every operation of `/api/v1/openapi.json` gets a bounded
+number of generated requests as an admin and as a mediator. Any 5xx answer or an answer
+that contradicts its documented schema fails the test, with each finding listed.
+`KELISIM_FUZZ_EXAMPLES` sets the examples per operation and user (default 3, `make test`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.support.gateway import system_stack
+from tests.support.nats import free_port
+
+EXAMPLES = int(os.environ.get("KELISIM_FUZZ_EXAMPLES", "3"))
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+@dataclass
+class Live:
+    """A running system behind a real HTTP port, and its users' headers."""
+
+    base_url: str
+    users: dict[str, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterator[Live]:
+    """The system in a thread with its own event loop, served by uvicorn on a free port."""
+    port = free_port()
+    ready, stop = threading.Event(), threading.Event()
+    found: dict[str, object] = {}
+
+    async def serve(tmp: Path) -> None:
+        async with system_stack(tmp, nats_url) as stack:
+            mediator = await stack.login_as("fuzz-mediator", roles=["mediator"], regions=["KZ-75"])
+            found["users"] = {"admin": stack.admin, "mediator": mediator}
+            app = stack.client.app  # type: ignore[attr-defined]
+            config = uvicorn.Config(app, port=port, lifespan="off", log_config=None)
+            server = uvicorn.Server(config)
+            task = asyncio.create_task(server.serve())
+            while not server.started:
+                await asyncio.sleep(0.05)
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.1)
+            server.should_exit = True
+            await task
+
+    def main() -> None:
+        try:
+            asyncio.run(serve(tmp_path_factory.mktemp("fuzz")))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            found["error"] = exc
+            ready.set()
+
+    thread = threading.Thread(target=main, name="fuzzed-system", daemon=True)
+    thread.start()
+    assert ready.wait(180), "the system did not start"
+    if "error" in found:
+        raise found["error"]  # type: ignore[misc]
+    yield Live(f"http://127.0.0.1:{port}", found["users"])  # type: ignore[arg-type]
+    stop.set()
+    thread.join(60)
+
+
+def fuzz(operation, who: str, headers: dict[str, str], live: Live, session) -> list[str]:  # type: ignore[no-untyped-def]
+    """Run one operation's generated requests as one user; the distinct findings."""
+    findings: list[str] = []
+    seen: set[str] = set()
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case) -> None:  # type: ignore[no-untyped-def]
+        response = case.call(base_url=live.base_url, session=session, headers=headers, timeout=30)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except Exception as exc:  # noqa: BLE001 - schemathesis raises a group of failures
+            parts = getattr(exc, "exceptions", None) or [exc]
+            first = "; ".join(getattr(p, "title", None) or str(p).strip()[:200] for p in parts)
+            body = response.text[:300].replace("\n", " ")
+            if (response.status_code, first) in seen:
+                return
+            seen.add((response.status_code, first))  # type: ignore[arg-type]
+            curl = case.as_curl_command(headers={"Authorization": "Bearer …"})
+            findings.append(
+                f"{operation.label} as {who}: {response.status_code}: {first}\n"
+                f"    answer: {body}\n    {curl[:600]}"
+            )
+
+    run()
+    return findings
+
+
+@pytest.mark.fuzz
+def test_no_operation_answers_5xx_or_off_its_schema(live: Live):
+    schema = schemathesis.openapi.from_url(f"{live.base_url}/api/v1/openapi.json")
+    assert "x-kelisim-unavailable" not in schema.raw_schema
+    findings: list[str] = []
+    operations = 0
+    session = requests.Session()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for who, headers in live.users.items():
+            findings += fuzz(operation, who, headers, live, session)
+    print(f"\nfuzzed {operations} operations x {len(live.users)} users x {EXAMPLES} examples")
+    for finding in findings:
+        print(finding)
+    assert operations > 50
+    assert not findings, f"{len(findings)} findings:\n" + "\n".join(findings)
