@@ -73,11 +73,14 @@ class Checkpoint:
 # --- keys -------------------------------------------------------------------------------
 
 
-def ensure_audit_key(settings: Settings) -> None:
-    """Create the audit key pair in the data folder at first start (not in production)."""
+def ensure_audit_key(settings: Settings, *, explicit: bool = False) -> None:
+    """Create the audit key pair in the data folder if missing.
+
+    At a process's start (not `explicit`) production refuses: its key is a managed secret.
+    """
     if settings.audit_private_key or (settings.keys_dir / PRIVATE_FILE).exists():
         return
-    if settings.env == "production":
+    if settings.env == "production" and not explicit:
         raise AnchorError("KELISIM_AUDIT_PRIVATE_KEY is required when KELISIM_ENV=production")
     settings.keys_dir.mkdir(parents=True, exist_ok=True)
     private = Ed25519PrivateKey.generate()

@@ -234,8 +234,12 @@ async def _anchor_all(settings: Settings) -> int:
     from kelisim.bus.streams import ensure_streams
     from kelisim.db import make_engine
 
-    anchors.ensure_audit_key(settings)
-    key = anchors.load_signing_key(settings)
+    try:
+        anchors.ensure_audit_key(settings)
+        key = anchors.load_signing_key(settings)
+    except anchors.AnchorError as exc:
+        print(f"audit anchor: {exc}")
+        return 2
     bus = Bus(settings.nats_url, "kelisim-audit")
     await asyncio.wait_for(bus.connect(retry_forever=False), 10)
     failed = 0
@@ -309,7 +313,7 @@ def cmd_keys(_args: argparse.Namespace, settings: Settings) -> int:
     from kelisim.auth import ensure_keypair
     from kelisim.signing import ensure_certificate
 
-    ensure_audit_key(settings)
+    ensure_audit_key(settings, explicit=True)
     ensure_certificate(settings)
     if settings.token_private_key:
         print("token keys come from KELISIM_TOKEN_PRIVATE_KEY / KELISIM_TOKEN_PUBLIC_KEY")

@@ -97,19 +97,32 @@ def login(
             _record_failure(uow_factory, username, address, now, settings)
         raise INVALID
     assert user is not None
+    try:
+        _record_success(uow_factory, user, username, password, address, now)
+    except IntegrityError:
+        pass  # another replica marked this address known at the same moment
+    if not user.active:
+        raise Problem(403, "account-inactive", "The account is deactivated.")
+    return user
+
+
+def _record_success(
+    uow_factory: Callable[[], UnitOfWork],
+    user: User,
+    username: str,
+    password: str,
+    address: str,
+    now: datetime,
+) -> None:
+    """Forget the name's failures, remember the address, upgrade an old password hash."""
     with uow_factory() as uow:
         fresh = uow.session.get(User, user.id)
-        assert fresh is not None
-        if needs_rehash(fresh.password_hash):
+        if fresh is not None and needs_rehash(fresh.password_hash):
             fresh.password_hash = hash_password(password)
             uow.session.add(fresh)
         _forget(uow.session, key("pair", username, address), key("account", username))
         _mark_known(uow.session, key("known", username, address), now)
         uow.commit()
-        user = fresh
-    if not user.active:
-        raise Problem(403, "account-inactive", "The account is deactivated.")
-    return user
 
 
 def _wait_until(
