@@ -88,6 +88,8 @@ class System:
                 # The spec's retry day in about a minute: a delivery cut by a kill is retried.
                 "KELISIM_WEBHOOK_RETRY_SCALE": "0.0005",
                 "KELISIM_LOG_LEVEL": "WARNING",
+                # The webhook receiver is on loopback, which the SSRF guard refuses unless told.
+                "KELISIM_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
             }
         )
         for owner in OWNERS:
