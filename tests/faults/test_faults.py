@@ -49,6 +49,7 @@ async def run_faults(root: Path, run: Run) -> None:
         try:
             clock = time.monotonic()
             await system.start()
+            ready = time.monotonic() - clock
             async with httpx.AsyncClient(
                 base_url=system.gateway_url, timeout=60, trust_env=False
             ) as client:
@@ -75,7 +76,8 @@ async def run_faults(root: Path, run: Run) -> None:
             summary = (
                 f"\n{len(load.ops)} operations in {took:.0f} s ({dict(sorted(outcomes.items()))})"
                 f"\n{len(nemesis.faults)} faults: {injected}"
-                f"\nsetup {setup:.0f} s; settled: {settled} after {quiet_took:.0f} s"
+                f"\nsetup {setup:.0f} s (processes ready in {ready:.0f} s);"
+                f" settled: {settled} after {quiet_took:.0f} s"
                 f"\n{report.table()}\n"
             )
             print(summary)
