@@ -69,7 +69,7 @@ def main() -> None:
     for name, status, seconds, rows in outcomes:
         if status != "ok" or not rows:
             print(f"{name:62} {status} after {seconds:.0f} s: see {logs / (name + '.log')}")
-            failures += status.startswith("failed")
+            failures += 1
         for row in rows:
             verdict = "PASS" if row["pass"] else "FAIL"
             failures += not row["pass"]
@@ -77,7 +77,8 @@ def main() -> None:
                 f"{str(row['name'])[:62]:62} {row['figure']:>10} {row['baseline']:>10} "
                 f"{row['ratio']:>6}x {str(row['target']):>10}  {verdict}"
             )
-    print(f"\n{failures} figure(s) failed or missing their target" if failures else "\nall PASS")
+    verdict = f"{failures} figure(s) or benchmark(s) failed, missing or without a result"
+    print(f"\n{verdict}" if failures else "\nall PASS")
     sys.exit(1 if failures else 0)
 
 
