@@ -2,8 +2,9 @@
 
 Each benchmark runs as its own process (`python -m bench.<name>`); its full output goes to
 `<log dir>/<name>.log` and its `BENCH-RESULT` lines (bench/support.result) make the summary:
-figure, baseline, ratio, target, PASS/FAIL. A benchmark that is not in this checkout yet
-(bench/escalation_latency.py) is listed as missing; one that fails is listed as failed.
+figure, baseline, ratio, target, PASS/FAIL (a benchmark without them, such as
+bench/escalation_latency.py, gives its `<what> : <figure> target <t>: PASS|FAIL` lines). A
+benchmark not in this checkout is listed as missing; one that fails is listed as failed.
 
     python -m bench [--only api_reads,caseload] [--logs DIR] [-- extra args for every one]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from bench.support import MARK
 
+VERDICT = re.compile(r"^(.+?)\s*:\s*(.+?)\s+target (.+?): (PASS|FAIL)$")
 BENCHMARKS = ("outbox_relay", "escalation_latency", "api_reads", "caseload", "startup")
 
 
@@ -30,6 +33,7 @@ def run(name: str, logs: Path) -> tuple[str, float, list[dict[str, object]]]:
         return "missing", 0.0, []
     started = time.monotonic()
     rows: list[dict[str, object]] = []
+    plain: list[tuple[str, ...]] = []
     with (logs / f"{name}.log").open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", f"bench.{name}"],
@@ -43,7 +47,21 @@ def run(name: str, logs: Path) -> tuple[str, float, list[dict[str, object]]]:
             log.flush()
             if line.startswith(MARK):
                 rows.append(json.loads(line.removeprefix(MARK)))
+            elif found := VERDICT.match(line.strip()):
+                plain.append(found.groups())
         code = proc.wait()
+    if not rows:  # a benchmark that prints "name : figure  target ...: PASS|FAIL" lines
+        rows = [
+            {
+                "name": f"{name}: {what.strip()}",
+                "figure": figure.strip(),
+                "baseline": "",
+                "ratio": "",
+                "target": target,
+                "pass": verdict == "PASS",
+            }
+            for what, figure, target, verdict in plain
+        ]
     return ("ok" if code == 0 else f"failed ({code})"), time.monotonic() - started, rows
 
 
@@ -75,7 +93,8 @@ def main() -> None:
             failures += not row["pass"]
             print(
                 f"{str(row['name'])[:62]:62} {row['figure']:>10} {row['baseline']:>10} "
-                f"{row['ratio']:>6}x {str(row['target']):>10}  {verdict}"
+                f"{row['ratio']:>6}{'x' if row['ratio'] != '' else ' '} "
+                f"{str(row['target']):>10}  {verdict}"
             )
     verdict = f"{failures} figure(s) or benchmark(s) failed, missing or without a result"
     print(f"\n{verdict}" if failures else "\nall PASS")
