@@ -120,8 +120,12 @@ class System:
             self.children[process].start(self.env)
         await asyncio.gather(*(self.wait_ready(p) for p in PROCESSES))
 
-    async def wait_ready(self, process: str, timeout: float = 120) -> None:
-        """Poll the process's /readyz until 200; a process that exits meanwhile is an error."""
+    async def wait_ready(self, process: str, timeout: float = 300) -> None:
+        """Poll the process's /readyz until 200; a process that exits meanwhile is an error.
+
+        The deadline is generous: on a shared 2-core machine six Python processes starting
+        at once took 122 s to be ready.
+        """
         child = self.children[process]
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2, trust_env=False) as client:
