@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from kelisim import logging as kelisim_logging
 from kelisim.settings import SERVICES, Settings
-from kelisim.supervisor import Supervisor, owner_module, present, present_owners
+from kelisim.supervision import Supervisor, owner_module, present, present_owners
 from kelisim.tables import Backbone
 
 if TYPE_CHECKING:

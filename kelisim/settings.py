@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     councils_port: int = 8002
     notifications_port: int = 8003
     analytics_port: int = 8004
+    # `kelisim up` supervision: restarts with backoff (doubling, capped) up to a limit in a
+    # row, reset once a child has stayed healthy; a child failing its health check
+    # `supervisor_health_failures` times in a row is killed and restarted.
+    supervisor_metrics_port: int = Field(default=8009, ge=0)  # 0: no metrics endpoint
+    supervisor_restart_limit: int = Field(default=5, ge=0)
+    supervisor_backoff_seconds: float = Field(default=0.5, gt=0)
+    supervisor_backoff_max_seconds: float = Field(default=30.0, gt=0)
+    supervisor_stable_seconds: float = Field(default=60.0, gt=0)
+    supervisor_health_interval_seconds: float = Field(default=2.0, gt=0)
+    supervisor_health_timeout_seconds: float = Field(default=3.0, gt=0)
+    supervisor_health_failures: int = Field(default=3, ge=1)
+    supervisor_start_seconds: float = Field(default=60.0, gt=0)
     cases_url: str | None = None
     councils_url: str | None = None
     notifications_url: str | None = None

@@ -29,7 +29,7 @@ from kelisim.cli import backbone_of
 from kelisim.db import make_engine
 from kelisim.migrations import OWNERS
 from kelisim.settings import SERVICES, Settings
-from kelisim.supervisor import Child
+from kelisim.supervision.child import Child
 from tests.support.db import ensure_database, fresh_database
 from tests.support.nats import NatsServer, free_port
 

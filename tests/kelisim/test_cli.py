@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from kelisim import audit
 from kelisim.db import make_engine
-from kelisim.supervisor import present
+from kelisim.supervision import present
 from tests.support.db import fresh_database
 from tests.support.nats import free_port
 

