@@ -167,6 +167,8 @@ class Settings(BaseSettings):
     analytics_min_count: int = Field(default=5, ge=1)
     analytics_alpha: float = Field(default=0.01, gt=0, lt=0.5)
     analytics_timezone: str = "Asia/Almaty"
+    analytics_suppress_below: int = Field(default=5, ge=1)  # counts 1..this-1 are hidden
+    analytics_cube_debounce_seconds: float = Field(default=2.0, gt=0)
 
     def stream_max_age(self, stream: str) -> int:
         """How many days a stream keeps its events."""

@@ -9,7 +9,7 @@ from kelisim.settings import Settings
 from services.analytics.api import router
 from services.analytics.consumers import consumer_specs
 from services.analytics.models import backbone
-from services.analytics.workers import early_warning
+from services.analytics.workers import early_warning, protected_cubes
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:
@@ -20,6 +20,6 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         backbone,
         routers=[router],
         consumers=consumer_specs(settings),
-        workers=[early_warning],
+        workers=[early_warning, protected_cubes],
         title="Kelisim analytics",
     )

@@ -1,4 +1,4 @@
-"""The figures an analyst sees, as protected tables: one function per published table."""
+"""The figures an analyst sees: one function per published table, each a view of protected cubes."""
 
 from __future__ import annotations
 
@@ -7,21 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session as DbSession
-from sqlmodel import col, select
 
 from services.analytics import queries
-from services.analytics.measures import (
-    CASE_TABLE,
-    CATEGORIES,
-    COUNCIL_TABLE,
-    MEASURES,
-    NOW,
-    REFUSAL_REASONS,
-    RISK_LEVELS,
-    months_of,
-)
-from services.analytics.models import Counter
-from services.analytics.tables import Table, assemble, build, rate
+from services.analytics.cube import ALL, regions_of
+from services.analytics.measures import CASE_TABLE, COUNCIL_TABLE, MEASURES, NOW, STOCKS, months_of
+from services.analytics.queries import CubeFigures
+from services.analytics.tables import Freshness, Table, assemble, rate
 
 
 @dataclass(frozen=True)
@@ -50,15 +41,15 @@ class Period:
         return date(self.year, self.month or 12, 1)
 
 
-def _periods(measure: str, period: Period) -> list[str]:
-    return [NOW] if measure == "cases.in_mediation" else period.keys
+def _cube(measure: str, year: int) -> str:
+    return NOW if measure in STOCKS else str(year)
 
 
 def overview(db: DbSession, regions: Sequence[str], period: Period) -> Table:
     """Region x case measure: what happened in the period (in mediation: now).
 
-    Each column is the row totals of that measure's protected region x category table, so a
-    figure hidden there is hidden here too and no table undoes another's suppression.
+    Each column is the region totals of that measure's protected cube in the period, so a
+    figure hidden there is hidden here too.
     """
     return _by_region("overview", [by_dimension(db, m, regions, period) for m in CASE_TABLE])
 
@@ -68,8 +59,9 @@ def _by_region(key: str, grids: Sequence[Table]) -> Table:
     columns = tuple(g.key for g in grids)
     rows = grids[0].rows if grids else ()
     cells = {(r, g.key): _region_figure(g, r) for g in grids for r in rows}
+    national = {g.key: _national_figure(g) for g in grids}
     return assemble(
-        key, rows, columns, cells, {g.key: _national_figure(g) for g in grids}, row_totals=False
+        key, rows, columns, cells, national, freshness=Freshness.of(g.freshness for g in grids)
     )
 
 
@@ -81,41 +73,40 @@ def _national_figure(grid: Table) -> int | None:
     return grid.total if grid.has_row_totals else grid.column_totals.get("")
 
 
-def dims_of(
-    db: DbSession, measure: str, regions: Sequence[str], periods: Sequence[str]
-) -> list[str]:
-    kind = MEASURES[measure]
-    if kind == "category":
-        return list(CATEGORIES)
-    if kind == "risk":
-        return list(RISK_LEVELS)
-    if kind == "reason":
-        return list(REFUSAL_REASONS)
-    if kind == "none":
-        return [""]
-    found = db.exec(
-        select(Counter.dim)
-        .where(
-            Counter.measure == measure,
-            col(Counter.region).in_(list(regions)),
-            col(Counter.period).in_(list(periods)),
-        )
-        .distinct()
-    ).all()
-    return sorted(found)
+def over_regions(cube: CubeFigures, regions: Sequence[str], dim: str, month: str) -> int | None:
+    """The sum over the regions in scope: the cube's own margin over all of them, one region's
+    figure, or else the sum of shown figures (hidden when a part is: it would reveal it)."""
+    if set(regions) == set(regions_of(cube.measure)):
+        return cube.get(ALL, dim, month)
+    parts = [cube.get(r, dim, month) for r in regions]
+    if any(p is None for p in parts):
+        return None
+    return sum(p or 0 for p in parts)
+
+
+def _freshness(cube: CubeFigures) -> Freshness:
+    return Freshness(cube.as_of, cube.stale)
 
 
 def by_dimension(db: DbSession, measure: str, regions: Sequence[str], period: Period) -> Table:
     """Region x dimension (category, risk level, reason) of one measure, with all totals."""
-    periods = _periods(measure, period)
-    values = queries.sums(db, [measure], regions, periods)
-    columns = dims_of(db, measure, regions, periods)
-    return build(
+    cube_key = _cube(measure, period.year)
+    month = NOW if cube_key == NOW else (period.key if period.month else ALL)
+    cube = queries.cube_figures(db, measure, cube_key, month=month)
+    columns = list(cube.dims)
+    cells = {(r, c): cube.get(r, c, month) for r in regions for c in columns}
+    column_totals = {c: over_regions(cube, regions, c, month) for c in columns}
+    if MEASURES[measure] == "none":  # one column: a region's total is its cell
+        return assemble(measure, regions, columns, cells, column_totals, freshness=_freshness(cube))
+    return assemble(
         measure,
         regions,
         columns,
-        lambda r, c: values.get((measure, r, c), 0),
-        row_totals=MEASURES[measure] != "none",
+        cells,
+        column_totals,
+        row_totals={r: cube.get(r, ALL, month) for r in regions},
+        total=over_regions(cube, regions, ALL, month),
+        freshness=_freshness(cube),
     )
 
 
@@ -124,22 +115,21 @@ def by_month(
 ) -> Table:
     """Region x month of one measure (one category, or all), with the year's totals.
 
-    Registrations use the imported history where a month was imported, as the detector does.
+    Registrations use the imported history where a month was imported, as the detector does
+    (the cube holds them).
     """
     months = months_of(year)
-    values = queries.monthly(db, measure, regions, months)
-    if measure == "cases.registered":  # a month with imported statistics shows them
-        values.update(queries.imported(db, regions, months))
-    cells: dict[tuple[str, str], float] = {}
-    for (region, dim, month), value in values.items():
-        if category is None or dim == category:
-            cells[(region, month)] = cells.get((region, month), 0) + value
-    return build(
+    dim = ALL if category is None else category
+    cube = queries.cube_figures(db, measure, str(year), dim=dim)
+    return assemble(
         f"{measure}:{category or 'all'}:{year}",
         regions,
         months,
-        lambda r, c: cells.get((r, c), 0),
-        row_totals=True,
+        {(r, m): cube.get(r, dim, m) for r in regions for m in months},
+        {m: over_regions(cube, regions, dim, m) for m in months},
+        row_totals={r: cube.get(r, dim, ALL) for r in regions},
+        total=over_regions(cube, regions, dim, ALL),
+        freshness=_freshness(cube),
     )
 
 
@@ -170,7 +160,8 @@ def state_bodies(db: DbSession, regions: Sequence[str], period: Period) -> Table
     bodies = tuple(sorted({body for g in grids for body in g.columns}))
     cells = {(b, g.key): g.column_totals.get(b, 0) for g in grids for b in bodies}
     totals = {g.key: g.total for g in grids}
-    return assemble("state_bodies", bodies, STATE_BODY_COLUMNS, cells, totals, row_totals=False)
+    freshness = Freshness.of(g.freshness for g in grids)
+    return assemble("state_bodies", bodies, STATE_BODY_COLUMNS, cells, totals, freshness=freshness)
 
 
 @dataclass(frozen=True)

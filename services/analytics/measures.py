@@ -62,6 +62,8 @@ MEASURES: dict[str, str] = {
     "recommendations.overdue": "addressee",
 }
 
+STOCKS = frozenset({"cases.in_mediation"})  # counted under `now`, not per period
+
 # The region x category measures an analyst tabulates (dashboard columns), in order.
 CASE_TABLE = (
     "cases.registered",

@@ -91,6 +91,48 @@ class Counter(AnalyticsModel, table=True):
     value: float = Field(default=0, sa_column=Column(Float, nullable=False, default=0))
 
 
+class CubeState(AnalyticsModel, table=True):
+    """One protected cube (a measure's year, or its stock now): how fresh its figures are.
+
+    `version` grows with every counter change in the cube; the worker protects the cube again
+    when it is ahead of `built_version`, once the counters have been quiet for a moment.
+    """
+
+    __tablename__ = "cube_state"
+
+    measure: str = Field(primary_key=True, max_length=60)
+    cube: str = Field(primary_key=True, max_length=4, description="YYYY, or 'now' for stocks")
+    version: int = 1
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    dirty_since: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    built_version: int = 0
+    built_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    dims: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ProtectedFigure(AnalyticsModel, table=True):
+    """A published figure of a protected cube: a cell or a margin (`*` on the summed axes).
+
+    Only figures that are not 0 are stored; a hidden figure has no value. A built cube's
+    missing figure is an honest 0.
+    """
+
+    __tablename__ = "protected_figure"
+    __table_args__ = (
+        UniqueConstraint("measure", "cube", "month", "region", "dim", name="uq_protected_figure"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure: str = Field(max_length=60)
+    cube: str = Field(max_length=4)
+    region: str = Field(max_length=8)
+    dim: str = Field(max_length=300)
+    month: str = Field(max_length=7, description="YYYY-MM, 'now', or '*' for the whole cube")
+    value: int | None = None
+
+
 class HistoryCount(AnalyticsModel, table=True):
     """A monthly count imported from a region's past statistics (CSV), seeding the baselines."""
 

@@ -1,21 +1,23 @@
-"""The read side: sums of counters over regions and periods, and the monthly series.
+"""The read side: protected cube figures, a few sums of counters, the detector's series.
 
-Every read is a GROUP BY over the counter rows of the periods asked for: its cost depends on
-regions x dimensions x periods, never on how many cases stand behind the counts.
+Every read is over rows of counters or protected figures of the periods asked for: its cost
+depends on regions x dimensions x periods, never on how many cases stand behind the counts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from services.analytics.cube import fixed_dims
 from services.analytics.measures import month_key, month_start, shift_month
-from services.analytics.models import Alert, Counter, HistoryCount
+from services.analytics.models import Alert, Counter, CubeState, HistoryCount, ProtectedFigure
 
 Key = tuple[str, str, str]  # measure, region, dim
 WATCH_MONTHS = 3  # an alert this recent keeps its region on watch
@@ -37,31 +39,52 @@ def sums(
     return {(m, r, d): float(v or 0) for m, r, d, v in rows}
 
 
-def monthly(
-    db: DbSession, measure: str, regions: Sequence[str], months: Sequence[str]
-) -> dict[tuple[str, str, str], float]:
-    """(region, dim, month) -> the live count of a measure in each month asked for."""
-    rows = db.exec(
-        select(Counter.region, Counter.dim, Counter.period, Counter.value).where(
-            Counter.measure == measure,
-            col(Counter.region).in_(list(regions)),
-            col(Counter.period).in_(list(months)),
-        )
-    ).all()
-    return {(r, d, p): float(v) for r, d, p, v in rows}
+@dataclass(frozen=True)
+class CubeFigures:
+    """Figures read from one protected cube, with how fresh they are."""
+
+    measure: str
+    cube: str
+    figures: dict[Key, int | None]
+    counted: bool  # something was ever counted in it
+    built: bool  # it has been protected at least once
+    as_of: datetime | None  # when its counters were read for the figures shown
+    stale: bool  # counters changed since: newer figures are being protected
+    dims: tuple[str, ...]
+
+    def get(self, region: str, dim: str, month: str) -> int | None:
+        """A figure (ALL on a summed axis): 0 where nothing was counted, None while hidden
+        or while the cube was never protected."""
+        if not self.counted:
+            return 0
+        if not self.built:
+            return None
+        return self.figures.get((region, dim, month), 0)
 
 
-def imported(
-    db: DbSession, regions: Sequence[str], months: Sequence[str]
-) -> dict[tuple[str, str, str], float]:
-    """(region, category, month) -> the count imported from a region's past statistics."""
-    firsts = [month_start(m) for m in months]
-    rows = db.exec(
-        select(HistoryCount).where(
-            col(HistoryCount.region).in_(list(regions)), col(HistoryCount.month).in_(firsts)
-        )
-    ).all()
-    return {(h.region, h.category, month_key(h.month)): float(h.count) for h in rows}
+def cube_figures(
+    db: DbSession, measure: str, cube: str, *, month: str | None = None, dim: str | None = None
+) -> CubeFigures:
+    """The protected figures of one cube, of one month (or ALL) or one dimension (or ALL)."""
+    state = db.get(CubeState, (measure, cube))
+    query = select(
+        ProtectedFigure.region, ProtectedFigure.dim, ProtectedFigure.month, ProtectedFigure.value
+    ).where(ProtectedFigure.measure == measure, ProtectedFigure.cube == cube)
+    if month is not None:
+        query = query.where(ProtectedFigure.month == month)
+    if dim is not None:
+        query = query.where(ProtectedFigure.dim == dim)
+    figures = {(r, d, m): v for r, d, m, v in db.exec(query).all()} if state else {}
+    return CubeFigures(
+        measure=measure,
+        cube=cube,
+        figures=figures,
+        counted=state is not None,
+        built=state is not None and state.built_at is not None,
+        as_of=state.built_at if state else None,
+        stale=state is not None and state.built_version < state.version,
+        dims=tuple(fixed_dims(measure) or (state.dims if state else ())),
+    )
 
 
 def registered_series(db: DbSession, until: date) -> dict[tuple[str, str], dict[date, int]]:

@@ -5,8 +5,9 @@ rebuilt; imported history, alerts and proposals are the analysts' own records an
 Each stream is read from its first message to the last one present when the rebuild began,
 in order (cases before notifications, so an acceptance finds its escalation), through the
 same handlers and inbox as the live consumers: the numbers come out the same, and the live
-consumer, which continues afterwards, skips what the rebuild applied. Stop the analytics
-service while it runs.
+consumer, which continues afterwards, skips what the rebuild applied. Then every cube is
+protected again, as the live worker did, to the same figures. Stop the analytics service
+while it runs.
 """
 
 from __future__ import annotations
@@ -20,19 +21,23 @@ from sqlalchemy import delete
 
 from kelisim.bus.connection import Bus
 from kelisim.bus.consumer import Consumer
+from kelisim.clock import now
 from kelisim.db import make_engine
 from kelisim.events import Envelope
 from kelisim.settings import Settings
 from services.analytics.consumers import consumer_specs
+from services.analytics.cube import protect_all
 from services.analytics.models import (
     CaseFact,
     Counter,
+    CubeState,
     EscalationFact,
+    ProtectedFigure,
     RecommendationFact,
     backbone,
 )
 
-DERIVED = (Counter, CaseFact, EscalationFact, RecommendationFact)
+DERIVED = (Counter, CaseFact, EscalationFact, RecommendationFact, CubeState, ProtectedFigure)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ async def rebuild(settings: Settings, database_url: str | None = None) -> Rebuil
         await asyncio.to_thread(wipe, engine, consumers)
         for consumer in consumers:
             counts[consumer.spec.stream] = await _replay(js, consumer)
+        threshold = settings.analytics_suppress_below
+        await asyncio.to_thread(protect_all, engine, threshold=threshold, at=now())
     finally:
         await nc.close()
         engine.dispose()

@@ -29,6 +29,12 @@ class TablePublic(BaseModel):
     total: int | None = None
     has_row_totals: bool
     suppressed: int
+    as_of: datetime | None = Field(
+        description="when the figures were protected; null: nothing counted or not yet protected"
+    )
+    stale: bool = Field(
+        description="counts changed since as_of; these are the last protected figures"
+    )
 
     @classmethod
     def of(cls, table: Table, period: str) -> TablePublic:
@@ -44,6 +50,8 @@ class TablePublic(BaseModel):
             total=table.total,
             has_row_totals=table.has_row_totals,
             suppressed=table.suppressed,
+            as_of=table.freshness.as_of,
+            stale=table.freshness.stale,
         )
 
 

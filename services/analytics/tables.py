@@ -1,21 +1,37 @@
-"""Published tables: counts laid out by rows and columns, protected by one disclosure rule.
+"""Published tables: figures of protected cubes laid out by rows and columns.
 
-Every table an analyst, a report or an export shows is built here, so every one of them goes
-through `disclosure.protect` with the margins it publishes (column totals, and row and grand
-totals where the rows add up). A suppressed figure is `None`; rates are computed only from
-figures that are shown.
+No table protects anything itself: every figure it shows is read from a protected cube
+(`services.analytics.cube`) or is a sum of figures the cube shows, so no table, nor any set
+of tables, undoes the cube's suppression. A suppressed figure is `None`; rates are computed
+only from figures that are shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from services.analytics.disclosure import protect, rate
+from services.analytics.disclosure import rate
 
-__all__ = ["Table", "assemble", "build", "rate"]
+__all__ = ["Freshness", "Table", "assemble", "rate"]
 
 Cell = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When the figures of a table were protected, and whether newer ones are on the way."""
+
+    as_of: datetime | None = None
+    stale: bool = False
+
+    @classmethod
+    def of(cls, parts: Iterable[Freshness]) -> Freshness:
+        """The freshness of figures from several cubes: the oldest time, stale if any is."""
+        parts = list(parts)
+        times = [p.as_of for p in parts if p.as_of is not None]
+        return cls(min(times) if times else None, any(p.stale for p in parts))
 
 
 @dataclass(frozen=True)
@@ -31,48 +47,13 @@ class Table:
     total: int | None = None
     has_row_totals: bool = False
     suppressed: int = 0
+    freshness: Freshness = Freshness()
 
     def cell(self, row: str, column: str) -> int | None:
         return self.cells[(row, column)]
 
     def line(self, row: str) -> list[int | None]:
         return [self.cells[(row, c)] for c in self.columns]
-
-
-def build(
-    key: str,
-    rows: Sequence[str],
-    columns: Sequence[str],
-    value: Callable[[str, str], float],
-    *,
-    row_totals: bool,
-) -> Table:
-    """Lay out and protect a table; `row_totals` when the columns of a row add up."""
-    cells = {(r, c): int(round(value(r, c))) for r in rows for c in columns}
-    margins: dict[tuple[str, str], list[Cell]] = {
-        ("column", c): [(r, c) for r in rows] for c in columns
-    }
-    if row_totals:
-        for r in rows:
-            margins[("row", r)] = [(r, c) for c in columns]
-        margins[("total", "")] = list(cells)
-    if cells:
-        protected = protect(cells, margins)
-        shown: Mapping[Cell, int | None] = protected.cells
-        published: Mapping[tuple[str, str], int | None] = protected.margins
-    else:  # nothing to show: every total is an honest 0
-        shown, published = {}, dict.fromkeys(margins, 0)
-    return Table(
-        key=key,
-        columns=tuple(columns),
-        rows=tuple(rows),
-        cells=dict(shown),
-        column_totals={c: published[("column", c)] for c in columns} if rows else {},
-        row_totals={r: published[("row", r)] for r in rows} if row_totals else {},
-        total=published.get(("total", "")) if row_totals else None,
-        has_row_totals=row_totals,
-        suppressed=sum(1 for v in shown.values() if v is None),
-    )
 
 
 def assemble(
@@ -82,15 +63,20 @@ def assemble(
     cells: Mapping[Cell, int | None],
     column_totals: Mapping[str, int | None],
     *,
-    row_totals: bool,
+    row_totals: Mapping[str, int | None] | None = None,
+    total: int | None = None,
+    freshness: Freshness = Freshness(),
 ) -> Table:
-    """A table laid out from figures other tables already protected (no new suppression)."""
+    """A table laid out from protected figures (no new suppression)."""
     return Table(
         key=key,
         columns=tuple(columns),
         rows=tuple(rows),
         cells=dict(cells),
         column_totals=dict(column_totals),
-        has_row_totals=row_totals,
+        row_totals=dict(row_totals or {}),
+        total=total if row_totals is not None else None,
+        has_row_totals=row_totals is not None,
         suppressed=sum(1 for v in cells.values() if v is None),
+        freshness=freshness,
     )

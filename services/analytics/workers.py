@@ -1,4 +1,4 @@
-"""The analytics service's background work: the early-warning round, under a lease."""
+"""The analytics service's background work, each under a lease: early warning, protected cubes."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from kelisim.clock import now
+from kelisim.db import new_session
 from kelisim.service import ServiceContext
 from kelisim.uow import SYSTEM
 from kelisim.workers import run_leased
+from services.analytics import cube
 from services.analytics.handlers.alerts import assess
 from services.analytics.measures import shift_month
 
@@ -45,3 +47,35 @@ async def early_warning(ctx: ServiceContext) -> None:
         return 0  # a round is complete work: wait for the next period either way
 
     await run_leased(ctx, "early-warning", one_round, every=ctx.settings.analytics_detect_seconds)
+
+
+async def protected_cubes(ctx: ServiceContext) -> None:
+    """Protect the cubes whose counters changed, once they have been quiet for a moment.
+
+    The first round after a start protects every cube with no state yet (an upgrade, a
+    database restored from elsewhere); later rounds only the due ones.
+    """
+    settings = ctx.settings
+    threshold = settings.analytics_suppress_below
+    debounce = settings.analytics_cube_debounce_seconds
+    started = False
+
+    def one_round() -> int:
+        nonlocal started
+        if not started:
+            with new_session(ctx.engine) as db:
+                seeded = cube.seed(db, now())
+                db.commit()
+            started = True
+            if seeded:
+                log.info("cubes.seeded", count=seeded)
+        return cube.protect_due(ctx.engine, threshold=threshold, debounce=debounce, at=now())
+
+    async def leased_round() -> int:
+        built = await asyncio.to_thread(one_round)
+        if built:
+            log.info("cubes.protected", count=built)
+        return built  # another round at once: more may have come due meanwhile
+
+    # A round stops after about a minute, well inside the lease's ten.
+    await run_leased(ctx, "protected-cubes", leased_round, every=debounce / 2, ttl=600.0)

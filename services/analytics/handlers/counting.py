@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kelisim.clock import now
 from kelisim.uow import UnitOfWork
+from services.analytics.cube import mark_changed
 from services.analytics.measures import NOW
 from services.analytics.models import Counter
 
@@ -12,7 +14,7 @@ from services.analytics.models import Counter
 def bump(
     uow: UnitOfWork, measure: str, region: str, dim: str, periods: tuple[str, ...], by: float = 1
 ) -> None:
-    """Add `by` to the counter of each period (created at 0 when missing)."""
+    """Add `by` to the counter of each period (created at 0 when missing); its cubes are due."""
     table = Counter.__table__  # type: ignore[attr-defined]
     dialect = uow.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -25,6 +27,7 @@ def bump(
             set_={"value": table.c.value + by},
         )
         uow.conn.execute(statement)
+    mark_changed(uow.conn, measure, periods, now())
 
 
 def bump_stock(uow: UnitOfWork, measure: str, region: str, dim: str, by: float) -> None:

@@ -17,10 +17,12 @@ from datetime import date
 
 from sqlmodel import select
 
+from kelisim.clock import now
 from kelisim.commands import Command
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.analytics.measures import ALL_REGIONS, CATEGORIES, month_start
+from services.analytics.cube import IMPORTED, mark_changed
+from services.analytics.measures import ALL_REGIONS, CATEGORIES, month_key, month_start
 from services.analytics.models import HistoryCount, HistoryImport
 
 COLUMNS = ("region", "category", "month", "count")
@@ -159,6 +161,7 @@ def import_history(cmd: ImportHistory, uow: UnitOfWork) -> Imported:
             row.count = value
             row.import_id = record.id
             session.add(row)
+    mark_changed(uow.conn, IMPORTED, {month_key(m) for _, _, m in changed}, now())
     uow.audit(
         "history.imported",
         "history_import",

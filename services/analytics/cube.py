@@ -1,0 +1,264 @@
+"""One protected cube per measure and year, from which every published figure is read.
+
+A cube is region x dimension x month with all its margins: region totals, dimension totals,
+month totals and the year's (a stock, cases in mediation now, has the one "month" `now`).
+`disclosure.protect` hides figures in the whole cube at once, so the tables of the months, of
+the year and of the series, the overview and the report, all views of one cube, cannot be
+combined to work out what one of them hides: protecting months and the year one by one could
+(a month's hidden cell is the year's cell minus the other months').
+
+Protecting a cube takes up to seconds, so it is materialised (`protected_figure`) by a leased
+worker when its counters change (`cube_state.version`), once they have been quiet for the
+debounce time; reads only ever see a protected cube, the last one built, with its time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from itertools import product
+
+import structlog
+from sqlalchemy import Connection, Engine, case, delete, func, insert, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from kelisim.clock import now
+from kelisim.db import new_session
+from services.analytics.disclosure import crosstab_margins, protect
+from services.analytics.measures import (
+    ALL_REGIONS,
+    CATEGORIES,
+    MEASURES,
+    NATIONAL,
+    NOW,
+    REFUSAL_REASONS,
+    RISK_LEVELS,
+    month_key,
+    months_of,
+)
+from services.analytics.models import Counter, CubeState, HistoryCount, ProtectedFigure
+
+ALL = "*"  # the summed-over axis of a margin
+IMPORTED = "cases.registered"  # the measure whose months may come from imported history
+Key = tuple[str, str, str]  # region, dim, month; ALL where summed
+
+log = structlog.get_logger("kelisim.analytics")
+
+
+def cube_of(period: str) -> str:
+    """The cube a counter period belongs to: its year, or `now` for stocks."""
+    return NOW if period == NOW else period[:4]
+
+
+def regions_of(measure: str) -> tuple[str, ...]:
+    """The regions of a measure's cube (council figures also count republic level, `KZ`)."""
+    council = measure.startswith(("councils.", "recommendations."))
+    return (*ALL_REGIONS, NATIONAL) if council else ALL_REGIONS
+
+
+def months_in(cube: str) -> list[str]:
+    return [NOW] if cube == NOW else months_of(int(cube))
+
+
+def fixed_dims(measure: str) -> list[str] | None:
+    """The dimension values of a measure, or None when they are found in the data."""
+    kind = MEASURES[measure]
+    fixed = {
+        "category": list(CATEGORIES),
+        "risk": list(RISK_LEVELS),
+        "reason": list(REFUSAL_REASONS),
+        "none": [""],
+    }
+    return fixed.get(kind)
+
+
+# --- protecting a cube --------------------------------------------------------------------------
+
+
+def protect_cube(
+    values: Mapping[Key, int],
+    regions: Sequence[str],
+    dims: Sequence[str],
+    months: Sequence[str],
+    *,
+    threshold: int,
+) -> dict[Key, int | None]:
+    """Every cell and margin of the cube, None where hidden; ALL marks a summed axis.
+
+    An axis with one value adds no margin of its own (its total is the cell), so it is left
+    out of the protection and its total is read as the cell.
+    """
+    axes: list[Sequence[str]] = [regions, dims, months]
+    if not all(axes):
+        return {}
+    active = [i for i, axis in enumerate(axes) if len(axis) > 1]
+    cells = {
+        tuple(key[i] for i in active): values.get(key, 0)  # type: ignore[index]
+        for key in product(regions, dims, months)
+    }
+    margins = crosstab_margins([axes[i] for i in active])
+    protected = protect(cells, margins, threshold=threshold)
+    figures: dict[Key, int | None] = {}
+    for key in product(*([*axis, ALL] for axis in axes)):
+        at = tuple(None if key[i] == ALL else key[i] for i in active)
+        figures[key] = protected.margins[at] if None in at else protected.cells[at]  # type: ignore[assignment]
+    return figures
+
+
+def cube_values(db: DbSession, measure: str, cube: str) -> dict[Key, int]:
+    """The cube's counts: its counters, and for registrations the imported months over them."""
+    months = months_in(cube)
+    rows = db.exec(
+        select(Counter.region, Counter.dim, Counter.period, Counter.value).where(
+            Counter.measure == measure, col(Counter.period).in_(months)
+        )
+    ).all()
+    values = {(r, d, p): int(round(v)) for r, d, p, v in rows}
+    if measure == IMPORTED and cube != NOW:  # a month with imported statistics shows them
+        year = int(cube)
+        history = db.exec(
+            select(HistoryCount).where(
+                HistoryCount.month >= date(year, 1, 1), HistoryCount.month <= date(year, 12, 31)
+            )
+        ).all()
+        values.update({(h.region, h.category, month_key(h.month)): h.count for h in history})
+    return values
+
+
+def build_cube(db: DbSession, measure: str, cube: str, *, threshold: int, at: datetime) -> int:
+    """Protect one cube from its counters now and store its figures; how many were stored."""
+    state = db.get(CubeState, (measure, cube))
+    version = state.version if state is not None else 0
+    values = cube_values(db, measure, cube)
+    regions = regions_of(measure)
+    outside = {r for r, _, _ in values if r not in regions}
+    if outside:
+        log.warning("cube.unknown_regions", measure=measure, regions=sorted(outside))
+    dims = fixed_dims(measure) or sorted({d for r, d, _ in values if r in regions})
+    figures = protect_cube(values, regions, dims, months_in(cube), threshold=threshold)
+    table = ProtectedFigure.__table__  # type: ignore[attr-defined]
+    db.exec(delete(table).where(table.c.measure == measure, table.c.cube == cube))  # type: ignore[call-overload]
+    rows = [
+        {"measure": measure, "cube": cube, "region": r, "dim": d, "month": m, "value": v}
+        for (r, d, m), v in sorted(figures.items())
+        if v != 0
+    ]
+    if rows:
+        db.exec(insert(table), params=rows)  # type: ignore[call-overload]
+    if state is None:
+        db.add(CubeState(measure=measure, cube=cube, version=0, changed_at=at))
+        db.flush()
+    states = CubeState.__table__  # type: ignore[attr-defined]
+    db.exec(  # type: ignore[call-overload]
+        update(states)
+        .where(states.c.measure == measure, states.c.cube == cube)
+        .values(
+            built_version=version,
+            built_at=at,
+            dims=dims,
+            # a change counted while this cube was being protected keeps it due
+            dirty_since=case((states.c.version > version, states.c.dirty_since), else_=None),
+        )
+    )
+    return len(rows)
+
+
+# --- which cubes are due ------------------------------------------------------------------------
+
+
+def mark_changed(conn: Connection, measure: str, periods: Iterable[str], at: datetime) -> None:
+    """Note that counters of the cubes of `periods` changed (an upsert, in the caller's work)."""
+    table = CubeState.__table__  # type: ignore[attr-defined]
+    insert_of = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    for cube in sorted({cube_of(p) for p in periods}):
+        statement = insert_of(table).values(
+            measure=measure, cube=cube, version=1, changed_at=at, dirty_since=at, dims=[]
+        )
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["measure", "cube"],
+                set_={
+                    "version": table.c.version + 1,
+                    "changed_at": at,
+                    "dirty_since": func.coalesce(table.c.dirty_since, at),
+                },
+            )
+        )
+
+
+def seed(db: DbSession, at: datetime) -> int:
+    """Mark due every cube that has counters or imported history but no state yet."""
+    found = set(
+        db.exec(
+            select(Counter.measure, func.substr(Counter.period, 1, 4)).distinct()  # type: ignore[call-overload]
+        ).all()
+    )
+    years = db.exec(select(func.extract("year", HistoryCount.month)).distinct()).all()  # type: ignore[call-overload]
+    found |= {(IMPORTED, f"{int(y):04d}") for y in years}
+    known = set(db.exec(select(CubeState.measure, CubeState.cube)).all())
+    missing = sorted((m, c) for m, c in found - known if m in MEASURES)
+    for measure, cube in missing:
+        db.add(CubeState(measure=measure, cube=cube, changed_at=at, dirty_since=at))
+    return len(missing)
+
+
+def due(db: DbSession, at: datetime, debounce: float) -> list[tuple[str, str]]:
+    """Cubes whose counters changed and have been quiet for `debounce` seconds (or waited ten
+    times that under a steady stream of changes)."""
+    quiet = at - timedelta(seconds=debounce)
+    waited = at - timedelta(seconds=10 * debounce)
+    rows = db.exec(
+        select(CubeState.measure, CubeState.cube)
+        .where(
+            CubeState.built_version < CubeState.version,
+            or_(col(CubeState.changed_at) <= quiet, col(CubeState.dirty_since) <= waited),
+        )
+        .order_by(col(CubeState.measure), col(CubeState.cube))
+    ).all()
+    return [(m, c) for m, c in rows]
+
+
+def stale(db: DbSession) -> list[tuple[str, str]]:
+    """Cubes whose published figures lag their counters."""
+    rows = db.exec(
+        select(CubeState.measure, CubeState.cube).where(CubeState.built_version < CubeState.version)
+    ).all()
+    return [(m, c) for m, c in rows]
+
+
+# --- the worker's rounds and the rebuild --------------------------------------------------------
+
+
+def protect_due(
+    engine: Engine, *, threshold: int, debounce: float, at: datetime, budget: float = 60.0
+) -> int:
+    """Protect the cubes that are due, each in its own transaction, for about `budget` seconds
+    (well inside the worker's lease); how many were protected."""
+    with new_session(engine) as db:
+        todo = due(db, at, debounce)
+    started = time.monotonic()
+    done = 0
+    for measure, cube in todo:
+        with new_session(engine) as db:
+            build_cube(db, measure, cube, threshold=threshold, at=now())
+            db.commit()
+        done += 1
+        if time.monotonic() - started > budget:
+            break
+    return done
+
+
+def protect_all(engine: Engine, *, threshold: int, at: datetime) -> int:
+    """Mark what has no state yet, then protect every cube now (a rebuild, a first start)."""
+    with new_session(engine) as db:
+        seed(db, at)
+        db.commit()
+        todo = list(db.exec(select(CubeState.measure, CubeState.cube)).all())
+    for measure, cube in sorted(todo):
+        with new_session(engine) as db:
+            build_cube(db, measure, cube, threshold=threshold, at=now())
+            db.commit()
+    return len(todo)
