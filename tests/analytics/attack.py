@@ -37,9 +37,11 @@ def intervals(figures: Iterable[Figure]) -> dict[frozenset[Hashable], tuple[floa
             hidden.add(f.members)
         else:
             assert shown.setdefault(f.members, f.value) == f.value, f"{f.label} contradicts"
-    assert not hidden & set(shown), "a figure is shown in one table and hidden in another"
+    # A figure hidden in one table and shown in another is simply known.
+    found = {g: (float(shown[g]), float(shown[g])) for g in hidden & set(shown)}
+    hidden -= set(shown)
     if not hidden:
-        return {}
+        return found
     base = sorted({m for f in figures for m in f.members}, key=repr)
     at = {k: i for i, k in enumerate(base)}
 
@@ -61,7 +63,6 @@ def intervals(figures: Iterable[Figure]) -> dict[frozenset[Hashable], tuple[floa
     bounds = dict(
         A_ub=-a_hid, b_ub=-np.ones(len(hid_groups)), A_eq=a_eq, b_eq=b_eq, bounds=(0, None)
     )
-    found = {}
     for i, group in enumerate(hid_groups):
         objective = a_hid[i].toarray().ravel()
         low = linprog(objective, method="highs", **bounds)

@@ -83,12 +83,13 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
     again = (await upload(stack, analyst, content)).json()
     assert again["unchanged"] is True
     last_year = shift_month(THIS_MONTH, -12)
-    series = (
-        await stack.client.get(
-            f"{ANALYTICS}/series/cases.registered?year={last_year.year}&category=land",
-            headers=analyst,
-        )
-    ).json()
+    path = f"{ANALYTICS}/series/cases.registered?year={last_year.year}&category=land"
+
+    async def protected() -> dict | None:
+        table = (await stack.client.get(path, headers=analyst)).json()
+        return None if table["stale"] else table  # the import's cube is protected again
+
+    series = await eventually(protected, what="the imported year's cube to be protected")
     row = next(r for r in series["rows"] if r["key"] == SEASONAL[0])
     imported = {m: c for region, category, m, c in baseline() if region == SEASONAL[0]}
     assert row["cells"][last_year.month - 1] == imported[last_year]  # history in the trends

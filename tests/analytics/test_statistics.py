@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import MetaData, create_engine, select
 
-from services.analytics.models import Counter
+from services.analytics.models import Counter, CubeState, ProtectedFigure
 from services.analytics.rebuild import rebuild
 from services.analytics.texts import SUPPRESSED_MARK
 from services.cases.terms import TermPolicy
@@ -176,8 +176,31 @@ async def test_a_rebuild_from_the_streams_gives_the_live_figures(stack, scenario
         finally:
             engine.dispose()
 
-    live = counters(settings.database_url("analytics"))
+    def protected(url: str) -> list[tuple]:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    select(
+                        ProtectedFigure.measure,
+                        ProtectedFigure.cube,
+                        ProtectedFigure.region,
+                        ProtectedFigure.dim,
+                        ProtectedFigure.month,
+                        ProtectedFigure.value,
+                    )
+                ).all()
+                due = conn.execute(
+                    select(CubeState.measure).where(CubeState.built_version < CubeState.version)
+                ).all()
+            return [] if due else sorted(tuple(r) for r in rows)  # [] while a cube is due
+        finally:
+            engine.dispose()
+
+    live_url = settings.database_url("analytics")
+    live = counters(live_url)
     assert live
+    live_figures = await eventually(lambda: protected(live_url), what="every cube protected")
     from kelisim import migrations
 
     with fresh_database(tmp_path, "analytics") as url:
@@ -185,6 +208,8 @@ async def test_a_rebuild_from_the_streams_gives_the_live_figures(stack, scenario
         result = await rebuild(settings, url)
         assert result.events["CASES"] > 0
         assert counters(url) == live
+        assert protected(url) == live_figures  # the same cubes, protected the same way
+        assert any(value is None for *_, value in live_figures)
 
 
 async def test_exports_are_suppressed_as_on_screen(stack, analyst, scenario):
