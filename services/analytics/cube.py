@@ -95,16 +95,16 @@ def protect_cube(
     if not all(axes):
         return {}
     active = [i for i, axis in enumerate(axes) if len(axis) > 1]
-    cells = {
-        tuple(key[i] for i in active): values.get(key, 0)  # type: ignore[index]
-        for key in product(regions, dims, months)
+    cells: dict[tuple[str, ...], int] = {
+        tuple(key[i] for i in active): values.get(key, 0) for key in product(regions, dims, months)
     }
     margins = crosstab_margins([axes[i] for i in active])
     protected = protect(cells, margins, threshold=threshold)
     figures: dict[Key, int | None] = {}
-    for key in product(*([*axis, ALL] for axis in axes)):
+    for region, dim, month in product(*([*axis, ALL] for axis in axes)):
+        key = (region, dim, month)
         at = tuple(None if key[i] == ALL else key[i] for i in active)
-        figures[key] = protected.margins[at] if None in at else protected.cells[at]  # type: ignore[assignment]
+        figures[key] = protected.margins[at] if None in at else protected.cells[at]
     return figures
 
 
@@ -140,19 +140,19 @@ def build_cube(db: DbSession, measure: str, cube: str, *, threshold: int, at: da
     dims = fixed_dims(measure) or sorted({d for r, d, _ in values if r in regions})
     figures = protect_cube(values, regions, dims, months_in(cube), threshold=threshold)
     table = ProtectedFigure.__table__  # type: ignore[attr-defined]
-    db.exec(delete(table).where(table.c.measure == measure, table.c.cube == cube))  # type: ignore[call-overload]
+    db.execute(delete(table).where(table.c.measure == measure, table.c.cube == cube))
     rows = [
         {"measure": measure, "cube": cube, "region": r, "dim": d, "month": m, "value": v}
         for (r, d, m), v in sorted(figures.items())
         if v != 0
     ]
     if rows:
-        db.exec(insert(table), params=rows)  # type: ignore[call-overload]
+        db.execute(insert(table), rows)
     if state is None:
         db.add(CubeState(measure=measure, cube=cube, version=0, changed_at=at))
         db.flush()
     states = CubeState.__table__  # type: ignore[attr-defined]
-    db.exec(  # type: ignore[call-overload]
+    db.execute(
         update(states)
         .where(states.c.measure == measure, states.c.cube == cube)
         .values(
@@ -191,13 +191,10 @@ def mark_changed(conn: Connection, measure: str, periods: Iterable[str], at: dat
 
 def seed(db: DbSession, at: datetime) -> int:
     """Mark due every cube that has counters or imported history but no state yet."""
-    found = set(
-        db.exec(
-            select(Counter.measure, func.substr(Counter.period, 1, 4)).distinct()  # type: ignore[call-overload]
-        ).all()
-    )
-    years = db.exec(select(func.extract("year", HistoryCount.month)).distinct()).all()  # type: ignore[call-overload]
-    found |= {(IMPORTED, f"{int(y):04d}") for y in years}
+    counted = select(Counter.measure, func.substr(Counter.period, 1, 4)).distinct()
+    found: set[tuple[str, str]] = {(m, c) for m, c in db.execute(counted).all()}
+    months = db.exec(select(col(HistoryCount.month)).distinct()).all()
+    found |= {(IMPORTED, f"{month.year:04d}") for month in months}
     known = set(db.exec(select(CubeState.measure, CubeState.cube)).all())
     missing = sorted((m, c) for m, c in found - known if m in MEASURES)
     for measure, cube in missing:

@@ -49,7 +49,7 @@ def wipe(engine, consumers: list[Consumer]) -> None:  # type: ignore[no-untyped-
     """Delete what the consumed events made, and the inbox rows that say they were applied."""
     with engine.begin() as conn:
         for model in DERIVED:
-            conn.execute(delete(model.__table__))  # type: ignore[attr-defined]
+            conn.execute(delete(model))
         inbox = backbone.inbox
         for consumer in consumers:
             conn.execute(inbox.delete().where(inbox.c.consumer == consumer.name))
