@@ -4,7 +4,8 @@ The statistical database keeps counters per measure x region x dimension x perio
 dashboard's cost should not grow with the number of cases. This builds two analytics
 databases (SQLite, migrated) holding the facts and counters that N simulated cases over five
 years leave (one `case_fact` row per case, and the counters the consumers would have bumped
-for them), protects every cube as the service's worker does (timed, not part of the ratio),
+for them), protects the dashboard year's cubes as the service's worker does (timed, not part
+of the ratio),
 then times the overview endpoint's work (overview table read from the protected cubes,
 escalations, rates, alert levels, council figures) on each and prints the ratio.
 Target: 1M / 10k <= 1.5.
@@ -24,13 +25,14 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import insert
+from sqlmodel import select
 
 from kelisim import migrations
 from kelisim.clock import now
 from kelisim.db import make_engine, new_session
 from services.analytics import cube, figures, queries
 from services.analytics.measures import ALL_REGIONS, CATEGORIES, month_key, week_key
-from services.analytics.models import CaseFact, Counter
+from services.analytics.models import CaseFact, Counter, CubeState
 
 YEARS = (2022, 2023, 2024, 2025, 2026)
 OUTCOMES = ("cases.settled", "cases.not_settled", "cases.withdrawn", "cases.terminated")
@@ -80,6 +82,19 @@ def fill(url: str, cases: int, seed: int = 7) -> None:
     engine.dispose()
 
 
+def protect_year(url: str, year: int) -> int:
+    """Protect the cubes of `year` as the service's worker does (the dashboard reads those)."""
+    engine = make_engine(url)
+    with new_session(engine) as db:
+        cube.seed(db, now())
+        db.commit()
+        todo = db.exec(select(CubeState.measure).where(CubeState.cube == str(year))).all()
+    for measure in todo:
+        cube.build_cube(engine, measure, str(year), threshold=5)
+    engine.dispose()
+    return len(todo)
+
+
 def dashboard(url: str, repeat: int) -> float:
     """Median seconds of the overview endpoint's work for 2026, over `repeat` runs."""
     engine = make_engine(url)
@@ -114,11 +129,9 @@ def main() -> None:
             fill(url, cases)
             print(f"{cases:>9,} cases: filled in {time.perf_counter() - started:.1f} s", flush=True)
             started = time.perf_counter()
-            engine = make_engine(url)
-            built = cube.protect_all(engine, threshold=5, at=now())
-            engine.dispose()
+            built = protect_year(url, YEARS[-1])
             took = time.perf_counter() - started
-            print(f"{cases:>9,} cases: {built} cubes protected in {took:.1f} s", flush=True)
+            print(f"{cases:>9,} cases: {built} cubes of {YEARS[-1]} protected in {took:.1f} s")
             results[label] = dashboard(url, args.repeat)
             median_ms = results[label] * 1000
             print(f"{cases:>9,} cases: dashboard {median_ms:.1f} ms (median of {args.repeat})")

@@ -128,41 +128,52 @@ def cube_values(db: DbSession, measure: str, cube: str) -> dict[Key, int]:
     return values
 
 
-def build_cube(db: DbSession, measure: str, cube: str, *, threshold: int, at: datetime) -> int:
-    """Protect one cube from its counters now and store its figures; how many were stored."""
-    state = db.get(CubeState, (measure, cube))
-    version = state.version if state is not None else 0
-    values = cube_values(db, measure, cube)
+def build_cube(engine: Engine, measure: str, cube: str, *, threshold: int) -> int:
+    """Protect one cube from its counters now and store its figures; how many were stored.
+
+    Three steps, so that no transaction is open while the LPs run (SQLite would hold its write
+    lock all along): read the counters and the version they are at, protect, then write.
+    """
+    with new_session(engine) as db:
+        state = db.get(CubeState, (measure, cube))
+        version = state.version if state is not None else 0
+        values = cube_values(db, measure, cube)
+        at = now()
     regions = regions_of(measure)
     outside = {r for r, _, _ in values if r not in regions}
     if outside:
         log.warning("cube.unknown_regions", measure=measure, regions=sorted(outside))
     dims = fixed_dims(measure) or sorted({d for r, d, _ in values if r in regions})
     figures = protect_cube(values, regions, dims, months_in(cube), threshold=threshold)
-    table = ProtectedFigure.__table__  # type: ignore[attr-defined]
-    db.execute(delete(table).where(table.c.measure == measure, table.c.cube == cube))
     rows = [
         {"measure": measure, "cube": cube, "region": r, "dim": d, "month": m, "value": v}
         for (r, d, m), v in sorted(figures.items())
         if v != 0
     ]
-    if rows:
-        db.execute(insert(table), rows)
-    if state is None:
-        db.add(CubeState(measure=measure, cube=cube, version=0, changed_at=at))
-        db.flush()
-    states = CubeState.__table__  # type: ignore[attr-defined]
-    db.execute(
-        update(states)
-        .where(states.c.measure == measure, states.c.cube == cube)
-        .values(
-            built_version=version,
-            built_at=at,
-            dims=dims,
-            # a change counted while this cube was being protected keeps it due
-            dirty_since=case((states.c.version > version, states.c.dirty_since), else_=None),
+    with new_session(engine) as db:
+        state = db.get(CubeState, (measure, cube))
+        if state is not None and state.built_version > version:
+            return 0  # a newer protection of this cube was stored meanwhile
+        if state is None:
+            db.add(CubeState(measure=measure, cube=cube, version=0, changed_at=at))
+            db.flush()
+        table = ProtectedFigure.__table__  # type: ignore[attr-defined]
+        db.execute(delete(table).where(table.c.measure == measure, table.c.cube == cube))
+        if rows:
+            db.execute(insert(table), rows)
+        states = CubeState.__table__  # type: ignore[attr-defined]
+        db.execute(
+            update(states)
+            .where(states.c.measure == measure, states.c.cube == cube)
+            .values(
+                built_version=version,
+                built_at=at,
+                dims=dims,
+                # a change counted while this cube was being protected keeps it due
+                dirty_since=case((states.c.version > version, states.c.dirty_since), else_=None),
+            )
         )
-    )
+        db.commit()
     return len(rows)
 
 
@@ -239,9 +250,7 @@ def protect_due(
     started = time.monotonic()
     done = 0
     for measure, cube in todo:
-        with new_session(engine) as db:
-            build_cube(db, measure, cube, threshold=threshold, at=now())
-            db.commit()
+        build_cube(engine, measure, cube, threshold=threshold)
         done += 1
         if time.monotonic() - started > budget:
             break
@@ -255,7 +264,5 @@ def protect_all(engine: Engine, *, threshold: int, at: datetime) -> int:
         db.commit()
         todo = list(db.exec(select(CubeState.measure, CubeState.cube)).all())
     for measure, cube in sorted(todo):
-        with new_session(engine) as db:
-            build_cube(db, measure, cube, threshold=threshold, at=now())
-            db.commit()
+        build_cube(engine, measure, cube, threshold=threshold)
     return len(todo)
