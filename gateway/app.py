@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import openapi
+from gateway import guard, headers, openapi
 from gateway.auth import Keys, session_secret
 from gateway.calls import ServiceCalls
 from gateway.identity import api as identity_api
@@ -24,7 +24,7 @@ from gateway.models import backbone
 from gateway.permissions import PROXIED_SERVICES
 from gateway.proxy import proxy_router
 from gateway.web import install as install_web
-from kelisim import problems, web
+from kelisim import limits, problems, web
 from kelisim.auth import ensure_keypair, load_private_key, load_public_key
 from kelisim.service import build_context, cancel_all, run_bus
 from kelisim.settings import Settings
@@ -85,6 +85,10 @@ def build_app(
     app.state.ctx = ctx
     problems.install(app)
     install_web(app, settings)  # the web UI's POST /login renders refusals as a page
+    # Middleware, innermost first: body limits, then the request line, then the headers.
+    limits.install(app, settings)
+    guard.install(app)
+    headers.install(app)
     web.install(app, "gateway", ready)
     app.include_router(identity_api.router)
     app.include_router(proxy_router())

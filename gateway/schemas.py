@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
+from kelisim.inputs import Input, Line
 from kelisim.regions import is_region
 
 Role = Literal[
@@ -31,9 +32,9 @@ def _unique(value: list[str] | None) -> list[str] | None:
     return None if value is None else sorted(set(value))
 
 
-class UserBase(BaseModel):
-    full_name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+class UserBase(Input):
+    full_name: Line = Field(min_length=1, max_length=200)
+    email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     lang: Lang = "kk"
     roles: list[Role] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
@@ -44,19 +45,15 @@ class UserBase(BaseModel):
 
 
 class UserCreate(UserBase):
-    model_config = ConfigDict(extra="forbid")
-
     username: str = Field(pattern=USERNAME)
     password: str = Field(min_length=1, max_length=1024)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Input):
     """A partial change: only the fields given are changed."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    full_name: Line | None = Field(default=None, min_length=1, max_length=200)
+    email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     lang: Lang | None = None
     roles: list[Role] | None = None
     regions: list[str] | None = None
@@ -67,9 +64,7 @@ class UserUpdate(BaseModel):
     _check_roles = field_validator("roles", "councils")(_unique)
 
 
-class PasswordReset(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PasswordReset(Input):
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -97,10 +92,8 @@ class Me(UserPublic):
     authenticated_by: Literal["bearer", "api_key", "session"]
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=100)
+class ApiKeyCreate(Input):
+    name: Line = Field(min_length=1, max_length=100)
 
 
 class ApiKeyPublic(BaseModel):

@@ -95,7 +95,12 @@ def install(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
+        unknown = [
+            ".".join(map(str, e["loc"][1:])) for e in errors if e["type"] == "extra_forbidden"
+        ]
+        detail = "The request is not valid."
+        if unknown:
+            detail += f" Fields this API does not know: {', '.join(unknown)}."
         return problem_response(
-            Problem(422, "validation-error", "The request is not valid.", errors=errors),
-            request.url.path,
+            Problem(422, "validation-error", detail, errors=errors), request.url.path
         )

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from kelisim import commands, idempotency, problems, web
+from kelisim import commands, idempotency, limits, problems, web
 from kelisim.anchors import run_anchor
 from kelisim.auth import Principal, TokenError, load_public_key, verify_token
 from kelisim.bus.connection import Bus
@@ -160,6 +160,7 @@ def create_service_app(
     app = FastAPI(title=title or f"Kelisim {name}", lifespan=lifespan)
     app.state.ctx = ctx
     problems.install(app)
+    limits.install(app, settings)
     web.install(app, name, ctx.ready)
     idempotency.install(app, ctx)  # outermost: it records the answer exactly as it leaves
     for router in routers:

@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     analytics_suppress_below: int = Field(default=5, ge=1)  # counts 1..this-1 are hidden
     analytics_cube_debounce_seconds: float = Field(default=2.0, gt=0)
 
+    # Request bodies (kelisim.limits): JSON and forms, and the routes that take documents.
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
     def stream_max_age(self, stream: str) -> int:
         """How many days a stream keeps its events."""
         return self.stream_max_age_by_stream.get(stream, self.stream_max_age_days)

@@ -36,9 +36,9 @@ def local_to_utc(day: str, time: str) -> str:
     """A date and time typed in Kazakhstan, as the UTC instant the services keep ('' if invalid)."""
     try:
         local = datetime.fromisoformat(f"{day}T{time or '10:00'}").replace(tzinfo=TIME_ZONE)
-    except ValueError:
+        return local.astimezone(UTC).isoformat()
+    except (ValueError, OverflowError):  # year 1 at local midnight has no UTC instant
         return ""
-    return local.astimezone(UTC).isoformat()
 
 
 def po_path(lang: str) -> Path:
@@ -111,25 +111,37 @@ class Formatter:
     def locale(self) -> Locale:
         return Locale.parse(self.lang)
 
+    # A page never breaks on a stored value: what cannot be read is shown as it came, and a
+    # time too near year 1 or 9999 to move to Kazakhstan's zone is shown in UTC.
     def date(self, value: date | str | None) -> str:
         if value in (None, ""):
             return "—"
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        if isinstance(value, datetime):
-            value = value.date()
-        return format_date(value, format="long", locale=self.locale)
+        try:
+            if isinstance(value, str):
+                value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            if isinstance(value, datetime):
+                value = value.date()
+            return format_date(value, format="long", locale=self.locale)
+        except (ValueError, OverflowError, TypeError, AttributeError):
+            return str(value)
 
     def datetime(self, value: datetime | str | None) -> str:
         if value in (None, ""):
             return "—"
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        local = value.astimezone(TIME_ZONE)
-        day = format_date(local.date(), format="medium", locale=self.locale)
-        return f"{day}, {format_time(local.time(), format='short', locale=self.locale)}"
+        try:
+            if isinstance(value, str):
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            try:
+                local, zone = value.astimezone(TIME_ZONE), ""
+            except OverflowError:
+                local, zone = value.astimezone(UTC), " UTC"
+            day = format_date(local.date(), format="medium", locale=self.locale)
+            clock = format_time(local.time(), format="short", locale=self.locale)
+            return f"{day}, {clock}{zone}"
+        except (ValueError, OverflowError, TypeError, AttributeError):
+            return str(value)
 
     def number(self, value: float | int | None) -> str:
         return "—" if value is None else format_decimal(value, locale=self.locale)

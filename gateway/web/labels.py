@@ -168,6 +168,12 @@ VALIDATION = {
     "value_error": N_("The value is not valid."),
     "int_parsing": N_("Enter a whole number."),
     "bool_parsing": N_("Choose yes or no."),
+    # kelisim.inputs: the rules every service applies to what it is sent
+    "date_out_of_range": N_("Enter a valid date."),
+    "datetime_out_of_range": N_("Enter a valid date and time."),
+    "timezone_aware": N_("Enter a valid date and time."),
+    "unknown_region": N_("Choose one of the offered values."),
+    "text_control_character": N_("The value is not valid."),
 }
 GENERIC_INVALID = N_("The value is not valid.")
 

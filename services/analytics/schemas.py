@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kelisim.inputs import Input, Line, Text
 from services.analytics.tables import Table
 
 Lang = Literal["kk", "ru", "en"]
@@ -111,24 +112,24 @@ class ImportResult(BaseModel):
     unchanged: bool
 
 
-class ProposalCreate(BaseModel):
+class ProposalCreate(Input):
     """A proposal for the leadership, in one or more of kk/ru/en, resting on named figures."""
 
     year: int = Field(ge=2000, le=2100)
-    titles: dict[Lang, str] = Field(min_length=1)
-    bodies: dict[Lang, str] = Field(min_length=1)
+    titles: dict[Lang, Line] = Field(min_length=1)
+    bodies: dict[Lang, Text] = Field(min_length=1)
     figures: list[str] = Field(
         min_length=1, max_length=20, description="links to the figures it rests on"
     )
 
 
-class ProposalUpdate(BaseModel):
-    titles: dict[Lang, str] | None = None
-    bodies: dict[Lang, str] | None = None
+class ProposalUpdate(Input):
+    titles: dict[Lang, Line] | None = None
+    bodies: dict[Lang, Text] | None = None
     figures: list[str] | None = Field(default=None, min_length=1, max_length=20)
 
 
-class ProposalReview(BaseModel):
+class ProposalReview(Input):
     decision: Literal["approve", "return"]
     remark: str | None = Field(default=None, max_length=2000)
 

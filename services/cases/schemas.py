@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from kelisim.inputs import Day, Input, Line, Moment, RegionCode
+
 Category = Literal[
     "interethnic", "interfaith", "community", "family", "labour", "land", "neighbour", "other"
 ]
@@ -22,11 +24,11 @@ RiskLevel = Literal["low", "medium", "high", "critical"]
 Reason = Field(min_length=3, max_length=2000)
 
 
-class PartyCreate(BaseModel):
+class PartyCreate(Input):
     kind: Literal["person", "organisation"]
-    name: str = Field(min_length=1, max_length=300)
-    phone: str | None = Field(default=None, max_length=50)
-    email: str | None = Field(default=None, max_length=200)
+    name: Line = Field(min_length=1, max_length=300)
+    phone: Line | None = Field(default=None, max_length=50)
+    email: Line | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=500)
     language: Language = "kk"
     state_body: bool = False
@@ -41,8 +43,8 @@ class PartyCreate(BaseModel):
         return self
 
 
-class CaseCreate(BaseModel):
-    region: str = Field(pattern=r"^KZ-\d{2}$")
+class CaseCreate(Input):
+    region: RegionCode
     category: Category
     channel: Channel = "walk_in"
     description: str = Field(default="", max_length=10000)
@@ -87,50 +89,50 @@ class CasePublic(BaseModel):
     party_count: int = 0
 
 
-class RefusalCreate(BaseModel):
+class RefusalCreate(Input):
     reason: RefusalReason
     note: str = Reason
 
 
-class AssignmentCreate(BaseModel):
-    mediator: str = Field(min_length=1, max_length=100)
+class AssignmentCreate(Input):
+    mediator: Line = Field(min_length=1, max_length=100)
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class DeclarationCreate(BaseModel):
+class DeclarationCreate(Input):
     conflict: bool
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class ConsentCreate(BaseModel):
-    party_id: str
+class ConsentCreate(Input):
+    party_id: Line
     form: ConsentForm = "written"
-    given_on: date
+    given_on: Day
 
 
-class WithdrawalCreate(BaseModel):
-    party_id: str
+class WithdrawalCreate(Input):
+    party_id: Line
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class AgreementCreate(BaseModel):
-    signed_on: date
+class AgreementCreate(Input):
+    signed_on: Day
 
 
-class ExtensionCreate(BaseModel):
+class ExtensionCreate(Input):
     reason: str = Reason
     consents: list[ConsentCreate] = Field(min_length=1)
 
 
-class SessionCreate(BaseModel):
-    scheduled_at: datetime
-    place: str = Field(min_length=1, max_length=300)
+class SessionCreate(Input):
+    scheduled_at: Moment
+    place: Line = Field(min_length=1, max_length=300)
 
 
-class SessionUpdate(BaseModel):
+class SessionUpdate(Input):
     status: Literal["scheduled", "held", "postponed", "cancelled"]
-    scheduled_at: datetime | None = None
-    place: str | None = Field(default=None, max_length=300)
+    scheduled_at: Moment | None = None
+    place: Line | None = Field(default=None, max_length=300)
     attendance: list[str] = Field(default_factory=list, description="ids of attending parties")
     notes: str | None = Field(default=None, max_length=20000)
     reason: str | None = Field(default=None, max_length=2000)
@@ -146,9 +148,9 @@ class SessionPublic(BaseModel):
     notes: str | None = None
 
 
-class ObligationCreate(BaseModel):
+class ObligationCreate(Input):
     description: str = Field(min_length=1, max_length=2000)
-    due_on: date
+    due_on: Day
 
 
 class ObligationPublic(BaseModel):
@@ -159,27 +161,30 @@ class ObligationPublic(BaseModel):
     resolved_at: datetime | None
 
 
-class ObligationUpdate(BaseModel):
+class ObligationUpdate(Input):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class SignatureCreate(BaseModel):
+class SignatureCreate(Input):
+    party_id: Line
+    signed_on: Day
+
+
+class SignaturePublic(BaseModel):
+    """A party's signature of the settlement, as shown to readers of personal data."""
+
     party_id: str
     signed_on: date
 
 
-class SignaturePublic(SignatureCreate):
-    """A party's signature of the settlement, as shown to readers of personal data."""
-
-
-class SettlementCreate(BaseModel):
+class SettlementCreate(Input):
     terms: str = Field(min_length=1, max_length=20000)
-    signed_on: date
+    signed_on: Day
     signatures: list[SignatureCreate] = Field(min_length=1)
     document_text: str | None = Field(default=None, max_length=200000)
     document_base64: str | None = Field(default=None, max_length=14_000_000)
-    document_name: str = Field(default="settlement.txt", max_length=300)
-    media_type: str = Field(default="text/plain; charset=utf-8", max_length=100)
+    document_name: Line = Field(default="settlement.txt", max_length=300)
+    media_type: Line = Field(default="text/plain; charset=utf-8", max_length=100)
     obligations: list[ObligationCreate] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
@@ -198,15 +203,15 @@ class SettlementPublic(BaseModel):
     signatures: list[SignaturePublic] | None
 
 
-class OutcomeCreate(BaseModel):
+class OutcomeCreate(Input):
     reason: str = Reason
 
 
-class ReopeningCreate(BaseModel):
+class ReopeningCreate(Input):
     reason: str = Reason
 
 
-class EscalationCreate(BaseModel):
+class EscalationCreate(Input):
     reason: str = Reason
     risk_of: Literal["interethnic", "interfaith"]
     risk_level: RiskLevel

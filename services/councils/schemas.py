@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from kelisim.inputs import Day, Input, Line, Moment, RegionCode
+
 Level = Literal["republic", "region", "district", "enterprise"]
 AttachedKind = Literal["akimat", "enterprise"]
 CouncilRole = Literal["chair", "deputy_chair", "secretary", "member"]
@@ -18,6 +20,7 @@ ResponseStatus = Literal[
 ]
 
 Texts = dict[Lang, str]
+Titles = dict[Lang, Line]
 
 
 def _non_empty(texts: dict[str, str]) -> dict[str, str]:
@@ -27,11 +30,11 @@ def _non_empty(texts: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
-class CouncilCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=300)
+class CouncilCreate(Input):
+    name: Line = Field(min_length=1, max_length=300)
     level: Level
-    region: str | None = Field(default=None, pattern=r"^KZ-\d{2}$")
-    attached_to: str = Field(default="", max_length=300)
+    region: RegionCode | None = None
+    attached_to: Line = Field(default="", max_length=300)
     attached_kind: AttachedKind = "akimat"
     quorum_percent: int | None = Field(default=None, ge=1, le=100)
     decision_rule: DecisionRule = "simple"
@@ -43,11 +46,11 @@ class CouncilCreate(BaseModel):
         return self
 
 
-class CouncilUpdate(BaseModel):
+class CouncilUpdate(Input):
     """Fields to change; an explicit null quorum_percent restores "more than half"."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    attached_to: str | None = Field(default=None, max_length=300)
+    name: Line | None = Field(default=None, min_length=1, max_length=300)
+    attached_to: Line | None = Field(default=None, max_length=300)
     attached_kind: AttachedKind | None = None
     quorum_percent: int | None = Field(default=None, ge=1, le=100)
     decision_rule: DecisionRule | None = None
@@ -65,13 +68,13 @@ class CouncilPublic(BaseModel):
     created_at: datetime
 
 
-class MemberCreate(BaseModel):
-    username: str = Field(min_length=1, max_length=100)
-    full_name: str = Field(min_length=1, max_length=300)
+class MemberCreate(Input):
+    username: Line = Field(min_length=1, max_length=100)
+    full_name: Line = Field(min_length=1, max_length=300)
     role: CouncilRole = "member"
-    represents: str = Field(default="", max_length=300)
-    term_start: date
-    term_end: date | None = None
+    represents: Line = Field(default="", max_length=300)
+    term_start: Day
+    term_end: Day | None = None
 
     @model_validator(mode="after")
     def _term_in_order(self) -> MemberCreate:
@@ -80,11 +83,11 @@ class MemberCreate(BaseModel):
         return self
 
 
-class MemberUpdate(BaseModel):
+class MemberUpdate(Input):
     """Ending a term, or correcting whom the member represents."""
 
-    term_end: date | None = None
-    represents: str | None = Field(default=None, max_length=300)
+    term_end: Day | None = None
+    represents: Line | None = Field(default=None, max_length=300)
 
 
 class MemberPublic(BaseModel):
@@ -98,18 +101,11 @@ class MemberPublic(BaseModel):
     term_end: date | None
 
 
-class SessionCreate(BaseModel):
-    title: str = Field(default="", max_length=300)
-    starts_at: datetime
-    place: str = Field(default="", max_length=300)
-    online_link: str | None = Field(default=None, max_length=500, pattern=r"^https://")
-
-    @field_validator("starts_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("give the time with its UTC offset")
-        return value
+class SessionCreate(Input):
+    title: Line = Field(default="", max_length=300)
+    starts_at: Moment
+    place: Line = Field(default="", max_length=300)
+    online_link: Line | None = Field(default=None, max_length=500, pattern=r"^https://")
 
     @model_validator(mode="after")
     def _somewhere(self) -> SessionCreate:
@@ -131,10 +127,10 @@ class SessionPublic(BaseModel):
     closed_at: datetime | None
 
 
-class ItemCreate(BaseModel):
-    titles: Texts
+class ItemCreate(Input):
+    titles: Titles
     proposal: Texts = Field(default_factory=dict)
-    rapporteur: str = Field(min_length=1, max_length=300)
+    rapporteur: Line = Field(min_length=1, max_length=300)
     decision_rule: DecisionRule | None = None
 
     @field_validator("titles")
@@ -173,12 +169,12 @@ class ItemPublic(BaseModel):
     materials: list[DocumentPublic] = []
 
 
-class AttendanceMark(BaseModel):
-    username: str = Field(min_length=1, max_length=100)
+class AttendanceMark(Input):
+    username: Line = Field(min_length=1, max_length=100)
     present: bool
 
 
-class AttendanceUpdate(BaseModel):
+class AttendanceUpdate(Input):
     """Members marked present or absent (the others keep their marks)."""
 
     marks: list[AttendanceMark] = Field(min_length=1)
@@ -198,11 +194,11 @@ class SessionDetail(SessionPublic):
     quorum: Quorum
 
 
-class RecusalCreate(BaseModel):
+class RecusalCreate(Input):
     reason: str = Field(default="", max_length=2000)
 
 
-class VoteCreate(BaseModel):
+class VoteCreate(Input):
     choice: Choice
 
 
@@ -213,13 +209,13 @@ class VotePublic(BaseModel):
     cast_at: datetime
 
 
-class ProtocolUpdate(BaseModel):
+class ProtocolUpdate(Input):
     """New notes of unapproved minutes."""
 
     notes: Texts
 
 
-class RemarkCreate(BaseModel):
+class RemarkCreate(Input):
     text: str = Field(min_length=1, max_length=5000)
 
 
@@ -248,14 +244,14 @@ class ProtocolPublic(BaseModel):
     remarks: list[RemarkPublic] = []
 
 
-class RecommendationCreate(BaseModel):
-    addressee: str = Field(min_length=1, max_length=300)
+class RecommendationCreate(Input):
+    addressee: Line = Field(min_length=1, max_length=300)
     text: str = Field(min_length=1, max_length=10000)
-    responsible: str = Field(min_length=1, max_length=300)
-    due_date: date
+    responsible: Line = Field(min_length=1, max_length=300)
+    due_date: Day
 
 
-class ResponseCreate(BaseModel):
+class ResponseCreate(Input):
     status: ResponseStatus
     text: str = Field(default="", max_length=10000)
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, Field, HttpUrl, field_validator
 
 from kelisim import webhooks
 from kelisim.auth import ROLES
+from kelisim.inputs import Input, RegionCode
 
 Audience = Literal["role", "mediator"]
 Scope = Literal["region", "council", "all"]
 RoleName = Literal[ROLES]  # type: ignore[valid-type]
 
 
-class RuleBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RuleBase(Input):
     subject: str = Field(max_length=200)
     audience: Audience = "role"
     role: RoleName | None = None
@@ -31,10 +30,8 @@ class RuleCreate(RuleBase):
     """A new rule: which event, to whom, by which channels."""
 
 
-class RuleUpdate(BaseModel):
+class RuleUpdate(Input):
     """A partial change of a rule."""
-
-    model_config = ConfigDict(extra="forbid")
 
     audience: Audience | None = None
     role: RoleName | None = None
@@ -79,12 +76,10 @@ class Inbox(BaseModel):
     next_cursor: str | None
 
 
-class EndpointCreate(BaseModel):
+class EndpointCreate(Input):
     """A liaison endpoint: region, URL and its signing material."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    region: str = Field(pattern=r"^KZ-\d{2}$")
+    region: RegionCode
     url: HttpUrl
     description: str = Field(default="", max_length=500)
     secrets: list[str] = Field(default_factory=list, max_length=5)
@@ -103,10 +98,8 @@ class EndpointCreate(BaseModel):
         return [webhooks.validate_signing_key(k) for k in value]
 
 
-class EndpointUpdate(BaseModel):
+class EndpointUpdate(Input):
     """A change of an endpoint: URL, rotation of secrets or keys, enabling."""
-
-    model_config = ConfigDict(extra="forbid")
 
     url: HttpUrl | None = None
     description: str | None = Field(default=None, max_length=500)
@@ -174,10 +167,8 @@ class DeliveryDetail(DeliveryPublic):
     history: list[AttemptPublic]
 
 
-class DeliveryReplay(BaseModel):
+class DeliveryReplay(Input):
     """Replay every dead delivery (optionally of one endpoint)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     endpoint_id: str | None = None
     status: Literal["dead"] = "dead"

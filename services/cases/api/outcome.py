@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from kelisim import files
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep
@@ -109,8 +110,9 @@ def get_settlement_document(case_id: str, principal: CaseReader, ctx: ContextDep
         if not permissions.sees_personal_data(principal, case):
             raise Problem(403, "personal-data", "You may not see this case's personal data.")
         found = queries.settlement_of(db, case)
-    return Response(
-        content=found.document,
-        media_type=found.media_type,
-        headers={"X-Content-SHA256": found.document_sha256},
+    return files.attachment(
+        found.document,
+        found.document_name,
+        found.media_type,
+        {"X-Content-SHA256": found.document_sha256},
     )

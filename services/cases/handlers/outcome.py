@@ -7,6 +7,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
+from kelisim import files
 from kelisim.clock import now
 from kelisim.events.cases import (
     CaseNotSettled,
@@ -83,8 +84,8 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
         case_id=case.id,
         terms=body.terms,
         signed_on=body.signed_on,
-        document_name=body.document_name,
-        media_type=body.media_type,
+        document_name=files.safe_filename(body.document_name),
+        media_type=files.safe_media_type(body.media_type),
         document=document,
         document_sha256=digest,
     )
@@ -107,7 +108,7 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
         step,
         outcome="settled",
         document_sha256=digest,
-        document_name=body.document_name,
+        document_name=settlement.document_name,
         signatures=sorted(signed),
         obligations=[{"id": o.id, "due_on": str(o.due_on)} for o in obligations],
     )

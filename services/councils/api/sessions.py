@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
-from kelisim.problems import Problem
+from kelisim import files
 from kelisim.service import ContextDep, CurrentPrincipal
 from kelisim.uow import UnitOfWork
 from services.councils import permissions, queries
@@ -96,18 +96,17 @@ async def add_material(
     request: Request,
     principal: CurrentPrincipal,
     ctx: ContextDep,
-    filename: str = Query(min_length=1, max_length=300),
+    filename: str = Query(min_length=1, max_length=1000),
 ):
     """The secretary uploads a document (the request body) as a material of an item."""
-    declared = request.headers.get("content-length", "0")
-    if declared.isdigit() and int(declared) > handlers.MAX_MATERIAL_BYTES:
-        raise Problem(413, "document-too-large", "Documents are limited to 20 MiB.")
+    # The body's size is bounded at the door (kelisim.limits: KELISIM_MAX_DOCUMENT_BYTES).
     cmd = handlers.AddMaterial(
         principal=principal,
         item_id=item_id,
-        filename=filename,
-        media_type=request.headers.get("content-type", "application/octet-stream")[:100],
+        filename=files.safe_filename(filename),
+        media_type=files.safe_media_type(request.headers.get("content-type")),
         content=await request.body(),
+        max_bytes=ctx.settings.max_document_bytes,
     )
     return await run_in_threadpool(
         ctx.create, request, handlers.add_material, cmd, shape=document_public
@@ -121,13 +120,11 @@ def read_material(document_id: str, principal: CurrentPrincipal, ctx: ContextDep
         document = queries.get(db, Document, document_id)
         _, _, council = queries.item_with_context(db, document.item_id)
         permissions.require_member(db, council, principal)
-    return Response(
+    return files.attachment(
         document.content,
-        media_type=document.media_type,
-        headers={
-            "X-Content-SHA256": document.sha256,
-            "Content-Disposition": f'attachment; filename="{document.filename}"',
-        },
+        document.filename,
+        document.media_type,
+        {"X-Content-SHA256": document.sha256},
     )
 
 

@@ -26,8 +26,6 @@ from services.councils.queries import (
 )
 from services.councils.schemas import AttendanceUpdate, ItemCreate, SessionCreate
 
-MAX_MATERIAL_BYTES = 20 * 1024 * 1024
-
 
 def _role(db: DbSession, council: Council, principal: Principal) -> str | None:
     member = permissions.membership(db, council, principal)
@@ -86,6 +84,7 @@ class AddMaterial(Command):
     filename: str
     media_type: str
     content: bytes
+    max_bytes: int
 
 
 def add_material(cmd: AddMaterial, uow: UnitOfWork) -> Document:
@@ -97,8 +96,8 @@ def add_material(cmd: AddMaterial, uow: UnitOfWork) -> Document:
     lifecycle.check("session", "add_material", session.status, role)
     if not cmd.content:
         raise Problem(422, "empty-document", "The document is empty.")
-    if len(cmd.content) > MAX_MATERIAL_BYTES:
-        raise Problem(413, "document-too-large", "Documents are limited to 20 MiB.")
+    if len(cmd.content) > cmd.max_bytes:
+        raise Problem(413, "document-too-large", f"Documents are limited to {cmd.max_bytes} bytes.")
     document = Document(
         item_id=item.id,
         filename=cmd.filename,

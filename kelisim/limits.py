@@ -1,0 +1,128 @@
+"""Request body limits at every door (gateway and services): 413 `body-too-large` beyond them.
+
+JSON bodies and forms are small (`KELISIM_MAX_JSON_BYTES`, 1 MiB by default); the routes
+that take documents (`DOCUMENT_ROUTES`: council materials, the signed settlement, history
+imports, the web form that uploads a material) get `KELISIM_MAX_DOCUMENT_BYTES`. A declared
+`Content-Length` beyond the limit is refused before a byte is read; a body without one is
+counted as it arrives and refused when it passes the limit. The table lists public API
+paths, the same at the gateway and at the service behind it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kelisim.problems import Problem, problem_response
+from kelisim.settings import Settings
+
+DOCUMENT_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (method, re.compile(pattern))
+    for method, pattern in (
+        ("POST", r"^/api/v1/councils/items/[^/]+/materials$"),
+        ("POST", r"^/api/v1/cases/[^/]+/settlement$"),
+        ("POST", r"^/api/v1/analytics/history$"),
+        ("POST", r"^/councils/materials/[^/]+$"),
+    )
+)
+
+
+class BodyTooLarge(Problem):
+    """The request body is beyond its route's limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            "body-too-large",
+            f"The request body is larger than this route accepts ({limit} bytes).",
+            limit=limit,
+        )
+
+
+class BodyLimit:
+    """ASGI middleware: each request's body within its route's limit, else a 413 problem."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        default: int,
+        documents: int,
+        routes: Sequence[tuple[str, re.Pattern[str]]] = DOCUMENT_ROUTES,
+    ) -> None:
+        self.app = app
+        self.default = default
+        self.documents = documents
+        self.routes = routes
+
+    def limit_for(self, method: str, path: str) -> int:
+        """The largest body `method path` may carry."""
+        for route_method, pattern in self.routes:
+            if method == route_method and pattern.match(path):
+                return self.documents
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["method"], scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length", b"").strip()
+        if declared:
+            if not declared.isdigit():
+                await _answer(send, Problem(400, "bad-request", "Content-Length is not a number."))
+                return
+            if int(declared) > limit:
+                await _answer(send, BodyTooLarge(limit))
+                return
+        received = 0
+        exceeded = False
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if exceeded and not started:
+                return  # the app's answer to a body it could not read is replaced below
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except Exception:
+            if not exceeded or started:
+                raise
+        if exceeded and not started:
+            await _answer(send, BodyTooLarge(limit))
+
+
+async def _answer(send: Send, problem: Problem) -> None:
+    response = problem_response(problem)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
+    )
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Bound the request bodies of an app by the settings' limits."""
+    app.add_middleware(
+        BodyLimit, default=settings.max_json_bytes, documents=settings.max_document_bytes
+    )
