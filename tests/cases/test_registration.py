@@ -49,7 +49,10 @@ async def test_unknown_region_and_out_of_scope_region_are_refused(settings):
     async with running("cases", settings) as cases:
         med = mediator(settings, regions=["KZ-75", "KZ-99"])
         body = {"region": "KZ-99", "category": "land", "parties": []}
-        assert_problem(await cases.post(BASE, json=body, headers=med), 422, "unknown-region")
+        unknown = assert_problem(
+            await cases.post(BASE, json=body, headers=med), 422, "validation-error"
+        )
+        assert [e["type"] for e in unknown["errors"]] == ["unknown_region"]
         body["region"] = "KZ-71"
         assert_problem(await cases.post(BASE, json=body, headers=med), 403, "out-of-scope")
         body["category"] = "gossip"

@@ -10,8 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from kelisim.clock import now
 from kelisim.commands import Command
 from kelisim.events.cases import CaseRefused, CaseRegistered
-from kelisim.problems import Problem
-from kelisim.regions import is_region
 from kelisim.uow import UnitOfWork
 from services.cases.eligibility import ineligibility
 from services.cases.handlers.steps import (
@@ -89,8 +87,6 @@ def _refuse_if_ineligible(uow: UnitOfWork, case: Case) -> None:
 def register_case(cmd: RegisterCase, uow: UnitOfWork) -> Case:
     """Register a case with its parties; an ineligible one is refused at once, with reasons."""
     body = cmd.body
-    if not is_region(body.region):
-        raise Problem(422, "unknown-region", f"{body.region} is not a region of Kazakhstan.")
     registered_at = now()
     case = Case(
         number=next_number(uow, body.region, registered_at.year),
