@@ -1,12 +1,14 @@
-"""Events the cases service consumes: a liaison's acknowledgement of an escalation."""
+"""Events the cases service consumes: a liaison's acknowledgement, and the staff directory."""
 
 from __future__ import annotations
 
 from kelisim.bus.consumer import ConsumerSpec
 from kelisim.events import Envelope
+from kelisim.events.identity import UserUpserted
 from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.uow import UnitOfWork
 from services.cases.handlers import escalation
+from services.cases.handlers.staff import record_staff_member
 
 
 def on_escalation_acknowledged(
@@ -16,8 +18,14 @@ def on_escalation_acknowledged(
     escalation.acknowledge(data, uow)
 
 
+def on_user_upserted(envelope: Envelope, data: UserUpserted, uow: UnitOfWork) -> None:
+    """Keep the staff directory that assignment checks mediators against."""
+    record_staff_member(envelope, data, uow)
+
+
 CONSUMERS = [
     ConsumerSpec(
         "NOTIFICATIONS", {"notifications.escalation.acknowledged": on_escalation_acknowledged}
     ),
+    ConsumerSpec("IDENTITY", {"identity.user.upserted": on_user_upserted}),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, MetaData, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, MetaData, Text, UniqueConstraint, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -260,5 +260,23 @@ class RaisedAlert(CasesModel, table=True):
     due_on: date
     ref: str = Field(default="", max_length=32)
     raised_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
+
+
+class StaffMember(CasesModel, table=True):
+    """A staff account as the gateway announced it (identity.user.upserted), for assignment.
+
+    Only what assignment checks is kept: roles, regions and whether the account is active.
+    """
+
+    __tablename__ = "staff_member"
+
+    username: str = Field(primary_key=True, max_length=100)
+    user_id: str = Field(max_length=64)
+    roles: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    regions: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    active: bool = True
+    updated_at: datetime = Field(
         default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )

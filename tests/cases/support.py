@@ -11,11 +11,16 @@ from typing import Any
 import httpx
 import nats
 from sqlalchemy import create_engine, select
+from sqlmodel import Session as DbSession
 
 from kelisim.settings import Settings
-from services.cases.models import backbone
+from services.cases.models import StaffMember, backbone
 from services.cases.terms import TermPolicy
-from tests.support.checks import assert_problem  # noqa: F401 - the suite's one helper
+from tests.support.checks import (
+    assert_problem,  # noqa: F401 - the suite's one helper
+    eventually,
+)
+from tests.support.events import announce_staff
 from tests.support.services import bearer
 
 REGION = "KZ-75"
@@ -29,6 +34,39 @@ def coordinator(settings: Settings, sub: str = "coord-almaty", regions=(REGION,)
 
 def mediator(settings: Settings, sub: str = "med-aigerim", regions=(REGION,)) -> dict:
     return bearer(settings, "cases", sub=sub, roles=["mediator"], regions=list(regions))
+
+
+MEDIATORS = ("med-aigerim", "med-bolat")
+
+
+async def known_staff(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    username: str,
+    *,
+    roles: tuple[str, ...] = ("mediator",),
+    regions: tuple[str, ...] = (REGION,),
+    active: bool = True,
+) -> None:
+    """The gateway announces an account (identity.user.upserted); wait until cases has it."""
+    await announce_staff(
+        settings.nats_url, username, roles=list(roles), regions=list(regions), active=active
+    )
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    wanted = (json.dumps(sorted(roles)), json.dumps(sorted(regions)), active)
+
+    def known() -> bool:
+        with DbSession(ctx.engine) as db:
+            row = db.get(StaffMember, username)
+            return row is not None and (row.roles, row.regions, row.active) == wanted
+
+    await eventually(known, what=f"the cases service to know {username}")
+
+
+async def known_mediators(client: httpx.AsyncClient, settings: Settings, *usernames: str) -> None:
+    """Active mediators of Almaty, known to the cases service (by default MEDIATORS)."""
+    for username in usernames or MEDIATORS:
+        await known_staff(client, settings, username)
 
 
 def unique(label: str) -> str:
@@ -87,6 +125,7 @@ async def to_mediation(
 ) -> dict:
     """Register, assign, declare, record every consent and sign the agreement."""
     coord, med = coordinator(settings), mediator(settings)
+    await known_mediators(client, settings, "med-aigerim")
     case = await register(client, med, **register_body)
     await post(client, case["id"], "assignment", coord, {"mediator": "med-aigerim"})
     case_id = case["id"]

@@ -13,6 +13,7 @@ from tests.cases.support import (
     assert_problem,
     audit_count,
     coordinator,
+    known_mediators,
     mediator,
     ok,
     post,
@@ -55,6 +56,7 @@ async def test_coordinator_pages_through_the_regions_cases_with_filters(settings
 
 async def test_filters_by_status_mediator_and_deadline_window_and_caseload(settings):
     async with running("cases", settings) as cases:
+        await known_mediators(cases, settings)
         coord = coordinator(settings)
         running_case = await to_mediation(cases, settings)
         old = await to_mediation(cases, settings, signed_on=TODAY - timedelta(days=40))
@@ -120,6 +122,7 @@ async def test_timeline_lists_every_step_in_order_and_exports_csv(settings):
 
 async def test_a_stale_if_match_is_refused_and_changes_nothing(settings):
     async with running("cases", settings) as cases:
+        await known_mediators(cases, settings)
         coord = coordinator(settings)
         case = await register(cases, mediator(settings))
         got = await cases.get(f"{BASE}/{case['id']}", headers=coord)
@@ -158,6 +161,7 @@ def test_the_state_machine_names_only_known_states_and_every_action_has_roles():
 
 async def test_actions_from_the_wrong_state_are_refused_with_409_and_change_nothing(settings):
     async with running("cases", settings) as cases:
+        await known_mediators(cases, settings)
         med, coord = mediator(settings), coordinator(settings)
         case = await to_mediation(cases, settings)
         party = case["parties"][0]["id"]

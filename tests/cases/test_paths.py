@@ -12,6 +12,7 @@ from tests.cases.support import (
     assert_problem,
     audit_count,
     coordinator,
+    known_mediators,
     mediator,
     ok,
     post,
@@ -270,6 +271,7 @@ async def test_a_party_withdrawing_consent_ends_the_mediation(settings):
 
 async def test_agreement_needs_every_partys_consent(settings):
     async with running("cases", settings) as cases:
+        await known_mediators(cases, settings)
         med, coord = mediator(settings), coordinator(settings)
         from tests.cases.support import register
 

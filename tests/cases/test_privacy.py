@@ -9,6 +9,7 @@ from tests.cases.support import (
     TODAY,
     assert_problem,
     coordinator,
+    known_mediators,
     mediator,
     ok,
     post,
@@ -21,6 +22,7 @@ from tests.support.services import bearer, running
 
 async def test_mediator_cannot_see_parties_before_declaring_no_conflict(settings):
     async with running("cases", settings) as cases:
+        await known_mediators(cases, settings)
         med, coord = mediator(settings), coordinator(settings)
         case = await register(cases, mediator(settings, sub="med-registrar"))
         assigned = await post(cases, case["id"], "assignment", coord, {"mediator": "med-aigerim"})
@@ -75,6 +77,7 @@ async def test_mediator_of_another_region_or_not_assigned_sees_nothing(settings)
 
 async def test_declared_conflict_sends_the_case_back_and_hides_it(settings):
     async with running("cases", settings) as cases:
+        await known_mediators(cases, settings)
         med, coord = mediator(settings), coordinator(settings)
         case = await register(cases, med)
         await post(cases, case["id"], "assignment", coord, {"mediator": "med-aigerim"})
@@ -90,6 +93,7 @@ async def test_declared_conflict_sends_the_case_back_and_hides_it(settings):
 
 async def test_reassignment_needs_a_reason_and_a_new_declaration(settings):
     async with running("cases", settings) as cases:
+        await known_mediators(cases, settings)
         coord = coordinator(settings)
         case = await to_mediation(cases, settings)
         no_reason = await cases.post(

@@ -222,3 +222,27 @@ async def test_pages_carry_no_inline_script_or_handler(stack: Stack) -> None:
         page = (await stack.client.get(path)).text
         assert "<script>" not in page and "<script " in page
         assert " onclick=" not in page and " onload=" not in page and "<style" not in page
+
+
+async def test_a_deactivated_mediator_can_no_longer_be_assigned(stack: Stack, coordinator) -> None:
+    account = await stack.create_user("door-med", roles=["mediator"], regions=["KZ-75"])
+    first = await stack.client.post("/api/v1/cases", json=CASE, headers=coordinator)
+    second = await stack.client.post("/api/v1/cases", json=CASE, headers=coordinator)
+    assigned = await stack.client.post(
+        f"/api/v1/cases/{first.json()['id']}/assignment",
+        json={"mediator": "door-med"},
+        headers=coordinator,
+    )
+    assert assigned.status_code == 200, assigned.text
+
+    gone = await stack.client.post(f"/api/v1/users/{account['id']}/deactivate", headers=stack.admin)
+    assert gone.status_code == 200, gone.text
+    await stack.known_to_cases("door-med", active=False)  # the IDENTITY event reached cases
+    refused = await stack.client.post(
+        f"/api/v1/cases/{second.json()['id']}/assignment",
+        json={"mediator": "door-med"},
+        headers=coordinator,
+    )
+    assert_problem(refused, 422, "unknown-mediator")
+    case = await stack.client.get(f"/api/v1/cases/{second.json()['id']}", headers=coordinator)
+    assert case.json()["status"] == "registered" and case.json()["mediator"] is None

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from kelisim.events import Envelope
 from kelisim.events.cases import CaseRegistered
+from kelisim.events.identity import UserUpserted
 from kelisim.tables import Backbone
 from kelisim.uow import UnitOfWork
 
@@ -71,3 +72,28 @@ async def read_stream(
     finally:
         await nc.close()
     return got
+
+
+async def announce_staff(
+    url: str, username: str, *, roles: list[str], regions: list[str], active: bool = True
+) -> None:
+    """Publish `identity.user.upserted` onto the IDENTITY stream, as the gateway's relay does."""
+    data = UserUpserted(
+        user_id=username,
+        username=username,
+        full_name=username.title(),
+        email=None,
+        lang="kk",
+        roles=roles,
+        regions=regions,
+        councils=[],
+        active=active,
+    )
+    envelope = Envelope.wrap(data, source="/kelisim/gateway", subject=f"user:{username}")
+    nc = await nats.connect(url)
+    try:
+        await nc.jetstream().publish(
+            envelope.nats_subject, envelope.to_bytes(), headers={"Nats-Msg-Id": envelope.id}
+        )
+    finally:
+        await nc.close()

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlmodel import Session as DbSession
 
 from kelisim import migrations
 from kelisim.auth import generate_keypair
 from kelisim.migrations import OWNERS
 from kelisim.settings import Settings
+from tests.support.checks import eventually
 from tests.support.db import ensure_database, fresh_database
 from tests.support.services import reset_streams, running, wait_ready
 
@@ -70,7 +72,22 @@ class Stack:
         }
         answer = await self.client.post("/api/v1/users", json=body, headers=self.admin)
         assert answer.status_code == 201, answer.text
+        if "mediator" in body["roles"] and "cases" in self.services:
+            await self.known_to_cases(username)
         return answer.json()
+
+    async def known_to_cases(self, username: str, *, active: bool = True) -> None:
+        """Wait until the cases service's staff directory has the account as the gateway has it."""
+        from services.cases.models import StaffMember
+
+        ctx = self.services["cases"].app.state.ctx  # type: ignore[attr-defined]
+
+        def known() -> bool:
+            with DbSession(ctx.engine) as db:
+                member = db.get(StaffMember, username)
+                return member is not None and member.active == active
+
+        await eventually(known, what=f"the cases service to know {username}")
 
     async def login_as(self, username: str, **kwargs: object) -> dict[str, str]:
         """Create a user with roles/scopes and log in; returns bearer headers."""

@@ -17,6 +17,7 @@ async def system(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Asy
     async with system_stack(tmp_path_factory.mktemp("web"), nats_url) as stack:
         transport = stack.client._transport  # type: ignore[attr-defined]
         await seed_demo("https://gateway", *ADMIN, transport=transport)
+        await stack.known_to_cases("mediator")  # the demo mediator, as assignment checks it
         yield stack
 
 

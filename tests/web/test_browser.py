@@ -76,6 +76,7 @@ async def signed_in(  # type: ignore[no-untyped-def]
         base_url=base_url, locale="kk-KZ", viewport={"width": 1280, "height": 900}
     )
     page = await context.new_page()
+    violations = csp_violations(page)
     await page.goto("/login")
     await page.fill("#f-username", username)
     await page.fill("#f-password", password)
@@ -86,8 +87,22 @@ async def signed_in(  # type: ignore[no-untyped-def]
         await page.wait_for_selector(f"html[lang={lang}]")
     try:
         yield page
+        assert violations == [], f"the pages broke their CSP: {violations}"
     finally:
         await context.close()
+
+
+def csp_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Collects what Chromium reports as refused by the Content-Security-Policy, page by page."""
+    seen: list[str] = []
+
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            seen.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: seen.append(f"{page.url}: {error}"))
+    return seen
 
 
 @functools.cache
@@ -387,3 +402,18 @@ async def test_language_switch_is_remembered_and_every_main_page_passes_axe(brow
         assert await page.get_attribute("html", "lang") == "en"  # a new login keeps the choice
         await page.get_by_role("button", name="Қазақша").click()
         await page.wait_for_selector("html[lang=kk]")
+
+
+async def test_the_api_documentation_works_under_the_csp(browser, base_url):
+    context = await browser.new_context(base_url=base_url)
+    page = await context.new_page()
+    violations = csp_violations(page)
+    try:
+        answer = await page.goto("/api/docs")
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
+        await page.wait_for_selector(".swagger-ui .information-container", timeout=30000)
+        await page.wait_for_selector(".opblock-tag", timeout=30000)
+        await shot(page, "api-docs")
+        assert violations == [], violations
+    finally:
+        await context.close()

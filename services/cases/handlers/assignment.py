@@ -8,6 +8,7 @@ from kelisim.clock import now
 from kelisim.events.cases import CaseAssigned, CaseDeclared
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
+from services.cases.handlers.staff import require_mediator
 from services.cases.handlers.steps import (
     CaseCommand,
     aggregate,
@@ -37,7 +38,7 @@ class DeclareConflictOfInterest(CaseCommand):
 
 
 def _give(uow: UnitOfWork, case: Case, body: AssignmentCreate) -> Assignment:
-    # The service does not know users: the coordinator names the mediator, and we record it.
+    require_mediator(uow.session, case, body.mediator)
     assignment = Assignment(
         case_id=case.id, mediator=body.mediator, assigned_by=uow.actor.username, reason=body.reason
     )
