@@ -63,3 +63,24 @@ async def test_pages_render_sessions_stored_at_the_edges_of_the_calendar(system)
             assert page.status_code == 200, (path, page.text[:500])
         council_page = (await web.get(f"/councils/{council_id}")).text
         assert "9999" in council_page and "1900" in council_page
+
+
+async def test_odd_digits_in_the_period_or_a_history_count_are_not_a_500(system):
+    # "²".isdigit() is true but int("²") fails: pages and imports read ASCII digits only.
+    async with browser(system) as web:
+        assert (await web_login(web, "analyst", DEMO_PASSWORD)).status_code == 303
+        for query in (
+            "year=%C2%B2&month=%C2%B3",
+            "year=%D9%A2%D9%A0%D9%A2%D9%A6",
+            "month=99999999999",
+        ):
+            page = await web.get(f"/analytics?{query}")
+            assert page.status_code == 200, (query, page.text[:300])
+    analyst = await system.login("analyst", DEMO_PASSWORD)
+    answer = await system.client.post(
+        "/api/v1/analytics/history",
+        content="region,category,month,count\nKZ-75,land,2024-02,²\n".encode(),
+        headers={**analyst, "Content-Type": "text/csv"},
+    )
+    problem = assert_problem(answer, 422, "invalid-csv")
+    assert problem["errors"][0]["code"] == "bad-count"

@@ -120,7 +120,7 @@ def _row_problem(row: dict[str, str | None], today: date) -> RowError | None:
         return RowError("bad-month", month[:20], f"month {month[:20]!r} is not YYYY-MM")
     if first.year < 1991 or first > today:
         return RowError("month-out-of-range", month, f"month {month} is outside 1991 to this month")
-    if not count.isdigit() or len(count) > 7:
+    if not (count.isascii() and count.isdigit()) or len(count) > 7:
         return RowError(
             "bad-count", count[:20], f"count {count[:20]!r} is not a whole number 0 to 9999999"
         )

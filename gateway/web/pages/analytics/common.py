@@ -69,13 +69,18 @@ class Period:
         return urlencode({k: v for k, v in self.params.items() if v is not None})
 
 
+def _whole(text: str) -> bool:
+    # ASCII digits only: "²".isdigit() is true, but int("²") fails.
+    return text.isascii() and text.isdigit() and len(text) <= 6
+
+
 def _period(view: View, year: str, month: str) -> Period:
     """The period asked for; by default this month. A blank month asks for the whole year."""
     today = datetime.now(TIME_ZONE).date()
-    chosen = int(year) if year.isdigit() and 2000 <= int(year) <= today.year else today.year
+    chosen = int(year) if _whole(year) and 2000 <= int(year) <= today.year else today.year
     if "month" not in view.request.query_params:
         return Period(chosen, today.month if chosen == today.year else None)
-    return Period(chosen, int(month) if month.isdigit() and 1 <= int(month) <= 12 else None)
+    return Period(chosen, int(month) if _whole(month) and 1 <= int(month) <= 12 else None)
 
 
 def _allow(view: View, *roles: str) -> None:

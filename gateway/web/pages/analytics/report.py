@@ -18,6 +18,7 @@ from gateway.web.pages.analytics.common import (
     _period,
     _refused,
     _render,
+    _whole,
 )
 from gateway.web.view import FormErrors, FormView, PageView, View, redirect, required
 
@@ -90,7 +91,7 @@ def _proposal(view: View) -> tuple[dict[str, Any], FormErrors]:
     names = [f"{kind}_{lang}" for lang in used or ["kk"] for kind in ("title", "body")]
     errors = required(view, *names, "figures")
     body = {
-        "year": int(view.field("year")) if view.field("year").isdigit() else 0,
+        "year": int(view.field("year")) if _whole(view.field("year")) else 0,
         "titles": {lang: titles[lang] for lang in used},
         "bodies": {lang: bodies[lang] for lang in used},
         "figures": figures,
