@@ -82,5 +82,5 @@ async def test_odd_digits_in_the_period_or_a_history_count_are_not_a_500(system)
         content="region,category,month,count\nKZ-75,land,2024-02,²\n".encode(),
         headers={**analyst, "Content-Type": "text/csv"},
     )
-    problem = assert_problem(answer, 422, "invalid-csv")
+    problem = assert_problem(answer, 422, "invalid-rows")
     assert problem["errors"][0]["code"] == "bad-count"
