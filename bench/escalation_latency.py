@@ -190,7 +190,10 @@ def summary(sent: dict[str, float], got: dict[str, float]) -> dict[str, float]:
 
 def holds(s: dict[str, float], tail: float) -> bool:
     return (
-        s["lost"] == 0 and tail <= 2.0 and s["last_q"] <= max(2 * s["first_q"], s["first_q"] + 50)
+        s["lost"] == 0
+        and s.get("refused", 0) == 0
+        and tail <= 2.0
+        and s["last_q"] <= max(2 * s["first_q"], s["first_q"] + 50)
     )
 
 
@@ -221,6 +224,7 @@ class System:
         )
         self.proc: subprocess.Popen[bytes] | None = None
         self.cases: list[str] = []
+        self.refusals: dict[int, int] = {}  # API answers other than 201, by status
         self.token = ""
 
     def start(self) -> None:
@@ -288,7 +292,10 @@ class System:
             answer = await client.post(
                 f"/api/v1/cases/{case}/escalations", json=body, headers=headers
             )
-            return answer.json()["id"] if answer.status_code == 201 else None
+            if answer.status_code != 201:
+                self.refusals[answer.status_code] = self.refusals.get(answer.status_code, 0) + 1
+                return None
+            return str(answer.json()["id"])
 
         return send
 
@@ -358,7 +365,11 @@ async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa:
         got: dict[str, float] = {}
         sent, lags = await run_schedule(args.rate, args.seconds, send)
         tail = await collect(receiver, sent, got)
-        base = summary(sent, got) | {"tail": tail, "lag": pct(lags, 0.99) * 1000}
+        base = summary(sent, got) | {
+            "tail": tail,
+            "lag": pct(lags, 0.99) * 1000,
+            "refused": len(lags) - len(sent),
+        }
         base["holds"] = holds(base, tail)
         stages = system.stages(sent, got)
         steps = [(args.rate, base)]
@@ -367,12 +378,16 @@ async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa:
             got = {}
             sent, lags = await run_schedule(rate, args.step_seconds, send)
             tail = await collect(receiver, sent, got)
-            s = summary(sent, got) | {"tail": tail, "lag": pct(lags, 0.99) * 1000}
+            s = summary(sent, got) | {
+                "tail": tail,
+                "lag": pct(lags, 0.99) * 1000,
+                "refused": len(lags) - len(sent),
+            }
             s["holds"] = holds(s, tail)
             steps.append((rate, s))
             if not s["holds"]:
                 break
-        return {"base": base, "stages": stages, "steps": steps}
+        return {"base": base, "stages": stages, "steps": steps, "refusals": system.refusals}
 
 
 async def measure_bare(args, nats_url: str, receiver: str, rates: list[float]) -> dict:  # noqa: ANN001
@@ -393,7 +408,11 @@ async def measure_bare(args, nats_url: str, receiver: str, rates: list[float]) -
             got: dict[str, float] = {}
             sent, lags = await run_schedule(rate, seconds, send)
             tail = await collect(receiver, sent, got)
-            results[rate] = summary(sent, got) | {"tail": tail, "lag": pct(lags, 0.99) * 1000}
+            results[rate] = summary(sent, got) | {
+                "tail": tail,
+                "lag": pct(lags, 0.99) * 1000,
+                "refused": len(lags) - len(sent),
+            }
         return results
     finally:
         await nc.close()
@@ -402,7 +421,8 @@ async def measure_bare(args, nats_url: str, receiver: str, rates: list[float]) -
 def line(label: str, s: dict) -> str:
     return (
         f"{label:<34} p50 {s['p50']:7.1f} ms  p99 {s['p99']:7.1f} ms  "
-        f"{s['rate']:6.1f}/s  lost {s['lost']}  client lag p99 {s['lag']:5.1f} ms"
+        f"{s['rate']:6.1f}/s  lost {s['lost']}  refused {s['refused']}  "
+        f"client lag p99 {s['lag']:5.1f} ms"
     )
 
 
@@ -462,6 +482,8 @@ def main() -> None:
     )
     print(line("  kelisim (gateway -> webhook)", base))
     print(line("  bare (nats publish -> POST)", ref))
+    if ours["refusals"]:
+        print(f"  API answers other than 201, by status: {ours['refusals']}")
     print("  where the time goes (medians):")
     for name, ms in ours["stages"]:
         print(f"    {name:<46} {ms:7.1f} ms")
