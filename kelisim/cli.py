@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from kelisim import logging as kelisim_logging
+from kelisim import production
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervision import Supervisor, owner_module, present, present_owners
 from kelisim.tables import Backbone
@@ -51,15 +54,49 @@ def migrated_owners() -> list[str]:
     return [owner for owner in present_owners("models") if has_migrations(owner)]
 
 
+class Unusable(Exception):
+    """A data folder or database the command cannot open; the message says which and why."""
+
+
 def migrate(settings: Settings) -> list[str]:
     """Bring every present owner's database to head; returns the owners migrated."""
     from kelisim import migrations
 
     owners = migrated_owners()
     for owner in owners:
-        migrations.upgrade(owner, settings.database_url(owner))
+        url = settings.database_url(owner)
+        try:
+            migrations.upgrade(owner, url)
+        except (DBAPIError, OSError) as exc:
+            raise Unusable(database_unusable(owner, url, exc)) from exc
         log.info("migrated", owner=owner)
     return owners
+
+
+def database_unusable(owner: str, url: str, exc: DBAPIError | OSError) -> str:
+    """One line: which database (password hidden), the driver's first line, what to do."""
+    shown = make_url(url).render_as_string(hide_password=True)
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    reason = (str(cause).strip().splitlines() or [exc.__class__.__name__])[0]
+    return (
+        f"{owner}: cannot open the database {shown}: {reason}; check "
+        f"KELISIM_{owner.upper()}_DATABASE_URL, that the server runs and the path is writable"
+    )
+
+
+def open_data_dir(settings: Settings) -> None:
+    """Create the data folder (and check it is writable) or raise `Unusable`."""
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".kelisim-write-check"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise Unusable(
+            f"cannot use the data folder {path}: {exc.strerror or exc}; "
+            "set KELISIM_DATA_DIR to a writable folder"
+        ) from exc
 
 
 def backbone_of(owner: str) -> Backbone:
@@ -85,6 +122,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         }
         extra_env = {f"KELISIM_{key.upper()}": value for key, value in admin.items()}
         settings = settings.model_copy(update=admin)
+    open_data_dir(settings)
 
     def prepare() -> None:
         from kelisim.anchors import ensure_audit_key
@@ -149,7 +187,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if any(not getattr(settings, f"{owner}_database_url") for owner in migrated_owners()):
+        open_data_dir(settings)
     owners = migrate(settings)
     print("migrated: " + ", ".join(owners))
     return 0
@@ -323,9 +362,21 @@ def cmd_keys(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("kelisim")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     top = argparse.ArgumentParser(prog="kelisim", description="Kelisim operations.")
+    top.add_argument("--version", action="version", version=f"kelisim {version()}")
     sub = top.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="run nats-server, the services and the gateway")
@@ -381,10 +432,27 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def refuse_unsafe(args: argparse.Namespace, settings: Settings) -> None:
+    """Production's refusals for the owners this command touches (kelisim/production.py)."""
+    if args.func is cmd_serve:
+        production.refuse_unsafe(settings, [args.owner], secrets=True)
+    elif args.func is cmd_up:
+        owners = present_owners("app")
+        production.refuse_unsafe(settings, owners, secrets=True, embedded_nats=True)
+    elif args.func is not cmd_keys:
+        production.refuse_unsafe(settings, migrated_owners(), secrets=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `kelisim` command."""
+    """Entry point of the `kelisim` command: an operator's mistake is one line, not a traceback."""
     args = parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "KELISIM_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        print(f"kelisim: {name}: {first['msg']}", file=sys.stderr)
+        return 2
     kelisim_logging.configure(
         settings.log_level,
         json=settings.log_json,
@@ -393,7 +461,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("httpx", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve()})
-    return int(args.func(args, settings) or 0)
+    try:
+        refuse_unsafe(args, settings)
+        return int(args.func(args, settings) or 0)
+    except production.Refused as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except Unusable as exc:
+        print(f"kelisim: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
