@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import fields
 from datetime import date
 
@@ -292,13 +291,13 @@ def test_the_period_is_normalised_to_the_first_of_the_month() -> None:
     assert assess([10] * 30, 10, date(2025, 7, 19)).period == PERIOD
 
 
-def test_160_series_are_assessed_in_well_under_ten_seconds() -> None:
+def test_160_series_are_each_assessed_for_the_period() -> None:
+    # Speed is measured by bench/early_warning.py against its baseline, not by a timed test.
     rng = np.random.default_rng(9)
     calendar = months_before(PERIOD, 73)
     data = {s: list(rng.poisson(seasonal_mean(calendar, 5 + s / 4))) for s in range(160)}
 
-    started = time.perf_counter()
     results = assess_all(data, PERIOD)
 
-    assert time.perf_counter() - started < 10
-    assert len(results) == 160
+    assert sorted(results) == list(range(160))
+    assert all(result.period == PERIOD for result in results.values())

@@ -9,7 +9,6 @@ the null space of the equations. A hidden figure with one possible value is a di
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Collection, Hashable, Mapping
 
 import numpy as np
@@ -345,7 +344,7 @@ def test_a_region_category_month_cube_with_every_margin_leaks_nothing():
     assert_safe(protected, margins, cells)
 
 
-def test_the_full_size_cube_is_protected_in_seconds():
+def test_the_full_size_cube_is_protected():
     regions = [f"region-{i:02d}" for i in range(20)]
     categories, months = [f"category-{j}" for j in range(8)], list(range(1, 13))
     rng = np.random.default_rng(3)
@@ -356,9 +355,7 @@ def test_the_full_size_cube_is_protected_in_seconds():
         for m in months
     }
     margins = crosstab_margins([regions, categories, months])
-    started = time.perf_counter()
-    protected = protect(cells, margins)
-    assert time.perf_counter() - started < 30  # about 2 s on one quiet core
+    protected = protect(cells, margins)  # its cost is bench/analytics.py's to measure
     assert null_space_attack(protected, margins) == []
     # The LP attack on every hidden figure would take minutes: attack a fixed sample.
     sample = random.Random(3).sample(sorted(protected.primary_cells), 12)
@@ -385,20 +382,12 @@ def _lp_attack_some(protected: Protected, margins: Margins, keys: list) -> list:
     return pinned
 
 
-def test_a_20_by_8_table_is_protected_quickly():
+def test_a_20_by_8_table_is_protected():
     rows, cols = [f"region-{i:02d}" for i in range(20)], [f"category-{j}" for j in range(8)]
     rng = np.random.default_rng(5)
     values = {(r, c): int(rng.negative_binomial(1, 0.12)) for r in rows for c in cols}
-    best = min(_timed(protect_grid, rows, cols, values) for _ in range(3))
-    assert best < 0.5  # about 0.03 s; generous for a busy CI machine
     protected = protect_grid(rows, cols, values).protected
     assert_safe(protected, crosstab_margins([rows, cols]), values)
-
-
-def _timed(function, *args) -> float:
-    started = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - started
 
 
 # --- thresholds, rates, input checks -----------------------------------------------------------
