@@ -135,3 +135,31 @@ def test_the_signature_validates_with_pyhanko_and_a_changed_byte_breaks_it(tmp_p
     at = unsigned.index(b"endstream") - 5  # a byte of page content, inside the signed range
     forged = signed[:at] + bytes([signed[at] ^ 1]) + signed[at + 1 :]
     assert not status(forged).intact
+
+
+def test_the_signed_minutes_still_declare_pdf_a_3b_with_embedded_fonts(tmp_path: Path):
+    # No PDF/A validator runs here (veraPDF is not packaged for Debian): check what PDF/A-3b
+    # asks of the signed file that signing could break, on the file's last revision.
+    settings = Settings(data_dir=tmp_path)
+    signing.ensure_certificate(settings)
+    unsigned = render(CONTENT, FACTS, "kk", "https://kelisim.example")
+    signed = signing.sign_pdf(unsigned, signing.signer(settings), reason="test")
+    reader = PdfReader(io.BytesIO(signed))
+    catalog = reader.trailer["/Root"]
+    xmp = catalog["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp
+    intents = [intent.get_object() for intent in catalog["/OutputIntents"]]
+    assert any(intent["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in intent for intent in intents)
+    assert "/Encrypt" not in reader.trailer
+    assert "/JavaScript" not in catalog.get("/Names", {})
+    fonts = 0
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
+                fonts += 1
+    assert fonts > 0
+    signature_field = catalog["/AcroForm"]["/Fields"][0].get_object()
+    assert signature_field["/V"].get_object()["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
