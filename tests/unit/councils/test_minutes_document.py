@@ -149,7 +149,7 @@ def test_the_signed_minutes_still_declare_pdf_a_3b_with_embedded_fonts(tmp_path:
     xmp = catalog["/Metadata"].get_object().get_data()
     assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp
     intents = [intent.get_object() for intent in catalog["/OutputIntents"]]
-    assert any(intent["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in intent for intent in intents)
+    assert any(i["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in i for i in intents)
     assert "/Encrypt" not in reader.trailer
     assert "/JavaScript" not in catalog.get("/Names", {})
     fonts = 0
