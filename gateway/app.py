@@ -24,7 +24,7 @@ from gateway.models import backbone
 from gateway.permissions import PROXIED_SERVICES
 from gateway.proxy import proxy_router
 from gateway.web import install as install_web
-from kelisim import limits, problems, web
+from kelisim import idempotency, limits, problems, web
 from kelisim.auth import ensure_keypair, load_private_key, load_public_key
 from kelisim.service import build_context, cancel_all, run_bus
 from kelisim.settings import Settings
@@ -90,6 +90,7 @@ def build_app(
     guard.install(app)
     headers.install(app)
     web.install(app, "gateway", ready)
+    idempotency.install(app, ctx)  # identity's own POSTs; proxied requests pass through
     app.include_router(identity_api.router)
     app.include_router(proxy_router())
     openapi.install(app)

@@ -243,3 +243,49 @@ async def test_every_admin_change_is_in_the_audit_log_and_the_chain_verifies(sta
             .values(actor="admin")
         )
     assert audit.verify(_engine(stack), backbone).ok
+
+
+async def test_a_user_creation_retried_with_its_idempotency_key_creates_one_user(stack: Stack):
+    body = {
+        "username": "retried",
+        "password": "long-enough",
+        "full_name": "R",
+        "roles": ["analyst"],
+    }
+    keyed = {**stack.admin, "Idempotency-Key": "create-retried-1"}
+    before = _audit_count(stack)
+    first = await stack.client.post("/api/v1/users", json=body, headers=keyed)
+    again = await stack.client.post("/api/v1/users", json=body, headers=keyed)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert "Idempotent-Replayed" not in first.headers
+    assert _audit_count(stack) == before + 1
+    listed = await stack.client.get(
+        "/api/v1/users", params={"username": "retried"}, headers=stack.admin
+    )
+    assert [u["id"] for u in listed.json()["items"]] == [first.json()["id"]]
+
+    other = await stack.client.post(
+        "/api/v1/users", json={**body, "full_name": "Other"}, headers=keyed
+    )
+    assert other.status_code == 422
+    assert other.json()["type"] == "urn:kelisim:problem:idempotency-key-reused"
+    assert _audit_count(stack) == before + 1
+
+
+async def test_a_password_reset_retried_with_its_key_is_done_once(stack: Stack):
+    user = await stack.create_user("reset-once", roles=["analyst"])
+    keyed = {**stack.admin, "Idempotency-Key": "reset-once-1"}
+    path = f"/api/v1/users/{user['id']}/password"
+    before = _audit_count(stack)
+    first = await stack.client.post(path, json={"password": "another-long-one"}, headers=keyed)
+    again = await stack.client.post(path, json={"password": "another-long-one"}, headers=keyed)
+    assert first.status_code == again.status_code == 204
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _audit_count(stack) == before + 1
+    other = await stack.client.post(path, json={"password": "a-third-long-one"}, headers=keyed)
+    assert other.status_code == 422
+    assert await stack.login("reset-once", "another-long-one")

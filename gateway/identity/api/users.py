@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 
@@ -10,12 +12,33 @@ from gateway.identity import users
 from gateway.models import User
 from gateway.schemas import PasswordReset, UserCreate, UserPage, UserPublic, UserUpdate
 from kelisim import pagination, preconditions
+from kelisim.commands import Command
 from kelisim.db import new_session
 from kelisim.pagination import Cursor, Limit
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
+from kelisim.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+# The state-changing POSTs run through `ctx.run`, so `Idempotency-Key` is honoured as in
+# every service (the answer of a retry is the first answer; no answer here carries a secret).
+@dataclass(frozen=True, kw_only=True)
+class CreateUser(Command):
+    body: UserCreate
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deactivate(Command):
+    user_id: str
+    acting_user_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResetPassword(Command):
+    user_id: str
+    body: PasswordReset
 
 
 def etag(user: User) -> str:
@@ -33,10 +56,12 @@ def _public(user: User, response: Response | None = None) -> UserPublic:
 def create_user(
     body: UserCreate, request: Request, response: Response, caller: AdminCaller, ctx: ContextDep
 ) -> UserPublic:
-    """Create a staff account with roles and scopes."""
-    with ctx.uow(caller.actor(request)) as uow:
-        user = users.create_user(body, uow, ctx.settings)
-        uow.commit()
+    """Create a staff account with roles and scopes (`Idempotency-Key` honoured)."""
+
+    def handle(cmd: CreateUser, uow: UnitOfWork) -> User:
+        return users.create_user(cmd.body, uow, ctx.settings)
+
+    user = ctx.run(request, handle, CreateUser(principal=caller.principal(), body=body))
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return _public(user, response)
 
@@ -94,11 +119,14 @@ def deactivate_user(
     user_id: str, request: Request, response: Response, caller: AdminCaller, ctx: ContextDep
 ) -> UserPublic:
     """Deactivate an account: its tokens, sessions and API keys stop working at once."""
-    with ctx.uow(caller.actor(request)) as uow:
-        user = users.update_user(
-            user_id, UserUpdate(active=False), uow, acting_user_id=caller.user.id
+
+    def handle(cmd: Deactivate, uow: UnitOfWork) -> User:
+        return users.update_user(
+            cmd.user_id, UserUpdate(active=False), uow, acting_user_id=cmd.acting_user_id
         )
-        uow.commit()
+
+    cmd = Deactivate(principal=caller.principal(), user_id=user_id, acting_user_id=caller.user.id)
+    user = ctx.run(request, handle, cmd)
     return _public(user, response)
 
 
@@ -107,7 +135,11 @@ def reset_password(
     user_id: str, body: PasswordReset, request: Request, caller: AdminCaller, ctx: ContextDep
 ) -> Response:
     """Set a new password; the account's earlier tokens and sessions stop working."""
-    with ctx.uow(caller.actor(request)) as uow:
-        users.reset_password(user_id, body.password, uow, ctx.settings)
-        uow.commit()
+
+    def handle(cmd: ResetPassword, uow: UnitOfWork) -> None:
+        users.reset_password(cmd.user_id, cmd.body.password, uow, ctx.settings)
+
+    ctx.run(
+        request, handle, ResetPassword(principal=caller.principal(), user_id=user_id, body=body)
+    )
     return Response(status_code=204)
