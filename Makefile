@@ -25,7 +25,7 @@ faults: $(VENV)/.installed-test
 # Schemathesis over the merged OpenAPI with many more examples per operation than the
 # bounded run in `make test` (3 per operation and user).
 fuzz: $(VENV)/.installed-test
-	KELISIM_FUZZ_EXAMPLES=$${KELISIM_FUZZ_EXAMPLES:-40} $(PY) -m pytest -m fuzz -s tests/api $(PYTEST_ARGS)
+	KELISIM_FUZZ_EXAMPLES=$${KELISIM_FUZZ_EXAMPLES:-40} KELISIM_FUZZ_SCENARIOS=$${KELISIM_FUZZ_SCENARIOS:-200} $(PY) -m pytest -m fuzz -s tests/api $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports

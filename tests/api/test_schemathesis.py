@@ -5,6 +5,10 @@ behind a real uvicorn server; every operation of `/api/v1/openapi.json` gets a b
 number of generated requests as an admin and as a mediator. Any 5xx answer or an answer
 that contradicts its documented schema fails the test, with each finding listed.
 `KELISIM_FUZZ_EXAMPLES` sets the examples per operation and user (default 3, `make test`).
+
+Then the stateful phase: schemathesis infers links from the schema (a 201 answer's `id` feeds
+the `{..._id}` of the operations on that resource) and runs `KELISIM_FUZZ_SCENARIOS`
+derandomised scenarios of up to `KELISIM_FUZZ_STEPS` chained calls per user, with the same checks.
 """
 
 from __future__ import annotations
@@ -28,7 +32,25 @@ from tests.support.gateway import system_stack
 from tests.support.nats import free_port
 
 EXAMPLES = int(os.environ.get("KELISIM_FUZZ_EXAMPLES", "3"))
+SCENARIOS = int(os.environ.get("KELISIM_FUZZ_SCENARIOS", "40"))
+STEPS = int(os.environ.get("KELISIM_FUZZ_STEPS", "8"))
 CHECKS = [not_a_server_error, response_schema_conformance]
+SEED_CASE = {
+    "region": "KZ-75",
+    "category": "family",
+    "channel": "walk_in",
+    "description": "A dispute between neighbours over a fence",
+    "parties": [
+        {"kind": "person", "name": "Aigerim Fuzz", "phone": "+77010000001", "language": "kk"},
+        {"kind": "person", "name": "Nurlan Fuzz", "phone": "+77010000002", "language": "ru"},
+    ],
+}
+BOUNDED = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "suppress_health_check": list(HealthCheck),
+}
 
 
 @dataclass
@@ -50,6 +72,9 @@ def live(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterator[Li
         async with system_stack(tmp, nats_url) as stack:
             mediator = await stack.login_as("fuzz-mediator", roles=["mediator"], regions=["KZ-75"])
             found["users"] = {"admin": stack.admin, "mediator": mediator}
+            # A case of the mediator's, so that chains from its lists reach a real resource.
+            seeded = await stack.client.post("/api/v1/cases", json=SEED_CASE, headers=mediator)
+            assert seeded.status_code == 201, seeded.text
             app = stack.client.app  # type: ignore[attr-defined]
             config = uvicorn.Config(app, port=port, lifespan="off", log_config=None)
             server = uvicorn.Server(config)
@@ -79,39 +104,82 @@ def live(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Iterator[Li
     thread.join(60)
 
 
+def finding(case, response, who: str, seen: set[tuple[int, str]]) -> str | None:  # type: ignore[no-untyped-def]
+    """What is wrong with one answer, once per operation, status and failure (None: nothing)."""
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except (AssertionError, BaseExceptionGroup) as exc:  # a group of failures, or one
+        parts = getattr(exc, "exceptions", None) or [exc]
+        first = "; ".join(getattr(p, "title", None) or str(p).strip()[:200] for p in parts)
+        if (response.status_code, first) in seen:
+            return None
+        seen.add((response.status_code, first))
+        body = response.text[:300].replace("\n", " ")
+        curl = case.as_curl_command(headers={"Authorization": "Bearer …"})
+        return (
+            f"{case.operation.label} as {who}: {response.status_code}: {first}\n"
+            f"    answer: {body}\n    {curl[:600]}"
+        )
+    return None
+
+
 def fuzz(operation, who: str, headers: dict[str, str], live: Live, session) -> list[str]:  # type: ignore[no-untyped-def]
     """Run one operation's generated requests as one user; the distinct findings."""
     findings: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[int, str]] = set()
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @settings(max_examples=EXAMPLES, phases=[Phase.explicit, Phase.generate], **BOUNDED)
     @given(case=operation.as_strategy())
     def run(case) -> None:  # type: ignore[no-untyped-def]
         response = case.call(base_url=live.base_url, session=session, headers=headers, timeout=30)
-        try:
-            case.validate_response(response, checks=CHECKS)
-        except (AssertionError, BaseExceptionGroup) as exc:  # a group of failures, or one
-            parts = getattr(exc, "exceptions", None) or [exc]
-            first = "; ".join(getattr(p, "title", None) or str(p).strip()[:200] for p in parts)
-            body = response.text[:300].replace("\n", " ")
-            if (response.status_code, first) in seen:
-                return
-            seen.add((response.status_code, first))  # type: ignore[arg-type]
-            curl = case.as_curl_command(headers={"Authorization": "Bearer …"})
-            findings.append(
-                f"{operation.label} as {who}: {response.status_code}: {first}\n"
-                f"    answer: {body}\n    {curl[:600]}"
-            )
+        found = finding(case, response, who, seen)
+        if found is not None:
+            findings.append(found)
 
     run()
     return findings
+
+
+def links_of(machine) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The operations the state machine can chain from, with how many links leave each."""
+    return {
+        label: len(t.outgoing) for label, t in machine._transitions.operations.items() if t.outgoing
+    }
+
+
+def scenarios(
+    machine, who: str, headers: dict[str, str], live: Live, session
+) -> tuple[int, list[str]]:  # type: ignore[no-untyped-def]
+    """Run bounded chained scenarios as one user; the calls made and the distinct findings."""
+    findings: list[str] = []
+    seen: set[tuple[int, str]] = set()
+    calls: list[str] = []
+    chained: list[str] = []
+
+    class Workflow(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case):  # type: ignore[no-untyped-def]
+            return {
+                "base_url": live.base_url,
+                "session": session,
+                "headers": headers,
+                "timeout": 30,
+            }
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):  # type: ignore[no-untyped-def]
+            # Findings are collected, not raised: no shrinking, and every scenario runs.
+            calls.append(case.operation.label)
+            if "_id}" in case.operation.path and response.status_code < 300:
+                chained.append(case.operation.label)  # a real id: random ones answer 404
+            found = finding(case, response, who, seen)
+            if found is not None:
+                findings.append(found)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=SCENARIOS, stateful_step_count=STEPS, phases=[Phase.generate], **BOUNDED
+        )
+    )
+    return len(calls), len(chained), findings
 
 
 @pytest.mark.fuzz
@@ -127,6 +195,20 @@ def test_no_operation_answers_5xx_or_off_its_schema(live: Live):
         for who, headers in live.users.items():
             findings += fuzz(operation, who, headers, live, session)
     print(f"\nfuzzed {operations} operations x {len(live.users)} users x {EXAMPLES} examples")
+    machine = schema.as_state_machine()
+    links = links_of(machine)
+    print(f"stateful: {sum(links.values())} links from {len(links)} operations")
+    assert "POST /api/v1/cases" in links, sorted(links)
+    for who, headers in live.users.items():
+        calls, chained, found = scenarios(machine, who, headers, live, session)
+        print(
+            f"stateful as {who}: {calls} calls in {SCENARIOS} scenarios, {chained} answered 2xx"
+            f" on an id taken from an earlier answer, {len(found)} findings"
+        )
+        assert calls > SCENARIOS
+        if who == "admin":
+            assert chained > 0, "no link was followed to an existing resource"
+        findings += found
     for finding in findings:
         print(finding)
     assert operations > 50
