@@ -132,6 +132,13 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
     assert sum(results) >= 1
     again_now = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=analyst)
     assert again_now.json() == []
+    keyed = {**analyst, "Idempotency-Key": "assess-once"}
+    first = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=keyed)
+    retried = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=keyed)
+    assert first.status_code == retried.status_code == 200
+    assert retried.json() == first.json() == []
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
 
     alerts = (await stack.client.get(f"{ANALYTICS}/alerts", headers=analyst)).json()["items"]
     surge = [a for a in alerts if (a["region"], a["category"]) == SURGE]

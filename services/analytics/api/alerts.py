@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlmodel import col, select
 
 from kelisim import pagination
 from kelisim.clock import now
+from kelisim.commands import Command
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.uow import UnitOfWork
 from services.analytics import permissions, queries
 from services.analytics.api.common import PREFIX, reading
 from services.analytics.measures import shift_month
@@ -71,19 +74,38 @@ def get_alert(alert_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> Al
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Assess(Command):
+    """An assessment on demand, answered with the alerts it raised in the caller's regions."""
+
+    regions: tuple[str, ...]
+
+
+def raised_since(cmd: Assess, uow: UnitOfWork, since: datetime) -> list[AlertPublic]:
+    """The alerts raised since `since` (the start of the round) in the command's regions."""
+    rows = uow.session.exec(
+        select(Alert)
+        .where(col(Alert.raised_at) >= since, col(Alert.region).in_(cmd.regions))
+        .order_by(col(Alert.raised_at))
+    ).all()
+    return [AlertPublic.model_validate(a, from_attributes=True) for a in rows]
+
+
 @router.post("/assessments", response_model=list[AlertPublic])
-async def assess_now(principal: CurrentPrincipal, ctx: ContextDep) -> list[AlertPublic]:
-    """Run the early-warning round now (after an import, say); the alerts it raised."""
+async def assess_now(
+    request: Request, principal: CurrentPrincipal, ctx: ContextDep
+) -> list[AlertPublic]:
+    """Run the early-warning round now (after an import, say); the alerts it raised.
+
+    The round is the worker's own work (each alarm is raised once, whoever runs it), so a
+    retry may run it again harmlessly; with an `Idempotency-Key` the retry's answer is the
+    first answer, through `ctx.run` like every command.
+    """
     permissions.require(principal, "import_history")
     before = now()
     await asyncio.to_thread(early_warning_round, ctx)
-    with reading(ctx) as db:
-        rows = db.exec(
-            select(Alert)
-            .where(
-                col(Alert.raised_at) >= before,
-                col(Alert.region).in_(list(permissions.regions(principal))),
-            )
-            .order_by(col(Alert.raised_at))
-        ).all()
-    return [AlertPublic.model_validate(a, from_attributes=True) for a in rows]
+    cmd = Assess(principal=principal, regions=tuple(sorted(permissions.regions(principal))))
+    # The round's start time is not part of the command: a retry is the same request.
+    return await asyncio.to_thread(
+        ctx.run, request, lambda c, uow: raised_since(c, uow, before), cmd
+    )
