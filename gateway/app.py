@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -69,11 +70,17 @@ def build_app(
             ctx.engine.dispose()
 
     async def ready() -> dict[str, bool]:
+        """Its own database and keys only: a service or NATS down is reported on /status."""
         checks = await ctx.ready()
-        checks.pop("consumers", None)
-        results = await asyncio.gather(*(app.state.calls.ready(s) for s in PROXIED_SERVICES))
-        checks.update({f"service:{s}": ok for s, ok in zip(PROXIED_SERVICES, results, strict=True)})
+        checks["keys"] = hasattr(app.state, "keys")
         return checks
+
+    async def status() -> dict[str, Any]:
+        found = await ctx.status()
+        found.pop("consumers", None)
+        results = await asyncio.gather(*(app.state.calls.ready(s) for s in PROXIED_SERVICES))
+        found["services"] = dict(zip(PROXIED_SERVICES, results, strict=True))
+        return found
 
     app = FastAPI(
         title="Kelisim gateway",
@@ -89,7 +96,7 @@ def build_app(
     limits.install(app, settings)
     guard.install(app)
     headers.install(app)
-    web.install(app, "gateway", ready)
+    web.install(app, "gateway", ready, status)
     idempotency.install(app, ctx)  # identity's own POSTs; proxied requests pass through
     app.include_router(identity_api.router)
     app.include_router(proxy_router())

@@ -18,10 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from kelisim import commands, idempotency, limits, problems, web
+from kelisim import commands, health, idempotency, limits, problems, web
 from kelisim.anchors import run_anchor
 from kelisim.auth import Principal, TokenError, load_public_key, verify_token
 from kelisim.bus.connection import Bus
@@ -88,18 +87,15 @@ class ServiceContext:
         return commands.create(self, request, handler, cmd, shape=shape, status=status)
 
     async def ready(self) -> dict[str, bool]:
-        def db_ok() -> bool:
-            try:
-                with self.engine.connect() as conn:
-                    conn.execute(text("SELECT 1"))
-                return True
-            except Exception:  # noqa: BLE001
-                return False
+        """Readiness: the own database reachable and migrated (kelisim/health.py)."""
+        return await asyncio.to_thread(health.database_checks, self.engine, self.name)
 
+    async def status(self) -> dict[str, Any]:
+        """What `/status` reports besides readiness: NATS, the consumers, the outbox."""
         return {
-            "database": await asyncio.to_thread(db_ok),
             "nats": self.bus.connected and self.streams_ready,
-            "consumers": all(c.ready for c in self.consumers),
+            "consumers": {c.spec.stream: c.ready for c in self.consumers},
+            "outbox": await asyncio.to_thread(health.outbox_state, self.engine, self.tables),
         }
 
 
@@ -161,7 +157,7 @@ def create_service_app(
     app.state.ctx = ctx
     problems.install(app)
     limits.install(app, settings)
-    web.install(app, name, ctx.ready)
+    web.install(app, name, ctx.ready, ctx.status)
     idempotency.install(app, ctx)  # outermost: it records the answer exactly as it leaves
     for router in routers:
         app.include_router(router)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Response
@@ -29,10 +30,15 @@ UNHANDLED = Counter(
 log = structlog.get_logger("kelisim.web")
 
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+StatusCheck = Callable[[], Awaitable[dict[str, Any]]]
 
 
-def install(app: FastAPI, name: str, ready: ReadyCheck) -> None:
-    """Add /healthz, /readyz, /metrics and a request-id middleware to an app."""
+def install(app: FastAPI, name: str, ready: ReadyCheck, status: StatusCheck | None = None) -> None:
+    """Add /healthz, /readyz, /status, /metrics and a request-id middleware to an app.
+
+    /healthz: the process answers (liveness). /readyz: it can serve (kelisim/health.py).
+    /status: readiness plus what is only reported (NATS, consumers, outbox, services).
+    """
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -46,6 +52,12 @@ def install(app: FastAPI, name: str, ready: ReadyCheck) -> None:
             {"status": "ready" if ok else "not ready", "service": name, "checks": checks},
             status_code=200 if ok else 503,
         )
+
+    @app.get("/status", include_in_schema=False)
+    async def status_page() -> dict[str, Any]:
+        checks = await ready()
+        extra = await status() if status else {}
+        return {"service": name, "ready": all(checks.values()), "checks": checks, **extra}
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -122,10 +122,16 @@ def wait_until(predicate, timeout: float, what: str) -> None:  # type: ignore[no
 
 
 def ready(url: str) -> bool:
+    """Ready and (as /status reports) connected, consumers running, every service ready."""
     try:
-        return httpx.get(f"{url}/readyz", timeout=1, trust_env=False).status_code == 200
+        answer = httpx.get(f"{url}/status", timeout=1, trust_env=False)
     except httpx.HTTPError:
         return False
+    if answer.status_code != 200:
+        return False
+    status = answer.json()
+    parts = [status.get("consumers", {}), status.get("services", {})]
+    return bool(status["ready"] and status["nats"] and all(all(p.values()) for p in parts))
 
 
 def start_and_wait_ready(system: System, *args: str) -> tuple[subprocess.Popen[bytes], float]:

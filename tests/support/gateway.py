@@ -99,8 +99,8 @@ class Stack:
 async def _ready(client: httpx.AsyncClient, timeout: float = 30) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        answer = await client.get("/readyz")
-        if answer.status_code == 200:
+        answer = await client.get("/status")
+        if answer.json()["ready"] and answer.json()["nats"]:
             return
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"gateway not ready: {answer.text}")

@@ -43,8 +43,10 @@ async def running(
 async def wait_ready(client: httpx.AsyncClient, timeout: float = 20) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        response = await client.get("/readyz")
-        if response.status_code == 200:
+        # Ready, and (what readiness no longer waits for) connected with consumers running.
+        response = await client.get("/status")
+        status = response.json()
+        if status["ready"] and status["nats"] and all(status.get("consumers", {}).values()):
             return
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"not ready: {response.text}")
