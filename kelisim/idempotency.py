@@ -42,6 +42,7 @@ R = TypeVar("R")
 MAX_KEY = 200
 PENDING = 0  # the status of a claim whose answer is not stored yet
 CLAIM = "kelisim.idempotency_claim"  # request state: the claim the recorder completes
+PASS = "kelisim.idempotency_pass"  # request state: an answer with no claim to record
 ANSWER = "kelisim.answer"  # marks a stored answer that carries headers (commands)
 KEPT_HEADERS = ("content-type", "etag", "location")
 
@@ -157,6 +158,13 @@ class AnswerRecorder:
         held: list[Message] = []
 
         async def hold(message: Message) -> None:
+            # No claim when the answer starts (a refusal, a replay, a proxied request at the
+            # gateway): nothing to record, so the answer streams through unheld.
+            if message["type"] == "http.response.start" and state.get(CLAIM) is None:
+                state[PASS] = True
+            if state.get(PASS):
+                await send(message)
+                return
             held.append(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 claim = state.get(CLAIM)
