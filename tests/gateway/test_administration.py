@@ -289,3 +289,33 @@ async def test_a_password_reset_retried_with_its_key_is_done_once(stack: Stack):
     other = await stack.client.post(path, json={"password": "a-third-long-one"}, headers=keyed)
     assert other.status_code == 422
     assert await stack.login("reset-once", "another-long-one")
+
+
+def test_a_password_enters_a_fingerprint_only_keyed():
+    from gateway.identity.api.users import CreateUser, ResetPassword
+    from gateway.schemas import PasswordReset, UserCreate
+    from kelisim.auth import Principal
+    from kelisim.commands import fingerprint_of
+
+    admin = Principal(sub="admin", user_id="u-admin")
+    body = UserCreate(username="fp-user", password="plain-secret-1", full_name="F", roles=[])
+    created = CreateUser(
+        principal=admin,
+        body=body,
+        profile=body.model_dump(mode="json", exclude={"password"}),
+        password_mac="mac-1",
+    )
+    reset = ResetPassword(
+        principal=admin,
+        user_id="u-1",
+        body=PasswordReset(password="plain-secret-2"),
+        password_mac="mac-2",
+    )
+    for cmd, secret, mac in (
+        (created, b"plain-secret-1", b"mac-1"),
+        (reset, b"plain-secret-2", b"mac-2"),
+    ):
+        printed = fingerprint_of(cmd)
+        assert secret not in printed
+        assert mac in printed
+    assert b"fp-user" in fingerprint_of(created)

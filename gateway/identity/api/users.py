@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import col, select
 
-from gateway.deps import AdminCaller
+from gateway.auth import Keys
+from gateway.deps import AdminCaller, get_keys
 from gateway.identity import users
 from gateway.models import User
 from gateway.schemas import PasswordReset, UserCreate, UserPage, UserPublic, UserUpdate
 from kelisim import pagination, preconditions
-from kelisim.commands import Command
+from kelisim.commands import UNPRINTED, Command
 from kelisim.db import new_session
 from kelisim.pagination import Cursor, Limit
 from kelisim.preconditions import IfMatch
@@ -22,11 +26,18 @@ from kelisim.uow import UnitOfWork
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
+KeysDep = Annotated[Keys, Depends(get_keys)]
+
+
 # The state-changing POSTs run through `ctx.run`, so `Idempotency-Key` is honoured as in
 # every service (the answer of a retry is the first answer; no answer here carries a secret).
+# A password enters the request's fingerprint only as an HMAC under the session secret, which
+# the database does not hold.
 @dataclass(frozen=True, kw_only=True)
 class CreateUser(Command):
-    body: UserCreate
+    body: UserCreate = field(metadata=UNPRINTED)
+    profile: dict[str, Any]
+    password_mac: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +49,13 @@ class Deactivate(Command):
 @dataclass(frozen=True, kw_only=True)
 class ResetPassword(Command):
     user_id: str
-    body: PasswordReset
+    body: PasswordReset = field(metadata=UNPRINTED)
+    password_mac: str
+
+
+def sealed(password: str, keys: Keys) -> str:
+    """A password as it enters a fingerprint: keyed, so a stored digest cannot be guessed from."""
+    return hmac.new(keys.session_secret, password.encode(), hashlib.sha256).hexdigest()
 
 
 def etag(user: User) -> str:
@@ -54,14 +71,25 @@ def _public(user: User, response: Response | None = None) -> UserPublic:
 
 @router.post("", status_code=201, response_model=UserPublic)
 def create_user(
-    body: UserCreate, request: Request, response: Response, caller: AdminCaller, ctx: ContextDep
+    body: UserCreate,
+    request: Request,
+    response: Response,
+    caller: AdminCaller,
+    ctx: ContextDep,
+    keys: KeysDep,
 ) -> UserPublic:
     """Create a staff account with roles and scopes (`Idempotency-Key` honoured)."""
 
     def handle(cmd: CreateUser, uow: UnitOfWork) -> User:
         return users.create_user(cmd.body, uow, ctx.settings)
 
-    user = ctx.run(request, handle, CreateUser(principal=caller.principal(), body=body))
+    cmd = CreateUser(
+        principal=caller.principal(),
+        body=body,
+        profile=body.model_dump(mode="json", exclude={"password"}),
+        password_mac=sealed(body.password, keys),
+    )
+    user = ctx.run(request, handle, cmd)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return _public(user, response)
 
@@ -132,14 +160,23 @@ def deactivate_user(
 
 @router.post("/{user_id}/password", status_code=204)
 def reset_password(
-    user_id: str, body: PasswordReset, request: Request, caller: AdminCaller, ctx: ContextDep
+    user_id: str,
+    body: PasswordReset,
+    request: Request,
+    caller: AdminCaller,
+    ctx: ContextDep,
+    keys: KeysDep,
 ) -> Response:
     """Set a new password; the account's earlier tokens and sessions stop working."""
 
     def handle(cmd: ResetPassword, uow: UnitOfWork) -> None:
         users.reset_password(cmd.user_id, cmd.body.password, uow, ctx.settings)
 
-    ctx.run(
-        request, handle, ResetPassword(principal=caller.principal(), user_id=user_id, body=body)
+    cmd = ResetPassword(
+        principal=caller.principal(),
+        user_id=user_id,
+        body=body,
+        password_mac=sealed(body.password, keys),
     )
+    ctx.run(request, handle, cmd)
     return Response(status_code=204)
