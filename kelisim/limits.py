@@ -5,7 +5,9 @@ that take documents (`DOCUMENT_ROUTES`: council materials, the signed settlement
 imports, the web form that uploads a material) get `KELISIM_MAX_DOCUMENT_BYTES`. A declared
 `Content-Length` beyond the limit is refused before a byte is read; a body without one is
 counted as it arrives and refused when it passes the limit. The table lists public API
-paths, the same at the gateway and at the service behind it.
+paths, the same at the gateway and at the service behind it. A web page that answers an
+oversized upload itself, in its visitor's language (`OWN_ANSWER_ROUTES`), gets the declared
+length through to it; its body is still counted and cut at the limit.
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ DOCUMENT_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("POST", r"^/api/v1/cases/[^/]+/settlement$"),
         ("POST", r"^/api/v1/analytics/history$"),
         ("POST", r"^/councils/materials/[^/]+$"),
+        ("POST", r"^/public/verify$"),
     )
+)
+
+OWN_ANSWER_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (method, re.compile(pattern)) for method, pattern in (("POST", r"^/public/verify$"),)
 )
 
 
@@ -52,18 +59,17 @@ class BodyLimit:
         default: int,
         documents: int,
         routes: Sequence[tuple[str, re.Pattern[str]]] = DOCUMENT_ROUTES,
+        own_answer: Sequence[tuple[str, re.Pattern[str]]] = OWN_ANSWER_ROUTES,
     ) -> None:
         self.app = app
         self.default = default
         self.documents = documents
         self.routes = routes
+        self.own_answer = own_answer
 
     def limit_for(self, method: str, path: str) -> int:
         """The largest body `method path` may carry."""
-        for route_method, pattern in self.routes:
-            if method == route_method and pattern.match(path):
-                return self.documents
-        return self.default
+        return self.documents if _matches(self.routes, method, path) else self.default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,7 +81,9 @@ class BodyLimit:
             if not declared.isdigit():
                 await _answer(send, Problem(400, "bad-request", "Content-Length is not a number."))
                 return
-            if int(declared) > limit:
+            if int(declared) > limit and not _matches(
+                self.own_answer, scope["method"], scope["path"]
+            ):
                 await _answer(send, BodyTooLarge(limit))
                 return
         received = 0
@@ -107,6 +115,10 @@ class BodyLimit:
                 raise
         if exceeded and not started:
             await _answer(send, BodyTooLarge(limit))
+
+
+def _matches(routes: Sequence[tuple[str, re.Pattern[str]]], method: str, path: str) -> bool:
+    return any(method == m and pattern.match(path) for m, pattern in routes)
 
 
 async def _answer(send: Send, problem: Problem) -> None:
