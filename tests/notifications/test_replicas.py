@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from kelisim import migrations, webhooks
 from kelisim.settings import Settings
 from tests.notifications.conftest import admin, eventually
+from tests.support.db import ensure_database
 from tests.support.nats import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,9 +98,9 @@ async def test_two_replicas_one_killed_deliver_every_escalation_once_and_in_orde
         webhook_lease_seconds=2.0,  # a killed replica's endpoints move on within ~2 s
         consumer_ack_wait_seconds=2.0,  # and so do the events it had taken
     )
-    await asyncio.to_thread(
-        migrations.upgrade, "notifications", settings.database_url("notifications")
-    )
+    url = settings.database_url("notifications")
+    ensure_database(url)  # a lazy fresh database exists on PostgreSQL only once asked for
+    await asyncio.to_thread(migrations.upgrade, "notifications", url)
     targets = [receivers() for _ in range(ENDPOINTS)]
     secret = webhooks.generate_secret()
     first, first_url = replica(settings, tmp_path / "first.log")
