@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.support.cli import run_cli
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
-    clean.update({"KELISIM_DATA_DIR": str(tmp_path / "var"), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "kelisim.cli", *args],
-        env=clean,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:

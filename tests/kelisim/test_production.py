@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ import pytest
 from kelisim import production
 from kelisim.auth import generate_keypair
 from kelisim.settings import Settings
+from tests.support.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 PG = "postgresql://kelisim:secret@127.0.0.1:1/kelisim"
@@ -94,19 +92,6 @@ def test_the_ssrf_guard_still_refuses_loopback_webhooks_in_production(tmp_path: 
     guard = Guard.from_settings(safe(tmp_path))
     with pytest.raises(Refused):
         asyncio.run(guard.resolve("https://127.0.0.1/hook"))
-
-
-def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
-    clean.update({"KELISIM_DATA_DIR": str(tmp_path / "var"), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "kelisim.cli", *args],
-        env=clean,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_serve_in_production_on_sqlite_is_one_line_naming_the_setting(tmp_path: Path):
