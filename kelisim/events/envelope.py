@@ -75,7 +75,14 @@ def registered_types() -> list[str]:
 
 def _load_domain_schemas() -> None:
     # Importing the modules registers their schemas; kept lazy so nothing runs at import.
-    from kelisim.events import analytics, cases, councils, identity, notifications  # noqa: F401
+    from kelisim.events import (  # noqa: F401
+        analytics,
+        cases,
+        councils,
+        identity,
+        notifications,
+        practice,
+    )
 
 
 class Envelope(BaseModel):
