@@ -352,7 +352,8 @@ def check_webhooks(system: System, received: Received, endpoints: dict[str, str]
         )
     rows.append(
         Row("webhooks: signatures verified", sum(len(c) for c in received.ids().values()), 0,
-            unexpected=received.bad_signatures, note="bad signatures count as unexpected")
+            unexpected=received.bad_signatures,
+            note="; ".join(received.bad_reasons[:3]) or "bad signatures count as unexpected")
     )  # fmt: skip
     rows[-1].good = rows[-1].total
     return rows

@@ -23,6 +23,8 @@ class Received:
     secrets: dict[str, str]
     calls: list[tuple[str, str, str]] = field(default_factory=list)  # (path, webhook-id, esc)
     bad_signatures: int = 0
+    bad_reasons: list[str] = field(default_factory=list)  # why each bad one failed, for the report
+    aborted: int = 0  # requests whose sender died mid-body: no delivery, as for any HTTP server
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
 
@@ -45,16 +47,28 @@ def _handler(received: Received) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            declared = int(self.headers.get("content-length", "0"))
+            body = self.rfile.read(declared)
+            if len(body) < declared:
+                # The sender was killed mid-request: an HTTP server drops such a request (there
+                # is nobody to answer); it is not a delivery, and not a bad signature either.
+                with received.lock:
+                    received.aborted += 1
+                self.close_connection = True
+                return
             path = self.path.strip("/")
             secret = received.secrets.get(path)
             try:
                 if secret is None:
                     raise WebhookVerificationError("unknown endpoint")
                 Webhook(secret).verify(body, dict(self.headers.items()))
-            except WebhookVerificationError:
+            except WebhookVerificationError as refused:
                 with received.lock:
                     received.bad_signatures += 1
+                    received.bad_reasons.append(
+                        f"{path} {self.headers.get('webhook-id')} "
+                        f"t={self.headers.get('webhook-timestamp')}: {refused}"
+                    )
                 self.send_response(400)
                 self.send_header("content-length", "0")
                 self.end_headers()
