@@ -13,13 +13,16 @@ table below is the whole policy.
 | /api/v1/notifications/feed   | any     | liaison, coordinator, admin                           |
 | /api/v1/notifications        | any     | every role but liaison                                |
 | /api/v1/analytics            | any     | analyst, coordinator                                  |
+| /api/v1/analytics/library    | any     | every role but liaison (the library of practice)      |
+| /api/v1/analytics/library/review | any | coordinator (of another region: checked in analytics) |
 
 The role `public` (no user has it: the gateway's public pages call with it) reaches only
 the councils' public read API, which answers published data alone. A liaison reaches only
 the escalation feed. An analyst never reaches the cases service,
 which holds the parties' personal data; in councils it reads only what that service lets it
 (published protocols, control lists). Analytics holds aggregates only: analysts read the
-regions on their account, coordinators their own region. The cases service itself keeps
+regions on their account, coordinators their own region; its library of practice holds
+anonymised notes and is open to every staff role but a liaison. The cases service itself keeps
 personal data from an admin, who reads case cards but no parties.
 """
 
@@ -58,6 +61,8 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/v1/notifications/feed", ANY, frozenset({"liaison", "coordinator", "admin"})),
     Rule("/api/v1/notifications", ANY, frozenset(ROLES) - {"liaison"}),
     Rule("/api/v1/analytics", ANY, frozenset({"analyst", "coordinator"})),
+    Rule("/api/v1/analytics/library", ANY, frozenset(ROLES) - {"liaison"}),
+    Rule("/api/v1/analytics/library/review", ANY, frozenset({"coordinator"})),
 )
 
 

@@ -1,4 +1,5 @@
-"""What the analytics service consumes: the domain streams, counted by `handlers.facts`."""
+"""What the analytics service consumes: the domain streams (counted by `handlers.facts`) and
+the practice notes of the library (`handlers.library`), its own reviews and marks included."""
 
 from __future__ import annotations
 
@@ -6,14 +7,20 @@ from zoneinfo import ZoneInfo
 
 from kelisim.bus.consumer import ConsumerSpec
 from kelisim.settings import Settings
+from services.analytics.handlers import library
 from services.analytics.handlers.facts import Counting
 from services.analytics.measures import Calendar
 
-STREAMS = ("CASES", "COUNCILS", "NOTIFICATIONS")
+# In this order for a rebuild: a note's review and marks (ANALYTICS) come after the note.
+STREAMS = ("CASES", "COUNCILS", "NOTIFICATIONS", "ANALYTICS")
 
 
 def consumer_specs(settings: Settings) -> list[ConsumerSpec]:
     """One spec per consumed stream, its handlers bound to the settings' calendar."""
     counting = Counting(Calendar(ZoneInfo(settings.analytics_timezone)))
     handlers = counting.handlers()
-    return [ConsumerSpec(stream, handlers[stream]) for stream in STREAMS]  # type: ignore[arg-type]
+    merged = {
+        stream: {**handlers.get(stream, {}), **library.HANDLERS.get(stream, {})}
+        for stream in STREAMS
+    }
+    return [ConsumerSpec(stream, merged[stream]) for stream in STREAMS]  # type: ignore[arg-type]

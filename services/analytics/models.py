@@ -208,3 +208,51 @@ class Proposal(AnalyticsModel, table=True):
     reviewed_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
+
+
+class PracticeNote(AnalyticsModel, table=True):
+    """A practice note of the library, as its events made it: checked text, review, usefulness."""
+
+    __tablename__ = "practice_note"
+
+    note_id: str = Field(primary_key=True, max_length=64)
+    source_kind: str = Field(max_length=20)
+    revision: int
+    region: str = Field(max_length=8, index=True)
+    category: str = Field(max_length=40, index=True)
+    outcome: str = Field(max_length=30)
+    language: str = Field(max_length=2)
+    languages: str = Field(max_length=10, description="the languages it has, e.g. 'en,kk'")
+    texts: dict[str, dict[str, str]] = Field(sa_column=Column(JSON, nullable=False))
+    author_role: str = Field(max_length=30)
+    submitted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    status: str = Field(default="under_review", max_length=20, index=True)
+    remark: str = Field(default="", max_length=2000)
+    reviewer_region: str | None = Field(default=None, max_length=8)
+    reviewed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True, index=True)
+    )
+    useful: int = 0
+
+
+class PracticeNoteTerm(AnalyticsModel, table=True):
+    """The search index: how often a normalised term occurs in a note (all its languages)."""
+
+    __tablename__ = "practice_note_term"
+
+    note_id: str = Field(primary_key=True, max_length=64)
+    term: str = Field(primary_key=True, max_length=80, index=True)
+    count: int
+
+
+class PracticeNoteMark(AnalyticsModel, table=True):
+    """One member's "useful" mark on a note, under the keyed hash of their user id."""
+
+    __tablename__ = "practice_note_mark"
+
+    note_id: str = Field(primary_key=True, max_length=64)
+    marker: str = Field(primary_key=True, max_length=64)
+    marked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -3,7 +3,8 @@
 An analyst reads the figures of the regions on their account (a national analyst has all
 twenty, and with them the republic-level councils, counted under `KZ`); a coordinator reads
 their own region's figures. Only analysts import history, write proposals and take the
-yearly report. Nobody here ever sees a person: the service holds none.
+yearly report. Every staff role but a liaison reads the library of practice; a
+coordinator reviews the notes of other regions. Nobody here ever sees a person.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "draft_proposal": frozenset({"analyst"}),
     "review_proposal": frozenset({"analyst"}),
     "report": frozenset({"analyst"}),
+    # The library of practice: every staff role of every region (not a liaison, not the
+    # public); a note is reviewed by a coordinator of another region than its own.
+    "library": frozenset(
+        {"admin", "coordinator", "mediator", "council_secretary", "council_member", "analyst"}
+    ),
+    "review_note": frozenset({"coordinator"}),
 }
 
 

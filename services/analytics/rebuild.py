@@ -1,7 +1,8 @@
 """Rebuild the statistical database from the streams: wipe what events made, read them again.
 
-Facts, counters and the consumers' inbox rows are derived from the domain streams and are
-rebuilt; imported history, alerts and proposals are the analysts' own records and stay.
+Facts, counters, the library of practice and the consumers' inbox rows are derived from the
+streams and are rebuilt (the library's reviews and marks from the service's own ANALYTICS
+stream); imported history, alerts and proposals are the analysts' own records and stay.
 Each stream is read from its first message to the last one present when the rebuild began,
 in order (cases before notifications, so an acceptance finds its escalation), through the
 same handlers and inbox as the live consumers: the numbers come out the same, and the live
@@ -32,12 +33,25 @@ from services.analytics.models import (
     Counter,
     CubeState,
     EscalationFact,
+    PracticeNote,
+    PracticeNoteMark,
+    PracticeNoteTerm,
     ProtectedFigure,
     RecommendationFact,
     backbone,
 )
 
-DERIVED = (Counter, CaseFact, EscalationFact, RecommendationFact, CubeState, ProtectedFigure)
+DERIVED = (
+    Counter,
+    CaseFact,
+    EscalationFact,
+    RecommendationFact,
+    CubeState,
+    ProtectedFigure,
+    PracticeNote,
+    PracticeNoteTerm,
+    PracticeNoteMark,
+)
 
 
 @dataclass(frozen=True)

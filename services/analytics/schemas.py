@@ -1,4 +1,4 @@
-"""The analytics API's shapes: protected tables, alerts, imports and proposals."""
+"""The analytics API's shapes: protected tables, alerts, imports, proposals, the library."""
 
 from __future__ import annotations
 
@@ -147,3 +147,46 @@ class ProposalPublic(BaseModel):
     version: int
     created_at: datetime
     reviewed_at: datetime | None
+
+
+class NoteReview(Input):
+    """A reviewer's decision on a practice note; a return says what to change."""
+
+    decision: Literal["approve", "return"]
+    remark: Text = Field(default="", max_length=2000)
+
+
+class NotePublic(BaseModel):
+    """A practice note of the library: its checked texts per language, review and usefulness."""
+
+    note_id: str
+    revision: int
+    region: str
+    category: str
+    outcome: str
+    language: str
+    texts: dict[str, dict[str, str]]
+    author_role: str
+    submitted_at: datetime
+    status: str
+    remark: str
+    reviewer_region: str | None
+    reviewed_at: datetime | None
+    published_at: datetime | None
+    useful: int
+    marked: bool | None = Field(default=None, description="whether the caller marked it useful")
+
+
+class NotePage(BaseModel):
+    items: list[NotePublic]
+    next_cursor: str | None = None
+
+
+class LibraryShelf(BaseModel):
+    category: str
+    most_useful: list[NotePublic]
+    newest: list[NotePublic]
+
+
+class LibraryHome(BaseModel):
+    shelves: list[LibraryShelf]

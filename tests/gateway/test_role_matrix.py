@@ -33,6 +33,11 @@ ENDPOINTS = {
     "analytics alerts": ("GET", "/api/v1/analytics/alerts"),
     "import history": ("POST", "/api/v1/analytics/history"),
     "yearly report": ("GET", "/api/v1/analytics/reports/2026.pdf"),
+    "library home": ("GET", "/api/v1/analytics/library"),
+    "search the library": ("GET", "/api/v1/analytics/library/notes"),
+    "mark a note useful": ("POST", "/api/v1/analytics/library/notes/x/useful"),
+    "review queue": ("GET", "/api/v1/analytics/library/review"),
+    "review a note": ("POST", "/api/v1/analytics/library/review/x"),
 }
 CASES = {"list cases", "register case", "read case"}
 COUNCILS = {"list councils", "create council", "read council"}
@@ -41,15 +46,17 @@ FEED = {"escalation feed", "acknowledge escalation"}
 ADMIN_API = {"list users", "create user"}
 SELF = {"me", "my api keys"}
 ANALYTICS = {"analytics overview", "analytics alerts", "import history", "yearly report"}
+LIBRARY = {"library home", "search the library", "mark a note useful"}
+REVIEW = {"review queue", "review a note"}
 
 REACHES: dict[str, set[str]] = {
-    "admin": CASES | COUNCILS | INBOX | FEED | ADMIN_API | SELF,
-    "coordinator": CASES | INBOX | FEED | SELF | ANALYTICS,
-    "mediator": CASES | INBOX | SELF,
-    "council_secretary": COUNCILS | INBOX | SELF,
-    "council_member": COUNCILS | INBOX | SELF,
+    "admin": CASES | COUNCILS | INBOX | FEED | ADMIN_API | SELF | LIBRARY,
+    "coordinator": CASES | INBOX | FEED | SELF | ANALYTICS | LIBRARY | REVIEW,
+    "mediator": CASES | INBOX | SELF | LIBRARY,
+    "council_secretary": COUNCILS | INBOX | SELF | LIBRARY,
+    "council_member": COUNCILS | INBOX | SELF | LIBRARY,
     "liaison": FEED | SELF,
-    "analyst": COUNCILS | INBOX | SELF | ANALYTICS,
+    "analyst": COUNCILS | INBOX | SELF | ANALYTICS | LIBRARY,
 }
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.analytics.api import alerts, figures, history, proposals, reports
+from services.analytics.api import alerts, figures, history, library, proposals, reports
 
 router = APIRouter()
-for module in (figures, alerts, history, proposals, reports):
+for module in (figures, alerts, history, proposals, reports, library):
     router.include_router(module.router)
 
 __all__ = ["router"]
