@@ -1,0 +1,286 @@
+"""The anonymity check of a text against what identifies its source (a case, a council item).
+
+A service that lets text leave it (a practice note) declares the source's identifying facts —
+names, phones, e-mails, addresses, reference numbers, dates — and `check` returns every word of
+the text that gives one of them away, with its position and kind:
+- names in any spelling, transliteration or inflected form (kelisim.names);
+- phones in any formatting (+7 701 123 45 67, 8(701)1234567, 87011234567, 123-45-67);
+- e-mails case-insensitively, and the part before the @ on its own;
+- addresses: a street word near a house number of the declared address (Абая 15, Abai d. 15);
+- reference numbers whole (KZ-75-2026-000001) and their sequence part (000001, № 1);
+- exact dates in ISO, dotted, slashed and written forms in kk/ru/en, with or without the year
+  when the month is written out (14 марта, 14 наурыз 2026, 2026 жылғы 14 наурызда, March 14).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from kelisim.names import WORD_RE, NameMatcher, inflected_keys, word_key
+
+Kind = Literal["name", "phone", "email", "address", "case_number", "date"]
+
+
+@dataclass(frozen=True)
+class Identifying:
+    """What identifies a source; every field may be empty."""
+
+    names: Sequence[str] = ()
+    phones: Sequence[str] = ()
+    emails: Sequence[str] = ()
+    addresses: Sequence[str] = ()
+    numbers: Sequence[str] = ()
+    dates: Sequence[date] = ()
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A piece of text that gives the source away."""
+
+    start: int
+    end: int
+    text: str = field(compare=False)
+    kind: Kind = field(compare=False)
+
+
+def check(text: str, facts: Identifying) -> list[Finding]:
+    """Every piece of `text` that gives away one of `facts`, in order of position."""
+    found: list[Finding] = []
+    matcher = NameMatcher(facts.names)
+    found += (Finding(h.start, h.end, h.word, "name") for h in matcher.find(text))
+    found += _phones(text, facts.phones)
+    found += _emails(text, facts.emails)
+    found += _addresses(text, facts.addresses)
+    found += _numbers(text, facts.numbers)
+    found += _dates(text, facts.dates)
+    return _without_overlaps(found)
+
+
+def _without_overlaps(found: Iterable[Finding]) -> list[Finding]:
+    # A date inside a phone-like run of digits, a number inside an address: report each span once.
+    kept: list[Finding] = []
+    for item in sorted(found, key=lambda f: (f.start, -(f.end - f.start))):
+        if kept and item.start < kept[-1].end:
+            continue
+        kept.append(item)
+    return kept
+
+
+# --- phones ------------------------------------------------------------------------------------
+
+_PHONE_RE = re.compile(r"\+?\d[\d\s().\-]{4,}\d")
+_PHONE_TAIL = 7  # a local number without its area code still identifies
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def _phones(text: str, phones: Sequence[str]) -> Iterator[Finding]:
+    # Compare the last ten digits (the national number without +7 or 8); a shorter run of at
+    # least seven digits matches the end of a declared number (a local number).
+    known = [d[-10:] for d in map(_digits, phones) if len(d) >= _PHONE_TAIL]
+    if not known:
+        return
+    for m in _PHONE_RE.finditer(text):
+        digits = _digits(m.group(0))
+        if len(digits) < _PHONE_TAIL:
+            continue
+        tail = digits[-10:]
+        if any(k == tail or (len(tail) < 10 and k.endswith(tail)) for k in known):
+            yield Finding(m.start(), m.end(), m.group(0).strip(), "phone")
+
+
+# --- e-mails -----------------------------------------------------------------------------------
+
+_MIN_LOCAL_PART = 4
+
+
+def _emails(text: str, emails: Sequence[str]) -> Iterator[Finding]:
+    folded = text.casefold()
+    for email in emails:
+        email = email.strip().casefold()
+        if not email:
+            continue
+        local = email.split("@", 1)[0]
+        for needle in (email, local) if len(local) >= _MIN_LOCAL_PART else (email,):
+            for m in re.finditer(rf"(?<![\w.]){re.escape(needle)}(?![\w])", folded):
+                yield Finding(m.start(), m.end(), text[m.start() : m.end()], "email")
+
+
+# --- addresses ---------------------------------------------------------------------------------
+
+# Words that say what kind of place a word is, not which: they identify nothing on their own.
+def _keys(words: str) -> frozenset[str]:
+    return frozenset(word_key(w) for w in words.split())
+
+
+_PLACE_WORDS = _keys(
+    "ул улица көше көшесі даңғыл даңғылы проспект пр просп мкр микрорайон шағын аудан "
+    "шағынаудан дом д үй корпус корп блок пер переулок тұйық бульвар бул шоссе тас жолы "
+    "алаң площадь street st avenue ave road rd house building bldg lane"
+)
+# A part of an address (between commas) holding one of these names a town, region or flat,
+# not the street: "г. Алматы" or "кв. 3" next to a number in a note says nothing.
+_AREA_WORDS = _keys(
+    "г город қ қала қаласы обл облысы область район р-н ауданы ауыл село кент city district "
+    "village region town кв квартира пәтер apt apartment flat"
+)
+_HOUSE_RE = re.compile(
+    r"(?<![\w.,/\-])\d{1,4}(?:\s?[a-zA-Zа-яА-ЯәӘ](?!\w))?(?:/\d{1,4})?(?!\w|[.,:/\-]\d)"
+)
+_NEAR = 40  # characters between a street word and a house number that still read as one address
+
+
+@dataclass(frozen=True)
+class _Address:
+    street_forms: frozenset[str]
+    houses: frozenset[str]
+
+
+def _house(value: str) -> str:
+    return re.sub(r"\s", "", value).casefold()
+
+
+def _parse_address(address: str) -> _Address:
+    forms: set[str] = set()
+    houses: set[str] = set()
+    for part in address.split(","):
+        keys = {word_key(w) for w in WORD_RE.findall(part)}
+        if keys & _AREA_WORDS:
+            continue
+        for word in WORD_RE.findall(part):
+            key = word_key(word)
+            if key not in _PLACE_WORDS and len(key) >= 3:
+                forms |= inflected_keys(word)
+        houses |= {_house(m.group(0)) for m in _HOUSE_RE.finditer(part)}
+    return _Address(frozenset(forms), frozenset(houses))
+
+
+def _addresses(text: str, addresses: Sequence[str]) -> Iterator[Finding]:
+    parsed = [a for a in map(_parse_address, addresses) if a.street_forms and a.houses]
+    if not parsed:
+        return
+    words = [(m.start(), m.end(), word_key(m.group(0))) for m in WORD_RE.finditer(text)]
+    houses = [(m.start(), m.end(), _house(m.group(0))) for m in _HOUSE_RE.finditer(text)]
+    for address in parsed:
+        for w_start, w_end, key in words:
+            if key not in address.street_forms:
+                continue
+            # The address's house number right after the street word (only place words such
+            # as "д." or "үй" and commas between), or right before it ("15 Abai street").
+            near = [
+                (h_start, h_end)
+                for h_start, h_end, house in houses
+                if house in address.houses
+                and (
+                    (h_start >= w_end and _joins(text[w_end:h_start], ",."))
+                    or (h_end <= w_start and _joins(text[h_end:w_start], "."))
+                )
+            ]
+            if near:
+                h_start, h_end = min(near, key=lambda h: abs(h[0] - w_start))
+                start, end = min(w_start, h_start), max(w_end, h_end)
+                yield Finding(start, end, text[start:end], "address")
+
+
+def _joins(gap: str, punctuation: str) -> bool:
+    """Whether the text between a street word and a number holds only place words and spaces."""
+    if len(gap) > _NEAR:
+        return False
+    rest = WORD_RE.sub(lambda m: "" if word_key(m.group(0)) in _PLACE_WORDS else "x", gap)
+    return all(ch.isspace() or ch in punctuation for ch in rest)
+
+
+# --- reference numbers -------------------------------------------------------------------------
+
+
+def _numbers(text: str, numbers: Sequence[str]) -> Iterator[Finding]:
+    for number in numbers:
+        number = number.strip()
+        if not number:
+            continue
+        # The whole number with any separators between its parts (KZ 75 2026 000001).
+        parts = [re.escape(p) for p in re.split(r"[\s\-/.]+", number) if p]
+        whole = r"[\s\-/.]*".join(parts)
+        for m in re.finditer(rf"(?<![\w]){whole}(?![\w])", text, re.IGNORECASE):
+            yield Finding(m.start(), m.end(), m.group(0), "case_number")
+        sequence = re.search(r"(\d+)\D*$", number)
+        if sequence is None:
+            continue
+        digits = sequence.group(1)
+        if len(digits) >= 4:
+            for m in re.finditer(rf"(?<![\w]){digits}(?![\w])", text):
+                yield Finding(m.start(), m.end(), m.group(0), "case_number")
+        # "№ 1", "#0001", "N 1": the sequence as the case's number, leading zeros or not.
+        value = int(digits)
+        for m in re.finditer(r"(?:№|#|\bN[o°]?\.?)\s*0*(\d+)\b", text):
+            if int(m.group(1)) == value:
+                yield Finding(m.start(), m.end(), m.group(0), "case_number")
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+# Month words by their stem: English, Russian (any case), Kazakh (any ending).
+_MONTHS: tuple[tuple[str, int], ...] = (
+    ("january", 1), ("jan", 1), ("february", 2), ("feb", 2), ("march", 3), ("mar", 3),
+    ("april", 4), ("apr", 4), ("may", 5), ("june", 6), ("jun", 6), ("july", 7), ("jul", 7),
+    ("august", 8), ("aug", 8), ("september", 9), ("sept", 9), ("sep", 9), ("october", 10),
+    ("oct", 10), ("november", 11), ("nov", 11), ("december", 12), ("dec", 12),
+    ("январ", 1), ("феврал", 2), ("март", 3), ("апрел", 4), ("мая", 5), ("май", 5),
+    ("июн", 6), ("июл", 7), ("август", 8), ("сентябр", 9), ("октябр", 10), ("ноябр", 11),
+    ("декабр", 12),
+    ("қаңтар", 1), ("ақпан", 2), ("наурыз", 3), ("сәуір", 4), ("мамыр", 5), ("маусым", 6),
+    ("шілде", 7), ("тамыз", 8), ("қыркүйек", 9), ("қазан", 10), ("қараша", 11),
+    ("желтоқсан", 12),
+)  # fmt: skip
+_MONTH_BY_STEM = dict(_MONTHS)
+_MONTH = "(?P<month>" + "|".join(sorted(_MONTH_BY_STEM, key=len, reverse=True)) + r")\w*"
+_YEAR = r"(?P<year>\d{4})"
+_DAY = r"(?P<day>\d{1,2})"
+_DATE_PATTERNS = [
+    re.compile(rf"\b{_YEAR}-(?P<m>\d{{1,2}})-{_DAY}\b"),
+    re.compile(rf"\b{_DAY}[./\-](?P<m>\d{{1,2}})[./\-](?P<year>\d{{4}}|\d{{2}})\b"),
+    # 14 марта 2026 г., 14 наурыз 2026, 14 March 2026, 14-наурызда
+    re.compile(rf"\b{_DAY}(?:-?(?:го|ші|шы|ое))?[\s\-]+{_MONTH}(?:[\s,]+{_YEAR})?", re.I),
+    # March 14, 2026 / Mar 14th
+    re.compile(rf"\b{_MONTH}\.?\s+{_DAY}(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?", re.I),
+    # 2026 жылғы 14 наурыз is caught by the day-month form; 2026 ж. наурыздың 14-і:
+    re.compile(rf"\b{_YEAR}\s*(?:ж\.|жылғы|жылы)?\s+{_MONTH}\s+{_DAY}\b", re.I),
+]
+
+
+def _month_of(word: str) -> int:
+    folded = word.casefold()
+    for stem in sorted(_MONTH_BY_STEM, key=len, reverse=True):
+        if folded.startswith(stem):
+            return _MONTH_BY_STEM[stem]
+    return 0
+
+
+def _dates(text: str, dates: Sequence[date]) -> Iterator[Finding]:
+    if not dates:
+        return
+    known = set(dates)
+    known_days = {(d.month, d.day) for d in dates}
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            month = int(groups["m"]) if groups.get("m") else _month_of(groups["month"] or "")
+            day = int(groups["day"])
+            year_text = groups.get("year")
+            if year_text is None:
+                # Without a year only a written month is a date (14.03 may be a figure).
+                hit = (month, day) in known_days
+            else:
+                year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+                try:
+                    hit = date(year, month, day) in known
+                except ValueError:
+                    hit = False
+            if hit:
+                yield Finding(m.start(), m.end(), m.group(0).strip(), "date")
