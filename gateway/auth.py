@@ -8,8 +8,9 @@ takes effect at once although the token lives `access_token_minutes`. Service to
 by contrast, are minted per proxied call and live at most 60 s.
 
 The web session cookie holds a token of the same kind (HttpOnly, SameSite=Lax, Secure
-outside development); state-changing requests made with it need a CSRF token derived
-from the session by HMAC (header `X-CSRF-Token`, or the `csrf_token` form field).
+outside development) whose `jti` names a server-side `web_session` row, which signing
+out revokes (gateway/identity/sessions.py); state-changing requests made with it need a
+CSRF token derived from the session by HMAC (header `X-CSRF-Token`, or the `csrf_token` form field).
 """
 
 from __future__ import annotations
@@ -58,7 +59,14 @@ def session_secret(settings: Settings, private: Ed25519PrivateKey) -> bytes:
 
 
 def issue_access_token(
-    keys: Keys, settings: Settings, user_id: str, epoch: int, *, seconds: int, kind: str = "access"
+    keys: Keys,
+    settings: Settings,
+    user_id: str,
+    epoch: int,
+    *,
+    seconds: int,
+    kind: str = "access",
+    jti: str | None = None,
 ) -> str:
     """Sign an access (or session) token for one user."""
     now = int(time.time())
@@ -70,7 +78,7 @@ def issue_access_token(
         "typ": kind,
         "iat": now,
         "exp": now + seconds,
-        "jti": uuid.uuid4().hex,
+        "jti": jti or uuid.uuid4().hex,
     }
     return jwt.encode(claims, keys.private, algorithm=ALGORITHM)
 

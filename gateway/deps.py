@@ -21,6 +21,7 @@ from gateway.auth import (
     read_access_token,
     unauthenticated,
 )
+from gateway.identity.sessions import is_live
 from gateway.models import ApiKey, User
 from kelisim.auth import Principal
 from kelisim.bus.headers import TRACEPARENT
@@ -82,14 +83,16 @@ def current_caller(
         keys, claims["jti"], request.headers.get(CSRF_HEADER)
     ):
         raise Problem(403, "csrf-failed", "The CSRF token is missing or wrong.")
-    return Caller(_user_of_claims(ctx.engine, claims), "session", session_id=claims["jti"])
+    user = _user_of_claims(ctx.engine, claims, web=True)
+    return Caller(user, "session", session_id=claims["jti"])
 
 
-def _user_of_claims(engine: Engine, claims: dict) -> User:
-    """The active account a token names, if its epoch is still current; 401 otherwise."""
+def _user_of_claims(engine: Engine, claims: dict, *, web: bool = False) -> User:
+    """The active account a token names, if its epoch (and, for a cookie, its session) is live."""
     with read_session(engine) as session:
         user = session.get(User, claims["sub"])
-    if user is None or not user.active or user.token_epoch != claims.get("ep"):
+        live = not web or is_live(session, str(claims.get("jti", "")), str(claims["sub"]))
+    if user is None or not user.active or user.token_epoch != claims.get("ep") or not live:
         raise unauthenticated("invalid-token", "The access token is no longer valid.")
     return user
 

@@ -70,3 +70,17 @@ class LoginThrottle(GatewayModel, table=True):
     failures: int = Field(default=0)
     window_started: datetime = Field(default_factory=now, sa_column=_stamp())
     locked_until: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+
+
+class WebSession(GatewayModel, table=True):
+    """A signed-in browser: the session cookie is honoured only while this row is live."""
+
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, max_length=32)  # the cookie token's `jti`
+    user_id: str = Field(foreign_key="user_account.id", index=True, max_length=32)
+    address: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=now, sa_column=_stamp())
+    expires_at: datetime = Field(sa_column=_stamp())
+    revoked_at: datetime | None = Field(default=None, sa_column=_stamp(nullable=True))
+    revoked_reason: str | None = Field(default=None, max_length=40)

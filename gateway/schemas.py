@@ -113,3 +113,15 @@ class AccessToken(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+
+
+class SessionPublic(BaseModel):
+    id: str
+    address: str
+    created_at: Stamp
+    expires_at: Stamp
+    current: bool = Field(default=False, description="The session this request came with.")
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="How many web sessions were ended.")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from gateway.identity import sessions
 from gateway.identity.passwords import check_policy, hash_password
 from gateway.models import User
 from gateway.schemas import UserCreate, UserUpdate
@@ -105,7 +106,7 @@ def update_user(user_id: str, cmd: UserUpdate, uow: UnitOfWork, *, acting_user_i
     if after == before:
         return user
     if before["active"] and not user.active:
-        user.token_epoch += 1
+        sessions.revoke_all(uow, user, "deactivated")
     user.updated_at = datetime.now(UTC)
     uow.session.add(user)
     action = "user.deactivated" if before["active"] and not user.active else "user.updated"
@@ -119,7 +120,7 @@ def reset_password(user_id: str, password: str, uow: UnitOfWork, settings: Setti
     check_policy(password, settings)
     user = get_user(uow.session, user_id)
     user.password_hash = hash_password(password)
-    user.token_epoch += 1
+    sessions.revoke_all(uow, user, "password-reset")
     user.failed_logins = 0
     user.locked_until = None
     user.updated_at = datetime.now(UTC)

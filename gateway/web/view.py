@@ -133,7 +133,7 @@ def _caller_of(request: Request) -> tuple[Caller | None, str]:
     ctx = request.app.state.ctx
     try:
         claims = read_access_token(keys, ctx.settings, cookie, kind="session")
-        user = _user_of_claims(ctx.engine, claims)
+        user = _user_of_claims(ctx.engine, claims, web=True)
     except Problem:
         return None, ""
     return Caller(user, "session", session_id=claims["jti"]), csrf_token(keys, claims["jti"])

@@ -21,9 +21,11 @@ from gateway.auth import (
     set_session_cookie,
 )
 from gateway.deps import get_keys
+from gateway.identity import sessions
 from gateway.identity.login import login
 from gateway.models import User
 from gateway.schemas import AccessToken
+from kelisim.bus.headers import TRACEPARENT
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, ServiceContext
 from kelisim.uow import Actor
@@ -32,14 +34,17 @@ router = APIRouter(tags=["identity"])
 KeysDep = Annotated[Keys, Depends(get_keys)]
 
 
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def _login(ctx: ServiceContext, request: Request, username: str, password: str) -> User:
-    address = request.client.host if request.client else "unknown"
     return login(
         ctx.engine,
         partial(ctx.uow, Actor(username or "anonymous")),
         username,
         password,
-        address,
+        _address(request),
         ctx.settings,
     )
 
@@ -78,8 +83,11 @@ def web_login(
         raise Problem(403, "csrf-failed", "The login form has expired; reload it.")
     user = _login(ctx, request, username, password)
     seconds = ctx.settings.session_hours * 3600
+    with ctx.uow(Actor(user.username, request.headers.get(TRACEPARENT))) as uow:
+        row = sessions.open_session(uow, user, seconds, _address(request))
+        uow.commit()
     session = issue_access_token(
-        keys, ctx.settings, user.id, user.token_epoch, seconds=seconds, kind="session"
+        keys, ctx.settings, user.id, user.token_epoch, seconds=seconds, kind="session", jti=row.id
     )
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, ctx.settings, session)
@@ -88,14 +96,42 @@ def web_login(
 
 @router.post("/logout", include_in_schema=False)
 def web_logout(
-    request: Request, ctx: ContextDep, keys: KeysDep, csrf_token: Annotated[str, Form()] = ""
+    request: Request,
+    ctx: ContextDep,
+    keys: KeysDep,
+    csrf_token: Annotated[str, Form()] = "",
+    everywhere: Annotated[str, Form()] = "",
 ) -> Response:
-    """Log out of the web session (the form carries the session's CSRF token)."""
+    """Log out: the session ends on the server; `everywhere` ends all the account's sessions."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        claims = read_access_token(keys, ctx.settings, cookie, kind="session")
-        if not csrf_matches(keys, claims["jti"], csrf_token):
-            raise Problem(403, "csrf-failed", "The CSRF token is missing or wrong.")
+        try:
+            claims = read_access_token(keys, ctx.settings, cookie, kind="session")
+        except Problem:
+            claims = None  # an expired or foreign cookie: nothing to end, just clear it
+        if claims is not None:
+            if not csrf_matches(keys, claims["jti"], csrf_token):
+                raise Problem(403, "csrf-failed", "The CSRF token is missing or wrong.")
+            _end(ctx, request, str(claims["sub"]), str(claims["jti"]), everywhere=bool(everywhere))
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response, ctx.settings)
     return response
+
+
+def _end(
+    ctx: ServiceContext, request: Request, user_id: str, jti: str, *, everywhere: bool
+) -> None:
+    """Revoke this session (or all of the account's); an unknown account changes nothing."""
+    with ctx.uow(Actor(user_id, request.headers.get(TRACEPARENT))) as uow:
+        user = uow.session.get(User, user_id)
+        if user is None:
+            return
+        uow.actor = Actor(user.username, request.headers.get(TRACEPARENT))
+        if everywhere:
+            sessions.revoke_all(uow, user, "signed-out-everywhere")
+        else:
+            try:
+                sessions.revoke_session(uow, jti, user_id, "signed-out")
+            except Problem:
+                return  # a cookie from before server-side sessions: nothing to revoke
+        uow.commit()
