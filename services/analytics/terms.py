@@ -1,9 +1,10 @@
 """Search terms of the library of practice: one normal form for kk, ru and en words.
 
-A word is case-folded, written in Latin letters (Kazakh and Russian Cyrillic transliterated,
-so `жер`, `Жер` and `zher` meet), and lightly stemmed by cutting the longest known ending of
-Kazakh, Russian or English inflection while a stem of at least four letters stays (so
-`жерді`, `жерлер`, `земли`, `земля` and `lands` reach `zher`, `zem` and `land`). The same
+A word is reduced to its key by `kelisim.names.word_key` (case folded, Kazakh and Russian
+Cyrillic and every Kazakh Latin spelling onto one Latin form, so `жер`, `Жер`, `zher` and
+`jer` meet), and lightly stemmed by cutting the longest known ending of
+Kazakh, Russian or English inflection while a stem of at least three letters stays (so
+`жерді`, `жерлер`, `земли`, `земля` and `lands` reach `jer`, `zeml` and `land`). The same
 function reads the notes and the queries, so a query finds what the index holds; it is not a
 full morphology (a word whose stem changes, such as `ребёнок`/`дети`, is two terms).
 """
@@ -11,22 +12,11 @@ full morphology (a word whose stem changes, such as `ребёнок`/`дети`,
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-CYRILLIC = {
-    "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e",
-    "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "i", "і": "i", "к": "k", "қ": "k",
-    "л": "l", "м": "m", "н": "n", "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ұ": "u", "ү": "u", "ф": "f", "х": "h", "һ": "h",
-    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e",
-    "ю": "iu", "я": "ia",
-}  # fmt: skip
-# Latin spellings of Kazakh that differ from the table's (2021 alphabet, informal habits).
-LATIN = {"ä": "a", "ö": "o", "ü": "u", "ū": "u", "ğ": "g", "ñ": "n", "ş": "sh", "ı": "i",
-         "j": "zh", "q": "k", "x": "h", "c": "ts", "w": "v", "y": "i"}  # fmt: skip
+from kelisim.names import WORD_RE, word_key
+
 # Endings after transliteration, longest first; Kazakh plural and case endings, Russian
 # noun/adjective/verb endings, English plural and verb endings.
 ENDINGS = sorted(
@@ -50,28 +40,21 @@ ENDINGS = sorted(
     key=len,
     reverse=True,
 )  # fmt: skip
-MIN_STEM = 4
-WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+MIN_STEM = 3
 STOP = frozenset(
-    {
+    word_key(word)
+    for word in (
         "the", "and", "for", "with", "that", "this", "from", "was", "were", "are", "not",
-        "but", "into", "after", "they", "their", "them", "then", "when", "what",
-        "eto", "kak", "chto", "ili", "dlia", "pri", "bylo", "byli", "ego", "oni", "ikh",
-        "zhane", "men", "bul", "osy", "sol", "biraq", "ushin", "olar", "edi",
-    }
+        "but", "into", "after", "they", "their", "them", "then", "when", "what", "это", "как",
+        "что", "или", "для", "при", "было", "были", "его", "они", "их", "на", "по", "от", "до",
+        "және", "мен", "бұл", "осы", "сол", "бірақ", "үшін", "олар", "еді", "да", "де",
+    )
 )  # fmt: skip
 
 
 def latin(word: str) -> str:
-    """The word case-folded and in plain Latin letters (Cyrillic and Kazakh Latin alike)."""
-    folded = word.casefold()
-    out = []
-    for ch in folded:
-        ch = CYRILLIC.get(ch, ch)
-        ch = "".join(LATIN.get(c, c) for c in ch)
-        out.append(ch)
-    plain = unicodedata.normalize("NFKD", "".join(out))
-    return "".join(c for c in plain if c.isascii() and c.isalpha())
+    """The word's one key across spellings (kelisim.names: Cyrillic, Kazakh Latin, passports)."""
+    return word_key(word)
 
 
 def stem(word: str) -> str:
@@ -85,7 +68,7 @@ def stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """The text's search terms, in order (repeats kept): words of 2+ letters, no stop words."""
     found = []
-    for match in WORD.finditer(text):
+    for match in WORD_RE.finditer(text):
         word = latin(match.group())
         if len(word) < 2 or word in STOP:
             continue
