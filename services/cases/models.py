@@ -33,6 +33,8 @@ class Case(CasesModel, table=True):
         Index("ix_case_region_page", "region", "registered_at", "id"),
         Index("ix_case_region_status_page", "region", "status", "registered_at", "id"),
         Index("ix_case_mediator_page", "mediator", "registered_at", "id"),
+        # A mediator's list also holds the cases they registered (read until assignment).
+        Index("ix_case_registrar_page", "registered_by", "registered_at", "id"),
         Index("ix_case_mediator_status", "mediator", "status"),
         Index("ix_case_status_deadline", "status", "deadline"),
         Index("ix_case_page", "registered_at", "id"),

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import false, or_
+from sqlmodel import col
 
 from kelisim.auth import Principal
 from kelisim.problems import Problem
 from services.cases.lifecycle import Step
 from services.cases.models import Case
 
-# Whose cases a role reads: its regions, the cases assigned to the user, or every case.
-READ_SCOPE: dict[str, str] = {"coordinator": "region", "mediator": "assigned", "admin": "all"}
+# Whose cases a role reads: its regions, the cases assigned to the user (or registered by
+# them and still waiting for a mediator), or every case.
+READ_SCOPE: dict[str, str] = {"coordinator": "region", "mediator": "own", "admin": "all"}
+# A registration waits for a mediator in these states (refused at once: it never gets one).
+WAITING = ("registered", "refused")
 # Whose parties' personal data (names, contacts, description) a role sees. Admin: nobody's.
 PERSONAL_DATA: dict[str, str] = {"coordinator": "region", "mediator": "declared"}
 # Session notes are confidential to the assigned mediator.
@@ -27,8 +31,12 @@ def _holds(principal: Principal, case: Case, scope: str) -> bool:
     if scope == "region":
         return principal.in_region(case.region)
     assigned = case.mediator is not None and case.mediator == principal.sub
-    if scope == "assigned":
-        return assigned
+    if scope == "own":
+        return assigned or (
+            case.mediator is None
+            and case.status in WAITING
+            and case.registered_by == principal.sub
+        )
     return assigned and case.declared
 
 
@@ -114,6 +122,11 @@ def list_scope(principal: Principal) -> Any:
         conditions.append(Case.region.in_(sorted(principal.regions)))  # type: ignore[attr-defined]
     if principal.has("mediator"):
         conditions.append(Case.mediator == principal.sub)
+        conditions.append(
+            (Case.registered_by == principal.sub)
+            & col(Case.mediator).is_(None)
+            & col(Case.status).in_(WAITING)
+        )
     return or_(*conditions) if conditions else false()
 
 

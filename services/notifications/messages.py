@@ -20,12 +20,18 @@ DEFAULT_LANG = "kk"
 # topic -> lang -> (title, body)
 CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     "cases.case.registered": {
-        "kk": ("{{ number }} іс тіркелді", "{{ region }} өңірінде жаңа іс тіркелді."),
+        "kk": (
+            "{{ number }} іс тіркелді",
+            "{{ region_name }} өңірінде жаңа іс тіркелді: медиаторды тағайындауды күтуде.",
+        ),
         "ru": (
             "Зарегистрировано дело {{ number }}",
-            "В регионе {{ region }} зарегистрировано дело.",
+            "В регионе {{ region_name }} зарегистрировано дело: оно ждёт назначения медиатора.",
         ),
-        "en": ("Case {{ number }} registered", "A new case was registered in {{ region }}."),
+        "en": (
+            "Case {{ number }} registered",
+            "A new case was registered in {{ region_name }}: it waits for a mediator.",
+        ),
     },
     "cases.case.assigned": {
         "kk": (
@@ -154,6 +160,21 @@ CATALOG["identity.login.burst_detected"] = {
         "Failed logins: {{ username }}",
         "{{ failures }} failed logins under the name '{{ username }}' "
         "(the last from {{ address }}).",
+    ),
+}
+
+CATALOG["cases.case.compliance_overdue"] = {
+    "kk": (
+        "{{ number }} іс: келісім міндеттемесінің мерзімі өтті",
+        "Медиативтік келісім бойынша міндеттеме {{ due_on }} дейін орындалуы тиіс еді.",
+    ),
+    "ru": (
+        "Дело {{ number }}: срок обязательства истёк",
+        "Обязательство по медиативному соглашению следовало исполнить до {{ due_on }}.",
+    ),
+    "en": (
+        "Case {{ number }}: an obligation is overdue",
+        "An obligation of the settlement agreement was due on {{ due_on }}.",
     ),
 }
 

@@ -79,7 +79,8 @@ async def test_declared_conflict_sends_the_case_back_and_hides_it(settings):
     async with running("cases", settings) as cases:
         await known_mediators(cases, settings)
         med, coord = mediator(settings), coordinator(settings)
-        case = await register(cases, med)
+        # Registered by the coordinator: a registering mediator would still read the metadata.
+        case = await register(cases, coord)
         await post(cases, case["id"], "assignment", coord, {"mediator": "med-aigerim"})
         back = await post(
             cases, case["id"], "declaration", med, {"conflict": True, "reason": "A relative"}
