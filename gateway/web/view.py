@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from gateway.auth import SESSION_COOKIE, csrf_matches, csrf_token, read_access_token
 from gateway.deps import Caller, _user_of_claims
-from gateway.web import labels
+from gateway.web import access, labels
 from gateway.web.client import ServiceError, Services
 from gateway.web.i18n import LANG_NAMES, LANGS, TIME_ZONE, Formatter, choose_language
 from kelisim.problems import Problem
@@ -69,6 +69,14 @@ class View:
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
+
+    def may(self, path: str) -> bool:
+        """Whether this user may open the page at `path` (gateway/web/access.py)."""
+        return access.may_open(self.roles, path)
+
+    @property
+    def menu(self) -> list[access.Page]:
+        return access.menu(self.roles)
 
     @property
     def fmt(self) -> Formatter:
@@ -153,6 +161,8 @@ async def page_view(request: Request) -> View:
     if view.caller is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
+    if not view.may(request.url.path):
+        raise ServiceError(403, "role-not-permitted")
     return view
 
 
