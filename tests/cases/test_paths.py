@@ -40,7 +40,7 @@ async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(s
                 f"{BASE}/{case_id}/sessions",
                 headers=med,
                 json={
-                    "scheduled_at": f"{TODAY}T10:00:00+05:00",
+                    "scheduled_at": f"{TODAY - timedelta(days=1)}T10:00:00+05:00",
                     "place": "Friendship House, room 2",
                 },
             ),

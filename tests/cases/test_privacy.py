@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 from tests.cases.support import (
     BASE,
@@ -151,7 +152,10 @@ async def test_session_notes_are_confidential_to_the_mediator(settings):
             await cases.post(
                 f"{BASE}/{case['id']}/sessions",
                 headers=med,
-                json={"scheduled_at": f"{TODAY}T15:00:00+05:00", "place": "Mediation room 1"},
+                json={
+                    "scheduled_at": f"{TODAY - timedelta(days=1)}T15:00:00+05:00",
+                    "place": "Mediation room 1",
+                },
             ),
             201,
         )

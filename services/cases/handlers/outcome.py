@@ -76,6 +76,14 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
             422, "signature-missing", "Every party must sign the settlement.", parties=missing
         )
     not_future(body.signed_on, cmd.terms)
+    if early := sorted({str(o.due_on) for o in body.obligations if o.due_on < body.signed_on}):
+        raise Problem(
+            422,
+            "due-before-signing",
+            "An obligation cannot be due before the settlement was signed.",
+            signed_on=str(body.signed_on),
+            due_on=early,
+        )
     document = _document(body)
     if not document:
         raise Problem(422, "bad-document", "The signed document is empty.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from kelisim.clock import now
 from kelisim.events.cases import SessionScheduled, SessionUpdated
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
@@ -74,6 +75,14 @@ def update_session(cmd: UpdateSession, uow: UnitOfWork) -> tuple[Case, Mediation
         )
     if body.status == "postponed" and body.scheduled_at is None:
         raise Problem(422, "date-required", "A postponed session needs its new date.")
+    when = body.scheduled_at or session.scheduled_at
+    if body.status == "held" and when > now():
+        raise Problem(
+            422,
+            "session-in-future",
+            "A session dated in the future cannot have been held.",
+            scheduled_at=when.isoformat(),
+        )
     attendance = [party_of(uow, case, pid).id for pid in dict.fromkeys(body.attendance)]
     before = session.status
     session.status = body.status
