@@ -114,6 +114,7 @@ def _emails(text: str, emails: Sequence[str]) -> Iterator[Finding]:
 
 # --- addresses ---------------------------------------------------------------------------------
 
+
 # Words that say what kind of place a word is, not which: they identify nothing on their own.
 def _keys(words: str) -> frozenset[str]:
     return frozenset(word_key(w) for w in words.split())

@@ -282,3 +282,39 @@ class StaffMember(CasesModel, table=True):
     updated_at: datetime = Field(
         default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
+
+
+class PracticeNote(CasesModel, table=True):
+    """A practice note drafted from a closed case; only its checked text ever leaves the service.
+
+    Its id is new and random: the library knows the note by it and can never tell the case.
+    """
+
+    __tablename__ = "practice_note"
+    __table_args__ = (Index("ix_practice_note_author", "author", "updated_at", "id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=32)
+    author: str = Field(max_length=100)
+    author_role: str = Field(max_length=20)
+    region: str = Field(max_length=8)
+    category: str = Field(max_length=40)
+    outcome: str = Field(max_length=30)
+    language: str = Field(max_length=2)
+    texts: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="draft", max_length=20)
+    revision: int = 0
+    remark: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
+    submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    reviewed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    version: int = 1

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from kelisim.inputs import Day, Input, Line, Moment, RegionCode
+from kelisim.practice_notes import NoteTextInput, NoteTexts
 
 Category = Literal[
     "interethnic", "interfaith", "community", "family", "labour", "land", "neighbour", "other"
@@ -244,3 +245,40 @@ class CaseloadRow(BaseModel):
     in_mediation: int
     settled: int
     overdue: int
+
+
+class PracticeNoteCreate(NoteTexts):
+    """A practice note's draft; its category defaults to the case's."""
+
+    category: Category | None = None
+
+
+class PracticeNoteUpdate(NoteTexts):
+    category: Category | None = None
+
+
+class PracticeNoteSource(BaseModel):
+    """The case a note was drafted from: shown only to those who may read that case."""
+
+    case_id: str
+    number: str
+
+
+class PracticeNotePublic(BaseModel):
+    id: str = Field(description="the note's own id, also its id in the library")
+    status: str
+    revision: int
+    region: str
+    category: str
+    outcome: str
+    language: str
+    texts: dict[str, NoteTextInput]
+    remark: str
+    author: str
+    author_role: str
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    version: int
+    source: PracticeNoteSource | None = None

@@ -11,13 +11,24 @@ from services.cases.api import (
     consent,
     escalation,
     outcome,
+    practice_notes,
     registration,
     sessions,
 )
 
 router = APIRouter()
-# `cases` first: its /caseload must be matched before /{case_id}.
-for module in (cases, registration, assignment, consent, sessions, outcome, compliance, escalation):
+# `practice_notes` and `cases` first: /practice-notes and /caseload before /{case_id}.
+for module in (
+    practice_notes,
+    cases,
+    registration,
+    assignment,
+    consent,
+    sessions,
+    outcome,
+    compliance,
+    escalation,
+):
     router.include_router(module.router)
 
 __all__ = ["router"]

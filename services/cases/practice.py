@@ -1,0 +1,120 @@
+"""The read side of practice notes: who may read a note, how it is shown, what its case reveals.
+
+A note is read by its author and by those who may read its source case; the source (case id
+and number) is shown only to the latter. Everything else about the case stays here: the
+identifying facts the anonymity check compares a note against.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from kelisim import preconditions
+from kelisim.anonymity import Identifying
+from kelisim.auth import Principal
+from kelisim.problems import Problem
+from services.cases import permissions
+from services.cases.models import (
+    Case,
+    Consent,
+    MediationSession,
+    Obligation,
+    PracticeNote,
+    Settlement,
+    Signature,
+)
+from services.cases.queries import parties_of
+from services.cases.schemas import PracticeNotePublic, PracticeNoteSource
+
+# A moment pins the case down on the day it was in UTC and in Kazakhstan (UTC+5).
+_LOCAL = ZoneInfo("Asia/Almaty")
+LIMIT = 200  # an author's notes on one page: a mediator writes a few a year
+
+
+def note_etag(note: PracticeNote) -> str:
+    """The note's entity tag: an edit sent with `If-Match` must name the current one."""
+    return preconditions.etag_of({"id": note.id, "version": note.version})
+
+
+def may_read(principal: Principal, note: PracticeNote, case: Case | None) -> bool:
+    return note.author == principal.sub or (
+        case is not None and permissions.can_read(principal, case)
+    )
+
+
+def readable_note(db: Session, principal: Principal, note_id: str) -> tuple[PracticeNote, Case]:
+    """The note and its case if the caller may read the note; 404 otherwise."""
+    note = db.get(PracticeNote, note_id)
+    case = db.get(Case, note.case_id) if note is not None else None
+    if note is None or case is None or not may_read(principal, note, case):
+        raise Problem(404, "not-found", "No such practice note.")
+    return note, case
+
+
+def note_public(principal: Principal, note: PracticeNote, case: Case) -> PracticeNotePublic:
+    """The note as this caller may see it (its source only to readers of the case)."""
+    source = None
+    if permissions.can_read(principal, case):
+        source = PracticeNoteSource(case_id=case.id, number=case.number)
+    fields = note.model_dump(exclude={"case_id", "texts"})
+    return PracticeNotePublic(**fields, texts=json.loads(note.texts), source=source)
+
+
+def my_notes(db: Session, principal: Principal) -> list[PracticeNotePublic]:
+    """The caller's own notes, the most recently changed first."""
+    rows = db.exec(
+        select(PracticeNote, Case)
+        .join(Case, col(Case.id) == col(PracticeNote.case_id))
+        .where(PracticeNote.author == principal.sub)
+        .order_by(col(PracticeNote.updated_at).desc(), col(PracticeNote.id).desc())
+        .limit(LIMIT)
+    )
+    return [note_public(principal, note, case) for note, case in rows]
+
+
+def notes_of_case(db: Session, principal: Principal, case: Case) -> list[PracticeNotePublic]:
+    """The notes drafted from a case the caller reads, oldest first."""
+    rows = db.exec(
+        select(PracticeNote)
+        .where(PracticeNote.case_id == case.id)
+        .order_by(col(PracticeNote.created_at), col(PracticeNote.id))
+    )
+    return [note_public(principal, note, case) for note in rows]
+
+
+def identifying(db: Session, case: Case) -> Identifying:
+    """What identifies a case: its parties, number and the dates of its steps."""
+    parties = parties_of(db, case.id)
+    sessions = list(db.exec(select(MediationSession).where(MediationSession.case_id == case.id)))
+    settlements = list(db.exec(select(Settlement).where(Settlement.case_id == case.id)))
+    days: set[date] = {d for d in (case.agreement_signed_on, case.deadline) if d}
+    moments: list[datetime | None] = [case.registered_at, case.closed_at]
+    moments += [s.scheduled_at for s in sessions]
+    days |= {d for m in moments if m is not None for d in (m.date(), m.astimezone(_LOCAL).date())}
+    days |= {s.signed_on for s in settlements}
+    days |= set(
+        db.exec(select(Consent.given_on).where(Consent.case_id == case.id))  # type: ignore[call-overload]
+    )
+    days |= set(
+        db.exec(select(Obligation.due_on).where(Obligation.case_id == case.id))  # type: ignore[call-overload]
+    )
+    if settlements:
+        days |= set(
+            db.exec(
+                select(Signature.signed_on).where(  # type: ignore[call-overload]
+                    col(Signature.settlement_id).in_([s.id for s in settlements])
+                )
+            )
+        )
+    return Identifying(
+        names=[p.name for p in parties],
+        phones=[p.phone for p in parties if p.phone],
+        emails=[p.email for p in parties if p.email],
+        addresses=[p.address for p in parties if p.address] + [s.place for s in sessions],
+        numbers=[case.number],
+        dates=sorted(days),
+    )
