@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -25,7 +26,7 @@ from gateway.models import backbone
 from gateway.permissions import PROXIED_SERVICES
 from gateway.proxy import proxy_router
 from gateway.web import install as install_web
-from kelisim import idempotency, limits, problems, web
+from kelisim import idempotency, limits, observe, problems, web
 from kelisim.auth import ensure_keypair, load_private_key, load_public_key
 from kelisim.service import build_context, cancel_all, run_bus
 from kelisim.settings import Settings
@@ -62,7 +63,8 @@ def build_app(
         await asyncio.to_thread(first_admin)
         bus = asyncio.create_task(run_bus(ctx), name="gateway-bus")
         try:
-            yield
+            async with observe.serving(metrics, settings.host, settings.gateway_metrics_port):
+                yield
         finally:
             await cancel_all([bus])
             await app.state.calls.close()
@@ -96,7 +98,9 @@ def build_app(
     limits.install(app, settings)
     guard.install(app)
     headers.install(app)
-    web.install(app, "gateway", ready, status)
+    refresh = partial(observe.refresh, ctx)
+    metrics = app.state.metrics_app = observe.metrics_app(refresh)
+    web.install(app, "gateway", ready, status, refresh=refresh, public_metrics=False)
     idempotency.install(app, ctx)  # identity's own POSTs; proxied requests pass through
     app.include_router(identity_api.router)
     app.include_router(proxy_router())

@@ -22,8 +22,8 @@ from fastapi import Request
 
 from gateway.auth import Keys, service_token
 from gateway.permissions import PROXIED_SERVICES, allowed
+from kelisim import tracing
 from kelisim.auth import Principal
-from kelisim.bus.headers import TRACEPARENT, child_traceparent
 from kelisim.problems import Problem
 from kelisim.settings import Settings
 
@@ -111,10 +111,10 @@ class ServiceCalls:
         sent = {
             **(headers or {}),
             "x-request-id": request_id(request),
-            TRACEPARENT: child_traceparent(request.headers.get(TRACEPARENT)),
             "authorization": "Bearer "
             + service_token(self.keys, self.settings, principal, service),
         }
+        tracing.inject(sent)  # also when the transport is not instrumented (in-process)
         try:
             client = self.clients[service]
             built = client.build_request(

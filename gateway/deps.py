@@ -23,11 +23,11 @@ from gateway.auth import (
 )
 from gateway.identity.sessions import is_live
 from gateway.models import ApiKey, User
+from kelisim import web
 from kelisim.auth import Principal
-from kelisim.bus.headers import TRACEPARENT
 from kelisim.db import new_session, read_session
 from kelisim.problems import Problem
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, ServiceContext
 from kelisim.uow import Actor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,7 +56,7 @@ class Caller:
         )
 
     def actor(self, request: Request) -> Actor:
-        return Actor(self.user.username, request.headers.get(TRACEPARENT))
+        return Actor(self.user.username)
 
 
 def get_keys(request: Request) -> Keys:
@@ -70,6 +70,12 @@ def current_caller(
     bearer: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Caller:
     """The caller, or 401; a cookie session must show its CSRF token on unsafe methods."""
+    caller = _identify(request, ctx, keys, bearer)
+    web.note_user(request, caller.user.id)
+    return caller
+
+
+def _identify(request: Request, ctx: ServiceContext, keys: Keys, bearer: str | None) -> Caller:
     if bearer:
         if bearer.startswith(API_KEY_PREFIX):
             return Caller(_user_of_api_key(ctx.engine, bearer), "api_key")

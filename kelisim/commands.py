@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from kelisim.auth import Principal
-from kelisim.bus.headers import TRACEPARENT
 from kelisim.uow import SYSTEM, Actor, UnitOfWork
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class Command:
 
 def actor(request: Request, principal: Principal) -> Actor:
     """The acting user and the request's trace, for audit entries and events."""
-    return Actor(principal.sub, request.headers.get(TRACEPARENT))
+    return Actor(principal.sub)
 
 
 def run(

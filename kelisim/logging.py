@@ -14,6 +14,8 @@ from typing import TextIO
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from kelisim.tracing import add_trace_ids
+
 
 def configure(
     level: str = "INFO",
@@ -25,6 +27,7 @@ def configure(
     """Route stdlib and structlog records through one structured renderer."""
     processors: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,  # the trace id in every line, to find a request's lines in every process
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

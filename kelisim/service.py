@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import structlog
@@ -20,7 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from kelisim import commands, health, idempotency, limits, problems, web
+from kelisim import commands, health, idempotency, limits, observe, problems, tracing, web
 from kelisim.anchors import run_anchor
 from kelisim.auth import Principal, TokenError, load_public_key, verify_token
 from kelisim.bus.connection import Bus
@@ -101,6 +102,7 @@ class ServiceContext:
 
 def build_context(name: str, settings: Settings, tables: Backbone) -> ServiceContext:
     engine = make_engine(settings.database_url(name))
+    tracing.instrument_engine(engine)
     bus = Bus(settings.nats_url, f"kelisim-{name}")
     relay = OutboxRelay(
         engine,
@@ -122,9 +124,13 @@ def create_service_app(
     routers: Sequence[APIRouter],
     consumers: Sequence[ConsumerSpec] = (),
     workers: Sequence[Worker] = (),
+    samplers: Sequence[observe.Sampler] = (),
     title: str | None = None,
 ) -> FastAPI:
-    """Build a service app; its lifespan runs the relay, the consumers and the workers."""
+    """Build a service app; its lifespan runs the relay, the consumers and the workers.
+
+    `samplers` set the service's own gauges at each scrape (kelisim.observe).
+    """
     ctx = build_context(name, settings, tables)
     ctx.consumers = [
         Consumer(
@@ -157,7 +163,9 @@ def create_service_app(
     app.state.ctx = ctx
     problems.install(app)
     limits.install(app, settings)
-    web.install(app, name, ctx.ready, ctx.status)
+    web.install(
+        app, name, ctx.ready, ctx.status, refresh=partial(observe.refresh, ctx, tuple(samplers))
+    )
     idempotency.install(app, ctx)  # outermost: it records the answer exactly as it leaves
     for router in routers:
         app.include_router(router)
@@ -220,13 +228,15 @@ async def current_principal(request: Request, ctx: ContextDep) -> Principal:
     if ctx.public_key is None:
         raise problems.Problem(503, "not-ready", "The service is starting.")
     try:
-        return verify_token(
+        principal = verify_token(
             ctx.public_key, token, audience=ctx.name, issuer=ctx.settings.token_issuer
         )
     except TokenError as exc:
         raise problems.Problem(
             401, "invalid-token", f"The service token was refused: {exc}"
         ) from exc
+    web.note_user(request, principal.user_id)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     councils_port: int = 8002
     notifications_port: int = 8003
     analytics_port: int = 8004
+    # The gateway's /metrics is not on its public port but here (0: not served); the
+    # services' ports are internal and serve /metrics themselves (kelisim/observe.py).
+    gateway_metrics_port: int = Field(default=8010, ge=0)
     # `kelisim up` supervision: restarts with backoff (doubling, capped) up to a limit in a
     # row, reset once a child has stayed healthy; a child failing its health check
     # `supervisor_health_failures` times in a row is killed and restarted.

@@ -18,10 +18,9 @@ from kelisim.tables import Backbone
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting, and the trace the action belongs to."""
+    """Who is acting (the trace travels in the OpenTelemetry context, kelisim.tracing)."""
 
     username: str
-    traceparent: str | None = None
 
 
 SYSTEM = Actor("system")
@@ -76,7 +75,6 @@ class UnitOfWork:
             aggregate=aggregate,
             subject=subject,
             actor=self.actor.username,
-            traceparent=self.actor.traceparent,
         )
         self.events.append(envelope)
         return envelope

@@ -1,5 +1,9 @@
 """What every process serves besides its API: health, readiness, metrics, request ids.
 
+One structured access line per request (`http.access`: route template, method, status,
+duration, user id; never the path's values, a query string, a token or a name), with the
+trace id every log line carries (kelisim.tracing).
+
 It is also the one error path of every process: an exception no handler answered becomes
 a problem+json 500 carrying the request id, is counted, and is logged once with its
 traceback (the exception stops here, so the server does not log it a second time).
@@ -15,30 +19,56 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import Counter, Histogram
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kelisim import observe, tracing
 from kelisim.problems import Problem, problem_response
 
-REQUESTS = Counter("kelisim_http_requests_total", "HTTP requests", ["app", "method", "status"])
-LATENCY = Histogram("kelisim_http_request_seconds", "HTTP request latency", ["app", "method"])
+REQUESTS = Counter(
+    "kelisim_http_requests_total", "HTTP requests", ["app", "method", "route", "status"]
+)
+LATENCY = Histogram(
+    "kelisim_http_request_seconds", "HTTP request latency", ["app", "method", "route"]
+)
+# A path no route matched is one label, so scanners cannot blow up the series count.
+UNMATCHED = "unmatched"
 UNHANDLED = Counter(
     "kelisim_http_unhandled_errors_total", "Requests failed by an unhandled exception", ["app"]
 )
 
 log = structlog.get_logger("kelisim.web")
+access_log = structlog.get_logger("kelisim.access")
 
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
 StatusCheck = Callable[[], Awaitable[dict[str, Any]]]
+Refresh = Callable[[], Awaitable[None]]
 
 
-def install(app: FastAPI, name: str, ready: ReadyCheck, status: StatusCheck | None = None) -> None:
-    """Add /healthz, /readyz, /status, /metrics and a request-id middleware to an app.
+async def _nothing() -> None:
+    return None
+
+
+def install(
+    app: FastAPI,
+    name: str,
+    ready: ReadyCheck,
+    status: StatusCheck | None = None,
+    *,
+    refresh: Refresh = _nothing,
+    public_metrics: bool = True,
+) -> None:
+    """Add /healthz, /readyz, /status, /metrics, tracing and the request middleware to an app.
 
     /healthz: the process answers (liveness). /readyz: it can serve (kelisim/health.py).
     /status: readiness plus what is only reported (NATS, consumers, outbox, services).
+    /metrics (gauges read by `refresh` first) only when `public_metrics`: the gateway's
+    public door refuses it and serves it on its metrics port (kelisim.observe).
     """
+    tracing.setup(name)
+    tracing.instrument_app(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -59,11 +89,19 @@ def install(app: FastAPI, name: str, ready: ReadyCheck, status: StatusCheck | No
         extra = await status() if status else {}
         return {"service": name, "ready": all(checks.values()), "checks": checks, **extra}
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if public_metrics:
+        scrape = observe.scrape(refresh)
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics(request: Request) -> Response:
+            return await scrape(request)
 
     app.add_middleware(RequestContext, name=name)
+
+
+def note_user(request: Request, user_id: str) -> None:
+    """Name the caller (an id, never a name) for the request's access line."""
+    request.state.user_id = user_id
 
 
 class RequestContext:
@@ -100,10 +138,31 @@ class RequestContext:
                 raise
             await _failed(self.name, scope, request_id)(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            method, route = scope["method"], _route(scope)
+            LATENCY.labels(self.name, method, route).observe(seconds)
+            REQUESTS.labels(self.name, method, route, str(status or 500)).inc()
+            if route not in _QUIET:
+                access_log.info(
+                    "http.access",
+                    method=method,
+                    route=route,
+                    status=status or 500,
+                    duration_ms=round(seconds * 1000, 1),
+                    user_id=scope.get("state", {}).get("user_id"),
+                )
             structlog.contextvars.unbind_contextvars("request_id")
-            method = scope["method"]
-            LATENCY.labels(self.name, method).observe(time.perf_counter() - started)
-            REQUESTS.labels(self.name, method, str(status or 500)).inc()
+
+
+# Probes every few seconds would bury the lines that matter; they are counted all the same.
+_QUIET = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _route(scope: Scope) -> str:
+    """The matched route's template (`/api/v1/cases/{case_id}`), never the path's values."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else UNMATCHED
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

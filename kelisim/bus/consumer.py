@@ -31,9 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from kelisim import tracing
 from kelisim.bus.connection import Bus
 from kelisim.bus.errors import PermanentError
-from kelisim.bus.headers import ACTOR, TRACEPARENT
+from kelisim.bus.headers import ACTOR
 from kelisim.events import Envelope, EventData, UnknownEventType
 from kelisim.tables import Backbone
 from kelisim.uow import Actor, UnitOfWork
@@ -164,7 +165,16 @@ class Consumer:
                 backoff = min(backoff * 2, 2.0)
 
     async def handle(self, msg: Msg) -> str:
-        """Handle one message; returns the outcome (applied, duplicate, ignored, retry, dead)."""
+        """Handle one message; returns the outcome (applied, duplicate, ignored, retry, dead).
+
+        In a consumer span continuing the trace the message headers carry (kelisim.tracing).
+        """
+        with tracing.consuming(msg.headers or {}, f"{self.name} {msg.subject}") as span:
+            outcome = await self._handle(msg)
+            span.set_attribute("kelisim.outcome", outcome)
+        return outcome
+
+    async def _handle(self, msg: Msg) -> str:
         deliveries = msg.metadata.num_delivered if msg.reply else 1
         try:
             envelope = Envelope.model_validate_json(msg.data)
@@ -196,6 +206,13 @@ class Consumer:
             await msg.nak(delay=delay)
             return self._count("retry")
         await msg.ack()
+        log.info(
+            "consumer.handled",
+            consumer=self.name,
+            event_id=envelope.id,
+            subject=envelope.nats_subject,
+            applied=applied,
+        )
         return self._count("applied" if applied else "duplicate")
 
     def apply_envelope(self, envelope: Envelope, headers: Mapping[str, str] | None = None) -> bool:
@@ -208,7 +225,7 @@ class Consumer:
     def _apply(
         self, envelope: Envelope, data: EventData, headers: Mapping[str, str], handler: Handler
     ) -> bool:
-        actor = Actor(headers.get(ACTOR, "system"), headers.get(TRACEPARENT))
+        actor = Actor(headers.get(ACTOR, "system"))
         inbox = self.tables.inbox
         with UnitOfWork(
             self.engine,

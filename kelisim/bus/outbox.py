@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Connection
 
-from kelisim.bus.headers import ACTOR, TRACEPARENT, child_traceparent
+from kelisim import tracing
+from kelisim.bus.headers import ACTOR
 from kelisim.events import Envelope, EventData
 from kelisim.tables import Backbone
 
@@ -21,11 +22,15 @@ def add_event(
     aggregate: str,
     subject: str | None = None,
     actor: str | None = None,
-    traceparent: str | None = None,
 ) -> Envelope:
-    """Write an event to the outbox; it is published iff the caller's transaction commits."""
+    """Write an event to the outbox; it is published iff the caller's transaction commits.
+
+    The row keeps the current trace context, so the relay publishes it in the NATS headers
+    and the consumers continue the trace.
+    """
     envelope = Envelope.wrap(data, source=source, subject=subject or aggregate)
-    headers = {TRACEPARENT: child_traceparent(traceparent)}
+    headers: dict[str, str] = {}
+    tracing.inject(headers)
     if actor:
         headers[ACTOR] = actor
     conn.execute(

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from kelisim.service import create_service_app
 from kelisim.settings import Settings
+from services.analytics import metrics
 from services.analytics.api import router
 from services.analytics.consumers import consumer_specs
 from services.analytics.models import backbone
@@ -21,5 +22,6 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         routers=[router],
         consumers=consumer_specs(settings),
         workers=[early_warning, protected_cubes],
+        samplers=[metrics.sample],
         title="Kelisim analytics",
     )

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from kelisim.service import create_service_app
 from kelisim.settings import Settings
+from services.notifications import metrics
 from services.notifications.api import router
 from services.notifications.consumers import consumer_specs
 from services.notifications.models import backbone
@@ -21,5 +22,6 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         routers=[router],
         consumers=consumer_specs(),
         workers=WORKERS,
+        samplers=[metrics.sample],
         title="Kelisim notifications",
     )

@@ -105,8 +105,14 @@ async def test_the_gateway_is_ready_on_its_own_database_and_keys(stack: Stack):
         s: True for s in ("cases", "councils", "notifications", "analytics")
     }
     assert status["outbox"]["backlog"] >= 0
-    metrics = await stack.client.get("/metrics")
-    assert 'kelisim_http_requests_total{app="gateway"' in metrics.text
+    # The public door refuses the metrics; the metrics port serves them, gauges read fresh.
+    assert (await stack.client.get("/metrics")).status_code == 404
+    door = httpx.ASGITransport(app=stack.client.app.state.metrics_app)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=door, base_url="http://metrics") as metrics:
+        text = (await metrics.get("/metrics")).text
+    assert 'kelisim_http_requests_total{app="gateway",method="GET",route="/status"' in text
+    assert 'kelisim_outbox_backlog{app="gateway"}' in text
+    assert 'kelisim_nats_connected{app="gateway"} 1.0' in text
 
 
 async def test_a_service_down_keeps_the_gateway_ready_and_shows_on_status(settings):

@@ -1,0 +1,110 @@
+"""OpenTelemetry traces: one trace from the API call through the outbox and the stream on.
+
+Every process installs the SDK's tracer provider, so each request and each consumed event
+has a span whose trace id goes into every log line and, through the W3C propagator, into
+the calls to the services, the outbox rows (so the relay publishes it in the NATS headers)
+and the webhooks. Spans leave the process only when an exporter is configured: OTLP when
+`OTEL_EXPORTER_OTLP_ENDPOINT` is set (the standard OTEL_* variables apply), JSON lines in a
+file with `KELISIM_TRACE_FILE` (tests, debugging). SQLAlchemy statement spans, the costly
+part, are made only while exporting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import propagate, trace
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from sqlalchemy.engine import Engine
+    from structlog.typing import EventDict, WrappedLogger
+
+# Probes and scrapes are not traced: they would drown the traces that matter.
+UNTRACED = "healthz,readyz,status,metrics"
+_state: dict[str, bool] = {}
+tracer = trace.get_tracer("kelisim")
+
+
+def exporting() -> bool:
+    """Whether spans leave the process (an OTLP endpoint or a trace file is configured)."""
+    return bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("KELISIM_TRACE_FILE")
+    )
+
+
+def setup(service: str) -> None:
+    """Install the tracer provider and the httpx instrumentation, once per process."""
+    if _state.get("setup"):
+        return
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+
+    provider = TracerProvider(resource=Resource.create({"service.name": f"kelisim-{service}"}))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    if path := os.environ.get("KELISIM_TRACE_FILE"):
+        provider.add_span_processor(_file_processor(path))
+    trace.set_tracer_provider(provider)
+    HTTPXClientInstrumentor().instrument()
+    _state["setup"] = True
+
+
+def _file_processor(path: str) -> Any:
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+    out = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives with the process
+    return SimpleSpanProcessor(
+        ConsoleSpanExporter(out=out, formatter=lambda span: span.to_json(indent=None) + "\n")
+    )
+
+
+def instrument_app(app: FastAPI) -> None:
+    """Server spans for an app, continuing the caller's `traceparent`."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED)
+
+
+def instrument_engine(engine: Engine) -> None:
+    """Statement spans for an engine, only while exporting (they cost on every query)."""
+    if exporting():
+        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+        SQLAlchemyInstrumentor().instrument(engine=engine)
+
+
+def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """Write the current trace context (W3C `traceparent`) into outgoing headers."""
+    propagate.inject(headers)
+    return headers
+
+
+@contextlib.contextmanager
+def consuming(headers: Mapping[str, str], name: str) -> Iterator[trace.Span]:
+    """A consumer span continuing the trace whose context the message headers carry."""
+    parent = propagate.extract(dict(headers))
+    with tracer.start_as_current_span(name, context=parent, kind=trace.SpanKind.CONSUMER) as span:
+        yield span
+
+
+def trace_id() -> str | None:
+    """The current trace id in hex, or None outside a span."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
+def add_trace_ids(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: the trace and span ids of the current span, in every line."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(context.span_id, "016x"))
+    return event_dict
