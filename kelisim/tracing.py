@@ -87,11 +87,24 @@ def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
     return headers
 
 
+def traceparent() -> str | None:
+    """The current context as a W3C `traceparent`, to keep on a row for later work."""
+    return inject({}).get("traceparent")
+
+
 @contextlib.contextmanager
 def consuming(headers: Mapping[str, str], name: str) -> Iterator[trace.Span]:
     """A consumer span continuing the trace whose context the message headers carry."""
     parent = propagate.extract(dict(headers))
     with tracer.start_as_current_span(name, context=parent, kind=trace.SpanKind.CONSUMER) as span:
+        yield span
+
+
+@contextlib.contextmanager
+def continuing(parent: str | None, name: str) -> Iterator[trace.Span]:
+    """A span continuing the trace a stored `traceparent` names (a new trace without one)."""
+    context = propagate.extract({"traceparent": parent} if parent else {})
+    with tracer.start_as_current_span(name, context=context) as span:
         yield span
 
 

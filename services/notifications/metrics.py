@@ -23,7 +23,9 @@ def sample(ctx: ServiceContext) -> None:
     pending = select(func.count()).select_from(Delivery).where(Delivery.status == PENDING)
     DELIVERIES_PENDING.set(count(ctx, pending))
     DELIVERIES_FAILING.set(count(ctx, pending.where(col(Delivery.attempts) > 0)))
-    disabled = select(func.count()).select_from(LiaisonEndpoint).where(
-        col(LiaisonEndpoint.enabled).is_(False)
+    disabled = (
+        select(func.count())
+        .select_from(LiaisonEndpoint)
+        .where(col(LiaisonEndpoint.enabled).is_(False))
     )
     ENDPOINTS_DISABLED.set(count(ctx, disabled))

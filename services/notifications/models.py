@@ -189,6 +189,8 @@ class Delivery(NotificationsModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     last_status_code: int | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The escalation's trace (W3C traceparent): the POSTs continue it (kelisim.tracing).
+    traceparent: str | None = Field(default=None, max_length=64)
 
 
 class DeliveryAttempt(NotificationsModel, table=True):

@@ -26,7 +26,7 @@ import httpx
 import structlog
 from prometheus_client import Counter, Histogram
 
-from kelisim import netguard, webhooks
+from kelisim import netguard, tracing, webhooks
 from kelisim.clock import now
 from kelisim.commands import run_system
 from kelisim.service import ServiceContext
@@ -101,6 +101,7 @@ async def post(
     )
     headers["content-type"] = "application/json"
     headers.update(target.headers)
+    tracing.inject(headers)
     started = time.perf_counter()
     try:
         response = await client.post(
@@ -138,7 +139,8 @@ async def deliver_next(
     # endpoint, and send the delivery again, while this call is under way.
     timeout = min(ctx.settings.webhook_timeout_seconds, seconds)
     guard = netguard.Guard.from_settings(ctx.settings)
-    attempt = await post(client, job, retry_policy(ctx), timeout, guard)
+    with tracing.continuing(job.traceparent, "webhook deliver"):
+        attempt = await post(client, job, retry_policy(ctx), timeout, guard)
     ATTEMPTS.labels(outcome_of(attempt.status_code)).inc()
     LATENCY.observe(attempt.latency_ms / 1000)
     await asyncio.to_thread(run_system, ctx, record_attempt, attempt)

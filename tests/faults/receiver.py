@@ -22,6 +22,7 @@ class Received:
 
     secrets: dict[str, str]
     calls: list[tuple[str, str, str]] = field(default_factory=list)  # (path, webhook-id, esc)
+    traceparents: list[str] = field(default_factory=list)  # as each call carried it
     bad_signatures: int = 0
     bad_reasons: list[str] = field(default_factory=list)  # why each bad one failed, for the report
     aborted: int = 0  # requests whose sender died mid-body: no delivery, as for any HTTP server
@@ -76,6 +77,7 @@ def _handler(received: Received) -> type[BaseHTTPRequestHandler]:
             escalation = json.loads(body)["data"]["escalation_id"]
             with received.lock:
                 received.calls.append((path, self.headers["webhook-id"], escalation))
+                received.traceparents.append(self.headers.get("traceparent", ""))
             self.send_response(204)
             self.end_headers()
 

@@ -61,6 +61,7 @@ class Job:
     body: bytes
     secrets: tuple[str, ...]
     signing_keys: tuple[str, ...]
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def next_due(cmd: NextDue, uow: UnitOfWork) -> Job | None:
         delivery.body.encode(),
         tuple(json.loads(endpoint.secrets)),
         tuple(json.loads(endpoint.signing_keys)),
+        delivery.traceparent,
     )
 
 

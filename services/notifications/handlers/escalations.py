@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from kelisim import tracing
 from kelisim.clock import now
 from kelisim.commands import Command
 from kelisim.events import Envelope
@@ -85,6 +86,7 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
             region=data.region,
             body=body,
             next_attempt_at=now(),
+            traceparent=tracing.traceparent(),
         )
         session.add(delivery)
         uow.audit("delivery.queued", "delivery", delivery.id, after={"endpoint": endpoint.id})

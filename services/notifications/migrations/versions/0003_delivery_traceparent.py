@@ -1,0 +1,23 @@
+"""delivery.traceparent: the trace of the escalation, continued by the webhook POST
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("delivery") as batch:
+        batch.add_column(sa.Column("traceparent", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("delivery") as batch:
+        batch.drop_column("traceparent")
