@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
 import structlog
+from prometheus_client import Counter
 from sqlalchemy.exc import IntegrityError
 
 from kelisim.bus import lease
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
     from kelisim.service import ServiceContext
 
 log = structlog.get_logger("kelisim.workers")
+# A background round that raised: counted per worker kind (the lane or lease prefix).
+FAILED_ROUNDS = Counter(
+    "kelisim_worker_failed_rounds_total", "Background worker rounds that raised", ["worker"]
+)
 
 
 async def run_leased(
@@ -61,6 +66,7 @@ async def run_leased(
                 raise
             except Exception as exc:  # noqa: BLE001 - the next round retries
                 log.warning("worker.round_failed", worker=name, error=repr(exc))
+                FAILED_ROUNDS.labels(name).inc()
             if not done:
                 await asyncio.sleep(every)
     finally:
@@ -180,6 +186,7 @@ class _Lanes:
                     raise
                 except Exception as exc:  # noqa: BLE001 - the next round retries
                     log.warning("worker.lane_failed", worker=self.lease_name(key), error=repr(exc))
+                    FAILED_ROUNDS.labels(self.prefix).inc()
             if not done:
                 try:
                     await asyncio.wait_for(wake.wait(), timeout=self.every)
@@ -197,6 +204,7 @@ class _Lanes:
                     raise
                 except Exception as exc:  # noqa: BLE001 - the next round retries
                     log.warning("worker.balance_failed", worker=self.prefix, error=repr(exc))
+                    FAILED_ROUNDS.labels(self.prefix).inc()
                 try:
                     await asyncio.wait_for(self.rebalance.wait(), timeout=self.ttl / 4)
                 except TimeoutError:
