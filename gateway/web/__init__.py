@@ -26,6 +26,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         councils,
         home,
         inbox,
+        library,
         oversight,
         public,
     )
@@ -33,7 +34,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.web_catalogs = load_catalogs()
     app.state.web_envs = build_environments(app.state.web_catalogs)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (home, cases, oversight, inbox, councils, admin, analytics, public):
+    for module in (home, cases, oversight, inbox, councils, admin, analytics, library, public):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

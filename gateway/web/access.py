@@ -38,6 +38,8 @@ PAGES: tuple[Page, ...] = (
     Page("/escalations", frozenset({"liaison", "coordinator", "admin"}), N_("Escalations")),
     Page("/councils", COUNCIL_ROLES, N_("Councils")),
     Page("/analytics", frozenset({"analyst", "coordinator"}), N_("Analytics")),
+    Page("/library", frozenset(ROLES) - {"liaison"}, N_("Library")),
+    Page("/library/review", frozenset({"coordinator"})),
     Page("/notifications", frozenset(ROLES) - {"liaison"}, N_("Notifications")),
     Page("/admin/users", frozenset({"admin"}), N_("Users")),
     Page("/admin/webhooks", frozenset({"admin"}), N_("Webhooks")),

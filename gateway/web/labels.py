@@ -41,6 +41,25 @@ CATEGORIES = {
     "other": N_("Other"),
 }
 
+NOTE_OUTCOMES = {
+    "settled": N_("Settled"),
+    "not_settled": N_("Not settled"),
+    "terminated": N_("Terminated"),
+    "implemented_on_time": N_("Implemented on time"),
+    "implemented_late": N_("Implemented late"),
+}
+NOTE_STATUSES = {
+    "under_review": N_("Under review"),
+    "published": N_("Published"),
+    "returned": N_("Returned"),
+}
+NOTE_PARTS = {
+    "conflict": N_("The conflict"),
+    "tried": N_("What was tried"),
+    "worked": N_("What worked"),
+    "did_not_work": N_("What did not work"),
+}
+
 CHANNELS = {
     "walk_in": N_("Walk-in"),
     "akimat": N_("Akimat"),
@@ -148,6 +167,10 @@ PROBLEMS = {
     "protocol-exists": N_("The protocol already exists."),
     "protocol-immutable": N_("A published protocol cannot be changed."),
     "role-taken": N_("This role in the council is already taken."),
+    "own-region": N_("A note of your own region is reviewed by a coordinator of another region."),
+    "not-under-review": N_("This note is no longer waiting for a review."),
+    "remark-required": N_("Say what to change when returning."),
+    "already-marked": N_("You have already marked this note useful."),
 }
 GENERIC_PROBLEM = N_("The action was refused.")
 

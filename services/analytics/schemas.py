@@ -175,6 +175,7 @@ class NotePublic(BaseModel):
     published_at: datetime | None
     useful: int
     marked: bool | None = Field(default=None, description="whether the caller marked it useful")
+    etag: str | None = Field(default=None, description="under review: the If-Match of a decision")
 
 
 class NotePage(BaseModel):

@@ -7,7 +7,6 @@ through the cases service's real outbox and relayed to the CASES stream.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -15,8 +14,6 @@ from sqlmodel import Session
 
 from kelisim import migrations
 from kelisim.clock import new_id
-from kelisim.events import practice as pe
-from kelisim.uow import Actor
 from services.analytics import library
 from services.analytics.models import PracticeNote, PracticeNoteMark, PracticeNoteTerm
 from services.analytics.rebuild import rebuild
@@ -24,72 +21,10 @@ from tests.support.checks import assert_problem, eventually
 from tests.support.db import fresh_database
 from tests.support.events import read_stream
 from tests.support.gateway import Stack
+from tests.support.practice import FAMILY, GRAZING, PASTURE, submit_note
 
 LIBRARY = "/api/v1/analytics/library"
 A, B, C = "KZ-75", "KZ-71", "KZ-11"
-PASTURE = {
-    "kk": pe.NoteText(
-        title="Жайылым дауы",
-        conflict="Екі ауыл арасындағы жайылым шекарасы туралы дау.",
-        tried="Ақсақалдар кеңесі, шекараны бірге жүріп шығу.",
-        worked="Жайылымды кезекпен пайдалану кестесі.",
-        did_not_work="Жазбаша талаптар алмасу.",
-    ),
-    "ru": pe.NoteText(
-        title="Спор о пастбище",
-        conflict="Спор двух сёл о границе пастбища.",
-        tried="Совет старейшин, совместный обход границы.",
-        worked="График поочерёдного выпаса на пастбище.",
-        did_not_work="Обмен письменными претензиями.",
-    ),
-    "en": pe.NoteText(
-        title="A pasture dispute",
-        conflict="Two villages disputed the boundary of a pasture.",
-        tried="A council of elders; walking the boundary together.",
-        worked="A rota for grazing the pasture in turns.",
-        did_not_work="Exchanging written claims.",
-    ),
-}
-GRAZING = {
-    "en": pe.NoteText(
-        title="Grazing rota between neighbours",
-        conflict="Neighbours quarrelled over grazing on a shared pasture.",
-        tried="A rota for grazing, agreed at a meeting of elders.",
-        worked="The rota held through the summer.",
-    )
-}
-FAMILY = {
-    "ru": pe.NoteText(
-        title="Раздел дома после развода",
-        conflict="Бывшие супруги спорили о доме.",
-        tried="Раздельные встречи, затем общая.",
-        worked="Продажа дома и раздел денег.",
-    )
-}
-
-
-def submit(
-    stack: Stack, note_id: str, region: str, category: str, texts, revision: int = 1
-) -> None:  # type: ignore[no-untyped-def]
-    """Send a checked note as the cases service does: through its outbox onto CASES."""
-    ctx = stack.services["cases"].app.state.ctx  # type: ignore[attr-defined]
-    language = next(iter(texts))
-    with ctx.uow(Actor("drafting-mediator")) as uow:
-        uow.emit(
-            pe.CasePracticeNoteSubmitted(
-                note_id=note_id,
-                revision=revision,
-                region=region,
-                category=category,
-                outcome="settled",
-                language=language,
-                texts=texts,
-                author_role="mediator",
-                submitted_at=datetime.now(UTC),
-            ),
-            aggregate=f"practice_note:{note_id}",
-        )
-        uow.commit()
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +72,9 @@ async def found(stack: Stack, who: dict[str, str], **params: str) -> list[str]:
 async def notes(stack: Stack, people) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Three notes of region A: two on land (approved by B), one on family (returned by B)."""
     ids = {"pasture": new_id(), "grazing": new_id(), "family": new_id()}
-    submit(stack, ids["pasture"], A, "land", PASTURE)
-    submit(stack, ids["grazing"], A, "land", GRAZING)
-    submit(stack, ids["family"], A, "family", FAMILY)
+    submit_note(stack, ids["pasture"], A, "land", PASTURE)
+    submit_note(stack, ids["grazing"], A, "land", GRAZING)
+    submit_note(stack, ids["family"], A, "family", FAMILY)
     for note_id in ids.values():
         await wait_queued(stack, people["coord_b"], note_id)
     for key in ("pasture", "grazing"):
@@ -155,7 +90,7 @@ async def notes(stack: Stack, people) -> dict[str, str]:  # type: ignore[no-unty
 
 async def test_a_coordinator_of_the_notes_region_neither_sees_nor_reviews_it(stack, people):
     note_id = new_id()
-    submit(stack, note_id, A, "land", GRAZING)
+    submit_note(stack, note_id, A, "land", GRAZING)
     await wait_queued(stack, people["coord_b"], note_id)
     assert note_id not in [i["note_id"] for i in await queued(stack, people["coord_a"])]
     refused = await stack.client.post(
@@ -168,7 +103,7 @@ async def test_a_coordinator_of_the_notes_region_neither_sees_nor_reviews_it(sta
 
 async def test_a_review_needs_the_current_revision_and_a_remark_to_return(stack, people):
     note_id = new_id()
-    submit(stack, note_id, A, "land", GRAZING)
+    submit_note(stack, note_id, A, "land", GRAZING)
     await wait_queued(stack, people["coord_b"], note_id)
     url = f"{LIBRARY}/review/{note_id}"
     stale = await stack.client.post(
@@ -270,7 +205,7 @@ async def test_notes_like_this_one_share_its_category_and_words(stack, people, n
 
 async def test_a_resubmission_replaces_the_text_under_review(stack, people, notes):
     family = notes["family"]
-    submit(stack, family, A, "family", {"en": GRAZING["en"]}, revision=2)
+    submit_note(stack, family, A, "family", {"en": GRAZING["en"]}, revision=2)
     item = await wait_queued(stack, people["coord_b"], family, revision=2)
     assert item["texts"]["en"]["title"] == GRAZING["en"].title and item["remark"] == ""
     assert "ru" not in item["texts"]

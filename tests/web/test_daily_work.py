@@ -54,8 +54,15 @@ def _menu(page: str) -> list[str]:
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 async def test_pages_of_other_roles_answer_403_with_a_page_in_the_users_language(system, lang):
     refusals = {
-        "liaison": ["/councils", "/cases", "/notifications", "/analytics", "/admin/users"],
-        "analyst": ["/cases/new", "/cases", "/caseload", "/admin/webhooks"],
+        "liaison": [
+            "/councils",
+            "/cases",
+            "/notifications",
+            "/analytics",
+            "/library",
+            "/admin/users",
+        ],
+        "analyst": ["/cases/new", "/cases", "/caseload", "/admin/webhooks", "/library/review"],
         "admin": ["/cases/new", "/caseload", "/analytics"],
         "council_member": ["/cases", "/escalations", "/admin/users/new"],
     }
@@ -85,9 +92,9 @@ async def test_a_refused_form_changes_nothing(system):
 async def test_each_role_sees_only_its_own_menu(system):
     expected = {
         "liaison": ["/", "/escalations"],
-        "mediator": ["/", "/cases", "/notifications"],
-        "council_member": ["/", "/councils", "/notifications"],
-        "analyst": ["/", "/councils", "/analytics", "/notifications"],
+        "mediator": ["/", "/cases", "/library", "/notifications"],
+        "council_member": ["/", "/councils", "/library", "/notifications"],
+        "analyst": ["/", "/councils", "/analytics", "/library", "/notifications"],
     }
     for username, menu in expected.items():
         async with _as(system, username, "en") as web:

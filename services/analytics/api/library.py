@@ -134,7 +134,7 @@ def under_review(
     if note is None or note.region in principal.regions or note.status != "under_review":
         raise Problem(404, "not-found", "No note under review for you by this id.")
     response.headers["ETag"] = etag(note)
-    return public(note)
+    return public(note).model_copy(update={"etag": etag(note)})
 
 
 @router.post("/review/{note_id}", response_model=NotePublic)
