@@ -229,7 +229,7 @@ def snapshot(url: str) -> dict:
             )
             searches = {
                 q: [n.note_id for n in library.search(db, library.Filters(q), 50, None)[0]]
-                for q in ("пастбище", "жайылым", "pasture", "")
+                for q in ("пастбище", "жайылым", "pasture", "полива", "irrigation", "")
             }
         return {"notes": notes, "marks": marks, "index": index, "searches": searches}
     finally:
