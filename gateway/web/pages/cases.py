@@ -50,8 +50,25 @@ async def case_list(
     )
 
 
+# The API takes up to 50 parties; the form starts with two and adds one per "Add a party".
+MIN_PARTIES, MAX_PARTIES = 2, 50
+PARTY_FIELDS = ("name", "kind", "phone", "email", "address", "language")
+
+
+def _party_count(view: View) -> int:
+    """How many party blocks the form shows: as many as were sent, one more when asked."""
+    sent = view.field("party_count")
+    count = int(sent) if sent.isdigit() else MIN_PARTIES
+    if view.field("add_party"):
+        count += 1
+    return max(MIN_PARTIES, min(count, MAX_PARTIES))
+
+
 def _new_form(view: View, errors: FormErrors | None = None, status: int = 200) -> Response:
-    return view.render("cases/new.html", status=status, errors=errors)
+    count = _party_count(view)
+    return view.render(
+        "cases/new.html", status=status, errors=errors, party_count=count, max_parties=MAX_PARTIES
+    )
 
 
 @router.get("/cases/new")
@@ -60,45 +77,62 @@ async def new_case(view: PageView) -> Response:
     return _new_form(view)
 
 
-def _parties(view: View) -> list[dict[str, Any]]:
+def _parties(view: View) -> list[tuple[int, dict[str, Any]]]:
+    """(form block number, party) of every block with a name, in order."""
     parties = []
-    for n in (1, 2):
+    for n in range(1, _party_count(view) + 1):
         name = view.field(f"party{n}_name").strip()
-        if name:
-            parties.append(
+        if not name:
+            continue
+        parties.append(
+            (
+                n,
                 {
                     "kind": view.field(f"party{n}_kind", "person"),
                     "name": name,
                     "phone": view.field(f"party{n}_phone").strip() or None,
+                    "email": view.field(f"party{n}_email").strip() or None,
+                    "address": view.field(f"party{n}_address").strip() or None,
                     "language": view.field(f"party{n}_language", "kk"),
                     "state_body": view.field(f"party{n}_state_body") == "on",
-                }
+                    "found_incapable": view.field(f"party{n}_found_incapable") == "on",
+                },
             )
+        )
     return parties
+
+
+def _party_aliases(numbered: list[tuple[int, dict[str, Any]]]) -> dict[str, str]:
+    """The API's `parties.<i>.<field>` errors shown next to the form block they came from."""
+    aliases = {}
+    for i, (n, _party) in enumerate(numbered):
+        aliases[f"parties.{i}"] = f"party{n}_kind"  # a rule across fields (kind and flags)
+        for field in (*PARTY_FIELDS, "state_body", "found_incapable"):
+            aliases[f"parties.{i}.{field}"] = f"party{n}_{field}"
+    return aliases
 
 
 @router.post("/cases/new")
 async def register_case(view: FormView) -> Response:
     """Register a case with its parties; errors come back next to the fields."""
+    if view.field("add_party"):
+        return _new_form(view)  # one more party block, nothing registered yet
     errors = required(view, "region", "category", "party1_name")
     if errors:
         return _new_form(view, errors, 422)
+    numbered = _parties(view)
     body = {
         "region": view.field("region"),
         "category": view.field("category"),
         "channel": view.field("channel", "walk_in"),
         "description": view.field("description"),
-        "parties": _parties(view),
+        "corruption_offence": view.field("corruption_offence") == "on",
+        "parties": [party for _n, party in numbered],
     }
     try:
         case = await view.services.post(CASES, body)
     except ServiceError as error:
-        aliases = {
-            f"parties.{i}.{f}": f"party{i + 1}_{f}"
-            for i in (0, 1)
-            for f in ("name", "phone", "kind")
-        }
-        return _new_form(view, form_errors(view, error, aliases), error.status)
+        return _new_form(view, form_errors(view, error, _party_aliases(numbered)), error.status)
     if view.has("coordinator", "admin"):
         return redirect(f"/cases/{case['id']}")
     # A mediator reads only the cases assigned to them: the coordinator assigns this one.
