@@ -216,7 +216,7 @@ async def durable_consumers(js: Any) -> list[tuple[str, str, list[str], int, int
 
 
 async def check_events(system: System) -> list[Row]:
-    nc = await nats.connect(system.nats.url if system.nats else "")
+    nc = await nats.connect(system.nats.url.split(",") if system.nats else "")
     try:
         js = nc.jetstream()
         streams = {s: await read_stream(js, s) for s in EVENT_STREAMS}
@@ -372,7 +372,7 @@ async def settled(system: System) -> bool:
     query = select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
     if (await asyncio.to_thread(_rows, system.urls["notifications"], query))[0][0]:
         return False
-    nc = await nats.connect(system.nats.url if system.nats else "")
+    nc = await nats.connect(system.nats.url.split(",") if system.nats else "")
     try:
         consumers = await durable_consumers(nc.jetstream())
     finally:

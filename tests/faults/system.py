@@ -2,8 +2,11 @@
 
 nats-server (JetStream on a temp dir), every service and the gateway, each one
 `python -m kelisim.cli serve <name>` on its own port, on SQLite files (or fresh PostgreSQL
-databases when TEST_DATABASE_URL is set). The cases service runs two replicas on one
-database, so the relay lease can sit on either and a fault can follow its holder.
+databases when TEST_DATABASE_URL is set). In the fault suite's topology the cases service
+runs two replicas on one database, so the relay lease can sit on either and a fault can
+follow its holder. The production topology runs a 3-node JetStream cluster (streams at
+replicas 3) and two replicas of every service and of the gateway, each owner behind a
+round-robin balancer as behind a Kubernetes Service.
 """
 
 from __future__ import annotations
@@ -30,12 +33,31 @@ from kelisim.db import make_engine
 from kelisim.migrations import OWNERS
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervision.child import Child
+from tests.support.balancer import Balancer
 from tests.support.db import ensure_database, fresh_database
-from tests.support.nats import NatsServer, free_port
+from tests.support.nats import NatsCluster, NatsServer, free_port
 
 ADMIN = ("admin", "admin-password-fault-1")
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Which processes run, how many NATS nodes, and whether owners sit behind balancers."""
+
+    processes: tuple[str, ...]
+    nats_nodes: int = 1
+    balanced: bool = False
+    stream_replicas: int = 1
+
+
 # cases-2 is a second replica of cases on the same database; the gateway talks to `cases`.
-PROCESSES = (*SERVICES, "cases-2", "gateway")
+FAULTS = Topology((*SERVICES, "cases-2", "gateway"))
+PRODUCTION = Topology(
+    (*SERVICES, *(f"{s}-2" for s in SERVICES), "gateway", "gateway-2"),
+    nats_nodes=3,
+    balanced=True,
+    stream_replicas=3,
+)
 
 
 def owner_of(process: str) -> str:
@@ -49,20 +71,39 @@ class System:
 
     root: Path
     urls: dict[str, str]
+    topology: Topology = FAULTS
     ports: dict[str, int] = field(default_factory=dict)
-    nats: NatsServer | None = None
+    nats: NatsServer | NatsCluster | None = None
+    balancers: dict[str, Balancer] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
     paused: set[str] = field(default_factory=set)
     env: dict[str, str] = field(default_factory=dict)
 
     @property
+    def processes(self) -> tuple[str, ...]:
+        return self.topology.processes
+
+    @property
     def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['gateway']}"
+        return self.url_of("gateway")
+
+    def url_of(self, owner: str) -> str:
+        """Where callers reach `owner`: its balancer, or its one process."""
+        if owner in self.balancers:
+            return self.balancers[owner].url
+        return f"http://127.0.0.1:{self.ports[owner]}"
 
     def configure(self) -> None:
         """Ports, keys, migrated databases and the environment every process reads."""
-        self.nats = NatsServer(self.root / "nats")
-        self.ports = {name: free_port() for name in PROCESSES}
+        nodes = self.topology.nats_nodes
+        self.nats = (
+            NatsCluster(self.root / "nats", nodes) if nodes > 1 else NatsServer(self.root / "nats")
+        )
+        self.ports = {name: free_port() for name in self.processes}
+        if self.topology.balanced:
+            for owner in dict.fromkeys(owner_of(p) for p in self.processes):
+                backends = [self.ports[p] for p in self.processes if owner_of(p) == owner]
+                self.balancers[owner] = Balancer(backends)
         generate_keypair(self.root / "keys")
         # Made once here, as `kelisim up` does, not by six processes racing at their start.
         ensure_audit_key(Settings(data_dir=self.root))
@@ -90,12 +131,13 @@ class System:
                 "KELISIM_LOG_LEVEL": "WARNING",
                 # The webhook receiver is on loopback, which the SSRF guard refuses unless told.
                 "KELISIM_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
+                "KELISIM_STREAM_REPLICAS": str(self.topology.stream_replicas),
             }
         )
         for owner in OWNERS:
             env[f"KELISIM_{owner.upper()}_DATABASE_URL"] = self.urls[owner]
         for service in SERVICES:
-            env[f"KELISIM_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
+            env[f"KELISIM_{service.upper()}_URL"] = self.url_of(service)
         self.env = env
         (self.root / "logs").mkdir(exist_ok=True)
 
@@ -115,10 +157,12 @@ class System:
         """nats-server, then every process; returns when all answer /readyz."""
         assert self.nats is not None
         await asyncio.to_thread(self.nats.start)
-        for process in PROCESSES:
+        for balancer in self.balancers.values():
+            balancer.start()
+        for process in self.processes:
             self.children[process] = self.child(process)
             self.children[process].start(self.env)
-        await asyncio.gather(*(self.wait_ready(p) for p in PROCESSES))
+        await asyncio.gather(*(self.wait_ready(p) for p in self.processes))
 
     async def wait_ready(self, process: str, timeout: float = 300) -> None:
         """Poll the process's /readyz until 200; a process that exits meanwhile is an error.
@@ -141,18 +185,25 @@ class System:
 
     # -- faults -----------------------------------------------------------------------------
 
+    def nats_node(self, process: str) -> NatsServer | None:
+        """The nats-server a process name means: `nats-server` alone, or `nats-N` of a cluster."""
+        if isinstance(self.nats, NatsCluster) and process.startswith("nats-"):
+            return self.nats.nodes[int(process.removeprefix("nats-")) - 1]
+        return self.nats if process == "nats-server" and isinstance(self.nats, NatsServer) else None
+
     def pid(self, process: str) -> int | None:
-        if process == "nats-server":
-            proc = self.nats.proc if self.nats else None
+        if process.startswith("nats-"):
+            proc = node.proc if (node := self.nats_node(process)) else None
             return proc.pid if proc and proc.poll() is None else None
         child = self.children.get(process)
         return child.pid if child and child.exited() is None else None
 
     def signal(self, process: str, sig: int) -> None:
         """Send a signal to one process (nothing if it is not running)."""
-        if process == "nats-server":
-            if self.nats and self.nats.proc and self.nats.proc.poll() is None:
-                self.nats.proc.send_signal(sig)
+        if process.startswith("nats-"):
+            node = self.nats_node(process)
+            if node and node.proc and node.proc.poll() is None:
+                node.proc.send_signal(sig)
         else:
             self.children[process].signal(sig)
         if sig == signal.SIGSTOP:
@@ -164,19 +215,21 @@ class System:
         """SIGKILL and reap."""
         self.signal(process, signal.SIGKILL)
         self.paused.discard(process)
-        if process == "nats-server":
-            assert self.nats and self.nats.proc
-            await asyncio.to_thread(self.nats.proc.wait)
-            self.nats.proc = None
+        if process.startswith("nats-"):
+            node = self.nats_node(process)
+            assert node and node.proc
+            await asyncio.to_thread(node.proc.wait)
+            node.proc = None
         else:
             await asyncio.to_thread(self.children[process].wait, 30)
             self.children[process].close_log()
 
     async def restart(self, process: str) -> None:
         """Start a killed process again and wait until it is ready."""
-        if process == "nats-server":
-            assert self.nats is not None
-            await asyncio.to_thread(self.nats.start)
+        if process.startswith("nats-"):
+            node = self.nats_node(process)
+            assert node is not None
+            await asyncio.to_thread(node.start)
             return
         self.children[process] = self.child(process)
         self.children[process].start(self.env)
@@ -211,6 +264,8 @@ class System:
             child.close_log()
         if self.nats is not None:
             await asyncio.to_thread(self.nats.stop)
+        for balancer in self.balancers.values():
+            balancer.stop()
 
 
 @contextmanager

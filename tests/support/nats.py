@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -9,6 +10,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import nats
+import nats.errors
 
 
 def free_port() -> int:
@@ -73,3 +77,57 @@ class NatsServer:
 
 def external_nats_url() -> str | None:
     return os.environ.get("NATS_URL")
+
+
+class NatsCluster:
+    """Three (or more) clustered nats-servers with JetStream, as production runs them.
+
+    Each node is a `NatsServer` with its own store, client port and cluster port, routed to
+    every other node; a node can be stopped and restarted by itself.
+    """
+
+    def __init__(self, store: Path, nodes: int = 3) -> None:
+        ports = [(free_port(), free_port()) for _ in range(nodes)]
+        routes = ", ".join(f"nats-route://127.0.0.1:{cluster}" for _, cluster in ports)
+        self.nodes = [
+            NatsServer(store / f"n{i + 1}", client) for i, (client, _) in enumerate(ports)
+        ]
+        for i, (node, (_, cluster)) in enumerate(zip(self.nodes, ports, strict=True)):
+            node.config.write_text(
+                f"server_name: n{i + 1}\nlisten: 127.0.0.1:{node.port}\n"
+                f'jetstream {{ store_dir: "{node.store / "js"}", sync_interval: always }}\n'
+                f"cluster {{ name: kelisim, listen: 127.0.0.1:{cluster}, routes: [{routes}] }}\n"
+            )
+
+    @property
+    def url(self) -> str:
+        """Every node, comma-separated, as KELISIM_NATS_URL names a cluster."""
+        return ",".join(node.url for node in self.nodes)
+
+    @property
+    def urls(self) -> list[str]:
+        return [node.url for node in self.nodes]
+
+    def start(self) -> None:
+        """Start every node and wait until the cluster has a JetStream meta leader."""
+        for node in self.nodes:
+            node.start()
+        asyncio.run(self._jetstream_ready())
+
+    async def _jetstream_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            nc = await nats.connect(self.urls, connect_timeout=2, allow_reconnect=False)
+            try:
+                await nc.jetstream(timeout=2).account_info()
+                return
+            except nats.errors.Error:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the NATS cluster elected no JetStream leader") from None
+                await asyncio.sleep(0.5)
+            finally:
+                await nc.close()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
