@@ -15,7 +15,7 @@ from sqlmodel import Session
 from kelisim import migrations
 from kelisim.clock import new_id
 from services.analytics import library
-from services.analytics.models import PracticeNote, PracticeNoteMark, PracticeNoteTerm
+from services.analytics.models import PracticeNote, PracticeNoteMark, PracticeNoteTerm, backbone
 from services.analytics.rebuild import rebuild
 from tests.support.checks import assert_problem, eventually
 from tests.support.db import fresh_database
@@ -124,6 +124,21 @@ async def test_a_review_needs_the_current_revision_and_a_remark_to_return(stack,
         url, json={"decision": "approve"}, headers={**people["coord_b"], "If-Match": "*"}
     )
     assert_problem(twice, 409, "not-under-review")
+    # One audit entry for the approval, by the reviewer; the refusals left none.
+    assert audit_actions(stack, note_id) == [("lib-coord-b", "practice_note.approved")]
+
+
+def audit_actions(stack: Stack, note_id: str) -> list[tuple[str, str]]:
+    log = backbone.audit_log
+    engine = create_engine(stack.settings.database_url("analytics"))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(log.c.actor, log.c.action).where(log.c.entity_id == note_id)
+            ).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+    finally:
+        engine.dispose()
 
 
 async def test_a_mediator_of_a_third_region_finds_the_note_in_each_language(stack, people, notes):
