@@ -28,13 +28,25 @@ def install(app: FastAPI, settings: Settings) -> None:
         inbox,
         library,
         oversight,
+        practice,
         public,
     )
 
     app.state.web_catalogs = load_catalogs()
     app.state.web_envs = build_environments(app.state.web_catalogs)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (home, cases, oversight, inbox, councils, admin, analytics, library, public):
+    for module in (
+        home,
+        practice,
+        cases,
+        oversight,
+        inbox,
+        councils,
+        admin,
+        analytics,
+        library,
+        public,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

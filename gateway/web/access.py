@@ -17,6 +17,8 @@ CASE_ROLES = frozenset({"mediator", "coordinator", "admin"})
 # Only they register cases (services/cases/permissions.py REGISTER_ROLES says the same).
 REGISTER_ROLES = frozenset({"mediator", "coordinator"})
 COUNCIL_ROLES = frozenset({"council_secretary", "council_member", "admin", "analyst"})
+# Who drafts practice notes: from a closed case, or from an implemented recommendation.
+NOTE_AUTHORS = frozenset({"mediator", "coordinator", "council_secretary"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ PAGES: tuple[Page, ...] = (
     Page("/cases", CASE_ROLES, N_("Cases")),
     Page("/cases/new", REGISTER_ROLES),
     Page("/caseload", frozenset({"coordinator"}), N_("Caseload")),
+    Page("/practice-notes", NOTE_AUTHORS, N_("My practice notes")),
     Page("/escalations", frozenset({"liaison", "coordinator", "admin"}), N_("Escalations")),
     Page("/councils", COUNCIL_ROLES, N_("Councils")),
     Page("/analytics", frozenset({"analyst", "coordinator"}), N_("Analytics")),

@@ -27,6 +27,7 @@ class ServiceError(Exception):
     kind: str
     detail: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    body: dict[str, Any] = field(default_factory=dict)  # the whole problem, extensions included
 
     @classmethod
     def from_answer(cls, answer: httpx.Response) -> ServiceError:
@@ -38,7 +39,7 @@ class ServiceError(Exception):
             body = {}
         kind = str(body.get("type", "")).rsplit(":", 1)[-1] or "http-error"
         errors = body.get("errors") if isinstance(body.get("errors"), list) else []
-        return cls(answer.status_code, kind, body.get("detail"), errors)
+        return cls(answer.status_code, kind, body.get("detail"), errors, body)
 
     @classmethod
     def from_problem(cls, problem: Problem) -> ServiceError:

@@ -8,36 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.cases.notes_support import CLEAN_KK, CLEAN_RU, PARTIES, in_mediation, settle
 from tests.cases.support import BASE, TODAY, assert_problem, ok, outbox, published
 from tests.support.checks import eventually
 from tests.support.gateway import Stack, system_stack
 
 NOTES = f"{BASE}/practice-notes"
 REVIEW = "/api/v1/analytics/library/review"
-PARTIES = [
-    {
-        "kind": "person",
-        "name": "Жанар Әлиева",
-        "phone": "+7 701 123 45 67",
-        "email": "zhanar.alieva@mail.kz",
-        "address": "г. Алматы, ул. Абая, д. 15, кв. 3",
-        "language": "kk",
-    },
-    {"kind": "person", "name": "Нұрлан Сейітов", "phone": "87027654321", "language": "ru"},
-]
-CLEAN_KK = {
-    "title": "Қора қабырғасы туралы көршілер дауы",
-    "conflict": "Екі көрші ортақ қабырғаны жөндеу шығынын бөлісе алмады.",
-    "tried": "Әр тараппен жеке кездесу, содан кейін ортақ кездесу.",
-    "worked": "Шығынды тең бөлу және жұмыс кестесі.",
-    "did_not_work": "Жазбаша талаптар алмасу.",
-}
-CLEAN_RU = {
-    "title": "Спор соседей о стене сарая",
-    "conflict": "Два соседа не могли разделить расходы на ремонт общей стены.",
-    "tried": "Отдельные встречи с каждой стороной, затем общая встреча.",
-    "worked": "Раздел расходов поровну и график работ.",
-}
 
 
 @pytest.fixture(scope="module")
@@ -54,32 +31,6 @@ async def people(stack: Stack) -> dict[str, dict[str, str]]:
         "reviewer": await stack.login_as("pn-rev", roles=["coordinator"], regions=["KZ-71"]),
         "outsider": await stack.login_as("pn-out", roles=["mediator"], regions=["KZ-11"]),
     }
-
-
-async def in_mediation(stack: Stack, people: dict) -> dict:
-    gw, coord, med = stack.client, people["coord"], people["med"]
-    body = {"region": "KZ-75", "category": "neighbour", "parties": PARTIES}
-    case = ok(await gw.post(BASE, json=body, headers=med), 201)
-    case_id = case["id"]
-    ok(await gw.post(f"{BASE}/{case_id}/assignment", json={"mediator": "pn-med"}, headers=coord))
-    full = ok(await gw.post(f"{BASE}/{case_id}/declaration", json={"conflict": False}, headers=med))
-    for party in full["parties"]:
-        consent = {"party_id": party["id"], "form": "written", "given_on": str(TODAY)}
-        ok(await gw.post(f"{BASE}/{case_id}/consents", json=consent, headers=med))
-    ok(await gw.post(f"{BASE}/{case_id}/agreement", json={"signed_on": str(TODAY)}, headers=med))
-    return full
-
-
-async def settle(stack: Stack, people: dict, case: dict) -> dict:
-    body = {
-        "terms": "The wall is repaired at shared cost.",
-        "signed_on": str(TODAY),
-        "document_text": "signed",
-        "signatures": [{"party_id": p["id"], "signed_on": str(TODAY)} for p in case["parties"]],
-    }
-    return ok(
-        await stack.client.post(f"{BASE}/{case['id']}/settlement", json=body, headers=people["med"])
-    )
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,53 @@
+"""Practice notes on the web, in Kazakh: drafted from a closed case's page, refused while they
+name a party (the words shown with their field and language), then submitted for review."""
+
+from __future__ import annotations
+
+from tests.cases.notes_support import CLEAN_KK, CLEAN_RU, in_mediation, settle
+from tests.web.conftest import browser_client as browser
+from tests.web.support import submit, web_login
+
+REGION = "KZ-75"
+
+
+def form(texts: dict[str, dict[str, str]], **extra: str) -> dict[str, str]:
+    fields = {f"{f}_{lang}": v for lang, text in texts.items() for f, v in text.items()}
+    return {"language": "kk", **fields, **extra}
+
+
+async def test_a_mediator_drafts_a_note_and_sees_the_words_that_identify_the_case(system):
+    people = {
+        "coord": await system.login_as("pn-coord", roles=["coordinator"], regions=[REGION]),
+        "med": await system.login_as("pn-med", roles=["mediator"], regions=[REGION]),
+    }
+    case = await in_mediation(system, people)
+    await settle(system, people, case)
+    new = f"/cases/{case['id']}/practice-notes/new"
+    async with browser(system) as web:
+        assert (await web_login(web, "pn-med", "user-password-1")).status_code == 303
+        page = await web.get(f"/cases/{case['id']}")
+        assert new in page.text and "Тәжірибе жазбасын жазу" in page.text
+        empty = await submit(web, new, new, **form({"kk": dict(CLEAN_KK, title="")}))
+        assert empty.status_code == 422 and 'id="title_kk-error"' in empty.text
+        leaky = dict(CLEAN_KK, tried="Zhanarga және Нурланом жеке кездесу ұсынылды.")
+        created = await submit(web, new, new, **form({"kk": leaky, "ru": CLEAN_RU}))
+        assert created.status_code == 303, created.text
+        note = created.headers["location"]
+        assert note.startswith("/practice-notes/cases/")
+        refused = await submit(
+            web, note, note, **form({"kk": leaky, "ru": CLEAN_RU}, then="submit")
+        )
+        assert refused.status_code == 422, refused.text
+        assert "Дереккөзді ашатын сөздер" in refused.text
+        assert "«Zhanarga»" in refused.text and "«Нурланом»" in refused.text
+        assert "есім · Не істеп көрілді · Қазақша" in refused.text
+        sent = await submit(
+            web, note, note, **form({"kk": CLEAN_KK, "ru": CLEAN_RU}, then="submit")
+        )
+        assert sent.status_code == 303, sent.text
+        shown = await web.get(note)
+        assert "Қарауда" in shown.text and CLEAN_RU["worked"] in shown.text
+        assert case["number"] in shown.text  # its author reads the case
+        mine = await web.get("/practice-notes")
+    assert mine.status_code == 200
+    assert CLEAN_KK["title"] in mine.text and "Қарауда" in mine.text
