@@ -13,7 +13,7 @@ again as the next revision.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -33,6 +33,10 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "submit": frozenset({DRAFT, RETURNED}),
 }
 TEXT_FIELDS = ("title", "conflict", "tried", "worked", "did_not_work")
+# The library's categories: the kinds of conflict a mediation case is registered under.
+NoteCategory = Literal[
+    "interethnic", "interfaith", "community", "family", "labour", "land", "neighbour", "other"
+]
 
 
 class NoteTextInput(Input):

@@ -8,6 +8,7 @@ from kelisim import signing
 from kelisim.service import create_service_app
 from kelisim.settings import Settings
 from services.councils.api import router
+from services.councils.consumers import CONSUMERS
 from services.councils.models import backbone
 from services.councils.workers import recommendation_watch
 
@@ -21,6 +22,7 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         settings,
         backbone,
         routers=[router],
+        consumers=CONSUMERS,
         workers=[recommendation_watch],
         title="Kelisim councils",
     )

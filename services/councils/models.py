@@ -267,3 +267,40 @@ class RecommendationAlert(CouncilsModel, table=True):
     raised_at: datetime = Field(
         default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
     )
+
+
+class PracticeNote(CouncilsModel, table=True):
+    """A practice note drafted from an implemented recommendation; only its checked text leaves.
+
+    `persons` are the private persons the secretary declared the item concerns (JSON list):
+    the anonymity check looks for them, with the names the item itself records.
+    """
+
+    __tablename__ = "practice_note"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    recommendation_id: str = Field(foreign_key="recommendation.id", index=True, max_length=32)
+    council_id: str = Field(foreign_key="council.id", index=True, max_length=32)
+    author: str = Field(index=True, max_length=100)
+    region: str = Field(max_length=8)
+    category: str = Field(max_length=40)
+    outcome: str = Field(max_length=30)
+    language: str = Field(max_length=2)
+    texts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    persons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="draft", max_length=20)
+    revision: int = 0
+    remark: str = Field(default="")
+    created_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)
+    )
+    submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    reviewed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    version: int = 1

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from kelisim.inputs import Day, Input, Line, Moment, RegionCode
+from kelisim.practice_notes import NoteCategory, NoteTextInput, NoteTexts
 
 Level = Literal["republic", "region", "district", "enterprise"]
 AttachedKind = Literal["akimat", "enterprise"]
@@ -276,3 +277,43 @@ class RecommendationPublic(BaseModel):
     issued_at: datetime
     overdue: bool = False
     responses: list[ResponsePublic] = []
+
+
+class CouncilNoteCreate(NoteTexts):
+    """A practice note's draft, and the private persons the item concerns (declared by name)."""
+
+    category: NoteCategory
+    persons: list[Line] = Field(max_length=50)
+
+
+class CouncilNoteUpdate(NoteTexts):
+    category: NoteCategory
+    persons: list[Line] = Field(max_length=50)
+
+
+class CouncilNoteSource(BaseModel):
+    """The recommendation a note was drafted from: shown only to the council's secretaries."""
+
+    council_id: str
+    recommendation_id: str
+    persons: list[str]
+
+
+class CouncilNotePublic(BaseModel):
+    id: str
+    status: str
+    revision: int
+    region: str
+    category: str
+    outcome: str
+    language: str
+    texts: dict[str, NoteTextInput]
+    remark: str
+    author: str
+    author_role: str = "council_secretary"
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    version: int
+    source: CouncilNoteSource | None = None

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.councils.api import (
     councils,
+    practice_notes,
     protocols,
     public,
     recommendations,
@@ -15,7 +16,7 @@ from services.councils.api import (
 
 router = APIRouter()
 # Literal paths first, so `/{council_id}` never swallows `/control` or `/sessions/...`.
-for module in (public, recommendations, sessions, voting, protocols, councils):
+for module in (public, practice_notes, recommendations, sessions, voting, protocols, councils):
     router.include_router(module.router)
 
 __all__ = ["router"]
