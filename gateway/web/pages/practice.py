@@ -50,8 +50,8 @@ NOTE_LABELS = {
 }
 
 
-def _body(view: View, with_category: bool) -> dict[str, Any]:
-    """The note from the form: the original language always, a translation when it has a title."""
+def _body(view: View, source: str) -> dict[str, Any]:
+    """The note from the form: the original language always, a translation when it has text."""
     language = view.field("language", "kk")
     texts = {}
     for lang in LANGUAGES:
@@ -59,8 +59,11 @@ def _body(view: View, with_category: bool) -> dict[str, Any]:
         if lang == language or any(text.values()):
             texts[lang] = text
     body: dict[str, Any] = {"language": language, "texts": texts}
-    if with_category and view.field("category"):
+    if view.field("category"):
         body["category"] = view.field("category")
+    if source == "councils":
+        # The private persons the item concerns, one per line: the check looks for them.
+        body["persons"] = [p.strip() for p in view.field("persons").splitlines() if p.strip()]
     return body
 
 
@@ -97,6 +100,7 @@ def _form(
     if note is not None:
         values["language"] = note["language"]
         values["category"] = note.get("category", "")
+        values["persons"] = "\n".join((note.get("source") or {}).get("persons", []))
         for lang, text in note["texts"].items():
             values.update({f"{f}_{lang}": text.get(f, "") for f in FIELDS})
     if view.request.method == "POST":
@@ -146,13 +150,41 @@ async def draft_case_note(case_id: str, view: FormView) -> Response:
         return _form(view, source="cases", action=action, errors=errors, status=422)
     try:
         note = await view.services.post(
-            f"{SOURCES['cases']}/{case_id}/practice-notes", _body(view, True)
+            f"{SOURCES['cases']}/{case_id}/practice-notes", _body(view, "cases")
         )
     except ServiceError as error:
         return _form(
             view, source="cases", action=action, errors=_errors(view, error), status=error.status
         )
     return redirect(f"/practice-notes/cases/{note['id']}")
+
+
+@router.get("/councils/recommendations/{rec_id}/practice-notes/new")
+async def new_council_note(rec_id: str, view: PageView) -> Response:
+    """The form of a practice note drafted from an implemented recommendation."""
+    action = f"/councils/recommendations/{rec_id}/practice-notes/new"
+    return _form(view, source="councils", action=action)
+
+
+@router.post("/councils/recommendations/{rec_id}/practice-notes/new")
+async def draft_council_note(rec_id: str, view: FormView) -> Response:
+    """Save a new draft from an implemented recommendation, with the persons it concerns."""
+    action = f"/councils/recommendations/{rec_id}/practice-notes/new"
+    errors = _missing(view)
+    if not view.field("category"):
+        errors.fields["category"] = view.translate(N_("Fill this in."))
+        errors.general = view.translate(N_("Check the fields marked below."))
+    if errors:
+        return _form(view, source="councils", action=action, errors=errors, status=422)
+    try:
+        note = await view.services.post(
+            f"{SOURCES['councils']}/recommendations/{rec_id}/practice-notes",
+            _body(view, "councils"),
+        )
+    except ServiceError as error:
+        errors = _errors(view, error)
+        return _form(view, source="councils", action=action, errors=errors, status=error.status)
+    return redirect(f"/practice-notes/councils/{note['id']}")
 
 
 @router.get("/practice-notes/{source}/{note_id}")
@@ -174,7 +206,7 @@ async def save_note(source: str, note_id: str, view: FormView) -> Response:
     if errors:
         return _form(view, source=source, action=action, note=note, errors=errors, status=422)
     try:
-        note = await view.services.call("PATCH", path, json=_body(view, source == "cases"))
+        note = await view.services.call("PATCH", path, json=_body(view, source))
         if view.field("then") == "submit":
             await view.services.post(f"{path}/submission")
     except ServiceError as error:
