@@ -3,7 +3,8 @@
 A word is reduced to its key by `kelisim.names.word_key` (case folded, Kazakh and Russian
 Cyrillic and every Kazakh Latin spelling onto one Latin form, so `жер`, `Жер`, `zher` and
 `jer` meet), and lightly stemmed by cutting the longest known ending of
-Kazakh, Russian or English inflection while a stem of at least three letters stays (so
+Kazakh, Russian or English inflection, again for stacked Kazakh endings, while a stem of at
+least three letters stays (so
 `жерді`, `жерлер`, `земли`, `земля` and `lands` reach `jer`, `zeml` and `land`). The same
 function reads the notes and the queries, so a query finds what the index holds; it is not a
 full morphology (a word whose stem changes, such as `ребёнок`/`дети`, is two terms).
@@ -17,30 +18,32 @@ from collections.abc import Iterable, Mapping
 
 from kelisim.names import WORD_RE, word_key
 
-# Endings after transliteration, longest first; Kazakh plural and case endings, Russian
-# noun/adjective/verb endings, English plural and verb endings.
-ENDINGS = sorted(
+# Endings as `word_key` spells them (runs of a letter collapsed), longest first: Kazakh plural,
+# possessive and case endings, which stack; Russian noun, adjective and verb endings; English.
+KAZAKH = frozenset(
     {
-        # Kazakh
         "larimizdin", "lerimizdin", "larinin", "lerinin", "larina", "lerine", "larda",
         "lerde", "larga", "lerge", "lardan", "lerden", "lardi", "lerdi", "lar", "ler",
         "dar", "der", "tar", "ter", "nin", "din", "tin", "ga", "ge", "ka", "ke", "na",
         "ne", "da", "de", "ta", "te", "nan", "nen", "dan", "den", "tan", "ten", "ni",
         "di", "ti", "men", "ben", "pen", "si", "i",
-        # Russian
-        "iiami", "iami", "ami", "iakh", "akh", "iam", "am", "ov", "ev", "ei", "oi", "om",
-        "em", "ogo", "ego", "omu", "emu", "imi", "ykh", "ikh", "aia", "iaia", "oe", "ee",
-        "ye", "ie", "ia", "iu", "ui", "yi", "ii", "a", "e", "o", "u", "y",
-        "ovat", "irovat", "ili", "ila", "ilo", "il", "at", "et", "it", "ut", "iut",
-        "enie", "eniia", "eniiu", "anie", "aniia",
-        # English
-        "ations", "ation", "ings", "ing", "ness", "ment", "ments", "edly", "ed", "es",
-        "s", "ly",
-    },
-    key=len,
-    reverse=True,
+    }
 )  # fmt: skip
+OTHERS = frozenset(
+    {
+        # Russian
+        "iami", "ami", "iah", "ah", "iam", "am", "ov", "ev", "ei", "oi", "om", "em", "ogo",
+        "ego", "omu", "emu", "imi", "ih", "aia", "oe", "ee", "ie", "ia", "iu", "ui", "a",
+        "e", "o", "u", "ovat", "irovat", "ili", "ila", "ilo", "il", "at", "et", "it", "ut",
+        "iut", "enie", "enia", "eniu", "eniem", "eni", "anie", "ania", "aniu", "aniem", "ani",
+        # English
+        "ations", "ation", "ings", "ing", "nes", "ment", "ments", "edly", "ed", "es", "s",
+        "ly",
+    }
+)  # fmt: skip
+ENDINGS = sorted(KAZAKH | OTHERS, key=len, reverse=True)
 MIN_STEM = 3
+STACKED = 3
 STOP = frozenset(
     word_key(word)
     for word in (
@@ -58,10 +61,16 @@ def latin(word: str) -> str:
 
 
 def stem(word: str) -> str:
-    """Cut the longest known ending while at least MIN_STEM letters stay."""
-    for ending in ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
-            return word[: -len(ending)]
+    """Cut the longest known ending while MIN_STEM letters stay; Kazakh ones up to STACKED."""
+    for _ in range(STACKED):
+        cut = next(
+            (e for e in ENDINGS if word.endswith(e) and len(word) - len(e) >= MIN_STEM), None
+        )
+        if cut is None:
+            break
+        word = word[: -len(cut)]
+        if cut not in KAZAKH:
+            break  # Russian and English endings do not stack
     return word
 
 

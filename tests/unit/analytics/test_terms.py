@@ -10,7 +10,8 @@ from services.analytics.terms import cosine, counts, idf, terms
 @pytest.mark.parametrize(
     ("spellings", "term"),
     [
-        (["жер", "Жер", "ЖЕРДІ", "жерлер", "zher", "Jer"], "jer"),
+        (["жер", "Жер", "ЖЕРДІ", "жерлер", "жерлерді", "zher", "Jer"], "jer"),
+        (["суару", "суаруды", "Suaru"], "suar"),
         (["жайылым", "жайылымды", "жайылымдар", "Jaiylym", "Zhaiylym"], "jailim"),
         (["пастбище", "пастбищам", "ПАСТБИЩЕ", "pastbishche"], "pastbiw"),
         (["земля", "земли", "zemlia"], "zeml"),
