@@ -122,6 +122,19 @@ class Party(CasesModel, table=True):
     language: str = Field(default="kk", max_length=10)
     state_body: bool = False
     found_incapable: bool = False
+    # kelisim.names.name_key of the name: one key for every spelling (earlier cases of a party).
+    name_key: str = Field(default="", max_length=300, index=True)
+
+
+class PartyNameWord(CasesModel, table=True):
+    """One word of a party's name as its spelling-independent key, for search by name."""
+
+    __tablename__ = "party_name_word"
+    __table_args__ = (Index("ix_party_name_word_word", "word", "case_id"),)
+
+    party_id: str = Field(foreign_key="party.id", primary_key=True, max_length=32)
+    word: str = Field(primary_key=True, max_length=100)
+    case_id: str = Field(max_length=32)
 
 
 class Assignment(CasesModel, table=True):

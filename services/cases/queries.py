@@ -11,7 +11,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column
+from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from kelisim import pagination, preconditions
@@ -20,7 +20,7 @@ from kelisim.bus.headers import ACTOR
 from kelisim.pagination import Page
 from kelisim.problems import Problem
 from kelisim.tables import Backbone
-from services.cases import permissions
+from services.cases import permissions, search
 from services.cases.caseload import caseload_rows
 from services.cases.lifecycle import IN_MEDIATION, SETTLED
 from services.cases.models import (
@@ -156,16 +156,6 @@ def _public(
     )
 
 
-def _matches(q: str, dialect: str) -> Any:
-    """Full-text match on PostgreSQL (GIN index), a case-insensitive LIKE elsewhere."""
-    if dialect == "postgresql":
-        simple = literal_column("'simple'")
-        vector = func.to_tsvector(simple, Case.description)
-        return vector.op("@@")(func.plainto_tsquery(simple, q))
-    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(Case.description).like(f"%{escaped}%", escape="\\")
-
-
 # The list reads only what a list item shows (never the parties), as plain rows.
 LIST_COLUMNS = (
     "id",
@@ -218,7 +208,7 @@ def list_query(
     if deadline_to is not None:
         stmt = stmt.where(col(Case.deadline) <= deadline_to)
     if q:
-        stmt = stmt.where(permissions.search_scope(principal), _matches(q, dialect))
+        stmt = stmt.where(search.matches(principal, q, dialect))
     if cursor:
         at, case_id = pagination.decode(cursor, datetime, str)
         stmt = stmt.where(

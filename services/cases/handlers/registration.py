@@ -19,9 +19,10 @@ from services.cases.handlers.steps import (
     record_step,
     ref,
 )
-from services.cases.models import Case, CaseCounter, Party
+from services.cases.models import Case, CaseCounter, Party, PartyNameWord
 from services.cases.queries import parties_of
 from services.cases.schemas import CaseCreate, PartyCreate, RefusalCreate
+from services.cases.search import party_key, party_words
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,8 +59,17 @@ def next_number(uow: UnitOfWork, region: str, year: int) -> str:
     return f"{region}-{year}-{last:06d}"
 
 
-def _party(case: Case, position: int, body: PartyCreate) -> Party:
-    return Party(case_id=case.id, position=position, **body.model_dump())
+def _party(uow: UnitOfWork, case: Case, position: int, body: PartyCreate) -> Party:
+    """A new party, with its name's keys for search (kelisim.names)."""
+    party = Party(
+        case_id=case.id, position=position, name_key=party_key(body.name), **body.model_dump()
+    )
+    uow.session.add(party)
+    uow.session.add_all(
+        PartyNameWord(party_id=party.id, word=word, case_id=case.id)
+        for word in party_words(body.name)
+    )
+    return party
 
 
 def _refuse_if_ineligible(uow: UnitOfWork, case: Case) -> None:
@@ -100,8 +110,7 @@ def register_case(cmd: RegisterCase, uow: UnitOfWork) -> Case:
     )
     uow.session.add(case)
     uow.session.flush()  # before the parties that refer to it
-    parties = [_party(case, i, p) for i, p in enumerate(body.parties)]
-    uow.session.add_all(parties)
+    parties = [_party(uow, case, i, p) for i, p in enumerate(body.parties)]
     uow.audit(
         "case.registered",
         "case",
@@ -123,8 +132,7 @@ def add_party(cmd: AddParty, uow: UnitOfWork) -> Case:
     """Add a party before the agreement; one that makes the case ineligible refuses it."""
     step = open_case_step(uow, cmd, "add_party")
     case = step.case
-    party = _party(case, len(parties_of(uow.session, case.id)), cmd.body)
-    uow.session.add(party)
+    party = _party(uow, case, len(parties_of(uow.session, case.id)), cmd.body)
     case = record_step(uow, step, party={"id": party.id, "kind": party.kind})
     _refuse_if_ineligible(uow, case)
     return case
