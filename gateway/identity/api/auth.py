@@ -25,7 +25,6 @@ from gateway.identity import sessions
 from gateway.identity.login import login
 from gateway.models import User
 from gateway.schemas import AccessToken
-from kelisim.bus.headers import TRACEPARENT
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, ServiceContext
 from kelisim.uow import Actor
@@ -83,7 +82,7 @@ def web_login(
         raise Problem(403, "csrf-failed", "The login form has expired; reload it.")
     user = _login(ctx, request, username, password)
     seconds = ctx.settings.session_hours * 3600
-    with ctx.uow(Actor(user.username, request.headers.get(TRACEPARENT))) as uow:
+    with ctx.uow(Actor(user.username)) as uow:
         row = sessions.open_session(uow, user, seconds, _address(request))
         uow.commit()
     session = issue_access_token(
@@ -122,11 +121,11 @@ def _end(
     ctx: ServiceContext, request: Request, user_id: str, jti: str, *, everywhere: bool
 ) -> None:
     """Revoke this session (or all of the account's); an unknown account changes nothing."""
-    with ctx.uow(Actor(user_id, request.headers.get(TRACEPARENT))) as uow:
+    with ctx.uow(Actor(user_id)) as uow:
         user = uow.session.get(User, user_id)
         if user is None:
             return
-        uow.actor = Actor(user.username, request.headers.get(TRACEPARENT))
+        uow.actor = Actor(user.username)
         if everywhere:
             sessions.revoke_all(uow, user, "signed-out-everywhere")
         else:
