@@ -11,9 +11,11 @@ around the true table; a hidden figure is safe when it is not constant on P. It 
 exactly when its vector lies in the row space of the published sums plus the "stuck" figures
 (hidden figures equal to 1 that no table in P can raise): the affine hull of P. One LP
 finds the stuck figures, one QR the row space (`determined`). Each determined figure then gets
-the cheapest way to move it (an L1 LP over directions that keep the published sums, costing the
-value of every figure it newly hides), so small values are hidden first and the result is the
-same for the same data, whatever the order of the input. Reasoning on whole numbers is not
+a cheap way to move it that keeps the published sums: the cheapest hypercube through it
+(`hypercube.py`, costing the value of every figure it newly hides), or, when the cells are not
+tuples or no hypercube fits, an L1 LP over all such directions. Small values are hidden first
+and the result is the same for the same data, whatever the order of the input. One round
+suffices (see `_secondary_round`), so the QR runs once. Reasoning on whole numbers is not
 modelled; for two-way tables it adds nothing, as their LP ranges end on whole numbers.
 
 A suppressed figure is None. The UI should print the same mark for every one: telling primary
@@ -32,6 +34,9 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import qr
 from scipy.optimize import linprog
+from threadpoolctl import threadpool_limits
+
+from services.analytics.hypercube import Lattice, cheapest
 
 K = TypeVar("K", bound=Hashable)
 M = TypeVar("M", bound=Hashable)
@@ -140,11 +145,10 @@ def protect(
     primary_c = (values >= 1) & (values < threshold)
     primary_m = (sums >= 1) & (sums < threshold)
     hidden_c, hidden_m = primary_c.copy(), primary_m.copy()
-    for _ in range(len(values) + len(sums) + 1):
-        if not _secondary_round(table, hidden_c, hidden_m):
-            break
-    else:  # cannot happen while the LPs solve; hiding every non-zero figure is always safe
-        hidden_c, hidden_m = values > 0, sums > 0
+    # One BLAS thread: the QR is small, and threads fighting for a busy machine's two cores
+    # made it ten times slower (6 s instead of 0.4 s for a sparse cube).
+    with threadpool_limits(1, user_api="blas"):
+        _secondary_round(table, hidden_c, hidden_m)
     cells_shown, primary_cells, secondary_cells = _publish(
         table.cell_keys, values, primary_c, hidden_c
     )
@@ -199,6 +203,7 @@ class _Table:
     member: sparse.csr_matrix  # margins x cells, 1 where the margin adds up the cell
     cost_c: np.ndarray  # the value, plus a tie-breaker below 1e-3 following the key order
     cost_m: np.ndarray
+    lattice: Lattice | None  # where the cells sit, when they are tuples (the hypercube search)
 
     @classmethod
     def build(cls, cells: Mapping[Any, int], margins: Mapping[Any, Collection[Any]]) -> _Table:
@@ -226,6 +231,7 @@ class _Table:
             member,
             values + tie[: len(values)],
             sums + tie[len(values) :],
+            Lattice.of(cell_keys),
         )
 
 
@@ -238,29 +244,52 @@ def _stable(keys: Iterable[Any]) -> list[Any]:
         return sorted(keys, key=repr)
 
 
-def _secondary_round(table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray) -> bool:
-    """Give every determined figure a way to move, hiding the cheapest figures; False if none."""
+def _secondary_round(table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray) -> None:
+    """Give every determined figure a way to move, hiding the cheapest figures.
+
+    One round is enough. A figure found free stays free as more is hidden (that only drops
+    equations and turns "is 1" into "is at least 1"). A figure hidden by the round lies on a
+    move that keeps every published sum, never lowers a figure at 1 and never touches a 0,
+    and stays such a move as more is hidden: so it can move, and is not determined.
+    """
     pinned_c, pinned_m = _pinned(table, hidden_c, hidden_m)
-    if not len(pinned_c) and not len(pinned_m):
-        return False
     # Directions found this round stay valid as more is hidden (they are 0 on what was shown),
-    # so a figure one of them already moves needs no LP of its own.
-    moves: list[np.ndarray] = []
+    # so a figure one of them already moves needs no search of its own: which figures the
+    # moves so far shift (any way, and up) is kept per figure.
+    moved_c, up_c = np.zeros(len(table.values), bool), np.zeros(len(table.values), bool)
+    moved_m, up_m = np.zeros(len(table.sums), bool), np.zeros(len(table.sums), bool)
     targets = [(False, i) for i in pinned_c] + [(True, j) for j in pinned_m]
     for is_margin, i in targets:
         at_one = (table.sums if is_margin else table.values)[i] == 1
-        shifts = [_shift(table, is_margin, i, z) for z in moves]
-        if any(s > _TOL if at_one else abs(s) > _TOL for s in shifts):
+        if ((up_m if at_one else moved_m) if is_margin else (up_c if at_one else moved_c))[i]:
             continue
-        z = _cheapest_move(table, hidden_c, hidden_m, is_margin, i)
+        z = _hypercube(table, hidden_c, hidden_m, is_margin, i)
+        if z is None:
+            z = _cheapest_move(table, hidden_c, hidden_m, is_margin, i)
+        dz = table.member @ z
         hidden_c |= (np.abs(z) > _TOL) & (table.values > 0)
-        hidden_m |= (np.abs(table.member @ z) > _TOL) & (table.sums > 0)
-        moves.append(z)
-    return True
+        hidden_m |= (np.abs(dz) > _TOL) & (table.sums > 0)
+        moved_c |= np.abs(z) > _TOL
+        up_c |= z > _TOL
+        moved_m |= np.abs(dz) > _TOL
+        up_m |= dz > _TOL
 
 
-def _shift(table: _Table, is_margin: bool, i: int, z: np.ndarray) -> float:
-    return float((table.member[i] @ z)[0]) if is_margin else float(z[i])
+def _hypercube(
+    table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray, is_margin: bool, i: int
+) -> np.ndarray | None:
+    if table.lattice is None:
+        return None
+    members = table.member[i].indices if is_margin else np.array([i])
+    return cheapest(
+        table.lattice,
+        table.member,
+        table.values,
+        table.sums,
+        (table.cost_c, table.cost_m),
+        (hidden_c, hidden_m),
+        members,
+    )
 
 
 def _pinned(
