@@ -50,7 +50,7 @@ def encode(*key: Any) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode(cursor: str, *types: Callable[[Any], Any]) -> tuple[Any, ...]:
+def decode(cursor: str, *types: Callable[..., Any]) -> tuple[Any, ...]:
     """The sort key a cursor stands for, each part read by its type; 400 `bad-cursor` otherwise."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))

@@ -95,7 +95,9 @@ def rate(numerator: int | None, denominator: int | None) -> float | None:
     return numerator / denominator
 
 
-def crosstab_margins(axes: Sequence[Sequence[Hashable]]) -> dict[tuple[Any, ...], list[tuple]]:
+def crosstab_margins(
+    axes: Sequence[Sequence[Hashable]],
+) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
     """Every margin of a full cross-classification: a cell key with None on the summed axes.
 
     For axes (regions, categories) that is the row totals (r, None), the column totals
@@ -105,7 +107,7 @@ def crosstab_margins(axes: Sequence[Sequence[Hashable]]) -> dict[tuple[Any, ...]
         raise ValueError("None is the summed-over marker and cannot be an axis value")
     cells = list(product(*axes))
     with_total = [[*axis, None] for axis in axes]
-    margins: dict[tuple[Any, ...], list[tuple]] = {
+    margins: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {
         name: [] for name in product(*with_total) if None in name
     }  # every name, so a margin over no cells is published as 0
     summed_sets = [
@@ -127,7 +129,7 @@ def protect_grid(
     if unknown := set(values) - set(cells):
         raise ValueError(f"values outside the grid: {sorted(map(repr, unknown))[:3]}")
     protected = protect(cells, crosstab_margins([rows, cols]), threshold=threshold)
-    return Grid(tuple(rows), tuple(cols), protected)  # type: ignore[arg-type]
+    return Grid(tuple(rows), tuple(cols), protected)
 
 
 def protect(
@@ -349,7 +351,8 @@ def _row_basis(matrix: np.ndarray) -> np.ndarray:
     q, r, _ = qr(matrix.T, mode="economic", pivoting=True)
     diagonal = np.abs(np.diag(r))
     rank = int((diagonal > diagonal[0] * max(matrix.shape) * np.finfo(float).eps * 10).sum())
-    return q[:, :rank].T
+    basis: np.ndarray = q[:, :rank].T
+    return basis
 
 
 def _cheapest_move(
@@ -361,7 +364,9 @@ def _cheapest_move(
     hid = np.flatnonzero(hidden_c)
     pub = np.flatnonzero(~hidden_c & (values > 0))
     pub_m = np.flatnonzero(~hidden_m & (sums > 0))
-    floor_m = [j for j in np.flatnonzero(hidden_m & (sums == 1)) if not (is_margin and j == target)]
+    floor_m = [
+        int(j) for j in np.flatnonzero(hidden_m & (sums == 1)) if not (is_margin and j == target)
+    ]
     nh, npub, nm = len(hid), len(pub), len(pub_m)
 
     def over_cells(rows: Sequence[int] | np.ndarray) -> sparse.csr_matrix:
@@ -371,6 +376,7 @@ def _cheapest_move(
     eye = sparse.identity(nm)
     a_eq = sparse.hstack([over_cells(pub_m), -eye, eye])
     b_eq = np.zeros(nm)
+    bounds: list[tuple[float | None, float | None]]
     bounds = [(0.0, None) if v == 1 else (None, None) for v in values[hid]]
     if is_margin:
         row = sparse.hstack([over_cells([target]), sparse.csr_matrix((1, 2 * nm))])

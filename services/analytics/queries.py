@@ -7,7 +7,7 @@ depends on regions x dimensions x periods, never on how many cases stand behind 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,6 +20,7 @@ from services.analytics.measures import month_key, month_start, shift_month
 from services.analytics.models import Alert, Counter, CubeState, HistoryCount, ProtectedFigure
 
 Key = tuple[str, str, str]  # measure, region, dim
+REGISTERED = "cases.registered"
 WATCH_MONTHS = 3  # an alert this recent keeps its region on watch
 
 
@@ -107,6 +108,24 @@ def registered_series(db: DbSession, until: date) -> dict[tuple[str, str], dict[
     for row in db.exec(select(HistoryCount).where(HistoryCount.month <= until)).all():
         series[(row.region, row.category)][row.month] = row.count
     return dict(series)
+
+
+def registered_figures(
+    db: DbSession, keys: Iterable[tuple[str, str, date]]
+) -> dict[tuple[str, str, date], int | None]:
+    """(region, category, month) -> cases registered as published: the protected cube's
+    figure (None while hidden), so an alert shows no count the tables would hide."""
+    wanted = set(keys)
+    found: dict[tuple[str, str, date], int | None] = {}
+    for year in sorted({month.year for _, _, month in wanted}):
+        keys_of_year = [k for k in wanted if k[2].year == year]
+        dims = {category for _, category, _ in keys_of_year}
+        cube = cube_figures(
+            db, REGISTERED, f"{year:04d}", dim=next(iter(dims)) if len(dims) == 1 else None
+        )
+        for region, category, month in keys_of_year:
+            found[(region, category, month)] = cube.get(region, category, month_key(month))
+    return found
 
 
 def alert_levels(db: DbSession, regions: Sequence[str], first: date, last: date) -> dict[str, int]:

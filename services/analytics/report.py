@@ -47,7 +47,7 @@ class ReportAlert:
     region: str
     category: str
     period: date
-    observed: int
+    observed: int | None  # as the protected cube shows it
     expected: float
     upper: float
     score: float
@@ -251,7 +251,7 @@ def _alert(lang: Lang, alert: ReportAlert) -> dict[str, str]:
         "region": _label(lang, alert.region),
         "category": _label(lang, alert.category),
         "period": _month(alert.period, lang),
-        "observed": _number(alert.observed, lang, 0),
+        "observed": _cell(lang, alert.observed)["text"],
         "expected": _number(alert.expected, lang, 1),
         "upper": _number(alert.upper, lang, 1),
         "score": _number(alert.score, lang, 2),

@@ -84,7 +84,9 @@ class AlertPublic(BaseModel):
     region: str
     category: str
     period: date
-    observed: int
+    observed: int | None = Field(
+        description="cases registered in the month, as the protected tables show it (null: hidden)"
+    )
     expected: float
     upper: float
     score: float

@@ -9,7 +9,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim.charts import Series
-from services.analytics import figures
+from services.analytics import figures, queries
 from services.analytics.figures import Period
 from services.analytics.lifecycle import FROZEN
 from services.analytics.measures import CATEGORIES, months_of
@@ -86,6 +86,7 @@ def report_data(
         )
         .order_by(col(Alert.period), col(Alert.region), col(Alert.category))
     ).all()
+    shown = queries.registered_figures(db, [(a.region, a.category, a.period) for a in alerts])
     proposals = db.exec(
         select(Proposal)
         .where(Proposal.year == year, col(Proposal.status).in_(sorted(FROZEN)))
@@ -102,7 +103,7 @@ def report_data(
                 region=a.region,
                 category=a.category,
                 period=a.period,
-                observed=a.observed,
+                observed=shown[(a.region, a.category, a.period)],
                 expected=a.expected,
                 upper=a.upper,
                 score=a.score,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Request
+from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim import pagination
@@ -42,36 +44,47 @@ def list_alerts(
     query = select(Alert).where(col(Alert.region).in_(list(regions)))
     if cursor:
         at, alert_id = pagination.decode(cursor, datetime, str)
+        table = Alert.__table__  # type: ignore[attr-defined]  # its columns, as ColumnElements
         query = query.where(
-            pagination.after([col(Alert.raised_at), col(Alert.id)], [at, alert_id], descending=True)
+            pagination.after([table.c.raised_at, table.c.id], [at, alert_id], descending=True)
         )
     query = query.order_by(col(Alert.raised_at).desc(), col(Alert.id).desc()).limit(limit + 1)
     with reading(ctx) as db:
         rows = list(db.exec(query).all())
-    items, next_cursor = pagination.page(rows, limit, lambda a: (a.raised_at, a.id))
-    return Page[AlertPublic](
-        items=[AlertPublic.model_validate(a, from_attributes=True) for a in items],
-        next_cursor=next_cursor,
-    )
+        items, next_cursor = pagination.page(rows, limit, lambda a: (a.raised_at, a.id))
+        return Page[AlertPublic](items=published(db, items), next_cursor=next_cursor)
+
+
+def published(db: DbSession, alerts: Sequence[Alert]) -> list[AlertPublic]:
+    """The alerts as the API shows them: the observed count is the protected cube's figure
+    (null while hidden there), never the live count the detector saw."""
+    shown = queries.registered_figures(db, [(a.region, a.category, a.period) for a in alerts])
+    return [
+        AlertPublic.model_validate(a, from_attributes=True).model_copy(
+            update={"observed": shown[(a.region, a.category, a.period)]}
+        )
+        for a in alerts
+    ]
 
 
 @router.get("/{alert_id}", response_model=AlertDetail)
 def get_alert(alert_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> AlertDetail:
-    """One alert, with the monthly series it was assessed on (36 months up to its month)."""
+    """One alert, with the monthly series it was assessed on (36 months up to its month), as
+    the protected tables show it: a hidden month is null."""
     with reading(ctx) as db:
         alert = db.get(Alert, alert_id)
         if alert is None or alert.region not in permissions.regions(principal):
             raise Problem(404, "not-found", f"No alert {alert_id[:40]}.")
-        known = queries.registered_series(db, alert.period).get((alert.region, alert.category), {})
-    start = shift_month(alert.period, -35)
-    points = []
-    month = start
-    while month <= alert.period:
-        points.append(SeriesPoint(month=month, count=known.get(month, 0)))
-        month = shift_month(month, 1)
-    return AlertDetail(
-        **AlertPublic.model_validate(alert, from_attributes=True).model_dump(), series=points
-    )
+        months = [shift_month(alert.period, -k) for k in range(35, -1, -1)]
+        shown = queries.registered_figures(
+            db, [(alert.region, alert.category, month) for month in months]
+        )
+        (public,) = published(db, [alert])
+    points = [
+        SeriesPoint(month=month, count=shown[(alert.region, alert.category, month)])
+        for month in months
+    ]
+    return AlertDetail(**public.model_dump(), series=points)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +101,7 @@ def raised_since(cmd: Assess, uow: UnitOfWork, since: datetime) -> list[AlertPub
         .where(col(Alert.raised_at) >= since, col(Alert.region).in_(cmd.regions))
         .order_by(col(Alert.raised_at))
     ).all()
-    return [AlertPublic.model_validate(a, from_attributes=True) for a in rows]
+    return published(uow.session, rows)
 
 
 @router.post("/assessments", response_model=list[AlertPublic])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from sqlmodel import col, select
 
 from kelisim.preconditions import IfMatch
@@ -45,7 +46,9 @@ def _answer(proposal: Proposal, response: Response) -> ProposalPublic:
 
 
 @router.post("", status_code=201, response_model=ProposalPublic)
-def draft(body: ProposalCreate, request: Request, principal: CurrentPrincipal, ctx: ContextDep):
+def draft(
+    body: ProposalCreate, request: Request, principal: CurrentPrincipal, ctx: ContextDep
+) -> JSONResponse:
     """Draft a proposal (Idempotency-Key honoured)."""
     permissions.require(principal, "draft_proposal")
     return ctx.create(

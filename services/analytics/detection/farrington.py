@@ -151,7 +151,8 @@ def _anscombe(
     residual = 1.5 * (np.cbrt(y**2) - np.cbrt(mu**2)) / np.power(mu, 1 / 6)
     residual /= np.sqrt(np.clip(1.0 - hat, 1e-6, None))
     spread = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
-    return residual / max(1.0, spread)
+    standardised: np.ndarray = residual / max(1.0, spread)
+    return standardised
 
 
 def _glm(

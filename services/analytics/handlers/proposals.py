@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kelisim import preconditions
 from kelisim.clock import now
@@ -57,6 +59,11 @@ def _languages_match(titles: dict[str, str], bodies: dict[str, str]) -> None:
         raise Problem(422, "incomplete-translation", "Each language needs both a title and a text.")
 
 
+def _texts(by_lang: Mapping[Any, str]) -> dict[str, str]:
+    """Texts by language as the table keeps them (the schema's keys are kk, ru or en)."""
+    return {str(lang): text for lang, text in by_lang.items()}
+
+
 def load(uow: UnitOfWork, proposal_id: str) -> Proposal:
     proposal = uow.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
@@ -65,7 +72,8 @@ def load(uow: UnitOfWork, proposal_id: str) -> Proposal:
 
 
 def draft_proposal(cmd: DraftProposal, uow: UnitOfWork) -> Proposal:
-    titles, bodies = dict(cmd.body.titles), dict(cmd.body.bodies)
+    titles: dict[str, str] = _texts(cmd.body.titles)
+    bodies: dict[str, str] = _texts(cmd.body.bodies)
     _languages_match(titles, bodies)
     proposal = Proposal(
         year=cmd.body.year,
@@ -84,8 +92,12 @@ def edit_proposal(cmd: EditProposal, uow: UnitOfWork) -> Proposal:
     step = lifecycle.check("edit", proposal.status, is_author=proposal.author == cmd.principal.sub)
     preconditions.require(cmd.if_match, etag(proposal))
     before = state(proposal)
-    titles = dict(cmd.body.titles) if cmd.body.titles is not None else proposal.titles
-    bodies = dict(cmd.body.bodies) if cmd.body.bodies is not None else proposal.bodies
+    titles: dict[str, str] = (
+        _texts(cmd.body.titles) if cmd.body.titles is not None else proposal.titles
+    )
+    bodies: dict[str, str] = (
+        _texts(cmd.body.bodies) if cmd.body.bodies is not None else proposal.bodies
+    )
     _languages_match(titles, bodies)
     proposal.titles, proposal.bodies = titles, bodies
     if cmd.body.figures is not None:

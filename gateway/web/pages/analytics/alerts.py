@@ -38,7 +38,8 @@ def _explain(view: View, alert: dict[str, Any]) -> str:
         "Observed %(observed)s, expected %(expected)s, upper bound %(upper)s, score %(score)s, "
         "method: %(method)s, baseline %(baseline)s (%(months)s months)."
     ) % {
-        "observed": view.fmt.number(alert["observed"]),
+        # hidden in the protected tables: the one mark every hidden figure prints
+        "observed": "×" if alert["observed"] is None else view.fmt.number(alert["observed"]),
         "expected": number(alert["expected"]),
         "upper": number(alert["upper"]),
         "score": number(alert["score"]),
