@@ -13,7 +13,8 @@ exactly when its vector lies in the row space of the published sums plus the "st
 finds the stuck figures, one QR the row space (`determined`). Each determined figure then gets
 a cheap way to move it that keeps the published sums: the cheapest hypercube through it
 (`hypercube.py`, costing the value of every figure it newly hides), or, when the cells are not
-tuples or no hypercube fits, an L1 LP over all such directions. Small values are hidden first
+tuples, no hypercube fits or the best one would hide a total, an L1 LP over all such
+directions (it may find a cheaper move through figures already hidden). Small values are hidden first
 and the result is the same for the same data, whatever the order of the input. One round
 suffices (see `_secondary_round`), so the QR runs once. Reasoning on whole numbers is not
 modelled; for two-way tables it adds nothing, as their LP ranges end on whole numbers.
@@ -265,8 +266,10 @@ def _secondary_round(table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray) 
         at_one = (table.sums if is_margin else table.values)[i] == 1
         if ((up_m if at_one else moved_m) if is_margin else (up_c if at_one else moved_c))[i]:
             continue
+        # A hypercube that hides only cells is taken; one that would hide a total (a sparse
+        # table's usual case) is weighed against the LP, which may find a cheaper move.
         z = _hypercube(table, hidden_c, hidden_m, is_margin, i)
-        if z is None:
+        if z is None or (np.abs(table.member @ z)[~hidden_m] > _TOL).any():
             z = _cheapest_move(table, hidden_c, hidden_m, is_margin, i)
         dz = table.member @ z
         hidden_c |= (np.abs(z) > _TOL) & (table.values > 0)
