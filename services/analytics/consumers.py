@@ -3,9 +3,11 @@ the practice notes of the library (`handlers.library`), its own reviews and mark
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from kelisim.bus.consumer import ConsumerSpec
+from kelisim.bus.consumer import ConsumerSpec, Handler
 from kelisim.settings import Settings
 from services.analytics.handlers import library
 from services.analytics.handlers.facts import Counting
@@ -19,8 +21,7 @@ def consumer_specs(settings: Settings) -> list[ConsumerSpec]:
     """One spec per consumed stream, its handlers bound to the settings' calendar."""
     counting = Counting(Calendar(ZoneInfo(settings.analytics_timezone)))
     handlers = counting.handlers()
-    merged = {
-        stream: {**handlers.get(stream, {}), **library.HANDLERS.get(stream, {})}
-        for stream in STREAMS
-    }
-    return [ConsumerSpec(stream, merged[stream]) for stream in STREAMS]  # type: ignore[arg-type]
+    # each library handler takes its own event type, as the counting handlers do
+    extra = cast(Mapping[str, Mapping[str, Handler]], library.HANDLERS)
+    merged = {stream: {**handlers.get(stream, {}), **extra.get(stream, {})} for stream in STREAMS}
+    return [ConsumerSpec(stream, merged[stream]) for stream in STREAMS]

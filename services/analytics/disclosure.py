@@ -14,9 +14,9 @@ finds the stuck figures, one QR the row space (`determined`). Each determined fi
 a cheap way to move it that keeps the published sums: the cheapest hypercube through it
 (`hypercube.py`, costing the value of every figure it newly hides), or, when the cells are not
 tuples, no hypercube fits or the best one would hide a total, an L1 LP over all such
-directions (it may find a cheaper move through figures already hidden). Small values are hidden first
-and the result is the same for the same data, whatever the order of the input. One round
-suffices (see `_secondary_round`), so the QR runs once. Reasoning on whole numbers is not
+directions (it may find a cheaper move through figures already hidden). Small values are
+hidden first and the result is the same for the same data, whatever the order of the input.
+One round suffices (see `_secondary_round`), so the QR runs once. Reasoning on whole numbers is not
 modelled; for two-way tables it adds nothing, as their LP ranges end on whole numbers.
 
 A suppressed figure is None. The UI should print the same mark for every one: telling primary
