@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from gateway.calls import ServiceCalls
+from gateway.openapi_shape import shape
 from gateway.permissions import PROXIED_SERVICES
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -76,6 +77,7 @@ async def merged_openapi(app: FastAPI, calls: ServiceCalls) -> dict[str, Any]:
         routes=app.routes,
     )
     doc.setdefault("paths", {})
+    owners = dict.fromkeys(doc["paths"], "gateway")
     missing = []
     for service in PROXIED_SERVICES:
         part = await calls.openapi(service)
@@ -83,9 +85,15 @@ async def merged_openapi(app: FastAPI, calls: ServiceCalls) -> dict[str, Any]:
             missing.append(service)
             continue
         _merge_service(doc, service, part)
+    owners.update({path: s for path in doc["paths"] if (s := _owner(path)) is not None})
     if missing:
         doc["x-kelisim-unavailable"] = missing
-    return doc
+    return shape(doc, owners)
+
+
+def _owner(path: str) -> str | None:
+    service = path.removeprefix("/api/v1/").split("/", 1)[0]
+    return service if service in PROXIED_SERVICES else None
 
 
 def install(app: FastAPI) -> None:

@@ -99,3 +99,17 @@ def attachment(
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+CSV = "text/csv"
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_answer(*media_types: str) -> dict[int | str, dict[str, object]]:
+    """A route's `responses=`: its 200 answer is a file of one of these types (OpenAPI)."""
+    kinds = {CSV: {"type": "string"}}
+    content = {
+        t: {"schema": kinds.get(t, {"type": "string", "format": "binary"})} for t in media_types
+    }
+    return {200: {"content": content}}

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from kelisim import files
 from kelisim.auth import Principal
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal, ServiceContext
@@ -132,7 +133,11 @@ def rows_of(table: Table) -> list[list[str]]:
     return [head, *body, foot]
 
 
-@router.get("/exports/{name}.{fmt}")
+@router.get(
+    "/exports/{name}.{fmt}",
+    response_class=Response,
+    responses=files.file_answer(files.CSV, files.XLSX),
+)
 def export(
     name: Annotated[str, Path(max_length=60)],
     fmt: Literal["csv", "xlsx"],

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from kelisim import files
 from kelisim.clock import now
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
@@ -19,7 +20,7 @@ from services.analytics.api.common import PREFIX, reading
 router = APIRouter(prefix=f"{PREFIX}/reports", tags=["analytics"])
 
 
-@router.get("/{year}.pdf", response_class=Response)
+@router.get("/{year}.pdf", response_class=Response, responses=files.file_answer(files.PDF))
 async def yearly_report(
     year: Annotated[int, Path(ge=2000, le=2100)],
     principal: CurrentPrincipal,

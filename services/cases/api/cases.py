@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from kelisim import files
 from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.cases import permissions, queries
@@ -70,7 +71,11 @@ def get_case(
         return queries.case_for(db, principal, case)
 
 
-@router.get("/{case_id}/timeline", response_model=list[TimelineEntry])
+@router.get(
+    "/{case_id}/timeline",
+    response_model=list[TimelineEntry],
+    responses=files.file_answer(files.CSV),  # ?format=csv
+)
 def get_timeline(
     case_id: str,
     principal: CaseReader,

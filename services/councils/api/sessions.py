@@ -168,7 +168,11 @@ def register_attendance(
     return _detail(ctx, session_id)
 
 
-@router.get("/sessions/{session_id}/results.csv")
+@router.get(
+    "/sessions/{session_id}/results.csv",
+    response_class=Response,
+    responses=files.file_answer(files.CSV),
+)
 def export_results(
     session_id: str, principal: CurrentPrincipal, ctx: ContextDep, lang: str | None = None
 ):
