@@ -69,9 +69,10 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "description": "Any unique string (a UUID): a retry with the same key gets the first "
-    "answer and changes nothing.",
-    "schema": {"type": "string", "maxLength": 200},
+    "description": "A fresh UUID per intended change: a retry with the same key gets the "
+    "first answer and changes nothing; the same key on another request is refused (422).",
+    # Documented as a UUID (any string up to 200 is accepted): generated keys must not repeat.
+    "schema": {"type": "string", "format": "uuid"},
 }
 ETAG = {
     "description": "The version of the resource, for If-Match on the next edit.",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,13 +132,23 @@ def fuzz(operation, who: str, headers: dict[str, str], live: Live, session) -> l
     @settings(max_examples=EXAMPLES, phases=[Phase.explicit, Phase.generate], **BOUNDED)
     @given(case=operation.as_strategy())
     def run(case) -> None:  # type: ignore[no-untyped-def]
-        response = case.call(base_url=live.base_url, session=session, headers=headers, timeout=30)
+        response = case.call(
+            base_url=live.base_url, session=session, headers=keyed(case, headers), timeout=30
+        )
         found = finding(case, response, who, seen)
         if found is not None:
             findings.append(found)
 
     run()
     return findings
+
+
+def keyed(case, headers: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A fresh Idempotency-Key per state-changing call, as a client makes one per change
+    (a generated key repeats, and a repeated key on another request is refused 422)."""
+    if case.method.upper() == "GET":
+        return headers
+    return {**headers, "Idempotency-Key": str(uuid.uuid4())}
 
 
 def links_of(machine) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -161,7 +172,7 @@ def scenarios(
             return {
                 "base_url": live.base_url,
                 "session": session,
-                "headers": headers,
+                "headers": keyed(case, headers),
                 "timeout": 30,
             }
 
