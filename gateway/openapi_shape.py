@@ -63,7 +63,8 @@ TAGS = {
     "liaison": "Escalations for law-enforcement liaisons: the pull feed and acknowledgement.",
     "webhooks": "Liaison webhook endpoints and their deliveries (signed, retried).",
     "analytics": "Figures, exports, early-warning alerts, reports and proposals.",
-    "library": "The library of practice notes.",
+    "library": "The library of practice notes: review, search, useful marks.",
+    "practice notes": "Practice notes drafted from closed cases and sent to the library.",
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
