@@ -1,8 +1,9 @@
 """The read side of the library of practice: search, the home shelves, "like this", the queue.
 
 Search is a term index of our own (`practice_note_term`, filled by `terms.counts`), so it
-reads the same on SQLite and PostgreSQL: a note matches when it holds every term of the
-query, newest published first, paged by keyset on (published_at, note_id).
+reads the same on SQLite and PostgreSQL: a note matches when it holds, for every word of
+the query, one of that word's stems (kk, ru or en), newest published first, paged by keyset
+on (published_at, note_id).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from kelisim import pagination
 from services.analytics.handlers.library import PUBLISHED, UNDER_REVIEW
 from services.analytics.models import PracticeNote, PracticeNoteMark, PracticeNoteTerm
-from services.analytics.terms import cosine, idf, terms
+from services.analytics.terms import cosine, idf, query_terms
 
 SHELF = 3  # notes per category on the home shelves
 SIMILAR = 5
@@ -39,8 +40,10 @@ def search(
 ) -> tuple[list[PracticeNote], str | None]:
     """Published notes holding every query term and matching the filters, newest first."""
     query = select(PracticeNote).where(PracticeNote.status == PUBLISHED)
-    for term in sorted(set(terms(filters.q))):
-        holders = select(PracticeNoteTerm.note_id).where(PracticeNoteTerm.term == term)
+    for variants in sorted(set(query_terms(filters.q)), key=sorted):
+        holders = select(PracticeNoteTerm.note_id).where(
+            col(PracticeNoteTerm.term).in_(sorted(variants))
+        )
         query = query.where(col(PracticeNote.note_id).in_(holders))
     for name in ("category", "region", "outcome"):
         value = getattr(filters, name)

@@ -2,12 +2,12 @@
 
 A word is reduced to its key by `kelisim.names.word_key` (case folded, Kazakh and Russian
 Cyrillic and every Kazakh Latin spelling onto one Latin form, so `жер`, `Жер`, `zher` and
-`jer` meet), and lightly stemmed by cutting the longest known ending of
-Kazakh, Russian or English inflection, again for stacked Kazakh endings, while a stem of at
-least three letters stays (so
-`жерді`, `жерлер`, `земли`, `земля` and `lands` reach `jer`, `zeml` and `land`). The same
-function reads the notes and the queries, so a query finds what the index holds; it is not a
-full morphology (a word whose stem changes, such as `ребёнок`/`дети`, is two terms).
+`jer` meet), and lightly stemmed by cutting the longest ending of its text's language
+(Kazakh endings again, as they stack), while a stem of at least three letters stays (so
+`жерді`, `жерлерді`,
+`земли`, `земля` and `lands` reach `jer`, `zeml` and `land`). A query's language is not
+known, so each of its words stands for its stems in all three languages. Not a full
+morphology: a word whose stem changes, such as `ребёнок`/`дети`, is two terms.
 """
 
 from __future__ import annotations
@@ -29,19 +29,26 @@ KAZAKH = frozenset(
         "di", "ti", "men", "ben", "pen", "si", "i",
     }
 )  # fmt: skip
-OTHERS = frozenset(
+RUSSIAN = frozenset(
     {
-        # Russian
         "iami", "ami", "iah", "ah", "iam", "am", "ov", "ev", "ei", "oi", "om", "em", "ogo",
         "ego", "omu", "emu", "imi", "ih", "aia", "oe", "ee", "ie", "ia", "iu", "ui", "a",
         "e", "o", "u", "ovat", "irovat", "ili", "ila", "ilo", "il", "at", "et", "it", "ut",
         "iut", "enie", "enia", "eniu", "eniem", "eni", "anie", "ania", "aniu", "aniem", "ani",
-        # English
-        "ations", "ation", "ings", "ing", "nes", "ment", "ments", "edly", "ed", "es", "s",
-        "ly",
     }
 )  # fmt: skip
-ENDINGS = sorted(KAZAKH | OTHERS, key=len, reverse=True)
+ENGLISH = frozenset(
+    {
+        "ations", "ation", "ings", "ing", "nes", "ment", "ments", "edly", "ed", "es", "s",
+        "ly", "e",
+    }
+)  # fmt: skip
+# Each language's text is stemmed by its own endings (a Kazakh "-ге" is not an English "-ge").
+ENDINGS = {
+    lang: sorted(endings, key=len, reverse=True)
+    for lang, endings in (("kk", KAZAKH), ("ru", RUSSIAN), ("en", ENGLISH))
+}
+LANGUAGES = tuple(ENDINGS)
 MIN_STEM = 3
 STACKED = 3
 STOP = frozenset(
@@ -60,36 +67,40 @@ def latin(word: str) -> str:
     return word_key(word)
 
 
-def stem(word: str) -> str:
-    """Cut the longest known ending while MIN_STEM letters stay; Kazakh ones up to STACKED."""
-    for _ in range(STACKED):
+def stem(word: str, lang: str) -> str:
+    """Cut the longest ending of `lang` while MIN_STEM letters stay; Kazakh ones stack."""
+    for _ in range(STACKED if lang == "kk" else 1):
         cut = next(
-            (e for e in ENDINGS if word.endswith(e) and len(word) - len(e) >= MIN_STEM), None
+            (e for e in ENDINGS[lang] if word.endswith(e) and len(word) - len(e) >= MIN_STEM),
+            None,
         )
         if cut is None:
             break
         word = word[: -len(cut)]
-        if cut not in KAZAKH:
-            break  # Russian and English endings do not stack
-    return word
+    return word[:80]  # the index column's width
 
 
-def terms(text: str) -> list[str]:
-    """The text's search terms, in order (repeats kept): words of 2+ letters, no stop words."""
-    found = []
-    for match in WORD_RE.finditer(text):
-        word = latin(match.group())
-        if len(word) < 2 or word in STOP:
-            continue
-        found.append(stem(word)[:80])  # the index column's width
-    return found
+def words(text: str) -> list[str]:
+    """The text's words as keys, in order: 2+ letters, no stop words."""
+    keys = (latin(match.group()) for match in WORD_RE.finditer(text))
+    return [key for key in keys if len(key) >= 2 and key not in STOP]
 
 
-def counts(texts: Iterable[str]) -> Counter[str]:
-    """How often each term occurs in the texts together."""
+def terms(text: str, lang: str) -> list[str]:
+    """The search terms of a text written in `lang`, in order (repeats kept)."""
+    return [stem(word, lang) for word in words(text)]
+
+
+def query_terms(text: str) -> list[frozenset[str]]:
+    """Per word of a query (of unknown language): its terms as each language would stem it."""
+    return [frozenset(stem(word, lang) for lang in LANGUAGES) for word in words(text)]
+
+
+def counts(texts: Iterable[tuple[str, str]]) -> Counter[str]:
+    """How often each term occurs in the (language, text) pairs together."""
     tally: Counter[str] = Counter()
-    for text in texts:
-        tally.update(terms(text))
+    for lang, text in texts:
+        tally.update(terms(text, lang))
     return tally
 
 

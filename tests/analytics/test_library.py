@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from kelisim import migrations
 from kelisim.clock import new_id
+from kelisim.events import practice as pe
 from services.analytics import library
 from services.analytics.models import PracticeNote, PracticeNoteMark, PracticeNoteTerm, backbone
 from services.analytics.rebuild import rebuild
@@ -264,3 +265,30 @@ async def test_the_library_is_rebuilt_from_the_streams(stack, people, notes, tmp
 
         await eventually(same, what="the rebuilt library equals the live one")
         assert snapshot(url) == live
+
+
+async def test_a_council_note_is_reviewed_and_found_like_a_case_note(stack, people):
+    note_id = new_id()
+    texts = {
+        "en": pe.NoteText(
+            title="How the akimat was brought to repair the bridge",
+            conflict="A recommendation to repair a village bridge went unanswered.",
+            tried="A public hearing with the akimat's deputy.",
+            worked="A dated plan published on the council's page.",
+        )
+    }
+    submit_note(stack, note_id, A, "community", texts, source="councils")
+    item = await wait_queued(stack, people["coord_b"], note_id)
+    assert item["outcome"] == "implemented_on_time" and item["author_role"] == "council_secretary"
+    answer = await decide(stack, people["coord_b"], note_id, decision="approve")
+    assert answer.status_code == 200, answer.text
+    assert note_id in await found(stack, people["med_c"], q="akimat bridges")
+
+    async def decision() -> list:
+        events = await read_stream(stack.settings.nats_url, "ANALYTICS", 0)
+        subject = "analytics.practice_note.reviewed"
+        return [e for e in events if e.nats_subject == subject and e.data["note_id"] == note_id]
+
+    [reviewed] = await eventually(decision, what="the decision on the ANALYTICS stream")
+    assert reviewed.data["source_kind"] == "recommendation"
+    assert reviewed.data["reviewer_region"] == B

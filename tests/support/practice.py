@@ -49,23 +49,33 @@ FAMILY = {
 }
 
 
-def submit_note(
-    stack: Stack, note_id: str, region: str, category: str, texts, revision: int = 1
-) -> None:  # type: ignore[no-untyped-def]
-    """Send a checked note as the cases service does: through its outbox onto CASES."""
-    ctx = stack.services["cases"].app.state.ctx  # type: ignore[attr-defined]
+def submit_note(  # type: ignore[no-untyped-def]
+    stack: Stack,
+    note_id: str,
+    region: str,
+    category: str,
+    texts,
+    revision: int = 1,
+    *,
+    source: str = "cases",
+) -> None:
+    """Send a checked note as its source service does: through its outbox onto its stream."""
+    ctx = stack.services[source].app.state.ctx  # type: ignore[attr-defined]
     language = next(iter(texts))
-    with ctx.uow(Actor("drafting-mediator")) as uow:
+    event = pe.CasePracticeNoteSubmitted if source == "cases" else pe.CouncilPracticeNoteSubmitted
+    outcome = "settled" if source == "cases" else "implemented_on_time"
+    author = "mediator" if source == "cases" else "council_secretary"
+    with ctx.uow(Actor(f"drafting-{author}")) as uow:
         uow.emit(
-            pe.CasePracticeNoteSubmitted(
+            event(
                 note_id=note_id,
                 revision=revision,
                 region=region,
                 category=category,
-                outcome="settled",
+                outcome=outcome,
                 language=language,
                 texts=texts,
-                author_role="mediator",
+                author_role=author,
                 submitted_at=datetime.now(UTC),
             ),
             aggregate=f"practice_note:{note_id}",

@@ -93,7 +93,7 @@ def note_submitted(_env: Envelope, data: pe.CasePracticeNoteSubmitted, uow: Unit
     uow.session.add(note)
     uow.session.flush()
     uow.session.execute(delete(PracticeNoteTerm).where(PracticeNoteTerm.note_id == note.note_id))
-    tally = counts(value for text in texts.values() for value in text.values())
+    tally = counts((lang, value) for lang, text in texts.items() for value in text.values())
     uow.session.add_all(
         PracticeNoteTerm(note_id=note.note_id, term=term, count=n) for term, n in tally.items()
     )
