@@ -282,3 +282,14 @@ class PracticeNotePublic(BaseModel):
     reviewed_at: datetime | None
     version: int
     source: PracticeNoteSource | None = None
+
+
+class EarlierCase(BaseModel):
+    """An earlier case of the region in which a party of this case appears."""
+
+    party_id: str = Field(description="the party of this case")
+    case_id: str
+    number: str
+    status: str
+    registered_at: datetime
+    mediator: str | None

@@ -157,8 +157,12 @@ async def _case_page(
     if view.has("coordinator"):
         load = await view.services.items(f"{CASES}/caseload", region=case["region"])
         mediators = [row["mediator"] for row in load]
+    # Earlier cases of the same parties: only for those who see the parties (issue 17.6).
+    earlier = await view.services.items(f"{base}/earlier-cases") if case["personal_data"] else []
     return view.render(
         "cases/detail.html",
+        earlier=earlier,
+        party_names={p["id"]: p["name"] for p in case.get("parties") or []},
         status=status,
         case=case,
         sessions=sessions,

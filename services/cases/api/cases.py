@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Response
 from kelisim import files
 from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from kelisim.service import ContextDep, CurrentPrincipal
-from services.cases import permissions, queries
+from services.cases import permissions, queries, recurrence
 from services.cases.api.common import PREFIX, CaseReader, Terms, reading
-from services.cases.schemas import CaseloadRow, CasePublic, TimelineEntry
+from services.cases.schemas import CaseloadRow, CasePublic, EarlierCase, TimelineEntry
 
 router = APIRouter(prefix=PREFIX, tags=["cases"])
 
@@ -69,6 +69,14 @@ def get_case(
         case = queries.readable_case(db, principal, case_id)
         response.headers["ETag"] = queries.etag(case)
         return queries.case_for(db, principal, case)
+
+
+@router.get("/{case_id}/earlier-cases", response_model=list[EarlierCase])
+def get_earlier_cases(case_id: str, principal: CaseReader, ctx: ContextDep) -> list[EarlierCase]:
+    """Earlier cases of the region with a party of this one (same name, phone or e-mail)."""
+    with reading(ctx) as db:
+        case = queries.readable_case(db, principal, case_id)
+        return recurrence.earlier_cases(db, principal, case)
 
 
 @router.get(
