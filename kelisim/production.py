@@ -9,9 +9,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from kelisim.settings import Settings
 
 # The passwords of the demo and of the example secret in deploy/k8s.
@@ -28,6 +25,10 @@ def _database(settings: Settings, owner: str) -> str | None:
     url: str | None = getattr(settings, f"{owner}_database_url")
     if not url:
         return f"{name} is not set (the SQLite fallback is for development); set a PostgreSQL URL"
+    # Imported here: `kelisim up` (the supervisor) checks its settings and never needs it again.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import nats
 from nats.js.api import DeliverPolicy
@@ -40,6 +41,9 @@ from services.analytics.models import (
     RecommendationFact,
     backbone,
 )
+
+if TYPE_CHECKING:
+    from kelisim.progress import Progress
 
 DERIVED = (
     Counter,
@@ -69,8 +73,13 @@ def wipe(engine, consumers: list[Consumer]) -> None:  # type: ignore[no-untyped-
             conn.execute(inbox.delete().where(inbox.c.consumer == consumer.name))
 
 
-async def rebuild(settings: Settings, database_url: str | None = None) -> Rebuilt:
-    """Rebuild the analytics database (the service's own, or `database_url`) from the streams."""
+async def rebuild(
+    settings: Settings, database_url: str | None = None, progress: Progress | None = None
+) -> Rebuilt:
+    """Rebuild the analytics database (the service's own, or `database_url`) from the streams.
+
+    `progress` counts every message read, out of all the streams' messages at the start.
+    """
     engine = make_engine(database_url or settings.database_url("analytics"))
     bus = Bus(settings.nats_url, "kelisim-analytics-rebuild")
     consumers = [
@@ -82,8 +91,10 @@ async def rebuild(settings: Settings, database_url: str | None = None) -> Rebuil
     try:
         js = nc.jetstream()
         await asyncio.to_thread(wipe, engine, consumers)
+        if progress is not None:
+            progress.total = sum([await _size(js, c.spec.stream) for c in consumers])
         for consumer in consumers:
-            counts[consumer.spec.stream] = await _replay(js, consumer)
+            counts[consumer.spec.stream] = await _replay(js, consumer, progress)
         threshold = settings.analytics_suppress_below
         await asyncio.to_thread(protect_all, engine, threshold=threshold, at=now())
     finally:
@@ -92,7 +103,15 @@ async def rebuild(settings: Settings, database_url: str | None = None) -> Rebuil
     return Rebuilt(counts)
 
 
-async def _replay(js, consumer: Consumer) -> int:  # type: ignore[no-untyped-def]
+async def _size(js, stream: str) -> int:  # type: ignore[no-untyped-def]
+    """How many messages a stream holds (0 when it does not exist yet)."""
+    try:
+        return int((await js.stream_info(stream)).state.messages)
+    except nats.js.errors.NotFoundError:
+        return 0
+
+
+async def _replay(js, consumer: Consumer, progress: Progress | None = None) -> int:  # type: ignore[no-untyped-def]
     """Apply every message of the consumer's stream up to its last sequence now; the count."""
     stream = consumer.spec.stream
     try:
@@ -118,6 +137,8 @@ async def _replay(js, consumer: Consumer) -> int:  # type: ignore[no-untyped-def
                 consumer.apply_envelope, envelope, dict(msg.headers or {})
             ):
                 applied += 1
+            if progress is not None:
+                progress.advance(note=stream)
             if msg.metadata.sequence.stream >= last:
                 break
     finally:
