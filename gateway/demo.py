@@ -1,7 +1,9 @@
 """Demo data through the public API, as an admin would enter it: one user per role, one council.
 
-`kelisim up --demo` calls `seed_demo` once the gateway is up. It is idempotent (a second
-run changes nothing) and refuses to run when KELISIM_ENV=production.
+`kelisim up --demo` calls `seed_demo` once the gateway is up (in a short-lived child,
+`kelisim demo-data`). Then the demo users put the world to work (gateway/demo_world.py:
+cases in every state, a held session, published minutes, recommendations). It is idempotent
+(a second run changes nothing) and refuses to run when KELISIM_ENV=production.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from gateway.demo_world import World, build_world
 from kelisim.regions import REGIONS
 from kelisim.settings import Settings
 
@@ -28,9 +31,13 @@ DEMO_ROLES = (
     "liaison",
     "analyst",
 )
+# The demo's people: username -> role (one per role, and the council's chair).
+DEMO_USERS = {**{role: role for role in DEMO_ROLES}, "council_chair": "council_member"}
+DEMO_REGIONS = ("KZ-71", "KZ-75")  # Astana and Almaty, for those who work in the regions
+REGIONAL = ("coordinator", "mediator", "liaison")
 COUNCIL_ROLES = ("council_secretary", "council_member")
-# The demo council's secretary and member also sit on it, as the councils service records.
-SEATS = {"council_secretary": "secretary", "council_member": "member"}
+# The demo council's chair, secretary and member also sit on it, as the councils service records.
+SEATS = {"council_chair": "chair", "council_secretary": "secretary", "council_member": "member"}
 DEMO_COUNCIL = {
     "name": "Алматы қаласының Қоғамдық келісім кеңесі (демо)",
     "level": "region",
@@ -69,12 +76,16 @@ async def seed_demo(
         )
         http.headers["Authorization"] = f"Bearer {token['access_token']}"
         existing = {}
-        for role in DEMO_ROLES:
-            page = _check(await http.get("/api/v1/users", params={"username": role}), 200)
+        for username in DEMO_USERS:
+            page = _check(await http.get("/api/v1/users", params={"username": username}), 200)
             if page["items"]:
-                existing[role] = page["items"][0]
+                existing[username] = page["items"][0]
         council_id = next(
-            (u["councils"][0] for r, u in existing.items() if r in COUNCIL_ROLES and u["councils"]),
+            (
+                u["councils"][0]
+                for name, u in existing.items()
+                if DEMO_USERS[name] in COUNCIL_ROLES and u["councils"]
+            ),
             None,
         )
         if council_id is None:
@@ -88,19 +99,20 @@ async def seed_demo(
                 201,
             )
             council_id = council["id"]
-        for role in DEMO_ROLES:
+        for username, role in DEMO_USERS.items():
+            regions = list(DEMO_REGIONS) if role in REGIONAL else [DEMO_REGION]
             wanted = {
                 "roles": [role],
                 # the demo analyst is a national one: all twenty regions
-                "regions": sorted(REGIONS) if role == "analyst" else [DEMO_REGION],
+                "regions": sorted(REGIONS) if role == "analyst" else regions,
                 "councils": [council_id] if role in COUNCIL_ROLES else [],
             }
-            user = existing.get(role)
+            user = existing.get(username)
             if user is None:
                 body = {
-                    "username": role,
+                    "username": username,
                     "password": DEMO_PASSWORD,
-                    "full_name": f"Demo {role.replace('_', ' ')}",
+                    "full_name": f"Demo {username.replace('_', ' ')}",
                     "lang": "kk",
                     **wanted,
                 }
@@ -112,6 +124,12 @@ async def seed_demo(
             if change:
                 _check(await http.patch(f"/api/v1/users/{user['id']}", json=change), 200)
         await _seat_members(http, council_id)
+    async with httpx.AsyncClient(base_url=gateway_url, transport=transport, timeout=60) as http:
+        world = World(http)
+        await world.login(admin_username, admin_password)
+        for username in DEMO_USERS:
+            await world.login(username, DEMO_PASSWORD)
+        await build_world(world, council_id)
     await _seed_history(gateway_url, transport)
 
 
@@ -187,4 +205,11 @@ async def _seed_history(gateway_url: str, transport: httpx.AsyncBaseTransport | 
             ),
             200,
         )
-        _check(await http.post("/api/v1/analytics/alerts/assessments"), 200)
+        # A loaded machine may time the round out at the gateway (504) while the service
+        # carries it on: retried with the same key, it is done once and the retry gets its answer.
+        once = {"Idempotency-Key": "kelisim-demo-assessment"}
+        for _ in range(10):
+            answer = await http.post("/api/v1/analytics/alerts/assessments", headers=once)
+            if answer.status_code not in (409, 504):
+                break
+        _check(answer, 200)

@@ -8,26 +8,45 @@ turn a messaging outage into a full one.
 
 from __future__ import annotations
 
+import ast
 import functools
+import re
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from kelisim import clock, migrations
 from kelisim.tables import Backbone
 
+# `revision = "0002"` / `down_revision: str | None = "0001"` in a migration file
+REVISION = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
 
 @functools.cache
 def migration_heads(owner: str) -> frozenset[str] | None:
-    """The revisions an owner's migrations end at; None when it ships none."""
+    """The revisions an owner's migrations end at; None when it ships none.
+
+    Read from the files' `revision`/`down_revision` lines rather than with Alembic's
+    ScriptDirectory: Alembic (and Mako) would stay in every service's memory for this alone.
+    """
     try:
-        config = migrations.alembic_config(owner, "sqlite://")
+        versions = migrations.package_dir(owner) / "migrations" / "versions"
     except (LookupError, ModuleNotFoundError):
         return None
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    if not versions.is_dir():
+        return None
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        fields = dict(REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in fields:
+            continue
+        revisions.add(ast.literal_eval(fields["revision"]))
+        down = ast.literal_eval(fields.get("down_revision", "None"))
+        parents.update(down if isinstance(down, tuple | list) else [down] if down else [])
+    return frozenset(revisions - parents)
 
 
 def database_checks(engine: Engine, owner: str) -> dict[str, bool]:
@@ -35,7 +54,12 @@ def database_checks(engine: Engine, owner: str) -> dict[str, bool]:
     heads = migration_heads(owner)
     try:
         with engine.connect() as conn:
-            current = frozenset(MigrationContext.configure(conn).get_current_heads())
+            conn.execute(text("SELECT 1"))
+            try:
+                rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+                current = frozenset(rows)
+            except DBAPIError:  # no alembic_version table: never migrated
+                current = frozenset()
     except Exception:  # noqa: BLE001 - unreachable: not ready, whatever the reason
         return {"database": False, "migrated": False}
     return {"database": True, "migrated": heads is None or current == heads}

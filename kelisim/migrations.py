@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import MetaData
+from typing import TYPE_CHECKING
 
 from kelisim.db import make_engine
 from kelisim.settings import SERVICES, Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import MetaData
 
 OWNERS = ("gateway", *SERVICES)
 
@@ -25,6 +26,8 @@ def package_dir(owner: str) -> Path:
 
 def alembic_config(owner: str, url: str) -> Config:
     """The Alembic config of one owner, pointed at `url`."""
+    from alembic.config import Config  # only where migrations run: services never load Alembic
+
     here = package_dir(owner)
     cfg = Config(str(here / "alembic.ini"))
     cfg.set_main_option("script_location", str(here / "migrations"))
@@ -34,6 +37,8 @@ def alembic_config(owner: str, url: str) -> Config:
 
 
 def upgrade(owner: str, url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(owner, url), revision)
 
 
