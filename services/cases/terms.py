@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from kelisim.settings import Settings
+
+if TYPE_CHECKING:
+    import holidays
 
 
 @lru_cache(maxsize=32)
 def _kz_holidays(year: int) -> holidays.HolidayBase:
+    import holidays  # ~4 MB, only where terms count business days (off by default)
+
     return holidays.country_holidays("KZ", years=[year, year + 1])
 
 
