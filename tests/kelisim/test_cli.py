@@ -194,7 +194,7 @@ def test_a_second_up_with_demo_data_works_after_the_first_one_crashed(system: Sy
     second, _ = start_and_wait_ready(system, "--demo")
     try:
         if present("gateway", "demo"):
-            wait_until(lambda: "Demo data ready" in system.log(), 60, "demo data")
+            wait_until(lambda: "Demo data ready" in system.log(), 300, "demo data")
     finally:
         second.send_signal(signal.SIGTERM)
         code = second.wait(30)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from kelisim.supervision import present
-from tests.kelisim.test_cli import System, start_and_wait_ready, wait_until
+from tests.kelisim.test_cli import System, ready, wait_until
 from tests.kelisim.test_cli import system as system  # noqa: F401 - the fixture
 
 STATES = {"registered", "assigned", "in_mediation", "settled", "closed", "not_settled",
@@ -61,12 +62,20 @@ class Demo:
         }
 
 
+def up_demo(system: System) -> subprocess.Popen[bytes]:
+    """`kelisim up --demo`, waited for generously (the demo's first start is long)."""
+    proc = system.up("--demo")
+    wait_until(lambda: proc.poll() is not None or ready(system.url("gateway")), 300, "ready")
+    assert proc.poll() is None, f"kelisim up exited early:\n{system.log()}"
+    return proc
+
+
 def test_demo_data_shows_every_state_to_every_role_and_a_restart_adds_nothing(system: System):
     if not present("gateway", "demo"):
         return
     # The recommendation watcher looks every second, so the overdue one reaches the secretary.
     system.env.update(KELISIM_COUNCILS_WATCH_SECONDS="1", KELISIM_READY_TIMEOUT_SECONDS="300")
-    proc, _ = start_and_wait_ready(system, "--demo")
+    proc = up_demo(system)
     try:
         wait_until(lambda: "Demo data ready" in system.log(), 300, "demo data")
         assert "Demo data could not be created" not in system.log()
@@ -106,7 +115,7 @@ def test_demo_data_shows_every_state_to_every_role_and_a_restart_adds_nothing(sy
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
 
-    proc, _ = start_and_wait_ready(system, "--demo")
+    proc = up_demo(system)
     try:
         wait_until(lambda: system.log().count("Demo data ready") == 2, 300, "demo data again")
         assert Demo(system.url("gateway")).world() == before
