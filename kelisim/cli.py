@@ -15,6 +15,7 @@ import inspect
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -70,7 +71,13 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             raise SupervisorError(f"preparing the keys and databases failed ({done.returncode})")
 
     def seed(url: str) -> None:
-        subprocess.run([sys.executable, "-m", "kelisim.cli", "demo-data", url], env=env)
+        demo = subprocess.Popen([sys.executable, "-m", "kelisim.cli", "demo-data", url], env=env)
+        while demo.poll() is None:
+            if supervisor.stopping:  # Ctrl-C while the demo is being made: stop it too
+                demo.terminate()
+                demo.wait(10)
+                return
+            time.sleep(0.1)
 
     return supervisor.run(prepare, seed if args.demo else None, extra_env)
 

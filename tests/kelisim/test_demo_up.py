@@ -77,7 +77,7 @@ def test_demo_data_shows_every_state_to_every_role_and_a_restart_adds_nothing(sy
     system.env.update(KELISIM_COUNCILS_WATCH_SECONDS="1", KELISIM_READY_TIMEOUT_SECONDS="300")
     proc = up_demo(system)
     try:
-        wait_until(lambda: "Demo data ready" in system.log(), 300, "demo data")
+        wait_until(lambda: "Demo data ready" in system.log(), 900, "demo data")
         assert "Demo data could not be created" not in system.log()
         demo = Demo(system.url("gateway"))
 
@@ -117,7 +117,7 @@ def test_demo_data_shows_every_state_to_every_role_and_a_restart_adds_nothing(sy
 
     proc = up_demo(system)
     try:
-        wait_until(lambda: system.log().count("Demo data ready") == 2, 300, "demo data again")
+        wait_until(lambda: system.log().count("Demo data ready") == 2, 600, "demo data again")
         assert Demo(system.url("gateway")).world() == before
     finally:
         proc.send_signal(signal.SIGINT)
