@@ -22,6 +22,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     from gateway.web.pages import (
         admin,
         analytics,
+        case_exports,
         cases,
         councils,
         home,
@@ -39,6 +40,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         home,
         practice,
         cases,
+        case_exports,
         oversight,
         inbox,
         councils,
