@@ -65,7 +65,7 @@ class Demo:
 def up_demo(system: System) -> subprocess.Popen[bytes]:
     """`kelisim up --demo`, waited for generously (the demo's first start is long)."""
     proc = system.up("--demo")
-    wait_until(lambda: proc.poll() is not None or ready(system.url("gateway")), 300, "ready")
+    wait_until(lambda: proc.poll() is not None or ready(system.url("gateway")), 600, "ready")
     assert proc.poll() is None, f"kelisim up exited early:\n{system.log()}"
     return proc
 
