@@ -53,8 +53,11 @@ def search(
         query = query.where(col(PracticeNote.languages).contains(filters.language))
     order = [col(PracticeNote.published_at), col(PracticeNote.note_id)]
     if cursor:
+        table = PracticeNote.__table__  # type: ignore[attr-defined]  # its columns, as ColumnElements
         key = pagination.decode(cursor, datetime, str)
-        query = query.where(pagination.after(order, key, descending=True))
+        query = query.where(
+            pagination.after([table.c.published_at, table.c.note_id], key, descending=True)
+        )
     rows = db.exec(query.order_by(*(c.desc() for c in order)).limit(limit + 1)).all()
     return pagination.page(rows, limit, lambda n: (n.published_at, n.note_id))
 
@@ -154,6 +157,8 @@ def queue(
     )
     order = [col(PracticeNote.submitted_at), col(PracticeNote.note_id)]
     if cursor:
-        query = query.where(pagination.after(order, pagination.decode(cursor, datetime, str)))
+        table = PracticeNote.__table__  # type: ignore[attr-defined]  # its columns, as ColumnElements
+        key = pagination.decode(cursor, datetime, str)
+        query = query.where(pagination.after([table.c.submitted_at, table.c.note_id], key))
     rows = db.exec(query.order_by(*order).limit(limit + 1)).all()
     return pagination.page(rows, limit, lambda n: (n.submitted_at, n.note_id))

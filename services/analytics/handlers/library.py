@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete
+from sqlmodel import col
 
 from kelisim import preconditions
 from kelisim.clock import now
@@ -68,7 +70,7 @@ def note_submitted(_env: Envelope, data: pe.CasePracticeNoteSubmitted, uow: Unit
     if note is not None and note.revision >= data.revision:
         return  # a duplicate or an older revision arriving late
     texts = {lang: text.model_dump() for lang, text in data.texts.items()}
-    fields = {
+    fields: dict[str, Any] = {
         "source_kind": data.source_kind,
         "revision": data.revision,
         "region": data.region,
@@ -92,7 +94,8 @@ def note_submitted(_env: Envelope, data: pe.CasePracticeNoteSubmitted, uow: Unit
             setattr(note, name, value)
     uow.session.add(note)
     uow.session.flush()
-    uow.session.execute(delete(PracticeNoteTerm).where(PracticeNoteTerm.note_id == note.note_id))
+    stale = delete(PracticeNoteTerm).where(col(PracticeNoteTerm.note_id) == note.note_id)
+    uow.session.execute(stale)
     tally = counts((lang, value) for lang, text in texts.items() for value in text.values())
     uow.session.add_all(
         PracticeNoteTerm(note_id=note.note_id, term=term, count=n) for term, n in tally.items()
@@ -112,12 +115,17 @@ def note_reviewed(_env: Envelope | None, data: pe.PracticeNoteReviewed, uow: Uni
     uow.session.add(note)
 
 
+def has_mark(uow: UnitOfWork, note_id: str, marker: str) -> bool:
+    found: PracticeNoteMark | None = uow.session.get(PracticeNoteMark, (note_id, marker))
+    return found is not None
+
+
 def marked_useful(
     _env: Envelope | None, data: pe.PracticeNoteMarkedUseful, uow: UnitOfWork
 ) -> None:
     """Count a member's mark once."""
     note = uow.session.get(PracticeNote, data.note_id, with_for_update=True)
-    if note is None or uow.session.get(PracticeNoteMark, (data.note_id, data.marker)):
+    if note is None or has_mark(uow, data.note_id, data.marker):
         return
     mark = PracticeNoteMark(note_id=data.note_id, marker=data.marker, marked_at=data.marked_at)
     uow.session.add(mark)
@@ -159,7 +167,7 @@ def review_note(cmd: ReviewNote, uow: UnitOfWork) -> PracticeNote:
     data = pe.PracticeNoteReviewed(
         note_id=note.note_id,
         revision=note.revision,
-        source_kind=note.source_kind,  # type: ignore[arg-type]
+        source_kind=note.source_kind,
         decision="approved" if cmd.decision == "approve" else "returned",
         remark=remark,
         reviewer_region=min(cmd.principal.regions),
@@ -177,7 +185,7 @@ def mark_useful(cmd: MarkUseful, uow: UnitOfWork) -> PracticeNote:
     note = uow.session.get(PracticeNote, cmd.note_id, with_for_update=True)
     if note is None or note.status != PUBLISHED:
         raise Problem(404, "not-found", "No published note by this id.")
-    if uow.session.get(PracticeNoteMark, (note.note_id, cmd.marker)) is not None:
+    if has_mark(uow, note.note_id, cmd.marker):
         raise Problem(409, "already-marked", "You have already marked this note useful.")
     data = pe.PracticeNoteMarkedUseful(note_id=note.note_id, marker=cmd.marker, marked_at=now())
     before = note.useful
