@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 import structlog
@@ -31,8 +32,10 @@ from kelisim.operations import (
     cmd_analytics_rebuild,
     cmd_audit_anchor,
     cmd_audit_verify,
+    cmd_backup,
     cmd_events_replay,
     cmd_migrate,
+    cmd_restore,
     has_migrations,  # noqa: F401 - used by the tests as kelisim.cli.has_migrations
     migrate,
     migrated_owners,
@@ -192,9 +195,10 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("url", help="the gateway's address")
     demo.set_defaults(func=cmd_demo_data, log_as="demo")
 
-    sub.add_parser("migrate", help="apply every database's migrations").set_defaults(
-        func=cmd_migrate, log_as="migrate"
-    )
+    migrating = sub.add_parser("migrate", help="apply every database's migrations")
+    # A Kubernetes init container migrates its own database only (it has no other URL).
+    migrating.add_argument("--only", action="append", choices=["gateway", *SERVICES])
+    migrating.set_defaults(func=cmd_migrate, log_as="migrate")
 
     serve = sub.add_parser("serve", help="run one service or the gateway (used by `up`)")
     serve.add_argument("owner", choices=["gateway", *SERVICES])
@@ -235,6 +239,14 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--database-url", help="rebuild into this database instead")
     rebuild.set_defaults(func=cmd_analytics_rebuild, log_as="analytics")
 
+    saving = sub.add_parser("backup", help="copy the streams, databases and keys to a folder")
+    saving.add_argument("folder", type=Path, help="a new (or empty) folder")
+    saving.set_defaults(func=cmd_backup, log_as="backup")
+    restoring = sub.add_parser("restore", help="restore a backup (Kelisim stopped)")
+    restoring.add_argument("folder", type=Path, help="a folder written by `kelisim backup`")
+    restoring.add_argument("--yes", action="store_true", help="replace what is there")
+    restoring.set_defaults(func=cmd_restore, log_as="restore")
+
     sub.add_parser("keys", help="create the token key pair if missing").set_defaults(
         func=cmd_keys, log_as="keys"
     )
@@ -248,6 +260,8 @@ def refuse_unsafe(args: argparse.Namespace, settings: Settings) -> None:
     elif args.func is cmd_up:
         owners = present_owners("app")
         production.refuse_unsafe(settings, owners, secrets=True, embedded_nats=True)
+    elif args.func is cmd_migrate and args.only:
+        production.refuse_unsafe(settings, args.only, secrets=False)
     elif args.func is not cmd_keys:
         production.refuse_unsafe(settings, migrated_owners(), secrets=False)
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
 OWNERS = ("gateway", *SERVICES)
+LOCK_KEY = 0x6B656C6973696D  # "kelisim": the advisory lock of migrations
 
 
 def package_dir(owner: str) -> Path:
@@ -51,6 +52,7 @@ def upgrade_all(settings: Settings) -> None:
 def run_env(metadata: MetaData) -> None:
     """The body of every migrations/env.py: online migrations against the configured URL."""
     from alembic import context
+    from sqlalchemy import text
 
     config = context.config
     url = config.get_main_option("sqlalchemy.url")
@@ -68,5 +70,9 @@ def run_env(metadata: MetaData) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas' init containers may migrate at once: one at a time, the later
+                # ones then find the database at head (the lock ends with the transaction).
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             context.run_migrations()
     engine.dispose()

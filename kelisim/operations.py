@@ -11,6 +11,7 @@ import asyncio
 import importlib
 import importlib.util
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,13 +50,15 @@ class Unusable(Exception):
     """A data folder or database the command cannot open; the message says which and why."""
 
 
-def migrate(settings: Settings, progress: Progress | None = None) -> list[str]:
-    """Bring every present owner's database to head; returns the owners migrated."""
+def migrate(
+    settings: Settings, progress: Progress | None = None, only: Sequence[str] = ()
+) -> list[str]:
+    """Bring every present owner's database (or those in `only`) to head; returns them."""
     from sqlalchemy.exc import DBAPIError
 
     from kelisim import migrations
 
-    owners = migrated_owners()
+    owners = [owner for owner in migrated_owners() if not only or owner in only]
     for owner in owners:
         if progress is not None:
             progress.show(owner)
@@ -112,11 +115,13 @@ def _sqlite_missing(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists()
 
 
-def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
-    if any(not getattr(settings, f"{owner}_database_url") for owner in migrated_owners()):
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    only = args.only or []
+    chosen = [owner for owner in migrated_owners() if not only or owner in only]
+    if any(not getattr(settings, f"{owner}_database_url") for owner in chosen):
         open_data_dir(settings)
-    progress = Progress("migrating", len(migrated_owners()), "databases")
-    owners = migrate(settings, progress)
+    progress = Progress("migrating", len(chosen), "databases")
+    owners = migrate(settings, progress, only)
     progress.finish(f"migrated {len(owners)} databases: " + ", ".join(owners))
     return 0
 
@@ -274,4 +279,31 @@ def cmd_analytics_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     progress.finish(f"analytics rebuilt: {applied} events applied of {progress.done} read")
     for stream, count in result.events.items():
         print(f"{stream}: {count} events applied")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Streams, then every database, then the keys, into a new folder with a manifest."""
+    from kelisim import backup
+
+    try:
+        asyncio.run(backup.backup(settings, migrated_owners(), args.folder.resolve(), print))
+    except backup.BackupError as exc:
+        raise Unusable(f"backup: {exc}") from exc
+    print(f"backup written to {args.folder.resolve()} (manifest.json holds the checksums)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the manifest, restore keys, streams and databases, queue the outbox window."""
+    from kelisim import backup
+
+    if not args.yes:
+        print("kelisim restore replaces every database and stream: add --yes", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(backup.restore(settings, migrated_owners(), args.folder.resolve(), print))
+    except backup.BackupError as exc:
+        raise Unusable(f"restore: {exc}") from exc
+    print("restored; start Kelisim: the relays publish the queued events with their original ids")
     return 0

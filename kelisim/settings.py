@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, IPvAnyNetwork
+from pydantic import Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("cases", "councils", "notifications", "analytics")
@@ -38,7 +38,10 @@ class Settings(BaseSettings):
         }
     )
     stream_duplicate_window_seconds: int = Field(default=300, ge=120)
+    # Sent outbox events are kept this long so a restore can publish again what a stream
+    # backup missed: at least the interval between backups (checked below).
     outbox_retention_days: int = Field(default=7, ge=1)
+    backup_interval_hours: float = Field(default=24.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.5, gt=0)
     # How long `kelisim up` waits for every process to be ready (a loaded host needs more).
@@ -176,6 +179,15 @@ class Settings(BaseSettings):
     # Request bodies (kelisim.limits): JSON and forms, and the routes that take documents.
     max_json_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _outbox_outlives_backups(self) -> Settings:
+        if self.outbox_retention_days * 24 < self.backup_interval_hours:
+            raise ValueError(
+                "KELISIM_OUTBOX_RETENTION_DAYS must cover KELISIM_BACKUP_INTERVAL_HOURS "
+                "(a restore publishes again the outbox events sent since its backup)"
+            )
+        return self
 
     def stream_max_age(self, stream: str) -> int:
         """How many days a stream keeps its events."""

@@ -266,3 +266,20 @@ def requeue_since(engine: Engine, tables: Backbone, since: datetime) -> int:
             .where(outbox.c.created_at >= since, outbox.c.sent_at.is_not(None))
             .values(sent_at=None)
         ).rowcount
+
+
+def requeue_sent_since(
+    engine: Engine, tables: Backbone, since: datetime, published: set[str]
+) -> int:
+    """Mark events sent since `since` and not in `published` as pending again (a restore)."""
+    outbox = tables.outbox
+    with engine.begin() as conn:
+        sent = conn.execute(select(outbox.c.event_id).where(outbox.c.sent_at >= since))
+        missing = [event_id for (event_id,) in sent if event_id not in published]
+        for start in range(0, len(missing), 500):
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.event_id.in_(missing[start : start + 500]))
+                .values(sent_at=None)
+            )
+    return len(missing)
