@@ -1,4 +1,5 @@
-# The README's commands. Installs are stamped on pyproject.toml, so repeated runs are quick.
+# The README's commands. Installs come from the hashed lock files in requirements/ (pip
+# --require-hashes) and are stamped on them, so repeated runs are quick.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,13 @@ PY := $(BIN)/python
 PYTEST_ARGS ?= -q
 BENCH_ARGS ?=
 
-.PHONY: run demo test faults fuzz lint fmt bench bench-all migrate verify clean
+LOCK := requirements/main.lock
+TEST_LOCK := requirements/test.lock
+# The project itself, without its dependencies (they come from a lock) and built by the locked
+# setuptools (no build isolation: nothing is fetched unhashed).
+SELF := $(PY) -m pip install -q --no-deps --no-build-isolation
+
+.PHONY: run demo test faults fuzz lint fmt bench bench-all migrate verify clean lock
 
 run: $(VENV)/.installed
 	$(BIN)/kelisim up
@@ -61,10 +68,25 @@ clean:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(SELF) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(TEST_LOCK) | $(PY)
+	$(PY) -m pip install -q --require-hashes -r $(TEST_LOCK)
+	$(SELF) -e .
 	touch $@ $(VENV)/.installed
+
+# After changing a pin in pyproject.toml: write the lock files again (uv, pinned in the
+# `lock` extra). The runtime lock is constrained by the test lock, so both agree; the
+# deploy-check lock (kubernetes-validate, checkov) is for a venv of its own (.ci/run).
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 pyproject.toml requirements/build.in
+lock: | $(PY)
+	$(PY) -m pip install -q "$$(grep -o '"uv==[^"]*"' pyproject.toml | tr -d '"')"
+	$(UV_COMPILE) --extra test -o $(TEST_LOCK)
+	$(UV_COMPILE) -c $(TEST_LOCK) -o $(LOCK)
+	$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["deploy-check"], sep="\n")' \
+	| $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 - -o requirements/deploy-check.lock
