@@ -46,6 +46,9 @@ SEED_CASE = {
         {"kind": "person", "name": "Nurlan Fuzz", "phone": "+77010000002", "language": "ru"},
     ],
 }
+# Operations that end the caller's own sign-in: fuzzed, they sign the fuzzing users out and every
+# later call answers 401. tests/gateway's session tests check them; the fuzzer leaves them out.
+SIGNS_OUT_THE_CALLER = r"^/api/v1/me/sessions(/revoke-all|/\{[^}]+\})$"
 BOUNDED = {
     "deadline": None,
     "derandomize": True,
@@ -195,8 +198,9 @@ def scenarios(
 
 @pytest.mark.fuzz
 def test_no_operation_answers_5xx_or_off_its_schema(live: Live):
-    schema = schemathesis.openapi.from_url(f"{live.base_url}/api/v1/openapi.json")
-    assert "x-kelisim-unavailable" not in schema.raw_schema
+    full = schemathesis.openapi.from_url(f"{live.base_url}/api/v1/openapi.json")
+    assert "x-kelisim-unavailable" not in full.raw_schema
+    schema = full.exclude(path_regex=SIGNS_OUT_THE_CALLER, method=["POST", "DELETE"])
     findings: list[str] = []
     operations = 0
     session = requests.Session()
