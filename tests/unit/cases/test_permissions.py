@@ -17,14 +17,20 @@ def who(role: str, sub: str = "med-aigerim", region: str = REGION) -> Principal:
     return Principal(sub=sub, user_id=sub, roles=frozenset({role}), regions=frozenset({region}))
 
 
-def case(mediator: str | None = "med-aigerim", declared: bool = True) -> Case:
+def case(
+    mediator: str | None = "med-aigerim",
+    declared: bool = True,
+    registered_by: str = "med-aigerim",
+    status: str = "registered",
+) -> Case:
     return Case(
         number="KZ-75-2026-000001",
         region=REGION,
         category="neighbour",
-        registered_by="med-aigerim",
+        registered_by=registered_by,
         mediator=mediator,
         declared=declared,
+        status=status,
     )
 
 
@@ -43,7 +49,11 @@ SEES = [
     (ASSIGNED, case(declared=True), (True, True, True)),
     (ASSIGNED, case(declared=False), (True, False, False)),
     (OTHER_MEDIATOR, case(), (False, False, False)),
-    (ASSIGNED, case(mediator=None), (False, False, False)),
+    # The mediator who registered a case reads it while it waits for a mediator, parties hidden.
+    (ASSIGNED, case(mediator=None), (True, False, False)),
+    (ASSIGNED, case(mediator=None, status="refused"), (True, False, False)),
+    (ASSIGNED, case(mediator=None, registered_by="med-bolat"), (False, False, False)),
+    (ASSIGNED, case(mediator="med-bolat", status="assigned"), (False, False, False)),
     (ADMIN, case(), (True, False, False)),
     (ANALYST, case(), (False, False, False)),
     (LIAISON, case(), (False, False, False)),
