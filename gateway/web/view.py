@@ -11,13 +11,16 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import select
 from starlette.datastructures import FormData
 
 from gateway.auth import SESSION_COOKIE, csrf_matches, csrf_token, read_access_token
 from gateway.deps import Caller, _user_of_claims
+from gateway.models import User
 from gateway.web import access, labels
 from gateway.web.client import ServiceError, Services
 from gateway.web.i18n import LANG_NAMES, LANGS, TIME_ZONE, Formatter, choose_language
+from kelisim.db import read_session
 from kelisim.problems import Problem
 from kelisim.regions import REGIONS
 
@@ -58,6 +61,7 @@ class View:
     csrf: str = ""
     form: FormData | None = None
     messages: list[str] = field(default_factory=list)
+    _names: dict[str, str] | None = field(default=None, repr=False)
 
     @property
     def user(self) -> Any:
@@ -77,6 +81,20 @@ class View:
     @property
     def menu(self) -> list[access.Page]:
         return access.menu(self.roles)
+
+    def person(self, username: str | None) -> str:
+        """A colleague's full name for the username a service sent (the username if unknown)."""
+        if not username:
+            return "—"
+        if self._names is None:
+            with read_session(self.request.app.state.ctx.engine) as session:
+                rows = session.exec(select(User.username, User.full_name)).all()
+            self._names = {name: full for name, full in rows}
+        return self._names.get(username) or username
+
+    def people(self, usernames: list[str]) -> str:
+        """Colleagues' full names, comma-separated."""
+        return ", ".join(self.person(u) for u in usernames)
 
     @property
     def fmt(self) -> Formatter:

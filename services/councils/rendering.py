@@ -12,6 +12,8 @@ import hashlib
 import json
 from typing import Any
 
+from kelisim import localtime
+
 LANGS = ("kk", "ru", "en")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -127,7 +129,7 @@ def render(content: dict[str, Any], lang: str) -> str:
         lines.append(f"{label['correction']} {content['corrects']['protocol_id']}")
     lines += [
         f"{label['council']}: {council['name']}",
-        f"{label['session']}: {session['title']} — {session['starts_at']}",
+        f"{label['session']}: {session['title']} — {localtime.moment(session['starts_at'], lang)}",
         f"{label['place']}: {session['place'] or session['online_link']}",
         f"{label['present']} ({len(attendance['present'])}/{attendance['members']}): "
         f"{_people(attendance['present'])}",

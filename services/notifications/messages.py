@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from kelisim import localtime
 from kelisim.regions import REGIONS
 
 LANGS = ("kk", "ru", "en")
@@ -196,6 +197,14 @@ CATALOG["analytics.alert.raised"] = {
     ),
 }
 
+# Risk levels named in each language (a notice never shows the code "high").
+RISK_NAMES = {
+    "low": ("төмен", "низкий", "low"),
+    "medium": ("орташа", "средний", "medium"),
+    "high": ("жоғары", "высокий", "high"),
+    "critical": ("аса жоғары", "критический", "critical"),
+}
+
 # Case categories named in each language, for messages that carry a category code.
 CATEGORY_NAMES = {
     "interethnic": ("этносаралық", "межэтнический", "interethnic"),
@@ -251,8 +260,14 @@ def title_and_body(topic: str, lang: str | None, params: dict[str, Any]) -> tupl
     """The localized title and body of a notification."""
     code = lang_of(lang)
     texts = CATALOG.get(topic, GENERIC)[code]
-    values = {"topic": topic, **_names(params, code), **params}
-    return render(texts[0], values), render(texts[1], values)
+    # Times and days in words in Kazakhstan's zone, codes in words: never raw values.
+    shown = {key: localtime.humane(value, code) for key, value in params.items()}
+    risk = RISK_NAMES.get(str(params.get("risk_level")))
+    if risk:
+        shown["risk_level"] = risk[LANGS.index(code)]
+    values = {"topic": topic, **_names(params, code), **shown}
+    title, body = render(texts[0], values), render(texts[1], values)
+    return localtime.end_sentence(title), localtime.end_sentence(body)
 
 
 def _names(params: dict[str, Any], lang: str) -> dict[str, str]:

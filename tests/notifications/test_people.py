@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import nats
@@ -64,7 +65,12 @@ async def test_emails_arrive_in_each_recipients_language(settings, producer, smt
 
     kk = mailbox.to("aigerim@example.kz")
     assert [m["Subject"] for m in kk] == ["KZ-75-2026-000042 іс мерзімі өткен"]
-    assert "мерзімі 2026-11-20 өтіп кетті" in kk[0].get_content()
+    # Days in words, never ISO text; Russian ends its sentence on "г." once, not "г..".
+    assert "мерзімі 2026\u202fж. 20 қараша өтіп кетті" in kk[0].get_content()
+    russian = [m.get_content() for m in mailbox.to("olga@example.kz")]
+    assert any("Срок медиации истёк 20 ноября 2026\u202fг.\n" in text for text in russian), russian
+    assert any("истекает 1 декабря 2026\u202fг. (осталось" in text for text in russian), russian
+    assert not any(re.search(r"\d{4}-\d{2}-\d{2}|г\.\.", text) for text in russian)
     assert kk[0]["Content-Language"] == "kk"
     assert sorted(m["Subject"] for m in mailbox.to("olga@example.kz")) == [
         "Дело KZ-75-2026-000042 просрочено",

@@ -11,7 +11,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from gateway.web import labels
 from gateway.web.i18n import LANG_NAMES, LANGS, po_path
+from services.notifications import messages
+from tests.support.checks import eventually
 from tests.support.gateway import Stack
 from tests.web.conftest import browser_client
 from tests.web.support import web_login
@@ -23,6 +26,27 @@ CYRILLIC = re.compile("[а-яА-ЯёЁәғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 LANG_SWITCH = re.compile(r'<form class="lang-switch".*?</form>', re.S)
 TAGS = re.compile(r"<[^>]+>")
 REGION = "KZ-75"
+# A time or a day as the services send it: people must never read one.
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?")
+# The codes the services send (states, roles, levels) that a label must put in words.
+CODES = sorted(
+    {
+        code
+        for mapping in (
+            labels.CASE_STATUSES,
+            labels.RISK_LEVELS,
+            labels.DELIVERY_STATUSES,
+            labels.ROLES,
+            labels.SESSION_STATUSES,
+            labels.PROTOCOL_STATUSES,
+            labels.OBLIGATION_STATUSES,
+        )
+        for code in mapping
+        if "_" in code
+    },
+    key=len,
+    reverse=True,
+)
 # What the seeded users typed: people's words are shown as they were written.
 TYPED = [
     "Dispute over a fence",
@@ -79,11 +103,20 @@ def visible_text(page: str) -> str:
     return TAGS.sub(" ", LANG_SWITCH.sub(" ", page))
 
 
+def raw_values(text: str) -> list[str]:
+    """Raw values in text people read: ISO times, codes with underscores, the Russian "г.."."""
+    found = ISO_TIME.findall(text) + re.findall(r"\bг\.\.", text)
+    found += [code for code in CODES if re.search(rf"(?<![\w/.@-]){code}(?![\w/.@-])", text)]
+    return found
+
+
 def foreign_words(lang: str, page: str, english: list[str], data: list[str]) -> list[str]:
-    """Words on a page that belong to another language than `lang`."""
+    """Words on a page that belong to another language than `lang`, or raw values."""
     text = visible_text(page)
     for value in data:
         text = text.replace(value, " ")
+    if raw := raw_values(text):
+        return raw[:10]
     if lang == "en":
         return sorted(set(re.findall(r"\w*[а-яА-ЯёЁәғқңөұүһіӘҒҚҢӨҰҮҺІ]\w*", text)))[:10]
     leaks = [m for m in english if m in text]
@@ -184,6 +217,8 @@ PAGES = {
         "/admin/users/new",
         "/admin/users/{user}",
         "/admin/webhooks",
+        "/admin/api-keys",
+        "/admin/rules",
         "/cases",
         "/cases/{case}",
         "/escalations",
@@ -242,3 +277,74 @@ async def test_every_page_of_every_role_speaks_only_the_chosen_language(system, 
     async with browser_client(system) as web:
         login = await web.get(f"/login?lang={lang}")
         assert not foreign_words(lang, login.text, english, [])
+
+
+# Each notice's placeholders as the events fill them: days and times as ISO text, codes.
+NOTICE_PARAMS = {
+    "number": "KZ-75-2026-000042",
+    "region": REGION,
+    "category": "land",
+    "deadline": "2026-12-01",
+    "due_date": "2026-12-01",
+    "due_on": "2026-12-01",
+    "starts_at": "2026-12-03T05:00:00+00:00",
+    "risk_level": "high",
+    "days_left": 3,
+    "hours": 4,
+    "count": 2,
+    "failures": 5,
+    "observed": 9,
+    "expected": 3,
+    "upper": 6,
+    "period": "11.2026",
+    "name": "Council",
+    "place": "Hall",
+    "addressee": "Akimat",
+    "reason": "HTTP 410",
+    "address": "10.0.0.1",
+    "username": "aigerim",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_notices_and_emails_show_no_raw_values(lang):
+    """Every notice and its e-mail in every language: times in words, levels translated."""
+    data = [str(v) for k, v in NOTICE_PARAMS.items() if k not in ("risk_level", "category")]
+    data = sorted([*data, "Kelisim"], key=len, reverse=True)
+    for topic in messages.CATALOG:
+        title, body = messages.title_and_body(topic, lang, dict(NOTICE_PARAMS))
+        mail = messages.email_body(lang, body)
+        text = f"{title}\n{mail}"
+        for value in data:
+            text = text.replace(value, " ")
+        leaks = raw_values(text)
+        if lang != "en":
+            leaks += re.findall(r"\b[a-z]{2,}\b", text)  # an English word or a code
+        assert not leaks, f"{lang} {topic}: {leaks} in {title!r} / {body!r}"
+
+
+async def test_an_escalation_notice_names_its_risk_level_in_the_readers_language(system):
+    """Through the gateway: the coordinator's inbox, in Kazakh and Russian, says "high" in words."""
+    ids = await _seed_work(system) if not hasattr(system, "web_ids") else system.web_ids
+    system.web_ids = ids  # type: ignore[attr-defined]
+    users = (await system.client.get("/api/v1/users", headers=system.admin)).json()["items"]
+    coordinator = next(u for u in users if u["username"] == "coordinator")
+    headers = await _api(system, "coordinator")
+    expected = {"kk": "қауіп деңгейі жоғары", "ru": "уровень риска высокий"}
+    for lang, words in expected.items():
+        patched = await system.client.patch(
+            f"/api/v1/users/{coordinator['id']}", json={"lang": lang}, headers=system.admin
+        )
+        assert patched.status_code == 200
+
+        async def escalated() -> dict | None:
+            inbox = await system.client.get(
+                "/api/v1/notifications/inbox", params={"limit": 50}, headers=headers
+            )
+            found = [i for i in inbox.json()["items"] if i["topic"] == "cases.case.escalated"]
+            return found[0] if found else None
+
+        notice = await eventually(escalated, what="the escalation notice")
+        assert words in notice["body"], notice
+        assert not raw_values(notice["title"] + notice["body"])
+        assert not re.findall(r"\b[a-z]{2,}\b", notice["title"] + notice["body"])
