@@ -21,6 +21,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Mount the web UI's pages and static files (catalogs are compiled here, at build time)."""
     from gateway.web.pages import (
         admin,
+        admin_keys,
+        admin_rules,
         analytics,
         case_exports,
         cases,
@@ -45,6 +47,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         inbox,
         councils,
         admin,
+        admin_keys,
+        admin_rules,
         analytics,
         library,
         public,

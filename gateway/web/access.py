@@ -46,6 +46,8 @@ PAGES: tuple[Page, ...] = (
     Page("/notifications", frozenset(ROLES) - {"liaison"}, N_("Notifications")),
     Page("/admin/users", frozenset({"admin"}), N_("Users")),
     Page("/admin/webhooks", frozenset({"admin"}), N_("Webhooks")),
+    Page("/admin/api-keys", frozenset({"admin"}), N_("API keys")),
+    Page("/admin/rules", frozenset({"admin"}), N_("Notification rules")),
     Page("/admin", frozenset({"admin"})),
 )
 

@@ -311,3 +311,27 @@ MEASURES = {
     "recommendations.implemented_late": N_("Implemented late"),
     "recommendations.overdue": N_("Recommendations overdue"),
 }
+
+# What a notification rule reacts to, in words (the events the notifications service routes).
+TOPICS = {
+    "cases.case.registered": N_("A case is registered"),
+    "cases.case.assigned": N_("A case is assigned"),
+    "cases.case.deadline_approaching": N_("A mediation term ends soon"),
+    "cases.case.overdue": N_("A mediation term has passed"),
+    "cases.case.escalated": N_("A case is escalated to law enforcement"),
+    "cases.case.compliance_overdue": N_("An obligation of a settlement is overdue"),
+    "councils.council.created": N_("A council is created"),
+    "councils.session.convened": N_("A council session is convened"),
+    "councils.protocol.published": N_("Session minutes are published"),
+    "councils.recommendation.overdue": N_("A recommendation is overdue"),
+    "notifications.escalation.unacknowledged": N_("An escalation is not accepted in time"),
+    "notifications.endpoint.disabled": N_("A webhook endpoint is disabled"),
+    "identity.login.burst_detected": N_("Many failed logins under one name"),
+    "analytics.alert.raised": N_("An early warning is raised"),
+}
+
+RULE_SCOPES = {
+    "region": N_("Their region"),
+    "council": N_("Their council"),
+    "all": N_("Everywhere"),
+}

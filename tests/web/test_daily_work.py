@@ -129,3 +129,92 @@ async def test_a_liaison_in_chromium_sees_two_menu_entries_and_a_kazakh_refusal(
         assert answer is not None and answer.status == 403
         assert t("ru", "Your role does not allow this.") in await page.inner_text("main")
         assert LANG_NAMES["ru"] in await page.inner_text("header")
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+async def test_the_admin_revokes_someone_elses_api_key_on_the_keys_page(system, lang):
+    holder = f"liaison-key-{lang}"
+    await system.create_user(
+        holder, roles=["liaison"], regions=["KZ-75"], full_name=f"Полиция {lang.upper()}"
+    )
+    headers = await system.login(holder, "user-password-1")
+    created = await system.client.post(
+        "/api/v1/me/api-keys", json={"name": "police system"}, headers=headers
+    )
+    by_key = {"Authorization": f"Bearer {created.json()['key']}"}
+    async with _as(system, "admin", lang) as web:
+        page = await web.get("/admin/api-keys")
+        assert page.status_code == 200
+        assert f"Полиция {lang.upper()}" in page.text and t(lang, "In use") in page.text
+        assert "/admin/api-keys" in _menu(page.text)
+        action = f"/admin/api-keys/{created.json()['id']}/revoke"
+        answer = await web.post(action, data={"csrf_token": _csrf(page.text)})
+        assert answer.status_code == 303
+        again = await web.get("/admin/api-keys")
+        assert t(lang, "Revoked %(date)s").split("%")[0] in again.text
+    assert (await system.client.get("/api/v1/me", headers=by_key)).status_code == 401
+    async with _as(system, "coordinator", lang) as web:
+        assert (await web.get("/admin/api-keys")).status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["kk", "en"])
+async def test_the_admin_adds_and_turns_off_a_notification_rule_on_its_page(system, lang):
+    async with _as(system, "admin", lang) as web:
+        page = await web.get("/admin/rules")
+        assert page.status_code == 200
+        assert t(lang, "Notification rules") in page.text
+        refused = await web.post(
+            "/admin/rules",
+            data={"csrf_token": _csrf(page.text), "subject": "", "audience": "analyst"},
+        )
+        assert refused.status_code == 422  # no event chosen: nothing is added
+        added = await web.post(
+            "/admin/rules",
+            data={
+                "csrf_token": _csrf(page.text),
+                "subject": "councils.recommendation.overdue",
+                "audience": "analyst",
+                "scope": "all",
+                "email": "on",
+            },
+        )
+        assert added.status_code == 303, added.text
+    rules = await system.client.get("/api/v1/notifications/rules", headers=system.admin)
+    mine = [
+        r
+        for r in rules.json()
+        if r["subject"] == "councils.recommendation.overdue" and r["role"] == "analyst"
+    ]
+    assert len(mine) == 1 and mine[0]["email"] and mine[0]["scope"] == "all"
+    async with _as(system, "admin", lang) as web:
+        page = await web.get("/admin/rules")
+        assert t(lang, "A recommendation is overdue") in page.text
+        off = await web.post(
+            f"/admin/rules/{mine[0]['id']}/disable", data={"csrf_token": _csrf(page.text)}
+        )
+        assert off.status_code == 303
+    rule = await system.client.get(
+        f"/api/v1/notifications/rules/{mine[0]['id']}", headers=system.admin
+    )
+    assert rule.json()["enabled"] is False
+    await system.client.delete(f"/api/v1/notifications/rules/{mine[0]['id']}", headers=system.admin)
+
+
+@chromium
+async def test_the_admin_pages_pass_axe_in_chromium(
+    browser,  # noqa: F811
+    base_url,  # noqa: F811
+):
+    async with signed_in(browser, base_url, "admin", "admin-password-1", lang="ru") as page:
+        for path in ("/admin/api-keys", "/admin/rules"):
+            answer = await page.goto(path)
+            assert answer is not None and answer.status == 200
+            await assert_accessible(page)
+            await shot(page, f"admin-{path.rsplit('/', 1)[1]}-ru")
+        assert t("ru", "Who is told of what") in await page.inner_text("main")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.identity.api import auth, me, sessions, users
+from gateway.identity.api import auth, keys, me, sessions, users
 
 router = APIRouter()
-for module in (auth, me, sessions, users):
+for module in (auth, me, sessions, users, keys):
     router.include_router(module.router)
 
 __all__ = ["router"]

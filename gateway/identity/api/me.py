@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 
 from gateway.auth import new_api_key
 from gateway.deps import CurrentCaller, InteractiveCaller
+from gateway.identity import api_keys
 from gateway.models import ApiKey
 from gateway.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Me
 from kelisim.db import new_session
-from kelisim.problems import Problem
 from kelisim.service import ContextDep
 
 router = APIRouter(tags=["identity"])
@@ -66,12 +64,6 @@ def revoke_api_key(
 ) -> Response:
     """Revoke one of the caller's API keys; it stops working at once."""
     with ctx.uow(caller.actor(request)) as uow:
-        row = uow.session.get(ApiKey, key_id)
-        if row is None or row.user_id != caller.user.id:
-            raise Problem(404, "api-key-not-found", "No such API key.")
-        if row.revoked_at is None:
-            row.revoked_at = datetime.now(UTC)
-            uow.session.add(row)
-            uow.audit("api_key.revoked", "api_key", row.id, after={"user_id": row.user_id})
-            uow.commit()
+        api_keys.revoke(uow, key_id, caller.user.id)
+        uow.commit()
     return Response(status_code=204)
