@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, computed_field, model_validator
 
 from kelisim.inputs import Day, Input, Line, Moment, RegionCode
 from kelisim.practice_notes import NoteTextInput, NoteTexts
+from kelisim.references import escalation_reference
 
 Category = Literal[
     "interethnic", "interfaith", "community", "family", "labour", "land", "neighbour", "other"
@@ -229,6 +230,12 @@ class EscalationPublic(BaseModel):
     escalated_at: datetime
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reference(self) -> str:
+        """The short reference the liaison quotes (kelisim/references.py)."""
+        return escalation_reference(self.id)
 
 
 class TimelineEntry(BaseModel):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, HttpUrl, field_validator
+from pydantic import BaseModel, Field, HttpUrl, computed_field, field_validator
 
 from kelisim import webhooks
 from kelisim.auth import ROLES
 from kelisim.inputs import Input, RegionCode
+from kelisim.references import escalation_reference
 
 Audience = Literal["role", "mediator"]
 Scope = Literal["region", "council", "all"]
@@ -190,6 +191,12 @@ class FeedItem(BaseModel):
     escalated_at: datetime
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reference(self) -> str:
+        """A short reference to quote on the phone (never the case number)."""
+        return escalation_reference(self.escalation_id)
 
 
 class Feed(BaseModel):
