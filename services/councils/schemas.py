@@ -100,6 +100,10 @@ class MemberPublic(BaseModel):
     represents: str
     term_start: date
     term_end: date | None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="`term-ended`: the term is over, so the member counts towards no quorum",
+    )
 
 
 class SessionCreate(Input):

@@ -13,7 +13,7 @@ from services.councils import permissions
 from services.councils.api.common import PREFIX, reading
 from services.councils.handlers import councils as handlers
 from services.councils.models import Council, Member
-from services.councils.queries import get
+from services.councils.queries import get, today
 from services.councils.schemas import (
     CouncilCreate,
     CouncilPublic,
@@ -31,7 +31,11 @@ def council_public(council: Council, _uow: UnitOfWork | None = None) -> CouncilP
 
 
 def member_public(member: Member, _uow: UnitOfWork | None = None) -> MemberPublic:
-    return MemberPublic.model_validate(member, from_attributes=True)
+    """A member; a term already over is flagged (accepted, but they count towards no quorum)."""
+    shown = MemberPublic.model_validate(member, from_attributes=True)
+    if member.term_end is not None and member.term_end < today():
+        shown.warnings = ["term-ended"]
+    return shown
 
 
 @router.post("", status_code=201, response_model=CouncilPublic)
