@@ -335,3 +335,10 @@ RULE_SCOPES = {
     "council": N_("Their council"),
     "all": N_("Everywhere"),
 }
+
+DECISION_RULES = {
+    "simple": N_("Simple majority of those voting"),
+    "absolute": N_("Majority of all members"),
+    "two_thirds": N_("Two thirds of those voting"),
+}
+ATTACHED_KINDS = {"akimat": N_("Akimat"), "enterprise": N_("Enterprise")}

@@ -146,7 +146,11 @@ async def update_user(user_id: str, view: FormView) -> Response:
 
 
 async def _webhooks(
-    view: View, errors: FormErrors | None = None, status: int = 200, created: Any = None
+    view: View,
+    errors: FormErrors | None = None,
+    status: int = 200,
+    created: Any = None,
+    rotated: Any = None,
 ) -> Response:
     endpoints, deliveries = await asyncio.gather(
         view.services.get(f"{NOTIFICATIONS}/endpoints"),
@@ -159,6 +163,7 @@ async def _webhooks(
         deliveries=deliveries["items"],
         errors=errors,
         created=created,
+        rotated=rotated,
     )
 
 
@@ -184,6 +189,19 @@ async def create_endpoint(view: FormView) -> Response:
     except ServiceError as error:
         return await _webhooks(view, form_errors(view, error), error.status)
     return await _webhooks(view, created=created, status=201)
+
+
+@router.post("/admin/webhooks/{endpoint_id}/rotate")
+async def rotate_secret(endpoint_id: str, view: FormView) -> Response:
+    """Rotate an endpoint's secret; the new one is shown once, the last old one still verifies."""
+    _admin(view)
+    try:
+        rotated = await view.services.post(
+            f"{NOTIFICATIONS}/endpoints/{endpoint_id}/secret-rotation"
+        )
+    except ServiceError as error:
+        return await _webhooks(view, form_errors(view, error), error.status)
+    return await _webhooks(view, rotated=rotated)
 
 
 @router.post("/admin/webhooks/deliveries/{delivery_id}/replay")

@@ -19,11 +19,41 @@ router = APIRouter(include_in_schema=False)
 API = "/api/v1/councils"
 
 
+async def _list(view: View, errors: FormErrors | None = None, status: int = 200) -> Response:
+    councils = await view.services.items(API)
+    may_create = view.has("admin", "council_secretary")
+    return view.render(
+        "councils/list.html", status=status, councils=councils, errors=errors, may_create=may_create
+    )
+
+
 @router.get("/councils")
 async def council_list(view: PageView) -> Response:
-    """The councils the user may see."""
-    councils = await view.services.items(API)
-    return view.render("councils/list.html", councils=councils)
+    """The councils the user may see (and, for an admin or a secretary, a form for a new one)."""
+    return await _list(view)
+
+
+@router.post("/councils/new")
+async def create_council(view: FormView) -> Response:
+    """Create a council; the service checks who may create one where."""
+    errors = required(view, "name", "level")
+    if errors:
+        return await _list(view, errors, 422)
+    quorum = view.field("quorum_percent").strip()
+    body = {
+        "name": view.field("name").strip(),
+        "level": view.field("level"),
+        "region": view.field("region") or None,
+        "attached_to": view.field("attached_to").strip(),
+        "attached_kind": view.field("attached_kind", "akimat"),
+        "quorum_percent": int(quorum) if quorum.isdigit() else (quorum or None),
+        "decision_rule": view.field("decision_rule", "simple"),
+    }
+    try:
+        created = await view.services.post(API, body)
+    except ServiceError as error:
+        return await _list(view, form_errors(view, error), error.status)
+    return redirect(f"/councils/{created['id']}")
 
 
 async def _council_page(
@@ -126,6 +156,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Builder, str]] = {
             "role": v.field("role", "member"),
             "represents": v.field("represents"),
             "term_start": v.field("term_start"),
+            "term_end": v.field("term_end") or None,
         },
         "council",
     ),
@@ -160,6 +191,12 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Builder, str]] = {
         "session",
     ),
     "circulate": ((), "/protocols/{id}/circulate", lambda v: None, "session"),
+    "remark": (
+        ("text",),
+        "/protocols/{id}/remarks",
+        lambda v: {"text": v.field("text")},
+        "session",
+    ),
     "approve": ((), "/protocols/{id}/approve", lambda v: None, "session"),
     "sign": ((), "/protocols/{id}/sign", lambda v: None, "session"),
     "publish": ((), "/protocols/{id}/publish", lambda v: None, "session"),

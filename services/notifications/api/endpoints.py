@@ -14,9 +14,11 @@ from services.notifications.handlers.endpoints import (
     CreateEndpoint,
     DeleteEndpoint,
     NewEndpoint,
+    RotateSecret,
     UpdateEndpoint,
     create_endpoint,
     delete_endpoint,
+    rotate_secret,
     update_endpoint,
 )
 from services.notifications.models import LiaisonEndpoint
@@ -36,7 +38,7 @@ def _answer(endpoint: LiaisonEndpoint, response: Response) -> EndpointPublic:
     return queries.endpoint_public(endpoint)
 
 
-def created(new: NewEndpoint, _uow: UnitOfWork) -> EndpointCreated:
+def created(new: NewEndpoint, _uow: UnitOfWork | None = None) -> EndpointCreated:
     """Answered once: the endpoint with the secret and key generated for it, for the liaison."""
     return EndpointCreated(
         **queries.endpoint_public(new.endpoint).model_dump(),
@@ -67,6 +69,15 @@ def register_endpoint(body: EndpointCreate, request: Request, principal: Admin, 
     """Register a liaison endpoint for a region (`Idempotency-Key` honoured)."""
     cmd = CreateEndpoint(principal=principal, body=body, guard=Guard.from_settings(ctx.settings))
     return ctx.create(request, create_endpoint, cmd, shape=created)
+
+
+@router.post("/{endpoint_id}/secret-rotation", response_model=EndpointCreated)
+def rotate_endpoint_secret(
+    endpoint_id: str, request: Request, principal: Admin, ctx: ContextDep
+) -> EndpointCreated:
+    """Rotate the signing secret: the new one is answered once; the last old one still verifies."""
+    cmd = RotateSecret(principal=principal, endpoint_id=endpoint_id)
+    return created(ctx.run(request, rotate_secret, cmd))
 
 
 @router.patch("/{endpoint_id}", response_model=EndpointPublic)

@@ -42,6 +42,11 @@ class DeleteEndpoint(Command):
     endpoint_id: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class RotateSecret(Command):
+    endpoint_id: str
+
+
 @dataclass(frozen=True)
 class NewEndpoint:
     """A registered endpoint with the secret and public key generated for it, if any."""
@@ -198,3 +203,25 @@ def disable_endpoint(
         params={"endpoint_id": endpoint.id, "region": endpoint.region, "reason": reason},
         audience={"audience_role": "admin", "region": None, "council_id": None},
     )
+
+
+def rotate_secret(cmd: RotateSecret, uow: UnitOfWork) -> NewEndpoint:
+    """A new secret signs from now on; the newest old one still verifies until the next rotation.
+
+    Deliveries are signed with every secret on the endpoint, so the liaison's system keeps
+    verifying while it switches to the new secret, which is answered once.
+    """
+    endpoint = queries.endpoint(uow.session, cmd.endpoint_id)
+    old = json.loads(endpoint.secrets)
+    new_secret = webhooks.generate_secret()
+    endpoint.secrets = json.dumps([new_secret, *old[:1]])
+    endpoint.updated_at = now()
+    uow.session.add(endpoint)
+    uow.audit(
+        "endpoint.secret_rotated",
+        "liaison_endpoint",
+        endpoint.id,
+        before={"secrets": len(old)},
+        after={"secrets": 1 + len(old[:1])},
+    )
+    return NewEndpoint(endpoint, new_secret, None)
