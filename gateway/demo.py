@@ -51,6 +51,11 @@ class DemoRefused(RuntimeError):
     """Demo data is never written into a production system."""
 
 
+def demo_address(username: str) -> str:
+    """A demo user's e-mail address (a reserved domain: the development mail sink keeps it)."""
+    return f"{username.replace('_', '.')}@kelisim.example"
+
+
 def _check(answer: httpx.Response, *expected: int) -> Any:
     if answer.status_code not in expected:
         raise RuntimeError(
@@ -116,6 +121,7 @@ async def seed_demo(
                     "password": DEMO_PASSWORD,
                     "full_name": f"Demo {username.replace('_', ' ')}",
                     "lang": "kk",
+                    "email": demo_address(role),
                     **wanted,
                 }
                 _check(await http.post("/api/v1/users", json=body), 201)
@@ -123,6 +129,8 @@ async def seed_demo(
             change = {k: v for k, v in wanted.items() if sorted(user[k]) != sorted(v)}
             if not user["active"]:
                 change["active"] = True
+            if user.get("email") != demo_address(role):
+                change["email"] = demo_address(role)
             if change:
                 _check(await http.patch(f"/api/v1/users/{user['id']}", json=change), 200)
         await _seat_members(http, council_id)

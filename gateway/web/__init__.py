@@ -22,6 +22,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     from gateway.web.pages import (
         admin,
         admin_keys,
+        admin_mail,
         admin_rules,
         analytics,
         case_exports,
@@ -49,6 +50,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         admin,
         admin_keys,
         admin_rules,
+        admin_mail,
         analytics,
         library,
         public,

@@ -48,6 +48,7 @@ PAGES: tuple[Page, ...] = (
     Page("/admin/webhooks", frozenset({"admin"}), N_("Webhooks")),
     Page("/admin/api-keys", frozenset({"admin"}), N_("API keys")),
     Page("/admin/rules", frozenset({"admin"}), N_("Notification rules")),
+    Page("/admin/mail", frozenset({"admin"}), N_("Outgoing mail")),
     Page("/admin", frozenset({"admin"})),
 )
 

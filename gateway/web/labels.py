@@ -342,3 +342,11 @@ DECISION_RULES = {
     "two_thirds": N_("Two thirds of those voting"),
 }
 ATTACHED_KINDS = {"akimat": N_("Akimat"), "enterprise": N_("Enterprise")}
+
+EMAIL_STATUSES = {
+    "pending": N_("Waiting to be sent"),
+    "held": N_("Held for the digest"),
+    "batched": N_("Sent in a digest"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+}

@@ -215,3 +215,18 @@ class DeadLetterPublic(BaseModel):
     error: str
     deliveries: int
     created_at: datetime
+
+
+class EmailPublic(BaseModel):
+    """An e-mail the system wrote, as the admin reads it (development: the outgoing mail)."""
+
+    id: str
+    username: str
+    to_address: str
+    lang: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None

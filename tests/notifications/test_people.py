@@ -398,3 +398,20 @@ async def test_an_unreadable_event_is_set_aside_for_the_admin(settings):
         coordinator = bearer(settings, "notifications", sub="c", roles=["coordinator"])
         refused = await client.get("/api/v1/notifications/dead-letters", headers=coordinator)
         assert refused.status_code == 403
+
+
+async def test_an_escalation_not_accepted_in_time_is_emailed_to_the_coordinators(
+    settings, producer, smtp
+):
+    mailbox, port = smtp
+    fast = settings.model_copy(update={"smtp_port": port, "escalation_ack_alert_hours": 0.0015})
+    async with running("notifications", fast) as client:
+        producer.user("dana", roles=["coordinator"], regions=["KZ-75"], lang="ru")
+        producer.user("farther", roles=["coordinator"], regions=["KZ-71"], lang="ru")
+        await eventually(lambda: _recipients(client, fast, 2), what="the recipient directory")
+        producer.escalate("KZ-75", risk="critical")
+        await eventually(lambda: mailbox.to("dana@example.kz"), what="the alert by e-mail")
+    (mail,) = mailbox.to("dana@example.kz")
+    assert mail["Subject"].startswith("Информирование не принято")
+    assert "не приняли информирование" in mail.get_content()
+    assert mailbox.to("farther@example.kz") == []

@@ -401,3 +401,67 @@ async def test_a_member_makes_a_remark_on_circulated_minutes_on_the_session_page
         assert answer.status_code == 303, answer.text
     read = await ok("GET", f"/protocols/{protocol['id']}")
     assert [r["text"] for r in read["remarks"]] == ["Добавить ответ акимата."]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+async def test_demo_users_have_addresses_and_the_admin_reads_the_outgoing_mail(system, lang):
+    users = (await system.client.get("/api/v1/users", headers=system.admin)).json()["items"]
+    demo = {u["username"]: u["email"] for u in users}
+    assert demo["coordinator"] == "coordinator@kelisim.example"
+    assert demo["council_secretary"] == "council.secretary@kelisim.example"
+    rules = (await system.client.get("/api/v1/notifications/rules", headers=system.admin)).json()
+    existing = [
+        r for r in rules if r["subject"] == "cases.case.registered" and r["role"] == "coordinator"
+    ]
+    if existing:
+        rule = existing[0]
+        changed = await system.client.patch(
+            f"/api/v1/notifications/rules/{rule['id']}", json={"email": True}, headers=system.admin
+        )
+        assert changed.status_code == 200, changed.text
+    else:
+        made = await system.client.post(
+            "/api/v1/notifications/rules",
+            json={"subject": "cases.case.registered", "role": "coordinator", "email": True},
+            headers=system.admin,
+        )
+        assert made.status_code == 201, made.text
+        rule = made.json()
+    try:
+        mediator = await system.login("mediator", "demo")
+        case = await system.client.post(
+            "/api/v1/cases",
+            json={
+                "region": "KZ-75",
+                "category": "land",
+                "description": "Межа",
+                "parties": [{"kind": "person", "name": "Party Alpha"}],
+            },
+            headers=mediator,
+        )
+        assert case.status_code == 201, case.text
+        number = case.json()["number"]
+
+        async def written() -> list[dict]:
+            mail = await system.client.get(
+                "/api/v1/notifications/emails",
+                params={"to": "coordinator@kelisim.example"},
+                headers=system.admin,
+            )
+            return [m for m in mail.json()["items"] if number in m["subject"]]
+
+        (mail,) = await eventually(written, what="the e-mail to the coordinator")
+        async with _as(system, "admin", lang) as web:
+            page = await web.get("/admin/mail")
+            assert page.status_code == 200
+            assert mail["subject"] in page.text and "coordinator@kelisim.example" in page.text
+            assert t(lang, "Outgoing mail") in page.text
+        coordinator = await system.login("coordinator", "demo")
+        refused = await system.client.get("/api/v1/notifications/emails", headers=coordinator)
+        assert refused.status_code == 403
+    finally:
+        path = f"/api/v1/notifications/rules/{rule['id']}"
+        if existing:
+            await system.client.patch(path, json={"email": rule["email"]}, headers=system.admin)
+        else:
+            await system.client.delete(path, headers=system.admin)

@@ -127,7 +127,7 @@ def acknowledge_escalation(cmd: AcknowledgeEscalation, uow: UnitOfWork) -> Escal
 
 
 def raise_receipt_alerts(cmd: RaiseReceiptAlerts, uow: UnitOfWork) -> int:
-    """Alert the region's coordinators, once, of each escalation not accepted in time."""
+    """Alert the region's coordinators, once, in-app and by e-mail, of each late receipt."""
     due = now() - timedelta(hours=cmd.hours)
     late = uow.session.exec(
         select(Escalation)
@@ -159,5 +159,6 @@ def raise_receipt_alerts(cmd: RaiseReceiptAlerts, uow: UnitOfWork) -> int:
                 "region": escalation.region,
                 "council_id": None,
             },
+            email=True,  # a coordinator may not be looking at the app: a late receipt is urgent
         )
     return len(late)

@@ -1,0 +1,40 @@
+"""The outgoing mail as the admin reads it: what was written to whom, and whether it went."""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+from fastapi import APIRouter
+from sqlmodel import col, select
+
+from kelisim import pagination
+from kelisim.pagination import Cursor, Limit, Page
+from kelisim.service import ContextDep
+from services.notifications.api.common import PREFIX, reading
+from services.notifications.models import EmailMessage
+from services.notifications.permissions import Admin
+from services.notifications.schemas import EmailPublic
+
+router = APIRouter(prefix=PREFIX, tags=["notifications"])
+
+
+@router.get("/emails", response_model=Page[EmailPublic])
+def list_emails(
+    principal: Admin,
+    ctx: ContextDep,
+    to: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
+) -> Page[EmailPublic]:
+    """E-mails written for people, newest first (their ids are time-ordered); `to` filters."""
+    query = select(EmailMessage)
+    if to:
+        query = query.where(EmailMessage.to_address == to)
+    if cursor:
+        (after,) = pagination.decode(cursor, str)
+        query = query.where(col(EmailMessage.id) < after)
+    with reading(ctx) as session:
+        rows = session.exec(query.order_by(col(EmailMessage.id).desc()).limit(limit + 1)).all()
+    page, next_cursor = pagination.page(rows, limit, attrgetter("id"))
+    items = [EmailPublic.model_validate(r, from_attributes=True) for r in page]
+    return Page[EmailPublic](items=items, next_cursor=next_cursor)
