@@ -251,9 +251,15 @@ async def test_every_page_of_every_role_speaks_only_the_chosen_language(system, 
     )
     users = (await system.client.get("/api/v1/users", headers=system.admin)).json()["items"]
     by_name = {u["username"]: u for u in users}
+    # Escalation summaries (the demo's included) are people's words, shown as written.
+    feed = await system.client.get(
+        "/api/v1/notifications/feed", params={"limit": 100}, headers=system.admin
+    )
+    summaries = sorted((i["summary"] for i in feed.json()["items"]), key=len, reverse=True)
     # Not translated: what people typed (names, the council) and each language's own name.
     data = [
         ids["council_name"],
+        *summaries,
         *TYPED,
         *(u["full_name"] for u in users),
         *sorted((u["username"] for u in users), key=len, reverse=True),
