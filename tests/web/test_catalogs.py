@@ -240,6 +240,39 @@ PAGES = {
 }
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def _cyrillic_leaves(value: object) -> list[str]:
+    """Every string in a JSON answer that holds a Cyrillic letter."""
+    if isinstance(value, str):
+        return [value] if _CYRILLIC.search(value) else []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _cyrillic_leaves(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _cyrillic_leaves(v)]
+    return []
+
+
+async def _typed_council_texts(system: Stack, council: str) -> list[str]:
+    """What people typed into the councils (the demo's, in Russian): names, agendas, addressees,
+    recommendations, as the API returns them; longest first, so parts are not cut first."""
+    secretary = await system.login("council_secretary", "demo")  # a member sees it all
+    answers = []
+    for path in ("/api/v1/councils", f"/api/v1/councils/{council}/recommendations"):
+        answers.append((await system.client.get(path, headers=secretary)).json())
+    sessions = (
+        await system.client.get(f"/api/v1/councils/{council}/sessions", headers=secretary)
+    ).json()
+    assert isinstance(sessions, list), sessions
+    for session in sessions:
+        detail = await system.client.get(
+            f"/api/v1/councils/sessions/{session['id']}", headers=secretary
+        )
+        answers.append(detail.json())
+    return sorted({s for a in answers for s in _cyrillic_leaves(a)}, key=len, reverse=True)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_every_page_of_every_role_speaks_only_the_chosen_language(system, lang):
     ids = await _seed_work(system) if not hasattr(system, "web_ids") else system.web_ids
@@ -256,10 +289,12 @@ async def test_every_page_of_every_role_speaks_only_the_chosen_language(system, 
         "/api/v1/notifications/feed", params={"limit": 100}, headers=system.admin
     )
     summaries = sorted((i["summary"] for i in feed.json()["items"]), key=len, reverse=True)
-    # Not translated: what people typed (names, the council) and each language's own name.
+    # Not translated: what people typed (names, councils, agendas, recommendations, the demo's
+    # Russian texts among them) and each language's own name.
     data = [
         ids["council_name"],
         *summaries,
+        *await _typed_council_texts(system, ids["council"]),
         *TYPED,
         *(u["full_name"] for u in users),
         *sorted((u["username"] for u in users), key=len, reverse=True),
