@@ -32,7 +32,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CHAIR_NAME, CHAIR_PASSWORD = "Төраға Ахметов", "chair-password-1"
+# The demo seats a chair (council_chair); the walk seats one more member through the form.
+MEMBER_NAME, MEMBER_PASSWORD = "Мүше Ахметов", "member-password-1"
 MATERIAL = "Тілдерді дамыту бағдарламасының жобасы".encode()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
@@ -179,6 +180,7 @@ async def test_case_from_registration_to_settlement_escalation_and_acknowledgeme
     async with signed_in(browser, base_url, "mediator", lang=lang) as page:
         await shot(page, f"mediator-dashboard-{lang}")
         await page.goto("/cases/new")
+        await page.select_option("#f-region", "KZ-75")  # the demo mediator serves two regions
         await page.select_option("#f-category", "neighbour")
         await page.fill("#f-description", summary)
         await page.fill("#f-party1_name", first)
@@ -267,18 +269,18 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         await page.locator("table a").first.click()
         council_url = page.url
         council_id = council_url.rsplit("/", 1)[1]
-        if CHAIR_NAME not in await page.inner_text("aside"):  # one chair, seated once
+        if MEMBER_NAME not in await page.inner_text("aside"):  # seated once
             await system.create_user(
-                "chair", roles=["council_member"], councils=[council_id], password=CHAIR_PASSWORD
+                "member2", roles=["council_member"], councils=[council_id], password=MEMBER_PASSWORD
             )
             seat = page.locator("details.action", has=page.locator("[name=term_start]"))
             await seat.locator("summary").click()
-            await seat.locator("[name=username]").fill("chair")
-            await seat.locator("[name=full_name]").fill(CHAIR_NAME)
-            await seat.locator("[name=role]").select_option("chair")
+            await seat.locator("[name=username]").fill("member2")
+            await seat.locator("[name=full_name]").fill(MEMBER_NAME)
+            await seat.locator("[name=role]").select_option("member")
             async with page.expect_navigation():
                 await seat.locator("button[type=submit]").click()
-            assert CHAIR_NAME in await page.inner_text("aside")
+            assert MEMBER_NAME in await page.inner_text("aside")
         box = page.locator("details.action").first
         await box.locator("summary").click()
         await box.locator("[name=title]").fill(f"Кезекті отырыс {lang}")
@@ -326,7 +328,7 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
             await page.get_by_role("button", name=t(lang, "For"), exact=True).click()
         await shot(page, f"member-session-{lang}")
 
-    async with signed_in(browser, base_url, "chair", CHAIR_PASSWORD, lang=lang) as page:
+    async with signed_in(browser, base_url, "council_chair", lang=lang) as page:
         await page.goto(session_url)
         async with page.expect_navigation():
             await page.get_by_role("button", name=t(lang, "For"), exact=True).click()
@@ -359,7 +361,7 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
                 await page.get_by_role("button", name=t(lang, step), exact=True).click()
             assert "alert error" not in await page.content(), step
 
-    async with signed_in(browser, base_url, "chair", CHAIR_PASSWORD, lang=lang) as page:
+    async with signed_in(browser, base_url, "council_chair", lang=lang) as page:
         await page.goto(session_url)
         async with page.expect_navigation():
             await page.get_by_role("button", name=t(lang, "Sign"), exact=True).click()
