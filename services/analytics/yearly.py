@@ -49,6 +49,7 @@ def report_data(
     council_regions: Sequence[str],
     lang: str,
     on: date,
+    threshold: int,
 ) -> ReportData:
     """Everything the report shows for a year, protected as on screen."""
     period = Period(year)
@@ -86,7 +87,8 @@ def report_data(
         )
         .order_by(col(Alert.period), col(Alert.region), col(Alert.category))
     ).all()
-    shown = queries.registered_figures(db, [(a.region, a.category, a.period) for a in alerts])
+    keys = [(a.region, a.category, a.period) for a in alerts]
+    shown = queries.registered_figures(db, keys, threshold)
     proposals = db.exec(
         select(Proposal)
         .where(Proposal.year == year, col(Proposal.status).in_(sorted(FROZEN)))

@@ -6,6 +6,8 @@ import re
 
 import httpx
 
+from tests.support.gateway import Stack
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -33,3 +35,42 @@ async def submit(
     page = await client.get(page_path)
     assert page.status_code == 200, page.text
     return await client.post(action, data={"csrf_token": csrf_of(page.text), **fields})
+
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def _cyrillic_leaves(value: object) -> list[str]:
+    """Every string in a JSON answer that holds a Cyrillic letter."""
+    if isinstance(value, str):
+        return [value] if _CYRILLIC.search(value) else []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _cyrillic_leaves(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _cyrillic_leaves(v)]
+    return []
+
+
+async def typed_council_texts(system: Stack) -> list[str]:
+    """What people typed into the councils (the demo's, in Russian): names, agendas, addressees,
+    recommendations, as the API returns them; longest first, so parts are not cut first."""
+    secretary = await system.login("council_secretary", "demo")  # a member sees it all
+    councils = (await system.client.get("/api/v1/councils", headers=secretary)).json()
+    answers: list[object] = [councils]
+    for council in [c["id"] for c in councils]:
+        answers += await _council_answers(system, secretary, council)
+    return sorted({s for a in answers for s in _cyrillic_leaves(a)}, key=len, reverse=True)
+
+
+async def _council_answers(system: Stack, secretary: dict[str, str], council: str) -> list[object]:
+    path = f"/api/v1/councils/{council}/recommendations"
+    answers: list[object] = [(await system.client.get(path, headers=secretary)).json()]
+    sessions = (
+        await system.client.get(f"/api/v1/councils/{council}/sessions", headers=secretary)
+    ).json()
+    for session in sessions if isinstance(sessions, list) else []:  # a council not theirs
+        detail = await system.client.get(
+            f"/api/v1/councils/sessions/{session['id']}", headers=secretary
+        )
+        answers.append(detail.json())
+    return answers

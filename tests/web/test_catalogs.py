@@ -17,7 +17,7 @@ from services.notifications import messages
 from tests.support.checks import eventually
 from tests.support.gateway import Stack
 from tests.web.conftest import browser_client
-from tests.web.support import web_login
+from tests.web.support import typed_council_texts, web_login
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -240,39 +240,6 @@ PAGES = {
 }
 
 
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
-
-
-def _cyrillic_leaves(value: object) -> list[str]:
-    """Every string in a JSON answer that holds a Cyrillic letter."""
-    if isinstance(value, str):
-        return [value] if _CYRILLIC.search(value) else []
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _cyrillic_leaves(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _cyrillic_leaves(v)]
-    return []
-
-
-async def _typed_council_texts(system: Stack, council: str) -> list[str]:
-    """What people typed into the councils (the demo's, in Russian): names, agendas, addressees,
-    recommendations, as the API returns them; longest first, so parts are not cut first."""
-    secretary = await system.login("council_secretary", "demo")  # a member sees it all
-    answers = []
-    for path in ("/api/v1/councils", f"/api/v1/councils/{council}/recommendations"):
-        answers.append((await system.client.get(path, headers=secretary)).json())
-    sessions = (
-        await system.client.get(f"/api/v1/councils/{council}/sessions", headers=secretary)
-    ).json()
-    assert isinstance(sessions, list), sessions
-    for session in sessions:
-        detail = await system.client.get(
-            f"/api/v1/councils/sessions/{session['id']}", headers=secretary
-        )
-        answers.append(detail.json())
-    return sorted({s for a in answers for s in _cyrillic_leaves(a)}, key=len, reverse=True)
-
-
 @pytest.mark.parametrize("lang", LANGS)
 async def test_every_page_of_every_role_speaks_only_the_chosen_language(system, lang):
     ids = await _seed_work(system) if not hasattr(system, "web_ids") else system.web_ids
@@ -294,7 +261,7 @@ async def test_every_page_of_every_role_speaks_only_the_chosen_language(system, 
     data = [
         ids["council_name"],
         *summaries,
-        *await _typed_council_texts(system, ids["council"]),
+        *await typed_council_texts(system),
         *TYPED,
         *(u["full_name"] for u in users),
         *sorted((u["username"] for u in users), key=len, reverse=True),

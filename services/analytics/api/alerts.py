@@ -52,13 +52,17 @@ def list_alerts(
     with reading(ctx) as db:
         rows = list(db.exec(query).all())
         items, next_cursor = pagination.page(rows, limit, lambda a: (a.raised_at, a.id))
-        return Page[AlertPublic](items=published(db, items), next_cursor=next_cursor)
+        return Page[AlertPublic](
+            items=published(db, items, ctx.settings.analytics_suppress_below),
+            next_cursor=next_cursor,
+        )
 
 
-def published(db: DbSession, alerts: Sequence[Alert]) -> list[AlertPublic]:
+def published(db: DbSession, alerts: Sequence[Alert], threshold: int) -> list[AlertPublic]:
     """The alerts as the API shows them: the observed count is the protected cube's figure
     (null while hidden there), never the live count the detector saw."""
-    shown = queries.registered_figures(db, [(a.region, a.category, a.period) for a in alerts])
+    keys = [(a.region, a.category, a.period) for a in alerts]
+    shown = queries.registered_figures(db, keys, threshold)
     return [
         AlertPublic.model_validate(a, from_attributes=True).model_copy(
             update={"observed": shown[(a.region, a.category, a.period)]}
@@ -76,10 +80,11 @@ def get_alert(alert_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> Al
         if alert is None or alert.region not in permissions.regions(principal):
             raise Problem(404, "not-found", f"No alert {alert_id[:40]}.")
         months = [shift_month(alert.period, -k) for k in range(35, -1, -1)]
+        threshold = ctx.settings.analytics_suppress_below
         shown = queries.registered_figures(
-            db, [(alert.region, alert.category, month) for month in months]
+            db, [(alert.region, alert.category, month) for month in months], threshold
         )
-        (public,) = published(db, [alert])
+        (public,) = published(db, [alert], threshold)
     points = [
         SeriesPoint(month=month, count=shown[(alert.region, alert.category, month)])
         for month in months
@@ -94,14 +99,16 @@ class Assess(Command):
     regions: tuple[str, ...]
 
 
-def raised_since(cmd: Assess, uow: UnitOfWork, since: datetime) -> list[AlertPublic]:
+def raised_since(
+    cmd: Assess, uow: UnitOfWork, since: datetime, threshold: int
+) -> list[AlertPublic]:
     """The alerts raised since `since` (the start of the round) in the command's regions."""
     rows = uow.session.exec(
         select(Alert)
         .where(col(Alert.raised_at) >= since, col(Alert.region).in_(cmd.regions))
         .order_by(col(Alert.raised_at))
     ).all()
-    return published(uow.session, rows)
+    return published(uow.session, rows, threshold)
 
 
 @router.post("/assessments", response_model=list[AlertPublic])
@@ -120,5 +127,8 @@ async def assess_now(
     cmd = Assess(principal=principal, regions=tuple(sorted(permissions.regions(principal))))
     # The round's start time is not part of the command: a retry is the same request.
     return await asyncio.to_thread(
-        ctx.run, request, lambda c, uow: raised_since(c, uow, before), cmd
+        ctx.run,
+        request,
+        lambda c, uow: raised_since(c, uow, before, ctx.settings.analytics_suppress_below),
+        cmd,
     )

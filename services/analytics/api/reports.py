@@ -42,7 +42,15 @@ async def yearly_report(
         from services.analytics.yearly import report_data
 
         with reading(ctx) as db:
-            data = report_data(db, year, regions, council_regions, chosen, on)
+            data = report_data(
+                db,
+                year,
+                regions,
+                council_regions,
+                chosen,
+                on,
+                ctx.settings.analytics_suppress_below,
+            )
         return render_report(data, chosen)  # type: ignore[arg-type]
 
     pdf = await asyncio.to_thread(render)
