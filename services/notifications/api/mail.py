@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from operator import attrgetter
 
 from fastapi import APIRouter
@@ -26,15 +27,20 @@ def list_emails(
     cursor: Cursor = None,
     limit: Limit = pagination.DEFAULT_LIMIT,
 ) -> Page[EmailPublic]:
-    """E-mails written for people, newest first (their ids are time-ordered); `to` filters."""
+    """E-mails written for people, newest first (by when they were written; ids are random,
+    so they only break ties); `to` filters."""
     query = select(EmailMessage)
     if to:
         query = query.where(EmailMessage.to_address == to)
     if cursor:
-        (after,) = pagination.decode(cursor, str)
-        query = query.where(col(EmailMessage.id) < after)
+        at, after = pagination.decode(cursor, datetime, str)
+        table = EmailMessage.__table__  # type: ignore[attr-defined]  # its columns
+        query = query.where(
+            pagination.after([table.c.created_at, table.c.id], [at, after], descending=True)
+        )
+    order = (col(EmailMessage.created_at).desc(), col(EmailMessage.id).desc())
     with reading(ctx) as session:
-        rows = session.exec(query.order_by(col(EmailMessage.id).desc()).limit(limit + 1)).all()
-    page, next_cursor = pagination.page(rows, limit, attrgetter("id"))
+        rows = session.exec(query.order_by(*order).limit(limit + 1)).all()
+    page, next_cursor = pagination.page(rows, limit, attrgetter("created_at", "id"))
     items = [EmailPublic.model_validate(r, from_attributes=True) for r in page]
     return Page[EmailPublic](items=items, next_cursor=next_cursor)
