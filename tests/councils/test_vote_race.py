@@ -55,7 +55,7 @@ async def test_no_vote_is_stored_after_the_close_without_being_counted(settings)
                 )
                 start.wait()
                 try:
-                    with ctx.uow(Actor(username, None)) as uow:
+                    with ctx.uow(Actor(username)) as uow:
                         cast_vote(cmd, uow)
                         uow.commit()
                     outcome[username] = "stored"
@@ -67,7 +67,7 @@ async def test_no_vote_is_stored_after_the_close_without_being_counted(settings)
                 start.wait()
                 # Let a few casts through first, so the close lands in the middle of them.
                 threading.Event().wait(0.005)
-                with ctx.uow(Actor("secretary", None)) as uow:
+                with ctx.uow(Actor("secretary")) as uow:
                     close_vote(cmd, uow)
                     uow.commit()
 
@@ -82,7 +82,7 @@ async def test_no_vote_is_stored_after_the_close_without_being_counted(settings)
         for item_id in items:
             await council.ok("POST", f"/items/{item_id}/vote/open")
             outcome = await asyncio.to_thread(race, item_id)
-            with ctx.uow(Actor("test", None)) as uow:
+            with ctx.uow(Actor("test")) as uow:
                 item = uow.session.get(AgendaItem, item_id)
                 status = item.vote_status
                 counted = item.votes_for + item.votes_against + item.votes_abstained
