@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, IPvAnyNetwork, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
+
+# Docker/Compose secrets: a folder of files named like the variables (KELISIM_TOKEN_PUBLIC_KEY,
+# ...), each holding its value; read below the environment, only when this names a folder.
+SECRETS_DIR_VARIABLE = "KELISIM_SECRETS_DIR"
 
 SERVICES = ("cases", "councils", "notifications", "analytics")
 
@@ -179,6 +189,20 @@ class Settings(BaseSettings):
     # Request bodies (kelisim.limits): JSON and forms, and the routes that take documents.
     max_json_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        folder = os.environ.get(SECRETS_DIR_VARIABLE)
+        if folder:
+            file_secret_settings = SecretsSettingsSource(settings_cls, secrets_dir=folder)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @model_validator(mode="after")
     def _outbox_outlives_backups(self) -> Settings:
