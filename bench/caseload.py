@@ -37,7 +37,7 @@ from kelisim import migrations
 from kelisim.auth import Principal
 from kelisim.db import make_engine, read_session
 from kelisim.regions import REGIONS
-from services.cases import caseload, queries
+from services.cases import caseload, listing
 from services.cases.terms import TermPolicy
 
 CATEGORIES = ("interethnic", "interfaith", "community", "family", "labour", "land", "neighbour")
@@ -214,10 +214,10 @@ def measure(url: str, label: str, runs: int) -> bool:
     bare_row = bare('SELECT * FROM "case" WHERE id = ?', one_id)
     passed = True
     with read_session(engine) as session:
-        first = queries.list_cases(session, coordinator, region=region, limit=50)
+        first = listing.list_cases(session, coordinator, region=region, limit=50)
         deep = first
         for _ in range(20):
-            deep = queries.list_cases(
+            deep = listing.list_cases(
                 session, coordinator, region=region, limit=50, cursor=deep.next_cursor
             )
         pages: dict[str, tuple[Principal, dict[str, Any]]] = {
@@ -238,17 +238,17 @@ def measure(url: str, label: str, runs: int) -> bool:
         }
         for name, (who, filters) in pages.items():
             measured[name] = timed(
-                lambda who=who, filters=filters: queries.list_cases(
+                lambda who=who, filters=filters: listing.list_cases(
                     session, who, limit=50, **filters
                 ),
                 runs,
             )
         measured["caseload per mediator (region)"] = timed(
-            lambda: queries.caseload(session, coordinator, region, today), runs
+            lambda: listing.caseload(session, coordinator, region, today), runs
         )
         plans = {
             name: plan(
-                engine, queries.list_query(who, limit=50, dialect=engine.dialect.name, **filters)
+                engine, listing.list_query(who, limit=50, dialect=engine.dialect.name, **filters)
             )
             for name, (who, filters) in pages.items()
         }

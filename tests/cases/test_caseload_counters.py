@@ -11,7 +11,7 @@ from sqlalchemy import text
 from kelisim import migrations
 from kelisim.auth import Principal
 from kelisim.db import make_engine, new_session
-from services.cases import queries
+from services.cases import listing
 from services.cases.models import Case
 from tests.support.db import fresh_database
 
@@ -40,7 +40,7 @@ def scanned(session) -> list[dict[str, object]]:
 
 
 def counted(session) -> list[dict[str, object]]:
-    return [row.model_dump() for row in queries.caseload(session, COORD, "KZ-75", TODAY)]
+    return [row.model_dump() for row in listing.caseload(session, COORD, "KZ-75", TODAY)]
 
 
 def new_case(n: int, region: str = "KZ-75") -> Case:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response
 from kelisim import files
 from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from kelisim.service import ContextDep, CurrentPrincipal
-from services.cases import permissions, queries, recurrence
+from services.cases import listing, permissions, queries, recurrence
 from services.cases.api.common import PREFIX, CaseReader, Terms, reading
 from services.cases.schemas import CaseloadRow, CasePublic, EarlierCase, TimelineEntry
 
@@ -36,7 +36,7 @@ def list_cases(
 ) -> Page[CasePublic]:
     """The cases the caller may read, newest first, filtered, keyset-paginated."""
     with reading(ctx) as db:
-        return queries.list_cases(
+        return listing.list_cases(
             db,
             principal,
             region=region,
@@ -57,7 +57,7 @@ def caseload(
 ) -> list[CaseloadRow]:
     """Active cases per mediator of the coordinator's region(s)."""
     with reading(ctx) as db:
-        return queries.caseload(db, principal, region, terms.today())
+        return listing.caseload(db, principal, region, terms.today())
 
 
 @router.get("/{case_id}", response_model=CasePublic)
