@@ -5,91 +5,34 @@
 - every outbox row is on its stream exactly once, and every event on a stream is applied
   by every consumer of its subject (an inbox row, in the consumer's own transaction);
 - every escalation in the cases database reached every endpoint under exactly one webhook-id.
+
+The event checks are in stream_checks.py, the table and its rows in report.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import nats
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import func, select
 
-from kelisim.bus.streams import STREAMS
 from kelisim.cli import backbone_of
-from kelisim.db import make_engine
 from kelisim.migrations import OWNERS
-from services.analytics.models import Counter as AnalyticsCounter
 from services.cases.models import Case, Escalation
 from services.councils.models import Vote
-from services.notifications.models import Delivery, Notification
+from services.notifications.models import Delivery
 from tests.faults.load import Op
 from tests.faults.receiver import Received
+from tests.faults.report import Report, Row, rows_of
+from tests.faults.stream_checks import check_events, durable_consumers
 from tests.faults.system import System
 
 MARKER = re.compile(r"faultop-\d{6}")
-# The streams the outboxes publish CloudEvents to (AUDIT holds signed checkpoints instead).
-EVENT_STREAMS = {name: subjects for name, subjects in STREAMS.items() if name != "AUDIT"}
-
-
-@dataclass
-class Row:
-    """One line of the table: how many, how many as they should be, and what went wrong."""
-
-    check: str
-    total: int
-    good: int
-    lost: int = 0
-    duplicated: int = 0
-    unexpected: int = 0
-    note: str = ""
-
-
-@dataclass
-class Report:
-    rows: list[Row] = field(default_factory=list)
-
-    def add(self, *rows: Row) -> None:
-        self.rows.extend(rows)
-
-    @property
-    def anomalies(self) -> list[Row]:
-        return [r for r in self.rows if r.lost or r.duplicated or r.unexpected]
-
-    def table(self) -> str:
-        head = ("check", "total", "good", "lost", "dup", "unexpected", "note")
-        lines = [head] + [
-            (r.check, str(r.total), str(r.good), str(r.lost), str(r.duplicated),
-             str(r.unexpected), r.note)
-            for r in self.rows
-        ]  # fmt: skip
-        widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-        out = []
-        for n, line in enumerate(lines):
-            cells = [
-                c.ljust(w) if i in (0, 6) else c.rjust(w)
-                for i, (c, w) in enumerate(zip(line, widths, strict=True))
-            ]
-            out.append("  ".join(cells).rstrip())
-            if n == 0:
-                out.append("  ".join("-" * w for w in widths))
-        return "\n".join(out)
-
-
-def _rows(url: str, query: Any) -> list[Any]:
-    engine = make_engine(url, null_pool=True)
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(query))
-    finally:
-        engine.dispose()
 
 
 # -- API writes -----------------------------------------------------------------------------
@@ -136,9 +79,9 @@ def _writes(kind: str, ops: list[Op], found: Counter[str], ids: dict[str, str]) 
 
 
 def check_writes(system: System, ops: list[Op]) -> list[Row]:
-    cases = _rows(system.urls["cases"], select(Case.id, Case.description))
-    escalations = _rows(system.urls["cases"], select(Escalation.id, Escalation.reason))
-    votes = _rows(system.urls["councils"], select(Vote.item_id, Vote.username, Vote.choice))
+    cases = rows_of(system.urls["cases"], select(Case.id, Case.description))
+    escalations = rows_of(system.urls["cases"], select(Escalation.id, Escalation.reason))
+    votes = rows_of(system.urls["councils"], select(Vote.item_id, Vote.username, Vote.choice))
     choices = {f"{o.item_id}/{o.username}": o.choice for o in ops if o.kind == "vote"}
 
     def markers(rows: list[Any]) -> tuple[Counter[str], dict[str, str]]:
@@ -163,163 +106,14 @@ def check_writes(system: System, ops: list[Op]) -> list[Row]:
     ]
 
 
-# -- events ---------------------------------------------------------------------------------
-
-
-async def read_stream(js: Any, stream: str) -> list[tuple[str, str]]:
-    """Every message of a stream as (subject, CloudEvent id), read by an ephemeral consumer."""
-    total = (await js.stream_info(stream)).state.messages
-    if not total:
-        return []
-    sub = await js.pull_subscribe(
-        STREAMS[stream],
-        stream=stream,
-        config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL),
-    )
-    out: list[tuple[str, str]] = []
-    try:
-        while len(out) < total:
-            try:
-                batch = await sub.fetch(500, timeout=2)
-            except (TimeoutError, nats.errors.TimeoutError):
-                break
-            out.extend((m.subject, json.loads(m.data)["id"]) for m in batch)
-    finally:
-        await sub.unsubscribe()
-    return out
-
-
-def _matches(subject: str, pattern: str) -> bool:
-    """NATS subject matching: `*` one token, `>` the rest."""
-    parts, wanted = subject.split("."), pattern.split(".")
-    for n, token in enumerate(wanted):
-        if token == ">":
-            return len(parts) > n
-        if n >= len(parts) or (token != "*" and token != parts[n]):
-            return False
-    return len(parts) == len(wanted)
-
-
-async def durable_consumers(js: Any) -> list[tuple[str, str, list[str], int, int]]:
-    """(stream, durable, filters, pending, ack pending) of every durable consumer."""
-    out = []
-    for stream in EVENT_STREAMS:
-        for info in await js.consumers_info(stream):
-            config = info.config
-            if not config.durable_name:
-                continue
-            filters = list(config.filter_subjects or []) or [config.filter_subject or ">"]
-            out.append(
-                (stream, config.durable_name, filters, info.num_pending, info.num_ack_pending)
-            )
-    return out
-
-
-async def check_events(system: System) -> list[Row]:
-    nc = await nats.connect(system.nats.url.split(",") if system.nats else "")
-    try:
-        js = nc.jetstream()
-        streams = {s: await read_stream(js, s) for s in EVENT_STREAMS}
-        consumers = await durable_consumers(js)
-    finally:
-        await nc.close()
-    outbox: dict[str, tuple[str, bool]] = {}
-    for owner in OWNERS:
-        table = backbone_of(owner).outbox
-        for event_id, subject, sent_at in _rows(
-            system.urls[owner], select(table.c.event_id, table.c.subject, table.c.sent_at)
-        ):
-            outbox[event_id] = (subject, sent_at is not None)
-    rows = []
-    for stream, messages in streams.items():
-        counts = Counter(eid for _, eid in messages)
-        produced = {e for e, (subject, _) in outbox.items() if _matches(subject, STREAMS[stream])}
-        pending = sum(1 for e in produced if not outbox[e][1])
-        rows.append(
-            Row(
-                f"stream {stream}: outbox rows published",
-                len(produced),
-                sum(1 for e in produced if counts[e] == 1),
-                lost=sum(1 for e in produced if counts[e] == 0),
-                duplicated=sum(1 for e in produced if counts[e] > 1),
-                unexpected=sum(1 for e in counts if e not in produced),
-                note=f"{len(messages)} messages; {pending} still pending in the outbox",
-            )
-        )
-    for stream, durable, filters, _, _ in consumers:
-        expected = {e for s, e in streams[stream] if any(_matches(s, f) for f in filters)}
-        backbone = backbone_of(durable)
-        name = f"{durable}<-{stream}"
-        inbox, dead = backbone.inbox, backbone.dead_letter
-        url = system.urls[durable]
-        applied = [
-            r.event_id for r in _rows(url, select(inbox.c.event_id).where(inbox.c.consumer == name))
-        ]
-        dead_ids = {
-            r.event_id for r in _rows(url, select(dead.c.event_id).where(dead.c.consumer == name))
-        }
-        seen = Counter(applied)
-        rows.append(
-            Row(
-                f"consumer {name}: events applied",
-                len(expected),
-                sum(1 for e in expected if seen[e] == 1),
-                lost=len(expected - set(seen) - dead_ids),
-                duplicated=sum(1 for n in seen.values() if n > 1),
-                unexpected=len(set(seen) - expected) + len(dead_ids),
-                note=f"{len(dead_ids)} dead-lettered",
-            )
-        )
-    return rows + check_effects(system, streams["CASES"])
-
-
-def check_effects(system: System, cases_stream: list[tuple[str, str]]) -> list[Row]:
-    """What a consumer applied twice would show beyond its inbox: counters and notifications."""
-    on_stream = Counter(subject for subject, _ in cases_stream)
-    rows = []
-    for measure, subject in (
-        ("cases.registered", "cases.case.registered"),
-        ("escalations.raised", "cases.case.escalated"),
-    ):
-        # Monthly periods (YYYY-MM) only: each event is counted once per month, week and year.
-        query = select(func.coalesce(func.sum(AnalyticsCounter.value), 0)).where(
-            AnalyticsCounter.measure == measure, func.length(AnalyticsCounter.period) == 7
-        )
-        counted = int(_rows(system.urls["analytics"], query)[0][0])
-        events = on_stream[subject]
-        rows.append(
-            Row(
-                f"analytics counter {measure} = {subject} events",
-                events,
-                min(counted, events),
-                lost=max(events - counted, 0),
-                duplicated=max(counted - events, 0),
-            )
-        )
-    key = (
-        Notification.source_event_id, Notification.rule_id, Notification.audience_role,
-        Notification.audience_user, Notification.region, Notification.council_id,
-    )  # fmt: skip
-    groups = _rows(system.urls["notifications"], select(*key, func.count()).group_by(*key))
-    rows.append(
-        Row(
-            "in-app notifications: one per event and audience",
-            len(groups),
-            sum(1 for g in groups if g[-1] == 1),
-            duplicated=sum(1 for g in groups if g[-1] > 1),
-        )
-    )
-    return rows
-
-
 # -- webhooks -------------------------------------------------------------------------------
 
 
 def check_webhooks(system: System, received: Received, endpoints: dict[str, str]) -> list[Row]:
-    escalations = {r.id for r in _rows(system.urls["cases"], select(Escalation.id))}
+    escalations = {r.id for r in rows_of(system.urls["cases"], select(Escalation.id))}
     deliveries = Counter(
         (r.endpoint_id, r.escalation_id)
-        for r in _rows(
+        for r in rows_of(
             system.urls["notifications"], select(Delivery.endpoint_id, Delivery.escalation_id)
         )
     )
@@ -367,10 +161,10 @@ async def settled(system: System) -> bool:
     for owner in OWNERS:
         table = backbone_of(owner).outbox
         query = select(func.count()).select_from(table).where(table.c.sent_at.is_(None))
-        if (await asyncio.to_thread(_rows, system.urls[owner], query))[0][0]:
+        if (await asyncio.to_thread(rows_of, system.urls[owner], query))[0][0]:
             return False
     query = select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
-    if (await asyncio.to_thread(_rows, system.urls["notifications"], query))[0][0]:
+    if (await asyncio.to_thread(rows_of, system.urls["notifications"], query))[0][0]:
         return False
     nc = await nats.connect(system.nats.url.split(",") if system.nats else "")
     try:

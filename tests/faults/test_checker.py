@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.faults.checker import Report, Row, _matches, _writes
+from tests.faults.checker import Report, Row, _writes
 from tests.faults.load import Op
+from tests.faults.stream_checks import _matches
 
 
 def op(n: int, outcome: str, result_id: str | None = None) -> Op:

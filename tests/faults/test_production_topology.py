@@ -20,9 +20,10 @@ import nats
 import pytest
 
 from kelisim.settings import SERVICES
-from tests.faults.checker import EVENT_STREAMS, check, quiet
+from tests.faults.checker import check, quiet
 from tests.faults.load import Load, build_world, items_for
 from tests.faults.receiver import receiver
+from tests.faults.stream_checks import EVENT_STREAMS
 from tests.faults.system import PRODUCTION, System, databases
 
 OPERATIONS = 600
