@@ -13,9 +13,10 @@ again as the next revision.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from kelisim.anonymity import Identifying, check
 from kelisim.events.practice import NoteLanguage, NoteText, PracticeNoteReviewed
@@ -60,6 +61,27 @@ class NoteTexts(Input):
         if self.language not in self.texts:
             raise ValueError("the text in the note's own language is required")
         return self
+
+
+class NotePublicFields(BaseModel):
+    """A note as its readers see it, without its source (each service adds its own)."""
+
+    id: str
+    status: str
+    revision: int
+    region: str
+    category: str
+    outcome: str
+    language: str
+    texts: dict[str, NoteTextInput]
+    remark: str
+    author: str
+    author_role: str
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    version: int
 
 
 def require_status(action: str, status: str) -> None:

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field, model_validator
 
 from kelisim.inputs import Day, Input, Line, Moment, RegionCode
-from kelisim.practice_notes import NoteTextInput, NoteTexts
+from kelisim.practice_notes import NotePublicFields, NoteTexts
 from kelisim.references import escalation_reference
 
 Category = Literal[
@@ -271,23 +271,8 @@ class PracticeNoteSource(BaseModel):
     number: str
 
 
-class PracticeNotePublic(BaseModel):
+class PracticeNotePublic(NotePublicFields):
     id: str = Field(description="the note's own id, also its id in the library")
-    status: str
-    revision: int
-    region: str
-    category: str
-    outcome: str
-    language: str
-    texts: dict[str, NoteTextInput]
-    remark: str
-    author: str
-    author_role: str
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime | None
-    reviewed_at: datetime | None
-    version: int
     source: PracticeNoteSource | None = None
 
 

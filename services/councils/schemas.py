@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from kelisim.inputs import Day, Input, Line, Moment, RegionCode
-from kelisim.practice_notes import NoteCategory, NoteTextInput, NoteTexts
+from kelisim.practice_notes import NoteCategory, NotePublicFields, NoteTexts
 
 Level = Literal["republic", "region", "district", "enterprise"]
 AttachedKind = Literal["akimat", "enterprise"]
@@ -303,21 +303,6 @@ class CouncilNoteSource(BaseModel):
     persons: list[str]
 
 
-class CouncilNotePublic(BaseModel):
-    id: str
-    status: str
-    revision: int
-    region: str
-    category: str
-    outcome: str
-    language: str
-    texts: dict[str, NoteTextInput]
-    remark: str
-    author: str
+class CouncilNotePublic(NotePublicFields):
     author_role: str = "council_secretary"
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime | None
-    reviewed_at: datetime | None
-    version: int
     source: CouncilNoteSource | None = None

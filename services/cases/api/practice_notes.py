@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from kelisim.pagination import Page
+from kelisim.practice_drafts import EditNote, SubmitNote
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
 from kelisim.uow import UnitOfWork
 from services.cases import practice, queries
 from services.cases.api.common import PREFIX, CaseReader, reading
 from services.cases.handlers import practice_notes
-from services.cases.handlers.practice_notes import DraftNote, EditNote, SubmitNote
+from services.cases.handlers.practice_notes import DraftNote
 from services.cases.models import Case, PracticeNote
 from services.cases.schemas import PracticeNoteCreate, PracticeNotePublic, PracticeNoteUpdate
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import select
-
+from kelisim import practice_drafts as drafts
 from kelisim import practice_notes as notes
-from kelisim import preconditions
-from kelisim.clock import now
-from kelisim.commands import Command
 from kelisim.events import Envelope
 from kelisim.events.practice import CasePracticeNoteSubmitted, PracticeNoteReviewed
 from kelisim.problems import Problem
@@ -42,19 +39,8 @@ class DraftNote(CaseCommand):
     body: PracticeNoteCreate
 
 
-@dataclass(frozen=True, kw_only=True)
-class EditNote(Command):
-    note_id: str
-    body: PracticeNoteUpdate
-
-
-@dataclass(frozen=True, kw_only=True)
-class SubmitNote(Command):
-    note_id: str
-
-
 def _texts(body: PracticeNoteCreate | PracticeNoteUpdate) -> str:
-    return json.dumps({lang: t.model_dump() for lang, t in body.texts.items()}, ensure_ascii=False)
+    return json.dumps(drafts.texts_of(body), ensure_ascii=False)
 
 
 def draft(cmd: DraftNote, uow: UnitOfWork) -> PracticeNote:
@@ -91,109 +77,48 @@ def draft(cmd: DraftNote, uow: UnitOfWork) -> PracticeNote:
     return note
 
 
-def _own_note(uow: UnitOfWork, cmd: EditNote | SubmitNote, action: str) -> PracticeNote:
+def _own_note(
+    uow: UnitOfWork, cmd: drafts.EditNote[Any] | drafts.SubmitNote, action: str
+) -> PracticeNote:
     """The caller's note, locked: 404 if unreadable, 403 if another's, 409/412 on state/version."""
-    note = uow.session.exec(
-        select(PracticeNote).where(PracticeNote.id == cmd.note_id).with_for_update()
-    ).first()
-    case = uow.session.get(Case, note.case_id) if note is not None else None
-    if note is None or not may_read(cmd.principal, note, case):
-        raise Problem(404, "not-found", "No such practice note.")
-    if note.author != cmd.principal.sub:
-        raise Problem(403, "forbidden", "Only the note's author edits and submits it.")
-    notes.require_status(action, note.status)
-    preconditions.require(cmd.if_match, note_etag(note))
-    return note
+
+    def authorise(note: PracticeNote) -> None:
+        if not may_read(cmd.principal, note, uow.session.get(Case, note.case_id)):
+            raise Problem(404, "not-found", "No such practice note.")
+        if note.author != cmd.principal.sub:
+            raise Problem(403, "forbidden", "Only the note's author edits and submits it.")
+
+    return drafts.own_note(uow, PracticeNote, cmd, action, authorise=authorise, etag=note_etag)
 
 
-def edit(cmd: EditNote, uow: UnitOfWork) -> PracticeNote:
+def edit(cmd: drafts.EditNote[PracticeNoteUpdate], uow: UnitOfWork) -> PracticeNote:
     """Change a draft or a returned note (If-Match: the version its author read)."""
     note = _own_note(uow, cmd, "edit")
     before = {"language": note.language, "category": note.category}
     note.language = cmd.body.language
     note.category = cmd.body.category or note.category
     note.texts = _texts(cmd.body)
-    note.updated_at = now()
-    note.version += 1
-    uow.session.add(note)
-    uow.audit(
-        "practice_note.edited",
-        "practice_note",
-        note.id,
-        before=before,
-        after={
-            "language": note.language,
-            "category": note.category,
-            "languages": sorted(cmd.body.texts),
-        },
-    )
+    after = {
+        "language": note.language,
+        "category": note.category,
+        "languages": sorted(cmd.body.texts),
+    }
+    drafts.record_edit(uow, note, before, after)
     return note
 
 
-def submit(cmd: SubmitNote, uow: UnitOfWork) -> PracticeNote:
+def submit(cmd: drafts.SubmitNote, uow: UnitOfWork) -> PracticeNote:
     """Check the note against its case and, if nothing identifies the case, send it for review."""
     note = _own_note(uow, cmd, "submit")
     case = uow.session.get(Case, note.case_id)
     assert case is not None  # _own_note found it
     texts = json.loads(note.texts)
     notes.require_anonymous(texts, identifying(uow.session, case))
-    before = {"status": note.status, "revision": note.revision}
-    moment = now()
-    note.status = notes.SUBMITTED
-    note.revision += 1
-    note.submitted_at = note.updated_at = moment
-    note.version += 1
-    uow.session.add(note)
-    uow.audit(
-        "practice_note.submitted",
-        "practice_note",
-        note.id,
-        before=before,
-        after={"status": note.status, "revision": note.revision},
-    )
-    uow.emit(
-        CasePracticeNoteSubmitted(
-            note_id=note.id,
-            revision=note.revision,
-            region=note.region,
-            category=note.category,
-            outcome=note.outcome,  # type: ignore[arg-type]
-            language=note.language,  # type: ignore[arg-type]
-            texts=notes.event_texts(texts),
-            author_role=note.author_role,
-            submitted_at=moment,
-        ),
-        aggregate=f"practice_note:{note.id}",
-    )
+    drafts.submit(uow, note, CasePracticeNoteSubmitted, texts=texts, author_role=note.author_role)
     return note
 
 
 def reviewed(envelope: Envelope, data: PracticeNoteReviewed, uow: UnitOfWork) -> None:
     """Consumer handler: the library published the note, or returned it with a remark."""
-    if data.source_kind != "case":
-        return
-    note = uow.session.get(PracticeNote, data.note_id)
-    if note is None:
-        return
-    status = notes.review_outcome(note.status, note.revision, data)
-    if status is None:
-        return  # a decision on an earlier revision: the current one awaits its own
-    before = {"status": note.status}
-    note.status = status
-    note.remark = data.remark
-    note.reviewed_at = data.reviewed_at
-    note.updated_at = now()
-    note.version += 1
-    uow.session.add(note)
-    uow.audit(
-        f"practice_note.{status}",
-        "practice_note",
-        note.id,
-        before=before,
-        after={
-            "status": status,
-            "revision": note.revision,
-            "remark": data.remark,
-            "reviewer_region": data.reviewer_region,
-        },
-    )
+    audited = {"reviewer_region": data.reviewer_region}
+    drafts.review(uow, PracticeNote, data, source_kind="case", audited=audited)

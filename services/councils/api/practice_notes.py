@@ -7,17 +7,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from kelisim.pagination import Page
+from kelisim.practice_drafts import EditNote, SubmitNote
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep, CurrentPrincipal
 from kelisim.uow import UnitOfWork
 from services.councils import practice
 from services.councils.api.common import PREFIX, reading
 from services.councils.handlers import practice_notes
-from services.councils.handlers.practice_notes import (
-    DraftCouncilNote,
-    EditCouncilNote,
-    SubmitCouncilNote,
-)
+from services.councils.handlers.practice_notes import DraftCouncilNote
 from services.councils.models import PracticeNote
 from services.councils.schemas import CouncilNoteCreate, CouncilNotePublic, CouncilNoteUpdate
 
@@ -63,7 +60,7 @@ def edit_note(
     if_match: IfMatch = None,
 ) -> CouncilNotePublic:
     """Change a draft or a returned note (send the `ETag` you read as `If-Match`)."""
-    cmd = EditCouncilNote(principal=principal, if_match=if_match, note_id=note_id, body=body)
+    cmd = EditNote(principal=principal, if_match=if_match, note_id=note_id, body=body)
     return _answer(ctx, principal, ctx.run(request, practice_notes.edit, cmd), response)
 
 
@@ -77,7 +74,7 @@ def submit_note(
     if_match: IfMatch = None,
 ) -> CouncilNotePublic:
     """Submit for review; 422 `not-anonymous` names each word that names a person of the item."""
-    cmd = SubmitCouncilNote(principal=principal, if_match=if_match, note_id=note_id)
+    cmd = SubmitNote(principal=principal, if_match=if_match, note_id=note_id)
     return _answer(ctx, principal, ctx.run(request, practice_notes.submit, cmd), response)
 
 
