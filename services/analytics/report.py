@@ -50,7 +50,7 @@ class ReportAlert:
     observed: int | None  # as the protected cube shows it
     expected: float
     upper: float
-    score: float
+    score: float | None  # None where the observed count is hidden
     method: str
 
 
@@ -254,7 +254,9 @@ def _alert(lang: Lang, alert: ReportAlert) -> dict[str, str]:
         "observed": _cell(lang, alert.observed)["text"],
         "expected": _number(alert.expected, lang, 1),
         "upper": _number(alert.upper, lang, 1),
-        "score": _number(alert.score, lang, 2),
+        "score": (
+            _cell(lang, None)["text"] if alert.score is None else _number(alert.score, lang, 2)
+        ),
         "method": _label(lang, alert.method),
     }
 

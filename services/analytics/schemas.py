@@ -87,10 +87,13 @@ class AlertPublic(BaseModel):
     observed: int | None = Field(
         description="cases registered in the month, as the protected tables show it (null: hidden)"
     )
-    expected: float
-    upper: float
-    score: float
-    p_value: float | None
+    observed_suppressed: bool = Field(
+        default=False, description="the protected tables hide the observed count"
+    )
+    expected: float = Field(description="expected count, one decimal")
+    upper: float = Field(description="the alarm threshold, one decimal")
+    score: float | None = Field(description="null where the observed count is hidden")
+    p_value: float | None = Field(description="null where the observed count is hidden")
     method: str
     baseline_from: date | None
     baseline_to: date | None

@@ -32,6 +32,8 @@ def early_warning_round(ctx: ServiceContext, at: datetime | None = None) -> int:
             period,
             min_count=settings.analytics_min_count,
             alpha=settings.analytics_alpha,
+            engine=ctx.engine,
+            threshold=settings.analytics_suppress_below,
         )
         raised += len(found)
     if raised:

@@ -9,7 +9,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim.charts import Series
-from services.analytics import figures, queries
+from services.analytics import figures, published
 from services.analytics.figures import Period
 from services.analytics.lifecycle import FROZEN
 from services.analytics.measures import CATEGORIES, months_of
@@ -87,8 +87,7 @@ def report_data(
         )
         .order_by(col(Alert.period), col(Alert.region), col(Alert.category))
     ).all()
-    keys = [(a.region, a.category, a.period) for a in alerts]
-    shown = queries.registered_figures(db, keys, threshold)
+    shown = published.shown_alerts(db, alerts, threshold)
     proposals = db.exec(
         select(Proposal)
         .where(Proposal.year == year, col(Proposal.status).in_(sorted(FROZEN)))
@@ -105,13 +104,13 @@ def report_data(
                 region=a.region,
                 category=a.category,
                 period=a.period,
-                observed=shown[(a.region, a.category, a.period)],
-                expected=a.expected,
-                upper=a.upper,
-                score=a.score,
+                observed=figure.observed,
+                expected=figure.expected,
+                upper=figure.upper,
+                score=figure.score,
                 method=a.method,
             )
-            for a in alerts
+            for a, figure in zip(alerts, shown, strict=True)
         ],
         council_tables=[
             report_table(figures.councils(db, council_regions, period)),

@@ -179,21 +179,31 @@ CATALOG["cases.case.compliance_overdue"] = {
     ),
 }
 
+# An alert's observed count is null where the protected tables hide it (event version 2): the
+# notice then says it is withheld, with the one wording for every hidden figure (telling
+# "fewer than 5" from a secondary suppression apart would narrow the range; an alarm needs
+# at least the minimum count, so a hidden one is usually the latter). Version 1 events always
+# carry a number.
 CATALOG["analytics.alert.raised"] = {
     "kk": (
         "Ерте ескерту: {{ region_name }}, {{ category_name }}",
-        "{{ period }} айында {{ observed }} іс тіркелді; күтілгені {{ expected }}, "
-        "шекті мәні {{ upper }}.",
+        "{% if observed is none %}{{ period }} айында тіркелген істер саны жарияланбайды "
+        "(аз сандарды қорғау үшін кестелерде жасырылған){% else %}{{ period }} айында "
+        "{{ observed }} іс тіркелді{% endif %}; күтілгені {{ expected }}, шекті мәні {{ upper }}.",
     ),
     "ru": (
         "Раннее предупреждение: {{ region_name }}, {{ category_name }}",
-        "За месяц {{ period }} зарегистрировано дел: {{ observed }}; ожидалось {{ expected }}, "
+        "{% if observed is none %}Число дел, зарегистрированных за месяц {{ period }}, не "
+        "публикуется (скрыто в таблицах для защиты малых чисел){% else %}За месяц "
+        "{{ period }} зарегистрировано дел: {{ observed }}{% endif %}; ожидалось {{ expected }}, "
         "порог {{ upper }}.",
     ),
     "en": (
         "Early warning: {{ region_name }}, {{ category_name }}",
-        "{{ observed }} cases registered in the month of {{ period }}; {{ expected }} expected, "
-        "threshold {{ upper }}.",
+        "{% if observed is none %}The number of cases registered in the month of {{ period }} "
+        "is not published (hidden in the tables to protect small counts){% else %}"
+        "{{ observed }} cases registered in the month of {{ period }}{% endif %}; "
+        "{{ expected }} expected, threshold {{ upper }}.",
     ),
 }
 

@@ -22,6 +22,7 @@ from services.analytics import permissions, queries
 from services.analytics.api.common import PREFIX, reading
 from services.analytics.measures import shift_month
 from services.analytics.models import Alert
+from services.analytics.published import shown_alerts
 from services.analytics.schemas import AlertDetail, AlertPublic, SeriesPoint
 from services.analytics.workers import early_warning_round
 
@@ -59,15 +60,21 @@ def list_alerts(
 
 
 def published(db: DbSession, alerts: Sequence[Alert], threshold: int) -> list[AlertPublic]:
-    """The alerts as the API shows them: the observed count is the protected cube's figure
-    (null while hidden there), never the live count the detector saw."""
-    keys = [(a.region, a.category, a.period) for a in alerts]
-    shown = queries.registered_figures(db, keys, threshold)
+    """The alerts as the API shows them (`services.analytics.published`): the observed count is
+    the protected tables' figure, never the live count the detector saw; where it is hidden,
+    so are the score and the p-value that would give it back."""
     return [
         AlertPublic.model_validate(a, from_attributes=True).model_copy(
-            update={"observed": shown[(a.region, a.category, a.period)]}
+            update={
+                "observed": figure.observed,
+                "observed_suppressed": figure.suppressed,
+                "expected": figure.expected,
+                "upper": figure.upper,
+                "score": figure.score,
+                "p_value": figure.p_value,
+            }
         )
-        for a in alerts
+        for a, figure in zip(alerts, shown_alerts(db, alerts, threshold), strict=True)
     ]
 
 

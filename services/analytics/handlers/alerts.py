@@ -5,6 +5,11 @@ counters. They start at the first month anything was counted or imported (earlie
 unknown, not zero). The current month (in progress) and the previous one are assessed on
 every round; an alert's unique key (region, category, month) makes it exactly once, also
 with two replicas racing.
+
+The `analytics.alert.raised` event leaves the service, so it carries the alert's published
+figures (`services.analytics.published`), not the detector's live count: before raising, the
+month's registrations cube is protected if its counters changed since it last was, so the
+event's observed count is the figure the tables show (null where they hide it).
 """
 
 from __future__ import annotations
@@ -12,12 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from kelisim.events.analytics import AlertRaised
+from sqlalchemy import Engine
+
+from kelisim.db import new_session
+from kelisim.events.analytics import AlertRaisedV2
 from kelisim.uow import UnitOfWork
 from kelisim.workers import once
+from services.analytics.cube import build_cube
 from services.analytics.measures import ALL_REGIONS, CATEGORIES, shift_month
-from services.analytics.models import Alert
-from services.analytics.queries import registered_series
+from services.analytics.models import Alert, CubeState
+from services.analytics.published import shown_alerts
+from services.analytics.queries import REGISTERED, registered_series
 
 MAX_YEARS = 6
 
@@ -41,12 +51,24 @@ def build_series(
     }
 
 
+def protect_registrations(engine: Engine, year: int, *, threshold: int) -> None:
+    """Protect the year's registrations cube now unless its figures are up to date."""
+    with new_session(engine) as db:
+        state = db.get(CubeState, (REGISTERED, f"{year:04d}"))
+        fresh = state is not None and state.built_at is not None
+        if fresh and state is not None and state.built_version >= state.version:
+            return
+    build_cube(engine, REGISTERED, f"{year:04d}", threshold=threshold)
+
+
 def assess(
     uow_factory: Callable[[], UnitOfWork],
     period: date,
     *,
     min_count: int,
     alpha: float,
+    engine: Engine,
+    threshold: int,
 ) -> list[Alert]:
     """Assess the month `period` across all series; raise (once) the alarms; return new ones."""
     with uow_factory() as uow:
@@ -59,6 +81,8 @@ def assess(
 
     assessments = detection.assess_all(series, period, min_count=min_count, alpha=alpha)
     raised: list[Alert] = []
+    if any(found.alarm for found in assessments.values()):
+        protect_registrations(engine, period.year, threshold=threshold)
     for (region, category), found in sorted(assessments.items()):
         if not found.alarm:
             continue
@@ -81,16 +105,18 @@ def assess(
             uow.session.add(alert)
             uow.session.flush()
             uow.audit("alert.raised", "alert", alert.id, after=alert.model_dump(mode="json"))
+            (figure,) = shown_alerts(uow.session, [alert], threshold)
             uow.emit(
-                AlertRaised(
+                AlertRaisedV2(
                     alert_id=alert.id,
                     region=alert.region,
                     category=alert.category,
                     period=alert.period,
-                    observed=alert.observed,
-                    expected=alert.expected,
-                    upper=alert.upper,
-                    score=alert.score,
+                    observed=figure.observed,
+                    observed_suppressed=figure.suppressed,
+                    expected=figure.expected,
+                    upper=figure.upper,
+                    score=figure.score,
                     method=alert.method,
                     baseline_from=alert.baseline_from,
                     baseline_to=alert.baseline_to,

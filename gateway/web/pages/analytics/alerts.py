@@ -42,7 +42,8 @@ def _explain(view: View, alert: dict[str, Any]) -> str:
         "observed": "×" if alert["observed"] is None else view.fmt.number(alert["observed"]),
         "expected": number(alert["expected"]),
         "upper": number(alert["upper"]),
-        "score": number(alert["score"]),
+        # hidden with the observed count, which it would give back
+        "score": "×" if alert["score"] is None else number(alert["score"]),
         "method": view.translate(METHODS.get(alert["method"], alert["method"])),
         "baseline": f"{start[:7]} – {end[:7]}" if start and end else "—",
         "months": view.fmt.number(alert["baseline_months"]),
