@@ -55,6 +55,14 @@ def readable_note(db: Session, principal: Principal, note_id: str) -> tuple[Prac
     return note, case
 
 
+def shown_note(
+    db: Session, principal: Principal, note_id: str
+) -> tuple[PracticeNote, PracticeNotePublic]:
+    """The note and how this caller sees it; 404 for whoever may not read it."""
+    note, case = readable_note(db, principal, note_id)
+    return note, note_public(principal, note, case)
+
+
 def note_public(principal: Principal, note: PracticeNote, case: Case) -> PracticeNotePublic:
     """The note as this caller may see it (its source only to readers of the case)."""
     source = None

@@ -44,6 +44,14 @@ def readable_note(db: DbSession, principal: Principal, note_id: str) -> tuple[Pr
     return note, secretary
 
 
+def shown_note(
+    db: DbSession, principal: Principal, note_id: str
+) -> tuple[PracticeNote, CouncilNotePublic]:
+    """The note and how this caller sees it; 404 for anyone else."""
+    note, source = readable_note(db, principal, note_id)
+    return note, note_public(note, source=source)
+
+
 def note_public(note: PracticeNote, *, source: bool) -> CouncilNotePublic:
     """The note; its source only to the council's secretaries."""
     shown = None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from kelisim.pagination import Page
-from kelisim.practice_drafts import EditNote, SubmitNote
-from kelisim.preconditions import IfMatch
+from kelisim.practice_routes import NoteRoutes, add_note_routes
 from kelisim.service import ContextDep
 from kelisim.uow import UnitOfWork
 from services.cases import practice, queries
@@ -18,63 +16,24 @@ from services.cases.models import Case, PracticeNote
 from services.cases.schemas import PracticeNoteCreate, PracticeNotePublic, PracticeNoteUpdate
 
 router = APIRouter(prefix=PREFIX, tags=["practice notes"])
-NOTES = "/practice-notes"
 
 
-def _answer(
-    ctx: ContextDep, principal: CaseReader, note: PracticeNote, response: Response
-) -> PracticeNotePublic:
-    response.headers["ETag"] = practice.note_etag(note)
-    with reading(ctx) as db:
-        found, case = practice.readable_note(db, principal, note.id)
-        return practice.note_public(principal, found, case)
-
-
-@router.get(NOTES, response_model=Page[PracticeNotePublic])
-def my_notes(principal: CaseReader, ctx: ContextDep) -> Page[PracticeNotePublic]:
-    """The caller's own practice notes, the most recently changed first, with status and remark."""
-    with reading(ctx) as db:
-        return Page[PracticeNotePublic](items=practice.my_notes(db, principal))
-
-
-@router.get(NOTES + "/{note_id}", response_model=PracticeNotePublic)
-def read_note(
-    note_id: str, principal: CaseReader, ctx: ContextDep, response: Response
-) -> PracticeNotePublic:
-    """A note its author or a reader of its case may see."""
-    with reading(ctx) as db:
-        note, case = practice.readable_note(db, principal, note_id)
-        response.headers["ETag"] = practice.note_etag(note)
-        return practice.note_public(principal, note, case)
-
-
-@router.patch(NOTES + "/{note_id}", response_model=PracticeNotePublic)
-def edit_note(
-    note_id: str,
-    body: PracticeNoteUpdate,
-    request: Request,
-    response: Response,
-    principal: CaseReader,
-    ctx: ContextDep,
-    if_match: IfMatch = None,
-) -> PracticeNotePublic:
-    """Change a draft or a returned note (send the `ETag` you read as `If-Match`)."""
-    cmd = EditNote(principal=principal, if_match=if_match, note_id=note_id, body=body)
-    return _answer(ctx, principal, ctx.run(request, practice_notes.edit, cmd), response)
-
-
-@router.post(NOTES + "/{note_id}/submission", response_model=PracticeNotePublic)
-def submit_note(
-    note_id: str,
-    request: Request,
-    response: Response,
-    principal: CaseReader,
-    ctx: ContextDep,
-    if_match: IfMatch = None,
-) -> PracticeNotePublic:
-    """Submit for review; 422 `not-anonymous` names each word that identifies the case."""
-    cmd = SubmitNote(principal=principal, if_match=if_match, note_id=note_id)
-    return _answer(ctx, principal, ctx.run(request, practice_notes.submit, cmd), response)
+add_note_routes(
+    router,
+    NoteRoutes(
+        caller=CaseReader,
+        public=PracticeNotePublic,
+        update=PracticeNoteUpdate,
+        reading=reading,
+        shown=practice.shown_note,
+        mine=practice.my_notes,
+        etag=practice.note_etag,
+        edit=practice_notes.edit,
+        submit=practice_notes.submit,
+        read_doc="A note its author or a reader of its case may see.",
+        identifying="identifies the case",
+    ),
+)
 
 
 @router.post("/{case_id}/practice-notes", status_code=201, response_model=PracticeNotePublic)
