@@ -54,6 +54,7 @@ def kelisim_up() -> float:
         env.update(
             KELISIM_DATA_DIR=f"{tmp}/var",
             KELISIM_NATS_URL=f"nats://127.0.0.1:{free_port()}",
+            KELISIM_MAIL_SINK_PORT=str(free_port()),  # the development mail sink
             KELISIM_READY_TIMEOUT_SECONDS="600",
             **{f"KELISIM_{o.upper()}_PORT": str(p) for o, p in ports.items()},
         )

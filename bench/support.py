@@ -78,6 +78,7 @@ def system_env(data_dir: Path, **extra: str) -> tuple[dict[str, str], dict[str, 
     env.update(
         KELISIM_DATA_DIR=str(data_dir),
         KELISIM_NATS_URL=f"nats://127.0.0.1:{free_port()}",
+        KELISIM_MAIL_SINK_PORT=str(free_port()),  # the development mail sink
         **{f"KELISIM_{o.upper()}_PORT": str(p) for o, p in ports.items()},
         **extra,
     )

@@ -72,9 +72,15 @@ def build_app(
             ctx.engine.dispose()
 
     async def ready() -> dict[str, bool]:
-        """Its own database and keys only: a service or NATS down is reported on /status."""
+        """Its own database and keys only: a service or NATS down is reported on /status.
+
+        Under `kelisim up --demo` (KELISIM_DEMO) also the demo: ready means its users can
+        log in, so not before `kelisim demo-data` wrote its marker.
+        """
         checks = await ctx.ready()
         checks["keys"] = hasattr(app.state, "keys")
+        if settings.demo:
+            checks["demo"] = settings.demo_marker.exists()
         return checks
 
     async def status() -> dict[str, Any]:

@@ -60,8 +60,10 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             "admin_username": settings.admin_username or DEMO_ADMIN[0],
             "admin_password": settings.admin_password or DEMO_ADMIN[1],
         }
+        # KELISIM_DEMO: the gateway is not ready until the demo is made (settings.demo_marker).
         extra_env = {f"KELISIM_{key.upper()}": value for key, value in admin.items()}
-        settings = settings.model_copy(update=admin)
+        extra_env["KELISIM_DEMO"] = "true"
+        settings = settings.model_copy(update={**admin, "demo": True})
     open_data_dir(settings)
     supervisor = Supervisor(settings)
     env = supervisor.env(extra_env)
@@ -81,6 +83,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
                 demo.wait(10)
                 return
             time.sleep(0.1)
+        if demo.returncode != 0:  # ready means usable: no demo, no ready demo system
+            raise SupervisorError(f"the demo data could not be created ({demo.returncode})")
 
     return supervisor.run(prepare, seed if args.demo else None, extra_env)
 
@@ -99,20 +103,23 @@ def cmd_prepare(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
-    """Ask the gateway's demo module to create the demo users and data (run by `up --demo`)."""
+    """Have the gateway's demo module create the demo users and data (run by `up --demo`)."""
     url = args.url
     if not present("gateway", "demo"):
         print("Demo data: gateway.demo is not installed yet; starting without demo data.")
+        settings.demo_marker.write_text("none\n")
         return 0
     module = importlib.import_module("gateway.demo")
     try:
         result = module.seed_demo(url, settings.admin_username, settings.admin_password)
         if inspect.isawaitable(result):
             asyncio.run(_await(result))
-    except Exception as exc:  # noqa: BLE001 - the system keeps running without demo data
+    except Exception as exc:  # noqa: BLE001 - one line for the operator; `up` then stops
         log.error("demo.failed", error=repr(exc))
         print(f"Demo data could not be created: {exc}", file=sys.stderr)
         return 1
+    # The gateway's /readyz (KELISIM_DEMO) waits for this: the demo users can log in now.
+    settings.demo_marker.write_text(f"{datetime.now(UTC).isoformat()}\n")
     admin = settings.admin_username or "admin"
     admin += "/demo" if settings.admin_password == "demo" else ""
     print(

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     backup_interval_hours: float = Field(default=24.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.5, gt=0)
+    # `kelisim up --demo` sets it for its children: the gateway is ready once the demo is made.
+    demo: bool = False
+    # Development only: `kelisim up` keeps every e-mail in a Maildir under data_dir/mail through
+    # an SMTP sink on 127.0.0.1 at this port (0: none), unless SMTP is configured.
+    mail_sink_port: int = Field(default=8025, ge=0, le=65535)
     # How long `kelisim up` waits for every process to be ready (a loaded host needs more).
     ready_timeout_seconds: float = Field(default=60.0, gt=0)
     consumer_max_deliver: int = Field(default=8, ge=2)
@@ -156,9 +161,10 @@ class Settings(BaseSettings):
     councils_reminder_days: int = Field(default=7, ge=0)
     councils_watch_seconds: float = Field(default=300.0, gt=0)
 
-    # Notifications domain (owner: notifications service)
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
+    # Notifications domain (owner: notifications service). Unset SMTP host and port: in
+    # development the mail sink of `kelisim up` (below), in production 127.0.0.1:25.
+    smtp_host: str | None = None
+    smtp_port: int | None = None
     smtp_from: str = "kelisim@localhost"
     smtp_username: str | None = None
     smtp_password: str | None = None
@@ -232,6 +238,28 @@ class Settings(BaseSettings):
     def public_base_url(self) -> str:
         """The gateway's address as the public knows it (no trailing slash)."""
         return (self.public_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")
+
+    @property
+    def mail_sink(self) -> bool:
+        """Whether e-mail goes to the development mail sink: never in production."""
+        configured = self.smtp_host is not None or self.smtp_port is not None
+        return self.env != "production" and self.mail_sink_port > 0 and not configured
+
+    def smtp_server(self) -> tuple[str, int]:
+        """Where the notifications service sends e-mail: the sink, else the SMTP server."""
+        if self.mail_sink:
+            return "127.0.0.1", self.mail_sink_port
+        return self.smtp_host or "127.0.0.1", self.smtp_port or 25
+
+    @property
+    def mail_dir(self) -> Path:
+        """The development mail sink's Maildir."""
+        return self.data_dir / "mail"
+
+    @property
+    def demo_marker(self) -> Path:
+        """Written by `kelisim demo-data` once the demo is made; read by the gateway's /readyz."""
+        return self.data_dir / "demo-ready"
 
     @property
     def keys_dir(self) -> Path:

@@ -59,6 +59,8 @@ def make_settings(tmp_path: Path, nats_url: str) -> Iterator[Callable[..., Setti
             # The tests' webhook receivers listen on loopback, which the SSRF guard refuses
             # unless allowed; tests of the guard itself set their own list.
             "webhook_allowed_networks": ["127.0.0.0/8", "::1/128"],
+            # In-process systems have no `kelisim up`: no development mail sink to send to.
+            "mail_sink_port": 0,
             **urls,
         }
         values.update(overrides)

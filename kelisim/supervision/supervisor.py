@@ -23,9 +23,11 @@ import httpx
 import structlog
 from prometheus_client import Counter, Gauge, start_http_server
 
+from kelisim.mailsink import MailSink
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervision.child import Child
 from kelisim.supervision.health import HealthRecord, http_alive, nats_alive
+from kelisim.supervision.mail import open_mail_sink, where_mail_goes
 from kelisim.supervision.policy import RestartBudget, RestartPolicy
 from kelisim.supervision.system import (
     PidFile,
@@ -78,6 +80,7 @@ class Supervisor:
         self.pidfile = PidFile(self.data_dir / "kelisim.pid")
         self.policy = RestartPolicy.from_settings(settings)
         self._metrics: WSGIServer | None = None
+        self.mail_sink: MailSink | None = None
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
@@ -160,10 +163,12 @@ class Supervisor:
         if not self.stopping:
             raise SupervisorError("nats-server did not accept connections within 20 s")
 
-    def wait_ready(self, children: list[Child]) -> None:
+    def wait_ready(self, children: list[Child], serving: frozenset[str] = frozenset()) -> None:
         """Poll every /readyz until 200; a child that exits meanwhile is an error.
 
         A child without a `ready_url` has nothing to poll: it counts as ready once started.
+        Those named in `serving` need only answer their liveness probe (the gateway while
+        the demo is being made: its /readyz waits for the demo).
         """
         pending = {c.name: c for c in children}
         deadline = time.monotonic() + self.ready_timeout
@@ -175,7 +180,11 @@ class Supervisor:
                         raise SupervisorError(f"{name} exited with code {code} while starting")
                     with contextlib.suppress(httpx.HTTPError):
                         url = child.ready_url
-                        if url is None or client.get(url).status_code == 200:
+                        if name in serving and child.alive is not None:
+                            ok = child.alive(1.0)
+                        else:
+                            ok = url is None or client.get(url).status_code == 200
+                        if ok:
                             log.info("process.ready", process=name)
                             del pending[name]
                 if pending and time.monotonic() > deadline:
@@ -187,18 +196,25 @@ class Supervisor:
     def run(
         self,
         prepare: Callable[[], None],
-        after_ready: Callable[[str], None] | None = None,
+        seed: Callable[[str], None] | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> int:
-        """Start everything, keep it alive until a signal, stop everything; the exit code."""
+        """Start everything, keep it alive until a signal, stop everything; the exit code.
+
+        With `seed` (the demo), the gateway is started, `seed` makes the demo through it, and
+        only then is the system ready: the gateway's /readyz waits for `demo_marker`.
+        """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             self.pidfile.acquire()
+            if seed is not None:  # the demo of this start, not of an earlier one
+                self.settings.demo_marker.unlink(missing_ok=True)
             children = self.plan()
             self.check_ports(children)
             self.serve_metrics()
-            env = self.env(extra_env)
+            self.mail_sink, told = open_mail_sink(self.settings)
+            env = self.env({**(extra_env or {}), **told})
             if self.settings.nats_embedded:
                 self.start_nats(env)
             prepare()
@@ -208,16 +224,19 @@ class Supervisor:
                     break
                 child.start(env)
                 self.children.append(child)
+            url = f"http://{self.settings.host}:{self.settings.gateway_port}"
+            front = next((c for c in children if c.name == "gateway"), None)
+            if seed is not None and front is not None:
+                self.wait_ready(children, serving=frozenset({"gateway"}))
+                if not self.stopping:
+                    seed(url)
             self.wait_ready(children)
             if self.stopping:
                 return 0
-            front = next((c for c in children if c.name == "gateway"), None)
-            url = f"http://{self.settings.host}:{self.settings.gateway_port}"
             took = time.monotonic() - started
             log.info("kelisim.ready", url=url if front else None, seconds=round(took, 2))
+            print(where_mail_goes(self.settings, self.mail_sink, url), flush=True)
             print(f"Kelisim is ready: {url if front else '(no gateway installed yet)'}", flush=True)
-            if after_ready is not None:
-                after_ready(url)
             self._watch(env)
             return 0
         except SupervisorError as exc:
@@ -349,6 +368,9 @@ class Supervisor:
         if self._metrics is not None:
             self._metrics.shutdown()
             self._metrics = None
+        if self.mail_sink is not None:
+            self.mail_sink.stop()
+            self.mail_sink = None
 
     def _stop_group(self, children: list[Child]) -> None:
         for child in children:

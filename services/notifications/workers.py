@@ -185,13 +185,14 @@ async def send_due(ctx: ServiceContext) -> int:
     """Send every due e-mail once; how many were attempted."""
     settings = ctx.settings
     hold = timedelta(seconds=settings.smtp_timeout_seconds * 2 + 5)
+    host, port = settings.smtp_server()  # in development: `kelisim up`'s mail sink
     mails = await asyncio.to_thread(run_system, ctx, claim_mail, ClaimMail(MAIL_BATCH, hold))
     for mail in mails:
         try:
             await aiosmtplib.send(
                 mime(ctx, mail),
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
+                hostname=host,
+                port=port,
                 username=settings.smtp_username,
                 password=settings.smtp_password,
                 start_tls=settings.smtp_starttls,

@@ -73,12 +73,13 @@ class System:
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[System]:
     """Free ports, a fresh data folder and fresh databases (PostgreSQL when the tests use it)."""
-    ports = {owner: free_port() for owner in (*OWNERS, "nats")}
+    ports = {owner: free_port() for owner in (*OWNERS, "nats", "mail_sink")}
     env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
     env.update(
         KELISIM_ENV="test",
         KELISIM_DATA_DIR=str(tmp_path / "var"),
         KELISIM_NATS_URL=f"nats://127.0.0.1:{ports['nats']}",
+        KELISIM_MAIL_SINK_PORT=str(ports["mail_sink"]),
         **{f"KELISIM_{owner.upper()}_PORT": str(ports[owner]) for owner in OWNERS},
     )
     with ExitStack() as stack:

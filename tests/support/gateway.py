@@ -157,7 +157,12 @@ async def system_stack(tmp: Path, nats_url: str) -> AsyncIterator[Stack]:
         generate_keypair(tmp / "keys")
         await reset_streams(nats_url)
         settings = Settings(
-            env="test", data_dir=tmp, nats_url=nats_url, relay_poll_seconds=0.05, **urls
+            env="test",
+            data_dir=tmp,
+            nats_url=nats_url,
+            relay_poll_seconds=0.05,
+            mail_sink_port=0,  # no `kelisim up`, no development mail sink
+            **urls,
         )
         async with gateway_stack(settings) as stack:
             yield stack
