@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from gateway.demo import seed_demo
+from tests.support.browser import base_url, browser  # noqa: F401 - every module's browser
 from tests.support.gateway import ADMIN, Stack, system_stack
 
 

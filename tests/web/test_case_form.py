@@ -7,16 +7,9 @@ import re
 
 import pytest
 
+from tests.support.browser import assert_accessible, shot, signed_in, t
 from tests.web.conftest import browser_client
 from tests.web.support import csrf_of, web_login
-from tests.web.test_browser import (  # noqa: F401 - the module's browser fixtures
-    assert_accessible,
-    base_url,
-    browser,
-    shot,
-    signed_in,
-    t,
-)
 
 REGION = "KZ-75"
 CASE_ID = re.compile(r"/cases/([0-9a-f]{32})")
@@ -97,10 +90,10 @@ async def test_a_corruption_offence_is_refused_and_an_api_error_lands_on_its_par
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
-async def test_a_mediator_registers_three_parties_with_contacts_in_chromium(  # noqa: F811
+async def test_a_mediator_registers_three_parties_with_contacts_in_chromium(
     system,
-    browser,  # noqa: F811
-    base_url,  # noqa: F811
+    browser,
+    base_url,
     lang,
 ):
     names = {

@@ -12,23 +12,14 @@ import re
 import pytest
 
 from gateway.web.i18n import LANG_NAMES
+from tests.support.browser import assert_accessible, needs_chromium, shot, signed_in, t
 from tests.support.checks import eventually
 from tests.support.gateway import Stack
 from tests.web.conftest import browser_client
 from tests.web.support import web_login
-from tests.web.test_browser import (  # noqa: F401  (its module's fixtures)
-    CHROMIUM,
-    assert_accessible,
-    base_url,
-    browser,
-    shot,
-    signed_in,
-    t,
-)
 
 NAV = re.compile(r'<nav class="main-nav".*?</nav>', re.S)
 HREF = re.compile(r'href="([^"]+)"')
-chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 
 @contextlib.asynccontextmanager
@@ -115,10 +106,10 @@ async def test_each_role_sees_only_its_own_menu(system):
         assert 'href="/cases/new"' not in (await web.get("/cases")).text
 
 
-@chromium
+@needs_chromium
 async def test_a_liaison_in_chromium_sees_two_menu_entries_and_a_kazakh_refusal(
-    browser,  # noqa: F811
-    base_url,  # noqa: F811
+    browser,
+    base_url,
 ):
     async with signed_in(browser, base_url, "liaison", lang="kk") as page:
         links = await page.locator("nav.main-nav a").evaluate_all(
@@ -212,10 +203,10 @@ async def test_the_admin_adds_and_turns_off_a_notification_rule_on_its_page(syst
     await system.client.delete(f"/api/v1/notifications/rules/{mine[0]['id']}", headers=system.admin)
 
 
-@chromium
+@needs_chromium
 async def test_the_admin_pages_pass_axe_in_chromium(
-    browser,  # noqa: F811
-    base_url,  # noqa: F811
+    browser,
+    base_url,
 ):
     async with signed_in(browser, base_url, "admin", "admin-password-1", lang="ru") as page:
         for path in ("/admin/api-keys", "/admin/rules"):

@@ -6,22 +6,18 @@ from __future__ import annotations
 import pytest
 
 from kelisim.clock import new_id
-from tests.support.gateway import Stack
-from tests.support.practice import PASTURE, submit_note
-from tests.web.test_browser import (  # noqa: F401 - fixtures shared with the staff walk
-    CHROMIUM,
+from tests.support.browser import (
     assert_accessible,
-    base_url,
-    browser,
+    needs_chromium,
     reload_until,
     shot,
     signed_in,
     t,
 )
+from tests.support.gateway import Stack
+from tests.support.practice import PASTURE, submit_note
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)"
-)
+pytestmark = needs_chromium
 LANG = "ru"
 
 
@@ -34,7 +30,7 @@ async def pending(system: Stack) -> str:
     return note_id
 
 
-async def test_review_then_search_read_and_mark_useful(browser, base_url, pending):  # noqa: F811
+async def test_review_then_search_read_and_mark_useful(browser, base_url, pending):
     title = PASTURE["ru"].title
     async with signed_in(browser, base_url, "lib-br-coord", "user-password-1", LANG) as page:
         await page.get_by_role("link", name=t(LANG, "Library"), exact=True).click()

@@ -7,21 +7,17 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.notes_support import CLEAN_RU, in_mediation, settle
-from tests.support.gateway import Stack
-from tests.web.test_browser import (  # noqa: F401 - fixtures shared with the staff walk
-    CHROMIUM,
+from tests.support.browser import (
     assert_accessible,
-    base_url,
-    browser,
+    needs_chromium,
     reload_until,
     shot,
     signed_in,
     t,
 )
+from tests.support.gateway import Stack
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)"
-)
+pytestmark = needs_chromium
 LANG = "ru"
 
 
@@ -44,7 +40,7 @@ async def fill(page, texts: dict[str, str]) -> None:  # type: ignore[no-untyped-
         await page.fill(f"#f-{field}_ru", value)
 
 
-async def test_draft_refused_then_submitted_approved_and_found(browser, base_url, settled_case):  # noqa: F811
+async def test_draft_refused_then_submitted_approved_and_found(browser, base_url, settled_case):
     title = CLEAN_RU["title"]
     async with signed_in(browser, base_url, "pn-med", "user-password-1", LANG) as page:
         await page.goto(f"/cases/{settled_case['id']}")

@@ -10,20 +10,10 @@ from typing import Any
 import pytest
 
 from tests.public.support import publish_a_session, seated_council
+from tests.support.browser import assert_accessible, needs_chromium, shot, t
 from tests.support.gateway import Stack
-from tests.web.test_browser import (  # noqa: F401 - fixtures shared with the staff walk
-    ARGS,
-    CHROMIUM,
-    assert_accessible,
-    base_url,
-    browser,
-    shot,
-    t,
-)
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)"
-)
+pytestmark = needs_chromium
 LOCALES = {"kk": "kk-KZ", "ru": "ru-RU", "en": "en-GB"}
 
 
@@ -36,7 +26,7 @@ async def published(system: Stack) -> AsyncIterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
-async def test_a_citizen_reads_checks_and_verifies_a_protocol(browser, base_url, published, lang):  # noqa: F811
+async def test_a_citizen_reads_checks_and_verifies_a_protocol(browser, base_url, published, lang):
     context = await browser.new_context(
         base_url=base_url, locale=LOCALES[lang], viewport={"width": 1280, "height": 900}
     )

@@ -10,14 +10,9 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from tests.support.browser import signed_in, t
 from tests.web.conftest import browser_client
 from tests.web.support import csrf_of, web_login
-from tests.web.test_browser import (  # noqa: F401 - the module's browser fixtures
-    base_url,
-    browser,
-    signed_in,
-    t,
-)
 
 STEPS = {
     "kk": ("Уақыт (UTC+5)", "Іс тіркелді", "Медиатор тағайындалды", "іс: барысы"),
@@ -111,8 +106,8 @@ async def test_a_mediator_of_another_case_gets_no_export(system):
 
 async def test_the_mediator_downloads_the_kazakh_pdf_from_the_case_page_in_chromium(
     system,
-    browser,  # noqa: F811
-    base_url,  # noqa: F811
+    browser,
+    base_url,
 ):
     case = await _assigned_case(system)
     async with signed_in(browser, base_url, "mediator", lang="kk") as page:
