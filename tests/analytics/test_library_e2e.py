@@ -11,7 +11,8 @@ import pytest
 from kelisim import migrations
 from services.analytics.rebuild import rebuild
 from tests.analytics.test_library import snapshot
-from tests.cases.support import BASE, TODAY, ok
+from tests.cases.notes_support import in_mediation, settle
+from tests.cases.support import BASE, ok
 from tests.support.checks import assert_problem, eventually
 from tests.support.db import fresh_database
 from tests.support.gateway import Stack
@@ -56,24 +57,12 @@ async def people(stack: Stack) -> dict[str, dict[str, str]]:
 
 async def settled_case(stack: Stack, people: dict) -> dict:
     """A case of region A taken through mediation to a signed settlement, through the gateway."""
-    gw, med, coord = stack.client, people["med_a"], people["coord_a"]
-    body = {"region": A, "category": "land", "parties": PARTIES}
-    case = ok(await gw.post(BASE, json=body, headers=med), 201)
-    url = f"{BASE}/{case['id']}"
-    ok(await gw.post(f"{url}/assignment", json={"mediator": "e2e-med-a"}, headers=coord))
-    full = ok(await gw.post(f"{url}/declaration", json={"conflict": False}, headers=med))
-    for party in full["parties"]:
-        consent = {"party_id": party["id"], "form": "written", "given_on": str(TODAY)}
-        ok(await gw.post(f"{url}/consents", json=consent, headers=med))
-    ok(await gw.post(f"{url}/agreement", json={"signed_on": str(TODAY)}, headers=med))
-    settlement = {
-        "terms": "Water is shared by weekday.",
-        "signed_on": str(TODAY),
-        "document_text": "signed",
-        "signatures": [{"party_id": p["id"], "signed_on": str(TODAY)} for p in full["parties"]],
-    }
-    ok(await gw.post(f"{url}/settlement", json=settlement, headers=med))
-    return full
+    who = {"coord": people["coord_a"], "med": people["med_a"]}
+    case = await in_mediation(
+        stack, who, region=A, category="land", parties=PARTIES, mediator="e2e-med-a"
+    )
+    await settle(stack, who, case, terms="Water is shared by weekday.")
+    return case
 
 
 async def drafted_and_submitted(stack: Stack, people: dict, texts: dict) -> tuple[str, dict]:

@@ -31,12 +31,22 @@ CLEAN_RU = {
 }
 
 
-async def in_mediation(stack: Stack, people: dict) -> dict:
+async def in_mediation(
+    stack: Stack,
+    people: dict,
+    *,
+    region: str = "KZ-75",
+    category: str = "neighbour",
+    parties: list[dict] = PARTIES,
+    mediator: str = "pn-med",
+) -> dict:
+    """A case registered by `people["med"]`, assigned to them by `people["coord"]`, declared,
+    consented to by every party and with its mediation agreement signed."""
     gw, coord, med = stack.client, people["coord"], people["med"]
-    body = {"region": "KZ-75", "category": "neighbour", "parties": PARTIES}
+    body = {"region": region, "category": category, "parties": parties}
     case = ok(await gw.post(BASE, json=body, headers=med), 201)
     case_id = case["id"]
-    ok(await gw.post(f"{BASE}/{case_id}/assignment", json={"mediator": "pn-med"}, headers=coord))
+    ok(await gw.post(f"{BASE}/{case_id}/assignment", json={"mediator": mediator}, headers=coord))
     full = ok(await gw.post(f"{BASE}/{case_id}/declaration", json={"conflict": False}, headers=med))
     for party in full["parties"]:
         consent = {"party_id": party["id"], "form": "written", "given_on": str(TODAY)}
@@ -45,9 +55,12 @@ async def in_mediation(stack: Stack, people: dict) -> dict:
     return full
 
 
-async def settle(stack: Stack, people: dict, case: dict) -> dict:
+async def settle(
+    stack: Stack, people: dict, case: dict, terms: str = "The wall is repaired at shared cost."
+) -> dict:
+    """The case's settlement, signed by every party on the day."""
     body = {
-        "terms": "The wall is repaired at shared cost.",
+        "terms": terms,
         "signed_on": str(TODAY),
         "document_text": "signed",
         "signatures": [{"party_id": p["id"], "signed_on": str(TODAY)} for p in case["parties"]],
