@@ -53,15 +53,6 @@ class Report:
         return "\n".join(out)
 
 
-def _rows(url: str, query: Any) -> list[Any]:
-    engine = make_engine(url, null_pool=True)
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(query))
-    finally:
-        engine.dispose()
-
-
 def rows_of(url: str, query: Any) -> list[Any]:
     """The rows a query returns from the database at `url` (a connection of its own)."""
     engine = make_engine(url, null_pool=True)
