@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
@@ -22,7 +22,25 @@ from kelisim.uow import UnitOfWork
 
 NOTES = "/practice-notes"
 MINE = "The caller's own practice notes, the most recently changed first, with status and remark."
-SUBMIT = "Submit for review; 422 `not-anonymous` names each word that {}."
+
+
+class NoteReads(Protocol):
+    """A service's read side of its notes (its `practice` module)."""
+
+    def shown_note(self, db: Session, principal: Principal, note_id: str) -> tuple[Any, Any]:
+        """The stored note and how this caller sees it; 404 for whoever may not read it."""
+
+    def my_notes(self, db: Session, principal: Principal) -> list[Any]: ...
+
+    def note_etag(self, note: Any) -> str: ...
+
+
+class NoteSteps(Protocol):
+    """A service's handlers of an edit and a submission (its `handlers.practice_notes`)."""
+
+    def edit(self, cmd: EditNote[Any], uow: UnitOfWork) -> Any: ...
+
+    def submit(self, cmd: SubmitNote, uow: UnitOfWork) -> Any: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,12 +51,8 @@ class NoteRoutes:
     public: type[BaseModel]
     update: type[NoteTexts]
     reading: Callable[[ServiceContext], AbstractContextManager[Session]]
-    # The stored note and how this caller sees it; 404 for whoever may not read it.
-    shown: Callable[[Session, Principal, str], tuple[Any, BaseModel]]
-    mine: Callable[[Session, Principal], list[Any]]
-    etag: Callable[[Any], str]
-    edit: Callable[[EditNote[Any], UnitOfWork], Any]
-    submit: Callable[[SubmitNote, UnitOfWork], Any]
+    reads: NoteReads
+    steps: NoteSteps
     read_doc: str  # who may see a note
     identifying: str  # what a word a 422 `not-anonymous` names does, e.g. identifies the case
 
@@ -48,18 +62,18 @@ def add_note_routes(router: APIRouter, plug: NoteRoutes) -> None:
     public = plug.public
 
     def answer(ctx: ServiceContext, principal: Principal, note: Any, response: Response) -> Any:
-        response.headers["ETag"] = plug.etag(note)
+        response.headers["ETag"] = plug.reads.note_etag(note)
         with plug.reading(ctx) as db:
-            return plug.shown(db, principal, note.id)[1]
+            return plug.reads.shown_note(db, principal, note.id)[1]
 
     def my_notes(principal: Principal, ctx: ContextDep) -> Any:
         with plug.reading(ctx) as db:
-            return Page[public](items=plug.mine(db, principal))  # type: ignore[valid-type]
+            return Page[public](items=plug.reads.my_notes(db, principal))  # type: ignore[valid-type]
 
     def read_note(note_id: str, principal: Principal, ctx: ContextDep, response: Response) -> Any:
         with plug.reading(ctx) as db:
-            note, shown = plug.shown(db, principal, note_id)
-            response.headers["ETag"] = plug.etag(note)
+            note, shown = plug.reads.shown_note(db, principal, note_id)
+            response.headers["ETag"] = plug.reads.note_etag(note)
             return shown
 
     def edit_note(
@@ -73,7 +87,7 @@ def add_note_routes(router: APIRouter, plug: NoteRoutes) -> None:
     ) -> Any:
         """Change a draft or a returned note (send the `ETag` you read as `If-Match`)."""
         cmd = EditNote(principal=principal, if_match=if_match, note_id=note_id, body=body)
-        return answer(ctx, principal, ctx.run(request, plug.edit, cmd), response)
+        return answer(ctx, principal, ctx.run(request, plug.steps.edit, cmd), response)
 
     def submit_note(
         note_id: str,
@@ -84,7 +98,7 @@ def add_note_routes(router: APIRouter, plug: NoteRoutes) -> None:
         if_match: IfMatch = None,
     ) -> Any:
         cmd = SubmitNote(principal=principal, if_match=if_match, note_id=note_id)
-        return answer(ctx, principal, ctx.run(request, plug.submit, cmd), response)
+        return answer(ctx, principal, ctx.run(request, plug.steps.submit, cmd), response)
 
     # The annotations above are for the type checker; FastAPI reads the service's own caller
     # dependency and body model from these (they differ per service, so they are set here).
