@@ -2,7 +2,7 @@
 Playwright (never a downloaded browser), signing in, the UI's words, screenshots and axe.
 
 `base_url` and `browser` are module-scoped fixtures, offered to every web test module by
-tests/web/conftest.py; a browser test module marks itself `pytestmark = needs_chromium`.
+tests/web/conftest.py; a test that asks for `browser` is skipped where Chromium is missing.
 """
 
 from __future__ import annotations
@@ -34,10 +34,6 @@ ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)"
-)
-
 
 @pytest.fixture(scope="module")
 async def base_url(system: Stack) -> AsyncIterator[str]:
@@ -59,6 +55,8 @@ async def base_url(system: Stack) -> AsyncIterator[str]:
 @pytest.fixture(scope="module")
 async def browser(base_url: str):  # type: ignore[no-untyped-def]
     """Debian's Chromium under Playwright, for the whole module."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
     playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is missing")
     async with playwright_api.async_playwright() as playwright:
         chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

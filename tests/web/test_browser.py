@@ -17,7 +17,6 @@ from tests.support.browser import (
     csp_violations,
     fragment,
     in_action,
-    needs_chromium,
     reload_until,
     shot,
     signed_in,
@@ -27,7 +26,6 @@ from tests.support.browser import (
 # The demo seats a chair (council_chair); the walk seats one more member through the form.
 MEMBER_NAME, MEMBER_PASSWORD = "Мүше Ахметов", "member-password-1"
 MATERIAL = "Тілдерді дамыту бағдарламасының жобасы".encode()
-pytestmark = needs_chromium
 
 
 STORY = {

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from gateway.web.i18n import LANG_NAMES
-from tests.support.browser import assert_accessible, needs_chromium, shot, signed_in, t
+from tests.support.browser import assert_accessible, shot, signed_in, t
 from tests.support.checks import eventually
 from tests.support.gateway import Stack
 from tests.web.conftest import browser_client
@@ -106,7 +106,6 @@ async def test_each_role_sees_only_its_own_menu(system):
         assert 'href="/cases/new"' not in (await web.get("/cases")).text
 
 
-@needs_chromium
 async def test_a_liaison_in_chromium_sees_two_menu_entries_and_a_kazakh_refusal(
     browser,
     base_url,
@@ -203,7 +202,6 @@ async def test_the_admin_adds_and_turns_off_a_notification_rule_on_its_page(syst
     await system.client.delete(f"/api/v1/notifications/rules/{mine[0]['id']}", headers=system.admin)
 
 
-@needs_chromium
 async def test_the_admin_pages_pass_axe_in_chromium(
     browser,
     base_url,

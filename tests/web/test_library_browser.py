@@ -6,18 +6,10 @@ from __future__ import annotations
 import pytest
 
 from kelisim.clock import new_id
-from tests.support.browser import (
-    assert_accessible,
-    needs_chromium,
-    reload_until,
-    shot,
-    signed_in,
-    t,
-)
+from tests.support.browser import assert_accessible, reload_until, shot, signed_in, t
 from tests.support.gateway import Stack
 from tests.support.practice import PASTURE, submit_note
 
-pytestmark = needs_chromium
 LANG = "ru"
 
 

@@ -7,17 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.notes_support import CLEAN_RU, in_mediation, settle
-from tests.support.browser import (
-    assert_accessible,
-    needs_chromium,
-    reload_until,
-    shot,
-    signed_in,
-    t,
-)
+from tests.support.browser import assert_accessible, reload_until, shot, signed_in, t
 from tests.support.gateway import Stack
 
-pytestmark = needs_chromium
 LANG = "ru"
 
 

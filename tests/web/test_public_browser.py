@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from tests.public.support import publish_a_session, seated_council
-from tests.support.browser import assert_accessible, needs_chromium, shot, t
+from tests.support.browser import assert_accessible, shot, t
 from tests.support.gateway import Stack
 
-pytestmark = needs_chromium
 LOCALES = {"kk": "kk-KZ", "ru": "ru-RU", "en": "en-GB"}
 
 
