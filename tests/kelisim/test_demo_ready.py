@@ -81,7 +81,7 @@ async def admin_reads_the_sink(url: str, arrived) -> None:  # type: ignore[no-un
     """In Chromium, in Kazakh and Russian: the sink's notice and the e-mail as delivered."""
     from playwright.async_api import async_playwright
 
-    from tests.web.test_browser import ARGS, fragment, shot, signed_in
+    from tests.support.browser import ARGS, fragment, shot, signed_in
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
