@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,60 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 READ_ONLY = "kelisim_read_only"
+BUSY_SECONDS = 30.0
+_gates: dict[str, threading.Lock] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate(database: str) -> threading.Lock:
+    """The one write gate of a database file in this process."""
+    with _gates_lock:
+        return _gates.setdefault(str(Path(database).resolve()), threading.Lock())
+
+
+class GatedConnection(sqlite3.Connection):
+    """A SQLite connection whose writing transactions queue at the process's gate of the file.
+
+    SQLite lets one writer in at a time and makes the others poll: its busy handler sleeps
+    1, 2, 5, 10 ... up to 100 ms between tries, so under a burst a writer slept for tens of
+    milliseconds after the lock was already free (the notifications service spent most of
+    an escalation's time there). Writers of one process now wait on a lock that wakes the
+    next one the moment a transaction ends; SQLite's own lock still guards against other
+    processes (a backup, a rebuild, the CLI).
+    """
+
+    gate: threading.Lock | None = None
+    holding: bool = False
+
+    def enter_writing(self) -> None:
+        if self.gate is None or self.holding:
+            return
+        if not self.gate.acquire(timeout=BUSY_SECONDS):
+            raise sqlite3.OperationalError("database is locked (waited for this process's writer)")
+        self.holding = True
+
+    def leave_writing(self) -> None:
+        if self.holding and self.gate is not None:
+            self.holding = False
+            self.gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.leave_writing()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.leave_writing()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.leave_writing()
 
 
 def make_engine(url: str, *, echo: bool = False, null_pool: bool = False) -> Engine:
@@ -49,19 +104,27 @@ def make_engine(url: str, *, echo: bool = False, null_pool: bool = False) -> Eng
             return create_engine(url, echo=echo, poolclass=NullPool)
         return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    on_disk = bool(parsed.database) and parsed.database != ":memory:"
+    if on_disk:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         echo=echo,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={
+            "check_same_thread": False,
+            "timeout": BUSY_SECONDS,
+            "factory": GatedConnection,
+        },
         **({"poolclass": NullPool} if null_pool else {}),
     )
+    gate = _gate(str(parsed.database)) if on_disk else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_conn.isolation_level = None
+        if isinstance(dbapi_conn, GatedConnection):
+            dbapi_conn.gate = gate
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
@@ -74,8 +137,19 @@ def make_engine(url: str, *, echo: bool = False, null_pool: bool = False) -> Eng
         # BEGIN IMMEDIATE takes the write lock up front, so two writers never
         # read the same audit-chain head or outbox state and then collide. A read-only
         # session (read_session) begins deferred: WAL readers never wait for the lock.
-        read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_conn = conn.connection.dbapi_connection
+        gated = dbapi_conn if isinstance(dbapi_conn, GatedConnection) else None
+        if gated is not None:
+            gated.enter_writing()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if gated is not None:
+                gated.leave_writing()
+            raise
 
     return engine
 

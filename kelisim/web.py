@@ -11,8 +11,8 @@ traceback (the exception stops here, so the server does not log it a second time
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -119,7 +119,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        request_id = _header(scope, b"x-request-id") or os.urandom(16).hex()
         status = 0
 
         async def send_with_id(message: Message) -> None:
@@ -140,6 +140,7 @@ class RequestContext:
         finally:
             seconds = time.perf_counter() - started
             method, route = scope["method"], _route(scope)
+            tracing.name_server_span(method, route)
             LATENCY.labels(self.name, method, route).observe(seconds)
             REQUESTS.labels(self.name, method, route, str(status or 500)).inc()
             if route not in _QUIET:

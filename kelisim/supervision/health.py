@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import httpx
+
+def http_status(url: str, timeout: float) -> int | None:
+    """The status of GET `url` (plain HTTP on loopback), or None when nothing answers.
+
+    The standard library's client on purpose: the supervisor probes every child every few
+    seconds, and an httpx client per probe built an SSL context each time (most of the
+    supervisor's CPU under load) and kept httpx in its memory.
+    """
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    try:
+        connection.request("GET", parts.path or "/")
+        return connection.getresponse().status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
 
 
 def http_alive(url: str) -> Callable[[float], bool]:
     """Alive when GET `url` (the process's /healthz) answers 200 within the timeout."""
 
     def probe(timeout: float) -> bool:
-        try:
-            with httpx.Client(timeout=timeout, trust_env=False) as client:
-                return client.get(url).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return http_status(url, timeout) == 200
 
     return probe
 

@@ -19,14 +19,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from wsgiref.simple_server import WSGIServer
 
-import httpx
 import structlog
 from prometheus_client import Counter, Gauge, start_http_server
 
 from kelisim.mailsink import MailSink
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervision.child import Child
-from kelisim.supervision.health import HealthRecord, http_alive, nats_alive
+from kelisim.supervision.health import HealthRecord, http_alive, http_status, nats_alive
 from kelisim.supervision.mail import open_mail_sink, where_mail_goes
 from kelisim.supervision.policy import RestartBudget, RestartPolicy
 from kelisim.supervision.system import (
@@ -172,26 +171,24 @@ class Supervisor:
         """
         pending = {c.name: c for c in children}
         deadline = time.monotonic() + self.ready_timeout
-        with httpx.Client(timeout=1.0, trust_env=False) as client:
-            while pending and not self.stopping:
-                for name, child in list(pending.items()):
-                    code = child.exited()
-                    if code is not None:
-                        raise SupervisorError(f"{name} exited with code {code} while starting")
-                    with contextlib.suppress(httpx.HTTPError):
-                        url = child.ready_url
-                        if name in serving and child.alive is not None:
-                            ok = child.alive(1.0)
-                        else:
-                            ok = url is None or client.get(url).status_code == 200
-                        if ok:
-                            log.info("process.ready", process=name)
-                            del pending[name]
-                if pending and time.monotonic() > deadline:
-                    raise SupervisorError(
-                        "not ready within " + f"{self.ready_timeout:.0f} s: " + ", ".join(pending)
-                    )
-                time.sleep(0.1)
+        while pending and not self.stopping:
+            for name, child in list(pending.items()):
+                code = child.exited()
+                if code is not None:
+                    raise SupervisorError(f"{name} exited with code {code} while starting")
+                url = child.ready_url
+                if name in serving and child.alive is not None:
+                    ok = child.alive(1.0)
+                else:
+                    ok = url is None or http_status(url, 1.0) == 200
+                if ok:
+                    log.info("process.ready", process=name)
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                raise SupervisorError(
+                    "not ready within " + f"{self.ready_timeout:.0f} s: " + ", ".join(pending)
+                )
+            time.sleep(0.1)
 
     def run(
         self,
