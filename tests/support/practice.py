@@ -48,6 +48,12 @@ FAMILY = {
     )
 }
 
+# What each drafting service sends: its event, a note's outcome there and its author's role.
+SOURCES = {
+    "cases": (pe.CasePracticeNoteSubmitted, "settled", "mediator"),
+    "councils": (pe.CouncilPracticeNoteSubmitted, "implemented_on_time", "council_secretary"),
+}
+
 
 def submit_note(  # type: ignore[no-untyped-def]
     stack: Stack,
@@ -62,9 +68,7 @@ def submit_note(  # type: ignore[no-untyped-def]
     """Send a checked note as its source service does: through its outbox onto its stream."""
     ctx = stack.services[source].app.state.ctx  # type: ignore[attr-defined]
     language = next(iter(texts))
-    event = pe.CasePracticeNoteSubmitted if source == "cases" else pe.CouncilPracticeNoteSubmitted
-    outcome = "settled" if source == "cases" else "implemented_on_time"
-    author = "mediator" if source == "cases" else "council_secretary"
+    event, outcome, author = SOURCES[source]
     with ctx.uow(Actor(f"drafting-{author}")) as uow:
         uow.emit(
             event(
