@@ -42,7 +42,17 @@ def intervals(figures: Iterable[Figure]) -> dict[frozenset[Hashable], tuple[floa
     hidden -= set(shown)
     if not hidden:
         return found
-    base = sorted({m for f in figures for m in f.members}, key=repr)
+    # A base count inside a shown 0 is 0 (counts are not negative): left out of the LPs.
+    zero = {m for g, v in shown.items() if v == 0 for m in g}
+    shown = {g - zero: v for g, v in shown.items() if g - zero}
+    original = {g: g - zero for g in hidden}
+    for g, reduced in original.items():  # the same counts as a shown figure: known
+        if reduced in shown:
+            found[g] = (float(shown[reduced]), float(shown[reduced]))
+    hidden = {g for g in hidden if original[g] not in shown}
+    if not hidden:
+        return found
+    base = sorted({m for g in [*shown, *original.values()] for m in g}, key=repr)
     at = {k: i for i, k in enumerate(base)}
 
     def row(members: Collection[Hashable]) -> list[int]:
@@ -59,7 +69,7 @@ def intervals(figures: Iterable[Figure]) -> dict[frozenset[Hashable], tuple[floa
     eq_groups = sorted(shown, key=lambda g: sorted(map(repr, g)))
     a_eq, b_eq = matrix(eq_groups), np.array([shown[g] for g in eq_groups], dtype=float)
     hid_groups = sorted(hidden, key=lambda g: sorted(map(repr, g)))
-    a_hid = matrix(hid_groups)
+    a_hid = matrix([original[g] for g in hid_groups])
     bounds = dict(
         A_ub=-a_hid, b_ub=-np.ones(len(hid_groups)), A_eq=a_eq, b_eq=b_eq, bounds=(0, None)
     )

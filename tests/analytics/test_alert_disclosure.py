@@ -54,6 +54,13 @@ async def test_an_alert_on_a_hidden_count_carries_no_number_out_of_analytics(sta
         )
         for lang, name in LANGS.items()
     }
+    other = await stack.login_as(
+        "coord-large",
+        roles=["coordinator"],
+        regions=[LARGE[0]],
+        email="cl@kelisim.example",
+        lang="en",
+    )
     answer = await upload(stack, analyst, history_csv(baseline()))  # type: ignore[arg-type]
     assert answer.status_code == 200, answer.text
 
@@ -118,18 +125,19 @@ async def test_an_alert_on_a_hidden_count_carries_no_number_out_of_analytics(sta
         body = email["body"].split("\n\n")[0]  # less the footer
         assert not re.search(r"\d", without_figures(body, hidden, lang)), email["body"]
 
-    # The coordinator of the published one reads its number.
-    other = await stack.login_as(
-        "coord-large",
-        roles=["coordinator"],
-        regions=[LARGE[0]],
-        email="cl@kelisim.example",
-        lang="en",
-    )
-
+    # The coordinator of the published one reads its number, in the inbox and the e-mail.
     async def told() -> list[dict]:
         inbox = await stack.client.get("/api/v1/notifications/inbox", headers=other)
         return [i for i in inbox.json()["items"] if i["topic"] == "analytics.alert.raised"]
 
     [item] = await eventually(told, what="the notice of the published count")
     assert item["body"].startswith("16 cases registered"), item["body"]
+
+    async def mail_of_large() -> list[dict]:
+        page = await stack.client.get(
+            "/api/v1/notifications/emails", params={"to": "cl@kelisim.example"}, headers=stack.admin
+        )
+        return page.json()["items"]
+
+    [email] = await eventually(mail_of_large, what="the e-mail of the published count")
+    assert email["body"].startswith("16 cases registered"), email["body"]
