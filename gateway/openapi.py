@@ -44,19 +44,40 @@ DOCS_PAGE = f"""<!doctype html>
 SECURITY = [{"OAuth2PasswordBearer": []}]
 
 
+def _prefixed(service: str, name: str) -> str:
+    """A clashing schema's name in the merged document: the service's, `Page_` kept first."""
+    if name.startswith("Page_"):
+        return f"Page_{service.capitalize()}{name.removeprefix('Page_')}"
+    return f"{service.capitalize()}{name}"
+
+
+def _renamed(part: Any, renames: dict[str, str]) -> Any:
+    """`part` with its references to renamed schemas following them."""
+    text = json.dumps(part)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    return json.loads(text)
+
+
 def _merge_service(doc: dict[str, Any], service: str, part: dict[str, Any]) -> None:
     """Add a service's paths and schemas; a clashing schema name is prefixed with the service."""
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     theirs = part.get("components", {}).get("schemas", {})
-    renames = {
-        name: f"{service.capitalize()}{name}"
-        for name, schema in theirs.items()
-        if name in schemas and schemas[name] != schema
-    }
-    text = json.dumps(part)
-    for old, new in renames.items():
-        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
-    part = json.loads(text)
+    # To a fixed point: a schema that only refers to a renamed one (Page[SessionPublic] of
+    # cases beside the gateway's) clashes too, though its own text is the same.
+    renames: dict[str, str] = {}
+    while True:
+        clashing = {
+            name: _prefixed(service, name)
+            for name, schema in theirs.items()
+            if name not in renames
+            and name in schemas
+            and schemas[name] != _renamed(schema, renames)
+        }
+        if not clashing:
+            break
+        renames.update(clashing)
+    part = _renamed(part, renames)
     for name, schema in part.get("components", {}).get("schemas", {}).items():
         schemas.setdefault(renames.get(name, name), schema)
     for path, item in part.get("paths", {}).items():

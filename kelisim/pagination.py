@@ -104,3 +104,29 @@ def page(
     items = list(rows[:limit])
     more = len(rows) > limit
     return items, (encode(*key(items[-1])) if more and items else None)
+
+
+def cut(
+    items: Sequence[T],
+    limit: int,
+    cursor: str | None,
+    key: Callable[[T], tuple[Any, ...]],
+    types: Sequence[Callable[..., Any]],
+    *,
+    descending: bool = False,
+) -> Page[T]:
+    """One page of a list built whole in memory (in `key` order), by the same cursor rule.
+
+    For lists composed in Python (joined per item, filtered by a permission): the cursor is the
+    last item's key as with `after`, so a client pages them alike.
+    """
+
+    def normal(item: T) -> tuple[Any, ...]:
+        return tuple(_read(kind, _plain(part)) for kind, part in zip(types, key(item), strict=True))
+
+    rest: Sequence[T] = items
+    if cursor is not None:
+        start = decode(cursor, *types)
+        rest = [i for i in items if (normal(i) < start if descending else normal(i) > start)]
+    found, next_cursor = page(rest[: limit + 1], limit, key)
+    return Page[T](items=found, next_cursor=next_cursor)

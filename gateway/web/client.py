@@ -18,6 +18,9 @@ from gateway.calls import ServiceCalls, bad_gateway, service_of
 from gateway.deps import Caller
 from kelisim.problems import Problem
 
+# A page of the web UI lists at most this many records of one list (a council's sessions).
+MOST_ITEMS = 2000
+
 
 @dataclass
 class ServiceError(Exception):
@@ -99,12 +102,29 @@ class Services:
         except ServiceError:
             return default
 
+    async def every(self, path: str, **params: Any) -> list[Any]:
+        """The records of a list (the one envelope), page after page unless `limit` is given.
+
+        Up to MOST_ITEMS records; a ServiceError when the service refuses or fails.
+        """
+        found: list[Any] = []
+        while len(found) < MOST_ITEMS:
+            answer = await self.get(path, **params)
+            if not isinstance(answer, dict) or not isinstance(answer.get("items"), list):
+                raise ServiceError.from_problem(bad_gateway(service_of(path) or ""))
+            found += answer["items"]
+            cursor = answer.get("next_cursor")
+            if not cursor or "limit" in params:
+                break
+            params = {**params, "cursor": cursor}
+        return found[:MOST_ITEMS]
+
     async def items(self, path: str, **params: Any) -> list[Any]:
-        """The records of a list answer (a bare list or a page with `items`); [] when refused."""
-        answer = await self.maybe(path, [], **params)
-        if isinstance(answer, dict):
-            answer = answer.get("items", [])
-        return answer if isinstance(answer, list) else []
+        """`every` record of a list; [] when the service refuses or is down."""
+        try:
+            return await self.every(path, **params)
+        except ServiceError:
+            return []
 
     async def post(self, path: str, body: Any = None) -> Any:
         return await self.call("POST", path, json=body)

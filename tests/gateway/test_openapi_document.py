@@ -85,6 +85,7 @@ async def test_headers_ids_tags_examples_and_files(stack: Stack):
                 assert not errors, (method, path, errors)
     created = doc["paths"]["/api/v1/users"]["post"]["responses"]["201"]
     assert "Location" in created["headers"]
+
     def answer(path: str) -> list[str]:
         return list(doc["paths"][path]["get"]["responses"]["200"]["content"])
 
@@ -102,3 +103,54 @@ async def test_the_documented_problem_matches_a_real_answer(stack: Stack):
     assert missing.headers["content-type"].startswith("application/problem+json")
     Draft202012Validator(schema).validate(missing.json())
     assert isinstance(stack.client, httpx.AsyncClient)
+
+
+def _resolved(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+async def test_every_list_answers_the_one_page_envelope(stack: Stack):
+    """No GET answers a bare JSON array: a list is `items` plus `next_cursor` (Page[T])."""
+    doc = await merged(stack)
+    bare, pages = [], 0
+    for path, method, op in operations(doc):
+        if method != "get":
+            continue
+        content = op["responses"].get("200", {}).get("content", {})
+        schema = content.get("application/json", {}).get("schema")
+        if schema is None:
+            continue
+        shape = _resolved(doc, schema)
+        if shape.get("type") == "array" or "items" in shape and "properties" not in shape:
+            bare.append(f"GET {path}")
+            continue
+        members = shape.get("properties", {})
+        listed = members.get("items")
+        # A record may hold `items` of its own (a session's agenda); a record has an `id`.
+        if (
+            listed is not None
+            and _resolved(doc, listed).get("type") == "array"
+            and "id" not in members
+        ):
+            pages += 1
+            assert "next_cursor" in shape["properties"], path
+            assert "items" in shape.get("required", []), path
+    assert not bare, f"bare arrays (answer kelisim.pagination.Page instead): {bare}"
+    assert pages >= 39  # every list operation today
+    # One generic schema per item type, each the same two members.
+    named = [n for n in doc["components"]["schemas"] if n.startswith("Page_")]
+    assert len(named) >= 32
+    for name in named:
+        assert set(doc["components"]["schemas"][name]["properties"]) == {"items", "next_cursor"}
+
+    def item_of(path: str) -> str:
+        answer = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        items = _resolved(doc, answer["schema"])["properties"]["items"]["items"]
+        return str(items["$ref"]).rsplit("/", 1)[1]
+
+    # Three services name an item SessionPublic: each page keeps its own item type.
+    assert item_of("/api/v1/me/sessions") == "SessionPublic"
+    assert item_of("/api/v1/cases/{case_id}/sessions") == "CasesSessionPublic"
+    assert item_of("/api/v1/councils/{council_id}/sessions") == "CouncilsSessionPublic"

@@ -1,4 +1,4 @@
-"""The two checks every test tier shares: wait until something holds, and read a problem."""
+"""The checks every test tier shares: wait until something holds, read a problem, read a list."""
 
 from __future__ import annotations
 
@@ -30,3 +30,15 @@ def assert_problem(response: httpx.Response, status: int, kind: str) -> dict:
     body = response.json()
     assert body["type"] == f"urn:kelisim:problem:{kind}", body
     return body
+
+
+def items_of(response: httpx.Response, *, whole: bool = True) -> list[Any]:
+    """The items of a list answer, checked for the one envelope (and no next page if `whole`)."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert isinstance(body, dict) and isinstance(body.get("items"), list), body
+    assert "next_cursor" in body, body
+    if whole:
+        assert body["next_cursor"] is None, body
+    items: list[Any] = body["items"]
+    return items
