@@ -199,7 +199,7 @@ async def _outcome(world: World, plan: Plan, path: str, case: dict[str, Any], st
         }  # fmt: skip
         await step("mediator", "settlement", settlement)
         if plan.state == "closed":
-            obligations = await world.call("mediator", "GET", f"{path}/obligations")
+            obligations = (await world.call("mediator", "GET", f"{path}/obligations"))["items"]
             done = f"{plan.key}-fulfilled"
             await world.call(
                 "mediator", "POST", f"{path}/obligations/{obligations[0]['id']}/fulfilled", done
@@ -249,7 +249,7 @@ async def _council(world: World, council_id: str) -> None:
               "rapporteur": "А. Сейтқали"},
     )  # fmt: skip
     await world.call(sec, "POST", f"/councils/sessions/{sid}/convene", "council-convene")
-    members = await world.call(sec, "GET", f"/councils/{council_id}/members")
+    members = (await world.call(sec, "GET", f"/councils/{council_id}/members"))["items"]
     marks = [{"username": m["username"], "present": True} for m in members]
     await world.call(
         sec, "PUT", f"/councils/sessions/{sid}/attendance", "council-attendance",

@@ -17,12 +17,12 @@ from tests.cases.support import (
     TODAY,
     coordinator,
     mediator,
-    ok,
     outbox,
     post,
     subjects,
     to_mediation,
 )
+from tests.support.checks import items_of
 from tests.support.services import running
 
 
@@ -134,7 +134,7 @@ async def test_running_watchers_in_two_replicas_raise_an_overdue_case_once(
                 assert asyncio.get_running_loop().time() < deadline, "no overdue alert"
                 await asyncio.sleep(0.05)
             await asyncio.sleep(1.0)  # several more passes of both watchers
-        timeline = ok(
+        timeline = items_of(
             await cases.get(f"{BASE}/{case['id']}/timeline", headers=coordinator(settings))
         )
     assert subjects(settings, case["id"]).count("cases.case.overdue") == 1

@@ -22,6 +22,7 @@ from tests.cases.support import (
     subjects,
     to_mediation,
 )
+from tests.support.checks import items_of
 from tests.support.services import bearer, running
 
 LIAISON_FIELDS = {
@@ -120,14 +121,14 @@ async def test_liaison_acknowledgement_is_recorded_on_the_escalation_and_timelin
             await nc.close()
         deadline = asyncio.get_running_loop().time() + 20
         while True:
-            [found] = ok(await cases.get(f"{BASE}/{case['id']}/escalations", headers=coord))
+            [found] = items_of(await cases.get(f"{BASE}/{case['id']}/escalations", headers=coord))
             if found["acknowledged_at"]:
                 break
             assert asyncio.get_running_loop().time() < deadline, "acknowledgement not applied"
             await asyncio.sleep(0.05)
         assert found["acknowledged_by"] == "police-almaty-duty"
         assert found["acknowledged_at"].startswith("2026-03-01T09:30:00")
-        timeline = ok(await cases.get(f"{BASE}/{case['id']}/timeline", headers=coord))
+        timeline = items_of(await cases.get(f"{BASE}/{case['id']}/timeline", headers=coord))
         acks = [e for e in timeline if e["action"] == "case.escalation_acknowledged"]
         assert len(acks) == 1
         assert acks[0]["details"]["acknowledged_by"] == "police-almaty-duty"

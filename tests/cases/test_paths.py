@@ -19,6 +19,7 @@ from tests.cases.support import (
     subjects,
     to_mediation,
 )
+from tests.support.checks import items_of
 from tests.support.services import running
 
 START = ["cases.case.registered", "cases.case.assigned", "cases.case.declared"]
@@ -91,7 +92,7 @@ async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(s
         download = await cases.get(f"{BASE}/{case_id}/settlement/document", headers=med)
         assert download.content == document
 
-        obligations = ok(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
+        obligations = items_of(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
         first = await post(cases, case_id, f"obligations/{obligations[0]['id']}/fulfilled", med)
         assert first["status"] == "settled"
         closed = await post(cases, case_id, f"obligations/{obligations[1]['id']}/fulfilled", coord)
@@ -106,7 +107,7 @@ async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(s
             "cases.obligation.fulfilled",
             "cases.case.closed",
         ]
-        timeline = ok(await cases.get(f"{BASE}/{case_id}/timeline", headers=coord))
+        timeline = items_of(await cases.get(f"{BASE}/{case_id}/timeline", headers=coord))
         audit = [e for e in timeline if e["kind"] == "audit"]
         assert [e["action"] for e in audit][:3] == [
             "case.registered",
@@ -167,7 +168,7 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
             409,
             "no-breach",
         )
-        [obligation] = ok(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
+        [obligation] = items_of(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
         breached = await post(
             cases,
             case_id,
@@ -203,7 +204,7 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
         assert again["status"] == "settled"
         current = ok(await cases.get(f"{BASE}/{case_id}/settlement", headers=coord))
         assert current["terms"] == "Quiet hours after 21:00, with a witness"
-        listed = ok(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
+        listed = items_of(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
         assert [o["status"] for o in listed] == ["breached", "open"]
         closed = await post(cases, case_id, f"obligations/{listed[1]['id']}/fulfilled", med)
         assert closed["status"] == "closed"

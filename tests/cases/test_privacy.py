@@ -18,6 +18,7 @@ from tests.cases.support import (
     register,
     to_mediation,
 )
+from tests.support.checks import items_of
 from tests.support.services import bearer, running
 
 
@@ -32,7 +33,7 @@ async def test_mediator_cannot_see_parties_before_declaring_no_conflict(settings
         assert seen["personal_data"] is False
         assert seen["parties"] is None and seen["description"] is None
         assert seen["party_count"] == 2
-        timeline = ok(await cases.get(f"{BASE}/{case['id']}/timeline", headers=med))
+        timeline = items_of(await cases.get(f"{BASE}/{case['id']}/timeline", headers=med))
         assert all(e["details"] is None for e in timeline)
         party_id = assigned["parties"][0]["id"]
         refused = await cases.post(
@@ -166,8 +167,10 @@ async def test_session_notes_are_confidential_to_the_mediator(settings):
                 json={"status": "held", "notes": "Confidential remark"},
             )
         )
-        [for_mediator] = ok(await cases.get(f"{BASE}/{case['id']}/sessions", headers=med))
-        [for_coordinator] = ok(await cases.get(f"{BASE}/{case['id']}/sessions", headers=coord))
+        [for_mediator] = items_of(await cases.get(f"{BASE}/{case['id']}/sessions", headers=med))
+        [for_coordinator] = items_of(
+            await cases.get(f"{BASE}/{case['id']}/sessions", headers=coord)
+        )
         assert for_mediator["notes"] == "Confidential remark"
         assert for_coordinator["notes"] is None
         assert for_coordinator["status"] == "held"

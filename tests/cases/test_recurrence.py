@@ -5,6 +5,7 @@ mediator, as a link to the earlier case, in the API and on the case page."""
 from __future__ import annotations
 
 from tests.cases.support import BASE, assert_problem, ok
+from tests.support.checks import items_of
 from tests.support.gateway import gateway_stack
 from tests.web.conftest import browser_client
 from tests.web.support import csrf_of, web_login
@@ -43,7 +44,7 @@ async def test_earlier_cases_of_a_party_are_linked_for_the_coordinator_and_decla
             person("Бауыржан Омаров", email="SERIK@example.kz"),
         )
         url = f"{BASE}/{new['id']}/earlier-cases"
-        [link] = ok(await gw.get(url, headers=coord))
+        [link] = items_of(await gw.get(url, headers=coord))
         zhanar = new["parties"][0]["id"]
         assert (link["case_id"], link["number"], link["party_id"]) == (
             earlier["id"],
@@ -51,7 +52,7 @@ async def test_earlier_cases_of_a_party_are_linked_for_the_coordinator_and_decla
             zhanar,
         )
         assert elsewhere["id"] != link["case_id"] and namesake["id"] != link["case_id"]
-        assert ok(await gw.get(f"{BASE}/{earlier['id']}/earlier-cases", headers=coord)) == []
+        assert items_of(await gw.get(f"{BASE}/{earlier['id']}/earlier-cases", headers=coord)) == []
 
         ok(
             await gw.post(
@@ -61,7 +62,7 @@ async def test_earlier_cases_of_a_party_are_linked_for_the_coordinator_and_decla
         assert_problem(await gw.get(url, headers=med), 403, "forbidden")
         assert_problem(await gw.get(url, headers=other), 404, "not-found")
         ok(await gw.post(f"{BASE}/{new['id']}/declaration", headers=med, json={"conflict": False}))
-        assert [e["case_id"] for e in ok(await gw.get(url, headers=med))] == [earlier["id"]]
+        assert [e["case_id"] for e in items_of(await gw.get(url, headers=med))] == [earlier["id"]]
 
         for lang, heading in HEADINGS.items():
             username = f"coord-web-{lang}"

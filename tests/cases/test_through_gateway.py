@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.cases.support import BASE, TODAY, assert_problem, ok, person, published
+from tests.support.checks import items_of
 from tests.support.gateway import gateway_stack
 
 
@@ -73,7 +74,7 @@ async def test_case_from_registration_to_escalation_through_the_gateway(settings
             409,
             "invalid-transition",
         )
-        timeline = ok(await gw.get(f"{BASE}/{case_id}/timeline", headers=coord))
+        timeline = items_of(await gw.get(f"{BASE}/{case_id}/timeline", headers=coord))
         assert [e["actor"] for e in timeline if e["action"] == "case.assign"] == ["coord-almaty"]
         secrets = [p[k] for p in parties for k in ("name", "phone", "email", "address")]
         for message in await published(stack.settings):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.cases.support import BASE, TODAY, assert_problem, ok, person
+from tests.support.checks import items_of
 from tests.support.gateway import gateway_stack
 
 
@@ -33,7 +34,7 @@ async def _in_mediation(stack, coord, med) -> tuple[str, dict]:  # type: ignore[
 async def _unchanged(gw, base, headers, before):  # type: ignore[no-untyped-def]
     """The record and its audit trail are as they were."""
     assert ok(await gw.get(base, headers=headers))["version"] == before["version"]
-    timeline = ok(await gw.get(f"{base}/timeline", headers=headers))
+    timeline = items_of(await gw.get(f"{base}/timeline", headers=headers))
     assert len(timeline) == before["steps"]
 
 
@@ -41,7 +42,7 @@ async def _state(gw, base, headers) -> dict:  # type: ignore[no-untyped-def]
     case = ok(await gw.get(base, headers=headers))
     return {
         "version": case["version"],
-        "steps": len(ok(await gw.get(f"{base}/timeline", headers=headers))),
+        "steps": len(items_of(await gw.get(f"{base}/timeline", headers=headers))),
     }
 
 
@@ -67,7 +68,7 @@ async def test_impossible_sessions_obligations_and_mediators_are_refused(setting
             "session-in-future",
         )
         await _unchanged(gw, base, coord, before)
-        [shown] = ok(await gw.get(f"{base}/sessions", headers=med))
+        [shown] = items_of(await gw.get(f"{base}/sessions", headers=med))
         assert shown["status"] == "scheduled" and shown["notes"] is None
         # Held an hour ago (the date corrected when marking it) is accepted.
         earlier = (datetime.now(UTC) - timedelta(hours=1)).isoformat()

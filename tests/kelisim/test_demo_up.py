@@ -89,7 +89,7 @@ def test_demo_data_shows_every_state_to_every_role_and_a_restart_adds_nothing(sy
         overdue = [c for c in cases if c["status"] == "in_mediation" and c["deadline"] < today]
         assert len(overdue) == 1
         settled = next(c for c in cases if c["status"] == "settled")
-        obligations = demo.get("mediator", f"/cases/{settled['id']}/obligations")
+        obligations = demo.get("mediator", f"/cases/{settled['id']}/obligations")["items"]
         assert [o["status"] for o in obligations] == ["open"]
         assert len(demo.get("mediator", "/cases", limit=200)["items"]) >= 10
 

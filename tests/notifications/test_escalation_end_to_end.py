@@ -6,6 +6,7 @@ import json
 
 from kelisim import webhooks
 from tests.notifications.conftest import admin, eventually
+from tests.support.checks import items_of
 from tests.support.services import bearer, running
 
 PARTY = {
@@ -75,7 +76,7 @@ async def test_an_escalated_case_reaches_the_police_signed_and_their_acceptance_
 
         async def recorded_in_the_case():  # type: ignore[no-untyped-def]
             rows = await cases.get(f"/api/v1/cases/{case_id}/escalations", headers=coordinator)
-            return [r for r in rows.json() if r["acknowledged_by"] == "police-75"]
+            return [r for r in items_of(rows) if r["acknowledged_by"] == "police-75"]
 
         [row] = await eventually(recorded_in_the_case, what="the acceptance in the case")
         assert row["acknowledged_at"] is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kelisim import webhooks
 from tests.notifications.conftest import eventually
+from tests.support.checks import items_of
 from tests.support.gateway import gateway_stack
 
 ESCALATION = {
@@ -68,7 +69,7 @@ async def test_a_coordinators_escalation_reaches_police_and_their_acceptance_com
 
         async def accepted():  # type: ignore[no-untyped-def]
             rows = await gw.get(f"/api/v1/cases/{case_id}/escalations", headers=coordinator)
-            return [r for r in rows.json() if r["acknowledged_by"] == "police-75"]
+            return [r for r in items_of(rows) if r["acknowledged_by"] == "police-75"]
 
         await eventually(accepted, what="the acceptance on the case")
         [mail] = await eventually(lambda: mailbox.to("olga@example.kz"), what="the e-mail")

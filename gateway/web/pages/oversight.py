@@ -22,7 +22,7 @@ async def caseload(view: PageView, region: str = "") -> Response:
     today = datetime.now(TIME_ZONE).date()
     services = view.services
     rows, soon, unassigned = await asyncio.gather(
-        services.get("/api/v1/cases/caseload", region=region),
+        services.every("/api/v1/cases/caseload", region=region),
         services.maybe(
             "/api/v1/cases",
             {"items": []},

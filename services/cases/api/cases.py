@@ -51,13 +51,13 @@ def list_cases(
         )
 
 
-@router.get("/caseload", response_model=list[CaseloadRow])
+@router.get("/caseload", response_model=Page[CaseloadRow])
 def caseload(
     principal: CurrentPrincipal, ctx: ContextDep, terms: Terms, region: str | None = None
-) -> list[CaseloadRow]:
-    """Active cases per mediator of the coordinator's region(s)."""
+) -> Page[CaseloadRow]:
+    """Active cases per mediator of the coordinator's region(s) (one page: a row each)."""
     with reading(ctx) as db:
-        return listing.caseload(db, principal, region, terms.today())
+        return Page[CaseloadRow](items=listing.caseload(db, principal, region, terms.today()))
 
 
 @router.get("/{case_id}", response_model=CasePublic)
@@ -71,17 +71,17 @@ def get_case(
         return queries.case_for(db, principal, case)
 
 
-@router.get("/{case_id}/earlier-cases", response_model=list[EarlierCase])
-def get_earlier_cases(case_id: str, principal: CaseReader, ctx: ContextDep) -> list[EarlierCase]:
+@router.get("/{case_id}/earlier-cases", response_model=Page[EarlierCase])
+def get_earlier_cases(case_id: str, principal: CaseReader, ctx: ContextDep) -> Page[EarlierCase]:
     """Earlier cases of the region with a party of this one (same name, phone or e-mail)."""
     with reading(ctx) as db:
         case = queries.readable_case(db, principal, case_id)
-        return recurrence.earlier_cases(db, principal, case)
+        return Page[EarlierCase](items=recurrence.earlier_cases(db, principal, case))
 
 
 @router.get(
     "/{case_id}/timeline",
-    response_model=list[TimelineEntry],
+    response_model=Page[TimelineEntry],
     responses=files.file_answer(files.CSV),  # ?format=csv
 )
 def get_timeline(
@@ -96,7 +96,7 @@ def get_timeline(
         details = permissions.sees_personal_data(principal, case)
         entries = queries.timeline(db, ctx.tables, case, details)
     if format == "json":
-        return entries
+        return Page[TimelineEntry](items=entries)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["at", "kind", "actor", "action", "details"])

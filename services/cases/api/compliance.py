@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep
@@ -16,14 +17,14 @@ from services.cases.schemas import CasePublic, ObligationCreate, ObligationPubli
 router = APIRouter(prefix=PREFIX, tags=["cases"])
 
 
-@router.get("/{case_id}/obligations", response_model=list[ObligationPublic])
+@router.get("/{case_id}/obligations", response_model=Page[ObligationPublic])
 def list_obligations(
     case_id: str, principal: CaseReader, ctx: ContextDep
-) -> list[ObligationPublic]:
-    """The settlement's obligations and their follow-up."""
+) -> Page[ObligationPublic]:
+    """The settlement's obligations and their follow-up (one page: a case's own)."""
     with reading(ctx) as db:
         case = queries.readable_case(db, principal, case_id)
-        return queries.obligations_shown(db, principal, case)
+        return Page[ObligationPublic](items=queries.obligations_shown(db, principal, case))
 
 
 @router.post("/{case_id}/obligations", status_code=201, response_model=ObligationPublic)

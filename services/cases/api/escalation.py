@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
 from services.cases import queries
@@ -15,14 +16,14 @@ from services.cases.schemas import EscalationCreate, EscalationPublic
 router = APIRouter(prefix=PREFIX, tags=["cases"])
 
 
-@router.get("/{case_id}/escalations", response_model=list[EscalationPublic])
+@router.get("/{case_id}/escalations", response_model=Page[EscalationPublic])
 def list_escalations(
     case_id: str, principal: CaseReader, ctx: ContextDep
-) -> list[EscalationPublic]:
-    """The case's escalations and whether law enforcement accepted them."""
+) -> Page[EscalationPublic]:
+    """The case's escalations and whether law enforcement accepted them (one page)."""
     with reading(ctx) as db:
         case = queries.readable_case(db, principal, case_id)
-        return queries.escalations_of(db, principal, case)
+        return Page[EscalationPublic](items=queries.escalations_of(db, principal, case))
 
 
 @router.post("/{case_id}/escalations", status_code=201, response_model=EscalationPublic)

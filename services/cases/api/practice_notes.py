@@ -55,9 +55,9 @@ def draft_note(
     return created
 
 
-@router.get("/{case_id}/practice-notes", response_model=list[PracticeNotePublic])
-def notes_of_case(case_id: str, principal: CaseReader, ctx: ContextDep) -> list[PracticeNotePublic]:
-    """The practice notes drafted from a case the caller reads."""
+@router.get("/{case_id}/practice-notes", response_model=Page[PracticeNotePublic])
+def notes_of_case(case_id: str, principal: CaseReader, ctx: ContextDep) -> Page[PracticeNotePublic]:
+    """The practice notes drafted from a case the caller reads (one page: a case's own)."""
     with reading(ctx) as db:
         case = queries.readable_case(db, principal, case_id)
-        return practice.notes_of_case(db, principal, case)
+        return Page[PracticeNotePublic](items=practice.notes_of_case(db, principal, case))

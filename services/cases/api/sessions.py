@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
 from services.cases import queries
@@ -15,11 +16,12 @@ from services.cases.schemas import SessionCreate, SessionPublic, SessionUpdate
 router = APIRouter(prefix=PREFIX, tags=["cases"])
 
 
-@router.get("/{case_id}/sessions", response_model=list[SessionPublic])
-def list_sessions(case_id: str, principal: CaseReader, ctx: ContextDep) -> list[SessionPublic]:
-    """The case's sessions; notes only for the assigned mediator."""
+@router.get("/{case_id}/sessions", response_model=Page[SessionPublic])
+def list_sessions(case_id: str, principal: CaseReader, ctx: ContextDep) -> Page[SessionPublic]:
+    """The case's sessions (one page: a case's own); notes only for the assigned mediator."""
     with reading(ctx) as db:
-        return queries.sessions_of(db, principal, queries.readable_case(db, principal, case_id))
+        case = queries.readable_case(db, principal, case_id)
+        return Page[SessionPublic](items=queries.sessions_of(db, principal, case))
 
 
 @router.post("/{case_id}/sessions", status_code=201, response_model=SessionPublic)
