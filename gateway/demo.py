@@ -145,7 +145,7 @@ async def seed_demo(
 
 async def _seat_members(http: httpx.AsyncClient, council_id: str) -> None:
     """Appoint the demo secretary and member to the council, unless they sit on it already."""
-    members = _check(await http.get(f"/api/v1/councils/{council_id}/members"), 200)
+    members = _check(await http.get(f"/api/v1/councils/{council_id}/members"), 200)["items"]
     seated = {m["username"] for m in members}
     for username, seat in SEATS.items():
         if username in seated:

@@ -134,7 +134,7 @@ def published(db: DbSession, **where: str | None) -> list[tuple[Protocol, Counci
         query = query.where(Protocol.id == where["protocol_id"])
     if where.get("sha256"):
         query = query.where(Protocol.sha256 == where["sha256"])
-    query = query.order_by(col(Protocol.published_at).desc(), col(Protocol.id))
+    query = query.order_by(col(Protocol.published_at).desc(), col(Protocol.id).desc())
     return [(protocol, council, session) for protocol, council, session in db.exec(query).all()]
 
 

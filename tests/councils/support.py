@@ -13,6 +13,7 @@ import nats
 from sqlalchemy import func, select
 
 from kelisim.settings import Settings
+from tests.support.checks import items_of
 from tests.support.services import bearer
 
 REGION = "KZ-75"
@@ -64,6 +65,10 @@ class CouncilWorld:
         )
         assert response.status_code in (200, 201), response.text
         return response.json()
+
+    async def items(self, path: str, who: str = "secretary", **kwargs: Any) -> list[Any]:
+        """The items of a list (the one envelope, all on one page)."""
+        return items_of(await self.get(path, who, **kwargs))
 
     async def plan_session(self, items: int = 1, rule: str | None = None) -> tuple[str, list[str]]:
         """A planned session with `items` agenda items; returns its id and the items' ids."""

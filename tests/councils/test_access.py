@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from tests.councils.support import MEMBERS, admin, make_council
+from tests.support.checks import items_of
 from tests.support.services import bearer, running
 
 PRESENT = [u for u in MEMBERS if u != "m7"]
@@ -85,7 +86,7 @@ async def test_a_member_of_another_council_can_neither_vote_nor_read_its_materia
             f"/api/v1/councils/items/{item_id}/votes", json={"choice": "for"}, headers=unscoped
         )
         assert vote.status_code == 403
-        assert await council.ok("GET", f"/items/{item_id}/votes") == []
+        assert await council.items(f"/items/{item_id}/votes") == []
 
 
 async def test_a_member_whose_term_ended_no_longer_acts(settings):
@@ -106,7 +107,7 @@ async def test_a_member_whose_term_ended_no_longer_acts(settings):
         session_id, _ = await council.plan_session()
         read = await council.get(f"/sessions/{session_id}", who="former")
         assert read.status_code == 403
-        members = await council.ok("GET", f"/{council.id}/members", who="m1")
+        members = await council.items(f"/{council.id}/members", who="m1")
         assert len(members) == 9
 
 
@@ -126,7 +127,7 @@ async def test_only_admins_and_the_regions_secretaries_create_councils(settings)
         assert invalid.status_code == 422
         assert invalid.json()["type"] == "urn:kelisim:problem:validation-error"
         listed = await client.get("/api/v1/councils", headers=admin(settings))
-        assert listed.json() == []
+        assert items_of(listed) == []
 
 
 async def test_a_council_has_one_chair_and_one_secretary_at_a_time(settings):

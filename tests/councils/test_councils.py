@@ -33,7 +33,7 @@ async def test_the_secretary_changes_the_councils_quorum_and_rule(settings):
 async def test_a_member_whose_term_is_ended_leaves_the_quorum_base(settings):
     async with running("councils", settings) as client:
         council = await make_council(client, settings)
-        members = await council.ok("GET", f"/{council.id}/members")
+        members = await council.items(f"/{council.id}/members")
         m7 = next(m for m in members if m["username"] == "m7")
         yesterday = (date.today() - timedelta(days=1)).isoformat()
         ended = await client.patch(
@@ -72,7 +72,7 @@ async def test_a_retried_creation_with_the_same_idempotency_key_creates_once(set
         assert first.status_code == again.status_code == 201
         assert again.json() == first.json()
         assert again.headers["idempotent-replayed"] == "true"
-        assert [s["id"] for s in await council.ok("GET", f"/{council.id}/sessions")] == [
+        assert [s["id"] for s in await council.items(f"/{council.id}/sessions")] == [
             first.json()["id"]
         ]
         assert len(audit_entries(client, "session.planned")) == 1
@@ -80,3 +80,23 @@ async def test_a_retried_creation_with_the_same_idempotency_key_creates_once(set
         other = await client.post(path, json={**body, "title": "Other"}, headers=headers)
         assert other.status_code == 422
         assert other.json()["type"] == "urn:kelisim:problem:idempotency-key-reused"
+
+
+async def test_a_councils_sessions_and_minutes_come_in_keyset_pages(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        planned = [(await council.plan_session())[0] for _ in range(3)]
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = await council.ok("GET", f"/{council.id}/sessions", params=params)
+            assert len(page["items"]) <= 2
+            seen += [s["id"] for s in page["items"]]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert sorted(seen) == sorted(planned) and len(seen) == 3
+        refused = await council.get(f"/{council.id}/sessions", params={"cursor": "x"})
+        assert refused.status_code == 400
+        minutes = await council.ok("GET", f"/{council.id}/protocols", params={"limit": 1})
+        assert minutes == {"items": [], "next_cursor": None}

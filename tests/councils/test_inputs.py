@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 
 from tests.councils.support import audit_entries, make_council
-from tests.support.checks import assert_problem
+from tests.support.checks import assert_problem, items_of
 from tests.support.services import running
 
 
@@ -40,7 +40,7 @@ async def test_a_session_outside_the_domains_years_is_refused_and_nothing_is_pla
         )
         problem = assert_problem(answer, 422, "validation-error")
         assert problem["errors"][0]["loc"] == ["body", "starts_at"]
-        assert (await council.ok("GET", f"/{council.id}/sessions")) == []
+        assert (await council.items(f"/{council.id}/sessions")) == []
         assert _audit_count(client) == audit
         edge = await council.post(
             f"/{council.id}/sessions",
@@ -65,7 +65,7 @@ async def test_member_terms_and_due_dates_keep_to_the_same_years(settings) -> No
             assert [
                 e["type"] for e in assert_problem(answer, 422, "validation-error")["errors"]
             ] == ["date_out_of_range"]
-        members = await council.ok("GET", f"/{council.id}/members")
+        members = await council.items(f"/{council.id}/members")
         assert [m["username"] for m in members] == ["secretary"]
 
 
@@ -81,7 +81,7 @@ async def test_a_council_of_an_unknown_region_is_refused(settings) -> None:
             )
             problem = assert_problem(answer, 422, "validation-error")
             assert problem["errors"][0]["type"] == "unknown_region"
-        assert (await client.get("/api/v1/councils", headers=admin(settings))).json() == []
+        assert items_of(await client.get("/api/v1/councils", headers=admin(settings))) == []
 
 
 NAMES = [

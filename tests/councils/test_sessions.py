@@ -96,7 +96,7 @@ async def test_a_session_without_quorum_cannot_vote(settings):
         assert vote.status_code == 409
         item = await council.ok("GET", f"/items/{item_id}")
         assert item["vote_status"] == "pending"
-        assert await council.ok("GET", f"/items/{item_id}/votes") == []
+        assert await council.items(f"/items/{item_id}/votes") == []
 
 
 @pytest.mark.parametrize(("percent", "present", "reached"), [(67, 6, False), (67, 7, True)])
@@ -139,6 +139,6 @@ async def test_council_events_carry_no_full_names(settings):
             "kz.kelisim.councils.decision.adopted.v1",
             "kz.kelisim.councils.session.closed.v1",
         }
-        names = [m["full_name"] for m in await council.ok("GET", f"/{council.id}/members")]
+        names = [m["full_name"] for m in await council.items(f"/{council.id}/members")]
         payloads = json.dumps([e["data"] for e in events], ensure_ascii=False)
         assert not [n for n in names if n in payloads]

@@ -121,7 +121,7 @@ async def test_a_member_votes_once_and_only_while_present_and_not_recused(settin
         late_recusal = await council.post(f"/items/{item_id}/recusal", who="m1", json={})
         assert late_recusal.status_code == 409
 
-        votes = await council.ok("GET", f"/items/{item_id}/votes")
+        votes = await council.items(f"/items/{item_id}/votes")
         assert [(v["username"], v["choice"]) for v in votes] == [("m1", "for")]
         assert len(audit_entries(client, "item.vote_cast")) == 1
 
@@ -186,7 +186,7 @@ async def test_two_ballots_sent_at_once_by_one_member_count_once(settings):
             council.post(f"/items/{item_id}/votes", who="m2", json={"choice": "against"}),
         )
         assert sorted(a.status_code for a in answers) == [201, 409]
-        votes = await council.ok("GET", f"/items/{item_id}/votes")
+        votes = await council.items(f"/items/{item_id}/votes")
         assert [v["username"] for v in votes] == ["m2"]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from gateway.demo import DemoRefused, seed_demo
 from gateway.models import backbone
 from kelisim.regions import REGIONS
+from tests.support.checks import items_of
 from tests.support.gateway import ADMIN, Stack, running_gateway
 
 DEMO_USERS = (
@@ -71,7 +72,7 @@ async def test_the_demo_creates_one_user_per_role_and_a_council_once(stack: Stac
     secretary = await stack.login("council_secretary", "demo")
     members = await stack.client.get(f"/api/v1/councils/{council_id}/members", headers=secretary)
     assert members.status_code == 200, members.text
-    assert {"council_secretary", "council_member"} <= {m["username"] for m in members.json()}
+    assert {"council_secretary", "council_member"} <= {m["username"] for m in items_of(members)}
     for role in DEMO_USERS:
         assert await stack.login(role, "demo")
 

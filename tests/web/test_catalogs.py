@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from gateway.web import labels
 from gateway.web.i18n import LANG_NAMES, LANGS, po_path
 from services.notifications import messages
-from tests.support.checks import eventually
+from tests.support.checks import eventually, items_of
 from tests.support.gateway import Stack
 from tests.web.conftest import browser_client
 from tests.web.support import typed_council_texts, web_login
@@ -182,7 +182,7 @@ async def _seed_work(stack: Stack) -> dict[str, str]:
     assert answer.status_code == 201, answer.text
 
     secretary = await _api(stack, "council_secretary")
-    councils = (await client.get("/api/v1/councils", headers=secretary)).json()
+    councils = items_of(await client.get("/api/v1/councils", headers=secretary))
     council = councils[0]
     session = (
         await client.post(

@@ -8,7 +8,7 @@ from sqlmodel import Session as DbSession
 
 from gateway.demo import DEMO_PASSWORD
 from services.councils.models import Session
-from tests.support.checks import assert_problem
+from tests.support.checks import assert_problem, items_of
 from tests.web.conftest import browser_client as browser
 from tests.web.support import web_login
 
@@ -19,7 +19,7 @@ async def _secretary(system) -> dict[str, str]:
 
 async def test_the_api_refuses_a_session_in_year_9999(system):
     secretary = await _secretary(system)
-    council_id = (await system.client.get("/api/v1/councils", headers=secretary)).json()[0]["id"]
+    council_id = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]["id"]
     answer = await system.client.post(
         f"/api/v1/councils/{council_id}/sessions",
         json={"starts_at": "9999-12-31T23:59:59Z", "place": "Friendship House"},
@@ -27,12 +27,12 @@ async def test_the_api_refuses_a_session_in_year_9999(system):
     )
     assert_problem(answer, 422, "validation-error")
     sessions = await system.client.get(f"/api/v1/councils/{council_id}/sessions", headers=secretary)
-    assert all(not s["starts_at"].startswith("9999") for s in sessions.json())
+    assert all(not s["starts_at"].startswith("9999") for s in items_of(sessions))
 
 
 async def test_pages_render_sessions_stored_at_the_edges_of_the_calendar(system):
     secretary = await _secretary(system)
-    council_id = (await system.client.get("/api/v1/councils", headers=secretary)).json()[0]["id"]
+    council_id = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]["id"]
     ids = []
     for _ in range(3):
         planned = await system.client.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 
+from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
@@ -51,15 +52,17 @@ def create_council(
     return ctx.create(request, handlers.create_council, cmd, shape=council_public)
 
 
-@router.get("", response_model=list[CouncilPublic])
-def list_councils(principal: CurrentPrincipal, ctx: ContextDep, region: str | None = None):
-    """The councils the caller may see, optionally in one region."""
+@router.get("", response_model=Page[CouncilPublic])
+def list_councils(
+    principal: CurrentPrincipal, ctx: ContextDep, region: str | None = None
+) -> Page[CouncilPublic]:
+    """The councils the caller may see, optionally in one region (one page: a few a region)."""
     with reading(ctx) as db:
         query = select(Council).order_by(col(Council.name))
         if region:
             query = query.where(Council.region == region)
         councils = [c for c in db.exec(query).all() if permissions.can_see_council(principal, c)]
-    return [council_public(c) for c in councils]
+    return Page[CouncilPublic](items=[council_public(c) for c in councils])
 
 
 @router.get("/{council_id}", response_model=CouncilPublic)
@@ -86,9 +89,11 @@ def appoint_member(
     return ctx.create(request, handlers.appoint_member, cmd, shape=member_public)
 
 
-@router.get("/{council_id}/members", response_model=list[MemberPublic])
-def list_members(council_id: str, principal: CurrentPrincipal, ctx: ContextDep):
-    """The council's members (for its members and those who manage it)."""
+@router.get("/{council_id}/members", response_model=Page[MemberPublic])
+def list_members(
+    council_id: str, principal: CurrentPrincipal, ctx: ContextDep
+) -> Page[MemberPublic]:
+    """The council's members, for its members and those who manage it (one page)."""
     with reading(ctx) as db:
         council = get(db, Council, council_id)
         if not permissions.can_manage(principal, council):
@@ -96,7 +101,7 @@ def list_members(council_id: str, principal: CurrentPrincipal, ctx: ContextDep):
         members = db.exec(
             select(Member).where(Member.council_id == council.id).order_by(col(Member.full_name))
         ).all()
-    return [member_public(m) for m in members]
+    return Page[MemberPublic](items=[member_public(m) for m in members])
 
 
 @router.patch("/{council_id}", response_model=CouncilPublic)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from sqlmodel import col, select
 
-from kelisim import signing
+from kelisim import pagination, signing
 from kelisim.clock import now
+from kelisim.pagination import Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
@@ -65,18 +67,28 @@ def read_protocol(
         return queries.protocol_public(db, protocol, language(lang, principal))
 
 
-@router.get("/{council_id}/protocols", response_model=list[ProtocolPublic])
+@router.get("/{council_id}/protocols", response_model=Page[ProtocolPublic])
 def list_protocols(
-    council_id: str, principal: CurrentPrincipal, ctx: ContextDep, lang: str | None = None
-):
-    """The council's minutes, for its members (they name people: analysts read none)."""
+    council_id: str,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    lang: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
+) -> Page[ProtocolPublic]:
+    """The council's minutes as drafted, for its members (they name people: analysts read none)."""
+    order = [col(Protocol.drafted_at), col(Protocol.id)]
     with reading(ctx) as db:
         council = queries.get(db, Council, council_id)
         if permissions.membership(db, council, principal) is None:
             raise Problem(403, "not-a-member", "You are not a current member of this council.")
         query = select(Protocol).where(Protocol.council_id == council.id)
-        protocols = db.exec(query.order_by(col(Protocol.drafted_at))).all()
-        return [queries.protocol_public(db, p, language(lang, principal)) for p in protocols]
+        if cursor:
+            query = query.where(pagination.after(order, pagination.decode(cursor, datetime, str)))
+        rows = db.exec(query.order_by(*order).limit(limit + 1)).all()
+        found, next_cursor = pagination.page(rows, limit, lambda p: (p.drafted_at, p.id))
+        items = [queries.protocol_public(db, p, language(lang, principal)) for p in found]
+        return Page[ProtocolPublic](items=items, next_cursor=next_cursor)
 
 
 @router.patch("/protocols/{protocol_id}", response_model=ProtocolPublic)

@@ -7,12 +7,14 @@ with a token of the role `public`, which reaches nothing else); nothing here nam
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from sqlmodel import col, select
 
+from kelisim import pagination
+from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import public
@@ -28,15 +30,17 @@ Lang = Literal["kk", "ru", "en"]
 Sha256 = Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")]
 
 
-@router.get("/councils", response_model=list[public.PublicCouncil])
+@router.get("/councils", response_model=Page[public.PublicCouncil])
 def councils(_: CurrentPrincipal, ctx: ContextDep, region: Region = None):
-    """The councils (of a region), by name."""
+    """The councils (of a region), by region and name (one page: a few a region)."""
     with reading(ctx) as db:
         query = select(Council)
         if region:
             query = query.where(Council.region == region)
         rows = db.exec(query.order_by(col(Council.region), col(Council.name))).all()
-        return [public.PublicCouncil.model_validate(c, from_attributes=True) for c in rows]
+        return Page[public.PublicCouncil](
+            items=[public.PublicCouncil.model_validate(c, from_attributes=True) for c in rows]
+        )
 
 
 @router.get("/councils/{council_id}", response_model=public.PublicCouncil)
@@ -48,18 +52,30 @@ def council(council_id: str, _: CurrentPrincipal, ctx: ContextDep):
         )
 
 
-@router.get("/protocols", response_model=list[public.PublicProtocolSummary])
+@router.get("/protocols", response_model=Page[public.PublicProtocolSummary])
 def protocols(
     _: CurrentPrincipal,
     ctx: ContextDep,
     region: Region = None,
     council_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
 ):
     """Published protocols, newest first."""
     with reading(ctx) as db:
-        rows = public.published(db, region=region, council_id=council_id)[:limit]
-        return [public.summary(db, *row) for row in rows]
+        rows = public.published(db, region=region, council_id=council_id)
+        found = pagination.cut(
+            rows,
+            limit,
+            cursor,
+            lambda r: (r[0].published_at, r[0].id),
+            (datetime, str),
+            descending=True,
+        )
+        return Page[public.PublicProtocolSummary](
+            items=[public.summary(db, *row) for row in found.items],
+            next_cursor=found.next_cursor,
+        )
 
 
 @router.get("/protocols/{protocol_id}", response_model=public.PublicProtocol)
@@ -102,7 +118,7 @@ def protocol_pdf(protocol_id: str, _: CurrentPrincipal, ctx: ContextDep, lang: L
         )
 
 
-@router.get("/recommendations", response_model=list[public.PublicRecommendation])
+@router.get("/recommendations", response_model=Page[public.PublicRecommendation])
 def recommendations(
     _: CurrentPrincipal,
     ctx: ContextDep,
@@ -110,15 +126,19 @@ def recommendations(
     council_id: str | None = None,
     addressee: str | None = None,
     status: public.PublicStatus | None = None,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
 ):
     """Recommendations of published decisions with their status and responses, by due date."""
     with reading(ctx) as db:
-        return public.recommendations(
+        found = public.recommendations(
             db, region=region, council_id=council_id, addressee=addressee, status=status
         )
+    # The status is computed per recommendation (responses, today), so the page is cut after.
+    return pagination.cut(found, limit, cursor, lambda r: (r.due_date, r.id), (date, str))
 
 
-@router.get("/rates", response_model=list[public.PublicRate])
+@router.get("/rates", response_model=Page[public.PublicRate])
 def rates(
     _: CurrentPrincipal,
     ctx: ContextDep,
@@ -127,20 +147,30 @@ def rates(
     by: Literal["addressee", "region"] = "addressee",
     region: Region = None,
 ):
-    """The on-time rate per state body or per region, of recommendations due in the period."""
+    """The on-time rate per state body or per region, of recommendations due in the period.
+
+    One page: a row per region or state body.
+    """
     if end < start:
         raise Problem(400, "bad-period", "The period ends before it starts.")
     with reading(ctx) as db:
-        return public.rates(public.recommendations(db, region=region), by, start, end)
+        found = public.rates(public.recommendations(db, region=region), by, start, end)
+    return Page[public.PublicRate](items=found)
 
 
-@router.get("/sessions", response_model=list[public.PublicSession])
+@router.get("/sessions", response_model=Page[public.PublicSession])
 def sessions(
-    _: CurrentPrincipal, ctx: ContextDep, region: Region = None, council_id: str | None = None
+    _: CurrentPrincipal,
+    ctx: ContextDep,
+    region: Region = None,
+    council_id: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
 ):
-    """Upcoming sessions: title, time, place and council."""
+    """Upcoming sessions by start: title, time, place and council."""
     with reading(ctx) as db:
-        return public.upcoming_sessions(db, region=region, council_id=council_id)
+        found = public.upcoming_sessions(db, region=region, council_id=council_id)
+    return pagination.cut(found, limit, cursor, lambda s: (s.starts_at, s.id), (datetime, str))
 
 
 @router.get("/verify", response_model=public.Verification)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
-from kelisim import files
+from kelisim import files, pagination
+from kelisim.pagination import Cursor, Limit, Page
 from kelisim.service import ContextDep, CurrentPrincipal
 from kelisim.uow import UnitOfWork
 from services.councils import permissions, queries
@@ -57,15 +60,25 @@ def plan_session(
     return ctx.create(request, handlers.plan_session, cmd, shape=session_public)
 
 
-@router.get("/{council_id}/sessions", response_model=list[SessionPublic])
-def list_sessions(council_id: str, principal: CurrentPrincipal, ctx: ContextDep):
-    """The council's sessions, for its members."""
+@router.get("/{council_id}/sessions", response_model=Page[SessionPublic])
+def list_sessions(
+    council_id: str,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
+) -> Page[SessionPublic]:
+    """The council's sessions by start, for its members."""
+    order = [col(Session.starts_at), col(Session.id)]
     with reading(ctx) as db:
         council = queries.get(db, Council, council_id)
         permissions.require_member(db, council, principal)
         query = select(Session).where(Session.council_id == council.id)
-        sessions = db.exec(query.order_by(col(Session.starts_at))).all()
-    return [session_public(s) for s in sessions]
+        if cursor:
+            query = query.where(pagination.after(order, pagination.decode(cursor, datetime, str)))
+        rows = db.exec(query.order_by(*order).limit(limit + 1)).all()
+    found, next_cursor = pagination.page(rows, limit, lambda s: (s.starts_at, s.id))
+    return Page[SessionPublic](items=[session_public(s) for s in found], next_cursor=next_cursor)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionDetail)

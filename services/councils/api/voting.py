@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from kelisim.pagination import Page
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.councils import permissions, queries
 from services.councils.api.common import PREFIX, reading
@@ -28,14 +29,16 @@ def read_item(item_id: str, principal: CurrentPrincipal, ctx: ContextDep):
         return queries.item_public(db, item)
 
 
-@router.get("/items/{item_id}/votes", response_model=list[VotePublic])
-def list_votes(item_id: str, principal: CurrentPrincipal, ctx: ContextDep):
-    """The open votes cast on an item, by name, for the council's members."""
+@router.get("/items/{item_id}/votes", response_model=Page[VotePublic])
+def list_votes(item_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> Page[VotePublic]:
+    """The open votes cast on an item, by name, for the council's members (one page)."""
     with reading(ctx) as db:
         item, _, council = queries.item_with_context(db, item_id)
         permissions.require_member(db, council, principal)
         votes = queries.votes_of(db, item)
-    return [VotePublic.model_validate(v, from_attributes=True) for v in votes]
+    return Page[VotePublic](
+        items=[VotePublic.model_validate(v, from_attributes=True) for v in votes]
+    )
 
 
 @router.post("/items/{item_id}/recusal", status_code=201, response_model=ItemPublic)

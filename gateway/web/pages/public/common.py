@@ -17,6 +17,7 @@ from gateway.web.i18n import LANGS
 from gateway.web.view import View
 from kelisim import preconditions
 from kelisim.auth import PUBLIC
+from kelisim.pagination import MAX_LIMIT
 from kelisim.problems import Problem
 
 API = "/api/v1/councils/public"
@@ -73,6 +74,27 @@ async def fetch(view: View, path: str, **params: Any) -> Any:
     """The public read API's JSON answer; a ServiceError when it refuses or fails."""
     answer = await fetch_raw(view, path, **params)
     return answer.json()
+
+
+async def fetch_items(view: View, path: str, **params: Any) -> list[Any]:
+    """The items of a public list that is one page by nature (the councils, the rates)."""
+    answer = await fetch(view, path, **params)
+    items: list[Any] = answer["items"]
+    return items
+
+
+async def fetch_all(view: View, path: str, most: int = 10_000, **params: Any) -> list[Any]:
+    """The items of a public list, following its pages (`next_cursor`) up to `most` items."""
+    found: list[Any] = []
+    cursor = None
+    while len(found) < most:
+        limit = min(MAX_LIMIT, most - len(found))
+        answer = await fetch(view, path, limit=limit, cursor=cursor, **params)
+        found += answer["items"]
+        cursor = answer.get("next_cursor")
+        if not cursor:
+            break
+    return found
 
 
 async def fetch_raw(view: View, path: str, **params: Any) -> Any:

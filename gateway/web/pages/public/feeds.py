@@ -24,7 +24,7 @@ from fastapi.responses import Response
 from icalendar import Calendar, Event
 
 from gateway.web.i18n import TIME_ZONE
-from gateway.web.pages.public.common import PublicView, cached, fetch, newest
+from gateway.web.pages.public.common import PublicView, cached, fetch_all, newest
 from gateway.web.view import View
 from kelisim.clock import now
 from kelisim.regions import REGIONS
@@ -80,8 +80,8 @@ async def atom(view: PublicView, region: str | None = None, council: str | None 
     """Published protocols and overdue recommendations, of a region or a council, newest first."""
     scope = _scope(region, council)
     protocols, overdue = await asyncio.gather(
-        fetch(view, "/protocols", limit=100, **scope),
-        fetch(view, "/recommendations", status="overdue", **scope),
+        fetch_all(view, "/protocols", most=100, **scope),
+        fetch_all(view, "/recommendations", status="overdue", **scope),
     )
     base, lang = _base(view), view.lang
     entries: list[tuple[datetime, str, str, str, str]] = []
@@ -139,7 +139,7 @@ async def calendar(
     view: PublicView, region: str | None = None, council: str | None = None
 ) -> Response:
     """Upcoming council sessions as an iCalendar feed."""
-    sessions = await fetch(view, "/sessions", **_scope(region, council))
+    sessions = await fetch_all(view, "/sessions", **_scope(region, council))
     base = _base(view)
     cal = Calendar()
     cal.add("prodid", "-//Kelisim//Public Accord councils//KK")
@@ -184,7 +184,7 @@ async def recommendations_csv(
     view: PublicView, region: str | None = None, council: str | None = None
 ) -> Response:
     """Open data: recommendations and their execution, one CSV row each (UTF-8 with BOM)."""
-    items = await fetch(view, "/recommendations", **_scope(region, council))
+    items = await fetch_all(view, "/recommendations", **_scope(region, council))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
     writer.writeheader()
@@ -203,7 +203,7 @@ async def recommendations_json(
     view: PublicView, region: str | None = None, council: str | None = None
 ) -> Response:
     """Open data: the same rows as the CSV, as a JSON document with its field list."""
-    items = await fetch(view, "/recommendations", **_scope(region, council))
+    items = await fetch_all(view, "/recommendations", **_scope(region, council))
     body = json.dumps(
         {"fields": FIELDS, "items": _rows(view, items)}, ensure_ascii=False, sort_keys=True
     )

@@ -13,7 +13,16 @@ from starlette.datastructures import UploadFile
 
 from gateway.web.client import ServiceError
 from gateway.web.i18n import TIME_ZONE
-from gateway.web.pages.public.common import PublicView, cached, fetch, fetch_raw, newest, page
+from gateway.web.pages.public.common import (
+    PublicView,
+    cached,
+    fetch,
+    fetch_all,
+    fetch_items,
+    fetch_raw,
+    newest,
+    page,
+)
 from gateway.web.view import View, parse_date
 from kelisim.clock import now
 from kelisim.regions import REGIONS
@@ -28,9 +37,9 @@ async def index(view: PublicView, region: str | None = None) -> Response:
     """The councils of each region, the newest published protocols and upcoming sessions."""
     chosen = region if region in REGIONS else None
     councils, protocols, sessions = await asyncio.gather(
-        fetch(view, "/councils", region=chosen),
-        fetch(view, "/protocols", region=chosen, limit=20),
-        fetch(view, "/sessions", region=chosen),
+        fetch_items(view, "/councils", region=chosen),
+        fetch_all(view, "/protocols", most=20, region=chosen),
+        fetch_all(view, "/sessions", region=chosen),
     )
     by_region: dict[str, list[dict]] = {}
     for council in councils:
@@ -51,9 +60,9 @@ async def council(council_id: str, view: PublicView) -> Response:
     """A council, its published protocols, its recommendations and its upcoming sessions."""
     card, protocols, recommendations, sessions = await asyncio.gather(
         fetch(view, f"/councils/{council_id}"),
-        fetch(view, "/protocols", council_id=council_id, limit=500),
-        fetch(view, "/recommendations", council_id=council_id),
-        fetch(view, "/sessions", council_id=council_id),
+        fetch_all(view, "/protocols", most=500, council_id=council_id),
+        fetch_all(view, "/recommendations", council_id=council_id),
+        fetch_all(view, "/sessions", council_id=council_id),
     )
     return page(
         view,
@@ -107,7 +116,7 @@ async def recommendations(
     """Recommendations to state bodies: due date, status and the response."""
     chosen_region = region if region in REGIONS else None
     chosen_status = status if status in STATUSES else None
-    items = await fetch(view, "/recommendations", region=chosen_region, status=chosen_status)
+    items = await fetch_all(view, "/recommendations", region=chosen_region, status=chosen_status)
     return page(
         view,
         "public/recommendations.html",
@@ -125,8 +134,8 @@ async def rates(view: PublicView, region: str | None = None) -> Response:
     chosen = region if region in REGIONS else None
     period = {"start": start.isoformat(), "end": end.isoformat()}
     by_body, by_region = await asyncio.gather(
-        fetch(view, "/rates", by="addressee", region=chosen, **period),
-        fetch(view, "/rates", by="region", region=chosen, **period),
+        fetch_items(view, "/rates", by="addressee", region=chosen, **period),
+        fetch_items(view, "/rates", by="region", region=chosen, **period),
     )
     return page(
         view,
