@@ -304,8 +304,13 @@ class Consumer:
         return outcome
 
 
-def dead_letters(engine: Engine, tables: Backbone) -> list[dict[str, Any]]:
-    """The dead-letter rows of a service database, newest first."""
+def dead_letters(
+    engine: Engine, tables: Backbone, *, before: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The dead-letter rows of a service database, newest first (ids below `before`)."""
     dead = tables.dead_letter
+    query = select(dead).order_by(dead.c.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(dead.c.id < before)
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(select(dead).order_by(dead.c.id.desc()))]
+        return [dict(r._mapping) for r in conn.execute(query)]

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from kelisim import pagination, webhooks
 from kelisim.auth import Principal
 from kelisim.bus.consumer import dead_letters
+from kelisim.pagination import Page
 from kelisim.preconditions import etag_of
 from kelisim.problems import Problem
 from kelisim.service import ServiceContext
@@ -76,15 +77,23 @@ def unread_condition(principal: Principal):  # type: ignore[no-untyped-def]
     return and_(visible_to(principal), col(Notification.id).not_in(read))
 
 
-def latest(session: Session, principal: Principal) -> list[NotificationPublic]:
-    """The caller's latest 100 notifications as neutral one-line summaries."""
-    rows = session.exec(
-        select(Notification)
-        .where(visible_to(principal))
-        .order_by(col(Notification.created_at).desc())
-        .limit(100)
-    ).all()
-    return [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]
+def latest(
+    session: Session, principal: Principal, cursor: str | None, limit: int
+) -> Page[NotificationPublic]:
+    """The caller's notifications, newest first, as neutral one-line summaries."""
+    order = [col(Notification.created_at), col(Notification.id)]
+    query = select(Notification).where(visible_to(principal))
+    if cursor:
+        key = pagination.decode(cursor, datetime, str)
+        query = query.where(pagination.after(order, key, descending=True))
+    query = query.order_by(*(c.desc() for c in order)).limit(limit + 1)
+    found, next_cursor = pagination.page(
+        session.exec(query).all(), limit, lambda r: (r.created_at, r.id)
+    )
+    return Page[NotificationPublic](
+        items=[NotificationPublic.model_validate(r, from_attributes=True) for r in found],
+        next_cursor=next_cursor,
+    )
 
 
 def inbox(
@@ -139,10 +148,10 @@ def rule_public(rule: Rule, _uow: object = None) -> RulePublic:
     return RulePublic.model_validate(rule, from_attributes=True)
 
 
-def rules(session: Session) -> list[RulePublic]:
-    """Every notification rule, by subject."""
+def rules(session: Session) -> Page[RulePublic]:
+    """Every notification rule, by subject (one page: a rule per subject and audience)."""
     rows = session.exec(select(Rule).order_by(col(Rule.subject), col(Rule.id))).all()
-    return [rule_public(r) for r in rows]
+    return Page[RulePublic](items=[rule_public(r) for r in rows])
 
 
 def rule(session: Session, rule_id: str) -> Rule:
@@ -169,10 +178,10 @@ def endpoint_public(row: LiaisonEndpoint) -> EndpointPublic:
     )
 
 
-def endpoints(session: Session) -> list[EndpointPublic]:
-    """Every liaison endpoint, by region."""
-    rows = session.exec(select(LiaisonEndpoint).order_by(col(LiaisonEndpoint.region))).all()
-    return [endpoint_public(r) for r in rows]
+def endpoints(session: Session) -> Page[EndpointPublic]:
+    """Every liaison endpoint, by region (one page: a few per region)."""
+    query = select(LiaisonEndpoint).order_by(col(LiaisonEndpoint.region), col(LiaisonEndpoint.id))
+    return Page[EndpointPublic](items=[endpoint_public(r) for r in session.exec(query).all()])
 
 
 def endpoint(session: Session, endpoint_id: str) -> LiaisonEndpoint:
@@ -226,9 +235,16 @@ def delivery(session: Session, delivery_id: str) -> DeliveryDetail:
     return DeliveryDetail(**delivery_public(row).model_dump(), history=history)
 
 
-def consumer_dead_letters(ctx: ServiceContext) -> list[DeadLetterPublic]:
+def consumer_dead_letters(
+    ctx: ServiceContext, cursor: str | None, limit: int
+) -> Page[DeadLetterPublic]:
     """Events this service could never apply (poison messages), newest first."""
-    return [DeadLetterPublic(**row) for row in dead_letters(ctx.engine, ctx.tables)]
+    before = pagination.decode(cursor, int)[0] if cursor else None
+    rows = dead_letters(ctx.engine, ctx.tables, before=before, limit=limit + 1)
+    found, next_cursor = pagination.page(rows, limit, lambda r: (r["id"],))
+    return Page[DeadLetterPublic](
+        items=[DeadLetterPublic(**row) for row in found], next_cursor=next_cursor
+    )
 
 
 def feed_item(row: Escalation) -> FeedItem:

@@ -13,7 +13,7 @@ from kelisim.events.cases import CaseDeadlineApproaching, CaseOverdue
 from kelisim.events.councils import SessionConvened
 from services.notifications.models import EmailMessage, Recipient
 from tests.notifications.conftest import Mailbox, admin, eventually
-from tests.support.checks import assert_problem
+from tests.support.checks import assert_problem, items_of
 from tests.support.nats import free_port
 from tests.support.services import bearer, running
 
@@ -383,6 +383,7 @@ async def test_an_unreadable_event_is_set_aside_for_the_admin(settings):
         nc = await nats.connect(settings.nats_url)
         try:
             await nc.jetstream().publish("cases.case.overdue", b"{not json")
+            await nc.jetstream().publish("cases.case.overdue", b"[also not an envelope")
         finally:
             await nc.close()
 
@@ -390,11 +391,23 @@ async def test_an_unreadable_event_is_set_aside_for_the_admin(settings):
             response = await client.get(
                 "/api/v1/notifications/dead-letters", headers=admin(settings)
             )
-            return response.json()
+            found = items_of(response)
+            return found if len(found) == 2 else None
 
-        [dead] = await eventually(listed, what="the poison message in the dead letters")
-        assert dead["subject"] == "cases.case.overdue"
-        assert "unreadable" in dead["error"]
+        both = await eventually(listed, what="the poison messages in the dead letters")
+        assert {d["subject"] for d in both} == {"cases.case.overdue"}
+        assert all("unreadable" in d["error"] for d in both)
+        # Newest first, a page at a time.
+        first = await client.get(
+            "/api/v1/notifications/dead-letters", params={"limit": 1}, headers=admin(settings)
+        )
+        assert first.json()["items"] == both[:1] and first.json()["next_cursor"]
+        rest = await client.get(
+            "/api/v1/notifications/dead-letters",
+            params={"limit": 1, "cursor": first.json()["next_cursor"]},
+            headers=admin(settings),
+        )
+        assert items_of(rest) == both[1:]
         coordinator = bearer(settings, "notifications", sub="c", roles=["coordinator"])
         refused = await client.get("/api/v1/notifications/dead-letters", headers=coordinator)
         assert refused.status_code == 403

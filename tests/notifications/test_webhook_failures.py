@@ -8,6 +8,7 @@ import pytest
 
 from kelisim import webhooks
 from tests.notifications.conftest import admin, eventually
+from tests.support.checks import items_of
 from tests.support.events import read_stream
 from tests.support.services import running
 
@@ -105,7 +106,7 @@ async def test_an_endpoint_answering_410_is_disabled_and_the_admin_is_told(
         assert alerts[0]["region"] is None
         assert "410" in alerts[0]["body"]
         endpoints = await client.get("/api/v1/notifications/endpoints", headers=admin(settings))
-        [endpoint] = endpoints.json()
+        [endpoint] = items_of(endpoints)
         assert endpoint["enabled"] is False and "410" in endpoint["disabled_reason"]
         dead = await eventually(lambda: deliveries(client, settings, "dead", 1), what="dead")
         assert dead[0]["attempts"] == 1
@@ -155,9 +156,9 @@ async def test_an_endpoint_failing_for_days_is_disabled_and_its_deliveries_wait(
         producer.escalate("KZ-75")
         alerts = await eventually(lambda: admin_alerts(client, days), what="the admin told")
         assert "failing since" in alerts[0]["body"]
-        [endpoint] = (
+        [endpoint] = items_of(
             await client.get("/api/v1/notifications/endpoints", headers=admin(days))
-        ).json()
+        )
         assert endpoint["id"] == endpoint_id and endpoint["enabled"] is False
         pending = await deliveries(client, days, "pending", 1)
         assert pending and pending[0]["attempts"] >= 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support.checks import items_of
 from tests.web.conftest import browser_client as browser
 from tests.web.support import csrf_of, submit, web_login
 
@@ -171,4 +172,4 @@ async def test_admin_registers_a_webhook_endpoint_and_sees_its_secret_once(syste
     assert "https://police.example.kz/kelisim" in again.text
     assert "whsec_" not in again.text.split("<table>", 1)[0]
     endpoints = await system.client.get("/api/v1/notifications/endpoints", headers=system.admin)
-    assert [e["url"] for e in endpoints.json()] == ["https://police.example.kz/kelisim"]
+    assert [e["url"] for e in items_of(endpoints)] == ["https://police.example.kz/kelisim"]

@@ -159,7 +159,7 @@ async def _webhooks(
     return view.render(
         "admin/webhooks.html",
         status=status,
-        endpoints=endpoints,
+        endpoints=endpoints["items"],
         deliveries=deliveries["items"],
         errors=errors,
         created=created,

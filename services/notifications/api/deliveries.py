@@ -68,7 +68,12 @@ def replay_one(
     return queries.delivery_public(ctx.run(request, replay_delivery, cmd))
 
 
-@router.get("/dead-letters", response_model=list[DeadLetterPublic])
-def consumer_dead_letters(principal: Admin, ctx: ContextDep) -> list[DeadLetterPublic]:
+@router.get("/dead-letters", response_model=Page[DeadLetterPublic])
+def consumer_dead_letters(
+    principal: Admin,
+    ctx: ContextDep,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
+) -> Page[DeadLetterPublic]:
     """Events this service could never apply (poison messages), newest first."""
-    return queries.consumer_dead_letters(ctx)
+    return queries.consumer_dead_letters(ctx, cursor, limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from kelisim.netguard import Guard
+from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
 from kelisim.uow import UnitOfWork
@@ -47,8 +48,8 @@ def created(new: NewEndpoint, _uow: UnitOfWork | None = None) -> EndpointCreated
     )
 
 
-@router.get("", response_model=list[EndpointPublic])
-def list_endpoints(principal: Admin, ctx: ContextDep) -> list[EndpointPublic]:
+@router.get("", response_model=Page[EndpointPublic])
+def list_endpoints(principal: Admin, ctx: ContextDep) -> Page[EndpointPublic]:
     """Every liaison endpoint, secrets masked."""
     with reading(ctx) as session:
         return queries.endpoints(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from kelisim import pagination
-from kelisim.pagination import Cursor, Limit
+from kelisim.pagination import Cursor, Limit, Page
 from kelisim.service import ContextDep
 from services.notifications import queries
 from services.notifications.api.common import PREFIX, reading
@@ -16,11 +16,16 @@ from services.notifications.schemas import Inbox, NotificationPublic
 router = APIRouter(prefix=PREFIX, tags=["notifications"])
 
 
-@router.get("", response_model=list[NotificationPublic])
-def my_notifications(principal: Staff, ctx: ContextDep) -> list[NotificationPublic]:
-    """The caller's latest notifications as neutral one-line summaries."""
+@router.get("", response_model=Page[NotificationPublic])
+def my_notifications(
+    principal: Staff,
+    ctx: ContextDep,
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
+) -> Page[NotificationPublic]:
+    """The caller's notifications, newest first, as neutral one-line summaries."""
     with reading(ctx) as session:
-        return queries.latest(session, principal)
+        return queries.latest(session, principal, cursor, limit)
 
 
 @router.get("/inbox", response_model=Inbox)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
 from services.notifications import queries
@@ -28,8 +29,8 @@ def _answer(rule: Rule, response: Response) -> RulePublic:
     return queries.rule_public(rule)
 
 
-@router.get("", response_model=list[RulePublic])
-def list_rules(principal: Admin, ctx: ContextDep) -> list[RulePublic]:
+@router.get("", response_model=Page[RulePublic])
+def list_rules(principal: Admin, ctx: ContextDep) -> Page[RulePublic]:
     """Every notification rule."""
     with reading(ctx) as session:
         return queries.rules(session)
