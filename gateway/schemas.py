@@ -83,11 +83,6 @@ class UserPublic(BaseModel):
     updated_at: Stamp
 
 
-class UserPage(BaseModel):
-    items: list[UserPublic]
-    next_cursor: str | None
-
-
 class Me(UserPublic):
     authenticated_by: Literal["bearer", "api_key", "session"]
 

@@ -183,11 +183,6 @@ class NotePublic(BaseModel):
     etag: str | None = Field(default=None, description="under review: the If-Match of a decision")
 
 
-class NotePage(BaseModel):
-    items: list[NotePublic]
-    next_cursor: str | None = None
-
-
 class LibraryShelf(BaseModel):
     category: str
     most_useful: list[NotePublic]

@@ -16,7 +16,7 @@ from services.analytics.measures import shift_month
 from services.analytics.workers import early_warning_round
 from services.cases.terms import TermPolicy
 from tests.cases.support import person
-from tests.support.checks import assert_problem, eventually
+from tests.support.checks import assert_problem, eventually, items_of
 from tests.support.gateway import Stack
 
 ANALYTICS = "/api/v1/analytics"
@@ -208,6 +208,11 @@ async def test_a_proposal_is_reviewed_by_a_second_analyst(
     created = await stack.client.post(f"{ANALYTICS}/proposals", json=body, headers=analyst)
     assert created.status_code == 201, created.text
     pid = created.json()["id"]
+    # The newest first, a page at a time: the first page of one holds this proposal.
+    newest = await stack.client.get(
+        f"{ANALYTICS}/proposals", params={"year": THIS_MONTH.year, "limit": 1}, headers=analyst
+    )
+    assert [p["id"] for p in items_of(newest, whole=False)] == [pid]
     got = await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=analyst)
     tag = got.headers["etag"]
     stale = await stack.client.patch(

@@ -18,7 +18,7 @@ from kelisim.events import practice as pe
 from services.analytics import library
 from services.analytics.models import PracticeNote, PracticeNoteMark, PracticeNoteTerm, backbone
 from services.analytics.rebuild import rebuild
-from tests.support.checks import assert_problem, eventually
+from tests.support.checks import assert_problem, eventually, items_of
 from tests.support.db import fresh_database
 from tests.support.events import read_stream
 from tests.support.gateway import Stack
@@ -214,7 +214,7 @@ async def test_notes_like_this_one_share_its_category_and_words(stack, people, n
         f"{LIBRARY}/notes/{notes['pasture']}/similar", headers=people["med_c"]
     )
     assert answer.status_code == 200, answer.text
-    similar = [n["note_id"] for n in answer.json()]
+    similar = [n["note_id"] for n in items_of(answer)]
     assert notes["grazing"] in similar and notes["family"] not in similar
     assert notes["pasture"] not in similar
 

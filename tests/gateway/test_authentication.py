@@ -6,6 +6,7 @@ import base64
 import json
 
 from gateway.auth import csrf_token, issue_access_token, read_access_token
+from tests.support.checks import items_of
 from tests.support.gateway import Stack
 
 
@@ -106,7 +107,7 @@ async def test_a_personal_api_key_is_shown_once_and_works_until_revoked(stack: S
     key = created.json()["key"]
     assert key.startswith("kls_") and len(key) > 40
 
-    listed = (await stack.client.get("/api/v1/me/api-keys", headers=headers)).json()
+    listed = items_of(await stack.client.get("/api/v1/me/api-keys", headers=headers))
     assert [k["name"] for k in listed] == ["police system"]
     assert key not in json.dumps(listed)
 

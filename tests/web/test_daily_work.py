@@ -13,7 +13,7 @@ import pytest
 
 from gateway.web.i18n import LANG_NAMES
 from tests.support.browser import assert_accessible, shot, signed_in, t
-from tests.support.checks import eventually
+from tests.support.checks import eventually, items_of
 from tests.support.gateway import Stack
 from tests.web.conftest import browser_client
 from tests.web.support import web_login
@@ -184,7 +184,7 @@ async def test_the_admin_adds_and_turns_off_a_notification_rule_on_its_page(syst
     rules = await system.client.get("/api/v1/notifications/rules", headers=system.admin)
     mine = [
         r
-        for r in rules.json()
+        for r in items_of(rules)
         if r["subject"] == "councils.recommendation.overdue" and r["role"] == "analyst"
     ]
     assert len(mine) == 1 and mine[0]["email"] and mine[0]["scope"] == "all"
@@ -247,7 +247,7 @@ async def test_an_escalation_has_one_short_reference_for_the_liaison_and_the_coo
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 async def test_appointing_a_member_whose_term_has_ended_is_warned(system, lang):
     secretary = await system.login("council_secretary", "demo")
-    council = (await system.client.get("/api/v1/councils", headers=secretary)).json()[0]
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
     base = f"/api/v1/councils/{council['id']}/members"
     past = await system.client.post(
         base,
@@ -272,7 +272,7 @@ async def test_appointing_a_member_whose_term_has_ended_is_warned(system, lang):
         warning = t(lang, "Term ended %(date)s: not counted towards the quorum").split(")s")[1]
         assert warning in page.text
         assert page.text.count(warning) == len(
-            [m for m in (await system.client.get(base, headers=secretary)).json() if m["warnings"]]
+            [m for m in items_of(await system.client.get(base, headers=secretary)) if m["warnings"]]
         )
 
 
@@ -299,7 +299,7 @@ async def test_the_admin_creates_a_council_on_the_councils_page(system):
         assert made.status_code == 303, made.text
         council = (await web.get(made.headers["location"])).text
         assert "Совет общественного согласия Медеуского района" in council
-    councils = (await system.client.get("/api/v1/councils", headers=system.admin)).json()
+    councils = items_of(await system.client.get("/api/v1/councils", headers=system.admin))
     names = [c["name"] for c in councils]
     assert names.count("Совет общественного согласия Медеуского района") == 1
     async with _as(system, "council_member", "kk") as web:
@@ -359,7 +359,7 @@ async def test_a_mediator_records_a_withdrawal_of_consent_on_the_case_page(syste
 
 async def test_a_member_makes_a_remark_on_circulated_minutes_on_the_session_page(system):
     secretary = await system.login("council_secretary", "demo")
-    council = (await system.client.get("/api/v1/councils", headers=secretary)).json()[0]
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
     api = "/api/v1/councils"
 
     async def ok(method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
@@ -372,7 +372,7 @@ async def test_a_member_makes_a_remark_on_circulated_minutes_on_the_session_page
         f"/{council['id']}/sessions",
         json={"title": "Remarks", "starts_at": "2026-01-10T05:00:00+00:00", "place": "Hall"},
     )
-    members = await ok("GET", f"/{council['id']}/members")
+    members = (await ok("GET", f"/{council['id']}/members"))["items"]
     await ok(
         "POST",
         f"/sessions/{session['id']}/items",
@@ -408,7 +408,7 @@ async def test_demo_users_have_addresses_and_the_admin_reads_the_outgoing_mail(s
     demo = {u["username"]: u["email"] for u in users}
     assert demo["coordinator"] == "coordinator@kelisim.example"
     assert demo["council_secretary"] == "council.secretary@kelisim.example"
-    rules = (await system.client.get("/api/v1/notifications/rules", headers=system.admin)).json()
+    rules = items_of(await system.client.get("/api/v1/notifications/rules", headers=system.admin))
     existing = [
         r for r in rules if r["subject"] == "cases.case.registered" and r["role"] == "coordinator"
     ]

@@ -11,14 +11,15 @@ from gateway.identity.users import get_user
 from gateway.models import ApiKey
 from gateway.schemas import ApiKeyPublic
 from kelisim.db import new_session
+from kelisim.pagination import Page
 from kelisim.service import ContextDep
 
 router = APIRouter(prefix="/api/v1/users/{user_id}/api-keys", tags=["users"])
 
 
-@router.get("", response_model=list[ApiKeyPublic])
-def user_api_keys(user_id: str, caller: AdminCaller, ctx: ContextDep) -> list[ApiKeyPublic]:
-    """A user's API keys, revoked ones included (never the keys themselves)."""
+@router.get("", response_model=Page[ApiKeyPublic])
+def user_api_keys(user_id: str, caller: AdminCaller, ctx: ContextDep) -> Page[ApiKeyPublic]:
+    """A user's API keys, revoked ones included, never the keys themselves (one page)."""
     with new_session(ctx.engine) as session:
         get_user(session, user_id)
         rows = session.exec(
@@ -26,7 +27,9 @@ def user_api_keys(user_id: str, caller: AdminCaller, ctx: ContextDep) -> list[Ap
             .where(ApiKey.user_id == user_id)
             .order_by(col(ApiKey.created_at), col(ApiKey.id))
         ).all()
-    return [ApiKeyPublic.model_validate(r, from_attributes=True) for r in rows]
+    return Page[ApiKeyPublic](
+        items=[ApiKeyPublic.model_validate(r, from_attributes=True) for r in rows]
+    )
 
 
 @router.delete("/{key_id}", status_code=204)

@@ -11,6 +11,7 @@ from gateway.identity import api_keys
 from gateway.models import ApiKey
 from gateway.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Me
 from kelisim.db import new_session
+from kelisim.pagination import Page
 from kelisim.service import ContextDep
 
 router = APIRouter(tags=["identity"])
@@ -46,16 +47,16 @@ def create_api_key(
     return ApiKeyCreated(**_key_public(row).model_dump(), key=key)
 
 
-@router.get("/api/v1/me/api-keys", response_model=list[ApiKeyPublic])
-def list_api_keys(caller: InteractiveCaller, ctx: ContextDep) -> list[ApiKeyPublic]:
-    """The caller's API keys (never the keys themselves)."""
+@router.get("/api/v1/me/api-keys", response_model=Page[ApiKeyPublic])
+def list_api_keys(caller: InteractiveCaller, ctx: ContextDep) -> Page[ApiKeyPublic]:
+    """The caller's API keys, never the keys themselves (one page: a person's own)."""
     with new_session(ctx.engine) as session:
         rows = session.exec(
             select(ApiKey)
             .where(ApiKey.user_id == caller.user.id)
             .order_by(col(ApiKey.created_at), col(ApiKey.id))
         ).all()
-    return [_key_public(r) for r in rows]
+    return Page[ApiKeyPublic](items=[_key_public(r) for r in rows])
 
 
 @router.delete("/api/v1/me/api-keys/{key_id}", status_code=204)

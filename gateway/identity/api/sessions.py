@@ -9,22 +9,25 @@ from gateway.identity import sessions
 from gateway.identity.users import get_user
 from gateway.schemas import SessionPublic, SessionsEnded
 from kelisim.db import new_session
+from kelisim.pagination import Page
 from kelisim.service import ContextDep
 
 router = APIRouter(tags=["identity"])
 
 
-@router.get("/api/v1/me/sessions", response_model=list[SessionPublic])
-def my_sessions(caller: InteractiveCaller, ctx: ContextDep) -> list[SessionPublic]:
-    """The caller's signed-in browsers that are still honoured, newest first."""
+@router.get("/api/v1/me/sessions", response_model=Page[SessionPublic])
+def my_sessions(caller: InteractiveCaller, ctx: ContextDep) -> Page[SessionPublic]:
+    """The caller's signed-in browsers still honoured, newest first (one page: their own)."""
     with new_session(ctx.engine) as session:
         rows = sessions.live_sessions(session, caller.user.id)
-    return [
-        SessionPublic.model_validate(
-            {**r.model_dump(), "current": r.id == caller.session_id}, from_attributes=True
-        )
-        for r in rows
-    ]
+    return Page[SessionPublic](
+        items=[
+            SessionPublic.model_validate(
+                {**r.model_dump(), "current": r.id == caller.session_id}, from_attributes=True
+            )
+            for r in rows
+        ]
+    )
 
 
 @router.delete("/api/v1/me/sessions/{session_id}", status_code=204)

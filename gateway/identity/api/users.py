@@ -14,11 +14,11 @@ from gateway.auth import Keys
 from gateway.deps import AdminCaller, get_keys
 from gateway.identity import users
 from gateway.models import User
-from gateway.schemas import PasswordReset, UserCreate, UserPage, UserPublic, UserUpdate
+from gateway.schemas import PasswordReset, UserCreate, UserPublic, UserUpdate
 from kelisim import pagination, preconditions
 from kelisim.commands import UNPRINTED, Command
 from kelisim.db import new_session
-from kelisim.pagination import Cursor, Limit
+from kelisim.pagination import Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
 from kelisim.service import ContextDep
 from kelisim.uow import UnitOfWork
@@ -94,14 +94,14 @@ def create_user(
     return _public(user, response)
 
 
-@router.get("", response_model=UserPage)
+@router.get("", response_model=Page[UserPublic])
 def list_users(
     caller: AdminCaller,
     ctx: ContextDep,
     cursor: Cursor = None,
     limit: Limit = pagination.DEFAULT_LIMIT,
     username: str | None = None,
-) -> UserPage:
+) -> Page[UserPublic]:
     """Accounts ordered by username (keyset pagination: pass `next_cursor` as `cursor`)."""
     query = select(User).order_by(col(User.username)).limit(limit + 1)
     if cursor:
@@ -113,7 +113,7 @@ def list_users(
         rows, next_cursor = pagination.page(
             list(session.exec(query).all()), limit, lambda u: (u.username,)
         )
-    return UserPage(items=[_public(u) for u in rows], next_cursor=next_cursor)
+    return Page[UserPublic](items=[_public(u) for u in rows], next_cursor=next_cursor)
 
 
 @router.get("/{user_id}", response_model=UserPublic)

@@ -75,7 +75,7 @@ async def search(
 async def note(note_id: str, view: PageView, text: str = "", marked: str = "") -> Response:
     """One published note in the reader's language (or another it has), and notes like it."""
     found = await view.services.get(f"{API}/notes/{note_id}")
-    similar = await view.services.maybe(f"{API}/notes/{note_id}/similar", [])
+    similar = await view.services.items(f"{API}/notes/{note_id}/similar")
     shown_lang, shown = text_of(found, text if text in found["texts"] else view.lang)
     return view.render(
         "library/note.html",

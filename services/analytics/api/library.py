@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from kelisim.inputs import RegionCode
-from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit
+from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
@@ -22,7 +22,7 @@ from services.analytics.handlers.library import (
     review_note,
 )
 from services.analytics.models import PracticeNote
-from services.analytics.schemas import LibraryHome, NotePage, NotePublic, NoteReview
+from services.analytics.schemas import LibraryHome, NotePublic, NoteReview
 
 router = APIRouter(prefix=f"{PREFIX}/library", tags=["library"])
 Lang = Annotated[str | None, Query(pattern="^(kk|ru|en)$")]
@@ -54,7 +54,7 @@ def home(principal: CurrentPrincipal, ctx: ContextDep) -> LibraryHome:
         )
 
 
-@router.get("/notes", response_model=NotePage)
+@router.get("/notes", response_model=Page[NotePublic])
 def search(
     principal: CurrentPrincipal,
     ctx: ContextDep,
@@ -65,13 +65,13 @@ def search(
     language: Lang = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> NotePage:
+) -> Page[NotePublic]:
     """Published notes holding every word of `q` (any spelling, any ending), newest first."""
     permissions.require(principal, "library")
     filters = library.Filters(q, category, region, outcome, language)
     with reading(ctx) as db:
         rows, next_cursor = library.search(db, filters, limit, cursor)
-        return NotePage(items=[public(n) for n in rows], next_cursor=next_cursor)
+        return Page[NotePublic](items=[public(n) for n in rows], next_cursor=next_cursor)
 
 
 @router.get("/notes/{note_id}", response_model=NotePublic)
@@ -86,15 +86,15 @@ def read(note_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> NotePubl
         return public(note, library.has_marked(db, note_id, marker))
 
 
-@router.get("/notes/{note_id}/similar", response_model=list[NotePublic])
-def similar(note_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> list[NotePublic]:
-    """Published notes of the same category most like this one (shared terms, TF-IDF)."""
+@router.get("/notes/{note_id}/similar", response_model=Page[NotePublic])
+def similar(note_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> Page[NotePublic]:
+    """Published notes of the same category most like this one (shared terms, TF-IDF; one page)."""
     permissions.require(principal, "library")
     with reading(ctx) as db:
         note = library.published(db, note_id)
         if note is None:
             raise Problem(404, "not-found", "No published note by this id.")
-        return [public(n) for n in library.like_this(db, note)]
+        return Page[NotePublic](items=[public(n) for n in library.like_this(db, note)])
 
 
 @router.post("/notes/{note_id}/useful", response_model=NotePublic)
@@ -109,18 +109,18 @@ def useful(
     return public(ctx.run(request, mark_useful, cmd), True)
 
 
-@router.get("/review", response_model=NotePage)
+@router.get("/review", response_model=Page[NotePublic])
 def review_queue(
     principal: CurrentPrincipal,
     ctx: ContextDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> NotePage:
+) -> Page[NotePublic]:
     """Notes under review from other regions than the coordinator's own, oldest first."""
     permissions.require(principal, "review_note")
     with reading(ctx) as db:
         rows, next_cursor = library.queue(db, principal.regions, limit, cursor)
-        return NotePage(items=[public(n) for n in rows], next_cursor=next_cursor)
+        return Page[NotePublic](items=[public(n) for n in rows], next_cursor=next_cursor)
 
 
 @router.get("/review/{note_id}", response_model=NotePublic)

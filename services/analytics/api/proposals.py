@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import col, select
 
+from kelisim import pagination
+from kelisim.pagination import Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
@@ -56,19 +59,28 @@ def draft(
     )
 
 
-@router.get("", response_model=list[ProposalPublic])
+@router.get("", response_model=Page[ProposalPublic])
 def list_proposals(
     principal: CurrentPrincipal,
     ctx: ContextDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-) -> list[ProposalPublic]:
+    cursor: Cursor = None,
+    limit: Limit = pagination.DEFAULT_LIMIT,
+) -> Page[ProposalPublic]:
     """The proposals of a year (all years when none is given), newest first."""
     permissions.require(principal, "draft_proposal")
-    query = select(Proposal).order_by(col(Proposal.created_at).desc())
+    order = [col(Proposal.created_at), col(Proposal.id)]
+    query = select(Proposal)
     if year is not None:
         query = query.where(Proposal.year == year)
+    if cursor:
+        key = pagination.decode(cursor, datetime, str)
+        query = query.where(pagination.after(order, key, descending=True))
+    query = query.order_by(*(c.desc() for c in order)).limit(limit + 1)
     with reading(ctx) as db:
-        return [public(p) for p in db.exec(query.limit(500)).all()]
+        rows = db.exec(query).all()
+    found, next_cursor = pagination.page(rows, limit, lambda p: (p.created_at, p.id))
+    return Page[ProposalPublic](items=[public(p) for p in found], next_cursor=next_cursor)
 
 
 @router.get("/{proposal_id}", response_model=ProposalPublic)

@@ -50,7 +50,7 @@ async def _report_page(
     view: View, year: int, errors: dict[str, FormErrors] | None = None, status: int = 200
 ) -> Response:
     try:
-        proposals = await view.services.get(f"{API}/proposals", year=year)
+        proposals = await view.services.every(f"{API}/proposals", year=year)
     except ServiceError as error:
         return _refused(view, error)
     shown = [
