@@ -69,14 +69,17 @@ def list_proposals(
 ) -> Page[ProposalPublic]:
     """The proposals of a year (all years when none is given), newest first."""
     permissions.require(principal, "draft_proposal")
-    order = [col(Proposal.created_at), col(Proposal.id)]
     query = select(Proposal)
     if year is not None:
         query = query.where(Proposal.year == year)
     if cursor:
+        table = Proposal.__table__  # type: ignore[attr-defined]  # its columns, as ColumnElements
         key = pagination.decode(cursor, datetime, str)
-        query = query.where(pagination.after(order, key, descending=True))
-    query = query.order_by(*(c.desc() for c in order)).limit(limit + 1)
+        query = query.where(
+            pagination.after([table.c.created_at, table.c.id], key, descending=True)
+        )
+    order = (col(Proposal.created_at).desc(), col(Proposal.id).desc())
+    query = query.order_by(*order).limit(limit + 1)
     with reading(ctx) as db:
         rows = db.exec(query).all()
     found, next_cursor = pagination.page(rows, limit, lambda p: (p.created_at, p.id))

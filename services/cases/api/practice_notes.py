@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from kelisim.pagination import Page
 from kelisim.practice_routes import NoteRoutes, add_note_routes
 from kelisim.service import ContextDep
 from kelisim.uow import UnitOfWork
