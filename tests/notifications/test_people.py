@@ -209,7 +209,7 @@ async def test_council_members_hear_of_their_councils_sessions_only(settings, pr
 
 async def test_an_admin_changes_the_rules_and_the_next_event_follows_them(settings, producer):
     async with running("notifications", settings) as client:
-        rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
+        rules = items_of(await client.get("/api/v1/notifications/rules", headers=admin(settings)))
         subjects = {r["subject"] for r in rules}
         assert {
             "cases.case.deadline_approaching",
@@ -268,13 +268,13 @@ async def test_an_admin_changes_the_rules_and_the_next_event_follows_them(settin
             f"/api/v1/notifications/rules/{added.json()['id']}", headers=admin(settings)
         )
         assert deleted.status_code == 204
-        rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
+        rules = items_of(await client.get("/api/v1/notifications/rules", headers=admin(settings)))
         assert added.json()["id"] not in {r["id"] for r in rules}
 
 
 async def test_two_admins_editing_one_rule_the_second_is_told_it_changed(settings):
     async with running("notifications", settings) as client:
-        rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
+        rules = items_of(await client.get("/api/v1/notifications/rules", headers=admin(settings)))
         rule_id = rules[0]["id"]
         read = await client.get(f"/api/v1/notifications/rules/{rule_id}", headers=admin(settings))
         version = read.headers["etag"]
@@ -297,7 +297,7 @@ async def test_two_admins_editing_one_rule_the_second_is_told_it_changed(setting
 
 async def test_if_match_takes_a_list_of_tags_but_never_a_weak_one(settings):
     async with running("notifications", settings) as client:
-        rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
+        rules = items_of(await client.get("/api/v1/notifications/rules", headers=admin(settings)))
         path = f"/api/v1/notifications/rules/{rules[0]['id']}"
         version = (await client.get(path, headers=admin(settings))).headers["etag"]
         weak = await client.patch(
@@ -343,7 +343,7 @@ async def test_a_repeated_create_with_the_same_idempotency_key_creates_once(sett
         )
         assert other.status_code == 422
         assert other.json()["type"] == "urn:kelisim:problem:idempotency-key-reused"
-        rules = (await client.get("/api/v1/notifications/rules", headers=admin(settings))).json()
+        rules = items_of(await client.get("/api/v1/notifications/rules", headers=admin(settings)))
         added = [r for r in rules if r["role"] == "analyst" and r["subject"] == body["subject"]]
         assert len(added) == 1
 
@@ -382,8 +382,10 @@ async def test_an_unreadable_event_is_set_aside_for_the_admin(settings):
     async with running("notifications", settings) as client:
         nc = await nats.connect(settings.nats_url)
         try:
-            await nc.jetstream().publish("cases.case.overdue", b"{not json")
-            await nc.jetstream().publish("cases.case.overdue", b"[also not an envelope")
+            # Two poison messages, told apart by their message ids (the dead letter's key).
+            for n, data in enumerate([b"{not json", b"[also not an envelope"]):
+                headers = {"Nats-Msg-Id": f"poison-{n}"}
+                await nc.jetstream().publish("cases.case.overdue", data, headers=headers)
         finally:
             await nc.close()
 

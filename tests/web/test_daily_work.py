@@ -224,7 +224,7 @@ async def test_an_escalation_has_one_short_reference_for_the_liaison_and_the_coo
     on_case = await system.client.get(
         f"/api/v1/cases/{ids['case']}/escalations", headers=coordinator
     )
-    reference = on_case.json()[0]["reference"]
+    reference = items_of(on_case)[0]["reference"]
     assert re.fullmatch(r"\d{4}-\d{4}", reference)
     assert case["number"].rsplit("-", 1)[1] not in reference.replace("-", "")
     liaison = await system.login("liaison", "demo")
