@@ -51,7 +51,7 @@ class Demo:
         """What the demo made, as counts the second run must leave unchanged."""
         cases = self.get("coordinator", "/cases", limit=200)["items"]
         council = self.get("council_secretary", "/me")["councils"][0]
-        sessions = self.get("council_secretary", f"/councils/{council}/sessions")
+        sessions = self.get("council_secretary", f"/councils/{council}/sessions")["items"]
         recommendations = self.get("council_secretary", f"/councils/{council}/recommendations")
         feed = self.get("liaison", "/notifications/feed")["items"]
         return {
@@ -97,7 +97,7 @@ def test_demo_data_shows_every_state_to_every_role_and_a_restart_adds_nothing(sy
         assert sorted(bool(f["acknowledged_by"]) for f in feed) == [False, True]
 
         council = demo.get("council_secretary", "/me")["councils"][0]
-        sessions = demo.get("council_member", f"/councils/{council}/sessions")
+        sessions = demo.get("council_member", f"/councils/{council}/sessions")["items"]
         assert [s["status"] for s in sessions] == ["closed"]
         detail = demo.get("council_member", f"/councils/sessions/{sessions[0]['id']}")
         assert detail["quorum"]["reached"] is True
@@ -105,7 +105,7 @@ def test_demo_data_shows_every_state_to_every_role_and_a_restart_adds_nothing(sy
         assert len(control["items"]) == 2
         late = demo.get("council_secretary", f"/councils/{council}/recommendations", only="overdue")
         assert len(late["items"]) == 1
-        protocols = demo.get("council_member", f"/councils/{council}/protocols")
+        protocols = demo.get("council_member", f"/councils/{council}/protocols")["items"]
         assert [p["status"] for p in protocols] == ["published"]
 
         for role in ROLES:
