@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from kelisim import production, signing
-from kelisim.anchors import ensure_audit_key, load_signing_key
+from kelisim.anchors import ensure_audit_key, load_signing_key, load_verify_key
 from kelisim.auth import generate_keypair, load_private_key, load_public_key
 from kelisim.settings import SECRETS_DIR_VARIABLE, Settings
 from kelisim.signing import generate_certificate
@@ -115,3 +115,13 @@ def test_each_compose_process_finds_exactly_its_own_keys(
             assert signing.signer(settings) is not None
         else:
             assert settings.document_signing_key is None
+    # The one-shot migrate signs nothing: it verifies the audit chain with the public key only.
+    folder = tmp_path / "run" / "migrate"
+    folder.mkdir()
+    for target, source in _received(compose["services"]["migrate"]).items():
+        (folder / target).write_bytes((keys / Path(files[source]).name).read_bytes())
+    monkeypatch.setenv(SECRETS_DIR_VARIABLE, str(folder))
+    settings = Settings(data_dir=tmp_path / "empty", env="production")
+    load_verify_key(settings)
+    assert (settings.token_private_key, settings.audit_private_key) == (None, None)
+    assert settings.document_signing_key is None
