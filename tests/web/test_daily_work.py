@@ -234,7 +234,7 @@ async def test_an_escalation_has_one_short_reference_for_the_liaison_and_the_coo
         return [i for i in feed.json()["items"] if i["reference"] == reference]
 
     (item,) = await eventually(in_feed, what="the escalation in the liaison's feed")
-    assert item["escalation_id"] == on_case.json()[0]["id"]
+    assert item["escalation_id"] == items_of(on_case)[0]["id"]
     async with _as(system, "liaison", "kk") as web:
         page = await web.get("/escalations")
         assert reference in page.text and item["case_ref"] not in page.text
