@@ -29,11 +29,11 @@ from prometheus_client import Counter, Histogram
 from kelisim import netguard, tracing, webhooks
 from kelisim.clock import now
 from kelisim.commands import run_system
+from kelisim.db import read_session
 from kelisim.service import ServiceContext
 from kelisim.workers import run_leased, run_per_key
 from services.notifications.handlers.deliveries import (
     Job,
-    NextDue,
     RecordAttempt,
     lanes,
     next_due,
@@ -128,11 +128,16 @@ async def post(
     )
 
 
+def _next_due(ctx: ServiceContext, endpoint_id: str) -> Job | None:
+    with read_session(ctx.engine) as session:
+        return next_due(session, endpoint_id)
+
+
 async def deliver_next(
     ctx: ServiceContext, client: httpx.AsyncClient, endpoint_id: str, seconds: float
 ) -> int:
     """Send the endpoint's oldest due delivery, within `seconds`; how many were attempted."""
-    job = await asyncio.to_thread(run_system, ctx, next_due, NextDue(endpoint_id))
+    job = await asyncio.to_thread(_next_due, ctx, endpoint_id)
     if job is None:
         return 0
     # Cut the timeout to what the lease still holds: no other replica may take this

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from kelisim.clock import now
 from kelisim.commands import Command
@@ -42,13 +42,6 @@ class ReplayDelivery(Command):
 @dataclass(frozen=True, kw_only=True)
 class ReplayDeliveries(Command):
     body: DeliveryReplay
-
-
-@dataclass(frozen=True)
-class NextDue:
-    """The endpoint whose oldest due delivery is wanted."""
-
-    endpoint_id: str
 
 
 @dataclass(frozen=True)
@@ -86,12 +79,16 @@ def lanes(_cmd: None, uow: UnitOfWork) -> list[str]:
     )
 
 
-def next_due(cmd: NextDue, uow: UnitOfWork) -> Job | None:
-    """The endpoint's oldest due delivery (creation order), if the endpoint is enabled."""
-    row = uow.session.exec(
+def next_due(session: Session, endpoint_id: str) -> Job | None:
+    """The endpoint's oldest due delivery (creation order), if the endpoint is enabled.
+
+    A read, in a read-only session: the lane is the endpoint's only sender (its lease), so
+    taking a delivery needs no write; a write transaction here cost a commit per delivery.
+    """
+    row = session.exec(
         select(Delivery, LiaisonEndpoint)
         .join(LiaisonEndpoint, col(LiaisonEndpoint.id) == col(Delivery.endpoint_id))
-        .where(Delivery.endpoint_id == cmd.endpoint_id)
+        .where(Delivery.endpoint_id == endpoint_id)
         .where(Delivery.status == PENDING)
         .where(col(Delivery.next_attempt_at) <= now())
         .where(col(LiaisonEndpoint.enabled).is_(True))
