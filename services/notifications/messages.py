@@ -6,10 +6,10 @@ data of parties). The words follow the project glossary.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from kelisim import localtime
@@ -262,8 +262,14 @@ def lang_of(lang: str | None) -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
+@lru_cache(maxsize=1024)
+def _compiled(template: str) -> Template:
+    """A catalog text compiled once: Jinja's `from_string` compiles anew on every call."""
+    return _env().from_string(template)
+
+
 def render(template: str, params: dict[str, Any]) -> str:
-    return _env().from_string(template).render(**params)
+    return _compiled(template).render(**params)
 
 
 def title_and_body(topic: str, lang: str | None, params: dict[str, Any]) -> tuple[str, str]:
