@@ -13,7 +13,7 @@ TEST_LOCK := requirements/test.lock
 # setuptools (no build isolation: nothing is fetched unhashed).
 SELF := $(PY) -m pip install -q --no-deps --no-build-isolation
 
-.PHONY: run demo test faults fuzz lint fmt bench bench-all migrate verify clean lock
+.PHONY: run demo test faults fuzz lint fmt bench bench-all migrate verify clean lock image-smoke
 
 run: $(VENV)/.installed
 	$(BIN)/kelisim up
@@ -33,6 +33,12 @@ faults: $(VENV)/.installed-test
 # bounded run in `make test` (3 per operation and user).
 fuzz: $(VENV)/.installed-test
 	KELISIM_FUZZ_EXAMPLES=$${KELISIM_FUZZ_EXAMPLES:-40} KELISIM_FUZZ_SCENARIOS=$${KELISIM_FUZZ_SCENARIOS:-200} $(PY) -m pytest -m fuzz -s tests/api $(PYTEST_ARGS)
+
+# deploy/Dockerfile's steps without a container engine: a Debian bookworm root (debootstrap),
+# the lock installed into /opt/kelisim, then run as uid 10001 on a read-only root (needs root;
+# CI runs it too).
+image-smoke:
+	bash .ci/image-smoke
 
 lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
