@@ -32,7 +32,7 @@ from kelisim import migrations
 from kelisim.clock import now
 from kelisim.db import make_engine, new_session
 from services.analytics import cube, figures, queries
-from services.analytics.measures import ALL_REGIONS, CATEGORIES, month_key, week_key
+from services.analytics.measures import ALL_REGIONS, CATEGORIES, month_key, piece_key
 from services.analytics.models import CaseFact, Counter, CubeState
 
 YEARS = (2022, 2023, 2024, 2025, 2026)
@@ -49,7 +49,7 @@ def fill(url: str, cases: int, seed: int = 7) -> None:
         region = rng.choice(ALL_REGIONS)
         category = rng.choice(CATEGORIES)
         day = date(rng.choice(YEARS), rng.randint(1, 12), rng.randint(1, 28))
-        for period in (month_key(day), week_key(day), f"{day.year}"):
+        for period in (month_key(day), piece_key(day), f"{day.year}"):
             tally[("cases.registered", region, category, period)] += 1
             tally[("cases.assigned", region, category, period)] += 1
             tally[(rng.choice(OUTCOMES), region, category, period)] += 1

@@ -7,6 +7,13 @@ the year and of the series, the overview and the report, all views of one cube, 
 combined to work out what one of them hides: protecting months and the year one by one could
 (a month's hidden cell is the year's cell minus the other months').
 
+The measures with a weekly view (`WEEKLY`) are cut finer: their cells are the weeks of each
+month (`measures.piece_key`, weeks nest in months) and the months are margins of the same
+cube, so a week and its month are protected together. Protecting weeks in a cube of their own
+beside the months' gave hidden figures away (tests/unit/analytics/test_weeks.py). A month
+whose weeks are not all known (imported monthly statistics, or counted before weeks were) is
+one cell, its own only week.
+
 Protecting a cube takes up to seconds, so it is materialised (`protected_figure`) by a leased
 worker when its counters change (`cube_state.version`), once they have been quiet for the
 debounce time; reads only ever see a protected cube, the last one built, with its time.
@@ -38,12 +45,15 @@ from services.analytics.measures import (
     RISK_LEVELS,
     month_key,
     months_of,
+    pieces_of,
 )
 from services.analytics.models import Counter, CubeState, HistoryCount, ProtectedFigure
 
 ALL = "*"  # the summed-over axis of a margin
 IMPORTED = "cases.registered"  # the measure whose months may come from imported history
-Key = tuple[str, str, str]  # region, dim, month; ALL where summed
+Key = tuple[str, str, str]  # region, dim, month (or week of the month); ALL where summed
+# The measures published by week of the month as well as by month.
+WEEKLY = frozenset({"cases.registered", "escalations.raised"})
 
 log = structlog.get_logger("kelisim.analytics")
 
@@ -108,6 +118,43 @@ def protect_cube(
     return figures
 
 
+def protect_weekly_cube(
+    values: Mapping[Key, int],
+    regions: Sequence[str],
+    dims: Sequence[str],
+    weeks: Mapping[str, Sequence[str]],
+    *,
+    threshold: int,
+) -> dict[Key, int | None]:
+    """Every figure of a cube whose cells are weeks of the month (`values` keyed by week),
+    with the months (`weeks`: month -> its weeks) as margins beside the usual ones.
+
+    A month with one week (its weeks not known) is that cell itself.
+    """
+    if not (regions and dims and weeks):
+        return {}
+    pieces = [p for month_weeks in weeks.values() for p in month_weeks]
+    cells = {key: values.get(key, 0) for key in product(regions, dims, pieces)}
+    margins = crosstab_margins([regions, dims, pieces])
+    for month, month_weeks in weeks.items():
+        if len(month_weeks) > 1:
+            for region, dim in product([*regions, None], [*dims, None]):
+                margins[(region, dim, f"month:{month}")] = [
+                    (r, d, p)
+                    for r in ([region] if region else regions)
+                    for d in ([dim] if dim else dims)
+                    for p in month_weeks
+                ]
+    # a move for a figure inside one month is sought among that month's weeks first
+    protected = protect(cells, margins, threshold=threshold, block_of=lambda key: key[2][:7])
+    figures: dict[Key, int | None] = {}
+    for (region, dim, at), value in [*protected.cells.items(), *protected.margins.items()]:
+        if at is not None and at.startswith("month:"):
+            at = at[len("month:") :]
+        figures[(region or ALL, dim or ALL, at or ALL)] = value
+    return figures
+
+
 def cube_values(db: DbSession, measure: str, cube: str) -> dict[Key, int]:
     """The cube's counts: its counters, and for registrations the imported months over them."""
     months = months_in(cube)
@@ -128,6 +175,30 @@ def cube_values(db: DbSession, measure: str, cube: str) -> dict[Key, int]:
     return values
 
 
+def weekly_values(
+    db: DbSession, measure: str, cube: str
+) -> tuple[dict[Key, int], dict[str, list[str]]]:
+    """A weekly cube's counts by week of the month, and each month's weeks: a month whose
+    weeks do not add up to it (imported, or counted before weeks were) is one week, itself."""
+    months = cube_values(db, measure, cube)
+    every_week = [p for m in months_in(cube) for p in pieces_of(m)]
+    rows = db.exec(
+        select(Counter.region, Counter.dim, Counter.period, Counter.value).where(
+            Counter.measure == measure, col(Counter.period).in_(every_week)
+        )
+    ).all()
+    by_week = {(r, d, p): int(round(v)) for r, d, p, v in rows}
+    added: dict[Key, int] = {}
+    for (r, d, p), v in by_week.items():
+        added[(r, d, p[:7])] = added.get((r, d, p[:7]), 0) + v
+    whole = {k[2] for k, v in months.items() if added.get(k, 0) != v}
+    whole |= {k[2] for k, v in added.items() if months.get(k, 0) != v}
+    weeks = {m: [m] if m in whole else pieces_of(m) for m in months_in(cube)}
+    values = {k: v for k, v in by_week.items() if k[2][:7] not in whole}
+    values.update({k: v for k, v in months.items() if k[2] in whole})
+    return values, weeks
+
+
 def build_cube(engine: Engine, measure: str, cube: str, *, threshold: int) -> int:
     """Protect one cube from its counters now and store its figures; how many were stored.
 
@@ -137,14 +208,21 @@ def build_cube(engine: Engine, measure: str, cube: str, *, threshold: int) -> in
     with new_session(engine) as db:
         state = db.get(CubeState, (measure, cube))
         version = state.version if state is not None else 0
-        values = cube_values(db, measure, cube)
+        weekly = measure in WEEKLY and cube != NOW
+        if weekly:
+            values, weeks = weekly_values(db, measure, cube)
+        else:
+            values, weeks = cube_values(db, measure, cube), {}
         at = now()
     regions = regions_of(measure)
     outside = {r for r, _, _ in values if r not in regions}
     if outside:
         log.warning("cube.unknown_regions", measure=measure, regions=sorted(outside))
     dims = fixed_dims(measure) or sorted({d for r, d, _ in values if r in regions})
-    figures = protect_cube(values, regions, dims, months_in(cube), threshold=threshold)
+    if weekly:
+        figures = protect_weekly_cube(values, regions, dims, weeks, threshold=threshold)
+    else:
+        figures = protect_cube(values, regions, dims, months_in(cube), threshold=threshold)
     rows = [
         {"measure": measure, "cube": cube, "region": r, "dim": d, "month": m, "value": v}
         for (r, d, m), v in sorted(figures.items())

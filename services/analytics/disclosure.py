@@ -25,8 +25,8 @@ A suppressed figure is None. The UI should print the same mark for every one: te
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import combinations, product
 from operator import index
 from typing import Any, Generic, TypeVar
@@ -134,16 +134,24 @@ def protect_grid(
 
 
 def protect(
-    cells: Mapping[K, int], margins: Mapping[M, Collection[K]], *, threshold: int = 5
+    cells: Mapping[K, int],
+    margins: Mapping[M, Collection[K]],
+    *,
+    threshold: int = 5,
+    block_of: Callable[[K], Hashable] | None = None,
 ) -> Protected[K, M]:
     """Hide counts 1..threshold-1 and then enough other figures that none can be worked out.
 
     `margins` maps each published sum's name to the cells it adds up; its value is computed
-    here. Zeros are never hidden.
+    here. Zeros are never hidden. `block_of` may name a block of cells (e.g. a month's weeks)
+    where a move for a figure inside it is sought first: a much smaller LP, and still a move
+    that keeps every published sum (sums outside the block do not see it).
     """
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
     table = _Table.build(cells, margins)
+    if block_of is not None:
+        table = table.with_blocks(block_of)
     values, sums = table.values, table.sums
     primary_c = (values >= 1) & (values < threshold)
     primary_m = (sums >= 1) & (sums < threshold)
@@ -207,6 +215,32 @@ class _Table:
     cost_c: np.ndarray  # the value, plus a tie-breaker below 1e-3 following the key order
     cost_m: np.ndarray
     lattice: Lattice | None  # where the cells sit, when they are tuples (the hypercube search)
+    blocks: np.ndarray | None = None  # per cell, the block its moves are sought in first
+    _parts: dict[int | None, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def with_blocks(self, block_of: Callable[[Any], Hashable]) -> _Table:
+        names = [block_of(k) for k in self.cell_keys]
+        at = {b: i for i, b in enumerate(dict.fromkeys(names))}
+        return replace(self, blocks=np.array([at[b] for b in names]))
+
+    def part(self, block: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, sparse.csc_matrix]:
+        """The sums that add up cells of `block` (all cells: None), its cells, and which sum
+        adds up which of them (kept per block: the table does not change while protected)."""
+        key = None if block is None else int(self.blocks[block[0]])  # type: ignore[index]
+        if key not in self._parts:
+            cols = np.arange(len(self.values)) if block is None else block
+            local = self.member[:, cols].tocsc()
+            rows = np.flatnonzero(local.getnnz(axis=1) > 0)
+            self._parts[key] = (rows, cols, local[rows])
+        found: tuple[np.ndarray, np.ndarray, sparse.csc_matrix] = self._parts[key]
+        return found
+
+    def block(self, is_margin: bool, i: int) -> np.ndarray | None:
+        """The cells of the block a figure lies in, or None (no blocks, or it spans several)."""
+        if self.blocks is None:
+            return None
+        found = np.unique(self.blocks[self.member[i].indices if is_margin else [i]])
+        return np.flatnonzero(self.blocks == found[0]) if len(found) == 1 else None
 
     @classmethod
     def build(cls, cells: Mapping[Any, int], margins: Mapping[Any, Collection[Any]]) -> _Table:
@@ -270,7 +304,7 @@ def _secondary_round(table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray) 
         # table's usual case) is weighed against the LP, which may find a cheaper move.
         z = _hypercube(table, hidden_c, hidden_m, is_margin, i)
         if z is None or (np.abs(table.member @ z)[~hidden_m] > _TOL).any():
-            z = _cheapest_move(table, hidden_c, hidden_m, is_margin, i)
+            z = _cheapest_move(table, hidden_c, hidden_m, is_margin, i, table.block(is_margin, i))
         dz = table.member @ z
         hidden_c |= (np.abs(z) > _TOL) & (table.values > 0)
         hidden_m |= (np.abs(dz) > _TOL) & (table.sums > 0)
@@ -310,13 +344,14 @@ def _pinned(
     stuck_c, stuck_m = _stuck(published, one_c, inside[one_m])
     # A stuck cell is known (it is 1); a stuck margin is one more published sum.
     free = ~stuck_c
-    equations = np.vstack([published[:, free].toarray(), inside[one_m][stuck_m][:, free]])
-    basis = _row_basis(equations)
+    equations = sparse.vstack(
+        [published[:, free], sparse.csr_matrix(inside[one_m][stuck_m][:, free])]
+    ).tocsr()
+    blocks = table.blocks[h[free]] if table.blocks is not None else None
+    moves = _null_basis(equations, blocks)  # orthonormal columns: every way the free cells move
     fixed_c = stuck_c.copy()
-    fixed_c[free] = 1.0 - (basis**2).sum(axis=0) < 1e-8  # |e_i - its projection|^2
-    sums = inside[:, free]
-    residual = sums - (sums @ basis.T) @ basis
-    fixed_m = (residual**2).sum(axis=1) < 1e-8
+    fixed_c[free] = (moves**2).sum(axis=1) < 1e-8  # no move changes the cell
+    fixed_m = ((inside[:, free] @ moves) ** 2).sum(axis=1) < 1e-8  # nor the sum
     fixed_m[np.flatnonzero(one_m)[stuck_m]] = True
     return h[fixed_c], hm[fixed_m]
 
@@ -347,63 +382,113 @@ def _stuck(
     return stuck_c, stuck[b_c:]
 
 
-def _row_basis(matrix: np.ndarray) -> np.ndarray:
-    """Orthonormal rows spanning the row space of `matrix` (rank-revealing QR of its transpose)."""
-    if matrix.size == 0:
-        return np.zeros((0, matrix.shape[1]))
-    q, r, _ = qr(matrix.T, mode="economic", pivoting=True)
+def _null_basis(equations: sparse.csr_matrix, blocks: np.ndarray | None) -> np.ndarray:
+    """Orthonormal columns spanning the changes of the cells that keep every equation.
+
+    With blocks (a block per cell), the equations within one block are solved block by block
+    and only those that span blocks (e.g. a year's totals over its months) are solved
+    together, on the blocks' own solutions: a few small factorisations instead of one large
+    one (a cube of weeks of the month has thousands of hidden cells).
+    """
+    n = equations.shape[1]
+    if blocks is None or n == 0:
+        return _null_space(equations.toarray())
+    m = equations.shape[0]
+    lengths = np.diff(equations.indptr)
+    first, spans = np.full(m, -1), np.zeros(m, dtype=bool)
+    filled = np.flatnonzero(lengths > 0)
+    if len(filled):
+        of = blocks[equations.indices]
+        starts = equations.indptr[filled]
+        first[filled] = np.minimum.reduceat(of, starts)
+        spans[filled] = np.maximum.reduceat(of, starts) != first[filled]
+    parts: list[tuple[np.ndarray, np.ndarray]] = []  # per block: its cells and their moves
+    for block in np.unique(blocks):
+        cols = np.flatnonzero(blocks == block)
+        own = equations[np.flatnonzero((first == block) & ~spans)][:, cols]
+        parts.append((cols, _null_space(own.toarray())))
+    shared = equations[np.flatnonzero(spans)]
+    joined = np.hstack([shared[:, cols].toarray() @ basis for cols, basis in parts])
+    mix = _null_space(joined)  # the blocks' moves combined so the shared equations hold
+    moves = np.zeros((n, mix.shape[1]))
+    at = 0
+    for cols, basis in parts:
+        moves[cols] = basis @ mix[at : at + basis.shape[1]]
+        at += basis.shape[1]
+    return moves
+
+
+def _null_space(matrix: np.ndarray) -> np.ndarray:
+    """Orthonormal columns spanning {z : matrix @ z = 0} (rank-revealing QR of the transpose)."""
+    n = matrix.shape[1]
+    if matrix.shape[0] == 0 or n == 0:
+        return np.eye(n)
+    q, r, _ = qr(matrix.T, mode="full", pivoting=True)
     diagonal = np.abs(np.diag(r))
+    if diagonal.size == 0 or diagonal[0] == 0:
+        return np.eye(n)
     rank = int((diagonal > diagonal[0] * max(matrix.shape) * np.finfo(float).eps * 10).sum())
-    basis: np.ndarray = q[:, :rank].T
+    basis: np.ndarray = q[:, rank:]
     return basis
 
 
 def _cheapest_move(
-    table: _Table, hidden_c: np.ndarray, hidden_m: np.ndarray, is_margin: bool, target: int
+    table: _Table,
+    hidden_c: np.ndarray,
+    hidden_m: np.ndarray,
+    is_margin: bool,
+    target: int,
+    block: np.ndarray | None = None,
 ) -> np.ndarray:
     """A change of the cells that moves the target up and keeps every published sum; as an L1
-    LP costing each newly hidden figure its value. Its support is what must be hidden."""
-    values, sums, member = table.values, table.sums, table.member
-    hid = np.flatnonzero(hidden_c)
-    pub = np.flatnonzero(~hidden_c & (values > 0))
-    pub_m = np.flatnonzero(~hidden_m & (sums > 0))
-    floor_m = [
-        int(j) for j in np.flatnonzero(hidden_m & (sums == 1)) if not (is_margin and j == target)
-    ]
-    nh, npub, nm = len(hid), len(pub), len(pub_m)
+    LP costing each newly hidden figure its value. Its support is what must be hidden.
 
-    def over_cells(rows: Sequence[int] | np.ndarray) -> sparse.csr_matrix:
-        block = member[rows]  # z = (hidden z, +published, -published, +margin, -margin)
-        return sparse.hstack([block[:, hid], block[:, pub], -block[:, pub]])
+    With a `block`, the change is sought among its cells first (the whole table if none).
+    """
+    values, sums, member = table.values, table.sums, table.member
+    rows, cols, local = table.part(block)  # the sums that see the block, its cells, and how
+    hid = np.flatnonzero(hidden_c[cols])  # positions in `cols`
+    pub = np.flatnonzero(~hidden_c[cols] & (values[cols] > 0))
+    pub_m = np.flatnonzero(~hidden_m[rows] & (sums[rows] > 0))  # positions in `rows`
+    floor_m = np.flatnonzero(hidden_m[rows] & (sums[rows] == 1))
+    if is_margin:
+        floor_m = floor_m[rows[floor_m] != target]
+    nh, npub, nm = len(hid), len(pub), len(pub_m)
+    moving = local[:, np.concatenate([hid, pub])].tocsr()
+
+    def over_cells(at: np.ndarray) -> sparse.csr_matrix:
+        part = moving[at]  # z = (hidden z, +published, -published, +margin, -margin)
+        return sparse.hstack([part, -part[:, nh:]])
 
     eye = sparse.identity(nm)
     a_eq = sparse.hstack([over_cells(pub_m), -eye, eye])
     b_eq = np.zeros(nm)
     bounds: list[tuple[float | None, float | None]]
-    bounds = [(0.0, None) if v == 1 else (None, None) for v in values[hid]]
+    bounds = [(0.0, None) if v == 1 else (None, None) for v in values[cols[hid]]]
     if is_margin:
-        row = sparse.hstack([over_cells([target]), sparse.csr_matrix((1, 2 * nm))])
+        at = np.array([int(np.searchsorted(rows, target))])
+        row = sparse.hstack([over_cells(at), sparse.csr_matrix((1, 2 * nm))])
         a_eq, b_eq = sparse.vstack([a_eq, row]), np.append(b_eq, 1.0)
     else:
-        bounds[int(np.searchsorted(hid, target))] = (1.0, 1.0)
-    bounds += [(0.0, None)] * npub + [(0.0, 0.0 if v == 1 else None) for v in values[pub]]
-    bounds += [(0.0, None)] * nm + [(0.0, 0.0 if v == 1 else None) for v in sums[pub_m]]
+        bounds[int(np.searchsorted(cols[hid], target))] = (1.0, 1.0)
+    bounds += [(0.0, None)] * npub + [(0.0, 0.0 if v == 1 else None) for v in values[cols[pub]]]
+    bounds += [(0.0, None)] * nm + [(0.0, 0.0 if v == 1 else None) for v in sums[rows[pub_m]]]
     a_ub = None
-    if floor_m:  # a hidden margin at 1 may only go up
+    if len(floor_m):  # a hidden margin at 1 may only go up
         a_ub = -sparse.hstack([over_cells(floor_m), sparse.csr_matrix((len(floor_m), 2 * nm))])
     cost = np.concatenate(
         [
             np.zeros(nh),
-            table.cost_c[pub],
-            table.cost_c[pub],
-            table.cost_m[pub_m],
-            table.cost_m[pub_m],
+            table.cost_c[cols[pub]],
+            table.cost_c[cols[pub]],
+            table.cost_m[rows[pub_m]],
+            table.cost_m[rows[pub_m]],
         ]
     )
     res = linprog(
         cost,
         A_ub=a_ub.tocsr() if a_ub is not None else None,
-        b_ub=np.zeros(len(floor_m)) if floor_m else None,
+        b_ub=np.zeros(len(floor_m)) if len(floor_m) else None,
         A_eq=a_eq.tocsr(),
         b_eq=b_eq,
         bounds=bounds,
@@ -412,9 +497,11 @@ def _cheapest_move(
     z = np.zeros(len(values))
     if res.status == 0:
         x = res.x
-        z[hid] = x[:nh]
-        z[pub] = x[nh : nh + npub] - x[nh + npub : nh + 2 * npub]
+        z[cols[hid]] = x[:nh]
+        z[cols[pub]] = x[nh : nh + npub] - x[nh + npub : nh + 2 * npub]
         return z
+    if block is not None:  # nothing moves it inside its block: search the whole table
+        return _cheapest_move(table, hidden_c, hidden_m, is_margin, target)
     # Fallback, always valid: raise one cell and hide every sum it is in.
     cell = target
     if is_margin:

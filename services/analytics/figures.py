@@ -10,7 +10,15 @@ from sqlmodel import Session as DbSession
 
 from services.analytics import queries
 from services.analytics.cube import ALL, regions_of
-from services.analytics.measures import CASE_TABLE, COUNCIL_TABLE, MEASURES, NOW, STOCKS, months_of
+from services.analytics.measures import (
+    CASE_TABLE,
+    COUNCIL_TABLE,
+    MEASURES,
+    NOW,
+    STOCKS,
+    months_of,
+    pieces_of,
+)
 from services.analytics.queries import CubeFigures
 from services.analytics.tables import Freshness, Table, assemble, rate
 
@@ -129,6 +137,32 @@ def by_month(
         {m: over_regions(cube, regions, dim, m) for m in months},
         row_totals={r: cube.get(r, dim, ALL) for r in regions},
         total=over_regions(cube, regions, dim, ALL),
+        freshness=_freshness(cube),
+    )
+
+
+def by_week(
+    db: DbSession, measure: str, regions: Sequence[str], month: str, dim: str | None
+) -> Table:
+    """Region x week of one month (`YYYY-MM`) of a weekly measure (one dimension value, or
+    all), with the month as the regions' totals: figures of the cube that holds both, so the
+    weeks give away nothing the month hides, nor the month anything the weeks hide.
+
+    A month whose weeks are not known (imported statistics) has one column, the month.
+    """
+    key = ALL if dim is None else dim
+    cube = queries.cube_figures(db, measure, month[:4], dim=key)
+    counted_by_week = any(m.startswith(f"{month}-W") for _, _, m in cube.figures)
+    counted_whole = any(m == month for _, _, m in cube.figures) and not counted_by_week
+    weeks = [month] if counted_whole else pieces_of(month)
+    return assemble(
+        f"{measure}:{dim or 'all'}:{month}:weeks",
+        regions,
+        weeks,
+        {(r, w): cube.get(r, key, w) for r in regions for w in weeks},
+        {w: over_regions(cube, regions, key, w) for w in weeks},
+        row_totals={r: cube.get(r, key, month) for r in regions},
+        total=over_regions(cube, regions, key, month),
         freshness=_freshness(cube),
     )
 

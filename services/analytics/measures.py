@@ -1,6 +1,7 @@
 """The measures of the statistical database: names, what they count, and how periods are cut.
 
-Flows are counted per month (`YYYY-MM`), ISO week (`YYYY-Www`) and year (`YYYY`) of the
+Flows are counted per month (`YYYY-MM`), week of the month (`YYYY-MM-Www`: the days ISO
+week ww shares with the month, so that weeks nest in months) and year (`YYYY`) of the
 event's time in Kazakhstan (a year's table reads its own counters, 160 rows a measure);
 stocks (cases in mediation now) are kept under the period `now`. Councils that belong to no
 region (republic level) are counted under `KZ`.
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from kelisim import weeks
 from kelisim.regions import REGIONS
 
 NATIONAL = "KZ"
@@ -103,9 +105,9 @@ class Calendar:
         return at.astimezone(self.zone).date()
 
     def periods(self, at: datetime) -> tuple[str, str, str]:
-        """The month, the ISO week and the year of an instant."""
+        """The month, the week of the month and the year of an instant."""
         day = self.local_date(at)
-        return month_key(day), week_key(day), f"{day.year:04d}"
+        return month_key(day), piece_key(day), f"{day.year:04d}"
 
 
 def month_key(day: date) -> str:
@@ -115,6 +117,13 @@ def month_key(day: date) -> str:
 def week_key(day: date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year:04d}-W{week:02d}"
+
+
+# Weeks of the month (`kelisim.weeks`): weeks nest in months, so published weeks can be
+# protected in one cube with their months.
+piece_key = weeks.week_key
+pieces_of = weeks.weeks_of
+piece_days = weeks.days_of
 
 
 def month_start(key: str) -> date:

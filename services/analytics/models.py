@@ -87,7 +87,9 @@ class Counter(AnalyticsModel, table=True):
     measure: str = Field(max_length=60)
     region: str = Field(max_length=8)
     dim: str = Field(max_length=300)
-    period: str = Field(max_length=10, description="YYYY-MM, YYYY-Www, YYYY, or 'now' for stocks")
+    period: str = Field(
+        max_length=16, description="YYYY-MM, YYYY-MM-Www (week of the month), YYYY, or 'now'"
+    )
     value: float = Field(default=0, sa_column=Column(Float, nullable=False, default=0))
 
 
@@ -129,7 +131,9 @@ class ProtectedFigure(AnalyticsModel, table=True):
     cube: str = Field(max_length=4)
     region: str = Field(max_length=8)
     dim: str = Field(max_length=300)
-    month: str = Field(max_length=7, description="YYYY-MM, 'now', or '*' for the whole cube")
+    month: str = Field(
+        max_length=16, description="YYYY-MM, YYYY-MM-Www, 'now', or '*' for the whole cube"
+    )
     value: int | None = None
 
 

@@ -33,9 +33,7 @@ def _holds(principal: Principal, case: Case, scope: str) -> bool:
     assigned = case.mediator is not None and case.mediator == principal.sub
     if scope == "own":
         return assigned or (
-            case.mediator is None
-            and case.status in WAITING
-            and case.registered_by == principal.sub
+            case.mediator is None and case.status in WAITING and case.registered_by == principal.sub
         )
     return assigned and case.declared
 

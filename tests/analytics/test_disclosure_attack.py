@@ -2,10 +2,11 @@
 
 Cases registered all through last year arrive on the CASES stream (small counts in a few
 regions, spread over months and categories). The attacker takes the twelve month tables, the
-year's table, the by-month series (all categories and each one) and the overview of every
-month and of the year, and what the yearly report prints (summary, year table, monthly
-trends); it writes every shown figure as a sum of region x category x month counts and asks
-an LP for the interval of each hidden one. The rule demands that none is pinned to a single
+year's table, the by-month series (all categories and each one), the weeks of every month (all
+categories and each one) and the overview of every month and of the year, and what the yearly
+report prints (summary, year table, monthly trends); it writes every shown figure as a sum of
+region x category x week-of-the-month counts and asks an LP for the interval of each hidden
+one. The rule demands that none is pinned to a single
 value. Protecting each month and the year alone fails this (on the code before the cube:
 32 of 178 hidden figures worked out, e.g. a region's January count of a category, 1); one
 cube per measure and year passes it.
@@ -23,7 +24,7 @@ import pytest
 from kelisim.db import make_engine, new_session
 from kelisim.events import Envelope
 from kelisim.events.cases import CaseRegistered
-from services.analytics.measures import ALL_REGIONS, CATEGORIES
+from services.analytics.measures import ALL_REGIONS, CATEGORIES, piece_key, pieces_of
 from services.analytics.yearly import report_data
 from tests.analytics.attack import Figure, intervals
 from tests.support.checks import eventually
@@ -47,6 +48,24 @@ def registrations() -> dict[tuple[str, str, int], int]:
     }
 
 
+def arrivals() -> Iterator[tuple[int, str, str, datetime]]:
+    """Each registration of `registrations()`: its number, region, category and time."""
+    n = 0
+    for (region, category, month), value in sorted(registrations().items()):
+        for _ in range(value):
+            n += 1
+            yield n, region, category, datetime(YEAR, month, 10 + n % 15, 9, tzinfo=UTC)
+
+
+def by_week() -> dict[tuple[str, str, str], int]:
+    """The true counts per region x category x week of the month."""
+    found: dict[tuple[str, str, str], int] = {}
+    for _, region, category, at in arrivals():
+        key = (region, category, piece_key(at.date()))
+        found[key] = found.get(key, 0) + 1
+    return found
+
+
 @pytest.fixture(scope="module")
 async def published(stack: Stack, analyst: dict) -> list[dict]:
     """Last year's registrations on the stream, then every table the API shows of that year."""
@@ -54,18 +73,15 @@ async def published(stack: Stack, analyst: dict) -> list[dict]:
     nc = await nats.connect(stack.settings.nats_url)
     try:
         js = nc.jetstream()
-        n = 0
-        for (region, category, month), value in sorted(counts.items()):
-            for _ in range(value):
-                n += 1
-                data = CaseRegistered(
-                    case_ref=f"attack-{n:05d}", number=f"A-{n}", region=region, category=category
-                )
-                event = Envelope.wrap(data, source="tests", subject=data.case_ref)
-                event.time = datetime(YEAR, month, 10 + n % 15, 9, tzinfo=UTC)
-                await js.publish(
-                    event.nats_subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id}
-                )
+        for n, region, category, at in arrivals():
+            data = CaseRegistered(
+                case_ref=f"attack-{n:05d}", number=f"A-{n}", region=region, category=category
+            )
+            event = Envelope.wrap(data, source="tests", subject=data.case_ref)
+            event.time = at
+            await js.publish(
+                event.nats_subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id}
+            )
     finally:
         await nc.close()
     series = f"{ANALYTICS}/series/cases.registered?year={YEAR}"
@@ -78,6 +94,10 @@ async def published(stack: Stack, analyst: dict) -> list[dict]:
     paths = [f"{ANALYTICS}/tables/cases.registered?year={YEAR}"]
     paths += [f"{ANALYTICS}/tables/cases.registered?year={YEAR}&month={m}" for m in range(1, 13)]
     paths += [series, *(f"{series}&category={c}" for c in CATEGORIES)]
+    weeks = f"{ANALYTICS}/weeks/cases.registered?year={YEAR}"
+    paths += [
+        f"{weeks}&month={m}{d}" for m in range(1, 13) for d in ["", *(f"&dim={c}" for c in USED)]
+    ]
     paths += [f"{ANALYTICS}/overview?year={YEAR}"]
     paths += [f"{ANALYTICS}/overview?year={YEAR}&month={m}" for m in range(1, 13)]
     tables = []
@@ -92,7 +112,11 @@ Cell = tuple[str, str, int]
 
 
 def _cells(regions, categories, months) -> frozenset[Hashable]:  # noqa: ANN001
-    return frozenset((r, c, m) for r in regions for c in categories for m in months)
+    """The base counts (region x category x week of the month) of months (numbers) or weeks."""
+    weeks = [
+        w for m in months for w in (pieces_of(f"{YEAR}-{m:02d}") if isinstance(m, int) else [m])
+    ]
+    return frozenset((r, c, w) for r in regions for c in categories for w in weeks)
 
 
 def figures_of(table: dict) -> Iterator[Figure]:
@@ -108,7 +132,15 @@ def figures_of(table: dict) -> Iterator[Figure]:
         yield Figure(f"{path} total", national, table["cases"]["column_totals"][col])
         return
     rows = [r["key"] for r in table["rows"]]
-    if "/series/" in path:  # region x month of one category or all
+    if "/weeks/" in path:  # region x week of one month, one category or all
+        categories = [path.rsplit("dim=", 1)[1]] if "dim=" in path else CATEGORIES
+        columns = table["columns"]
+        assert all(w.startswith(f"{YEAR}-") and "-W" in w for w in columns), columns
+
+        def members(regions, weeks):  # noqa: ANN001, ANN202
+            return _cells(regions, categories, weeks)
+
+    elif "/series/" in path:  # region x month of one category or all
         categories = [path.rsplit("=", 1)[1]] if "category=" in path else CATEGORIES
         columns = [int(m[5:]) for m in table["columns"]]
 
@@ -171,7 +203,7 @@ async def test_no_figure_hidden_in_a_year_follows_from_everything_published_for_
     narrowest = min(high - low for low, high in found.values())
     print(f"{len(found)} hidden figures attacked; narrowest interval {narrowest:.3f}")
     assert not pinned, f"{len(pinned)} hidden figures are worked out: {sorted(pinned.items())[:5]}"
-    counts = registrations()
+    counts = by_week()
     for f in shown:  # what is shown is true, and no small count is shown
         if f.value is not None:
             assert f.value == sum(counts.get(k, 0) for k in f.members), f.label  # type: ignore[call-overload]

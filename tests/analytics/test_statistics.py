@@ -354,3 +354,49 @@ async def test_no_hidden_figure_of_a_published_table_can_be_worked_out(stack, an
             attacked += 1
             assert high - low > 1e-6, f"{path}: {name} is determined ({low}..{high})"
     assert attacked > 0  # the scenario's small counts were hidden and attacked
+
+
+async def test_weeks_of_this_month_add_up_to_its_protected_figures(stack, analyst, scenario):
+    today = TermPolicy().today()
+    month = f"year={today.year}&month={today.month}"
+    weeks = await stack.client.get(f"{ANALYTICS}/weeks/cases.registered?{month}", headers=analyst)
+    assert weeks.status_code == 200, weeks.text
+    table = weeks.json()
+    week = table["columns"][[d <= today.day for d in _week_starts(table)].count(True) - 1]
+    month_table = (
+        await stack.client.get(f"{ANALYTICS}/tables/cases.registered?{month}", headers=analyst)
+    ).json()
+    for region, _category, _count, _ in SCENARIO:  # registered today: all in today's week
+        row = _row(table, region)
+        assert row["total"] == _row(month_table, region)["total"]  # the month, one cube
+        assert row["cells"][table["columns"].index(week)] in (None, row["total"])
+        others = [v for c, v in zip(table["columns"], row["cells"], strict=True) if c != week]
+        assert all(v in (0, None) for v in others)
+    shown = [v for r in table["rows"] for v in [*r["cells"], r["total"]]] + table["column_totals"]
+    assert not [v for v in shown if v is not None and 1 <= v <= 4]
+    assert table["total"] == month_table["total"]
+    csv_answer = await stack.client.get(
+        f"{ANALYTICS}/exports/weeks-cases.registered.csv?{month}", headers=analyst
+    )
+    rows = list(csv.reader(io.StringIO(csv_answer.text)))
+    assert rows[0][1:-1] == table["columns"]
+    assert next(r for r in rows if r[0] == "KZ-75")[1:-1] == [
+        SUPPRESSED_MARK if v is None else str(v) for v in _row(table, "KZ-75")["cells"]
+    ]
+    coord = await stack.login_as("coord-weeks-71", roles=["coordinator"], regions=["KZ-71"])
+    mine = (
+        await stack.client.get(f"{ANALYTICS}/weeks/escalations.raised?{month}", headers=coord)
+    ).json()
+    assert [r["key"] for r in mine["rows"]] == ["KZ-71"]
+    for path, status, kind in (
+        (f"/weeks/cases.settled?{month}", 404, "no-weekly-figures"),
+        (f"/weeks/cases.registered?year={today.year}", 422, "month-required"),
+        (f"/weeks/cases.registered?{month}&dim=high", 422, "unknown-dimension"),
+    ):
+        assert_problem(await stack.client.get(f"{ANALYTICS}{path}", headers=analyst), status, kind)
+
+
+def _week_starts(table: dict) -> list[int]:
+    from kelisim.weeks import days_of
+
+    return [days_of(w)[0].day for w in table["columns"]]

@@ -16,9 +16,7 @@ async def _told(gw, headers) -> list[dict]:  # type: ignore[no-untyped-def]
     return [i for i in inbox["items"] if i["topic"] == "cases.case.compliance_overdue"]
 
 
-async def test_overdue_obligation_tells_the_mediator_and_the_coordinator(
-    make_settings, clean_nats
-):
+async def test_overdue_obligation_tells_the_mediator_and_the_coordinator(make_settings, clean_nats):
     settings = make_settings(cases_watch_seconds=0.1)
     async with gateway_stack(settings) as stack:
         gw = stack.client

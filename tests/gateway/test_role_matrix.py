@@ -31,6 +31,7 @@ ENDPOINTS = {
     "my api keys": ("GET", "/api/v1/me/api-keys"),
     "analytics overview": ("GET", "/api/v1/analytics/overview"),
     "analytics alerts": ("GET", "/api/v1/analytics/alerts"),
+    "analytics weeks": ("GET", "/api/v1/analytics/weeks/cases.registered?year=2026&month=1"),
     "import history": ("POST", "/api/v1/analytics/history"),
     "yearly report": ("GET", "/api/v1/analytics/reports/2026.pdf"),
     "library home": ("GET", "/api/v1/analytics/library"),
@@ -45,7 +46,13 @@ INBOX = {"my notifications", "my inbox"}
 FEED = {"escalation feed", "acknowledge escalation"}
 ADMIN_API = {"list users", "create user"}
 SELF = {"me", "my api keys"}
-ANALYTICS = {"analytics overview", "analytics alerts", "import history", "yearly report"}
+ANALYTICS = {
+    "analytics overview",
+    "analytics alerts",
+    "analytics weeks",
+    "import history",
+    "yearly report",
+}
 LIBRARY = {"library home", "search the library", "mark a note useful"}
 REVIEW = {"review queue", "review a note"}
 

@@ -8,6 +8,8 @@ import pytest
 
 from gateway.web.i18n import LANG_NAMES, LANGS
 from kelisim.regions import REGIONS
+from kelisim.weeks import label as week_label
+from kelisim.weeks import weeks_of
 from services.analytics.measures import shift_month
 from services.cases.terms import TermPolicy
 from tests.web.conftest import browser_client as browser
@@ -20,6 +22,7 @@ TILE = re.compile(r'<g class="tile tile--level-\d" data-region="(KZ-\d\d)"')
 TABLE_ROW = re.compile(r'<tr data-region="(KZ-\d\d)"')
 PAGES = [
     "/analytics",
+    f"/analytics?year={THIS_MONTH.year}&month={THIS_MONTH.month}",
     f"/analytics/regions/{REGION}",
     "/analytics/alerts",
     "/analytics/councils",
@@ -82,6 +85,24 @@ async def test_national_analyst_sees_twenty_regions_on_the_map_and_in_the_table(
     assert sorted(TABLE_ROW.findall(page.text)) == sorted(REGIONS)
     assert f'href="/analytics/regions/{REGION}?' in page.text
     assert "/api/v1/analytics/exports/overview.csv?year=" in page.text
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_a_month_shows_its_weeks_named_by_their_days(system, national_analyst, lang):
+    month = f"{THIS_MONTH.year:04d}-{THIS_MONTH.month:02d}"
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, lang)
+        page = await web.get(f"/analytics?year={THIS_MONTH.year}&month={THIS_MONTH.month}")
+        year = await web.get(f"/analytics?year={THIS_MONTH.year}&month=")
+    assert page.status_code == 200, page.text
+    heading = {"kk": "Апта бойынша", "ru": "По неделям"}[lang]
+    assert heading in page.text and heading not in year.text  # weeks only for a month
+    for week in weeks_of(month):
+        assert f'<th scope="col" class="num">{week_label(week, lang)}</th>' in page.text
+    assert page.text.count('<tr data-key="KZ-75">') == 3  # escalations, and two week tables
+    for measure in ("cases.registered", "escalations.raised"):
+        export = f"/api/v1/analytics/exports/weeks-{measure}.csv?year={THIS_MONTH.year}&amp;month="
+        assert export in page.text
 
 
 async def test_a_region_page_draws_its_trend_as_an_accessible_chart(system, national_analyst):

@@ -1,4 +1,4 @@
-"""Figures: the overview, tables by dimension and by month, councils, and their downloads."""
+"""Figures: the overview, tables by dimension, month and week, councils, and their downloads."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal, ServiceContext
 from services.analytics import figures, permissions, queries
 from services.analytics.api.common import PREFIX, PeriodDep, reading
+from services.analytics.cube import WEEKLY, fixed_dims
 from services.analytics.figures import Period
 from services.analytics.measures import CATEGORIES, MEASURES
 from services.analytics.schemas import CouncilFigures, Overview, RegionRates, TablePublic
@@ -87,6 +88,37 @@ def by_month(
     return TablePublic.of(table, str(period.year))
 
 
+@router.get("/weeks/{measure}", response_model=TablePublic)
+def by_week(
+    measure: Measure,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    period: PeriodDep,
+    dim: Annotated[
+        str | None, Query(max_length=20, description="a category (escalations: a risk level)")
+    ] = None,
+) -> TablePublic:
+    """One measure by region and week of a month (`year` and `month`), the month as totals:
+    a week crossing the month's end is counted in each month for its own days."""
+    table = _weeks(measure, principal, ctx, period, dim)
+    return TablePublic.of(table, period.key)
+
+
+def _weeks(
+    measure: str, principal: Principal, ctx: ServiceContext, period: Period, dim: str | None
+) -> Table:
+    if _measure(measure) not in WEEKLY:
+        raise Problem(
+            404, "no-weekly-figures", f"{measure} has no weekly figures.", weekly=sorted(WEEKLY)
+        )
+    if period.month is None:
+        raise Problem(422, "month-required", "Weekly figures are shown for one month: give month.")
+    if dim is not None and dim not in (fixed_dims(measure) or ()):
+        raise Problem(422, "unknown-dimension", f"No {dim[:20]!r} in {measure}.")
+    with reading(ctx) as db:
+        return figures.by_week(db, measure, permissions.regions(principal), period.key, dim)
+
+
 @router.get("/councils", response_model=CouncilFigures)
 def councils(principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep) -> CouncilFigures:
     """Council control per region and per addressed state body."""
@@ -101,6 +133,9 @@ def councils(principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep) ->
     )
 
 
+WEEKS_EXPORT = "weeks-"  # an export of a measure by week: weeks-cases.registered
+
+
 def _table(name: str, principal: Principal, ctx: ServiceContext, period: Period) -> Table:
     with reading(ctx) as db:
         if name == "overview":
@@ -112,6 +147,8 @@ def _table(name: str, principal: Principal, ctx: ServiceContext, period: Period)
         if name in MEASURES:
             regions = permissions.regions_for(principal, name)
             return figures.by_dimension(db, name, regions, period)
+    if name.startswith(WEEKS_EXPORT):
+        return _weeks(name[len(WEEKS_EXPORT) :], principal, ctx, period, None)
     raise Problem(404, "unknown-table", f"No table {name[:60]!r}.")
 
 

@@ -25,6 +25,7 @@ from gateway.web.pages.analytics.common import (
     _texts,
 )
 from gateway.web.view import PageView
+from kelisim import weeks
 from kelisim.charts import Series, line_chart, tile_map
 from kelisim.regions import REGIONS
 
@@ -38,7 +39,13 @@ async def overview(view: PageView, year: str = "", month: str = "") -> Response:
     _allow(view, "analyst", "coordinator")
     period = _period(view, year, month)
     try:
-        figures = await view.services.get(f"{API}/overview", **period.params)
+        figures, *by_week = await asyncio.gather(
+            view.services.get(f"{API}/overview", **period.params),
+            *(
+                view.services.get(f"{API}/weeks/{measure}", **period.params)
+                for measure in (WEEKLY if period.month else ())
+            ),
+        )
     except ServiceError as error:
         return _refused(view, error)
     _ = view.translate
@@ -59,7 +66,26 @@ async def overview(view: PageView, year: str = "", month: str = "") -> Response:
         rates={r["region"]: r for r in figures["regions"]},
         map=_svg(chart),
         region_link=lambda code: _region_link(code, period),
+        weeks=dict(zip(WEEKLY, by_week, strict=True)),
+        week_labels=_week_labels(view, by_week),
     )
+
+
+# The measures published by week of the month, as the analytics service has them.
+WEEKLY = ("cases.registered", "escalations.raised")
+
+
+def _week_labels(view: PageView, tables: list[dict[str, Any]]) -> dict[str, str]:
+    """Each week column named by its days ("29–30 Sep"); a month counted only as a whole
+    (imported statistics) is named so."""
+    found: dict[str, str] = {}
+    for table in tables:
+        for column in table["columns"]:
+            whole = len(column) == 7
+            found[column] = (
+                view.translate(N_("Whole month")) if whole else weeks.label(column, view.lang)
+            )
+    return found
 
 
 def _region_link(code: str, period: Period) -> str:
