@@ -165,11 +165,12 @@ def test_weeks_of_a_month_cut_iso_weeks_at_its_ends():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_solving_month_by_month_finds_the_same_determined_figures_as_one_matrix(seed):
-    """The block path of `disclosure._pinned` (months solved apart, the year's totals on top)
+    """The block path of `linear.pinned` (months solved apart, the year's totals on top)
     against the one-matrix path, on tables where hundreds of figures are determined."""
     from itertools import product
 
-    from services.analytics.disclosure import _pinned, _Table, crosstab_margins
+    from services.analytics.disclosure import crosstab_margins
+    from services.analytics.linear import CellTable, pinned
 
     rng = np.random.default_rng(seed)
     regions, dims = [f"r{i}" for i in range(6)], ["a", "b", "c"]
@@ -185,10 +186,10 @@ def test_solving_month_by_month_finds_the_same_determined_figures_as_one_matrix(
                 for dd in ([d] if d else dims)
                 for p in month_weeks
             ]
-    table = _Table.build(cells, margins)
+    table = CellTable.build(cells, margins)
     hidden_c = (table.values >= 1) & (table.values < 5)
     hidden_m = (table.sums >= 1) & (table.sums < 5)
-    whole = _pinned(table, hidden_c, hidden_m)
-    by_month = _pinned(table.with_blocks(lambda key: key[2][:7]), hidden_c, hidden_m)
+    whole = pinned(table, hidden_c, hidden_m)
+    by_month = pinned(table.with_blocks(lambda key: key[2][:7]), hidden_c, hidden_m)
     assert len(whole[0]) > 100 and len(whole[1]) > 100
     assert np.array_equal(whole[0], by_month[0]) and np.array_equal(whole[1], by_month[1])
