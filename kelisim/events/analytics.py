@@ -35,6 +35,9 @@ class AlertRaised(EventData):
 class AlertRaisedV2(EventData):
     """An early warning as disclosure control lets it leave analytics: the published figures.
 
+    Analytics emits version 3 since (expected count and threshold may be withheld); kept so
+    that the events already on the stream can still be read.
+
     `observed` is the month's count as the protected tables publish it, null (and
     `observed_suppressed`) where they hide it; the score, from which a hidden count could be
     worked out again, is then null too. Expected count and upper bound are rounded to one
@@ -51,6 +54,42 @@ class AlertRaisedV2(EventData):
     upper: float = Field(description="the alarm threshold (one decimal)")
     score: float | None = Field(
         description="(observed - expected) / (upper - expected); null when hidden"
+    )
+    method: str = Field(description="farrington or ewma")
+    baseline_from: date | None = None
+    baseline_to: date | None = None
+    baseline_months: int
+
+
+@event_schema("analytics.alert.raised", version=3)
+class AlertRaisedV3(EventData):
+    """An early warning as disclosure control lets it leave analytics: the published figures.
+
+    `observed` is the month's count as the protected tables publish it, null (and
+    `observed_suppressed`) where they hide it. The expected count and the threshold are made
+    of the baseline months' counts: they are null (and `baseline_suppressed`) where one of
+    those months is hidden in the tables, since they would narrow it down. The score, from
+    which a hidden figure could be worked out again, is null where either is hidden. Shown
+    figures are rounded to one decimal, as the analysts' pages show them.
+    """
+
+    alert_id: str
+    region: str
+    category: str
+    period: date = Field(description="the month assessed (its first day)")
+    observed: int | None = Field(description="cases registered, as published (null: hidden)")
+    observed_suppressed: bool = Field(description="the published tables hide the count")
+    expected: float | None = Field(
+        description="expected count, one decimal; null where a baseline month is hidden"
+    )
+    upper: float | None = Field(
+        description="the alarm threshold, one decimal; null where a baseline month is hidden"
+    )
+    baseline_suppressed: bool = Field(
+        description="a month of the baseline is hidden: expected, threshold and score withheld"
+    )
+    score: float | None = Field(
+        description="(observed - expected) / (upper - expected); null where a figure is hidden"
     )
     method: str = Field(description="farrington or ewma")
     baseline_from: date | None = None

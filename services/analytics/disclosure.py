@@ -17,8 +17,8 @@ a cheap way to move it that keeps the published sums: the cheapest hypercube thr
 tuples, no hypercube fits or the best one would hide a total, an L1 LP over all such
 directions (it may find a cheaper move through figures already hidden). Small values are
 hidden first and the result is the same for the same data, whatever the order of the input.
-One round suffices (see `_secondary_round`), so `pinned` runs once. Reasoning on whole numbers is not
-modelled; for two-way tables it adds nothing, as their LP ranges end on whole numbers.
+One round suffices (see `_secondary_round`), so `pinned` runs once. Reasoning on whole numbers
+is not modelled; for two-way tables it adds nothing, as their LP ranges end on whole numbers.
 
 A suppressed figure is None. The UI should print the same mark for every one: telling primary
 ("<5") from secondary apart narrows the range, e.g. four "<5" cells under a "<5" total are all 1.

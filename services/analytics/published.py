@@ -2,19 +2,29 @@
 
 The one source for the API, the pages, the yearly report and the `analytics.alert.raised`
 event. The observed count is the registrations figure the protected tables publish
-(`queries.registered_figures`: the cube's figure, or an imported month's under the primary
-rule), None where they hide it. Where it is hidden the score and the p-value go too: with the
-expected count and the upper bound, either gives the hidden count back. Expected count and
-upper bound are rounded to one decimal, as the pages print them.
+(`queries.registered_figures`: the cube's figure, an imported month's included), None where
+they hide it. Where it is hidden the score and the p-value go too: with the
+expected count and the upper bound, either gives the hidden count back.
+
+The EWMA chart's expected count is a weighted mean of the baseline months with known weights:
+two EWMA alerts in a row on one series would give the month between their baselines back to
+the nearest whole number. So an EWMA alert shows its expected count and upper bound only when
+every baseline month is published; where one is hidden, they go, and the score and p-value
+with them (with the observed count either would give the expected count back). A Farrington
+expected count is a quasi-Poisson fit over at least two years with trend, season and
+down-weighted outbreaks, not a fixed combination of the counts: it is shown, rounded to one
+decimal, as the pages print it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session as DbSession
 
+from services.analytics.measures import shift_month
 from services.analytics.models import Alert
 from services.analytics.queries import registered_figures
 
@@ -26,8 +36,8 @@ class Shown:
     """An alert's figures as they may be published."""
 
     observed: int | None
-    expected: float
-    upper: float
+    expected: float | None
+    upper: float | None
     score: float | None
     p_value: float | None
 
@@ -35,20 +45,46 @@ class Shown:
     def suppressed(self) -> bool:
         return self.observed is None
 
+    @property
+    def baseline_suppressed(self) -> bool:
+        return self.expected is None
 
-def shown(alert: Alert, observed: int | None) -> Shown:
-    """The alert's figures given its month's published count (None: hidden)."""
-    hidden = observed is None
+
+def shown(alert: Alert, observed: int | None, baseline_published: bool = True) -> Shown:
+    """The alert's figures given its month's published count (None: hidden) and whether
+    every month of its baseline is published."""
+    hidden = observed is None or not baseline_published
     return Shown(
         observed=observed,
-        expected=round(alert.expected, DECIMALS),
-        upper=round(alert.upper, DECIMALS),
+        expected=round(alert.expected, DECIMALS) if baseline_published else None,
+        upper=round(alert.upper, DECIMALS) if baseline_published else None,
         score=None if hidden else alert.score,
         p_value=None if hidden else alert.p_value,
     )
 
 
-def shown_alerts(db: DbSession, alerts: Sequence[Alert], threshold: int) -> list[Shown]:
+def baseline_of(alert: Alert) -> list[date]:
+    """The months an EWMA alert's expected count is a weighted mean of (first days), oldest
+    first; none for other methods (see the module's docstring)."""
+    if alert.method != "ewma" or alert.baseline_from is None or alert.baseline_to is None:
+        return []
+    months, at = [], alert.baseline_from.replace(day=1)
+    while at <= alert.baseline_to:
+        months.append(at)
+        at = shift_month(at, 1)
+    return months
+
+
+def shown_alerts(db: DbSession, alerts: Sequence[Alert]) -> list[Shown]:
     """Each alert's publishable figures, in order."""
-    figures = registered_figures(db, [(a.region, a.category, a.period) for a in alerts], threshold)
-    return [shown(a, figures[(a.region, a.category, a.period)]) for a in alerts]
+    keys = {(a.region, a.category, a.period) for a in alerts}
+    keys |= {(a.region, a.category, m) for a in alerts for m in baseline_of(a)}
+    figures = registered_figures(db, keys)
+    return [
+        shown(
+            a,
+            figures[(a.region, a.category, a.period)],
+            all(figures[(a.region, a.category, m)] is not None for m in baseline_of(a)),
+        )
+        for a in alerts
+    ]

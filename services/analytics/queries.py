@@ -111,19 +111,17 @@ def registered_series(db: DbSession, until: date) -> dict[tuple[str, str], dict[
 
 
 def registered_figures(
-    db: DbSession, keys: Iterable[tuple[str, str, date]], threshold: int
+    db: DbSession, keys: Iterable[tuple[str, str, date]]
 ) -> dict[tuple[str, str, date], int | None]:
     """(region, category, month) -> cases registered as published: the protected cube's
     figure (None while hidden), so an alert shows no count the tables would hide.
 
-    A month with an imported count shows it, as the detector used it (`registered_series`):
-    the cube holds live counts only, and would show 0 for a region's statistics of the time.
-    An imported count obeys the primary rule (1..threshold-1 hidden); it enters no published
-    table with margins, so no secondary suppression is owed.
+    A month with an imported count is in the cube as that count (`cube.cube_values`), as the
+    detector used it (`registered_series`), under the same primary and secondary
+    suppression as every figure of the tables.
     """
     wanted = set(keys)
     found: dict[tuple[str, str, date], int | None] = {}
-    imported = _imported_counts(db, wanted)
     for year in sorted({month.year for _, _, month in wanted}):
         keys_of_year = [k for k in wanted if k[2].year == year]
         dims = {category for _, category, _ in keys_of_year}
@@ -132,26 +130,7 @@ def registered_figures(
         )
         for region, category, month in keys_of_year:
             found[(region, category, month)] = cube.get(region, category, month_key(month))
-    for key, count in imported.items():
-        found[key] = None if 0 < count < threshold else count
     return found
-
-
-def _imported_counts(
-    db: DbSession, keys: set[tuple[str, str, date]]
-) -> dict[tuple[str, str, date], int]:
-    regions = {region for region, _, _ in keys}
-    categories = {category for _, category, _ in keys}
-    rows = db.exec(
-        select(HistoryCount).where(
-            col(HistoryCount.region).in_(regions), col(HistoryCount.category).in_(categories)
-        )
-    ).all()
-    return {
-        (r.region, r.category, r.month): r.count
-        for r in rows
-        if (r.region, r.category, r.month) in keys
-    }
 
 
 def alert_levels(db: DbSession, regions: Sequence[str], first: date, last: date) -> dict[str, int]:

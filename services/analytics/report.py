@@ -22,6 +22,7 @@ from markupsafe import Markup
 from kelisim import charts, pdf
 from kelisim.regions import REGIONS
 from services.analytics import texts
+from services.analytics.methodology import METHODOLOGY
 
 Lang = Literal["kk", "ru", "en"]
 Value = int | float | str | None
@@ -48,9 +49,9 @@ class ReportAlert:
     category: str
     period: date
     observed: int | None  # as the protected cube shows it
-    expected: float
-    upper: float
-    score: float | None  # None where the observed count is hidden
+    expected: float | None  # None where a month of its baseline is hidden
+    upper: float | None
+    score: float | None  # None where the observed count or the baseline is hidden
     method: str
 
 
@@ -141,7 +142,7 @@ def render_html(data: ReportData, lang: Lang) -> str:
                 }
                 for p in data.proposals
             ],
-            methodology=texts.METHODOLOGY[lang],
+            methodology=METHODOLOGY[lang],
         )
     )
 
@@ -246,17 +247,20 @@ def _trend(lang: Lang, trend: ReportTrend, number: int) -> dict[str, object]:
     }
 
 
+def _shown_number(lang: Lang, value: float | None, decimals: int) -> str:
+    """A figure with decimals, or the suppression mark where it is hidden."""
+    return _cell(lang, None)["text"] if value is None else _number(value, lang, decimals)
+
+
 def _alert(lang: Lang, alert: ReportAlert) -> dict[str, str]:
     return {
         "region": _label(lang, alert.region),
         "category": _label(lang, alert.category),
         "period": _month(alert.period, lang),
         "observed": _cell(lang, alert.observed)["text"],
-        "expected": _number(alert.expected, lang, 1),
-        "upper": _number(alert.upper, lang, 1),
-        "score": (
-            _cell(lang, None)["text"] if alert.score is None else _number(alert.score, lang, 2)
-        ),
+        "expected": _shown_number(lang, alert.expected, 1),
+        "upper": _shown_number(lang, alert.upper, 1),
+        "score": _shown_number(lang, alert.score, 2),
         "method": _label(lang, alert.method),
     }
 

@@ -90,10 +90,19 @@ class AlertPublic(BaseModel):
     observed_suppressed: bool = Field(
         default=False, description="the protected tables hide the observed count"
     )
-    expected: float = Field(description="expected count, one decimal")
-    upper: float = Field(description="the alarm threshold, one decimal")
-    score: float | None = Field(description="null where the observed count is hidden")
-    p_value: float | None = Field(description="null where the observed count is hidden")
+    expected: float | None = Field(
+        description="expected count, one decimal; null where a baseline month is hidden"
+    )
+    upper: float | None = Field(
+        description="the alarm threshold, one decimal; null where a baseline month is hidden"
+    )
+    baseline_suppressed: bool = Field(
+        default=False,
+        description="a month of the baseline is hidden in the tables, so expected count, "
+        "threshold, score and p-value are not shown",
+    )
+    score: float | None = Field(description="null where the observed count or baseline is hidden")
+    p_value: float | None = Field(description="null where the observed count or baseline is hidden")
     method: str
     baseline_from: date | None
     baseline_to: date | None

@@ -49,7 +49,6 @@ def report_data(
     council_regions: Sequence[str],
     lang: str,
     on: date,
-    threshold: int,
 ) -> ReportData:
     """Everything the report shows for a year, protected as on screen."""
     period = Period(year)
@@ -87,7 +86,7 @@ def report_data(
         )
         .order_by(col(Alert.period), col(Alert.region), col(Alert.category))
     ).all()
-    shown = published.shown_alerts(db, alerts, threshold)
+    shown = published.shown_alerts(db, alerts)
     proposals = db.exec(
         select(Proposal)
         .where(Proposal.year == year, col(Proposal.status).in_(sorted(FROZEN)))

@@ -182,28 +182,34 @@ CATALOG["cases.case.compliance_overdue"] = {
 # An alert's observed count is null where the protected tables hide it (event version 2): the
 # notice then says it is withheld, with the one wording for every hidden figure (telling
 # "fewer than 5" from a secondary suppression apart would narrow the range; an alarm needs
-# at least the minimum count, so a hidden one is usually the latter). Version 1 events always
-# carry a number.
+# at least the minimum count, so a hidden one is usually the latter). Expected count and
+# threshold are null where a month of their baseline is hidden. Version 1 events always
+# carry numbers.
 CATALOG["analytics.alert.raised"] = {
     "kk": (
         "Ерте ескерту: {{ region_name }}, {{ category_name }}",
         "{% if observed is none %}{{ period }} айында тіркелген істер саны жарияланбайды "
         "(аз сандарды қорғау үшін кестелерде жасырылған){% else %}{{ period }} айында "
-        "{{ observed }} іс тіркелді{% endif %}; күтілгені {{ expected }}, шекті мәні {{ upper }}.",
+        "{{ observed }} іс тіркелді{% endif %}{% if expected is none %}; күтілетін сан мен шекті "
+        "мән жарияланбайды (олар есептелетін айлардың бірі жасырылған).{% else %}; күтілгені "
+        "{{ expected }}, шекті мәні {{ upper }}.{% endif %}",
     ),
     "ru": (
         "Раннее предупреждение: {{ region_name }}, {{ category_name }}",
         "{% if observed is none %}Число дел, зарегистрированных за месяц {{ period }}, не "
         "публикуется (скрыто в таблицах для защиты малых чисел){% else %}За месяц "
-        "{{ period }} зарегистрировано дел: {{ observed }}{% endif %}; ожидалось {{ expected }}, "
-        "порог {{ upper }}.",
+        "{{ period }} зарегистрировано дел: {{ observed }}{% endif %}{% if expected is none %}; "
+        "ожидаемое число и порог не публикуются (один из месяцев, по которым они рассчитаны, "
+        "скрыт).{% else %}; ожидалось {{ expected }}, порог {{ upper }}.{% endif %}",
     ),
     "en": (
         "Early warning: {{ region_name }}, {{ category_name }}",
         "{% if observed is none %}The number of cases registered in the month of {{ period }} "
         "is not published (hidden in the tables to protect small counts){% else %}"
-        "{{ observed }} cases registered in the month of {{ period }}{% endif %}; "
-        "{{ expected }} expected, threshold {{ upper }}.",
+        "{{ observed }} cases registered in the month of {{ period }}{% endif %}"
+        "{% if expected is none %}; the expected count and threshold are not published (a "
+        "month they are computed from is hidden).{% else %}; {{ expected }} expected, "
+        "threshold {{ upper }}.{% endif %}",
     ),
 }
 

@@ -84,7 +84,7 @@ async def test_an_alert_on_a_hidden_count_carries_no_number_out_of_analytics(sta
         for e in (json.loads(row.envelope) for row in rows)
     }
     small, large = events[SMALL], events[LARGE]
-    assert small["type"].endswith(".v2") and large["type"].endswith(".v2")
+    assert small["type"].endswith(".v3") and large["type"].endswith(".v3")
     hidden = small["data"]
     assert hidden["observed"] is None and hidden["observed_suppressed"] is True
     assert hidden["score"] is None  # with expected and upper it would give the count back
@@ -94,6 +94,9 @@ async def test_an_alert_on_a_hidden_count_carries_no_number_out_of_analytics(sta
     shown = large["data"]
     assert (shown["observed"], shown["observed_suppressed"]) == (16, False)
     assert shown["score"] > 1
+    # Farrington fits: the expected count is shown even where baseline months are hidden
+    assert shown["method"] == hidden["method"] == "farrington"
+    assert shown["baseline_suppressed"] is hidden["baseline_suppressed"] is False
 
     alerts = (await stack.client.get(f"{ANALYTICS}/alerts", headers=analyst)).json()["items"]
     by_series = {(a["region"], a["category"]): a for a in alerts}

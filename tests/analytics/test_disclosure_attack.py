@@ -168,7 +168,7 @@ def report_figures(stack: Stack) -> Iterator[Figure]:
     engine = make_engine(stack.settings.database_url("analytics"))
     try:
         with new_session(engine) as db:
-            data = report_data(db, YEAR, ALL_REGIONS, ALL_REGIONS, "en", date(YEAR, 12, 31), 5)
+            data = report_data(db, YEAR, ALL_REGIONS, ALL_REGIONS, "en", date(YEAR, 12, 31))
     finally:
         engine.dispose()
     months = range(1, 13)

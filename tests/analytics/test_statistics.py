@@ -383,6 +383,24 @@ async def test_weeks_of_this_month_add_up_to_its_protected_figures(stack, analys
     assert next(r for r in rows if r[0] == "KZ-75")[1:-1] == [
         SUPPRESSED_MARK if v is None else str(v) for v in _row(table, "KZ-75")["cells"]
     ]
+    series = (
+        await stack.client.get(
+            f"{ANALYTICS}/series/cases.registered?year={today.year}", headers=analyst
+        )
+    ).json()
+    by_month = await stack.client.get(
+        f"{ANALYTICS}/exports/series-cases.registered.xlsx?{month}", headers=analyst
+    )
+    assert f"series-cases.registered-{today.year}.xlsx" in by_month.headers["content-disposition"]
+    sheet = [
+        list(r)
+        for r in load_workbook(io.BytesIO(by_month.content)).active.iter_rows(values_only=True)
+    ]
+    assert sheet[0][1:-1] == series["columns"]
+    assert next(r for r in sheet if r[0] == "KZ-71")[1:] == [
+        SUPPRESSED_MARK if v is None else v
+        for v in [*_row(series, "KZ-71")["cells"], _row(series, "KZ-71")["total"]]
+    ]
     coord = await stack.login_as("coord-weeks-71", roles=["coordinator"], regions=["KZ-71"])
     mine = (
         await stack.client.get(f"{ANALYTICS}/weeks/escalations.raised?{month}", headers=coord)

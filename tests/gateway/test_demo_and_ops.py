@@ -79,6 +79,8 @@ async def test_the_demo_creates_one_user_per_role_and_a_council_once(stack: Stac
     analyst = await stack.login("analyst", "demo")
     alerts = (await stack.client.get("/api/v1/analytics/alerts", headers=analyst)).json()
     assert [(a["region"], a["category"]) for a in alerts["items"]] == [("KZ-75", "land")]
+    [alert] = alerts["items"]  # its baseline is published, so its explanation is whole
+    assert alert["baseline_suppressed"] is False and alert["expected"] < alert["upper"]
 
     audited = _audit_count(stack)
     councils = (await stack.client.get("/api/v1/councils", headers=stack.admin)).json()

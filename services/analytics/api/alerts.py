@@ -54,27 +54,29 @@ def list_alerts(
         rows = list(db.exec(query).all())
         items, next_cursor = pagination.page(rows, limit, lambda a: (a.raised_at, a.id))
         return Page[AlertPublic](
-            items=published(db, items, ctx.settings.analytics_suppress_below),
+            items=published(db, items),
             next_cursor=next_cursor,
         )
 
 
-def published(db: DbSession, alerts: Sequence[Alert], threshold: int) -> list[AlertPublic]:
+def published(db: DbSession, alerts: Sequence[Alert]) -> list[AlertPublic]:
     """The alerts as the API shows them (`services.analytics.published`): the observed count is
     the protected tables' figure, never the live count the detector saw; where it is hidden,
-    so are the score and the p-value that would give it back."""
+    so are the score and the p-value that would give it back; where a baseline month is
+    hidden, so are the expected count and threshold made of it."""
     return [
         AlertPublic.model_validate(a, from_attributes=True).model_copy(
             update={
                 "observed": figure.observed,
                 "observed_suppressed": figure.suppressed,
+                "baseline_suppressed": figure.baseline_suppressed,
                 "expected": figure.expected,
                 "upper": figure.upper,
                 "score": figure.score,
                 "p_value": figure.p_value,
             }
         )
-        for a, figure in zip(alerts, shown_alerts(db, alerts, threshold), strict=True)
+        for a, figure in zip(alerts, shown_alerts(db, alerts), strict=True)
     ]
 
 
@@ -87,11 +89,10 @@ def get_alert(alert_id: str, principal: CurrentPrincipal, ctx: ContextDep) -> Al
         if alert is None or alert.region not in permissions.regions(principal):
             raise Problem(404, "not-found", f"No alert {alert_id[:40]}.")
         months = [shift_month(alert.period, -k) for k in range(35, -1, -1)]
-        threshold = ctx.settings.analytics_suppress_below
         shown = queries.registered_figures(
-            db, [(alert.region, alert.category, month) for month in months], threshold
+            db, [(alert.region, alert.category, month) for month in months]
         )
-        (public,) = published(db, [alert], threshold)
+        (public,) = published(db, [alert])
     points = [
         SeriesPoint(month=month, count=shown[(alert.region, alert.category, month)])
         for month in months
@@ -106,16 +107,14 @@ class Assess(Command):
     regions: tuple[str, ...]
 
 
-def raised_since(
-    cmd: Assess, uow: UnitOfWork, since: datetime, threshold: int
-) -> list[AlertPublic]:
+def raised_since(cmd: Assess, uow: UnitOfWork, since: datetime) -> list[AlertPublic]:
     """The alerts raised since `since` (the start of the round) in the command's regions."""
     rows = uow.session.exec(
         select(Alert)
         .where(col(Alert.raised_at) >= since, col(Alert.region).in_(cmd.regions))
         .order_by(col(Alert.raised_at))
     ).all()
-    return published(uow.session, rows, threshold)
+    return published(uow.session, rows)
 
 
 @router.post("/assessments", response_model=list[AlertPublic])
@@ -136,6 +135,6 @@ async def assess_now(
     return await asyncio.to_thread(
         ctx.run,
         request,
-        lambda c, uow: raised_since(c, uow, before, ctx.settings.analytics_suppress_below),
+        lambda c, uow: raised_since(c, uow, before),
         cmd,
     )

@@ -133,7 +133,8 @@ def councils(principal: CurrentPrincipal, ctx: ContextDep, period: PeriodDep) ->
     )
 
 
-WEEKS_EXPORT = "weeks-"  # an export of a measure by week: weeks-cases.registered
+WEEKS_EXPORT = "weeks-"  # a measure by region and week of a month: weeks-cases.registered
+SERIES_EXPORT = "series-"  # a measure by region and month of a year: series-cases.registered
 
 
 def _table(name: str, principal: Principal, ctx: ServiceContext, period: Period) -> Table:
@@ -149,6 +150,11 @@ def _table(name: str, principal: Principal, ctx: ServiceContext, period: Period)
             return figures.by_dimension(db, name, regions, period)
     if name.startswith(WEEKS_EXPORT):
         return _weeks(name[len(WEEKS_EXPORT) :], principal, ctx, period, None)
+    if name.startswith(SERIES_EXPORT):
+        measure = _measure(name[len(SERIES_EXPORT) :])
+        with reading(ctx) as db:
+            regions = permissions.regions(principal)
+            return figures.by_month(db, measure, regions, period.year, None)
     raise Problem(404, "unknown-table", f"No table {name[:60]!r}.")
 
 
@@ -184,7 +190,8 @@ def export(
 ) -> Response:
     """A table as CSV or XLSX, suppressed exactly as on screen."""
     rows = rows_of(_table(name, principal, ctx, period))
-    filename = f"kelisim-{name}-{period.key}.{fmt}"
+    key = str(period.year) if name.startswith(SERIES_EXPORT) else period.key
+    filename = f"kelisim-{name}-{key}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
         out = io.StringIO()

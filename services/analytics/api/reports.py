@@ -42,15 +42,7 @@ async def yearly_report(
         from services.analytics.yearly import report_data
 
         with reading(ctx) as db:
-            data = report_data(
-                db,
-                year,
-                regions,
-                council_regions,
-                chosen,
-                on,
-                ctx.settings.analytics_suppress_below,
-            )
+            data = report_data(db, year, regions, council_regions, chosen, on)
         return render_report(data, chosen)  # type: ignore[arg-type]
 
     pdf = await asyncio.to_thread(render)

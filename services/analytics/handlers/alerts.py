@@ -20,7 +20,7 @@ from datetime import date
 from sqlalchemy import Engine
 
 from kelisim.db import new_session
-from kelisim.events.analytics import AlertRaisedV2
+from kelisim.events.analytics import AlertRaisedV3
 from kelisim.uow import UnitOfWork
 from kelisim.workers import once
 from services.analytics.cube import build_cube
@@ -105,9 +105,9 @@ def assess(
             uow.session.add(alert)
             uow.session.flush()
             uow.audit("alert.raised", "alert", alert.id, after=alert.model_dump(mode="json"))
-            (figure,) = shown_alerts(uow.session, [alert], threshold)
+            (figure,) = shown_alerts(uow.session, [alert])
             uow.emit(
-                AlertRaisedV2(
+                AlertRaisedV3(
                     alert_id=alert.id,
                     region=alert.region,
                     category=alert.category,
@@ -115,6 +115,7 @@ def assess(
                     observed=figure.observed,
                     observed_suppressed=figure.suppressed,
                     expected=figure.expected,
+                    baseline_suppressed=figure.baseline_suppressed,
                     upper=figure.upper,
                     score=figure.score,
                     method=alert.method,

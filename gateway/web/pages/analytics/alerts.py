@@ -40,9 +40,10 @@ def _explain(view: View, alert: dict[str, Any]) -> str:
     ) % {
         # hidden in the protected tables: the one mark every hidden figure prints
         "observed": "×" if alert["observed"] is None else view.fmt.number(alert["observed"]),
-        "expected": number(alert["expected"]),
-        "upper": number(alert["upper"]),
-        # hidden with the observed count, which it would give back
+        # hidden where a month of the baseline they are made of is hidden
+        "expected": "×" if alert["expected"] is None else number(alert["expected"]),
+        "upper": "×" if alert["upper"] is None else number(alert["upper"]),
+        # hidden with the observed count or the baseline, which it would give back
         "score": "×" if alert["score"] is None else number(alert["score"]),
         "method": view.translate(METHODS.get(alert["method"], alert["method"])),
         "baseline": f"{start[:7]} – {end[:7]}" if start and end else "—",
@@ -92,8 +93,8 @@ async def alert(alert_id: str, view: PageView) -> Response:
         x_labels=months,
         highlight=months.index(flagged) if flagged in months else None,
         highlight_label=_month(view, found["period"]),
-        threshold=[found["upper"]] * len(points),
-        threshold_label=_("Upper bound of the flagged month"),
+        threshold=None if found["upper"] is None else [found["upper"]] * len(points),
+        threshold_label=None if found["upper"] is None else _("Upper bound of the flagged month"),
         texts=_texts(view),
         width=720,
     )

@@ -1,0 +1,56 @@
+"""An alert's figures under disclosure control: an EWMA alert's expected count, a weighted mean
+of its baseline months, is withheld with its bound and score where one of them is hidden."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kelisim.db import new_session
+from services.analytics import cube
+from services.analytics.models import Alert
+from services.analytics.published import baseline_of, shown_alerts
+from tests.unit.analytics.test_cube import count, engine  # noqa: F401  (the fixture)
+
+SERIES = ("KZ-75", "land")
+
+
+def alert(method: str, first: date, last: date) -> Alert:
+    return Alert(
+        region=SERIES[0],
+        category=SERIES[1],
+        period=date(2025, 12, 1),
+        observed=30,
+        expected=6.34,
+        upper=12.06,
+        score=4.1,
+        p_value=0.0001,
+        method=method,
+        baseline_from=first,
+        baseline_to=last,
+        baseline_months=(last.year - first.year) * 12 + last.month - first.month + 1,
+    )
+
+
+def test_an_ewma_alert_on_a_hidden_baseline_month_shows_no_expected_count(engine):  # noqa: F811
+    rows = {}
+    for year in (2024, 2025):
+        for month in range(1, 13):
+            for region in ("KZ-75", "KZ-71"):
+                for category in ("land", "family"):
+                    rows[(region, category, f"{year}-{month:02d}")] = 8
+    rows[(*SERIES, "2025-05")] = 2  # hidden: 2025's May of the series
+    rows[(*SERIES, "2025-12")] = 30
+    count(engine, rows)
+    for year in ("2024", "2025"):
+        cube.build_cube(engine, "cases.registered", year, threshold=5)
+    published_2024 = alert("ewma", date(2024, 1, 1), date(2024, 12, 1))
+    hidden_in_2025 = alert("ewma", date(2025, 1, 1), date(2025, 10, 1))
+    fitted = alert("farrington", date(2024, 1, 1), date(2025, 10, 1))
+    assert len(baseline_of(hidden_in_2025)) == 10 and baseline_of(fitted) == []
+    with new_session(engine) as db:
+        whole, withheld, farrington = shown_alerts(db, [published_2024, hidden_in_2025, fitted])
+    assert (whole.expected, whole.upper, whole.score) == (6.3, 12.1, 4.1)
+    assert not whole.baseline_suppressed and whole.observed == 30
+    assert withheld.baseline_suppressed and withheld.observed == 30
+    assert [withheld.expected, withheld.upper, withheld.score, withheld.p_value] == [None] * 4
+    assert (farrington.expected, farrington.score) == (6.3, 4.1)
