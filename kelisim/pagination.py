@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, literal, tuple_
+from sqlalchemy import BindParameter, ColumnElement, literal, tuple_
 
 from kelisim.problems import Problem
 
@@ -87,11 +87,15 @@ def after(
 ) -> ColumnElement[bool]:
     """The keyset condition: rows after `key` in the order of `columns` (all asc or all desc).
 
-    A row-value comparison, `(a, b) < (x, y)`: SQLite and PostgreSQL both seek an index on
-    (..., a, b) to it, where the expanded `a < x OR (a = x AND b < y)` is only a filter.
+    The key's parts are values, or bind parameters of a statement built once and run with
+    each key. A row-value comparison, `(a, b) < (x, y)`: SQLite and PostgreSQL both seek an
+    index on (..., a, b) to it, where the expanded `a < x OR (a = x AND b < y)` is only a filter.
     """
     left: ColumnElement[Any] = columns[0] if len(columns) == 1 else tuple_(*columns)
-    values = [literal(v, c.type) for c, v in zip(columns, key, strict=True)]
+    values = [
+        v if isinstance(v, BindParameter) else literal(v, c.type)
+        for c, v in zip(columns, key, strict=True)
+    ]
     right: ColumnElement[Any] = values[0] if len(values) == 1 else tuple_(*values)
     beyond: ColumnElement[bool] = left < right if descending else left > right
     return beyond

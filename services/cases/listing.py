@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select
-from sqlmodel import Session, col, select
+from sqlalchemy import Executable, Integer, bindparam, false, true, union_all
+from sqlmodel import Session, select
 
 from kelisim import pagination
 from kelisim.auth import Principal
@@ -40,6 +40,72 @@ LIST_COLUMNS = (
 )
 
 
+# The list's filters compared for equality, each run as a bind parameter of its name.
+EQUALS = ("region", "status", "category", "mediator")
+# List statements by the caller's scope and the filters given, built once: building and
+# keying a statement cost more than running it. A search (free text) is built each time.
+_STATEMENTS: dict[tuple[Any, ...], Executable] = {}
+_MAX_STATEMENTS = 1024
+
+
+def _statement(principal: Principal, names: tuple[str, ...], keyset: bool, extra: Any) -> Any:
+    """The list statement, its filter values, key and limit left as bind parameters."""
+    table = Case.__table__  # type: ignore[attr-defined]
+    columns = [table.c[name] for name in LIST_COLUMNS]
+    where = [table.c[name] == bindparam(name) for name in names if name in EQUALS]
+    if "deadline_from" in names:
+        where.append(table.c.deadline >= bindparam("deadline_from"))
+    if "deadline_to" in names:
+        where.append(table.c.deadline <= bindparam("deadline_to"))
+    if extra is not None:
+        where.append(extra)
+    key = [table.c.registered_at, table.c.id]
+    if keyset:
+        at = bindparam("after_at", type_=table.c.registered_at.type)
+        after_id = bindparam("after_id", type_=table.c.id.type)
+        where.append(pagination.after(key, [at, after_id], descending=True))
+    arms = permissions.list_scopes(principal)
+    if arms is None:
+        arms = [true()]
+    elif not arms:
+        arms = [false()]
+    limit = bindparam("limit", type_=Integer())
+    if len(arms) == 1:
+        one = select(*columns).where(arms[0], *where)
+        return one.order_by(*(c.desc() for c in key)).limit(limit)
+    # Disjoint scopes: each arm reads its own index range in order, the database merges them.
+    union = union_all(*(select(*columns).where(arm, *where) for arm in arms))
+    ordered = [union.selected_columns[c.name].desc() for c in key]
+    return union.order_by(*ordered).limit(limit)
+
+
+def _prepared(
+    principal: Principal,
+    *,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = pagination.DEFAULT_LIMIT,
+    dialect: str = "sqlite",
+    **filters: Any,
+) -> tuple[Any, dict[str, Any]]:
+    """The list statement and the values of its parameters."""
+    params = {name: value for name, value in filters.items() if value is not None}
+    names = tuple(sorted(params))
+    params["limit"] = limit + 1
+    if cursor:
+        params["after_at"], params["after_id"] = pagination.decode(cursor, datetime, str)
+    if q:
+        extra = search.matches(principal, q, dialect)
+        return _statement(principal, names, bool(cursor), extra), params
+    shape = (permissions.list_scope_key(principal), names, bool(cursor))
+    stmt = _STATEMENTS.get(shape)
+    if stmt is None:
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        stmt = _STATEMENTS[shape] = _statement(principal, names, bool(cursor), None)
+    return stmt, params
+
+
 def list_query(
     principal: Principal,
     *,
@@ -53,32 +119,22 @@ def list_query(
     cursor: str | None = None,
     limit: int = pagination.DEFAULT_LIMIT,
     dialect: str = "sqlite",
-) -> Select:  # type: ignore[type-arg]
-    """The list statement: newest first, keyset-paginated on (registered_at, id)."""
-    table = Case.__table__  # type: ignore[attr-defined]
-    stmt = select(*(table.c[name] for name in LIST_COLUMNS))
-    scope = permissions.list_scope(principal)
-    if scope is not None:
-        stmt = stmt.where(scope)
-    filters = {"region": region, "status": status, "category": category, "mediator": mediator}
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Case, column) == value)
-    if deadline_from is not None:
-        stmt = stmt.where(col(Case.deadline) >= deadline_from)
-    if deadline_to is not None:
-        stmt = stmt.where(col(Case.deadline) <= deadline_to)
-    if q:
-        stmt = stmt.where(search.matches(principal, q, dialect))
-    if cursor:
-        at, case_id = pagination.decode(cursor, datetime, str)
-        stmt = stmt.where(
-            pagination.after(
-                [col(Case.registered_at), col(Case.id)], [at, case_id], descending=True
-            )
-        )
-    order = (col(Case.registered_at).desc(), col(Case.id).desc())
-    return stmt.order_by(*order).limit(limit + 1)
+) -> Any:
+    """The list statement with its values: newest first, keyset-paginated on (registered_at, id)."""
+    stmt, params = _prepared(
+        principal,
+        region=region,
+        status=status,
+        category=category,
+        mediator=mediator,
+        deadline_from=deadline_from,
+        deadline_to=deadline_to,
+        q=q,
+        cursor=cursor,
+        limit=limit,
+        dialect=dialect,
+    )
+    return stmt.params(params)
 
 
 def list_cases(
@@ -90,33 +146,36 @@ def list_cases(
 ) -> Page[CasePublic]:
     """One page of the cases the caller may read; parties are never listed."""
     dialect = session.get_bind().dialect.name
-    stmt = list_query(principal, dialect=dialect, limit=limit, **filters)
-    rows = session.connection().execute(stmt).all()
+    stmt, params = _prepared(principal, dialect=dialect, limit=limit, **filters)
+    rows = session.connection().execute(stmt, params).all()
     shown, next_cursor = pagination.page(rows, limit, lambda c: (c.registered_at, c.id))
-    items = [_listed(principal, row) for row in shown]
-    return Page[CasePublic](items=items, next_cursor=next_cursor)
+    personal = permissions.personal_data_rule(principal)
+    items = [_listed(personal(row), row) for row in shown]
+    # One validation of the whole page (in pydantic's core) rather than one call per item.
+    return Page[CasePublic].model_validate({"items": items, "next_cursor": next_cursor})
 
 
-def _listed(principal: Principal, row: Any) -> CasePublic:
+def _listed(personal: bool, row: Any) -> dict[str, Any]:
     """A list item from a row: no parties, the description only for readers of personal data."""
-    personal = permissions.sees_personal_data(principal, row)
-    fields = row._asdict()
-    reasons = fields.pop("refusal_reasons")
-    description = fields.pop("description")
-    return CasePublic(
-        **fields,
-        refusal_reasons=reasons.split(",") if reasons else [],
-        personal_data=personal,
-        description=description if personal else None,
-        parties=None,
-        party_count=0,
-    )
+    item = dict(zip(LIST_COLUMNS, row, strict=True))
+    reasons = item["refusal_reasons"]
+    item["refusal_reasons"] = reasons.split(",") if reasons else []
+    item["personal_data"] = personal
+    if not personal:
+        item["description"] = None
+    item["parties"] = None
+    item["party_count"] = 0
+    return item
 
 
 def caseload(
-    session: Session, principal: Principal, region: str | None, today: date
+    session: Session,
+    principal: Principal,
+    region: str | None,
+    today: date,
+    mediator: str | None = None,
 ) -> list[CaseloadRow]:
-    """The caseload per mediator, for a coordinator of the region(s)."""
+    """The caseload per mediator (or of one mediator), for a coordinator of the region(s)."""
     permissions.require_caseload(principal, region)
     regions = [region] if region else sorted(principal.regions)
-    return caseload_rows(session, regions, today)
+    return caseload_rows(session, regions, today, mediator)

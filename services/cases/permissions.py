@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import false, or_
+from sqlalchemy import and_, false, or_
 from sqlmodel import col
 
 from kelisim.auth import Principal
@@ -74,6 +75,12 @@ def sees_personal_data(principal: Principal, case: Case) -> bool:
     return _any(principal, case, PERSONAL_DATA)
 
 
+def personal_data_rule(principal: Principal) -> Callable[[Any], bool]:
+    """`sees_personal_data` for one caller, its roles looked up once (a list checks each row)."""
+    scopes = [scope for role, scope in PERSONAL_DATA.items() if principal.has(role)]
+    return lambda case: any(_holds(principal, case, scope) for scope in scopes)
+
+
 def sees_notes(principal: Principal, case: Case) -> bool:
     return _any(principal, case, NOTES)
 
@@ -111,21 +118,41 @@ def acting_role(principal: Principal, case: Case, action: str, found: Step) -> s
     )
 
 
-def list_scope(principal: Principal) -> Any:
-    """The SQL condition limiting a list to the cases the caller may read."""
+def list_scopes(principal: Principal) -> list[Any] | None:
+    """The cases a list may show, as pairwise disjoint SQL conditions (None: every case).
+
+    Disjoint, so a list is the UNION ALL of one index range per condition, merged in order,
+    where one OR of them makes the database gather and sort every match.
+    """
     if principal.has("admin"):
         return None
-    conditions = []
-    if principal.has("coordinator") and principal.regions:
-        conditions.append(Case.region.in_(sorted(principal.regions)))  # type: ignore[attr-defined]
+    arms: list[Any] = []
+    regions = sorted(principal.regions) if principal.has("coordinator") else []
+    region = col(Case.region)
+    if regions:
+        arms.append(region == regions[0] if len(regions) == 1 else region.in_(regions))
     if principal.has("mediator"):
-        conditions.append(Case.mediator == principal.sub)
-        conditions.append(
-            (Case.registered_by == principal.sub)
-            & col(Case.mediator).is_(None)
-            & col(Case.status).in_(WAITING)
-        )
-    return or_(*conditions) if conditions else false()
+        outside = [region.not_in(regions)] if regions else []
+        arms.append(and_(Case.mediator == principal.sub, *outside))
+        waiting = (Case.registered_by == principal.sub) & col(Case.mediator).is_(None)
+        arms.append(and_(waiting, col(Case.status).in_(WAITING), *outside))
+    return arms
+
+
+def list_scope_key(principal: Principal) -> tuple[Any, ...]:
+    """What `list_scopes` depends on: callers with the same key get the same conditions."""
+    if principal.has("admin"):
+        return ("admin",)
+    regions = tuple(sorted(principal.regions)) if principal.has("coordinator") else ()
+    return (regions, principal.sub if principal.has("mediator") else None)
+
+
+def list_scope(principal: Principal) -> Any:
+    """The SQL condition limiting a list to the cases the caller may read."""
+    arms = list_scopes(principal)
+    if arms is None:
+        return None
+    return or_(*arms) if arms else false()
 
 
 def search_scope(principal: Principal) -> Any:
