@@ -10,14 +10,28 @@ bounded, future range), instead of a scan of the region's cases.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, event, func, inspect, select
+from pydantic import TypeAdapter
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy import case as case_when
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapper
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from services.cases.lifecycle import ACTIVE, IN_MEDIATION, SETTLED
 from services.cases.models import Case, MediatorLoad, MediatorTerm
@@ -26,6 +40,8 @@ from services.cases.schemas import CaseloadRow
 LOAD: Table = MediatorLoad.__table__  # type: ignore[attr-defined]
 TERM: Table = MediatorTerm.__table__  # type: ignore[attr-defined]
 Key = tuple[Table, tuple[Any, ...]]
+FIELDS = ("mediator", "assigned", "in_mediation", "settled", "overdue")
+_ROWS = TypeAdapter(list[CaseloadRow])
 
 
 def contributions(
@@ -81,30 +97,59 @@ def _updated(_mapper: Mapper[Case], connection: Connection, case: Case) -> None:
     _apply(connection, delta)
 
 
-def caseload_rows(session: Session, regions: list[str], today: date) -> list[CaseloadRow]:
-    """Active cases per mediator of the regions, read from the counters."""
-    counts: dict[str, Counter[str]] = {}
-    loads = select(LOAD.c.mediator, LOAD.c.status, LOAD.c.cases).where(
-        LOAD.c.region.in_(regions), LOAD.c.cases > 0
-    )
-    for mediator, status, cases in session.connection().execute(loads):
-        counts.setdefault(mediator, Counter())[status] += cases
-    running = (
-        select(TERM.c.mediator, func.sum(TERM.c.cases))
-        .where(TERM.c.region.in_(regions), col(TERM.c.deadline) >= today)
-        .group_by(TERM.c.mediator)
-    )
-    not_due = {m: n for m, n in session.connection().execute(running)}
-    return [
-        CaseloadRow(
-            mediator=mediator,
-            assigned=sum(c.values()),
-            in_mediation=c[IN_MEDIATION],
-            settled=c[SETTLED],
-            overdue=c[IN_MEDIATION] - int(not_due.get(mediator, 0)),
+@functools.cache
+def _caseload_query(many_regions: bool, one_mediator: bool) -> Select[Any]:
+    """Active cases per mediator, a row each, summed in the database from the counters.
+
+    Overdue = in mediation - those whose term ends today or later: one seek per mediator in
+    the covering index (region, mediator, deadline, cases), a bounded future range.
+    """
+
+    def in_regions(table: Table) -> ColumnElement[bool]:
+        if many_regions:
+            return table.c.region.in_(bindparam("regions", expanding=True))
+        return table.c.region == bindparam("region")
+
+    not_due = (
+        select(func.coalesce(func.sum(TERM.c.cases), 0))
+        .where(
+            in_regions(TERM),
+            TERM.c.mediator == LOAD.c.mediator,
+            TERM.c.deadline >= bindparam("today", type_=TERM.c.deadline.type),
         )
-        for mediator, c in sorted(counts.items())
-    ]
+        .scalar_subquery()
+    )
+
+    def of(status: str) -> ColumnElement[Any]:
+        return func.sum(case_when((LOAD.c.status == status, LOAD.c.cases), else_=0))
+
+    in_mediation = of(IN_MEDIATION)
+    stmt = select(
+        LOAD.c.mediator,
+        func.sum(LOAD.c.cases),
+        in_mediation,
+        of(SETTLED),
+        in_mediation - not_due,
+    ).where(in_regions(LOAD), LOAD.c.cases > 0)
+    if one_mediator:
+        stmt = stmt.where(LOAD.c.mediator == bindparam("mediator"))
+    return stmt.group_by(LOAD.c.mediator).order_by(LOAD.c.mediator)
+
+
+def region_query(region: str, today: date) -> Select[Any]:
+    """The caseload statement of one region with its values (for EXPLAIN and benchmarks)."""
+    return _caseload_query(False, False).params(region=region, today=today)
+
+
+def caseload_rows(
+    session: Session, regions: list[str], today: date, mediator: str | None = None
+) -> list[CaseloadRow]:
+    """Active cases per mediator of the regions (or of one mediator), read from the counters."""
+    stmt = _caseload_query(len(regions) != 1, mediator is not None)
+    params: dict[str, Any] = {"today": today, "mediator": mediator}
+    params.update({"regions": regions} if len(regions) != 1 else {"region": regions[0]})
+    found = session.connection().execute(stmt, params)
+    return _ROWS.validate_python([dict(zip(FIELDS, row, strict=True)) for row in found])
 
 
 def rebuild(connection: Connection) -> None:

@@ -87,6 +87,8 @@ class MediatorLoad(CasesModel, table=True):
     """Active cases of a mediator in a region and state: kept by services/cases/caseload.py."""
 
     __tablename__ = "mediator_load"
+    # Covering: a mediator's counters are read from the index alone.
+    __table_args__ = (Index("ix_mediator_load_cases", "region", "mediator", "status", "cases"),)
 
     region: str = Field(primary_key=True, max_length=8)
     mediator: str = Field(primary_key=True, max_length=100)
@@ -98,7 +100,10 @@ class MediatorTerm(CasesModel, table=True):
     """In-mediation cases of a mediator in a region by the day their term ends (overdue counts)."""
 
     __tablename__ = "mediator_term"
-    __table_args__ = (Index("ix_mediator_term_due", "region", "deadline", "mediator", "cases"),)
+    # Covering: a mediator's terms ending today or later are one seek (services/cases/caseload.py).
+    __table_args__ = (
+        Index("ix_mediator_term_mediator", "region", "mediator", "deadline", "cases"),
+    )
 
     region: str = Field(primary_key=True, max_length=8)
     mediator: str = Field(primary_key=True, max_length=100)
