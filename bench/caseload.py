@@ -7,8 +7,10 @@ recounted after the bulk load. Then times in the same run, per database:
 - the case list pages (the service's own query code: first page, a deep keyset page, a
   mediator's own cases, a status filter) against a bare indexed `SELECT * ... LIMIT 51`
   through the raw driver; target <= 3x;
-- the per-mediator caseload of a region (counters) against a bare single-row lookup by
-  primary key through the raw driver; target <= 3x;
+- the per-mediator caseload of a region (counters: 100 mediators, a row each) and one
+  mediator's caseload against a bare single-row lookup by primary key through the raw
+  driver; target <= 3x; and, for scale, the region's against its own counter SQL run by
+  the raw driver (no target);
 and prints each page query's plan (EXPLAIN), which must use an index and no sort.
 
     python -m bench.caseload [--cases 1000000] [--runs 200] [--keep]
@@ -212,6 +214,11 @@ def measure(url: str, label: str, runs: int) -> bool:
         region,
     )
     bare_row = bare('SELECT * FROM "case" WHERE id = ?', one_id)
+    # The caseload's own SQL over the counters, its values inlined, run by the raw driver.
+    counters = caseload.region_query(region, today).compile(
+        engine, compile_kwargs={"literal_binds": True}
+    )
+    bare_counters = bare(str(counters).replace("%%", "%"))
     passed = True
     with read_session(engine) as session:
         first = listing.list_cases(session, coordinator, region=region, limit=50)
@@ -235,6 +242,7 @@ def measure(url: str, label: str, runs: int) -> bool:
         measured = {
             "bare indexed SELECT * ... LIMIT 51": timed(bare_page, runs),
             "bare single-row lookup by id": timed(bare_row, runs),
+            "bare caseload SQL, same counters (region)": timed(bare_counters, runs),
         }
         for name, (who, filters) in pages.items():
             measured[name] = timed(
@@ -243,8 +251,13 @@ def measure(url: str, label: str, runs: int) -> bool:
                 ),
                 runs,
             )
+        # The figure: the whole region's table (100 mediators, a row each), against
+        # one row by key. Beside it, what the same rows cost the bare driver, and one mediator.
         measured["caseload per mediator (region)"] = timed(
             lambda: listing.caseload(session, coordinator, region, today), runs
+        )
+        measured["caseload, one mediator"] = timed(
+            lambda: listing.caseload(session, coordinator, region, today, mediator.sub), runs
         )
         plans = {
             name: plan(
@@ -257,10 +270,13 @@ def measure(url: str, label: str, runs: int) -> bool:
     engine.dispose()
     page_base = measured["bare indexed SELECT * ... LIMIT 51"][0]
     row_base = measured["bare single-row lookup by id"][0]
+    counters_base = measured["bare caseload SQL, same counters (region)"][0]
     print(f"\n{label}")
     print(f"{'query':42} {'median ms':>10} {'p95 ms':>10} {'ratio':>8}")
     for name, (median, p95) in measured.items():
-        base = row_base if name.startswith(("caseload", "bare single")) else page_base
+        base = (
+            row_base if name.startswith(("caseload", "bare single", "bare caseload")) else page_base
+        )
         print(f"{name:42} {median:10.3f} {p95:10.3f} {median / base:8.1f}x")
         if name.startswith("bare"):
             continue
@@ -276,6 +292,11 @@ def measure(url: str, label: str, runs: int) -> bool:
             ok,
             "ms",
         )
+    region_load = measured["caseload per mediator (region)"][0]
+    print(
+        f"caseload per mediator (region) / the same counter SQL by the bare driver: "
+        f"{region_load / counters_base:.1f}x (no target: the service's own overhead)"
+    )
     for name, lines in plans.items():
         uses = indexed(lines)
         passed &= uses
