@@ -53,11 +53,16 @@ def list_cases(
 
 @router.get("/caseload", response_model=Page[CaseloadRow])
 def caseload(
-    principal: CurrentPrincipal, ctx: ContextDep, terms: Terms, region: str | None = None
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+    terms: Terms,
+    region: str | None = None,
+    mediator: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[CaseloadRow]:
-    """Active cases per mediator of the coordinator's region(s) (one page: a row each)."""
+    """Active cases per mediator of the coordinator's region(s), or of one mediator."""
     with reading(ctx) as db:
-        return Page[CaseloadRow](items=listing.caseload(db, principal, region, terms.today()))
+        rows = listing.caseload(db, principal, region, terms.today(), mediator)
+        return Page[CaseloadRow](items=rows)
 
 
 @router.get("/{case_id}", response_model=CasePublic)
