@@ -87,8 +87,6 @@ class MediatorLoad(CasesModel, table=True):
     """Active cases of a mediator in a region and state: kept by services/cases/caseload.py."""
 
     __tablename__ = "mediator_load"
-    # Covering: a mediator's counters are read from the index alone.
-    __table_args__ = (Index("ix_mediator_load_cases", "region", "mediator", "status", "cases"),)
 
     region: str = Field(primary_key=True, max_length=8)
     mediator: str = Field(primary_key=True, max_length=100)

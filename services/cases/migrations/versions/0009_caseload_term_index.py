@@ -1,9 +1,9 @@
-"""covering indexes for reading the caseload a mediator at a time
+"""a covering index for reading a mediator's terms that have not ended
 
-The caseload reads each mediator's counters of a region and, per mediator, the sum of the
-terms that end today or later: (region, mediator, status, cases) and (region, mediator,
-deadline, cases) answer both from the index alone, one seek per mediator. The term index by
-(region, deadline, ...) served a region-wide sum that is no longer made.
+The caseload sums, per mediator, the in-mediation cases whose term ends today or later:
+(region, mediator, deadline, cases) answers it from the index alone, one seek per mediator.
+It replaces (region, deadline, mediator, cases), which served a region-wide sum no longer
+made, so a counter change still updates one secondary index.
 
 Revision ID: 0009
 Revises: 0008
@@ -20,9 +20,6 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index(
-        "ix_mediator_load_cases", "mediator_load", ["region", "mediator", "status", "cases"]
-    )
-    op.create_index(
         "ix_mediator_term_mediator", "mediator_term", ["region", "mediator", "deadline", "cases"]
     )
     op.drop_index("ix_mediator_term_due", table_name="mediator_term")
@@ -33,4 +30,3 @@ def downgrade() -> None:
         "ix_mediator_term_due", "mediator_term", ["region", "deadline", "mediator", "cases"]
     )
     op.drop_index("ix_mediator_term_mediator", table_name="mediator_term")
-    op.drop_index("ix_mediator_load_cases", table_name="mediator_load")
