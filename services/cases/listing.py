@@ -48,7 +48,9 @@ _STATEMENTS: dict[tuple[Any, ...], Executable] = {}
 _MAX_STATEMENTS = 1024
 
 
-def _statement(principal: Principal, names: tuple[str, ...], keyset: bool, extra: Any) -> Any:
+def _statement(
+    principal: Principal, names: tuple[str, ...], keyset: bool, extra: Any, dialect: str
+) -> Any:
     """The list statement, its filter values, key and limit left as bind parameters."""
     table = Case.__table__  # type: ignore[attr-defined]
     columns = [table.c[name] for name in LIST_COLUMNS]
@@ -70,11 +72,16 @@ def _statement(principal: Principal, names: tuple[str, ...], keyset: bool, extra
     elif not arms:
         arms = [false()]
     limit = bindparam("limit", type_=Integer())
+    order = [c.desc() for c in key]
     if len(arms) == 1:
-        one = select(*columns).where(arms[0], *where)
-        return one.order_by(*(c.desc() for c in key)).limit(limit)
-    # Disjoint scopes: each arm reads its own index range in order, the database merges them.
-    union = union_all(*(select(*columns).where(arm, *where) for arm in arms))
+        return select(*columns).where(arms[0], *where).order_by(*order).limit(limit)
+    # Disjoint scopes: each arm reads its own index range in order, the database merges them
+    # (SQLite: MERGE (UNION ALL); PostgreSQL: Merge Append, which it plans only when each arm
+    # is limited itself, and SQLite allows no ORDER BY or LIMIT in an arm).
+    parts = [select(*columns).where(arm, *where) for arm in arms]
+    if dialect == "postgresql":
+        parts = [part.order_by(*order).limit(limit) for part in parts]
+    union = union_all(*parts)
     ordered = [union.selected_columns[c.name].desc() for c in key]
     return union.order_by(*ordered).limit(limit)
 
@@ -96,13 +103,13 @@ def _prepared(
         params["after_at"], params["after_id"] = pagination.decode(cursor, datetime, str)
     if q:
         extra = search.matches(principal, q, dialect)
-        return _statement(principal, names, bool(cursor), extra), params
-    shape = (permissions.list_scope_key(principal), names, bool(cursor))
+        return _statement(principal, names, bool(cursor), extra, dialect), params
+    shape = (dialect, permissions.list_scope_key(principal), names, bool(cursor))
     stmt = _STATEMENTS.get(shape)
     if stmt is None:
         if len(_STATEMENTS) >= _MAX_STATEMENTS:
             _STATEMENTS.clear()
-        stmt = _STATEMENTS[shape] = _statement(principal, names, bool(cursor), None)
+        stmt = _STATEMENTS[shape] = _statement(principal, names, bool(cursor), None, dialect)
     return stmt, params
 
 
