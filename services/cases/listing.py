@@ -163,15 +163,14 @@ def list_cases(
 
 
 def _listed(personal: bool, row: Any) -> dict[str, Any]:
-    """A list item from a row: no parties, the description only for readers of personal data."""
+    """A list item from a row: no parties (the defaults: none, count 0), the description only
+    for readers of personal data."""
     item = dict(zip(LIST_COLUMNS, row, strict=True))
     reasons = item["refusal_reasons"]
     item["refusal_reasons"] = reasons.split(",") if reasons else []
     item["personal_data"] = personal
     if not personal:
         item["description"] = None
-    item["parties"] = None
-    item["party_count"] = 0
     return item
 
 
