@@ -3,7 +3,8 @@
 Generates the cases with bulk inserts into a SQLite file under /tmp, and into a fresh
 PostgreSQL database when `--postgres URL` or TEST_DATABASE_URL names a server (COPY), each
 migrated with the cases service's own migrations (the real indexes), the caseload counters
-recounted after the bulk load. Then times in the same run, per database:
+recounted after the bulk load. Then times in the same run, per database, every query once per
+round (interleaved, so a figure and its baseline see the same load on a shared machine):
 - the case list pages (the service's own query code: first page, a deep keyset page, a
   mediator's own cases, a status filter) against a bare indexed `SELECT * ... LIMIT 51`
   through the raw driver; target <= 3x;
@@ -159,16 +160,25 @@ def generate(url: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Median and p95 latency in milliseconds."""
-    fn()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
+def timed(fns: dict[str, Callable[[], object]], runs: int) -> dict[str, tuple[float, float]]:
+    """Median and p95 latency in milliseconds of each query, their runs interleaved.
+
+    Round by round, each query once, so a figure and its baseline see the same machine: on a
+    shared host, timing them one after the other compared a busy minute with a quiet one.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
         fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+    for _ in range(runs):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            samples[name].append((time.perf_counter() - t0) * 1000)
+    found = {}
+    for name, taken in samples.items():
+        taken.sort()
+        found[name] = (statistics.median(taken), taken[int(len(taken) * 0.95) - 1])
+    return found
 
 
 def plan(engine: Engine, stmt: Any) -> list[str]:
@@ -243,26 +253,24 @@ def measure(url: str, label: str, runs: int) -> bool:
                 {"region": region, "status": "in_mediation"},
             ),
         }
-        measured = {
-            "bare indexed SELECT * ... LIMIT 51": timed(bare_page, runs),
-            "bare single-row lookup by id": timed(bare_row, runs),
-            "bare caseload SQL, same counters (region)": timed(bare_counters, runs),
+        queries: dict[str, Callable[[], object]] = {
+            "bare indexed SELECT * ... LIMIT 51": bare_page,
+            "bare single-row lookup by id": bare_row,
+            "bare caseload SQL, same counters (region)": bare_counters,
         }
         for name, (who, filters) in pages.items():
-            measured[name] = timed(
-                lambda who=who, filters=filters: listing.list_cases(
-                    session, who, limit=50, **filters
-                ),
-                runs,
+            queries[name] = lambda who=who, filters=filters: listing.list_cases(
+                session, who, limit=50, **filters
             )
         # The issue's figure: the whole region's table (100 mediators, a row each), against
         # one row by key. Beside it, what the same rows cost the bare driver, and one mediator.
-        measured["caseload per mediator (region)"] = timed(
-            lambda: listing.caseload(session, coordinator, region, today), runs
+        queries["caseload per mediator (region)"] = lambda: listing.caseload(
+            session, coordinator, region, today
         )
-        measured["caseload, one mediator"] = timed(
-            lambda: listing.caseload(session, coordinator, region, today, mediator.sub), runs
+        queries["caseload, one mediator"] = lambda: listing.caseload(
+            session, coordinator, region, today, mediator.sub
         )
+        measured = timed(queries, runs)
         plans = {
             name: plan(
                 engine, listing.list_query(who, limit=50, dialect=engine.dialect.name, **filters)
