@@ -17,17 +17,17 @@ S = sqlmodel.sql.sqltypes.AutoString
 
 
 def upgrade() -> None:
-    # SQLite does not enforce a string's length; PostgreSQL's varchar does.
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.alter_column("counter", "period", type_=S(length=16), existing_type=S(length=10))
-    op.alter_column("protected_figure", "month", type_=S(length=16), existing_type=S(length=7))
+    # A batch alter: PostgreSQL alters the column, SQLite copies the table with the new type.
+    with op.batch_alter_table("counter") as batch:
+        batch.alter_column("period", type_=S(length=16), existing_type=S(length=10))
+    with op.batch_alter_table("protected_figure") as batch:
+        batch.alter_column("month", type_=S(length=16), existing_type=S(length=7))
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
     op.execute("DELETE FROM protected_figure WHERE length(month) > 7")
     op.execute("DELETE FROM counter WHERE length(period) > 10")
-    op.alter_column("protected_figure", "month", type_=S(length=7), existing_type=S(length=16))
-    op.alter_column("counter", "period", type_=S(length=10), existing_type=S(length=16))
+    with op.batch_alter_table("protected_figure") as batch:
+        batch.alter_column("month", type_=S(length=7), existing_type=S(length=16))
+    with op.batch_alter_table("counter") as batch:
+        batch.alter_column("period", type_=S(length=10), existing_type=S(length=16))
