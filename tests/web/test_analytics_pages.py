@@ -94,7 +94,7 @@ async def test_a_month_shows_its_weeks_named_by_their_days(system, national_anal
         await sign_in(web, national_analyst, lang)
         page = await web.get(f"/analytics?year={THIS_MONTH.year}&month={THIS_MONTH.month}")
         year = await web.get(f"/analytics?year={THIS_MONTH.year}&month=")
-    assert page.status_code == 200, page.text
+    assert page.status_code == year.status_code == 200, (page.text, year.text)
     heading = {"kk": "Апта бойынша", "ru": "По неделям"}[lang]
     assert heading in page.text and heading not in year.text  # weeks only for a month
     for week in weeks_of(month):

@@ -38,13 +38,11 @@ async def overview(view: PageView, year: str = "", month: str = "") -> Response:
     """Each region's cases, escalations and rates in the period, and a map of its alerts."""
     _allow(view, "analyst", "coordinator")
     period = _period(view, year, month)
+    weekly = WEEKLY if period.month else ()  # weeks are shown for a month, not a year
     try:
         figures, *by_week = await asyncio.gather(
             view.services.get(f"{API}/overview", **period.params),
-            *(
-                view.services.get(f"{API}/weeks/{measure}", **period.params)
-                for measure in (WEEKLY if period.month else ())
-            ),
+            *(view.services.get(f"{API}/weeks/{measure}", **period.params) for measure in weekly),
         )
     except ServiceError as error:
         return _refused(view, error)
@@ -66,7 +64,7 @@ async def overview(view: PageView, year: str = "", month: str = "") -> Response:
         rates={r["region"]: r for r in figures["regions"]},
         map=_svg(chart),
         region_link=lambda code: _region_link(code, period),
-        weeks=dict(zip(WEEKLY, by_week, strict=True)),
+        weeks=dict(zip(weekly, by_week, strict=True)),
         week_labels=_week_labels(view, by_week),
     )
 
