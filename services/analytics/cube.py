@@ -105,16 +105,21 @@ def protect_cube(
     if not all(axes):
         return {}
     active = [i for i, axis in enumerate(axes) if len(axis) > 1]
+    inside = set(regions), set(dims), set(months)
+    # Only the cells that are not 0 (see `crosstab_margins`): the cost follows the counts, not
+    # the size of the cube.
     cells: dict[tuple[str, ...], int] = {
-        tuple(key[i] for i in active): values.get(key, 0) for key in product(regions, dims, months)
+        tuple(key[i] for i in active): value
+        for key, value in values.items()
+        if value and all(k in axis for k, axis in zip(key, inside, strict=True))
     }
-    margins = crosstab_margins([axes[i] for i in active])
+    margins = crosstab_margins([axes[i] for i in active], cells)
     protected = protect(cells, margins, threshold=threshold)
     figures: dict[Key, int | None] = {}
     for region, dim, month in product(*([*axis, ALL] for axis in axes)):
         key = (region, dim, month)
         at = tuple(None if key[i] == ALL else key[i] for i in active)
-        figures[key] = protected.margins[at] if None in at else protected.cells[at]
+        figures[key] = protected.margins[at] if None in at else protected.cells.get(at, 0)
     return figures
 
 
@@ -134,20 +139,27 @@ def protect_weekly_cube(
     if not (regions and dims and weeks):
         return {}
     pieces = [p for month_weeks in weeks.values() for p in month_weeks]
-    cells = {key: values.get(key, 0) for key in product(regions, dims, pieces)}
-    margins = crosstab_margins([regions, dims, pieces])
-    for month, month_weeks in weeks.items():
-        if len(month_weeks) > 1:
-            for region, dim in product([*regions, None], [*dims, None]):
-                margins[(region, dim, f"month:{month}")] = [
-                    (r, d, p)
-                    for r in ([region] if region else regions)
-                    for d in ([dim] if dim else dims)
-                    for p in month_weeks
-                ]
+    inside = set(regions), set(dims), set(pieces)
+    # Only the cells that are not 0, as in `protect_cube`.
+    cells = {
+        key: value
+        for key, value in values.items()
+        if value and all(k in axis for k, axis in zip(key, inside, strict=True))
+    }
+    margins = crosstab_margins([regions, dims, pieces], cells)
+    month_of = {
+        p: m for m, month_weeks in weeks.items() if len(month_weeks) > 1 for p in month_weeks
+    }
+    for month in dict.fromkeys(month_of.values()):
+        for name in product([*regions, None], [*dims, None]):
+            margins[(*name, f"month:{month}")] = []
+    for region, dim, piece in cells:
+        if piece in month_of:
+            for name in product((region, None), (dim, None)):
+                margins[(*name, f"month:{month_of[piece]}")].append((region, dim, piece))
     # a move for a figure inside one month is sought among that month's weeks first
     protected = protect(cells, margins, threshold=threshold, block_of=lambda key: key[2][:7])
-    figures: dict[Key, int | None] = {}
+    figures: dict[Key, int | None] = dict.fromkeys(product(regions, dims, pieces), 0)
     for (region, dim, at), value in [*protected.cells.items(), *protected.margins.items()]:
         if at is not None and at.startswith("month:"):
             at = at[len("month:") :]

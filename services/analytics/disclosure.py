@@ -97,16 +97,18 @@ def rate(numerator: int | None, denominator: int | None) -> float | None:
 
 
 def crosstab_margins(
-    axes: Sequence[Sequence[Hashable]],
+    axes: Sequence[Sequence[Hashable]], cells: Iterable[tuple[Any, ...]] | None = None
 ) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
     """Every margin of a full cross-classification: a cell key with None on the summed axes.
 
     For axes (regions, categories) that is the row totals (r, None), the column totals
     (None, c) and the grand total (None, None); for three axes also every 2-D table's margins.
+    `cells` lists the cells the margins add up when not all of them (the cells of a sparse
+    table that are not 0: a 0 is always shown and moves nothing, so leaving it out changes no
+    hidden figure); every margin is named all the same, over no cells it is 0.
     """
     if any(v is None for axis in axes for v in axis):
         raise ValueError("None is the summed-over marker and cannot be an axis value")
-    cells = list(product(*axes))
     with_total = [[*axis, None] for axis in axes]
     margins: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {
         name: [] for name in product(*with_total) if None in name
@@ -114,7 +116,7 @@ def crosstab_margins(
     summed_sets = [
         s for size in range(1, len(axes) + 1) for s in combinations(range(len(axes)), size)
     ]
-    for cell in cells:
+    for cell in product(*axes) if cells is None else cells:
         for summed in summed_sets:
             margins[tuple(None if i in summed else v for i, v in enumerate(cell))].append(cell)
     return margins

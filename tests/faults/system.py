@@ -25,7 +25,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from kelisim import migrations
 from kelisim.anchors import ensure_audit_key
 from kelisim.auth import generate_keypair
 from kelisim.cli import backbone_of
@@ -34,7 +33,7 @@ from kelisim.migrations import OWNERS
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervision.child import Child
 from tests.support.balancer import Balancer
-from tests.support.db import ensure_database, fresh_database
+from tests.support.db import fresh_database, migrated
 from tests.support.nats import NatsCluster, NatsServer, free_port
 
 ADMIN = ("admin", "admin-password-fault-1")
@@ -108,8 +107,7 @@ class System:
         # Made once here, as `kelisim up` does, not by six processes racing at their start.
         ensure_audit_key(Settings(data_dir=self.root))
         for owner in OWNERS:
-            ensure_database(self.urls[owner])
-            migrations.upgrade(owner, self.urls[owner])
+            migrated(owner, self.urls[owner])
         env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
         env.update(
             {

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from kelisim import migrations, webhooks
+from kelisim import webhooks
 from kelisim.settings import Settings
 from tests.notifications.conftest import admin, eventually
-from tests.support.db import ensure_database
+from tests.support.db import migrated
 from tests.support.nats import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,8 +99,7 @@ async def test_two_replicas_one_killed_deliver_every_escalation_once_and_in_orde
         consumer_ack_wait_seconds=2.0,  # and so do the events it had taken
     )
     database = settings.database_url("notifications")
-    ensure_database(database)  # a lazy fresh database exists on PostgreSQL only once asked for
-    await asyncio.to_thread(migrations.upgrade, "notifications", database)
+    await asyncio.to_thread(migrated, "notifications", database)
     targets: list = []
     secret = webhooks.generate_secret()
     first, first_url = replica(settings, tmp_path / "first.log")

@@ -16,12 +16,11 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session as DbSession
 
-from kelisim import migrations
 from kelisim.auth import generate_keypair
 from kelisim.migrations import OWNERS
 from kelisim.settings import Settings
 from tests.support.checks import eventually
-from tests.support.db import ensure_database, fresh_database
+from tests.support.db import fresh_database, migrated
 from tests.support.services import reset_streams, running, wait_ready
 
 ADMIN = ("admin", "admin-password-1")
@@ -114,8 +113,7 @@ async def running_gateway(
     """Migrate and start the gateway alone (its lifespan runs); yield a client bound to it."""
     from gateway.app import build_app
 
-    await asyncio.to_thread(ensure_database, settings.database_url("gateway"))
-    await asyncio.to_thread(migrations.upgrade, "gateway", settings.database_url("gateway"))
+    await asyncio.to_thread(migrated, "gateway", settings.database_url("gateway"))
     app = build_app(settings, transports=transports)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))

@@ -11,11 +11,10 @@ import httpx
 import nats
 from fastapi import FastAPI
 
-from kelisim import migrations
 from kelisim.auth import Principal, issue_token, load_private_key
 from kelisim.bus.streams import STREAMS
 from kelisim.settings import Settings
-from tests.support.db import ensure_database
+from tests.support.db import migrated
 
 
 def build(name: str, settings: Settings) -> FastAPI:
@@ -28,8 +27,7 @@ async def running(
     name: str, settings: Settings, *, ready: bool = True
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Migrate, start the app's lifespan and yield a client bound to it."""
-    await asyncio.to_thread(ensure_database, settings.database_url(name))
-    await asyncio.to_thread(migrations.upgrade, name, settings.database_url(name))
+    await asyncio.to_thread(migrated, name, settings.database_url(name))
     app = build(name, settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
