@@ -173,12 +173,12 @@ class System:
         async with httpx.AsyncClient(timeout=2, trust_env=False) as client:
             while True:
                 if child.exited() is not None:
-                    raise RuntimeError(f"{process} exited; see {child.log_path}")
+                    raise RuntimeError(f"{process} exited:\n{_tail(child.log_path)}")
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(child.ready_url or "")).status_code == 200:
                         return
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{process} not ready; see {child.log_path}")
+                    raise TimeoutError(f"{process} not ready:\n{_tail(child.log_path)}")
                 await asyncio.sleep(0.2)
 
     # -- faults -----------------------------------------------------------------------------
@@ -271,3 +271,10 @@ def databases(root: Path) -> Iterator[dict[str, str]]:
     """A fresh database per owner: SQLite files, or PostgreSQL with TEST_DATABASE_URL."""
     with ExitStack() as stack:
         yield {owner: stack.enter_context(fresh_database(root, owner)) for owner in OWNERS}
+
+
+def _tail(log: Path | None, lines: int = 30) -> str:
+    """The last lines of a process's log, for a failure message (CI keeps no log files)."""
+    if log is None or not log.exists():
+        return f"(no log at {log})"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -14,11 +15,41 @@ from pathlib import Path
 import nats
 import nats.errors
 
+_handed_out: set[int] = set()
+_pick = random.Random()  # seeded from the OS: two test runs side by side pick differently
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
 
 def free_port() -> int:
+    """A port that is free now on 127.0.0.1, for a server a test starts a moment later.
+
+    Picked below the kernel's ephemeral range: a port from `bind(0)` is one the kernel also
+    gives to outgoing connections, so between handing it out and the server binding it, a
+    connection of this run (or of another run beside it) could take it and the server would
+    fail to start. Never the same port twice in one run.
+    """
+    low = _ephemeral_low()
+    if low > 12_000:
+        for _ in range(200):
+            port = _pick.randrange(10_000, low)
+            if port in _handed_out:
+                continue
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def nats_server_binary() -> str:
