@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,19 +34,23 @@ def _admin() -> URL:
     return make_url(postgres_admin_url()).set(drivername="postgresql+psycopg")  # type: ignore[arg-type]
 
 
-def ensure_database(url: str) -> None:
-    """Create a PostgreSQL database named by a lazy `fresh_database` the first time it is used."""
+def ensure_database(url: str, *, template: Callable[[], str] | None = None) -> bool:
+    """Create a PostgreSQL database named by a lazy `fresh_database` the first time it is used
+    (a copy of the database `template()` names, if given); whether it was created now."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
-        return
+        return False
     engine = create_engine(_admin(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             exists = conn.execute(
                 text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
             ).first()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+            if exists:
+                return False
+            copy = f' TEMPLATE "{template()}"' if template is not None else ""
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"{copy}'))
+            return True
     finally:
         engine.dispose()
 
@@ -83,19 +87,8 @@ def migrated(owner: str, url: str) -> None:
         if not path.exists() or path.stat().st_size == 0:
             shutil.copyfile(_template("sqlite", owner), path)
             return
-    elif parsed.get_backend_name() == "postgresql":
-        engine = create_engine(_admin(), isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                exists = conn.execute(
-                    text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-                ).first()
-                if not exists:
-                    template = _template("postgresql", owner)
-                    conn.execute(text(f'CREATE DATABASE "{parsed.database}" TEMPLATE "{template}"'))
-                    return
-        finally:
-            engine.dispose()
+    elif ensure_database(url, template=lambda: _template("postgresql", owner)):
+        return
     migrations.upgrade(owner, url)
 
 
