@@ -105,13 +105,8 @@ def protect_cube(
     if not all(axes):
         return {}
     active = [i for i, axis in enumerate(axes) if len(axis) > 1]
-    inside = set(regions), set(dims), set(months)
-    # Only the cells that are not 0 (see `crosstab_margins`): the cost follows the counts, not
-    # the size of the cube.
     cells: dict[tuple[str, ...], int] = {
-        tuple(key[i] for i in active): value
-        for key, value in values.items()
-        if value and all(k in axis for k, axis in zip(key, inside, strict=True))
+        tuple(key[i] for i in active): value for key, value in _counted(values, axes).items()
     }
     margins = crosstab_margins([axes[i] for i in active], cells)
     protected = protect(cells, margins, threshold=threshold)
@@ -139,13 +134,7 @@ def protect_weekly_cube(
     if not (regions and dims and weeks):
         return {}
     pieces = [p for month_weeks in weeks.values() for p in month_weeks]
-    inside = set(regions), set(dims), set(pieces)
-    # Only the cells that are not 0, as in `protect_cube`.
-    cells = {
-        key: value
-        for key, value in values.items()
-        if value and all(k in axis for k, axis in zip(key, inside, strict=True))
-    }
+    cells = _counted(values, [regions, dims, pieces])
     margins = crosstab_margins([regions, dims, pieces], cells)
     month_of = {
         p: m for m, month_weeks in weeks.items() if len(month_weeks) > 1 for p in month_weeks
@@ -165,6 +154,18 @@ def protect_weekly_cube(
             at = at[len("month:") :]
         figures[(region or ALL, dim or ALL, at or ALL)] = value
     return figures
+
+
+def _counted(values: Mapping[Key, int], axes: Sequence[Sequence[str]]) -> dict[Key, int]:
+    """The cube's cells that are not 0: the only ones its protection needs (a 0 is always
+    shown and no move touches it, see `crosstab_margins`), so the cost follows the counts
+    rather than the size of the cube."""
+    inside = [set(axis) for axis in axes]
+    return {
+        key: value
+        for key, value in values.items()
+        if value and all(k in axis for k, axis in zip(key, inside, strict=True))
+    }
 
 
 def cube_values(db: DbSession, measure: str, cube: str) -> dict[Key, int]:
