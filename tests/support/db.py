@@ -2,9 +2,9 @@
 
 `migrated(owner, url)` brings a test's database to head. A new one is a copy of a database
 this test process migrated once per owner (a file copy on SQLite, `CREATE DATABASE ...
-TEMPLATE` on PostgreSQL) rather than running every migration again for each of the hundreds of
-systems the suite starts; the copy has the very schema and Alembic version the migrations
-made. A database that already exists is upgraded as usual. The migrations themselves are
+TEMPLATE` on PostgreSQL); the copy has the very schema and Alembic version the migrations
+made. (Measured on tests/cases on PostgreSQL, this saves little: 126 s against 129 s.)
+A database that already exists is upgraded as usual. The migrations themselves are
 tested on empty databases (tests/kelisim/test_migrations.py, test_cli.py).
 """
 
