@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -152,6 +155,13 @@ def make_engine(url: str, *, echo: bool = False, null_pool: bool = False) -> Eng
             raise
 
     return engine
+
+
+def upsert(conn: Connection, table: Table) -> PgInsert | SqliteInsert:
+    """An INSERT into `table` that can take `.on_conflict_do_update/nothing`, on either backend."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -28,12 +28,11 @@ from itertools import product
 
 import structlog
 from sqlalchemy import Connection, Engine, case, delete, func, insert, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim.clock import now
-from kelisim.db import new_session
+from kelisim.db import new_session, upsert
 from services.analytics.disclosure import crosstab_margins, protect
 from services.analytics.measures import (
     ALL_REGIONS,
@@ -242,12 +241,9 @@ def build_cube(engine: Engine, measure: str, cube: str, *, threshold: int) -> in
         if v != 0
     ]
     with new_session(engine) as db:
-        state = db.get(CubeState, (measure, cube))
-        if state is not None and state.built_version > version:
+        state = _locked_state(db, measure, cube, at)
+        if state.built_version > version:
             return 0  # a newer protection of this cube was stored meanwhile
-        if state is None:
-            db.add(CubeState(measure=measure, cube=cube, version=0, changed_at=at))
-            db.flush()
         table = ProtectedFigure.__table__  # type: ignore[attr-defined]
         db.execute(delete(table).where(table.c.measure == measure, table.c.cube == cube))
         if rows:
@@ -268,15 +264,32 @@ def build_cube(engine: Engine, measure: str, cube: str, *, threshold: int) -> in
     return len(rows)
 
 
+def _locked_state(db: DbSession, measure: str, cube: str, at: datetime) -> CubeState:
+    """The cube's state, created if missing, held by this transaction until it commits.
+
+    Two builders of one cube (the worker, and an early-warning round that needs the cube now)
+    take turns here: on PostgreSQL the second waits on the row lock, then sees the first's
+    figures (its delete removes them, its insert cannot collide with them); on SQLite the
+    write transaction (BEGIN IMMEDIATE) already keeps other writers out.
+    """
+    table = CubeState.__table__  # type: ignore[attr-defined]
+    statement = upsert(db.connection(), table).values(
+        measure=measure, cube=cube, version=0, changed_at=at, dims=[]
+    )
+    db.execute(statement.on_conflict_do_nothing(index_elements=["measure", "cube"]))
+    state = db.get(CubeState, (measure, cube), with_for_update=True)
+    assert state is not None  # created above if it was missing
+    return state
+
+
 # --- which cubes are due ------------------------------------------------------------------------
 
 
 def mark_changed(conn: Connection, measure: str, periods: Iterable[str], at: datetime) -> None:
     """Note that counters of the cubes of `periods` changed (an upsert, in the caller's work)."""
     table = CubeState.__table__  # type: ignore[attr-defined]
-    insert_of = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     for cube in sorted({cube_of(p) for p in periods}):
-        statement = insert_of(table).values(
+        statement = upsert(conn, table).values(
             measure=measure, cube=cube, version=1, changed_at=at, dirty_since=at, dims=[]
         )
         conn.execute(

@@ -29,10 +29,10 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import case as case_when
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapper
 from sqlmodel import Session
 
+from kelisim.db import upsert
 from services.cases.lifecycle import ACTIVE, IN_MEDIATION, SETTLED
 from services.cases.models import Case, MediatorLoad, MediatorTerm
 from services.cases.schemas import CaseloadRow
@@ -66,10 +66,9 @@ def _before(case: Case, name: str) -> Any:
 def _apply(connection: Connection, delta: Counter[Key]) -> None:
     """Add the non-zero deltas, in a fixed order (no lock-order deadlocks); drop empty rows."""
     changes = sorted(((t.name, k, n, t) for (t, k), n in delta.items() if n), key=lambda c: c[:2])
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     for _, key, n, table in changes:
         names = [c.name for c in table.primary_key.columns]
-        stmt = insert(table).values({**dict(zip(names, key, strict=True)), "cases": n})
+        stmt = upsert(connection, table).values({**dict(zip(names, key, strict=True)), "cases": n})
         connection.execute(
             stmt.on_conflict_do_update(
                 index_elements=names, set_={"cases": table.c.cases + stmt.excluded.cases}

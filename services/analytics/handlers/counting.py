@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from kelisim.clock import now
+from kelisim.db import upsert
 from kelisim.uow import UnitOfWork
 from services.analytics.cube import mark_changed
 from services.analytics.measures import NOW
@@ -16,10 +15,8 @@ def bump(
 ) -> None:
     """Add `by` to the counter of each period (created at 0 when missing); its cubes are due."""
     table = Counter.__table__  # type: ignore[attr-defined]
-    dialect = uow.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for period in periods:
-        statement = insert(table).values(
+        statement = upsert(uow.conn, table).values(
             measure=measure, region=region, dim=dim, period=period, value=by
         )
         statement = statement.on_conflict_do_update(

@@ -3,13 +3,15 @@ protected one by one do; the materialised cube is what reads see, fresh or marke
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from kelisim import migrations
 from kelisim.db import make_engine, new_session
@@ -19,6 +21,7 @@ from services.analytics.disclosure import protect_grid
 from services.analytics.measures import ALL_REGIONS, CATEGORIES, months_of
 from services.analytics.models import Counter
 from tests.analytics.attack import Figure, intervals
+from tests.support.db import fresh_database, migrated
 
 REGIONS = ["r1", "r2", "r3", "r4", "r5"]
 DIMS = ["a", "b", "c"]
@@ -104,6 +107,16 @@ def engine(tmp_path: Path) -> Iterator:
     engine.dispose()
 
 
+@pytest.fixture
+def either_engine(tmp_path: Path) -> Iterator:
+    """SQLite, or PostgreSQL where TEST_DATABASE_URL names one."""
+    with fresh_database(tmp_path, "analytics") as url:
+        migrated("analytics", url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
 def count(engine, rows: dict[tuple[str, str, str], int], measure="cases.registered") -> None:
     """Counters as the consumers leave them: the months, the year, and the cube marked due."""
     years: dict[tuple[str, str, str], int] = {}
@@ -181,3 +194,47 @@ def test_protecting_again_gives_the_same_figures(engine):
         second = figures.by_month(db, "cases.registered", ALL_REGIONS, 2025, None)
     assert first.cells == second.cells and first.row_totals == second.row_totals
     assert first.suppressed > 0
+
+
+def waiting_on_a_lock(engine) -> bool:
+    """Whether a PostgreSQL session waits on a lock (SQLite: no such view, say yes)."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        waits = "SELECT count(*) FROM pg_stat_activity"
+        waits += " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        return bool(conn.exec_driver_sql(waits).scalar())
+
+
+def test_a_second_builder_of_a_cube_waits_for_the_first_then_stores_its_own_figures(
+    either_engine,
+):
+    # The worker and an early-warning round may protect one cube at once: on PostgreSQL the
+    # second used to insert beside the first's uncommitted figures (IntegrityError, a 500).
+    engine = either_engine
+    counts = {(ALL_REGIONS[0], "land", "2025-03"): 9, (ALL_REGIONS[1], "land", "2025-03"): 12}
+    count(engine, counts)
+    first = new_session(engine)
+    cube._locked_state(first, "cases.registered", "2025", AT)
+    table = cube.ProtectedFigure.__table__  # type: ignore[attr-defined]
+    planted = {"measure": "cases.registered", "cube": "2025", "dim": "land", "month": "2025-03"}
+    first.execute(insert(table), [{**planted, "region": ALL_REGIONS[0], "value": 9}])
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(cube.build_cube, engine, "cases.registered", "2025", threshold=5)
+        try:
+            deadline = time.monotonic() + 30
+            while not waiting_on_a_lock(engine):  # the second builder is blocked by the first
+                assert not second.done(), second.exception()
+                assert time.monotonic() < deadline, "the second builder never waited"
+                time.sleep(0.02)
+        finally:
+            first.commit()
+            first.close()
+        stored = second.result(timeout=60)
+    assert stored > 0
+    with engine.connect() as conn:
+        found = conn.execute(select(table).where(table.c.cube == "2025")).mappings().all()
+    shown = {(f["region"], f["dim"], f["month"]): f["value"] for f in found}
+    assert shown[(ALL_REGIONS[0], "land", "2025-03")] == 9
+    assert shown[(ALL_REGIONS[1], "land", "2025-03")] == 12
+    assert shown[(ALL, "land", "2025-03")] == 21
