@@ -14,6 +14,10 @@ from tests.web.support import csrf_of, submit, web_login
 from tests.web.test_catalogs import catalog, foreign_words
 
 A, B = "KZ-75", "KZ-71"
+# Searches the library for its notes: other modules' notes would page them out.
+OWN_SYSTEM = True
+
+
 PASSWORD = "user-password-1"
 
 

@@ -6,6 +6,10 @@ from tests.support.checks import items_of
 from tests.web.conftest import browser_client as browser
 from tests.web.support import csrf_of, submit, web_login
 
+# Creates accounts and webhook endpoints by name, as other modules do.
+OWN_SYSTEM = True
+
+
 REGION = "KZ-75"
 
 

@@ -7,6 +7,10 @@ from tests.cases.notes_support import CLEAN_KK, CLEAN_RU, in_mediation, settle
 from tests.web.conftest import browser_client as browser
 from tests.web.support import submit, web_login
 
+# Creates the practice accounts (pn-coord...) that test_practice_browser also creates.
+OWN_SYSTEM = True
+
+
 REGION = "KZ-75"
 
 

@@ -12,6 +12,9 @@ from tests.support.checks import assert_problem, items_of
 from tests.web.conftest import browser_client as browser
 from tests.web.support import web_login
 
+# Plans sessions in the first council listed, the demo's; other modules create councils.
+OWN_SYSTEM = True
+
 
 async def _secretary(system) -> dict[str, str]:
     return await system.login("council_secretary", DEMO_PASSWORD)
