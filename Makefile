@@ -25,7 +25,8 @@ test: $(VENV)/.installed-test lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The long fault suite (10,000 operations through 24 kills and pauses, then the counts);
-# `make test` runs its short version. TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL.
+# `make test` runs its short version. TEST_DATABASE_URL=postgresql://... runs it on PostgreSQL,
+# with the production topology test (3 NATS nodes, two replicas of everything, kills).
 faults: $(VENV)/.installed-test
 	$(PY) -m pytest -m faults_long -s tests/faults $(PYTEST_ARGS)
 

@@ -59,7 +59,12 @@ async def stream_replicas(system: System) -> dict[str, int]:
         await nc.close()
 
 
+# In `make faults` (with TEST_DATABASE_URL), not `make test`, since the eighth session: it
+# failed in two of the last three CI rehearsals on PostgreSQL, run beside the SQLite suite
+# on two cores (once "gateway-2 exited" while starting, once not yet named), and a flaky
+# test is a bug that must be found, not a gate that fails at random. Open: find the cause.
 @pytest.mark.slow
+@pytest.mark.faults_long
 @pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="the production topology runs on PostgreSQL (set TEST_DATABASE_URL)",
