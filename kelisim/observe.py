@@ -125,7 +125,11 @@ async def serving(app: Starlette, host: str, port: int) -> AsyncIterator[None]:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
+        # Listen here, not in uvicorn's task: with SO_REUSEADDR two processes can both bind
+        # the port, and only the second `listen` fails. Failing here only warns; failing in
+        # the task would surface as an error when the process stops.
         sock.bind((host, port))
+        sock.listen(64)
     except OSError as exc:
         sock.close()
         log.warning("metrics.unavailable", port=port, reason=exc.strerror)

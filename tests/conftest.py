@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -11,9 +12,14 @@ import pytest
 from kelisim.auth import generate_keypair
 from kelisim.migrations import OWNERS
 from kelisim.settings import Settings
+from tests.support.cli import CLOSED_METRICS
 from tests.support.db import fresh_database
 from tests.support.nats import NatsServer, external_nats_url
 from tests.support.services import reset_streams
+
+# The systems tests run in this process (gateway_stack, the web systems) read their settings
+# from here too: none of them may bind the fixed metrics ports (see CLOSED_METRICS).
+os.environ.update(CLOSED_METRICS)
 
 
 @pytest.fixture(scope="session")

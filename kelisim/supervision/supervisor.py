@@ -131,10 +131,11 @@ class Supervisor:
         port, host = self.settings.supervisor_metrics_port, self.settings.host
         if not port:
             return
-        if port_in_use(host, port):
-            log.warning("supervisor.metrics_unavailable", port=port, reason="port in use")
+        try:  # not a check first: another process can take the port between check and bind
+            server, _thread = start_http_server(port, addr=host)
+        except OSError as exc:
+            log.warning("supervisor.metrics_unavailable", port=port, reason=exc.strerror)
             return
-        server, _thread = start_http_server(port, addr=host)
         self._metrics = server
         log.info("supervisor.metrics", url=f"http://{host}:{port}/metrics")
 

@@ -33,6 +33,7 @@ from kelisim.migrations import OWNERS
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervision.child import Child
 from tests.support.balancer import Balancer
+from tests.support.cli import bare_env
 from tests.support.db import fresh_database, migrated
 from tests.support.nats import NatsCluster, NatsServer, free_port
 
@@ -108,7 +109,7 @@ class System:
         ensure_audit_key(Settings(data_dir=self.root))
         for owner in OWNERS:
             migrated(owner, self.urls[owner])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+        env = bare_env()
         env.update(
             {
                 "PYTHONUNBUFFERED": "1",

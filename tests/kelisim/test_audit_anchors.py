@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from kelisim.bus.streams import ensure_streams
 from kelisim.db import make_engine
 from kelisim.settings import Settings
 from tests.support.checks import eventually
+from tests.support.cli import bare_env
 from tests.support.db import fresh_database
 from tests.support.scratch import backbone as scratch_backbone
 
@@ -47,7 +47,7 @@ class Operator:
 
 @pytest.fixture
 def operator(tmp_path: Path, clean_nats: str) -> Iterator[Operator]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+    env = bare_env()
     with fresh_database(tmp_path, "cases") as url:
         migrations.upgrade("cases", url)
         env.update(

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from kelisim import audit
 from kelisim.db import make_engine
 from kelisim.supervision import present
+from tests.support.cli import bare_env
 from tests.support.db import fresh_database
 from tests.support.nats import free_port
 
@@ -74,7 +75,7 @@ class System:
 def system(tmp_path: Path) -> Iterator[System]:
     """Free ports, a fresh data folder and fresh databases (PostgreSQL when the tests use it)."""
     ports = {owner: free_port() for owner in (*OWNERS, "nats", "mail_sink")}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+    env = bare_env()
     env.update(
         KELISIM_ENV="test",
         KELISIM_DATA_DIR=str(tmp_path / "var"),

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from kelisim.progress import Progress, duration
-from tests.support.cli import run_cli
+from tests.support.cli import bare_env, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def test_progress_is_quiet_off_a_terminal_but_for_the_summary():
 def _on_a_terminal(tmp_path: Path, *args: str) -> str:
     """`kelisim *args` with its stdout on a pseudo-terminal; what the terminal received."""
     controller, terminal = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+    env = bare_env()
     env["KELISIM_DATA_DIR"] = str(tmp_path / "var")
     proc = subprocess.Popen(
         [sys.executable, "-m", "kelisim.cli", *args],

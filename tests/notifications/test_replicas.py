@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from sqlalchemy import create_engine, text
 from kelisim import webhooks
 from kelisim.settings import Settings
 from tests.notifications.conftest import admin, eventually
+from tests.support.cli import bare_env
 from tests.support.db import migrated
 from tests.support.nats import free_port
 
@@ -39,7 +39,7 @@ FIELDS = (
 def replica(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A notifications process of its own (`kelisim serve notifications`) on a free port."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+    env = bare_env()
     env.update({f"KELISIM_{f.upper()}": str(getattr(settings, f)) for f in FIELDS})
     # The receivers are on loopback, which the SSRF guard allows only when told to.
     allowed = [str(n) for n in settings.webhook_allowed_networks]
