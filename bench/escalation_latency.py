@@ -49,7 +49,7 @@ from bench.escalation_parts import (
     run_schedule,
     summary,
 )
-from bench.support import free_port, result
+from bench.support import cpu_by_part, free_port, result
 
 STEPS = (100, 150, 200, 250, 300, 400, 500)
 OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
@@ -221,8 +221,15 @@ async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa:
         await run_schedule(5, 2, send)  # warm-up
         await collect(receiver, {}, {})
         got: dict[str, float] = {}
+        assert system.proc is not None
+        cpu_before = cpu_by_part(system.proc.pid)
         sent, lags = await run_schedule(args.rate, args.seconds, send)
         tail = await collect(receiver, sent, got)
+        cpu_after = cpu_by_part(system.proc.pid)
+        cpu = {
+            part: (cpu_after[part] - cpu_before.get(part, 0.0)) * 1000 / max(len(sent), 1)
+            for part in cpu_after
+        }
         base = summary(sent, got) | {
             "tail": tail,
             "lag": pct(lags, 0.99) * 1000,
@@ -245,7 +252,13 @@ async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa:
             steps.append((rate, s))
             if not s["holds"]:
                 break
-        return {"base": base, "stages": stages, "steps": steps, "refusals": system.refusals}
+        return {
+            "base": base,
+            "stages": stages,
+            "steps": steps,
+            "refusals": system.refusals,
+            "cpu": cpu,
+        }
 
 
 def main() -> None:
@@ -309,6 +322,10 @@ def main() -> None:
     print("  where the time goes (medians):")
     for name, ms in ours["stages"]:
         print(f"    {name:<46} {ms:7.1f} ms")
+    print("  CPU per escalation, by process (ms; during the run above, idle work included):")
+    for part, ms in sorted(ours["cpu"].items(), key=lambda kv: -kv[1]):
+        print(f"    {part:<46} {ms:7.1f} ms")
+    print(f"    {'all of Kelisim':<46} {sum(ours['cpu'].values()):7.1f} ms")
     print("rising rates, each for", f"{args.step_seconds:g} s:")
     sustained = 0.0
     for rate, s in ours["steps"]:

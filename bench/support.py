@@ -159,6 +159,31 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) one process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_part(root: int) -> dict[str, float]:
+    """CPU seconds so far of each process under `root`, named by what it runs."""
+    parts: dict[str, float] = {}
+    for pid in descendants(root):
+        argv = command_of(pid).split()
+        if "serve" in argv:
+            name = argv[argv.index("serve") + 1]
+        elif argv and argv[0].endswith("nats-server"):
+            name = "nats-server"
+        else:
+            name = "other"
+        parts[name] = parts.get(name, 0.0) + cpu_of(pid)
+    parts["supervisor"] = cpu_of(root)
+    return parts
+
+
 def command_of(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +54,25 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One audit entry before it joins the chain (snapshots already canonical JSON)."""
+
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: str | None = None
+    after: str | None = None
+
+
+def entry(
+    *, actor: str, action: str, entity: str, entity_id: Any, before: Any = None, after: Any = None
+) -> Entry:
+    """An entry with its snapshots taken now: a later change to `before`/`after` is not in it."""
+    return Entry(actor, action, entity, str(entity_id), canonical(before), canonical(after))
+
+
 def append(
     conn: Connection,
     tables: Backbone,
@@ -66,29 +85,42 @@ def append(
     after: Any = None,
 ) -> str:
     """Append one entry in the caller's transaction; returns its hash."""
+    one = entry(
+        actor=actor, action=action, entity=entity, entity_id=entity_id, before=before, after=after
+    )
+    return append_all(conn, tables, [one])
+
+
+def append_all(conn: Connection, tables: Backbone, entries: Sequence[Entry]) -> str:
+    """Append `entries`, in order, in the caller's transaction; returns the newest hash.
+
+    One lock of the chain head, one multi-row insert and one head update for the lot: a unit
+    of work writes its entries at commit (kelisim.uow), not three statements per entry.
+    """
     head_t, log_t = tables.audit_head, tables.audit_log
-    head = _lock_head(conn, tables)
-    prev = head.hash
-    at = datetime.now(UTC)
-    before_s, after_s = canonical(before), canonical(after)
-    digest = entry_hash(prev, at, actor, action, entity, entity_id, before_s, after_s)
-    seq = conn.execute(
-        log_t.insert()
-        .values(
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=before_s,
-            after=after_s,
-            prev_hash=prev,
-            hash=digest,
+    prev: str = _lock_head(conn, tables).hash
+    at = datetime.now(UTC)  # after the lock: `at` never goes back along the chain
+    rows = []
+    for e in entries:
+        digest = entry_hash(prev, at, e.actor, e.action, e.entity, e.entity_id, e.before, e.after)
+        rows.append(
+            {
+                "at": at,
+                "actor": e.actor,
+                "action": e.action,
+                "entity": e.entity,
+                "entity_id": e.entity_id,
+                "before": e.before,
+                "after": e.after,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
-        .returning(log_t.c.seq)
-    ).scalar_one()
-    conn.execute(head_t.update().where(head_t.c.id == 1).values(seq=seq, hash=digest))
-    return digest
+        prev = digest
+    insert = log_t.insert().returning(log_t.c.seq, sort_by_parameter_order=True)
+    seq = conn.execute(insert, rows).scalars().all()[-1]
+    conn.execute(head_t.update().where(head_t.c.id == 1).values(seq=seq, hash=prev))
+    return prev
 
 
 def _lock_head(conn: Connection, tables: Backbone) -> Row[int, int, str]:

@@ -175,10 +175,10 @@ def new_session(engine: Engine) -> Session:
 
 def read_session(engine: Engine) -> Session:
     """A session for reading only: on SQLite it takes no write lock (it must not write)."""
-    return Session(_reader(engine), expire_on_commit=False)
+    return Session(reader(engine), expire_on_commit=False)
 
 
 @functools.lru_cache(maxsize=64)
-def _reader(engine: Engine) -> Engine:
-    """The engine's read-only view (same pool), made once."""
+def reader(engine: Engine) -> Engine:
+    """The engine's read-only view (same pool), made once: on SQLite, no write lock."""
     return engine.execution_options(**{READ_ONLY: True})

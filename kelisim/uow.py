@@ -47,6 +47,7 @@ class UnitOfWork:
         self._waker = waker
         self.events: list[Envelope] = []
         self.wakes: list[tuple[str, str]] = []
+        self._audit: list[audit.Entry] = []  # written at commit, so a rollback leaves none
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -81,18 +82,21 @@ class UnitOfWork:
 
     def audit(
         self, action: str, entity: str, entity_id: Any, *, before: Any = None, after: Any = None
-    ) -> str:
-        """Append an audit entry, inside this transaction."""
+    ) -> None:
+        """Add an audit entry to this transaction: written to the chain at commit, in order.
+
+        Flushes first, as it always did: handlers read what they wrote after auditing it.
+        """
         self.session.flush()
-        return audit.append(
-            self.conn,
-            self.tables,
-            actor=self.actor.username,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=before,
-            after=after,
+        self._audit.append(
+            audit.entry(
+                actor=self.actor.username,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                before=before,
+                after=after,
+            )
         )
 
     def wake(self, work: str, key: str) -> None:
@@ -100,6 +104,9 @@ class UnitOfWork:
         self.wakes.append((work, key))
 
     def commit(self) -> None:
+        if self._audit:
+            audit.append_all(self.conn, self.tables, self._audit)
+            self._audit = []
         self.session.commit()
         if self.events and self._on_commit is not None:
             self._on_commit()

@@ -84,3 +84,34 @@ def test_concurrent_writers_never_fork_the_chain(scratch_engine):
         list(pool.map(lambda _: record(scratch_engine, 15), range(6)))
     result = audit.verify(scratch_engine, backbone)
     assert (result.ok, result.entries) == (True, 90)
+
+
+def test_a_unit_of_works_entries_join_the_chain_at_commit_in_the_order_given(scratch_engine):
+    """Several entries of one change: one append at commit, chained in call order.
+
+    A snapshot is taken when the entry is added, so changing the dict afterwards does not
+    change what the audit says.
+    """
+    record(scratch_engine, 2)
+    after = {"status": "settled"}
+    with UnitOfWork(scratch_engine, backbone, source="/t", actor=Actor("mediator7")) as uow:
+        uow.audit("case.settled", "case", "c5", after=after)
+        after["status"] = "changed later"
+        uow.audit("obligation.added", "obligation", "o1", after={"due": "2026-12-31"})
+        uow.audit("obligation.added", "obligation", "o2", after={"due": "2027-01-31"})
+        with scratch_engine.connect() as other:  # nothing is written before the commit
+            assert len(list(other.execute(select(backbone.audit_log.c.seq)))) == 2
+        uow.commit()
+    result = audit.verify(scratch_engine, backbone)
+    assert (result.ok, result.entries) == (True, 5)
+    with scratch_engine.connect() as conn:
+        rows = conn.execute(select(backbone.audit_log).order_by(backbone.audit_log.c.seq)).all()
+        head = conn.execute(select(backbone.audit_head)).one()
+    assert [(r.action, r.entity_id) for r in rows[2:]] == [
+        ("case.settled", "c5"),
+        ("obligation.added", "o1"),
+        ("obligation.added", "o2"),
+    ]
+    assert rows[2].after == '{"status":"settled"}'
+    assert [r.prev_hash for r in rows[3:]] == [rows[2].hash, rows[3].hash]
+    assert (head.seq, head.hash) == (rows[-1].seq, rows[-1].hash)

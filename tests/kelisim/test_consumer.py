@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import nats
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from kelisim.bus import PermanentError
 from kelisim.bus.consumer import Consumer, ConsumerSpec
@@ -92,18 +92,79 @@ async def test_the_same_event_delivered_twice_is_applied_once(scratch_engine, bu
     await publish_raw(bus.url, envelope, times=2)
     consumer = make_consumer(scratch_engine, bus, recorder())
     outcomes: list[str] = []
-    original = consumer.handle
+    original = consumer._count  # both arrive together: one batch, or one by one
 
-    async def spy(msg):  # type: ignore[no-untyped-def]
-        outcome = await original(msg)
+    def spy(outcome: str) -> str:
         outcomes.append(outcome)
-        return outcome
+        return original(outcome)
 
-    consumer.handle = spy  # type: ignore[method-assign]
+    consumer._count = spy  # type: ignore[method-assign]
     async with consuming(consumer):
         await wait_for(lambda: len(outcomes) == 2)
     assert outcomes == ["applied", "duplicate"]
     assert counts(scratch_engine) == (1, 1)
+
+
+def commits_of(engine) -> list[int]:  # type: ignore[no-untyped-def]
+    """A list that grows by one at each commit on `engine` from now on."""
+    seen: list[int] = []
+    event.listen(engine, "commit", lambda _conn: seen.append(1))
+    return seen
+
+
+async def published(scratch_engine, make_relay, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """`count` events of one aggregate written and on the stream before any consumer runs."""
+    ids = write_events(scratch_engine, backbone, count, aggregates=1)
+    outbox = backbone.outbox
+
+    def unsent() -> int:
+        with scratch_engine.connect() as conn:
+            query = select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+            return conn.execute(query).scalar_one()
+
+    async with running_relay(make_relay()):
+        await wait_for(lambda: unsent() == 0)
+    return ids
+
+
+async def test_events_waiting_on_the_stream_are_applied_in_batches_once_each_in_order(
+    scratch_engine, make_relay, bus
+):
+    ids = await published(scratch_engine, make_relay, 60)
+    consumer = make_consumer(scratch_engine, bus, recorder())
+    commits = commits_of(scratch_engine)
+    async with consuming(consumer):
+        await wait_for(lambda: counts(scratch_engine)[0] == 60)
+    with scratch_engine.connect() as conn:
+        order = [r.event_id for r in conn.execute(select(applied).order_by(applied.c.id))]
+    assert order == ids
+    assert counts(scratch_engine) == (60, 60)
+    # One transaction per batch of what had arrived, not one per event (60 / 20 = 3 at best;
+    # how the server splits the deliveries decides the rest).
+    assert len(commits) < 30, len(commits)
+
+
+async def test_a_failure_in_a_batch_retries_only_its_own_event_and_applies_the_others(
+    scratch_engine, make_relay, bus
+):
+    ids = await published(scratch_engine, make_relay, 30)
+    record = recorder()
+
+    def seventh_is_poison(envelope, data, uow) -> None:  # type: ignore[no-untyped-def]
+        if envelope.id == ids[6]:
+            raise PermanentError("this one event can never be applied")
+        record(envelope, data, uow)
+
+    consumer = make_consumer(scratch_engine, bus, seventh_is_poison)
+    dead = backbone.dead_letter
+    async with consuming(consumer):
+        await wait_for(lambda: counts(scratch_engine)[0] == 29)
+        await asyncio.sleep(0.5)  # a wrongly repeated event would land by now
+    with scratch_engine.connect() as conn:
+        order = [r.event_id for r in conn.execute(select(applied).order_by(applied.c.id))]
+        dead_ids = [r.event_id for r in conn.execute(select(dead))]
+    assert order == ids[:6] + ids[7:]
+    assert dead_ids == [ids[6]]
 
 
 async def test_a_transient_failure_is_retried_until_it_succeeds(scratch_engine, make_relay, bus):

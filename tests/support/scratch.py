@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.engine import Engine
 
+from kelisim.db import reader
 from kelisim.tables import Backbone, backbone_tables
 
 metadata = MetaData()
@@ -20,8 +21,8 @@ applied = Table(
 
 
 def counts(engine: Engine) -> tuple[int, int]:
-    """(rows applied, distinct events applied)."""
-    with engine.connect() as conn:
+    """(rows applied, distinct events applied), read without waiting for a writer."""
+    with reader(engine).connect() as conn:
         total = conn.execute(select(func.count()).select_from(applied)).scalar_one()
         distinct = conn.execute(select(func.count(func.distinct(applied.c.event_id)))).scalar_one()
     return total, distinct
