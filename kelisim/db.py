@@ -159,7 +159,12 @@ def make_engine(url: str, *, echo: bool = False, null_pool: bool = False) -> Eng
 
 def upsert(conn: Connection, table: Table) -> PgInsert | SqliteInsert:
     """An INSERT into `table` that can take `.on_conflict_do_update/nothing`, on either backend."""
-    if conn.dialect.name == "postgresql":
+    return upsert_for(conn.dialect.name, table)
+
+
+def upsert_for(dialect: str, table: Table) -> PgInsert | SqliteInsert:
+    """`upsert` by dialect name, for a statement built once and cached per backend."""
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 

@@ -21,6 +21,7 @@ debounce time; reads only ever see a protected cube, the last one built, with it
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -28,11 +29,12 @@ from itertools import product
 
 import structlog
 from sqlalchemy import Connection, Engine, case, delete, func, insert, or_, update
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim.clock import now
-from kelisim.db import new_session, upsert
+from kelisim.db import new_session, upsert, upsert_for
 from services.analytics.disclosure import crosstab_margins, protect
 from services.analytics.measures import (
     ALL_REGIONS,
@@ -287,21 +289,27 @@ def _locked_state(db: DbSession, measure: str, cube: str, at: datetime) -> CubeS
 
 def mark_changed(conn: Connection, measure: str, periods: Iterable[str], at: datetime) -> None:
     """Note that counters of the cubes of `periods` changed (an upsert, in the caller's work)."""
+    rows = [
+        {"measure": measure, "cube": cube, "version": 1, "changed_at": at, "dirty_since": at}
+        for cube in sorted({cube_of(p) for p in periods})
+    ]
+    if rows:
+        conn.execute(_changed_statement(conn.dialect.name), rows)
+
+
+@functools.cache
+def _changed_statement(dialect: str) -> Executable:
+    """The upsert of `mark_changed`, built once per backend, run for many cubes."""
     table = CubeState.__table__  # type: ignore[attr-defined]
-    for cube in sorted({cube_of(p) for p in periods}):
-        statement = upsert(conn, table).values(
-            measure=measure, cube=cube, version=1, changed_at=at, dirty_since=at, dims=[]
-        )
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["measure", "cube"],
-                set_={
-                    "version": table.c.version + 1,
-                    "changed_at": at,
-                    "dirty_since": func.coalesce(table.c.dirty_since, at),
-                },
-            )
-        )
+    insert = upsert_for(dialect, table).values(dims=[])
+    return insert.on_conflict_do_update(
+        index_elements=["measure", "cube"],
+        set_={
+            "version": table.c.version + 1,
+            "changed_at": insert.excluded.changed_at,
+            "dirty_since": func.coalesce(table.c.dirty_since, insert.excluded.dirty_since),
+        },
+    )
 
 
 def seed(db: DbSession, at: datetime) -> int:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
+from sqlalchemy.sql.expression import Executable
+
 from kelisim.clock import now
-from kelisim.db import upsert
+from kelisim.db import upsert_for
 from kelisim.uow import UnitOfWork
 from services.analytics.cube import mark_changed
 from services.analytics.measures import NOW
@@ -14,17 +18,25 @@ def bump(
     uow: UnitOfWork, measure: str, region: str, dim: str, periods: tuple[str, ...], by: float = 1
 ) -> None:
     """Add `by` to the counter of each period (created at 0 when missing); its cubes are due."""
-    table = Counter.__table__  # type: ignore[attr-defined]
-    for period in periods:
-        statement = upsert(uow.conn, table).values(
-            measure=measure, region=region, dim=dim, period=period, value=by
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["measure", "region", "dim", "period"],
-            set_={"value": table.c.value + by},
-        )
-        uow.conn.execute(statement)
+    rows = [
+        {"measure": measure, "region": region, "dim": dim, "period": p, "value": by}
+        for p in periods
+    ]
+    if rows:
+        uow.conn.execute(_bump_statement(uow.conn.dialect.name), rows)
     mark_changed(uow.conn, measure, periods, now())
+
+
+@functools.cache
+def _bump_statement(dialect: str) -> Executable:
+    """One upsert for every counter row, built once per backend and run for many rows
+    (building and cache-keying a statement per period cost more than running it)."""
+    table = Counter.__table__  # type: ignore[attr-defined]
+    insert = upsert_for(dialect, table)
+    return insert.on_conflict_do_update(
+        index_elements=["measure", "region", "dim", "period"],
+        set_={"value": table.c.value + insert.excluded.value},
+    )
 
 
 def bump_stock(uow: UnitOfWork, measure: str, region: str, dim: str, by: float) -> None:
