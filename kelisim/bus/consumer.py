@@ -148,7 +148,11 @@ class Consumer:
                 continue  # an idle heartbeat
             # What has already arrived behind it is applied with it, in one transaction.
             batch, status = [msg], None
-            while received + len(batch) < self.batch_size and sub.pending_msgs:
+            while (
+                received + len(batch) < self.batch_size
+                and len(batch) < APPLY_BATCH
+                and sub.pending_msgs
+            ):
                 more = await sub.next_msg(timeout=HEARTBEAT)
                 if not more.reply:
                     status = more  # handled once the messages before it are
@@ -161,8 +165,8 @@ class Consumer:
 
     @staticmethod
     def _is_message(msg: Msg) -> bool:
-        """True for a message; False for an idle heartbeat; StopAsyncIteration or
-        ConnectionError when the pull request ended (open the next) or failed."""
+        """True for a message, False for an idle heartbeat; raises RequestEnded when the
+        pull request expired or ended (open the next), ConnectionError when it failed."""
         # A status (heartbeat, end of request) has no reply subject; a message acks on one.
         if msg.reply:
             return True
@@ -210,6 +214,9 @@ class Consumer:
         the transaction fails, each message is applied again on its own (`handle`), so a
         failure is retried or dead-lettered for the one message that caused it.
         """
+        if len(msgs) == 1:
+            await self.handle(msgs[0])
+            return
         ready: list[Ready] = []
         for msg in msgs:
             try:

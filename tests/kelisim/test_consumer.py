@@ -14,7 +14,7 @@ import nats
 from sqlalchemy import event, func, select
 
 from kelisim.bus import PermanentError
-from kelisim.bus.consumer import Consumer, ConsumerSpec
+from kelisim.bus.consumer import APPLY_BATCH, Consumer, ConsumerSpec
 from kelisim.bus.headers import MSG_ID
 from kelisim.events import Envelope
 from kelisim.events.cases import CaseRegistered
@@ -133,8 +133,17 @@ async def test_events_waiting_on_the_stream_are_applied_in_batches_once_each_in_
     ids = await published(scratch_engine, make_relay, 60)
     consumer = make_consumer(scratch_engine, bus, recorder())
     commits = commits_of(scratch_engine)
+    sizes: list[int] = []
+    apply_batch = consumer._apply_batch
+
+    def measured(ready):  # type: ignore[no-untyped-def]
+        sizes.append(len(ready))
+        return apply_batch(ready)
+
+    consumer._apply_batch = measured  # type: ignore[method-assign]
     async with consuming(consumer):
         await wait_for(lambda: counts(scratch_engine)[0] == 60)
+    assert sizes and max(sizes) <= APPLY_BATCH, sizes
     with scratch_engine.connect() as conn:
         order = [r.event_id for r in conn.execute(select(applied).order_by(applied.c.id))]
     assert order == ids
