@@ -73,10 +73,15 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
     session.add(escalation)
     uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
     # Disabled endpoints get their deliveries too: they wait, pending, for re-enabling.
+    # FOR UPDATE (PostgreSQL; SQLite's writer lock does the same): two replicas queueing for
+    # one endpoint take turns, so a delivery's time-ordered id, made after the lock, follows
+    # the commit order. Without it a replica's longer transaction could commit an earlier id
+    # after the lane had sent a later one, and the endpoint would get them out of order.
     endpoints = session.exec(
         select(LiaisonEndpoint)
         .where(LiaisonEndpoint.region == data.region)
         .order_by(col(LiaisonEndpoint.id))
+        .with_for_update()
     ).all()
     body = liaison_body(data)
     for endpoint in endpoints:
