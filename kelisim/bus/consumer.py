@@ -19,7 +19,6 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
@@ -33,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kelisim import tracing
 from kelisim.bus.connection import Bus
+from kelisim.bus.dead_letter import write_dead_letter
 from kelisim.bus.errors import PermanentError
 from kelisim.bus.headers import ACTOR
 from kelisim.events import Envelope, EventData, UnknownEventType
@@ -407,43 +407,12 @@ class Consumer:
     async def _dead(self, msg: Msg, envelope: Envelope | None, error: str, deliveries: int) -> str:
         event_id = envelope.id if envelope else (msg.headers or {}).get("Nats-Msg-Id", "?")
         log.error("consumer.dead_letter", consumer=self.name, event_id=event_id, error=error)
-        await asyncio.to_thread(self._write_dead, msg, event_id, error, deliveries)
+        await asyncio.to_thread(
+            write_dead_letter, self.engine, self.tables, self.name, msg, event_id, error, deliveries
+        )
         await msg.term()
         return self._count("dead")
-
-    def _write_dead(self, msg: Msg, event_id: str, error: str, deliveries: int) -> None:
-        dead = self.tables.dead_letter
-        with self.engine.begin() as conn:
-            exists = conn.execute(
-                select(dead.c.id).where(dead.c.consumer == self.name, dead.c.event_id == event_id)
-            ).first()
-            if exists:
-                return
-            conn.execute(
-                dead.insert().values(
-                    consumer=self.name,
-                    event_id=event_id,
-                    subject=msg.subject,
-                    payload=msg.data.decode("utf-8", errors="replace"),
-                    headers=json.dumps(dict(msg.headers or {})),
-                    error=error[:4000],
-                    deliveries=deliveries,
-                    created_at=datetime.now(UTC),
-                )
-            )
 
     def _count(self, outcome: str) -> str:
         OUTCOMES.labels(self.name, outcome).inc()
         return outcome
-
-
-def dead_letters(
-    engine: Engine, tables: Backbone, *, before: int | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """The dead-letter rows of a service database, newest first (ids below `before`)."""
-    dead = tables.dead_letter
-    query = select(dead).order_by(dead.c.id.desc()).limit(limit)
-    if before is not None:
-        query = query.where(dead.c.id < before)
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]

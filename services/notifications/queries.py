@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from kelisim import pagination, webhooks
 from kelisim.auth import Principal
-from kelisim.bus.consumer import dead_letters
+from kelisim.bus.dead_letter import dead_letters
 from kelisim.pagination import Page
 from kelisim.preconditions import etag_of
 from kelisim.problems import Problem
