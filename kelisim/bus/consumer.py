@@ -27,7 +27,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from kelisim import tracing
@@ -37,7 +37,7 @@ from kelisim.bus.errors import PermanentError
 from kelisim.bus.headers import ACTOR
 from kelisim.events import Envelope, EventData, UnknownEventType
 from kelisim.tables import Backbone
-from kelisim.uow import Actor, UnitOfWork
+from kelisim.uow import SYSTEM, Actor, UnitOfWork
 
 log = structlog.get_logger("kelisim.consumer")
 
@@ -257,22 +257,8 @@ class Consumer:
 
     def _apply_batch(self, ready: list[Ready]) -> list[bool]:
         """Each message's handler and inbox row in one unit of work, in arrival order."""
-        inbox = self.tables.inbox
-        with UnitOfWork(
-            self.engine,
-            self.tables,
-            source=f"/kelisim/{self.service}",
-            on_commit=self.on_commit,
-            waker=self.waker,
-        ) as uow:
-            ids = [item.envelope.id for item in ready]
-            seen = set(
-                uow.conn.execute(
-                    select(inbox.c.event_id).where(
-                        inbox.c.consumer == self.name, inbox.c.event_id.in_(ids)
-                    )
-                ).scalars()
-            )
+        with self._unit_of_work(SYSTEM) as uow:
+            seen = self._seen(uow.conn, [item.envelope.id for item in ready])
             applied = []
             for item in ready:
                 if item.envelope.id in seen:  # applied before, or twice in this batch
@@ -285,14 +271,7 @@ class Consumer:
                 with tracing.consuming(headers, name) as span:
                     item.handler(item.envelope, item.data, uow)
                     span.set_attribute("kelisim.outcome", "applied")
-                uow.conn.execute(
-                    inbox.insert().values(
-                        consumer=self.name,
-                        event_id=item.envelope.id,
-                        subject=item.envelope.nats_subject,
-                        processed_at=datetime.now(UTC),
-                    )
-                )
+                self._mark_applied(uow.conn, item.envelope)
                 applied.append(True)
             uow.commit()
         return applied
@@ -358,32 +337,11 @@ class Consumer:
     def _apply(
         self, envelope: Envelope, data: EventData, headers: Mapping[str, str], handler: Handler
     ) -> bool:
-        actor = Actor(headers.get(ACTOR, "system"))
-        inbox = self.tables.inbox
-        with UnitOfWork(
-            self.engine,
-            self.tables,
-            source=f"/kelisim/{self.service}",
-            actor=actor,
-            on_commit=self.on_commit,
-            waker=self.waker,
-        ) as uow:
-            seen = uow.conn.execute(
-                select(inbox.c.event_id).where(
-                    inbox.c.consumer == self.name, inbox.c.event_id == envelope.id
-                )
-            ).first()
-            if seen:
+        with self._unit_of_work(Actor(headers.get(ACTOR, "system"))) as uow:
+            if self._seen(uow.conn, [envelope.id]):
                 return False
             handler(envelope, data, uow)
-            uow.conn.execute(
-                inbox.insert().values(
-                    consumer=self.name,
-                    event_id=envelope.id,
-                    subject=envelope.nats_subject,
-                    processed_at=datetime.now(UTC),
-                )
-            )
+            self._mark_applied(uow.conn, envelope)
             try:
                 uow.commit()
             except IntegrityError:
@@ -393,16 +351,36 @@ class Consumer:
         return True
 
     def _applied(self, event_id: str) -> bool:
-        inbox = self.tables.inbox
         with self.engine.connect() as conn:
-            return (
-                conn.execute(
-                    select(inbox.c.event_id).where(
-                        inbox.c.consumer == self.name, inbox.c.event_id == event_id
-                    )
-                ).first()
-                is not None
+            return bool(self._seen(conn, [event_id]))
+
+    def _unit_of_work(self, actor: Actor) -> UnitOfWork:
+        return UnitOfWork(
+            self.engine,
+            self.tables,
+            source=f"/kelisim/{self.service}",
+            actor=actor,
+            on_commit=self.on_commit,
+            waker=self.waker,
+        )
+
+    def _seen(self, conn: Connection, event_ids: list[str]) -> set[str]:
+        """Which of these events this consumer's inbox already holds."""
+        inbox = self.tables.inbox
+        query = select(inbox.c.event_id).where(
+            inbox.c.consumer == self.name, inbox.c.event_id.in_(event_ids)
+        )
+        return set(conn.execute(query).scalars())
+
+    def _mark_applied(self, conn: Connection, envelope: Envelope) -> None:
+        conn.execute(
+            self.tables.inbox.insert().values(
+                consumer=self.name,
+                event_id=envelope.id,
+                subject=envelope.nats_subject,
+                processed_at=datetime.now(UTC),
             )
+        )
 
     async def _dead(self, msg: Msg, envelope: Envelope | None, error: str, deliveries: int) -> str:
         event_id = envelope.id if envelope else (msg.headers or {}).get("Nats-Msg-Id", "?")
