@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 
 from gateway.auth import (
     API_KEY_PREFIX,
@@ -59,18 +60,23 @@ class Caller:
         return Actor(self.user.username)
 
 
-def get_keys(request: Request) -> Keys:
+# Dependencies are `async def` (FastAPI would run a plain `def` one in its thread pool, one
+# hop per request); the account lookup runs where reads are cheapest (ServiceContext.read).
+async def get_keys(request: Request) -> Keys:
     return request.app.state.keys
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     ctx: ContextDep,
     keys: Annotated[Keys, Depends(get_keys)],
     bearer: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Caller:
     """The caller, or 401; a cookie session must show its CSRF token on unsafe methods."""
-    caller = _identify(request, ctx, keys, bearer)
+    if bearer and bearer.startswith(API_KEY_PREFIX):  # may stamp the key's use: a write
+        caller = await run_in_threadpool(_identify, request, ctx, keys, bearer)
+    else:
+        caller = await ctx.read(_identify, request, ctx, keys, bearer)
     web.note_user(request, caller.user.id)
     return caller
 
@@ -123,7 +129,7 @@ def _user_of_api_key(engine: Engine, key: str) -> User:
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
-def interactive_caller(caller: CurrentCaller) -> Caller:
+async def interactive_caller(caller: CurrentCaller) -> Caller:
     """A person at a screen (token or session): API keys cannot manage accounts or keys."""
     if caller.via == "api_key":
         raise Problem(403, "api-key-not-allowed", "API keys cannot be used for this.")
@@ -133,7 +139,7 @@ def interactive_caller(caller: CurrentCaller) -> Caller:
 InteractiveCaller = Annotated[Caller, Depends(interactive_caller)]
 
 
-def admin_caller(caller: InteractiveCaller) -> Caller:
+async def admin_caller(caller: InteractiveCaller) -> Caller:
     """An admin, logged in interactively; 403 otherwise."""
     if "admin" not in caller.user.roles:
         raise Problem(403, "forbidden", "Only an admin manages users.")

@@ -137,7 +137,7 @@ async def deliver_next(
     ctx: ServiceContext, client: httpx.AsyncClient, endpoint_id: str, seconds: float
 ) -> int:
     """Send the endpoint's oldest due delivery, within `seconds`; how many were attempted."""
-    job = await asyncio.to_thread(_next_due, ctx, endpoint_id)
+    job = await ctx.read(_next_due, ctx, endpoint_id)
     if job is None:
         return 0
     # Cut the timeout to what the lease still holds: no other replica may take this

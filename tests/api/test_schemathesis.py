@@ -163,7 +163,7 @@ def links_of(machine) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 def scenarios(
     machine, who: str, headers: dict[str, str], live: Live, session
-) -> tuple[int, list[str]]:  # type: ignore[no-untyped-def]
+) -> tuple[int, int, list[str]]:  # type: ignore[no-untyped-def]
     """Run bounded chained scenarios as one user; the calls made and the distinct findings."""
     findings: list[str] = []
     seen: set[tuple[int, str]] = set()
@@ -214,6 +214,7 @@ def test_no_operation_answers_5xx_or_off_its_schema(live: Live):
     links = links_of(machine)
     print(f"stateful: {sum(links.values())} links from {len(links)} operations")
     assert "POST /api/v1/cases" in links, sorted(links)
+    followed = 0
     for who, headers in live.users.items():
         calls, chained, found = scenarios(machine, who, headers, live, session)
         print(
@@ -221,9 +222,12 @@ def test_no_operation_answers_5xx_or_off_its_schema(live: Live):
             f" on an id taken from an earlier answer, {len(found)} findings"
         )
         assert calls > SCENARIOS
-        if who == "admin":
-            assert chained > 0, "no link was followed to an existing resource"
+        followed += chained
         findings += found
+    # Over all users: which scenario reaches a real id depends on the server's answers (a
+    # create answered under load, say), not only on the derandomised draw; one user's
+    # count alone was 0 on a loaded machine and 6 on a quiet one.
+    assert followed > 0, "no link was followed to an existing resource"
     for finding in findings:
         print(finding)
     assert operations > 50

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 
 from kelisim import files
 from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reads
 from services.cases import listing, permissions, queries, recurrence
 from services.cases.api.common import PREFIX, CaseReader, Terms, reading
 from services.cases.schemas import CaseloadRow, CasePublic, EarlierCase, TimelineEntry
@@ -21,6 +21,7 @@ router = APIRouter(prefix=PREFIX, tags=["cases"])
 
 
 @router.get("", response_model=Page[CasePublic])
+@reads
 def list_cases(
     principal: CaseReader,
     ctx: ContextDep,
@@ -52,6 +53,7 @@ def list_cases(
 
 
 @router.get("/caseload", response_model=Page[CaseloadRow])
+@reads
 def caseload(
     principal: CurrentPrincipal,
     ctx: ContextDep,
@@ -66,6 +68,7 @@ def caseload(
 
 
 @router.get("/{case_id}", response_model=CasePublic)
+@reads
 def get_case(
     case_id: str, response: Response, principal: CaseReader, ctx: ContextDep
 ) -> CasePublic:
@@ -77,6 +80,7 @@ def get_case(
 
 
 @router.get("/{case_id}/earlier-cases", response_model=Page[EarlierCase])
+@reads
 def get_earlier_cases(case_id: str, principal: CaseReader, ctx: ContextDep) -> Page[EarlierCase]:
     """Earlier cases of the region with a party of this one (same name, phone or e-mail)."""
     with reading(ctx) as db:
@@ -89,6 +93,7 @@ def get_earlier_cases(case_id: str, principal: CaseReader, ctx: ContextDep) -> P
     response_model=Page[TimelineEntry],
     responses=files.file_answer(files.CSV),  # ?format=csv
 )
+@reads
 def get_timeline(
     case_id: str,
     principal: CaseReader,

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reads
 from kelisim.uow import UnitOfWork
 from services.councils import permissions
 from services.councils.api.common import PREFIX, reading
@@ -53,6 +53,7 @@ def create_council(
 
 
 @router.get("", response_model=Page[CouncilPublic])
+@reads
 def list_councils(
     principal: CurrentPrincipal, ctx: ContextDep, region: str | None = None
 ) -> Page[CouncilPublic]:
@@ -66,6 +67,7 @@ def list_councils(
 
 
 @router.get("/{council_id}", response_model=CouncilPublic)
+@reads
 def read_council(council_id: str, response: Response, principal: CurrentPrincipal, ctx: ContextDep):
     """One council's card (its ETag guards edits made at once)."""
     with reading(ctx) as db:
@@ -90,6 +92,7 @@ def appoint_member(
 
 
 @router.get("/{council_id}/members", response_model=Page[MemberPublic])
+@reads
 def list_members(
     council_id: str, principal: CurrentPrincipal, ctx: ContextDep
 ) -> Page[MemberPublic]:

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kelisim import files, pagination
 from kelisim.pagination import Cursor, Limit, Page
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reads
 from kelisim.uow import UnitOfWork
 from services.councils import permissions, queries
 from services.councils.api.common import PREFIX, language, reading
@@ -61,6 +61,7 @@ def plan_session(
 
 
 @router.get("/{council_id}/sessions", response_model=Page[SessionPublic])
+@reads
 def list_sessions(
     council_id: str,
     principal: CurrentPrincipal,
@@ -82,6 +83,7 @@ def list_sessions(
 
 
 @router.get("/sessions/{session_id}", response_model=SessionDetail)
+@reads
 def read_session(session_id: str, principal: CurrentPrincipal, ctx: ContextDep):
     """A session with its agenda, materials, attendance and quorum, for the council's members."""
     with reading(ctx) as db:

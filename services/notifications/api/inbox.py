@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from kelisim import pagination
 from kelisim.pagination import Cursor, Limit, Page
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reads
 from services.notifications import queries
 from services.notifications.api.common import PREFIX, reading
 from services.notifications.handlers.inbox import MarkAllRead, MarkRead, mark_all_read, mark_read
@@ -17,6 +17,7 @@ router = APIRouter(prefix=PREFIX, tags=["notifications"])
 
 
 @router.get("", response_model=Page[NotificationPublic])
+@reads
 def my_notifications(
     principal: Staff,
     ctx: ContextDep,
@@ -29,6 +30,7 @@ def my_notifications(
 
 
 @router.get("/inbox", response_model=Inbox)
+@reads
 def inbox(
     principal: Staff,
     ctx: ContextDep,
