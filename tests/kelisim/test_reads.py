@@ -46,14 +46,20 @@ def app_for(ctx: ServiceContext) -> FastAPI:
     return app
 
 
+async def get(ctx: ServiceContext, path: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app_for(ctx))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.get(path)
+    finally:
+        ctx.engine.dispose()
+
+
 async def test_a_read_endpoint_runs_on_the_loop_only_on_sqlite(
     scratch_url: str, tmp_path: Path
 ) -> None:
     ctx = context(scratch_url, tmp_path)
-    transport = httpx.ASGITransport(app=app_for(ctx))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        answer = await client.get("/where")
-    ctx.engine.dispose()
+    answer = await get(ctx, "/where")
     assert answer.status_code == 200, answer.text
     assert answer.json()["pending"] == 0  # it did read the database
     on_loop = answer.json()["thread"] == threading.get_ident()  # the test's loop runs here
@@ -65,9 +71,5 @@ async def test_a_read_endpoint_runs_on_the_loop_only_on_sqlite(
 async def test_a_marked_endpoint_without_the_context_is_refused_loudly(
     scratch_url: str, tmp_path: Path
 ) -> None:
-    ctx = context(scratch_url, tmp_path)
-    transport = httpx.ASGITransport(app=app_for(ctx))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        with pytest.raises(TypeError, match="takes no ContextDep"):
-            await client.get("/no-context")
-    ctx.engine.dispose()
+    with pytest.raises(TypeError, match="takes no ContextDep"):
+        await get(context(scratch_url, tmp_path), "/no-context")
