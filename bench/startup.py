@@ -12,7 +12,6 @@ overview, wrk for the reads): target <= 450 MB in total with every service runni
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import httpx
 
 from bench.support import (
     OWNERS,
+    clean_env,
     command_of,
     descendants,
     free_port,
@@ -50,7 +50,7 @@ BARE_APP = (
 def kelisim_up() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         ports = {o: free_port() for o in OWNERS}
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+        env = clean_env()
         env.update(
             KELISIM_DATA_DIR=f"{tmp}/var",
             KELISIM_NATS_URL=f"nats://127.0.0.1:{free_port()}",
@@ -132,6 +132,8 @@ def name_of(command: str) -> str:
     """A short name for a process of the system."""
     if "nats-server" in command:
         return "nats-server"
+    if "serve all" in command:
+        return "every app (one process)"
     for owner in OWNERS:
         if f"serve {owner}" in command:
             return owner

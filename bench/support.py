@@ -71,10 +71,23 @@ def wait_ready(ports: list[int], started: float, timeout: float = 120) -> float:
     return time.monotonic() - started
 
 
+def clean_env() -> dict[str, str]:
+    """This environment without its Kelisim settings, but for the shape under test.
+
+    `KELISIM_PROCESSES=per-service python -m bench.startup` measures a process per app;
+    unset, the default (every app in one process).
+    """
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KELISIM_") or k == "KELISIM_PROCESSES"
+    }
+
+
 def system_env(data_dir: Path, **extra: str) -> tuple[dict[str, str], dict[str, int]]:
     """The environment of a whole embedded system in `data_dir`, and its ports."""
     ports = {o: free_port() for o in OWNERS}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+    env = clean_env()
     env.update(
         KELISIM_DATA_DIR=str(data_dir),
         KELISIM_NATS_URL=f"nats://127.0.0.1:{free_port()}",

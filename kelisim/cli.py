@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -42,7 +43,7 @@ from kelisim.operations import (
     open_data_dir,
 )
 from kelisim.settings import SERVICES, Settings
-from kelisim.supervision import Supervisor, SupervisorError, owner_module, present, present_owners
+from kelisim.supervision import Supervisor, SupervisorError, present, present_owners
 
 _T = TypeVar("_T")
 
@@ -71,6 +72,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     # Keys, migrations and demo data run in short-lived children: they import every
     # service's models, Alembic and httpx, which the long-lived supervisor never needs again.
     def prepare() -> None:
+        if settings.processes == "one":
+            return  # `serve all --prepare` does it in the one process, once it loaded the models
         done = subprocess.run([sys.executable, "-m", "kelisim.cli", "prepare"], env=env)
         if done.returncode != 0:
             raise SupervisorError(f"preparing the keys and databases failed ({done.returncode})")
@@ -135,20 +138,13 @@ async def _await(awaitable: Awaitable[_T]) -> _T:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from kelisim import serving  # uvicorn: only for the processes that serve
 
-    uvicorn.run(
-        f"{owner_module(args.owner)}.app:build_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or getattr(settings, f"{args.owner}_port"),
-        log_config=None,
-        access_log=False,
-        # Proxy headers are the gateway's business (KELISIM_FORWARDED_ALLOW_IPS): uvicorn's
-        # default would believe any X-Forwarded-For from 127.0.0.1, i.e. from anyone local.
-        proxy_headers=False,
-        timeout_graceful_shutdown=5,
-    )
+    if args.owner == "all":
+        prepare = partial(cmd_prepare, args, settings) if args.prepare else None
+        return serving.serve_all(settings, present_owners("app"), prepare)
+    port = args.port or getattr(settings, f"{args.owner}_port")
+    serving.serve_one(args.owner, args.host or settings.host, port)
     return 0
 
 
@@ -207,10 +203,13 @@ def parser() -> argparse.ArgumentParser:
     migrating.add_argument("--only", action="append", choices=["gateway", *SERVICES])
     migrating.set_defaults(func=cmd_migrate, log_as="migrate")
 
-    serve = sub.add_parser("serve", help="run one service or the gateway (used by `up`)")
-    serve.add_argument("owner", choices=["gateway", *SERVICES])
+    serve = sub.add_parser(
+        "serve", help="run one service or the gateway, or all in one process (used by `up`)"
+    )
+    serve.add_argument("owner", choices=["gateway", *SERVICES, "all"])
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--prepare", action="store_true", help="keys and migrations first")
     serve.set_defaults(func=cmd_serve, log_as=None)
 
     audit = sub.add_parser("audit", help="audit log tools").add_subparsers(
@@ -263,7 +262,8 @@ def parser() -> argparse.ArgumentParser:
 def refuse_unsafe(args: argparse.Namespace, settings: Settings) -> None:
     """Production's refusals for the owners this command touches (kelisim/production.py)."""
     if args.func is cmd_serve:
-        production.refuse_unsafe(settings, [args.owner], secrets=True)
+        owners = present_owners("app") if args.owner == "all" else [args.owner]
+        production.refuse_unsafe(settings, owners, secrets=True)
     elif args.func is cmd_up:
         owners = present_owners("app")
         production.refuse_unsafe(settings, owners, secrets=True, embedded_nats=True)
@@ -283,10 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = "KELISIM_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         print(f"kelisim: {name}: {first['msg']}", file=sys.stderr)
         return 2
+    owner = getattr(args, "owner", None)
     kelisim_logging.configure(
         settings.log_level,
         json=settings.log_json,
-        service=args.log_as or getattr(args, "owner", None),
+        # `serve all`: each app's lines name that app (kelisim/serving.py binds it per app)
+        service=args.log_as or (None if owner == "all" else owner),
     )
     for noisy in ("httpx", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

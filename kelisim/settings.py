@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     analytics_database_url: str | None = None
 
     # Processes
+    # `kelisim up`: every app in one process ("one": the common stack loaded once, one start)
+    # or one process per app ("per-service": a crash or a hang stops one app, and the apps
+    # use more than one core). Kubernetes runs one app per pod either way.
+    processes: Literal["one", "per-service"] = "one"
     host: str = "127.0.0.1"
     gateway_port: int = 8000
     cases_port: int = 8001

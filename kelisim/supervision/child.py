@@ -28,11 +28,15 @@ def _die_with_parent() -> None:
 
 @dataclass
 class Child:
-    """One supervised process; `alive` is its liveness probe (True: it answers)."""
+    """One supervised process; `alive` is its liveness probe (True: it answers).
+
+    `doors` are the apps it serves, by owner, each at its base URL (`/readyz`, `/healthz`):
+    one for `serve cases`, every app for `serve all`, none for nats-server.
+    """
 
     name: str
     argv: list[str]
-    ready_url: str | None = None
+    doors: dict[str, str] = field(default_factory=dict)
     alive: Callable[[float], bool] | None = None
     log_path: Path | None = None
     proc: subprocess.Popen[bytes] | None = None

@@ -28,11 +28,11 @@ def http_status(url: str, timeout: float) -> int | None:
         connection.close()
 
 
-def http_alive(url: str) -> Callable[[float], bool]:
-    """Alive when GET `url` (the process's /healthz) answers 200 within the timeout."""
+def all_alive(doors: dict[str, str]) -> Callable[[float], bool]:
+    """Alive when every app's GET /healthz (at its base URL) answers 200 within the timeout."""
 
     def probe(timeout: float) -> bool:
-        return http_status(url, timeout) == 200
+        return all(http_status(f"{door}/healthz", timeout) == 200 for door in doors.values())
 
     return probe
 

@@ -25,7 +25,7 @@ from prometheus_client import Counter, Gauge, start_http_server
 from kelisim.mailsink import MailSink
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervision.child import Child
-from kelisim.supervision.health import HealthRecord, http_alive, http_status, nats_alive
+from kelisim.supervision.health import HealthRecord, all_alive, http_status, nats_alive
 from kelisim.supervision.mail import open_mail_sink, where_mail_goes
 from kelisim.supervision.policy import RestartBudget, RestartPolicy
 from kelisim.supervision.system import (
@@ -41,6 +41,7 @@ from kelisim.supervision.system import (
 log = structlog.get_logger("kelisim.supervisor")
 
 STOP_TIMEOUT = 10.0
+ONE_PROCESS = "kelisim"  # the child's name when every app runs in one process
 TICK = 0.1
 RESTARTS = Counter(
     "kelisim_supervisor_restarts_total", "Children restarted by kelisim up", ["process", "reason"]
@@ -92,28 +93,38 @@ class Supervisor:
         return env
 
     def plan(self) -> list[Child]:
-        """The web processes to run: each present service, then the gateway."""
+        """The web processes to run: every present app in one, or one each and the gateway last."""
         s = self.settings
-        children = []
+        owners = []
         for owner in [*SERVICES, "gateway"]:
-            if not present(owner):
+            if present(owner):
+                owners.append(owner)
+            else:
                 log.warning("process.absent", process=owner, note="package not installed; skipped")
-                continue
-            port = getattr(s, f"{owner}_port")
-            argv = [
-                sys.executable, "-m", "kelisim.cli", "serve", owner,
-                "--host", s.host, "--port", str(port),
-            ]  # fmt: skip
-            base = f"http://{s.host}:{port}"
-            children.append(
-                Child(owner, argv, ready_url=f"{base}/readyz", alive=http_alive(f"{base}/healthz"))
+        doors = {owner: f"http://{s.host}:{getattr(s, f'{owner}_port')}" for owner in owners}
+        serve = [sys.executable, "-m", "kelisim.cli", "serve"]
+        if s.processes == "one":
+            if not owners:
+                return []
+            # the keys and migrations too, in that process (no process of their own)
+            argv = [*serve, "all", "--prepare"]
+            return [Child(ONE_PROCESS, argv, doors=doors, alive=all_alive(doors))]
+        return [
+            Child(
+                owner,
+                [*serve, owner, "--host", s.host, "--port", str(getattr(s, f"{owner}_port"))],
+                doors={owner: door},
+                alive=all_alive({owner: door}),
             )
-        return children
+            for owner, door in doors.items()
+        ]
 
     def check_ports(self, children: list[Child]) -> None:
         """Refuse to start when a port is taken, naming the port and who wanted it."""
         wanted = [
-            (c.name, self.settings.host, getattr(self.settings, f"{c.name}_port")) for c in children
+            (owner, self.settings.host, getattr(self.settings, f"{owner}_port"))
+            for c in children
+            for owner in c.doors
         ]
         if self.settings.nats_embedded:
             host, port = nats_address(self.settings.nats_url)
@@ -164,11 +175,11 @@ class Supervisor:
             raise SupervisorError("nats-server did not accept connections within 20 s")
 
     def wait_ready(self, children: list[Child], serving: frozenset[str] = frozenset()) -> None:
-        """Poll every /readyz until 200; a child that exits meanwhile is an error.
+        """Poll every app's /readyz until 200; a child that exits meanwhile is an error.
 
-        A child without a `ready_url` has nothing to poll: it counts as ready once started.
-        Those named in `serving` need only answer their liveness probe (the gateway while
-        the demo is being made: its /readyz waits for the demo).
+        A child without doors (nats-server) has nothing to poll: it counts as ready once
+        started. The apps named in `serving` need only answer their liveness probe (the
+        gateway while the demo is being made: its /readyz waits for the demo).
         """
         pending = {c.name: c for c in children}
         deadline = time.monotonic() + self.ready_timeout
@@ -177,12 +188,10 @@ class Supervisor:
                 code = child.exited()
                 if code is not None:
                     raise SupervisorError(f"{name} exited with code {code} while starting")
-                url = child.ready_url
-                if name in serving and child.alive is not None:
-                    ok = child.alive(1.0)
-                else:
-                    ok = url is None or http_status(url, 1.0) == 200
-                if ok:
+                if all(
+                    http_status(f"{door}/{'healthz' if owner in serving else 'readyz'}", 1.0) == 200
+                    for owner, door in child.doors.items()
+                ):
                     log.info("process.ready", process=name)
                     del pending[name]
             if pending and time.monotonic() > deadline:
@@ -223,7 +232,7 @@ class Supervisor:
                 child.start(env)
                 self.children.append(child)
             url = f"http://{self.settings.host}:{self.settings.gateway_port}"
-            front = next((c for c in children if c.name == "gateway"), None)
+            front = next((c for c in children if "gateway" in c.doors), None)
             if seed is not None and front is not None:
                 self.wait_ready(children, serving=frozenset({"gateway"}))
                 if not self.stopping:

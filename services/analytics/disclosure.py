@@ -33,7 +33,6 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 from threadpoolctl import threadpool_limits
 
 from services.analytics.hypercube import cheapest
@@ -306,6 +305,8 @@ def _cheapest_move(
             table.cost_m[rows[pub_m]],
         ]
     )
+    from scipy.optimize import linprog  # 0.8 s to import: at the first protected table
+
     res = linprog(
         cost,
         A_ub=a_ub.tocsr() if a_ub is not None else None,

@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from scipy.linalg import qr
-from scipy.optimize import linprog
 
 from services.analytics.hypercube import Lattice
 
@@ -138,6 +136,8 @@ def _stuck(
     # maximise sum(s), 0 <= s <= 1, s <= (what each figure adds up) @ d, published @ d = 0
     raised = sparse.vstack([sparse.identity(n, format="csr")[one_c], sparse.csr_matrix(one_m)])
     b = b_c + b_m
+    from scipy.optimize import linprog  # 0.8 s to import: at the first protected table
+
     res = linprog(
         np.concatenate([np.zeros(n), -np.ones(b)]),
         A_ub=sparse.hstack([-raised, sparse.identity(b)]).tocsr(),
@@ -195,6 +195,8 @@ def _null_space(matrix: np.ndarray) -> np.ndarray:
     n = matrix.shape[1]
     if matrix.shape[0] == 0 or n == 0:
         return np.eye(n)
+    from scipy.linalg import qr
+
     q, r, _ = qr(matrix.T, mode="full", pivoting=True)
     diagonal = np.abs(np.diag(r))
     if diagonal.size == 0 or diagonal[0] == 0:

@@ -148,7 +148,7 @@ class System:
         return Child(
             process,
             argv,
-            ready_url=f"http://127.0.0.1:{self.ports[process]}/readyz",
+            doors={owner_of(process): f"http://127.0.0.1:{self.ports[process]}"},
             log_path=self.root / "logs" / f"{process}.log",
         )
 
@@ -176,7 +176,8 @@ class System:
                 if child.exited() is not None:
                     raise RuntimeError(f"{process} exited:\n{_tail(child.log_path)}")
                 with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(child.ready_url or "")).status_code == 200:
+                    (door,) = child.doors.values()
+                    if (await client.get(f"{door}/readyz")).status_code == 200:
                         return
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{process} not ready:\n{_tail(child.log_path)}")

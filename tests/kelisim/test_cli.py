@@ -153,7 +153,10 @@ def start_and_wait_ready(system: System, *args: str) -> tuple[subprocess.Popen[b
     return proc, time.monotonic() - started
 
 
-def expected_children() -> int:
+def expected_children(system: System) -> int:
+    """nats-server and the one process of every app, or a process per app."""
+    if system.env.get("KELISIM_PROCESSES", "one") == "one":
+        return 2
     return 1 + sum(present(owner) for owner in OWNERS)
 
 
@@ -172,7 +175,7 @@ def test_up_gets_every_process_ready_and_ctrl_c_leaves_no_process_behind(system:
     # How fast (the 10-second promise) is measured by bench/startup.py, not by a timed test.
     proc, _seconds = start_and_wait_ready(system)
     try:
-        wait_until(lambda: len(children_of(proc.pid)) == expected_children(), 10, "children")
+        wait_until(lambda: len(children_of(proc.pid)) == expected_children(system), 10, "children")
         children = children_of(proc.pid)
         for owner in OWNERS:
             if present(owner):
@@ -214,7 +217,8 @@ def test_up_uses_an_external_nats_when_told_not_to_embed_one(system: System, cle
     system.env.update(KELISIM_NATS_EMBEDDED="false", KELISIM_NATS_URL=clean_nats)
     proc, _ = start_and_wait_ready(system)
     try:
-        wait_until(lambda: len(children_of(proc.pid)) == expected_children() - 1, 10, "children")
+        alone = expected_children(system) - 1  # no nats-server of its own
+        wait_until(lambda: len(children_of(proc.pid)) == alone, 10, "children")
         assert not (system.data_dir / "nats").exists()
     finally:
         proc.send_signal(signal.SIGINT)

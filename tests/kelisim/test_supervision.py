@@ -19,6 +19,7 @@ from kelisim.supervision import present
 from services.cases.models import backbone as cases_backbone
 from tests.cases.support import person
 from tests.kelisim.test_cli import (
+    OWNERS,
     System,
     children_of,
     expected_children,
@@ -106,9 +107,10 @@ def stop(box: System, proc: subprocess.Popen[bytes]) -> None:
 
 def test_a_killed_and_a_hung_service_are_restarted_while_the_others_serve(supervised: System):
     box = supervised
+    box.env.update(KELISIM_PROCESSES="per-service")
     proc = start(box)
     try:
-        wait_until(lambda: len(children_of(proc.pid)) == expected_children(), 10, "children")
+        wait_until(lambda: len(children_of(proc.pid)) == expected_children(box), 10, "children")
         old = pid_of(proc, "cases")
         os.kill(old, signal.SIGKILL)
         wait_until(lambda: replaced(proc, "cases", old), 170, "cases to be restarted")
@@ -129,6 +131,35 @@ def test_a_killed_and_a_hung_service_are_restarted_while_the_others_serve(superv
         )
         log = box.log()
         assert "process.died" in log and "process.hung" in log and "process.recovered" in log
+    finally:
+        stop(box, proc)
+
+
+def test_the_one_process_of_every_app_killed_or_hung_comes_back_whole(supervised: System):
+    box = supervised  # KELISIM_PROCESSES=one, the default
+    proc = start(box)
+    owners = [owner for owner in OWNERS if present(owner)]
+    try:
+        wait_until(lambda: len(children_of(proc.pid)) == expected_children(box), 10, "children")
+        old = pid_of(proc, "all")
+        os.kill(old, signal.SIGKILL)
+        wait_until(lambda: replaced(proc, "all", old), 170, "the process to be restarted")
+        wait_until(lambda: all(ready(box.url(o)) for o in owners), 170, "every app to serve")
+        assert (
+            metric(box, "kelisim_supervisor_restarts_total", process="kelisim", reason="exited")
+            == 1
+        )
+
+        hung = pid_of(proc, "all")
+        os.kill(hung, signal.SIGSTOP)  # every app stops answering at once
+        wait_until(lambda: replaced(proc, "all", hung), 170, "the hung process to be replaced")
+        assert not running(hung)
+        wait_until(lambda: all(ready(box.url(o)) for o in owners), 170, "every app to serve")
+        hung_restarts = metric(
+            box, "kelisim_supervisor_restarts_total", process="kelisim", reason="hung"
+        )
+        assert hung_restarts == 1
+        assert len(children_of(proc.pid)) == expected_children(box)
     finally:
         stop(box, proc)
 
@@ -185,7 +216,7 @@ def test_a_killed_nats_server_comes_back_and_a_later_write_goes_end_to_end(super
 
 def test_a_child_that_keeps_dying_is_given_up_and_the_others_keep_serving(supervised: System):
     box = supervised
-    box.env.update(KELISIM_SUPERVISOR_RESTART_LIMIT="1")
+    box.env.update(KELISIM_PROCESSES="per-service", KELISIM_SUPERVISOR_RESTART_LIMIT="1")
     proc = start(box)
     try:
         first = pid_of(proc, "councils")

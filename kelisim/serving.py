@@ -1,0 +1,126 @@
+"""Serving the web apps: one owner per process, or every owner in one process.
+
+`kelisim serve cases` runs one app (a Kubernetes pod, or `kelisim up` with
+`KELISIM_PROCESSES=per-service`). `kelisim serve all` runs every installed app in one
+process, each on its own port as before, on one event loop: what `kelisim up` runs by
+default, since one Python process holds the common stack (FastAPI, SQLAlchemy, nats-py, ...)
+once instead of five times (issue 13's memory). The apps still talk to each other over
+HTTP on loopback and over NATS, exactly as across processes, so nothing in them knows.
+
+Apps are loaded by module name: the shared library depends on no service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import importlib
+import signal
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import structlog
+import uvicorn
+
+from kelisim import tracing
+from kelisim.settings import Settings
+from kelisim.supervision.system import owner_module
+
+log = structlog.get_logger("kelisim.serving")
+
+
+def config(app: Any, host: str, port: int, *, factory: bool = False) -> uvicorn.Config:
+    """How every Kelisim app is served (the same in both shapes)."""
+    return uvicorn.Config(
+        app,
+        factory=factory,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        # Proxy headers are the gateway's business (KELISIM_FORWARDED_ALLOW_IPS): uvicorn's
+        # default would believe any X-Forwarded-For from 127.0.0.1, i.e. from anyone local.
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def serve_one(owner: str, host: str, port: int) -> None:
+    """One app in this process, until SIGINT or SIGTERM."""
+    uvicorn.Server(config(f"{owner_module(owner)}.app:build_app", host, port, factory=True)).run()
+
+
+class _Neighbour(uvicorn.Server):
+    """One app's server among several: the process, not each server, takes the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class StartFailed(Exception):
+    """An app of `serve all` could not start (its lifespan failed or its port is taken)."""
+
+
+def serve_all(
+    settings: Settings, owners: list[str], prepare: Callable[[], object] | None = None
+) -> int:
+    """Every owner's app in this process, each on its port; 1 when one of them stops alone.
+
+    `prepare` (the keys, the migrations: `kelisim up` passes them) runs once every app's
+    modules are loaded, so their models are imported once, here, and not by a process of
+    their own; on a migrated system it takes a quarter of a second.
+    """
+    # One tracer provider a process: its spans say `kelisim-all`, each named by its route.
+    tracing.setup("all")
+    apps = {owner: importlib.import_module(f"{owner_module(owner)}.app") for owner in owners}
+    if prepare is not None:
+        with structlog.contextvars.bound_contextvars(service="prepare"):
+            prepare()
+    return asyncio.run(_serve_all(settings, apps))
+
+
+async def _serve_all(settings: Settings, apps: dict[str, Any]) -> int:
+    servers = {
+        owner: _Neighbour(
+            config(module.build_app(settings), settings.host, getattr(settings, f"{owner}_port"))
+        )
+        for owner, module in apps.items()
+    }
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        for server in servers.values():
+            server.force_exit = stopping  # a second signal: do not wait for open requests
+            server.should_exit = True
+        stopping = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+
+    async def run(owner: str, server: uvicorn.Server) -> None:
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn's way to say the app did not start
+            raise StartFailed(f"{owner} did not start ({exc.code})") from None
+
+    tasks = []
+    for owner, server in servers.items():
+        # Each app's log lines name it: its server's task and every task it starts carry
+        # the name in their context (kelisim/logging.py merges context variables).
+        context = contextvars.copy_context()
+        context.run(structlog.contextvars.bind_contextvars, service=owner)
+        task = asyncio.create_task(run(owner, server), name=f"serve-{owner}", context=context)
+        tasks.append(task)
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    alone = not stopping
+    if alone:  # one app stopped by itself: stop the others, so the supervisor restarts all
+        for task in done:
+            error = task.exception()
+            log.error("serve.app_stopped", app=task.get_name(), error=str(error) if error else None)
+        stop()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return 1 if alone else 0
