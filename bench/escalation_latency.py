@@ -23,7 +23,6 @@ import asyncio
 import base64
 import json
 import multiprocessing as mp
-import os
 import secrets
 import signal
 import sqlite3
@@ -49,7 +48,7 @@ from bench.escalation_parts import (
     run_schedule,
     summary,
 )
-from bench.support import cpu_by_part, free_port, result
+from bench.support import clean_env, cpu_by_part, free_port, result, shape
 
 STEPS = (100, 150, 200, 250, 300, 400, 500)
 OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
@@ -69,7 +68,7 @@ class System:
         self.nats_url = f"nats://127.0.0.1:{free_port()}"
         ports = {o: free_port() for o in OWNERS}
         ports["gateway"] = int(self.gateway.rsplit(":", 1)[1])
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
+        self.env = clean_env()
         self.env.update(
             KELISIM_DATA_DIR=f"{tmp}/var",
             KELISIM_NATS_URL=self.nats_url,
@@ -313,7 +312,7 @@ def main() -> None:
     base, ref = ours["base"], bare[args.rate]
     print(
         f"escalation -> verified webhook, {args.rate:g}/s for {args.seconds:g} s "
-        f"(kelisim up, embedded default, this machine)"
+        f"(kelisim up, embedded, KELISIM_PROCESSES={shape()}, this machine)"
     )
     print(line("  kelisim (gateway -> webhook)", base))
     print(line("  bare (nats publish -> POST)", ref))

@@ -31,6 +31,7 @@ from bench.support import (
     login,
     result,
     rss_of,
+    shape,
     system,
     wrk,
 )
@@ -153,7 +154,7 @@ def main() -> None:
     print(f"ratio kelisim / bare      : {k / b:6.2f}x   (target <= {READY_TARGET}x)")
     result("startup: ready / bare", k, b, k / b, f"<= {READY_TARGET}x", k / b <= READY_TARGET, "s")
     sizes = footprint(args.load_seconds)
-    print("\nresident memory after the load:")
+    print(f"\nresident memory after the load (KELISIM_PROCESSES={shape()}):")
     for name, size in sorted(sizes.items(), key=lambda item: -item[1]):
         print(f"  {name:40} {size / 2**20:8.1f} MB")
     total = sum(sizes.values()) / 2**20

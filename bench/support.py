@@ -84,6 +84,11 @@ def clean_env() -> dict[str, str]:
     }
 
 
+def shape() -> str:
+    """The shape of the system under test: every app in one process, or one per app."""
+    return os.environ.get("KELISIM_PROCESSES", "one")
+
+
 def system_env(data_dir: Path, **extra: str) -> tuple[dict[str, str], dict[str, int]]:
     """The environment of a whole embedded system in `data_dir`, and its ports."""
     ports = {o: free_port() for o in OWNERS}

@@ -237,6 +237,20 @@ def test_up_names_a_port_that_is_already_taken(system: System):
     assert not (system.data_dir / "nats" / "nats.log").exists()
 
 
+@pytest.mark.slow
+def test_serve_all_stops_every_app_when_one_cannot_start(system: System):
+    """A port taken after `up` checked it: the one process exits 1, nothing keeps serving."""
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", system.ports["cases"]))
+        squatter.listen()
+        result = system.run("serve", "all", "--prepare", timeout=240)
+    assert result.returncode == 1, result.stderr
+    assert "serve.app_stopped" in result.stderr
+    assert "serve-cases" in result.stderr
+    others = [owner for owner in OWNERS if owner != "cases" and present(owner)]
+    assert others and all(port_free(system.ports[owner]) for owner in others)
+
+
 def test_demo_data_is_refused_in_production(system: System):
     system.env["KELISIM_ENV"] = "production"
     result = system.run("up", "--demo", timeout=60)

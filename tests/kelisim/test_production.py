@@ -103,6 +103,15 @@ def test_serve_in_production_on_sqlite_is_one_line_naming_the_setting(tmp_path: 
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_serve_all_in_production_names_every_app_s_database(tmp_path: Path):
+    result = run_cli(tmp_path, "serve", "all", KELISIM_ENV="production")
+    assert result.returncode == 2
+    for owner in OWNERS:
+        assert f"KELISIM_{owner.upper()}_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "var").exists()
+
+
 def test_up_in_production_refuses_the_embedded_nats(tmp_path: Path):
     env = {f"KELISIM_{owner.upper()}_DATABASE_URL": PG for owner in OWNERS}
     result = run_cli(tmp_path, "up", KELISIM_ENV="production", **env)
