@@ -122,6 +122,8 @@ async def serving(app: Starlette, host: str, port: int) -> AsyncIterator[None]:
         return
     import uvicorn
 
+    from kelisim.serving import Neighbour
+
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -135,7 +137,8 @@ async def serving(app: Starlette, host: str, port: int) -> AsyncIterator[None]:
         log.warning("metrics.unavailable", port=port, reason=exc.strerror)
         yield
         return
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
+    # The process's own server takes the signals and ends this block, which stops this one.
+    server = Neighbour(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[sock]), name="metrics-server")
     log.info("metrics.serving", url=f"http://{host}:{port}/metrics")
     try:

@@ -51,8 +51,14 @@ def serve_one(owner: str, host: str, port: int) -> None:
     uvicorn.Server(config(f"{owner_module(owner)}.app:build_app", host, port, factory=True)).run()
 
 
-class _Neighbour(uvicorn.Server):
-    """One app's server among several: the process, not each server, takes the signals."""
+class Neighbour(uvicorn.Server):
+    """A server among others in one process: whoever runs the process takes the signals.
+
+    uvicorn's own `serve` replaces the SIGINT and SIGTERM handlers for as long as it runs
+    and raises the signal again when it ends; with two servers in a process (the apps of
+    `serve all`, the gateway's metrics door) the signal reached one server, then again the
+    others, and the second stop skipped the apps' graceful shutdown.
+    """
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -83,7 +89,7 @@ def serve_all(
 
 async def _serve_all(settings: Settings, apps: dict[str, Any]) -> int:
     servers = {
-        owner: _Neighbour(
+        owner: Neighbour(
             config(module.build_app(settings), settings.host, getattr(settings, f"{owner}_port"))
         )
         for owner, module in apps.items()

@@ -173,6 +173,9 @@ def port_free(port: int) -> bool:
 @pytest.mark.slow
 def test_up_gets_every_process_ready_and_ctrl_c_leaves_no_process_behind(system: System):
     # How fast (the 10-second promise) is measured by bench/startup.py, not by a timed test.
+    # The gateway's metrics door open, as by default: a second server in the process.
+    system.ports["gateway_metrics"] = free_port()
+    system.env["KELISIM_GATEWAY_METRICS_PORT"] = str(system.ports["gateway_metrics"])
     proc, _seconds = start_and_wait_ready(system)
     try:
         wait_until(lambda: len(children_of(proc.pid)) == expected_children(system), 10, "children")
@@ -190,6 +193,10 @@ def test_up_gets_every_process_ready_and_ctrl_c_leaves_no_process_behind(system:
     assert [pid for pid in children if running(pid)] == []
     assert all(port_free(port) for port in system.ports.values())
     assert not (system.data_dir / "kelisim.pid").exists()
+    # Each app stopped gracefully (its lifespan's shutdown ran), none with a traceback.
+    log = system.log()
+    assert log.count("Application shutdown complete") == sum(present(o) for o in OWNERS), log
+    assert "Traceback" not in log
 
 
 @pytest.mark.slow
