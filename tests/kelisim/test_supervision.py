@@ -55,7 +55,9 @@ def start(box: System) -> subprocess.Popen[bytes]:
     """`kelisim up`, waited for generously: the machine running the tests may be loaded."""
     proc = box.up()
     deadline = time.monotonic() + 600
-    while not ready(box.url(box.front)):
+    # The supervisor's word too: a child killed before it has seen every app ready is a
+    # failed start (fatal), not a crash to restart.
+    while not (ready(box.url(box.front)) and "Kelisim is ready" in box.log()):
         assert proc.poll() is None, f"kelisim up exited early:\n{box.log()}"
         assert time.monotonic() < deadline, f"not ready within 600 s:\n{box.log()}"
         time.sleep(0.1)
