@@ -101,7 +101,8 @@ class Supervisor:
                 owners.append(owner)
             else:
                 log.warning("process.absent", process=owner, note="package not installed; skipped")
-        doors = {owner: f"http://{s.host}:{getattr(s, f'{owner}_port')}" for owner in owners}
+        ports = {owner: getattr(s, f"{owner}_port") for owner in owners}
+        doors = {owner: f"http://{s.host}:{port}" for owner, port in ports.items()}
         serve = [sys.executable, "-m", "kelisim.cli", "serve"]
         if s.processes == "one":
             if not owners:
@@ -112,11 +113,11 @@ class Supervisor:
         return [
             Child(
                 owner,
-                [*serve, owner, "--host", s.host, "--port", str(getattr(s, f"{owner}_port"))],
-                doors={owner: door},
-                alive=all_alive({owner: door}),
+                [*serve, owner, "--host", s.host, "--port", str(ports[owner])],
+                doors={owner: doors[owner]},
+                alive=all_alive({owner: doors[owner]}),
             )
-            for owner, door in doors.items()
+            for owner in owners
         ]
 
     def check_ports(self, children: list[Child]) -> None:
