@@ -141,8 +141,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from kelisim import serving  # uvicorn: only for the processes that serve
 
     if args.owner == "all":
+        if args.port:
+            print(
+                "kelisim serve all: --port is one app's; each app listens on its own "
+                "KELISIM_<APP>_PORT (KELISIM_GATEWAY_PORT, KELISIM_CASES_PORT, ...)",
+                file=sys.stderr,
+            )
+            return 2
+        settings = settings.model_copy(update={"host": args.host or settings.host})
         prepare = partial(cmd_prepare, args, settings) if args.prepare else None
         return serving.serve_all(settings, present_owners("app"), prepare)
+    if args.prepare:
+        print(
+            f"kelisim serve {args.owner}: --prepare is for `serve all`; "
+            f"`kelisim migrate --only {args.owner}` migrates one database",
+            file=sys.stderr,
+        )
+        return 2
     port = args.port or getattr(settings, f"{args.owner}_port")
     serving.serve_one(args.owner, args.host or settings.host, port)
     return 0

@@ -68,6 +68,14 @@ def test_a_sqlite_file_under_a_file(tmp_path: Path):
     assert "KELISIM_GATEWAY_DATABASE_URL" in line
 
 
+def test_serve_all_refuses_one_port_and_serve_one_refuses_prepare(tmp_path: Path):
+    line = one_line(run_cli(tmp_path, "serve", "all", "--port", "9000"))
+    assert "KELISIM_GATEWAY_PORT" in line and "--port" in line
+    line = one_line(run_cli(tmp_path, "serve", "cases", "--prepare"))
+    assert "migrate --only cases" in line
+    assert not (tmp_path / "var").exists()
+
+
 def test_a_malformed_setting(tmp_path: Path):
     line = one_line(run_cli(tmp_path, "migrate", KELISIM_GATEWAY_PORT="eighty"))
     assert line.startswith("kelisim: KELISIM_GATEWAY_PORT:")
