@@ -72,8 +72,6 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     # Keys, migrations and demo data run in short-lived children: they import every
     # service's models, Alembic and httpx, which the long-lived supervisor never needs again.
     def prepare() -> None:
-        if settings.processes == "one":
-            return  # `serve all --prepare` does it in the one process, once it loaded the models
         done = subprocess.run([sys.executable, "-m", "kelisim.cli", "prepare"], env=env)
         if done.returncode != 0:
             raise SupervisorError(f"preparing the keys and databases failed ({done.returncode})")

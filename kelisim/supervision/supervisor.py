@@ -225,7 +225,8 @@ class Supervisor:
             env = self.env({**(extra_env or {}), **told})
             if self.settings.nats_embedded:
                 self.start_nats(env)
-            prepare()
+            if self.settings.processes != "one":  # else `serve all --prepare` (see plan)
+                prepare()
             started = time.monotonic()
             for child in children:
                 if self.stopping:
