@@ -6,9 +6,10 @@ service), a local webhook receiver registered for KZ-75 that verifies each call 
 generator's own lag is printed, so it is visibly not the bottleneck):
 - escalations at `--rate`/s for `--seconds`: p50/p99 from the API call to the verified
   webhook, and where the time went (stage medians read from the services' databases);
-- rising rates for `--step-seconds` each, until a rate no longer holds (everything arrives
-  within 2 s of the last call and the last quarter is not slower than the first): the
-  highest sustained rate;
+- then steps of `--step-seconds` each, rising by a quarter while each rate holds
+  (everything arrives within 2 s of the last call and the last quarter is not much slower
+  than the first) or falling by a third from one that did not, until the verdict turns:
+  the highest sustained rate;
 - the bare baseline in the same run: nats-py publish -> a subscriber process -> an HTTP POST
   signed the same way to the same receiver, at the same rates.
 Targets: p99 <= 100 ms at 50/s, sustained >= 200/s, p99 <= 3x the bare path.
@@ -50,7 +51,9 @@ from bench.escalation_parts import (
 )
 from bench.support import clean_env, cpu_by_part, free_port, result, shape
 
-STEPS = (100, 150, 200, 250, 300, 400, 500)
+UP, DOWN = 1.25, 1.5  # the factors of the rising and falling steps
+FLOOR, TOP = 1.0, 500.0  # rates, /s, that the steps stay within
+DRAIN_SECONDS = 300  # how long a step waits for the last one's backlog
 OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")
 
 
@@ -237,8 +240,16 @@ async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa:
         base["holds"] = holds(base, tail)
         stages = system.stages(sent, got)
         steps = [(args.rate, base)]
-        # Faster only while the last rate held: a backlog at one rate grows at the next.
-        for rate in [r for r in STEPS if r > args.rate] if base["holds"] else []:
+        # The highest rate that holds: up by a quarter while each rate holds, or down by a
+        # third from one that did not, until the verdict turns; each step starts once the
+        # last one's backlog has arrived, so a backlog never carries into the next rate.
+        up = base["holds"]
+        rate = args.rate
+        while True:
+            rate = round(rate * UP, 1) if up else round(rate / DOWN, 1)
+            if not FLOOR <= rate <= TOP:
+                break
+            await collect(receiver, sent, got, wait=DRAIN_SECONDS)
             got = {}
             sent, lags = await run_schedule(rate, args.step_seconds, send)
             tail = await collect(receiver, sent, got)
@@ -249,7 +260,7 @@ async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa:
             }
             s["holds"] = holds(s, tail)
             steps.append((rate, s))
-            if not s["holds"]:
+            if s["holds"] != up:
                 break
         return {
             "base": base,
@@ -325,7 +336,7 @@ def main() -> None:
     for part, ms in sorted(ours["cpu"].items(), key=lambda kv: -kv[1]):
         print(f"    {part:<46} {ms:7.1f} ms")
     print(f"    {'all of Kelisim':<46} {sum(ours['cpu'].values()):7.1f} ms")
-    print("rising rates, each for", f"{args.step_seconds:g} s:")
+    print("steps to the highest rate that holds, each for", f"{args.step_seconds:g} s:")
     sustained = 0.0
     for rate, s in ours["steps"]:
         b = bare.get(rate)

@@ -132,10 +132,12 @@ async def run_schedule(rate: float, seconds: float, send) -> tuple[dict[str, flo
     return sent, lags
 
 
-async def collect(receiver: str, sent: dict[str, float], got: dict[str, float]) -> float:
-    """Wait for the receiver to have every sent id (at most 30 s); seconds after the last call."""
+async def collect(
+    receiver: str, sent: dict[str, float], got: dict[str, float], wait: float = 30
+) -> float:
+    """Wait for the receiver to have every sent id (at most `wait` s); seconds after the last call."""
     last_sent = max(sent.values(), default=time.time())
-    deadline = time.time() + 30
+    deadline = time.time() + wait
     async with httpx.AsyncClient(timeout=10) as client:
         while True:
             got.update((await client.get(receiver)).json())

@@ -62,7 +62,7 @@ class Target:
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
-    extensions: dict[str, str] = field(default_factory=dict)
+    sni: str | None = None  # the name to ask the TLS server for (https), not the address
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ class Guard:
         netloc = literal if parts.port is None else f"{literal}:{parts.port}"
         pinned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
         host_header = host if parts.port is None else f"{host}:{parts.port}"
-        extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
-        return Target(pinned, {"host": host_header}, extensions)
+        sni = host if parts.scheme.lower() == "https" else None
+        return Target(pinned, {"host": host_header}, sni)
 
 
 def check_registration(url: str, guard: Guard) -> None:

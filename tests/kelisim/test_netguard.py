@@ -52,7 +52,7 @@ async def test_production_calls_https_only():
     target = await guard.resolve("https://liaison.example.kz/hooks?x=1")
     assert target.url == "https://93.184.216.34/hooks?x=1"
     assert target.headers == {"host": "liaison.example.kz"}
-    assert target.extensions == {"sni_hostname": "liaison.example.kz"}
+    assert target.sni == "liaison.example.kz"
 
 
 async def test_a_name_resolving_to_a_private_address_is_refused_unless_allowed():

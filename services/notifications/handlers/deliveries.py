@@ -12,7 +12,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+from sqlmodel import col, select
 
 from kelisim.clock import now
 from kelisim.commands import Command
@@ -79,33 +82,47 @@ def lanes(_cmd: None, uow: UnitOfWork) -> list[str]:
     )
 
 
-def next_due(session: Session, endpoint_id: str) -> Job | None:
+DELIVERIES: Table = Delivery.__table__  # type: ignore[attr-defined]
+ENDPOINTS: Table = LiaisonEndpoint.__table__  # type: ignore[attr-defined]
+# Built once: the lane asks it before every POST, and building and keying an ORM query each
+# time cost five times the query itself (1.4 ms against 0.28 ms here).
+_NEXT_DUE = (
+    sa.select(
+        DELIVERIES.c.id,
+        DELIVERIES.c.attempts,
+        DELIVERIES.c.body,
+        DELIVERIES.c.traceparent,
+        ENDPOINTS.c.url,
+        ENDPOINTS.c.secrets,
+        ENDPOINTS.c.signing_keys,
+    )
+    .join_from(DELIVERIES, ENDPOINTS, ENDPOINTS.c.id == DELIVERIES.c.endpoint_id)
+    .where(DELIVERIES.c.endpoint_id == sa.bindparam("endpoint_id"))
+    .where(DELIVERIES.c.status == PENDING)
+    .where(DELIVERIES.c.next_attempt_at <= sa.bindparam("at"))
+    .where(ENDPOINTS.c.enabled.is_(True))
+    .order_by(DELIVERIES.c.id)
+    .limit(1)
+)
+
+
+def next_due(conn: Connection, endpoint_id: str) -> Job | None:
     """The endpoint's oldest due delivery (creation order), if the endpoint is enabled.
 
-    A read, in a read-only session: the lane is the endpoint's only sender (its lease), so
+    A read, on a read-only connection: the lane is the endpoint's only sender (its lease), so
     taking a delivery needs no write; a write transaction here cost a commit per delivery.
     """
-    row = session.exec(
-        select(Delivery, LiaisonEndpoint)
-        .join(LiaisonEndpoint, col(LiaisonEndpoint.id) == col(Delivery.endpoint_id))
-        .where(Delivery.endpoint_id == endpoint_id)
-        .where(Delivery.status == PENDING)
-        .where(col(Delivery.next_attempt_at) <= now())
-        .where(col(LiaisonEndpoint.enabled).is_(True))
-        .order_by(col(Delivery.id))
-        .limit(1)
-    ).first()
+    row = conn.execute(_NEXT_DUE, {"endpoint_id": endpoint_id, "at": now()}).first()
     if row is None:
         return None
-    delivery, endpoint = row
     return Job(
-        delivery.id,
-        delivery.attempts + 1,
-        endpoint.url,
-        delivery.body.encode(),
-        tuple(json.loads(endpoint.secrets)),
-        tuple(json.loads(endpoint.signing_keys)),
-        delivery.traceparent,
+        row.id,
+        row.attempts + 1,
+        row.url,
+        row.body.encode(),
+        tuple(json.loads(row.secrets)),
+        tuple(json.loads(row.signing_keys)),
+        row.traceparent,
     )
 
 
