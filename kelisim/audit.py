@@ -6,6 +6,7 @@ the newest hash, so an edited, inserted, deleted or truncated entry breaks the c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Collection, Sequence
@@ -13,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, Table, Update, bindparam, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ReturningInsert
 
 from kelisim.tables import Backbone
 
@@ -117,16 +119,36 @@ def append_all(conn: Connection, tables: Backbone, entries: Sequence[Entry]) -> 
             }
         )
         prev = digest
-    insert = log_t.insert().returning(log_t.c.seq, sort_by_parameter_order=True)
-    seq = conn.execute(insert, rows).scalars().all()[-1]
-    conn.execute(head_t.update().where(head_t.c.id == 1).values(seq=seq, hash=prev))
+    seq = conn.execute(_append_rows(log_t), rows).scalars().all()[-1]
+    conn.execute(_move_head(head_t), {"new_seq": seq, "new_hash": prev})
     return prev
+
+
+# Each statement is built once per table: a unit of work appends at every commit, and
+# building and keying the statements each time cost as much as running them.
+@functools.cache
+def _append_rows(log_t: Table) -> ReturningInsert[tuple[int]]:
+    return log_t.insert().returning(log_t.c.seq, sort_by_parameter_order=True)
+
+
+@functools.cache
+def _move_head(head_t: Table) -> Update:
+    return (
+        head_t.update()
+        .where(head_t.c.id == 1)
+        .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    )
+
+
+@functools.cache
+def _locked_head(head_t: Table) -> Select[Any]:
+    return select(head_t).where(head_t.c.id == 1).with_for_update()
 
 
 def _lock_head(conn: Connection, tables: Backbone) -> Row[int, int, str]:
     """Lock the chain head (creating it at genesis once), so appenders queue up behind it."""
     head_t = tables.audit_head
-    locked = select(head_t).where(head_t.c.id == 1).with_for_update()
+    locked = _locked_head(head_t)
     # FOR UPDATE serialises appenders on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
     head = conn.execute(locked).first()
     if head is not None:

@@ -15,10 +15,12 @@ the dead-letter table and terminated, so it never blocks the stream.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
@@ -26,7 +28,7 @@ from nats.aio.subscription import Subscription
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Insert, Select, Table, bindparam, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -366,21 +368,17 @@ class Consumer:
 
     def _seen(self, conn: Connection, event_ids: list[str]) -> set[str]:
         """Which of these events this consumer's inbox already holds."""
-        inbox = self.tables.inbox
-        query = select(inbox.c.event_id).where(
-            inbox.c.consumer == self.name, inbox.c.event_id.in_(event_ids)
-        )
-        return set(conn.execute(query).scalars())
+        query = _seen_query(self.tables.inbox)
+        return set(conn.execute(query, {"consumer": self.name, "ids": event_ids}).scalars())
 
     def _mark_applied(self, conn: Connection, envelope: Envelope) -> None:
-        conn.execute(
-            self.tables.inbox.insert().values(
-                consumer=self.name,
-                event_id=envelope.id,
-                subject=envelope.nats_subject,
-                processed_at=datetime.now(UTC),
-            )
-        )
+        row = {
+            "consumer": self.name,
+            "event_id": envelope.id,
+            "subject": envelope.nats_subject,
+            "processed_at": datetime.now(UTC),
+        }
+        conn.execute(_inbox_insert(self.tables.inbox), row)
 
     async def _dead(self, msg: Msg, envelope: Envelope | None, error: str, deliveries: int) -> str:
         event_id = envelope.id if envelope else (msg.headers or {}).get("Nats-Msg-Id", "?")
@@ -394,3 +392,17 @@ class Consumer:
     def _count(self, outcome: str) -> str:
         OUTCOMES.labels(self.name, outcome).inc()
         return outcome
+
+
+# Built once per inbox: every message asks one and, applied, runs the other.
+@functools.cache
+def _seen_query(inbox: Table) -> Select[Any]:
+    return select(inbox.c.event_id).where(
+        inbox.c.consumer == bindparam("consumer"),
+        inbox.c.event_id.in_(bindparam("ids", expanding=True)),
+    )
+
+
+@functools.cache
+def _inbox_insert(inbox: Table) -> Insert:
+    return inbox.insert()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.engine import Connection
 
 from kelisim import tracing
@@ -33,14 +35,19 @@ def add_event(
     tracing.inject(headers)
     if actor:
         headers[ACTOR] = actor
-    conn.execute(
-        tables.outbox.insert().values(
-            event_id=envelope.id,
-            subject=envelope.nats_subject,
-            aggregate=aggregate,
-            envelope=envelope.to_bytes().decode(),
-            headers=json.dumps(headers),
-            created_at=datetime.now(UTC),
-        )
-    )
+    row = {
+        "event_id": envelope.id,
+        "subject": envelope.nats_subject,
+        "aggregate": aggregate,
+        "envelope": envelope.to_bytes().decode(),
+        "headers": json.dumps(headers),
+        "created_at": datetime.now(UTC),
+    }
+    conn.execute(_insert(tables.outbox), row)
     return envelope
+
+
+@functools.cache
+def _insert(outbox: Table) -> Insert:
+    """The outbox's INSERT, built once: its values come as parameters."""
+    return outbox.insert()

@@ -9,6 +9,7 @@ same `Nats-Msg-Id`, so the stream's duplicate window drops any copy that did lan
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -16,10 +17,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, Table, Update, bindparam, select
 from sqlalchemy.engine import Engine
 
 from kelisim.bus import lease
@@ -171,23 +173,8 @@ class OutboxRelay:
         return held
 
     def _pending(self) -> list[PendingRow]:
-        outbox = self.tables.outbox
         with self.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    select(
-                        outbox.c.event_id,
-                        outbox.c.subject,
-                        outbox.c.aggregate,
-                        outbox.c.envelope,
-                        outbox.c.headers,
-                        outbox.c.created_at,
-                    )
-                    .where(outbox.c.sent_at.is_(None))
-                    .order_by(outbox.c.seq)
-                    .limit(self.batch_size)
-                )
-            )
+            return list(conn.execute(_pending_query(self.tables.outbox, self.batch_size)))
 
     async def _publish_chain(
         self, chain: list[PendingRow]
@@ -219,15 +206,11 @@ class OutboxRelay:
         return sent, []
 
     def _mark_sent(self, event_ids: list[str]) -> None:
-        outbox = self.tables.outbox
+        mark = _mark_sent_statement(self.tables.outbox)
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             for start in range(0, len(event_ids), 500):
-                conn.execute(
-                    outbox.update()
-                    .where(outbox.c.event_id.in_(event_ids[start : start + 500]))
-                    .values(sent_at=now)
-                )
+                conn.execute(mark, {"ids": event_ids[start : start + 500], "at": now})
         PUBLISHED.labels(self.service).inc(len(event_ids))
 
     def _mark_failed(self, failures: list[tuple[str, str]]) -> None:
@@ -283,3 +266,24 @@ def requeue_sent_since(
                 .values(sent_at=None)
             )
     return len(missing)
+
+
+# Built once per outbox: the relay runs both at every round.
+@functools.cache
+def _pending_query(outbox: Table, batch_size: int) -> Select[Any]:
+    columns = ("event_id", "subject", "aggregate", "envelope", "headers", "created_at")
+    return (
+        select(*(outbox.c[name] for name in columns))
+        .where(outbox.c.sent_at.is_(None))
+        .order_by(outbox.c.seq)
+        .limit(batch_size)
+    )
+
+
+@functools.cache
+def _mark_sent_statement(outbox: Table) -> Update:
+    return (
+        outbox.update()
+        .where(outbox.c.event_id.in_(bindparam("ids", expanding=True)))
+        .values(sent_at=bindparam("at"))
+    )
