@@ -135,7 +135,7 @@ async def run_schedule(rate: float, seconds: float, send) -> tuple[dict[str, flo
 async def collect(
     receiver: str, sent: dict[str, float], got: dict[str, float], wait: float = 30
 ) -> float:
-    """Wait for the receiver to have every sent id (at most `wait` s); seconds after the last call."""
+    """Wait for every sent id at the receiver (at most `wait` s); seconds after the last call."""
     last_sent = max(sent.values(), default=time.time())
     deadline = time.time() + wait
     async with httpx.AsyncClient(timeout=10) as client:
