@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from kelisim.events import Envelope, EventData
 from kelisim.events.notifications import NotificationCreated
@@ -93,11 +94,27 @@ def notify(
     return note
 
 
-def _queue_emails(uow: UnitOfWork, note: Notification, params: dict[str, Any]) -> None:
+def audience_query(note: Notification) -> SelectOfScalar[Recipient]:
+    """The active people of the directory a notification may reach, narrowed in SQL.
+
+    The lists are JSON text (`recipients.on_user_upserted` writes them with `json.dumps`),
+    so an element is found by its quoted form: `"KZ-75"` is in `["KZ-71", "KZ-75"]`, never
+    in `["KZ-750"]`. This keeps a notice from reading the whole staff directory;
+    `recipient_matches` still decides.
+    """
     query = select(Recipient).where(col(Recipient.active).is_(True))
     if note.audience_user is not None:
-        query = query.where(Recipient.username == note.audience_user)
-    for person in uow.session.exec(query).all():
+        return query.where(Recipient.username == note.audience_user)
+    wanted = [(Recipient.roles, note.audience_role), (Recipient.regions, note.region)]
+    wanted.append((Recipient.councils, note.council_id))
+    for column, value in wanted:
+        if value is not None:
+            query = query.where(col(column).contains(json.dumps(value), autoescape=True))
+    return query
+
+
+def _queue_emails(uow: UnitOfWork, note: Notification, params: dict[str, Any]) -> None:
+    for person in uow.session.exec(audience_query(note)).all():
         if not person.email or not recipient_matches(person, note):
             continue
         title, body = messages.title_and_body(note.topic, person.lang, params)
