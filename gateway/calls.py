@@ -3,9 +3,10 @@
 `ServiceCalls.call` applies the coarse rules of gateway/permissions.py (403
 `role-not-permitted`), signs a fresh service token for the user (audience = the service,
 <= 60 s), passes on the request id and a child of the trace context, and sends through one
-pooled `httpx.AsyncClient` per service. A failure to get an answer is one problem for every
-caller: a service that cannot be reached is 503 `service-unavailable` (Retry-After), one
-that does not answer in time 504 `service-timeout`, any other failure 502 `bad-gateway`.
+`httpx.AsyncClient` per service, over one pool of connections (`gateway.transport`). A
+failure to get an answer is one problem for every caller: a service that cannot be reached
+is 503 `service-unavailable` (Retry-After), one that does not answer in time 504
+`service-timeout`, any other failure 502 `bad-gateway`.
 The service's own answer, whatever its status, is returned as it is.
 """
 
@@ -22,6 +23,7 @@ from fastapi import Request
 
 from gateway.auth import Keys, service_token
 from gateway.permissions import PROXIED_SERVICES, allowed
+from gateway.transport import AiohttpTransport
 from kelisim import tracing
 from kelisim.auth import Principal
 from kelisim.problems import Problem
@@ -65,14 +67,14 @@ class ServiceCalls:
         self.settings = settings
         self.keys = keys
         timeout = httpx.Timeout(settings.proxy_timeout_seconds, connect=3.0)
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         transports = transports or {}
+        self.wire = AiohttpTransport()  # every service's calls, one pool (gateway/transport.py)
         self.clients = {
             name: httpx.AsyncClient(
                 base_url=settings.service_url(name),
-                transport=transports.get(name),
+                transport=transports.get(name, self.wire),
                 timeout=timeout,
-                limits=limits,
+                trust_env=False,
             )
             for name in PROXIED_SERVICES
         }
@@ -80,7 +82,7 @@ class ServiceCalls:
 
     async def close(self) -> None:
         for client in self.clients.values():
-            await client.aclose()
+            await client.aclose()  # the shared wire closes with the first; again is a no-op
 
     async def call(
         self,
