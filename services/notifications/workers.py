@@ -170,8 +170,11 @@ async def deliver_next(
 async def webhook_worker(ctx: ServiceContext) -> None:
     """Deliver webhooks forever: one lane per endpoint held here, endpoints shared by lease."""
     settings = ctx.settings
-    # No cookies kept between receivers; the pinned addresses need no DNS cache.
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
+    # No cookies kept between receivers. An idle connection is let go after 4 s: a receiver's
+    # server may drop it at 5 s (uvicorn's default), and a POST sent as it does would fail.
+    connector = aiohttp.TCPConnector(keepalive_timeout=4)
+    jar = aiohttp.DummyCookieJar()
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as client:
 
         async def endpoints() -> list[str]:
             return await asyncio.to_thread(run_system, ctx, lanes, None)
