@@ -15,12 +15,9 @@ the dead-letter table and terminated, so it never blocks the stream.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from nats.aio.msg import Msg
@@ -28,11 +25,11 @@ from nats.aio.subscription import Subscription
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from prometheus_client import Counter
 from pydantic import ValidationError
-from sqlalchemy import Insert, Select, Table, bindparam, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from kelisim import tracing
+from kelisim.bus import inbox
 from kelisim.bus.connection import Bus
 from kelisim.bus.dead_letter import write_dead_letter
 from kelisim.bus.errors import PermanentError
@@ -260,7 +257,9 @@ class Consumer:
     def _apply_batch(self, ready: list[Ready]) -> list[bool]:
         """Each message's handler and inbox row in one unit of work, in arrival order."""
         with self._unit_of_work(SYSTEM) as uow:
-            seen = self._seen(uow.conn, [item.envelope.id for item in ready])
+            seen = inbox.seen(
+                uow.conn, self.tables.inbox, self.name, (i.envelope.id for i in ready)
+            )
             applied = []
             for item in ready:
                 if item.envelope.id in seen:  # applied before, or twice in this batch
@@ -273,7 +272,7 @@ class Consumer:
                 with tracing.consuming(headers, name) as span:
                     item.handler(item.envelope, item.data, uow)
                     span.set_attribute("kelisim.outcome", "applied")
-                self._mark_applied(uow.conn, item.envelope)
+                inbox.mark_applied(uow.conn, self.tables.inbox, self.name, item.envelope)
                 applied.append(True)
             uow.commit()
         return applied
@@ -340,10 +339,10 @@ class Consumer:
         self, envelope: Envelope, data: EventData, headers: Mapping[str, str], handler: Handler
     ) -> bool:
         with self._unit_of_work(Actor(headers.get(ACTOR, "system"))) as uow:
-            if self._seen(uow.conn, [envelope.id]):
+            if inbox.seen(uow.conn, self.tables.inbox, self.name, [envelope.id]):
                 return False
             handler(envelope, data, uow)
-            self._mark_applied(uow.conn, envelope)
+            inbox.mark_applied(uow.conn, self.tables.inbox, self.name, envelope)
             try:
                 uow.commit()
             except IntegrityError:
@@ -354,7 +353,7 @@ class Consumer:
 
     def _applied(self, event_id: str) -> bool:
         with self.engine.connect() as conn:
-            return bool(self._seen(conn, [event_id]))
+            return bool(inbox.seen(conn, self.tables.inbox, self.name, [event_id]))
 
     def _unit_of_work(self, actor: Actor) -> UnitOfWork:
         return UnitOfWork(
@@ -365,20 +364,6 @@ class Consumer:
             on_commit=self.on_commit,
             waker=self.waker,
         )
-
-    def _seen(self, conn: Connection, event_ids: list[str]) -> set[str]:
-        """Which of these events this consumer's inbox already holds."""
-        query = _seen_query(self.tables.inbox)
-        return set(conn.execute(query, {"consumer": self.name, "ids": event_ids}).scalars())
-
-    def _mark_applied(self, conn: Connection, envelope: Envelope) -> None:
-        row = {
-            "consumer": self.name,
-            "event_id": envelope.id,
-            "subject": envelope.nats_subject,
-            "processed_at": datetime.now(UTC),
-        }
-        conn.execute(_inbox_insert(self.tables.inbox), row)
 
     async def _dead(self, msg: Msg, envelope: Envelope | None, error: str, deliveries: int) -> str:
         event_id = envelope.id if envelope else (msg.headers or {}).get("Nats-Msg-Id", "?")
@@ -392,17 +377,3 @@ class Consumer:
     def _count(self, outcome: str) -> str:
         OUTCOMES.labels(self.name, outcome).inc()
         return outcome
-
-
-# Built once per inbox: every message asks one and, applied, runs the other.
-@functools.cache
-def _seen_query(inbox: Table) -> Select[Any]:
-    return select(inbox.c.event_id).where(
-        inbox.c.consumer == bindparam("consumer"),
-        inbox.c.event_id.in_(bindparam("ids", expanding=True)),
-    )
-
-
-@functools.cache
-def _inbox_insert(inbox: Table) -> Insert:
-    return inbox.insert()
