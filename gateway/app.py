@@ -108,8 +108,7 @@ def build_app(
     metrics = app.state.metrics_app = observe.metrics_app(refresh)
     web.install(app, "gateway", ready, status, refresh=refresh, public_metrics=False)
     idempotency.install(app, ctx)  # identity's own POSTs; proxied requests pass through
-    app.include_router(identity_api.router)
-    app.include_router(proxy_router())
+    web.include(app, identity_api.router, proxy_router())
     openapi.install(app)
     if settings.forwarded_allow_ips:
         # Added last, so outermost: the client address (login throttling, logs) comes from

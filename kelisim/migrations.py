@@ -43,6 +43,19 @@ def upgrade(owner: str, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(owner, url), revision)
 
 
+def at_head(owner: str, url: str) -> bool:
+    """Whether the owner's database answers and is at its migrations' head, read without
+    Alembic: importing it is a tenth of a second of every start with nothing to migrate."""
+    from kelisim.health import database_checks
+
+    engine = make_engine(url, null_pool=True)
+    try:
+        checks = database_checks(engine, owner)
+    finally:
+        engine.dispose()
+    return checks["database"] and checks["migrated"]
+
+
 def upgrade_all(settings: Settings) -> None:
     """Bring every owner's database to head."""
     for owner in OWNERS:

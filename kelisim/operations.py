@@ -64,7 +64,8 @@ def migrate(
             progress.show(owner)
         url = settings.database_url(owner)
         try:
-            migrations.upgrade(owner, url)
+            if not migrations.at_head(owner, url):
+                migrations.upgrade(owner, url)
         except (DBAPIError, OSError) as exc:
             raise Unusable(database_unusable(owner, url, exc)) from exc
         log.info("migrated", owner=owner)

@@ -180,8 +180,7 @@ def create_service_app(
         app, name, ctx.ready, ctx.status, refresh=partial(observe.refresh, ctx, tuple(samplers))
     )
     idempotency.install(app, ctx)  # outermost: it records the answer exactly as it leaves
-    for router in routers:
-        app.include_router(router)
+    web.include(app, *routers)
     return app
 
 

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from gateway.web.client import ServiceError
 from gateway.web.i18n import load_catalogs
 from gateway.web.view import LoginRequired, any_view, build_environments
+from kelisim import web
 from kelisim.settings import Settings
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -55,7 +56,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         library,
         public,
     ):
-        app.include_router(module.router)
+        web.include(app, module.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

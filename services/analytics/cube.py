@@ -14,6 +14,9 @@ beside the months' gave hidden figures away (tests/unit/analytics/test_weeks.py)
 whose weeks are not all known (imported monthly statistics, or counted before weeks were) is
 one cell, its own only week.
 
+The protection (numpy, scipy) is imported when a cube is first protected, not when the service
+starts: a process that never protects one never loads them.
+
 Protecting a cube takes up to seconds, so it is materialised (`protected_figure`) by a leased
 worker when its counters change (`cube_state.version`), once they have been quiet for the
 debounce time; reads only ever see a protected cube, the last one built, with its time.
@@ -35,7 +38,6 @@ from sqlmodel import col, select
 
 from kelisim.clock import now
 from kelisim.db import new_session, upsert, upsert_for
-from services.analytics.disclosure import crosstab_margins, protect
 from services.analytics.measures import (
     ALL_REGIONS,
     CATEGORIES,
@@ -105,6 +107,8 @@ def protect_cube(
     axes: list[Sequence[str]] = [regions, dims, months]
     if not all(axes):
         return {}
+    from services.analytics.disclosure import crosstab_margins, protect
+
     active = [i for i, axis in enumerate(axes) if len(axis) > 1]
     cells: dict[tuple[str, ...], int] = {
         tuple(key[i] for i in active): value for key, value in _counted(values, axes).items()
@@ -134,6 +138,8 @@ def protect_weekly_cube(
     """
     if not (regions and dims and weeks):
         return {}
+    from services.analytics.disclosure import crosstab_margins, protect
+
     pieces = [p for month_weeks in weeks.values() for p in month_weeks]
     cells = _counted(values, [regions, dims, pieces])
     margins = crosstab_margins([regions, dims, pieces], cells)

@@ -88,13 +88,6 @@ class Grid(Generic[R, C]):
         return lines
 
 
-def rate(numerator: int | None, denominator: int | None) -> float | None:
-    """numerator / denominator, or None when either is suppressed or the denominator is 0."""
-    if numerator is None or denominator is None or denominator == 0:
-        return None
-    return numerator / denominator
-
-
 def crosstab_margins(
     axes: Sequence[Sequence[Hashable]], cells: Iterable[tuple[Any, ...]] | None = None
 ) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:

@@ -12,11 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.analytics.disclosure import rate
-
 __all__ = ["Freshness", "Table", "assemble", "rate"]
 
 Cell = tuple[str, str]
+
+
+def rate(numerator: int | None, denominator: int | None) -> float | None:
+    """numerator / denominator, or None when either is suppressed or the denominator is 0."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
 
 
 @dataclass(frozen=True)

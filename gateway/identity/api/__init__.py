@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gateway.identity.api import auth, keys, me, sessions, users
+from kelisim import web
 
 router = APIRouter()
 for module in (auth, me, sessions, users, keys):
-    router.include_router(module.router)
+    web.include(router, module.router)
 
 __all__ = ["router"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kelisim import web
 from services.analytics.api import alerts, figures, history, library, proposals, reports
 
 router = APIRouter()
 for module in (figures, alerts, history, proposals, reports, library):
-    router.include_router(module.router)
+    web.include(router, module.router)
 
 __all__ = ["router"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kelisim import web
 from services.cases.api import (
     assignment,
     cases,
@@ -29,6 +30,6 @@ for module in (
     compliance,
     escalation,
 ):
-    router.include_router(module.router)
+    web.include(router, module.router)
 
 __all__ = ["router"]

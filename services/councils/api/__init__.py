@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kelisim import web
 from services.councils.api import (
     councils,
     practice_notes,
@@ -17,6 +18,6 @@ from services.councils.api import (
 router = APIRouter()
 # Literal paths first, so `/{council_id}` never swallows `/control` or `/sessions/...`.
 for module in (public, practice_notes, recommendations, sessions, voting, protocols, councils):
-    router.include_router(module.router)
+    web.include(router, module.router)
 
 __all__ = ["router"]

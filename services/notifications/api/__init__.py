@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kelisim import web
 from services.notifications.api import deliveries, endpoints, feed, inbox, mail, rules
 
 router = APIRouter()
 for module in (inbox, rules, endpoints, deliveries, feed, mail):
-    router.include_router(module.router)
+    web.include(router, module.router)
 
 __all__ = ["router"]

@@ -22,8 +22,8 @@ from services.analytics.disclosure import (
     determined,
     protect,
     protect_grid,
-    rate,
 )
+from services.analytics.tables import rate
 
 Margins = Mapping[Hashable, Collection[Hashable]]
 

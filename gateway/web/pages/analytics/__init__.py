@@ -10,11 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gateway.web.pages.analytics import alerts, councils, figures, history, report
+from kelisim import web
 
 router = APIRouter(include_in_schema=False)
 # In the order the routes were declared when these pages were one module.
-router.include_router(figures.router)
-router.include_router(alerts.router)
-router.include_router(councils.router)
-router.include_router(history.router)
-router.include_router(report.router)
+web.include(router, figures.router, alerts.router, councils.router, history.router, report.router)

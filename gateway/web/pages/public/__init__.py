@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gateway.web.pages.public import feeds, pages
+from kelisim import web
 
 router = APIRouter()
 # Feeds first: their literal paths stay clear of /public/protocols/{id}.
-router.include_router(feeds.router)
-router.include_router(pages.router)
+web.include(router, feeds.router, pages.router)

@@ -21,7 +21,6 @@ from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from icalendar import Calendar, Event
 
 from gateway.web.i18n import TIME_ZONE
 from gateway.web.pages.public.common import PublicView, cached, fetch_all, newest
@@ -139,6 +138,8 @@ async def calendar(
     view: PublicView, region: str | None = None, council: str | None = None
 ) -> Response:
     """Upcoming council sessions as an iCalendar feed."""
+    from icalendar import Calendar, Event  # at the first feed asked for, not at every start
+
     sessions = await fetch_all(view, "/sessions", **_scope(region, council))
     base = _base(view)
     cal = Calendar()
