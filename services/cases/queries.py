@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from kelisim import preconditions
@@ -49,27 +50,32 @@ def etag(case: Case | CasePublic) -> str:
     return preconditions.etag_of({"id": case.id, "version": case.version})
 
 
+# The reads of every case page, built once: building and cache-keying a statement on each
+# call cost more than running it (issue 13, py-spy on GET /cases/{id}).
+_CASE = select(Case).where(Case.id == bindparam("case_id"))
+_PARTIES = select(Party).where(Party.case_id == bindparam("case_id")).order_by(Party.position)
+_CONSENTS = select(Consent).where(
+    Consent.case_id == bindparam("case_id"),
+    Consent.purpose == bindparam("purpose"),
+    col(Consent.withdrawn_at).is_(None),
+)
+
+
 def readable_case(session: Session, principal: Principal, case_id: str) -> Case:
     """The case if the caller may read it; 404 otherwise."""
-    return permissions.readable(principal, session.get(Case, case_id))
+    return permissions.readable(
+        principal, session.exec(_CASE, params={"case_id": case_id}).one_or_none()
+    )
 
 
 def parties_of(session: Session, case_id: str) -> list[Party]:
     """The case's parties, in the order they were added."""
-    return list(
-        session.exec(select(Party).where(Party.case_id == case_id).order_by(Party.position))
-    )
+    return list(session.exec(_PARTIES, params={"case_id": case_id}))
 
 
 def consents_of(session: Session, case_id: str, purpose: str = "mediation") -> dict[str, Consent]:
     """Live (not withdrawn) consents by party id."""
-    rows = session.exec(
-        select(Consent).where(
-            Consent.case_id == case_id,
-            Consent.purpose == purpose,
-            col(Consent.withdrawn_at).is_(None),
-        )
-    )
+    rows = session.exec(_CONSENTS, params={"case_id": case_id, "purpose": purpose})
     return {c.party_id: c for c in rows}
 
 
