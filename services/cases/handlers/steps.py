@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from kelisim import preconditions
@@ -40,9 +41,13 @@ class CaseStep:
     status_before: str
 
 
+# Built once: every case command runs it (see services/cases/queries.py).
+_LOCK_CASE = select(Case).where(Case.id == bindparam("case_id")).with_for_update()
+
+
 def lock_case(uow: UnitOfWork, case_id: str) -> Case | None:
     """The case, locked for this transaction (FOR UPDATE on PostgreSQL)."""
-    return uow.session.exec(select(Case).where(Case.id == case_id).with_for_update()).first()
+    return uow.session.exec(_LOCK_CASE, params={"case_id": case_id}).first()
 
 
 def open_case_step(uow: UnitOfWork, cmd: CaseCommand, action: str) -> CaseStep:

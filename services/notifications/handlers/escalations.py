@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from kelisim import tracing
@@ -53,12 +54,20 @@ def liaison_body(data: CaseEscalated) -> str:
     )
 
 
+# Built once: every escalation runs them (see services/cases/queries.py).
+_ESCALATION = select(Escalation).where(Escalation.escalation_id == bindparam("escalation_id"))
+_REGION_ENDPOINTS = (
+    select(LiaisonEndpoint)
+    .where(LiaisonEndpoint.region == bindparam("region"))
+    .order_by(col(LiaisonEndpoint.id))
+    .with_for_update()
+)
+
+
 def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) -> None:
     """Consumer handler: keep the escalation for the feed, queue one webhook per endpoint."""
     session = uow.session
-    exists = session.exec(
-        select(Escalation).where(Escalation.escalation_id == data.escalation_id)
-    ).first()
+    exists = session.exec(_ESCALATION, params={"escalation_id": data.escalation_id}).first()
     if exists is not None:
         return  # the same escalation in another envelope: already delivered and announced
     escalation = Escalation(
@@ -77,12 +86,7 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
     # one endpoint take turns, so a delivery's time-ordered id, made after the lock, follows
     # the commit order. Without it a replica's longer transaction could commit an earlier id
     # after the lane had sent a later one, and the endpoint would get them out of order.
-    endpoints = session.exec(
-        select(LiaisonEndpoint)
-        .where(LiaisonEndpoint.region == data.region)
-        .order_by(col(LiaisonEndpoint.id))
-        .with_for_update()
-    ).all()
+    endpoints = session.exec(_REGION_ENDPOINTS, params={"region": data.region}).all()
     body = liaison_body(data)
     for endpoint in endpoints:
         delivery = Delivery(

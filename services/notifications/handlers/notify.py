@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -131,11 +132,17 @@ def _queue_emails(uow: UnitOfWork, note: Notification, params: dict[str, Any]) -
         )
 
 
+# Built once (every event of a subject with rules runs it): see services/cases/queries.py.
+_RULES = (
+    select(Rule)
+    .where(Rule.subject == bindparam("subject"), col(Rule.enabled).is_(True))
+    .order_by(Rule.id)
+)
+
+
 def dispatch(uow: UnitOfWork, source_event_id: str, topic: str, params: dict[str, Any]) -> int:
     """Apply every enabled rule of the topic; returns how many notifications were written."""
-    rules: Iterable[Rule] = uow.session.exec(
-        select(Rule).where(Rule.subject == topic, col(Rule.enabled).is_(True)).order_by(Rule.id)
-    ).all()
+    rules: Iterable[Rule] = uow.session.exec(_RULES, params={"subject": topic}).all()
     written = 0
     for rule in rules:
         audience = audience_of(rule, params)
