@@ -75,8 +75,9 @@ def configure(
     ]
     if service:
         processors.insert(0, _bind_service(service))
+    rendering = _render(json=json)
     _SINK.stream = stream or sys.stderr
-    _RENDERER.chain = tuple(_render(json=json))
+    _RENDERER.chain = tuple(rendering)
     structlog.configure(
         processors=[*processors, _RENDERER],
         logger_factory=structlog.WriteLoggerFactory(file=_SINK),  # type: ignore[arg-type]
@@ -89,7 +90,7 @@ def configure(
             foreign_pre_chain=processors,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                *_render(json=json),
+                *rendering,
             ],
         )
     )

@@ -38,6 +38,8 @@ def alembic_config(owner: str, url: str) -> Config:
 
 
 def upgrade(owner: str, url: str, revision: str = "head") -> None:
+    if revision == "head" and at_head(owner, url):
+        return  # nothing to migrate, and Alembic is not imported
     from alembic import command
 
     command.upgrade(alembic_config(owner, url), revision)

@@ -64,8 +64,7 @@ def migrate(
             progress.show(owner)
         url = settings.database_url(owner)
         try:
-            if not migrations.at_head(owner, url):
-                migrations.upgrade(owner, url)
+            migrations.upgrade(owner, url)
         except (DBAPIError, OSError) as exc:
             raise Unusable(database_unusable(owner, url, exc)) from exc
         log.info("migrated", owner=owner)
