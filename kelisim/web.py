@@ -59,7 +59,9 @@ def include(parent: FastAPI | APIRouter, *routers: APIRouter) -> None:
     request, then on every request walks the included routers to see whether they changed:
     about 0.2 s of every start and a share of every request, for a context Kelisim never
     gives. Kelisim's routers carry their prefix and dependencies themselves, so their routes
-    are already what the parent would serve.
+    are already what the parent would serve. What the parent would have lent them is not
+    lent: `app.dependency_overrides`, a default response class or operation-id function of
+    the app's own (Kelisim uses none; its tests run real parts, not overrides).
     """
     target = parent.router if isinstance(parent, FastAPI) else parent
     for router in routers:
