@@ -58,12 +58,6 @@ def at_head(owner: str, url: str) -> bool:
     return checks["database"] and checks["migrated"]
 
 
-def upgrade_all(settings: Settings) -> None:
-    """Bring every owner's database to head."""
-    for owner in OWNERS:
-        upgrade(owner, settings.database_url(owner))
-
-
 def run_env(metadata: MetaData) -> None:
     """The body of every migrations/env.py: online migrations against the configured URL."""
     from alembic import context
