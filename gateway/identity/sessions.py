@@ -11,9 +11,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import bindparam
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from gateway.models import User, WebSession
+from kelisim.db import table_of
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 
@@ -33,9 +36,16 @@ def open_session(uow: UnitOfWork, user: User, seconds: int, address: str) -> Web
     return row
 
 
-def is_live(session: Session, session_id: str, user_id: str) -> bool:
+# Built once: every cookie request runs it (see services/cases/queries.py).
+_SESSIONS = table_of(WebSession)
+_LIVE = select(_SESSIONS.c.user_id, _SESSIONS.c.revoked_at, _SESSIONS.c.expires_at).where(
+    _SESSIONS.c.id == bindparam("id")
+)
+
+
+def is_live(conn: Connection, session_id: str, user_id: str) -> bool:
     """Whether the cookie's session row is the user's, not revoked and not over."""
-    row = session.get(WebSession, session_id)
+    row = conn.execute(_LIVE, {"id": session_id}).one_or_none()
     return (
         row is not None
         and row.user_id == user_id

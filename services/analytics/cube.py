@@ -37,7 +37,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim.clock import now
-from kelisim.db import new_session, upsert, upsert_for
+from kelisim.db import new_session, table_of, upsert, upsert_for
 from services.analytics.measures import (
     ALL_REGIONS,
     CATEGORIES,
@@ -252,11 +252,11 @@ def build_cube(engine: Engine, measure: str, cube: str, *, threshold: int) -> in
         state = _locked_state(db, measure, cube, at)
         if state.built_version > version:
             return 0  # a newer protection of this cube was stored meanwhile
-        table = ProtectedFigure.__table__  # type: ignore[attr-defined]
+        table = table_of(ProtectedFigure)
         db.execute(delete(table).where(table.c.measure == measure, table.c.cube == cube))
         if rows:
             db.execute(insert(table), rows)
-        states = CubeState.__table__  # type: ignore[attr-defined]
+        states = table_of(CubeState)
         db.execute(
             update(states)
             .where(states.c.measure == measure, states.c.cube == cube)
@@ -280,7 +280,7 @@ def _locked_state(db: DbSession, measure: str, cube: str, at: datetime) -> CubeS
     figures (its delete removes them, its insert cannot collide with them); on SQLite the
     write transaction (BEGIN IMMEDIATE) already keeps other writers out.
     """
-    table = CubeState.__table__  # type: ignore[attr-defined]
+    table = table_of(CubeState)
     statement = upsert(db.connection(), table).values(
         measure=measure, cube=cube, version=0, changed_at=at, dims=[]
     )
@@ -306,7 +306,7 @@ def mark_changed(conn: Connection, measure: str, periods: Iterable[str], at: dat
 @functools.cache
 def _changed_statement(dialect: str) -> Executable:
     """The upsert of `mark_changed`, built once per backend, run for many cubes."""
-    table = CubeState.__table__  # type: ignore[attr-defined]
+    table = table_of(CubeState)
     insert = upsert_for(dialect, table).values(dims=[])
     return insert.on_conflict_do_update(
         index_elements=["measure", "cube"],

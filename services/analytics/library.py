@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from kelisim import pagination
+from kelisim.db import table_of
 from services.analytics.handlers.library import PUBLISHED, UNDER_REVIEW
 from services.analytics.models import PracticeNote, PracticeNoteMark, PracticeNoteTerm
 from services.analytics.terms import cosine, idf, query_terms
@@ -53,7 +54,7 @@ def search(
         query = query.where(col(PracticeNote.languages).contains(filters.language))
     order = [col(PracticeNote.published_at), col(PracticeNote.note_id)]
     if cursor:
-        table = PracticeNote.__table__  # type: ignore[attr-defined]  # its columns, as ColumnElements
+        table = table_of(PracticeNote)  # its columns, as ColumnElements
         key = pagination.decode(cursor, datetime, str)
         query = query.where(
             pagination.after([table.c.published_at, table.c.note_id], key, descending=True)
@@ -157,7 +158,7 @@ def queue(
     )
     order = [col(PracticeNote.submitted_at), col(PracticeNote.note_id)]
     if cursor:
-        table = PracticeNote.__table__  # type: ignore[attr-defined]  # its columns, as ColumnElements
+        table = table_of(PracticeNote)  # its columns, as ColumnElements
         key = pagination.decode(cursor, datetime, str)
         query = query.where(pagination.after([table.c.submitted_at, table.c.note_id], key))
     rows = db.exec(query.order_by(*order).limit(limit + 1)).all()

@@ -32,13 +32,13 @@ from sqlalchemy import case as case_when
 from sqlalchemy.orm import Mapper
 from sqlmodel import Session
 
-from kelisim.db import upsert
+from kelisim.db import table_of, upsert
 from services.cases.lifecycle import ACTIVE, IN_MEDIATION, SETTLED
 from services.cases.models import Case, MediatorLoad, MediatorTerm
 from services.cases.schemas import CaseloadRow
 
-LOAD: Table = MediatorLoad.__table__  # type: ignore[attr-defined]
-TERM: Table = MediatorTerm.__table__  # type: ignore[attr-defined]
+LOAD: Table = table_of(MediatorLoad)
+TERM: Table = table_of(MediatorTerm)
 Key = tuple[Table, tuple[Any, ...]]
 FIELDS = ("mediator", "assigned", "in_mediation", "settled", "overdue")
 _ROWS = TypeAdapter(list[CaseloadRow])
@@ -155,7 +155,7 @@ def rebuild(connection: Connection) -> None:
     """Recount every counter from the cases (after a bulk load that bypassed the ORM)."""
     connection.execute(delete(LOAD))
     connection.execute(delete(TERM))
-    case = Case.__table__  # type: ignore[attr-defined]
+    case = table_of(Case)
     mine = [case.c.mediator.is_not(None)]
     by_status = (
         select(case.c.region, case.c.mediator, case.c.status, func.count())

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from kelisim import pagination
 from kelisim.auth import Principal
+from kelisim.db import table_of
 from kelisim.pagination import Page
 from services.cases import permissions, search
 from services.cases.caseload import caseload_rows
@@ -52,7 +53,7 @@ def _statement(
     principal: Principal, names: tuple[str, ...], keyset: bool, extra: Any, dialect: str
 ) -> Any:
     """The list statement, its filter values, key and limit left as bind parameters."""
-    table = Case.__table__  # type: ignore[attr-defined]
+    table = table_of(Case)
     columns = [table.c[name] for name in LIST_COLUMNS]
     where = [table.c[name] == bindparam(name) for name in names if name in EQUALS]
     if "deadline_from" in names:

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from kelisim import pagination
 from kelisim.clock import now
 from kelisim.commands import Command
+from kelisim.db import table_of
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
@@ -45,7 +46,7 @@ def list_alerts(
     query = select(Alert).where(col(Alert.region).in_(list(regions)))
     if cursor:
         at, alert_id = pagination.decode(cursor, datetime, str)
-        table = Alert.__table__  # type: ignore[attr-defined]  # its columns, as ColumnElements
+        table = table_of(Alert)  # its columns, as ColumnElements
         query = query.where(
             pagination.after([table.c.raised_at, table.c.id], [at, alert_id], descending=True)
         )

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import col, select
 
 from kelisim import pagination
+from kelisim.db import table_of
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
@@ -73,7 +74,7 @@ def list_proposals(
     if year is not None:
         query = query.where(Proposal.year == year)
     if cursor:
-        table = Proposal.__table__  # type: ignore[attr-defined]  # its columns, as ColumnElements
+        table = table_of(Proposal)  # its columns, as ColumnElements
         key = pagination.decode(cursor, datetime, str)
         query = query.where(
             pagination.after([table.c.created_at, table.c.id], key, descending=True)

@@ -7,7 +7,7 @@ import functools
 from sqlalchemy.sql.expression import Executable
 
 from kelisim.clock import now
-from kelisim.db import upsert_for
+from kelisim.db import table_of, upsert_for
 from kelisim.uow import UnitOfWork
 from services.analytics.cube import mark_changed
 from services.analytics.measures import NOW
@@ -31,7 +31,7 @@ def bump(
 def _bump_statement(dialect: str) -> Executable:
     """One upsert for every counter row, built once per backend and run for many rows
     (building and cache-keying a statement per period cost more than running it)."""
-    table = Counter.__table__  # type: ignore[attr-defined]
+    table = table_of(Counter)
     insert = upsert_for(dialect, table)
     return insert.on_conflict_do_update(
         index_elements=["measure", "region", "dim", "period"],

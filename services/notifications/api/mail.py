@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from sqlmodel import col, select
 
 from kelisim import pagination
+from kelisim.db import table_of
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.service import ContextDep
 from services.notifications.api.common import PREFIX, reading
@@ -34,7 +35,7 @@ def list_emails(
         query = query.where(EmailMessage.to_address == to)
     if cursor:
         at, after = pagination.decode(cursor, datetime, str)
-        table = EmailMessage.__table__  # type: ignore[attr-defined]  # its columns
+        table = table_of(EmailMessage)  # its columns
         query = query.where(
             pagination.after([table.c.created_at, table.c.id], [at, after], descending=True)
         )

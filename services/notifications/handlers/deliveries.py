@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from kelisim.clock import now
 from kelisim.commands import Command
+from kelisim.db import table_of
 from kelisim.events.notifications import DeliveryDeadLettered, DeliveryFailed, DeliverySucceeded
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
@@ -82,8 +83,8 @@ def lanes(_cmd: None, uow: UnitOfWork) -> list[str]:
     )
 
 
-DELIVERIES: Table = Delivery.__table__  # type: ignore[attr-defined]
-ENDPOINTS: Table = LiaisonEndpoint.__table__  # type: ignore[attr-defined]
+DELIVERIES: Table = table_of(Delivery)
+ENDPOINTS: Table = table_of(LiaisonEndpoint)
 # Built once: the lane asks it before every POST, and building and keying an ORM query each
 # time cost five times the query itself (1.4 ms against 0.28 ms here).
 _NEXT_DUE = (
