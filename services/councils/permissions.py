@@ -9,6 +9,7 @@ public acts of the councils and hold no personal data of case parties.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
@@ -20,13 +21,17 @@ from services.councils.queries import today
 PARTICIPANT_ROLES = ("council_member", "council_secretary")
 
 
+# Built once: every council read and command runs it (see services/cases/queries.py).
+_MEMBER = select(Member).where(
+    Member.council_id == bindparam("council_id"), Member.username == bindparam("username")
+)
+
+
 def membership(db: DbSession, council: Council, principal: Principal) -> Member | None:
     """The caller's current membership of the council, if they act on it at all."""
     if not principal.has(*PARTICIPANT_ROLES) or not principal.in_council(council.id):
         return None
-    member = db.exec(
-        select(Member).where(Member.council_id == council.id, Member.username == principal.sub)
-    ).first()
+    member = db.exec(_MEMBER, params={"council_id": council.id, "username": principal.sub}).first()
     return member if member is not None and member.current(today()) else None
 
 

@@ -7,16 +7,20 @@ the callers' job.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from datetime import date
 from typing import Any, Literal, TypeVar
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import defer
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from kelisim import pagination
 from kelisim.clock import now
+from kelisim.db import table_of
 from kelisim.pagination import Page
 from kelisim.problems import Problem
 from services.councils import rendering, rules
@@ -59,9 +63,16 @@ def today() -> date:
 # --- rows, or 404 -------------------------------------------------------------------------------
 
 
+@functools.cache
+def _by_id(model: type[T], lock: bool) -> SelectOfScalar[T]:
+    """A model's row by id, built once per model (see services/cases/queries.py)."""
+    query = select(model).where(table_of(model).c.id == bindparam("id"))
+    return query.with_for_update() if lock else query
+
+
 def get(db: DbSession, model: type[T], entity_id: str, *, lock: bool = False) -> T:
     """The row, or a 404 problem naming what was not found."""
-    row = db.get(model, entity_id, with_for_update=lock)
+    row = db.exec(_by_id(model, lock), params={"id": entity_id}).one_or_none()
     if row is None:
         raise Problem(404, "not-found", f"No {model.__tablename__} {entity_id}.")
     return row
@@ -103,17 +114,28 @@ def recommendation_with_council(
 # --- the record ---------------------------------------------------------------------------------
 
 
+# The reads of every session page, built once (see services/cases/queries.py).
+_MEMBERS = select(Member).where(Member.council_id == bindparam("council_id"))
+_AGENDA = (
+    select(AgendaItem)
+    .where(AgendaItem.session_id == bindparam("session_id"))
+    .order_by(col(AgendaItem.position))
+)
+_PRESENT = select(Attendance.username).where(
+    Attendance.session_id == bindparam("session_id"), col(Attendance.present)
+)
+
+
 def current_members(db: DbSession, council_id: str, on: date | None = None) -> list[Member]:
     """The members whose term covers the date (today by default)."""
     on = on or today()
-    members = db.exec(select(Member).where(Member.council_id == council_id)).all()
+    members = db.exec(_MEMBERS, params={"council_id": council_id}).all()
     return [m for m in members if m.current(on)]
 
 
 def agenda(db: DbSession, session: Session) -> list[AgendaItem]:
     """The session's agenda in order."""
-    query = select(AgendaItem).where(AgendaItem.session_id == session.id)
-    return list(db.exec(query.order_by(col(AgendaItem.position))).all())
+    return list(db.exec(_AGENDA, params={"session_id": session.id}).all())
 
 
 def materials(db: DbSession, item: AgendaItem) -> list[Document]:
@@ -129,10 +151,8 @@ def _documents() -> Any:
 def present_usernames(db: DbSession, session: Session, members: list[Member]) -> list[str]:
     """Current members marked present at the session, sorted."""
     current = {m.username for m in members}
-    marked = db.exec(
-        select(Attendance).where(Attendance.session_id == session.id, col(Attendance.present))
-    ).all()
-    return sorted(a.username for a in marked if a.username in current)
+    marked = db.exec(_PRESENT, params={"session_id": session.id}).all()
+    return sorted(username for username in marked if username in current)
 
 
 def recused_usernames(db: DbSession, item: AgendaItem) -> list[str]:
@@ -195,12 +215,18 @@ def item_public(
     )
 
 
+@functools.cache
+def _of_items(model: Any) -> Any:
+    """Rows of `model` for a list of agenda items (`ids`), built once per model."""
+    query = _documents() if model is Document else select(model)
+    return query.where(col(model.item_id).in_(bindparam("ids", expanding=True)))
+
+
 def _by_item(db: DbSession, model: Any, ids: list[str]) -> dict[str, list[Any]]:
     """Rows of `model` for several agenda items at once, by item id."""
     found: dict[str, list[Any]] = {i: [] for i in ids}
     if ids:
-        query = _documents() if model is Document else select(model)
-        for row in db.exec(query.where(col(model.item_id).in_(ids))):
+        for row in db.exec(_of_items(model), params={"ids": ids}):
             found[row.item_id].append(row)
     return found
 
