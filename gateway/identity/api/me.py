@@ -20,7 +20,7 @@ router = APIRouter(tags=["identity"])
 @router.get("/api/v1/me", response_model=Me)
 def me(caller: CurrentCaller) -> Me:
     """The caller's own account: roles, scopes, language."""
-    return Me.model_validate({**caller.user.public(), "authenticated_by": caller.via})
+    return Me.model_validate({**caller.user.model_dump(), "authenticated_by": caller.via})
 
 
 def _key_public(row: ApiKey) -> ApiKeyPublic:
