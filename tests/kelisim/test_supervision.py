@@ -152,6 +152,14 @@ def test_the_one_process_of_every_app_killed_or_hung_comes_back_whole(supervised
             == 1
         )
 
+        # Hung is judged only once the supervisor has seen the new process answer: until then
+        # it is starting, and a start that hangs is the start timeout's (590 s here) to catch.
+        # Ready to this test is not yet running to the supervisor (one probe every 0.5 s).
+        wait_until(
+            lambda: metric(box, "kelisim_supervisor_process_up", process="kelisim") == 1,
+            170,
+            "the supervisor to see the restarted process answer",
+        )
         hung = pid_of(proc, "all")
         os.kill(hung, signal.SIGSTOP)  # every app stops answering at once
         wait_until(lambda: replaced(proc, "all", hung), 170, "the hung process to be replaced")
