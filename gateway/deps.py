@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
@@ -44,9 +44,9 @@ Account = UserPublic
 ACCOUNT_FIELDS = tuple(UserPublic.model_fields)
 
 
-def account_of(user: User) -> Account:
-    """A loaded `User` as the account a request carries."""
-    return Account.model_construct(**{name: getattr(user, name) for name in ACCOUNT_FIELDS})
+def account_of(source: User | Row[Any]) -> Account:
+    """A loaded `User`, or a row of its columns, as the account a request carries."""
+    return Account.model_construct(**{name: getattr(source, name) for name in ACCOUNT_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _user_of_claims(engine: Engine, claims: dict, *, web: bool = False) -> Accou
         live = not web or is_live(conn, str(claims.get("jti", "")), str(claims["sub"]))
     if row is None or not row.active or row.token_epoch != claims.get("ep") or not live:
         raise unauthenticated("invalid-token", "The access token is no longer valid.")
-    return Account.model_construct(**dict(zip(ACCOUNT_FIELDS, row[1:], strict=True)))
+    return account_of(row)
 
 
 def _user_of_api_key(engine: Engine, key: str) -> Account:
