@@ -38,6 +38,7 @@ from kelisim.uow import Actor, UnitOfWork
 log = structlog.get_logger("kelisim.service")
 
 Worker = Callable[["ServiceContext"], Awaitable[None]]
+RESTART_SECONDS = 1.0  # before a failed loop of the bus starts again (`supervised`)
 C = TypeVar("C", bound=commands.Command)
 R = TypeVar("R")
 P = ParamSpec("P")
@@ -197,14 +198,61 @@ async def run_bus(ctx: ServiceContext, workers: Sequence[Worker] = ()) -> None:
         except Exception as exc:  # noqa: BLE001 - the server may still be starting
             log.warning("streams.not_ready", error=repr(exc))
             await asyncio.sleep(0.5)
-    anchor = run_anchor(ctx.bus.js, ctx.engine, ctx.tables, ctx.name, ctx.settings)
-    runs = [
-        ctx.relay.run(),
-        anchor,
-        *(c.run() for c in ctx.consumers),
-        *(w(ctx) for w in workers),
+    loops: dict[str, Callable[[], Awaitable[None]]] = {
+        "relay": ctx.relay.run,
+        "anchor": partial(run_anchor, ctx.bus.js, ctx.engine, ctx.tables, ctx.name, ctx.settings),
+        **{f"consumer {c.name}": c.run for c in ctx.consumers},
+        **{f"worker {getattr(w, '__name__', w)}": partial(w, ctx) for w in workers},
+    }
+    await run_loops(loops, prefix=ctx.name)
+
+
+async def run_loops(loops: dict[str, Callable[[], Awaitable[None]]], *, prefix: str) -> None:
+    """Run each loop `supervised` until cancelled; end only once every one has stopped.
+
+    Cancelled, a bare gather ended at the first loop that stopped, and a loop in which a
+    library had swallowed the cancellation (nats-py's `wait_for`, see `cancel_all`) ran on
+    past the shutdown that closed its connection; a task group waits for it forever. Here
+    the loops are cancelled again each time this task is (`cancel_all` does so every 2 s).
+    """
+    tasks = [
+        asyncio.create_task(supervised(name, start), name=f"{prefix} {name}")
+        for name, start in loops.items()
     ]
-    await asyncio.gather(*runs)
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        pending = {t for t in tasks if not t.done()}
+        while pending:
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait(pending)
+            pending = {t for t in pending if not t.done()}
+
+
+async def supervised(
+    name: str, start: Callable[[], Awaitable[None]], *, pause: float = RESTART_SECONDS
+) -> None:
+    """Run one loop of the bus for the service's life; one that fails starts again.
+
+    A loop that raises is logged with its traceback and started again after `pause`, while
+    the others go on (gathered bare, the first failure ended the bus task and left the
+    other loops running on, unowned, past the shutdown that closed their connection). A
+    loop that returns (the anchor without a signing key) is done. Cancelling stops it.
+    """
+    while True:
+        try:
+            await start()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - any failure of a loop is logged, then it restarts
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError from None  # a cancellation turned into an error
+            log.exception("bus.loop_failed", loop=name, restart_in=pause)
+        await asyncio.sleep(pause)
 
 
 async def cancel_all(tasks: Sequence[asyncio.Task[Any]], *, rounds: int = 10) -> None:
