@@ -211,9 +211,9 @@ async def run_loops(loops: dict[str, Callable[[], Awaitable[None]]], *, prefix: 
     """Run each loop `supervised` until cancelled; end only once every one has stopped.
 
     Cancelled, a bare gather ended at the first loop that stopped, and a loop in which a
-    library had swallowed the cancellation (nats-py's `wait_for`, see `cancel_all`) ran on
-    past the shutdown that closed its connection; a task group waits for it forever. Here
-    the loops are cancelled again each time this task is (`cancel_all` does so every 2 s).
+    library had swallowed the cancellation (nats-py's `wait_for`) ran on past the shutdown
+    that closed its connection; a task group waits for such a loop forever. Here
+    `cancel_all` cancels them again until they stop.
     """
     tasks = [
         asyncio.create_task(supervised(name, start), name=f"{prefix} {name}")
@@ -222,13 +222,7 @@ async def run_loops(loops: dict[str, Callable[[], Awaitable[None]]], *, prefix: 
     try:
         await asyncio.gather(*tasks)
     finally:
-        pending = {t for t in tasks if not t.done()}
-        while pending:
-            for task in pending:
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait(pending)
-            pending = {t for t in pending if not t.done()}
+        await cancel_all(tasks)
 
 
 async def supervised(
@@ -256,15 +250,28 @@ async def supervised(
 
 
 async def cancel_all(tasks: Sequence[asyncio.Task[Any]], *, rounds: int = 10) -> None:
-    """Cancel tasks and wait for them; cancel again if a library swallowed the first request."""
+    """Cancel tasks and wait for them; cancel again if a library swallowed the first request.
+
+    Cancelled itself while it waits (its owner stopping too), it cancels them again at once
+    and goes on, then passes its own cancellation on: it never returns with them running
+    unless `rounds` are spent, which is logged.
+    """
     pending = {t for t in tasks if not t.done()}
+    interrupted = False
     for _ in range(rounds):
         if not pending:
-            return
+            break
         for task in pending:
             task.cancel()
-        _done, pending = await asyncio.wait(pending, timeout=2)
-    log.error("shutdown.tasks_still_running", tasks=[t.get_name() for t in pending])
+        try:
+            _done, pending = await asyncio.wait(pending, timeout=2)
+        except asyncio.CancelledError:
+            interrupted = True
+            pending = {t for t in pending if not t.done()}
+    if pending:
+        log.error("shutdown.tasks_still_running", tasks=[t.get_name() for t in pending])
+    if interrupted:
+        raise asyncio.CancelledError
 
 
 def reads(endpoint: Callable[P, R]) -> Callable[P, Awaitable[R]]:

@@ -117,3 +117,23 @@ async def test_a_worker_that_fails_leaves_the_consumers_running_and_nothing_afte
     left = {t for t in asyncio.all_tasks() - before if not t.done()}
     left.discard(asyncio.current_task())  # type: ignore[arg-type]
     assert not left, sorted(t.get_name() for t in left)
+
+
+async def test_cancel_all_cancelled_while_it_waits_stops_its_tasks_and_passes_it_on():
+    swallowed: list[str] = []
+
+    async def stubborn() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            swallowed.append("first")
+        await asyncio.Event().wait()
+
+    loop = asyncio.create_task(stubborn())
+    await asyncio.sleep(0.01)
+    owner = asyncio.create_task(cancel_all([loop]))
+    await asyncio.sleep(0.05)  # the first cancellation swallowed; cancel_all waits (2 s)
+    assert swallowed == ["first"] and not loop.done()
+    owner.cancel()  # its owner stops too: the loop is cancelled again at once
+    await asyncio.wait([owner], timeout=1)
+    assert loop.done() and owner.cancelled()
