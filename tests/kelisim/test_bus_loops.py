@@ -9,6 +9,7 @@ test logs as a consumer retrying "NATS is not connected" every 2 s for the rest 
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import httpx
 from structlog.testing import capture_logs
@@ -26,6 +27,16 @@ from services.cases.consumers import CONSUMERS
 from services.cases.models import backbone
 from tests.support.db import migrated
 from tests.support.services import wait_ready
+
+
+async def swallows_one_cancellation(swallowed: list[str]) -> None:
+    """A loop that runs until cancelled twice: the first cancellation is swallowed (noted),
+    as a library's `wait_for` may on a race."""
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        swallowed.append("first")
+    await asyncio.Event().wait()
 
 
 async def test_a_failing_loop_is_logged_and_started_again_until_cancelled():
@@ -66,13 +77,7 @@ async def test_a_loop_that_returns_is_done():
 
 async def test_a_loop_that_swallows_its_cancellation_is_stopped_before_the_bus_task_ends():
     swallowed: list[str] = []
-
-    async def stubborn() -> None:
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            swallowed.append("first")  # as a library's wait_for may, on a race
-        await asyncio.Event().wait()
+    stubborn = partial(swallows_one_cancellation, swallowed)
 
     async def quiet() -> None:
         await asyncio.Event().wait()
@@ -121,15 +126,7 @@ async def test_a_worker_that_fails_leaves_the_consumers_running_and_nothing_afte
 
 async def test_cancel_all_cancelled_while_it_waits_stops_its_tasks_and_passes_it_on():
     swallowed: list[str] = []
-
-    async def stubborn() -> None:
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            swallowed.append("first")
-        await asyncio.Event().wait()
-
-    loop = asyncio.create_task(stubborn())
+    loop = asyncio.create_task(swallows_one_cancellation(swallowed))
     await asyncio.sleep(0.01)
     owner = asyncio.create_task(cancel_all([loop]))
     await asyncio.sleep(0.05)  # the first cancellation swallowed; cancel_all waits (2 s)
