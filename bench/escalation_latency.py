@@ -5,7 +5,9 @@ service), a local webhook receiver registered for KZ-75 that verifies each call 
 `standardwebhooks`, and a coordinator. Then, on a precomputed schedule (asyncio + httpx; the
 generator's own lag is printed, so it is visibly not the bottleneck):
 - escalations at `--rate`/s for `--seconds`: p50/p99 from the API call to the verified
-  webhook, and where the time went (stage medians read from the services' databases);
+  webhook, and where the time went (each stage's median and p99, read from the services'
+  databases; `KELISIM_BENCH_DUMP=<file>` also writes every escalation's stages, by the time
+  it was sent, as JSON: a p99 made by a stall shows there as a run of late ones);
 - then steps of `--step-seconds` each, rising by a quarter while each rate holds
   (everything arrives within 2 s of the last call and the last quarter is not much slower
   than the first) or falling by a third from one that did not, until the verdict turns:
@@ -24,6 +26,7 @@ import asyncio
 import base64
 import json
 import multiprocessing as mp
+import os
 import secrets
 import signal
 import sqlite3
@@ -159,8 +162,10 @@ class System:
 
         return send
 
-    def stages(self, sent: dict[str, float], got: dict[str, float]) -> list[tuple[str, float]]:
-        """Median ms of each stage, from the services' own timestamps."""
+    def stages(
+        self, sent: dict[str, float], got: dict[str, float]
+    ) -> list[tuple[str, float, float]]:
+        """Median and p99 ms of each stage, from the services' own timestamps."""
 
         def ts(value: str | None) -> float:
             if not value:
@@ -208,10 +213,14 @@ class System:
             "delivery row -> webhook at receiver",
             "webhook at receiver -> attempt recorded",
         )
+        if dump := os.environ.get("KELISIM_BENCH_DUMP"):  # each escalation's stages, to study
+            when = [t0 for esc, t0 in sent.items() if esc in out and esc in got]
+            Path(dump).write_text(json.dumps({"names": names, "sent": when, "rows": rows}))
+        columns = [[r[i] * 1000 for r in rows if r[i] == r[i]] for i in range(len(names))]
         return [
-            (name, statistics.median([r[i] for r in rows if r[i] == r[i]]) * 1000)
-            for i, name in enumerate(names)
-            if any(r[i] == r[i] for r in rows)
+            (name, statistics.median(column), pct(column, 0.99))
+            for name, column in zip(names, columns, strict=True)
+            if column
         ]
 
 
@@ -332,9 +341,9 @@ def main() -> None:
     print(line("  bare (nats publish -> POST)", ref))
     if ours["refusals"]:
         print(f"  API answers other than 201, by status: {ours['refusals']}")
-    print("  where the time goes (medians):")
-    for name, ms in ours["stages"]:
-        print(f"    {name:<46} {ms:7.1f} ms")
+    print("  where the time goes (median, p99):")
+    for name, median, p99 in ours["stages"]:
+        print(f"    {name:<46} {median:7.1f} ms {p99:7.1f} ms")
     print("  CPU per escalation, by process (ms; during the run above, idle work included):")
     for part, ms in sorted(ours["cpu"].items(), key=lambda kv: -kv[1]):
         print(f"    {part:<46} {ms:7.1f} ms")
