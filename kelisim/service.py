@@ -34,6 +34,7 @@ from kelisim.db import make_engine
 from kelisim.settings import Settings
 from kelisim.tables import Backbone
 from kelisim.uow import Actor, UnitOfWork
+from kelisim.workers import raise_if_cancelling
 
 log = structlog.get_logger("kelisim.service")
 
@@ -242,9 +243,7 @@ async def supervised(
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - any failure of a loop is logged, then it restarts
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise asyncio.CancelledError from None  # a cancellation turned into an error
+            raise_if_cancelling()
             log.exception("bus.loop_failed", loop=name, restart_in=pause)
         await asyncio.sleep(pause)
 

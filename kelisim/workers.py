@@ -38,6 +38,18 @@ FAILED_ROUNDS = Counter(
 )
 
 
+def raise_if_cancelling() -> None:
+    """In an `except Exception` of a loop: a cancellation that became an error ends the loop.
+
+    Cleanup that runs while a task is being cancelled (a `finally` that records what was
+    done) may raise an error in place of the CancelledError; a loop that logged it and went
+    on would outlive its cancellation, and its owner would wait for it for ever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from None
+
+
 async def run_leased(
     ctx: ServiceContext,
     work: str,
@@ -72,6 +84,7 @@ async def run_leased(
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the next round retries
+                raise_if_cancelling()
                 log.warning("worker.round_failed", worker=name, error=repr(exc))
                 FAILED_ROUNDS.labels(name).inc()
             if not done:
@@ -192,6 +205,7 @@ class _Lanes:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - the next round retries
+                    raise_if_cancelling()
                     log.warning("worker.lane_failed", worker=self.lease_name(key), error=repr(exc))
                     FAILED_ROUNDS.labels(self.prefix).inc()
             if not done:
@@ -210,6 +224,7 @@ class _Lanes:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - the next round retries
+                    raise_if_cancelling()
                     log.warning("worker.balance_failed", worker=self.prefix, error=repr(exc))
                     FAILED_ROUNDS.labels(self.prefix).inc()
                 try:

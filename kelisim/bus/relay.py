@@ -28,6 +28,7 @@ from kelisim.bus import lease
 from kelisim.bus.connection import Bus
 from kelisim.bus.headers import MSG_ID
 from kelisim.bus.streams import stream_of
+from kelisim.db import reader
 from kelisim.tables import Backbone
 
 log = structlog.get_logger("kelisim.relay")
@@ -173,7 +174,9 @@ class OutboxRelay:
         return held
 
     def _pending(self) -> list[PendingRow]:
-        with self.engine.connect() as conn:
+        # A read: the lease makes this relay the only one, and SQLite's writers commit one at
+        # a time, so a snapshot holds every row up to its last `seq`, in order.
+        with reader(self.engine).connect() as conn:
             return list(conn.execute(_pending_query(self.tables.outbox, self.batch_size)))
 
     async def _publish_chain(

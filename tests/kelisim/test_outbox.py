@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import MetaData, func, insert, select
 
+from kelisim.bus.relay import OutboxRelay
+from kelisim.db import make_engine
+from kelisim.tables import backbone_tables
 from tests.kelisim.conftest import running_relay
 from tests.support.events import read_stream, write_events
 from tests.support.scratch import backbone
@@ -88,3 +94,34 @@ async def test_two_relay_replicas_publish_each_event_once_in_order(scratch_engin
     for env in got:
         by_aggregate[env.data["case_ref"]].append(position[env.id])
     assert all(p == sorted(p) for p in by_aggregate.values())
+
+
+def test_the_relay_reads_its_outbox_while_a_writer_holds_the_write_lock(tmp_path: Path) -> None:
+    """SQLite: the relay's read of pending rows takes neither the gate nor the write lock."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    tables = backbone_tables(MetaData())
+    tables.metadata.create_all(engine)
+    row = {
+        "event_id": "e1",
+        "subject": "cases.case.registered",
+        "aggregate": "case:1",
+        "envelope": "{}",
+        "headers": "{}",
+        "created_at": datetime.now(UTC),
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(tables.outbox).values(**row))
+    relay = OutboxRelay(engine, tables, bus=None, service="test")  # type: ignore[arg-type]
+    read: list[list[str]] = []
+    with engine.begin() as writer:  # holds this process's gate and SQLite's write lock
+        writer.execute(insert(tables.outbox).values(**row | {"event_id": "e2"}))
+        reading = threading.Thread(
+            target=lambda: read.append([r.event_id for r in relay._pending()])
+        )
+        reading.start()
+        reading.join(timeout=5)
+        finished = not reading.is_alive()
+    reading.join()
+    engine.dispose()
+    assert finished, "the relay's read waited for the writer"
+    assert read == [["e1"]]  # what was committed when it read
