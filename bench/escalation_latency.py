@@ -191,10 +191,11 @@ class System:
                 "JOIN delivery_attempt a ON a.delivery_id = d.id GROUP BY d.escalation_id"
             )
         }
-        rows = []
+        rows, when = [], []  # each escalation's stages, and when it was sent
         for esc, t0 in sent.items():
             if esc not in out or esc not in got:
                 continue
+            when.append(t0)
             event_id, created, published = out[esc]
             inbox = ts(consumed.get(event_id))
             rows.append(
@@ -214,7 +215,6 @@ class System:
             "webhook at receiver -> attempt recorded",
         )
         if dump := os.environ.get("KELISIM_BENCH_DUMP"):  # each escalation's stages, to study
-            when = [t0 for esc, t0 in sent.items() if esc in out and esc in got]
             Path(dump).write_text(json.dumps({"names": names, "sent": when, "rows": rows}))
         columns = [[r[i] * 1000 for r in rows if r[i] == r[i]] for i in range(len(names))]
         return [
