@@ -34,7 +34,7 @@ from kelisim.db import make_engine
 from kelisim.settings import Settings
 from kelisim.tables import Backbone
 from kelisim.uow import Actor, UnitOfWork
-from kelisim.workers import raise_if_cancelling
+from kelisim.workers import cancel_all, raise_if_cancelling
 
 log = structlog.get_logger("kelisim.service")
 
@@ -246,31 +246,6 @@ async def supervised(
             raise_if_cancelling()
             log.exception("bus.loop_failed", loop=name, restart_in=pause)
         await asyncio.sleep(pause)
-
-
-async def cancel_all(tasks: Sequence[asyncio.Task[Any]], *, rounds: int = 10) -> None:
-    """Cancel tasks and wait for them; cancel again if a library swallowed the first request.
-
-    Cancelled itself while it waits (its owner stopping too), it cancels them again at once
-    and goes on, then passes its own cancellation on: it never returns with them running
-    unless `rounds` are spent, which is logged.
-    """
-    pending = {t for t in tasks if not t.done()}
-    interrupted = False
-    for _ in range(rounds):
-        if not pending:
-            break
-        for task in pending:
-            task.cancel()
-        try:
-            _done, pending = await asyncio.wait(pending, timeout=2)
-        except asyncio.CancelledError:
-            interrupted = True
-            pending = {t for t in pending if not t.done()}
-    if pending:
-        log.error("shutdown.tasks_still_running", tasks=[t.get_name() for t in pending])
-    if interrupted:
-        raise asyncio.CancelledError
 
 
 def reads(endpoint: Callable[P, R]) -> Callable[P, Awaitable[R]]:

@@ -17,8 +17,8 @@ import asyncio
 import hashlib
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import Counter
@@ -48,6 +48,31 @@ def raise_if_cancelling() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError from None
+
+
+async def cancel_all(tasks: Sequence[asyncio.Task[Any]], *, rounds: int = 10) -> None:
+    """Cancel tasks and wait for them; cancel again if a library swallowed the first request.
+
+    Cancelled itself while it waits (its owner stopping too), it cancels them again at once
+    and goes on, then passes its own cancellation on: it never returns with them running
+    unless `rounds` are spent, which is logged.
+    """
+    pending = {t for t in tasks if not t.done()}
+    interrupted = False
+    for _ in range(rounds):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        try:
+            _done, pending = await asyncio.wait(pending, timeout=2)
+        except asyncio.CancelledError:
+            interrupted = True
+            pending = {t for t in pending if not t.done()}
+    if pending:
+        log.error("shutdown.tasks_still_running", tasks=[t.get_name() for t in pending])
+    if interrupted:
+        raise asyncio.CancelledError
 
 
 async def run_leased(
@@ -233,10 +258,7 @@ class _Lanes:
                     pass
         finally:
             stop_listening()
-            lanes = list(self.lanes.values())
-            for task in lanes:
-                task.cancel()
-            await asyncio.gather(*lanes, return_exceptions=True)
+            await cancel_all(list(self.lanes.values()))
             keys = [*self.until, *self.lanes]
             names = [*(self.lease_name(k) for k in keys), f"{self.prefix}.member:{self.holder}"]
             engine, tables = self.ctx.engine, self.ctx.tables
