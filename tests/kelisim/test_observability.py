@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -44,6 +45,32 @@ async def eventually(check, timeout: float = 120.0):  # type: ignore[no-untyped-
         await asyncio.sleep(0.3)
 
 
+@dataclass
+class Trace:
+    """What one escalation left behind: its trace id and where that trace was seen."""
+
+    id: str
+    access: dict[str, object]  # the gateway's access line of the call
+    gateway_log: str  # the gateway's whole log, as written
+    token: str  # the caller's bearer token
+    case_id: str
+    cases: list[dict[str, object]]  # the cases service's lines of the trace
+    notifications: list[dict[str, object]]  # the notifications service's lines of the trace
+    webhooks: set[str]  # the trace ids the webhooks carried
+    services: set[str]  # the services whose spans the file exporter holds for the trace
+
+
+@dataclass
+class Outage:
+    """What the cases service and the gateway showed while NATS was down, and after."""
+
+    backlog: list[float | None]  # the outbox gauge after each write
+    connected: list[float | None]  # the NATS gauge after each write
+    ready: list[int]  # /readyz of the cases service after each write, then of the gateway
+    pending_reported: bool  # whether a consumer's pending count was shown (it is unknown)
+    drained: bool  # whether the outbox emptied once NATS was back
+
+
 async def test_one_trace_from_the_api_call_to_the_webhook_and_gauges_in_an_outage(
     tmp_path: Path,
 ):
@@ -64,15 +91,43 @@ async def test_one_trace_from_the_api_call_to_the_webhook_and_gauges_in_an_outag
             async with httpx.AsyncClient(
                 base_url=system.gateway_url, timeout=60, trust_env=False
             ) as client:
-                coordinator = await traced_escalation(system, client, received)
-                await backlog_during_outage(system, client, coordinator)
+                coordinator, trace = await traced_escalation(system, client, received)
+                outage = await backlog_during_outage(system, client, coordinator)
         finally:
             await system.stop()
+
+    # The gateway's access line: the route template, the user id, no token, no case id.
+    assert trace.access["user_id"] and isinstance(trace.access["duration_ms"], float)
+    assert trace.token not in trace.gateway_log and "Bearer" not in trace.gateway_log
+    assert re.fullmatch(r"[0-9a-f]{32}", trace.id)
+    # The same trace in the cases service's lines (its access line names its own template)...
+    cases_access = [x for x in trace.cases if x.get("event") == "http.access"]
+    assert any(x.get("route") == "/api/v1/cases/{case_id}/escalations" for x in cases_access), (
+        trace.cases
+    )
+    assert trace.case_id not in json.dumps(cases_access)
+    # ...in the notifications service's, where the consumer continued it from the headers...
+    assert any(x.get("event") == "consumer.handled" for x in trace.notifications), (
+        trace.notifications
+    )
+    # ...and on the webhook itself, carried from the escalation to its delivery.
+    assert trace.id in trace.webhooks
+    # The file exporter holds spans of all three processes in this one trace.
+    assert {"kelisim-gateway", "kelisim-cases", "kelisim-notifications"} <= trace.services
+
+    # NATS down: writes wait in the outbox, the gauge shows it, the pods stay ready.
+    assert outage.backlog[0] is not None and outage.backlog[0] >= 1
+    assert outage.backlog[1] == outage.backlog[0] + 1, outage.backlog
+    assert outage.connected == [0, 0]
+    assert outage.ready == [200, 200, 200]
+    assert not outage.pending_reported  # unknown, not stale
+    assert outage.drained, "the outbox never drained"
 
 
 async def traced_escalation(  # type: ignore[no-untyped-def]
     system: System, client: httpx.AsyncClient, received
-) -> dict[str, str]:
+) -> tuple[dict[str, str], Trace]:
+    """Escalate a case as a coordinator; the coordinator's headers and where its trace went."""
     world = World(client)
     world.admin = await world.login(*ADMIN)
     coordinator = await world.user("coordinator", ["coordinator"], [])
@@ -93,7 +148,6 @@ async def traced_escalation(  # type: ignore[no-untyped-def]
             "description": "A dispute over a shared yard (trace)",
         },
     )
-    token = coordinator["Authorization"].split()[1]
     escalated = await client.post(
         f"/api/v1/cases/{case['id']}/escalations",
         json={
@@ -110,56 +164,41 @@ async def traced_escalation(  # type: ignore[no-untyped-def]
         return any(call[2] == escalated.json()["id"] for call in received.calls)
 
     assert await eventually(webhook_arrived), "the webhook never arrived"
-
-    # The gateway's access line: the route template, the user id, no token, no case id.
-    gateway = log_lines(system, "gateway")
     access = [
         line
-        for line in gateway
+        for line in log_lines(system, "gateway")
         if line.get("event") == "http.access"
         and line.get("method") == "POST"
         and line.get("status") == 201
         and line.get("route") == "/api/v1/cases/{rest:path}"
     ]
     assert access, "no access line for the escalation"
-    line = access[-1]
-    assert line["user_id"] and isinstance(line["duration_ms"], float)
-    raw = (system.root / "logs" / "gateway.log").read_text()
-    assert token not in raw and "Bearer" not in raw
-    trace = str(line["trace_id"])
-    assert re.fullmatch(r"[0-9a-f]{32}", trace)
-
-    # The same trace in the cases service's lines (its access line names its own template)...
-    cases = [x for x in log_lines(system, "cases") if x.get("trace_id") == trace]
-    assert any(
-        x.get("event") == "http.access" and x.get("route") == "/api/v1/cases/{case_id}/escalations"
-        for x in cases
-    ), cases
-    assert case["id"] not in json.dumps([x for x in cases if x.get("event") == "http.access"])
-    # ...in the notifications service's, where the consumer continued it from the headers...
-    notifications = [x for x in log_lines(system, "notifications") if x.get("trace_id") == trace]
-    assert any(x.get("event") == "consumer.handled" for x in notifications), notifications
-    # ...and on the webhook itself, carried from the escalation to its delivery.
-    assert trace in {trace_id(t) for t in received.traceparents}
-
-    # The file exporter holds spans of all three processes in this one trace.
+    trace = str(access[-1]["trace_id"])
     spans = [json.loads(s) for s in (system.root / "spans.jsonl").read_text().splitlines()]
-    services = {
-        s["resource"]["attributes"]["service.name"]
-        for s in spans
-        if s["context"]["trace_id"] == "0x" + trace
-    }
-    assert {"kelisim-gateway", "kelisim-cases", "kelisim-notifications"} <= services
-    return coordinator
+    return coordinator, Trace(
+        id=trace,
+        access=access[-1],
+        gateway_log=(system.root / "logs" / "gateway.log").read_text(),
+        token=coordinator["Authorization"].split()[1],
+        case_id=case["id"],
+        cases=[x for x in log_lines(system, "cases") if x.get("trace_id") == trace],
+        notifications=[x for x in log_lines(system, "notifications") if x.get("trace_id") == trace],
+        webhooks={trace_id(t) for t in received.traceparents},
+        services={
+            s["resource"]["attributes"]["service.name"]
+            for s in spans
+            if s["context"]["trace_id"] == "0x" + trace
+        },
+    )
 
 
 async def backlog_during_outage(
     system: System, client: httpx.AsyncClient, coordinator: dict[str, str]
-) -> None:
-    """NATS down: writes wait in the outbox, the gauge shows it, the pods stay ready."""
+) -> Outage:
+    """Stop NATS, write twice, read the gauges and readiness; start it and wait for the drain."""
     cases_url = f"http://127.0.0.1:{system.ports['cases']}"
     await system.kill("nats-server")
-    backlog = []
+    outage = Outage(backlog=[], connected=[], ready=[], pending_reported=False, drained=False)
     async with httpx.AsyncClient(base_url=cases_url, trust_env=False, timeout=30) as cases:
         for n in range(2):
             answer = await client.post(
@@ -169,13 +208,11 @@ async def backlog_during_outage(
             )
             assert answer.status_code == 201, answer.text
             text = (await cases.get("/metrics")).text
-            backlog.append(metric(text, "kelisim_outbox_backlog", "cases"))
-            assert metric(text, "kelisim_nats_connected", "cases") == 0
-            assert (await cases.get("/readyz")).status_code == 200
-        assert (await client.get("/readyz")).status_code == 200
-        assert backlog[0] is not None and backlog[0] >= 1
-        assert backlog[1] == backlog[0] + 1, backlog
-        assert 'kelisim_consumer_pending{app="cases"' not in text  # unknown, not stale
+            outage.backlog.append(metric(text, "kelisim_outbox_backlog", "cases"))
+            outage.connected.append(metric(text, "kelisim_nats_connected", "cases"))
+            outage.ready.append((await cases.get("/readyz")).status_code)
+        outage.ready.append((await client.get("/readyz")).status_code)
+        outage.pending_reported = 'kelisim_consumer_pending{app="cases"' in text
 
         await system.restart("nats-server")
 
@@ -183,4 +220,5 @@ async def backlog_during_outage(
             text = (await cases.get("/metrics")).text
             return metric(text, "kelisim_outbox_backlog", "cases") == 0
 
-        assert await eventually(drained), "the outbox never drained"
+        outage.drained = await eventually(drained)
+    return outage
