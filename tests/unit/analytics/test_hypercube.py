@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from services.analytics.disclosure import crosstab_margins, determined, protect
-from tests.unit.analytics.test_disclosure import assert_safe
+from tests.unit.analytics.attacker import assert_safe
 
 AXES = (["r1", "r2", "r3"], ["a", "b", "c"], [1, 2, 3])
 

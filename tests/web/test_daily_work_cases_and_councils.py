@@ -1,0 +1,136 @@
+"""Cases and councils in the web UI (issue 17): escalations, consent, ended terms, remarks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.browser import t
+from tests.support.checks import eventually, items_of
+from tests.web.daily_work_support import _as, _csrf
+
+
+async def test_an_escalation_has_one_short_reference_for_the_liaison_and_the_coordinator(system):
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)
+    coordinator = await system.login("coordinator", "demo")
+    case = (await system.client.get(f"/api/v1/cases/{ids['case']}", headers=coordinator)).json()
+    on_case = await system.client.get(
+        f"/api/v1/cases/{ids['case']}/escalations", headers=coordinator
+    )
+    reference = items_of(on_case)[0]["reference"]
+    assert re.fullmatch(r"\d{4}-\d{4}", reference)
+    assert case["number"].rsplit("-", 1)[1] not in reference.replace("-", "")
+    liaison = await system.login("liaison", "demo")
+
+    async def in_feed() -> list[dict]:
+        feed = await system.client.get("/api/v1/notifications/feed", headers=liaison)
+        return [i for i in feed.json()["items"] if i["reference"] == reference]
+
+    (item,) = await eventually(in_feed, what="the escalation in the liaison's feed")
+    assert item["escalation_id"] == items_of(on_case)[0]["id"]
+    async with _as(system, "liaison", "kk") as web:
+        page = await web.get("/escalations")
+        assert reference in page.text and item["case_ref"] not in page.text
+        assert case["number"] not in page.text
+    async with _as(system, "coordinator", "ru") as web:
+        page = await web.get(f"/cases/{ids['case']}")
+        assert f"Номер информирования {reference}" in page.text
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_appointing_a_member_whose_term_has_ended_is_warned(system, lang):
+    secretary = await system.login("council_secretary", "demo")
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
+    base = f"/api/v1/councils/{council['id']}/members"
+    past = await system.client.post(
+        base,
+        json={
+            "username": f"former-{lang}",
+            "full_name": f"Бұрынғы мүше {lang}",
+            "term_start": "2020-01-01",
+            "term_end": "2021-01-01",
+        },
+        headers=secretary,
+    )
+    assert past.status_code == 201, past.text
+    assert past.json()["warnings"] == ["term-ended"]
+    current = await system.client.post(
+        base,
+        json={"username": f"current-{lang}", "full_name": "Қазіргі", "term_start": "2020-01-01"},
+        headers=secretary,
+    )
+    assert current.json()["warnings"] == []
+    async with _as(system, "council_secretary", lang) as web:
+        page = await web.get(f"/councils/{council['id']}")
+        warning = t(lang, "Term ended %(date)s: not counted towards the quorum").split(")s")[1]
+        assert warning in page.text
+        assert page.text.count(warning) == len(
+            [m for m in items_of(await system.client.get(base, headers=secretary)) if m["warnings"]]
+        )
+
+
+async def test_a_mediator_records_a_withdrawal_of_consent_on_the_case_page(system):
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)
+    mediator = await system.login("mediator", "demo")
+    case = (await system.client.get(f"/api/v1/cases/{ids['case']}", headers=mediator)).json()
+    party = case["parties"][0]["id"]
+    async with _as(system, "mediator", "kk") as web:
+        page = await web.get(f"/cases/{ids['case']}")
+        assert t("kk", "Record a withdrawal of consent") in page.text
+        answer = await web.post(
+            f"/cases/{ids['case']}/do/withdraw",
+            data={"csrf_token": _csrf(page.text), "party_id": party, "reason": "Тарап бас тартты"},
+        )
+        assert answer.status_code == 303, answer.text
+    after = (await system.client.get(f"/api/v1/cases/{ids['case']}", headers=mediator)).json()
+    assert after["status"] == "withdrawn"
+
+
+async def test_a_member_makes_a_remark_on_circulated_minutes_on_the_session_page(system):
+    secretary = await system.login("council_secretary", "demo")
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
+    api = "/api/v1/councils"
+
+    async def ok(method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        answer = await system.client.request(method, api + path, headers=secretary, **kwargs)
+        assert answer.status_code < 300, (path, answer.text)
+        return answer.json() if answer.content else None
+
+    session = await ok(
+        "POST",
+        f"/{council['id']}/sessions",
+        json={"title": "Remarks", "starts_at": "2026-01-10T05:00:00+00:00", "place": "Hall"},
+    )
+    members = (await ok("GET", f"/{council['id']}/members"))["items"]
+    await ok(
+        "POST",
+        f"/sessions/{session['id']}/items",
+        json={"titles": {"kk": "Мәселе", "ru": "Вопрос", "en": "Item"}, "rapporteur": "Докладчик"},
+    )
+    await ok("POST", f"/sessions/{session['id']}/convene")
+    marks = [{"username": m["username"], "present": True} for m in members if not m["warnings"]]
+    await ok("PUT", f"/sessions/{session['id']}/attendance", json={"marks": marks})
+    await ok("POST", f"/sessions/{session['id']}/hold")
+    await ok("POST", f"/sessions/{session['id']}/close")
+    protocol = await ok("POST", f"/sessions/{session['id']}/protocol")
+    await ok("POST", f"/protocols/{protocol['id']}/circulate")
+    async with _as(system, "council_member", "ru") as web:
+        page = await web.get(f"/councils/sessions/{session['id']}")
+        assert t("ru", "Make a remark on the draft") in page.text
+        answer = await web.post(
+            f"/councils/do/remark/{protocol['id']}",
+            data={
+                "csrf_token": _csrf(page.text),
+                "page_kind": "session",
+                "page_id": session["id"],
+                "text": "Добавить ответ акимата.",
+            },
+        )
+        assert answer.status_code == 303, answer.text
+    read = await ok("GET", f"/protocols/{protocol['id']}")
+    assert [r["text"] for r in read["remarks"]] == ["Добавить ответ акимата."]
