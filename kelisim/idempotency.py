@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kelisim.auth import Principal
+from kelisim.clock import new_id
 from kelisim.commands import actor
 from kelisim.problems import Problem
 from kelisim.tables import Backbone
@@ -110,7 +110,7 @@ def run_once(
 ) -> R:
     """Run `work` in one unit of work with a claim on `key`; a repeat raises `Replayed`."""
     digest = fingerprint(request, payload)
-    claim = uuid.uuid4().hex
+    claim = new_id()
     try:
         with ctx.uow(actor(request, principal)) as uow:
             prior = _prior(uow, principal.sub, key)
@@ -210,7 +210,7 @@ def _insert(
 ) -> None:
     uow.conn.execute(
         uow.tables.idempotency.insert().values(
-            id=record_id or uuid.uuid4().hex,
+            id=record_id or new_id(),
             username=username,
             key=key,
             request_sha256=digest,

@@ -25,7 +25,7 @@ from prometheus_client import Counter
 from sqlalchemy.exc import IntegrityError
 
 from kelisim.bus import lease
-from kelisim.clock import new_id
+from kelisim.clock import random_id
 from kelisim.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ async def run_leased(
 ) -> None:
     """Run `one_round` while holding lease `<service>.<work>`; sleep `every` s when idle."""
     name = f"{ctx.name}.{work}"
-    holder = f"{ctx.name}-{new_id()[:12]}"
+    holder = f"{ctx.name}-{random_id()[:12]}"
     ttl = ttl if ttl is not None else max(15.0, every * 3)
     if wait_first:
         await asyncio.sleep(every)
@@ -138,7 +138,7 @@ class _Lanes:
         self.ctx = ctx
         self.work = work
         self.prefix = f"{ctx.name}.{work}"
-        self.holder = f"{ctx.name}-{new_id()[:12]}"
+        self.holder = f"{ctx.name}-{random_id()[:12]}"
         self.keys = keys
         self.lane_round = lane_round
         self.every = every

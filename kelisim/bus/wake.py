@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from kelisim.bus.connection import Bus
-from kelisim.clock import new_id
+from kelisim.clock import random_id
 
 log = structlog.get_logger("kelisim.wake")
 
@@ -30,7 +30,7 @@ class Wakes:
     def __init__(self, service: str, bus: Bus) -> None:
         self.service = service
         self.bus = bus
-        self.id = new_id()
+        self.id = random_id()
         self._listeners: dict[str, list[Callable[[str], None]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sub: Any = None

@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kelisim.clock import new_id
+
 TYPE_PREFIX = "kz.kelisim."
 _SUBJECT = re.compile(r"^[a-z]+\.[a-z_]+\.[a-z_]+$")
 _TYPE = re.compile(r"^kz\.kelisim\.([a-z]+\.[a-z_]+\.[a-z_]+)\.v(\d+)$")
@@ -91,7 +93,7 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     specversion: Literal["1.0"] = "1.0"
-    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = Field(default_factory=lambda: str(uuid.UUID(new_id())))  # time-ordered
     source: str
     type: str
     subject: str | None = None

@@ -8,7 +8,7 @@ from sqlalchemy import Column, Index, LargeBinary, MetaData, Text, UniqueConstra
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from kelisim.clock import new_id, now
+from kelisim.clock import new_id, now, random_id
 from kelisim.db import UtcDateTime
 from kelisim.tables import backbone_tables
 
@@ -68,7 +68,8 @@ class Case(CasesModel, table=True):
     outcome: str | None = Field(default=None, max_length=30)
     outcome_reason: str | None = None
     closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
-    liaison_ref: str = Field(default_factory=new_id, unique=True, max_length=32)
+    # Random, not time-ordered: the liaisons' reference must not be linked to the case by time.
+    liaison_ref: str = Field(default_factory=random_id, unique=True, max_length=32)
     escalated: bool = False
     version: int = 1
 

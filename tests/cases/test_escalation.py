@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime
 
 import nats
@@ -100,6 +101,9 @@ async def test_liaison_acknowledgement_is_recorded_on_the_escalation_and_timelin
             201,
         )
         liaison_ref = outbox(settings, case["id"])[-1]["data"]["case_ref"]
+        # The liaisons' reference is random: nothing in it ties it to the case's time-ordered id.
+        assert uuid.UUID(liaison_ref).version == 4
+        assert uuid.UUID(case["id"]).version == 7
         accepted_at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
         ack = Envelope.wrap(
             EscalationAcknowledged(
