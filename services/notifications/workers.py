@@ -2,15 +2,16 @@
 
 - `notifications.webhooks:<endpoint>`: one lane per endpoint, its lease shared out among the
   replicas (`kelisim.workers.run_per_key`); POSTs the endpoint's due deliveries one at a time,
-  oldest first, signed, and records each. A new delivery wakes its lane at once.
+  oldest first, signed, and records a round's attempts in one commit. A new delivery wakes its
+  lane at once.
 - `notifications.mail`: fold due digests, send due e-mails over SMTP; mark each.
 - `notifications.receipt-alerts`: alert coordinators of escalations not accepted in time.
 
-A delivery is recorded after its POST, so a crash mid-call means the next holder of the
-endpoint sends it again, never a loss; a call never outlasts the lease (its timeout is cut to
-what the lease still holds), so two replicas never send at once. The receiver drops
-duplicates by `webhook-id`. Claiming an e-mail pushes its next attempt past the call's
-timeout; its `Message-ID` is its row id, so mail systems recognise a resent one.
+A delivery is recorded after its POST, so a crash before its round's commit means the next
+holder of the endpoint sends it again, never a loss; a call never outlasts the lease (its
+timeout is cut to what the lease still holds), so two replicas never send at once. The
+receiver drops duplicates by `webhook-id`. Claiming an e-mail pushes its next attempt past the
+call's timeout; its `Message-ID` is its row id, so mail systems recognise a resent one.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ from kelisim.workers import run_leased, run_per_key
 from services.notifications.handlers.deliveries import (
     Job,
     RecordAttempt,
+    RecordAttempts,
     lanes,
     next_due,
-    record_attempt,
+    record_attempts,
 )
 from services.notifications.handlers.escalations import RaiseReceiptAlerts, raise_receipt_alerts
 from services.notifications.handlers.mail import (
@@ -50,6 +52,7 @@ from services.notifications.handlers.mail import (
     mark_mail,
 )
 from services.notifications.lifecycle import (
+    SUCCEEDED,
     WEBHOOKS,
     RetryPolicy,
     outcome_of,
@@ -67,6 +70,14 @@ LATENCY = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
 )
 MAIL_BATCH = 20
+# A round of an endpoint's lane sends at most this many of its due deliveries, and starts no
+# call after ROUND_SECONDS, then records them in one commit. A lane that keeps up finds one
+# due at a time; one that has fallen behind spreads a commit over many POSTs and catches up
+# (recording an attempt alone, a unit of work with its audit entry, event and commit, cost
+# 7 ms against the POST's 2). The price: a replica that dies mid-round leaves up to a round
+# unrecorded, and the next holder sends it again under the same webhook-ids.
+LANE_ROUND = 32
+ROUND_SECONDS = 1.0
 ANSWER_BYTES = 64 * 1024  # a receiver's answer is read this far, then dropped
 
 
@@ -143,28 +154,44 @@ async def _drain(answer: aiohttp.StreamReader) -> None:
         left -= len(chunk)
 
 
-def _next_due(ctx: ServiceContext, endpoint_id: str) -> Job | None:
+def _next_due(ctx: ServiceContext, endpoint_id: str) -> list[Job]:
     with reader(ctx.engine).connect() as conn:  # read-only: no write lock on SQLite
-        return next_due(conn, endpoint_id)
+        return next_due(conn, endpoint_id, LANE_ROUND)
 
 
-async def deliver_next(
+async def deliver_due(
     ctx: ServiceContext, client: aiohttp.ClientSession, endpoint_id: str, seconds: float
 ) -> int:
-    """Send the endpoint's oldest due delivery, within `seconds`; how many were attempted."""
-    job = await ctx.read(_next_due, ctx, endpoint_id)
-    if job is None:
+    """Send the endpoint's due deliveries in order within `seconds`; how many were attempted.
+
+    One by one, oldest first, until one does not succeed (the endpoint is failing: the rest
+    wait for the next round) or `ROUND_SECONDS` have passed, then the round's attempts are
+    recorded in one unit of work. Each call's timeout is cut to what the lease still holds:
+    no other replica may take this endpoint, and send a delivery again, while a call is under
+    way.
+    """
+    started = time.monotonic()
+    jobs = await ctx.read(_next_due, ctx, endpoint_id)
+    if not jobs:
         return 0
-    # Cut the timeout to what the lease still holds: no other replica may take this
-    # endpoint, and send the delivery again, while this call is under way.
-    timeout = min(ctx.settings.webhook_timeout_seconds, seconds)
     guard = netguard.Guard.from_settings(ctx.settings)
-    with tracing.continuing(job.traceparent, "webhook deliver"):
-        attempt = await post(client, job, retry_policy(ctx), timeout, guard)
-    ATTEMPTS.labels(outcome_of(attempt.status_code)).inc()
-    LATENCY.observe(attempt.latency_ms / 1000)
-    await asyncio.to_thread(run_system, ctx, record_attempt, attempt)
-    return 1
+    policy = retry_policy(ctx)
+    attempts: list[RecordAttempt] = []
+    for job in jobs:
+        spent = time.monotonic() - started
+        if attempts and spent > ROUND_SECONDS:
+            break
+        timeout = min(ctx.settings.webhook_timeout_seconds, seconds - spent)
+        with tracing.continuing(job.traceparent, "webhook deliver"):
+            attempt = await post(client, job, policy, timeout, guard)
+        outcome = outcome_of(attempt.status_code)
+        ATTEMPTS.labels(outcome).inc()
+        LATENCY.observe(attempt.latency_ms / 1000)
+        attempts.append(attempt)
+        if outcome != SUCCEEDED:
+            break
+    await asyncio.to_thread(run_system, ctx, record_attempts, RecordAttempts(tuple(attempts)))
+    return len(attempts)
 
 
 async def webhook_worker(ctx: ServiceContext) -> None:
@@ -183,7 +210,7 @@ async def webhook_worker(ctx: ServiceContext) -> None:
             ctx,
             WEBHOOKS,
             endpoints,
-            partial(deliver_next, ctx, client),
+            partial(deliver_due, ctx, client),
             every=settings.notifications_poll_seconds,
             ttl=settings.webhook_lease_seconds,
         )

@@ -3,7 +3,8 @@
 A delivery's id is its `webhook-id`, unchanged by retries and replays, so the receiver can
 drop duplicates. What follows an attempt is decided by `lifecycle.after_attempt`. Only the
 replica holding an endpoint's lease sends its deliveries (`workers.py`), one at a time, so
-taking one needs no claim: after a crash the next holder sends the same one again.
+taking one needs no claim: after a crash the next holder sends again what was not recorded.
+The lane records a round's attempts in one unit of work (`record_attempts`).
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ class RecordAttempt:
     policy: RetryPolicy
 
 
+@dataclass(frozen=True)
+class RecordAttempts:
+    """The attempts of one round of a lane, in the order they were made."""
+
+    attempts: tuple[RecordAttempt, ...]
+
+
 def lanes(_cmd: None, uow: UnitOfWork) -> list[str]:
     """The endpoints that deliveries go to: every enabled one."""
     return list(
@@ -103,28 +111,29 @@ _NEXT_DUE = (
     .where(DELIVERIES.c.next_attempt_at <= sa.bindparam("at"))
     .where(ENDPOINTS.c.enabled.is_(True))
     .order_by(DELIVERIES.c.id)
-    .limit(1)
+    .limit(sa.bindparam("limit"))
 )
 
 
-def next_due(conn: Connection, endpoint_id: str) -> Job | None:
-    """The endpoint's oldest due delivery (creation order), if the endpoint is enabled.
+def next_due(conn: Connection, endpoint_id: str, limit: int) -> list[Job]:
+    """The endpoint's oldest due deliveries (creation order), at most `limit`, if it is enabled.
 
     A read, on a read-only connection: the lane is the endpoint's only sender (its lease), so
     taking a delivery needs no write; a write transaction here cost a commit per delivery.
     """
-    row = conn.execute(_NEXT_DUE, {"endpoint_id": endpoint_id, "at": now()}).first()
-    if row is None:
-        return None
-    return Job(
-        row.id,
-        row.attempts + 1,
-        row.url,
-        row.body.encode(),
-        tuple(json.loads(row.secrets)),
-        tuple(json.loads(row.signing_keys)),
-        row.traceparent,
-    )
+    found = conn.execute(_NEXT_DUE, {"endpoint_id": endpoint_id, "at": now(), "limit": limit})
+    return [
+        Job(
+            row.id,
+            row.attempts + 1,
+            row.url,
+            row.body.encode(),
+            tuple(json.loads(row.secrets)),
+            tuple(json.loads(row.signing_keys)),
+            row.traceparent,
+        )
+        for row in found
+    ]
 
 
 def _dead_letter(uow: UnitOfWork, delivery: Delivery, reason: str, at: datetime) -> None:
@@ -222,6 +231,11 @@ def record_attempt(cmd: RecordAttempt, uow: UnitOfWork) -> str | None:
         after={"status": delivery.status, "attempts": delivery.attempts, "code": cmd.status_code},
     )
     return delivery.status
+
+
+def record_attempts(cmd: RecordAttempts, uow: UnitOfWork) -> list[str | None]:
+    """Record a round's attempts in order, together: one commit for the round."""
+    return [record_attempt(attempt, uow) for attempt in cmd.attempts]
 
 
 def _replay(delivery: Delivery, uow: UnitOfWork) -> None:
