@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
+from collections import namedtuple
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -207,3 +208,49 @@ def read_session(engine: Engine) -> Session:
 def reader(engine: Engine) -> Engine:
     """The engine's read-only view (same pool), made once: on SQLite, no write lock."""
     return engine.execution_options(**{READ_ONLY: True})
+
+
+class DriverStatement:
+    """A prebuilt statement compiled once for a dialect and run as the driver's own SQL.
+
+    For hot reads whose caller shapes plain values itself: the parameters go through the
+    statement's types (a datetime bound as SQLAlchemy stores it), the rows come back from
+    the driver's own cursor as named tuples of what the driver gives, without SQLAlchemy's
+    result types (on SQLite: datetimes and dates as ISO text, booleans as 0/1, which
+    pydantic reads as well; on PostgreSQL: psycopg's values, times in the session's zone).
+    On the connection's transaction, like any statement, but past SQLAlchemy's events: no
+    span of its own when tracing is on (the request's span covers it). The case list's 51
+    rows took 0.30 ms through `Connection.execute` and 0.14 by the bare driver; its pages
+    went from 3.0-3.6x the bare indexed query to 2.2-2.6x (bench/caseload.py, SQLite).
+    """
+
+    def __init__(self, stmt: Any, dialect: Dialect) -> None:
+        self.compiled = stmt.compile(dialect=dialect)
+        self.processors = {
+            name: processor
+            for name, bind in self.compiled.binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        self.row: Any = None  # the rows' named tuple, made from the first result's columns
+
+    def rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
+        """The rows of the statement with these values of its bind parameters."""
+        # Expanded for its IN lists (SQLAlchemy renders those per execution).
+        state = self.compiled.construct_expanded_state(params)
+        values = dict(state.parameters)
+        for name, processor in (*self.processors.items(), *state.processors.items()):
+            if values.get(name) is not None:
+                values[name] = processor(values[name])
+        if state.positiontup is not None:
+            args: Any = tuple(values[name] for name in state.positiontup)
+        else:
+            args = values
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(state.statement, args)
+            names = tuple(column[0] for column in cursor.description)
+            if self.row is None or self.row._fields != names:
+                self.row = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+            return list(map(self.row._make, cursor.fetchall()))
+        finally:
+            cursor.close()

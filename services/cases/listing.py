@@ -3,7 +3,7 @@ the caseload per mediator. The list reads plain rows, never the parties."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Executable, Integer, bindparam, false, true, union_all
@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from kelisim import pagination
 from kelisim.auth import Principal
-from kelisim.db import table_of
+from kelisim.db import DriverStatement, table_of
 from kelisim.pagination import Page
 from services.cases import permissions, search
 from services.cases.caseload import caseload_rows
@@ -46,6 +46,9 @@ EQUALS = ("region", "status", "category", "mediator")
 # List statements by the caller's scope and the filters given, built once: building and
 # keying a statement cost more than running it. A search (free text) is built each time.
 _STATEMENTS: dict[tuple[Any, ...], Executable] = {}
+# The same, compiled for the driver (`kelisim.db.DriverStatement`): a list page reads its rows
+# as the driver gives them, and pydantic turns them into items (see `list_cases`).
+_DRIVER: dict[tuple[Any, ...], DriverStatement] = {}
 _MAX_STATEMENTS = 1024
 
 
@@ -95,8 +98,8 @@ def _prepared(
     limit: int = pagination.DEFAULT_LIMIT,
     dialect: str = "sqlite",
     **filters: Any,
-) -> tuple[Any, dict[str, Any]]:
-    """The list statement and the values of its parameters."""
+) -> tuple[Any, dict[str, Any], tuple[Any, ...] | None]:
+    """The list statement, the values of its parameters and its shape (None: a search)."""
     params = {name: value for name, value in filters.items() if value is not None}
     names = tuple(sorted(params))
     params["limit"] = limit + 1
@@ -104,14 +107,15 @@ def _prepared(
         params["after_at"], params["after_id"] = pagination.decode(cursor, datetime, str)
     if q:
         extra = search.matches(principal, q, dialect)
-        return _statement(principal, names, bool(cursor), extra, dialect), params
+        return _statement(principal, names, bool(cursor), extra, dialect), params, None
     shape = (dialect, permissions.list_scope_key(principal), names, bool(cursor))
     stmt = _STATEMENTS.get(shape)
     if stmt is None:
         if len(_STATEMENTS) >= _MAX_STATEMENTS:
             _STATEMENTS.clear()
+            _DRIVER.clear()
         stmt = _STATEMENTS[shape] = _statement(principal, names, bool(cursor), None, dialect)
-    return stmt, params
+    return stmt, params, shape
 
 
 def list_query(
@@ -129,7 +133,7 @@ def list_query(
     dialect: str = "sqlite",
 ) -> Any:
     """The list statement with its values: newest first, keyset-paginated on (registered_at, id)."""
-    stmt, params = _prepared(
+    stmt, params, _ = _prepared(
         principal,
         region=region,
         status=status,
@@ -153,20 +157,33 @@ def list_cases(
     **filters: Any,
 ) -> Page[CasePublic]:
     """One page of the cases the caller may read; parties are never listed."""
-    dialect = session.get_bind().dialect.name
-    stmt, params = _prepared(principal, dialect=dialect, limit=limit, **filters)
-    rows = session.connection().execute(stmt, params).all()
-    shown, next_cursor = pagination.page(rows, limit, lambda c: (c.registered_at, c.id))
+    conn = session.connection()
+    stmt, params, shape = _prepared(principal, dialect=conn.dialect.name, limit=limit, **filters)
+    if shape is None:  # a search: built for its words, run once
+        rows = list(conn.execute(stmt, params))
+    else:
+        driver = _DRIVER.get(shape)
+        if driver is None:
+            driver = _DRIVER[shape] = DriverStatement(stmt, conn.dialect)
+        rows = driver.rows(conn, params)
     personal = permissions.personal_data_rule(principal)
-    items = [_listed(personal(row), row) for row in shown]
-    # One validation of the whole page (in pydantic's core) rather than one call per item.
-    return Page[CasePublic].model_validate({"items": items, "next_cursor": next_cursor})
+    items = [_listed(personal(row), row) for row in rows[:limit]]
+    # One validation of the whole page (in pydantic's core) rather than one call per item;
+    # the cursor from the last item shown, as validated.
+    page = Page[CasePublic].model_validate({"items": items, "next_cursor": None})
+    if len(rows) > limit:
+        last = page.items[-1]
+        page.next_cursor = pagination.encode(last.registered_at, last.id)
+    return page
 
 
 def _listed(personal: bool, row: Any) -> dict[str, Any]:
     """A list item from a row: no parties (the defaults: none, count 0), the description only
-    for readers of personal data."""
+    for readers of personal data. The time of registration is UTC: SQLite's driver gives it
+    as text without an offset, PostgreSQL's in the session's time zone."""
     item = dict(zip(LIST_COLUMNS, row, strict=True))
+    at = item["registered_at"]
+    item["registered_at"] = f"{at}+00:00" if isinstance(at, str) else at.astimezone(UTC)
     reasons = item["refusal_reasons"]
     item["refusal_reasons"] = reasons.split(",") if reasons else []
     item["personal_data"] = personal
