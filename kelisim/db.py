@@ -6,6 +6,8 @@ import functools
 import sqlite3
 import threading
 from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -210,6 +212,14 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    order: Sequence[str] | None  # the names in the order of the SQL's `?`s (None: named)
+    fixed: dict[str, Any]  # the statement's own values, bound once
+    processors: dict[str, Callable[[Any], Any]]  # by name, for the values given
+
+
 class DriverStatement:
     """A prebuilt statement compiled once for a dialect and run as the driver's own SQL.
 
@@ -224,32 +234,62 @@ class DriverStatement:
     went from 3.0-3.6x the bare indexed query to 2.2-2.6x (bench/caseload.py, SQLite).
     """
 
+    _made: dict[tuple[int, str], DriverStatement] = {}
+
+    @classmethod
+    def of(cls, stmt: Any, dialect: Dialect) -> DriverStatement:
+        """The statement compiled for the dialect, once per statement built once."""
+        key = (id(stmt), dialect.name)
+        found = cls._made.get(key)
+        if found is None or found.stmt is not stmt:  # an id can be reused by a new statement
+            if len(cls._made) >= 1024:
+                cls._made.clear()
+            found = cls._made[key] = cls(stmt, dialect)
+        return found
+
     def __init__(self, stmt: Any, dialect: Dialect) -> None:
+        self.stmt = stmt
         self.compiled = stmt.compile(dialect=dialect)
         self.processors = {
             name: processor
             for name, bind in self.compiled.binds.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
+        # A list given at run time (`bindparam(..., expanding=True)`) changes the SQL with its
+        # length; lists written into the statement (`in_([...])`) do not.
+        self.varies = any(b.expanding and b.required for b in self.compiled.binds.values())
+        self.plan: _Plan | None = None
         self.row: Any = None  # the rows' named tuple, made from the first result's columns
+
+    def _plan_for(self, params: dict[str, Any]) -> _Plan:
+        """The SQL with its IN lists expanded, where each value goes, the fixed values bound."""
+        state = self.compiled.construct_expanded_state(params)
+        processors = {**self.processors, **state.processors}
+        fixed = {}
+        for name, value in state.parameters.items():
+            if name not in params:
+                processor = processors.get(name)
+                fixed[name] = processor(value) if processor and value is not None else value
+        return _Plan(state.statement, state.positiontup, fixed, processors)
 
     def rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
         """The rows of the statement with these values of its bind parameters."""
-        # Expanded for its IN lists (SQLAlchemy renders those per execution).
-        state = self.compiled.construct_expanded_state(params)
-        values = dict(state.parameters)
-        for name, processor in (*self.processors.items(), *state.processors.items()):
-            if values.get(name) is not None:
-                values[name] = processor(values[name])
-        if state.positiontup is not None:
-            args: Any = tuple(values[name] for name in state.positiontup)
-        else:
-            args = values
+        plan = self.plan
+        if plan is None or self.varies:
+            plan = self._plan_for(params)
+            if not self.varies:
+                self.plan = plan
+        values = {**plan.fixed, **params}
+        for name, value in params.items():
+            processor = plan.processors.get(name)
+            if processor is not None and value is not None:
+                values[name] = processor(value)
+        args = values if plan.order is None else tuple(values[name] for name in plan.order)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(state.statement, args)
-            names = tuple(column[0] for column in cursor.description)
-            if self.row is None or self.row._fields != names:
+            cursor.execute(plan.sql, args)
+            if self.row is None:  # the statement's columns: the same at every run
+                names = [column[0] for column in cursor.description]
                 self.row = namedtuple("Row", names, rename=True)  # type: ignore[misc]
             return list(map(self.row._make, cursor.fetchall()))
         finally:

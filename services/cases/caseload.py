@@ -32,7 +32,7 @@ from sqlalchemy import case as case_when
 from sqlalchemy.orm import Mapper
 from sqlmodel import Session
 
-from kelisim.db import table_of, upsert
+from kelisim.db import DriverStatement, table_of, upsert
 from services.cases.lifecycle import ACTIVE, IN_MEDIATION, SETTLED
 from services.cases.models import Case, MediatorLoad, MediatorTerm
 from services.cases.schemas import CaseloadRow
@@ -147,7 +147,8 @@ def caseload_rows(
     stmt = _caseload_query(len(regions) != 1, mediator is not None)
     params: dict[str, Any] = {"today": today, "mediator": mediator}
     params.update({"regions": regions} if len(regions) != 1 else {"region": regions[0]})
-    found = session.connection().execute(stmt, params)
+    conn = session.connection()
+    found = DriverStatement.of(stmt, conn.dialect).rows(conn, params)
     return _ROWS.validate_python([dict(zip(FIELDS, row, strict=True)) for row in found])
 
 

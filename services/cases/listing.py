@@ -46,9 +46,6 @@ EQUALS = ("region", "status", "category", "mediator")
 # List statements by the caller's scope and the filters given, built once: building and
 # keying a statement cost more than running it. A search (free text) is built each time.
 _STATEMENTS: dict[tuple[Any, ...], Executable] = {}
-# The same, compiled for the driver (`kelisim.db.DriverStatement`): a list page reads its rows
-# as the driver gives them, and pydantic turns them into items (see `list_cases`).
-_DRIVER: dict[tuple[Any, ...], DriverStatement] = {}
 _MAX_STATEMENTS = 1024
 
 
@@ -113,7 +110,6 @@ def _prepared(
     if stmt is None:
         if len(_STATEMENTS) >= _MAX_STATEMENTS:
             _STATEMENTS.clear()
-            _DRIVER.clear()
         stmt = _STATEMENTS[shape] = _statement(principal, names, bool(cursor), None, dialect)
     return stmt, params, shape
 
@@ -161,11 +157,8 @@ def list_cases(
     stmt, params, shape = _prepared(principal, dialect=conn.dialect.name, limit=limit, **filters)
     if shape is None:  # a search: built for its words, run once
         rows = list(conn.execute(stmt, params))
-    else:
-        driver = _DRIVER.get(shape)
-        if driver is None:
-            driver = _DRIVER[shape] = DriverStatement(stmt, conn.dialect)
-        rows = driver.rows(conn, params)
+    else:  # prebuilt: its rows as the driver gives them, made items by pydantic
+        rows = DriverStatement.of(stmt, conn.dialect).rows(conn, params)
     personal = permissions.personal_data_rule(principal)
     items = [_listed(personal(row), row) for row in rows[:limit]]
     # One validation of the whole page (in pydantic's core) rather than one call per item;

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import Column, Integer, MetaData, Table, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
 
-from kelisim.db import UtcDateTime, make_engine
+from kelisim.db import DriverStatement, UtcDateTime, make_engine
 from tests.support.db import fresh_database
 
 ALMATY = timezone(timedelta(hours=5))
@@ -40,3 +40,63 @@ def test_a_time_given_with_an_offset_reads_back_as_the_same_instant_in_utc(tmp_p
     assert rows[1].hour == 5
     assert rows[2] == datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
     assert sorted(later) == [1, 2]  # 09:00+05:00 is 04:00 UTC: both are later
+
+
+def test_a_driver_statement_reads_what_the_statement_reads_with_values_bound_by_type(tmp_path):
+    metadata = MetaData()
+    events = Table(
+        "events",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("kind", String(10)),
+        Column("at", UtcDateTime()),
+    )
+    start = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+    kinds = ("a", "b", "c")
+    # A list written into the statement (fixed), a time and a limit given at each run.
+    listed = (
+        select(events.c.id, events.c.kind, events.c.at)
+        .where(
+            events.c.kind.in_(["a", "b"]), events.c.at >= bindparam("since", type_=UtcDateTime())
+        )
+        .order_by(events.c.at.desc(), events.c.id)
+        .limit(bindparam("limit"))
+    )
+    # A list given at each run (its length changes the SQL).
+    chosen = select(events.c.id).where(events.c.id.in_(bindparam("ids", expanding=True)))
+    with fresh_database(tmp_path, "events") as url:
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(
+                events.insert(),
+                [
+                    {"id": i, "kind": kinds[i % 3], "at": start + timedelta(minutes=i)}
+                    for i in range(30)
+                ],
+            )
+        found = {}
+        with engine.connect() as conn:
+            driver = DriverStatement.of(listed, conn.dialect)
+            assert DriverStatement.of(listed, conn.dialect) is driver  # compiled once
+            for since, limit in (
+                (start, 5),
+                (start + timedelta(minutes=10, seconds=1), 7),
+                (start.astimezone(ALMATY), 100),
+            ):
+                params = {"since": since, "limit": limit}
+                expected = [tuple(r) for r in conn.execute(listed, params)]
+                got = driver.rows(conn, params)
+                found[(since, limit)] = (expected, got)
+            ids = DriverStatement.of(chosen, conn.dialect)
+            picked = [
+                sorted(r.id for r in ids.rows(conn, {"ids": pick})) for pick in ([3], [1, 2, 29])
+            ]
+        engine.dispose()
+    for (since, limit), (expected, got) in found.items():
+        assert [(r.id, r.kind) for r in got] == [(r[0], r[1]) for r in expected]
+        assert len(got) == min(
+            limit,
+            len([i for i in range(30) if i % 3 != 2 and start + timedelta(minutes=i) >= since]),
+        )
+    assert picked == [[3], [1, 2, 29]]
