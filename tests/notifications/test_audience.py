@@ -51,11 +51,12 @@ def test_the_query_finds_exactly_whom_the_rules_reach(tmp_path: Path) -> None:
                     person.councils = json.dumps(sorted(councils))
                     session.add(person)
                 session.commit()
-                everyone = session.exec(audience_query(Notification(topic="t"))).all()
-                found = {
-                    i: sorted(p.username for p in session.exec(audience_query(note)).all())
-                    for i, note in enumerate(NOTES)
-                }
+                query, params = audience_query(Notification(topic="t"))
+                everyone = session.exec(query, params=params).all()
+                found = {}
+                for i, note in enumerate(NOTES):
+                    query, params = audience_query(note)
+                    found[i] = sorted(p.username for p in session.exec(query, params=params))
                 reached = {
                     i: sorted(p.username for p in everyone if recipient_matches(p, note))
                     for i, note in enumerate(NOTES)
