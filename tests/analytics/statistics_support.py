@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.cases.terms import TermPolicy
-from tests.cases.support import person
+from tests.cases.support import mediate, person, post
 from tests.support.checks import eventually
 from tests.support.gateway import Stack
 
@@ -23,7 +22,6 @@ SCENARIO = [
 async def _walk(stack: Stack, planted: list[dict]) -> None:
     """Register the scenario's cases through the gateway as mediators, and end some of them."""
     people = {}
-    today = str(TermPolicy().today())
     for region in ("KZ-75", "KZ-71"):
         med = await stack.login_as(f"med-{region.lower()}", roles=["mediator"], regions=[region])
         coord = await stack.login_as(
@@ -50,24 +48,10 @@ async def _walk(stack: Stack, planted: list[dict]) -> None:
             if n >= not_settled:
                 continue
             case_id = answer.json()["id"]
-            await _post(stack, case_id, "assignment", coord, {"mediator": f"med-{region.lower()}"})
-            full = await _post(stack, case_id, "declaration", med, {"conflict": False})
-            for party in full["parties"]:
-                await _post(
-                    stack,
-                    case_id,
-                    "consents",
-                    med,
-                    {"party_id": party["id"], "form": "written", "given_on": today},
-                )
-            await _post(stack, case_id, "agreement", med, {"signed_on": today})
-            await _post(stack, case_id, "not-settled", med, {"reason": "No common ground"})
-
-
-async def _post(stack: Stack, case_id: str, path: str, headers: dict, body: dict) -> dict:
-    answer = await stack.client.post(f"{CASES}/{case_id}/{path}", json=body, headers=headers)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+            mediator = f"med-{region.lower()}"
+            await mediate(stack.client, case_id, coord, med, mediator)
+            reason = {"reason": "No common ground"}
+            await post(stack.client, case_id, "not-settled", med, reason)
 
 
 @pytest.fixture(scope="module")

@@ -127,8 +127,21 @@ async def to_mediation(
     coord, med = coordinator(settings), mediator(settings)
     await known_mediators(client, settings, "med-aigerim")
     case = await register(client, med, **register_body)
-    await post(client, case["id"], "assignment", coord, {"mediator": "med-aigerim"})
-    case_id = case["id"]
+    signed = await mediate(client, case["id"], coord, med, "med-aigerim", signed_on)
+    signed["_sent_parties"] = case["_sent_parties"]
+    return signed
+
+
+async def mediate(
+    client: httpx.AsyncClient,
+    case_id: str,
+    coord: dict,
+    med: dict,
+    mediator: str,
+    signed_on: date = TODAY,
+) -> dict:
+    """Assign a registered case, declare no conflict, record every consent, sign."""
+    await post(client, case_id, "assignment", coord, {"mediator": mediator})
     full = await post(client, case_id, "declaration", med, {"conflict": False})
     for party in full["parties"]:
         await post(
@@ -138,9 +151,7 @@ async def to_mediation(
             med,
             {"party_id": party["id"], "form": "written", "given_on": str(signed_on)},
         )
-    signed = await post(client, case_id, "agreement", med, {"signed_on": str(signed_on)})
-    signed["_sent_parties"] = case["_sent_parties"]
-    return signed
+    return await post(client, case_id, "agreement", med, {"signed_on": str(signed_on)})
 
 
 def outbox(settings: Settings, case_id: str | None = None) -> list[dict]:
