@@ -177,20 +177,26 @@ async def deliver_due(
     guard = netguard.Guard.from_settings(ctx.settings)
     policy = retry_policy(ctx)
     attempts: list[RecordAttempt] = []
-    for job in jobs:
-        spent = time.monotonic() - started
-        if attempts and spent > ROUND_SECONDS:
-            break
-        timeout = min(ctx.settings.webhook_timeout_seconds, seconds - spent)
-        with tracing.continuing(job.traceparent, "webhook deliver"):
-            attempt = await post(client, job, policy, timeout, guard)
-        outcome = outcome_of(attempt.status_code)
-        ATTEMPTS.labels(outcome).inc()
-        LATENCY.observe(attempt.latency_ms / 1000)
-        attempts.append(attempt)
-        if outcome != SUCCEEDED:
-            break
-    await asyncio.to_thread(run_system, ctx, record_attempts, RecordAttempts(tuple(attempts)))
+    try:
+        for job in jobs:
+            spent = time.monotonic() - started
+            if attempts and spent > ROUND_SECONDS:
+                break
+            timeout = min(ctx.settings.webhook_timeout_seconds, seconds - spent)
+            with tracing.continuing(job.traceparent, "webhook deliver"):
+                attempt = await post(client, job, policy, timeout, guard)
+            outcome = outcome_of(attempt.status_code)
+            ATTEMPTS.labels(outcome).inc()
+            LATENCY.observe(attempt.latency_ms / 1000)
+            attempts.append(attempt)
+            if outcome != SUCCEEDED:
+                break
+    finally:
+        # Recorded also when the lane is stopped mid-round (a shutdown, a lease handed back):
+        # what was answered is not sent again by the next holder, only the call cut short.
+        if attempts:
+            done = RecordAttempts(tuple(attempts))
+            await asyncio.shield(asyncio.to_thread(run_system, ctx, record_attempts, done))
     return len(attempts)
 
 
