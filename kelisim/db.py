@@ -234,12 +234,12 @@ class DriverStatement:
     went from 3.0-3.6x the bare indexed query to 2.2-2.6x (bench/caseload.py, SQLite).
     """
 
-    _made: dict[tuple[int, str], DriverStatement] = {}
+    _made: dict[tuple[int, str, str], DriverStatement] = {}
 
     @classmethod
     def of(cls, stmt: Any, dialect: Dialect) -> DriverStatement:
         """The statement compiled for the dialect, once per statement built once."""
-        key = (id(stmt), dialect.name)
+        key = (id(stmt), dialect.name, dialect.driver)
         found = cls._made.get(key)
         if found is None or found.stmt is not stmt:  # an id can be reused by a new statement
             if len(cls._made) >= 1024:
