@@ -160,13 +160,13 @@ def list_cases(
     else:  # prebuilt: its rows as the driver gives them, made items by pydantic
         rows = DriverStatement.of(stmt, conn.dialect).rows(conn, params)
     personal = permissions.personal_data_rule(principal)
-    items = [_listed(personal(row), row) for row in rows[:limit]]
-    # One validation of the whole page (in pydantic's core) rather than one call per item;
-    # the cursor from the last item shown, as validated.
+    items = [_listed(personal(row), row) for row in rows]
+    # One validation of the whole page (in pydantic's core) rather than one call per item,
+    # then the page and its cursor cut from the items as validated.
     page = Page[CasePublic].model_validate({"items": items, "next_cursor": None})
-    if len(rows) > limit:
-        last = page.items[-1]
-        page.next_cursor = pagination.encode(last.registered_at, last.id)
+    page.items, page.next_cursor = pagination.page(
+        page.items, limit, lambda c: (c.registered_at, c.id)
+    )
     return page
 
 
