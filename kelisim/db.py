@@ -212,6 +212,15 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
+LIKE_ESCAPE = "\\"  # the escape character of the patterns `containing` makes
+
+
+def containing(text: str) -> str:
+    """A LIKE pattern (with `escape=LIKE_ESCAPE`) matching `text` anywhere, taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 @dataclass(frozen=True)
 class _Plan:
     sql: str

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, literal_column, or_, select
 
+from kelisim.db import LIKE_ESCAPE, containing
 from kelisim.names import ENDING_KEYS, MIN_KEY_LENGTH, name_key, name_words, word_key
 from kelisim.problems import Problem
 from services.cases.models import Case, PartyNameWord
@@ -65,8 +66,7 @@ def _description_matches(q: str, dialect: str) -> Any:
         simple = literal_column("'simple'")
         vector = func.to_tsvector(simple, Case.description)
         return vector.op("@@")(func.plainto_tsquery(simple, q))
-    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(Case.description).like(f"%{escaped}%", escape="\\")
+    return func.lower(Case.description).like(containing(q.lower()), escape=LIKE_ESCAPE)
 
 
 def _number_matches(q: str) -> Any:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
 
-from kelisim.db import DriverStatement, UtcDateTime, make_engine
+from kelisim.db import LIKE_ESCAPE, DriverStatement, UtcDateTime, containing, make_engine
 from tests.support.db import fresh_database
 
 ALMATY = timezone(timedelta(hours=5))
@@ -100,3 +100,31 @@ def test_a_driver_statement_reads_what_the_statement_reads_with_values_bound_by_
             len([i for i in range(30) if i % 3 != 2 and start + timedelta(minutes=i) >= since]),
         )
     assert picked == [[3], [1, 2, 29]]
+
+
+def test_a_containing_pattern_takes_its_text_literally(tmp_path):
+    metadata = MetaData()
+    words = Table(
+        "words", metadata, Column("id", Integer, primary_key=True), Column("w", String(20))
+    )
+    stored = ["a_b", "axb", "50%", "500", "a\\b", "ab", '["c10"]', '["c1"]']
+    with fresh_database(tmp_path, "words") as url:
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(words.insert(), [{"id": i, "w": w} for i, w in enumerate(stored)])
+        found = {}
+        with engine.connect() as conn:
+            for text in ("_", "%", "\\", "a_b", '"c1"'):
+                query = select(words.c.w).where(
+                    words.c.w.like(containing(text), escape=LIKE_ESCAPE)
+                )
+                found[text] = sorted(conn.execute(query).scalars())
+        engine.dispose()
+    assert found == {
+        "_": ["a_b"],
+        "%": ["50%"],
+        "\\": ["a\\b"],
+        "a_b": ["a_b"],
+        '"c1"': ['["c1"]'],
+    }

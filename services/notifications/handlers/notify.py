@@ -17,6 +17,7 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from kelisim.db import LIKE_ESCAPE, containing
 from kelisim.events import Envelope, EventData
 from kelisim.events.notifications import NotificationCreated
 from kelisim.uow import UnitOfWork
@@ -108,7 +109,7 @@ def audience_query(note: Notification) -> tuple[SelectOfScalar[Recipient], dict[
     if note.audience_user is not None:
         return _audience(True, ()), {"user": note.audience_user}
     wanted = {"roles": note.audience_role, "regions": note.region, "councils": note.council_id}
-    params = {name: _containing(json.dumps(v)) for name, v in wanted.items() if v is not None}
+    params = {name: containing(json.dumps(v)) for name, v in wanted.items() if v is not None}
     return _audience(False, tuple(params)), params
 
 
@@ -120,14 +121,8 @@ def _audience(by_user: bool, lists: tuple[str, ...]) -> SelectOfScalar[Recipient
     if by_user:
         return query.where(Recipient.username == bindparam("user"))
     for name in lists:
-        query = query.where(col(getattr(Recipient, name)).like(bindparam(name), escape="/"))
+        query = query.where(col(getattr(Recipient, name)).like(bindparam(name), escape=LIKE_ESCAPE))
     return query
-
-
-def _containing(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, its own `%`, `_` and `/` taken literally."""
-    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return f"%{escaped}%"
 
 
 def _queue_emails(uow: UnitOfWork, note: Notification, params: dict[str, Any]) -> None:
