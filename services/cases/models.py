@@ -95,6 +95,19 @@ class MediatorLoad(CasesModel, table=True):
     cases: int = 0
 
 
+class CaseloadVersion(CasesModel, table=True):
+    """A region's caseload version: a new random token with every change of its counters.
+
+    A reader that finds the token it computed a caseload under may serve that caseload again
+    (services/cases/caseload.py); tokens are never reused, across databases and rollbacks.
+    """
+
+    __tablename__ = "caseload_version"
+
+    region: str = Field(primary_key=True, max_length=8)
+    token: str = Field(max_length=32)
+
+
 class MediatorTerm(CasesModel, table=True):
     """In-mediation cases of a mediator in a region by the day their term ends (overdue counts)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, computed_field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from kelisim.inputs import Day, Input, Line, Moment, RegionCode
 from kelisim.practice_notes import NotePublicFields, NoteTexts
@@ -247,6 +247,10 @@ class TimelineEntry(BaseModel):
 
 
 class CaseloadRow(BaseModel):
+    """One mediator's active cases; frozen, since a computed caseload may be served again."""
+
+    model_config = ConfigDict(frozen=True)
+
     mediator: str
     assigned: int
     in_mediation: int

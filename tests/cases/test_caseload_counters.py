@@ -11,7 +11,7 @@ from sqlalchemy import text
 from kelisim import migrations
 from kelisim.auth import Principal
 from kelisim.db import make_engine, new_session
-from services.cases import listing
+from services.cases import caseload, listing
 from services.cases.models import Case
 from tests.support.db import fresh_database
 
@@ -129,5 +129,49 @@ def test_a_case_leaving_the_active_states_leaves_the_caseload(tmp_path: Path, st
                 s.add(case)
                 s.commit()
                 assert counted(s) == [] == scanned(s)
+        finally:
+            engine.dispose()
+
+
+def test_a_computed_caseload_is_served_again_until_a_change_renews_the_regions_token(
+    tmp_path: Path,
+):
+    with fresh_database(tmp_path, "cases") as url:
+        migrations.upgrade("cases", url)
+        engine = make_engine(url)
+        try:
+            with new_session(engine) as s:
+                cases = [new_case(i) for i in range(3)] + [new_case(9, "KZ-71")]
+                for case in cases:
+                    case.mediator, case.status = "med-a", "assigned"
+                s.add_all(cases)
+                s.commit()
+                assert [r["assigned"] for r in counted(s)] == [3]
+                # Counters changed behind the token's back are not read: the kept one is served.
+                s.connection().execute(text("UPDATE mediator_load SET cases = 7"))
+                s.commit()
+                assert [r["assigned"] for r in counted(s)] == [3]
+                # A change in another region leaves this region's token (and its kept caseload).
+                cases[3].status = "in_mediation"
+                s.add(cases[3])
+                s.commit()
+                assert [r["assigned"] for r in counted(s)] == [3]
+                # A change in the region renews its token: the counters are read again.
+                cases[0].status, cases[0].deadline = "in_mediation", TODAY + timedelta(days=10)
+                s.add(cases[0])
+                s.commit()
+                assert [(r["assigned"], r["in_mediation"]) for r in counted(s)] == [(7, 1)]
+                # A caseload read inside a flush that is rolled back is never served after it.
+                cases[1].mediator = "med-b"
+                s.add(cases[1])
+                s.flush()
+                assert [r["mediator"] for r in counted(s)] == ["med-a", "med-b"]
+                s.rollback()
+                assert [(r["mediator"], r["assigned"]) for r in counted(s)] == [("med-a", 7)]
+                # A rebuild recounts and renews every region's token.
+                caseload.rebuild(s.connection())
+                s.commit()
+                assert counted(s) == scanned(s)
+                assert [r["assigned"] for r in counted(s)] == [3]
         finally:
             engine.dispose()
