@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import importlib
 import signal
 from collections.abc import Callable, Iterator
@@ -30,11 +31,10 @@ from kelisim.supervision.system import owner_module
 log = structlog.get_logger("kelisim.serving")
 
 
-def config(app: Any, host: str, port: int, *, factory: bool = False) -> uvicorn.Config:
+def config(app: Any, host: str, port: int) -> uvicorn.Config:
     """How every Kelisim app is served (the same in both shapes)."""
     return uvicorn.Config(
         app,
-        factory=factory,
         host=host,
         port=port,
         log_config=None,
@@ -46,9 +46,30 @@ def config(app: Any, host: str, port: int, *, factory: bool = False) -> uvicorn.
     )
 
 
+@contextlib.contextmanager
+def loading() -> Iterator[None]:
+    """Load a process's apps without the cyclic garbage collector, then freeze what they made.
+
+    Importing and building every app makes some 200,000 objects that live as long as the
+    process. With the collector on, the imports paid for collections that find nothing to
+    free (about 150 ms of a 1.9 s start), and afterwards each full collection walked them all
+    again: 100 ms on this machine, a pause of every request and delivery on the event loop.
+    `gc.freeze()` moves them out of the collector's generations, as the Python documentation
+    suggests for objects made at start-up; what is made afterwards is collected as before.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def serve_one(owner: str, host: str, port: int) -> None:
     """One app in this process, until SIGINT or SIGTERM."""
-    uvicorn.Server(config(f"{owner_module(owner)}.app:build_app", host, port, factory=True)).run()
+    with loading():
+        app = importlib.import_module(f"{owner_module(owner)}.app").build_app()
+    uvicorn.Server(config(app, host, port)).run()
 
 
 class Neighbour(uvicorn.Server):
@@ -80,19 +101,19 @@ def serve_all(
     """
     # One tracer provider a process: its spans say `kelisim-all`, each named by its route.
     tracing.setup("all")
-    apps = {owner: importlib.import_module(f"{owner_module(owner)}.app") for owner in owners}
-    if prepare is not None:
-        with structlog.contextvars.bound_contextvars(service="prepare"):
-            prepare()
+    with loading():
+        modules = {o: importlib.import_module(f"{owner_module(o)}.app") for o in owners}
+        if prepare is not None:
+            with structlog.contextvars.bound_contextvars(service="prepare"):
+                prepare()
+        apps = {owner: module.build_app(settings) for owner, module in modules.items()}
     return asyncio.run(_serve_all(settings, apps))
 
 
 async def _serve_all(settings: Settings, apps: dict[str, Any]) -> int:
     servers = {
-        owner: Neighbour(
-            config(module.build_app(settings), settings.host, getattr(settings, f"{owner}_port"))
-        )
-        for owner, module in apps.items()
+        owner: Neighbour(config(app, settings.host, getattr(settings, f"{owner}_port")))
+        for owner, app in apps.items()
     }
     stopping = False
 

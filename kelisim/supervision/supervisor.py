@@ -151,9 +151,10 @@ class Supervisor:
         self._metrics = server
         log.info("supervisor.metrics", url=f"http://{host}:{port}/metrics")
 
-    def start_nats(self, env: dict[str, str]) -> None:
+    def start_nats(self, env: dict[str, str]) -> Child:
+        """Start the embedded nats-server; `wait_nats` waits until it accepts connections."""
         config = write_nats_config(self.settings)
-        host, port = nats_address(self.settings.nats_url)
+        _, port = nats_address(self.settings.nats_url)
         self.nats = Child(
             "nats-server",
             [nats_server_binary(), "-c", str(config)],
@@ -161,13 +162,15 @@ class Supervisor:
             log_path=config.parent / "nats.log",
         )
         self.nats.start(env)
+        return self.nats
+
+    def wait_nats(self, nats: Child) -> None:
+        host, port = nats_address(self.settings.nats_url)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not self.stopping:
-            code = self.nats.exited()
+            code = nats.exited()
             if code is not None:
-                raise SupervisorError(
-                    f"nats-server exited with code {code}; see {config.parent / 'nats.log'}"
-                )
+                raise SupervisorError(f"nats-server exited with code {code}; see {nats.log_path}")
             with contextlib.suppress(OSError), socket.create_connection((host, port), 0.2):
                 log.info("nats.ready", url=self.settings.nats_url)
                 return
@@ -223,8 +226,9 @@ class Supervisor:
             self.serve_metrics()
             self.mail_sink, told = open_mail_sink(self.settings)
             env = self.env({**(extra_env or {}), **told})
-            if self.settings.nats_embedded:
-                self.start_nats(env)
+            # nats-server starts beside the apps, not before them: they connect only after
+            # their imports (a second or two), when it has long been ready (in 50 ms).
+            nats = self.start_nats(env) if self.settings.nats_embedded else None
             if self.settings.processes != "one":  # else `serve all --prepare` (see plan)
                 prepare()
             started = time.monotonic()
@@ -233,6 +237,8 @@ class Supervisor:
                     break
                 child.start(env)
                 self.children.append(child)
+            if nats is not None:
+                self.wait_nats(nats)
             url = f"http://{self.settings.host}:{self.settings.gateway_port}"
             front = next((c for c in children if "gateway" in c.doors), None)
             if seed is not None and front is not None:
