@@ -99,11 +99,11 @@ class OutboxRelay:
         try:
             while True:
                 try:
-                    moved, full = await self.relay_once()
+                    _, full = await self.relay_once()
                     backoff = 0.05
-                    if full:
-                        continue
-                    if not moved:
+                    if not full:
+                        # The round read every row committed before it cleared the wake: a
+                        # later commit has set it again. No second read to find nothing.
                         await self._sleep(self.poll_seconds)
                 except asyncio.CancelledError:
                     raise

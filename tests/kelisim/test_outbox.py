@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -125,3 +126,27 @@ def test_the_relay_reads_its_outbox_while_a_writer_holds_the_write_lock(tmp_path
     engine.dispose()
     assert finished, "the relay's read waited for the writer"
     assert read == [["e1"]]  # what was committed when it read
+
+
+async def test_a_woken_round_reads_the_outbox_once_and_then_waits(scratch_engine, bus):
+    """After a round that moved events, the relay waits for the next wake instead of reading
+    the outbox again to find it empty (one read transaction per commit, not two)."""
+    relay = OutboxRelay(scratch_engine, backbone, bus, service="scratch", poll_seconds=60)
+    reads: list[int] = []
+    pending = relay._pending
+
+    def counted() -> list:
+        rows = pending()
+        reads.append(len(rows))
+        return rows
+
+    relay._pending = counted  # type: ignore[method-assign]
+    async with running_relay(relay):
+        for round_, (count, offset) in enumerate(((3, 0), (2, 3))):
+            while len(reads) < round_ + 1:
+                await asyncio.sleep(0.01)
+            write_events(scratch_engine, backbone, count)
+            relay.wake()
+            await read_stream(bus.url, "CASES", expected=offset + count)
+            await asyncio.sleep(0.3)
+    assert reads == [0, 3, 2]
