@@ -37,6 +37,7 @@ from kelisim.uow import Actor, UnitOfWork
 from kelisim.workers import cancel_all, raise_if_cancelling
 
 log = structlog.get_logger("kelisim.service")
+RELAY_WAKE = "relay"  # the wake-up (kelisim.bus.wake) that a replica sends the relay's holder
 
 Worker = Callable[["ServiceContext"], Awaitable[None]]
 RESTART_SECONDS = 1.0  # before a failed loop of the bus starts again (`supervised`)
@@ -128,7 +129,16 @@ def build_context(name: str, settings: Settings, tables: Backbone) -> ServiceCon
         poll_seconds=settings.relay_poll_seconds,
         retention=timedelta(days=settings.outbox_retention_days),
     )
-    return ServiceContext(name, settings, engine, tables, bus, relay, Wakes(name, bus))
+    wakes = Wakes(name, bus)
+    hand_on_commits(relay, wakes)
+    return ServiceContext(name, settings, engine, tables, bus, relay, wakes)
+
+
+def hand_on_commits(relay: OutboxRelay, wakes: Wakes) -> None:
+    """One replica's relay holds the lease and publishes for all: the others hand their
+    commits on to it at once (a wake-up over NATS) instead of leaving them to its next poll."""
+    relay.hand_on = partial(wakes.tell, RELAY_WAKE)
+    wakes.listen(RELAY_WAKE, lambda _key: relay.nudge())
 
 
 def create_service_app(

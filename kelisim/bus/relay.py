@@ -74,12 +74,22 @@ class OutboxRelay:
         self.on_ack = on_ack
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self._wake = asyncio.Event()
+        self._committed = False  # woken by a commit of this process since the last round
+        # Called when this process committed events but another replica holds the lease:
+        # the service wires it to wake the holder's relay (kelisim.service, `Wakes.tell`).
+        self.hand_on: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_purge = 0.0
         self._lease_until = 0.0
 
     def wake(self) -> None:
-        """Ask the relay to look at the outbox now; safe from any thread."""
+        """Ask the relay to look at the outbox now, for a commit of this process; safe from
+        any thread."""
+        self._committed = True
+        self.nudge()
+
+    def nudge(self) -> None:
+        """Ask the relay to look at the outbox now (another replica committed); any thread."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -137,7 +147,10 @@ class OutboxRelay:
         """One round: returns (events published, whether the batch was full)."""
         if not self.bus.connected or self.bus.js is None:
             raise ConnectionError("NATS is not connected")
+        committed, self._committed = self._committed, False
         if not await self._hold_lease():
+            if committed and self.hand_on is not None:
+                self.hand_on()  # the holder publishes them now, not at its next poll
             return 0, False
         self._wake.clear()
         rows = await asyncio.to_thread(self._pending)

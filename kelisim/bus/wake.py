@@ -63,6 +63,12 @@ class Wakes:
         else:
             loop.call_soon_threadsafe(self._send, pairs)
 
+    def tell(self, work: str, key: str = "") -> None:
+        """Wake the workers of (work, key) in the other replicas only; from the event loop."""
+        task = asyncio.get_running_loop().create_task(self._publish([(work, key)]))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
     def _send(self, pairs: list[tuple[str, str]]) -> None:
         for work, key in pairs:
             self._notify(work, key)

@@ -11,7 +11,9 @@ from pathlib import Path
 from sqlalchemy import MetaData, func, insert, select
 
 from kelisim.bus.relay import OutboxRelay
+from kelisim.bus.wake import Wakes
 from kelisim.db import make_engine
+from kelisim.service import hand_on_commits
 from kelisim.tables import backbone_tables
 from tests.kelisim.conftest import running_relay
 from tests.support.events import read_stream, write_events
@@ -150,3 +152,28 @@ async def test_a_woken_round_reads_the_outbox_once_and_then_waits(scratch_engine
             await read_stream(bus.url, "CASES", expected=offset + count)
             await asyncio.sleep(0.3)
     assert reads == [0, 3, 2]
+
+
+async def test_a_replica_without_the_lease_hands_its_commits_to_the_holder(scratch_engine, bus):
+    """Two replicas: the one whose relay does not hold the lease wakes the holder's relay, so
+    its commits are published now and not at the holder's next poll (a minute here)."""
+    relays, wakes = [], []
+    for _ in range(2):
+        relay = OutboxRelay(scratch_engine, backbone, bus, service="scratch", poll_seconds=60)
+        replica_wakes = Wakes("scratch", bus)
+        hand_on_commits(relay, replica_wakes)
+        await replica_wakes.start()
+        relays.append(relay)
+        wakes.append(replica_wakes)
+    holder, other = relays
+    async with running_relay(holder):
+        while not holder._lease_until:
+            await asyncio.sleep(0.01)
+        async with running_relay(other):
+            await asyncio.sleep(0.2)  # its first round: the lease is taken
+            assert not other._lease_until
+            write_events(scratch_engine, backbone, 3)
+            other.wake()  # what this replica's commit does
+            # Within 10 s, where the holder's poll would take a minute.
+            got = await read_stream(bus.url, "CASES", expected=3, timeout=10)
+    assert len(got) == 3
