@@ -65,13 +65,14 @@ class Wakes:
 
     def tell(self, work: str, key: str = "") -> None:
         """Wake the workers of (work, key) in the other replicas only; from the event loop."""
-        task = asyncio.get_running_loop().create_task(self._publish([(work, key)]))
-        self._publishing.add(task)
-        task.add_done_callback(self._publishing.discard)
+        self._publish_soon([(work, key)])
 
     def _send(self, pairs: list[tuple[str, str]]) -> None:
         for work, key in pairs:
             self._notify(work, key)
+        self._publish_soon(pairs)
+
+    def _publish_soon(self, pairs: list[tuple[str, str]]) -> None:
         task = asyncio.get_running_loop().create_task(self._publish(pairs))
         self._publishing.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(self._publishing.discard)
