@@ -23,6 +23,23 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 
+def _ask_each_default_factory_once() -> None:
+    """Pydantic asks `inspect.signature` of a field's default factory every time SQLModel
+    makes a table row (`FieldInfo.get_default` -> `takes_validated_data_argument`): with
+    three or four such fields, about a third of the cost of making a row. The answer depends
+    only on the factory, so it is asked once per factory. Pydantic caches it for private
+    attributes only (pydantic/pydantic#13376); the version is pinned in requirements/.
+    """
+    from pydantic._internal import _fields
+
+    ask = _fields.takes_validated_data_argument
+    if not hasattr(ask, "cache_info"):
+        _fields.takes_validated_data_argument = functools.cache(ask)  # type: ignore[assignment]
+
+
+_ask_each_default_factory_once()
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """A point in time, stored and read back as aware UTC on every backend.
 

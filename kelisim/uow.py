@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from kelisim import audit
-from kelisim.bus.outbox import add_event
+from kelisim.bus.outbox import add_rows, outbox_row
 from kelisim.db import new_session
 from kelisim.events import Envelope, EventData
 from kelisim.tables import Backbone
@@ -47,6 +47,7 @@ class UnitOfWork:
         self._waker = waker
         self.events: list[Envelope] = []
         self.wakes: list[tuple[str, str]] = []
+        self._outbox: list[dict[str, Any]] = []  # written at commit, like the audit entries
         self._audit: list[audit.Entry] = []  # written at commit, so a rollback leaves none
         self.session: Session
 
@@ -66,28 +67,22 @@ class UnitOfWork:
         return self.session.connection()
 
     def emit(self, data: EventData, *, aggregate: str, subject: str | None = None) -> Envelope:
-        """Queue an event in the outbox, inside this transaction."""
-        self.session.flush()
-        envelope = add_event(
-            self.conn,
-            self.tables,
-            data,
-            source=self.source,
-            aggregate=aggregate,
-            subject=subject,
-            actor=self.actor.username,
+        """Queue an event for the outbox: written at commit, in order, with this transaction.
+
+        Its envelope (id, time, trace context) is made now, so it is what a handler returns.
+        """
+        actor = self.actor.username
+        envelope, row = outbox_row(
+            data, source=self.source, aggregate=aggregate, subject=subject, actor=actor
         )
         self.events.append(envelope)
+        self._outbox.append(row)
         return envelope
 
     def audit(
         self, action: str, entity: str, entity_id: Any, *, before: Any = None, after: Any = None
     ) -> None:
-        """Add an audit entry to this transaction: written to the chain at commit, in order.
-
-        Flushes first, as it always did: handlers read what they wrote after auditing it.
-        """
-        self.session.flush()
+        """Add an audit entry to this transaction: written to the chain at commit, in order."""
         self._audit.append(
             audit.entry(
                 actor=self.actor.username,
@@ -104,6 +99,16 @@ class UnitOfWork:
         self.wakes.append((work, key))
 
     def commit(self) -> None:
+        """Write the rows, then the outbox events, then the audit entries, and commit.
+
+        One flush for every row the handler changed (SQLAlchemy batches a table's inserts),
+        one insert for the events and one append to the audit chain. The chain's head is
+        locked last, after every row lock the change takes, and held only until the commit.
+        """
+        self.session.flush()
+        if self._outbox:
+            add_rows(self.conn, self.tables, self._outbox)
+            self._outbox = []
         if self._audit:
             audit.append_all(self.conn, self.tables, self._audit)
             self._audit = []

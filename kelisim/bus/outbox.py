@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Insert, Table
 from sqlalchemy.engine import Connection
@@ -15,17 +16,15 @@ from kelisim.events import Envelope, EventData
 from kelisim.tables import Backbone
 
 
-def add_event(
-    conn: Connection,
-    tables: Backbone,
+def outbox_row(
     data: EventData,
     *,
     source: str,
     aggregate: str,
     subject: str | None = None,
     actor: str | None = None,
-) -> Envelope:
-    """Write an event to the outbox; it is published iff the caller's transaction commits.
+) -> tuple[Envelope, dict[str, Any]]:
+    """An event's envelope and its outbox row, made now (its id, time and trace context).
 
     The row keeps the current trace context, so the relay publishes it in the NATS headers
     and the consumers continue the trace.
@@ -43,8 +42,13 @@ def add_event(
         "headers": json.dumps(headers),
         "created_at": datetime.now(UTC),
     }
-    conn.execute(_insert(tables.outbox), row)
-    return envelope
+    return envelope, row
+
+
+def add_rows(conn: Connection, tables: Backbone, rows: list[dict[str, Any]]) -> None:
+    """Insert outbox rows in the caller's transaction, in their order, in one statement."""
+    if rows:
+        conn.execute(_insert(tables.outbox), rows)
 
 
 @functools.cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -74,9 +75,11 @@ async def protected_cubes(ctx: ServiceContext) -> None:
         return cube.protect_due(ctx.engine, threshold=threshold, debounce=debounce, at=now())
 
     async def leased_round() -> int:
+        started = time.perf_counter()
         built = await asyncio.to_thread(one_round)
         if built:
-            log.info("cubes.protected", count=built)
+            seconds = time.perf_counter() - started
+            log.info("cubes.protected", count=built, duration_ms=round(seconds * 1000, 1))
         return built  # another round at once: more may have come due meanwhile
 
     # A round stops after about a minute, well inside the lease's ten.

@@ -128,3 +128,28 @@ def test_a_containing_pattern_takes_its_text_literally(tmp_path):
         "a_b": ["a_b"],
         '"c1"': ['["c1"]'],
     }
+
+
+def test_a_row_asks_its_default_factories_signature_once_not_at_every_row(monkeypatch):
+    """kelisim.db memoises pydantic's question of a default factory (a third of a row's cost)."""
+    from pydantic._internal import _typing_extra
+
+    from services.notifications.models import Delivery
+
+    asked: list[object] = []
+    real = _typing_extra.signature_no_eval
+
+    def counting(factory):  # type: ignore[no-untyped-def]
+        asked.append(factory)
+        return real(factory)
+
+    monkeypatch.setattr(_typing_extra, "signature_no_eval", counting)
+    first = Delivery(endpoint_id="e", escalation_id="x", region="KZ-75", body="{}")
+    after_first = len(asked)
+    rows = [
+        Delivery(endpoint_id="e", escalation_id=f"x{n}", region="KZ-75", body="{}")
+        for n in range(5)
+    ]
+    assert len(asked) == after_first  # no factory was asked again
+    assert len({row.id for row in [first, *rows]}) == 6  # and every factory still ran
+    assert all(row.created_at is not None for row in rows)

@@ -103,6 +103,7 @@ def update_session(cmd: UpdateSession, uow: UnitOfWork) -> tuple[Case, Mediation
         attendance=attendance,
         notes_sha256=notes_digest,
     )
+    uow.session.flush()  # refresh reads the stored row: the change must be in it
     uow.session.refresh(session)  # the stored time, read back as aware UTC
     uow.emit(
         SessionUpdated(

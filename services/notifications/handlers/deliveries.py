@@ -233,9 +233,27 @@ def record_attempt(cmd: RecordAttempt, uow: UnitOfWork) -> str | None:
     return delivery.status
 
 
+# Built once: every round of every lane runs them (see services/cases/queries.py).
+_DELIVERIES = select(Delivery).where(col(Delivery.id).in_(sa.bindparam("ids", expanding=True)))
+_ENDPOINTS = select(LiaisonEndpoint).where(
+    col(LiaisonEndpoint.id).in_(sa.bindparam("ids", expanding=True))
+)
+
+
 def record_attempts(cmd: RecordAttempts, uow: UnitOfWork) -> list[str | None]:
-    """Record a round's attempts in order, together: one commit for the round."""
-    return [record_attempt(attempt, uow) for attempt in cmd.attempts]
+    """Record a round's attempts in order, together: one commit for the round.
+
+    The round's deliveries and their endpoints are read first, in two statements; each
+    attempt then finds them in the session (held here: its identity map holds them weakly),
+    so the round's changes are written in one flush.
+    """
+    ids = [attempt.delivery_id for attempt in cmd.attempts]
+    deliveries = uow.session.exec(_DELIVERIES, params={"ids": ids}).all()
+    wanted = sorted({delivery.endpoint_id for delivery in deliveries})
+    held = (deliveries, uow.session.exec(_ENDPOINTS, params={"ids": wanted}).all())
+    recorded = [record_attempt(attempt, uow) for attempt in cmd.attempts]
+    del held
+    return recorded
 
 
 def _replay(delivery: Delivery, uow: UnitOfWork) -> None:

@@ -22,7 +22,7 @@ from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.notifications.handlers.notify import notify, on_domain_event
+from services.notifications.handlers.notify import dispatch, notify, plan
 from services.notifications.lifecycle import WEBHOOKS
 from services.notifications.models import Delivery, Escalation, LiaisonEndpoint
 
@@ -65,11 +65,23 @@ _REGION_ENDPOINTS = (
 
 
 def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) -> None:
-    """Consumer handler: keep the escalation for the feed, queue one webhook per endpoint."""
+    """Consumer handler: keep the escalation for the feed, queue one webhook per endpoint.
+
+    Reads first (the escalation, the endpoints, the rules and their people), then writes,
+    so its rows go to the database in one flush.
+    """
     session = uow.session
     exists = session.exec(_ESCALATION, params={"escalation_id": data.escalation_id}).first()
     if exists is not None:
         return  # the same escalation in another envelope: already delivered and announced
+    # Disabled endpoints get their deliveries too: they wait, pending, for re-enabling.
+    # FOR UPDATE (PostgreSQL; SQLite's writer lock does the same): two replicas queueing for
+    # one endpoint take turns, so a delivery's time-ordered id, made after the lock, follows
+    # the commit order. Without it a replica's longer transaction could commit an earlier id
+    # after the lane had sent a later one, and the endpoint would get them out of order.
+    endpoints = session.exec(_REGION_ENDPOINTS, params={"region": data.region}).all()
+    params = data.model_dump(mode="json")
+    planned = plan(uow, envelope.nats_subject, params)
     escalation = Escalation(
         escalation_id=data.escalation_id,
         case_ref=data.case_ref,
@@ -81,12 +93,6 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
     )
     session.add(escalation)
     uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
-    # Disabled endpoints get their deliveries too: they wait, pending, for re-enabling.
-    # FOR UPDATE (PostgreSQL; SQLite's writer lock does the same): two replicas queueing for
-    # one endpoint take turns, so a delivery's time-ordered id, made after the lock, follows
-    # the commit order. Without it a replica's longer transaction could commit an earlier id
-    # after the lane had sent a later one, and the endpoint would get them out of order.
-    endpoints = session.exec(_REGION_ENDPOINTS, params={"region": data.region}).all()
     body = liaison_body(data)
     for endpoint in endpoints:
         delivery = Delivery(
@@ -100,7 +106,7 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         session.add(delivery)
         uow.audit("delivery.queued", "delivery", delivery.id, after={"endpoint": endpoint.id})
         uow.wake(WEBHOOKS, endpoint.id)  # straight to the endpoint's lane once committed
-    on_domain_event(envelope, data, uow)
+    dispatch(uow, envelope.id, envelope.nats_subject, params, planned)
 
 
 def acknowledge_escalation(cmd: AcknowledgeEscalation, uow: UnitOfWork) -> Escalation:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam
 from sqlmodel import col, select
@@ -26,7 +27,7 @@ from services.notifications.lifecycle import email_start
 from services.notifications.models import EmailMessage, Notification, Recipient, Rule
 
 
-def recipient_matches(r: Recipient, note: Notification) -> bool:
+def recipient_matches(r: Recipient, note: HasAudience) -> bool:
     """Whether a person in the directory is in a notification's audience."""
     if note.audience_user is not None:
         return r.username == note.audience_user
@@ -64,8 +65,13 @@ def notify(
     rule_id: str | None = None,
     in_app: bool = True,
     email: bool = False,
+    people: Sequence[Recipient] | None = None,
 ) -> Notification:
-    """Write one in-app notification (and its e-mails), audited, with its event."""
+    """Write one in-app notification (and its e-mails), audited, with its event.
+
+    `people`: the audience's directory as `audience_people` read it before the caller wrote
+    anything; read here when not given.
+    """
     note = Notification(
         source_event_id=source_event_id,
         rule_id=rule_id,
@@ -75,9 +81,11 @@ def notify(
         in_app=in_app,
         **audience,
     )
+    if email and people is None:
+        people = audience_people(uow, note)  # before the note is added: nothing to flush
     uow.session.add(note)
     if email:
-        _queue_emails(uow, note, params)
+        _queue_emails(uow, note, params, people or ())
     uow.audit(
         "notification.created",
         "notification",
@@ -97,7 +105,30 @@ def notify(
     return note
 
 
-def audience_query(note: Notification) -> tuple[SelectOfScalar[Recipient], dict[str, Any]]:
+class HasAudience(Protocol):
+    """The audience columns of a notification (or of one about to be written)."""
+
+    @property
+    def audience_user(self) -> str | None: ...
+    @property
+    def audience_role(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def council_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The audience columns alone, to read an audience before its notification is made."""
+
+    audience_user: str | None = None
+    audience_role: str | None = None
+    region: str | None = None
+    council_id: str | None = None
+
+
+def audience_query(note: HasAudience) -> tuple[SelectOfScalar[Recipient], dict[str, Any]]:
     """The active people of the directory a notification may reach, narrowed in SQL, as a
     statement and its parameters.
 
@@ -125,19 +156,30 @@ def _audience(by_user: bool, lists: tuple[str, ...]) -> SelectOfScalar[Recipient
     return query
 
 
-def _queue_emails(uow: UnitOfWork, note: Notification, params: dict[str, Any]) -> None:
+def audience_people(uow: UnitOfWork, note: HasAudience) -> list[Recipient]:
+    """The people of the directory an audience reaches who have an e-mail address."""
     query, values = audience_query(note)
-    for person in uow.session.exec(query, params=values).all():
-        if not person.email or not recipient_matches(person, note):
-            continue
-        title, body = messages.title_and_body(note.topic, person.lang, params)
+    found = uow.session.exec(query, params=values).all()
+    return [person for person in found if person.email and recipient_matches(person, note)]
+
+
+def _queue_emails(
+    uow: UnitOfWork, note: Notification, params: dict[str, Any], people: Iterable[Recipient]
+) -> None:
+    rendered: dict[str, tuple[str, str]] = {}  # by language: the same words for everyone
+    for person in people:
+        lang = messages.lang_of(person.lang)
+        if lang not in rendered:
+            title, body = messages.title_and_body(note.topic, lang, params)
+            rendered[lang] = title, messages.email_body(lang, body)
+        subject, text = rendered[lang]
         uow.session.add(
             EmailMessage(
                 username=person.username,
-                to_address=person.email,
-                lang=messages.lang_of(person.lang),
-                subject=title,
-                body=messages.email_body(person.lang, body),
+                to_address=str(person.email),
+                lang=lang,
+                subject=subject,
+                body=text,
                 notification_id=note.id,
                 status=email_start(person.digest),
             )
@@ -152,28 +194,55 @@ _RULES = (
 )
 
 
-def dispatch(uow: UnitOfWork, source_event_id: str, topic: str, params: dict[str, Any]) -> int:
-    """Apply every enabled rule of the topic; returns how many notifications were written."""
+@dataclass(frozen=True)
+class Planned:
+    """A rule that reaches someone with an event, and whom it e-mails."""
+
+    rule: Rule
+    audience: dict[str, Any]
+    people: list[Recipient]
+
+
+def plan(uow: UnitOfWork, topic: str, params: dict[str, Any]) -> list[Planned]:
+    """What the enabled rules of a topic will write for an event, read before it is written.
+
+    A handler that plans first and writes after has its rows flushed once, at its next read
+    or at the commit, rather than once at each read between its writes.
+    """
     rules: Iterable[Rule] = uow.session.exec(_RULES, params={"subject": topic}).all()
-    written = 0
+    planned = []
     for rule in rules:
         audience = audience_of(rule, params)
-        if audience is None:
+        if audience is None or not (rule.in_app or rule.email):
             continue
-        if not rule.in_app and not rule.email:
-            continue
+        people = audience_people(uow, Audience(**audience)) if rule.email else []
+        planned.append(Planned(rule, audience, people))
+    return planned
+
+
+def dispatch(
+    uow: UnitOfWork,
+    source_event_id: str,
+    topic: str,
+    params: dict[str, Any],
+    planned: list[Planned] | None = None,
+) -> int:
+    """Apply every enabled rule of the topic (as `plan` read them, when given); returns how
+    many notifications were written."""
+    todo = plan(uow, topic, params) if planned is None else planned
+    for step in todo:
         notify(
             uow,
             source_event_id=source_event_id,
             topic=topic,
             params=params,
-            audience=audience,
-            rule_id=rule.id,
-            in_app=rule.in_app,
-            email=rule.email,
+            audience=step.audience,
+            rule_id=step.rule.id,
+            in_app=step.rule.in_app,
+            email=step.rule.email,
+            people=step.people,
         )
-        written += 1
-    return written
+    return len(todo)
 
 
 def on_domain_event(envelope: Envelope, data: EventData, uow: UnitOfWork) -> None:
