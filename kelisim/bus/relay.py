@@ -33,6 +33,12 @@ from kelisim.tables import Backbone
 
 log = structlog.get_logger("kelisim.relay")
 LEASE_SECONDS = 15.0
+# The running relay marks what it published together, at most this long after the first ack,
+# or once this many wait: one write transaction for many commits instead of one for each. A
+# restart in between publishes them again under the same `Nats-Msg-Id`: the stream's
+# duplicate window drops the copies, and every consumer's inbox would too.
+MARK_DELAY_SECONDS = 0.2
+MARK_BATCH = 200
 # An unsent outbox row as `_pending` reads it: event_id, subject, aggregate, envelope,
 # headers, created_at.
 PendingRow = Row[str, str, str, str, str, datetime]
@@ -81,6 +87,8 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_purge = 0.0
         self._lease_until = 0.0
+        self._acked: dict[str, datetime] = {}  # published and acked, not yet marked sent
+        self._mark_due = 0.0  # when the oldest of them must be marked
 
     def wake(self) -> None:
         """Ask the relay to look at the outbox now, for a commit of this process; safe from
@@ -109,12 +117,14 @@ class OutboxRelay:
         try:
             while True:
                 try:
-                    _, full = await self.relay_once()
+                    _, full = await self.relay_once(mark_later=True)
                     backoff = 0.05
                     if not full:
                         # The round read every row committed before it cleared the wake: a
                         # later commit has set it again. No second read to find nothing.
-                        await self._sleep(self.poll_seconds)
+                        await self._wait(time.monotonic() + self.poll_seconds)
+                    elif self._acked and time.monotonic() >= self._mark_due:
+                        await self.mark_acked()
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - NATS or the database is away
@@ -125,8 +135,34 @@ class OutboxRelay:
         finally:
             await self.release()
 
+    async def _wait(self, poll_at: float) -> None:
+        """Until a wake or the poll; meanwhile mark the published events when they are due."""
+        while True:
+            due = self._mark_due if self._acked else poll_at
+            if await self._sleep(max(0.0, min(poll_at, due) - time.monotonic())):
+                return  # a commit: its round marks what is due with what it publishes
+            if self._acked and time.monotonic() >= self._mark_due:
+                await self.mark_acked()
+            if time.monotonic() >= poll_at:
+                return
+
+    async def mark_acked(self) -> None:
+        """Mark the events published since the last mark as sent, each at its ack time."""
+        acked, self._acked = self._acked, {}
+        if acked:
+            try:
+                await asyncio.to_thread(self._mark_sent, acked)
+            except BaseException:
+                self._acked = {**acked, **self._acked}  # marked with the next ones
+                raise
+
     async def release(self) -> None:
-        """Give up the lease so another replica (or a restart) takes over at once."""
+        """Mark what was published, then give up the lease so another replica (or a
+        restart) takes over at once."""
+        try:
+            await self.mark_acked()
+        except Exception as exc:  # noqa: BLE001 - published again by the next holder
+            log.warning("relay.mark_failed", service=self.service, error=repr(exc))
         if self._lease_until:
             self._lease_until = 0.0
             try:
@@ -136,15 +172,22 @@ class OutboxRelay:
             except Exception as exc:  # noqa: BLE001 - it expires by itself anyway
                 log.warning("relay.release_failed", service=self.service, error=repr(exc))
 
-    async def _sleep(self, seconds: float) -> None:
+    async def _sleep(self, seconds: float) -> bool:
+        """Wait for a wake at most `seconds`; whether one came."""
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
         except TimeoutError:
-            pass
-        self._wake.clear()
+            return False
+        finally:
+            self._wake.clear()
+        return True
 
-    async def relay_once(self) -> tuple[int, bool]:
-        """One round: returns (events published, whether the batch was full)."""
+    async def relay_once(self, *, mark_later: bool = False) -> tuple[int, bool]:
+        """One round: returns (events published, whether the batch was full).
+
+        With `mark_later` (the running relay) the published events are marked sent together
+        with the next ones (`MARK_DELAY_SECONDS`, `MARK_BATCH`); otherwise before it returns.
+        """
         if not self.bus.connected or self.bus.js is None:
             raise ConnectionError("NATS is not connected")
         committed, self._committed = self._committed, False
@@ -154,21 +197,31 @@ class OutboxRelay:
             return 0, False
         self._wake.clear()
         rows = await asyncio.to_thread(self._pending)
+        full = len(rows) >= self.batch_size
+        rows = [row for row in rows if row.event_id not in self._acked]  # awaiting their mark
         if not rows:
-            await self._maybe_purge()
-            return 0, False
+            if full:  # a batch of rows awaiting their mark: mark them, then read past them
+                await self.mark_acked()
+            elif not self._acked:
+                await self._maybe_purge()
+            return 0, full
         chains: dict[str, list[PendingRow]] = defaultdict(list)
         for row in rows:
             chains[row.aggregate].append(row)
         results = await asyncio.gather(*(self._publish_chain(c) for c in chains.values()))
-        sent = [event_id for chain in results for event_id in chain[0]]
+        sent = [acked for chain in results for acked in chain[0]]
         failed = [fail for chain in results for fail in chain[1]]
-        if sent:
-            await asyncio.to_thread(self._mark_sent, sent)
+        if sent and not self._acked:
+            self._mark_due = time.monotonic() + MARK_DELAY_SECONDS
+        self._acked.update(sent)
+        waiting = min(MARK_BATCH, self.batch_size // 2)  # under a batch: new rows fit in one
+        due = time.monotonic() >= self._mark_due
+        if failed or not mark_later or full or due or len(self._acked) >= waiting:
+            await self.mark_acked()
         if failed:
             await asyncio.to_thread(self._mark_failed, failed)
             raise ConnectionError(f"{len(failed)} publishes failed; first: {failed[0][1]}")
-        return len(sent), len(rows) >= self.batch_size
+        return len(sent), full
 
     async def _hold_lease(self) -> bool:
         # One relay per service database publishes at a time, so replicas keep the order.
@@ -194,8 +247,10 @@ class OutboxRelay:
 
     async def _publish_chain(
         self, chain: list[PendingRow]
-    ) -> tuple[list[str], list[tuple[str, str]]]:
-        sent: list[str] = []
+    ) -> tuple[list[tuple[str, datetime]], list[tuple[str, str]]]:
+        """Publish an aggregate's rows in order; (event id, ack time) of each published, and
+        the first failure, after which the rest of the chain waits for the next round."""
+        sent: list[tuple[str, datetime]] = []
         js = self.bus.js
         assert js is not None
         for row in chain:
@@ -211,23 +266,24 @@ class OutboxRelay:
                 )
             except Exception as exc:  # noqa: BLE001 - retried next round with the same id
                 return sent, [(row.event_id, repr(exc))]
-            sent.append(row.event_id)
+            acked_at = datetime.now(UTC)
+            sent.append((row.event_id, acked_at))
             created = row.created_at
             if created.tzinfo is None:
                 created = created.replace(tzinfo=UTC)
-            latency = (datetime.now(UTC) - created).total_seconds()
+            latency = (acked_at - created).total_seconds()
             COMMIT_TO_ACK.labels(self.service).observe(latency)
             if self.on_ack is not None:
                 self.on_ack(row.event_id, latency)
         return sent, []
 
-    def _mark_sent(self, event_ids: list[str]) -> None:
+    def _mark_sent(self, acked: dict[str, datetime]) -> None:
+        """One transaction: each event marked sent at its ack time."""
         mark = _mark_sent_statement(self.tables.outbox)
-        now = datetime.now(UTC)
+        rows = [{"id": event_id, "at": at} for event_id, at in acked.items()]
         with self.engine.begin() as conn:
-            for start in range(0, len(event_ids), 500):
-                conn.execute(mark, {"ids": event_ids[start : start + 500], "at": now})
-        PUBLISHED.labels(self.service).inc(len(event_ids))
+            conn.execute(mark, rows)
+        PUBLISHED.labels(self.service).inc(len(rows))
 
     def _mark_failed(self, failures: list[tuple[str, str]]) -> None:
         outbox = self.tables.outbox
@@ -299,7 +355,5 @@ def _pending_query(outbox: Table, batch_size: int) -> Select[Any]:
 @functools.cache
 def _mark_sent_statement(outbox: Table) -> Update:
     return (
-        outbox.update()
-        .where(outbox.c.event_id.in_(bindparam("ids", expanding=True)))
-        .values(sent_at=bindparam("at"))
+        outbox.update().where(outbox.c.event_id == bindparam("id")).values(sent_at=bindparam("at"))
     )

@@ -154,6 +154,43 @@ async def test_a_woken_round_reads_the_outbox_once_and_then_waits(scratch_engine
     assert reads == [0, 3, 2]
 
 
+async def test_a_running_relay_marks_many_commits_events_sent_in_one_transaction(
+    scratch_engine, bus
+):
+    """Each commit's events are published at once, but marked sent together (within
+    MARK_DELAY_SECONDS), each at its own ack time: not one write transaction per commit."""
+    relay = OutboxRelay(scratch_engine, backbone, bus, service="scratch", poll_seconds=60)
+    marks: list[int] = []
+    mark = relay._mark_sent
+
+    def counted(acked: dict) -> None:
+        marks.append(len(acked))
+        mark(acked)
+
+    relay._mark_sent = counted  # type: ignore[method-assign]
+    acks: dict[str, datetime] = {}
+    relay.on_ack = lambda event_id, _latency: acks.setdefault(event_id, datetime.now(UTC))
+    async with running_relay(relay):
+        ids = []
+        for _ in range(8):  # eight commits, each woken at once, as a unit of work does
+            ids += write_events(scratch_engine, backbone, 1)
+            relay.wake()
+            await asyncio.sleep(0.005)
+        got = await read_stream(bus.url, "CASES", expected=8)
+        assert sorted(e.id for e in got) == sorted(ids)  # published without waiting
+        for _ in range(200):
+            if sum(marks) == 8:
+                break
+            await asyncio.sleep(0.01)
+    outbox = backbone.outbox
+    with scratch_engine.connect() as conn:
+        sent = dict(conn.execute(select(outbox.c.event_id, outbox.c.sent_at)).all())
+    assert sum(marks) == 8 and len(marks) <= 4  # eight commits, one or two marks (four: slow)
+    for event_id in ids:  # each marked at the time of its own ack, not of the mark
+        at = sent[event_id].replace(tzinfo=UTC)
+        assert abs((at - acks[event_id]).total_seconds()) < 0.05
+
+
 async def test_a_replica_without_the_lease_hands_its_commits_to_the_holder(scratch_engine, bus):
     """Two replicas: the one whose relay does not hold the lease wakes the holder's relay, so
     its commits are published now and not at the holder's next poll (a minute here)."""
