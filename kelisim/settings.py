@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     # or one process per app ("per-service": a crash or a hang stops one app, and the apps
     # use more than one core). Kubernetes runs one app per pod either way.
     processes: Literal["one", "per-service"] = "one"
+    # Per service: the analytics process (counting, cubes, early warning, the yearly report:
+    # none of it on an escalation's path) runs this much nicer than the others, so when the
+    # CPU is short the processes an escalation goes through get it first (0: the same).
+    background_nice: int = Field(default=10, ge=0, le=19)
     host: str = "127.0.0.1"
     gateway_port: int = 8000
     cases_port: int = 8001

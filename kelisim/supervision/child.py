@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import subprocess
@@ -18,12 +19,15 @@ import structlog
 log = structlog.get_logger("kelisim.supervisor")
 
 
-def _die_with_parent() -> None:
+def _in_child(nice: int) -> None:
     # Runs in the child between fork and exec: if the supervisor dies, the kernel
     # sends SIGTERM to the child, so a crash leaves no orphan holding a port.
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
 
 
 @dataclass
@@ -31,7 +35,8 @@ class Child:
     """One supervised process; `alive` is its liveness probe (True: it answers).
 
     `doors` are the apps it serves, by owner, each at its base URL (`/readyz`, `/healthz`):
-    one for `serve cases`, every app for `serve all`, none for nats-server.
+    one for `serve cases`, every app for `serve all`, none for nats-server. `nice`: how
+    much lower than the supervisor's its CPU priority is (0: the same).
     """
 
     name: str
@@ -39,6 +44,7 @@ class Child:
     doors: dict[str, str] = field(default_factory=dict)
     alive: Callable[[float], bool] | None = None
     log_path: Path | None = None
+    nice: int = 0
     proc: subprocess.Popen[bytes] | None = None
     _log_file: BinaryIO | None = field(default=None, repr=False)
 
@@ -54,9 +60,9 @@ class Child:
             stderr=out,
             stdin=subprocess.DEVNULL,
             process_group=0,
-            preexec_fn=_die_with_parent,
+            preexec_fn=functools.partial(_in_child, self.nice),
         )
-        log.info("process.started", process=self.name, pid=self.proc.pid)
+        log.info("process.started", process=self.name, pid=self.proc.pid, nice=self.nice)
 
     @property
     def pid(self) -> int | None:

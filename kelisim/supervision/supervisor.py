@@ -41,6 +41,8 @@ log = structlog.get_logger("kelisim.supervisor")
 
 STOP_TIMEOUT = 10.0
 ONE_PROCESS = "kelisim"  # the child's name when every app runs in one process
+# Apps off the escalation path, run nicer per service (`Settings.background_nice`).
+BACKGROUND = frozenset({"analytics"})
 
 
 class Supervisor:
@@ -92,6 +94,7 @@ class Supervisor:
                 [*serve, owner, "--host", s.host, "--port", str(ports[owner])],
                 doors={owner: doors[owner]},
                 alive=all_alive({owner: doors[owner]}),
+                nice=s.background_nice if owner in BACKGROUND else 0,
             )
             for owner in owners
         ]
