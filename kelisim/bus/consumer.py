@@ -74,10 +74,17 @@ class Ready:
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """What a service consumes from one stream: subject -> handler."""
+    """What a service consumes from one stream: subject -> handler.
+
+    `gather`: seconds a message may wait for others to join its transaction (0: applied at
+    once). Only for consumers that no one waits on (analytics' counting): one commit, one
+    inbox read and one audit append then serve many events, where a steady trickle would
+    cost a transaction each, CPU the processes on an escalation's path need.
+    """
 
     stream: str
     handlers: Mapping[str, Handler]
+    gather: float = 0.0
 
 
 class Consumer:
@@ -145,14 +152,21 @@ class Consumer:
             msg = await sub.next_msg(timeout=HEARTBEAT * 3)  # TimeoutError: request lost
             if not self._is_message(msg):
                 continue  # an idle heartbeat
-            # What has already arrived behind it is applied with it, in one transaction.
+            # What has already arrived behind it (or, gathering, arrives within `gather` s)
+            # is applied with it, in one transaction.
             batch, status = [msg], None
-            while (
-                received + len(batch) < self.batch_size
-                and len(batch) < APPLY_BATCH
-                and sub.pending_msgs
-            ):
-                more = await sub.next_msg(timeout=HEARTBEAT)
+            gather_until = asyncio.get_running_loop().time() + self.spec.gather
+            while received + len(batch) < self.batch_size and len(batch) < APPLY_BATCH:
+                if sub.pending_msgs:
+                    more = await sub.next_msg(timeout=HEARTBEAT)
+                else:
+                    left = gather_until - asyncio.get_running_loop().time()
+                    if left <= 0:
+                        break
+                    try:
+                        more = await sub.next_msg(timeout=left)
+                    except TimeoutError:
+                        break
                 if not more.reply:
                     status = more  # handled once the messages before it are
                     break

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import nats
+import pytest
 from sqlalchemy import event, func, select
 
 from kelisim.bus import PermanentError
@@ -151,6 +152,41 @@ async def test_events_waiting_on_the_stream_are_applied_in_batches_once_each_in_
     # One transaction per batch of what had arrived, not one per event (60 / 20 = 3 at best;
     # how the server splits the deliveries decides the rest).
     assert len(commits) < 30, len(commits)
+
+
+async def trickle(url: str, count: int, gap: float) -> list[str]:
+    """`count` events published one at a time, `gap` s apart, as a steady stream brings them."""
+    ids = []
+    for n in range(count):
+        data = CaseRegistered(
+            case_ref=f"t-{n}", number=f"KZ-75-2026-{n:06d}", region="KZ-75", category="land"
+        )
+        envelope = Envelope.wrap(data, source="/test")
+        await publish_raw(url, envelope)
+        ids.append(envelope.id)
+        await asyncio.sleep(gap)
+    return ids
+
+
+@pytest.mark.parametrize(("gather", "transactions"), [(0.0, range(6, 9)), (2.0, range(1, 3))])
+async def test_a_gathering_consumer_applies_a_trickle_of_events_in_few_transactions(
+    scratch_engine, bus, gather, transactions
+):
+    """Events arriving 30 ms apart: with `gather` they share a transaction, without it each
+    has its own. Every event is applied once, in order, either way."""
+    spec = ConsumerSpec("CASES", {"cases.case.registered": recorder()}, gather=gather)
+    consumer = Consumer(scratch_engine, backbone, bus, service="scratch", spec=spec)
+    async with consuming(consumer):
+        await wait_for(lambda: consumer.ready)
+        commits = commits_of(scratch_engine)
+        ids = await trickle(bus.url, 8, 0.03)
+        await wait_for(lambda: counts(scratch_engine)[0] == 8)
+        await asyncio.sleep(0.2)  # a repeated event would land by now
+    with scratch_engine.connect() as conn:
+        order = [r.event_id for r in conn.execute(select(applied).order_by(applied.c.id))]
+    assert order == ids
+    assert counts(scratch_engine) == (8, 8)
+    assert len(commits) in transactions, len(commits)
 
 
 async def test_a_failure_in_a_batch_retries_only_its_own_event_and_applies_the_others(
