@@ -6,7 +6,13 @@ figure, baseline, ratio, target, PASS/FAIL (a benchmark without them, such as
 bench/escalation_latency.py, gives its `<what> : <figure> target <t>: PASS|FAIL` lines). A
 benchmark not in this checkout is listed as missing; one that fails is listed as failed.
 
-    python -m bench [--only api_reads,caseload] [--logs DIR] [-- extra args for every one]
+The benchmarks that start the whole system (`SHAPED`) run in both of its shapes, each
+figure named with its shape: every app in one process (`kelisim up`'s default, chosen for
+memory) and one process per app (`KELISIM_PROCESSES=per-service`, the shape of a Kubernetes
+deployment, one app per pod). The two shapes trade memory against CPU on this 2-core
+machine, and the summary shows both sides rather than the better one.
+
+    python -m bench [--only api_reads,caseload] [--shapes one] [--logs DIR]
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -25,21 +32,29 @@ from bench.support import MARK
 
 VERDICT = re.compile(r"^(.+?)\s*:\s*(.+?)\s+target (.+?): (PASS|FAIL)$")
 BENCHMARKS = ("outbox_relay", "escalation_latency", "api_reads", "caseload", "startup")
+SHAPED = frozenset({"escalation_latency", "api_reads", "startup"})
+SHAPES = ("one", "per-service")
 
 
-def run(name: str, logs: Path) -> tuple[str, float, list[dict[str, object]]]:
-    """Run one benchmark; its status, seconds taken and result rows."""
+def run(
+    name: str, logs: Path, shape: str | None = None
+) -> tuple[str, float, list[dict[str, object]]]:
+    """Run one benchmark (in one shape of the system); its status, seconds and result rows."""
     if importlib.util.find_spec(f"bench.{name}") is None:
         return "missing", 0.0, []
     started = time.monotonic()
     rows: list[dict[str, object]] = []
     plain: list[tuple[str, ...]] = []
-    with (logs / f"{name}.log").open("w") as log:
+    env = {k: v for k, v in os.environ.items() if k != "KELISIM_PROCESSES"}
+    if shape is not None:
+        env["KELISIM_PROCESSES"] = shape
+    with (logs / f"{label(name, shape)}.log").open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", f"bench.{name}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env=env,
         )
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -62,22 +77,36 @@ def run(name: str, logs: Path) -> tuple[str, float, list[dict[str, object]]]:
             }
             for what, figure, target, verdict in plain
         ]
+    if shape is not None:
+        for row in rows:
+            row["name"] = f"{row['name']} [{shape}]"
     return ("ok" if code == 0 else f"failed ({code})"), time.monotonic() - started, rows
+
+
+def label(name: str, shape: str | None) -> str:
+    return name if shape is None else f"{name}.{shape}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated benchmark names")
+    parser.add_argument(
+        "--shapes", default=",".join(SHAPES), help="the system's shapes, comma-separated"
+    )
     parser.add_argument("--logs", type=Path, help="where each benchmark's report goes")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else list(BENCHMARKS)
+    shapes = [s for s in args.shapes.split(",") if s]
+    if unknown := set(shapes) - set(SHAPES):
+        parser.error(f"unknown shape(s): {', '.join(sorted(unknown))}; known: {SHAPES}")
+    runs = [(n, s) for n in names for s in (shapes if n in SHAPED else [None])]
     logs = args.logs or Path(tempfile.mkdtemp(prefix="kelisim-bench-"))
     logs.mkdir(parents=True, exist_ok=True)
     print(f"reports in {logs}", flush=True)
     outcomes = []
-    for name in names:
-        print(f"running {name} ...", flush=True)
-        outcomes.append((name, *run(name, logs)))
+    for name, shape in runs:
+        print(f"running {label(name, shape)} ...", flush=True)
+        outcomes.append((label(name, shape), *run(name, logs, shape)))
     print()
     print(
         f"{'benchmark figure':62} {'figure':>10} {'baseline':>10} {'ratio':>7} "
