@@ -26,7 +26,7 @@ from gateway.models import backbone
 from gateway.permissions import PROXIED_SERVICES
 from gateway.proxy import proxy_router
 from gateway.web import install as install_web
-from kelisim import idempotency, limits, observe, problems, web
+from kelisim import idempotency, limits, observe, problems, tracing, web
 from kelisim.auth import ensure_keypair, load_private_key, load_public_key
 from kelisim.service import build_context, cancel_all, run_bus
 from kelisim.settings import Settings
@@ -96,6 +96,7 @@ def build_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        telemetry=tracing.FASTAPI_TELEMETRY,
     )
     app.state.ctx = ctx
     problems.install(app)

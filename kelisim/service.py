@@ -184,7 +184,9 @@ def create_service_app(
             await ctx.bus.close()
             ctx.engine.dispose()
 
-    app = FastAPI(title=title or f"Kelisim {name}", lifespan=lifespan)
+    app = FastAPI(
+        title=title or f"Kelisim {name}", lifespan=lifespan, telemetry=tracing.FASTAPI_TELEMETRY
+    )
     app.state.ctx = ctx
     problems.install(app)
     limits.install(app, settings)

@@ -17,14 +17,16 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import propagate, trace
+from opentelemetry.propagators.textmap import Getter
+from starlette.types import Scope
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from fastapi.telemetry import TelemetryConfig
     from sqlalchemy.engine import Engine
     from structlog.typing import EventDict, WrappedLogger
 
 # Probes and scrapes are not traced: they would drown the traces that matter.
-UNTRACED = "healthz,readyz,status,metrics"
+UNTRACED = frozenset({"/healthz", "/readyz", "/status", "/metrics"})
 _state: dict[str, bool] = {}
 tracer = trace.get_tracer("kelisim")
 
@@ -66,40 +68,65 @@ def _file_processor(path: str) -> Any:
     )
 
 
-def instrument_app(app: FastAPI) -> None:
-    """Server spans for an app, continuing the caller's `traceparent`, around all its layers.
+# FastAPI's own telemetry stays off: the server span is Kelisim's (`serving`), and FastAPI's
+# would be a second one per request, with a span per dependency. `FastAPI(telemetry=...)`.
+FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
-    The generic ASGI middleware rather than FastAPIInstrumentor: that one finds the route
-    template by matching every route of the app again on each request (with FastAPI's nested
-    routers, a sixth of a proxied call's time) and adds a span per `send`. Here the span is
-    named by its method first; `name_server_span` names it by the template the router
-    matched, once it has.
+
+class _ScopeHeaders(Getter[Scope]):
+    """Reads a propagator's headers (`traceparent`, `tracestate`, ...) from an ASGI scope."""
+
+    def get(self, carrier: Scope, key: str) -> list[str] | None:
+        name = key.lower().encode("latin-1")
+        found = [v.decode("latin-1") for k, v in carrier["headers"] if k == name]
+        return found or None
+
+    def keys(self, carrier: Scope) -> list[str]:
+        return [k.decode("latin-1") for k, _ in carrier["headers"]]
+
+
+_FROM_SCOPE = _ScopeHeaders()
+
+
+@contextlib.contextmanager
+def serving(scope: Scope) -> Iterator[trace.Span]:
+    """The server span of one HTTP request, continuing the caller's `traceparent`.
+
+    Opened by `kelisim.web.RequestContext` around all the app's layers, named by its method
+    until `served` names it by the route template the router matched. Probes and scrapes get
+    none (UNTRACED). OpenTelemetry's generic ASGI middleware did this for a seventh of a
+    proxied read in the gateway (py-spy, session 22): it gathered a dozen attributes from the
+    URL, headers and client, and wrapped every `send`; the span, its context and its W3C
+    propagation are the SDK's all the same.
     """
-    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-
-    build = app.build_middleware_stack
-
-    def traced() -> Any:
-        return OpenTelemetryMiddleware(
-            build(),
-            excluded_urls=UNTRACED,
-            default_span_details=_method_only,
-            exclude_spans=["receive", "send"],
-        )
-
-    app.build_middleware_stack = traced  # type: ignore[method-assign]
-
-
-def _method_only(scope: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    return str(scope.get("method") or "HTTP"), {}
+    if scope["path"] in UNTRACED:
+        yield trace.INVALID_SPAN
+        return
+    parent = propagate.extract(scope, getter=_FROM_SCOPE)
+    method = str(scope.get("method") or "HTTP")
+    with tracer.start_as_current_span(
+        method,
+        context=parent,
+        kind=trace.SpanKind.SERVER,
+        attributes={"http.request.method": method, "url.scheme": scope.get("scheme", "http")},
+        record_exception=True,
+        set_status_on_exception=True,
+    ) as span:
+        yield span
 
 
-def name_server_span(method: str, route: str) -> None:
-    """Name the current server span by its route template (`GET /api/v1/cases/{case_id}`)."""
-    span = trace.get_current_span()
-    if span.is_recording():
-        span.update_name(f"{method} {route}")
-        span.set_attribute("http.route", route)
+def served(span: trace.Span, method: str, route: str, status: int) -> None:
+    """Name a server span by its route template (`GET /api/v1/cases/{case_id}`), with its status.
+
+    Only the template, never the path's values (an id in a path is a person's case).
+    """
+    if not span.is_recording():
+        return
+    span.update_name(f"{method} {route}")
+    span.set_attribute("http.route", route)
+    span.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        span.set_status(trace.StatusCode.ERROR)
 
 
 def instrument_engine(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.routing import BaseRoute, Host, Match, Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kelisim import observe, tracing
@@ -86,8 +87,7 @@ def install(
     /metrics (gauges read by `refresh` first) only when `public_metrics`: the gateway's
     public door refuses it and serves it on its metrics port (kelisim.observe).
     """
-    tracing.setup(name)
-    tracing.instrument_app(app)
+    tracing.setup(name)  # the server spans: RequestContext (tracing.serving)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -116,6 +116,7 @@ def install(
             return await scrape(request)
 
     app.add_middleware(RequestContext, name=name)
+    RouteIndex.install(app.router)
 
 
 def note_user(request: Request, user_id: str) -> None:
@@ -124,7 +125,7 @@ def note_user(request: Request, user_id: str) -> None:
 
 
 class RequestContext:
-    """Binds the request id for logs, echoes it, counts and times the request.
+    """Binds the request id for logs, echoes it, counts and times the request in its span.
 
     Plain ASGI rather than `@app.middleware("http")`: that wrapper runs the route in a second
     task and streams the answer through a memory channel, a cost paid on every request.
@@ -150,28 +151,95 @@ class RequestContext:
 
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        try:
-            await self.app(scope, receive, send_with_id)
-        except Exception:
-            if status:  # the answer is on its way: it can only be cut short
-                raise
-            await _failed(self.name, scope, request_id)(scope, receive, send_with_id)
-        finally:
-            seconds = time.perf_counter() - started
-            method, route = scope["method"], _route(scope)
-            tracing.name_server_span(method, route)
-            LATENCY.labels(self.name, method, route).observe(seconds)
-            REQUESTS.labels(self.name, method, route, str(status or 500)).inc()
-            if route not in _QUIET:
-                access_log.info(
-                    "http.access",
-                    method=method,
-                    route=route,
-                    status=status or 500,
-                    duration_ms=round(seconds * 1000, 1),
-                    user_id=scope.get("state", {}).get("user_id"),
-                )
-            structlog.contextvars.unbind_contextvars("request_id")
+        with tracing.serving(scope) as span:
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                if status:  # the answer is on its way: it can only be cut short
+                    raise
+                span.record_exception(exc)
+                await _failed(self.name, scope, request_id)(scope, receive, send_with_id)
+            finally:
+                seconds = time.perf_counter() - started
+                method, route = scope["method"], _route(scope)
+                tracing.served(span, method, route, status or 500)
+                LATENCY.labels(self.name, method, route).observe(seconds)
+                REQUESTS.labels(self.name, method, route, str(status or 500)).inc()
+                if route not in _QUIET:
+                    access_log.info(
+                        "http.access",
+                        method=method,
+                        route=route,
+                        status=status or 500,
+                        duration_ms=round(seconds * 1000, 1),
+                        user_id=scope.get("state", {}).get("user_id"),
+                    )
+                structlog.contextvars.unbind_contextvars("request_id")
+
+
+class RouteIndex:
+    """Matches a request only against the routes that can match it, in the app's order.
+
+    A router tries its routes one by one; the gateway's proxied API paths came after a
+    hundred others, and matching them all was a twelfth of a proxied read (py-spy, session
+    22). Routes are indexed by the first segment of their path when it is literal
+    (`/api/...`, `/cases/...`); one that starts with a parameter, a root mount or a host
+    route can match anything and is tried in its place for every path. A route of another
+    segment cannot match, so the first full match among the candidates is the one the
+    router would take. Anything else (no route, a wrong method, a slash to redirect, a
+    `root_path`, a websocket) goes to the router's own loop, which answers as it always did.
+    Routes added later are indexed again at their first request.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.loop = router.app
+        self._seen: tuple[int, int] = (0, -1)
+        self._index: dict[str, tuple[BaseRoute, ...]] = {}
+        self._anywhere: tuple[BaseRoute, ...] = ()
+
+    @classmethod
+    def install(cls, router: Router) -> None:
+        """Put the index in front of a router's loop (not of a router with middleware)."""
+        if router.middleware_stack == router.app:
+            router.middleware_stack = cls(router)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            for route in self._candidates(scope["path"]):
+                match, child_scope = route.matches(scope)
+                if match == Match.FULL:
+                    scope.setdefault("router", self.router)
+                    scope.update(child_scope)
+                    await route.handle(scope, receive, send)
+                    return
+        await self.loop(scope, receive, send)
+
+    def _candidates(self, path: str) -> tuple[BaseRoute, ...]:
+        routes = self.router.routes
+        if self._seen != (id(routes), len(routes)):
+            self._build(routes)
+        return self._index.get(path.split("/", 2)[1] if "/" in path else "", self._anywhere)
+
+    def _build(self, routes: list[BaseRoute]) -> None:
+        firsts = [_first_segment(route) for route in routes]
+        self._anywhere = tuple(r for r, first in zip(routes, firsts, strict=True) if first is None)
+        self._index = {
+            key: tuple(r for r, first in zip(routes, firsts, strict=True) if first in (key, None))
+            for key in {first for first in firsts if first is not None}
+        }
+        self._seen = (id(routes), len(routes))
+
+
+def _first_segment(route: BaseRoute) -> str | None:
+    """The literal first segment of a route's path; None if the route may match any path."""
+    path = getattr(route, "path", None)
+    if isinstance(route, Host) or not isinstance(path, str) or not path.startswith("/"):
+        return None
+    first = path.split("/", 2)[1]
+    if "{" in first or (isinstance(route, Mount) and not first):
+        return None
+    return first
 
 
 # Probes every few seconds would bury the lines that matter; they are counted all the same.
