@@ -28,7 +28,7 @@ from gateway.models import ApiKey, User
 from gateway.schemas import UserPublic
 from kelisim import web
 from kelisim.auth import Principal
-from kelisim.db import new_session, reader, table_of
+from kelisim.db import DriverStatement, new_session, reader, table_of
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, ServiceContext
 from kelisim.uow import Actor
@@ -44,8 +44,9 @@ Account = UserPublic
 ACCOUNT_FIELDS = tuple(UserPublic.model_fields)
 
 
-def account_of(source: User | Row[Any]) -> Account:
-    """A loaded `User`, or a row of its columns, as the account a request carries."""
+def account_of(source: User | Row[Any] | tuple[Any, ...]) -> Account:
+    """A loaded `User`, or a row of its columns (SQLAlchemy's or the driver's named tuple),
+    as the account a request carries."""
     return Account.model_construct(**{name: getattr(source, name) for name in ACCOUNT_FIELDS})
 
 
@@ -122,9 +123,14 @@ _USER = select(_ACCOUNT.c.token_epoch, *(_ACCOUNT.c[name] for name in ACCOUNT_FI
 
 
 def _user_of_claims(engine: Engine, claims: dict, *, web: bool = False) -> Account:
-    """The active account a token names, if its epoch (and, for a cookie, its session) is live."""
+    """The active account a token names, if its epoch (and, for a cookie, its session) is live.
+
+    Read by the driver with the columns' own conversions (`DriverStatement.typed_rows`):
+    through `Connection.execute` the lookup was a twentieth of a proxied read.
+    """
     with reader(engine).connect() as conn:
-        row = conn.execute(_USER, {"id": claims["sub"]}).one_or_none()
+        found = DriverStatement.of(_USER, conn.dialect).typed_rows(conn, {"id": claims["sub"]})
+        row = found[0] if found else None
         live = not web or is_live(conn, str(claims.get("jti", "")), str(claims["sub"]))
     if row is None or not row.active or row.token_epoch != claims.get("ep") or not live:
         raise unauthenticated("invalid-token", "The access token is no longer valid.")

@@ -286,6 +286,7 @@ class DriverStatement:
         self.varies = any(b.expanding and b.required for b in self.compiled.binds.values())
         self.plan: _Plan | None = None
         self.row: Any = None  # the rows' named tuple, made from the first result's columns
+        self.converters: tuple[Callable[[Any], Any] | None, ...] | None = None  # `typed_rows`
 
     def _plan_for(self, params: dict[str, Any]) -> _Plan:
         """The SQL with its IN lists expanded, where each value goes, the fixed values bound."""
@@ -320,3 +321,30 @@ class DriverStatement:
             return list(map(self.row._make, cursor.fetchall()))
         finally:
             cursor.close()
+
+    def typed_rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
+        """The rows with each column's value as `Connection.execute` gives it.
+
+        The statement's own result processors (SQLAlchemy's, per column type and dialect:
+        JSON text to lists, SQLite's ISO text to datetimes, 0/1 to booleans) applied to the
+        driver's rows, without the rest of SQLAlchemy's result machinery. For columns whose
+        processor does not ask the driver's type code (text, numbers, booleans, JSON,
+        times): it is not passed.
+        """
+        found = self.rows(conn, params)
+        if self.converters is None:
+            dialect = conn.dialect
+            self.converters = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.stmt.selected_columns
+            )
+        converters = self.converters
+        if not any(converters):
+            return found
+        return [
+            self.row._make(
+                value if convert is None or value is None else convert(value)
+                for convert, value in zip(converters, row, strict=True)
+            )
+            for row in found
+        ]

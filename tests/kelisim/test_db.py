@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, select
 
 from kelisim.db import LIKE_ESCAPE, DriverStatement, UtcDateTime, containing, make_engine
 from tests.support.db import fresh_database
@@ -100,6 +100,60 @@ def test_a_driver_statement_reads_what_the_statement_reads_with_values_bound_by_
             len([i for i in range(30) if i % 3 != 2 and start + timedelta(minutes=i) >= since]),
         )
     assert picked == [[3], [1, 2, 29]]
+
+
+def test_typed_driver_rows_are_what_the_connection_gives(tmp_path):
+    """JSON, booleans, times and text come back converted as `Connection.execute` gives them
+    (on SQLite the driver alone gives JSON and times as text, booleans as 0/1)."""
+    metadata = MetaData()
+    people = Table(
+        "people",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(20)),
+        Column("active", Boolean, nullable=False),
+        Column("roles", JSON, nullable=False),
+        Column("seen", UtcDateTime(), nullable=True),
+    )
+    at = datetime(2026, 12, 5, 23, 59, 30, 123456, tzinfo=UTC)
+    stored = [
+        {"id": 1, "name": "Aigerim", "active": True, "roles": ["mediator"], "seen": at},
+        {"id": 2, "name": "Нұрлан", "active": False, "roles": [], "seen": None},
+        {
+            "id": 3,
+            "name": "Saule",
+            "active": True,
+            "roles": ["a", "b"],
+            "seen": at.astimezone(ALMATY),
+        },
+    ]
+    one = select(people.c.active, people.c.roles, people.c.seen, people.c.name, people.c.id).where(
+        people.c.id == bindparam("id")
+    )
+    with fresh_database(tmp_path, "people") as url:
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(people.insert(), stored)
+        with engine.connect() as conn:
+            driver = DriverStatement.of(one, conn.dialect)
+            pairs = [
+                (
+                    [tuple(r) for r in conn.execute(one, {"id": i})],
+                    driver.typed_rows(conn, {"id": i}),
+                )
+                for i in (1, 2, 3, 4)
+            ]
+            raw = driver.rows(conn, {"id": 1})
+        engine.dispose()
+    for expected, got in pairs:
+        assert [tuple(r) for r in got] == expected
+    assert [r.roles for expected, got in pairs for r in got] == [["mediator"], [], ["a", "b"]]
+    assert [r.seen for expected, got in pairs for r in got] == [at, None, at]
+    assert [type(r.active) for expected, got in pairs for r in got] == [bool, bool, bool]
+    if url.startswith("sqlite"):  # what the conversion is for: the driver's own values
+        assert (raw[0].active, raw[0].roles) == (1, '["mediator"]')
+        assert isinstance(raw[0].seen, str)
 
 
 def test_a_containing_pattern_takes_its_text_literally(tmp_path):
