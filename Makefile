@@ -1,5 +1,6 @@
 # The README's commands. Installs come from the hashed lock files in requirements/ (pip
-# --require-hashes) and are stamped on them, so repeated runs are quick.
+# --no-deps --require-hashes: a lock is the whole set, see deploy/README.md) and are stamped
+# on them, so repeated runs are quick.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -86,12 +87,14 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(PY)
-	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install -q --no-deps --require-hashes -r $(LOCK)
+	$(PY) -m pip check
 	$(SELF) -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(TEST_LOCK) | $(PY)
-	$(PY) -m pip install -q --require-hashes -r $(TEST_LOCK)
+	$(PY) -m pip install -q --no-deps --require-hashes -r $(TEST_LOCK)
+	$(PY) -m pip check
 	$(SELF) -e .
 	touch $@ $(VENV)/.installed
 
