@@ -14,8 +14,9 @@ beside the months' gave hidden figures away (tests/unit/analytics/test_weeks.py)
 whose weeks are not all known (imported monthly statistics, or counted before weeks were) is
 one cell, its own only week.
 
-The protection (numpy, scipy) is imported when a cube is first protected, not when the service
-starts: a process that never protects one never loads them.
+The protection (numpy, scipy) is not imported when the service starts: the cube worker's first
+round loads it (`load_protection`), once the service is up and before any burst of events
+makes a cube due; a replica that never holds the worker's lease never loads it.
 
 Protecting a cube takes up to seconds, so it is materialised (`protected_figure`) by a leased
 worker when its counters change (`cube_state.version`), once they have been quiet for the
@@ -356,6 +357,23 @@ def stale(db: DbSession) -> list[tuple[str, str]]:
 
 
 # --- the worker's rounds and the rebuild --------------------------------------------------------
+
+
+def load_protection() -> None:
+    """Import the protection's libraries (numpy, scipy: about a second of a core) now."""
+    from services.analytics.disclosure import load
+
+    load()
+
+
+def first_round(engine: Engine, at: datetime) -> int:
+    """The cube worker's first round: load the protection, then mark due every cube with no
+    state yet (an upgrade, a database restored from elsewhere); how many were marked."""
+    load_protection()
+    with new_session(engine) as db:
+        seeded = seed(db, at)
+        db.commit()
+    return seeded
 
 
 def protect_due(

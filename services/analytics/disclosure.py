@@ -170,6 +170,16 @@ def protect(
     )
 
 
+def load() -> None:
+    """Import what any protection may call now: `scipy.optimize` alone takes 0.8 s of a core.
+
+    The cube worker calls it in its first round, so that the first table protected under a
+    burst of events does not hold the interpreter for the import (in the one process that
+    stalled every request and delivery for a quarter of a second)."""
+    import scipy.linalg  # noqa: F401
+    import scipy.optimize  # noqa: F401
+
+
 def _publish(
     keys: list[Any], values: np.ndarray, primary: np.ndarray, hidden: np.ndarray
 ) -> tuple[dict[Any, int | None], frozenset[Any], frozenset[Any]]:

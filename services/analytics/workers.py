@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from kelisim.clock import now
-from kelisim.db import new_session
 from kelisim.service import ServiceContext
 from kelisim.uow import SYSTEM
 from kelisim.workers import run_leased
@@ -55,8 +54,8 @@ async def early_warning(ctx: ServiceContext) -> None:
 async def protected_cubes(ctx: ServiceContext) -> None:
     """Protect the cubes whose counters changed, once they have been quiet for a moment.
 
-    The first round after a start protects every cube with no state yet (an upgrade, a
-    database restored from elsewhere); later rounds only the due ones.
+    The first round after a start loads the protection's libraries and marks due every cube
+    with no state yet (`cube.first_round`); every round protects the due ones.
     """
     settings = ctx.settings
     threshold = settings.analytics_suppress_below
@@ -66,9 +65,7 @@ async def protected_cubes(ctx: ServiceContext) -> None:
     def one_round() -> int:
         nonlocal started
         if not started:
-            with new_session(ctx.engine) as db:
-                seeded = cube.seed(db, now())
-                db.commit()
+            seeded = cube.first_round(ctx.engine, now())
             started = True
             if seeded:
                 log.info("cubes.seeded", count=seeded)
