@@ -24,7 +24,7 @@ from typing import Any
 import structlog
 import uvicorn
 
-from kelisim import tracing
+from kelisim import awake, tracing
 from kelisim.settings import Settings
 from kelisim.supervision.system import owner_module
 
@@ -67,9 +67,25 @@ def loading() -> Iterator[None]:
 
 def serve_one(owner: str, host: str, port: int) -> None:
     """One app in this process, until SIGINT or SIGTERM."""
+    settings = Settings()
     with loading():
-        app = importlib.import_module(f"{owner_module(owner)}.app").build_app()
-    uvicorn.Server(config(app, host, port)).run()
+        app = importlib.import_module(f"{owner_module(owner)}.app").build_app(settings)
+    Awake(config(app, host, port), settings.loop_awake_ms / 1000).run()
+
+
+class Awake(uvicorn.Server):
+    """The one app's server, its loop kept awake while busy (`kelisim.awake`)."""
+
+    def __init__(self, config: uvicorn.Config, awake_seconds: float) -> None:
+        super().__init__(config)
+        self.awake_seconds = awake_seconds
+
+    async def serve(self, sockets: Any = None) -> None:
+        keeping = asyncio.create_task(awake.keep_awake(self.awake_seconds), name="awake")
+        try:
+            await super().serve(sockets)
+        finally:
+            keeping.cancel()
 
 
 class Neighbour(uvicorn.Server):
@@ -142,6 +158,7 @@ async def _serve_all(settings: Settings, apps: dict[str, Any]) -> int:
         context.run(structlog.contextvars.bind_contextvars, service=owner)
         task = asyncio.create_task(run(owner, server), name=f"serve-{owner}", context=context)
         tasks.append(task)
+    keeping = asyncio.create_task(awake.keep_awake(settings.loop_awake_ms / 1000), name="awake")
     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     alone = not stopping
     if alone:  # one app stopped by itself: stop the others, so the supervisor restarts all
@@ -150,4 +167,5 @@ async def _serve_all(settings: Settings, apps: dict[str, Any]) -> int:
             log.error("serve.app_stopped", app=task.get_name(), error=str(error) if error else None)
         stop()
     await asyncio.gather(*tasks, return_exceptions=True)
+    keeping.cancel()
     return 1 if alone else 0

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     # CPU is short the processes an escalation goes through get it first (0: the same).
     background_nice: int = Field(default=10, ge=0, le=19)
     host: str = "127.0.0.1"
+    # While a process is busy its event loop wakes this often (kelisim/awake.py); 0: never.
+    loop_awake_ms: float = Field(default=10.0, ge=0)
     gateway_port: int = 8000
     cases_port: int = 8001
     councils_port: int = 8002
