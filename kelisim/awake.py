@@ -7,8 +7,9 @@ nats-server and the receiver. At 50/s in the one process, its p99 was 96-212 ms 
 runs, and every stage's p99 was two to four times as long as with the loop woken every
 10 ms (38-56 ms in five runs). Meanwhile the loop's ready callbacks waited at most a few ms
 and the guest's scheduler 0.1 ms on average, so the time was not Kelisim's work. Guest halt
-polling at 200 µs, with no timer, gave the same 53 ms: the wait is in waking halted vCPUs. A
-50 ms timer did not help, and neither did a thread that woke every 10 ms outside the loop.
+polling at 200 µs, with no timer, gave 53 ms as well: the wait is in waking halted vCPUs. A
+50 ms timer did not help, and neither did a thread that woke every 10 ms outside the loop
+(one run each).
 
 So while the process is busy (at least `BUSY_SHARE` of a core over the last `WINDOW`), the
 loop wakes every `interval` seconds (`KELISIM_LOOP_AWAKE_MS`; 0 turns it off). When idle it
