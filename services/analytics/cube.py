@@ -15,7 +15,7 @@ whose weeks are not all known (imported monthly statistics, or counted before we
 one cell, its own only week.
 
 The protection (numpy, scipy) is not imported when the service starts: the cube worker's first
-round loads it (`load_protection`), once the service is up and before any burst of events
+round loads it (`first_round`), once the service is up and before any burst of events
 makes a cube due; a replica that never holds the worker's lease never loads it.
 
 Protecting a cube takes up to seconds, so it is materialised (`protected_figure`) by a leased
@@ -359,17 +359,13 @@ def stale(db: DbSession) -> list[tuple[str, str]]:
 # --- the worker's rounds and the rebuild --------------------------------------------------------
 
 
-def load_protection() -> None:
-    """Import the protection's libraries (numpy, scipy: about a second of a core) now."""
+def first_round(engine: Engine, at: datetime) -> int:
+    """The cube worker's first round: load the protection (numpy, scipy: about a second of a
+    core), then mark due every cube with no state yet (an upgrade, a database restored from
+    elsewhere); how many were marked."""
     from services.analytics.disclosure import load
 
     load()
-
-
-def first_round(engine: Engine, at: datetime) -> int:
-    """The cube worker's first round: load the protection, then mark due every cube with no
-    state yet (an upgrade, a database restored from elsewhere); how many were marked."""
-    load_protection()
     with new_session(engine) as db:
         seeded = seed(db, at)
         db.commit()

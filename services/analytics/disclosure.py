@@ -308,7 +308,7 @@ def _cheapest_move(
             table.cost_m[rows[pub_m]],
         ]
     )
-    from scipy.optimize import linprog  # 0.8 s to import: at the first protected table
+    from scipy.optimize import linprog  # 0.8 s to import: see `disclosure.load`
 
     res = linprog(
         cost,

@@ -136,7 +136,7 @@ def _stuck(
     # maximise sum(s), 0 <= s <= 1, s <= (what each figure adds up) @ d, published @ d = 0
     raised = sparse.vstack([sparse.identity(n, format="csr")[one_c], sparse.csr_matrix(one_m)])
     b = b_c + b_m
-    from scipy.optimize import linprog  # 0.8 s to import: at the first protected table
+    from scipy.optimize import linprog  # 0.8 s to import: see `disclosure.load`
 
     res = linprog(
         np.concatenate([np.zeros(n), -np.ones(b)]),
