@@ -270,6 +270,24 @@ async def test_language_switch_is_remembered_and_every_main_page_passes_axe(brow
         await page.wait_for_selector("html[lang=kk]")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_account_stays_at_the_headers_right_when_a_long_role_wraps_it(
+    browser, base_url, lang
+):
+    async with signed_in(browser, base_url, "liaison", lang=lang) as page:
+        row_right, account_right = await page.evaluate(
+            """() => {
+                const row = document.querySelector('.header-row');
+                const padding = parseFloat(getComputedStyle(row).paddingRight);
+                const account = document.querySelector('.account');
+                return [row.getBoundingClientRect().right - padding,
+                        account.getBoundingClientRect().right];
+            }"""
+        )
+        assert abs(row_right - account_right) <= 1, (lang, row_right, account_right)
+        await shot(page, f"liaison-header-{lang}")
+
+
 async def test_the_api_documentation_works_under_the_csp(browser, base_url):
     context = await browser.new_context(base_url=base_url)
     page = await context.new_page()
