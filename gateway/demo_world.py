@@ -270,7 +270,8 @@ async def _escalate(world: World, plan: Plan, path: str) -> None:
 async def _council(world: World, council_id: str) -> None:
     """A session planned, convened, held with a vote; its minutes published; recommendations."""
     sec = "council_secretary"
-    starts = datetime.combine(_today() - timedelta(days=1), time(10), UTC)  # held yesterday
+    # Held two weeks ago: its overdue recommendation fell due after it, ten days ago.
+    starts = datetime.combine(_today() - timedelta(days=14), time(10), UTC)
     session = await world.call(
         sec, "POST", f"/councils/{council_id}/sessions", "council-session",
         json={"title": "Межэтническое согласие в микрорайонах", "starts_at": starts.isoformat(),

@@ -161,6 +161,7 @@ PROBLEMS = {
     "invalid-term": N_("The term is not valid."),
     "invalid-url": N_("Enter a valid address (URL)."),
     "decision-not-adopted": N_("The decision was not adopted."),
+    "due-before-session": N_("The due date cannot be before the session."),
     "empty-agenda": N_("The agenda is empty."),
     "no-quorum": N_("There is no quorum."),
     "not-entitled": N_("You are not entitled to vote on this item."),

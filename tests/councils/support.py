@@ -70,14 +70,17 @@ class CouncilWorld:
         """The items of a list (the one envelope, all on one page)."""
         return items_of(await self.get(path, who, **kwargs))
 
-    async def plan_session(self, items: int = 1, rule: str | None = None) -> tuple[str, list[str]]:
-        """A planned session with `items` agenda items; returns its id and the items' ids."""
+    async def plan_session(
+        self, items: int = 1, rule: str | None = None, starts_in: timedelta = timedelta(days=3)
+    ) -> tuple[str, list[str]]:
+        """A planned session with `items` agenda items, starting `starts_in` from now (a
+        negative delta: one that met in the past); returns its id and the items' ids."""
         session = await self.ok(
             "POST",
             f"/{self.id}/sessions",
             json={
                 "title": "Session on interethnic accord",
-                "starts_at": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+                "starts_at": (datetime.now(UTC) + starts_in).isoformat(),
                 "place": "Friendship House, Almaty",
             },
         )
@@ -101,10 +104,14 @@ class CouncilWorld:
         return session["id"], item_ids
 
     async def sitting(
-        self, present: list[str], items: int = 1, rule: str | None = None
+        self,
+        present: list[str],
+        items: int = 1,
+        rule: str | None = None,
+        starts_in: timedelta = timedelta(days=3),
     ) -> tuple[str, list[str]]:
         """A session convened and held with `present` marked present, the rest absent."""
-        session_id, item_ids = await self.plan_session(items, rule)
+        session_id, item_ids = await self.plan_session(items, rule, starts_in)
         await self.ok("POST", f"/sessions/{session_id}/convene")
         marks = [{"username": u, "present": u in present} for u in self.usernames]
         await self.ok("PUT", f"/sessions/{session_id}/attendance", json={"marks": marks})

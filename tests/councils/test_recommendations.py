@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from kelisim.localtime import KAZAKHSTAN
 from services.councils import workers
 from tests.councils.support import (
     MEMBERS,
@@ -14,20 +15,28 @@ from tests.councils.support import (
     make_council,
     stream_events,
 )
+from tests.support.checks import assert_problem
 from tests.support.services import bearer, running
 
 PRESENT = [u for u in MEMBERS if u != "m7"]
 TODAY = date.today()
 
 
-async def adopted_item(council, *, adopt: bool = True) -> str:
-    """An item voted on in a held session (adopted 6-1, or rejected 1-6)."""
-    _, (item_id,) = await council.sitting(present=PRESENT)
+async def adopted_item(
+    council, *, adopt: bool = True, starts_in: timedelta = timedelta(days=3)
+) -> str:
+    """An item voted on in a held session (adopted 6-1, or rejected 1-6); the session starts
+    `starts_in` from now (negative: it met in the past, so a recommendation may be overdue)."""
+    _, (item_id,) = await council.sitting(present=PRESENT, starts_in=starts_in)
+    await voted(council, item_id, adopt=adopt)
+    return item_id
+
+
+async def voted(council, item_id: str, *, adopt: bool = True) -> None:
     await council.ok("POST", f"/items/{item_id}/vote/open")
     first, rest = ("for", "against") if adopt else ("against", "for")
     await council.vote(item_id, {u: (first if i < 6 else rest) for i, u in enumerate(PRESENT)})
     await council.ok("POST", f"/items/{item_id}/vote/close")
-    return item_id
 
 
 async def recommend(council, item_id: str, due: date, addressee: str = "Akimat of Almaty"):
@@ -156,13 +165,42 @@ async def test_only_an_adopted_decision_makes_recommendations(settings):
         assert refused.json()["type"] == "urn:kelisim:problem:decision-not-adopted"
 
 
+async def test_a_due_date_before_the_session_is_refused_and_nothing_is_recorded(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        body = {"addressee": "Akimat", "text": "x", "responsible": "y"}
+        # Planned for three days from now and held today; planned for a week ago and held
+        # (recorded) today: the earlier of the two days is the session's, in Kazakhstan.
+        for starts_in in (timedelta(days=3), -timedelta(days=7)):
+            session_id, (item_id,) = await council.sitting(present=PRESENT, starts_in=starts_in)
+            await voted(council, item_id)
+            session = await council.ok("GET", f"/sessions/{session_id}")
+            met = min(datetime.fromisoformat(session[k]) for k in ("starts_at", "held_at"))
+            day = met.astimezone(KAZAKHSTAN).date()
+            issued = len(audit_entries(client, "recommendation.issued"))
+            listed = await council.items(f"/{council.id}/recommendations")
+
+            due = (day - timedelta(days=1)).isoformat()
+            refused = await council.post(
+                f"/items/{item_id}/recommendations", json={**body, "due_date": due}
+            )
+            problem = assert_problem(refused, 422, "due-before-session")
+            assert problem["session_day"] == day.isoformat()
+            assert await council.items(f"/{council.id}/recommendations") == listed
+            assert len(audit_entries(client, "recommendation.issued")) == issued
+
+            on_the_day = await recommend(council, item_id, day)  # the session's own day
+            assert on_the_day["due_date"] == day.isoformat()
+
+
 async def test_a_regional_control_list_shows_overdue_recommendations(settings):
     async with running("councils", settings) as client:
         almaty = await make_council(client, settings)
         shymkent = await make_council(
             client, settings, name="Shymkent council", region="KZ-79", prefix="s-"
         )
-        late = await recommend(almaty, await adopted_item(almaty), TODAY - timedelta(days=2))
+        met = await adopted_item(almaty, starts_in=-timedelta(days=7))
+        late = await recommend(almaty, met, TODAY - timedelta(days=2))
         await recommend(almaty, await adopted_item(almaty), TODAY + timedelta(days=20))
 
         watcher = bearer(
@@ -198,7 +236,8 @@ async def test_the_running_watcher_raises_an_overdue_alert_by_itself(settings):
     fast = settings.model_copy(update={"councils_watch_seconds": 0.1})
     async with running("councils", fast) as client:
         council = await make_council(client, fast)
-        rec = await recommend(council, await adopted_item(council), TODAY - timedelta(days=1))
+        met = await adopted_item(council, starts_in=-timedelta(days=7))
+        rec = await recommend(council, met, TODAY - timedelta(days=1))
         deadline = asyncio.get_running_loop().time() + 20
         while not audit_entries(client, "recommendation.overdue"):
             assert asyncio.get_running_loop().time() < deadline, "the watcher raised nothing"

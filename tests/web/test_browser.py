@@ -7,7 +7,7 @@ drives Debian's Chromium (never a downloaded browser). Screenshots go to test-ar
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -148,7 +148,8 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         box = page.locator("details.action").first
         await box.locator("summary").click()
         await box.locator("[name=title]").fill(f"Кезекті отырыс {lang}")
-        await box.locator("[name=date]").fill(today.isoformat())
+        # It met three days ago, so a recommendation may already be overdue.
+        await box.locator("[name=date]").fill((today - timedelta(days=3)).isoformat())
         await box.locator("[name=place]").fill("Достық үйі")
         async with page.expect_navigation():
             await box.locator("button[type=submit]").click()
@@ -204,14 +205,22 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         async with page.expect_navigation():
             await page.get_by_role("button", name=t(lang, "Close the vote"), exact=True).click()
         assert t(lang, "Decision adopted") in await page.content()
-        issue = page.locator("details.action", has=page.locator("[name=addressee]"))
-        await issue.locator("summary").click()
-        await issue.locator("[name=addressee]").fill("Алматы қаласының әкімдігі")
-        await issue.locator("[name=text]").fill("Мемлекеттік тіл курстарын ашу")
-        await issue.locator("[name=responsible]").fill("Тілдерді дамыту басқармасы")
-        await issue.locator("[name=due_date]").fill((today - timedelta(days=1)).isoformat())
-        async with page.expect_navigation():
-            await issue.locator("button[type=submit]").click()
+
+        async def issue_recommendation(due: date) -> None:
+            issue = page.locator("details.action", has=page.locator("[name=addressee]"))
+            if await issue.get_attribute("open") is None:
+                await issue.locator("summary").click()
+            await issue.locator("[name=addressee]").fill("Алматы қаласының әкімдігі")
+            await issue.locator("[name=text]").fill("Мемлекеттік тіл курстарын ашу")
+            await issue.locator("[name=responsible]").fill("Тілдерді дамыту басқармасы")
+            await issue.locator("[name=due_date]").fill(due.isoformat())
+            async with page.expect_navigation():
+                await issue.locator("button[type=submit]").click()
+
+        await issue_recommendation(today - timedelta(days=5))  # before the session: refused
+        refusal = t(lang, "The due date cannot be before the session.")
+        assert refusal in await page.inner_text(".alert.error")
+        await issue_recommendation(today - timedelta(days=1))
         assert "alert error" not in await page.content()
         steps = (
             "Close the session",

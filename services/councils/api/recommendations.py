@@ -60,7 +60,10 @@ def issue_recommendation(
     principal: CurrentPrincipal,
     ctx: ContextDep,
 ):
-    """The secretary records a recommendation of an adopted decision."""
+    """The secretary records a recommendation of an adopted decision.
+
+    It falls due on or after the session's day (422 `due-before-session` otherwise).
+    """
     cmd = handlers.IssueRecommendation(principal=principal, item_id=item_id, body=body)
     return ctx.create(request, handlers.issue_recommendation, cmd, shape=recommendation_public)
 

@@ -10,6 +10,7 @@ from kelisim.events.councils import (
     RecommendationIssued,
     RecommendationResponded,
 )
+from kelisim.localtime import KAZAKHSTAN
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
@@ -27,11 +28,22 @@ class IssueRecommendation(Command):
 def issue_recommendation(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommendation:
     """The secretary records an adopted decision's recommendation, sent to its addressee."""
     db = uow.session
-    item, _, council = item_with_context(db, cmd.item_id)
+    item, session, council = item_with_context(db, cmd.item_id)
     member = permissions.membership(db, council, cmd.principal)
     lifecycle.check("item", "recommend", item.vote_status, member.role if member else None)
     if not item.adopted:
         raise Problem(409, "decision-not-adopted", "Only an adopted decision recommends.")
+    # Nothing is due before the decision: not before the session's day in Kazakhstan (the
+    # day it was planned for, or the day it was held if that came earlier).
+    met = min(session.starts_at, session.held_at or session.starts_at)
+    first_day = met.astimezone(KAZAKHSTAN).date()
+    if cmd.body.due_date < first_day:
+        raise Problem(
+            422,
+            "due-before-session",
+            f"The due date is before the session ({first_day.isoformat()}).",
+            session_day=first_day.isoformat(),
+        )
     recommendation = Recommendation(
         council_id=council.id,
         region=council.region,
