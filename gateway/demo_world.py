@@ -299,12 +299,7 @@ async def _council(world: World, council_id: str) -> None:
         vote = {"choice": "for"}
         await world.call(who, "POST", f"/councils/items/{iid}/votes", f"vote-{who}", json=vote)
     await world.call(sec, "POST", f"/councils/items/{iid}/vote/close", "council-vote-close")
-    await world.call(sec, "POST", f"/councils/sessions/{sid}/close", "council-close")
-    protocol = await world.call(sec, "POST", f"/councils/sessions/{sid}/protocol", "protocol")
-    pid = f"/councils/protocols/{protocol['id']}"
-    for who, action in ((sec, "circulate"), (sec, "approve"), ("council_chair", "sign"),
-                        (sec, "sign"), (sec, "publish")):  # fmt: skip
-        await world.call(who, "POST", f"{pid}/{action}", f"protocol-{action}-{who}")
+    # Recommendations before the minutes are drafted, so the signed minutes print them.
     today = _today()
     for key, due, text in (
         ("overdue", today - timedelta(days=10), "Открыть молодёжный центр в микрорайоне Шанырак."),
@@ -319,3 +314,9 @@ async def _council(world: World, council_id: str) -> None:
             f"recommendation-{key}",
             json=body,
         )
+    await world.call(sec, "POST", f"/councils/sessions/{sid}/close", "council-close")
+    protocol = await world.call(sec, "POST", f"/councils/sessions/{sid}/protocol", "protocol")
+    pid = f"/councils/protocols/{protocol['id']}"
+    for who, action in ((sec, "circulate"), (sec, "approve"), ("council_chair", "sign"),
+                        (sec, "sign"), (sec, "publish")):  # fmt: skip
+        await world.call(who, "POST", f"{pid}/{action}", f"protocol-{action}-{who}")

@@ -169,6 +169,7 @@ PROBLEMS = {
     "vote-open": N_("The vote is still open."),
     "protocol-exists": N_("The protocol already exists."),
     "protocol-immutable": N_("A published protocol cannot be changed."),
+    "protocol-changed": N_("The minutes changed while being published. Publish them again."),
     "role-taken": N_("This role in the council is already taken."),
     "own-region": N_("A note of your own region is reviewed by a coordinator of another region."),
     "not-under-review": N_("This note is no longer waiting for a review."),

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, timedelta
+
+from sqlmodel import Session as DbSession
 
 from kelisim import audit
+from services.councils.minutes import publication
+from services.councils.models import Recommendation
 from tests.councils.support import MEMBERS, audit_entries, drained, make_council, stream_events
 from tests.support.services import bearer, running
 
@@ -217,3 +222,50 @@ async def test_an_edit_against_a_stale_version_of_the_minutes_is_refused(setting
         assert weak.json()["etag"] == first.headers["etag"]
         current = await council.ok("GET", f"/protocols/{draft['id']}")
         assert current["content"]["notes"] == {"kk": "Бірінші түзету."}
+
+
+async def test_a_recommendation_recorded_while_publishing_is_refused_the_signed_minutes(
+    settings, monkeypatch
+):
+    """The PDFs are rendered before the publishing transaction. A recommendation whose own
+    transaction began before the publication's moment and committed during the rendering
+    (here, the renderer's stand-in commits one) would be on the page and not in the PDFs."""
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, item_id = await held_and_decided(council)
+        pid = (await council.ok("POST", f"/sessions/{session_id}/protocol"))["id"]
+        for step, who in (("circulate", "secretary"), ("approve", "secretary")):
+            await council.ok("POST", f"/protocols/{pid}/{step}", who=who)
+        for who in ("chair", "secretary"):
+            await council.ok("POST", f"/protocols/{pid}/sign", who=who)
+        ctx = client.app.state.ctx
+        real = publication.sign_documents
+
+        def rendering_while_one_is_recorded(content, facts, *args, **kwargs):
+            with DbSession(ctx.engine) as db:
+                db.add(
+                    Recommendation(
+                        council_id=council.id,
+                        region="KZ-75",
+                        item_id=item_id,
+                        addressee="Akimat of Almaty",
+                        text="Recorded during the rendering",
+                        responsible="Deputy akim",
+                        due_date=date.today() + timedelta(days=30),
+                        issued_at=facts.published_at - timedelta(milliseconds=1),
+                    )
+                )
+                db.commit()
+            return real(content, facts, *args, **kwargs)
+
+        monkeypatch.setattr(publication, "sign_documents", rendering_while_one_is_recorded)
+        refused = await council.post(f"/protocols/{pid}/publish")
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["type"] == "urn:kelisim:problem:protocol-changed"
+        assert (await council.ok("GET", f"/protocols/{pid}"))["status"] == "signed"
+        assert audit_entries(client, "protocol.published") == []
+
+        monkeypatch.setattr(publication, "sign_documents", real)
+        final = await council.ok("POST", f"/protocols/{pid}/publish")
+        assert final["status"] == "published"
+        assert "Recorded during the rendering" in json.dumps(final["document"])

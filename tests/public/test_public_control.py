@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from datetime import date, timedelta
 from xml.etree import ElementTree as ET
 
 from icalendar import Calendar
@@ -182,3 +183,38 @@ async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings,
             draft_page = (await member.get(f"/councils/protocols/{correction}")).text
             assert "status-draft" in draft_page and "Түзету жобасы" in draft_page
             assert "/public/protocols/" not in draft_page
+
+
+async def test_the_published_minutes_print_what_their_signed_pdfs_print(make_settings, clean_nats):
+    settings = make_settings(public_rate_per_minute=100)
+    async with gateway_stack(settings) as stack:
+        council = await seated_council(stack)
+        pid, _, recs = await publish_a_session(council)
+        # A recommendation of the same decision, recorded after the minutes were published.
+        later = await council.ok(
+            "POST",
+            f"/items/{recs['on_time']['item_id']}/recommendations",
+            json={
+                "addressee": "Department of culture",
+                "text": "Кейін берілген ұсыным",
+                "responsible": SECRET_RESPONSIBLE,
+                "due_date": (date.today() + timedelta(days=40)).isoformat(),
+            },
+        )
+        assert later["status"] == "sent"
+        public = stack.client_from("198.51.100.21")
+        try:
+            page = await public.get(f"/public/protocols/{pid}", params={"lang": "kk"})
+            pdf = await public.get(f"/public/protocols/{pid}.pdf", params={"lang": "kk"})
+        finally:
+            await public.aclose()
+        in_pdf = pdf_text(pdf.content).replace("\n", " ")
+        minutes = await council.ok("GET", f"/protocols/{pid}")
+        for shown in (page.text, str(minutes["document"]), in_pdf):
+            assert "Жастар форумын өткізу (on_time)" in shown
+            assert "Кейін берілген ұсыным" not in shown
+        # It is under control all the same, and a correction of the minutes prints it.
+        listed = await council.items(f"/{council.id}/recommendations")
+        assert later["id"] in [r["id"] for r in listed]
+        correction = await council.ok("POST", f"/protocols/{pid}/corrections")
+        assert "Кейін берілген ұсыным" in str(correction["document"])

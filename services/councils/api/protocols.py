@@ -162,6 +162,7 @@ def publish_protocol(
         sha256 = handlers.content_sha256(protocol.content)
         published_at = now()
         facts = publication.facts_of(db, protocol, sha256, published_at)
+        printed = tuple(issued.id for issued in facts.recommendations)
         content = protocol.content
     documents = publication.sign_documents(
         content, facts, signing.signer(ctx.settings), ctx.settings.public_base_url()
@@ -172,6 +173,7 @@ def publish_protocol(
         published_at=published_at,
         sha256=sha256,
         documents=tuple(documents),
+        printed=printed,
     )
     ctx.run(request, handlers.publish_protocol, cmd)
     return _read(ctx, protocol_id, language(None, principal))

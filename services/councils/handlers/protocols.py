@@ -21,7 +21,7 @@ from kelisim.events.councils import ProtocolCirculated, ProtocolPublished
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions, rules
-from services.councils.minutes.publication import SignedDocument
+from services.councils.minutes.publication import SignedDocument, printed
 from services.councils.models import (
     Council,
     Member,
@@ -315,6 +315,7 @@ class PublishProtocol(Command):
     published_at: datetime
     sha256: str
     documents: tuple[SignedDocument, ...]
+    printed: tuple[str, ...]  # the recommendations the documents print, by id
 
 
 def check_publishable(db: DbSession, principal: Principal, protocol_id: str) -> Protocol:
@@ -330,6 +331,10 @@ def publish_protocol(cmd: PublishProtocol, uow: UnitOfWork) -> Protocol:
     protocol, council, _ = _advance(db, cmd.principal, cmd.protocol_id, "publish")
     if content_sha256(protocol.content) != cmd.sha256:
         raise Problem(409, "protocol-changed", "The minutes changed while being published.")
+    if tuple(r.id for r in printed(db, protocol, cmd.published_at)) != cmd.printed:
+        raise Problem(
+            409, "protocol-changed", "A recommendation was recorded while publishing the minutes."
+        )
     protocol.sha256 = cmd.sha256
     protocol.published_at = cmd.published_at
     db.add(protocol)

@@ -53,6 +53,7 @@ class Issued:
     addressee: str
     text: str
     due_date: date
+    id: str = ""  # the recommendation's (what publishing checks the documents printed)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,20 @@ def _names(db: DbSession, council_id: str) -> dict[str, Member]:
     return {m.username: m for m in db.exec(select(Member).where(Member.council_id == council_id))}
 
 
+def printed(
+    db: DbSession, protocol: Protocol, published_at: datetime | None
+) -> list[Recommendation]:
+    """The recommendations the minutes print: those of the session's items, issued up to the
+    publication (a later one is not in the signed PDFs, so not in the published minutes
+    either; a correction prints it), or all of them while the minutes are unpublished."""
+    items = select(AgendaItem.id).where(AgendaItem.session_id == protocol.session_id)
+    query = select(Recommendation).where(col(Recommendation.item_id).in_(items))
+    if published_at is not None:
+        query = query.where(col(Recommendation.issued_at) <= published_at)
+    order = (col(Recommendation.issued_at), col(Recommendation.id))
+    return list(db.exec(query.order_by(*order)).all())
+
+
 def facts_of(
     db: DbSession, protocol: Protocol, sha256: str, published_at: datetime | None
 ) -> Facts:
@@ -54,12 +68,7 @@ def facts_of(
         )
         if who
     )
-    items = select(AgendaItem.id).where(AgendaItem.session_id == protocol.session_id)
-    recommendations = db.exec(
-        select(Recommendation)
-        .where(col(Recommendation.item_id).in_(items))
-        .order_by(col(Recommendation.issued_at), col(Recommendation.id))
-    ).all()
+    recommendations = printed(db, protocol, published_at)
     return Facts(
         protocol_id=protocol.id,
         sha256=sha256,
@@ -69,7 +78,7 @@ def facts_of(
             Remark(name(r.username), r.text, r.made_at) for r in remarks_of(db, protocol)
         ),
         recommendations=tuple(
-            Issued(r.item_id, r.addressee, r.text, r.due_date) for r in recommendations
+            Issued(r.item_id, r.addressee, r.text, r.due_date, r.id) for r in recommendations
         ),
     )
 
