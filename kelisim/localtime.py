@@ -19,6 +19,11 @@ ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def local_date(moment: datetime) -> date:
+    """The calendar date in Kazakhstan of a moment."""
+    return moment.astimezone(KAZAKHSTAN).date()
+
+
 def moment(value: datetime | str, lang: str) -> str:
     """A moment as its date and time in Kazakhstan, e.g. "3 December 2026, 10:00"."""
     when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value

@@ -17,8 +17,8 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim.clock import now
+from kelisim.localtime import local_date
 from services.councils.lifecycle import FINAL_RECOMMENDATION
-from services.councils.minutes.document import KAZAKHSTAN
 from services.councils.models import (
     AgendaItem,
     Council,
@@ -178,11 +178,6 @@ def document(db: DbSession, protocol_id: str, lang: str) -> ProtocolDocument | N
             ProtocolDocument.protocol_id == protocol_id, ProtocolDocument.lang == lang
         )
     ).first()
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar date in Kazakhstan of a moment."""
-    return moment.astimezone(KAZAKHSTAN).date()
 
 
 def status_of(

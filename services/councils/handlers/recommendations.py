@@ -10,7 +10,7 @@ from kelisim.events.councils import (
     RecommendationIssued,
     RecommendationResponded,
 )
-from kelisim.localtime import KAZAKHSTAN
+from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
@@ -36,7 +36,7 @@ def issue_recommendation(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommend
     # Nothing is due before the decision: not before the session's day in Kazakhstan (the
     # day it was planned for, or the day it was held if that came earlier).
     met = min(session.starts_at, session.held_at or session.starts_at)
-    first_day = met.astimezone(KAZAKHSTAN).date()
+    first_day = local_date(met)
     if cmd.body.due_date < first_day:
         raise Problem(
             422,

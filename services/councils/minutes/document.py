@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import segno
 from babel.dates import format_date, format_datetime
@@ -23,12 +22,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from kelisim import pdf
+from kelisim.localtime import KAZAKHSTAN
 from services.councils.minutes.texts import LABELS
 from services.councils.rendering import pick
 
 TEMPLATES = Path(__file__).parent / "templates"
-# Kazakhstan keeps one time zone (UTC+5) since March 2024.
-KAZAKHSTAN = ZoneInfo("Asia/Almaty")
 
 
 @dataclass(frozen=True)
