@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
@@ -20,98 +19,24 @@ from kelisim.commands import Command
 from kelisim.events.councils import ProtocolCirculated, ProtocolPublished
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.councils import lifecycle, permissions, rules
+from services.councils import lifecycle, permissions
 from services.councils.minutes.publication import SignedDocument, printed
+from services.councils.minutes.record import record_of
 from services.councils.models import (
     Council,
     Member,
     Protocol,
     ProtocolDocument,
     ProtocolRemark,
-    Session,
 )
 from services.councils.queries import (
-    agenda,
-    current_members,
-    present_usernames,
     protocol_with_council,
-    quorum,
-    recused_usernames,
     session_with_council,
-    votes_of,
 )
 from services.councils.rendering import content_sha256
 from services.councils.schemas import ProtocolUpdate, RemarkCreate
 
 __all__ = ["content_sha256"]
-
-
-def _person(member: Member | None, username: str) -> dict[str, str]:
-    if member is None:
-        return {"username": username, "full_name": username, "role": ""}
-    return {"username": username, "full_name": member.full_name, "role": member.role}
-
-
-def record_of(db: DbSession, session: Session, council: Council) -> dict[str, Any]:
-    """The session's record as structured minutes: attendance, quorum, items, votes, decisions."""
-    all_members = {
-        m.username: m for m in db.exec(select(Member).where(Member.council_id == council.id))
-    }
-    sat_on = (session.held_at or session.starts_at).date()
-    members = current_members(db, council.id, sat_on)
-    present = present_usernames(db, session, members)
-    items = []
-    for item in agenda(db, session):
-        votes = votes_of(db, item)
-        items.append(
-            {
-                "id": item.id,
-                "position": item.position,
-                "titles": item.titles,
-                "proposal": item.proposal,
-                "rapporteur": item.rapporteur,
-                "rule": rules.rule_of(item.decision_rule, council.decision_rule),
-                "recused": [_person(all_members.get(u), u) for u in recused_usernames(db, item)],
-                "entitled": item.entitled,
-                "votes": [
-                    {**_person(all_members.get(v.username), v.username), "choice": v.choice}
-                    for v in votes
-                    if item.entitled is not None and v.username in item.entitled
-                ],
-                "for": item.votes_for,
-                "against": item.votes_against,
-                "abstained": item.votes_abstained,
-                "adopted": item.adopted,
-            }
-        )
-    return {
-        "council": {
-            "id": council.id,
-            "name": council.name,
-            "level": council.level,
-            "region": council.region,
-        },
-        "session": {
-            "id": session.id,
-            "title": session.title,
-            "starts_at": session.starts_at.isoformat(),
-            "place": session.place,
-            "online_link": session.online_link,
-        },
-        "attendance": {
-            "members": len(members),
-            "present": [_person(all_members.get(u), u) for u in present],
-            "absent": [
-                _person(m, m.username)
-                for m in sorted(members, key=lambda m: m.username)
-                if m.username not in present
-            ],
-        },
-        "quorum": quorum(council, members, present).model_dump(),
-        "items": items,
-        "notes": {},
-        "corrects": None,
-    }
 
 
 @dataclass(frozen=True, kw_only=True)
