@@ -10,7 +10,6 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
@@ -20,6 +19,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 from fastapi import Request
 
+from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
 
 LANGS = ("kk", "ru", "en")
@@ -29,13 +29,12 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 # Kazakhstan keeps one time zone (UTC+5) since March 2024.
-TIME_ZONE = ZoneInfo("Asia/Almaty")
 
 
 def local_to_utc(day: str, time: str) -> str:
     """A date and time typed in Kazakhstan, as the UTC instant the services keep ('' if invalid)."""
     try:
-        local = datetime.fromisoformat(f"{day}T{time or '10:00'}").replace(tzinfo=TIME_ZONE)
+        local = datetime.fromisoformat(f"{day}T{time or '10:00'}").replace(tzinfo=KAZAKHSTAN)
         return local.astimezone(UTC).isoformat()
     except (ValueError, OverflowError):  # year 1 at local midnight has no UTC instant
         return ""
@@ -101,6 +100,17 @@ def choose_language(request: Request, saved: str | None) -> str:
     return DEFAULT_LANG
 
 
+def in_kazakhstan(value: datetime) -> tuple[datetime, str]:
+    """A moment in Kazakhstan's zone (a naive one read as UTC), or, too near year 1 or 9999
+    to move, in UTC with " UTC" to say so."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(KAZAKHSTAN), ""
+    except OverflowError:
+        return value.astimezone(UTC), " UTC"
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Dates, numbers and region names in one language."""
@@ -119,8 +129,8 @@ class Formatter:
         try:
             if isinstance(value, str):
                 value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-            if isinstance(value, datetime):
-                value = value.date()
+            if isinstance(value, datetime):  # a moment's day is the day it was in Kazakhstan
+                value = in_kazakhstan(value)[0].date()
             return format_date(value, format="long", locale=self.locale)
         except (ValueError, OverflowError, TypeError, AttributeError):
             return str(value)
@@ -131,12 +141,7 @@ class Formatter:
         try:
             if isinstance(value, str):
                 value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            try:
-                local, zone = value.astimezone(TIME_ZONE), ""
-            except OverflowError:
-                local, zone = value.astimezone(UTC), " UTC"
+            local, zone = in_kazakhstan(value)
             day = format_date(local.date(), format="medium", locale=self.locale)
             clock = format_time(local.time(), format="short", locale=self.locale)
             return f"{day}, {clock}{zone}"

@@ -19,8 +19,9 @@ from gateway.deps import Caller, _user_of_claims
 from gateway.models import User
 from gateway.web import access, labels
 from gateway.web.client import ServiceError, Services
-from gateway.web.i18n import LANG_NAMES, LANGS, TIME_ZONE, Formatter, choose_language
+from gateway.web.i18n import LANG_NAMES, LANGS, Formatter, choose_language
 from kelisim.db import read_session
+from kelisim.localtime import KAZAKHSTAN
 from kelisim.problems import Problem
 from kelisim.regions import REGIONS
 
@@ -140,7 +141,7 @@ class View:
             csrf=self.csrf,
             labels=labels,
             regions=REGIONS,
-            today=datetime.now(TIME_ZONE).date(),
+            today=datetime.now(KAZAKHSTAN).date(),
             path=self.request.url.path,
             as_date=as_date,
             choices=self.choices,

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kelisim import weeks
+from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
 
 NATIONAL = "KZ"
@@ -99,7 +100,7 @@ ALL_REGIONS = tuple(REGIONS)
 class Calendar:
     """Cuts an instant into the periods it is counted in, in Kazakhstan's time."""
 
-    zone: ZoneInfo = ZoneInfo("Asia/Almaty")
+    zone: ZoneInfo = KAZAKHSTAN
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from kelisim import preconditions
 from kelisim.anonymity import Identifying
 from kelisim.auth import Principal
+from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from services.cases import permissions
 from services.cases.models import (
@@ -31,7 +31,6 @@ from services.cases.queries import parties_of
 from services.cases.schemas import PracticeNotePublic, PracticeNoteSource
 
 # A moment pins the case down on the day it was in UTC and in Kazakhstan (UTC+5).
-_LOCAL = ZoneInfo("Asia/Almaty")
 LIMIT = 200  # an author's notes on one page: a mediator writes a few a year
 
 
@@ -102,7 +101,7 @@ def identifying(db: Session, case: Case) -> Identifying:
     days: set[date] = {d for d in (case.agreement_signed_on, case.deadline) if d}
     moments: list[datetime | None] = [case.registered_at, case.closed_at]
     moments += [s.scheduled_at for s in sessions]
-    days |= {d for m in moments if m is not None for d in (m.date(), m.astimezone(_LOCAL).date())}
+    days |= {d for m in moments if m is not None for d in (m.date(), local_date(m))}
     days |= {s.signed_on for s in settlements}
     days |= set(
         db.exec(select(Consent.given_on).where(Consent.case_id == case.id))  # type: ignore[call-overload]

@@ -21,6 +21,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from kelisim import pagination
 from kelisim.clock import now
 from kelisim.db import table_of
+from kelisim.localtime import local_date
 from kelisim.pagination import Page
 from kelisim.problems import Problem
 from services.councils import rendering, rules
@@ -56,8 +57,9 @@ Only = Literal["open", "overdue"]
 
 
 def today() -> date:
-    """Today's date in UTC, the calendar membership terms and due dates are read in."""
-    return now().date()
+    """Today in Kazakhstan: membership terms and due dates are the country's calendar days,
+    so a recommendation due on the 5th is overdue from midnight there, not from 05:00."""
+    return local_date(now())
 
 
 # --- rows, or 404 -------------------------------------------------------------------------------

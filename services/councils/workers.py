@@ -88,7 +88,7 @@ def scan(ctx: ServiceContext, on: date, shard: str | None = None) -> int:
 
 
 async def recommendation_watch(ctx: ServiceContext) -> None:
-    """Scan each shard as of today's UTC date every `councils_watch_seconds`, shared by lease."""
+    """Scan each shard as of today in Kazakhstan every `councils_watch_seconds`, by lease."""
     keys = shards(ctx.settings.watch_shards)
 
     async def all_shards() -> list[str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from kelisim.localtime import KAZAKHSTAN
-from services.councils import workers
+from kelisim.localtime import local_date
+from services.councils import queries, workers
 from tests.councils.support import (
     MEMBERS,
     admin,
@@ -19,7 +19,7 @@ from tests.support.checks import assert_problem
 from tests.support.services import bearer, running
 
 PRESENT = [u for u in MEMBERS if u != "m7"]
-TODAY = date.today()
+TODAY = queries.today()  # the service's today: the calendar day in Kazakhstan
 
 
 async def adopted_item(
@@ -176,7 +176,7 @@ async def test_a_due_date_before_the_session_is_refused_and_nothing_is_recorded(
             await voted(council, item_id)
             session = await council.ok("GET", f"/sessions/{session_id}")
             met = min(datetime.fromisoformat(session[k]) for k in ("starts_at", "held_at"))
-            day = met.astimezone(KAZAKHSTAN).date()
+            day = local_date(met)
             issued = len(audit_entries(client, "recommendation.issued"))
             listed = await council.items(f"/{council.id}/recommendations")
 
@@ -230,6 +230,28 @@ async def test_a_regional_control_list_shows_overdue_recommendations(settings):
             f"/api/v1/councils/{almaty.id}/recommendations", headers=shymkent.as_("s-m1")
         )
         assert outsider.status_code == 403
+
+
+async def test_a_recommendation_falls_overdue_at_midnight_in_kazakhstan_not_in_utc(
+    settings, monkeypatch
+):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        met = await adopted_item(council, starts_in=-timedelta(days=7))
+        due = queries.today()
+        rec = await recommend(council, met, due)
+        path = f"/recommendations/{rec['id']}"
+        # 18:30 UTC on the due day is 23:30 there; 19:30 UTC is 00:30 the next day (UTC+5),
+        # while the UTC date is still the due day.
+        for utc_hour, minute, overdue in ((18, 30, False), (19, 30, True)):
+            moment = datetime.combine(due, time(utc_hour, minute), tzinfo=UTC)
+            monkeypatch.setattr(queries, "now", lambda moment=moment: moment)
+            assert queries.today() == due + timedelta(days=overdue)
+            assert (await council.ok("GET", path))["overdue"] is overdue
+            control = await client.get(
+                "/api/v1/councils/control?region=KZ-75&only=overdue", headers=admin(settings)
+            )
+            assert (rec["id"] in [r["id"] for r in control.json()["items"]]) is overdue
 
 
 async def test_the_running_watcher_raises_an_overdue_alert_by_itself(settings):

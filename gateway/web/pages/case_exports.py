@@ -19,9 +19,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from gateway.web import labels
-from gateway.web.i18n import TIME_ZONE
 from gateway.web.view import PageView, View
 from kelisim import files, pdf
+from kelisim.localtime import KAZAKHSTAN
 
 router = APIRouter(include_in_schema=False)
 CASES = "/api/v1/cases"
@@ -44,7 +44,7 @@ def _step(view: View, action: str) -> str:
 def _local(at: str) -> str:
     """A sortable local time (Kazakhstan, UTC+5) for spreadsheets."""
     moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    return moment.astimezone(TIME_ZONE).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(KAZAKHSTAN).strftime("%Y-%m-%d %H:%M")
 
 
 @router.get("/cases/{case_id}/timeline.csv")
@@ -75,7 +75,7 @@ async def timeline_pdf(case_id: str, view: PageView) -> Response:
         }
         for e in entries
     ]
-    printed = datetime.now(TIME_ZONE)
+    printed = datetime.now(KAZAKHSTAN)
     html = view.render("cases/timeline_pdf.html", case=case, steps=steps, printed=printed)
     identity = f"{case['id']}:{case['version']}:{view.lang}:{len(steps)}"
     document = await asyncio.to_thread(

@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from gateway.web.client import ServiceError
-from gateway.web.i18n import TIME_ZONE
 from gateway.web.view import FormView, PageView, View, form_errors, redirect
+from kelisim.localtime import KAZAKHSTAN
 
 router = APIRouter(include_in_schema=False)
 FEED = "/api/v1/notifications/feed"
@@ -19,7 +19,7 @@ FEED = "/api/v1/notifications/feed"
 @router.get("/caseload")
 async def caseload(view: PageView, region: str = "") -> Response:
     """The region's caseload by mediator and status, deadlines soon and overdue."""
-    today = datetime.now(TIME_ZONE).date()
+    today = datetime.now(KAZAKHSTAN).date()
     services = view.services
     rows, soon, unassigned = await asyncio.gather(
         services.every("/api/v1/cases/caseload", region=region),

@@ -17,12 +17,11 @@ from typing import Any
 from urllib.parse import quote
 
 import segno
-from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from kelisim import pdf
-from kelisim.localtime import KAZAKHSTAN
+from kelisim.localtime import day, local_date, moment
 from services.councils.minutes.texts import LABELS
 from services.councils.rendering import pick
 
@@ -66,13 +65,6 @@ class Facts:
     recommendations: tuple[Issued, ...] = ()
 
 
-def local_time(value: datetime | str, lang: str) -> str:
-    """A moment as a date and time in Kazakhstan, e.g. 3 December 2026, 10:00."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = moment.astimezone(KAZAKHSTAN)
-    return format_datetime(local, "d MMMM y, HH:mm", locale=lang)
-
-
 def _person(person: dict[str, Any], t: dict[str, str]) -> str:
     role = t.get(person.get("role") or "", "")
     return f"{person['full_name']} ({role})" if role else str(person["full_name"])
@@ -107,7 +99,7 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
                 {
                     "addressee": r.addressee,
                     "text": r.text,
-                    "due": format_date(r.due_date, "long", locale=lang),
+                    "due": day(r.due_date, lang),
                 }
                 for r in by_item.get(item["id"], [])
             ],
@@ -133,7 +125,7 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
         "facts": [
             [t["council"], council["name"]],
             [t["session"], session["title"]],
-            [t["date"], f"{local_time(session['starts_at'], lang)} ({t['time_zone']})"],
+            [t["date"], f"{moment(session['starts_at'], lang)} ({t['time_zone']})"],
             [t["place"], session["place"] or session.get("online_link") or "—"],
         ],
         "attendance": {
@@ -149,18 +141,18 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
         "items": items,
         "notes": pick(content.get("notes") or {}, lang),
         "remarks": [
-            {"name": r.full_name, "text": r.text, "at": local_time(r.made_at, lang)}
+            {"name": r.full_name, "text": r.text, "at": moment(r.made_at, lang)}
             for r in facts.remarks
         ],
         "signatures": [
             {
                 "role": t.get(s.role, s.role),
                 "name": s.full_name,
-                "at": local_time(s.signed_at, lang) if s.signed_at else "—",
+                "at": moment(s.signed_at, lang) if s.signed_at else "—",
             }
             for s in facts.signatures
         ],
-        "published": local_time(facts.published_at, lang) if facts.published_at else "",
+        "published": moment(facts.published_at, lang) if facts.published_at else "",
         "sha256": facts.sha256,
         "labels": {key: t[key] for key in LABEL_KEYS},
     }
@@ -213,7 +205,8 @@ def html(minutes: dict[str, Any], verify: str) -> str:
 def render(content: dict[str, Any], facts: Facts, lang: str, public_base: str) -> bytes:
     """The unsigned minutes as PDF/A-3b; the same inputs give byte-identical files."""
     minutes = view(content, facts, lang)
-    created = (facts.published_at or datetime.fromisoformat(content["session"]["starts_at"])).date()
+    made = facts.published_at or datetime.fromisoformat(content["session"]["starts_at"])
+    created = local_date(made)
     identifier = hashlib.sha256(f"{facts.protocol_id}:{lang}:{facts.sha256}".encode()).hexdigest()
     return pdf.render_pdf(
         html(minutes, verify_url(public_base, facts.sha256)),

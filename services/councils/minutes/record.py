@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
+from kelisim.localtime import local_date
 from services.councils import rules
 from services.councils.models import Council, Member, Session
 from services.councils.queries import (
@@ -31,7 +32,7 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
     all_members = {
         m.username: m for m in db.exec(select(Member).where(Member.council_id == council.id))
     }
-    sat_on = (session.held_at or session.starts_at).date()
+    sat_on = local_date(session.held_at or session.starts_at)
     members = current_members(db, council.id, sat_on)
     present = present_usernames(db, session, members)
     items = []

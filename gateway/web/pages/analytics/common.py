@@ -15,10 +15,10 @@ from markupsafe import Markup
 
 from gateway.web import labels
 from gateway.web.client import ServiceError
-from gateway.web.i18n import TIME_ZONE
 from gateway.web.labels import N_
 from gateway.web.view import FormErrors, View, form_errors
 from kelisim.charts import ChartTexts
+from kelisim.localtime import KAZAKHSTAN
 
 API = "/api/v1/analytics"
 NATIONAL = "KZ"  # council figures of the republic level
@@ -76,7 +76,7 @@ def _whole(text: str) -> bool:
 
 def _period(view: View, year: str, month: str) -> Period:
     """The period asked for; by default this month. A blank month asks for the whole year."""
-    today = datetime.now(TIME_ZONE).date()
+    today = datetime.now(KAZAKHSTAN).date()
     chosen = int(year) if _whole(year) and 2000 <= int(year) <= today.year else today.year
     if "month" not in view.request.query_params:
         return Period(chosen, today.month if chosen == today.year else None)
@@ -159,7 +159,7 @@ def _numbers(view: View) -> dict[str, Any]:
 
 
 def _render(view: View, template: str, period: Period | None = None, **context: Any) -> Response:
-    today = datetime.now(TIME_ZONE).date()
+    today = datetime.now(KAZAKHSTAN).date()
     return view.render(
         template,
         period=period,

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from gateway.web import labels
 from gateway.web.client import ServiceError
-from gateway.web.i18n import TIME_ZONE
 from gateway.web.labels import N_
 from gateway.web.pages.analytics.common import (
     API,
@@ -27,6 +26,7 @@ from gateway.web.pages.analytics.common import (
 from gateway.web.view import PageView
 from kelisim import weeks
 from kelisim.charts import Series, line_chart, tile_map
+from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
 
 router = APIRouter(include_in_schema=False)
@@ -117,7 +117,7 @@ async def region(code: str, view: PageView, year: str = "", month: str = "") -> 
         return _refused(view, ServiceError(403, "out-of-scope"))
     _, name = view.translate, view.fmt.region(code)
     months = _month_names(view, "abbreviated")
-    today = datetime.now(TIME_ZONE).date()
+    today = datetime.now(KAZAKHSTAN).date()
     # The months still to come of this year are not drawn (they are no zeros).
     shown = today.month if period.year == today.year else 12
     charts = []

@@ -22,10 +22,10 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from gateway.web.i18n import TIME_ZONE
 from gateway.web.pages.public.common import PublicView, cached, fetch_all, newest
 from gateway.web.view import View
 from kelisim.clock import now
+from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
 
 router = APIRouter(prefix="/public", include_in_schema=False)
@@ -98,7 +98,7 @@ async def atom(view: PublicView, region: str | None = None, council: str | None 
     for r in overdue:
         # It became overdue when its due day ended in Kazakhstan.
         since = datetime.combine(
-            datetime.fromisoformat(r["due_date"]).date() + timedelta(days=1), time(), TIME_ZONE
+            datetime.fromisoformat(r["due_date"]).date() + timedelta(days=1), time(), KAZAKHSTAN
         )
         entries.append(
             (

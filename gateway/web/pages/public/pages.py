@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from gateway.web.client import ServiceError
-from gateway.web.i18n import TIME_ZONE
 from gateway.web.pages.public.common import (
     PublicView,
     cached,
@@ -25,6 +24,7 @@ from gateway.web.pages.public.common import (
 )
 from gateway.web.view import View, parse_date
 from kelisim.clock import now
+from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
 
 router = APIRouter(prefix="/public", include_in_schema=False)
@@ -103,7 +103,7 @@ async def protocol(protocol_id: str, view: PublicView) -> Response:
 
 def _period(view: View) -> tuple[date, date]:
     """The period asked for (?start=&end=), by default the last twelve months."""
-    today = now().astimezone(TIME_ZONE).date()
+    today = now().astimezone(KAZAKHSTAN).date()
     end = parse_date(view.request.query_params.get("end", "")) or today
     start = parse_date(view.request.query_params.get("start", "")) or end - timedelta(days=365)
     return (start, end) if start <= end else (end, start)
