@@ -310,3 +310,30 @@ async def test_the_api_documentation_works_under_the_csp(browser, base_url):
         assert violations == [], violations
     finally:
         await context.close()
+
+
+async def test_one_long_stored_word_wraps_instead_of_widening_the_page(system, browser, base_url):
+    """A party's name of 300 letters and a description that is one 10,000-character URL (the
+    longest each may be) wrap inside their column, on a phone and on a desktop."""
+    coordinator = await system.login("coordinator", "demo")
+    name = "Ә" * 300
+    registered = await system.client.post(
+        "/api/v1/cases",
+        json={
+            "region": "KZ-75",
+            "category": "neighbour",
+            "description": "https://example.kz/" + "ә" * (10_000 - 19),
+            "parties": [{"kind": "person", "name": name}, {"kind": "person", "name": "Б"}],
+        },
+        headers=coordinator,
+    )
+    assert registered.status_code == 201, registered.text
+    case_id = registered.json()["id"]
+    async with signed_in(browser, base_url, "coordinator", lang="ru") as page:
+        for width in (375, 1280):
+            await page.set_viewport_size({"width": width, "height": 900})
+            await page.goto(f"/cases/{case_id}")
+            assert name in await page.inner_text("main")  # shown to the coordinator
+            page_width = await page.evaluate("document.documentElement.scrollWidth")
+            assert page_width <= width, (width, page_width)
+            await shot(page, f"long-words-{width}")
