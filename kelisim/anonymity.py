@@ -15,6 +15,7 @@ the text that gives one of them away, with its position and kind:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,16 +49,36 @@ class Finding:
 
 
 def check(text: str, facts: Identifying) -> list[Finding]:
-    """Every piece of `text` that gives away one of `facts`, in order of position."""
+    """Every piece of `text` that gives away one of `facts`, in order of position.
+
+    The text is read as it shows: invisible format characters (a soft hyphen or zero-width
+    space pasted from a word processor, or typed into a name) do not split a word, so
+    "Жума\u00adбаев" is found as the name it shows; each finding spans the original text.
+    """
+    shown, origin = _as_shown(text)
     found: list[Finding] = []
     matcher = NameMatcher(facts.names)
-    found += (Finding(h.start, h.end, h.word, "name") for h in matcher.find(text))
-    found += _phones(text, facts.phones)
-    found += _emails(text, facts.emails)
-    found += _addresses(text, facts.addresses)
-    found += _numbers(text, facts.numbers)
-    found += _dates(text, facts.dates)
+    found += (Finding(h.start, h.end, h.word, "name") for h in matcher.find(shown))
+    found += _phones(shown, facts.phones)
+    found += _emails(shown, facts.emails)
+    found += _addresses(shown, facts.addresses)
+    found += _numbers(shown, facts.numbers)
+    found += _dates(shown, facts.dates)
+    if len(shown) != len(text):
+        found = [_in_original(f, text, origin) for f in found]
     return _without_overlaps(found)
+
+
+def _as_shown(text: str) -> tuple[str, list[int]]:
+    """`text` without its format characters (Unicode's Cf), and the index in `text` of each
+    character kept."""
+    kept = [i for i, char in enumerate(text) if unicodedata.category(char) != "Cf"]
+    return "".join(text[i] for i in kept), kept
+
+
+def _in_original(finding: Finding, text: str, origin: list[int]) -> Finding:
+    start, end = origin[finding.start], origin[finding.end - 1] + 1
+    return Finding(start, end, text[start:end], finding.kind)
 
 
 def _without_overlaps(found: Iterable[Finding]) -> list[Finding]:

@@ -1,8 +1,11 @@
 """What the API accepts, written once for every service: dates, times, texts, regions, fields.
 
 Every request body is an `Input`: unknown fields are refused (422 `extra_forbidden`) and no
-string anywhere in it may carry NUL, another control character or a lone surrogate (line
-breaks and tabs are allowed; a `Line` allows none). Dates (`Day`) and times (`Moment`,
+string anywhere in it may carry NUL, another control character, a lone surrogate or a
+bidirectional embedding, override or isolate (U+202A-U+202E, U+2066-U+2069: they reverse
+the text around them on every page that shows it); line breaks and tabs are allowed, and a
+`Line` allows none and must show something if it is not empty (not only spaces, zero-width
+or other invisible characters: a name of those would be a blank). Dates (`Day`) and times (`Moment`,
 with their UTC offset) lie between 2000-01-01 and 2100-12-31: nothing in mediation or
 council work happens outside that range, and every date inside it can be converted to any
 time zone and printed, so no stored value can break a page. Region codes come from the one
@@ -27,32 +30,49 @@ _LAST = datetime.combine(LATEST, time.max, UTC)
 LINE_BREAKS = frozenset("\t\n\r")
 
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def control_character(text: str, *, allowed: frozenset[str] = LINE_BREAKS) -> str | None:
-    """The first control character or lone surrogate in `text` (None when there is none)."""
+    """The first control character, lone surrogate or bidirectional control in `text` (None
+    when there is none)."""
     for char in text:
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cs"):
+        if char not in allowed and (
+            unicodedata.category(char) in ("Cc", "Cs") or char in BIDI_CONTROLS
+        ):
             return char
     return None
 
 
+def invisible(char: str) -> bool:
+    """Whether a character shows nothing by itself: a space, or a format character (soft
+    hyphen, zero-width space and joiners, word joiner, byte order mark: Unicode's Cf)."""
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
 def check_text(value: str) -> str:
-    """A text: any characters but NUL, other control characters and lone surrogates."""
+    """A text: any characters but NUL, other control characters, lone surrogates and
+    bidirectional controls."""
     if (char := control_character(value)) is not None:
         raise PydanticCustomError(
             "text_control_character",
-            "Control characters are not allowed (found U+{code:04X}).",
-            {"code": ord(char)},
+            "Control characters are not allowed (found U+{code}).",
+            {"code": f"{ord(char):04X}"},
         )
     return value
 
 
 def check_line(value: str) -> str:
-    """A one-line text: like a text, and no line breaks or tabs either."""
+    """A one-line text: like a text, no line breaks or tabs either, and not blank."""
     if (char := control_character(value, allowed=frozenset())) is not None:
         raise PydanticCustomError(
             "text_control_character",
-            "Control characters and line breaks are not allowed (found U+{code:04X}).",
-            {"code": ord(char)},
+            "Control characters and line breaks are not allowed (found U+{code}).",
+            {"code": f"{ord(char):04X}"},
+        )
+    if value and all(invisible(char) for char in value):
+        raise PydanticCustomError(
+            "text_blank", "Give visible text: this has only spaces or invisible characters."
         )
     return value
 

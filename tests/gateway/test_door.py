@@ -132,6 +132,9 @@ async def test_unknown_fields_are_refused_with_their_names_and_change_nothing(
         {**CASE, "parties": [{"kind": "person", "name": "Aigerim\r\nX-Injected: 1"}]},
         {**CASE, "parties": [{"kind": "person", "name": "Aigerim\u0085"}]},
         {**CASE, "parties": [{"kind": "person", "name": "Aigerim", "address": "Abai 1\x00"}]},
+        # A bidirectional override or isolate reverses the text around it on every page.
+        {**CASE, "parties": [{"kind": "person", "name": "\u202eAigerim"}]},
+        {**CASE, "description": "Dispute \u2067over\u2069 a fence"},
     ],
 )
 async def test_texts_with_nul_or_control_characters_are_refused(
@@ -142,6 +145,33 @@ async def test_texts_with_nul_or_control_characters_are_refused(
     problem = assert_problem(answer, 422, "validation-error")
     assert [e["type"] for e in problem["errors"]] == ["text_control_character"]
     assert await _case_count(stack) == before
+
+
+@pytest.mark.parametrize("name", [" ", "\u200b\u200c", "\u00ad", " \ufeff\u2060 "])
+async def test_a_name_of_only_spaces_or_invisible_characters_is_refused(
+    stack: Stack, coordinator, name: str
+) -> None:
+    before = await _case_count(stack)
+    body = {**CASE, "parties": [{"kind": "person", "name": name}]}
+    answer = await stack.client.post("/api/v1/cases", json=body, headers=coordinator)
+    problem = assert_problem(answer, 422, "validation-error")
+    assert [e["type"] for e in problem["errors"]] == ["text_blank"]
+    assert await _case_count(stack) == before
+    user = await stack.client.post(
+        "/api/v1/users",
+        json={"username": "blank", "full_name": name, "password": "long-enough-1", "roles": []},
+        headers=stack.admin,
+    )
+    assert "text_blank" in [
+        e["type"] for e in assert_problem(user, 422, "validation-error")["errors"]
+    ]
+
+
+async def test_a_control_characters_code_is_named_in_the_message(stack: Stack, coordinator):
+    body = {**CASE, "description": "bell \x07"}
+    answer = await stack.client.post("/api/v1/cases", json=body, headers=coordinator)
+    (error,) = assert_problem(answer, 422, "validation-error")["errors"]
+    assert "U+0007" in error["msg"], error
 
 
 async def test_line_breaks_stay_allowed_in_long_texts(stack: Stack, coordinator) -> None:

@@ -35,6 +35,20 @@ def test_a_name_in_any_spelling_or_case_ending_is_found(planted: str) -> None:
 
 @pytest.mark.parametrize(
     "planted",
+    ["Жа\u00adнар", "Әли\u200bева", "Нұр\u2060лан", "\ufeffSeitov", "Бере\u200dке",
+     "+7 701 123\u200b45 67"],
+)  # fmt: skip
+def test_what_hides_behind_an_invisible_character_is_found_as_it_shows(planted: str) -> None:
+    """A soft hyphen, a zero-width space, joiner or word joiner, a byte order mark: pasted
+    from a word processor or typed, they show nothing, and the reader sees the name."""
+    text = f"Екі тарап келісті, {planted} ұсынысты қабылдады."
+    (finding,) = check(text, CASE)
+    assert text[finding.start : finding.end] == finding.text == planted.lstrip("\ufeff")
+    assert finding.kind == ("phone" if planted[0] == "+" else "name")
+
+
+@pytest.mark.parametrize(
+    "planted",
     ["+7 701 123 45 67", "8(701)1234567", "87011234567", "+77011234567", "8 701 123-45-67",
      "+7 (701) 123 4567", "123-45-67"],
 )  # fmt: skip
