@@ -6,9 +6,7 @@ the callers' job.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from datetime import date
 from typing import Any, Literal, TypeVar
 
@@ -18,7 +16,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from kelisim import pagination
+from kelisim import pagination, spreadsheets
 from kelisim.clock import now
 from kelisim.db import table_of
 from kelisim.localtime import local_date
@@ -346,9 +344,7 @@ def results_csv(db: DbSession, session: Session, council: Council, lang: str) ->
         m.username: m.full_name
         for m in db.exec(select(Member).where(Member.council_id == council.id))
     }
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows: list[list[Any]] = [CSV_HEADER]
     for item in agenda(db, session):
         if item.vote_status != "closed":
             continue
@@ -364,7 +360,7 @@ def results_csv(db: DbSession, session: Session, council: Council, lang: str) ->
         ]
         votes = [v for v in votes_of(db, item) if v.username in (item.entitled or [])]
         for vote in votes:
-            writer.writerow([*head, vote.username, names.get(vote.username, ""), vote.choice])
+            rows.append([*head, vote.username, names.get(vote.username, ""), vote.choice])
         if not votes:
-            writer.writerow([*head, "", "", ""])
-    return out.getvalue()
+            rows.append([*head, "", "", ""])
+    return spreadsheets.csv_text(rows)

@@ -113,7 +113,8 @@ async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings,
             # On-time rates per state body and per region.
             rates = await public.get("/public/rates", params={"lang": "en"})
             akimat = rates.text.split("Akimat of Almaty</th>")[1].split("</tr>")[0]
-            assert "<td>2</td><td>0</td><td>1</td><td>1</td>" in akimat.replace("\n", "")
+            # due in the period = on time + late + not carried out + not yet due
+            assert "<td>2</td><td>0</td><td>1</td><td>1</td><td>0</td>" in akimat.replace("\n", "")
 
             # The calendar of upcoming sessions parses with a real iCalendar library.
             ics = await public.get("/public/sessions.ics", params={"council": council.id})
@@ -218,3 +219,33 @@ async def test_the_published_minutes_print_what_their_signed_pdfs_print(make_set
         assert later["id"] in [r["id"] for r in listed]
         correction = await council.ok("POST", f"/protocols/{pid}/corrections")
         assert "Кейін берілген ұсыным" in str(correction["document"])
+
+
+async def test_open_data_csv_shows_a_typed_formula_as_text_and_the_json_keeps_it(
+    make_settings, clean_nats
+):
+    """A response that starts like a spreadsheet formula (typed by whoever records it) is a
+    text in the CSV, which Excel and LibreOffice open: it gets a leading apostrophe there,
+    and the JSON keeps it exactly as recorded."""
+    formula = '=HYPERLINK("http://evil.example/","Click")'
+    async with gateway_stack(make_settings(public_rate_per_minute=100)) as stack:
+        council = await seated_council(stack)
+        _, _, recs = await publish_a_session(council)
+        overdue = recs["overdue"]["id"]
+        await council.ok(
+            "POST",
+            f"/recommendations/{overdue}/responses",
+            json={"status": "in_progress", "text": formula},
+        )
+        public = stack.client_from("198.51.100.21")
+        try:
+            data = await public.get("/public/data/recommendations.csv")
+            rows = list(csv.reader(io.StringIO(data.content.decode("utf-8-sig"))))
+            text_at = rows[0].index("response_text")
+            cells = {r[0]: r[text_at] for r in rows[1:]}
+            assert cells[overdue] == "'" + formula
+            as_json = (await public.get("/public/data/recommendations.json")).json()
+            by_id = {r["id"]: r for r in as_json["items"]}
+            assert by_id[overdue]["response_text"] == formula
+        finally:
+            await public.aclose()

@@ -8,9 +8,7 @@ gets its 404 here too. Only who did which step when is printed: no party, no det
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
-import io
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from fastapi.responses import Response
 
 from gateway.web import labels
 from gateway.web.view import PageView, View
-from kelisim import files, pdf
+from kelisim import files, pdf, spreadsheets
 from kelisim.localtime import KAZAKHSTAN
 
 router = APIRouter(include_in_schema=False)
@@ -51,13 +49,9 @@ def _local(at: str) -> str:
 async def timeline_csv(case_id: str, view: PageView) -> Response:
     """The timeline as CSV: local time, who, the step in the reader's language."""
     case, entries = await _timeline(view, case_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([view.translate("Time (UTC+5)"), view.translate("Who"), view.translate("Step")])
-    for e in entries:
-        writer.writerow([_local(e["at"]), e.get("actor") or "—", _step(view, e["action"])])
-    # A byte-order mark, so that spreadsheet programs read the Cyrillic letters as UTF-8.
-    body = "\ufeff" + out.getvalue()
+    head = [view.translate("Time (UTC+5)"), view.translate("Who"), view.translate("Step")]
+    rows = [[_local(e["at"]), e.get("actor") or "—", _step(view, e["action"])] for e in entries]
+    body = spreadsheets.csv_text([head, *rows], bom=True)
     return files.attachment(
         body.encode(), f"{case['number']}-timeline-{view.lang}.csv", "text/csv; charset=utf-8"
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from kelisim import files
+from kelisim import files, spreadsheets
 from kelisim.auth import Principal
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal, ServiceContext
@@ -194,20 +192,10 @@ def export(
     filename = f"kelisim-{name}-{key}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerows(rows)
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=disposition)
-    from openpyxl import Workbook  # loaded by the first XLSX export, not at start
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = name[:31]
-    for row in rows:
-        sheet.append([int(v) if v.isdigit() else v for v in row])
-    data = io.BytesIO()
-    book.save(data)
+        text = spreadsheets.csv_text(rows, bom=True)
+        return Response(text, media_type="text/csv; charset=utf-8", headers=disposition)
     return Response(
-        data.getvalue(),
+        spreadsheets.xlsx_bytes(name, rows),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers=disposition,
     )

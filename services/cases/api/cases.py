@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from kelisim import files
+from kelisim import files, spreadsheets
 from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from kelisim.service import ContextDep, CurrentPrincipal, reads
 from services.cases import listing, permissions, queries, recurrence
@@ -107,21 +105,18 @@ def get_timeline(
         entries = queries.timeline(db, ctx.tables, case, details)
     if format == "json":
         return Page[TimelineEntry](items=entries)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["at", "kind", "actor", "action", "details"])
-    for e in entries:
-        writer.writerow(
-            [
-                e.at.isoformat(),
-                e.kind,
-                e.actor or "",
-                e.action,
-                json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "",
-            ]
-        )
+    rows = [
+        [
+            e.at.isoformat(),
+            e.kind,
+            e.actor or "",
+            e.action,
+            json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "",
+        ]
+        for e in entries
+    ]
     return Response(
-        content=out.getvalue(),
+        content=spreadsheets.csv_text([["at", "kind", "actor", "action", "details"], *rows]),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{case.number}-timeline.csv"'},
     )

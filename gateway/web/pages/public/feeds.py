@@ -12,8 +12,6 @@ response_at (the latest response, or empty), protocol_url.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -24,6 +22,7 @@ from fastapi.responses import Response
 
 from gateway.web.pages.public.common import PublicView, cached, fetch_all, newest
 from gateway.web.view import View
+from kelisim import spreadsheets
 from kelisim.clock import now
 from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
@@ -186,13 +185,10 @@ async def recommendations_csv(
 ) -> Response:
     """Open data: recommendations and their execution, one CSV row each (UTF-8 with BOM)."""
     items = await fetch_all(view, "/recommendations", **_scope(region, council))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(_rows(view, items))
+    rows = [[row.get(field, "") for field in FIELDS] for row in _rows(view, items)]
     return cached(
         view,
-        "\ufeff" + out.getvalue(),
+        spreadsheets.csv_text([FIELDS, *rows], bom=True),
         "text/csv; charset=utf-8",
         last_modified=newest(*(r["issued_at"] for r in items)),
         headers={"Content-Disposition": 'attachment; filename="recommendations.csv"'},
