@@ -175,6 +175,33 @@ PROBLEMS = {
     "not-under-review": N_("This note is no longer waiting for a review."),
     "remark-required": N_("Say what to change when returning."),
     "already-marked": N_("You have already marked this note useful."),
+    "unknown-mediator": N_("No active mediator of the case's region has this username."),
+    "due-before-signing": N_("An obligation cannot be due before the settlement was signed."),
+    "session-in-future": N_("A session dated in the future cannot be marked as held."),
+    "signature-missing": N_("Every party must sign the settlement."),
+    "invalid-session-transition": N_("This action is not possible in the current state."),
+    "no-breach": N_("Only a case whose settlement was breached can be reopened."),
+    "bad-document": N_("The file is empty or cannot be read."),
+    "empty-document": N_("The file is empty or cannot be read."),
+    "document-too-large": N_("The file is too large."),
+    "too-large": N_("The file is too large."),
+    "delivery-pending": N_("The delivery is still being attempted; try again later."),
+    "not-the-author": N_("Only its author changes or submits a proposal."),
+    "second-analyst": N_("A second analyst, not the author, reviews it."),
+    "incomplete-translation": N_("Each language needs both a title and a text."),
+    "not-implemented": N_("A practice note is drafted from a recommendation that was implemented."),
+    "invalid-csv": N_("The file is not a CSV table in UTF-8 with the expected columns."),
+    "invalid-rows": N_("Some rows are not valid; nothing was imported."),
+    "url-not-allowed": N_("This address is not allowed for an endpoint."),
+    "no-signing-material": N_("An endpoint needs a secret or a signing key."),
+    "invalid-audience": N_("This rule does not fit the event: it would reach no one."),
+    "invalid-scope": N_("This rule does not fit the event: it would reach no one."),
+    "unknown-subject": N_("This rule does not fit the event: it would reach no one."),
+    "user-not-found": N_("Not found."),
+    "api-key-not-found": N_("Not found."),
+    "future-period": N_("Figures exist only up to this year."),
+    "month-required": N_("Choose a month for the weekly figures."),
+    "request-in-progress": N_("The request is still being carried out; try again in a moment."),
 }
 GENERIC_PROBLEM = N_("The action was refused.")
 
@@ -200,7 +227,8 @@ VALIDATION = {
     "datetime_out_of_range": N_("Enter a valid date and time."),
     "timezone_aware": N_("Enter a valid date and time."),
     "unknown_region": N_("Choose one of the offered values."),
-    "text_control_character": N_("The value is not valid."),
+    "text_control_character": N_("Remove the invisible or control characters from this field."),
+    "text_blank": N_("Enter visible text, not only spaces or invisible characters."),
 }
 GENERIC_INVALID = N_("The value is not valid.")
 

@@ -63,15 +63,15 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     },
     "cases.case.escalated": {
         "kk": (
-            "Құқық қорғау органдарына хабарлау ({{ region }})",
+            "Құқық қорғау органдарына хабарлау ({{ region_name }})",
             "Іс құқық қорғау органдарына жіберілді: қауіп деңгейі {{ risk_level }}.",
         ),
         "ru": (
-            "Информирование правоохранительных органов ({{ region }})",
+            "Информирование правоохранительных органов ({{ region_name }})",
             "Дело передано правоохранительным органам: уровень риска {{ risk_level }}.",
         ),
         "en": (
-            "Escalation to law enforcement ({{ region }})",
+            "Escalation to law enforcement ({{ region_name }})",
             "A case was escalated to law enforcement: risk level {{ risk_level }}.",
         ),
     },
@@ -118,29 +118,29 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     },
     "notifications.escalation.unacknowledged": {
         "kk": (
-            "Хабарлау қабылданбады ({{ region }})",
+            "Хабарлау қабылданбады ({{ region_name }})",
             "Құқық қорғау органдары {{ hours }} сағат ішінде хабарлауды қабылдамады.",
         ),
         "ru": (
-            "Информирование не принято ({{ region }})",
+            "Информирование не принято ({{ region_name }})",
             "Правоохранительные органы не приняли информирование за {{ hours }} ч.",
         ),
         "en": (
-            "Escalation not accepted ({{ region }})",
+            "Escalation not accepted ({{ region_name }})",
             "Law enforcement has not accepted the escalation within {{ hours }} hours.",
         ),
     },
     "notifications.endpoint.disabled": {
         "kk": (
-            "Вебхук өшірілді ({{ region }})",
+            "Вебхук өшірілді ({{ region_name }})",
             "Құқық қорғау органдарының жүйесі өшірілді: {{ reason }}.",
         ),
         "ru": (
-            "Вебхук отключён ({{ region }})",
+            "Вебхук отключён ({{ region_name }})",
             "Точка доставки правоохранительных органов отключена: {{ reason }}.",
         ),
         "en": (
-            "Webhook endpoint disabled ({{ region }})",
+            "Webhook endpoint disabled ({{ region_name }})",
             "The law-enforcement endpoint was disabled: {{ reason }}.",
         ),
     },

@@ -220,6 +220,7 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         await issue_recommendation(today - timedelta(days=5))  # before the session: refused
         refusal = t(lang, "The due date cannot be before the session.")
         assert refusal in await page.inner_text(".alert.error")
+        assert await page.locator(".alert.error").count() == 1  # said once, not twice
         await issue_recommendation(today - timedelta(days=1))
         assert "alert error" not in await page.content()
         steps = (

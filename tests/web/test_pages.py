@@ -128,15 +128,20 @@ async def test_admin_creates_an_account_and_a_taken_username_is_shown_next_to_th
     assert len(accounts.json()["items"]) == 1
 
 
+async def _registered(system, coordinator: dict[str, str]) -> dict:
+    """A case just registered by the coordinator, without parties."""
+    answer = await system.client.post(
+        "/api/v1/cases",
+        json={"region": REGION, "category": "family", "parties": []},
+        headers=coordinator,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
 async def test_a_refused_step_shows_the_reason_on_the_case_page_and_changes_nothing(system):
     coordinator = await system.login("coordinator", "demo")
-    case = (
-        await system.client.post(
-            "/api/v1/cases",
-            json={"region": REGION, "category": "family", "parties": []},
-            headers=coordinator,
-        )
-    ).json()
+    case = await _registered(system, coordinator)
     assigned = await system.client.post(
         f"/api/v1/cases/{case['id']}/assignment", json={"mediator": "mediator"}, headers=coordinator
     )
@@ -150,6 +155,34 @@ async def test_a_refused_step_shows_the_reason_on_the_case_page_and_changes_noth
     assert refused.status_code == 409
     assert "Бұл медиатор тағайындалған." in refused.text
     assert 'id="action-reassign" open' in refused.text
+    after = (await system.client.get(f"/api/v1/cases/{case['id']}", headers=coordinator)).json()
+    assert after["version"] == assigned.json()["version"]
+
+
+async def test_a_step_sent_from_an_out_of_date_page_says_why_at_the_top(system):
+    """Two tabs on a registered case: assigned in one, the other's assignment form is gone
+    from the page it gets back, so the refusal is shown at the top, once."""
+    coordinator = await system.login("coordinator", "demo")
+    case = await _registered(system, coordinator)
+    async with browser(system) as web:
+        await web_login(web, "coordinator", "demo")
+        page = f"/cases/{case['id']}"
+        stale = await web.get(page)
+        assert 'id="action-assign"' in stale.text
+        assigned = await system.client.post(
+            f"/api/v1/cases/{case['id']}/assignment",
+            json={"mediator": "mediator"},
+            headers=coordinator,
+        )
+        assert assigned.status_code == 200, assigned.text
+        refused = await web.post(
+            f"{page}/do/assign", data={"csrf_token": csrf_of(stale.text), "mediator": "mediator"}
+        )
+    assert refused.status_code == 409
+    assert 'id="action-assign"' not in refused.text
+    main = refused.text.split("<main", 1)[1]
+    assert main.count('class="alert error"') == 1
+    assert main.index('class="alert error"') < main.index('class="two-col"')
     after = (await system.client.get(f"/api/v1/cases/{case['id']}", headers=coordinator)).json()
     assert after["version"] == assigned.json()["version"]
 
