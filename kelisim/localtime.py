@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 
 KAZAKHSTAN = ZoneInfo("Asia/Almaty")  # one zone for the whole country (UTC+5) since 2024
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -36,6 +37,18 @@ def day(value: date | str, lang: str) -> str:
     """A calendar day in words, e.g. "3 December 2026" (Russian: "3 декабря 2026 г.")."""
     when = date.fromisoformat(value[:10]) if isinstance(value, str) else value
     return format_date(when, "long", locale=lang)
+
+
+def month(value: date | str, lang: str) -> str:
+    """The calendar month of a day, e.g. "November 2026", "ноябрь 2026", "2026 жылғы қараша"."""
+    when = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    pattern = "y 'жылғы' MMMM" if lang == "kk" else "LLLL y"
+    return format_date(when, pattern, locale=lang)
+
+
+def number(value: float, lang: str) -> str:
+    """A figure with at most one decimal, as the language writes it (13,7 in kk and ru)."""
+    return format_decimal(value, "#,##0.#", locale=lang)
 
 
 def humane(value: object, lang: str) -> object:

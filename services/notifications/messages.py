@@ -185,6 +185,7 @@ CATALOG["cases.case.compliance_overdue"] = {
 # at least the minimum count, so a hidden one is usually the latter). Expected count and
 # threshold are null where a month of their baseline is hidden. Version 1 events always
 # carry numbers.
+MONTHLY = frozenset({"analytics.alert.raised"})  # topics whose `period` is a month
 CATALOG["analytics.alert.raised"] = {
     "kk": (
         "Ерте ескерту: {{ region_name }}, {{ category_name }}",
@@ -196,17 +197,17 @@ CATALOG["analytics.alert.raised"] = {
     ),
     "ru": (
         "Раннее предупреждение: {{ region_name }}, {{ category_name }}",
-        "{% if observed is none %}Число дел, зарегистрированных за месяц {{ period }}, не "
-        "публикуется (скрыто в таблицах для защиты малых чисел){% else %}За месяц "
-        "{{ period }} зарегистрировано дел: {{ observed }}{% endif %}{% if expected is none %}; "
+        "{% if observed is none %}Число дел, зарегистрированных за {{ period }} г., не "
+        "публикуется (скрыто в таблицах для защиты малых чисел){% else %}За {{ period }} г. "
+        "зарегистрировано дел: {{ observed }}{% endif %}{% if expected is none %}; "
         "ожидаемое число и порог не публикуются (один из месяцев, по которым они рассчитаны, "
         "скрыт).{% else %}; ожидалось {{ expected }}, порог {{ upper }}.{% endif %}",
     ),
     "en": (
         "Early warning: {{ region_name }}, {{ category_name }}",
-        "{% if observed is none %}The number of cases registered in the month of {{ period }} "
+        "{% if observed is none %}The number of cases registered in {{ period }} "
         "is not published (hidden in the tables to protect small counts){% else %}"
-        "{{ observed }} cases registered in the month of {{ period }}{% endif %}"
+        "{{ observed }} cases registered in {{ period }}{% endif %}"
         "{% if expected is none %}; the expected count and threshold are not published (a "
         "month they are computed from is hidden).{% else %}; {{ expected }} expected, "
         "threshold {{ upper }}.{% endif %}",
@@ -283,7 +284,14 @@ def title_and_body(topic: str, lang: str | None, params: dict[str, Any]) -> tupl
     code = lang_of(lang)
     texts = CATALOG.get(topic, GENERIC)[code]
     # Times and days in words in Kazakhstan's zone, codes in words: never raw values.
-    shown = {key: localtime.humane(value, code) for key, value in params.items()}
+    shown = {
+        key: localtime.number(value, code)
+        if isinstance(value, float)
+        else localtime.humane(value, code)
+        for key, value in params.items()
+    }
+    if topic in MONTHLY:  # a period that is a month, named as one ("ноябрь 2026")
+        shown["period"] = localtime.month(str(params["period"]), code)
     risk = RISK_NAMES.get(str(params.get("risk_level")))
     if risk:
         shown["risk_level"] = risk[LANGS.index(code)]

@@ -12,6 +12,7 @@ from kelisim.weeks import label as week_label
 from kelisim.weeks import weeks_of
 from services.analytics.measures import shift_month
 from services.cases.terms import TermPolicy
+from tests.support.browser import fragment
 from tests.web.conftest import browser_client as browser
 from tests.web.support import csrf_of, submit, typed_council_texts, web_login
 from tests.web.test_catalogs import catalog, foreign_words
@@ -45,6 +46,9 @@ async def national_analyst(system) -> str:
     """An analyst whose scope is all twenty regions."""
     await system.create_user("nat-analyst", roles=["analyst"], regions=sorted(REGIONS))
     return "nat-analyst"
+
+
+FIGURES_PROTECTED = "The figures are being protected; they stay hidden until then."
 
 
 async def sign_in(web, username: str, lang: str, password: str = "user-password-1") -> None:
@@ -100,6 +104,10 @@ async def test_a_month_shows_its_weeks_named_by_their_days(system, national_anal
     for week in weeks_of(month):
         assert f'<th scope="col" class="num">{week_label(week, lang)}</th>' in page.text
     assert page.text.count('<tr data-key="KZ-75">') == 3  # escalations, and two week tables
+    # Each week table says once how fresh its figures are (it was said twice).
+    weekly = page.text.split(heading, 1)[1]
+    said = [fragment(lang, m) for m in ("Figures as of %(time)s.", FIGURES_PROTECTED)]
+    assert sum(weekly.count(f) for f in said) == 2, said
     for measure in ("cases.registered", "escalations.raised"):
         export = f"/api/v1/analytics/exports/weeks-{measure}.csv?year={THIS_MONTH.year}&amp;month="
         assert export in page.text

@@ -338,3 +338,26 @@ async def test_one_long_stored_word_wraps_instead_of_widening_the_page(system, b
             page_width = await page.evaluate("document.documentElement.scrollWidth")
             assert page_width <= width, (width, page_width)
             await shot(page, f"long-words-{width}")
+
+
+async def test_the_analysts_charts_fit_their_cards_on_a_phone_and_on_a_desktop(browser, base_url):
+    """A chart scales down to its card: the region page's trend made the page 698 px wide on
+    a phone, and its category charts were cut off inside their cards on a desktop."""
+    async with signed_in(browser, base_url, "analyst", lang="ru") as page:
+        for width in (375, 1280):
+            await page.set_viewport_size({"width": width, "height": 900})
+            await page.goto("/analytics/regions/KZ-75")
+            overflowing = await page.evaluate(
+                """() => [...document.querySelectorAll('svg.chart')]
+                    .filter(c => c.getBoundingClientRect().width > c.parentElement.clientWidth + 1)
+                    .map(c => c.id)"""
+            )
+            charts = await page.locator("svg.chart").count()
+            page_width = await page.evaluate("document.documentElement.scrollWidth")
+            assert charts >= 2 and overflowing == [] and page_width <= width, (
+                width,
+                charts,
+                overflowing,
+                page_width,
+            )
+            await shot(page, f"analyst-region-{width}")
