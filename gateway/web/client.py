@@ -8,6 +8,9 @@ or failure becomes a `ServiceError`, which a page shows in the user's language.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,10 @@ from kelisim.problems import Problem
 
 # A page of the web UI lists at most this many records of one list (a council's sessions).
 MOST_ITEMS = 2000
+# A form sent twice at once: the second waits for the first's answer (then replayed to it).
+TWIN = "request-in-progress"
+TWIN_WAITS = 100
+TWIN_WAIT_SECONDS = 0.1
 
 
 @dataclass
@@ -67,21 +74,34 @@ class Services:
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
-        """The JSON answer of a service; a ServiceError when it refuses or fails."""
+        """The JSON answer of a service; a ServiceError when it refuses or fails.
+
+        A call that changes something, made for a submitted form, carries an Idempotency-Key
+        derived from the form's nonce, the call and how many such calls the submission made
+        before it: the same form sent again (a double click, Back and send) gets the first
+        answer and changes nothing. A twin still being answered is waited for.
+        """
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-        try:
-            answer = await self.calls.call(
-                self.request,
-                self.caller.principal(),
-                method,
-                path,
-                params=query,
-                json=json,
-                content=content,
-                headers=headers,
-            )
-        except Problem as problem:
-            raise ServiceError.from_problem(problem) from problem
+        if method != "GET" and (key := self._form_key(method, path)) is not None:
+            headers = {"Idempotency-Key": key, **(headers or {})}
+        for _ in range(TWIN_WAITS):
+            try:
+                answer = await self.calls.call(
+                    self.request,
+                    self.caller.principal(),
+                    method,
+                    path,
+                    params=query,
+                    json=json,
+                    content=content,
+                    headers=headers,
+                )
+            except Problem as problem:
+                raise ServiceError.from_problem(problem) from problem
+            twin = answer.status_code == 409 and ServiceError.from_answer(answer).kind == TWIN
+            if not twin:
+                break
+            await asyncio.sleep(TWIN_WAIT_SECONDS)
         if answer.status_code >= 400:
             raise ServiceError.from_answer(answer)
         if not answer.content:
@@ -91,6 +111,17 @@ class Services:
         except ValueError as exc:
             problem = bad_gateway(service_of(path) or "")
             raise ServiceError.from_problem(problem) from exc
+
+    def _form_key(self, method: str, path: str) -> str | None:
+        nonce = getattr(self.request.state, "form_nonce", None)
+        if nonce is None:
+            return None
+        made: Counter[tuple[str, str]] = self.request.state.__dict__.setdefault(
+            "form_calls", Counter()
+        )
+        nth = made[method, path]
+        made[method, path] += 1
+        return hashlib.sha256(f"{nonce}:{method}:{path}:{nth}".encode()).hexdigest()
 
     async def get(self, path: str, **params: Any) -> Any:
         return await self.call("GET", path, params=params)

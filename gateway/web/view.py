@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,6 +28,7 @@ from kelisim.problems import Problem
 from kelisim.regions import REGIONS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+FORM_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class LoginRequired(Exception):
@@ -61,6 +64,9 @@ class View:
     lang: str
     csrf: str = ""
     form: FormData | None = None
+    # Rendered into every form of the page; a submission's calls derive their Idempotency-Key
+    # from it (gateway.web.client), so the same form sent twice is carried out once.
+    form_nonce: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     messages: list[str] = field(default_factory=list)
     _names: dict[str, str] | None = field(default=None, repr=False)
 
@@ -139,6 +145,7 @@ class View:
             lang_names=LANG_NAMES,
             fmt=self.fmt,
             csrf=self.csrf,
+            form_nonce=self.form_nonce,
             labels=labels,
             regions=REGIONS,
             today=datetime.now(KAZAKHSTAN).date(),
@@ -196,6 +203,9 @@ async def form_view(request: Request) -> View:
     ):
         raise ServiceError(403, "csrf-failed")
     view.form = form
+    nonce = form.get("form_nonce")
+    if isinstance(nonce, str) and FORM_NONCE.fullmatch(nonce):
+        request.state.form_nonce = nonce
     return view
 
 

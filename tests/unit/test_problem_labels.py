@@ -15,7 +15,7 @@ RAISED = re.compile(r'Problem\(\s*(?:\d{3}|status)\s*,\s*"([a-z0-9-]+)"')
 API_ONLY_PROBLEMS = frozenset(
     {
         "api-key-not-allowed", "bad-cursor", "bad-encoding", "bad-gateway", "bad-if-match",
-        "bad-path", "bad-period", "bad-request", "control-character", "idempotency-key-reused",
+        "bad-path", "bad-period", "bad-request", "control-character",
         "internal-error", "invalid-idempotency-key", "invalid-token", "no-weekly-figures",
         "not-ready", "session-not-found", "too-many-requests", "unauthenticated",
         "unknown-category", "unknown-dimension", "unknown-measure", "unknown-table",

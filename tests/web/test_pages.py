@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
+from tests.support.browser import t
 from tests.support.checks import items_of
 from tests.web.conftest import browser_client as browser
 from tests.web.support import csrf_of, submit, web_login
@@ -69,6 +73,64 @@ async def test_mediator_registers_a_case_and_sees_it_on_the_case_page(system):
         listed = await web.get(created.headers["location"])
     assert listed.status_code == 200
     assert "тіркелді; үйлестіруші медиаторды тағайындайды" in listed.text
+
+
+REUSED = "This form was already sent with other values. Open the page again to send a new one."
+REGISTRATION = {
+    "region": REGION,
+    "category": "neighbour",
+    "channel": "walk_in",
+    "description": "Көршілер арасындағы дау",
+    "party1_name": "Асан",
+    "party1_kind": "person",
+}
+
+
+def _nonce(page: str) -> str:
+    found = re.search(r'name="form_nonce" value="([^"]+)"', page)
+    assert found, "no form nonce on the page"
+    return found.group(1)
+
+
+async def test_a_form_sent_twice_is_carried_out_once(system):
+    """Back and send again, or two clicks at once: the same form (its nonce) registers one
+    case, and each sending is answered as the first was; the form sent again with other
+    values is refused and changes nothing."""
+    coordinator = await system.login("coordinator", "demo")
+
+    async def registered() -> int:
+        cases = await system.client.get("/api/v1/cases?limit=200", headers=coordinator)
+        return len(items_of(cases, whole=False))
+
+    async with browser(system) as web:
+        await web_login(web, "coordinator", "demo")
+        form = (await web.get("/cases/new")).text
+        sent = {
+            "csrf_token": csrf_of(form),
+            "form_nonce": _nonce(form),
+            **REGISTRATION,
+        }
+        before = await registered()
+        first = await web.post("/cases/new", data=sent)
+        again = await web.post("/cases/new", data=sent)
+        assert first.status_code == again.status_code == 303, again.text
+        assert first.headers["location"] == again.headers["location"]
+        assert await registered() == before + 1
+
+        other = await web.post("/cases/new", data={**sent, "party1_name": "Үсен"})
+        assert other.status_code == 422
+        assert t("kk", REUSED) in other.text
+        assert await registered() == before + 1
+
+        fresh = (await web.get("/cases/new")).text
+        twice = {
+            **sent,
+            "form_nonce": re.search(r'name="form_nonce" value="([^"]+)"', fresh).group(1),
+        }
+        answers = await asyncio.gather(*(web.post("/cases/new", data=twice) for _ in range(2)))
+        assert [a.status_code for a in answers] == [303, 303], [a.text for a in answers]
+        assert answers[0].headers["location"] == answers[1].headers["location"]
+        assert await registered() == before + 2
 
 
 async def test_registration_form_shows_missing_fields_next_to_them_and_saves_nothing(system):
