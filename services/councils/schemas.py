@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
-from kelisim.inputs import Day, Input, Line, Moment, RegionCode
+from kelisim.inputs import Day, Input, Line, Moment, RegionCode, check_line
 from kelisim.practice_notes import NoteCategory, NotePublicFields, NoteTexts
 
 Level = Literal["republic", "region", "district", "enterprise"]
@@ -21,7 +21,8 @@ ResponseStatus = Literal[
 ]
 
 Texts = dict[Lang, str]
-Titles = dict[Lang, Line]
+# An item's title per language, as long as a session's title may be.
+Titles = dict[Lang, Annotated[str, Field(max_length=300), AfterValidator(check_line)]]
 
 
 def _non_empty(texts: dict[str, str]) -> dict[str, str]:

@@ -184,3 +184,22 @@ async def test_recommendation_due_dates_beyond_2100_are_refused(settings) -> Non
             },
         )
         assert_problem(answer, 422, "validation-error")
+
+
+async def test_an_agenda_item_title_is_as_long_as_a_session_title_may_be(settings) -> None:
+    """A 5,000-letter title made the session page 65,000 px wide and ran off the PDF page."""
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings, members=["secretary"])
+        session_id, _ = await council.plan_session(items=0)
+        body = {"proposal": {"kk": "x"}, "rapporteur": "Secretary"}
+        audit = _audit_count(client)
+        too_long = await council.post(
+            f"/sessions/{session_id}/items", json={**body, "titles": {"kk": "Ә" * 301}}
+        )
+        problem = assert_problem(too_long, 422, "validation-error")
+        assert [e["type"] for e in problem["errors"]] == ["string_too_long"]
+        assert _audit_count(client) == audit
+        longest = await council.post(
+            f"/sessions/{session_id}/items", json={**body, "titles": {"kk": "Ә" * 300}}
+        )
+        assert longest.status_code == 201, longest.text
