@@ -7,7 +7,7 @@ all ask the same question the same way.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 from services.councils.lifecycle import FINAL_RECOMMENDATION
 from services.councils.schemas import Quorum
@@ -67,3 +67,9 @@ def rule_of(item_rule: str | None, council_rule: str) -> str:
 def is_overdue(status: str, due_date: date, today: date) -> bool:
     """Past its due date and not yet carried out (a final status ends the control)."""
     return status not in FINAL_RECOMMENDATION and due_date < today
+
+
+def sat_at(starts_at: datetime, held_at: datetime | None) -> datetime:
+    """When a session sat: the planned time, or the moment it was opened if that was earlier
+    (it met ahead of plan); a session recorded as held after it met sat at its planned time."""
+    return min(starts_at, held_at or starts_at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session as DbSession
 
@@ -115,6 +115,23 @@ async def test_minutes_are_drafted_signed_published_and_then_refuse_edits(settin
         assert [(e["data"]["protocol_id"], e["data"]["sha256"]) for e in events] == [
             (pid, final["sha256"])
         ]
+
+
+async def test_the_minutes_print_when_the_session_sat(settings):
+    """Met ahead of plan: the minutes print when it was opened, not the planned day (they
+    said 20 December for a session held and signed on 6 December). Recorded as held after it
+    met: they print the planned time."""
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        for starts_in in (timedelta(days=14), -timedelta(days=7)):
+            session_id, (item_id,) = await council.sitting(present=PRESENT, starts_in=starts_in)
+            await council.ok("POST", f"/sessions/{session_id}/close")
+            session = await council.ok("GET", f"/sessions/{session_id}")
+            planned, held = (datetime.fromisoformat(session[k]) for k in ("starts_at", "held_at"))
+            draft = await council.ok("POST", f"/sessions/{session_id}/protocol")
+            printed = datetime.fromisoformat(draft["content"]["session"]["starts_at"])
+            assert printed == (held if starts_in > timedelta(0) else planned)
+            assert printed == min(planned, held)
 
 
 async def test_a_correction_is_a_new_document_linked_to_the_published_one(settings):

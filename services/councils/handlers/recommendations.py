@@ -13,7 +13,7 @@ from kelisim.events.councils import (
 from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.councils import lifecycle, permissions
+from services.councils import lifecycle, permissions, rules
 from services.councils.models import Recommendation, RecommendationResponse
 from services.councils.queries import item_with_context, recommendation_with_council
 from services.councils.schemas import RecommendationCreate, ResponseCreate
@@ -35,8 +35,7 @@ def issue_recommendation(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommend
         raise Problem(409, "decision-not-adopted", "Only an adopted decision recommends.")
     # Nothing is due before the decision: not before the session's day in Kazakhstan (the
     # day it was planned for, or the day it was held if that came earlier).
-    met = min(session.starts_at, session.held_at or session.starts_at)
-    first_day = local_date(met)
+    first_day = local_date(rules.sat_at(session.starts_at, session.held_at))
     if cmd.body.due_date < first_day:
         raise Problem(
             422,

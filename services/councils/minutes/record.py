@@ -32,8 +32,8 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
     all_members = {
         m.username: m for m in db.exec(select(Member).where(Member.council_id == council.id))
     }
-    sat_on = local_date(session.held_at or session.starts_at)
-    members = current_members(db, council.id, sat_on)
+    sat = rules.sat_at(session.starts_at, session.held_at)
+    members = current_members(db, council.id, local_date(sat))
     present = present_usernames(db, session, members)
     items = []
     for item in agenda(db, session):
@@ -69,7 +69,7 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
         "session": {
             "id": session.id,
             "title": session.title,
-            "starts_at": session.starts_at.isoformat(),
+            "starts_at": sat.isoformat(),  # when it sat, which the minutes print
             "place": session.place,
             "online_link": session.online_link,
         },
