@@ -202,6 +202,10 @@ PROBLEMS = {
     "future-period": N_("Figures exist only up to this year."),
     "month-required": N_("Choose a month for the weekly figures."),
     "request-in-progress": N_("The request is still being carried out; try again in a moment."),
+    "minutes-settled": N_(
+        "The minutes are approved: add the recommendation with a correction of the published "
+        "minutes."
+    ),
     "idempotency-key-reused": N_(
         "This form was already sent with other values. Open the page again to send a new one."
     ),

@@ -191,17 +191,23 @@ async def test_the_published_minutes_print_what_their_signed_pdfs_print(make_set
     async with gateway_stack(settings) as stack:
         council = await seated_council(stack)
         pid, _, recs = await publish_a_session(council)
-        # A recommendation of the same decision, recorded after the minutes were published.
-        later = await council.ok(
-            "POST",
-            f"/items/{recs['on_time']['item_id']}/recommendations",
-            json={
-                "addressee": "Department of culture",
-                "text": "Кейін берілген ұсыным",
-                "responsible": SECRET_RESPONSIBLE,
-                "due_date": (date.today() + timedelta(days=40)).isoformat(),
-            },
-        )
+        # A recommendation of the same decision, after the minutes were published: refused
+        # (it would be public without being in the signed minutes) until a correction is
+        # opened, which prints it.
+        path = f"/items/{recs['on_time']['item_id']}/recommendations"
+        body = {
+            "addressee": "Department of culture",
+            "text": "Кейін берілген ұсыным",
+            "responsible": SECRET_RESPONSIBLE,
+            "due_date": (date.today() + timedelta(days=40)).isoformat(),
+        }
+        before = await council.items(f"/{council.id}/recommendations")
+        refused = await council.post(path, json=body)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["type"] == "urn:kelisim:problem:minutes-settled"
+        assert await council.items(f"/{council.id}/recommendations") == before
+        correction = await council.ok("POST", f"/protocols/{pid}/corrections")
+        later = await council.ok("POST", path, json=body)
         assert later["status"] == "sent"
         public = stack.client_from("198.51.100.21")
         try:
@@ -214,10 +220,10 @@ async def test_the_published_minutes_print_what_their_signed_pdfs_print(make_set
         for shown in (page.text, str(minutes["document"]), in_pdf):
             assert "Жастар форумын өткізу (on_time)" in shown
             assert "Кейін берілген ұсыным" not in shown
-        # It is under control all the same, and a correction of the minutes prints it.
+        # It is under control, and the correction of the minutes prints it.
         listed = await council.items(f"/{council.id}/recommendations")
         assert later["id"] in [r["id"] for r in listed]
-        correction = await council.ok("POST", f"/protocols/{pid}/corrections")
+        correction = await council.ok("GET", f"/protocols/{correction['id']}")
         assert "Кейін берілген ұсыным" in str(correction["document"])
 
 

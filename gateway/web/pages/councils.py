@@ -99,6 +99,11 @@ async def _session_page(
     )
     council = await view.services.maybe(f"{API}/{council_id}", {"id": council_id, "name": ""})
     me = next((m for m in members if m["username"] == view.user.username), None)
+    minutes = [p for p in protocols if p["session_id"] == session_id]
+    corrected = {p["corrects_id"] for p in minutes}
+    # The service refuses a recommendation once the newest minutes are approved (409
+    # minutes-settled): a correction of the published minutes adds it, so no form till then.
+    newest = next((p for p in minutes if p["id"] not in corrected), None)
     return view.render(
         "councils/session.html",
         status=status,
@@ -106,7 +111,8 @@ async def _session_page(
         council=council,
         members=members,
         me=me,
-        protocols=[p for p in protocols if p["session_id"] == session_id],
+        protocols=minutes,
+        may_recommend=newest is None or newest["status"] in ("draft", "circulated"),
         errors=errors or {},
         is_secretary=view.has("council_secretary"),
     )

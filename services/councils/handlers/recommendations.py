@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import col, select
+
 from kelisim.commands import Command
 from kelisim.events.councils import (
     RecommendationImplemented,
@@ -14,7 +16,7 @@ from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions, rules
-from services.councils.models import Recommendation, RecommendationResponse
+from services.councils.models import Protocol, Recommendation, RecommendationResponse
 from services.councils.queries import item_with_context, recommendation_with_council
 from services.councils.schemas import RecommendationCreate, ResponseCreate
 
@@ -33,6 +35,20 @@ def issue_recommendation(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommend
     lifecycle.check("item", "recommend", item.vote_status, member.role if member else None)
     if not item.adopted:
         raise Problem(409, "decision-not-adopted", "Only an adopted decision recommends.")
+    minutes = db.exec(
+        select(Protocol.status)
+        .where(Protocol.session_id == session.id)
+        .order_by(col(Protocol.drafted_at).desc())
+        .limit(1)
+    ).first()
+    if minutes in lifecycle.SETTLED_MINUTES:
+        raise Problem(
+            409,
+            "minutes-settled",
+            "The session's minutes are approved: a recommendation is added with a correction "
+            "of the published minutes, which prints it.",
+            minutes_status=minutes,
+        )
     # Nothing is due before the decision: not before the session's day in Kazakhstan (the
     # day it was planned for, or the day it was held if that came earlier).
     first_day = local_date(rules.sat_at(session.starts_at, session.held_at))
