@@ -134,3 +134,53 @@ async def test_a_member_makes_a_remark_on_circulated_minutes_on_the_session_page
         assert answer.status_code == 303, answer.text
     read = await ok("GET", f"/protocols/{protocol['id']}")
     assert [r["text"] for r in read["remarks"]] == ["Добавить ответ акимата."]
+
+
+async def test_a_mediator_records_a_session_held_postponed_or_cancelled_on_the_case_page(system):
+    """A scheduled session stayed "Scheduled" for ever: the page had no way to record it."""
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)
+    mediator = await system.login("mediator", "demo")
+    base = f"/api/v1/cases/{ids['case']}"
+    planned = []
+    for day in ("2026-12-01", "2026-12-02", "2026-12-03"):
+        answer = await system.client.post(
+            f"{base}/sessions",
+            json={"scheduled_at": f"{day}T05:00:00+00:00", "place": "Friendship House"},
+            headers=mediator,
+        )
+        assert answer.status_code == 201, answer.text
+        planned.append(answer.json()["id"])
+    party = (await system.client.get(base, headers=mediator)).json()["parties"][0]
+    page_path = f"/cases/{ids['case']}"
+    async with _as(system, "mediator", "ru") as web:
+        page = await web.get(page_path)
+        assert t("ru", "Record the session") in page.text
+
+        async def record(session_id: str, **fields: str | list[str]):  # type: ignore[no-untyped-def]
+            page = await web.get(page_path)
+            return await web.post(
+                f"{page_path}/sessions/{session_id}/record",
+                data={"csrf_token": _csrf(page.text), **fields},
+            )
+
+        missing_date = await record(planned[1], outcome="postponed")
+        assert missing_date.status_code == 422
+        assert 'id="date-error"' in missing_date.text
+        held = await record(
+            planned[0], outcome="held", attendance=[party["id"]], notes="Тараптар келісті."
+        )
+        assert held.status_code == 303, held.text
+        assert (await record(planned[1], outcome="postponed", date="2026-12-20")).status_code == 303
+        cancelled = await record(planned[2], outcome="cancelled", reason="Тарап ауырып қалды")
+        assert cancelled.status_code == 303
+        shown = (await web.get(page_path)).text
+        assert t("ru", "Attended: %(names)s").replace("%(names)s", party["name"]) in shown
+        assert "Тараптар келісті." in shown and "Тарап ауырып қалды" in shown
+    sessions = {
+        s["id"]: s for s in items_of(await system.client.get(f"{base}/sessions", headers=mediator))
+    }
+    assert [sessions[i]["status"] for i in planned] == ["held", "postponed", "cancelled"]
+    assert sessions[planned[0]]["attendance"] == [party["id"]]
+    assert sessions[planned[1]]["scheduled_at"].startswith("2026-12-20")

@@ -298,6 +298,36 @@ async def case_action(case_id: str, action: str, view: FormView) -> Response:
     return redirect(f"/cases/{case_id}")
 
 
+# A session's outcome -> the fields the form must have for it.
+SESSION_OUTCOMES = {"held": (), "postponed": ("date",), "cancelled": ("reason",)}
+
+
+@router.post("/cases/{case_id}/sessions/{session_id}/record")
+async def record_session(case_id: str, session_id: str, view: FormView) -> Response:
+    """Record a scheduled session as held (who attended, notes), postponed to a new date or
+    cancelled (why)."""
+    key = f"record:{session_id}"
+    outcome = view.field("outcome")
+    errors = required(view, "outcome", *SESSION_OUTCOMES.get(outcome, ()))
+    if errors:
+        return await _case_page(view, case_id, {key: errors}, 422)
+    body: dict[str, Any] = {"status": outcome, "reason": view.field("reason") or None}
+    if outcome == "held":
+        assert view.form is not None
+        body["attendance"] = [a for a in view.form.getlist("attendance") if isinstance(a, str)]
+        body["notes"] = view.field("notes") or None
+    elif outcome == "postponed":
+        body["scheduled_at"] = local_to_utc(view.field("date"), view.field("time"))
+    try:
+        await view.services.call("PATCH", f"{CASES}/{case_id}/sessions/{session_id}", json=body)
+    except ServiceError as error:
+        aliases = {**ALIASES, "status": "outcome"}
+        return await _case_page(
+            view, case_id, {key: form_errors(view, error, aliases)}, error.status
+        )
+    return redirect(f"/cases/{case_id}")
+
+
 @router.post("/cases/{case_id}/obligations/{obligation_id}/{verdict}")
 async def resolve_obligation(
     case_id: str, obligation_id: str, verdict: str, view: FormView
