@@ -127,7 +127,8 @@ def inbox(
     ).one()
     items = []
     for note in page:
-        title, body = messages.title_and_body(note.topic, principal.lang, json.loads(note.params))
+        params = json.loads(note.params)
+        title, body = messages.title_and_body(note.topic, principal.lang, params)
         items.append(
             InboxItem(
                 id=note.id,
@@ -138,9 +139,23 @@ def inbox(
                 council_id=note.council_id,
                 created_at=note.created_at,
                 read=note.id in read,
+                refs={k: str(params[k]) for k in REFS if isinstance(params.get(k), str)},
             )
         )
     return Inbox(items=items, unread=unread, next_cursor=next_cursor)
+
+
+# What a notice may link to: the ids its event carries (never a person's data).
+REFS = (
+    "case_ref",
+    "session_id",
+    "protocol_id",
+    "council_id",
+    "recommendation_id",
+    "alert_id",
+    "escalation_id",
+    "note_id",
+)
 
 
 def rule_public(rule: Rule, _uow: object = None) -> RulePublic:

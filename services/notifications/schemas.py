@@ -69,6 +69,11 @@ class InboxItem(BaseModel):
     council_id: str | None
     created_at: datetime
     read: bool
+    refs: dict[str, str] = Field(
+        default_factory=dict,
+        description="ids of what the notice is about (case_ref, session_id, protocol_id, "
+        "recommendation_id, alert_id, escalation_id, note_id), for a link to it",
+    )
 
 
 class Inbox(BaseModel):

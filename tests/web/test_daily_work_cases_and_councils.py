@@ -184,3 +184,23 @@ async def test_a_mediator_records_a_session_held_postponed_or_cancelled_on_the_c
     assert [sessions[i]["status"] for i in planned] == ["held", "postponed", "cancelled"]
     assert sessions[planned[0]]["attendance"] == [party["id"]]
     assert sessions[planned[1]]["scheduled_at"].startswith("2026-12-20")
+
+
+async def test_a_notice_links_to_what_it_is_about_on_a_page_its_reader_may_open(system):
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)  # a case in mediation, escalated
+    case_link = f'href="/cases/{ids["case"]}"'
+
+    async def inbox_with(web, link: str) -> str:  # type: ignore[no-untyped-def]
+        async def page() -> str | None:
+            text = (await web.get("/notifications")).text
+            return text if link in text else None
+
+        return await eventually(page, what=link)
+
+    async with _as(system, "coordinator", "ru") as web:
+        assert case_link in await inbox_with(web, case_link)
+    async with _as(system, "liaison", "ru") as web:
+        inbox = await inbox_with(web, 'href="/escalations"')
+        assert "/cases/" not in inbox  # a liaison never opens a case

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from gateway.web.view import FormView, PageView, redirect
+from gateway.web.view import FormView, PageView, View, redirect
 
 router = APIRouter(include_in_schema=False)
 INBOX = "/api/v1/notifications/inbox"
+# What a notice links to, by the ids it carries: the first page the reader may open.
+LINKS = (
+    ("case_ref", "/cases/{}"),
+    ("escalation_id", "/escalations"),
+    ("session_id", "/councils/sessions/{}"),
+    ("protocol_id", "/councils/protocols/{}"),
+    ("alert_id", "/analytics/alerts/{}"),
+    ("council_id", "/councils/{}"),
+)
+
+
+def link_of(view: View, refs: dict[str, str]) -> str | None:
+    """The page a notice is about, if the reader's role may open it."""
+    for key, pattern in LINKS:
+        if isinstance(refs.get(key), str):
+            path = pattern.format(quote(refs[key], safe=""))
+            if view.may(path):
+                return path
+    return None
 
 
 @router.get("/notifications")
@@ -17,6 +38,8 @@ async def inbox(view: PageView, cursor: str = "", unread: str = "") -> Response:
     page = await view.services.get(
         INBOX, cursor=cursor, limit=30, unread_only="true" if unread else ""
     )
+    for item in page["items"]:
+        item["link"] = link_of(view, item.get("refs") or {})
     return view.render("inbox.html", page=page, unread_only=bool(unread))
 
 
