@@ -190,7 +190,7 @@ async def test_the_published_minutes_print_what_their_signed_pdfs_print(make_set
     settings = make_settings(public_rate_per_minute=100)
     async with gateway_stack(settings) as stack:
         council = await seated_council(stack)
-        pid, _, recs = await publish_a_session(council)
+        pid, original, recs = await publish_a_session(council)
         # A recommendation of the same decision, after the minutes were published: refused
         # (it would be public without being in the signed minutes) until a correction is
         # opened, which prints it.
@@ -225,6 +225,27 @@ async def test_the_published_minutes_print_what_their_signed_pdfs_print(make_set
         assert later["id"] in [r["id"] for r in listed]
         correction = await council.ok("GET", f"/protocols/{correction['id']}")
         assert "Кейін берілген ұсыным" in str(correction["document"])
+        # Once the correction is published, verifying the original says it is replaced.
+        for step, who in (
+            ("circulate", None),
+            ("approve", None),
+            ("sign", "chair"),
+            ("sign", None),
+        ):
+            await council.ok(
+                "POST", f"/protocols/{correction['id']}/{step}", **({"who": who} if who else {})
+            )
+        await council.ok("POST", f"/protocols/{correction['id']}/publish")
+        public = stack.client_from("198.51.100.22")
+        try:
+            verified = await public.get(
+                "/public/verify", params={"sha256": original["sha256"], "lang": "en"}
+            )
+        finally:
+            await public.aclose()
+        assert "Authentic: this is a published protocol." in verified.text
+        assert "It has been corrected since: the correction replaces it." in verified.text
+        assert f'href="/public/protocols/{correction["id"]}?lang=en"' in verified.text
 
 
 async def test_open_data_csv_shows_a_typed_formula_as_text_and_the_json_keeps_it(
