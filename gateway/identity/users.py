@@ -18,7 +18,7 @@ from gateway.schemas import UserCreate, UserUpdate
 from kelisim.events.identity import UserUpserted
 from kelisim.problems import Problem
 from kelisim.settings import Settings
-from kelisim.uow import UnitOfWork
+from kelisim.uow import SYSTEM, UnitOfWork
 
 
 def snapshot(user: User) -> dict[str, Any]:
@@ -67,7 +67,8 @@ def _publish(user: User, uow: UnitOfWork) -> None:
 def create_user(cmd: UserCreate, uow: UnitOfWork, settings: Settings) -> User:
     """Create an account; 409 when the username is taken."""
     check_policy(cmd.password, settings)
-    if by_username(uow.session, cmd.username) is not None:
+    # "system" names the system's own steps in every audit trail (kelisim.uow.SYSTEM).
+    if cmd.username == SYSTEM.username or by_username(uow.session, cmd.username) is not None:
         raise Problem(409, "username-taken", f"The username {cmd.username!r} is taken.")
     user = User(
         username=cmd.username,

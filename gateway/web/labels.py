@@ -211,6 +211,8 @@ PROBLEMS = {
     ),
 }
 GENERIC_PROBLEM = N_("The action was refused.")
+# Who took a step the system took by itself (the actor `system` of the audit trails).
+SYSTEM_ACTOR = N_("Kelisim (automatically)")
 
 # Validation errors, by the pydantic error type.
 VALIDATION = {

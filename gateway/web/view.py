@@ -26,6 +26,7 @@ from kelisim.db import read_session
 from kelisim.localtime import KAZAKHSTAN
 from kelisim.problems import Problem
 from kelisim.regions import REGIONS
+from kelisim.uow import SYSTEM
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FORM_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -93,6 +94,8 @@ class View:
         """A colleague's full name for the username a service sent (the username if unknown)."""
         if not username:
             return "—"
+        if username == SYSTEM.username:  # a step the system took by itself
+            return self.translate(labels.SYSTEM_ACTOR)
         if self._names is None:
             with read_session(self.request.app.state.ctx.engine) as session:
                 rows = session.exec(select(User.username, User.full_name)).all()

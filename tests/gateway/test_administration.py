@@ -116,6 +116,9 @@ async def test_bad_account_data_is_refused_and_changes_nothing(stack: Stack):
         ({**base, "username": "Has Spaces"}, 422, "validation-error"),
         ({**base, "password": "abc"}, 422, "weak-password"),
         ({**base, "username": "admin"}, 409, "username-taken"),
+        # the actor of the system's own steps in every audit trail
+        ({**base, "username": "system"}, 409, "username-taken"),
+        ({**base, "full_name": "\u200b "}, 422, "validation-error"),
     ]
     for body, status, kind in cases:
         answer = await stack.client.post("/api/v1/users", json=body, headers=stack.admin)

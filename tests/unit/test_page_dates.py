@@ -1,5 +1,5 @@
-"""Dates and times on pages are read in Kazakhstan (UTC+5): a moment's day is the day it was
-there, not in UTC."""
+"""How pages write what services send: a moment's day is its day in Kazakhstan (UTC+5), not
+in UTC; the system's own steps are named in the reader's language."""
 
 from __future__ import annotations
 
@@ -38,3 +38,20 @@ def test_the_day_and_the_time_of_one_moment_agree():
 def test_a_moment_too_near_the_end_of_time_to_move_is_shown_in_utc():
     assert Formatter("en").date("9999-12-31T23:00:00+00:00") == "December 31, 9999"
     assert Formatter("en").datetime("9999-12-31T23:00:00+00:00").endswith(" UTC")
+
+
+def test_the_systems_own_steps_are_named_in_the_readers_language():
+    """The audit trails' actor `system` read "system" on kk and ru pages and exports."""
+    from types import SimpleNamespace
+
+    from gateway.web.i18n import load_catalogs
+    from gateway.web.view import View
+
+    app = SimpleNamespace(state=SimpleNamespace(web_catalogs=load_catalogs()))
+    request = SimpleNamespace(app=app)
+    named = {lang: View(request, None, lang).person("system") for lang in ("kk", "ru", "en")}  # type: ignore[arg-type]
+    assert named == {
+        "kk": "Келісім (автоматты түрде)",
+        "ru": "Келісім (автоматически)",
+        "en": "Kelisim (automatically)",
+    }

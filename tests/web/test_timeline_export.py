@@ -75,7 +75,7 @@ async def test_timeline_downloads_as_csv_and_pdf_in_the_readers_language(system,
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0][0] == header
     assert [r[2] for r in rows[1:]] == [registered, assigned]
-    assert [r[1] for r in rows[1:]] == ["c-export", "c-export"]
+    assert [r[1] for r in rows[1:]] == ["C-Export", "C-Export"]  # full names, as on the page
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", r[0]) for r in rows[1:])
     assert "Жанар" not in exported.text  # steps only: no party in the export
 

@@ -50,7 +50,9 @@ async def timeline_csv(case_id: str, view: PageView) -> Response:
     """The timeline as CSV: local time, who, the step in the reader's language."""
     case, entries = await _timeline(view, case_id)
     head = [view.translate("Time (UTC+5)"), view.translate("Who"), view.translate("Step")]
-    rows = [[_local(e["at"]), e.get("actor") or "—", _step(view, e["action"])] for e in entries]
+    rows = [
+        [_local(e["at"]), view.person(e.get("actor")), _step(view, e["action"])] for e in entries
+    ]
     body = spreadsheets.csv_text([head, *rows], bom=True)
     return files.attachment(
         body.encode(), f"{case['number']}-timeline-{view.lang}.csv", "text/csv; charset=utf-8"
@@ -64,7 +66,7 @@ async def timeline_pdf(case_id: str, view: PageView) -> Response:
     steps = [
         {
             "at": view.fmt.datetime(e["at"]),
-            "actor": e.get("actor") or "—",
+            "actor": view.person(e.get("actor")),
             "step": _step(view, e["action"]),
         }
         for e in entries
