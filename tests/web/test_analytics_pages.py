@@ -167,6 +167,8 @@ async def test_an_imported_surge_is_listed_and_explained_with_its_series(system,
         # the month's 40 is as the tables show it: shown, or hidden by secondary suppression
         explained = r"Observed (40|×), expected \d+(\.\d)?, upper bound \d+(\.\d)?, score "
         assert re.search(explained + r"[^,]+, method: Farrington", listed.text), listed.text
+        # months in words, as the reader says them, not ISO "2023-12 – 2026-11"
+        assert re.search(r"baseline [A-Z][a-z]+ \d{4} – [A-Z][a-z]+ \d{4} \(", listed.text)
         shymkent = await web.get("/analytics/alerts?region=KZ-79")
         link = re.search(r'href="(/analytics/alerts/[^"]+)"', shymkent.text)
         assert link, shymkent.text
@@ -179,6 +181,7 @@ async def test_an_imported_surge_is_listed_and_explained_with_its_series(system,
     # the flagged month is ringed where its count is shown
     assert ('<g class="highlight">' in detail.text) == ("Observed 40" in listed.text)
     assert "Upper bound of the flagged month" in detail.text
+    assert not re.search(r">\d{4}-\d{2}<", detail.text)  # the chart's axis names its months
 
 
 async def test_a_coordinator_sees_only_the_row_of_their_own_region(system):

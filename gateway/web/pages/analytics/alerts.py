@@ -15,6 +15,7 @@ from gateway.web.pages.analytics.common import (
     API,
     _allow,
     _month,
+    _month_names,
     _numbers,
     _refused,
     _render,
@@ -46,7 +47,7 @@ def _explain(view: View, alert: dict[str, Any]) -> str:
         # hidden with the observed count or the baseline, which it would give back
         "score": "×" if alert["score"] is None else number(alert["score"]),
         "method": view.translate(METHODS.get(alert["method"], alert["method"])),
-        "baseline": f"{start[:7]} – {end[:7]}" if start and end else "—",
+        "baseline": f"{_month(view, start)} – {_month(view, end)}" if start and end else "—",
         "months": view.fmt.number(alert["baseline_months"]),
     }
 
@@ -84,13 +85,16 @@ async def alert(alert_id: str, view: PageView) -> Response:
     points = found["series"]
     months = [p["month"][:7] for p in points]
     flagged = found["period"][:7]
+    # The axis names each month as the reader does, short: «қаң. 2025».
+    abbreviated = _month_names(view, "abbreviated")
+    axis = [f"{abbreviated[int(m[5:7])]} {m[:4]}" for m in months]
     category = _(labels.CATEGORIES.get(found["category"], found["category"]))
     chart = line_chart(
         [Series(_("Cases registered"), [p["count"] for p in points])],
         title=_("%(category)s in %(region)s, month by month")
         % {"category": category, "region": view.fmt.region(found["region"])},
         description=_("The flagged month is ringed; the dashed line is its upper bound."),
-        x_labels=months,
+        x_labels=axis,
         highlight=months.index(flagged) if flagged in months else None,
         highlight_label=_month(view, found["period"]),
         threshold=None if found["upper"] is None else [found["upper"]] * len(points),
