@@ -12,7 +12,7 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 KAZAKHSTAN = ZoneInfo("Asia/Almaty")  # one zone for the whole country (UTC+5) since 2024
@@ -26,11 +26,13 @@ def local_date(moment: datetime) -> date:
 
 
 def moment(value: datetime | str, lang: str) -> str:
-    """A moment as its date and time in Kazakhstan, e.g. "3 December 2026, 10:00"."""
+    """A moment as its date and time in Kazakhstan, the date written as `day` writes it:
+    "December 3, 2026, 10:00", "3 декабря 2026 г., 10:00", "2026 ж. 3 желтоқсан, 10:00"."""
     when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return format_datetime(when.astimezone(KAZAKHSTAN), "d MMMM y, HH:mm", locale=lang)
+    local = when.astimezone(KAZAKHSTAN)
+    return f"{day(local.date(), lang)}, {format_time(local, 'HH:mm', locale=lang)}"
 
 
 def day(value: date | str, lang: str) -> str:

@@ -49,6 +49,19 @@ async def test_a_council_of_nine_decides_publishes_and_controls_through_the_gate
         assert item["adopted"] is True and item["entitled"] == sorted(VOTERS)
         await council.ok("POST", f"/sessions/{session_id}/close")
 
+        # Recommended before the minutes, which print it.
+        due = date.today() + timedelta(days=14)
+        rec = await council.ok(
+            "POST",
+            f"/items/{item_id}/recommendations",
+            json={
+                "addressee": "Akimat of Almaty",
+                "text": "Hold a youth forum of the ethnocultural associations.",
+                "responsible": "Department of internal policy",
+                "due_date": due.isoformat(),
+            },
+        )
+
         protocol = await council.ok("POST", f"/sessions/{session_id}/protocol")
         pid = protocol["id"]
         await council.ok("POST", f"/protocols/{pid}/circulate")
@@ -65,17 +78,6 @@ async def test_a_council_of_nine_decides_publishes_and_controls_through_the_gate
         assert edit.status_code == 409
         assert edit.json()["type"] == "urn:kelisim:problem:protocol-immutable"
 
-        due = date.today() + timedelta(days=14)
-        rec = await council.ok(
-            "POST",
-            f"/items/{item_id}/recommendations",
-            json={
-                "addressee": "Akimat of Almaty",
-                "text": "Hold a youth forum of the ethnocultural associations.",
-                "responsible": "Department of internal policy",
-                "due_date": due.isoformat(),
-            },
-        )
         ctx = stack.services["councils"].app.state.ctx
         assert workers.scan(ctx, due + timedelta(days=1)) == 1
         assert workers.scan(ctx, due + timedelta(days=2)) == 0

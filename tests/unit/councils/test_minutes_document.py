@@ -84,7 +84,7 @@ def text_of(pdf: bytes) -> str:
     [
         ("kk", ["ХАТТАМА", "қабылданбады", "Жастар форумы", "10:00", "Қазақстан уақыты"]),
         ("ru", ["ПРОТОКОЛ", "не принято", "Молодёжный форум", "2 марта 2026"]),
-        ("en", ["MINUTES", "not adopted", "Youth forum", "2 March 2026, 10:00"]),
+        ("en", ["MINUTES", "not adopted", "Youth forum", "March 2, 2026, 10:00"]),
     ],
 )
 def test_the_minutes_print_every_fact_in_each_language(lang, words):
@@ -108,7 +108,7 @@ def test_the_view_tells_attendance_and_votes_in_plain_words():
         "2 members were entitled to vote: 1 for, 1 against, 0 abstained."
     )
     assert item["decision"] == "not adopted"
-    assert minutes["signatures"][0]["at"] == "4 March 2026, 11:00"
+    assert minutes["signatures"][0]["at"] == "March 4, 2026, 11:00"
 
 
 def test_the_signature_validates_with_pyhanko_and_a_changed_byte_breaks_it(tmp_path: Path):
