@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Host, Match, Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kelisim import observe, tracing
+from kelisim import observe, preconditions, tracing
 from kelisim.problems import Problem, problem_response
 
 REQUESTS = Counter(
@@ -115,6 +115,7 @@ def install(
         async def metrics(request: Request) -> Response:
             return await scrape(request)
 
+    app.add_middleware(Conditional)
     app.add_middleware(RequestContext, name=name)
     RouteIndex.install(app.router)
 
@@ -122,6 +123,66 @@ def install(
 def note_user(request: Request, user_id: str) -> None:
     """Name the caller (an id, never a name) for the request's access line."""
     request.state.user_id = user_id
+
+
+# What a 304 keeps of the 200 it stands for (RFC 9110 §15.4.5): no body and no body headers.
+_NOT_MODIFIED_KEEPS = frozenset(
+    {b"etag", b"cache-control", b"last-modified", b"vary", b"expires", b"content-location"}
+)
+
+
+class Conditional:
+    """Conditional and HEAD requests, for every route of every app (RFC 9110 §9.3.2, §13.1.2).
+
+    A GET with `If-None-Match` that names the answer's `ETag` (weak comparison, or `*`) gets
+    304 without a body; the route ran (the tag is of what it read), only the answer is not
+    sent again. A HEAD is answered as its GET is, without the body: FastAPI's routes answer
+    HEAD with 405 (Starlette's own routes would run the GET).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        none_match = _header(scope, b"if-none-match")
+        if not head and none_match is None:
+            await self.app(scope, receive, send)
+            return
+        silent = head
+
+        async def sending(message: Message) -> None:
+            nonlocal silent
+            if message["type"] == "http.response.start":
+                tag = dict(message.get("headers", [])).get(b"etag")
+                if (
+                    message["status"] == 200
+                    and none_match is not None
+                    and tag is not None
+                    and _names(none_match, tag.decode("latin-1"))
+                ):
+                    silent = True
+                    kept = [(k, v) for k, v in message["headers"] if k in _NOT_MODIFIED_KEEPS]
+                    message = {**message, "status": 304, "headers": kept}
+                await send(message)
+            elif message["type"] == "http.response.body" and silent:
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b""})
+            else:
+                await send(message)
+
+        await self.app({**scope, "method": "GET"} if head else scope, receive, sending)
+
+
+def _names(if_none_match: str, tag: str) -> bool:
+    """Whether `If-None-Match` names `tag`; a malformed header names nothing."""
+    try:
+        return preconditions.not_modified(if_none_match, tag)
+    except Problem:
+        return False
 
 
 class RequestContext:
