@@ -200,7 +200,17 @@ def _example(op: dict[str, Any], doc: dict[str, Any]) -> None:
 
 
 # Values tried for a string with a pattern, before falling back to a plain word.
-PATTERN_GUESSES = ("KZ-75", "kk", "2025-01", "2025-01-15", "+77010000001", "en", "A-1", "a")
+PATTERN_GUESSES = (
+    "KZ-75",
+    "kk",
+    "2025-01",
+    "2025-01-15",
+    "+77010000001",
+    "user@example.kz",
+    "en",
+    "A-1",
+    "a",
+)
 
 
 def example_of(schema: dict[str, Any], doc: dict[str, Any], depth: int = 0) -> Any:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from kelisim.inputs import Input, Line
+from kelisim.inputs import Email, Input, Line
 from kelisim.regions import is_region
 
 Role = Literal[
@@ -34,7 +34,7 @@ def _unique(value: list[str] | None) -> list[str] | None:
 
 class UserBase(Input):
     full_name: Line = Field(min_length=1, max_length=200)
-    email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = None
     lang: Lang = "kk"
     roles: list[Role] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
@@ -53,7 +53,7 @@ class UserUpdate(Input):
     """A partial change: only the fields given are changed."""
 
     full_name: Line | None = Field(default=None, min_length=1, max_length=200)
-    email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = None
     lang: Lang | None = None
     roles: list[Role] | None = None
     regions: list[str] | None = None

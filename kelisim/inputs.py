@@ -18,7 +18,7 @@ import unicodedata
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from kelisim.regions import REGIONS, is_region
@@ -114,6 +114,16 @@ def check_region(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(check_text)]
 Line = Annotated[str, AfterValidator(check_line)]
+# An e-mail address: something, one @, something (the mail server says the rest).
+Email = Annotated[
+    str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"), AfterValidator(check_line)
+]
+# A phone number as people write it: digits with spaces, brackets, hyphens, a leading plus.
+Phone = Annotated[
+    str,
+    Field(min_length=5, max_length=30, pattern=r"^\+?[0-9(][0-9 ()-]*$"),
+    AfterValidator(check_line),
+]
 Day = Annotated[date, AfterValidator(check_day)]
 Moment = Annotated[AwareDatetime, AfterValidator(check_moment)]
 RegionCode = Annotated[str, AfterValidator(check_region)]

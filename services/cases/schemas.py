@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from kelisim.inputs import Day, Input, Line, Moment, RegionCode
+from kelisim.inputs import Day, Email, Input, Line, Moment, Phone, RegionCode
 from kelisim.practice_notes import NotePublicFields, NoteTexts
 from kelisim.references import escalation_reference
 
@@ -29,8 +29,8 @@ Reason = Field(min_length=3, max_length=2000)
 class PartyCreate(Input):
     kind: Literal["person", "organisation"]
     name: Line = Field(min_length=1, max_length=300)
-    phone: Line | None = Field(default=None, max_length=50)
-    email: Line | None = Field(default=None, max_length=200)
+    phone: Phone | None = None
+    email: Email | None = None
     address: str | None = Field(default=None, max_length=500)
     language: Language = "kk"
     state_body: bool = False

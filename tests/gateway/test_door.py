@@ -174,6 +174,44 @@ async def test_a_control_characters_code_is_named_in_the_message(stack: Stack, c
     assert "U+0007" in error["msg"], error
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "accepted"),
+    [
+        ("phone", "+7 701 123 45 67", True),
+        ("phone", "8 (701) 123-45-67", True),
+        ("phone", "(701) 123-45-67", True),
+        ("phone", "not a phone", False),
+        ("phone", "12", False),
+        ("email", "aigerim@mail.kz", True),
+        ("email", "not-an-email", False),
+        ("email", "@@", False),
+        ("email", "a b@mail.kz", False),
+    ],
+)
+async def test_a_partys_phone_and_e_mail_look_like_a_phone_and_an_e_mail(
+    stack: Stack, coordinator, field: str, value: str, accepted: bool
+) -> None:
+    before = await _case_count(stack)
+    party = {"kind": "person", "name": "Aigerim", field: value}
+    answer = await stack.client.post(
+        "/api/v1/cases", json={**CASE, "parties": [party]}, headers=coordinator
+    )
+    if accepted:
+        assert answer.status_code == 201, answer.text
+        assert await _case_count(stack) == before + 1
+    else:
+        problem = assert_problem(answer, 422, "validation-error")
+        assert [(e["loc"][-1], e["type"]) for e in problem["errors"]] == [
+            (
+                field,
+                "string_too_short"
+                if field == "phone" and len(value) < 5
+                else "string_pattern_mismatch",
+            )
+        ]
+        assert await _case_count(stack) == before
+
+
 async def test_line_breaks_stay_allowed_in_long_texts(stack: Stack, coordinator) -> None:
     answer = await stack.client.post(
         "/api/v1/cases",
