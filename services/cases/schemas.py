@@ -7,11 +7,19 @@ consent, a settlement...); the command that carries it is named after the action
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    model_validator,
+)
 
-from kelisim.inputs import Day, Email, Input, Line, Moment, Phone, RegionCode
+from kelisim.inputs import Day, Email, Input, Line, Moment, Phone, RegionCode, check_text
 from kelisim.practice_notes import NotePublicFields, NoteTexts
 from kelisim.references import escalation_reference
 
@@ -23,7 +31,13 @@ Language = Literal["kk", "ru", "en", "other"]
 ConsentForm = Literal["written", "oral", "electronic"]
 RefusalReason = Literal["state_body", "corruption", "incapacity"]
 RiskLevel = Literal["low", "medium", "high", "critical"]
-Reason = Field(min_length=3, max_length=2000)
+# A reason that says something: at least 3 characters besides the spaces around it (stored
+# without them; "a  " was taken for a three-letter reason).
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=2000),
+    AfterValidator(check_text),
+]
 
 
 class PartyCreate(Input):
@@ -93,7 +107,7 @@ class CasePublic(BaseModel):
 
 class RefusalCreate(Input):
     reason: RefusalReason
-    note: str = Reason
+    note: Reason
 
 
 class AssignmentCreate(Input):
@@ -122,7 +136,7 @@ class AgreementCreate(Input):
 
 
 class ExtensionCreate(Input):
-    reason: str = Reason
+    reason: Reason
     consents: list[ConsentCreate] = Field(min_length=1)
 
 
@@ -206,15 +220,15 @@ class SettlementPublic(BaseModel):
 
 
 class OutcomeCreate(Input):
-    reason: str = Reason
+    reason: Reason
 
 
 class ReopeningCreate(Input):
-    reason: str = Reason
+    reason: Reason
 
 
 class EscalationCreate(Input):
-    reason: str = Reason
+    reason: Reason
     risk_of: Literal["interethnic", "interfaith"]
     risk_level: RiskLevel
     summary: str = Field(min_length=3, max_length=500, description="non-identifying, for liaison")

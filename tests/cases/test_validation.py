@@ -123,3 +123,21 @@ async def test_impossible_sessions_obligations_and_mediators_are_refused(setting
             "unknown-mediator",
         )
         await _unchanged(gw, wbase, coord, before)
+
+
+async def test_a_reason_must_say_something_besides_spaces(settings):
+    async with gateway_stack(settings) as stack:
+        gw = stack.client
+        coord = await stack.login_as("coord-almaty", roles=["coordinator"], regions=["KZ-75"])
+        med = await stack.login_as("med-aigerim", roles=["mediator"], regions=["KZ-75"])
+        base, _ = await _in_mediation(stack, coord, med)
+        before = await _state(gw, base, coord)
+        for padded in ("a  ", "  ab ", "\t \n"):
+            refused = await gw.post(f"{base}/termination", headers=coord, json={"reason": padded})
+            problem = assert_problem(refused, 422, "validation-error")
+            assert [e["type"] for e in problem["errors"]] == ["string_too_short"], padded
+            await _unchanged(gw, base, coord, before)
+        ended = ok(await gw.post(f"{base}/termination", headers=coord, json={"reason": " Ушли "}))
+        assert ended["status"] == "terminated"
+        timeline = items_of(await gw.get(f"{base}/timeline", headers=coord))
+        assert timeline[-1]["details"]["reason"] == "Ушли"  # kept without the spaces around it
