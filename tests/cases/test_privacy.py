@@ -84,6 +84,9 @@ async def test_declared_conflict_sends_the_case_back_and_hides_it(settings):
         # Registered by the coordinator: a registering mediator would still read the metadata.
         case = await register(cases, coord)
         await post(cases, case["id"], "assignment", coord, {"mediator": "med-aigerim"})
+        for silent in ({"conflict": True}, {"conflict": True, "reason": "  "}):
+            refused = await cases.post(f"{BASE}/{case['id']}/declaration", headers=med, json=silent)
+            assert_problem(refused, 422, "reason-required")  # the coordinator must learn why
         back = await post(
             cases, case["id"], "declaration", med, {"conflict": True, "reason": "A relative"}
         )

@@ -92,6 +92,9 @@ def declare(cmd: DeclareConflictOfInterest, uow: UnitOfWork) -> Case:
     case, body = step.case, cmd.body
     if case.declared and not body.conflict:
         raise Problem(409, "already-declared", "You have already declared no conflict.")
+    if body.conflict and not (body.reason or "").strip():
+        # The coordinator reassigns on it, and the audit trail keeps it.
+        raise Problem(422, "reason-required", "A declared conflict of interest needs its reason.")
     assignment = current_assignment(uow.session, case.id)
     declared_at = now()
     mediator = case.mediator or ""
