@@ -302,6 +302,8 @@ PUBLIC_STATUSES = {
     "answered": N_("Answered"),
     "implemented": N_("Implemented"),
     "implemented_late": N_("Implemented late"),
+    "partially_implemented": N_("Partly implemented"),
+    "not_implemented": N_("Not implemented"),
     "overdue": N_("Overdue"),
 }
 RESPONSE_STATUSES = {

@@ -30,7 +30,16 @@ from services.councils.models import (
 )
 from services.councils.queries import today
 
-PublicStatus = Literal["issued", "answered", "implemented", "implemented_late", "overdue"]
+PublicStatus = Literal[
+    "issued",
+    "answered",
+    "implemented",
+    "implemented_late",
+    "partially_implemented",
+    "not_implemented",
+    "overdue",
+]
+# Carried out, in full or in part: a practice note may be drawn from it.
 DONE = ("implemented", "partially_implemented")
 
 
@@ -183,12 +192,18 @@ def document(db: DbSession, protocol_id: str, lang: str) -> ProtocolDocument | N
 def status_of(
     rec: Recommendation, responses: list[RecommendationResponse], on: date
 ) -> tuple[PublicStatus, date | None]:
-    """The public status of a recommendation on `on`, and the day it was carried out."""
-    done = next((r for r in responses if r.status in DONE), None)
-    if done is not None:
-        day = local_date(done.recorded_at)
-        return ("implemented" if day <= rec.due_date else "implemented_late"), day
-    if rec.status not in FINAL_RECOMMENDATION and rec.due_date < on:
+    """The public status of a recommendation on `on`, and the day it was carried out (in full
+    or in part). Carried out in part or not at all is said as such: neither is "implemented",
+    and neither is overdue any more, since the addressee has given its final answer."""
+    final = next((r for r in responses if r.status in FINAL_RECOMMENDATION), None)
+    if final is not None:
+        day = local_date(final.recorded_at)
+        if final.status == "implemented":
+            return ("implemented" if day <= rec.due_date else "implemented_late"), day
+        if final.status == "partially_implemented":
+            return "partially_implemented", day
+        return "not_implemented", None
+    if rec.due_date < on:
         return "overdue", None
     return ("answered" if responses else "issued"), None
 
@@ -256,8 +271,9 @@ def rates(
 ) -> list[PublicRate]:
     """The on-time rate per state body or region of recommendations due within [start, end].
 
-    A recommendation counts once its due date has passed or it was carried out; the rate is
-    the share of those carried out by their due date (None when none counts yet).
+    A recommendation counts once its due date has passed or its addressee gave a final answer;
+    the rate is the share of those carried out in full by their due date (None when none
+    counts yet).
     """
     on = today()
     table: dict[str, dict[str, int]] = {}
@@ -269,7 +285,9 @@ def rates(
             {"issued": 0, "counted": 0, "on_time": 0, "late": 0, "not_done": 0},
         )
         row["issued"] += 1
-        if rec.status in ("implemented", "implemented_late") or rec.due_date < on:
+        # Counted once its due date has passed or the addressee gave its final answer; only
+        # what was carried out in full counts as on time or late.
+        if rec.status not in ("issued", "answered") or rec.due_date < on:
             row["counted"] += 1
             kind = {"implemented": "on_time", "implemented_late": "late"}.get(
                 rec.status, "not_done"

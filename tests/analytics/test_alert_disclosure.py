@@ -38,7 +38,8 @@ def baseline() -> list[tuple[str, str, object, int]]:
 
 def without_figures(text: str, data: dict, lang: str) -> str:
     """The text less the month's date and the expected and upper figures it may show."""
-    for shown in (str(data["expected"]), str(data["upper"]), localtime.day(THIS_MONTH, lang)):
+    figures = [localtime.number(data[k], lang) for k in ("expected", "upper")]
+    for shown in (localtime.month(THIS_MONTH, lang), *figures):  # the month first: "2026"
         text = text.replace(shown, "")
     return text
 

@@ -4,9 +4,10 @@ recommendations), iCalendar (upcoming sessions) and open data (recommendations, 
 Open-data fields (CSV header = JSON keys, one row per recommendation of a published decision):
 id, council_id, council_name, region (ISO 3166-2:KZ, empty for the republic), protocol_id,
 addressee (the state body), text, issued_at (UTC, ISO 8601), due_date (YYYY-MM-DD), status
-(issued | answered | implemented | implemented_late | overdue), implemented_on (the day in
-Kazakhstan it was reported carried out, or empty), response_status, response_text and
-response_at (the latest response, or empty), protocol_url.
+(issued | answered | implemented | implemented_late | partially_implemented |
+not_implemented | overdue), implemented_on (the day in Kazakhstan it was reported carried
+out, in full or in part, or empty), response_status, response_text and response_at (the
+latest response, or empty), protocol_url.
 """
 
 from __future__ import annotations

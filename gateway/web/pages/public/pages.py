@@ -28,7 +28,16 @@ from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
 
 router = APIRouter(prefix="/public", include_in_schema=False)
-STATUSES = ("issued", "answered", "implemented", "implemented_late", "overdue")
+# The public statuses (services/councils/public.py PublicStatus), in the filter's order.
+STATUSES = (
+    "issued",
+    "answered",
+    "implemented",
+    "implemented_late",
+    "partially_implemented",
+    "not_implemented",
+    "overdue",
+)
 MAX_UPLOAD = 20 * 1024 * 1024
 
 

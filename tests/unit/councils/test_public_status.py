@@ -1,0 +1,73 @@
+"""A recommendation's public status says what its addressee answered: carried out in full (on
+time or late), in part, or not at all; overdue while no final answer came after its due date.
+The on-time rate counts only what was carried out in full."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from services.councils.models import Recommendation, RecommendationResponse
+from services.councils.public import PublicRecommendation, rates, status_of
+
+DUE = date(2026, 6, 30)
+BEFORE, AFTER = date(2026, 6, 1), date(2026, 7, 15)
+
+
+def answered(status: str, on: date) -> RecommendationResponse:
+    # 10:00 in Kazakhstan: the day it was recorded there is `on`.
+    return RecommendationResponse(
+        recommendation_id="r",
+        status=status,
+        recorded_by="secretary",
+        recorded_at=datetime.combine(on, time(5), tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize(
+    ("responses", "today", "expected"),
+    [
+        ([], BEFORE, ("issued", None)),
+        ([], AFTER, ("overdue", None)),
+        ([("acknowledged", BEFORE)], BEFORE, ("answered", None)),
+        ([("in_progress", BEFORE)], AFTER, ("overdue", None)),
+        ([("implemented", BEFORE)], AFTER, ("implemented", BEFORE)),
+        ([("implemented", AFTER)], AFTER, ("implemented_late", AFTER)),
+        # In part: said as such, with its day, never "implemented" and no longer overdue.
+        ([("partially_implemented", BEFORE)], AFTER, ("partially_implemented", BEFORE)),
+        # Not at all: said as such (it read "answered" for ever).
+        ([("not_implemented", BEFORE)], AFTER, ("not_implemented", None)),
+        ([("not_implemented", BEFORE)], BEFORE, ("not_implemented", None)),
+    ],
+)
+def test_the_public_status_says_what_the_addressee_answered(responses, today, expected):
+    rec = Recommendation(
+        council_id="c", item_id="i", addressee="Akimat", text="t", responsible="r", due_date=DUE
+    )
+    assert status_of(rec, [answered(s, d) for s, d in responses], today) == expected
+
+
+def test_only_what_was_carried_out_in_full_is_on_time_and_a_final_no_counts_at_once():
+    def rec(status: str) -> PublicRecommendation:
+        return PublicRecommendation.model_validate(
+            {
+                "id": status,
+                "council_id": "c",
+                "council_name": "Council",
+                "region": "KZ-75",
+                "protocol_id": "p",
+                "addressee": "Akimat",
+                "text": "t",
+                "issued_at": datetime(2026, 1, 10, tzinfo=UTC),
+                "due_date": date(2099, 12, 31),  # not due yet: only a final answer counts
+                "status": status,
+                "implemented_on": None,
+                "responses": [],
+            }
+        )
+
+    statuses = ["implemented", "partially_implemented", "not_implemented", "answered", "issued"]
+    (row,) = rates([rec(s) for s in statuses], "addressee", date(2026, 1, 1), date(2099, 12, 31))
+    assert (row.issued, row.counted, row.on_time, row.late, row.not_done) == (5, 3, 1, 0, 2)
+    assert row.rate == pytest.approx(1 / 3)
