@@ -238,6 +238,7 @@ VALIDATION = {
     "unknown_region": N_("Choose one of the offered values."),
     "text_control_character": N_("Remove the invisible or control characters from this field."),
     "text_blank": N_("Enter visible text, not only spaces or invisible characters."),
+    "place_or_link": N_("Give a place or an online link."),
 }
 GENERIC_INVALID = N_("The value is not valid.")
 

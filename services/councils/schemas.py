@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from kelisim.inputs import Day, Input, Line, Moment, RegionCode, check_line
 from kelisim.practice_notes import NoteCategory, NotePublicFields, NoteTexts
@@ -111,13 +119,17 @@ class SessionCreate(Input):
     title: Line = Field(default="", max_length=300)
     starts_at: Moment
     place: Line = Field(default="", max_length=300)
-    online_link: Line | None = Field(default=None, max_length=500, pattern=r"^https://")
+    online_link: Line | None = Field(
+        default=None, max_length=500, pattern=r"^https://", validate_default=True
+    )
 
-    @model_validator(mode="after")
-    def _somewhere(self) -> SessionCreate:
-        if not self.place and not self.online_link:
-            raise ValueError("give a place or an online link")
-        return self
+    @field_validator("online_link")
+    @classmethod
+    def _somewhere(cls, link: str | None, info: ValidationInfo) -> str | None:
+        """A place or an online link; the error names the fields, so a form marks them."""
+        if not link and not info.data.get("place"):
+            raise PydanticCustomError("place_or_link", "Give a place or an online link.")
+        return link
 
 
 class SessionPublic(BaseModel):

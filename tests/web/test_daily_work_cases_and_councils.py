@@ -204,3 +204,37 @@ async def test_a_notice_links_to_what_it_is_about_on_a_page_its_reader_may_open(
     async with _as(system, "liaison", "ru") as web:
         inbox = await inbox_with(web, 'href="/escalations"')
         assert "/cases/" not in inbox  # a liaison never opens a case
+
+
+async def test_a_session_is_planned_at_a_place_or_online_and_a_missing_one_is_marked(system):
+    secretary = await system.login("council_secretary", "demo")
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
+    page_path = f"/councils/{council['id']}"
+
+    async def plan(web, **fields: str):  # type: ignore[no-untyped-def]
+        page = await web.get(page_path)
+        return await web.post(
+            f"/councils/do/plan_session/{council['id']}",
+            data={
+                "csrf_token": _csrf(page.text),
+                "page_kind": "council",
+                "page_id": council["id"],
+                "title": "Онлайн отырыс",
+                "date": "2030-03-01",
+                "time": "11:00",
+                **fields,
+            },
+        )
+
+    async with _as(system, "council_secretary", "ru") as web:
+        nowhere = await plan(web, place="", online_link="")
+        assert nowhere.status_code == 422
+        assert 'id="online_link-error"' in nowhere.text
+        assert t("ru", "Give a place or an online link.") in nowhere.text
+        online = await plan(web, place="", online_link="https://meet.example.kz/council")
+        assert online.status_code == 303, online.text
+    sessions = items_of(
+        await system.client.get(f"/api/v1/councils/{council['id']}/sessions", headers=secretary),
+        whole=False,
+    )
+    assert "https://meet.example.kz/council" in [s["online_link"] for s in sessions]

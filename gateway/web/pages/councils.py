@@ -140,6 +140,7 @@ def _session_create(view: View) -> dict[str, Any]:
         "title": view.field("title"),
         "starts_at": local_to_utc(view.field("date"), view.field("time")),
         "place": view.field("place"),
+        "online_link": view.field("online_link").strip() or None,
     }
 
 
