@@ -290,8 +290,9 @@ def title_and_body(topic: str, lang: str | None, params: dict[str, Any]) -> tupl
         else localtime.humane(value, code)
         for key, value in params.items()
     }
-    if topic in MONTHLY:  # a period that is a month, named as one ("ноябрь 2026")
-        shown["period"] = localtime.month(str(params["period"]), code)
+    period = str(params.get("period", ""))
+    if topic in MONTHLY and localtime.ISO_DAY.match(period):  # a month, named as one
+        shown["period"] = localtime.month(period, code)
     risk = RISK_NAMES.get(str(params.get("risk_level")))
     if risk:
         shown["risk_level"] = risk[LANGS.index(code)]
