@@ -5,11 +5,11 @@ string anywhere in it may carry NUL, another control character, a lone surrogate
 bidirectional embedding, override or isolate (U+202A-U+202E, U+2066-U+2069: they reverse
 the text around them on every page that shows it); line breaks and tabs are allowed, and a
 `Line` allows none and must show something if it is not empty (not only spaces, zero-width
-or other invisible characters: a name of those would be a blank). Dates (`Day`) and times (`Moment`,
-with their UTC offset) lie between 2000-01-01 and 2100-12-31: nothing in mediation or
-council work happens outside that range, and every date inside it can be converted to any
-time zone and printed, so no stored value can break a page. Region codes come from the one
-list in `kelisim.regions`.
+or other invisible characters: a name of those would be a blank). Dates (`Day`) and times
+(`Moment`, with their UTC offset) lie between 2000-01-01 and 2100-12-31: nothing in
+mediation or council work happens outside that range, and every date inside it can be
+converted to any time zone and printed, so no stored value can break a page. Region codes
+come from the one list in `kelisim.regions`.
 """
 
 from __future__ import annotations

@@ -113,12 +113,13 @@ class Services:
             raise ServiceError.from_problem(problem) from exc
 
     def _form_key(self, method: str, path: str) -> str | None:
-        nonce = getattr(self.request.state, "form_nonce", None)
+        state = self.request.state
+        nonce = getattr(state, "form_nonce", None)
         if nonce is None:
             return None
-        made: Counter[tuple[str, str]] = self.request.state.__dict__.setdefault(
-            "form_calls", Counter()
-        )
+        if not hasattr(state, "form_calls"):
+            state.form_calls = Counter()  # the submission's calls so far, by method and path
+        made: Counter[tuple[str, str]] = state.form_calls
         nth = made[method, path]
         made[method, path] += 1
         return hashlib.sha256(f"{nonce}:{method}:{path}:{nth}".encode()).hexdigest()
