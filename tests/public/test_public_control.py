@@ -241,11 +241,18 @@ async def test_the_published_minutes_print_what_their_signed_pdfs_print(make_set
             verified = await public.get(
                 "/public/verify", params={"sha256": original["sha256"], "lang": "en"}
             )
+            feed = await public.get("/public/feed.atom", params={"lang": "en"})
         finally:
             await public.aclose()
         assert "Authentic: this is a published protocol." in verified.text
         assert "It has been corrected since: the correction replaces it." in verified.text
         assert f'href="/public/protocols/{correction["id"]}?lang=en"' in verified.text
+        titles = {
+            e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}title")
+            for e in ET.fromstring(feed.content).iter(f"{ATOM}entry")
+        }
+        assert titles[f"urn:kelisim:protocol:{correction['id']}"].startswith("Correction published")
+        assert titles[f"urn:kelisim:protocol:{pid}"].startswith("Protocol published")
 
 
 async def test_open_data_csv_shows_a_typed_formula_as_text_and_the_json_keeps_it(

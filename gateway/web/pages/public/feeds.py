@@ -85,12 +85,17 @@ async def atom(view: PublicView, region: str | None = None, council: str | None 
     base, lang = _base(view), view.lang
     entries: list[tuple[datetime, str, str, str, str]] = []
     for p in protocols:
+        # A published correction says so: it replaces a protocol already in the feed.
+        said = (
+            view.translate("Correction published")
+            if p["corrects_id"]
+            else view.translate("Protocol published")
+        )
         entries.append(
             (
                 datetime.fromisoformat(p["published_at"]),
                 f"urn:kelisim:protocol:{p['id']}",
-                f"{view.translate('Protocol published')}: "
-                f"{p['council_name']} — {p['session_title']}",
+                f"{said}: {p['council_name']} — {p['session_title']}",
                 f"{base}/public/protocols/{p['id']}?lang={lang}",
                 f"SHA-256 {p['sha256']}",
             )
