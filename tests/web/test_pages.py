@@ -171,6 +171,9 @@ async def test_language_switch_is_saved_on_the_users_account(system):
 async def test_admin_creates_an_account_and_a_taken_username_is_shown_next_to_the_field(system):
     async with browser(system) as web:
         await web_login(web, "admin", "admin-password-1")
+        form = (await web.get("/admin/users/new")).text
+        # The form says what it takes: the username's letters, the password's least length.
+        assert t("kk", "At least %(n)s characters.").replace("%(n)s", "4") in form
         fields = {
             "username": "aliya",
             "password": "aliya-password-1",

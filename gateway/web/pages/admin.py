@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from gateway.identity import users
+from gateway.identity import passwords, users
 from gateway.models import User
 from gateway.schemas import UserCreate, UserUpdate
 from gateway.web.client import ServiceError
@@ -69,7 +69,14 @@ async def user_list(view: PageView) -> Response:
 def _user_form(
     view: View, account: User | None, errors: FormErrors | None = None, status: int = 200
 ) -> Response:
-    return view.render("admin/user_form.html", status=status, account=account, errors=errors)
+    shortest = passwords.min_length(view.request.app.state.ctx.settings)
+    return view.render(
+        "admin/user_form.html",
+        status=status,
+        account=account,
+        errors=errors,
+        password_min=shortest,
+    )
 
 
 @router.get("/admin/users/new")
