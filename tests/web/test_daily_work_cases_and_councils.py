@@ -238,3 +238,34 @@ async def test_a_session_is_planned_at_a_place_or_online_and_a_missing_one_is_ma
         whole=False,
     )
     assert "https://meet.example.kz/council" in [s["online_link"] for s in sessions]
+
+
+async def test_a_settled_case_shows_its_agreement_and_the_parties_contacts(system):
+    """The settlement's terms and the parties' language were never shown on the case page."""
+    from datetime import UTC, datetime
+
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)
+    mediator = await system.login("mediator", "demo")
+    base = f"/api/v1/cases/{ids['case']}"
+    parties = (await system.client.get(base, headers=mediator)).json()["parties"]
+    today = datetime.now(UTC).date().isoformat()
+    terms = "Стороны ставят забор по межевой линии до весны."
+    settled = await system.client.post(
+        f"{base}/settlement",
+        json={
+            "terms": terms,
+            "signed_on": today,
+            "signatures": [{"party_id": p["id"], "signed_on": today} for p in parties],
+            "document_text": terms,
+            "obligations": [],
+        },
+        headers=mediator,
+    )
+    assert settled.status_code == 200, settled.text
+    async with _as(system, "mediator", "ru") as web:
+        page = (await web.get(f"/cases/{ids['case']}")).text
+    assert t("ru", "Settlement agreement") in page and terms in page
+    assert f'href="{base}/settlement/document"' in page
+    assert page.count(f"{t('ru', 'Language')}: ") >= len(parties)

@@ -159,9 +159,13 @@ async def _case_page(
         mediators = [row["mediator"] for row in load]
     # Earlier cases of the same parties: only for those who see the parties (issue 17.6).
     earlier = await view.services.items(f"{base}/earlier-cases") if case["personal_data"] else []
+    # The agreement the parties signed, for those who may read it (terms and signatures).
+    settled = case["status"] in ("settled", "closed") and case["personal_data"]
+    settlement = await view.services.maybe(f"{base}/settlement") if settled else None
     return view.render(
         "cases/detail.html",
         earlier=earlier,
+        settlement=settlement,
         party_names={p["id"]: p["name"] for p in case.get("parties") or []},
         status=status,
         case=case,
