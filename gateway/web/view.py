@@ -102,6 +102,17 @@ class View:
             self._names = {name: full for name, full in rows}
         return self._names.get(username) or username
 
+    def mediators_of(self, region: str) -> list[str]:
+        """The usernames of the region's active mediators (the gateway's own accounts), for
+        the assign and reassign fields: all of them, not only those with cases."""
+        with read_session(self.request.app.state.ctx.engine) as session:
+            rows = session.exec(select(User.username, User.roles, User.regions, User.active))
+            return sorted(
+                name
+                for name, roles, regions, active in rows
+                if active and "mediator" in roles and region in regions
+            )
+
     def people(self, usernames: list[str]) -> str:
         """Colleagues' full names, comma-separated."""
         return ", ".join(self.person(u) for u in usernames)

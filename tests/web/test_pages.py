@@ -275,3 +275,35 @@ async def test_admin_registers_a_webhook_endpoint_and_sees_its_secret_once(syste
     assert "whsec_" not in again.text.split("<table>", 1)[0]
     endpoints = await system.client.get("/api/v1/notifications/endpoints", headers=system.admin)
     assert [e["url"] for e in items_of(endpoints)] == ["https://police.example.kz/kelisim"]
+
+
+async def test_the_assignment_fields_offer_every_active_mediator_of_the_region(system):
+    """Only mediators who already had cases were offered, and only to the assign field."""
+    coordinator = await system.login("coordinator", "demo")
+    await system.create_user(
+        "m-fresh", roles=["mediator"], regions=[REGION], full_name="Жаңа Медиатор"
+    )
+    await system.create_user("m-astana", roles=["mediator"], regions=["KZ-71"])
+    gone = await system.create_user("m-gone", roles=["mediator"], regions=[REGION])
+    left = await system.client.patch(
+        f"/api/v1/users/{gone['id']}", json={"active": False}, headers=system.admin
+    )
+    assert left.status_code == 200, left.text
+    case = await _registered(system, coordinator)
+    async with browser(system) as web:
+        await web_login(web, "coordinator", "demo")
+        page = (await web.get(f"/cases/{case['id']}")).text
+        offered = re.findall(
+            r'<option value="([^"]+)">', page.split('<datalist id="mediators">')[1]
+        )
+        assert "m-fresh" in offered and "mediator" in offered
+        assert "m-astana" not in offered and "m-gone" not in offered
+        assert '<option value="m-fresh">Жаңа Медиатор</option>' in page
+        assigned = await system.client.post(
+            f"/api/v1/cases/{case['id']}/assignment",
+            json={"mediator": "m-fresh"},
+            headers=coordinator,
+        )
+        assert assigned.status_code == 200, assigned.text
+        page = (await web.get(f"/cases/{case['id']}")).text
+    assert 'id="action-reassign"' in page and 'list="mediators"' in page and "<datalist" in page

@@ -153,10 +153,7 @@ async def _case_page(
         view.services.items(f"{base}/escalations"),
         view.services.items(f"{base}/timeline"),
     )
-    mediators: list[str] = []
-    if view.has("coordinator"):
-        load = await view.services.items(f"{CASES}/caseload", region=case["region"])
-        mediators = [row["mediator"] for row in load]
+    mediators = view.mediators_of(case["region"]) if view.has("coordinator") else []
     # Earlier cases of the same parties: only for those who see the parties (issue 17.6).
     earlier = await view.services.items(f"{base}/earlier-cases") if case["personal_data"] else []
     # The agreement the parties signed, for those who may read it (terms and signatures).
