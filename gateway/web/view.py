@@ -70,6 +70,7 @@ class View:
     form_nonce: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     messages: list[str] = field(default_factory=list)
     _names: dict[str, str] | None = field(default=None, repr=False)
+    _accounts: list[Any] | None = field(default=None, repr=False)
 
     @property
     def user(self) -> Any:
@@ -90,6 +91,14 @@ class View:
     def menu(self) -> list[access.Page]:
         return access.menu(self.roles)
 
+    def _staff(self) -> list[Any]:
+        """The gateway's accounts as pages name and offer them, read once per page."""
+        if self._accounts is None:
+            with read_session(self.request.app.state.ctx.engine) as session:
+                columns = (User.username, User.full_name, User.roles, User.regions, User.active)
+                self._accounts = list(session.exec(select(*columns)).all())
+        return self._accounts
+
     def person(self, username: str | None) -> str:
         """A colleague's full name for the username a service sent (the username if unknown)."""
         if not username:
@@ -97,21 +106,17 @@ class View:
         if username == SYSTEM.username:  # a step the system took by itself
             return self.translate(labels.SYSTEM_ACTOR)
         if self._names is None:
-            with read_session(self.request.app.state.ctx.engine) as session:
-                rows = session.exec(select(User.username, User.full_name)).all()
-            self._names = {name: full for name, full in rows}
+            self._names = {row.username: row.full_name for row in self._staff()}
         return self._names.get(username) or username
 
     def mediators_of(self, region: str) -> list[str]:
         """The usernames of the region's active mediators (the gateway's own accounts), for
         the assign and reassign fields: all of them, not only those with cases."""
-        with read_session(self.request.app.state.ctx.engine) as session:
-            rows = session.exec(select(User.username, User.roles, User.regions, User.active))
-            return sorted(
-                name
-                for name, roles, regions, active in rows
-                if active and "mediator" in roles and region in regions
-            )
+        return sorted(
+            row.username
+            for row in self._staff()
+            if row.active and "mediator" in row.roles and region in row.regions
+        )
 
     def people(self, usernames: list[str]) -> str:
         """Colleagues' full names, comma-separated."""
