@@ -269,3 +269,20 @@ async def test_a_settled_case_shows_its_agreement_and_the_parties_contacts(syste
     assert t("ru", "Settlement agreement") in page and terms in page
     assert f'href="{base}/settlement/document"' in page
     assert page.count(f"{t('ru', 'Language')}: ") >= len(parties)
+
+
+async def test_a_council_not_ones_own_says_so_and_offers_no_forms(system):
+    """A secretary of another council saw "No members yet" and forms the API refuses."""
+    other = await system.client.post(
+        "/api/v1/councils",
+        json={"name": "Шымкент кеңесі", "level": "region", "region": "KZ-75"},
+        headers=system.admin,
+    )
+    assert other.status_code == 201, other.text
+    async with _as(system, "council_secretary", "ru") as web:
+        page = await web.get(f"/councils/{other.json()['id']}")
+    assert page.status_code == 200
+    assert t("ru", "The council's public page") in page.text
+    assert f'href="/public/councils/{other.json()["id"]}?lang=ru"' in page.text
+    assert t("ru", "No members yet.") not in page.text
+    assert "/councils/do/plan_session/" not in page.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from gateway.web.client import ServiceError
 from gateway.web.i18n import local_to_utc
 from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
+from kelisim.localtime import KAZAKHSTAN
 
 router = APIRouter(include_in_schema=False)
 API = "/api/v1/councils"
@@ -61,8 +62,17 @@ async def _council_page(
 ) -> Response:
     base = f"{API}/{council_id}"
     council = await view.services.get(base)
-    members, sessions, recommendations, protocols = await asyncio.gather(
-        view.services.items(f"{base}/members"),
+    try:
+        members = await view.services.every(f"{base}/members")
+    except ServiceError as error:
+        if error.status != 403:
+            raise
+        # Not of this council (a secretary or member of another): its name and what it has
+        # published, no forms, and the page says why, instead of "No members yet".
+        members, outsider = [], True
+    else:
+        outsider = False
+    sessions, recommendations, protocols = await asyncio.gather(
         view.services.items(f"{base}/sessions"),
         view.services.items(f"{base}/recommendations"),
         view.services.items(f"{base}/protocols", lang=view.lang),
@@ -76,9 +86,10 @@ async def _council_page(
         recommendations=recommendations,
         protocols=protocols,
         errors=errors or {},
-        is_secretary=view.has("council_secretary"),
-        # The councils service reads membership terms in UTC dates.
-        council_today=datetime.now(UTC).date(),
+        is_secretary=view.has("council_secretary") and not outsider,
+        outsider=outsider,
+        # Membership terms are days in Kazakhstan, as the councils service reads them.
+        council_today=datetime.now(KAZAKHSTAN).date(),
     )
 
 
