@@ -58,10 +58,6 @@ PROTOCOL: dict[str, Transition] = {
     "correct": _t("published", None, SECRETARY),
 }
 
-# Minutes whose text is settled: a recommendation issued now would be missing from them, so
-# it waits for a correction of the published minutes (which prints it).
-SETTLED_MINUTES = frozenset({"approved", "signed", "published"})
-
 FINAL_RECOMMENDATION = frozenset({"implemented", "partially_implemented", "not_implemented"})
 RECOMMENDATION: dict[str, Transition] = {
     "acknowledged": _t("sent", "acknowledged", SECRETARY),

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from kelisim.clock import now
 from kelisim.localtime import local_date
+from kelisim.recommendations import PublicStatus
 from services.councils.lifecycle import FINAL_RECOMMENDATION
 from services.councils.models import (
     AgendaItem,
@@ -30,15 +31,6 @@ from services.councils.models import (
 )
 from services.councils.queries import today
 
-PublicStatus = Literal[
-    "issued",
-    "answered",
-    "implemented",
-    "implemented_late",
-    "partially_implemented",
-    "not_implemented",
-    "overdue",
-]
 # Carried out, in full or in part: a practice note may be drawn from it.
 DONE = ("implemented", "partially_implemented")
 

@@ -15,6 +15,7 @@ from gateway.web.client import ServiceError
 from gateway.web.i18n import local_to_utc
 from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
 from kelisim.localtime import KAZAKHSTAN
+from kelisim.recommendations import SETTLED_MINUTES
 
 router = APIRouter(include_in_schema=False)
 API = "/api/v1/councils"
@@ -112,7 +113,7 @@ async def _session_page(
     me = next((m for m in members if m["username"] == view.user.username), None)
     minutes = [p for p in protocols if p["session_id"] == session_id]
     corrected = {p["corrects_id"] for p in minutes}
-    # The service refuses a recommendation once the newest minutes are approved (409
+    # The service refuses a recommendation once the newest minutes are settled (409
     # minutes-settled): a correction of the published minutes adds it, so no form till then.
     newest = next((p for p in minutes if p["id"] not in corrected), None)
     return view.render(
@@ -123,7 +124,7 @@ async def _session_page(
         members=members,
         me=me,
         protocols=minutes,
-        may_recommend=newest is None or newest["status"] in ("draft", "circulated"),
+        may_recommend=newest is None or newest["status"] not in SETTLED_MINUTES,
         errors=errors or {},
         is_secretary=view.has("council_secretary"),
     )

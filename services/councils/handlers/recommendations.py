@@ -14,6 +14,7 @@ from kelisim.events.councils import (
 )
 from kelisim.localtime import local_date
 from kelisim.problems import Problem
+from kelisim.recommendations import SETTLED_MINUTES
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions, rules
 from services.councils.models import Protocol, Recommendation, RecommendationResponse
@@ -41,7 +42,7 @@ def issue_recommendation(cmd: IssueRecommendation, uow: UnitOfWork) -> Recommend
         .order_by(col(Protocol.drafted_at).desc())
         .limit(1)
     ).first()
-    if minutes in lifecycle.SETTLED_MINUTES:
+    if minutes in SETTLED_MINUTES:
         raise Problem(
             409,
             "minutes-settled",

@@ -25,19 +25,11 @@ from gateway.web.pages.public.common import (
 from gateway.web.view import View, parse_date
 from kelisim.clock import now
 from kelisim.localtime import KAZAKHSTAN
+from kelisim.recommendations import PUBLIC_STATUSES
 from kelisim.regions import REGIONS
 
 router = APIRouter(prefix="/public", include_in_schema=False)
-# The public statuses (services/councils/public.py PublicStatus), in the filter's order.
-STATUSES = (
-    "issued",
-    "answered",
-    "implemented",
-    "implemented_late",
-    "partially_implemented",
-    "not_implemented",
-    "overdue",
-)
+STATUSES = PUBLIC_STATUSES
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
