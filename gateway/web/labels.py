@@ -361,6 +361,7 @@ TOPICS = {
     "cases.case.deadline_approaching": N_("A mediation term ends soon"),
     "cases.case.overdue": N_("A mediation term has passed"),
     "cases.case.escalated": N_("A case is escalated to law enforcement"),
+    "cases.case.conflict_declared": N_("A mediator declares a conflict of interest"),
     "cases.case.compliance_overdue": N_("An obligation of a settlement is overdue"),
     "councils.council.created": N_("A council is created"),
     "councils.session.convened": N_("A council session is convened"),

@@ -99,6 +99,17 @@ class CaseDeclared(EventData):
     conflict: bool
 
 
+@event_schema("cases.case.conflict_declared")
+class CaseConflictDeclared(EventData):
+    """The assigned mediator declared a conflict of interest: the case is back with the region's
+    coordinators for another mediator. Its reason stays in the case (it may name a party)."""
+
+    case_ref: str
+    number: str
+    region: str
+    mediator: str = Field(description="username of the mediator (staff, not a party)")
+
+
 @event_schema("cases.consent.recorded")
 class ConsentGiven(EventData):
     """A party's voluntary consent was recorded."""

@@ -179,6 +179,24 @@ CATALOG["cases.case.compliance_overdue"] = {
     ),
 }
 
+CATALOG["cases.case.conflict_declared"] = {
+    "kk": (
+        "{{ number }} іс: медиатор мүдделер қақтығысын мәлімдеді",
+        "{{ mediator }} медиаторы {{ number }} іс бойынша мүдделер қақтығысын мәлімдеді. "
+        "Іс басқа медиаторды тағайындауды күтуде; себебі істің «Іс барысы» бөлімінде.",
+    ),
+    "ru": (
+        "Дело {{ number }}: медиатор заявил о конфликте интересов",
+        "Медиатор {{ mediator }} заявил о конфликте интересов по делу {{ number }}. "
+        "Дело ждёт назначения другого медиатора; причина — в разделе «Ход дела».",
+    ),
+    "en": (
+        "Case {{ number }}: the mediator declared a conflict of interest",
+        "Mediator {{ mediator }} declared a conflict of interest in case {{ number }}. "
+        "The case waits for another mediator; the reason is in the case's Timeline.",
+    ),
+}
+
 # An alert's observed count is null where the protected tables hide it (event version 2): the
 # notice then says it is withheld, with the one wording for every hidden figure (telling
 # "fewer than 5" from a secondary suppression apart would narrow the range; an alarm needs

@@ -315,6 +315,7 @@ NOTICE_PARAMS = {
     "reason": "HTTP 410",
     "address": "10.0.0.1",
     "username": "aigerim",
+    "mediator": "med-aigerim",
 }
 
 

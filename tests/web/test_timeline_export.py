@@ -124,3 +124,24 @@ async def test_the_mediator_downloads_the_kazakh_pdf_from_the_case_page_in_chrom
     assert "Іс тіркелді" in text and "Медиатор тағайындалды" in text
     assert f"{case['number']} іс: барысы" in text
     assert "Іс тіркелді" in rows
+
+
+async def test_a_declared_conflicts_reason_shows_on_the_page_not_in_the_export(system):
+    """The coordinator who must reassign reads why on the case page; the file's export keeps
+    to who did which step when (a reason may name a party)."""
+    case = await _assigned_case(system)
+    mediator = await system.login("mediator", "demo")
+    declared = await system.client.post(
+        f"/api/v1/cases/{case['id']}/declaration",
+        json={"conflict": True, "reason": "Тараптардың бірі менің көршім"},
+        headers=mediator,
+    )
+    assert declared.status_code == 200, declared.text
+    async with browser_client(system) as web:
+        await web_login(web, "c-export", "user-password-1")
+        page = await web.get(f"/cases/{case['id']}")
+        printed = await web.get(f"/cases/{case['id']}/timeline.csv")
+    assert page.status_code == 200, page.text[:300]
+    assert "Себебі: Тараптардың бірі менің көршім" in page.text
+    assert "Мүдделер қақтығысы туралы мәлімдеме" in printed.content.decode("utf-8-sig")
+    assert "көршім" not in printed.content.decode("utf-8-sig")

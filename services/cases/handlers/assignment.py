@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kelisim.clock import now
-from kelisim.events.cases import CaseAssigned, CaseDeclared
+from kelisim.events.cases import CaseAssigned, CaseConflictDeclared, CaseDeclared
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.cases.handlers.staff import require_mediator
@@ -113,9 +113,14 @@ def declare(cmd: DeclareConflictOfInterest, uow: UnitOfWork) -> Case:
             case.status = REGISTERED
     else:
         case.declared = True
-    case = record_step(uow, step, mediator=mediator, conflict=body.conflict)
+    reason = {"reason": body.reason.strip()} if body.conflict and body.reason else {}
+    case = record_step(uow, step, mediator=mediator, conflict=body.conflict, **reason)
     uow.emit(
         CaseDeclared(**ref(case), mediator=mediator, conflict=body.conflict),
         aggregate=aggregate(case),
     )
+    if body.conflict:
+        # Its own subject, so that a rule can tell the coordinators without telling them of
+        # every declaration of no conflict.
+        uow.emit(CaseConflictDeclared(**ref(case), mediator=mediator), aggregate=aggregate(case))
     return case

@@ -1,0 +1,44 @@
+"""default rule for a declared conflict of interest: the region's coordinators, who assign another mediator
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+# (id, subject, audience, role, scope, in_app, email)
+RULES = [
+    ("default-conflict-coordinator", "cases.case.conflict_declared", "role", "coordinator", "region", True, True),
+]
+
+
+def upgrade() -> None:
+    now = datetime.now(timezone.utc)
+    rule = sa.table(
+        "rule",
+        sa.column("id", sa.String), sa.column("subject", sa.String),
+        sa.column("audience", sa.String), sa.column("role", sa.String),
+        sa.column("scope", sa.String), sa.column("in_app", sa.Boolean),
+        sa.column("email", sa.Boolean), sa.column("enabled", sa.Boolean),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    op.bulk_insert(rule, [
+        {"id": i, "subject": s, "audience": a, "role": r, "scope": sc, "in_app": ia,
+         "email": em, "enabled": True, "created_at": now, "updated_at": now}
+        for i, s, a, r, sc, ia, em in RULES
+    ])
+
+
+def downgrade() -> None:
+    op.execute(sa.text(
+        "DELETE FROM rule WHERE id = 'default-conflict-coordinator'"
+    ))
