@@ -11,6 +11,8 @@ The web session cookie holds a token of the same kind (HttpOnly, SameSite=Lax, S
 outside development) whose `jti` names a server-side `web_session` row, which signing
 out revokes (gateway/identity/sessions.py); state-changing requests made with it need a
 CSRF token derived from the session by HMAC (header `X-CSRF-Token`, or the `csrf_token` form field).
+A language picked before logging in waits in a cookie of the login path until the next
+login, which saves it on the account and clears it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from kelisim.settings import Settings
 AUDIENCE = "gateway"
 SESSION_COOKIE = "kelisim_session"
 LOGIN_CSRF_COOKIE = "kelisim_login_csrf"
+LANG_PICK_COOKIE = "kelisim_lang_pick"
 CSRF_HEADER = "X-CSRF-Token"
 API_KEY_PREFIX = "kls_"
 
@@ -145,6 +148,17 @@ def set_login_csrf_cookie(response: Response, settings: Settings) -> str:
         LOGIN_CSRF_COOKIE, token, max_age=3600, path="/login", **_cookie_flags(settings)
     )
     return token
+
+
+def set_lang_pick_cookie(response: Response, settings: Settings, lang: str) -> None:
+    """Remember a language picked before logging in, for the login to save on the account."""
+    response.set_cookie(
+        LANG_PICK_COOKIE, lang, max_age=365 * 86400, path="/login", **_cookie_flags(settings)
+    )
+
+
+def clear_lang_pick_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(LANG_PICK_COOKIE, path="/login", **_cookie_flags(settings))
 
 
 def set_session_cookie(response: Response, settings: Settings, token: str) -> None:

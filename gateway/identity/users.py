@@ -7,14 +7,14 @@ Each is a plain `handler(cmd, uow)`: it changes rows, appends an audit entry and
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlmodel import Session, select
 
 from gateway.identity import sessions
 from gateway.identity.passwords import check_policy, hash_password
 from gateway.models import User
-from gateway.schemas import UserCreate, UserUpdate
+from gateway.schemas import Lang, UserCreate, UserUpdate
 from kelisim.events.identity import UserUpserted
 from kelisim.problems import Problem
 from kelisim.settings import Settings
@@ -114,6 +114,12 @@ def update_user(user_id: str, cmd: UserUpdate, uow: UnitOfWork, *, acting_user_i
     uow.audit(action, "user", user.id, before=before, after=after)
     _publish(user, uow)
     return user
+
+
+def adopt_language(user_id: str, lang: str | None, uow: UnitOfWork) -> None:
+    """Make a language the owner picked (before logging in) the account's; others are ignored."""
+    if lang in get_args(Lang):
+        update_user(user_id, UserUpdate.model_validate({"lang": lang}), uow, acting_user_id=user_id)
 
 
 def reset_password(user_id: str, password: str, uow: UnitOfWork, settings: Settings) -> User:

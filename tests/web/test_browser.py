@@ -280,6 +280,24 @@ async def test_language_switch_is_remembered_and_every_main_page_passes_axe(brow
         await page.wait_for_selector("html[lang=kk]")
 
 
+async def test_russian_picked_on_the_login_page_is_spoken_after_login(system, browser, base_url):
+    await system.create_user("m-picks-ru", roles=["mediator"], regions=["KZ-75"])
+    context = await browser.new_context(base_url=base_url, locale="kk-KZ")
+    try:
+        page = await context.new_page()
+        await page.goto("/login")
+        await page.get_by_role("button", name="Русский").click()
+        await page.wait_for_selector("html[lang=ru]")
+        await page.fill("#f-username", "m-picks-ru")
+        await page.fill("#f-password", "user-password-1")
+        async with page.expect_navigation(url=f"{base_url}/"):
+            await page.get_by_role("button", name=t("ru", "Sign in"), exact=True).click()
+        assert await page.get_attribute("html", "lang") == "ru"
+        assert t("ru", "Sign out") in await page.inner_text("header")
+    finally:
+        await context.close()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_the_account_stays_at_the_headers_right_when_a_long_role_wraps_it(
     browser, base_url, lang

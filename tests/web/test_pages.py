@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 
+from sqlmodel import Session as DbSession
+
+from gateway.models import backbone
+from kelisim import audit
+from services.notifications.models import Recipient
 from tests.support.browser import t
-from tests.support.checks import items_of
+from tests.support.checks import eventually, items_of
 from tests.web.conftest import browser_client as browser
 from tests.web.support import csrf_of, submit, web_login
 
@@ -166,6 +171,62 @@ async def test_language_switch_is_saved_on_the_users_account(system):
         assert '<html lang="en">' in english.text and "Caseload" in english.text
     account = await system.client.get("/api/v1/users?username=c-switch", headers=system.admin)
     assert account.json()["items"][0]["lang"] == "en"
+
+
+async def test_language_picked_on_the_login_page_is_the_language_after_login(system):
+    account = await system.create_user("m-olga", roles=["mediator"], regions=[REGION])
+    assert account["lang"] == "kk"  # what an admin's form saves unless told otherwise
+    async with browser(system) as web:
+        await web.get("/login")
+        picked = await web.post("/ui/lang", data={"lang": "ru", "next": "/login"})
+        assert picked.status_code == 303
+        assert (await web_login(web, "m-olga", "user-password-1")).status_code == 303
+        home = await web.get("/", headers={"Accept-Language": "kk"})
+    assert '<html lang="ru">' in home.text and t("ru", "Sign out") in home.text
+    # The pick is now the account's own choice: audited as the owner's change, and the
+    # notifications service writes the owner's e-mails in it.
+    users = await system.client.get("/api/v1/users?username=m-olga", headers=system.admin)
+    assert users.json()["items"][0]["lang"] == "ru"
+    with system.client.app.state.ctx.engine.connect() as conn:  # type: ignore[attr-defined]
+        changed = audit.history(conn, backbone, "user", account["id"])[-1]
+    assert (changed["action"], changed["actor"]) == ("user.updated", "m-olga")
+    assert (changed["before"]["lang"], changed["after"]["lang"]) == ("kk", "ru")
+    notifications = system.services["notifications"].app.state.ctx  # type: ignore[attr-defined]
+
+    def mailed_in() -> str | None:
+        with DbSession(notifications.engine) as db:
+            person = db.get(Recipient, "m-olga")
+            return person.lang if person is not None and person.lang != "kk" else None
+
+    assert await eventually(mailed_in, what="the e-mail language of m-olga") == "ru"
+
+
+async def test_a_language_of_the_account_is_kept_when_the_visitor_picked_none(system):
+    await system.create_user("c-english", roles=["coordinator"], regions=[REGION], lang="en")
+    await system.create_user("c-russian", roles=["coordinator"], regions=[REGION])
+    async with browser(system) as web:
+        # A fresh browser that only says what it prefers: the account's language wins.
+        login = await web.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+        assert '<html lang="ru">' in login.text
+        await web_login(web, "c-english", "user-password-1")
+        home = await web.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+        assert '<html lang="en">' in home.text
+        await web.post("/logout", data={"csrf_token": csrf_of(home.text)})
+    async with browser(system) as web:
+        # One browser, two people: a pick is saved at the login that follows it, only there.
+        await web.get("/login?lang=ru")
+        await web_login(web, "c-russian", "user-password-1")
+        home = await web.get("/")
+        assert '<html lang="ru">' in home.text
+        await web.post("/logout", data={"csrf_token": csrf_of(home.text)})
+        assert '<html lang="ru">' in (await web.get("/login")).text
+        web.cookies.set("kelisim_lang_pick", "xx", domain="gateway", path="/login")  # no language
+        assert (await web_login(web, "c-english", "user-password-1")).status_code == 303
+        home = await web.get("/")
+    assert '<html lang="en">' in home.text
+    listed = await system.client.get("/api/v1/users", headers=system.admin)
+    langs = {u["username"]: u["lang"] for u in listed.json()["items"]}
+    assert (langs["c-english"], langs["c-russian"]) == ("en", "ru")
 
 
 async def test_admin_creates_an_account_and_a_taken_username_is_shown_next_to_the_field(system):

@@ -11,9 +11,11 @@ from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from gateway.auth import (
+    LANG_PICK_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     Keys,
+    clear_lang_pick_cookie,
     clear_session_cookie,
     csrf_matches,
     issue_access_token,
@@ -21,7 +23,7 @@ from gateway.auth import (
     set_session_cookie,
 )
 from gateway.deps import get_keys
-from gateway.identity import sessions
+from gateway.identity import sessions, users
 from gateway.identity.login import login
 from gateway.models import User
 from gateway.schemas import AccessToken
@@ -76,13 +78,18 @@ def web_login(
     csrf_token: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Log in from the web form (double-submit CSRF cookie); sets the session cookie."""
+    """Log in from the web form (double-submit CSRF cookie); sets the session cookie.
+
+    A language the visitor picked before logging in becomes the account's (audited and
+    announced as the account's own change), so the pages and the e-mails speak it from now on.
+    """
     expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise Problem(403, "csrf-failed", "The login form has expired; reload it.")
     user = _login(ctx, request, username, password)
     seconds = ctx.settings.session_hours * 3600
     with ctx.uow(Actor(user.username)) as uow:
+        users.adopt_language(user.id, request.cookies.get(LANG_PICK_COOKIE), uow)
         row = sessions.open_session(uow, user, seconds, _address(request))
         uow.commit()
     session = issue_access_token(
@@ -90,6 +97,7 @@ def web_login(
     )
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, ctx.settings, session)
+    clear_lang_pick_cookie(response, ctx.settings)
     return response
 
 

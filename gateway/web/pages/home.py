@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from gateway.auth import set_login_csrf_cookie
+from gateway.auth import set_lang_pick_cookie, set_login_csrf_cookie
 from gateway.identity import users
 from gateway.identity.api.auth import web_login
 from gateway.schemas import UserUpdate
@@ -27,8 +27,14 @@ def _safe_next(target: str | None) -> str:
 
 def _remember_lang(view: View, response: Response) -> Response:
     if view.request.query_params.get("lang") in LANGS and view.caller is None:
-        response.set_cookie(LANG_COOKIE, view.lang, max_age=365 * 86400, samesite="lax")
+        _remember_pick(view.request, response, view.lang)
     return response
+
+
+def _remember_pick(request: Request, response: Response, lang: str) -> None:
+    """A visitor's pick: the pages speak it from now on, and the next login saves it."""
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    set_lang_pick_cookie(response, request.app.state.ctx.settings, lang)
 
 
 def _login_page(
@@ -88,7 +94,7 @@ async def login_submit(
 async def switch_language(
     request: Request, lang: str = Form(...), next: str = Form("/")
 ) -> Response:
-    """Switch the language: saved on the user's account, or in a cookie before login."""
+    """Switch the language: saved on the user's account, or in cookies until the next login."""
     if lang not in LANGS:
         raise Problem(422, "validation-error", "Unknown language.")
     view = await any_view(request)
@@ -105,7 +111,10 @@ async def switch_language(
 
         await run_in_threadpool(save)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    if view.caller is None:
+        _remember_pick(request, response, lang)
+    else:  # the login page after signing out speaks it too
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
 
 
