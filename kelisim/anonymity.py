@@ -3,7 +3,8 @@
 A service that lets text leave it (a practice note) declares the source's identifying facts —
 names, phones, e-mails, addresses, reference numbers, dates — and `check` returns every word of
 the text that gives one of them away, with its position and kind:
-- names in any spelling, transliteration or inflected form (kelisim.names);
+- names in any spelling, transliteration or inflected form (kelisim.names), also written
+  letter by letter (Ж у м а б а е в, Ж.у.м.а.б.а.е.в);
 - phones in any formatting (+7 701 123 45 67, 8(701)1234567, 87011234567, 123-45-67);
 - e-mails case-insensitively, and the part before the @ on its own;
 - addresses: a street word near a house number of the declared address (Абая 15, Abai d. 15);
@@ -59,6 +60,12 @@ def check(text: str, facts: Identifying) -> list[Finding]:
     found: list[Finding] = []
     matcher = NameMatcher(facts.names)
     found += (Finding(h.start, h.end, h.word, "name") for h in matcher.find(shown))
+    joined, joined_origin = _letters_joined(shown)
+    if joined_origin is not None:  # "Ж у м а б а е в", "Ж.у.м.а.б.а.е.в" read as the word
+        found += (
+            _in_original(Finding(h.start, h.end, h.word, "name"), shown, joined_origin)
+            for h in matcher.find(joined)
+        )
     found += _phones(shown, facts.phones)
     found += _emails(shown, facts.emails)
     found += _addresses(shown, facts.addresses)
@@ -73,6 +80,30 @@ def _as_shown(text: str) -> tuple[str, list[int]]:
     """`text` without its format characters (Unicode's Cf), and the index in `text` of each
     character kept."""
     kept = [i for i, char in enumerate(text) if unicodedata.category(char) != "Cf"]
+    return "".join(text[i] for i in kept), kept
+
+
+# A word written letter by letter: three or more single letters, each apart from the next by
+# a space, a dot, a hyphen, an underscore, a middle dot or an asterisk (one to three of them).
+_LETTER = r"[^\W\d_]"
+_SPACED_RE = re.compile(rf"(?<![\w]){_LETTER}(?:[\s.\-_·*]{{1,3}}{_LETTER}(?![\w])){{2,}}")
+_GAP_RE = re.compile(r"[\s.\-_·*]+")
+
+
+def _letters_joined(text: str) -> tuple[str, list[int] | None]:
+    """`text` with each word written letter by letter joined into the word, and the index in
+    `text` of each character kept; None when there is none (most texts)."""
+    if _SPACED_RE.search(text) is None:
+        return text, None
+    spacing: set[int] = set()
+    for run in _SPACED_RE.finditer(text):
+        gaps = list(_GAP_RE.finditer(run.group(0)))
+        # A wider gap than the run's narrowest parts two words: "Е р л а н   Ж у м а б а е в".
+        narrowest = min(len(g.group(0)) for g in gaps)
+        for gap in gaps:
+            if len(gap.group(0)) == narrowest:
+                spacing.update(range(run.start() + gap.start(), run.start() + gap.end()))
+    kept = [i for i in range(len(text)) if i not in spacing]
     return "".join(text[i] for i in kept), kept
 
 

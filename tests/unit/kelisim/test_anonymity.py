@@ -49,6 +49,32 @@ def test_what_hides_behind_an_invisible_character_is_found_as_it_shows(planted: 
 
 @pytest.mark.parametrize(
     "planted",
+    ["Ж а н а р", "Ж.а.н.а.р", "Ж. а. н. а. р", "С-е-й-і-т-о-в", "Z h a n a r", "Ә л и е в а",
+     "Н\u00a0ұ\u00a0р\u00a0л\u00a0а\u00a0н", "Б*е*р*е*к*е"],
+)  # fmt: skip
+def test_a_name_written_letter_by_letter_is_found(planted: str) -> None:
+    """Spaced out, dotted or hyphenated, letter by letter: the reader reads the name."""
+    text = f"Екі тарап келісті, {planted} ұсынысты қабылдады."
+    (finding,) = check(text, CASE)
+    assert (finding.kind, finding.text) == ("name", planted)
+    assert text[finding.start : finding.end] == planted
+
+
+def test_two_names_spaced_out_apart_by_a_wider_gap_are_both_found() -> None:
+    text = "Тараптар: Ж а н а р   Ә л и е в а және Н у р л а н."
+    assert found(text) == [("name", "Ж а н а р"), ("name", "Ә л и е в а"), ("name", "Н у р л а н")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Кездесу қ. Алматы, т.е. и т.д. өтті.", "а и в с к у о я", "A B C D E F", "Ж. Н. Қ. келді."],
+)
+def test_single_letters_that_spell_no_name_are_not_a_finding(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    "planted",
     ["+7 701 123 45 67", "8(701)1234567", "87011234567", "+77011234567", "8 701 123-45-67",
      "+7 (701) 123 4567", "123-45-67"],
 )  # fmt: skip
