@@ -41,10 +41,11 @@ def day(value: date | str, lang: str) -> str:
     return format_date(when, "long", locale=lang)
 
 
-def month(value: date | str, lang: str) -> str:
-    """The calendar month of a day, e.g. "November 2026", "ноябрь 2026", "2026 жылғы қараша"."""
+def month(value: date | str, lang: str, *, heading: bool = False) -> str:
+    """The calendar month of a day in a sentence, e.g. "November 2026", "ноябрь 2026",
+    "2026 жылғы қараша"; as a heading or a table's label (`heading`), "Қараша 2026"."""
     when = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    pattern = "y 'жылғы' MMMM" if lang == "kk" else "LLLL y"
+    pattern = "y 'жылғы' MMMM" if lang == "kk" and not heading else "LLLL y"
     return format_date(when, pattern, locale=lang)
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date, get_month_names
+from babel.dates import get_month_names
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 from fastapi.responses import Response
 from markupsafe import Markup
@@ -17,6 +17,7 @@ from gateway.web import labels
 from gateway.web.client import ServiceError
 from gateway.web.labels import N_
 from gateway.web.view import FormErrors, View, form_errors
+from kelisim import localtime
 from kelisim.charts import ChartTexts
 from kelisim.localtime import KAZAKHSTAN
 
@@ -137,9 +138,8 @@ def _month_names(view: View, width: str = "wide") -> dict[int, str]:
 
 
 def _month(view: View, value: date | str) -> str:
-    """A month as the reader says it: «Маусым 2025»."""
-    day = value if isinstance(value, date) else date.fromisoformat(value[:10])
-    return format_date(day, "LLLL y", locale=view.lang)
+    """A month as a heading or label in the reader's language: «Маусым 2025»."""
+    return localtime.month(value, view.lang, heading=True)
 
 
 def _region_name(view: View, code: str) -> str:
