@@ -150,6 +150,9 @@ PROBLEMS = {
     "consent-missing": N_("Not every party has given consent."),
     "parties-missing": N_("Add the parties first."),
     "same-mediator": N_("This mediator is already assigned."),
+    "declared-conflict": N_(
+        "This mediator declared a conflict of interest in this case: assign another."
+    ),
     "extension-used": N_("The term has already been extended once."),
     "obligations-open": N_("Some obligations are still open."),
     "obligation-resolved": N_("The obligation has already been resolved."),

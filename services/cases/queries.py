@@ -86,6 +86,20 @@ def current_assignment(session: Session, case_id: str) -> Assignment | None:
     ).first()
 
 
+def declared_conflict(session: Session, case_id: str, mediator: str) -> bool:
+    """Whether `mediator` declared a conflict of interest in this case."""
+    return (
+        session.exec(
+            select(Assignment.id).where(
+                Assignment.case_id == case_id,
+                Assignment.mediator == mediator,
+                col(Assignment.conflict).is_(True),
+            )
+        ).first()
+        is not None
+    )
+
+
 def current_settlement(session: Session, case_id: str) -> Settlement | None:
     """The case's newest settlement agreement."""
     return session.exec(

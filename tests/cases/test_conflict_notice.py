@@ -61,3 +61,23 @@ async def test_a_declared_conflict_tells_the_regions_coordinators(make_settings,
         calm_steps = ok(await gw.get(f"{BASE}/{calm['id']}/timeline", headers=coord))["items"]
         [none] = [e for e in calm_steps if e["action"] == "case.declare"]
         assert "reason" not in none["details"]
+
+        # The coordinator cannot give the case back to the mediator who declared the conflict,
+        # by assignment or later by reassignment; the refusal changes nothing.
+        before = ok(await gw.get(f"{BASE}/{torn['id']}", headers=coord))
+        steps_before = len(timeline)
+        again = await gw.post(
+            f"{BASE}/{torn['id']}/assignment", headers=coord, json={"mediator": "med-aigerim"}
+        )
+        assert again.status_code == 409, again.text
+        assert again.json()["type"].endswith(":declared-conflict")
+        after = ok(await gw.get(f"{BASE}/{torn['id']}", headers=coord))
+        assert after["version"] == before["version"] and after["mediator"] is None
+        steps = ok(await gw.get(f"{BASE}/{torn['id']}/timeline", headers=coord))["items"]
+        assert len(steps) == steps_before
+        other = {"mediator": "med-bolat"}
+        ok(await gw.post(f"{BASE}/{torn['id']}/assignment", headers=coord, json=other))
+        back_again = {"mediator": "med-aigerim", "reason": "Bolat is on leave"}
+        refused = await gw.post(f"{BASE}/{torn['id']}/reassignment", headers=coord, json=back_again)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["type"].endswith(":declared-conflict")

@@ -18,7 +18,7 @@ from services.cases.handlers.steps import (
 )
 from services.cases.lifecycle import ASSIGNED, REGISTERED
 from services.cases.models import Assignment, Case
-from services.cases.queries import current_assignment
+from services.cases.queries import current_assignment, declared_conflict
 from services.cases.schemas import AssignmentCreate, DeclarationCreate
 
 
@@ -39,6 +39,13 @@ class DeclareConflictOfInterest(CaseCommand):
 
 def _give(uow: UnitOfWork, case: Case, body: AssignmentCreate) -> Assignment:
     require_mediator(uow.session, case, body.mediator)
+    if declared_conflict(uow.session, case.id, body.mediator):
+        raise Problem(
+            409,
+            "declared-conflict",
+            "This mediator declared a conflict of interest in this case; assign another.",
+            mediator=body.mediator,
+        )
     assignment = Assignment(
         case_id=case.id, mediator=body.mediator, assigned_by=uow.actor.username, reason=body.reason
     )
