@@ -1,29 +1,56 @@
 """Deterministic PDF/A rendering with WeasyPrint, shared by every document Kelisim prints.
 
-One family of fonts (DejaVu Sans, which carries every Kazakh letter), a renderer that may
-open those font files and nothing else, and the font subsets stamped with the document's
-own date instead of the clock: the same HTML, date and identifier give byte-identical files.
+A known list of font files (DejaVu Sans, which carries every Kazakh letter, then Symbola for
+the emoji and symbols people paste from messengers), a renderer that may open those files and
+nothing else, any character none of them draws printed as U+FFFD instead of a box, and the
+font subsets stamped with the document's own date instead of the clock: the same HTML, date
+and identifier give byte-identical files.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-# Where Debian (fonts-dejavu-core), Fedora and Arch keep DejaVu Sans. One family in two
-# weights: each embedded face costs render time.
+
+@dataclass(frozen=True)
+class FontFace:
+    """One font file a document may embed: its CSS family and weight, file names, package."""
+
+    family: str
+    weight: str
+    names: tuple[str, ...]
+    package: str
+
+
+# The fallback chain, in order: the templates say `font-family: "DejaVu Sans", "Symbola"`. Each
+# embedded face costs render time: DejaVu in two weights, Symbola in one (a bold emoji is
+# Symbola emboldened).
+FACES = (
+    FontFace("DejaVu Sans", "normal", ("DejaVuSans.ttf",), "fonts-dejavu-core"),
+    FontFace("DejaVu Sans", "bold", ("DejaVuSans-Bold.ttf",), "fonts-dejavu-core"),
+    FontFace("Symbola", "normal", ("Symbola_hint.ttf", "Symbola.ttf"), "fonts-symbola"),
+)
+# Where Debian, Fedora and Arch keep those files.
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/truetype/ancient-scripts"),
     Path("/usr/share/fonts/dejavu-sans-fonts"),
+    Path("/usr/share/fonts/gdouros-symbola"),
     Path("/usr/share/fonts/dejavu"),
     Path("/usr/share/fonts/TTF"),
 )
-FONT_FILES = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
+# What prints in place of a character no listed font draws (DejaVu has it): a visible mark
+# rather than a .notdef box, which PDF/A-3 forbids and which garbles the extracted text.
+MARKER = "\ufffd"
 _RENDERING = threading.Lock()
 
 
@@ -43,12 +70,13 @@ def render_pdf(
     font_config = FontConfiguration()
     fetcher = local_files_only({path.as_uri(): path for path in fonts.values()})
     faces = "\n".join(
-        f'@font-face {{ font-family: "DejaVu Sans"; font-weight: {weight}; '
+        f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
         f'src: url("{path.as_uri()}"); }}'
-        for weight, path in sorted(fonts.items())
+        for face, path in fonts.items()
     )
     stylesheet = CSS(string=faces, font_config=font_config, url_fetcher=fetcher)
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    printable = printable_text(html, covered_characters(tuple(fonts.values())))
+    document = HTML(string=printable, base_url=base_url, url_fetcher=fetcher)
     with source_date(created_on):
         pdf: bytes = document.write_pdf(
             stylesheets=[stylesheet],
@@ -58,6 +86,42 @@ def render_pdf(
             pdf_identifier=identifier.encode(),
         )
     return pdf
+
+
+def printable_text(text: str, covered: frozenset[int]) -> str:
+    """`text` with each visible character that no listed font draws replaced by MARKER.
+
+    Without this, Pango would look for the character in any font installed on the machine
+    (or print .notdef): what a document embeds would depend on the machine.
+    """
+    missing = {
+        ord(char): MARKER
+        for char in set(text)
+        if ord(char) not in covered and not _drawn_anyway(char, covered)
+    }
+    return text.translate(missing) if missing else text
+
+
+def _drawn_anyway(char: str, covered: frozenset[int]) -> bool:
+    """Invisible (controls, spaces, joiners, variation selectors) or composed of covered parts."""
+    if unicodedata.category(char) in {"Cc", "Cf", "Zs", "Zl", "Zp"}:
+        return True
+    if 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF:
+        return True
+    parts = unicodedata.normalize("NFD", char)
+    return parts != char and all(ord(part) in covered for part in parts)
+
+
+@functools.cache
+def covered_characters(paths: tuple[Path, ...]) -> frozenset[int]:
+    """The code points the font files at `paths` map to a glyph."""
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for path in paths:
+        with TTFont(path, lazy=True) as font:
+            covered.update(font.getBestCmap())
+    return frozenset(covered)
 
 
 @contextmanager
@@ -81,17 +145,19 @@ def source_date(day: date) -> Iterator[None]:
                 os.environ["SOURCE_DATE_EPOCH"] = before
 
 
-def font_files(font_dir: Path | None = None) -> dict[str, Path]:
-    """The DejaVu Sans files by weight; a missing font fails loudly instead of printing boxes."""
+def font_files(font_dir: Path | None = None) -> dict[FontFace, Path]:
+    """Each face's file, in FACES' order; a missing font fails loudly instead of printing boxes."""
     found = {}
-    for weight, name in FONT_FILES.items():
-        dirs = (font_dir,) if font_dir else FONT_DIRS
-        path = next((d / name for d in dirs if (d / name).is_file()), None)
+    dirs = (font_dir,) if font_dir else FONT_DIRS
+    for face in FACES:
+        candidates = (d / name for name in face.names for d in dirs)
+        path = next((p for p in candidates if p.is_file()), None)
         if path is None:
             raise RuntimeError(
-                f"font {name} not found in {', '.join(map(str, dirs))}: install fonts-dejavu-core"
+                f"font {' or '.join(face.names)} not found in {', '.join(map(str, dirs))}: "
+                f"install {face.package}"
             )
-        found[weight] = path.resolve()
+        found[face] = path.resolve()
     return found
 
 

@@ -163,3 +163,22 @@ def test_the_signed_minutes_still_declare_pdf_a_3b_with_embedded_fonts(tmp_path:
     assert fonts > 0
     signature_field = catalog["/AcroForm"]["/Fields"][0].get_object()
     assert signature_field["/V"].get_object()["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+
+
+def test_emoji_pasted_into_an_item_and_a_recommendation_print_as_glyphs_not_boxes():
+    item = {**CONTENT["items"][0], "titles": {"kk": "Жастар форумы 🤝", "en": "Youth forum 🤝"}}
+    content = {**CONTENT, "items": [item]}
+    issued = (Issued("i1", "Алматы әкімдігі", "Форум өткізу ✅", date(2026, 4, 1)),)
+    facts = Facts(
+        **{**FACTS.__dict__, "sha256": content_sha256(content), "recommendations": issued}
+    )
+    printed = render(content, facts, "kk", "https://kelisim.example")
+    reader = PdfReader(io.BytesIO(printed))
+    text = text_of(printed).replace("\n", " ")
+    assert "Жастар форумы 🤝" in text and "Форум өткізу ✅" in text
+    fonts = {
+        str(f.get_object()["/BaseFont"])
+        for p in reader.pages
+        for f in p["/Resources"]["/Font"].values()
+    }
+    assert any("+Symbola" in font for font in fonts), fonts
