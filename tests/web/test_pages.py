@@ -333,7 +333,7 @@ async def test_admin_registers_a_webhook_endpoint_and_sees_its_secret_once(syste
         assert "whsec_" in created.text
         again = await web.get("/admin/webhooks")
     assert "https://police.example.kz/kelisim" in again.text
-    assert "whsec_" not in again.text.split("<table>", 1)[0]
+    assert "whsec_" not in again.text.split("<table", 1)[0]
     endpoints = await system.client.get("/api/v1/notifications/endpoints", headers=system.admin)
     assert [e["url"] for e in items_of(endpoints)] == ["https://police.example.kz/kelisim"]
 
