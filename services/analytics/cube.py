@@ -89,6 +89,13 @@ def fixed_dims(measure: str) -> list[str] | None:
     return fixed.get(kind)
 
 
+def accepts_dim(measure: str, value: str) -> bool:
+    """Whether one dimension value of a measure may be asked for (a series, weeks): one of the
+    values its tables show as columns, or any where they are found in the data (state bodies)."""
+    dims = fixed_dims(measure)
+    return dims is None or value in dims
+
+
 # --- protecting a cube --------------------------------------------------------------------------
 
 

@@ -119,24 +119,24 @@ def by_dimension(db: DbSession, measure: str, regions: Sequence[str], period: Pe
 
 
 def by_month(
-    db: DbSession, measure: str, regions: Sequence[str], year: int, category: str | None
+    db: DbSession, measure: str, regions: Sequence[str], year: int, dim: str | None
 ) -> Table:
-    """Region x month of one measure (one category, or all), with the year's totals.
+    """Region x month of one measure (one value of its dimension, or all), with the year's totals.
 
     Registrations use the imported history where a month was imported, as the detector does
     (the cube holds them).
     """
     months = months_of(year)
-    dim = ALL if category is None else category
-    cube = queries.cube_figures(db, measure, str(year), dim=dim)
+    key = ALL if dim is None else dim
+    cube = queries.cube_figures(db, measure, str(year), dim=key)
     return assemble(
-        f"{measure}:{category or 'all'}:{year}",
+        f"{measure}:{dim or 'all'}:{year}",
         regions,
         months,
-        {(r, m): cube.get(r, dim, m) for r in regions for m in months},
-        {m: over_regions(cube, regions, dim, m) for m in months},
-        row_totals={r: cube.get(r, dim, ALL) for r in regions},
-        total=over_regions(cube, regions, dim, ALL),
+        {(r, m): cube.get(r, key, m) for r in regions for m in months},
+        {m: over_regions(cube, regions, key, m) for m in months},
+        row_totals={r: cube.get(r, key, ALL) for r in regions},
+        total=over_regions(cube, regions, key, ALL),
         freshness=_freshness(cube),
     )
 

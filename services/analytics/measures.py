@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from kelisim import weeks
+from kelisim.events.cases import RiskLevel
 from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
 
@@ -30,7 +32,7 @@ CATEGORIES = (
     "neighbour",
     "other",
 )
-RISK_LEVELS = ("low", "medium", "high", "critical")
+RISK_LEVELS: tuple[str, ...] = get_args(RiskLevel)  # as the escalation events carry them
 REFUSAL_REASONS = ("state_body", "corruption", "incapacity")
 OUTCOMES = ("settled", "not_settled", "withdrawn", "terminated")
 

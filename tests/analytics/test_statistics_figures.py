@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from datetime import UTC, datetime
 
+import nats
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, select
 
+from kelisim.events import Envelope
+from kelisim.events.cases import CaseEscalated
+from services.analytics.measures import CATEGORIES
 from services.analytics.models import Counter, CubeState, ProtectedFigure
 from services.analytics.rebuild import rebuild
 from services.analytics.texts import SUPPRESSED_MARK
@@ -206,3 +211,71 @@ def _week_starts(table: dict) -> list[int]:
     from kelisim.weeks import days_of
 
     return [days_of(w)[0].day for w in table["columns"]]
+
+
+# Escalations raised in March of last year, on the stream: (region, risk level, how many).
+ESCALATIONS = [("KZ-75", "high", 6), ("KZ-71", "critical", 5)]
+
+
+async def _escalations_on_the_stream(stack, year: int) -> None:  # noqa: ANN001
+    nc = await nats.connect(stack.settings.nats_url)
+    try:
+        js = nc.jetstream()
+        for region, level, count in ESCALATIONS:
+            for n in range(count):
+                at = datetime(year, 3, 10 + n, 9, tzinfo=UTC)
+                data = CaseEscalated(
+                    escalation_id=f"series-{region}-{n}",
+                    case_ref=f"series-{region}-{n}",
+                    region=region,
+                    category="land",
+                    risk_level=level,  # type: ignore[arg-type]
+                    summary="Tension between neighbours over a boundary.",
+                    escalated_at=at,
+                )
+                event = Envelope.wrap(data, source="tests", subject=data.case_ref)
+                event.time = at
+                await js.publish(
+                    event.nats_subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id}
+                )
+    finally:
+        await nc.close()
+
+
+async def test_an_escalation_series_takes_the_risk_levels_its_table_shows(stack, analyst):
+    year = TermPolicy().today().year - 1
+    await _escalations_on_the_stream(stack, year)
+    table_path = f"{ANALYTICS}/tables/escalations.raised?year={year}"
+
+    async def protected() -> dict | None:
+        table = (await stack.client.get(table_path, headers=analyst)).json()
+        return table if table.get("total") == 11 and not table.get("stale") else None
+
+    table = await eventually(
+        protected, timeout=60, what="analytics to count and protect the escalations"
+    )
+    march = 2  # the series' columns are the months of the year
+    for region, level, count in ESCALATIONS:
+        assert _row(table, region)["cells"][table["columns"].index(level)] == count
+        answer = await stack.client.get(
+            f"{ANALYTICS}/series/escalations.raised?year={year}&category={level}", headers=analyst
+        )
+        assert answer.status_code == 200, answer.text
+        series = answer.json()
+        assert series["columns"][march] == f"{year}-03"
+        assert _row(series, region)["cells"][march] == count
+        assert _row(series, region)["total"] == count
+        assert series["column_totals"][march] == series["total"] == count
+        assert all(r["total"] == 0 for r in series["rows"] if r["key"] != region)
+    low = await stack.client.get(
+        f"{ANALYTICS}/series/escalations.raised?year={year}&category=low", headers=analyst
+    )
+    assert low.status_code == 200, low.text
+    assert low.json()["total"] == 0
+    for path in (
+        f"/series/escalations.raised?year={year}&category=land",
+        f"/series/cases.registered?year={year}&category=high",
+    ):
+        refused = await stack.client.get(f"{ANALYTICS}{path}", headers=analyst)
+        assert_problem(refused, 422, "unknown-dimension")
+    assert refused.json()["accepted"] == list(CATEGORIES)

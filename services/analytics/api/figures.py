@@ -13,9 +13,9 @@ from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal, ServiceContext
 from services.analytics import figures, permissions, queries
 from services.analytics.api.common import PREFIX, PeriodDep, reading
-from services.analytics.cube import WEEKLY, fixed_dims
+from services.analytics.cube import WEEKLY, accepts_dim, fixed_dims
 from services.analytics.figures import Period
-from services.analytics.measures import CATEGORIES, MEASURES
+from services.analytics.measures import MEASURES
 from services.analytics.schemas import CouncilFigures, Overview, RegionRates, TablePublic
 from services.analytics.tables import Table
 from services.analytics.texts import SUPPRESSED_MARK
@@ -30,6 +30,28 @@ def _measure(measure: str) -> str:
             404, "unknown-measure", f"No measure {measure[:60]!r}.", measures=sorted(MEASURES)
         )
     return measure
+
+
+def _dim(measure: str, value: str | None) -> str | None:
+    """A dimension value asked for, if the measure's tables have it (422 otherwise)."""
+    if value is not None and not accepts_dim(measure, value):
+        raise Problem(
+            422,
+            "unknown-dimension",
+            f"No {value[:20]!r} in {measure}.",
+            accepted=fixed_dims(measure),
+        )
+    return value
+
+
+Dim = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="one value of the measure's dimension, one of its tables' columns: a "
+        "category, a risk level (escalations), a refusal reason (cases.refused_reason)",
+    ),
+]
 
 
 @router.get("/overview", response_model=Overview)
@@ -75,14 +97,14 @@ def by_month(
     principal: CurrentPrincipal,
     ctx: ContextDep,
     period: PeriodDep,
-    category: Annotated[str | None, Query(max_length=20)] = None,
+    category: Dim = None,
 ) -> TablePublic:
-    """One measure by region and month of a year (optionally one category), with totals."""
-    if category is not None and category not in CATEGORIES:
-        raise Problem(422, "unknown-category", f"No category {category[:20]!r}.")
+    """One measure by region and month of a year (optionally one value of its dimension, named
+    `category` whatever the dimension is), with totals."""
+    dim = _dim(_measure(measure), category)
     regions = permissions.regions(principal)
     with reading(ctx) as db:
-        table = figures.by_month(db, _measure(measure), regions, period.year, category)
+        table = figures.by_month(db, measure, regions, period.year, dim)
     return TablePublic.of(table, str(period.year))
 
 
@@ -92,9 +114,7 @@ def by_week(
     principal: CurrentPrincipal,
     ctx: ContextDep,
     period: PeriodDep,
-    dim: Annotated[
-        str | None, Query(max_length=20, description="a category (escalations: a risk level)")
-    ] = None,
+    dim: Dim = None,
 ) -> TablePublic:
     """One measure by region and week of a month (`year` and `month`), the month as totals:
     a week crossing the month's end is counted in each month for its own days."""
@@ -111,8 +131,7 @@ def _weeks(
         )
     if period.month is None:
         raise Problem(422, "month-required", "Weekly figures are shown for one month: give month.")
-    if dim is not None and dim not in (fixed_dims(measure) or ()):
-        raise Problem(422, "unknown-dimension", f"No {dim[:20]!r} in {measure}.")
+    _dim(measure, dim)
     with reading(ctx) as db:
         return figures.by_week(db, measure, permissions.regions(principal), period.key, dim)
 
