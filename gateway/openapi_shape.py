@@ -8,9 +8,9 @@ secured one 401/403; one with path parameters 404; one with parameters or a body
 with a body 413; a state-changing one 409 (a twin still running under the same
 `Idempotency-Key`, or a state conflict) and declares `Idempotency-Key`; one with `If-Match`
 400/412 and `ETag` on its answer and on its resource's read; a proxied one 502/503/504;
-the token endpoint 429. It also gives each operation a short stable id (`<part>_<function>`),
-each tag a description, each request body an example built from its schema, and names the
-content of file answers.
+the token endpoint 429, and 400 rather than 422 for a malformed request (RFC 6749 §5.2). It
+also gives each operation a short stable id (`<part>_<function>`), each tag a description,
+each request body an example built from its schema, and names the content of file answers.
 """
 
 from __future__ import annotations
@@ -52,6 +52,17 @@ REASONS = {
     502: "The service behind the gateway answered badly.",
     503: "The service behind the gateway is unavailable; retry after Retry-After.",
     504: "The service behind the gateway did not answer in time.",
+}
+TOKEN = "/api/v1/auth/token"
+# The token endpoint's refusals carry RFC 6749's `error` and `error_description` as well.
+TOKEN_REASONS = {
+    400: "Refused as RFC 6749 §5.2 says, the problem carrying `error` and "
+    "`error_description`: `invalid_grant` (a wrong username or password, the same answer "
+    "whether or not the account exists, or a deactivated account), `invalid_request` (a "
+    "missing or malformed field; the problem lists `errors`), `unsupported_grant_type` (not "
+    "`password`); or refused by the gateway's guard.",
+    429: "Too many failed logins for this name or from this address: the password was not "
+    "checked; wait as Retry-After says (`error`: `invalid_grant`).",
 }
 TAGS = {
     "identity": "Signing in, tokens, your own account and API keys (the gateway).",
@@ -155,12 +166,15 @@ def _errors(op: dict[str, Any], path: str, method: str, *, proxied: bool) -> Non
         statuses.add(412)
     if proxied:
         statuses |= {502, 503, 504}
-    if path == "/api/v1/auth/token":
-        statuses.add(429)
     responses = op.setdefault("responses", {})
+    reasons = REASONS
+    if path == TOKEN:  # RFC 6749 §5.2: 400 for a malformed request too, never 422
+        statuses = (statuses - {422}) | {429}
+        reasons = {**REASONS, **TOKEN_REASONS}
+        responses.pop("422", None)  # FastAPI's own
     for status in sorted(statuses):
         responses[str(status)] = {
-            "description": REASONS[status],
+            "description": reasons[status],
             "content": {"application/problem+json": {"schema": PROBLEM_REF}},
         }
 

@@ -91,16 +91,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
-        unknown = [
-            ".".join(map(str, e["loc"][1:])) for e in errors if e["type"] == "extra_forbidden"
-        ]
-        detail = "The request is not valid."
-        if unknown:
-            detail += f" Fields this API does not know: {', '.join(unknown)}."
-        return problem_response(
-            Problem(422, "validation-error", detail, errors=errors), request.url.path
-        )
+        return problem_response(invalid_request(exc), request.url.path)
+
+
+def invalid_request(exc: RequestValidationError, status: int = 422, **extra: Any) -> Problem:
+    """The problem of a request that failed validation, listing its `errors`."""
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    unknown = [".".join(map(str, e["loc"][1:])) for e in errors if e["type"] == "extra_forbidden"]
+    detail = "The request is not valid."
+    if unknown:
+        detail += f" Fields this API does not know: {', '.join(unknown)}."
+    return Problem(status, "validation-error", detail, errors=errors, **extra)

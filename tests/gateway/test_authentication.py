@@ -5,9 +5,14 @@ from __future__ import annotations
 import base64
 import json
 
+from jsonschema import Draft202012Validator
+
 from gateway.auth import csrf_token, issue_access_token, read_access_token
-from tests.support.checks import items_of
+from gateway.openapi_shape import PROBLEM_SCHEMA
+from tests.support.checks import assert_problem, items_of
 from tests.support.gateway import Stack
+
+TOKEN = "/api/v1/auth/token"
 
 
 async def test_a_user_logs_in_and_reads_their_own_account(stack: Stack) -> None:
@@ -23,14 +28,33 @@ async def test_a_user_logs_in_and_reads_their_own_account(stack: Stack) -> None:
     assert "password" not in json.dumps(body)
 
 
-async def test_a_wrong_password_is_refused_with_problem_details(stack: Stack) -> None:
+async def test_token_refusals_are_oauth2_errors_and_problem_details(stack: Stack) -> None:
     await stack.create_user("bolat", roles=["analyst"], password="right-password")
-    answer = await stack.client.post(
-        "/api/v1/auth/token", data={"username": "bolat", "password": "wrong-password"}
-    )
-    assert answer.status_code == 401
-    assert answer.headers["content-type"] == "application/problem+json"
-    assert answer.json()["type"] == "urn:kelisim:problem:invalid-credentials"
+    wrong, right = {"password": "wrong-password"}, {"password": "right-password"}
+    refusals = [  # (form, problem kind, RFC 6749 error)
+        ({"username": "bolat", **wrong}, "invalid-credentials", "invalid_grant"),
+        ({"username": "nobody", **wrong}, "invalid-credentials", "invalid_grant"),
+        ({"username": "bolat"}, "validation-error", "invalid_request"),
+        (
+            {"grant_type": "client_credentials", "username": "bolat", **right},
+            "unsupported-grant-type",
+            "unsupported_grant_type",
+        ),
+    ]
+    bodies = []
+    for n, (form, kind, error) in enumerate(refusals):
+        async with stack.client_from(f"198.51.100.{n + 1}") as client:
+            answer = await client.post(TOKEN, data=form)
+        body = assert_problem(answer, 400, kind)
+        Draft202012Validator(PROBLEM_SCHEMA).validate(body)
+        assert (body["title"], body["status"]) == ("Bad Request", 400)
+        assert (body["error"], body["error_description"]) == (error, body["detail"])
+        assert "www-authenticate" not in answer.headers  # 401 is for client authentication
+        bodies.append({k: v for k, v in body.items() if k not in ("instance", "request_id")})
+    assert bodies[0] == bodies[1]  # an unknown user and a wrong password: one answer
+    assert ["body", "password"] in [e["loc"] for e in bodies[2]["errors"]]
+    explicit = {"grant_type": "password", "username": "bolat", **right}
+    assert (await stack.client.post(TOKEN, data=explicit)).status_code == 200
 
 
 async def test_an_expired_access_token_is_refused(stack: Stack) -> None:
@@ -91,11 +115,8 @@ async def test_a_deactivated_user_cannot_log_in_or_use_a_token(stack: Stack) -> 
     off = await stack.client.post(f"/api/v1/users/{user['id']}/deactivate", headers=stack.admin)
     assert off.status_code == 200 and off.json()["active"] is False
     assert (await stack.client.get("/api/v1/me", headers=headers)).status_code == 401
-    login = await stack.client.post(
-        "/api/v1/auth/token", data={"username": "ilyas", "password": "ilyas-password"}
-    )
-    assert login.status_code == 403
-    assert login.json()["type"] == "urn:kelisim:problem:account-inactive"
+    login = await stack.client.post(TOKEN, data={"username": "ilyas", "password": "ilyas-password"})
+    assert assert_problem(login, 400, "account-inactive")["error"] == "invalid_grant"
 
 
 async def test_a_personal_api_key_is_shown_once_and_works_until_revoked(stack: Stack) -> None:

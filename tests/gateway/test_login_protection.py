@@ -50,11 +50,11 @@ async def test_an_unknown_user_and_a_wrong_password_get_identical_answers(stack:
         for _ in range(stack.settings.login_free_attempts):
             known = await attempt(a, "bolat", "wrong-password")
             unknown = await attempt(b, "no-such-user", "wrong-password")
-            assert_problem(known, 401, "invalid-credentials")
+            assert assert_problem(known, 400, "invalid-credentials")["error"] == "invalid_grant"
             assert comparable(known) == comparable(unknown)
         # The next attempt of each comes before its wait is over: the same 429 for both.
         known, unknown = await attempt(a, "bolat", "x"), await attempt(b, "no-such-user", "x")
-        assert_problem(known, 429, "too-many-login-attempts")
+        assert assert_problem(known, 429, "too-many-login-attempts")["error"] == "invalid_grant"
         assert comparable(known) == comparable(unknown)
         assert 0 < int(known.headers["retry-after"]) <= 60
 
@@ -63,7 +63,7 @@ async def test_the_admin_still_logs_in_after_an_attackers_50_failures(stack: Sta
     async with stack.client_from("203.0.113.66") as attacker:
         answers = [await attempt(attacker, ADMIN[0], f"guess-{i}") for i in range(50)]
     statuses = [a.status_code for a in answers]
-    assert statuses[: stack.settings.login_free_attempts] == [401] * 3
+    assert statuses[: stack.settings.login_free_attempts] == [400] * 3
     assert set(statuses[3:]) == {429}  # slowed down: the rest were not even evaluated
     async with stack.client_from("192.0.2.200") as rightful:  # an address never used before
         assert (await attempt(rightful, *ADMIN)).status_code == 200
@@ -76,7 +76,7 @@ async def test_a_distributed_guess_slows_new_addresses_only_and_tells_the_admins
     burst = stack.settings.login_account_free_attempts
     for n in range(burst):  # one guess from each of many addresses
         async with stack.client_from(f"100.100.0.{n + 1}") as bot:
-            assert (await attempt(bot, "dana", f"guess-{n}")).status_code == 401
+            assert (await attempt(bot, "dana", f"guess-{n}")).status_code == 400
     async with stack.client_from("100.100.1.1") as newcomer:
         slowed = await attempt(newcomer, "dana", "dana-password-1")
         assert_problem(slowed, 429, "too-many-login-attempts")

@@ -154,3 +154,11 @@ async def test_every_list_answers_the_one_page_envelope(stack: Stack):
     assert item_of("/api/v1/me/sessions") == "SessionPublic"
     assert item_of("/api/v1/cases/{case_id}/sessions") == "CasesSessionPublic"
     assert item_of("/api/v1/councils/{council_id}/sessions") == "CouncilsSessionPublic"
+
+
+async def test_the_token_endpoint_documents_its_oauth2_refusals(stack: Stack):
+    op = (await merged(stack))["paths"]["/api/v1/auth/token"]["post"]
+    assert {"400", "429"} <= op["responses"].keys() and "422" not in op["responses"]
+    refused = op["responses"]["400"]["description"]
+    for code in ("invalid_grant", "invalid_request", "unsupported_grant_type"):
+        assert code in refused and code in op["description"]

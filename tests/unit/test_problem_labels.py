@@ -18,7 +18,7 @@ API_ONLY_PROBLEMS = frozenset(
         "bad-path", "bad-period", "bad-request", "control-character",
         "internal-error", "invalid-idempotency-key", "invalid-token", "no-weekly-figures",
         "not-ready", "session-not-found", "too-many-requests", "unauthenticated",
-        "unknown-dimension", "unknown-measure", "unknown-table",
+        "unknown-dimension", "unknown-measure", "unknown-table", "unsupported-grant-type",
         "uri-too-long",
     }
 )  # fmt: skip

@@ -23,7 +23,7 @@ from gateway.auth import (
     set_session_cookie,
 )
 from gateway.deps import get_keys
-from gateway.identity import sessions, users
+from gateway.identity import oauth, sessions, users
 from gateway.identity.login import login
 from gateway.models import User
 from gateway.schemas import AccessToken
@@ -50,18 +50,37 @@ def _login(ctx: ServiceContext, request: Request, username: str, password: str) 
     )
 
 
-@router.post("/api/v1/auth/token", response_model=AccessToken)
 def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
     ctx: ContextDep,
     keys: KeysDep,
 ) -> AccessToken:
-    """Exchange a username and password for a bearer access token (OAuth2 password flow)."""
-    user = _login(ctx, request, form.username, form.password)
+    """Exchange a username and password for a bearer access token (OAuth2 password flow).
+
+    A refusal is problem details (application/problem+json) that also carry RFC 6749's
+    `error` and `error_description`: 400 `invalid_grant` for a wrong username or password
+    (the same answer whether or not the account exists) or a deactivated account, 400
+    `invalid_request` for a missing or malformed field, 400 `unsupported_grant_type` for a
+    grant_type other than `password`; 429 with Retry-After after too many failures, without
+    checking the password.
+    """
+    try:
+        user = _login(ctx, request, form.username, form.password)
+    except Problem as problem:
+        raise oauth.refusal(problem) from None
     seconds = ctx.settings.access_token_minutes * 60
     access = issue_access_token(keys, ctx.settings, user.id, user.token_epoch, seconds=seconds)
     return AccessToken(access_token=access, expires_in=seconds)
+
+
+router.add_api_route(
+    "/api/v1/auth/token",
+    token,
+    methods=["POST"],
+    response_model=AccessToken,
+    route_class_override=oauth.TokenRoute,
+)
 
 
 def _safe_next(target: str) -> str:
