@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from datetime import date
 
 import pytest
+from babel.dates import format_date
+from openpyxl import load_workbook
 
 from gateway.web.i18n import LANG_NAMES, LANGS
 from kelisim.regions import REGIONS
@@ -12,7 +17,7 @@ from kelisim.weeks import label as week_label
 from kelisim.weeks import weeks_of
 from services.analytics.measures import shift_month
 from services.cases.terms import TermPolicy
-from tests.support.browser import fragment
+from tests.support.browser import fragment, t
 from tests.web.conftest import browser_client as browser
 from tests.web.support import csrf_of, submit, typed_council_texts, web_login
 from tests.web.test_catalogs import catalog, foreign_words
@@ -88,7 +93,7 @@ async def test_national_analyst_sees_twenty_regions_on_the_map_and_in_the_table(
     assert sorted(TILE.findall(page.text)) == sorted(REGIONS)
     assert sorted(TABLE_ROW.findall(page.text)) == sorted(REGIONS)
     assert f'href="/analytics/regions/{REGION}?' in page.text
-    assert "/api/v1/analytics/exports/overview.csv?year=" in page.text
+    assert 'href="/analytics/exports/overview.csv?year=' in page.text  # in the reader's words
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
@@ -109,8 +114,47 @@ async def test_a_month_shows_its_weeks_named_by_their_days(system, national_anal
     said = [fragment(lang, m) for m in ("Figures as of %(time)s.", FIGURES_PROTECTED)]
     assert sum(weekly.count(f) for f in said) == 2, said
     for measure in ("cases.registered", "escalations.raised"):
-        export = f"/api/v1/analytics/exports/weeks-{measure}.csv?year={THIS_MONTH.year}&amp;month="
+        export = f"/analytics/exports/weeks-{measure}.csv?year={THIS_MONTH.year}&amp;month="
         assert export in page.text
+
+
+def _csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_table_downloaded_from_the_page_is_headed_in_the_readers_language(
+    system, national_analyst, lang
+):
+    month = f"{THIS_MONTH.year:04d}-{THIS_MONTH.month:02d}"
+    query = f"year={THIS_MONTH.year}&month={THIS_MONTH.month}"
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, lang)
+        page = await web.get(f"/analytics?{query}")
+        human = await web.get(f"/analytics/exports/escalations.raised.csv?{query}")
+        machine = await web.get(f"/api/v1/analytics/exports/escalations.raised.csv?{query}")
+        series = await web.get(f"/analytics/exports/series-cases.registered.xlsx?{query}")
+    link = f"/analytics/exports/escalations.raised.csv?{query.replace('&', '&amp;')}"
+    assert f'href="{link}"' in page.text
+    assert human.status_code == machine.status_code == series.status_code == 200, human.text
+    assert f"kelisim-escalations.raised-{month}-{lang}.csv" in human.headers["content-disposition"]
+    words, codes = _csv(human.text), _csv(machine.text)
+    # The API's export is for programs: its headers are codes, whatever the language.
+    assert codes[0] == ["", "low", "medium", "high", "critical", "total"]
+    assert [r[0] for r in codes[1:]] == [*REGIONS, "total"]
+    said = [t(lang, w) for w in ("Region", "Low", "Medium", "High", "Critical", "Total")]
+    assert words[0] == said
+    assert [r[0] for r in words[1:]] == [
+        *(REGIONS[code].name(lang) for code in REGIONS),
+        t(lang, "Total"),
+    ]
+    assert [r[1:] for r in words[1:]] == [r[1:] for r in codes[1:]]  # the same figures
+    sheet = [
+        list(r)
+        for r in load_workbook(io.BytesIO(series.content)).active.iter_rows(values_only=True)
+    ]
+    months = [format_date(date(THIS_MONTH.year, m, 1), "LLLL y", locale=lang) for m in range(1, 13)]
+    assert sheet[0] == [t(lang, "Region"), *months, t(lang, "Total")]
 
 
 async def test_a_region_page_draws_its_trend_as_an_accessible_chart(system, national_analyst):

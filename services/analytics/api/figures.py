@@ -205,7 +205,10 @@ def export(
     ctx: ContextDep,
     period: PeriodDep,
 ) -> Response:
-    """A table as CSV or XLSX, suppressed exactly as on screen."""
+    """A table as CSV or XLSX, suppressed exactly as on screen, for programs: its headers are
+    codes that no language changes (the columns as the JSON table names them: measures,
+    categories, risk levels, `YYYY-MM` months, `YYYY-MM-Www` weeks; the rows: region codes or
+    state bodies; `total` last). The analysts' pages offer the table headed in words."""
     rows = rows_of(_table(name, principal, ctx, period))
     key = str(period.year) if name.startswith(SERIES_EXPORT) else period.key
     filename = f"kelisim-{name}-{key}.{fmt}"

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.web.pages.analytics import alerts, councils, figures, history, report
+from gateway.web.pages.analytics import alerts, councils, downloads, figures, history, report
 from kelisim import web
 
 router = APIRouter(include_in_schema=False)
 # In the order the routes were declared when these pages were one module.
-web.include(router, figures.router, alerts.router, councils.router, history.router, report.router)
+web.include(
+    router,
+    figures.router,
+    alerts.router,
+    councils.router,
+    history.router,
+    report.router,
+    downloads.router,
+)

@@ -64,11 +64,6 @@ class Period:
         """The period in a link to a page here (a blank month: the whole year)."""
         return urlencode({"year": self.year, "month": self.month or ""})
 
-    @property
-    def api_query(self) -> str:
-        """The period in a link to the API (no month: the whole year)."""
-        return urlencode({k: v for k, v in self.params.items() if v is not None})
-
 
 def _whole(text: str) -> bool:
     # ASCII digits only: "²".isdigit() is true, but int("²") fails.
