@@ -66,10 +66,12 @@ class AlertRaisedV3(EventData):
     """An early warning as disclosure control lets it leave analytics: the published figures.
 
     `observed` is the month's count as the protected tables publish it, null (and
-    `observed_suppressed`) where they hide it. The expected count and the threshold are made
-    of the baseline months' counts: they are null (and `baseline_suppressed`) where one of
-    those months is hidden in the tables, since they would narrow it down. The score, from
-    which a hidden figure could be worked out again, is null where either is hidden. Shown
+    `observed_suppressed`) where they hide it. An ewma alert's expected count and threshold
+    are a weighted mean of its baseline months' counts: they are null (and
+    `baseline_suppressed`) where one of those months is hidden in the tables, since they
+    would narrow it down. A farrington alert's are a fitted model's, not a fixed combination
+    of the counts: they are always shown. The score, from which a hidden figure could be
+    worked out again, is null where the observed count or the baseline is hidden. Shown
     figures are rounded to one decimal, as the analysts' pages show them.
     """
 
@@ -80,13 +82,15 @@ class AlertRaisedV3(EventData):
     observed: int | None = Field(description="cases registered, as published (null: hidden)")
     observed_suppressed: bool = Field(description="the published tables hide the count")
     expected: float | None = Field(
-        description="expected count, one decimal; null where a baseline month is hidden"
+        description="expected count, one decimal; null only for an ewma alert with a hidden "
+        "baseline month (a farrington alert always shows it)"
     )
     upper: float | None = Field(
-        description="the alarm threshold, one decimal; null where a baseline month is hidden"
+        description="the alarm threshold, one decimal; null exactly when `expected` is"
     )
     baseline_suppressed: bool = Field(
-        description="a month of the baseline is hidden: expected, threshold and score withheld"
+        description="an ewma alert's baseline month is hidden: expected, threshold and score "
+        "withheld; always false for a farrington alert"
     )
     score: float | None = Field(
         description="(observed - expected) / (upper - expected); null where a figure is hidden"

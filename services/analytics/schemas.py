@@ -91,18 +91,26 @@ class AlertPublic(BaseModel):
         default=False, description="the protected tables hide the observed count"
     )
     expected: float | None = Field(
-        description="expected count, one decimal; null where a baseline month is hidden"
+        description="expected count, one decimal; shown by a farrington alert even where "
+        "baseline months are hidden (a fitted model, not a fixed combination of counts) and "
+        "where the observed count is; null only for an ewma alert with a hidden baseline month "
+        "(`baseline_suppressed`)"
     )
     upper: float | None = Field(
-        description="the alarm threshold, one decimal; null where a baseline month is hidden"
+        description="the alarm threshold, one decimal; null exactly when `expected` is"
     )
     baseline_suppressed: bool = Field(
         default=False,
-        description="a month of the baseline is hidden in the tables, so expected count, "
-        "threshold, score and p-value are not shown",
+        description="an ewma alert one of whose baseline months is hidden in the tables: its "
+        "expected count (a weighted mean of those months), threshold, score and p-value are "
+        "not shown; always false for a farrington alert",
     )
-    score: float | None = Field(description="null where the observed count or baseline is hidden")
-    p_value: float | None = Field(description="null where the observed count or baseline is hidden")
+    score: float | None = Field(
+        description="null where the observed count is hidden or `baseline_suppressed`"
+    )
+    p_value: float | None = Field(
+        description="null where the observed count is hidden or `baseline_suppressed`"
+    )
     method: str
     baseline_from: date | None
     baseline_to: date | None

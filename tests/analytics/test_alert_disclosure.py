@@ -105,6 +105,15 @@ async def test_an_alert_on_a_hidden_count_carries_no_number_out_of_analytics(sta
     assert by_series[SMALL]["p_value"] is None
     assert by_series[LARGE]["observed"] == shown["observed"]  # the event's figure is the API's
     assert by_series[LARGE]["expected"] == shown["expected"]
+    # As AlertPublic says: a Farrington alert shows its expected count and threshold, though
+    # months of its baseline are hidden (LARGE's 3s and 4s) or its observed count is (SMALL).
+    for series in (SMALL, LARGE):
+        api, event = by_series[series], events[series]["data"]
+        assert api["expected"] is not None and api["upper"] is not None
+        assert (api["expected"], api["upper"]) == (event["expected"], event["upper"])
+        assert api["baseline_suppressed"] is False
+    detail = await stack.client.get(f"{ANALYTICS}/alerts/{by_series[LARGE]['id']}", headers=analyst)
+    assert None in [point["count"] for point in detail.json()["series"][:-1]]
 
     for lang, headers in coordinators.items():
 

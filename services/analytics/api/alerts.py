@@ -63,8 +63,9 @@ def list_alerts(
 def published(db: DbSession, alerts: Sequence[Alert]) -> list[AlertPublic]:
     """The alerts as the API shows them (`services.analytics.published`): the observed count is
     the protected tables' figure, never the live count the detector saw; where it is hidden,
-    so are the score and the p-value that would give it back; where a baseline month is
-    hidden, so are the expected count and threshold made of it."""
+    so are the score and the p-value that would give it back; where a month of an EWMA
+    alert's baseline is hidden, so are the expected count and threshold made of it (a
+    Farrington alert's, a fitted model's, are always shown)."""
     return [
         AlertPublic.model_validate(a, from_attributes=True).model_copy(
             update={

@@ -14,11 +14,11 @@ from tests.unit.analytics.test_cube import count, engine  # noqa: F401  (the fix
 SERIES = ("KZ-75", "land")
 
 
-def alert(method: str, first: date, last: date) -> Alert:
+def alert(method: str, first: date, last: date, period: date = date(2025, 12, 1)) -> Alert:
     return Alert(
         region=SERIES[0],
         category=SERIES[1],
-        period=date(2025, 12, 1),
+        period=period,
         observed=30,
         expected=6.34,
         upper=12.06,
@@ -53,4 +53,24 @@ def test_an_ewma_alert_on_a_hidden_baseline_month_shows_no_expected_count(engine
     assert not whole.baseline_suppressed and whole.observed == 30
     assert withheld.baseline_suppressed and withheld.observed == 30
     assert [withheld.expected, withheld.upper, withheld.score, withheld.p_value] == [None] * 4
-    assert (farrington.expected, farrington.score) == (6.3, 4.1)
+    # A Farrington expected count is a fitted model's: shown though May 2025 is hidden.
+    assert (farrington.expected, farrington.upper, farrington.score) == (6.3, 12.1, 4.1)
+    assert not farrington.baseline_suppressed and farrington.p_value == 0.0001
+
+
+def test_expected_and_upper_stay_where_only_the_observed_count_is_hidden(engine):  # noqa: F811
+    rows = {(*SERIES, f"{year}-{month:02d}"): 8 for year in (2024, 2025) for month in range(1, 13)}
+    rows |= {("KZ-71", "family", f"{y}-{m:02d}"): 8 for y in (2024, 2025) for m in range(1, 13)}
+    rows[(*SERIES, "2025-05")] = 2  # the alerts' month: hidden
+    count(engine, rows)
+    for year in ("2024", "2025"):
+        cube.build_cube(engine, "cases.registered", year, threshold=5)
+    may = date(2025, 5, 1)
+    fitted = alert("farrington", date(2023, 1, 1), date(2025, 3, 1), period=may)
+    charted = alert("ewma", date(2024, 1, 1), date(2024, 12, 1), period=may)
+    with new_session(engine) as db:
+        for shown in shown_alerts(db, [fitted, charted]):
+            assert shown.suppressed and shown.observed is None
+            assert (shown.expected, shown.upper) == (6.3, 12.1)
+            assert not shown.baseline_suppressed
+            assert (shown.score, shown.p_value) == (None, None)  # they would give it back
