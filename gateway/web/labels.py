@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 def N_(message: str) -> str:
     """Mark a message for extraction; it is translated where it is shown."""
@@ -273,6 +276,21 @@ CASE_STEPS = {
     "case.overdue": N_("Term overdue"),
 }
 GENERIC_STEP = N_("Step recorded")
+# A declaration says which it was, where its details are shown (readers of the parties).
+DECLARATIONS = {
+    True: N_("Conflict of interest declared"),
+    False: N_("No conflict of interest declared"),
+}
+
+
+def case_step(entry: Mapping[str, Any]) -> str:
+    """The words for one step of a case's timeline (an audit entry of the cases service)."""
+    details = entry.get("details") or {}
+    conflict = details.get("conflict")
+    if entry.get("action") == "case.declare" and isinstance(conflict, bool):
+        return DECLARATIONS[conflict]
+    return CASE_STEPS.get(str(entry.get("action")), GENERIC_STEP)
+
 
 REFUSAL_REASONS = {
     "state_body": N_("A party is a state body"),

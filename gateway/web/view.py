@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlmodel import select
 from starlette.datastructures import FormData
 
@@ -40,6 +41,18 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
+# The id of a field the form macros write (`f-<name>`), and a label's reference to it.
+_FIELD_ID = re.compile(r'\b(id|for)="f-')
+
+
+def form_scope(html: str, key: str) -> Markup:
+    """One form's fields given ids of their own (`f-<key>-<name>`). A page with several forms
+    that share a field's name (each step's reason) repeated its id, and every label of that
+    name pointed at the first form's field."""
+    scope = re.sub(r"[^A-Za-z0-9_-]", "-", key)
+    return Markup(_FIELD_ID.sub(rf'\1="f-{scope}-', str(html)))
+
+
 def build_environments(catalogs: Mapping[str, Any]) -> dict[str, Environment]:
     """One Jinja environment per language, each with its gettext catalog installed."""
     envs = {}
@@ -52,6 +65,7 @@ def build_environments(catalogs: Mapping[str, Any]) -> dict[str, Environment]:
             lstrip_blocks=True,
         )
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        env.filters["form_scope"] = form_scope
         envs[lang] = env
     return envs
 

@@ -15,6 +15,7 @@ from tests.cases.support import (
     known_mediators,
     mediator,
     ok,
+    outbox,
     post,
     subjects,
     to_mediation,
@@ -326,3 +327,59 @@ async def test_term_is_extended_once_with_all_consents_and_a_second_time_refused
         got = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))
         assert got["deadline"] == str(TODAY + timedelta(days=60))
         assert subjects(settings, case["id"]) == [*SIGNED, "cases.case.extended"]
+
+
+async def test_an_ended_mediation_cancels_the_sessions_still_ahead(settings):
+    """A terminated, unsettled, withdrawn or settled case keeps no session 'scheduled': the
+    ones ahead are cancelled, each announced, and the ending's audit names them; a session
+    already held stays held."""
+    async with running("cases", settings) as cases:
+        med, coord = mediator(settings), coordinator(settings)
+        endings = [
+            ("termination", coord, {"reason": "Party absent"}),
+            ("not-settled", med, {"reason": "No common ground"}),
+            ("withdrawal", med, {"party_id": None, "reason": "Changed their mind"}),
+        ]
+        for path, who, body in endings:
+            case = await to_mediation(cases, settings)
+            sessions = f"{BASE}/{case['id']}/sessions"
+            planned = []
+            for days in (-1, 3, 10):
+                when = {"scheduled_at": f"{TODAY + timedelta(days=days)}T10:00:00+05:00"}
+                planned.append(
+                    ok(
+                        await cases.post(sessions, headers=med, json=when | {"place": "Room 2"}),
+                        201,
+                    )
+                )
+            held = f"{sessions}/{planned[0]['id']}"
+            ok(await cases.patch(held, headers=med, json={"status": "held", "attendance": []}))
+            moved = {
+                "status": "postponed",
+                "scheduled_at": f"{TODAY + timedelta(days=20)}T10:00:00+05:00",
+            }
+            ok(await cases.patch(f"{sessions}/{planned[2]['id']}", headers=med, json=moved))
+            if body.get("party_id", "") is None:
+                body = body | {"party_id": case["parties"][0]["id"]}
+            await post(cases, case["id"], path, who, body)
+
+            after = {s["id"]: s["status"] for s in items_of(await cases.get(sessions, headers=med))}
+            assert after == {
+                planned[0]["id"]: "held",
+                planned[1]["id"]: "cancelled",
+                planned[2]["id"]: "cancelled",
+            }, path
+            cancelled = [
+                e["data"]
+                for e in outbox(settings, case["id"])
+                if e["type"] == "kz.kelisim.cases.session.updated.v1"
+                and e["data"]["status"] == "cancelled"
+            ]
+            assert sorted(e["session_ref"] for e in cancelled) == sorted(
+                [planned[1]["id"], planned[2]["id"]]
+            )
+            steps = ok(await cases.get(f"{BASE}/{case['id']}/timeline", headers=med))["items"]
+            ending = [e for e in steps if e["kind"] == "audit"][-1]
+            assert sorted(ending["details"]["sessions_cancelled"]) == sorted(
+                [planned[1]["id"], planned[2]["id"]]
+            )

@@ -35,8 +35,8 @@ async def _timeline(view: View, case_id: str) -> tuple[dict[str, Any], list[dict
     return case, [e for e in entries if e.get("kind") == "audit"]
 
 
-def _step(view: View, action: str) -> str:
-    return view.translate(labels.CASE_STEPS.get(action, labels.GENERIC_STEP))
+def _step(view: View, entry: dict[str, Any]) -> str:
+    return view.translate(labels.case_step(entry))
 
 
 def _local(at: str) -> str:
@@ -50,9 +50,7 @@ async def timeline_csv(case_id: str, view: PageView) -> Response:
     """The timeline as CSV: local time, who, the step in the reader's language."""
     case, entries = await _timeline(view, case_id)
     head = [view.translate("Time (UTC+5)"), view.translate("Who"), view.translate("Step")]
-    rows = [
-        [_local(e["at"]), view.person(e.get("actor")), _step(view, e["action"])] for e in entries
-    ]
+    rows = [[_local(e["at"]), view.person(e.get("actor")), _step(view, e)] for e in entries]
     body = spreadsheets.csv_text([head, *rows], bom=True)
     return files.attachment(
         body.encode(), f"{case['number']}-timeline-{view.lang}.csv", "text/csv; charset=utf-8"
@@ -67,7 +65,7 @@ async def timeline_pdf(case_id: str, view: PageView) -> Response:
         {
             "at": view.fmt.datetime(e["at"]),
             "actor": view.person(e.get("actor")),
-            "step": _step(view, e["action"]),
+            "step": _step(view, e),
         }
         for e in entries
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -29,6 +30,7 @@ async def case_list(
     cursor: str = "",
     mine: str = "",
     registered: str = "",
+    handed_back: str = "",
 ) -> Response:
     """The cases the user may read, filtered; a mediator starts with their own."""
     if (
@@ -46,7 +48,12 @@ async def case_list(
     }
     page = await view.services.get(CASES, cursor=cursor, limit=25, **filters)
     return view.render(
-        "cases/list.html", page=page, filters=filters, mine=mine, registered=registered[:40]
+        "cases/list.html",
+        page=page,
+        filters=filters,
+        mine=mine,
+        registered=registered[:40],
+        handed_back=handed_back[:40],
     )
 
 
@@ -153,7 +160,19 @@ async def _case_page(
         view.services.items(f"{base}/escalations"),
         view.services.items(f"{base}/timeline"),
     )
-    mediators = view.mediators_of(case["region"]) if view.has("coordinator") else []
+    steps = [e for e in timeline if e.get("kind") == "audit"]
+    # Not offered: a mediator who declared a conflict of interest in this case (the service
+    # refuses them; the declarations' details are the coordinator's to read).
+    conflicted = {
+        (e.get("details") or {}).get("mediator")
+        for e in steps
+        if e.get("action") == "case.declare" and (e.get("details") or {}).get("conflict") is True
+    }
+    mediators = (
+        [name for name in view.mediators_of(case["region"]) if name not in conflicted]
+        if view.has("coordinator")
+        else []
+    )
     # Earlier cases of the same parties: only for those who see the parties (issue 17.6).
     earlier = await view.services.items(f"{base}/earlier-cases") if case["personal_data"] else []
     # The agreement the parties signed, for those who may read it (terms and signatures).
@@ -169,7 +188,7 @@ async def _case_page(
         sessions=sessions,
         obligations=obligations,
         escalations=escalations,
-        timeline=[e for e in timeline if e.get("kind") == "audit"],
+        timeline=steps,
         errors=errors or {},
         mediators=mediators,
         is_mine=case.get("mediator") == view.user.username,
@@ -290,12 +309,16 @@ async def case_action(case_id: str, action: str, view: FormView) -> Response:
     if errors:
         return await _case_page(view, case_id, {action: errors}, 422)
     case = await view.services.get(f"{CASES}/{case_id}")
+    body = build(view, case)
     try:
-        await view.services.post(f"{CASES}/{case_id}/{path}", build(view, case))
+        await view.services.post(f"{CASES}/{case_id}/{path}", body)
     except ServiceError as error:
         return await _case_page(
             view, case_id, {action: form_errors(view, error, ALIASES)}, error.status
         )
+    if action == "declare" and body["conflict"]:
+        # The case went back to the coordinator, and its page is no longer the mediator's.
+        return redirect(f"/cases?{urlencode({'handed_back': case['number']})}")
     return redirect(f"/cases/{case_id}")
 
 

@@ -17,6 +17,7 @@ from kelisim.events.cases import (
 )
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
+from services.cases.handlers.sessions import cancel_pending
 from services.cases.handlers.steps import (
     CaseCommand,
     aggregate,
@@ -110,7 +111,8 @@ def withdraw_consent(cmd: WithdrawConsent, uow: UnitOfWork) -> Case:
     case.outcome = "withdrawn"
     case.outcome_reason = cmd.body.reason
     case.closed_at = withdrawn_at
-    case = record_step(uow, step, party=party.id, outcome="withdrawn")
+    cancelled = cancel_pending(uow, case)
+    case = record_step(uow, step, party=party.id, outcome="withdrawn", sessions_cancelled=cancelled)
     uow.emit(
         ConsentWithdrawn(case_ref=case.id, region=case.region, party_ref=party.id),
         aggregate=aggregate(case),

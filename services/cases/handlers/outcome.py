@@ -18,6 +18,7 @@ from kelisim.events.cases import (
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.cases.handlers.consent import not_future
+from services.cases.handlers.sessions import cancel_pending
 from services.cases.handlers.steps import (
     CaseCommand,
     CaseStep,
@@ -111,10 +112,12 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
     ]
     uow.session.add_all(obligations)
     case.outcome = "settled"
+    cancelled = cancel_pending(uow, case)
     case = record_step(
         uow,
         step,
         outcome="settled",
+        sessions_cancelled=cancelled,
         document_sha256=digest,
         document_name=settlement.document_name,
         signatures=sorted(signed),
@@ -138,7 +141,8 @@ def _end(uow: UnitOfWork, step: CaseStep, outcome: str, reason: str) -> Case:
     case.outcome = outcome
     case.outcome_reason = reason
     case.closed_at = now()
-    return record_step(uow, step, outcome=outcome, reason=reason)
+    cancelled = cancel_pending(uow, case)
+    return record_step(uow, step, outcome=outcome, reason=reason, sessions_cancelled=cancelled)
 
 
 def not_settled(cmd: EndWithoutSettlement, uow: UnitOfWork) -> Case:

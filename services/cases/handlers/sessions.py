@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from sqlmodel import col, select
+
 from kelisim.clock import now
 from kelisim.events.cases import SessionScheduled, SessionUpdated
 from kelisim.problems import Problem
@@ -116,3 +118,28 @@ def update_session(cmd: UpdateSession, uow: UnitOfWork) -> tuple[Case, Mediation
         aggregate=aggregate(case),
     )
     return case, session
+
+
+def cancel_pending(uow: UnitOfWork, case: Case) -> list[str]:
+    """The sessions still ahead when a case's mediation ends (settled, not settled,
+    terminated, withdrawn): cancelled, each announced as a cancelled session; their ids."""
+    pending = uow.session.exec(
+        select(MediationSession).where(
+            MediationSession.case_id == case.id,
+            col(MediationSession.status).in_(("scheduled", "postponed")),
+        )
+    ).all()
+    for session in pending:
+        session.status = "cancelled"
+        uow.session.add(session)
+        uow.emit(
+            SessionUpdated(
+                case_ref=case.id,
+                session_ref=session.id,
+                region=case.region,
+                status="cancelled",
+                scheduled_at=session.scheduled_at,
+            ),
+            aggregate=aggregate(case),
+        )
+    return [session.id for session in pending]
