@@ -143,5 +143,36 @@ async def test_a_declared_conflicts_reason_shows_on_the_page_not_in_the_export(s
         printed = await web.get(f"/cases/{case['id']}/timeline.csv")
     assert page.status_code == 200, page.text[:300]
     assert "Себебі: Тараптардың бірі менің көршім" in page.text
-    assert "Мүдделер қақтығысы туралы мәлімдеме" in printed.content.decode("utf-8-sig")
+    assert "Мүдделер қақтығысы мәлімделді" in printed.content.decode("utf-8-sig")
     assert "көршім" not in printed.content.decode("utf-8-sig")
+
+
+async def test_a_mediator_who_declares_a_conflict_is_told_the_case_went_back(system):
+    """From the case page's form: the mediator lands on their case list with a note (the
+    case's page is no longer theirs), the coordinator's timeline says a conflict was
+    declared, and the assign field no longer offers that mediator."""
+    case = await _assigned_case(system)
+    async with browser_client(system) as web:
+        await web_login(web, "mediator", "demo")
+        page = await web.get(f"/cases/{case['id']}")
+        sent = await web.post(
+            f"/cases/{case['id']}/do/declare",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "conflict": "yes",
+                "reason": "Тараптың бірі менің туысым",
+            },
+        )
+        assert sent.status_code == 303, sent.text
+        assert sent.headers["location"] == f"/cases?handed_back={case['number']}"
+        listed = await web.get(sent.headers["location"])
+    assert listed.status_code == 200
+    assert (
+        f"{case['number']} іс бойынша мүдделер қақтығысы туралы мәлімдемеңіз тіркелді"
+        in listed.text
+    )
+    async with browser_client(system) as web:
+        await web_login(web, "c-export", "user-password-1")
+        shown = await web.get(f"/cases/{case['id']}")
+    assert "Мүдделер қақтығысы мәлімделді" in shown.text
+    assert '<option value="mediator">' not in shown.text
