@@ -133,6 +133,20 @@ def current_members(db: DbSession, council_id: str, on: date | None = None) -> l
     return [m for m in members if m.current(on)]
 
 
+def sitting_day(session: Session) -> date:
+    """The day whose members a session counts: the day it was opened, today until then.
+
+    Attendance, the quorum at the opening and at every vote, the session's page and its
+    minutes all count these members, so the minutes print what the sitting recorded.
+    """
+    return local_date(session.held_at) if session.held_at is not None else today()
+
+
+def sitting_members(db: DbSession, session: Session) -> list[Member]:
+    """The members a session counts: those whose term covers its `sitting_day`."""
+    return current_members(db, session.council_id, sitting_day(session))
+
+
 def agenda(db: DbSession, session: Session) -> list[AgendaItem]:
     """The session's agenda in order."""
     return list(db.exec(_AGENDA, params={"session_id": session.id}).all())
@@ -233,7 +247,7 @@ def _by_item(db: DbSession, model: Any, ids: list[str]) -> dict[str, list[Any]]:
 
 def session_detail(db: DbSession, session: Session, council: Council) -> SessionDetail:
     """A session with its agenda, attendance and quorum."""
-    members = current_members(db, council.id)
+    members = sitting_members(db, session)
     present = present_usernames(db, session, members)
     items = agenda(db, session)
     # Recusals and materials of the whole agenda in one query each, not two per item.

@@ -135,9 +135,12 @@ async def make_council(
     members: list[str] = MEMBERS,
     prefix: str = "",
     admin_headers: dict[str, str] | None = None,
+    term_start: date | None = None,
     **options: Any,
 ) -> CouncilWorld:
-    """An admin creates a council and appoints its members (chair, secretary, members)."""
+    """An admin creates a council and appoints its members (chair, secretary, members),
+    their terms starting `term_start` (a year ago unless given)."""
+    term_start = term_start or date.today() - timedelta(days=365)
     admin_headers = admin_headers or admin(settings)
     created = await client.post(
         "/api/v1/councils",
@@ -162,7 +165,7 @@ async def make_council(
                 "full_name": f"{full.title()} Member",
                 "role": role,
                 "represents": "Ethnocultural association",
-                "term_start": (date.today() - timedelta(days=365)).isoformat(),
+                "term_start": term_start.isoformat(),
             },
             headers=admin_headers,
         )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session as DbSession
 
 from kelisim import audit
+from kelisim.localtime import local_date
+from services.councils import queries
+from services.councils.handlers import sessions as session_handlers
 from services.councils.minutes import publication
 from services.councils.models import Recommendation
 from tests.councils.support import MEMBERS, audit_entries, drained, make_council, stream_events
@@ -132,6 +135,82 @@ async def test_the_minutes_print_when_the_session_sat(settings):
             printed = datetime.fromisoformat(draft["content"]["session"]["starts_at"])
             assert printed == (held if starts_in > timedelta(0) else planned)
             assert printed == min(planned, held)
+
+
+async def _minutes_of_a_unanimous_sitting(council, starts_at):
+    """Plan at `starts_at`, convene, mark all present, hold, vote 3-0, close, draft: the
+    session as its page shows it and the draft minutes (text in Russian)."""
+    session = await council.ok(
+        "POST",
+        f"/{council.id}/sessions",
+        json={"title": "Accord", "starts_at": starts_at.isoformat(), "place": "Almaty"},
+    )
+    sid = session["id"]
+    titles = {"kk": "1-мәселе", "ru": "Вопрос 1", "en": "Item 1"}
+    item = await council.ok("POST", f"/sessions/{sid}/items", json={"titles": titles,
+                            "rapporteur": "A. Seitkali"})  # fmt: skip
+    await council.ok("POST", f"/sessions/{sid}/convene")
+    marks = [{"username": u, "present": True} for u in council.usernames]
+    await council.ok("PUT", f"/sessions/{sid}/attendance", json={"marks": marks})
+    await council.ok("POST", f"/sessions/{sid}/hold")
+    await council.ok("POST", f"/items/{item['id']}/vote/open")
+    await council.vote(item["id"], dict.fromkeys(council.usernames, "for"))
+    await council.ok("POST", f"/items/{item['id']}/vote/close")
+    await council.ok("POST", f"/sessions/{sid}/close")
+    draft = await council.ok("POST", f"/sessions/{sid}/protocol")
+    read = await council.ok("GET", f"/protocols/{draft['id']}?lang=ru")
+    return await council.ok("GET", f"/sessions/{sid}"), read
+
+
+def _says_what_the_session_recorded(session, minutes):
+    content = minutes["content"]
+    expected = {"members": 3, "present": 3, "required": 2, "reached": True}
+    assert session["quorum"] == expected
+    assert content["quorum"] == session["quorum"]
+    assert content["attendance"]["members"] == 3
+    assert sorted(p["username"] for p in content["attendance"]["present"]) == sorted(
+        session["present"]
+    )
+    assert content["attendance"]["absent"] == []
+    assert "Присутствовали (3/3)" in minutes["text"]
+    assert "Кворум: имеется" in minutes["text"]
+    printed = json.dumps(minutes["document"], ensure_ascii=False)
+    assert "Присутствовали 3 из 3 членов совета" in printed
+    assert "кворум имеется" in printed
+
+
+async def test_the_minutes_count_the_members_the_sitting_counted(settings):
+    """Members appointed today, a session held today: the minutes print the session's own
+    attendance and quorum. Planned before their term began (the demo plans its session two
+    weeks back), they printed "0 of 0 members, no quorum" above a 3-0 vote."""
+    async with running("councils", settings) as client:
+        for starts_in in (timedelta(days=3), -timedelta(hours=2), -timedelta(days=14)):
+            council = await make_council(
+                client, settings, members=MEMBERS[:3], term_start=queries.today()
+            )
+            session, minutes = await _minutes_of_a_unanimous_sitting(
+                council, datetime.now(UTC) + starts_in
+            )
+            _says_what_the_session_recorded(session, minutes)
+
+
+async def test_the_minutes_count_the_members_of_a_sitting_just_after_midnight_in_kazakhstan(
+    settings, monkeypatch
+):
+    """At 00:30 in Almaty (19:30 UTC, the UTC date a day behind) members appointed that day
+    hold a session planned for 23:30 the evening before: the minutes count them."""
+    moment = datetime.combine(date.today(), time(19, 30), tzinfo=UTC)
+    monkeypatch.setattr(queries, "now", lambda: moment)
+    monkeypatch.setattr(session_handlers, "now", lambda: moment)
+    kazakh_day = date.today() + timedelta(days=1)
+    assert queries.today() == kazakh_day
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings, members=MEMBERS[:3], term_start=kazakh_day)
+        session, minutes = await _minutes_of_a_unanimous_sitting(
+            council, moment - timedelta(hours=1)
+        )
+        assert local_date(datetime.fromisoformat(session["held_at"])) == kazakh_day
+        _says_what_the_session_recorded(session, minutes)
 
 
 async def test_a_correction_is_a_new_document_linked_to_the_published_one(settings):

@@ -18,11 +18,11 @@ from services.councils import lifecycle, permissions
 from services.councils.models import AgendaItem, Attendance, Council, Document, Session
 from services.councils.queries import (
     agenda,
-    current_members,
     get,
     present_usernames,
     quorum,
     session_with_council,
+    sitting_members,
 )
 from services.councils.schemas import AttendanceUpdate, ItemCreate, SessionCreate
 
@@ -143,7 +143,7 @@ def convene_session(cmd: ConveneSession, uow: UnitOfWork) -> Session:
         raise Problem(409, "empty-agenda", "A session is convened with its agenda.")
     session.convened_at = now()
     db.add(session)
-    members = current_members(db, council.id)
+    members = sitting_members(db, session)
     uow.audit(
         "session.convened",
         "session",
@@ -182,7 +182,7 @@ def register_attendance(cmd: RegisterAttendance, uow: UnitOfWork) -> Session:
     open_votes = [i for i in agenda(db, session) if i.vote_status == "open"]
     if open_votes:
         raise Problem(409, "vote-open", "Attendance is fixed while a vote is open.")
-    current = {m.username for m in current_members(db, council.id)}
+    current = {m.username for m in sitting_members(db, session)}
     unknown = sorted({m.username for m in cmd.body.marks} - current)
     if unknown:
         raise Problem(422, "not-a-member", "Only current members attend.", usernames=unknown)
@@ -210,7 +210,7 @@ def hold_session(cmd: HoldSession, uow: UnitOfWork) -> Session:
     session.status = lifecycle.check("session", "hold", session.status, role)
     session.held_at = now()
     db.add(session)
-    members = current_members(db, council.id)
+    members = sitting_members(db, session)
     result = quorum(council, members, present_usernames(db, session, members))
     uow.audit(
         "session.held",

@@ -16,18 +16,18 @@ from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions, rules
 from services.councils.models import AgendaItem, Council, Recusal, Session, Vote
 from services.councils.queries import (
-    current_members,
     entitled_voters,
     item_with_context,
     quorum,
     recused_usernames,
+    sitting_members,
 )
 from services.councils.schemas import Quorum, RecusalCreate, VoteCreate
 
 
 def item_quorum(db: DbSession, item: AgendaItem, session: Session, council: Council) -> Quorum:
     """The quorum for one item: recused members do not count as present."""
-    members = current_members(db, council.id)
+    members = sitting_members(db, session)
     return quorum(council, members, entitled_voters(db, item, session, members))
 
 
@@ -125,7 +125,7 @@ def cast_vote(cmd: CastVote, uow: UnitOfWork) -> Vote:
     member = permissions.require_member(db, council, cmd.principal)
     lifecycle.check("item", "cast_vote", item.vote_status, member.role)
     _require_held(session)
-    members = current_members(db, council.id)
+    members = sitting_members(db, session)
     if member.username not in entitled_voters(db, item, session, members):
         raise Problem(
             403, "not-entitled", "Only members present and not recused vote on this item."
@@ -163,7 +163,7 @@ def close_vote(cmd: CloseVote, uow: UnitOfWork) -> AgendaItem:
         "item", "close_vote", item.vote_status, member.role if member else None
     )
     _require_held(session)
-    members = current_members(db, council.id)
+    members = sitting_members(db, session)
     entitled = entitled_voters(db, item, session, members)
     result = quorum(council, members, entitled)
     if not result.reached:

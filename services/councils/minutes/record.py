@@ -8,15 +8,14 @@ from typing import Any
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from kelisim.localtime import local_date
 from services.councils import rules
 from services.councils.models import Council, Member, Session
 from services.councils.queries import (
     agenda,
-    current_members,
     present_usernames,
     quorum,
     recused_usernames,
+    sitting_members,
     votes_of,
 )
 
@@ -33,7 +32,7 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
         m.username: m for m in db.exec(select(Member).where(Member.council_id == council.id))
     }
     sat = rules.sat_at(session.starts_at, session.held_at)
-    members = current_members(db, council.id, local_date(sat))
+    members = sitting_members(db, session)  # those the sitting counted, as its page does
     present = present_usernames(db, session, members)
     items = []
     for item in agenda(db, session):
