@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 from icalendar import Calendar
 
+from kelisim.localtime import day
 from tests.public.support import (
     PRESENT,
     SECRET_RESPONSIBLE,
@@ -109,6 +110,18 @@ async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings,
             assert not any(recs["late"]["id"] in i for i in ids)
             region_feed = await public.get("/public/feed.atom", params={"region": "KZ-75"})
             assert f"urn:kelisim:protocol:{pid}".encode() in region_feed.content
+            # Its due date is written in words, as on every page, never as ISO text.
+            due = recs["overdue"]["due_date"]
+            for lang, label in (("kk", "Орындау мерзімі"), ("ru", "Срок исполнения"),
+                                ("en", "Due date")):  # fmt: skip
+                said = await public.get("/public/feed.atom", params={"lang": lang})
+                summary = next(
+                    e.findtext(f"{ATOM}summary")
+                    for e in ET.fromstring(said.content).iter(f"{ATOM}entry")
+                    if recs["overdue"]["id"] in (e.findtext(f"{ATOM}id") or "")
+                )
+                assert f"({label}: {day(due, lang)})" in summary, summary
+                assert due not in summary
 
             # On-time rates per state body and per region.
             rates = await public.get("/public/rates", params={"lang": "en"})

@@ -111,7 +111,7 @@ async def atom(view: PublicView, region: str | None = None, council: str | None 
                 f"urn:kelisim:recommendation:{r['id']}:overdue",
                 f"{view.translate('Recommendation overdue')}: {r['addressee']}",
                 f"{base}/public/councils/{r['council_id']}?lang={lang}#rec-{r['id']}",
-                f"{r['text']} ({view.translate('Due date')}: {r['due_date']})",
+                f"{r['text']} ({view.translate('Due date')}: {view.fmt.date(r['due_date'])})",
             )
         )
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
