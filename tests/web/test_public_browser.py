@@ -31,8 +31,10 @@ async def test_a_citizen_reads_checks_and_verifies_a_protocol(browser, base_url,
     )
     page = await context.new_page()
     try:
-        # Kazakh is the default; the others are chosen with the language links.
+        # The browser's language first (Accept-Language); the links choose another.
         await page.goto("/public")
+        assert await page.get_attribute("html", "lang") == lang
+        await page.goto("/public?lang=kk")
         assert await page.get_attribute("html", "lang") == "kk"
         if lang != "kk":
             await page.get_by_role("link", name={"ru": "Русский", "en": "English"}[lang]).click()

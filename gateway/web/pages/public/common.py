@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 
 from gateway.web.client import ServiceError
-from gateway.web.i18n import LANGS
+from gateway.web.i18n import choose_language
 from gateway.web.view import View
 from kelisim import preconditions
 from kelisim.auth import PUBLIC
@@ -52,7 +52,8 @@ def _limits(request: Request) -> AddressLimit:
 
 
 async def public_view(request: Request) -> View:
-    """An anonymous view in the language the address asks for (Kazakh by default), or 429."""
+    """An anonymous view, or 429, in the language the other pages would choose: `?lang=`,
+    else the visitor's remembered choice (cookie), else Accept-Language, else Kazakh."""
     address = request.client.host if request.client else "unknown"
     limit = request.app.state.ctx.settings.public_rate_per_minute
     wait = _limits(request).take(address, limit, time.monotonic())
@@ -63,8 +64,7 @@ async def public_view(request: Request) -> View:
             "Too many requests from your address; try again shortly.",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
-    lang = request.query_params.get("lang")
-    return View(request, None, lang if lang in LANGS else "kk")
+    return View(request, None, choose_language(request, None))
 
 
 PublicView = Annotated[View, Depends(public_view)]
@@ -120,12 +120,16 @@ def cached(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A cacheable answer (ETag, Last-Modified, 304 on revalidation)."""
+    said = {"Content-Language": view.lang}
+    if "lang" not in view.request.query_params:
+        # The language came from the cookie or Accept-Language: a cache must key on them.
+        said["Vary"] = "Cookie, Accept-Language"
     return preconditions.conditional(
         view.request,
         content,
         media_type,
         last_modified=last_modified,
-        headers={"Content-Language": view.lang, **(headers or {})},
+        headers={**said, **(headers or {})},
     )
 
 
