@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from datetime import date, timedelta
 from xml.etree import ElementTree as ET
 
@@ -25,6 +26,31 @@ from tests.web.conftest import browser_client
 from tests.web.support import web_login
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def visible_text(html: str) -> str:
+    """The text a sighted reader sees: no tags, no <title>, nothing visually hidden."""
+    body = html.split("<body", 1)[1]
+    body = re.sub(
+        r'<(\w+)[^>]*class="[^"]*visually-hidden[^"]*"[^>]*>.*?</\1>', "", body, flags=re.S
+    )
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def tables_named_by_headings(html: str) -> list[str]:
+    """The names of a page's tables, each read from the heading its aria-labelledby names;
+    a table with a caption or without a heading fails."""
+    assert "<caption" not in html
+    names = []
+    for table in re.findall(r"<table\b[^>]*>", html):
+        labelledby = re.search(r'aria-labelledby="([^"]+)"', table)
+        assert labelledby is not None, f"no heading names {table}"
+        heading = re.search(rf'<(h[1-6]) id="{labelledby[1]}">(.*?)</\1>', html, flags=re.S)
+        assert heading is not None, labelledby[1]
+        names.append(heading.group(2).strip())
+    return names
+
+
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 LANGS = {"kk": "ХАТТАМА", "ru": "ПРОТОКОЛ", "en": "MINUTES"}
 
@@ -122,6 +148,18 @@ async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings,
                 )
                 assert f"({label}: {day(due, lang)})" in summary, summary
                 assert due not in summary
+
+            # Every table is named by the heading above it, shown and read once.
+            for path, names in (
+                (f"/public/councils/{council.id}", ["Published protocols",
+                                                     "Recommendations to state bodies"]),
+                ("/public/recommendations", ["Recommendations to state bodies"]),
+                ("/public/rates", ["By state body", "By region"]),
+            ):  # fmt: skip
+                shown = await public.get(path, params={"lang": "en"})
+                assert tables_named_by_headings(shown.text) == names, path
+                for name in names:
+                    assert visible_text(shown.text).count(name) == 1, (path, name)
 
             # On-time rates per state body and per region.
             rates = await public.get("/public/rates", params={"lang": "en"})
