@@ -1,8 +1,12 @@
-"""The anonymity check of a text against what identifies its source (a case, a council item).
+"""The anonymity check of a text: what identifies its source (a case, a council item), and
+what identifies anyone.
 
-A service that lets text leave it (a practice note) declares the source's identifying facts —
-names, phones, e-mails, addresses, reference numbers, dates — and `check` returns every word of
-the text that gives one of them away, with its position and kind:
+Whatever the source, a text that leaves a service must hold no phone number, e-mail address,
+street address with its house number, Kelisim case number (KZ-75-2026-000001) or exact date
+(day, month and year): `check` finds every one of them, whoever's they are (a month and year,
+a year, a sum, a count or an article number are not). A service also declares the source's
+own identifying facts — names, phones, e-mails, addresses, reference numbers, dates — and
+`check` finds each of them however written, even where the general rules let text pass:
 - names in any spelling, transliteration or inflected form (kelisim.names), also written
   letter by letter (Ж у м а б а е в, Ж.у.м.а.б.а.е.в);
 - phones in any formatting (+7 701 123 45 67, 8(701)1234567, 87011234567, 123-45-67);
@@ -67,9 +71,13 @@ def check(text: str, facts: Identifying) -> list[Finding]:
             for h in matcher.find(joined)
         )
     found += _phones(shown, facts.phones)
+    found += _any_phones(shown)
     found += _emails(shown, facts.emails)
+    found += _any_emails(shown)
     found += _addresses(shown, facts.addresses)
+    found += _any_addresses(shown)
     found += _numbers(shown, facts.numbers)
+    found += _any_case_numbers(shown)
     found += _dates(shown, facts.dates)
     if len(shown) != len(text):
         found = [_in_original(f, text, origin) for f in found]
@@ -147,6 +155,25 @@ def _phones(text: str, phones: Sequence[str]) -> Iterator[Finding]:
             yield Finding(m.start(), m.end(), m.group(0).strip(), "phone")
 
 
+# Any Kazakhstan number: +7 and ten digits (any separators), 8 and ten digits beginning with 7
+# (every Kazakhstan number does), ten digits grouped as a phone (701 123 45 67), and a local
+# number grouped as one (123-45-67). A sum's thousands (1 500 000) are grouped by three.
+_SEP = r"[\s().\-]{0,3}"
+_ANY_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:"
+    rf"\+{_SEP}7{_SEP}(?:\d{_SEP}){{9}}\d"
+    rf"|8{_SEP}\(?7(?:{_SEP}\d){{9}}"
+    r"|\(?7\d\d\)?[\s\-]\d{3}[\s\-]\d\d[\s\-]\d\d"
+    r"|\d{3}[\s\-]\d\d[\s\-]\d\d"
+    r")(?![\w]|[.,\-]\d)"
+)
+
+
+def _any_phones(text: str) -> Iterator[Finding]:
+    for m in _ANY_PHONE_RE.finditer(text):
+        yield Finding(m.start(), m.end(), m.group(0), "phone")
+
+
 # --- e-mails -----------------------------------------------------------------------------------
 
 _MIN_LOCAL_PART = 4
@@ -162,6 +189,14 @@ def _emails(text: str, emails: Sequence[str]) -> Iterator[Finding]:
         for needle in (email, local) if len(local) >= _MIN_LOCAL_PART else (email,):
             for m in re.finditer(rf"(?<![\w.]){re.escape(needle)}(?![\w])", folded):
                 yield Finding(m.start(), m.end(), text[m.start() : m.end()], "email")
+
+
+_ANY_EMAIL_RE = re.compile(r"(?<![\w.+\-])[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+
+
+def _any_emails(text: str) -> Iterator[Finding]:
+    for m in _ANY_EMAIL_RE.finditer(text):
+        yield Finding(m.start(), m.end(), m.group(0), "email")
 
 
 # --- addresses ---------------------------------------------------------------------------------
@@ -249,6 +284,45 @@ def _joins(gap: str, punctuation: str) -> bool:
     return all(ch.isspace() or ch in punctuation for ch in rest)
 
 
+# Any street address: a street word with a house number after it (ул. Абая 15, Абай көшесі,
+# 15 үй, мкр Самал-2, д. 5), or a house number before the street's name and word (15 Abai
+# street). Between them only capitalised words (the street's name), place words and commas.
+_STREET_WORD = (
+    r"(?:ул\.|ул|улиц[аеуы]|пр\.|пр-т|просп\.?|проспект\w*|мкр\.?|микрорайон\w*|пер\."
+    r"|переул\w*|бульвар\w*|б-р|шоссе|көше\w*|даңғыл\w*|шағын\s?аудан\w*|ш\.а\.|тұйық\w*"
+    r"|street|st\.?|avenue|ave\.?|road|rd\.?|lane|boulevard|blvd\.?|microdistrict)"
+)
+# Street words written after the street's name (Абай көшесі, Abai street): the finding
+# starts at the name.
+_AFTER_NAME = re.compile(
+    r"(?:көше|даңғыл|шағын|тұйық|street|st\b|avenue|ave\b|road|rd\b|lane|boulevard|blvd)",
+    re.IGNORECASE,
+)
+_CAPITAL = r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w\-]*"
+_HOUSE_WORD = r"(?:д\.|дом|үй|house|No\.?|№|корпус|корп\.)"
+_HOUSE = r"\d{1,4}(?:\s?[a-zA-Zа-яА-ЯәӘ](?!\w))?(?:/\d{1,4})?(?!\w|[.,:/\-]\d)"
+_GAP = rf"(?:[\s,]+(?:{_CAPITAL}|{_HOUSE_WORD}))"
+_STREET_THEN_HOUSE = re.compile(
+    rf"(?<![\w\-])(?P<word>{_STREET_WORD})(?![\w]){_GAP}{{0,3}}[\s,]*{_HOUSE_WORD}?\s*{_HOUSE}",
+    re.IGNORECASE,
+)
+_HOUSE_THEN_STREET = re.compile(
+    rf"(?<![\w.,/\-]){_HOUSE}(?:\s+{_CAPITAL}){{1,3}}\s+{_STREET_WORD}(?![\w])"
+)
+_NAME_BEFORE = re.compile(rf"{_CAPITAL}\s+$")
+
+
+def _any_addresses(text: str) -> Iterator[Finding]:
+    for m in _STREET_THEN_HOUSE.finditer(text):
+        start = m.start()
+        if _AFTER_NAME.match(m.group("word")):
+            name = _NAME_BEFORE.search(text, max(0, start - _NEAR), start)
+            start = name.start() if name is not None else start
+        yield Finding(start, m.end(), text[start : m.end()], "address")
+    for m in _HOUSE_THEN_STREET.finditer(text):
+        yield Finding(m.start(), m.end(), m.group(0), "address")
+
+
 # --- reference numbers -------------------------------------------------------------------------
 
 
@@ -276,6 +350,17 @@ def _numbers(text: str, numbers: Sequence[str]) -> Iterator[Finding]:
                 yield Finding(m.start(), m.end(), m.group(0), "case_number")
 
 
+# Any Kelisim case number: the region's code, the year and the sequence (KZ-75-2026-000001).
+_ANY_CASE_NUMBER_RE = re.compile(
+    r"(?<![\w])KZ[\s\-/.]*\d{2}[\s\-/.]+\d{4}[\s\-/.]+\d{1,6}(?![\w])", re.IGNORECASE
+)
+
+
+def _any_case_numbers(text: str) -> Iterator[Finding]:
+    for m in _ANY_CASE_NUMBER_RE.finditer(text):
+        yield Finding(m.start(), m.end(), m.group(0), "case_number")
+
+
 # --- dates -------------------------------------------------------------------------------------
 
 # Month words by their stem: English, Russian (any case), Kazakh (any ending).
@@ -292,7 +377,16 @@ _MONTHS: tuple[tuple[str, int], ...] = (
     ("желтоқсан", 12),
 )  # fmt: skip
 _MONTH_BY_STEM = dict(_MONTHS)
-_MONTH = "(?P<month>" + "|".join(sorted(_MONTH_BY_STEM, key=len, reverse=True)) + r")\w*"
+# English month words whole (12 decisions, 2026 holds no December); Russian and Kazakh stems
+# with any ending.
+_STEMS = sorted(_MONTH_BY_STEM, key=len, reverse=True)
+_MONTH = (
+    "(?P<month>(?:"
+    + "|".join(m for m in _STEMS if m.isascii())
+    + r")(?!\w)|(?:"
+    + "|".join(m for m in _STEMS if not m.isascii())
+    + r")\w*)"
+)
 _YEAR = r"(?P<year>\d{4})"
 _DAY = r"(?P<day>\d{1,2})"
 _DATE_PATTERNS = [
@@ -302,9 +396,15 @@ _DATE_PATTERNS = [
     re.compile(rf"\b{_DAY}(?:-?(?:го|ші|шы|ое))?[\s\-]+{_MONTH}(?:[\s,]+{_YEAR})?", re.I),
     # March 14, 2026 / Mar 14th
     re.compile(rf"\b{_MONTH}\.?\s+{_DAY}(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?", re.I),
-    # 2026 жылғы 14 наурыз is caught by the day-month form; 2026 ж. наурыздың 14-і:
+    # 2026 жылғы 14 наурыз, 2026 г. 14 марта: the year first
+    re.compile(
+        rf"\b{_YEAR}\s*(?:ж\.|жылғы|жылы|г\.|года|году)?\s+{_DAY}(?:-?(?:ші|шы|і|ы))?[\s\-]+{_MONTH}",
+        re.I,
+    ),
+    # 2026 ж. наурыздың 14-і:
     re.compile(rf"\b{_YEAR}\s*(?:ж\.|жылғы|жылы)?\s+{_MONTH}\s+{_DAY}\b", re.I),
 ]
+_YEARS = range(1900, 2100)
 
 
 def _month_of(word: str) -> int:
@@ -316,8 +416,8 @@ def _month_of(word: str) -> int:
 
 
 def _dates(text: str, dates: Sequence[date]) -> Iterator[Finding]:
-    if not dates:
-        return
+    # Any real day with its month and year is a date that must not leave (31.02.2026 is not);
+    # a day and a written month without a year only when the source has that day.
     known = set(dates)
     known_days = {(d.month, d.day) for d in dates}
     for pattern in _DATE_PATTERNS:
@@ -332,8 +432,11 @@ def _dates(text: str, dates: Sequence[date]) -> Iterator[Finding]:
             else:
                 year = int(year_text) + (2000 if len(year_text) == 2 else 0)
                 try:
-                    hit = date(year, month, day) in known
+                    exact = date(year, month, day)
                 except ValueError:
-                    hit = False
+                    continue
+                # 14.03.26 is a date when written like one (two digits each); 1.2.10 is a clause.
+                written_as_date = len(year_text) == 4 or len(m.group(0).strip()) == 8
+                hit = exact in known or (written_as_date and year in _YEARS)
             if hit:
                 yield Finding(m.start(), m.end(), m.group(0).strip(), "date")

@@ -117,13 +117,14 @@ def findings(texts: Mapping[str, Mapping[str, str]], facts: Identifying) -> list
 
 
 def require_anonymous(texts: Mapping[str, Mapping[str, str]], facts: Identifying) -> None:
-    """422 `not-anonymous`, naming each offending word, when a text identifies its source."""
+    """422 `not-anonymous`, naming each offending word, when a text identifies someone or its
+    source."""
     if found := findings(texts, facts):
         words = ", ".join(sorted({f["text"] for f in found}))
         raise Problem(
             422,
             "not-anonymous",
-            f"The note identifies its source; rephrase these words: {words}.",
+            f"The note identifies a person or its source; rephrase these words: {words}.",
             findings=found,
         )
 

@@ -124,7 +124,9 @@ PROBLEMS = {
     "not-found": N_("Not found."),
     "invalid-state": N_("This action is not possible in the current state."),
     "invalid-transition": N_("This action is not possible in the current state."),
-    "not-anonymous": N_("The note identifies its source: rephrase the words listed below."),
+    "not-anonymous": N_(
+        "The note holds words that identify a person or its source: rephrase the words below."
+    ),
     "case-not-closed": N_("A practice note is drafted from a closed case."),
     "conflict": N_("This action conflicts with the current state."),
     "precondition-failed": N_("Someone changed this in the meantime; reload and try again."),

@@ -47,7 +47,7 @@ async def test_draft_refused_then_submitted_approved_and_found(browser, base_url
         async with page.expect_navigation():
             await page.get_by_role("button", name=t(LANG, "Save and submit for review")).click()
         main = await page.inner_text("main")
-        assert t(LANG, "Words that identify the source") in main and "«Жанарой»" in main
+        assert t(LANG, "Words to rephrase") in main and "«Жанарой»" in main
         await assert_accessible(page)
         await shot(page, f"practice-note-refused-{LANG}")
         await fill(page, CLEAN_RU)

@@ -33,7 +33,9 @@ async def test_a_mediator_drafts_a_note_and_sees_the_words_that_identify_the_cas
         assert new in page.text and "Тәжірибе жазбасын жазу" in page.text
         empty = await submit(web, new, new, **form({"kk": dict(CLEAN_KK, title="")}))
         assert empty.status_code == 422 and 'id="title_kk-error"' in empty.text
-        leaky = dict(CLEAN_KK, tried="Zhanarga және Нурланом жеке кездесу ұсынылды.")
+        leaky = dict(
+            CLEAN_KK, tried="Zhanarga және Нурланом жеке кездесу ұсынылды, +7 702 765 43 21."
+        )
         created = await submit(web, new, new, **form({"kk": leaky, "ru": CLEAN_RU}))
         assert created.status_code == 303, created.text
         note = created.headers["location"]
@@ -42,9 +44,12 @@ async def test_a_mediator_drafts_a_note_and_sees_the_words_that_identify_the_cas
             web, note, note, **form({"kk": leaky, "ru": CLEAN_RU}, then="submit")
         )
         assert refused.status_code == 422, refused.text
-        assert "Дереккөзді ашатын сөздер" in refused.text
+        assert "Өзгертіп жазу керек сөздер" in refused.text
         assert "«Zhanarga»" in refused.text and "«Нурланом»" in refused.text
         assert "есім · Не істелді · Қазақша" in refused.text
+        # a phone that is no party's: the form promises no phone at all
+        assert "«+7 702 765 43 21»" in refused.text
+        assert "телефон нөмірі · Не істелді · Қазақша" in refused.text
         sent = await submit(
             web, note, note, **form({"kk": CLEAN_KK, "ru": CLEAN_RU}, then="submit")
         )

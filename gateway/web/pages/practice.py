@@ -39,7 +39,7 @@ FINDING_KINDS = {
     "phone": N_("a phone number"),
     "email": N_("an e-mail address"),
     "address": N_("an address"),
-    "case_number": N_("the case number"),
+    "case_number": N_("a case number"),
     "date": N_("a date"),
 }
 NOTE_LABELS = {
