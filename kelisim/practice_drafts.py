@@ -21,6 +21,7 @@ from kelisim.commands import Command
 from kelisim.events.practice import (
     CasePracticeNoteSubmitted,
     CouncilPracticeNoteSubmitted,
+    PracticeNoteDecided,
     PracticeNoteReviewed,
 )
 from kelisim.practice_notes import (
@@ -150,11 +151,15 @@ def review(
     data: PracticeNoteReviewed,
     *,
     source_kind: str,
+    told: Mapping[str, type[PracticeNoteDecided]],
+    title: Callable[[N], str],
     audited: Mapping[str, Any] | None = None,
 ) -> None:
     """Apply the library's review of a note drafted here (published or returned with a
-    remark); a review of another source, an unknown note or an earlier revision changes
-    nothing. `audited` adds to the audit entry's after-state."""
+    remark) and tell its author by the service's event in `told` for the new status
+    (`*.practice_note.published` / `returned`, without the remark); a review of another
+    source, an unknown note or an earlier revision changes nothing. `audited` adds to the
+    audit entry's after-state."""
     if data.source_kind != source_kind:
         return
     note = uow.session.get(model, data.note_id)
@@ -177,4 +182,16 @@ def review(
         before=before,
         after={"status": status, "revision": note.revision, "remark": data.remark}
         | dict(audited or {}),
+    )
+    uow.emit(
+        told[status](
+            note_id=note.id,
+            revision=note.revision,
+            region=note.region,
+            category=note.category,
+            title=title(note),
+            author=note.author,
+            reviewed_at=data.reviewed_at,
+        ),
+        aggregate=f"practice_note:{note.id}",
     )

@@ -3,8 +3,10 @@
 A note is drafted and checked where its source lives (the cases service for a closed case, the
 councils service for an implemented recommendation); only its checked text leaves that service,
 as `cases.practice_note.submitted` or `councils.practice_note.submitted`. The library reviews,
-publishes and ranks it, and tells the source how the review went (`analytics.practice_note.*`).
-No payload here carries a case number, a case reference, a recommendation id or a person.
+publishes and ranks it, and tells the source how the review went (`analytics.practice_note.*`);
+the source then tells the note's author (`*.practice_note.published` / `returned`).
+No payload here carries a case number, a case reference, a recommendation id or a party; the
+author's username (staff) is named only where the author is told.
 """
 
 from __future__ import annotations
@@ -89,3 +91,39 @@ class PracticeNoteMarkedUseful(EventData):
     note_id: str
     marker: str = Field(description="keyed hash of the member's user id, not the id itself")
     marked_at: datetime
+
+
+class PracticeNoteDecided(EventData):
+    """What the source tells the note's author of the library's decision.
+
+    The reviewer's remark stays in the source service, on the note: free text written by a
+    coordinator ("remove the phone +7 ..."), it may quote what the check exists to keep in.
+    """
+
+    note_id: str = Field(description="opaque id of the note, never the source's id or number")
+    revision: int = Field(ge=1)
+    region: str = Field(description="the note's region")
+    category: str
+    title: str = Field(description="the note's title in its own language, as checked")
+    author: str = Field(description="username of the note's author (staff, not a party)")
+    reviewed_at: datetime
+
+
+@event_schema("cases.practice_note.published")
+class CasePracticeNotePublished(PracticeNoteDecided):
+    """A coordinator of another region approved a note drafted from a case: all regions read it."""
+
+
+@event_schema("cases.practice_note.returned")
+class CasePracticeNoteReturned(PracticeNoteDecided):
+    """A coordinator of another region returned a note drafted from a case, with a remark."""
+
+
+@event_schema("councils.practice_note.published")
+class CouncilPracticeNotePublished(PracticeNoteDecided):
+    """A coordinator of another region approved a note drafted from a recommendation."""
+
+
+@event_schema("councils.practice_note.returned")
+class CouncilPracticeNoteReturned(PracticeNoteDecided):
+    """A coordinator of another region returned a note drafted from a recommendation."""

@@ -197,6 +197,46 @@ CATALOG["cases.case.conflict_declared"] = {
     ),
 }
 
+# A practice note's author is told of the library's decision. The reviewer's remark is not in
+# the event (it may quote what the note must not hold): a returned note's notice points to it.
+NOTE_RETURNED = {
+    "kk": (
+        "Тәжірибе жазбасы түзетуге қайтарылды",
+        "Басқа өңірдің үйлестірушісі «{{ title }}» жазбаңызды түзетуге қайтарды. Рецензенттің "
+        "ескертпесі жазбаның бетінде: жазбаны түзетіп, қайта жіберіңіз.",
+    ),
+    "ru": (
+        "Заметка о практике возвращена на доработку",
+        "Координатор другого региона вернул вашу заметку «{{ title }}» на доработку. Замечание "
+        "рецензента — на странице заметки: исправьте её и отправьте снова.",
+    ),
+    "en": (
+        "Practice note returned for changes",
+        "A coordinator of another region returned your note “{{ title }}” for changes. The "
+        "reviewer's remark is on the note's page: edit the note and submit it again.",
+    ),
+}
+NOTE_PUBLISHED = {
+    "kk": (
+        "Тәжірибе жазбасы жарияланды",
+        "Басқа өңірдің үйлестірушісі «{{ title }}» жазбаңызды мақұлдады: енді оны тәжірибе "
+        "кітапханасында барлық өңірлер оқи алады.",
+    ),
+    "ru": (
+        "Заметка о практике опубликована",
+        "Координатор другого региона одобрил вашу заметку «{{ title }}»: теперь её читают все "
+        "регионы в библиотеке практики.",
+    ),
+    "en": (
+        "Practice note published",
+        "A coordinator of another region approved your note “{{ title }}”: every region now "
+        "reads it in the library of practice.",
+    ),
+}
+for _source in ("cases", "councils"):
+    CATALOG[f"{_source}.practice_note.returned"] = NOTE_RETURNED
+    CATALOG[f"{_source}.practice_note.published"] = NOTE_PUBLISHED
+
 # An alert's observed count is null where the protected tables hide it (event version 2): the
 # notice then says it is withheld, with the one wording for every hidden figure (telling
 # "fewer than 5" from a secondary suppression apart would narrow the range; an alarm needs

@@ -47,7 +47,7 @@ class Rule(NotificationsModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=40)
     subject: str = Field(index=True, max_length=200)
-    audience: str = Field(max_length=20, description="role | mediator")
+    audience: str = Field(max_length=20, description="role | mediator | author")
     role: str | None = Field(default=None, max_length=40)
     scope: str = Field(default="region", max_length=20, description="region | council | all")
     in_app: bool = True

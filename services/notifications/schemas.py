@@ -12,7 +12,9 @@ from kelisim.auth import ROLES
 from kelisim.inputs import Input, RegionCode
 from kelisim.references import escalation_reference
 
-Audience = Literal["role", "mediator"]
+Audience = Literal["role", "mediator", "author"]
+# The audiences that are one person, and the event field that names them (a username).
+PERSON_FIELDS = {"mediator": "mediator", "author": "author"}
 Scope = Literal["region", "council", "all"]
 RoleName = Literal[ROLES]  # type: ignore[valid-type]
 

@@ -120,5 +120,12 @@ async def test_a_secretary_drafts_from_an_implemented_recommendation_checked_aga
 
         back = await eventually(returned, what="the returned note with its remark")
         assert back["remark"] == "Say how the parents were involved."
+        # Its author is told (a notification rule's audience), without the remark.
+        [told] = [e for e in submitted(client) if e["type"].endswith("practice_note.returned.v1")]
+        assert told["type"].endswith("councils.practice_note.returned.v1")
+        assert told["data"]["note_id"] == note["id"]
+        assert told["data"]["author"] == back["author"]
+        assert told["data"]["title"] == note["texts"][note["language"]]["title"]
+        assert "parents" not in json.dumps(told)
         mine = await council.ok("GET", "/practice-notes")
         assert [n["id"] for n in mine["items"]][0] == note["id"]

@@ -316,6 +316,8 @@ NOTICE_PARAMS = {
     "address": "10.0.0.1",
     "username": "aigerim",
     "mediator": "med-aigerim",
+    "title": "Boundary dispute",
+    "author": "med-aigerim",
 }
 
 

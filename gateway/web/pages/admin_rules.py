@@ -14,6 +14,9 @@ from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, 
 router = APIRouter(include_in_schema=False)
 RULES = "/api/v1/notifications/rules"
 MEDIATOR = "mediator-of-case"  # the form's value for "the case's own mediator"
+AUTHOR = "author-of-note"  # the form's value for "the practice note's author"
+# The form's values for one person the event names, and the rule's audience for each.
+PERSONS = {MEDIATOR: "mediator", AUTHOR: "author"}
 
 
 async def _page(view: View, errors: FormErrors | None = None, status: int = 200) -> Response:
@@ -34,8 +37,8 @@ async def create_rule(view: FormView) -> Response:
     subject, audience = view.field("subject"), view.field("audience")
     body: dict[str, Any] = {
         "subject": subject if subject in TOPICS else "",
-        "audience": "mediator" if audience == MEDIATOR else "role",
-        "role": None if audience == MEDIATOR else audience,
+        "audience": PERSONS.get(audience, "role"),
+        "role": None if audience in PERSONS else audience,
         "scope": view.field("scope") if view.field("scope") in RULE_SCOPES else "region",
         "in_app": view.field("in_app") == "on",
         "email": view.field("email") == "on",

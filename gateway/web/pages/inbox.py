@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from gateway.web.pages.practice import SOURCES
 from gateway.web.view import FormView, PageView, View, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -19,12 +20,19 @@ LINKS = (
     ("protocol_id", "/councils/protocols/{}"),
     ("alert_id", "/analytics/alerts/{}"),
     ("council_id", "/councils/{}"),
+    # a practice note's page is under the service it was drafted in: the notice's domain
+    ("note_id", "/practice-notes/{domain}/{}"),
 )
 
 
-def link_of(view: View, refs: dict[str, str]) -> str | None:
+def link_of(view: View, refs: dict[str, str], topic: str = "") -> str | None:
     """The page a notice is about, if the reader's role may open it."""
+    domain = topic.split(".", 1)[0]
     for key, pattern in LINKS:
+        if "{domain}" in pattern:
+            if domain not in SOURCES:
+                continue
+            pattern = pattern.replace("{domain}", domain)
         if isinstance(refs.get(key), str):
             path = pattern.format(quote(refs[key], safe=""))
             if view.may(path):
@@ -39,7 +47,7 @@ async def inbox(view: PageView, cursor: str = "", unread: str = "") -> Response:
         INBOX, cursor=cursor, limit=30, unread_only="true" if unread else ""
     )
     for item in page["items"]:
-        item["link"] = link_of(view, item.get("refs") or {})
+        item["link"] = link_of(view, item.get("refs") or {}, item.get("topic", ""))
     return view.render("inbox.html", page=page, unread_only=bool(unread))
 
 

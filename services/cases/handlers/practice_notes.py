@@ -3,7 +3,8 @@
 Drafting is open to the case's mediator and the coordinators of its region once the case is
 closed (settled, not settled, terminated). Submission checks every text against what
 identifies the case (kelisim.anonymity) and, only when nothing does, publishes the note's
-checked text under its own random id. The library's review comes back as an event.
+checked text under its own random id. The library's review comes back as an event, and the
+note's author is told (`cases.practice_note.published` / `returned`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from typing import Any
 from kelisim import practice_drafts as drafts
 from kelisim import practice_notes as notes
 from kelisim.events import Envelope
-from kelisim.events.practice import CasePracticeNoteSubmitted, PracticeNoteReviewed
+from kelisim.events.practice import (
+    CasePracticeNotePublished,
+    CasePracticeNoteReturned,
+    CasePracticeNoteSubmitted,
+    PracticeNoteReviewed,
+)
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.cases import lifecycle, permissions
@@ -121,4 +127,14 @@ def submit(cmd: drafts.SubmitNote, uow: UnitOfWork) -> PracticeNote:
 def reviewed(envelope: Envelope, data: PracticeNoteReviewed, uow: UnitOfWork) -> None:
     """Consumer handler: the library published the note, or returned it with a remark."""
     audited = {"reviewer_region": data.reviewer_region}
-    drafts.review(uow, PracticeNote, data, source_kind="case", audited=audited)
+    drafts.review(
+        uow, PracticeNote, data, source_kind="case", told=TOLD, title=_title, audited=audited
+    )
+
+
+# What tells the note's author of the library's decision, by the note's new status.
+TOLD = {notes.PUBLISHED: CasePracticeNotePublished, notes.RETURNED: CasePracticeNoteReturned}
+
+
+def _title(note: PracticeNote) -> str:
+    return str(json.loads(note.texts)[note.language]["title"])

@@ -1,5 +1,6 @@
 """Practice notes from an implemented recommendation: drafted by the council's secretary,
-submitted once they name none of the item's private persons; the library's review comes back.
+submitted once they name none of the item's private persons; the library's review comes back
+and the note's author is told (`councils.practice_note.published` / `returned`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from kelisim import practice_drafts as drafts
 from kelisim import practice_notes as notes
 from kelisim.commands import Command
 from kelisim.events import Envelope
-from kelisim.events.practice import CouncilPracticeNoteSubmitted, PracticeNoteReviewed
+from kelisim.events.practice import (
+    CouncilPracticeNotePublished,
+    CouncilPracticeNoteReturned,
+    CouncilPracticeNoteSubmitted,
+    PracticeNoteReviewed,
+)
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils.models import Council, PracticeNote
@@ -113,4 +119,15 @@ def submit(cmd: drafts.SubmitNote, uow: UnitOfWork) -> PracticeNote:
 
 def reviewed(envelope: Envelope, data: PracticeNoteReviewed, uow: UnitOfWork) -> None:
     """Consumer handler: the library published a note drafted here, or returned it."""
-    drafts.review(uow, PracticeNote, data, source_kind="recommendation")
+    drafts.review(uow, PracticeNote, data, source_kind="recommendation", told=TOLD, title=_title)
+
+
+# What tells the note's author of the library's decision, by the note's new status.
+TOLD = {
+    notes.PUBLISHED: CouncilPracticeNotePublished,
+    notes.RETURNED: CouncilPracticeNoteReturned,
+}
+
+
+def _title(note: PracticeNote) -> str:
+    return str(note.texts[note.language]["title"])

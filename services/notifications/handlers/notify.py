@@ -1,9 +1,10 @@
 """From an event to people: apply the rules, write in-app notifications and e-mails.
 
 In-app notifications are stored once per event and rule with their audience (a role in a
-region or council, or one user) and matched against the caller's verified token when read,
-so a user who loses a role or a region stops seeing its notifications at once. E-mails are
-fanned out when written, against the recipient directory kept from identity events.
+region or council, or one user the event names: a case's mediator, a practice note's author)
+and matched against the caller's verified token when read, so a user who loses a role or a
+region stops seeing its notifications at once. E-mails are fanned out when written, against
+the recipient directory kept from identity events.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kelisim.uow import UnitOfWork
 from services.notifications import messages
 from services.notifications.lifecycle import email_start
 from services.notifications.models import EmailMessage, Notification, Recipient, Rule
+from services.notifications.schemas import PERSON_FIELDS
 
 
 def recipient_matches(r: Recipient, note: HasAudience) -> bool:
@@ -40,9 +42,9 @@ def recipient_matches(r: Recipient, note: HasAudience) -> bool:
 
 def audience_of(rule: Rule, params: dict[str, Any]) -> dict[str, Any] | None:
     """The audience columns of a rule applied to an event; None when it reaches nobody."""
-    if rule.audience == "mediator":
-        mediator = params.get("mediator")
-        return {"audience_user": mediator} if mediator else None
+    if rule.audience in PERSON_FIELDS:  # one person the event names: its mediator, its author
+        person = params.get(PERSON_FIELDS[rule.audience])
+        return {"audience_user": person} if person else None
     scope: dict[str, Any] = {"audience_role": rule.role, "region": None, "council_id": None}
     if rule.scope == "region":
         if not params.get("region"):

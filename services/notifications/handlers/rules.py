@@ -13,7 +13,7 @@ from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.notifications import queries
 from services.notifications.models import Rule
-from services.notifications.schemas import RuleCreate, RuleUpdate
+from services.notifications.schemas import PERSON_FIELDS, RuleCreate, RuleUpdate
 
 CONSUMED_DOMAINS = ("cases", "councils", "analytics")
 
@@ -53,9 +53,9 @@ def check_rule(subject: str, audience: str, role: str | None, scope: str) -> Non
     fields = rule_subjects().get(subject)
     if fields is None:
         raise Problem(422, "unknown-subject", f"No consumed event has the subject {subject!r}.")
-    if audience == "mediator":
-        if "mediator" not in fields:
-            raise Problem(422, "invalid-audience", "This event names no mediator.")
+    if audience in PERSON_FIELDS:
+        if PERSON_FIELDS[audience] not in fields:
+            raise Problem(422, "invalid-audience", f"This event names no {audience}.")
         return
     if role is None:
         raise Problem(422, "invalid-audience", "A role audience needs a role.")
@@ -75,7 +75,7 @@ def create_rule(cmd: CreateRule, uow: UnitOfWork) -> Rule:
     body = cmd.body
     check_rule(body.subject, body.audience, body.role, body.scope)
     rule = Rule(**body.model_dump())
-    if rule.audience == "mediator":
+    if rule.audience in PERSON_FIELDS:
         rule.role = None
     uow.session.add(rule)
     uow.audit("rule.created", "rule", rule.id, after=_state(rule))
@@ -90,7 +90,7 @@ def update_rule(cmd: UpdateRule, uow: UnitOfWork) -> Rule:
     for key, value in cmd.body.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(rule, key, value)
     check_rule(rule.subject, rule.audience, rule.role, rule.scope)
-    if rule.audience == "mediator":
+    if rule.audience in PERSON_FIELDS:
         rule.role = None
     rule.updated_at = now()
     uow.session.add(rule)
