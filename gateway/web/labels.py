@@ -51,10 +51,14 @@ NOTE_OUTCOMES = {
     "implemented_on_time": N_("Implemented on time"),
     "implemented_late": N_("Implemented late"),
 }
+# A practice note's status, as its author's pages (the drafting services: draft, submitted) and
+# the library (under_review) name it: one label per state, in one grammar for "the note".
 NOTE_STATUSES = {
+    "draft": N_("Draft"),
+    "submitted": N_("Under review"),
     "under_review": N_("Under review"),
-    "published": N_("Published"),
-    "returned": N_("Returned"),
+    "published": N_("Published in the library"),
+    "returned": N_("Returned for changes"),
 }
 NOTE_PARTS = {
     "conflict": N_("The conflict"),

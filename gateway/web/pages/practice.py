@@ -28,12 +28,6 @@ FIELDS = {
     "did_not_work": N_("What did not work"),
 }
 REQUIRED = ("title", "conflict", "tried")
-NOTE_STATUSES = {
-    "draft": N_("Draft"),
-    "submitted": N_("Under review"),
-    "published": N_("Published"),
-    "returned": N_("Returned for changes"),
-}
 FINDING_KINDS = {
     "name": N_("a name"),
     "phone": N_("a phone number"),
@@ -45,7 +39,6 @@ FINDING_KINDS = {
 NOTE_LABELS = {
     "LANGUAGES": LANGUAGES,
     "FIELDS": FIELDS,
-    "NOTE_STATUSES": NOTE_STATUSES,
     "FINDING_KINDS": FINDING_KINDS,
 }
 
