@@ -70,7 +70,7 @@ async def test_emails_arrive_in_each_recipients_language(settings, producer, smt
     ]
     # The digest reader gets one mail holding both overdue terms, in Russian.
     digest = mailbox.to("marat@example.kz")
-    assert [m["Subject"] for m in digest] == ["Kelisim: уведомления (2)"]
+    assert [m["Subject"] for m in digest] == ["Келисим: уведомления (2)"]
     assert digest[0].get_content().count("просрочено") == 2
     # Nobody outside the audience, nobody inactive, and each mail once (stable Message-ID).
     assert mailbox.to("far@example.kz") == [] and mailbox.to("gone@example.kz") == []
