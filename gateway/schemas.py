@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
+from kelisim.auth import REGIONAL_ROLES
 from kelisim.inputs import Email, Input, Line
 from kelisim.regions import is_region
 
@@ -28,6 +30,17 @@ def _regions(value: list[str] | None) -> list[str] | None:
     return sorted(set(value))
 
 
+REGION_REQUIRED = "region_required"
+REGION_REQUIRED_TEXT = "A mediator, coordinator or liaison works in at least one region."
+
+
+def _regional(value: list[str], info: ValidationInfo) -> list[str]:
+    """A regional role needs a region: an account without one must not read as every region."""
+    if not value and REGIONAL_ROLES.intersection(info.data.get("roles") or ()):
+        raise PydanticCustomError(REGION_REQUIRED, REGION_REQUIRED_TEXT)
+    return value
+
+
 def _unique(value: list[str] | None) -> list[str] | None:
     return None if value is None else sorted(set(value))
 
@@ -37,10 +50,11 @@ class UserBase(Input):
     email: Email | None = None
     lang: Lang = "kk"
     roles: list[Role] = Field(default_factory=list)
-    regions: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list, validate_default=True)
     councils: list[str] = Field(default_factory=list)
 
     _check_regions = field_validator("regions")(_regions)
+    _check_regional = field_validator("regions")(_regional)
     _check_roles = field_validator("roles", "councils")(_unique)
 
 

@@ -24,6 +24,12 @@ ROLES = (
     "analyst",
 )
 
+# Roles whose work lies in regions: their scope is the regions on the account, and an account
+# holding one has at least one (gateway/identity/users.py), so "no region" is never read as
+# "every region". An analyst reads the figures of the regions on the account (a national one
+# has all twenty, one with none reads nothing); admins and council roles are not regional.
+REGIONAL_ROLES = frozenset({"coordinator", "mediator", "liaison"})
+
 
 # The role of the gateway's public pages when they call a service: never a user's role.
 PUBLIC_ROLE = "public"

@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from gateway.identity import sessions
 from gateway.identity.passwords import check_policy, hash_password
 from gateway.models import User
-from gateway.schemas import Lang, UserCreate, UserUpdate
+from gateway.schemas import REGION_REQUIRED, REGION_REQUIRED_TEXT, Lang, UserCreate, UserUpdate
+from kelisim.auth import REGIONAL_ROLES
 from kelisim.events.identity import UserUpserted
 from kelisim.problems import Problem
 from kelisim.settings import Settings
@@ -47,6 +48,14 @@ def get_user(session: Session, user_id: str) -> User:
     return user
 
 
+def require_regions(roles: list[str], regions: list[str]) -> None:
+    """422 when an account would hold a regional role without a region (least privilege: the
+    services must never take "no region" for "every region")."""
+    if not regions and REGIONAL_ROLES.intersection(roles):
+        error = {"loc": ["body", "regions"], "msg": REGION_REQUIRED_TEXT, "type": REGION_REQUIRED}
+        raise Problem(422, "validation-error", REGION_REQUIRED_TEXT, errors=[error])
+
+
 def _publish(user: User, uow: UnitOfWork) -> None:
     uow.emit(
         UserUpserted(
@@ -66,6 +75,7 @@ def _publish(user: User, uow: UnitOfWork) -> None:
 
 def create_user(cmd: UserCreate, uow: UnitOfWork, settings: Settings) -> User:
     """Create an account; 409 when the username is taken."""
+    require_regions(cmd.roles, cmd.regions)
     check_policy(cmd.password, settings)
     # "system" names the system's own steps in every audit trail (kelisim.uow.SYSTEM).
     if cmd.username == SYSTEM.username or by_username(uow.session, cmd.username) is not None:
@@ -97,6 +107,13 @@ def update_user(user_id: str, cmd: UserUpdate, uow: UnitOfWork, *, acting_user_i
     ):
         raise Problem(
             409, "self-lockout", "You cannot deactivate yourself or drop your own admin role."
+        )
+    if changes.get("roles") is not None or changes.get("regions") is not None:
+        # only a change of scope is checked: an account made before the rule still signs in
+        # and picks its language, until an admin gives it a region
+        require_regions(
+            user.roles if changes.get("roles") is None else changes["roles"],
+            user.regions if changes.get("regions") is None else changes["regions"],
         )
     before = snapshot(user)
     for field, value in changes.items():

@@ -251,6 +251,10 @@ VALIDATION = {
     "text_control_character": N_("Remove the invisible or control characters from this field."),
     "text_blank": N_("Enter visible text, not only spaces or invisible characters."),
     "place_or_link": N_("Give a place or an online link."),
+    # gateway/schemas.py: a mediator, coordinator or liaison is never scoped to no region
+    "region_required": N_(
+        "Choose at least one region: a mediator, coordinator or liaison works in a region."
+    ),
 }
 GENERIC_INVALID = N_("The value is not valid.")
 

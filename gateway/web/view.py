@@ -163,8 +163,9 @@ class View:
     def region_choices(
         self, codes: list[str] | None = None, blank: bool = True
     ) -> list[tuple[str, str]]:
-        """Regions (the user's own, or all) named in the user's language."""
-        chosen = codes if codes else list(REGIONS)
+        """Regions named in the user's language: the `codes` given (a user's own: none when
+        they have none), or all of them when `codes` is None."""
+        chosen = list(REGIONS) if codes is None else codes
         options = [(code, self.fmt.region(code)) for code in chosen]
         return [("", "—"), *options] if blank else options
 

@@ -34,6 +34,14 @@ def require(principal: Principal, action: str) -> None:
         raise Problem(403, "forbidden", "Your role may not do this in analytics.")
 
 
+def require_reviewer(principal: Principal) -> None:
+    """403 unless the caller is a coordinator of a region: a note is reviewed by another region
+    than its own, so a coordinator of none would review (and publish) every region's."""
+    require(principal, "review_note")
+    if not principal.regions:
+        raise Problem(403, "out-of-scope", "No region is in your scope.")
+
+
 def regions(principal: Principal) -> tuple[str, ...]:
     """The regions whose figures the caller reads, in the standard order; 403 when none."""
     require(principal, "read")

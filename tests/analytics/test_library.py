@@ -23,6 +23,7 @@ from tests.support.db import fresh_database
 from tests.support.events import read_stream
 from tests.support.gateway import Stack
 from tests.support.practice import FAMILY, GRAZING, PASTURE, submit_note
+from tests.support.services import bearer
 
 LIBRARY = "/api/v1/analytics/library"
 A, B, C = "KZ-75", "KZ-71", "KZ-11"
@@ -100,6 +101,24 @@ async def test_a_coordinator_of_the_notes_region_neither_sees_nor_reviews_it(sta
     assert_problem(refused, 403, "own-region")
     mediator = await stack.client.get(f"{LIBRARY}/review", headers=people["med_c"])
     assert_problem(mediator, 403, "role-not-permitted")
+
+
+async def test_a_coordinator_of_no_region_reviews_no_region(stack, people):
+    """Defence in depth: the gateway refuses such an account, but should a token carry the role
+    without a region, "the other regions" must not become every region."""
+    note_id = new_id()
+    submit_note(stack, note_id, A, "land", GRAZING)
+    await wait_queued(stack, people["coord_b"], note_id)
+    nowhere = bearer(stack.settings, "analytics", sub="coord-nowhere", roles=["coordinator"])
+    analytics = stack.services["analytics"]
+    assert_problem(await analytics.get(f"{LIBRARY}/review", headers=nowhere), 403, "out-of-scope")
+    read = await analytics.get(f"{LIBRARY}/review/{note_id}", headers=nowhere)
+    assert_problem(read, 403, "out-of-scope")
+    approve = await analytics.post(
+        f"{LIBRARY}/review/{note_id}", json={"decision": "approve"}, headers=nowhere
+    )
+    assert_problem(approve, 403, "out-of-scope")
+    assert note_id in [i["note_id"] for i in await queued(stack, people["coord_b"])]
 
 
 async def test_a_review_needs_the_current_revision_and_a_remark_to_return(stack, people):

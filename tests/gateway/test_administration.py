@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from gateway.models import backbone
 from kelisim import audit
+from tests.support.checks import assert_problem
 from tests.support.gateway import Stack
 
 
@@ -108,6 +109,7 @@ async def test_bad_account_data_is_refused_and_changes_nothing(stack: Stack):
         "password": "long-enough",
         "full_name": "X",
         "roles": ["mediator"],
+        "regions": ["KZ-75"],
     }
     cases = [
         ({**base, "regions": ["KZ-99"]}, 422, "validation-error"),
@@ -134,9 +136,48 @@ async def test_bad_account_data_is_refused_and_changes_nothing(stack: Stack):
     ).json()["items"] == []
 
 
+async def test_a_regional_role_without_a_region_is_refused_and_changes_nothing(stack: Stack):
+    """Least privilege: a coordinator of no region reviewed and published every region's notes."""
+    kept = await stack.create_user("kept-coord", roles=["coordinator"], regions=["KZ-75"])
+    national = await stack.create_user("national-analyst", roles=["analyst"])
+    assert national["regions"] == []  # an analyst, an admin or a council role may have none
+    before = _audit_count(stack)
+    for role in ("coordinator", "mediator", "liaison"):
+        body = {"username": f"no-region-{role}", "password": "long-enough", "full_name": "X"}
+        for regions in ({}, {"regions": []}):
+            answer = await stack.client.post(
+                "/api/v1/users", json={**body, "roles": [role], **regions}, headers=stack.admin
+            )
+            problem = assert_problem(answer, 422, "validation-error")
+            assert [(e["loc"], e["type"]) for e in problem["errors"]] == [
+                (["body", "regions"], "region_required")
+            ]
+    path = f"/api/v1/users/{kept['id']}"
+    for change in ({"regions": []}, {"roles": ["coordinator"], "regions": []}):
+        answer = await stack.client.patch(path, json=change, headers=stack.admin)
+        problem = assert_problem(answer, 422, "validation-error")
+        assert [e["loc"] for e in problem["errors"]] == [["body", "regions"]]
+    given = await stack.client.patch(
+        f"/api/v1/users/{national['id']}", json={"roles": ["liaison"]}, headers=stack.admin
+    )
+    assert_problem(given, 422, "validation-error")
+    assert _audit_count(stack) == before
+    assert (await stack.client.get(path, headers=stack.admin)).json()["regions"] == ["KZ-75"]
+    for username in ("no-region-coordinator", "no-region-mediator", "no-region-liaison"):
+        listed = await stack.client.get(
+            "/api/v1/users", params={"username": username}, headers=stack.admin
+        )
+        assert listed.json()["items"] == []
+    # dropping the regional role with the regions is a change like any other
+    dropped = await stack.client.patch(
+        path, json={"roles": ["analyst"], "regions": []}, headers=stack.admin
+    )
+    assert dropped.status_code == 200, dropped.text
+
+
 async def test_only_an_admin_manages_users(stack: Stack):
     coordinator = await stack.login_as("coord-no-admin", roles=["coordinator"], regions=["KZ-75"])
-    target = await stack.create_user("target-user", roles=["mediator"])
+    target = await stack.create_user("target-user", roles=["mediator"], regions=["KZ-75"])
     before = _audit_count(stack)
     attempts = [
         ("GET", "/api/v1/users", None),

@@ -95,7 +95,9 @@ async def test_no_credentials_get_401_everywhere(stack: Stack) -> None:
 
 
 async def test_a_password_reset_ends_earlier_tokens(stack: Stack) -> None:
-    user = await stack.create_user("hamit", roles=["mediator"], password="first-password")
+    user = await stack.create_user(
+        "hamit", roles=["mediator"], regions=["KZ-75"], password="first-password"
+    )
     old = await stack.login("hamit", "first-password")
     assert (await stack.client.get("/api/v1/me", headers=old)).status_code == 200
     await stack.client.post(
@@ -110,7 +112,9 @@ async def test_a_password_reset_ends_earlier_tokens(stack: Stack) -> None:
 
 
 async def test_a_deactivated_user_cannot_log_in_or_use_a_token(stack: Stack) -> None:
-    user = await stack.create_user("ilyas", roles=["mediator"], password="ilyas-password")
+    user = await stack.create_user(
+        "ilyas", roles=["mediator"], regions=["KZ-75"], password="ilyas-password"
+    )
     headers = await stack.login("ilyas", "ilyas-password")
     off = await stack.client.post(f"/api/v1/users/{user['id']}/deactivate", headers=stack.admin)
     assert off.status_code == 200 and off.json()["active"] is False

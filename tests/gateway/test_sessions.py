@@ -101,8 +101,12 @@ async def test_the_api_signs_out_everywhere_and_lists_only_live_sessions(stack: 
 
 
 async def test_deactivation_and_a_password_reset_end_web_sessions(stack: Stack) -> None:
-    first = await stack.create_user("arman", roles=["mediator"], password="arman-pw-123")
-    second = await stack.create_user("dana", roles=["mediator"], password="dana-pw-1234")
+    first = await stack.create_user(
+        "arman", roles=["mediator"], regions=["KZ-75"], password="arman-pw-123"
+    )
+    second = await stack.create_user(
+        "dana", roles=["mediator"], regions=["KZ-75"], password="dana-pw-1234"
+    )
     _, arman = await _signed_in(stack, "arman", "arman-pw-123")
     _, dana = await _signed_in(stack, "dana", "dana-pw-1234")
     off = await stack.client.post(f"/api/v1/users/{first['id']}/deactivate", headers=stack.admin)
@@ -118,7 +122,9 @@ async def test_deactivation_and_a_password_reset_end_web_sessions(stack: Stack) 
 
 
 async def test_an_admin_signs_a_user_out_everywhere_and_no_one_else_may(stack: Stack) -> None:
-    user = await stack.create_user("erbol", roles=["liaison"], password="erbol-pw-123")
+    user = await stack.create_user(
+        "erbol", roles=["liaison"], regions=["KZ-75"], password="erbol-pw-123"
+    )
     _, cookie = await _signed_in(stack, "erbol", "erbol-pw-123")
     peer = await stack.login_as("erbol-peer", roles=["coordinator"], regions=["KZ-75"])
     path = f"/api/v1/users/{user['id']}/sessions/revoke-all"

@@ -7,7 +7,8 @@ import re
 
 from sqlmodel import Session as DbSession
 
-from gateway.models import backbone
+from gateway.models import User, backbone
+from gateway.web import labels
 from kelisim import audit
 from services.notifications.models import Recipient
 from tests.support.browser import t
@@ -252,6 +253,58 @@ async def test_admin_creates_an_account_and_a_taken_username_is_shown_next_to_th
     assert 'id="username-error"' in again.text and "Бұл пайдаланушы аты бос емес." in again.text
     accounts = await system.client.get("/api/v1/users?username=aliya", headers=system.admin)
     assert len(accounts.json()["items"]) == 1
+
+
+async def test_a_regional_role_without_a_region_is_refused_at_the_regions_field(system):
+    """Least privilege: a coordinator of no region was saved, and reviewed every region's notes."""
+    fields = {
+        "username": "coord-nowhere",
+        "password": "nowhere-password-1",
+        "full_name": "Ерлан Жоқов",
+        "lang": "ru",
+        "roles": "coordinator",
+    }
+    kept = await system.create_user("coord-somewhere", roles=["coordinator"], regions=["KZ-71"])
+    async with browser(system) as web:
+        await web_login(web, "admin", "admin-password-1")
+        refused = await submit(web, "/admin/users/new", "/admin/users/new", **fields)
+        edit = f"/admin/users/{kept['id']}"
+        emptied = await submit(
+            web, edit, edit, full_name="Coord Somewhere", lang="kk", roles="coordinator"
+        )
+    message = t("kk", labels.VALIDATION["region_required"])
+    for answer in (refused, emptied):
+        assert answer.status_code == 422, answer.text
+        assert 'id="regions-error"' in answer.text and message in answer.text
+        assert 'aria-describedby="regions-error"' in answer.text
+        assert 'value="coordinator" checked' in answer.text  # what was typed is kept
+    assert 'value="coord-nowhere"' in refused.text and 'value="Ерлан Жоқов"' in refused.text
+    assert 'value="ru" selected' in refused.text
+    nobody = await system.client.get("/api/v1/users?username=coord-nowhere", headers=system.admin)
+    assert nobody.json()["items"] == []
+    after = await system.client.get(f"/api/v1/users/{kept['id']}", headers=system.admin)
+    assert after.json()["regions"] == ["KZ-71"]
+
+
+async def test_an_older_account_of_no_region_is_offered_no_region_and_reviews_nothing(system):
+    """An account saved before the rule, a coordinator of no region, is not taken for one of
+    every region: the case form offers no region and the review queue is refused."""
+    made = await system.create_user("coord-legacy", roles=["coordinator"], regions=["KZ-71"])
+    engine = system.client.app.state.ctx.engine  # type: ignore[attr-defined]
+    with DbSession(engine) as db:  # as it was saved before the rule
+        account = db.get(User, made["id"])
+        assert account is not None
+        account.regions = []
+        db.add(account)
+        db.commit()
+    async with browser(system) as web:
+        await web_login(web, "coord-legacy", "user-password-1")
+        form = await web.get("/cases/new")
+        queue = await web.get("/library/review")
+    assert form.status_code == 200
+    region_field = form.text.split('id="f-region"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]*)"', region_field) == [""]
+    assert queue.status_code == 403
 
 
 async def _registered(system, coordinator: dict[str, str]) -> dict:

@@ -34,7 +34,8 @@ def _validation(view: View, exc: ValidationError) -> FormErrors:
 
 
 def _problem(view: View, problem: Problem, field: str | None = None) -> FormErrors:
-    errors = form_errors(view, ServiceError(problem.status, problem.kind))
+    found = problem.extra.get("errors", [])
+    errors = form_errors(view, ServiceError(problem.status, problem.kind, errors=found))
     if field:
         errors.fields[field] = errors.general or ""
     return errors

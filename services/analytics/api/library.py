@@ -117,7 +117,7 @@ def review_queue(
     cursor: Cursor = None,
 ) -> Page[NotePublic]:
     """Notes under review from other regions than the coordinator's own, oldest first."""
-    permissions.require(principal, "review_note")
+    permissions.require_reviewer(principal)
     with reading(ctx) as db:
         rows, next_cursor = library.queue(db, principal.regions, limit, cursor)
         return Page[NotePublic](items=[public(n) for n in rows], next_cursor=next_cursor)
@@ -128,7 +128,7 @@ def under_review(
     note_id: str, response: Response, principal: CurrentPrincipal, ctx: ContextDep
 ) -> NotePublic:
     """A note under review of another region, with its `ETag` for the decision's `If-Match`."""
-    permissions.require(principal, "review_note")
+    permissions.require_reviewer(principal)
     with reading(ctx) as db:
         note = db.get(PracticeNote, note_id)
     if note is None or note.region in principal.regions or note.status != "under_review":
@@ -148,7 +148,7 @@ def decide(
     if_match: IfMatch = None,
 ) -> NotePublic:
     """Approve (visible to every region) or return with a remark; If-Match on the revision."""
-    permissions.require(principal, "review_note")
+    permissions.require_reviewer(principal)
     cmd = ReviewNote(
         principal=principal,
         if_match=if_match,
