@@ -121,7 +121,7 @@ async def seed_demo(
                     "password": DEMO_PASSWORD,
                     "full_name": f"Demo {username.replace('_', ' ')}",
                     "lang": "kk",
-                    "email": demo_address(role),
+                    "email": demo_address(username),
                     **wanted,
                 }
                 _check(await http.post("/api/v1/users", json=body), 201)
@@ -129,8 +129,8 @@ async def seed_demo(
             change = {k: v for k, v in wanted.items() if sorted(user[k]) != sorted(v)}
             if not user["active"]:
                 change["active"] = True
-            if user.get("email") != demo_address(role):
-                change["email"] = demo_address(role)
+            if user.get("email") != demo_address(username):
+                change["email"] = demo_address(username)
             if change:
                 _check(await http.patch(f"/api/v1/users/{user['id']}", json=change), 200)
         await _seat_members(http, council_id)

@@ -165,6 +165,9 @@ async def test_demo_users_have_addresses_and_the_admin_reads_the_outgoing_mail(s
     demo = {u["username"]: u["email"] for u in users}
     assert demo["coordinator"] == "coordinator@kelisim.example"
     assert demo["council_secretary"] == "council.secretary@kelisim.example"
+    # each person their own address: the chair is a council member, not the member
+    assert demo["council_chair"] == "council.chair@kelisim.example"
+    assert demo["council_member"] == "council.member@kelisim.example"
     rules = items_of(await system.client.get("/api/v1/notifications/rules", headers=system.admin))
     existing = [
         r for r in rules if r["subject"] == "cases.case.registered" and r["role"] == "coordinator"
