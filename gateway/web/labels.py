@@ -255,6 +255,8 @@ VALIDATION = {
     "region_required": N_(
         "Choose at least one region: a mediator, coordinator or liaison works in a region."
     ),
+    # gateway/identity/councils.py: a council scope names a council that exists
+    "unknown_council": N_("There is no such council: choose one of those offered."),
 }
 GENERIC_INVALID = N_("The value is not valid.")
 

@@ -44,6 +44,13 @@ async def _last_upsert(stack: Stack, user_id: str, **expected: object) -> dict:
 
 
 async def test_an_admin_creates_a_user_who_is_announced_to_the_other_services(stack: Stack):
+    council = await stack.client.post(
+        "/api/v1/councils",
+        json={"name": "Алматы кеңесі", "level": "region", "region": "KZ-75"},
+        headers=stack.admin,
+    )
+    assert council.status_code == 201, council.text
+    council_id = council.json()["id"]
     created = await stack.client.post(
         "/api/v1/users",
         json={
@@ -54,7 +61,7 @@ async def test_an_admin_creates_a_user_who_is_announced_to_the_other_services(st
             "lang": "kk",
             "roles": ["council_secretary", "council_member"],
             "regions": ["KZ-75", "KZ-71"],
-            "councils": ["council-1"],
+            "councils": [council_id],
         },
         headers=stack.admin,
     )
@@ -73,7 +80,7 @@ async def test_an_admin_creates_a_user_who_is_announced_to_the_other_services(st
         "lang": "kk",
         "roles": ["council_member", "council_secretary"],
         "regions": ["KZ-71", "KZ-75"],
-        "councils": ["council-1"],
+        "councils": [council_id],
         "active": True,
         "digest": False,
     }
@@ -173,6 +180,41 @@ async def test_a_regional_role_without_a_region_is_refused_and_changes_nothing(s
         path, json={"roles": ["analyst"], "regions": []}, headers=stack.admin
     )
     assert dropped.status_code == 200, dropped.text
+
+
+async def test_an_account_names_only_councils_that_exist(stack: Stack):
+    """The councils field took any text: `abc` was saved as a council scope."""
+    council = await stack.client.post(
+        "/api/v1/councils",
+        json={"name": "Шымкент кеңесі", "level": "region", "region": "KZ-79"},
+        headers=stack.admin,
+    )
+    council_id = council.json()["id"]
+    body = {"password": "long-enough", "full_name": "X", "roles": ["council_member"]}
+    before = _audit_count(stack)
+    for scopes in (["abc"], [council_id, "abc"]):
+        answer = await stack.client.post(
+            "/api/v1/users",
+            json={**body, "username": "member-of-abc", "councils": scopes},
+            headers=stack.admin,
+        )
+        problem = assert_problem(answer, 422, "validation-error")
+        assert [(e["loc"], e["type"], e["input"]) for e in problem["errors"]] == [
+            (["body", "councils"], "unknown_council", ["abc"])
+        ]
+    assert _audit_count(stack) == before
+    made = await stack.client.post(
+        "/api/v1/users",
+        json={**body, "username": "member-of-one", "councils": [council_id]},
+        headers=stack.admin,
+    )
+    assert made.status_code == 201, made.text
+    path = f"/api/v1/users/{made.json()['id']}"
+    added = await stack.client.patch(
+        path, json={"councils": [council_id, "abc"]}, headers=stack.admin
+    )
+    assert_problem(added, 422, "validation-error")
+    assert (await stack.client.get(path, headers=stack.admin)).json()["councils"] == [council_id]
 
 
 async def test_only_an_admin_manages_users(stack: Stack):

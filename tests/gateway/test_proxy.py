@@ -119,7 +119,7 @@ async def test_every_proxied_call_carries_a_fresh_short_service_token_for_the_us
 async def test_a_service_that_is_down_answers_503_problem_details(settings):
     settings = _with_admin(settings, councils_url=f"http://127.0.0.1:{free_port()}")
     async with running_gateway(settings) as gateway:
-        user = await _user(gateway, username="timur", roles=["council_member"], councils=["c1"])
+        user = await _user(gateway, username="timur", roles=["council_member"])
         answer = await gateway.get("/api/v1/councils", headers=user)
         assert answer.status_code == 503
         assert answer.headers["content-type"] == "application/problem+json"

@@ -7,6 +7,7 @@ import re
 
 from sqlmodel import Session as DbSession
 
+from gateway.demo import DEMO_COUNCIL
 from gateway.models import User, backbone
 from gateway.web import labels
 from kelisim import audit
@@ -305,6 +306,39 @@ async def test_an_older_account_of_no_region_is_offered_no_region_and_reviews_no
     region_field = form.text.split('id="f-region"', 1)[1].split("</select>", 1)[0]
     assert re.findall(r'<option value="([^"]*)"', region_field) == [""]
     assert queue.status_code == 403
+
+
+async def test_the_account_form_offers_councils_by_name_and_refuses_an_unknown_one(system):
+    """The councils field took identifiers typed by hand, and saved `abc` as one."""
+    listed = items_of(await system.client.get("/api/v1/councils", headers=system.admin))
+    council = next(c for c in listed if c["name"] == DEMO_COUNCIL["name"])
+    fields = {
+        "username": "member-abc",
+        "password": "member-password-1",
+        "full_name": "Гүлнар Кеңесова",
+        "lang": "kk",
+        "roles": "council_member",
+    }
+    async with browser(system) as web:
+        await web_login(web, "admin", "admin-password-1")
+        form = (await web.get("/admin/users/new")).text
+        offered = re.search(rf'value="{council["id"]}"\s*> ([^<]+)<', form)
+        assert offered and offered.group(1).strip() == council["name"]
+        refused = await submit(
+            web, "/admin/users/new", "/admin/users/new", **fields, councils="abc"
+        )
+        made = await submit(
+            web, "/admin/users/new", "/admin/users/new", **fields, councils=council["id"]
+        )
+    assert refused.status_code == 422, refused.text
+    message = t("kk", labels.VALIDATION["unknown_council"])
+    assert 'id="councils-error"' in refused.text and message in refused.text
+    assert 'value="Гүлнар Кеңесова"' in refused.text
+    assert made.status_code == 303, made.text
+    [account] = items_of(
+        await system.client.get("/api/v1/users?username=member-abc", headers=system.admin)
+    )
+    assert account["councils"] == [council["id"]]
 
 
 async def _registered(system, coordinator: dict[str, str]) -> dict:

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import col, select
 
 from gateway.auth import Keys
 from gateway.deps import AdminCaller, get_keys
-from gateway.identity import users
+from gateway.identity import councils, users
 from gateway.models import User
 from gateway.schemas import PasswordReset, UserCreate, UserPublic, UserUpdate
 from kelisim import pagination, preconditions
@@ -20,7 +21,7 @@ from kelisim.commands import UNPRINTED, Command
 from kelisim.db import new_session
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, ServiceContext
 from kelisim.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -70,7 +71,7 @@ def _public(user: User, response: Response | None = None) -> UserPublic:
 
 
 @router.post("", status_code=201, response_model=UserPublic)
-def create_user(
+async def create_user(
     body: UserCreate,
     request: Request,
     response: Response,
@@ -78,7 +79,10 @@ def create_user(
     ctx: ContextDep,
     keys: KeysDep,
 ) -> UserPublic:
-    """Create a staff account with roles and scopes (`Idempotency-Key` honoured)."""
+    """Create a staff account with roles and scopes (`Idempotency-Key` honoured); its councils
+    must exist (422 `unknown_council` at `councils`)."""
+    calls = request.app.state.calls
+    await councils.require_existing(calls, request, caller.principal(), body.councils)
 
     def handle(cmd: CreateUser, uow: UnitOfWork) -> User:
         return users.create_user(cmd.body, uow, ctx.settings)
@@ -89,7 +93,7 @@ def create_user(
         profile=body.model_dump(mode="json", exclude={"password"}),
         password_mac=sealed(body.password, keys),
     )
-    user = ctx.run(request, handle, cmd)
+    user = await run_in_threadpool(ctx.run, request, handle, cmd)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return _public(user, response)
 
@@ -125,7 +129,7 @@ def get_user(user_id: str, response: Response, caller: AdminCaller, ctx: Context
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-def update_user(
+async def update_user(
     user_id: str,
     body: UserUpdate,
     request: Request,
@@ -134,12 +138,26 @@ def update_user(
     ctx: ContextDep,
     if_match: IfMatch = None,
 ) -> UserPublic:
-    """Change an account's profile, roles, scopes or active flag (If-Match honoured)."""
-    with ctx.uow(caller.actor(request)) as uow:
-        preconditions.require(if_match, etag(users.get_user(uow.session, user_id)))
-        user = users.update_user(user_id, body, uow, acting_user_id=caller.user.id)
-        uow.commit()
-    return _public(user, response)
+    """Change an account's profile, roles, scopes or active flag (If-Match honoured); councils
+    it adds must exist (422 `unknown_council` at `councils`)."""
+    if body.councils:
+        account = await run_in_threadpool(_account, ctx, user_id)
+        added = set(body.councils) - set(account.councils)
+        await councils.require_existing(request.app.state.calls, request, caller.principal(), added)
+
+    def change() -> User:
+        with ctx.uow(caller.actor(request)) as uow:
+            preconditions.require(if_match, etag(users.get_user(uow.session, user_id)))
+            user = users.update_user(user_id, body, uow, acting_user_id=caller.user.id)
+            uow.commit()
+            return user
+
+    return _public(await run_in_threadpool(change), response)
+
+
+def _account(ctx: ServiceContext, user_id: str) -> User:
+    with new_session(ctx.engine) as session:
+        return users.get_user(session, user_id)
 
 
 @router.post("/{user_id}/deactivate", response_model=UserPublic)

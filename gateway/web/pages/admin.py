@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from gateway.identity import passwords, users
+from gateway.identity import councils, passwords, users
 from gateway.models import User
 from gateway.schemas import UserCreate, UserUpdate
 from gateway.web.client import ServiceError
@@ -50,7 +50,7 @@ def _account_fields(view: View) -> dict[str, Any]:
         "lang": view.field("lang", "kk"),
         "roles": [str(r) for r in form.getlist("roles")],
         "regions": [str(r) for r in form.getlist("regions")],
-        "councils": [c.strip() for c in view.field("councils").split(",") if c.strip()],
+        "councils": [str(c) for c in form.getlist("councils")],
     }
 
 
@@ -67,9 +67,14 @@ async def user_list(view: PageView) -> Response:
     return view.render("admin/users.html", accounts=await run_in_threadpool(load))
 
 
-def _user_form(
-    view: View, account: User | None, errors: FormErrors | None = None, status: int = 200
+async def _user_form(
+    view: View,
+    account: User | None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+    known: list[Any] | None = None,
 ) -> Response:
+    """The account form; councils are offered by name (none when the service is down)."""
     shortest = passwords.min_length(view.request.app.state.ctx.settings)
     return view.render(
         "admin/user_form.html",
@@ -77,14 +82,24 @@ def _user_form(
         account=account,
         errors=errors,
         password_min=shortest,
+        councils=await view.services.items(councils.COUNCILS) if known is None else known,
     )
+
+
+async def _check_councils(view: View, added: set[str]) -> list[Any] | None:
+    """The councils listed, after checking the `added` ones exist (a Problem if not)."""
+    if not added:
+        return None
+    known = await view.services.every(councils.COUNCILS)
+    councils.require_known(added, [c["id"] for c in known])
+    return known
 
 
 @router.get("/admin/users/new")
 async def new_user(view: PageView) -> Response:
     """The form of a new account."""
     _admin(view)
-    return _user_form(view, None)
+    return await _user_form(view, None)
 
 
 @router.post("/admin/users/new")
@@ -99,7 +114,11 @@ async def create_user(view: FormView) -> Response:
             **_account_fields(view),
         )
     except ValidationError as exc:
-        return _user_form(view, None, _validation(view, exc), 422)
+        return await _user_form(view, None, _validation(view, exc), 422)
+    try:
+        known = await _check_councils(view, set(cmd.councils))
+    except Problem as problem:
+        return await _user_form(view, None, _problem(view, problem), problem.status)
 
     def save() -> None:
         with ctx.uow(view.caller.actor(view.request)) as uow:  # type: ignore[union-attr]
@@ -110,7 +129,7 @@ async def create_user(view: FormView) -> Response:
         await run_in_threadpool(save)
     except Problem as problem:
         field = {"username-taken": "username", "weak-password": "password"}.get(problem.kind)
-        return _user_form(view, None, _problem(view, problem, field), problem.status)
+        return await _user_form(view, None, _problem(view, problem, field), problem.status, known)
     return redirect("/admin/users")
 
 
@@ -126,7 +145,7 @@ def _load_user(view: View, user_id: str) -> User:
 async def edit_user(user_id: str, view: PageView) -> Response:
     """The form of an account's roles and scopes."""
     _admin(view)
-    return _user_form(view, await run_in_threadpool(_load_user, view, user_id))
+    return await _user_form(view, await run_in_threadpool(_load_user, view, user_id))
 
 
 @router.post("/admin/users/{user_id}")
@@ -138,7 +157,11 @@ async def update_user(user_id: str, view: FormView) -> Response:
     try:
         cmd = UserUpdate(**_account_fields(view), active=view.field("active") == "on")
     except ValidationError as exc:
-        return _user_form(view, account, _validation(view, exc), 422)
+        return await _user_form(view, account, _validation(view, exc), 422)
+    try:
+        known = await _check_councils(view, set(cmd.councils or ()) - set(account.councils))
+    except Problem as problem:
+        return await _user_form(view, account, _problem(view, problem), problem.status)
     acting = view.caller.user.id  # type: ignore[union-attr]
 
     def save() -> None:
@@ -149,7 +172,7 @@ async def update_user(user_id: str, view: FormView) -> Response:
     try:
         await run_in_threadpool(save)
     except Problem as problem:
-        return _user_form(view, account, _problem(view, problem), problem.status)
+        return await _user_form(view, account, _problem(view, problem), problem.status, known)
     return redirect("/admin/users")
 
 
