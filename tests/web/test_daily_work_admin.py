@@ -10,9 +10,15 @@ import re
 
 import pytest
 
-from tests.support.browser import assert_accessible, shot, signed_in, t
+from tests.support.browser import assert_accessible, fragment, shot, signed_in, t
 from tests.support.checks import eventually, items_of
 from tests.web.daily_work_support import _as, _csrf, _menu
+
+
+def test_revoking_is_said_in_kazakh_as_annulling_not_returning():
+    """«Кері қайтару» means "give back"; a key's revocation is «Күшін жою»."""
+    assert t("kk", "Revoke") == "Күшін жою"
+    assert "Кері қайтар" not in t("kk", "Revoked %(date)s")
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])
@@ -32,10 +38,24 @@ async def test_the_admin_revokes_someone_elses_api_key_on_the_keys_page(system, 
         assert f"Полиция {lang.upper()}" in page.text and t(lang, "In use") in page.text
         assert "/admin/api-keys" in _menu(page.text)
         action = f"/admin/api-keys/{created.json()['id']}/revoke"
-        answer = await web.post(action, data={"csrf_token": _csrf(page.text)})
+        assert f'href="{action}"' in page.text  # one click opens the confirmation, no more
+        unconfirmed = await web.post(action, data={"csrf_token": _csrf(page.text)})
+        assert unconfirmed.status_code == 303 and unconfirmed.headers["location"] == action
+        assert (await system.client.get("/api/v1/me", headers=by_key)).status_code == 200
+        confirm = await web.get(action)
+        assert confirm.status_code == 200
+        assert f"Полиция {lang.upper()}" in confirm.text and "police system" in confirm.text
+        assert t(lang, "Cancel") in confirm.text and 'name="confirm" value="yes"' in confirm.text
+        warning = "The key stops working at once, for every system that uses it. This cannot be"
+        assert t(lang, warning + " undone: the holder will have to create a new key.") in (
+            confirm.text
+        )
+        answer = await web.post(action, data={"csrf_token": _csrf(confirm.text), "confirm": "yes"})
         assert answer.status_code == 303
-        again = await web.get("/admin/api-keys")
+        again = await web.get(answer.headers["location"])
         assert t(lang, "Revoked %(date)s").split("%")[0] in again.text
+        done = "The key %(name)s of %(holder)s is revoked: it no longer works."
+        assert fragment(lang, done) in again.text and 'role="status"' in again.text
     assert (await system.client.get("/api/v1/me", headers=by_key)).status_code == 401
     async with _as(system, "coordinator", lang) as web:
         assert (await web.get("/admin/api-keys")).status_code == 403
