@@ -34,10 +34,12 @@ def _validation(view: View, exc: ValidationError) -> FormErrors:
 
 
 def _problem(view: View, problem: Problem, field: str | None = None) -> FormErrors:
+    """A refusal's messages; one about a single `field` is said there only, not again above."""
     found = problem.extra.get("errors", [])
     errors = form_errors(view, ServiceError(problem.status, problem.kind, errors=found))
     if field:
         errors.fields[field] = errors.general or ""
+        errors.general = None
     return errors
 
 
@@ -55,8 +57,8 @@ def _account_fields(view: View) -> dict[str, Any]:
 
 
 @router.get("/admin/users")
-async def user_list(view: PageView) -> Response:
-    """Every staff account with its roles and scopes."""
+async def user_list(view: PageView, saved: str = "") -> Response:
+    """Every staff account with its roles and scopes (and which one was just saved)."""
     _admin(view)
     engine = view.request.app.state.ctx.engine
 
@@ -64,7 +66,9 @@ async def user_list(view: PageView) -> Response:
         with new_session(engine) as session:
             return list(session.exec(select(User).order_by(col(User.username))).all())
 
-    return view.render("admin/users.html", accounts=await run_in_threadpool(load))
+    accounts = await run_in_threadpool(load)
+    done = next((a for a in accounts if a.username == saved), None)
+    return view.render("admin/users.html", accounts=accounts, saved=done)
 
 
 async def _user_form(
@@ -130,7 +134,7 @@ async def create_user(view: FormView) -> Response:
     except Problem as problem:
         field = {"username-taken": "username", "weak-password": "password"}.get(problem.kind)
         return await _user_form(view, None, _problem(view, problem, field), problem.status, known)
-    return redirect("/admin/users")
+    return redirect(f"/admin/users?saved={cmd.username}")
 
 
 def _load_user(view: View, user_id: str) -> User:
@@ -173,7 +177,7 @@ async def update_user(user_id: str, view: FormView) -> Response:
         await run_in_threadpool(save)
     except Problem as problem:
         return await _user_form(view, account, _problem(view, problem), problem.status, known)
-    return redirect("/admin/users")
+    return redirect(f"/admin/users?saved={account.username}")
 
 
 async def _webhooks(
