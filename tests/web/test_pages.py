@@ -430,11 +430,59 @@ async def test_admin_registers_a_webhook_endpoint_and_sees_its_secret_once(syste
         )
         assert created.status_code == 201, created.text
         assert "whsec_" in created.text
+        # registered: the form is empty again for the next endpoint
+        form = created.text.split('action="/admin/webhooks" ', 1)[1].split("</form>", 1)[0]
+        assert 'value="https://police.example.kz/kelisim"' not in form
+        assert 'id="f-url" name="url" type="url" value=""' in form
         again = await web.get("/admin/webhooks")
     assert "https://police.example.kz/kelisim" in again.text
     assert "whsec_" not in again.text.split("<table", 1)[0]
     endpoints = await system.client.get("/api/v1/notifications/endpoints", headers=system.admin)
     assert [e["url"] for e in items_of(endpoints)] == ["https://police.example.kz/kelisim"]
+
+
+async def test_admin_turns_a_webhook_endpoint_off_and_on_and_deletes_it_once_confirmed(system):
+    """The page registered endpoints and rotated secrets, but could not turn one off or delete
+    it, although the API can."""
+    made = await system.client.post(
+        "/api/v1/notifications/endpoints",
+        json={"region": "KZ-10", "url": "https://police.example.kz/abai", "generate_secret": True},
+        headers=system.admin,
+    )
+    assert made.status_code == 201, made.text
+    endpoint = made.json()
+    api = f"/api/v1/notifications/endpoints/{endpoint['id']}"
+    page = f"/admin/webhooks/{endpoint['id']}"
+    async with browser(system) as web:
+        await web_login(web, "admin", "admin-password-1")
+        listed = await web.get("/admin/webhooks")
+        assert f'action="{page}/disable"' in listed.text and f'href="{page}/delete"' in listed.text
+        off = await submit(web, "/admin/webhooks", f"{page}/disable")
+        assert off.status_code == 303
+        said = await web.get(off.headers["location"])
+        assert t("kk", "The endpoint is turned off: nothing is sent to it until it is turned "
+                 "on again.") in said.text  # fmt: skip
+        assert (await system.client.get(api, headers=system.admin)).json()["enabled"] is False
+        assert f'action="{page}/enable"' in said.text
+        on = await submit(web, "/admin/webhooks", f"{page}/enable")
+        assert on.status_code == 303
+        assert (await system.client.get(api, headers=system.admin)).json()["enabled"] is True
+
+        unconfirmed = await submit(web, "/admin/webhooks", f"{page}/delete")
+        assert unconfirmed.status_code == 303
+        assert unconfirmed.headers["location"] == f"{page}/delete"
+        assert (await system.client.get(api, headers=system.admin)).status_code == 200
+        confirm = await web.get(f"{page}/delete")
+        assert confirm.status_code == 200 and "https://police.example.kz/abai" in confirm.text
+        assert 'name="confirm" value="yes"' in confirm.text
+        gone = await web.post(
+            f"{page}/delete", data={"csrf_token": csrf_of(confirm.text), "confirm": "yes"}
+        )
+        assert gone.status_code == 303
+        after = await web.get(gone.headers["location"])
+    assert t("kk", "The endpoint is deleted.") in after.text
+    assert "https://police.example.kz/abai" not in after.text
+    assert (await system.client.get(api, headers=system.admin)).status_code == 404
 
 
 async def test_the_assignment_fields_offer_every_active_mediator_of_the_region(system):

@@ -21,6 +21,7 @@ from kelisim.problems import Problem
 
 router = APIRouter(include_in_schema=False)
 NOTIFICATIONS = "/api/v1/notifications"
+ENDPOINT_STEPS = ("enabled", "disabled", "deleted")  # what the webhooks page says was done
 
 
 def _admin(view: View) -> None:
@@ -186,6 +187,7 @@ async def _webhooks(
     status: int = 200,
     created: Any = None,
     rotated: Any = None,
+    done: str = "",
 ) -> Response:
     endpoints, deliveries = await asyncio.gather(
         view.services.get(f"{NOTIFICATIONS}/endpoints"),
@@ -199,14 +201,15 @@ async def _webhooks(
         errors=errors,
         created=created,
         rotated=rotated,
+        done=done if done in ENDPOINT_STEPS else "",
     )
 
 
 @router.get("/admin/webhooks")
-async def webhooks(view: PageView) -> Response:
+async def webhooks(view: PageView, done: str = "") -> Response:
     """Liaison webhook endpoints (secrets masked) and the latest deliveries."""
     _admin(view)
-    return await _webhooks(view)
+    return await _webhooks(view, done=done)
 
 
 @router.post("/admin/webhooks")
@@ -223,7 +226,51 @@ async def create_endpoint(view: FormView) -> Response:
         created = await view.services.post(f"{NOTIFICATIONS}/endpoints", body)
     except ServiceError as error:
         return await _webhooks(view, form_errors(view, error), error.status)
+    view.form = None  # registered: the form starts empty for the next one
     return await _webhooks(view, created=created, status=201)
+
+
+async def _switch(view: View, endpoint_id: str, enabled: bool) -> Response:
+    _admin(view)
+    path = f"{NOTIFICATIONS}/endpoints/{endpoint_id}"
+    try:
+        await view.services.call("PATCH", path, json={"enabled": enabled})
+    except ServiceError as error:
+        return await _webhooks(view, form_errors(view, error), error.status)
+    return redirect(f"/admin/webhooks?done={'enabled' if enabled else 'disabled'}")
+
+
+@router.post("/admin/webhooks/{endpoint_id}/disable")
+async def disable_endpoint(endpoint_id: str, view: FormView) -> Response:
+    """Turn an endpoint off: nothing is sent to it until it is turned on again."""
+    return await _switch(view, endpoint_id, False)
+
+
+@router.post("/admin/webhooks/{endpoint_id}/enable")
+async def enable_endpoint(endpoint_id: str, view: FormView) -> Response:
+    """Turn an endpoint on again."""
+    return await _switch(view, endpoint_id, True)
+
+
+@router.get("/admin/webhooks/{endpoint_id}/delete")
+async def confirm_delete(endpoint_id: str, view: PageView) -> Response:
+    """The confirmation of a deletion: which endpoint, and that it cannot be undone."""
+    _admin(view)
+    endpoint = await view.services.get(f"{NOTIFICATIONS}/endpoints/{endpoint_id}")
+    return view.render("admin/webhook_delete.html", endpoint=endpoint)
+
+
+@router.post("/admin/webhooks/{endpoint_id}/delete")
+async def delete_endpoint(endpoint_id: str, view: FormView) -> Response:
+    """Delete an endpoint once confirmed; its waiting deliveries go to the dead letters."""
+    _admin(view)
+    if view.field("confirm") != "yes":
+        return redirect(f"/admin/webhooks/{endpoint_id}/delete")
+    try:
+        await view.services.call("DELETE", f"{NOTIFICATIONS}/endpoints/{endpoint_id}")
+    except ServiceError as error:
+        return await _webhooks(view, form_errors(view, error), error.status)
+    return redirect("/admin/webhooks?done=deleted")
 
 
 @router.post("/admin/webhooks/{endpoint_id}/rotate")
