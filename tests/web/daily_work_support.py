@@ -14,7 +14,7 @@ HREF = re.compile(r'href="([^"]+)"')
 
 
 @contextlib.asynccontextmanager
-async def _as(system: Stack, username: str, lang: str):  # type: ignore[no-untyped-def]
+async def signed_in_as(system: Stack, username: str, lang: str):  # type: ignore[no-untyped-def]
     """A browser-like client of `username`, whose account speaks `lang`."""
     users = (await system.client.get("/api/v1/users", headers=system.admin)).json()["items"]
     user = next(u for u in users if u["username"] == username)

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.browser import assert_accessible, fragment, shot, signed_in, t
 from tests.support.checks import eventually, items_of
-from tests.web.daily_work_support import _as, _csrf, _menu
+from tests.web.daily_work_support import _csrf, _menu, signed_in_as
 
 
 def test_revoking_is_said_in_kazakh_as_annulling_not_returning():
@@ -32,7 +32,7 @@ async def test_the_admin_revokes_someone_elses_api_key_on_the_keys_page(system, 
         "/api/v1/me/api-keys", json={"name": "police system"}, headers=headers
     )
     by_key = {"Authorization": f"Bearer {created.json()['key']}"}
-    async with _as(system, "admin", lang) as web:
+    async with signed_in_as(system, "admin", lang) as web:
         page = await web.get("/admin/api-keys")
         assert page.status_code == 200
         assert f"Полиция {lang.upper()}" in page.text and t(lang, "In use") in page.text
@@ -57,13 +57,13 @@ async def test_the_admin_revokes_someone_elses_api_key_on_the_keys_page(system, 
         done = "The key %(name)s of %(holder)s is revoked: it no longer works."
         assert fragment(lang, done) in again.text and 'role="status"' in again.text
     assert (await system.client.get("/api/v1/me", headers=by_key)).status_code == 401
-    async with _as(system, "coordinator", lang) as web:
+    async with signed_in_as(system, "coordinator", lang) as web:
         assert (await web.get("/admin/api-keys")).status_code == 403
 
 
 @pytest.mark.parametrize("lang", ["kk", "en"])
 async def test_the_admin_adds_and_turns_off_a_notification_rule_on_its_page(system, lang):
-    async with _as(system, "admin", lang) as web:
+    async with signed_in_as(system, "admin", lang) as web:
         page = await web.get("/admin/rules")
         assert page.status_code == 200
         assert t(lang, "Notification rules") in page.text
@@ -90,7 +90,7 @@ async def test_the_admin_adds_and_turns_off_a_notification_rule_on_its_page(syst
         if r["subject"] == "councils.recommendation.overdue" and r["role"] == "analyst"
     ]
     assert len(mine) == 1 and mine[0]["email"] and mine[0]["scope"] == "all"
-    async with _as(system, "admin", lang) as web:
+    async with signed_in_as(system, "admin", lang) as web:
         page = await web.get("/admin/rules")
         assert t(lang, "A recommendation is overdue") in page.text
         off = await web.post(
@@ -118,7 +118,7 @@ async def test_the_admin_pages_pass_axe_in_chromium(
 
 
 async def test_the_admin_creates_a_council_on_the_councils_page(system):
-    async with _as(system, "admin", "ru") as web:
+    async with signed_in_as(system, "admin", "ru") as web:
         page = await web.get("/councils")
         assert t("ru", "New council") in page.text
         empty = await web.post(
@@ -143,7 +143,7 @@ async def test_the_admin_creates_a_council_on_the_councils_page(system):
     councils = items_of(await system.client.get("/api/v1/councils", headers=system.admin))
     names = [c["name"] for c in councils]
     assert names.count("Совет общественного согласия Медеуского района") == 1
-    async with _as(system, "council_member", "kk") as web:
+    async with signed_in_as(system, "council_member", "kk") as web:
         assert t("kk", "New council") not in (await web.get("/councils")).text
 
 
@@ -155,7 +155,7 @@ async def test_the_admin_rotates_a_webhook_secret_and_the_old_one_still_verifies
     )
     endpoint = created.json()
     first = endpoint["generated_secret"]
-    async with _as(system, "admin", "kk") as web:
+    async with signed_in_as(system, "admin", "kk") as web:
         page = await web.get("/admin/webhooks")
         answer = await web.post(
             f"/admin/webhooks/{endpoint['id']}/rotate", data={"csrf_token": _csrf(page.text)}
@@ -230,7 +230,7 @@ async def test_demo_users_have_addresses_and_the_admin_reads_the_outgoing_mail(s
             return [m for m in mail.json()["items"] if number in m["subject"]]
 
         (mail,) = await eventually(written, what="the e-mail to the coordinator")
-        async with _as(system, "admin", lang) as web:
+        async with signed_in_as(system, "admin", lang) as web:
             page = await web.get("/admin/mail")
             assert page.status_code == 200
             assert mail["subject"] in page.text and "coordinator@kelisim.example" in page.text

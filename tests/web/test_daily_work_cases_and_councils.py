@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.browser import t
 from tests.support.checks import eventually, items_of
-from tests.web.daily_work_support import _as, _csrf
+from tests.web.daily_work_support import _csrf, signed_in_as
 
 
 async def test_an_escalation_has_one_short_reference_for_the_liaison_and_the_coordinator(system):
@@ -31,11 +31,11 @@ async def test_an_escalation_has_one_short_reference_for_the_liaison_and_the_coo
 
     (item,) = await eventually(in_feed, what="the escalation in the liaison's feed")
     assert item["escalation_id"] == items_of(on_case)[0]["id"]
-    async with _as(system, "liaison", "kk") as web:
+    async with signed_in_as(system, "liaison", "kk") as web:
         page = await web.get("/escalations")
         assert reference in page.text and item["case_ref"] not in page.text
         assert case["number"] not in page.text
-    async with _as(system, "coordinator", "ru") as web:
+    async with signed_in_as(system, "coordinator", "ru") as web:
         page = await web.get(f"/cases/{ids['case']}")
         assert f"Номер информирования {reference}" in page.text
 
@@ -63,7 +63,7 @@ async def test_appointing_a_member_whose_term_has_ended_is_warned(system, lang):
         headers=secretary,
     )
     assert current.json()["warnings"] == []
-    async with _as(system, "council_secretary", lang) as web:
+    async with signed_in_as(system, "council_secretary", lang) as web:
         page = await web.get(f"/councils/{council['id']}")
         warning = t(lang, "Term ended %(date)s: not counted towards the quorum").split(")s")[1]
         assert warning in page.text
@@ -79,7 +79,7 @@ async def test_a_mediator_records_a_withdrawal_of_consent_on_the_case_page(syste
     mediator = await system.login("mediator", "demo")
     case = (await system.client.get(f"/api/v1/cases/{ids['case']}", headers=mediator)).json()
     party = case["parties"][0]["id"]
-    async with _as(system, "mediator", "kk") as web:
+    async with signed_in_as(system, "mediator", "kk") as web:
         page = await web.get(f"/cases/{ids['case']}")
         assert t("kk", "Record a withdrawal of consent") in page.text
         answer = await web.post(
@@ -119,7 +119,7 @@ async def test_a_member_makes_a_remark_on_circulated_minutes_on_the_session_page
     await ok("POST", f"/sessions/{session['id']}/close")
     protocol = await ok("POST", f"/sessions/{session['id']}/protocol")
     await ok("POST", f"/protocols/{protocol['id']}/circulate")
-    async with _as(system, "council_member", "ru") as web:
+    async with signed_in_as(system, "council_member", "ru") as web:
         page = await web.get(f"/councils/sessions/{session['id']}")
         assert t("ru", "Make a remark on the draft") in page.text
         answer = await web.post(
@@ -154,7 +154,7 @@ async def test_a_mediator_records_a_session_held_postponed_or_cancelled_on_the_c
         planned.append(answer.json()["id"])
     party = (await system.client.get(base, headers=mediator)).json()["parties"][0]
     page_path = f"/cases/{ids['case']}"
-    async with _as(system, "mediator", "ru") as web:
+    async with signed_in_as(system, "mediator", "ru") as web:
         page = await web.get(page_path)
         assert t("ru", "Record the session") in page.text
 
@@ -199,9 +199,9 @@ async def test_a_notice_links_to_what_it_is_about_on_a_page_its_reader_may_open(
 
         return await eventually(page, what=link)
 
-    async with _as(system, "coordinator", "ru") as web:
+    async with signed_in_as(system, "coordinator", "ru") as web:
         assert case_link in await inbox_with(web, case_link)
-    async with _as(system, "liaison", "ru") as web:
+    async with signed_in_as(system, "liaison", "ru") as web:
         inbox = await inbox_with(web, 'href="/escalations"')
         assert "/cases/" not in inbox  # a liaison never opens a case
 
@@ -226,7 +226,7 @@ async def test_a_session_is_planned_at_a_place_or_online_and_a_missing_one_is_ma
             },
         )
 
-    async with _as(system, "council_secretary", "ru") as web:
+    async with signed_in_as(system, "council_secretary", "ru") as web:
         nowhere = await plan(web, place="", online_link="")
         assert nowhere.status_code == 422
         assert 'id="online_link-error"' in nowhere.text
@@ -264,7 +264,7 @@ async def test_a_settled_case_shows_its_agreement_and_the_parties_contacts(syste
         headers=mediator,
     )
     assert settled.status_code == 200, settled.text
-    async with _as(system, "mediator", "ru") as web:
+    async with signed_in_as(system, "mediator", "ru") as web:
         page = (await web.get(f"/cases/{ids['case']}")).text
     assert t("ru", "Settlement agreement") in page and terms in page
     assert f'href="{base}/settlement/document"' in page
@@ -279,7 +279,7 @@ async def test_a_council_not_ones_own_says_so_and_offers_no_forms(system):
         headers=system.admin,
     )
     assert other.status_code == 201, other.text
-    async with _as(system, "council_secretary", "ru") as web:
+    async with signed_in_as(system, "council_secretary", "ru") as web:
         page = await web.get(f"/councils/{other.json()['id']}")
     assert page.status_code == 200
     assert t("ru", "The council's public page") in page.text

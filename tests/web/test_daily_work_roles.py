@@ -12,7 +12,7 @@ import pytest
 
 from gateway.web.i18n import LANG_NAMES
 from tests.support.browser import assert_accessible, shot, signed_in, t
-from tests.web.daily_work_support import _as, _menu
+from tests.web.daily_work_support import _menu, signed_in_as
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
@@ -31,7 +31,7 @@ async def test_pages_of_other_roles_answer_403_with_a_page_in_the_users_language
         "council_member": ["/cases", "/escalations", "/admin/users/new"],
     }
     for username, paths in refusals.items():
-        async with _as(system, username, lang) as web:
+        async with signed_in_as(system, username, lang) as web:
             for path in paths:
                 page = await web.get(path)
                 assert page.status_code == 403, f"{username} {path}: {page.status_code}"
@@ -41,7 +41,7 @@ async def test_pages_of_other_roles_answer_403_with_a_page_in_the_users_language
 
 async def test_a_refused_form_changes_nothing(system):
     before = await system.client.get("/api/v1/cases", headers=system.admin)
-    async with _as(system, "admin", "en") as web:
+    async with signed_in_as(system, "admin", "en") as web:
         home = await web.get("/")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)  # type: ignore[union-attr]
         answer = await web.post(
@@ -62,7 +62,7 @@ async def test_each_role_sees_only_its_own_menu(system):
         "analyst": (["/councils", "/analytics"], ["/cases", "/caseload", "/admin/users"]),
     }
     for username, (present, absent) in expected.items():
-        async with _as(system, username, "en") as web:
+        async with signed_in_as(system, username, "en") as web:
             page = await web.get("/")
             assert page.status_code == 200
             menu = _menu(page.text)
@@ -70,9 +70,9 @@ async def test_each_role_sees_only_its_own_menu(system):
             assert not set(absent) & set(menu), (username, menu)
             for path in menu:  # every entry opens
                 assert (await web.get(path)).status_code == 200, (username, path)
-    async with _as(system, "liaison", "en") as web:
+    async with signed_in_as(system, "liaison", "en") as web:
         assert _menu((await web.get("/")).text) == ["/", "/escalations"]
-    async with _as(system, "admin", "en") as web:
+    async with signed_in_as(system, "admin", "en") as web:
         menu = _menu((await web.get("/")).text)
         assert "/admin/users" in menu and "/caseload" not in menu
         assert 'href="/cases/new"' not in (await web.get("/cases")).text
