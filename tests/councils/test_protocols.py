@@ -162,7 +162,7 @@ async def _minutes_of_a_unanimous_sitting(council, starts_at):
     return await council.ok("GET", f"/sessions/{sid}"), read
 
 
-def _says_what_the_session_recorded(session, minutes):
+def _assert_the_minutes_say_what_the_session_recorded(session, minutes):
     content = minutes["content"]
     expected = {"members": 3, "present": 3, "required": 2, "reached": True}
     assert session["quorum"] == expected
@@ -191,7 +191,7 @@ async def test_the_minutes_count_the_members_the_sitting_counted(settings):
             session, minutes = await _minutes_of_a_unanimous_sitting(
                 council, datetime.now(UTC) + starts_in
             )
-            _says_what_the_session_recorded(session, minutes)
+            _assert_the_minutes_say_what_the_session_recorded(session, minutes)
 
 
 async def test_the_minutes_count_the_members_of_a_sitting_just_after_midnight_in_kazakhstan(
@@ -210,7 +210,7 @@ async def test_the_minutes_count_the_members_of_a_sitting_just_after_midnight_in
             council, moment - timedelta(hours=1)
         )
         assert local_date(datetime.fromisoformat(session["held_at"])) == kazakh_day
-        _says_what_the_session_recorded(session, minutes)
+        _assert_the_minutes_say_what_the_session_recorded(session, minutes)
 
 
 async def test_a_correction_is_a_new_document_linked_to_the_published_one(settings):
