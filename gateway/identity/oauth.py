@@ -7,6 +7,9 @@ A wrong password and an unknown user are one answer (400 `invalid_grant`), as be
 throttled attempt stays 429 with Retry-After (RFC 6749 has no status for it; its code is
 `invalid_grant`, the grant not being accepted, so a client that knows only §5.2's codes still
 understands it). The web login is not OAuth2 and keeps its own answers (gateway/web).
+
+Every answer of the token endpoint, a token or a refusal, says `Cache-Control: no-store` and
+`Pragma: no-cache` (RFC 6749 §5.1): a token must never sit in a shared or browser cache.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from kelisim.problems import Problem, invalid_request
+
+# RFC 6749 §5.1: no cache may keep what the token endpoint answers.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 # A refused login's problem kind -> its status and RFC 6749 error code at the token endpoint.
 GRANT_ERRORS = {
@@ -36,7 +42,7 @@ def refusal(problem: Problem) -> Problem:
         status,
         problem.kind,
         problem.detail,
-        headers=headers or None,
+        headers={**headers, **NO_STORE},
         **problem.extra,
         error=code,
         error_description=problem.detail,
@@ -52,6 +58,7 @@ def malformed(exc: RequestValidationError) -> Problem:
             400,
             "unsupported-grant-type",
             detail,
+            headers=NO_STORE,
             error="unsupported_grant_type",
             error_description=detail,
         )
@@ -59,19 +66,23 @@ def malformed(exc: RequestValidationError) -> Problem:
     detail = f"Not a valid password grant: {', '.join(fields) or 'the body'} missing or malformed."
     problem.detail = detail
     problem.extra.update(error="invalid_request", error_description=detail)
+    problem.headers = {**(problem.headers or {}), **NO_STORE}
     return problem
 
 
 class TokenRoute(APIRoute):
-    """The token endpoint's route: a request that fails validation is `invalid_request`."""
+    """The token endpoint's route: a request that fails validation is `invalid_request`, and
+    no answer may be kept by a cache."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         answer = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
             try:
-                return await answer(request)
+                response = await answer(request)
             except RequestValidationError as exc:
                 raise malformed(exc) from None
+            response.headers.update(NO_STORE)
+            return response
 
         return handler

@@ -50,11 +50,18 @@ async def test_token_refusals_are_oauth2_errors_and_problem_details(stack: Stack
         assert (body["title"], body["status"]) == ("Bad Request", 400)
         assert (body["error"], body["error_description"]) == (error, body["detail"])
         assert "www-authenticate" not in answer.headers  # 401 is for client authentication
+        assert (answer.headers["cache-control"], answer.headers["pragma"]) == (
+            "no-store",
+            "no-cache",
+        )
         bodies.append({k: v for k, v in body.items() if k not in ("instance", "request_id")})
     assert bodies[0] == bodies[1]  # an unknown user and a wrong password: one answer
     assert ["body", "password"] in [e["loc"] for e in bodies[2]["errors"]]
     explicit = {"grant_type": "password", "username": "bolat", **right}
-    assert (await stack.client.post(TOKEN, data=explicit)).status_code == 200
+    granted = await stack.client.post(TOKEN, data=explicit)
+    assert granted.status_code == 200
+    # RFC 6749 §5.1: a token is never kept by a cache
+    assert (granted.headers["cache-control"], granted.headers["pragma"]) == ("no-store", "no-cache")
 
 
 async def test_an_expired_access_token_is_refused(stack: Stack) -> None:
