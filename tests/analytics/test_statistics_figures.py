@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, select
 
 from kelisim.events import Envelope
 from kelisim.events.cases import CaseEscalated
+from kelisim.events.councils import SessionHeld
 from services.analytics.measures import CATEGORIES
 from services.analytics.models import Counter, CubeState, ProtectedFigure
 from services.analytics.rebuild import rebuild
@@ -279,3 +280,66 @@ async def test_an_escalation_series_takes_the_risk_levels_its_table_shows(stack,
         refused = await stack.client.get(f"{ANALYTICS}{path}", headers=analyst)
         assert_problem(refused, 422, "unknown-dimension")
     assert refused.json()["accepted"] == list(CATEGORIES)
+
+
+# Council sessions held in May of last year: (region, how many); `None` is a republic-level
+# council, counted under KZ.
+SESSIONS_HELD = [(None, 6), ("KZ-75", 5)]
+
+
+async def _sessions_held_on_the_stream(stack, year: int) -> None:  # noqa: ANN001
+    nc = await nats.connect(stack.settings.nats_url)
+    try:
+        js = nc.jetstream()
+        for region, count in SESSIONS_HELD:
+            for n in range(count):
+                data = SessionHeld(
+                    council_id=f"council-{region}",
+                    session_id=f"held-{region}-{n}",
+                    region=region,
+                    present=5,
+                    members=7,
+                    quorum=True,
+                )
+                event = Envelope.wrap(data, source="tests", subject=data.session_id)
+                event.time = datetime(year, 5, 4 + n, 10, tzinfo=UTC)
+                await js.publish(
+                    event.nats_subject, event.to_bytes(), headers={"Nats-Msg-Id": event.id}
+                )
+    finally:
+        await nc.close()
+
+
+async def test_a_council_measure_series_shows_the_republic_level_as_its_table_does(stack, analyst):
+    year = TermPolicy().today().year - 1
+    await _sessions_held_on_the_stream(stack, year)
+    measure = "councils.sessions_held"
+
+    async def counted() -> dict | None:
+        answer = await stack.client.get(
+            f"{ANALYTICS}/tables/{measure}?year={year}", headers=analyst
+        )
+        table = answer.json()  # one column, no dimension: its column total is the year's
+        return table if table.get("column_totals") == [11] and not table["stale"] else None
+
+    table = await eventually(counted, timeout=60, what="analytics to count the sessions held")
+    assert _row(table, "KZ")["cells"] == [6]
+    series = (
+        await stack.client.get(f"{ANALYTICS}/series/{measure}?year={year}", headers=analyst)
+    ).json()
+    may = 4
+    assert [r["key"] for r in series["rows"]][-1] == "KZ"  # after the twenty regions, as the table
+    assert _row(series, "KZ")["cells"][may] == _row(series, "KZ")["total"] == 6
+    assert _row(series, "KZ-75")["cells"][may] == 5
+    assert series["total"] == 11
+    exported = await stack.client.get(
+        f"{ANALYTICS}/exports/series-{measure}.csv?year={year}", headers=analyst
+    )
+    assert exported.status_code == 200, exported.text
+    assert "KZ" in [row[0] for row in csv.reader(io.StringIO(exported.text))]
+    regional = await stack.login_as("analyst-75", roles=["analyst"], regions=["KZ-75"])
+    theirs = (
+        await stack.client.get(f"{ANALYTICS}/series/{measure}?year={year}", headers=regional)
+    ).json()
+    assert [r["key"] for r in theirs["rows"]] == ["KZ-75"]  # the republic level is national
+    assert theirs["total"] == 5

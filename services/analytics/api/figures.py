@@ -102,7 +102,7 @@ def by_month(
     """One measure by region and month of a year (optionally one value of its dimension, named
     `category` whatever the dimension is), with totals."""
     dim = _dim(_measure(measure), category)
-    regions = permissions.regions(principal)
+    regions = permissions.regions_for(principal, measure)
     with reading(ctx) as db:
         table = figures.by_month(db, measure, regions, period.year, dim)
     return TablePublic.of(table, str(period.year))
@@ -133,7 +133,8 @@ def _weeks(
         raise Problem(422, "month-required", "Weekly figures are shown for one month: give month.")
     _dim(measure, dim)
     with reading(ctx) as db:
-        return figures.by_week(db, measure, permissions.regions(principal), period.key, dim)
+        regions = permissions.regions_for(principal, measure)
+        return figures.by_week(db, measure, regions, period.key, dim)
 
 
 @router.get("/councils", response_model=CouncilFigures)
@@ -170,7 +171,7 @@ def _table(name: str, principal: Principal, ctx: ServiceContext, period: Period)
     if name.startswith(SERIES_EXPORT):
         measure = _measure(name[len(SERIES_EXPORT) :])
         with reading(ctx) as db:
-            regions = permissions.regions(principal)
+            regions = permissions.regions_for(principal, measure)
             return figures.by_month(db, measure, regions, period.year, None)
     raise Problem(404, "unknown-table", f"No table {name[:60]!r}.")
 
