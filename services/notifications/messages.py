@@ -14,6 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from kelisim import localtime
 from kelisim.regions import REGIONS
+from services.notifications.schemas import PERSON_FIELDS
 
 LANGS = ("kk", "ru", "en")
 DEFAULT_LANG = "kk"
@@ -182,17 +183,17 @@ CATALOG["cases.case.compliance_overdue"] = {
 CATALOG["cases.case.conflict_declared"] = {
     "kk": (
         "{{ number }} іс: медиатор мүдделер қақтығысын мәлімдеді",
-        "{{ mediator }} медиаторы {{ number }} іс бойынша мүдделер қақтығысын мәлімдеді. "
+        "{{ mediator_name }} медиаторы {{ number }} іс бойынша мүдделер қақтығысын мәлімдеді. "
         "Іс басқа медиаторды тағайындауды күтуде; себебі істің «Іс барысы» бөлімінде.",
     ),
     "ru": (
         "Дело {{ number }}: медиатор заявил о конфликте интересов",
-        "Медиатор {{ mediator }} заявил о конфликте интересов по делу {{ number }}. "
+        "Медиатор {{ mediator_name }} заявил о конфликте интересов по делу {{ number }}. "
         "Дело ждёт назначения другого медиатора; причина — в разделе «Ход дела».",
     ),
     "en": (
         "Case {{ number }}: the mediator declared a conflict of interest",
-        "Mediator {{ mediator }} declared a conflict of interest in case {{ number }}. "
+        "Mediator {{ mediator_name }} declared a conflict of interest in case {{ number }}. "
         "The case waits for another mediator; the reason is in the case's Timeline.",
     ),
 }
@@ -360,10 +361,18 @@ def title_and_body(topic: str, lang: str | None, params: dict[str, Any]) -> tupl
 
 
 def _names(params: dict[str, Any], lang: str) -> dict[str, str]:
-    """The region's and the category's names in `lang`, for templates that show them."""
+    """The region's and the category's names in `lang`, and each staff member the event names
+    by login (`mediator`, `author`) by their full name as `<field>_name` (the login when the
+    directory had no name for them), for templates that show them."""
     region = REGIONS.get(str(params.get("region")))
     category = CATEGORY_NAMES.get(str(params.get("category")))
+    people = {
+        f"{field}_name": str(params.get(f"{field}_name") or params[field])
+        for field in PERSON_FIELDS
+        if params.get(field)
+    }
     return {
+        **people,
         "region_name": region.name(lang) if region else str(params.get("region", "")),
         "category_name": category[LANGS.index(lang)]
         if category

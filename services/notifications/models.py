@@ -64,6 +64,7 @@ class Recipient(NotificationsModel, table=True):
 
     username: str = Field(primary_key=True, max_length=100)
     user_id: str = Field(max_length=64)
+    full_name: str | None = Field(default=None, max_length=200)  # None: announced before 0007
     email: str | None = Field(default=None, max_length=320)
     lang: str = Field(default="kk", max_length=8)
     roles: str = Field(default="[]", sa_column=Column(Text, nullable=False))

@@ -26,7 +26,13 @@ async def test_a_declared_conflict_tells_the_regions_coordinators(make_settings,
         elsewhere = await stack.login_as(
             "coord-astana", roles=["coordinator"], regions=["KZ-71"], lang="en"
         )
-        med = await stack.login_as("med-aigerim", roles=["mediator"], regions=["KZ-75"], lang="kk")
+        med = await stack.login_as(
+            "med-aigerim",
+            roles=["mediator"],
+            regions=["KZ-75"],
+            lang="kk",
+            full_name="Айгерим Сапарова",
+        )
         await stack.login_as("med-bolat", roles=["mediator"], regions=["KZ-75"], lang="en")
         body = {"region": "KZ-75", "category": "land", "parties": [person(), person()]}
         calm = ok(await gw.post(BASE, headers=coord, json=body), 201)
@@ -47,7 +53,9 @@ async def test_a_declared_conflict_tells_the_regions_coordinators(make_settings,
 
         [notice] = await eventually(lambda: _told(gw, coord), what="the coordinator's notice")
         assert notice["title"] == f"Дело {torn['number']}: медиатор заявил о конфликте интересов"
-        assert "med-aigerim" in notice["body"]
+        # The mediator is named as people know her, not by her login.
+        assert "Медиатор Айгерим Сапарова заявил" in notice["body"]
+        assert "med-aigerim" not in notice["body"]
         assert notice["refs"]["case_ref"] == torn["id"]
         # The no-conflict declaration, made first, was consumed before the conflict's notice
         # (one stream, in order): had it told anyone, the coordinator would have two.

@@ -232,6 +232,8 @@ def dispatch(
     """Apply every enabled rule of the topic (as `plan` read them, when given); returns how
     many notifications were written."""
     todo = plan(uow, topic, params) if planned is None else planned
+    if todo:
+        params = with_full_names(uow, params)
     for step in todo:
         notify(
             uow,
@@ -245,6 +247,20 @@ def dispatch(
             people=step.people,
         )
     return len(todo)
+
+
+def with_full_names(uow: UnitOfWork, params: dict[str, Any]) -> dict[str, Any]:
+    """The event's values, with the full name of each staff member it names by login (its
+    mediator, its author) as `<field>_name`, from the directory, so that a notice says
+    "Mediator Aigerim Sapar" rather than a login; kept with the notice, so it reads the same
+    later. A person the directory has no name for stays named by login (`messages._names`)."""
+    names = {}
+    for field in PERSON_FIELDS:
+        login = params.get(field)
+        person = uow.session.get(Recipient, login) if isinstance(login, str) else None
+        if person is not None and person.full_name:
+            names[f"{field}_name"] = person.full_name
+    return {**params, **names} if names else params
 
 
 def on_domain_event(envelope: Envelope, data: EventData, uow: UnitOfWork) -> None:

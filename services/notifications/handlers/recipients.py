@@ -21,6 +21,7 @@ def on_user_upserted(envelope: Envelope, data: UserUpserted, uow: UnitOfWork) ->
     else:
         before = {"active": person.active, "roles": json.loads(person.roles)}
     person.user_id = data.user_id
+    person.full_name = data.full_name
     person.email = data.email
     person.lang = data.lang
     person.roles = json.dumps(sorted(data.roles))
