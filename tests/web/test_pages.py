@@ -318,6 +318,16 @@ async def test_an_older_account_of_no_region_is_offered_no_region_and_reviews_no
     region_field = form.text.split('id="f-region"', 1)[1].split("</select>", 1)[0]
     assert re.findall(r'<option value="([^"]*)"', region_field) == [""]
     assert queue.status_code == 403
+    # The administrator's list says which accounts need a region, and links each.
+    others = await system.create_user("coord-placed", roles=["coordinator"], regions=["KZ-71"])
+    async with browser(system) as web:
+        await web_login(web, "admin", "admin-password-1")
+        listed = (await web.get("/admin/users")).text
+    warning = listed.split('class="alert error" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert re.findall(r'href="/admin/users/([^"]+)"', warning) == [made["id"]]
+    assert others["id"] not in warning
+    row = listed.rsplit(f'<a href="/admin/users/{made["id"]}">coord-legacy</a>', 1)[1]
+    assert '<strong class="danger">' in row.split("</tr>", 1)[0]
 
 
 async def test_the_account_form_offers_councils_by_name_and_refuses_an_unknown_one(system):

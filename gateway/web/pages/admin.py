@@ -16,6 +16,7 @@ from gateway.models import User
 from gateway.schemas import UserCreate, UserUpdate
 from gateway.web.client import ServiceError
 from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect
+from kelisim.auth import REGIONAL_ROLES
 from kelisim.db import new_session
 from kelisim.problems import Problem
 
@@ -69,7 +70,11 @@ async def user_list(view: PageView, saved: str = "") -> Response:
 
     accounts = await run_in_threadpool(load)
     done = next((a for a in accounts if a.username == saved), None)
-    return view.render("admin/users.html", accounts=accounts, saved=done)
+    # Saved before a regional role needed a region: such an account signs in and sees nothing.
+    unscoped = [
+        a for a in accounts if a.active and not a.regions and REGIONAL_ROLES.intersection(a.roles)
+    ]
+    return view.render("admin/users.html", accounts=accounts, saved=done, unscoped=unscoped)
 
 
 async def _user_form(
