@@ -132,6 +132,14 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def safe_next(target: str | None) -> str:
+    """Where to go after a login or a switch of language: a path of this site, else home.
+    `//host` and `/\\host` would leave it (a browser reads a backslash as a slash)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
 def csrf_token(keys: Keys, session_id: str) -> str:
     """The CSRF token that goes with one web session."""
     return hmac.new(keys.session_secret, f"csrf:{session_id}".encode(), "sha256").hexdigest()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -184,6 +185,7 @@ class View:
             regions=REGIONS,
             today=datetime.now(KAZAKHSTAN).date(),
             path=self.request.url.path,
+            here=here(self.request),
             as_date=as_date,
             choices=self.choices,
             region_choices=self.region_choices,
@@ -191,6 +193,13 @@ class View:
             **context,
         )
         return HTMLResponse(page, status_code=status)
+
+
+def here(request: Request) -> str:
+    """The page's address with its query (a period, a filter), without `lang`: where a switch
+    of language comes back to, showing the same figures in the other language."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode(query)}" if query else request.url.path
 
 
 def _caller_of(request: Request) -> tuple[Caller | None, str]:

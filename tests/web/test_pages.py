@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 
 from sqlmodel import Session as DbSession
@@ -42,6 +43,32 @@ async def test_visitor_language_follows_query_then_cookie_then_accept_language(s
         assert '<html lang="en">' in english.text and "Sign in" in english.text
         remembered = await web.get("/login", headers={"Accept-Language": "ru"})
         assert '<html lang="en">' in remembered.text
+
+
+async def test_a_switch_of_language_comes_back_to_the_same_page_and_query(system):
+    """An analyst switching language on March's figures landed on this month's."""
+    await system.create_user("analyst-lang", roles=["analyst"], regions=["KZ-75"], lang="kk")
+    page = "/analytics/regions/KZ-75?year=2025&month=3"
+    async with browser(system) as web:
+        await web_login(web, "analyst-lang", "user-password-1")
+        shown = await web.get(f"{page}&lang=kk")
+        assert shown.status_code == 200, shown.text
+        switch = shown.text.split('<form class="lang-switch"', 1)[1].split("</form>", 1)[0]
+        back = re.search(r'name="next" value="([^"]*)"', switch)
+        assert back is not None
+        assert html.unescape(back.group(1)) == page  # its query kept, `lang` dropped
+        switched = await web.post(
+            "/ui/lang",
+            data={"csrf_token": csrf_of(shown.text), "lang": "ru", "next": page},
+        )
+        assert switched.status_code == 303 and switched.headers["location"] == page
+        russian = await web.get(switched.headers["location"])
+        assert '<html lang="ru">' in russian.text
+        for away in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+            sent = await web.post(
+                "/ui/lang", data={"csrf_token": csrf_of(shown.text), "lang": "kk", "next": away}
+            )
+            assert sent.headers["location"] == "/", away
 
 
 async def test_wrong_password_is_shown_on_the_form_in_the_users_language(system):

@@ -20,6 +20,7 @@ from gateway.auth import (
     csrf_matches,
     issue_access_token,
     read_access_token,
+    safe_next,
     set_session_cookie,
 )
 from gateway.deps import get_keys
@@ -83,10 +84,6 @@ router.add_api_route(
 )
 
 
-def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
 @router.post("/login", include_in_schema=False)
 def web_login(
     request: Request,
@@ -114,7 +111,7 @@ def web_login(
     session = issue_access_token(
         keys, ctx.settings, user.id, user.token_epoch, seconds=seconds, kind="session", jti=row.id
     )
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(response, ctx.settings, session)
     clear_lang_pick_cookie(response, ctx.settings)
     return response

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from gateway.auth import set_lang_pick_cookie, set_login_csrf_cookie
+from gateway.auth import safe_next, set_lang_pick_cookie, set_login_csrf_cookie
 from gateway.identity import users
 from gateway.identity.api.auth import web_login
 from gateway.schemas import UserUpdate
@@ -19,10 +19,6 @@ from gateway.web.view import AnyView, PageView, View, any_view, form_view
 from kelisim.problems import Problem
 
 router = APIRouter(include_in_schema=False)
-
-
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
 def _remember_lang(view: View, response: Response) -> Response:
@@ -54,8 +50,8 @@ def _login_page(
 async def login_form(view: AnyView, next: str = "/") -> Response:
     """The login form (a logged-in user goes straight on)."""
     if view.caller is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return _login_page(view, _safe_next(next))
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_page(view, safe_next(next))
 
 
 @router.post("/login")
@@ -73,18 +69,18 @@ async def login_submit(
     """
     ctx = request.app.state.ctx
     keys = request.app.state.keys
-    login = (web_login, request, ctx, keys, username, password, csrf_token, _safe_next(next))
+    login = (web_login, request, ctx, keys, username, password, csrf_token, safe_next(next))
     if "text/html" not in request.headers.get("accept", ""):
         return await run_in_threadpool(*login)
     if not username.strip() or not password:
         return _login_page(
-            view, _safe_next(next), view.translate(PROBLEMS["invalid-credentials"]), 422
+            view, safe_next(next), view.translate(PROBLEMS["invalid-credentials"]), 422
         )
     try:
         return await run_in_threadpool(*login)
     except Problem as problem:
         message = view.translate(PROBLEMS.get(problem.kind, PROBLEMS["invalid-credentials"]))
-        response = _login_page(view, _safe_next(next), message, problem.status)
+        response = _login_page(view, safe_next(next), message, problem.status)
         if problem.headers and "Retry-After" in problem.headers:
             response.headers["Retry-After"] = problem.headers["Retry-After"]
         return response
@@ -110,7 +106,7 @@ async def switch_language(
                 uow.commit()
 
         await run_in_threadpool(save)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     if view.caller is None:
         _remember_pick(request, response, lang)
     else:  # the login page after signing out speaks it too
