@@ -21,7 +21,7 @@ class Region(NamedTuple):
 REGIONS: dict[str, Region] = {
     r.code: r
     for r in (
-        Region("KZ-10", "Абай облысы", "Абайская область", "Abai Region"),
+        Region("KZ-10", "Абай облысы", "область Абай", "Abai Region"),
         Region("KZ-11", "Ақмола облысы", "Акмолинская область", "Akmola Region"),
         Region("KZ-15", "Ақтөбе облысы", "Актюбинская область", "Aktobe Region"),
         Region("KZ-19", "Алматы облысы", "Алматинская область", "Almaty Region"),
@@ -33,7 +33,7 @@ REGIONS: dict[str, Region] = {
             "West Kazakhstan Region",
         ),
         Region("KZ-31", "Жамбыл облысы", "Жамбылская область", "Jambyl Region"),
-        Region("KZ-33", "Жетісу облысы", "Жетысуская область", "Jetisu Region"),
+        Region("KZ-33", "Жетісу облысы", "область Жетісу", "Jetisu Region"),
         Region("KZ-35", "Қарағанды облысы", "Карагандинская область", "Karaganda Region"),
         Region("KZ-39", "Қостанай облысы", "Костанайская область", "Kostanay Region"),
         Region("KZ-43", "Қызылорда облысы", "Кызылординская область", "Kyzylorda Region"),
@@ -46,7 +46,7 @@ REGIONS: dict[str, Region] = {
             "North Kazakhstan Region",
         ),
         Region("KZ-61", "Түркістан облысы", "Туркестанская область", "Turkistan Region"),
-        Region("KZ-62", "Ұлытау облысы", "Улытауская область", "Ulytau Region"),
+        Region("KZ-62", "Ұлытау облысы", "область Улытау", "Ulytau Region"),
         Region(
             "KZ-63",
             "Шығыс Қазақстан облысы",

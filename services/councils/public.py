@@ -30,6 +30,7 @@ from services.councils.models import (
     Session,
 )
 from services.councils.queries import today
+from services.councils.rendering import LANGS
 
 # Carried out, in full or in part: a practice note may be drawn from it.
 DONE = ("implemented", "partially_implemented")
@@ -165,9 +166,10 @@ def summary(
 
 
 def documents_of(db: DbSession, protocol_id: str) -> list[ProtocolDocument]:
-    """The signed PDFs of a protocol, by language."""
+    """The signed PDFs of a protocol, the state language's first (kk, ru, en)."""
     query = select(ProtocolDocument).where(ProtocolDocument.protocol_id == protocol_id)
-    return list(db.exec(query.order_by(col(ProtocolDocument.lang))).all())
+    found = db.exec(query).all()
+    return sorted(found, key=lambda d: LANGS.index(d.lang) if d.lang in LANGS else len(LANGS))
 
 
 def document(db: DbSession, protocol_id: str, lang: str) -> ProtocolDocument | None:

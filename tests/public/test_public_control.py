@@ -76,6 +76,8 @@ async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings,
                 assert page.status_code == 200, page.text
                 assert f'<html lang="{lang}">' in page.text and title in page.text
                 assert "Chair Member" in page.text and "Жастар форумын өткізу" in page.text
+                offered = re.findall(rf"/public/protocols/{pid}\.pdf\?lang=(\w+)", page.text)
+                assert offered == ["kk", "ru", "en"]  # the state language's first
                 pdf = await public.get(f"/public/protocols/{pid}.pdf", params={"lang": lang})
                 assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
                 pdfs[lang] = pdf.content
