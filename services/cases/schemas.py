@@ -22,10 +22,12 @@ from pydantic import (
 from kelisim.inputs import Day, Email, Input, Line, Moment, Phone, RegionCode, check_text
 from kelisim.practice_notes import NotePublicFields, NoteTexts
 from kelisim.references import escalation_reference
+from services.cases.lifecycle import STATES
 
 Category = Literal[
     "interethnic", "interfaith", "community", "family", "labour", "land", "neighbour", "other"
 ]
+CaseStatus = Literal[STATES]  # type: ignore[valid-type]  # a case's state, as the list filters it
 Channel = Literal["walk_in", "akimat", "court", "police", "council", "online"]
 Language = Literal["kk", "ru", "en", "other"]
 ConsentForm = Literal["written", "oral", "electronic"]

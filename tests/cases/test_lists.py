@@ -53,6 +53,13 @@ async def test_coordinator_pages_through_the_regions_cases_with_filters(settings
         assert_problem(
             await cases.get(BASE, headers=coord, params={"cursor": "junk!"}), 400, "bad-cursor"
         )
+        # A filter value no case can have is a mistake, said as one, not an empty page.
+        for name, value in (("status", "bogus"), ("category", "nope"), ("region", "KZ-99")):
+            refused = await cases.get(BASE, headers=coord, params={name: value})
+            problem = assert_problem(refused, 422, "validation-error")
+            assert [e["loc"] for e in problem["errors"]] == [["query", name]]
+        every = {"status": "registered", "category": "land", "region": "KZ-75"}
+        assert len(ok(await cases.get(BASE, headers=coord, params=every))["items"]) == 5
 
 
 async def test_filters_by_status_mediator_and_deadline_window_and_caseload(settings):

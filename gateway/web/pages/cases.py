@@ -14,6 +14,7 @@ from gateway.web.client import ServiceError
 from gateway.web.i18n import local_to_utc
 from gateway.web.labels import CASE_STATUSES, CATEGORIES
 from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
+from kelisim.regions import REGIONS
 
 router = APIRouter(include_in_schema=False)
 CASES = "/api/v1/cases"
@@ -42,7 +43,7 @@ async def case_list(
     filters = {
         "status": status if status in CASE_STATUSES else "",
         "category": category if category in CATEGORIES else "",
-        "region": region,
+        "region": region if region in REGIONS else "",
         "mediator": view.user.username if mine else mediator,
         "q": q,
     }

@@ -9,11 +9,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from kelisim import files, spreadsheets
+from kelisim.inputs import RegionCode
 from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from kelisim.service import ContextDep, CurrentPrincipal, reads
 from services.cases import listing, permissions, queries, recurrence
 from services.cases.api.common import PREFIX, CaseReader, Terms, reading
-from services.cases.schemas import CaseloadRow, CasePublic, EarlierCase, TimelineEntry
+from services.cases.schemas import (
+    CaseloadRow,
+    CasePublic,
+    CaseStatus,
+    Category,
+    EarlierCase,
+    TimelineEntry,
+)
 
 router = APIRouter(prefix=PREFIX, tags=["cases"])
 
@@ -23,10 +31,10 @@ router = APIRouter(prefix=PREFIX, tags=["cases"])
 def list_cases(
     principal: CaseReader,
     ctx: ContextDep,
-    region: str | None = None,
-    status: str | None = None,
-    category: str | None = None,
-    mediator: str | None = None,
+    region: RegionCode | None = None,
+    status: CaseStatus | None = None,
+    category: Category | None = None,
+    mediator: Annotated[str | None, Query(max_length=100)] = None,
     deadline_from: date | None = None,
     deadline_to: date | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
