@@ -35,6 +35,18 @@ async def test_anonymous_visitor_is_sent_to_the_login_form_in_kazakh(system):
     assert "Кіру" in login.text and "Sign in" not in login.text
 
 
+async def test_the_site_has_an_icon_where_browsers_look_for_it(system):
+    async with browser(system) as web:
+        asked = await web.get("/favicon.ico")
+        assert asked.status_code == 301
+        icon = await web.get(asked.headers["location"])
+        login, public = await web.get("/login"), await web.get("/public")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content.startswith(b"<svg")
+    for page in (login, public):
+        assert f'<link rel="icon" href="{asked.headers["location"]}"' in page.text
+
+
 async def test_visitor_language_follows_query_then_cookie_then_accept_language(system):
     async with browser(system) as web:
         russian = await web.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9"})

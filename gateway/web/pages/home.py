@@ -86,6 +86,12 @@ async def login_submit(
         return response
 
 
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """Browsers that ask for /favicon.ico before reading the page's icon link."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.post("/ui/lang")
 async def switch_language(
     request: Request, lang: str = Form(...), next: str = Form("/")
