@@ -214,3 +214,33 @@ async def test_a_numeric_grid_scrolls_in_its_own_box_with_its_row_names_in_sight
         assert scrolled > 0 and page_width <= PHONE, (scrolled, page_width)
         assert 0 <= row_name < PHONE / 2, row_name
         await shot(page, "analytics-grid-phone-scrolled")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_on_a_phone_the_menu_folds_into_one_line_naming_the_page(browser, base_url, lang):
+    """The coordinator's header and menu took 540 px of a 375 px phone's first screen (seven
+    rows of menu) before the page began."""
+    async with signed_in(browser, base_url, "coordinator", lang=lang) as page:
+        await page.set_viewport_size({"width": PHONE, "height": 700})
+        await page.goto("/notifications")
+        heading = await page.locator("main h1").bounding_box()
+        assert heading is not None and heading["y"] < 300, heading  # on the first screen
+        assert not await page.locator("nav.main-nav").is_visible()
+        summary = page.locator(".phone-menu summary")
+        assert (
+            await summary.inner_text()
+        ).strip() == f"{t(lang, 'Menu')}: {t(lang, 'Notifications')}"
+        links = page.locator(".phone-menu nav a")
+        assert not await links.first.is_visible()
+        await summary.click()
+        assert await links.first.is_visible()
+        current = page.locator('.phone-menu nav a[aria-current="page"]')
+        assert await current.get_attribute("href") == "/notifications"
+        await page.locator(".phone-menu nav a[href='/cases']").click()
+        await page.wait_for_url(f"{base_url}/cases")
+        assert (await summary.inner_text()).strip().endswith(t(lang, "Cases"))
+        await shot(page, f"menu-phone-{lang}")
+        # A desktop keeps the bar, and no folded menu.
+        await page.set_viewport_size({"width": DESKTOP, "height": 900})
+        assert await page.locator("nav.main-nav a[href='/cases']").is_visible()
+        assert not await summary.is_visible()
