@@ -171,9 +171,10 @@ def list_cases(
 
 
 def _listed(personal: bool, row: Any) -> dict[str, Any]:
-    """A list item from a row: no parties (the defaults: none, count 0), the description only
-    for readers of personal data. The time of registration is UTC: SQLite's driver gives it
-    as text without an offset, PostgreSQL's in the session's time zone."""
+    """A list item from a row: no parties and no count of them (both null: the list never reads
+    the parties), the description only for readers of personal data. The time of registration
+    is UTC: SQLite's driver gives it as text without an offset, PostgreSQL's in the session's
+    time zone."""
     item = dict(zip(LIST_COLUMNS, row, strict=True))
     at = item["registered_at"]
     item["registered_at"] = f"{at}+00:00" if isinstance(at, str) else at.astimezone(UTC)

@@ -103,8 +103,16 @@ class CasePublic(BaseModel):
     version: int
     personal_data: bool = Field(description="whether parties and description are shown")
     description: str | None = None
-    parties: list[PartyPublic] | None = None
-    party_count: int = 0
+    parties: list[PartyPublic] | None = Field(
+        default=None,
+        description="the parties, for readers of personal data, on the case itself "
+        "(GET /cases/{id}); null in a list of cases",
+    )
+    party_count: int | None = Field(
+        default=None,
+        description="how many parties the case has, on the case itself (GET /cases/{id}); "
+        "null in a list of cases, which never reads the parties",
+    )
 
 
 class RefusalCreate(Input):

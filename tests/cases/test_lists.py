@@ -45,6 +45,11 @@ async def test_coordinator_pages_through_the_regions_cases_with_filters(settings
         assert seen == [c["id"] for c in reversed(created)]
         family = ok(await cases.get(BASE, headers=coord, params={"category": "family"}))
         assert [c["id"] for c in family["items"]] == [created[-1]["id"]]
+        # A list never reads the parties: it says nothing of them, rather than "0 parties".
+        listed = family["items"][0]
+        assert listed["parties"] is None and listed["party_count"] is None
+        itself = ok(await cases.get(f"{BASE}/{listed['id']}", headers=coord))
+        assert itself["party_count"] == len(itself["parties"])
         found = ok(await cases.get(BASE, headers=coord, params={"q": "inheritance"}))
         assert [c["id"] for c in found["items"]] == [created[-1]["id"]]
         assert found["items"][0]["description"] == "Inheritance of a flat"
