@@ -89,7 +89,8 @@ def check_day(value: date) -> date:
 
 
 def check_moment(value: datetime) -> datetime:
-    """An aware time between 2000-01-01 and 2100-12-31 (UTC), kept as given."""
+    """An aware time between 2000-01-01 and 2100-12-31, in UTC: an answer gives a time as
+    every later read of it does, whatever offset the client sent it with."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise PydanticCustomError("timezone_aware", "Give the time with its UTC offset.")
     if not _FIRST <= value <= _LAST:
@@ -98,7 +99,7 @@ def check_moment(value: datetime) -> datetime:
             "Give a time between {earliest} and {latest}.",
             {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
         )
-    return value
+    return value.astimezone(UTC)
 
 
 def check_region(value: str) -> str:

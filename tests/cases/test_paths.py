@@ -48,6 +48,8 @@ async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(s
             ),
             201,
         )
+        # Given in Almaty's time, answered in UTC, as every later read answers it.
+        assert session["scheduled_at"] == f"{TODAY - timedelta(days=1)}T05:00:00Z"
         held = ok(
             await cases.patch(
                 f"{BASE}/{case_id}/sessions/{session['id']}",
