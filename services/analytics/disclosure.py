@@ -15,7 +15,9 @@ caller names blocks, e.g. a month's weeks). Each determined figure then gets
 a cheap way to move it that keeps the published sums: the cheapest hypercube through it
 (`hypercube.py`, costing the value of every figure it newly hides), or, when the cells are not
 tuples, no hypercube fits or the best one would hide a total, an L1 LP over all such
-directions (it may find a cheaper move through figures already hidden). Small values are
+directions (it may find a cheaper move through figures already hidden), sought in the
+figure's block first and, when the move found there would hide a sum over several blocks,
+weighed against the whole table's: the cheapest move is taken. Small values are
 hidden first and the result is the same for the same data, whatever the order of the input.
 One round suffices (see `_secondary_round`), so `pinned` runs once. Reasoning on whole numbers
 is not modelled; for two-way tables it adds nothing, as their LP ranges end on whole numbers.
@@ -224,11 +226,7 @@ def _secondary_round(table: CellTable, hidden_c: np.ndarray, hidden_m: np.ndarra
         at_one = (table.sums if is_margin else table.values)[i] == 1
         if ((up_m if at_one else moved_m) if is_margin else (up_c if at_one else moved_c))[i]:
             continue
-        # A hypercube that hides only cells is taken; one that would hide a total (a sparse
-        # table's usual case) is weighed against the LP, which may find a cheaper move.
-        z = _hypercube(table, hidden_c, hidden_m, is_margin, i)
-        if z is None or (np.abs(table.member @ z)[~hidden_m] > _TOL).any():
-            z = _cheapest_move(table, hidden_c, hidden_m, is_margin, i, table.block(is_margin, i))
+        z = _move(table, hidden_c, hidden_m, is_margin, i)
         dz = table.member @ z
         hidden_c |= (np.abs(z) > _TOL) & (table.values > 0)
         hidden_m |= (np.abs(dz) > _TOL) & (table.sums > 0)
@@ -236,6 +234,43 @@ def _secondary_round(table: CellTable, hidden_c: np.ndarray, hidden_m: np.ndarra
         up_c |= z > _TOL
         moved_m |= np.abs(dz) > _TOL
         up_m |= dz > _TOL
+
+
+def _move(
+    table: CellTable, hidden_c: np.ndarray, hidden_m: np.ndarray, is_margin: bool, i: int
+) -> np.ndarray:
+    """The move for one determined figure that newly hides the least (by value).
+
+    A hypercube that hides only cells is taken. One that would hide a total (a sparse table's
+    usual case) is weighed against the LP, which may find a cheaper move. With blocks, the LP
+    is sought inside the figure's block first; a move found there that hides a figure summing
+    several blocks (a year's figure, for a cell of a month's weeks: a month whose weeks cannot
+    make up for it alone) is weighed against the LP over the whole table, which may move
+    other months instead: else a few small cells of the month in progress would hide the
+    year's largest figures, a region's whole row and the national totals.
+    """
+    cube = _hypercube(table, hidden_c, hidden_m, is_margin, i)
+    if cube is not None and not (np.abs(table.member @ cube)[~hidden_m] > _TOL).any():
+        return cube
+    block = table.block(is_margin, i)
+    found = [] if cube is None else [cube]
+    found.append(_cheapest_move(table, hidden_c, hidden_m, is_margin, i, block))
+    if block is not None and _spans_blocks(table, hidden_m, found[-1]):
+        found.append(_cheapest_move(table, hidden_c, hidden_m, is_margin, i))
+    return min(found, key=lambda z: _cost(table, hidden_c, hidden_m, z))  # first of equals
+
+
+def _cost(table: CellTable, hidden_c: np.ndarray, hidden_m: np.ndarray, z: np.ndarray) -> float:
+    """What a move newly hides, by value (the figures it changes that are not hidden yet)."""
+    cells = (np.abs(z) > _TOL) & ~hidden_c
+    sums = (np.abs(table.member @ z) > _TOL) & ~hidden_m
+    return float(table.cost_c[cells].sum() + table.cost_m[sums].sum())
+
+
+def _spans_blocks(table: CellTable, hidden_m: np.ndarray, z: np.ndarray) -> bool:
+    """Whether a move newly hides a sum over cells of more than one block."""
+    changed = np.flatnonzero((np.abs(table.member @ z) > _TOL) & ~hidden_m)
+    return any(table.block(True, int(j)) is None for j in changed)
 
 
 def _hypercube(

@@ -193,3 +193,41 @@ def test_solving_month_by_month_finds_the_same_determined_figures_as_one_matrix(
     by_month = pinned(table.with_blocks(lambda key: key[2][:7]), hidden_c, hidden_m)
     assert len(whole[0]) > 100 and len(whole[1]) > 100
     assert np.array_equal(whole[0], by_month[0]) and np.array_equal(whole[1], by_month[1])
+
+
+def test_a_few_small_cells_of_the_month_in_progress_leave_the_year_of_a_large_region_shown():
+    """QA: imported months and a first week of December with a few small cells of the capital.
+
+    Hiding those cells needs secondary suppression; a move inside December alone would change
+    the year's figures, so it hid the capital's year row and the national category totals
+    (hundreds of cases each). Moving another month's cells instead hides only small figures.
+    """
+    rng = np.random.default_rng(2026)
+    regions, dims = ["r1", "r2", "r3", "r4"], ["a", "b", "c", "d"]
+    size = {"r1": 30.0, "r2": 12.0, "r3": 4.0, "r4": 2.0}
+    months = months_of(2026)
+    weeks = {m: [m] if m < "2026-12" else pieces_of(m) for m in months}  # Jan-Nov imported
+    values = {
+        (r, d, m): int(rng.poisson(size[r])) for r in regions for d in dims for m in months[:-1]
+    }
+    first = pieces_of("2026-12")[0]
+    values.update({("r1", "a", first): 1, ("r1", "b", first): 2, ("r1", "c", first): 1})
+    values.update({("r2", "a", first): 1, ("r2", "d", first): 1})
+    protected = protect_weekly_cube(values, regions, dims, weeks, threshold=5)
+
+    assert protected[("r1", "a", first)] is None  # the small cells are hidden
+    year_of_r1 = {d: protected[("r1", d, ALL)] for d in [*dims, ALL]}
+    national = {d: protected[(ALL, d, ALL)] for d in [*dims, ALL]}
+    assert None not in year_of_r1.values(), year_of_r1
+    assert None not in national.values(), national
+    every = [p for m in months for p in weeks[m]]
+    shown = []
+    for (r, d, p), value in protected.items():
+        members = frozenset(
+            (rr, dd, q)
+            for rr in (regions if r == ALL else [r])
+            for dd in (dims if d == ALL else [d])
+            for q in (every if p == ALL else [q for q in every if q == p or q[:7] == p])
+        )
+        shown.append(Figure(f"{r}/{d}/{p}", members, value))
+    assert pinned(shown) == []
