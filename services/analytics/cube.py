@@ -42,6 +42,7 @@ from kelisim.db import new_session, table_of, upsert, upsert_for
 from services.analytics.measures import (
     ALL_REGIONS,
     CATEGORIES,
+    COUNCIL_MEASURES,
     MEASURES,
     NATIONAL,
     NOW,
@@ -69,8 +70,7 @@ def cube_of(period: str) -> str:
 
 def regions_of(measure: str) -> tuple[str, ...]:
     """The regions of a measure's cube (council figures also count republic level, `KZ`)."""
-    council = measure.startswith(("councils.", "recommendations."))
-    return (*ALL_REGIONS, NATIONAL) if council else ALL_REGIONS
+    return (*ALL_REGIONS, NATIONAL) if measure in COUNCIL_MEASURES else ALL_REGIONS
 
 
 def months_in(cube: str) -> list[str]:
@@ -247,6 +247,8 @@ def build_cube(engine: Engine, measure: str, cube: str, *, threshold: int) -> in
     if outside:
         log.warning("cube.unknown_regions", measure=measure, regions=sorted(outside))
     dims = fixed_dims(measure) or sorted({d for r, d, _ in values if r in regions})
+    if measure in COUNCIL_MEASURES:  # about councils and state bodies: nothing to hide
+        threshold = 1
     if weekly:
         figures = protect_weekly_cube(values, regions, dims, weeks, threshold=threshold)
     else:

@@ -67,6 +67,11 @@ MEASURES: dict[str, str] = {
     "recommendations.overdue": "addressee",
 }
 
+# Figures about councils and the state bodies they address, never about persons: every session,
+# decision and recommendation (with its status) is published one by one on the public pages
+# and in open data anyway, so these are shown in full, with no small-count suppression.
+COUNCIL_MEASURES = frozenset(m for m in MEASURES if m.startswith(("councils.", "recommendations.")))
+
 STOCKS = frozenset({"cases.in_mediation"})  # counted under `now`, not per period
 
 # The region x category measures an analyst tabulates (dashboard columns), in order.

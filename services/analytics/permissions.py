@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kelisim.auth import Principal
 from kelisim.problems import Problem
-from services.analytics.measures import ALL_REGIONS, NATIONAL
+from services.analytics.measures import ALL_REGIONS, COUNCIL_MEASURES, NATIONAL
 
 ACTIONS: dict[str, frozenset[str]] = {
     "read": frozenset({"analyst", "coordinator"}),
@@ -64,7 +64,7 @@ def council_regions(principal: Principal) -> tuple[str, ...]:
 
 def regions_for(principal: Principal, measure: str) -> tuple[str, ...]:
     """The regions of a measure's figures the caller reads (council figures include `KZ`)."""
-    if measure.startswith(("councils.", "recommendations.")):
+    if measure in COUNCIL_MEASURES:
         return council_regions(principal)
     return regions(principal)
 
