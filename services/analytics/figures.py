@@ -189,9 +189,11 @@ def state_bodies(db: DbSession, regions: Sequence[str], period: Period) -> Table
     """Addressed state body x recommendation figure, over the regions in scope.
 
     Each column is the column totals of that measure's protected region x state body table.
+    A body with nothing in the regions and period (every figure 0) is left out: the cubes know
+    every region's bodies, and a regional analyst would see the others' listed with zeros.
     """
     grids = [by_dimension(db, m, regions, period) for m in STATE_BODY_COLUMNS]
-    bodies = tuple(sorted({body for g in grids for body in g.columns}))
+    bodies = tuple(sorted({b for g in grids for b in g.columns if g.column_totals.get(b) != 0}))
     cells = {(b, g.key): g.column_totals.get(b, 0) for g in grids for b in bodies}
     totals = {g.key: g.total for g in grids}
     freshness = Freshness.of(g.freshness for g in grids)

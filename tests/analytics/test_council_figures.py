@@ -89,3 +89,19 @@ async def test_council_figures_are_shown_in_full_small_as_they_are(stack, analys
     )
     lines = {row[0]: row[1:] for row in csv.reader(io.StringIO(exported.text))}
     assert lines[ALMATY_AKIMAT][0] == "2" and lines[ASTANA_AKIMAT][0] == "1"
+
+
+async def test_a_regional_analyst_sees_only_the_state_bodies_of_their_regions(stack, analyst):
+    year = TermPolicy().today().year - 2
+    await _council_month_on_the_stream(stack, year)
+    await _counted(stack, analyst, year, 3)
+    astana = await stack.login_as("analyst-71", roles=["analyst"], regions=["KZ-71"])
+    theirs = (await stack.client.get(f"{ANALYTICS}/councils?year={year}", headers=astana)).json()
+    assert [r["key"] for r in theirs["regions"]["rows"]] == ["KZ-71"]
+    # Almaty's state bodies have nothing in Astana: not listed with zeros
+    assert [r["key"] for r in theirs["state_bodies"]["rows"]] == [ASTANA_AKIMAT]
+    assert theirs["state_bodies"]["column_totals"][0] == 1
+    exported = await stack.client.get(
+        f"{ANALYTICS}/exports/state-bodies.csv?year={year}", headers=astana
+    )
+    assert ALMATY_AKIMAT not in exported.text
