@@ -1,10 +1,10 @@
 """Request body limits at every door (gateway and services): 413 `body-too-large` beyond them.
 
-JSON bodies and forms are small (`KELISIM_MAX_JSON_BYTES`, 1 MiB by default); the routes
-that take documents (`DOCUMENT_ROUTES`: council materials, the signed settlement, history
-imports, the web form that uploads a material) get `KELISIM_MAX_DOCUMENT_BYTES`. A declared
-`Content-Length` beyond the limit is refused before a byte is read; a body without one is
-counted as it arrives and refused when it passes the limit. The table lists public API
+JSON bodies and forms are small (`KELISIM_MAX_JSON_BYTES`, 1 MiB by default); the routes that
+take documents (`DOCUMENT_ROUTES`: council materials, the signed settlement, history imports,
+the web forms that upload a material or a signed settlement) get `KELISIM_MAX_DOCUMENT_BYTES`.
+A declared `Content-Length` beyond the limit is refused before a byte is read; a body without
+one is counted as it arrives and refused when it passes the limit. The table lists public API
 paths, the same at the gateway and at the service behind it. A web page that answers an
 oversized upload itself, in its visitor's language (`OWN_ANSWER_ROUTES`), gets the declared
 length through to it; its body is still counted and cut at the limit.
@@ -28,6 +28,7 @@ DOCUMENT_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("POST", r"^/api/v1/cases/[^/]+/settlement$"),
         ("POST", r"^/api/v1/analytics/history$"),
         ("POST", r"^/councils/materials/[^/]+$"),
+        ("POST", r"^/cases/[^/]+/do/settle$"),
         ("POST", r"^/public/verify$"),
     )
 )

@@ -146,14 +146,22 @@ async def reload_until(page, text: str, seconds: float = 20) -> None:  # type: i
 
 
 async def in_action(
-    page, action: str, fields: dict[str, str], selects: dict[str, str] | None = None
+    page,
+    action: str,
+    fields: dict[str, str],
+    selects: dict[str, str] | None = None,
+    files: dict[str, dict[str, object]] | None = None,
 ) -> None:  # type: ignore[no-untyped-def]
-    """Open a step's form on the case page, fill it in and send it."""
+    """Open a step's form on the case page, fill it in (ticking every box) and send it."""
     box = page.locator(f"#action-{action}")
     if not await box.get_attribute("open") is not None:
         await box.locator("summary").click()
     for name, value in (selects or {}).items():
         await box.locator(f"[name={name}]").select_option(value)
+    for checkbox in await box.locator("input[type=checkbox]").all():
+        await checkbox.check()
+    for name, payload in (files or {}).items():
+        await box.locator(f"[name={name}]").set_input_files(payload)
     for name, value in fields.items():
         await box.locator(f"[name={name}]").fill(value)
     async with page.expect_navigation():

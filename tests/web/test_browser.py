@@ -92,6 +92,13 @@ async def test_case_from_registration_to_settlement_escalation_and_acknowledgeme
                 "obligation": terms,
                 "due_on": (today + timedelta(days=30)).isoformat(),
             },
+            files={
+                "document": {
+                    "name": "signed.pdf",
+                    "mimeType": "application/pdf",
+                    "buffer": b"%PDF-1.4\n%%EOF\n",
+                }
+            },
         )
         assert t(lang, "Settled") in await page.inner_text("h1")
         await in_action(

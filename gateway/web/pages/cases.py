@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
+from gateway.web import labels
 from gateway.web.client import ServiceError
 from gateway.web.i18n import local_to_utc
 from gateway.web.labels import CASE_STATUSES, CATEGORIES
@@ -207,22 +210,60 @@ def _session_body(view: View) -> dict[str, Any]:
     return {"scheduled_at": scheduled_at, "place": view.field("place")}
 
 
-def _settlement_body(view: View, case: dict[str, Any]) -> dict[str, Any]:
+async def _settlement_body(view: View, case: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
+    """The settlement as the API takes it: the signatures as ticked, the uploaded signed scan."""
+    assert view.form is not None
+    upload = view.form.get("document")
+    scan = upload if isinstance(upload, UploadFile) and upload.filename else None
+    content = await scan.read() if scan else b""  # an empty file is no document either
+    errors = required(view, "terms", "signed_on", *(() if content else ("document",)))
     signed_on = view.field("signed_on")
     body: dict[str, Any] = {
         "terms": view.field("terms"),
         "signed_on": signed_on,
-        "signatures": [
-            {"party_id": p["id"], "signed_on": signed_on} for p in case.get("parties") or []
+        "signatures": [  # a date left empty is the agreement's
+            {
+                "party_id": p["id"],
+                "signed_on": view.field(f"party_{p['id']}_signed_on") or signed_on,
+            }
+            for p in case.get("parties") or []
+            if view.field(f"party_{p['id']}_signed") == "on"
         ],
-        "document_text": view.field("terms"),
         "obligations": [],
     }
+    if scan and content:
+        body["document_base64"] = base64.b64encode(content).decode()
+        body["document_name"] = scan.filename
+        body["media_type"] = scan.content_type or "application/octet-stream"
     if view.field("obligation").strip():
         body["obligations"].append(
             {"description": view.field("obligation"), "due_on": view.field("due_on")}
         )
-    return body
+    return body, errors
+
+
+def _settlement_errors(
+    view: View, error: ServiceError, case: dict[str, Any], body: dict[str, Any]
+) -> FormErrors:
+    """The API's refusal next to the fields: each signature's date, and who has not signed."""
+    aliases = {
+        **ALIASES,
+        "document_base64": "document",
+        "document_name": "document",
+        "media_type": "document",
+    }
+    for i, signature in enumerate(body["signatures"]):
+        aliases[f"signatures.{i}.signed_on"] = f"party_{signature['party_id']}_signed_on"
+    errors = form_errors(view, error, aliases)
+    unsigned = error.body.get("parties") if error.kind == "signature-missing" else None
+    if errors.fields.pop("signatures", None) is not None:  # none ticked: every party is marked
+        unsigned = [p["id"] for p in case.get("parties") or []]
+    if unsigned:
+        message = view.translate(labels.PROBLEMS["signature-missing"])
+        errors.general = errors.general if errors.fields else message
+        for party in unsigned:
+            errors.fields[f"party_{party}_signed"] = message
+    return errors
 
 
 # action -> (required fields, path under the case, body builder)
@@ -257,7 +298,6 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Callable[[View, dict[str, Any]], 
         lambda v, c: {"party_id": v.field("party_id"), "reason": v.field("reason") or None},
     ),
     "session": (("date", "place"), "sessions", lambda v, c: _session_body(v)),
-    "settle": (("terms", "signed_on"), "settlement", _settlement_body),
     "not_settled": (("reason",), "not-settled", lambda v, c: {"reason": v.field("reason")}),
     "refuse": (
         ("reason", "note"),
@@ -294,10 +334,24 @@ def _extension_body(view: View, case: dict[str, Any]) -> dict[str, Any]:
 ALIASES = {
     "consents": "given_on",
     "scheduled_at": "date",
-    "signatures": "signed_on",
     "obligations.0.due_on": "due_on",
     "obligations.0.description": "obligation",
 }
+
+
+@router.post("/cases/{case_id}/do/settle")
+async def settle_case(case_id: str, view: FormView) -> Response:
+    """Record the settlement agreement: every party's signature and the signed scan."""
+    case = await view.services.get(f"{CASES}/{case_id}")
+    body, errors = await _settlement_body(view, case)
+    if errors:
+        return await _case_page(view, case_id, {"settle": errors}, 422)
+    try:
+        await view.services.post(f"{CASES}/{case_id}/settlement", body)
+    except ServiceError as error:
+        errors = _settlement_errors(view, error, case, body)
+        return await _case_page(view, case_id, {"settle": errors}, error.status)
+    return redirect(f"/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/do/{action}")

@@ -1,0 +1,88 @@
+"""The case page's outcome forms: the settlement with each party's signature and the scan."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tests.support.browser import t
+from tests.support.checks import items_of
+from tests.web.daily_work_support import _csrf, signed_in_as
+
+PDF = b"%PDF-1.4\n% signed by both parties\n%%EOF\n"
+
+
+async def steps_of(system, base: str, headers: dict[str, str]) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The audited steps of a case, as its timeline shows them."""
+    timeline = items_of(await system.client.get(f"{base}/timeline", headers=headers))
+    return [e for e in timeline if e["kind"] == "audit"]
+
+
+async def test_a_settlement_needs_each_partys_signature_and_the_signed_scan(system):
+    """The form signed for every party by itself and stored the typed terms as the document."""
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)
+    mediator = await system.login("mediator", "demo")
+    base = f"/api/v1/cases/{ids['case']}"
+    page_path = f"/cases/{ids['case']}"
+    parties = (await system.client.get(base, headers=mediator)).json()["parties"]
+    first, second = parties[0]["id"], parties[1]["id"]
+    today = datetime.now(UTC).date()
+    planned = await system.client.post(
+        f"{base}/sessions",
+        json={"scheduled_at": f"{today + timedelta(days=5)}T05:00:00+00:00", "place": "Зал 3"},
+        headers=mediator,
+    )
+    assert planned.status_code == 201, planned.text
+    terms = "Стороны ставят забор по меже."
+    signed_on = today.isoformat()
+    async with signed_in_as(system, "mediator", "ru") as web:
+        page = (await web.get(page_path)).text
+        warning = t("ru", "Scheduled meetings of this case will be cancelled: %(sessions)s")
+        assert warning.split("%(")[0] in page and "Зал 3" in page
+        assert 'enctype="multipart/form-data"' in page and 'name="document" type="file"' in page
+
+        async def settle(signed: list[str], scan: bytes | None, **fields: str):  # type: ignore[no-untyped-def]
+            page = await web.get(page_path)
+            data = {
+                "csrf_token": _csrf(page.text),
+                "terms": terms,
+                "signed_on": signed_on,
+                **{f"party_{p}_signed": "on" for p in signed},
+                **fields,
+            }
+            files = {"document": ("подписано.pdf", scan or b"", "application/pdf")}
+            return await web.post(f"{page_path}/do/settle", data=data, files=files)
+
+        unsigned = await settle([first], PDF)
+        assert unsigned.status_code == 422, unsigned.text
+        assert f'id="party_{second}_signed-error"' in unsigned.text
+        assert f'id="party_{first}_signed-error"' not in unsigned.text
+        assert t("ru", "Every party must sign the settlement.") in unsigned.text
+        assert terms in unsigned.text  # what was typed stays
+        assert re.search(rf'name="party_{first}_signed"[^>]*checked', unsigned.text)
+
+        nobody = await settle([], PDF)
+        assert nobody.status_code == 422, nobody.text
+        assert f'id="party_{first}_signed-error"' in nobody.text
+        assert f'id="party_{second}_signed-error"' in nobody.text
+
+        no_scan = await settle([first, second], None)
+        assert no_scan.status_code == 422, no_scan.text
+        assert 'id="document-error"' in no_scan.text
+        assert (await system.client.get(f"{base}/settlement", headers=mediator)).status_code == 404
+        assert (await system.client.get(base, headers=mediator)).json()["status"] == "in_mediation"
+
+        earlier = (today - timedelta(days=1)).isoformat()
+        done = await settle([first, second], PDF, **{f"party_{second}_signed_on": earlier})
+        assert done.status_code == 303, done.text
+    settlement = (await system.client.get(f"{base}/settlement", headers=mediator)).json()
+    assert settlement["document_name"] == "подписано.pdf"
+    assert settlement["media_type"] == "application/pdf"
+    dates = {s["party_id"]: s["signed_on"] for s in settlement["signatures"]}
+    assert dates == {first: signed_on, second: earlier}
+    document = await system.client.get(f"{base}/settlement/document", headers=mediator)
+    assert document.content == PDF
+    sessions = items_of(await system.client.get(f"{base}/sessions", headers=mediator))
+    assert [s["status"] for s in sessions] == ["cancelled"]
