@@ -86,3 +86,54 @@ async def test_a_settlement_needs_each_partys_signature_and_the_signed_scan(syst
     assert document.content == PDF
     sessions = items_of(await system.client.get(f"{base}/sessions", headers=mediator))
     assert [s["status"] for s in sessions] == ["cancelled"]
+
+
+async def test_a_case_with_too_few_parties_gets_a_party_added_on_its_page(system):
+    """A case registered with one party was a dead end: the page offered no way to add one."""
+    coordinator = await system.login("coordinator", "demo")
+    mediator = await system.login("mediator", "demo")
+    registered = await system.client.post(
+        "/api/v1/cases",
+        json={"region": "KZ-75", "category": "neighbour", "parties": []},
+        headers=coordinator,
+    )
+    assert registered.status_code == 201, registered.text
+    case_id = registered.json()["id"]
+    base, page_path = f"/api/v1/cases/{case_id}", f"/cases/{case_id}"
+
+    async def add(web, **fields: str):  # type: ignore[no-untyped-def]
+        page = await web.get(page_path)
+        assert 'id="action-add_party"' in page.text
+        return await web.post(
+            f"{page_path}/do/add_party", data={"csrf_token": _csrf(page.text), **fields}
+        )
+
+    async with signed_in_as(system, "coordinator", "kk") as web:
+        assert (await add(web, party_name="Асан Сейітов", party_language="kk")).status_code == 303
+    assert (
+        await system.client.post(
+            f"{base}/assignment", json={"mediator": "mediator"}, headers=coordinator
+        )
+    ).status_code == 200
+    async with signed_in_as(system, "mediator", "ru") as web:
+        undeclared = (await web.get(page_path)).text
+        assert 'id="action-add_party"' not in undeclared  # the API wants the declaration first
+        declared = await system.client.post(
+            f"{base}/declaration", json={"conflict": False}, headers=mediator
+        )
+        assert declared.status_code == 200, declared.text
+        before = await steps_of(system, base, mediator)
+        bad = await add(web, party_name="Иван Петров", party_email="не почта")
+        assert bad.status_code == 422, bad.text
+        assert 'id="party_email-error"' in bad.text and "Иван Петров" in bad.text
+        assert await steps_of(system, base, mediator) == before  # nothing recorded
+        added = await add(
+            web, party_name="Иван Петров", party_phone="+77011234567", party_language="ru"
+        )
+        assert added.status_code == 303, added.text
+    parties = (await system.client.get(base, headers=mediator)).json()["parties"]
+    assert [(p["name"], p["language"]) for p in parties] == [
+        ("Асан Сейітов", "kk"),
+        ("Иван Петров", "ru"),
+    ]
+    assert parties[1]["phone"] == "+77011234567"

@@ -88,38 +88,39 @@ async def new_case(view: PageView) -> Response:
     return _new_form(view)
 
 
+def _party(view: View, prefix: str) -> dict[str, Any]:
+    """The party typed into the fields named `<prefix><field>` (cases/_party.html)."""
+    return {
+        "kind": view.field(f"{prefix}kind", "person"),
+        "name": view.field(f"{prefix}name").strip(),
+        "phone": view.field(f"{prefix}phone").strip() or None,
+        "email": view.field(f"{prefix}email").strip() or None,
+        "address": view.field(f"{prefix}address").strip() or None,
+        "language": view.field(f"{prefix}language", "kk"),
+        "state_body": view.field(f"{prefix}state_body") == "on",
+        "found_incapable": view.field(f"{prefix}found_incapable") == "on",
+    }
+
+
 def _parties(view: View) -> list[tuple[int, dict[str, Any]]]:
     """(form block number, party) of every block with a name, in order."""
-    parties = []
-    for n in range(1, _party_count(view) + 1):
-        name = view.field(f"party{n}_name").strip()
-        if not name:
-            continue
-        parties.append(
-            (
-                n,
-                {
-                    "kind": view.field(f"party{n}_kind", "person"),
-                    "name": name,
-                    "phone": view.field(f"party{n}_phone").strip() or None,
-                    "email": view.field(f"party{n}_email").strip() or None,
-                    "address": view.field(f"party{n}_address").strip() or None,
-                    "language": view.field(f"party{n}_language", "kk"),
-                    "state_body": view.field(f"party{n}_state_body") == "on",
-                    "found_incapable": view.field(f"party{n}_found_incapable") == "on",
-                },
-            )
-        )
-    return parties
+    numbered = [(n, _party(view, f"party{n}_")) for n in range(1, _party_count(view) + 1)]
+    return [(n, party) for n, party in numbered if party["name"]]
 
 
-def _party_aliases(numbered: list[tuple[int, dict[str, Any]]]) -> dict[str, str]:
+def _party_aliases(loc: str, prefix: str) -> dict[str, str]:
+    """The API's errors of the party at `loc` shown next to the fields named `<prefix><field>`."""
+    aliases = {loc or "_": f"{prefix}kind"}  # a rule across fields (kind and flags)
+    for field in (*PARTY_FIELDS, "state_body", "found_incapable"):
+        aliases[f"{loc}.{field}" if loc else field] = f"{prefix}{field}"
+    return aliases
+
+
+def _parties_aliases(numbered: list[tuple[int, dict[str, Any]]]) -> dict[str, str]:
     """The API's `parties.<i>.<field>` errors shown next to the form block they came from."""
     aliases = {}
-    for i, (n, _party) in enumerate(numbered):
-        aliases[f"parties.{i}"] = f"party{n}_kind"  # a rule across fields (kind and flags)
-        for field in (*PARTY_FIELDS, "state_body", "found_incapable"):
-            aliases[f"parties.{i}.{field}"] = f"party{n}_{field}"
+    for i, (n, _typed) in enumerate(numbered):
+        aliases.update(_party_aliases(f"parties.{i}", f"party{n}_"))
     return aliases
 
 
@@ -143,7 +144,7 @@ async def register_case(view: FormView) -> Response:
     try:
         case = await view.services.post(CASES, body)
     except ServiceError as error:
-        return _new_form(view, form_errors(view, error, _party_aliases(numbered)), error.status)
+        return _new_form(view, form_errors(view, error, _parties_aliases(numbered)), error.status)
     if view.has("coordinator", "admin"):
         return redirect(f"/cases/{case['id']}")
     # A mediator reads only the cases assigned to them: the coordinator assigns this one.
@@ -314,6 +315,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Callable[[View, dict[str, Any]], 
             "risk_level": v.field("risk_level", "medium"),
         },
     ),
+    "add_party": (("party_name",), "parties", lambda v, c: _party(v, "party_")),
     "close": ((), "closure", lambda v, c: None),
     "extend": (("reason", "given_on"), "extension", lambda v, c: _extension_body(v, c)),
     "terminate": (("reason",), "termination", lambda v, c: {"reason": v.field("reason")}),
@@ -337,6 +339,9 @@ ALIASES = {
     "obligations.0.due_on": "due_on",
     "obligations.0.description": "obligation",
 }
+
+# A step's own fields, where the API's names are not the form's.
+ACTION_ALIASES = {"add_party": _party_aliases("", "party_")}
 
 
 @router.post("/cases/{case_id}/do/settle")
@@ -368,8 +373,9 @@ async def case_action(case_id: str, action: str, view: FormView) -> Response:
     try:
         await view.services.post(f"{CASES}/{case_id}/{path}", body)
     except ServiceError as error:
+        aliases = {**ALIASES, **ACTION_ALIASES.get(action, {})}
         return await _case_page(
-            view, case_id, {action: form_errors(view, error, ALIASES)}, error.status
+            view, case_id, {action: form_errors(view, error, aliases)}, error.status
         )
     if action == "declare" and body["conflict"]:
         # The case went back to the coordinator, and its page is no longer the mediator's.
