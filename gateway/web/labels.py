@@ -85,6 +85,9 @@ RISK_LEVELS = {
 
 CONSENT_FORMS = {"written": N_("Written"), "oral": N_("Oral"), "electronic": N_("Electronic")}
 
+# Why the service itself changed a session (`reason_code` of the cases service).
+SESSION_REASONS = {"mediation_ended": N_("Cancelled: the mediation ended")}
+
 SESSION_STATUSES = {
     "scheduled": N_("Scheduled"),
     "held": N_("Held"),
@@ -274,7 +277,7 @@ CASE_STEPS = {
     "case.sign_agreement": N_("Mediation agreement signed"),
     "case.extend": N_("Term extended"),
     "case.schedule_session": N_("Session scheduled"),
-    "case.update_session": N_("Session updated"),
+    "case.update_session": N_("Session updated"),  # its details unseen: held, postponed...
     "case.settle": N_("Settlement agreement signed"),
     "case.not_settled": N_("Not settled"),
     "case.terminate": N_("Mediation terminated"),
@@ -295,12 +298,23 @@ DECLARATIONS = {
 }
 
 
+# A session's change says what became of it, where its details are shown.
+SESSION_STEPS = {
+    "held": N_("Session held"),
+    "postponed": N_("Session postponed"),
+    "cancelled": N_("Session cancelled"),
+}
+
+
 def case_step(entry: Mapping[str, Any]) -> str:
     """The words for one step of a case's timeline (an audit entry of the cases service)."""
     details = entry.get("details") or {}
     conflict = details.get("conflict")
     if entry.get("action") == "case.declare" and isinstance(conflict, bool):
         return DECLARATIONS[conflict]
+    changed = details.get("session_status")
+    if entry.get("action") == "case.update_session" and changed in SESSION_STEPS:
+        return SESSION_STEPS[changed]
     return CASE_STEPS.get(str(entry.get("action")), GENERIC_STEP)
 
 

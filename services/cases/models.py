@@ -206,6 +206,8 @@ class MediationSession(CasesModel, table=True):
     attendance: str = Field(default="", max_length=2000)
     notes: str | None = None
     reason: str | None = None
+    # Why the service itself changed the session (`mediation_ended`); a user's reason is `reason`.
+    reason_code: str | None = Field(default=None, max_length=40)
 
 
 class Settlement(CasesModel, table=True):

@@ -216,6 +216,7 @@ def session_public(session: MediationSession, *, notes: bool) -> SessionPublic:
         status=session.status,
         attendance=[a for a in session.attendance.split(",") if a],
         reason=session.reason,
+        reason_code=session.reason_code,
         notes=session.notes if notes else None,
     )
 

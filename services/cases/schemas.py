@@ -171,6 +171,7 @@ class SessionPublic(BaseModel):
     status: str
     attendance: list[str]
     reason: str | None
+    reason_code: Literal["mediation_ended"] | None = None
     notes: str | None = None
 
 

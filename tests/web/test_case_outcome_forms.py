@@ -137,3 +137,64 @@ async def test_a_case_with_too_few_parties_gets_a_party_added_on_its_page(system
         ("Иван Петров", "ru"),
     ]
     assert parties[1]["phone"] == "+77011234567"
+
+
+async def test_a_session_cancelled_by_the_end_of_mediation_says_so_not_the_postponements_reason(
+    system,
+):
+    """A postponed session, cancelled when the case settled, showed the postponement's reason."""
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)
+    mediator = await system.login("mediator", "demo")
+    base, page_path = f"/api/v1/cases/{ids['case']}", f"/cases/{ids['case']}"
+    today = datetime.now(UTC).date()
+    planned = []
+    for days in (-1, 5, 6):
+        answer = await system.client.post(
+            f"{base}/sessions",
+            json={"scheduled_at": f"{today + timedelta(days=days)}T05:00:00+00:00", "place": "Зал"},
+            headers=mediator,
+        )
+        assert answer.status_code == 201, answer.text
+        planned.append(answer.json()["id"])
+    changes = [
+        (planned[0], {"status": "held", "attendance": []}),
+        (
+            planned[1],
+            {
+                "status": "postponed",
+                "scheduled_at": f"{today + timedelta(days=9)}T06:00:00+00:00",
+                "reason": "Тарап ауырып қалды",
+            },
+        ),
+        (planned[2], {"status": "cancelled", "reason": "Зал бос емес"}),
+    ]
+    for session_id, change in changes:
+        answer = await system.client.patch(
+            f"{base}/sessions/{session_id}", json=change, headers=mediator
+        )
+        assert answer.status_code == 200, answer.text
+    ended = await system.client.post(
+        f"{base}/not-settled", json={"reason": "Тараптар келіспеді"}, headers=mediator
+    )
+    assert ended.status_code == 200, ended.text
+    sessions = {
+        s["id"]: s for s in items_of(await system.client.get(f"{base}/sessions", headers=mediator))
+    }
+    postponed = sessions[planned[1]]
+    assert (postponed["status"], postponed["reason"], postponed["reason_code"]) == (
+        "cancelled",
+        None,
+        "mediation_ended",
+    )
+    assert sessions[planned[2]]["reason"] == "Зал бос емес"  # a user's own cancellation
+    assert sessions[planned[2]]["reason_code"] is None
+    async with signed_in_as(system, "mediator", "ru") as web:
+        page = (await web.get(page_path)).text
+    assert "Тарап ауырып қалды" not in page
+    assert t("ru", "Cancelled: the mediation ended") in page and "Зал бос емес" in page
+    timeline = page[page.index('id="h-timeline"') :]
+    for step in ("Session held", "Session postponed", "Session cancelled"):
+        assert f"<strong>{t('ru', step)}</strong>" in timeline
+    assert t("ru", "Session updated") not in timeline

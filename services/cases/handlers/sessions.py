@@ -21,6 +21,8 @@ from services.cases.handlers.steps import (
 from services.cases.models import Case, MediationSession
 from services.cases.schemas import SessionCreate, SessionUpdate
 
+MEDIATION_ENDED = "mediation_ended"
+
 # From which session state each new state may be reached.
 SESSION_MOVES: dict[str, frozenset[str]] = {
     "scheduled": frozenset({"postponed"}),
@@ -92,6 +94,7 @@ def update_session(cmd: UpdateSession, uow: UnitOfWork) -> tuple[Case, Mediation
     session.place = body.place or session.place
     session.attendance = ",".join(attendance)
     session.reason = body.reason
+    session.reason_code = None
     if body.notes is not None:
         session.notes = body.notes
     uow.session.add(session)
@@ -131,6 +134,9 @@ def cancel_pending(uow: UnitOfWork, case: Case) -> list[str]:
     ).all()
     for session in pending:
         session.status = "cancelled"
+        # Its own reason: a postponement's reason no longer says why the session is off.
+        session.reason = None
+        session.reason_code = MEDIATION_ENDED
         uow.session.add(session)
         uow.emit(
             SessionUpdated(
