@@ -198,3 +198,50 @@ async def test_a_session_cancelled_by_the_end_of_mediation_says_so_not_the_postp
     for step in ("Session held", "Session postponed", "Session cancelled"):
         assert f"<strong>{t('ru', step)}</strong>" in timeline
     assert t("ru", "Session updated") not in timeline
+
+
+async def test_an_obligations_result_is_chosen_and_confirmed_with_a_note_not_one_click(system):
+    """Fulfilled and Breached were one-click buttons, and a result cannot be changed."""
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)
+    mediator = await system.login("mediator", "demo")
+    base, page_path = f"/api/v1/cases/{ids['case']}", f"/cases/{ids['case']}"
+    parties = (await system.client.get(base, headers=mediator)).json()["parties"]
+    today = datetime.now(UTC).date().isoformat()
+    settled = await system.client.post(
+        f"{base}/settlement",
+        json={
+            "terms": "Забор",
+            "signed_on": today,
+            "signatures": [{"party_id": p["id"], "signed_on": today} for p in parties],
+            "document_text": "Забор",
+            "obligations": [{"description": "Поставить забор", "due_on": today}],
+        },
+        headers=mediator,
+    )
+    assert settled.status_code == 200, settled.text
+    obligation = items_of(await system.client.get(f"{base}/obligations", headers=mediator))[0]
+    action = f"{page_path}/obligations/{obligation['id']}/resolve"
+    async with signed_in_as(system, "mediator", "ru") as web:
+        page = (await web.get(page_path)).text
+        assert f'action="{action}"' in page
+        assert f"/obligations/{obligation['id']}/breached" not in page  # no one-click verdict
+        before = await steps_of(system, base, mediator)
+        stray = await web.post(action, data={"csrf_token": _csrf(page)})
+        assert stray.status_code == 422, stray.text
+        assert 'id="verdict-error"' in stray.text
+        assert await steps_of(system, base, mediator) == before
+        unresolved = items_of(await system.client.get(f"{base}/obligations", headers=mediator))
+        assert unresolved[0]["status"] == "open"
+        page = (await web.get(page_path)).text
+        note = "Забор не поставлен к сроку"
+        done = await web.post(
+            action, data={"csrf_token": _csrf(page), "verdict": "breached", "note": note}
+        )
+        assert done.status_code == 303, done.text
+    resolved = items_of(await system.client.get(f"{base}/obligations", headers=mediator))
+    assert resolved[0]["status"] == "breached"
+    step = (await steps_of(system, base, mediator))[-1]
+    assert step["action"] == "case.breach_obligation"
+    assert step["details"]["note"] == note

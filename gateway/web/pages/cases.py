@@ -413,15 +413,21 @@ async def record_session(case_id: str, session_id: str, view: FormView) -> Respo
     return redirect(f"/cases/{case_id}")
 
 
-@router.post("/cases/{case_id}/obligations/{obligation_id}/{verdict}")
-async def resolve_obligation(
-    case_id: str, obligation_id: str, verdict: str, view: FormView
-) -> Response:
-    """Mark an obligation of the settlement fulfilled or breached."""
+@router.post("/cases/{case_id}/obligations/{obligation_id}/resolve")
+async def resolve_obligation(case_id: str, obligation_id: str, view: FormView) -> Response:
+    """Mark an obligation of the settlement fulfilled or breached, as chosen and confirmed in
+    its form (a verdict cannot be changed), with an optional note."""
+    key = f"obligation:{obligation_id}"
+    verdict = view.field("verdict")
+    errors = required(view, "verdict")
+    if verdict and verdict not in ("fulfilled", "breached"):
+        errors.fields["verdict"] = view.translate(labels.GENERIC_INVALID)
+        errors.general = view.translate(labels.PROBLEMS["validation-error"])
+    if errors:
+        return await _case_page(view, case_id, {key: errors}, 422)
+    body = {"note": view.field("note").strip() or None}
     try:
-        await view.services.post(f"{CASES}/{case_id}/obligations/{obligation_id}/{verdict}", {})
+        await view.services.post(f"{CASES}/{case_id}/obligations/{obligation_id}/{verdict}", body)
     except ServiceError as error:
-        return await _case_page(
-            view, case_id, {"compliance": form_errors(view, error)}, error.status
-        )
+        return await _case_page(view, case_id, {key: form_errors(view, error)}, error.status)
     return redirect(f"/cases/{case_id}")

@@ -67,7 +67,13 @@ def resolve_obligation(cmd: ResolveObligation, uow: UnitOfWork) -> Case:
     obligation.resolved_at = now()
     obligation.note = cmd.body.note
     uow.session.add(obligation)
-    case = record_step(uow, step, obligation=obligation.id, obligation_status=obligation.status)
+    case = record_step(
+        uow,
+        step,
+        obligation=obligation.id,
+        obligation_status=obligation.status,
+        **({"note": cmd.body.note} if cmd.body.note else {}),
+    )
     event = ObligationFulfilled if cmd.fulfilled else ObligationBreached
     uow.emit(
         event(
