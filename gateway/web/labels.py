@@ -177,6 +177,10 @@ PROBLEMS = {
     "invalid-url": N_("Enter a valid address (URL)."),
     "decision-not-adopted": N_("The decision was not adopted."),
     "due-before-session": N_("The due date cannot be before the session."),
+    "reported-in-future": N_("The day the addressee reported cannot be in the future."),
+    "reported-before-issued": N_(
+        "The day the addressee reported cannot be before the recommendation was issued."
+    ),
     "empty-agenda": N_("The agenda is empty."),
     "no-quorum": N_("There is no quorum."),
     "not-entitled": N_("You are not entitled to vote on this item."),

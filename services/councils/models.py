@@ -247,6 +247,9 @@ class RecommendationResponse(CouncilsModel, table=True):
     recommendation_id: str = Field(foreign_key="recommendation.id", index=True, max_length=32)
     status: str = Field(max_length=30)
     text: str = Field(default="")
+    # The day the addressee reported (it may come to the council days later); None on
+    # responses recorded before it was asked for, whose day is the day they were recorded.
+    reported_on: date | None = Field(default=None)
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime = Field(
         default_factory=now, sa_column=Column(UtcDateTime(), nullable=False)

@@ -17,9 +17,8 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim.clock import now
-from kelisim.localtime import local_date
 from kelisim.recommendations import PublicStatus
-from services.councils.lifecycle import FINAL_RECOMMENDATION
+from services.councils import rules
 from services.councils.models import (
     AgendaItem,
     Council,
@@ -29,7 +28,7 @@ from services.councils.models import (
     RecommendationResponse,
     Session,
 )
-from services.councils.queries import today
+from services.councils.queries import answer, responses_by, today
 from services.councils.rendering import LANGS
 
 # Carried out, in full or in part: a practice note may be drawn from it.
@@ -186,20 +185,8 @@ def document(db: DbSession, protocol_id: str, lang: str) -> ProtocolDocument | N
 def status_of(
     rec: Recommendation, responses: list[RecommendationResponse], on: date
 ) -> tuple[PublicStatus, date | None]:
-    """The public status of a recommendation on `on`, and the day it was carried out (in full
-    or in part). Carried out in part or not at all is said as such: neither is "implemented",
-    and neither is overdue any more, since the addressee has given its final answer."""
-    final = next((r for r in responses if r.status in FINAL_RECOMMENDATION), None)
-    if final is not None:
-        day = local_date(final.recorded_at)
-        if final.status == "implemented":
-            return ("implemented" if day <= rec.due_date else "implemented_late"), day
-        if final.status == "partially_implemented":
-            return "partially_implemented", day
-        return "not_implemented", None
-    if rec.due_date < on:
-        return "overdue", None
-    return ("answered" if responses else "issued"), None
+    """The public status of a recommendation on `on`, and the day it was carried out."""
+    return rules.follow_up(rec.due_date, [answer(r) for r in responses], on)
 
 
 def recommendations(db: DbSession, **where: str | None) -> list[PublicRecommendation]:
@@ -222,14 +209,7 @@ def recommendations(db: DbSession, **where: str | None) -> list[PublicRecommenda
         if where.get(field):
             query = query.where(getattr(Recommendation, field) == where[field])
     rows = db.exec(query.order_by(col(Recommendation.due_date), col(Recommendation.id))).all()
-    answers: dict[str, list[RecommendationResponse]] = {}
-    if rows:
-        for response in db.exec(
-            select(RecommendationResponse)
-            .where(col(RecommendationResponse.recommendation_id).in_([r.id for r in rows]))
-            .order_by(col(RecommendationResponse.recorded_at))
-        ).all():
-            answers.setdefault(response.recommendation_id, []).append(response)
+    answers = responses_by(db, [r.id for r in rows])
     on = today()
     result = []
     for rec in rows:

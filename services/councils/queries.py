@@ -288,17 +288,48 @@ def protocol_public(db: DbSession, protocol: Protocol, lang: str) -> ProtocolPub
     )
 
 
+def answer(response: RecommendationResponse) -> tuple[str, date]:
+    """A response's status and the day the addressee reported it (for a response recorded
+    without that day: the day it was recorded, in Kazakhstan)."""
+    return response.status, response.reported_on or local_date(response.recorded_at)
+
+
+def responses_by(db: DbSession, ids: list[str]) -> dict[str, list[RecommendationResponse]]:
+    """The responses to these recommendations, oldest first, by recommendation."""
+    found: dict[str, list[RecommendationResponse]] = {}
+    if ids:
+        query = select(RecommendationResponse).where(
+            col(RecommendationResponse.recommendation_id).in_(ids)
+        )
+        for response in db.exec(query.order_by(col(RecommendationResponse.recorded_at))).all():
+            found.setdefault(response.recommendation_id, []).append(response)
+    return found
+
+
 def recommendation_public(
-    db: DbSession, recommendation: Recommendation, on: date, *, responses: bool = True
+    db: DbSession,
+    recommendation: Recommendation,
+    on: date,
+    *,
+    responses: bool = True,
+    answered: list[RecommendationResponse] | None = None,
 ) -> RecommendationPublic:
-    """A recommendation, whether it is overdue on `on`, and (unless asked not to) its responses."""
+    """A recommendation, whether it is overdue on `on`, what came of it (the public status:
+    on time or late) and (unless asked not to) its responses; `answered`: its responses,
+    when the caller has loaded them."""
+    found = responses_of(db, recommendation) if answered is None else answered
+    public_status, implemented_on = rules.follow_up(
+        recommendation.due_date, [answer(r) for r in found], on
+    )
     return RecommendationPublic.model_validate(
         {
             **recommendation.model_dump(),
             "overdue": rules.is_overdue(recommendation.status, recommendation.due_date, on),
+            "public_status": public_status,
+            "implemented_on": implemented_on,
             "responses": [
                 ResponsePublic.model_validate(r, from_attributes=True)
-                for r in (responses_of(db, recommendation) if responses else [])
+                for r in (found if responses else [])
             ],
         }
     )
@@ -331,7 +362,11 @@ def control_page(
         )
     query = query.order_by(col(Recommendation.due_date), col(Recommendation.id))
     rows, next_cursor = pagination.page(db.exec(query.limit(limit + 1)).all(), limit, _due_and_id)
-    items = [recommendation_public(db, r, on, responses=False) for r in rows]
+    answers = responses_by(db, [r.id for r in rows])
+    items = [
+        recommendation_public(db, r, on, responses=False, answered=answers.get(r.id, []))
+        for r in rows
+    ]
     if not persons:
         items = [item.model_copy(update={"responsible": ""}) for item in items]
     return Page[RecommendationPublic](items=items, next_cursor=next_cursor)

@@ -7,8 +7,10 @@ all ask the same question the same way.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, datetime
 
+from kelisim.recommendations import PublicStatus
 from services.councils.lifecycle import FINAL_RECOMMENDATION
 from services.councils.schemas import Quorum
 
@@ -73,3 +75,25 @@ def sat_at(starts_at: datetime, held_at: datetime | None) -> datetime:
     """When a session sat: the planned time, or the moment it was opened if that was earlier
     (it met ahead of plan); a session recorded as held after it met sat at its planned time."""
     return min(starts_at, held_at or starts_at)
+
+
+def follow_up(
+    due_date: date, answers: Sequence[tuple[str, date]], today: date
+) -> tuple[PublicStatus, date | None]:
+    """What came of a recommendation on `today`, from its answers `(status, day reported)`
+    oldest first: carried out on time or late (by the day the addressee reported), not at all,
+    or overdue without a final answer; and the day it was carried out (in full or in part).
+
+    The secretary's pages, the internal API and the public side all ask this one function.
+    """
+    final = next((a for a in answers if a[0] in FINAL_RECOMMENDATION), None)
+    if final is not None:
+        status, day = final
+        if status == "implemented":
+            return ("implemented" if day <= due_date else "implemented_late"), day
+        if status == "partially_implemented":
+            return "partially_implemented", day
+        return "not_implemented", None
+    if due_date < today:
+        return "overdue", None
+    return ("answered" if answers else "issued"), None

@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from kelisim.inputs import Day, Input, Line, Moment, RegionCode, check_line
 from kelisim.practice_notes import NoteCategory, NotePublicFields, NoteTexts
+from kelisim.recommendations import PublicStatus
 
 Level = Literal["republic", "region", "district", "enterprise"]
 AttachedKind = Literal["akimat", "enterprise"]
@@ -272,11 +273,14 @@ class RecommendationCreate(Input):
 class ResponseCreate(Input):
     status: ResponseStatus
     text: str = Field(default="", max_length=10000)
+    # The day the addressee reported (today when not given): it decides on time or late.
+    reported_on: Day | None = None
 
 
 class ResponsePublic(BaseModel):
     status: str
     text: str
+    reported_on: date | None = None
     recorded_by: str
     recorded_at: datetime
 
@@ -293,6 +297,9 @@ class RecommendationPublic(BaseModel):
     status: str
     issued_at: datetime
     overdue: bool = False
+    # What came of it, by the rule the public side uses: implemented on time or late, ...
+    public_status: PublicStatus = "issued"
+    implemented_on: date | None = None
     responses: list[ResponsePublic] = []
 
 

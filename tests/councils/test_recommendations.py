@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 from kelisim.localtime import local_date
@@ -293,3 +294,55 @@ async def test_a_long_control_list_comes_in_pages_by_due_date(settings):
         assert bad.json()["type"] == "urn:kelisim:problem:bad-cursor"
         too_long = await council.get(f"/{council.id}/recommendations?limit=201", who="m1")
         assert too_long.status_code == 422  # one page is at most 200 items
+
+
+async def test_an_overdue_recommendation_reported_done_before_its_due_date_is_on_time(
+    settings, monkeypatch
+):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        item_id = await adopted_item(council)
+        due = TODAY + timedelta(days=5)
+        on_time = await recommend(council, item_id, due, "Akimat of Almaty")
+        late = await recommend(council, item_id, due, "Department of education")
+        # Ten days on: both are overdue; the addressee's report comes to the council late.
+        later = datetime.combine(TODAY + timedelta(days=10), time(6), tzinfo=UTC)
+        monkeypatch.setattr(queries, "now", lambda: later)
+        assert (await council.ok("GET", f"/recommendations/{on_time['id']}"))["overdue"]
+        path = f"/recommendations/{on_time['id']}/responses"
+        responded = len(audit_entries(client, "recommendation.responded"))
+        for day, kind in (
+            (TODAY + timedelta(days=11), "reported-in-future"),
+            (TODAY - timedelta(days=1), "reported-before-issued"),
+        ):
+            body = {"status": "implemented", "reported_on": day.isoformat()}
+            assert_problem(await council.post(path, json=body), 422, kind)
+        unchanged = await council.ok("GET", f"/recommendations/{on_time['id']}")
+        assert (unchanged["status"], unchanged["responses"]) == ("sent", [])
+        assert len(audit_entries(client, "recommendation.responded")) == responded
+
+        reported = TODAY + timedelta(days=4)
+        done = await council.ok(
+            "POST",
+            path,
+            json={"status": "implemented", "text": "Opened.", "reported_on": reported.isoformat()},
+        )
+        assert (done["status"], done["public_status"]) == ("implemented", "implemented")
+        assert done["implemented_on"] == reported.isoformat()
+        assert done["responses"][-1]["reported_on"] == reported.isoformat()
+        assert done["overdue"] is False
+        (entry,) = audit_entries(client, "recommendation.responded")[responded:]
+        assert json.loads(entry.after)["reported_on"] == reported.isoformat()
+
+        # Reported without a day: today, after the due date, so late — and the control list
+        # says the same as the recommendation's own page.
+        done_late = await council.ok(
+            "POST", f"/recommendations/{late['id']}/responses", json={"status": "implemented"}
+        )
+        assert done_late["public_status"] == "implemented_late"
+        assert done_late["responses"][-1]["reported_on"] == (TODAY + timedelta(days=10)).isoformat()
+        listed = await council.items(f"/{council.id}/recommendations")
+        assert {r["id"]: r["public_status"] for r in listed} == {
+            on_time["id"]: "implemented",
+            late["id"]: "implemented_late",
+        }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from kelisim.localtime import KAZAKHSTAN
 from tests.support.browser import t
 from tests.support.checks import eventually, items_of
 from tests.web.daily_work_support import _csrf, signed_in_as
@@ -286,3 +288,47 @@ async def test_a_council_not_ones_own_says_so_and_offers_no_forms(system):
     assert f'href="/public/councils/{other.json()["id"]}?lang=ru"' in page.text
     assert t("ru", "No members yet.") not in page.text
     assert "/councils/do/plan_session/" not in page.text
+
+
+async def test_the_secretary_records_the_day_the_addressee_reported_and_sees_on_time(system):
+    """The response form had no day: a report that came late to the council read as late in
+    public, while the secretary's page said just "Implemented"."""
+    secretary = await system.login("council_secretary", "demo")
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
+    recs = items_of(
+        await system.client.get(
+            f"/api/v1/councils/{council['id']}/recommendations", headers=secretary
+        )
+    )
+    rec = next(r for r in recs if r["status"] == "sent" and not r["overdue"])
+    page_path = f"/councils/{council['id']}"
+    today = datetime.now(KAZAKHSTAN).date()
+
+    async def respond(web, reported_on: date):  # type: ignore[no-untyped-def]
+        page = await web.get(page_path)
+        assert 'name="reported_on"' in page.text
+        return await web.post(
+            f"/councils/do/respond/{rec['id']}",
+            data={
+                "csrf_token": _csrf(page.text),
+                "page_kind": "council",
+                "page_id": council["id"],
+                "status": "implemented",
+                "reported_on": reported_on.isoformat(),
+            },
+        )
+
+    async with signed_in_as(system, "council_secretary", "ru") as web:
+        future = await respond(web, today + timedelta(days=1))
+        assert future.status_code == 422
+        assert t("ru", "The day the addressee reported cannot be in the future.") in future.text
+        done = await respond(web, today)
+        assert done.status_code == 303, done.text
+        page = (await web.get(page_path)).text
+        row = page.split(rec["text"])[1].split("</tr>")[0]
+        assert t("ru", "Implemented on time") in row
+    read = await system.client.get(
+        f"/api/v1/councils/recommendations/{rec['id']}", headers=secretary
+    )
+    assert read.json()["public_status"] == "implemented"
+    assert read.json()["responses"][-1]["reported_on"] == today.isoformat()

@@ -222,7 +222,11 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Builder, str]] = {
     "respond": (
         ("status",),
         "/recommendations/{id}/responses",
-        lambda v: {"status": v.field("status"), "text": v.field("text")},
+        lambda v: {
+            "status": v.field("status"),
+            "text": v.field("text"),
+            "reported_on": v.field("reported_on") or None,
+        },
         "council",
     ),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import col, select
 
@@ -16,7 +17,7 @@ from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from kelisim.recommendations import SETTLED_MINUTES
 from kelisim.uow import UnitOfWork
-from services.councils import lifecycle, permissions, rules
+from services.councils import lifecycle, permissions, queries, rules
 from services.councils.models import Protocol, Recommendation, RecommendationResponse
 from services.councils.queries import item_with_context, recommendation_with_council
 from services.councils.schemas import RecommendationCreate, ResponseCreate
@@ -101,12 +102,14 @@ def record_response(cmd: RecordResponse, uow: UnitOfWork) -> Recommendation:
     recommendation.status = lifecycle.check(
         "recommendation", cmd.body.status, before, member.role if member else None
     )
+    reported_on = _reported_on(cmd.body.reported_on, recommendation)
     db.add(recommendation)
     db.add(
         RecommendationResponse(
             recommendation_id=recommendation.id,
             status=cmd.body.status,
             text=cmd.body.text,
+            reported_on=reported_on,
             recorded_by=cmd.principal.sub,
         )
     )
@@ -115,7 +118,11 @@ def record_response(cmd: RecordResponse, uow: UnitOfWork) -> Recommendation:
         "recommendation",
         recommendation.id,
         before={"status": before},
-        after={"status": recommendation.status, "text": cmd.body.text},
+        after={
+            "status": recommendation.status,
+            "text": cmd.body.text,
+            "reported_on": reported_on.isoformat(),
+        },
     )
     common = {
         "council_id": council.id,
@@ -128,3 +135,28 @@ def record_response(cmd: RecordResponse, uow: UnitOfWork) -> Recommendation:
     if recommendation.status in ("implemented", "partially_implemented"):
         uow.emit(RecommendationImplemented(**common), aggregate=aggregate)
     return recommendation
+
+
+def _reported_on(day: date | None, recommendation: Recommendation) -> date:
+    """The day the addressee reported: today when not given, never in the future nor before
+    the recommendation was issued (days in Kazakhstan)."""
+    today = queries.today()
+    issued = local_date(recommendation.issued_at)
+    if day is None:
+        return today
+    if day > today:
+        raise Problem(
+            422,
+            "reported-in-future",
+            f"The day the addressee reported is after today ({today.isoformat()}).",
+            today=today.isoformat(),
+        )
+    if day < issued:
+        raise Problem(
+            422,
+            "reported-before-issued",
+            f"The day the addressee reported is before the recommendation was issued "
+            f"({issued.isoformat()}).",
+            issued_on=issued.isoformat(),
+        )
+    return day

@@ -15,11 +15,12 @@ DUE = date(2026, 6, 30)
 BEFORE, AFTER = date(2026, 6, 1), date(2026, 7, 15)
 
 
-def answered(status: str, on: date) -> RecommendationResponse:
+def answered(status: str, on: date, reported_on: date | None = None) -> RecommendationResponse:
     # 10:00 in Kazakhstan: the day it was recorded there is `on`.
     return RecommendationResponse(
         recommendation_id="r",
         status=status,
+        reported_on=reported_on,
         recorded_by="secretary",
         recorded_at=datetime.combine(on, time(5), tzinfo=UTC),
     )
@@ -46,6 +47,16 @@ def test_the_public_status_says_what_the_addressee_answered(responses, today, ex
         council_id="c", item_id="i", addressee="Akimat", text="t", responsible="r", due_date=DUE
     )
     assert status_of(rec, [answered(s, d) for s, d in responses], today) == expected
+
+
+def test_the_day_the_addressee_reported_decides_on_time_not_the_day_it_was_recorded():
+    rec = Recommendation(
+        council_id="c", item_id="i", addressee="Akimat", text="t", responsible="r", due_date=DUE
+    )
+    recorded_late = [answered("implemented", AFTER, reported_on=BEFORE)]
+    assert status_of(rec, recorded_late, AFTER) == ("implemented", BEFORE)
+    reported_late = [answered("implemented", AFTER, reported_on=AFTER)]
+    assert status_of(rec, reported_late, AFTER) == ("implemented_late", AFTER)
 
 
 def test_only_what_was_carried_out_in_full_is_on_time_and_a_final_no_counts_at_once():
