@@ -58,15 +58,16 @@ PROTOCOL: dict[str, Transition] = {
     "correct": _t("published", None, SECRETARY),
 }
 
-FINAL_RECOMMENDATION = frozenset({"implemented", "partially_implemented", "not_implemented"})
+# A final answer ends the follow-up; a partial one does not: the addressee may still report
+# it implemented (or not implemented), and it falls overdue after its due date meanwhile.
+FINAL_RECOMMENDATION = frozenset({"implemented", "not_implemented"})
+_ANSWERABLE = "sent acknowledged in_progress partially_implemented"
 RECOMMENDATION: dict[str, Transition] = {
     "acknowledged": _t("sent", "acknowledged", SECRETARY),
     "in_progress": _t("sent acknowledged", "in_progress", SECRETARY),
-    "implemented": _t("sent acknowledged in_progress", "implemented", SECRETARY),
-    "partially_implemented": _t(
-        "sent acknowledged in_progress", "partially_implemented", SECRETARY
-    ),
-    "not_implemented": _t("sent acknowledged in_progress", "not_implemented", SECRETARY),
+    "implemented": _t(_ANSWERABLE, "implemented", SECRETARY),
+    "partially_implemented": _t(_ANSWERABLE, "partially_implemented", SECRETARY),
+    "not_implemented": _t(_ANSWERABLE, "not_implemented", SECRETARY),
 }
 
 MACHINES = {

@@ -96,6 +96,7 @@ class PublicRate(BaseModel):
     counted: int
     on_time: int
     late: int
+    partly: int = 0
     not_done: int
     rate: float | None
 
@@ -245,28 +246,30 @@ def rates(
 ) -> list[PublicRate]:
     """The on-time rate per state body or region of recommendations due within [start, end].
 
-    A recommendation counts once its due date has passed or its addressee gave a final answer;
-    the rate is the share of those carried out in full by their due date (None when none
-    counts yet).
+    A recommendation counts once its due date has passed or its addressee gave a final answer
+    (implemented, or not implemented); one carried out in part is in progress until its due
+    date and counted as partly implemented after it, as the list says. The rate is the share
+    of those counted carried out in full by their due date (None when none counts yet).
     """
     on = today()
+    kinds = {
+        "implemented": "on_time",
+        "implemented_late": "late",
+        "partially_implemented": "partly",
+    }
+    final = ("implemented", "implemented_late", "not_implemented")
     table: dict[str, dict[str, int]] = {}
     for rec in items:
         if not start <= rec.due_date <= end:
             continue
         row = table.setdefault(
             getattr(rec, by) or "KZ",
-            {"issued": 0, "counted": 0, "on_time": 0, "late": 0, "not_done": 0},
+            {"issued": 0, "counted": 0, "on_time": 0, "late": 0, "partly": 0, "not_done": 0},
         )
         row["issued"] += 1
-        # Counted once its due date has passed or the addressee gave its final answer; only
-        # what was carried out in full counts as on time or late.
-        if rec.status not in ("issued", "answered") or rec.due_date < on:
+        if rec.status in final or rec.due_date < on:
             row["counted"] += 1
-            kind = {"implemented": "on_time", "implemented_late": "late"}.get(
-                rec.status, "not_done"
-            )
-            row[kind] += 1
+            row[kinds.get(rec.status, "not_done")] += 1
     return [
         PublicRate(key=key, **row, rate=row["on_time"] / row["counted"] if row["counted"] else None)
         for key, row in sorted(table.items())

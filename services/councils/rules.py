@@ -82,7 +82,8 @@ def follow_up(
 ) -> tuple[PublicStatus, date | None]:
     """What came of a recommendation on `today`, from its answers `(status, day reported)`
     oldest first: carried out on time or late (by the day the addressee reported), not at all,
-    or overdue without a final answer; and the day it was carried out (in full or in part).
+    in part so far (follow-up goes on), or overdue without any of these; and the day it was
+    carried out (in full, or the latest part).
 
     The secretary's pages, the internal API and the public side all ask this one function.
     """
@@ -91,9 +92,10 @@ def follow_up(
         status, day = final
         if status == "implemented":
             return ("implemented" if day <= due_date else "implemented_late"), day
-        if status == "partially_implemented":
-            return "partially_implemented", day
         return "not_implemented", None
+    partly = [day for status, day in answers if status == "partially_implemented"]
+    if partly:
+        return "partially_implemented", partly[-1]
     if due_date < today:
         return "overdue", None
     return ("answered" if answers else "issued"), None

@@ -346,3 +346,34 @@ async def test_an_overdue_recommendation_reported_done_before_its_due_date_is_on
             on_time["id"]: "implemented",
             late["id"]: "implemented_late",
         }
+
+
+async def test_a_partly_implemented_recommendation_is_followed_on_until_it_is_implemented(
+    settings, monkeypatch
+):
+    """Partly implemented ended the follow-up: full implementation could never be recorded."""
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        item_id = await adopted_item(council)
+        due = TODAY + timedelta(days=20)
+        rec = await recommend(council, item_id, due)
+        path = f"/recommendations/{rec['id']}/responses"
+        partly = await council.ok("POST", path, json={"status": "partially_implemented"})
+        assert (partly["public_status"], partly["overdue"]) == ("partially_implemented", False)
+        still_open = await council.items(f"/{council.id}/recommendations", params={"only": "open"})
+        assert rec["id"] in [r["id"] for r in still_open]
+
+        # Past its due date, still in part only: overdue, and the control goes on.
+        later = datetime.combine(due + timedelta(days=3), time(6), tzinfo=UTC)
+        monkeypatch.setattr(queries, "now", lambda: later)
+        assert (await council.ok("GET", f"/recommendations/{rec['id']}"))["overdue"] is True
+        done = await council.ok(
+            "POST", path, json={"status": "implemented", "reported_on": due.isoformat()}
+        )
+        assert (done["status"], done["public_status"], done["overdue"]) == (
+            "implemented",
+            "implemented",
+            False,
+        )
+        assert [r["status"] for r in done["responses"]] == ["partially_implemented", "implemented"]
+        assert (await council.post(path, json={"status": "not_implemented"})).status_code == 409

@@ -332,3 +332,33 @@ async def test_the_secretary_records_the_day_the_addressee_reported_and_sees_on_
     )
     assert read.json()["public_status"] == "implemented"
     assert read.json()["responses"][-1]["reported_on"] == today.isoformat()
+
+
+async def test_partly_implemented_is_followed_on_and_the_rates_say_partly_as_the_list(system):
+    """Partly implemented hid "Record the response" for good, and the rates counted it as
+    "Not carried out" while the public list said "Partly implemented"."""
+    secretary = await system.login("council_secretary", "demo")
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
+    api = f"/api/v1/councils/{council['id']}/recommendations"
+    rec = next(r for r in items_of(await system.client.get(api, headers=secretary)) if r["overdue"])
+    answer = await system.client.post(
+        f"/api/v1/councils/recommendations/{rec['id']}/responses",
+        json={"status": "partially_implemented", "text": "Half of it."},
+        headers=secretary,
+    )
+    assert answer.status_code == 200, answer.text
+    async with signed_in_as(system, "council_secretary", "en") as web:
+        page = (await web.get(f"/councils/{council['id']}")).text
+        assert f'action="/councils/do/respond/{rec["id"]}"' in page
+    due = date.fromisoformat(rec["due_date"])
+    period = {"lang": "en", "start": due.isoformat(), "end": due.isoformat()}
+    listing = (await system.client.get("/public/recommendations", params={"lang": "en"})).text
+    row = listing.split(f'id="rec-{rec["id"]}"')[1].split("</tr>")[0]
+    assert "Partly implemented" in row
+    rates = (await system.client.get("/public/rates", params=period)).text
+    table = rates.split("</table>")[0]
+    heads = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    body = table.split("</thead>")[1]
+    cells = re.findall(r"<td>([^<]*)</td>", body.split("</tr>")[0])
+    by_head = dict(zip(heads[1:], cells, strict=True))
+    assert by_head["Partly implemented"] == "1" and by_head["Not carried out"] == "0"

@@ -110,7 +110,8 @@ DUE = date(2025, 6, 30)
         ("sent", DUE, False),  # due today is not late yet
         ("sent", date(2025, 6, 1), False),
         ("implemented", date(2025, 7, 1), False),  # a final status ends the control
-        ("partially_implemented", date(2025, 7, 1), False),
+        ("partially_implemented", DUE, False),
+        ("partially_implemented", date(2025, 7, 1), True),  # in part: followed on
         ("not_implemented", date(2025, 7, 1), False),
     ],
 )

@@ -71,9 +71,16 @@ SPEC: dict[str, tuple[tuple[str, ...], dict[str, tuple[set[str], dict[str, str]]
         {
             "acknowledged": (SEC, {"sent": "acknowledged"}),
             "in_progress": (SEC, {"sent": "in_progress", "acknowledged": "in_progress"}),
+            # Partly implemented is followed on: a later answer may still be given.
             **{
-                final: (SEC, {s: final for s in ("sent", "acknowledged", "in_progress")})
-                for final in ("implemented", "partially_implemented", "not_implemented")
+                answer: (
+                    SEC,
+                    {
+                        s: answer
+                        for s in ("sent", "acknowledged", "in_progress", "partially_implemented")
+                    },
+                )
+                for answer in ("implemented", "partially_implemented", "not_implemented")
             },
         },
     ),

@@ -35,8 +35,23 @@ def answered(status: str, on: date, reported_on: date | None = None) -> Recommen
         ([("in_progress", BEFORE)], AFTER, ("overdue", None)),
         ([("implemented", BEFORE)], AFTER, ("implemented", BEFORE)),
         ([("implemented", AFTER)], AFTER, ("implemented_late", AFTER)),
-        # In part: said as such, with its day, never "implemented" and no longer overdue.
+        # In part: said as such, with its day, never "implemented"; a later answer decides.
         ([("partially_implemented", BEFORE)], AFTER, ("partially_implemented", BEFORE)),
+        (
+            [("partially_implemented", BEFORE), ("implemented", BEFORE)],
+            AFTER,
+            ("implemented", BEFORE),
+        ),
+        (
+            [("partially_implemented", BEFORE), ("implemented", AFTER)],
+            AFTER,
+            ("implemented_late", AFTER),
+        ),
+        (
+            [("partially_implemented", BEFORE), ("not_implemented", AFTER)],
+            AFTER,
+            ("not_implemented", None),
+        ),
         # Not at all: said as such (it read "answered" for ever).
         ([("not_implemented", BEFORE)], AFTER, ("not_implemented", None)),
         ([("not_implemented", BEFORE)], BEFORE, ("not_implemented", None)),
@@ -59,26 +74,48 @@ def test_the_day_the_addressee_reported_decides_on_time_not_the_day_it_was_recor
     assert status_of(rec, reported_late, AFTER) == ("implemented_late", AFTER)
 
 
-def test_only_what_was_carried_out_in_full_is_on_time_and_a_final_no_counts_at_once():
-    def rec(status: str) -> PublicRecommendation:
-        return PublicRecommendation.model_validate(
-            {
-                "id": status,
-                "council_id": "c",
-                "council_name": "Council",
-                "region": "KZ-75",
-                "protocol_id": "p",
-                "addressee": "Akimat",
-                "text": "t",
-                "issued_at": datetime(2026, 1, 10, tzinfo=UTC),
-                "due_date": date(2099, 12, 31),  # not due yet: only a final answer counts
-                "status": status,
-                "implemented_on": None,
-                "responses": [],
-            }
-        )
+def rec_due(status: str, due: date) -> PublicRecommendation:
+    return PublicRecommendation.model_validate(
+        {
+            "id": status,
+            "council_id": "c",
+            "council_name": "Council",
+            "region": "KZ-75",
+            "protocol_id": "p",
+            "addressee": "Akimat",
+            "text": "t",
+            "issued_at": datetime(2026, 1, 10, tzinfo=UTC),
+            "due_date": due,
+            "status": status,
+            "implemented_on": None,
+            "responses": [],
+        }
+    )
 
+
+def test_only_what_was_carried_out_in_full_is_on_time_and_a_final_no_counts_at_once():
     statuses = ["implemented", "partially_implemented", "not_implemented", "answered", "issued"]
-    (row,) = rates([rec(s) for s in statuses], "addressee", date(2026, 1, 1), date(2099, 12, 31))
-    assert (row.issued, row.counted, row.on_time, row.late, row.not_done) == (5, 3, 1, 0, 2)
-    assert row.rate == pytest.approx(1 / 3)
+    # Not due yet: only a final answer counts; carried out in part is still in progress.
+    recs = [rec_due(s, date(2099, 12, 31)) for s in statuses]
+    (row,) = rates(recs, "addressee", date(2026, 1, 1), date(2099, 12, 31))
+    assert (row.issued, row.counted, row.on_time, row.late, row.partly, row.not_done) == (
+        5,
+        2,
+        1,
+        0,
+        0,
+        1,
+    )
+    assert row.rate == pytest.approx(1 / 2)
+
+
+def test_partly_implemented_is_in_progress_until_due_and_counted_as_partly_after():
+    """Partly implemented counted as "Not carried out" months before its due date, while the
+    list said "Partly implemented"."""
+    start, end = date(2000, 1, 1), date(2099, 12, 31)
+    (before,) = rates([rec_due("partially_implemented", date(2099, 3, 1))], "addressee", start, end)
+    assert (before.issued, before.counted, before.partly, before.not_done) == (1, 0, 0, 0)
+    assert before.rate is None
+    (after,) = rates([rec_due("partially_implemented", date(2001, 3, 1))], "addressee", start, end)
+    assert (after.issued, after.counted, after.partly, after.not_done) == (1, 1, 1, 0)
+    assert after.rate == 0
