@@ -234,6 +234,12 @@ class ProtocolUpdate(Input):
     notes: Texts
 
 
+class CorrectionCreate(Input):
+    """Why published minutes are corrected: kept in the correction's content and audit."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class RemarkCreate(Input):
     text: str = Field(min_length=1, max_length=5000)
 

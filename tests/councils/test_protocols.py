@@ -219,13 +219,16 @@ async def test_a_correction_is_a_new_document_linked_to_the_published_one(settin
         session_id, _ = await held_and_decided(council)
         original = await published(council, session_id)
 
-        correction = await council.ok("POST", f"/protocols/{original['id']}/corrections")
+        correction = await council.ok(
+            "POST", f"/protocols/{original['id']}/corrections", json={"reason": "Typo in item 1."}
+        )
         assert correction["id"] != original["id"]
         assert correction["corrects_id"] == original["id"]
         assert correction["status"] == "draft"
         assert correction["content"]["corrects"] == {
             "protocol_id": original["id"],
             "sha256": original["sha256"],
+            "reason": "Typo in item 1.",
         }
         await council.ok(
             "PATCH", f"/protocols/{correction['id']}", json={"notes": {"en": "Typo in item 1."}}
@@ -365,3 +368,21 @@ async def test_a_recommendation_recorded_while_publishing_is_refused_the_signed_
         final = await council.ok("POST", f"/protocols/{pid}/publish")
         assert final["status"] == "published"
         assert "Recorded during the rendering" in json.dumps(final["document"])
+
+
+async def test_a_correction_needs_its_reason_and_a_refused_one_changes_nothing(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, _ = await held_and_decided(council)
+        original = await published(council, session_id)
+        listed = await council.items(f"/{council.id}/protocols")
+        for body in ({}, {"reason": ""}):
+            refused = await council.post(f"/protocols/{original['id']}/corrections", json=body)
+            assert refused.status_code == 422
+        assert await council.items(f"/{council.id}/protocols") == listed
+        assert audit_entries(client, "protocol.correction_drafted") == []
+        await council.ok(
+            "POST", f"/protocols/{original['id']}/corrections", json={"reason": "Wrong date."}
+        )
+        (entry,) = audit_entries(client, "protocol.correction_drafted")
+        assert json.loads(entry.after)["reason"] == "Wrong date."

@@ -26,6 +26,7 @@ from tests.web.conftest import browser_client
 from tests.web.support import web_login
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+REASON = {"reason": "The vote count of item 1 was misprinted."}
 
 
 def visible_text(html: str) -> str:
@@ -64,7 +65,7 @@ async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings,
         draft_session, _ = await council.sitting(present=PRESENT)
         await council.ok("POST", f"/sessions/{draft_session}/close")
         draft = (await council.ok("POST", f"/sessions/{draft_session}/protocol"))["id"]
-        correction = (await council.ok("POST", f"/protocols/{pid}/corrections"))["id"]
+        correction = (await council.ok("POST", f"/protocols/{pid}/corrections", json=REASON))["id"]
         upcoming, _ = await council.plan_session()
 
         public = stack.client_from("198.51.100.20")
@@ -260,7 +261,7 @@ async def test_the_published_minutes_print_what_their_signed_pdfs_print(make_set
         assert refused.status_code == 409, refused.text
         assert refused.json()["type"] == "urn:kelisim:problem:minutes-settled"
         assert await council.items(f"/{council.id}/recommendations") == before
-        correction = await council.ok("POST", f"/protocols/{pid}/corrections")
+        correction = await council.ok("POST", f"/protocols/{pid}/corrections", json=REASON)
         later = await council.ok("POST", path, json=body)
         assert later["status"] == "sent"
         public = stack.client_from("198.51.100.21")

@@ -125,6 +125,8 @@ async def _session_page(
         me=me,
         protocols=minutes,
         may_recommend=newest is None or newest["status"] not in SETTLED_MINUTES,
+        # Published minutes with no correction started yet: the secretary may start one.
+        correctable={p["id"] for p in minutes if p["status"] == "published"} - corrected,
         errors=errors or {},
         is_secretary=view.has("council_secretary"),
     )
@@ -140,7 +142,16 @@ async def session_page(session_id: str, view: PageView) -> Response:
 async def protocol_page(protocol_id: str, view: PageView) -> Response:
     """The text of a protocol (minutes) in the user's language."""
     protocol = await view.services.get(f"{API}/protocols/{protocol_id}", lang=view.lang)
-    return view.render("councils/protocol.html", protocol=protocol)
+    minutes = await view.services.items(f"{API}/{protocol['council_id']}/protocols", lang=view.lang)
+    corrected = any(p["corrects_id"] == protocol_id for p in minutes)
+    return view.render(
+        "councils/protocol.html",
+        protocol=protocol,
+        errors={},
+        may_correct=view.has("council_secretary")
+        and protocol["status"] == "published"
+        and not corrected,
+    )
 
 
 def _texts(view: View, name: str) -> dict[str, str]:
@@ -219,6 +230,12 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Builder, str]] = {
     "approve": ((), "/protocols/{id}/approve", lambda v: None, "session"),
     "sign": ((), "/protocols/{id}/sign", lambda v: None, "session"),
     "publish": ((), "/protocols/{id}/publish", lambda v: None, "session"),
+    "correct": (
+        ("reason",),
+        "/protocols/{id}/corrections",
+        lambda v: {"reason": v.field("reason")},
+        "session",
+    ),
     "respond": (
         ("status",),
         "/recommendations/{id}/responses",

@@ -20,7 +20,13 @@ from services.councils.api.common import PREFIX, language, reading
 from services.councils.handlers import protocols as handlers
 from services.councils.minutes import publication
 from services.councils.models import Council, Protocol
-from services.councils.schemas import ProtocolPublic, ProtocolUpdate, RemarkCreate, RemarkPublic
+from services.councils.schemas import (
+    CorrectionCreate,
+    ProtocolPublic,
+    ProtocolUpdate,
+    RemarkCreate,
+    RemarkPublic,
+)
 
 router = APIRouter(prefix=PREFIX, tags=["councils"])
 
@@ -181,9 +187,14 @@ def publish_protocol(
 
 @router.post("/protocols/{protocol_id}/corrections", status_code=201, response_model=ProtocolPublic)
 def correct_protocol(
-    protocol_id: str, request: Request, principal: CurrentPrincipal, ctx: ContextDep
+    protocol_id: str,
+    body: CorrectionCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
 ):
-    """The secretary starts a correction of published minutes (a new draft linked to them)."""
-    cmd = handlers.CorrectProtocol(principal=principal, protocol_id=protocol_id)
+    """The secretary starts a correction of published minutes (a new draft linked to them),
+    giving its reason."""
+    cmd = handlers.CorrectProtocol(principal=principal, protocol_id=protocol_id, body=body)
     shape = _in_language(language(None, principal))
     return ctx.create(request, handlers.correct_protocol, cmd, shape=shape)

@@ -34,7 +34,7 @@ from services.councils.queries import (
     session_with_council,
 )
 from services.councils.rendering import content_sha256
-from services.councils.schemas import ProtocolUpdate, RemarkCreate
+from services.councils.schemas import CorrectionCreate, ProtocolUpdate, RemarkCreate
 
 __all__ = ["content_sha256"]
 
@@ -303,6 +303,7 @@ def publish_protocol(cmd: PublishProtocol, uow: UnitOfWork) -> Protocol:
 @dataclass(frozen=True, kw_only=True)
 class CorrectProtocol(Command):
     protocol_id: str
+    body: CorrectionCreate
 
 
 def correct_protocol(cmd: CorrectProtocol, uow: UnitOfWork) -> Protocol:
@@ -310,7 +311,8 @@ def correct_protocol(cmd: CorrectProtocol, uow: UnitOfWork) -> Protocol:
     db = uow.session
     original, council, _ = _advance(db, cmd.principal, cmd.protocol_id, "correct")
     content = copy.deepcopy(original.content)
-    content["corrects"] = {"protocol_id": original.id, "sha256": original.sha256}
+    reason = cmd.body.reason.strip()
+    content["corrects"] = {"protocol_id": original.id, "sha256": original.sha256, "reason": reason}
     correction = Protocol(
         session_id=original.session_id,
         council_id=council.id,
@@ -322,6 +324,6 @@ def correct_protocol(cmd: CorrectProtocol, uow: UnitOfWork) -> Protocol:
         "protocol.correction_drafted",
         "protocol",
         correction.id,
-        after={"corrects_id": original.id, "corrects_sha256": original.sha256},
+        after={"corrects_id": original.id, "corrects_sha256": original.sha256, "reason": reason},
     )
     return correction
