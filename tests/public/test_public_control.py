@@ -176,6 +176,8 @@ async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings,
             events = list(Calendar.from_ical(ics.content).walk("VEVENT"))
             assert [str(e["uid"]) for e in events] == [f"session-{upcoming}@kelisim"]
             assert str(events[0]["location"]) == "Friendship House, Almaty"
+            # It has an end (a point in time shows as nothing or as all day): two hours.
+            assert events[0].decoded("duration") == timedelta(hours=2)
 
             # Open data: a header and one row per recommendation; the JSON holds the same.
             data = await public.get("/public/data/recommendations.csv")

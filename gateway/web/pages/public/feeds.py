@@ -30,6 +30,8 @@ from kelisim.regions import REGIONS
 
 router = APIRouter(prefix="/public", include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"
+# The length of a session in the calendar feed (DURATION), as sessions have no planned end.
+SESSION_LENGTH = timedelta(hours=2)
 FIELDS = [
     "id",
     "council_id",
@@ -158,6 +160,9 @@ async def calendar(
         event.add("uid", f"session-{s['id']}@kelisim")
         event.add("dtstamp", stamp)
         event.add("dtstart", datetime.fromisoformat(s["starts_at"]).astimezone(UTC))
+        # A session has no planned length: a calendar gets the usual sitting's (an event
+        # without an end is a point in time, which calendars show as nothing or as all day).
+        event.add("duration", SESSION_LENGTH)
         event.add("summary", f"{s['council_name']}: {s['title']}")
         if s["place"]:
             event.add("location", s["place"])
