@@ -240,6 +240,9 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
         for step in steps:
             async with page.expect_navigation():
                 await page.get_by_role("button", name=t(lang, step), exact=True).click()
+            if step == "Close the session":  # it cannot be undone: a page asks to confirm
+                async with page.expect_navigation():
+                    await page.get_by_role("button", name=t(lang, step), exact=True).click()
             assert "alert error" not in await page.content(), step
 
     async with signed_in(browser, base_url, "council_chair", lang=lang) as page:
@@ -250,8 +253,9 @@ async def test_council_session_from_agenda_to_published_protocol(system, browser
 
     async with signed_in(browser, base_url, "council_secretary", lang=lang) as page:
         await page.goto(session_url)
-        async with page.expect_navigation():
-            await page.get_by_role("button", name=t(lang, "Publish"), exact=True).click()
+        for _confirmed in range(2):  # the button, then the confirmation page's
+            async with page.expect_navigation():
+                await page.get_by_role("button", name=t(lang, "Publish"), exact=True).click()
         assert t(lang, "Published") in await page.inner_text("#h-protocol + p")
         await shot(page, f"secretary-protocol-{lang}")
         await page.goto(council_url)

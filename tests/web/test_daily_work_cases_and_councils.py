@@ -362,3 +362,93 @@ async def test_partly_implemented_is_followed_on_and_the_rates_say_partly_as_the
     cells = re.findall(r"<td>([^<]*)</td>", body.split("</tr>")[0])
     by_head = dict(zip(heads[1:], cells, strict=True))
     assert by_head["Partly implemented"] == "1" and by_head["Not carried out"] == "0"
+
+
+async def test_the_secretary_starts_a_correction_of_published_minutes_with_its_reason(system):
+    """Published minutes offered no action, though the API's 409 minutes-settled tells the
+    secretary to correct them."""
+    secretary = await system.login("council_secretary", "demo")
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
+    protocols = f"/api/v1/councils/{council['id']}/protocols"
+    original = next(
+        p
+        for p in items_of(await system.client.get(protocols, headers=secretary))
+        if p["status"] == "published"
+    )
+    session_page = f"/councils/sessions/{original['session_id']}"
+    async with signed_in_as(system, "council_secretary", "ru") as web:
+        page = (await web.get(f"/councils/protocols/{original['id']}")).text
+        assert t("ru", "Start a correction") in page
+        assert f'action="/councils/do/correct/{original["id"]}"' in page
+        data = {
+            "csrf_token": _csrf(page),
+            "page_kind": "session",
+            "page_id": original["session_id"],
+        }
+        before = items_of(await system.client.get(protocols, headers=secretary))
+        refused = await web.post(f"/councils/do/correct/{original['id']}", data=data)
+        assert refused.status_code == 422
+        assert 'id="reason-error"' in refused.text
+        assert items_of(await system.client.get(protocols, headers=secretary)) == before
+        reason = "В пункте 1 неверно указано число голосов."
+        started = await web.post(
+            f"/councils/do/correct/{original['id']}", data={**data, "reason": reason}
+        )
+        assert started.status_code == 303, started.text
+        page = (await web.get(session_page)).text
+        # The correction goes through the minutes' own steps, shown on the session page.
+        assert t("ru", "Correction") in page and reason in page
+        assert t("ru", "Circulate to members") in page
+        assert f'action="/councils/do/correct/{original["id"]}"' not in page
+    after = items_of(await system.client.get(protocols, headers=secretary))
+    (correction,) = [p for p in after if p["corrects_id"] == original["id"]]
+    assert correction["status"] == "draft"
+    assert correction["content"]["corrects"]["reason"] == reason
+
+
+async def test_closing_a_session_asks_for_confirmation_first(system):
+    """ "Close the session" and "Publish" acted on one click, and neither can be undone."""
+    secretary = await system.login("council_secretary", "demo")
+    council = items_of(await system.client.get("/api/v1/councils", headers=secretary))[0]
+    api = "/api/v1/councils"
+
+    async def ok(method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        answer = await system.client.request(method, api + path, headers=secretary, **kwargs)
+        assert answer.status_code < 300, (path, answer.text)
+        return answer.json() if answer.content else None
+
+    when = (datetime.now(KAZAKHSTAN) + timedelta(days=2)).isoformat()
+    session = await ok(
+        "POST",
+        f"/{council['id']}/sessions",
+        json={"title": "To close", "starts_at": when, "place": "Hall"},
+    )
+    sid = session["id"]
+    members = (await ok("GET", f"/{council['id']}/members"))["items"]
+    await ok(
+        "POST",
+        f"/sessions/{sid}/items",
+        json={"titles": {"kk": "Мәселе", "ru": "Вопрос", "en": "Item"}, "rapporteur": "Докладчик"},
+    )
+    await ok("POST", f"/sessions/{sid}/convene")
+    marks = [{"username": m["username"], "present": True} for m in members if not m["warnings"]]
+    await ok("PUT", f"/sessions/{sid}/attendance", json={"marks": marks})
+    await ok("POST", f"/sessions/{sid}/hold")
+    async with signed_in_as(system, "council_secretary", "ru") as web:
+        page = (await web.get(f"/councils/sessions/{sid}")).text
+        data = {"csrf_token": _csrf(page), "page_kind": "session", "page_id": sid}
+        asked = await web.post(f"/councils/do/close/{sid}", data=data)
+        assert asked.status_code == 303
+        assert asked.headers["location"] == f"/councils/sessions/{sid}/close"
+        assert (await ok("GET", f"/sessions/{sid}"))["status"] == "held"
+        confirm = (await web.get(asked.headers["location"])).text
+        assert t("ru", "Close the session %(title)s?").replace("%(title)s", "To close") in confirm
+        assert 'name="confirm" value="yes"' in confirm and f'value="{sid}"' in confirm
+        closed = await web.post(
+            f"/councils/do/close/{sid}",
+            data={**data, "csrf_token": _csrf(confirm), "confirm": "yes"},
+        )
+        assert (
+            closed.status_code == 303 and closed.headers["location"] == f"/councils/sessions/{sid}"
+        )
+    assert (await ok("GET", f"/sessions/{sid}"))["status"] == "closed"

@@ -249,6 +249,29 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Builder, str]] = {
 }
 
 
+# Steps that cannot be undone: the button opens a confirmation page, whose form confirms.
+CONFIRMED = {
+    "close": "/councils/sessions/{id}/close",
+    "publish": "/councils/protocols/{id}/publish",
+}
+
+
+@router.get("/councils/sessions/{session_id}/close")
+async def confirm_close(session_id: str, view: PageView) -> Response:
+    """The confirmation of closing a session: which one, and that it cannot be undone."""
+    session = await view.services.get(f"{API}/sessions/{session_id}")
+    council = await view.services.get(f"{API}/{session['council_id']}")
+    return view.render("councils/confirm_close.html", session=session, council=council)
+
+
+@router.get("/councils/protocols/{protocol_id}/publish")
+async def confirm_publish(protocol_id: str, view: PageView) -> Response:
+    """The confirmation of publishing minutes: which ones, and that it cannot be undone."""
+    protocol = await view.services.get(f"{API}/protocols/{protocol_id}", lang=view.lang)
+    council = await view.services.get(f"{API}/{protocol['council_id']}")
+    return view.render("councils/confirm_publish.html", protocol=protocol, council=council)
+
+
 @router.post("/councils/attendance/{session_id}")
 async def attendance(session_id: str, view: FormView) -> Response:
     """Register who is present; the service computes the quorum."""
@@ -294,6 +317,8 @@ async def council_action(action: str, object_id: str, view: FormView) -> Respons
     show = _session_page if page_kind == "session" else _council_page
     if action not in ACTIONS:
         return await show(view, page_id, status=404)
+    if action in CONFIRMED and view.field("confirm") != "yes":
+        return redirect(CONFIRMED[action].format(id=object_id))
     fields, path, build, _ = ACTIONS[action]
     key = f"{action}:{object_id}"
     errors = required(view, *fields)
