@@ -186,6 +186,10 @@ PROBLEMS = {
     "not-entitled": N_("You are not entitled to vote on this item."),
     "session-not-held": N_("The session is not being held."),
     "vote-open": N_("The vote is still open."),
+    "took-part-in-vote": N_(
+        "A member who voted or recused at this session, or was counted at a closed vote, was "
+        "present: they cannot be marked absent."
+    ),
     "protocol-exists": N_("The protocol already exists."),
     "protocol-immutable": N_("A published protocol cannot be changed."),
     "protocol-changed": N_("The minutes changed while being published. Publish them again."),

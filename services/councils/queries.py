@@ -182,6 +182,22 @@ def entitled_voters(
     return [u for u in present_usernames(db, session, members) if u not in recused]
 
 
+def took_part_in_votes(db: DbSession, session: Session) -> set[str]:
+    """Members the session's votes show present: they voted or recused on an item, or a
+    closed vote counted them among its entitled voters."""
+    items = agenda(db, session)
+    ids = [i.id for i in items]
+    people = {
+        row.username
+        for model in (Vote, Recusal)
+        for rows in _by_item(db, model, ids).values()
+        for row in rows
+    }
+    for item in items:
+        people.update(item.entitled or [])
+    return people
+
+
 def quorum(council: Council, members: list[Member], counted: list[str]) -> Quorum:
     """The council's quorum over the members counted."""
     return rules.quorum(council.quorum_percent, len(members), len(counted))

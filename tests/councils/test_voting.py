@@ -157,6 +157,35 @@ async def test_attendance_and_the_session_stay_fixed_while_a_vote_is_open(settin
         assert session["status"] == "held" and "m1" in session["present"]
 
 
+async def test_members_who_voted_or_recused_cannot_be_marked_absent_after_the_vote(settings):
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, (item_id, second_id) = await council.sitting(present=PRESENT, items=2)
+        await council.ok("POST", f"/items/{second_id}/recusal", who="m6", json={})
+        await council.ok("POST", f"/items/{item_id}/vote/open")
+        await council.vote(item_id, {"chair": "for", "m1": "for", "m2": "against"})
+        await council.ok("POST", f"/items/{item_id}/vote/close")
+        url = f"/api/v1/councils/sessions/{session_id}/attendance"
+        before = len(audit_entries(client, "session.attendance"))
+
+        # chair and m1 voted, m6 recused, m3 was counted present at the closed vote
+        for username in ("chair", "m1", "m6", "m3"):
+            marks = {"marks": [{"username": username, "present": False}]}
+            refused = await client.put(url, json=marks, headers=council.secretary)
+            assert refused.status_code == 409, refused.text
+            assert refused.json()["type"] == "urn:kelisim:problem:took-part-in-vote"
+            assert refused.json()["usernames"] == [username]
+        session = await council.ok("GET", f"/sessions/{session_id}")
+        assert session["present"] == sorted(PRESENT)
+        assert len(audit_entries(client, "session.attendance")) == before
+
+        # a member arriving late is still marked present
+        late = {"marks": [{"username": "m7", "present": True}]}
+        arrived = await client.put(url, json=late, headers=council.secretary)
+        assert arrived.status_code == 200, arrived.text
+        assert "m7" in arrived.json()["present"]
+
+
 async def test_results_export_to_csv_by_name(settings):
     async with running("councils", settings) as client:
         council = await make_council(client, settings)

@@ -23,6 +23,7 @@ from services.councils.queries import (
     quorum,
     session_with_council,
     sitting_members,
+    took_part_in_votes,
 )
 from services.councils.schemas import AttendanceUpdate, ItemCreate, SessionCreate
 
@@ -174,7 +175,12 @@ class RegisterAttendance(Command):
 
 
 def register_attendance(cmd: RegisterAttendance, uow: UnitOfWork) -> Session:
-    """The secretary marks current members present or absent (never while a vote is open)."""
+    """The secretary marks current members present or absent (never while a vote is open).
+
+    A late arrival may still be marked present; a member the record already shows present
+    (who voted, recused, or was counted at a closed vote) may not be marked absent, or the
+    minutes would list them absent beside their vote and a quorum they made.
+    """
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
     role = _role(db, council, cmd.principal)
@@ -186,6 +192,16 @@ def register_attendance(cmd: RegisterAttendance, uow: UnitOfWork) -> Session:
     unknown = sorted({m.username for m in cmd.body.marks} - current)
     if unknown:
         raise Problem(422, "not-a-member", "Only current members attend.", usernames=unknown)
+    took_part = took_part_in_votes(db, session)
+    leaving = sorted({m.username for m in cmd.body.marks if not m.present} & took_part)
+    if leaving:
+        raise Problem(
+            409,
+            "took-part-in-vote",
+            "A member who voted, recused or was counted at a closed vote was present: "
+            "they cannot be marked absent.",
+            usernames=leaving,
+        )
     changes = {}
     for mark in cmd.body.marks:
         row = db.exec(

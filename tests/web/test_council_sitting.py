@@ -1,0 +1,82 @@
+"""A council's sitting on its session page: attendance, votes, signatures, recommendations."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tests.support.browser import t
+from tests.support.checks import items_of
+from tests.support.gateway import Stack
+from tests.web.daily_work_support import _csrf, signed_in_as
+
+API = "/api/v1/councils"
+Call = Callable[..., Awaitable[Any]]
+
+
+async def _caller(system: Stack, username: str) -> Call:
+    """An API caller as a demo user that fails the test on a refusal."""
+    headers = await system.login(username, "demo")
+
+    async def ok(method: str, path: str, **kwargs: Any) -> Any:
+        answer = await system.client.request(method, API + path, headers=headers, **kwargs)
+        assert answer.status_code < 300, (path, answer.text)
+        return answer.json() if answer.content else None
+
+    return ok
+
+
+async def _sitting(system: Stack, title: str) -> tuple[Call, str, str, list[str]]:
+    """A held session of the demo council, every current member present, one item on it."""
+    secretary = await _caller(system, "council_secretary")
+    council = items_of(
+        await system.client.get(API, headers=await system.login("council_secretary", "demo"))
+    )[0]
+    session = await secretary(
+        "POST",
+        f"/{council['id']}/sessions",
+        json={"title": title, "starts_at": "2026-01-10T05:00:00+00:00", "place": "Hall"},
+    )
+    sid = session["id"]
+    item = await secretary(
+        "POST",
+        f"/sessions/{sid}/items",
+        json={"titles": {"kk": "Мәселе", "ru": "Вопрос", "en": "Item"}, "rapporteur": "Докладчик"},
+    )
+    members = (await secretary("GET", f"/{council['id']}/members"))["items"]
+    present = sorted(m["username"] for m in members if not m["warnings"])
+    await secretary("POST", f"/sessions/{sid}/convene")
+    marks = [{"username": u, "present": True} for u in present]
+    await secretary("PUT", f"/sessions/{sid}/attendance", json={"marks": marks})
+    await secretary("POST", f"/sessions/{sid}/hold")
+    return secretary, sid, item["id"], present
+
+
+async def test_voters_cannot_be_unticked_from_who_is_present_after_the_vote(system):
+    """The minutes listed as absent two members who had voted For, with "no quorum"."""
+    secretary, sid, iid, present = await _sitting(system, "Attendance after the vote")
+    await secretary("POST", f"/items/{iid}/vote/open")
+    for username in ("council_chair", "council_member"):
+        voter = await _caller(system, username)
+        await voter("POST", f"/items/{iid}/votes", json={"choice": "for"})
+    await secretary("POST", f"/items/{iid}/vote/close")
+
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        answer = await web.post(
+            f"/councils/attendance/{sid}",
+            data={
+                "csrf_token": _csrf(page.text),
+                "member": present,
+                "present": ["council_secretary"],
+            },
+        )
+        assert answer.status_code == 409, answer.text
+        message = (
+            "A member who voted or recused at this session, or was counted at a closed vote, "
+            "was present: they cannot be marked absent."
+        )
+        assert html.escape(t("kk", message)) in answer.text
+    session = await secretary("GET", f"/sessions/{sid}")
+    assert session["present"] == present and session["quorum"]["reached"]
