@@ -438,10 +438,12 @@ RULE_SCOPES = {
     "all": N_("Everywhere"),
 }
 
+# What `services/councils/rules.decide` computes: "entitled" are the members present and not
+# recused; an abstention or a silent member counts as not for (the minutes say the same).
 DECISION_RULES = {
-    "simple": N_("Simple majority of those voting"),
-    "absolute": N_("Majority of all members"),
-    "two_thirds": N_("Two thirds of those voting"),
+    "simple": N_("Simple majority of the members present and entitled to vote"),
+    "absolute": N_("Absolute majority of all members"),
+    "two_thirds": N_("Two thirds of the members present and entitled to vote"),
 }
 ATTACHED_KINDS = {"akimat": N_("Akimat"), "enterprise": N_("Enterprise")}
 

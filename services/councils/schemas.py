@@ -23,6 +23,14 @@ Level = Literal["republic", "region", "district", "enterprise"]
 AttachedKind = Literal["akimat", "enterprise"]
 CouncilRole = Literal["chair", "deputy_chair", "secretary", "member"]
 DecisionRule = Literal["simple", "absolute", "two_thirds"]
+# What `rules.decide` computes; "entitled" are the members present and not recused, and an
+# abstention or a silent member counts as not for.
+RULE_DESCRIPTION = (
+    "How a decision is adopted: `simple` — more than half of the members present and entitled "
+    "to vote (not recused) vote for; `absolute` — more than half of all current members vote "
+    "for; `two_thirds` — at least two thirds of the members present and entitled to vote vote "
+    "for. Abstentions and members who do not vote count as not for; a tie never adopts."
+)
 Choice = Literal["for", "against", "abstain"]
 Lang = Literal["kk", "ru", "en"]
 ResponseStatus = Literal[
@@ -48,7 +56,7 @@ class CouncilCreate(Input):
     attached_to: Line = Field(default="", max_length=300)
     attached_kind: AttachedKind = "akimat"
     quorum_percent: int | None = Field(default=None, ge=1, le=100)
-    decision_rule: DecisionRule = "simple"
+    decision_rule: DecisionRule = Field(default="simple", description=RULE_DESCRIPTION)
 
     @model_validator(mode="after")
     def _region_below_republic(self) -> CouncilCreate:
@@ -64,7 +72,7 @@ class CouncilUpdate(Input):
     attached_to: Line | None = Field(default=None, max_length=300)
     attached_kind: AttachedKind | None = None
     quorum_percent: int | None = Field(default=None, ge=1, le=100)
-    decision_rule: DecisionRule | None = None
+    decision_rule: DecisionRule | None = Field(default=None, description=RULE_DESCRIPTION)
 
 
 class CouncilPublic(BaseModel):
@@ -75,7 +83,7 @@ class CouncilPublic(BaseModel):
     attached_to: str
     attached_kind: str
     quorum_percent: int | None
-    decision_rule: str
+    decision_rule: str = Field(description=RULE_DESCRIPTION)
     created_at: datetime
 
 
@@ -150,7 +158,9 @@ class ItemCreate(Input):
     titles: Titles
     proposal: Texts = Field(default_factory=dict)
     rapporteur: Line = Field(min_length=1, max_length=300)
-    decision_rule: DecisionRule | None = None
+    decision_rule: DecisionRule | None = Field(
+        default=None, description=f"The item's own rule, else the council's. {RULE_DESCRIPTION}"
+    )
 
     @field_validator("titles")
     @classmethod

@@ -117,3 +117,54 @@ DUE = date(2025, 6, 30)
 )
 def test_a_recommendation_is_overdue_after_its_due_date_until_it_is_final(status, today, overdue):
     assert is_overdue(status, DUE, today) is overdue
+
+
+# for, against, abstained, silent (present, did not vote), recused, absent: adopted under
+# simple / absolute / two_thirds. The entitled are the present and not recused.
+SITTINGS = {
+    "one for, one abstains, one recused (of three)": ((1, 0, 1, 0, 1, 0), (False, False, False)),
+    "one for, two silent (of three)": ((1, 0, 0, 2, 0, 0), (False, False, False)),
+    "two for, one silent (of three)": ((2, 0, 0, 1, 0, 0), (True, True, True)),
+    "two for, one against, one abstains (of five, one absent)": (
+        (2, 1, 1, 0, 0, 1),
+        (False, False, False),
+    ),
+    "three for, one abstains, one recused (of five)": ((3, 0, 1, 0, 1, 0), (True, True, True)),
+    "three for, two abstain (of nine, four absent)": ((3, 0, 2, 0, 0, 4), (True, False, False)),
+}
+
+
+@pytest.mark.parametrize("sitting", list(SITTINGS))
+def test_abstentions_and_silent_members_count_as_not_for_and_recusals_leave_the_count(sitting):
+    (n_for, against, abstained, silent, recused, absent), adopted = SITTINGS[sitting]
+    entitled = n_for + against + abstained + silent
+    members = entitled + recused + absent
+    got = tuple(decide(rule, n_for, entitled, members) for rule in RULES)
+    assert got == adopted
+
+
+RULES = ("simple", "absolute", "two_thirds")
+
+
+def test_the_form_and_the_minutes_name_each_rule_as_decide_computes_it():
+    """The form offered "simple majority of those voting" while `decide` counts everyone
+    present and entitled, and the minutes said "of those present"; now both say the same."""
+    from babel.messages.pofile import read_po
+
+    from gateway.web.labels import DECISION_RULES
+    from services.councils.rendering import LABELS
+    from services.councils.schemas import RULE_DESCRIPTION
+    from tests.web.test_catalogs import po_path
+
+    assert set(DECISION_RULES) == set(RULES)
+    for lang in ("kk", "ru", "en"):
+        with po_path(lang).open("rb") as source:
+            catalog = {m.id: m.string for m in read_po(source, locale=lang) if m.id}
+        for rule in RULES:
+            offered = catalog[DECISION_RULES[rule]]
+            assert offered.lower() == LABELS[lang][rule].lower(), (lang, rule)
+    assert "voting" not in " ".join(DECISION_RULES.values())
+    for rule in RULES:
+        assert f"`{rule}`" in RULE_DESCRIPTION
+    assert "present and entitled" in LABELS["en"]["simple"]
+    assert "present and entitled" in LABELS["en"]["two_thirds"]
