@@ -12,6 +12,8 @@ import hashlib
 import json
 from typing import Any
 
+from babel import Locale
+
 from kelisim import localtime
 
 LANGS = ("kk", "ru", "en")
@@ -38,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "for": "жақтады",
         "against": "қарсы",
         "abstain": "қалыс қалды",
+        "did_not_vote": "Дауыс бермеді",
         "decision": "Шешім",
         "adopted": "қабылданды",
         "rejected": "қабылданбады",
@@ -65,6 +68,7 @@ LABELS: dict[str, dict[str, str]] = {
         "for": "за",
         "against": "против",
         "abstain": "воздержался",
+        "did_not_vote": "Не голосовали",
         "decision": "Решение",
         "adopted": "принято",
         "rejected": "не принято",
@@ -92,6 +96,7 @@ LABELS: dict[str, dict[str, str]] = {
         "for": "for",
         "against": "against",
         "abstain": "abstained",
+        "did_not_vote": "Did not vote",
         "decision": "Decision",
         "adopted": "adopted",
         "rejected": "not adopted",
@@ -99,6 +104,33 @@ LABELS: dict[str, dict[str, str]] = {
         "notes": "Notes",
     },
 }
+
+
+# Words whose form follows a number, by CLDR plural category (Babel's `plural_form`);
+# a missing category falls back to "other". Kazakh does not inflect them after a numeral.
+FORMS: dict[str, dict[str, dict[str, str]]] = {
+    "kk": {},
+    "ru": {
+        "were_present": {"one": "Присутствовал", "other": "Присутствовали"},
+        "of_members": {"one": "члена", "other": "членов"},
+        "had": {"one": "имел", "other": "имели"},
+        "abstained": {"one": "воздержался", "other": "воздержались"},
+        "did_not_vote": {"one": "Не голосовал(а)", "other": "Не голосовали"},
+    },
+    "en": {
+        "were_present": {"one": "was", "other": "were"},
+        "were": {"one": "was", "other": "were"},
+        "members": {"one": "member", "other": "members"},
+    },
+}
+
+
+def agree(lang: str, word: str, n: int, default: str = "") -> str:
+    """`word` in the form that agrees with the number `n` in `lang` (`default` if it has none)."""
+    forms = FORMS.get(lang, {}).get(word)
+    if not forms:
+        return default
+    return forms.get(Locale.parse(lang).plural_form(n), forms["other"])
 
 
 def content_sha256(content: dict[str, Any]) -> str:
@@ -146,12 +178,17 @@ def render(content: dict[str, Any], lang: str) -> str:
             lines.append(f"{label['decision']}: {label['not_voted']}")
             continue
         lines.append(f"{label['rule']}: {label[item['rule']]}")
+        abstained = agree(lang, "abstained", item["abstained"], label["abstain"])
         lines.append(
             f"{label['for']}: {item['for']}, {label['against']}: {item['against']}, "
-            f"{label['abstain']}: {item['abstained']}"
+            f"{abstained}: {item['abstained']}"
         )
         for vote in item["votes"]:
             lines.append(f"  {vote['full_name']} — {label[vote['choice']]}")
+        silent = item.get("did_not_vote") or []
+        if silent:
+            heading = agree(lang, "did_not_vote", len(silent), label["did_not_vote"])
+            lines.append(f"{heading}: {_people(silent)}")
         verdict = label["adopted"] if item["adopted"] else label["rejected"]
         proposal = pick(item.get("proposal") or {}, lang)
         lines.append(f"{label['decision']}: {verdict}" + (f". {proposal}" if proposal else ""))

@@ -386,3 +386,38 @@ async def test_a_correction_needs_its_reason_and_a_refused_one_changes_nothing(s
         )
         (entry,) = audit_entries(client, "protocol.correction_drafted")
         assert json.loads(entry.after)["reason"] == "Wrong date."
+
+
+async def test_the_minutes_name_the_present_members_who_did_not_vote(settings):
+    """Three present and only one voting Against: the roll-call named only that one."""
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings, members=["chair", "secretary", "m1"])
+        session_id, (item_id,) = await council.sitting(present=["chair", "secretary", "m1"])
+        await council.ok("POST", f"/items/{item_id}/vote/open")
+        await council.vote(item_id, {"m1": "against"})
+        await council.ok("POST", f"/items/{item_id}/vote/close")
+        await council.ok("POST", f"/sessions/{session_id}/close")
+        draft = await council.ok("POST", f"/sessions/{session_id}/protocol")
+
+        (item,) = draft["content"]["items"]
+        assert [p["username"] for p in item["did_not_vote"]] == ["chair", "secretary"]
+        expected = {
+            "kk": ("Дауыс бермеді", "Chair Member", "Төраға", "Secretary Member", "Хатшы"),
+            "ru": (
+                "Не голосовали",
+                "Chair Member",
+                "Председатель",
+                "Secretary Member",
+                "Секретарь",
+            ),
+            "en": ("Did not vote", "Chair Member", "Chair", "Secretary Member", "Secretary"),
+        }
+        for lang, (label, chair, as_chair, secretary, as_secretary) in expected.items():
+            read = await council.ok("GET", f"/protocols/{draft['id']}?lang={lang}")
+            assert f"{label}: {chair}, {secretary}" in read["text"].splitlines()
+            (shown,) = read["document"]["items"]
+            assert shown["did_not_vote_label"] == label
+            assert shown["did_not_vote"] == [
+                f"{chair} ({as_chair})",
+                f"{secretary} ({as_secretary})",
+            ]

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from kelisim import pdf
 from kelisim.localtime import day, local_date, moment
 from services.councils.minutes.texts import LABELS
-from services.councils.rendering import pick
+from services.councils.rendering import agree, pick
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -93,6 +93,8 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
             "voted": item["adopted"] is not None,
             "votes_plain": "",
             "votes": [],
+            "did_not_vote": [],
+            "did_not_vote_label": t["did_not_vote"],
             "decision": t["not_voted"],
             "proposal": pick(item.get("proposal") or {}, lang),
             "recommendations": [
@@ -105,15 +107,25 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
             ],
         }
         if item["adopted"] is not None:
+            entitled = len(item.get("entitled") or [])
+            silent = item.get("did_not_vote") or []
             entry["votes_plain"] = t["votes_plain"].format(
-                entitled=len(item.get("entitled") or []),
+                entitled=entitled,
+                entitled_word=agree(lang, "members", entitled),
+                were_entitled=agree(lang, "were", entitled),
+                had=agree(lang, "had", entitled),
                 for_=item["for"],
                 against=item["against"],
                 abstained=item["abstained"],
+                abstained_word=agree(lang, "abstained", item["abstained"]),
             )
             entry["votes"] = [
                 {"name": _person(v, t), "choice": t[v["choice"]]} for v in item["votes"]
             ]
+            entry["did_not_vote"] = [_person(p, t) for p in silent]
+            entry["did_not_vote_label"] = agree(
+                lang, "did_not_vote", len(silent), t["did_not_vote"]
+            )
             entry["decision"] = t["adopted"] if item["adopted"] else t["rejected"]
         items.append(entry)
     verdict = t["reached"] if quorum["reached"] else t["not_reached"]
@@ -131,8 +143,12 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
         "attendance": {
             "plain": t["attendance_plain"].format(
                 present=quorum["present"],
+                were_present=agree(lang, "were_present", quorum["present"]),
                 members=attendance["members"],
+                members_word=agree(lang, "members", attendance["members"]),
+                of_members=agree(lang, "of_members", attendance["members"]),
                 required=quorum["required"],
+                were_required=agree(lang, "were", quorum["required"]),
                 verdict=verdict,
             ),
             "present": [_person(p, t) for p in attendance["present"]],

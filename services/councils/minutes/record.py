@@ -52,6 +52,12 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
                     for v in votes
                     if item.entitled is not None and v.username in item.entitled
                 ],
+                # present and entitled, but cast no vote: the roll-call names them too
+                "did_not_vote": [
+                    _person(all_members.get(u), u)
+                    for u in item.entitled or []
+                    if u not in {v.username for v in votes}
+                ],
                 "for": item.votes_for,
                 "against": item.votes_against,
                 "abstained": item.votes_abstained,

@@ -36,10 +36,10 @@ EXTRA: dict[str, dict[str, str]] = {
         "date": "Дата и время",
         "time_zone": "время Казахстана",
         "attendance": "Присутствие и кворум",
-        "attendance_plain": "Присутствовали {present} из {members} членов совета; для кворума "
-        "нужно {required}: кворум {verdict}.",
-        "votes_plain": "Право голоса имели {entitled}: за — {for_}, против — {against}, "
-        "воздержались — {abstained}.",
+        "attendance_plain": "{were_present} {present} из {members} {of_members} совета; "
+        "для кворума нужно {required}: кворум {verdict}.",
+        "votes_plain": "Право голоса {had} {entitled}: за — {for_}, против — {against}, "
+        "{abstained_word} — {abstained}.",
         "votes": "Поимённое голосование",
         "recommendations": "Выданные рекомендации",
         "addressee": "Адресат",
@@ -63,10 +63,10 @@ EXTRA: dict[str, dict[str, str]] = {
         "date": "Date and time",
         "time_zone": "Kazakhstan time",
         "attendance": "Attendance and quorum",
-        "attendance_plain": "{present} of the council's {members} members were present; "
-        "{required} were needed for a quorum: quorum {verdict}.",
-        "votes_plain": "{entitled} members were entitled to vote: {for_} for, {against} against, "
-        "{abstained} abstained.",
+        "attendance_plain": "{present} of the council's {members} {members_word} {were_present} "
+        "present; {required} {were_required} needed for a quorum: quorum {verdict}.",
+        "votes_plain": "{entitled} {entitled_word} {were_entitled} entitled to vote: {for_} for, "
+        "{against} against, {abstained} abstained.",
         "votes": "Roll-call vote",
         "recommendations": "Recommendations issued",
         "addressee": "Addressed to",

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from kelisim import signing
 from kelisim.settings import Settings
 from services.councils.minutes.document import Facts, Issued, Remark, Signature, render, view
+from services.councils.minutes.texts import LABELS
 from services.councils.rendering import content_sha256
 
 PERSON = {"username": "a", "full_name": "Әлия Қасымова", "role": "chair"}
@@ -182,3 +183,63 @@ def test_emoji_pasted_into_an_item_and_a_recommendation_print_as_glyphs_not_boxe
         for f in p["/Resources"]["/Font"].values()
     }
     assert any("+Symbola" in font for font in fonts), fonts
+
+
+SILENT = {"username": "c", "full_name": "Ұлан Серікұлы", "role": "member"}
+
+
+def _one_present_one_voting() -> dict:
+    """One present of three (a quorum of one), one abstaining and one present who did not vote."""
+    item = {
+        **CONTENT["items"][0],
+        "entitled": ["a", "c"],
+        "votes": [{**PERSON, "choice": "abstain"}],
+        "did_not_vote": [SILENT],
+        "for": 0,
+        "against": 0,
+        "abstained": 1,
+    }
+    quorum = {"members": 3, "present": 1, "required": 1, "reached": True}
+    return {**CONTENT, "quorum": quorum, "items": [item]}
+
+
+@pytest.mark.parametrize(
+    ("lang", "attendance", "votes", "silent"),
+    [
+        (
+            "en",
+            "1 of the council's 3 members was present; 1 was needed for a quorum",
+            "2 members were entitled to vote: 0 for, 0 against, 1 abstained.",
+            "Did not vote",
+        ),
+        (
+            "ru",
+            "Присутствовал 1 из 3 членов совета; для кворума нужно 1",
+            "Право голоса имели 2: за — 0, против — 0, воздержался — 1.",
+            "Не голосовал(а)",
+        ),
+        (
+            "kk",
+            "Кеңестің 3 мүшесінің 1 қатысты",
+            "Дауыс беруге құқылы 2 мүше: 0 жақтады, 0 қарсы, 1 қалыс қалды.",
+            "Дауыс бермеді",
+        ),
+    ],
+)
+def test_the_minutes_agree_in_number_and_name_who_did_not_vote(lang, attendance, votes, silent):
+    content = _one_present_one_voting()
+    minutes = view(content, FACTS, lang)
+    assert minutes["attendance"]["plain"].startswith(attendance)
+    (item,) = minutes["items"]
+    assert item["votes_plain"] == votes
+    assert item["did_not_vote_label"] == silent
+    assert item["did_not_vote"] == [f"Ұлан Серікұлы ({LABELS[lang]['member']})"]
+    printed = text_of(render(content, FACTS, lang, "https://kelisim.example")).replace("\n", " ")
+    assert f"{silent}: Ұлан Серікұлы" in printed
+
+
+def test_russian_minutes_say_abstained_in_the_plural_for_several():
+    item = {**_one_present_one_voting()["items"][0], "abstained": 5, "entitled": list("abcdef")}
+    minutes = view({**CONTENT, "items": [item]}, FACTS, "ru")
+    assert minutes["items"][0]["votes_plain"].endswith("воздержались — 5.")
+    assert minutes["attendance"]["plain"].startswith("Присутствовали 2 из 3 членов совета")
