@@ -48,6 +48,7 @@ from services.councils.schemas import (
     RemarkPublic,
     ResponsePublic,
     SessionDetail,
+    VotePublic,
 )
 
 T = TypeVar("T", bound=CouncilsModel)
@@ -231,8 +232,10 @@ def item_public(
     item: AgendaItem,
     recused: list[str] | None = None,
     documents: list[Document] | None = None,
+    votes: list[Vote] | None = None,
 ) -> ItemPublic:
-    """An agenda item with its recusals and materials (read here unless given)."""
+    """An agenda item with its recusals, materials and votes (read here unless given)."""
+    cast = votes if votes is not None else votes_of(db, item)
     return ItemPublic.model_validate(
         {
             **item.model_dump(),
@@ -240,6 +243,10 @@ def item_public(
             "materials": [
                 DocumentPublic.model_validate(d, from_attributes=True)
                 for d in (documents if documents is not None else materials(db, item))
+            ],
+            "votes": [
+                VotePublic.model_validate(v, from_attributes=True)
+                for v in sorted(cast, key=lambda v: v.username)
             ],
         }
     )
@@ -269,11 +276,18 @@ def session_detail(db: DbSession, session: Session, council: Council) -> Session
     # Recusals and materials of the whole agenda in one query each, not two per item.
     ids = [i.id for i in items]
     recusals, documents = _by_item(db, Recusal, ids), _by_item(db, Document, ids)
+    votes = _by_item(db, Vote, ids)
     return SessionDetail.model_validate(
         {
             **session.model_dump(),
             "items": [
-                item_public(db, i, sorted(r.username for r in recusals[i.id]), documents[i.id])
+                item_public(
+                    db,
+                    i,
+                    sorted(r.username for r in recusals[i.id]),
+                    documents[i.id],
+                    votes[i.id],
+                )
                 for i in items
             ],
             "present": present,

@@ -196,6 +196,9 @@ class ItemPublic(BaseModel):
     adopted: bool | None
     recused: list[str] = []
     materials: list[DocumentPublic] = []
+    votes: list[VotePublic] = Field(
+        default=[], description="The open votes cast on the item so far, by name."
+    )
 
 
 class AttendanceMark(Input):

@@ -80,3 +80,31 @@ async def test_voters_cannot_be_unticked_from_who_is_present_after_the_vote(syst
         assert html.escape(t("kk", message)) in answer.text
     session = await secretary("GET", f"/sessions/{sid}")
     assert session["present"] == present and session["quorum"]["reached"]
+
+
+async def test_a_member_who_voted_sees_their_vote_and_no_buttons_or_recusal_form(system):
+    """After voting the page showed nothing, and a second click gave "already voted"."""
+    secretary, sid, iid, _ = await _sitting(system, "A member votes")
+    await secretary("POST", f"/items/{iid}/vote/open")
+    async with signed_in_as(system, "council_member", "ru") as web:
+        before = await web.get(f"/councils/sessions/{sid}")
+        assert f'action="/councils/do/vote/{iid}"' in before.text
+        assert f'action="/councils/do/recuse/{iid}"' in before.text
+        answer = await web.post(
+            f"/councils/do/vote/{iid}",
+            data={
+                "csrf_token": _csrf(before.text),
+                "page_kind": "session",
+                "page_id": sid,
+                "choice": "against",
+            },
+        )
+        assert answer.status_code == 303, answer.text
+        after = await web.get(f"/councils/sessions/{sid}")
+        voted = t("ru", "You voted: %(choice)s") % {"choice": t("ru", "Against")}
+        assert html.escape(voted) in after.text
+        assert f'action="/councils/do/vote/{iid}"' not in after.text
+        assert f'action="/councils/do/recuse/{iid}"' not in after.text
+    async with signed_in_as(system, "council_chair", "ru") as web:
+        chair_page = await web.get(f"/councils/sessions/{sid}")
+        assert f'action="/councils/do/vote/{iid}"' in chair_page.text  # not voted yet
