@@ -108,3 +108,35 @@ async def test_a_member_who_voted_sees_their_vote_and_no_buttons_or_recusal_form
     async with signed_in_as(system, "council_chair", "ru") as web:
         chair_page = await web.get(f"/councils/sessions/{sid}")
         assert f'action="/councils/do/vote/{iid}"' in chair_page.text  # not voted yet
+
+
+async def test_after_the_chair_signs_the_page_says_who_signed_and_offers_no_second_signature(
+    system,
+):
+    """The page still said "Approved" and offered "Sign"; a second click said "Already signed"."""
+    secretary, sid, _, _ = await _sitting(system, "Minutes to sign")
+    await secretary("POST", f"/sessions/{sid}/close")
+    protocol = await secretary("POST", f"/sessions/{sid}/protocol")
+    pid = protocol["id"]
+    await secretary("POST", f"/protocols/{pid}/circulate")
+    await secretary("POST", f"/protocols/{pid}/approve")
+    sign_form = f'action="/councils/do/sign/{pid}"'
+    async with signed_in_as(system, "council_chair", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        assert sign_form in page.text
+        answer = await web.post(
+            f"/councils/do/sign/{pid}",
+            data={"csrf_token": _csrf(page.text), "page_kind": "session", "page_id": sid},
+        )
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == f"/councils/sessions/{sid}?done=sign"
+        after = await web.get(answer.headers["location"])
+        assert html.escape(t("kk", "You have signed the minutes.")) in after.text
+        assert html.escape(t("kk", "The secretary has not signed yet.")) in after.text
+        signed = t("kk", "The chair signed: %(name)s, %(at)s").split(":")[0]
+        assert html.escape(signed) in after.text
+        assert sign_form not in after.text
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        assert sign_form in page.text  # the secretary is still to sign
+        assert html.escape(t("kk", "The chair has not signed yet.")) not in page.text

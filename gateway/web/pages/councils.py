@@ -100,8 +100,16 @@ async def council_page(council_id: str, view: PageView) -> Response:
     return await _council_page(view, council_id)
 
 
+# Steps the session page confirms once done (`?done=`), as the admin pages do.
+SESSION_DONE = frozenset({"sign", "recommend"})
+
+
 async def _session_page(
-    view: View, session_id: str, errors: dict[str, FormErrors] | None = None, status: int = 200
+    view: View,
+    session_id: str,
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    done: str = "",
 ) -> Response:
     session = await view.services.get(f"{API}/sessions/{session_id}")
     council_id = session["council_id"]
@@ -129,13 +137,14 @@ async def _session_page(
         correctable={p["id"] for p in minutes if p["status"] == "published"} - corrected,
         errors=errors or {},
         is_secretary=view.has("council_secretary"),
+        done=done if done in SESSION_DONE else "",
     )
 
 
 @router.get("/councils/sessions/{session_id}")
-async def session_page(session_id: str, view: PageView) -> Response:
+async def session_page(session_id: str, view: PageView, done: str = "") -> Response:
     """A session: agenda, materials, attendance and quorum, voting and the minutes."""
-    return await _session_page(view, session_id)
+    return await _session_page(view, session_id, done=done)
 
 
 @router.get("/councils/protocols/{protocol_id}")
@@ -335,5 +344,7 @@ async def council_action(action: str, object_id: str, view: FormView) -> Respons
             "titles.en": "title",
         }
         return await show(view, page_id, {key: form_errors(view, error, aliases)}, error.status)
-    target = "/councils/sessions/" if page_kind == "session" else "/councils/"
-    return redirect(target + page_id)
+    if page_kind == "session":
+        done = f"?done={action}" if action in SESSION_DONE else ""
+        return redirect(f"/councils/sessions/{page_id}{done}")
+    return redirect(f"/councils/{page_id}")
