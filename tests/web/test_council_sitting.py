@@ -140,3 +140,39 @@ async def test_after_the_chair_signs_the_page_says_who_signed_and_offers_no_seco
         page = await web.get(f"/councils/sessions/{sid}")
         assert sign_form in page.text  # the secretary is still to sign
         assert html.escape(t("kk", "The chair has not signed yet.")) not in page.text
+
+
+async def test_an_issued_recommendation_is_confirmed_and_listed_under_its_item(system):
+    """Issuing a recommendation left no trace on the session page."""
+    secretary, sid, iid, _ = await _sitting(system, "A recommendation is issued")
+    await secretary("POST", f"/items/{iid}/vote/open")
+    for username in ("council_chair", "council_member", "council_secretary"):
+        voter = await _caller(system, username)
+        await voter("POST", f"/items/{iid}/votes", json={"choice": "for"})
+    await secretary("POST", f"/items/{iid}/vote/close")
+    async with signed_in_as(system, "council_secretary", "ru") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        answer = await web.post(
+            f"/councils/do/recommend/{iid}",
+            data={
+                "csrf_token": _csrf(page.text),
+                "page_kind": "session",
+                "page_id": sid,
+                "addressee": "Акимат Медеуского района",
+                "text": "Провести встречу с жителями.",
+                "responsible": "Отдел внутренней политики",
+                "due_date": "2027-03-01",
+            },
+        )
+        assert answer.status_code == 303, answer.text
+        after = await web.get(answer.headers["location"])
+    done = (
+        "The recommendation is issued: it is listed under its agenda item and followed up on "
+        "the council's page."
+    )
+    assert html.escape(t("ru", done)) in after.text
+    item = after.text[after.text.index(f'id="item-{iid}"') :]
+    listed = item[: item.index("</article>")]
+    assert "Акимат Медеуского района" in listed
+    assert "1 марта 2027" in listed
+    assert html.escape(t("ru", "Sent")) in listed

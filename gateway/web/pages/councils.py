@@ -113,10 +113,14 @@ async def _session_page(
 ) -> Response:
     session = await view.services.get(f"{API}/sessions/{session_id}")
     council_id = session["council_id"]
-    members, protocols = await asyncio.gather(
+    members, protocols, recommendations = await asyncio.gather(
         view.services.items(f"{API}/{council_id}/members"),
         view.services.items(f"{API}/{council_id}/protocols", lang=view.lang),
+        view.services.items(f"{API}/{council_id}/recommendations"),
     )
+    issued: dict[str, list[dict[str, Any]]] = {}
+    for recommendation in recommendations:
+        issued.setdefault(recommendation["item_id"], []).append(recommendation)
     council = await view.services.maybe(f"{API}/{council_id}", {"id": council_id, "name": ""})
     me = next((m for m in members if m["username"] == view.user.username), None)
     minutes = [p for p in protocols if p["session_id"] == session_id]
@@ -132,6 +136,7 @@ async def _session_page(
         members=members,
         me=me,
         protocols=minutes,
+        issued=issued,
         may_recommend=newest is None or newest["status"] not in SETTLED_MINUTES,
         # Published minutes with no correction started yet: the secretary may start one.
         correctable={p["id"] for p in minutes if p["status"] == "published"} - corrected,
