@@ -45,6 +45,7 @@ from services.councils.schemas import (
     ProtocolPublic,
     Quorum,
     RecommendationPublic,
+    RecusalPublic,
     RemarkPublic,
     ResponsePublic,
     SessionDetail,
@@ -170,9 +171,15 @@ def present_usernames(db: DbSession, session: Session, members: list[Member]) ->
     return sorted(username for username in marked if username in current)
 
 
+def recusals_of(db: DbSession, item: AgendaItem) -> list[Recusal]:
+    """The item's declared conflicts of interest, with their reasons, by username."""
+    query = select(Recusal).where(Recusal.item_id == item.id).order_by(col(Recusal.username))
+    return list(db.exec(query).all())
+
+
 def recused_usernames(db: DbSession, item: AgendaItem) -> list[str]:
     """The members who declared a conflict of interest on the item, sorted."""
-    return sorted(r.username for r in db.exec(select(Recusal).where(Recusal.item_id == item.id)))
+    return [r.username for r in recusals_of(db, item)]
 
 
 def entitled_voters(
@@ -230,16 +237,20 @@ def responses_of(db: DbSession, recommendation: Recommendation) -> list[Recommen
 def item_public(
     db: DbSession,
     item: AgendaItem,
-    recused: list[str] | None = None,
+    recusals: list[Recusal] | None = None,
     documents: list[Document] | None = None,
     votes: list[Vote] | None = None,
 ) -> ItemPublic:
     """An agenda item with its recusals, materials and votes (read here unless given)."""
     cast = votes if votes is not None else votes_of(db, item)
+    declared = sorted(
+        recusals if recusals is not None else recusals_of(db, item), key=lambda r: r.username
+    )
     return ItemPublic.model_validate(
         {
             **item.model_dump(),
-            "recused": recused if recused is not None else recused_usernames(db, item),
+            "recused": [r.username for r in declared],
+            "recusals": [RecusalPublic.model_validate(r, from_attributes=True) for r in declared],
             "materials": [
                 DocumentPublic.model_validate(d, from_attributes=True)
                 for d in (documents if documents is not None else materials(db, item))
@@ -281,14 +292,7 @@ def session_detail(db: DbSession, session: Session, council: Council) -> Session
         {
             **session.model_dump(),
             "items": [
-                item_public(
-                    db,
-                    i,
-                    sorted(r.username for r in recusals[i.id]),
-                    documents[i.id],
-                    votes[i.id],
-                )
-                for i in items
+                item_public(db, i, recusals[i.id], documents[i.id], votes[i.id]) for i in items
             ],
             "present": present,
             "absent": sorted(m.username for m in members if m.username not in present),

@@ -33,6 +33,7 @@ LABELS: dict[str, dict[str, str]] = {
         "item": "Күн тәртібінің мәселесі",
         "rapporteur": "Баяндамашы",
         "recused": "Өзіне-өзі қарсылық білдіргендер",
+        "reason": "себебі",
         "rule": "Шешім қабылдау тәртібі",
         "simple": "дауыс беруге құқылы қатысқан мүшелердің жай көпшілігі",
         "absolute": "барлық мүшелердің абсолютті көпшілігі",
@@ -61,6 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
         "item": "Вопрос повестки",
         "rapporteur": "Докладчик",
         "recused": "Заявили самоотвод",
+        "reason": "причина",
         "rule": "Порядок принятия решения",
         "simple": "простое большинство присутствующих членов, имеющих право голоса",
         "absolute": "абсолютное большинство всех членов",
@@ -89,6 +91,7 @@ LABELS: dict[str, dict[str, str]] = {
         "item": "Agenda item",
         "rapporteur": "Rapporteur",
         "recused": "Recused",
+        "reason": "reason",
         "rule": "Decision rule",
         "simple": "simple majority of the members present and entitled to vote",
         "absolute": "absolute majority of all members",
@@ -151,6 +154,12 @@ def _people(people: list[dict[str, Any]]) -> str:
     return ", ".join(p["full_name"] for p in people) or "—"
 
 
+def with_reason(name: str, person: dict[str, Any], label: dict[str, str]) -> str:
+    """A recused member's name with the reason they gave, as the minutes record it."""
+    reason = str(person.get("reason") or "").strip()
+    return f"{name} — {label['reason']}: {reason}" if reason else name
+
+
 def render(content: dict[str, Any], lang: str) -> str:
     """The minutes as text in one language."""
     label = LABELS.get(lang, LABELS["kk"])
@@ -173,7 +182,8 @@ def render(content: dict[str, Any], lang: str) -> str:
         lines += ["", f"{label['item']} {item['position']}. {pick(item['titles'], lang)}"]
         lines.append(f"{label['rapporteur']}: {item['rapporteur']}")
         if item["recused"]:
-            lines.append(f"{label['recused']}: {_people(item['recused'])}")
+            recused = [with_reason(p["full_name"], p, label) for p in item["recused"]]
+            lines.append(f"{label['recused']}: {'; '.join(recused)}")
         if item["adopted"] is None:
             lines.append(f"{label['decision']}: {label['not_voted']}")
             continue

@@ -195,6 +195,9 @@ class ItemPublic(BaseModel):
     votes_abstained: int | None
     adopted: bool | None
     recused: list[str] = []
+    recusals: list[RecusalPublic] = Field(
+        default=[], description="The recusals with their reasons, which the minutes record."
+    )
     materials: list[DocumentPublic] = []
     votes: list[VotePublic] = Field(
         default=[], description="The open votes cast on the item so far, by name."
@@ -227,7 +230,17 @@ class SessionDetail(SessionPublic):
 
 
 class RecusalCreate(Input):
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="Why: recorded in the minutes (a recusal is a public act of the council).",
+    )
+
+
+class RecusalPublic(BaseModel):
+    username: str
+    reason: str
+    declared_at: datetime
 
 
 class VoteCreate(Input):

@@ -421,3 +421,33 @@ async def test_the_minutes_name_the_present_members_who_did_not_vote(settings):
                 f"{chair} ({as_chair})",
                 f"{secretary} ({as_secretary})",
             ]
+
+
+async def test_the_minutes_record_each_recusal_with_its_reason(settings):
+    """The reason was collected and audited but shown to no one, not even in the minutes."""
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, (item_id,) = await council.sitting(present=PRESENT)
+        reason = "the applicant is my brother-in-law"
+        recused = await council.ok(
+            "POST", f"/items/{item_id}/recusal", who="m6", json={"reason": reason}
+        )
+        assert [(r["username"], r["reason"]) for r in recused["recusals"]] == [("m6", reason)]
+        page = await council.ok("GET", f"/sessions/{session_id}")
+        assert page["items"][0]["recusals"][0]["reason"] == reason
+        await council.ok("POST", f"/items/{item_id}/vote/open")
+        await council.vote(item_id, {u: "for" for u in PRESENT if u != "m6"})
+        await council.ok("POST", f"/items/{item_id}/vote/close")
+        await council.ok("POST", f"/sessions/{session_id}/close")
+        draft = await council.ok("POST", f"/sessions/{session_id}/protocol")
+
+        assert draft["content"]["items"][0]["recused"][0]["reason"] == reason
+        expected = {
+            "kk": f"Өзіне-өзі қарсылық білдіргендер: M6 Member — себебі: {reason}",
+            "ru": f"Заявили самоотвод: M6 Member — причина: {reason}",
+            "en": f"Recused: M6 Member — reason: {reason}",
+        }
+        for lang, line in expected.items():
+            read = await council.ok("GET", f"/protocols/{draft['id']}?lang={lang}")
+            assert line in read["text"].splitlines()
+            assert reason in read["document"]["items"][0]["recused"][0]

@@ -176,3 +176,28 @@ async def test_an_issued_recommendation_is_confirmed_and_listed_under_its_item(s
     assert "Акимат Медеуского района" in listed
     assert "1 марта 2027" in listed
     assert html.escape(t("ru", "Sent")) in listed
+
+
+async def test_the_secretary_sees_the_reason_of_a_recusal_on_the_session_page(system):
+    """The recusal reason was collected and never shown."""
+    secretary, sid, iid, _ = await _sitting(system, "A recusal with a reason")
+    async with signed_in_as(system, "council_member", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        hint = (
+            "The council's members see the reason, and the minutes record it; published minutes "
+            "are public."
+        )
+        assert html.escape(t("kk", hint)) in page.text
+        answer = await web.post(
+            f"/councils/do/recuse/{iid}",
+            data={
+                "csrf_token": _csrf(page.text),
+                "page_kind": "session",
+                "page_id": sid,
+                "reason": "Өтініш берушінің туысымын",
+            },
+        )
+        assert answer.status_code == 303, answer.text
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        assert "Өтініш берушінің туысымын" in page.text

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from kelisim import pdf
 from kelisim.localtime import day, local_date, moment
 from services.councils.minutes.texts import LABELS
-from services.councils.rendering import agree, pick
+from services.councils.rendering import agree, pick, with_reason
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -88,7 +88,7 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "heading": f"{t['item']} {item['position']}. {pick(item['titles'], lang)}",
             "rapporteur": item["rapporteur"],
-            "recused": [_person(p, t) for p in item["recused"]],
+            "recused": [with_reason(_person(p, t), p, t) for p in item["recused"]],
             "rule": t[item["rule"]],
             "voted": item["adopted"] is not None,
             "votes_plain": "",

@@ -14,7 +14,7 @@ from services.councils.queries import (
     agenda,
     present_usernames,
     quorum,
-    recused_usernames,
+    recusals_of,
     sitting_members,
     votes_of,
 )
@@ -45,7 +45,10 @@ def record_of(db: DbSession, session: Session, council: Council) -> dict[str, An
                 "proposal": item.proposal,
                 "rapporteur": item.rapporteur,
                 "rule": rules.rule_of(item.decision_rule, council.decision_rule),
-                "recused": [_person(all_members.get(u), u) for u in recused_usernames(db, item)],
+                "recused": [
+                    {**_person(all_members.get(r.username), r.username), "reason": r.reason}
+                    for r in recusals_of(db, item)
+                ],
                 "entitled": item.entitled,
                 "votes": [
                     {**_person(all_members.get(v.username), v.username), "choice": v.choice}
