@@ -135,6 +135,10 @@ PROBLEMS = {
         "The note holds words that identify a person or its source: rephrase the words below."
     ),
     "case-not-closed": N_("A practice note is drafted from a closed case."),
+    "personal-data-in-summary": N_(
+        "The summary goes to law enforcement: it must not name the parties or hold contacts, "
+        "addresses, exact dates or the case number."
+    ),
     "conflict": N_("This action conflicts with the current state."),
     "precondition-failed": N_("Someone changed this in the meantime; reload and try again."),
     "not-declared": N_("Declare the absence of a conflict of interest first."),
@@ -262,6 +266,10 @@ VALIDATION = {
     "text_control_character": N_("Remove the invisible or control characters from this field."),
     "text_blank": N_("Enter visible text, not only spaces or invisible characters."),
     "place_or_link": N_("Give a place or an online link."),
+    # services/cases: an escalation's summary is checked by kelisim.anonymity
+    "personal_data": N_(
+        "Remove the names, phones, e-mails, addresses, exact dates and case numbers."
+    ),
     # gateway/schemas.py: a mediator, coordinator or liaison is never scoped to no region
     "region_required": N_(
         "Choose at least one region: a mediator, coordinator or liaison works in a region."

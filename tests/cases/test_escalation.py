@@ -14,10 +14,12 @@ from kelisim.events.notifications import EscalationAcknowledged
 from tests.cases.support import (
     BASE,
     assert_problem,
+    audit_count,
     coordinator,
     mediator,
     ok,
     outbox,
+    person,
     post,
     register,
     subjects,
@@ -152,3 +154,39 @@ async def test_analyst_never_sees_escalations(settings):
             coordinator(settings),
             {"reason": "state_body", "note": "The other party is an akimat"},
         )
+
+
+async def test_summary_naming_a_party_or_holding_contacts_is_refused_and_changes_nothing(
+    settings,
+):
+    petrov = person(name="Иван Петров", phone="+7 777 000 11 22", address="ул. Абая 10 кв 5")
+    aigul = person(name="Айгүл Серікқызы")
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        case = await to_mediation(cases, settings, parties=[petrov, aigul])
+        url = f"{BASE}/{case['id']}/escalations"
+        events, audited = len(outbox(settings, case["id"])), audit_count(settings)
+        refused = {
+            "Иван Петров, +7 777 000 11 22, угрожал соседке Айгүл Серікқызы": {"name", "phone"},
+            "И. Петров, тел 87770001122, ул. Абая 10 кв 5": {"name", "phone", "address"},
+            "Петрова видели у дома соседки": {"name"},
+            "Звонили с номера 8 701 555 12 34 и с mail@example.kz": {"phone", "email"},
+            "Листовки нашли у дома на ул. Сатпаева 22": {"address"},
+            "Листовки нашли 14.03.2026 во дворе": {"date"},
+            f"См. дело {case['number']}": {"case_number"},
+        }
+        for summary, kinds in refused.items():
+            answer = await cases.post(url, headers=med, json={**ESCALATION, "summary": summary})
+            problem = assert_problem(answer, 422, "personal-data-in-summary")
+            assert {f["kind"] for f in problem["findings"]} == kinds, summary
+            assert all(set(f) == {"kind", "start", "end"} for f in problem["findings"])
+            assert problem["errors"][0]["loc"] == ["body", "summary"]
+            # The refusal says what kind of data is where, and never repeats it.
+            for word in ("Петров", "Серікқызы", "0001122", "000 11 22", "Абая", "Сатпаева"):
+                assert word not in answer.text, summary
+        assert items_of(await cases.get(url, headers=med)) == []
+        assert len(outbox(settings, case["id"])) == events
+        assert audit_count(settings) == audited
+        got = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))
+        assert got["escalated"] is False
+        ok(await cases.post(url, headers=med, json=ESCALATION), 201)

@@ -452,3 +452,34 @@ async def test_closing_a_session_asks_for_confirmation_first(system):
             closed.status_code == 303 and closed.headers["location"] == f"/councils/sessions/{sid}"
         )
     assert (await ok("GET", f"/sessions/{sid}"))["status"] == "closed"
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+async def test_an_escalation_summary_naming_a_party_is_refused_beside_the_field(system, lang):
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)  # its parties are "Party Alpha" and "Party Beta"
+    mediator = await system.login("mediator", "demo")
+    url = f"/api/v1/cases/{ids['case']}/escalations"
+    before = items_of(await system.client.get(url, headers=mediator))
+    page_path = f"/cases/{ids['case']}"
+    typed = "Party Alpha threatens the neighbours, call +7 701 555 12 34"
+    async with signed_in_as(system, "mediator", lang) as web:
+        page = await web.get(page_path)
+        refused = await web.post(
+            f"{page_path}/do/escalate",
+            data={
+                "csrf_token": _csrf(page.text),
+                "risk_of": "interfaith",
+                "risk_level": "high",
+                "summary": typed,
+                "reason": "Threats",
+            },
+        )
+    assert refused.status_code == 422
+    assert 'id="action-escalate" open' in refused.text
+    assert 'id="summary-error"' in refused.text
+    remove = "Remove the names, phones, e-mails, addresses, exact dates and case numbers."
+    assert t(lang, remove) in refused.text
+    assert f'value="{typed}"' in refused.text  # what was typed is kept
+    assert items_of(await system.client.get(url, headers=mediator)) == before

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kelisim.anonymity import check
 from kelisim.bus import PermanentError
 from kelisim.clock import now
 from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
+from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.cases.handlers.steps import CaseCommand, aggregate, open_case_step, record_step
 from services.cases.models import Case, Escalation
+from services.cases.practice import identifying
 from services.cases.schemas import EscalationCreate
 
 
@@ -23,6 +26,7 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
     """Escalate a case at risk of interethnic or interfaith violations."""
     step = open_case_step(uow, cmd, "escalate")
     case, body = step.case, cmd.body
+    _require_no_personal_data(uow, case, body.summary)
     escalation = Escalation(
         case_id=case.id,
         reason=body.reason,
@@ -58,6 +62,30 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
         subject=f"escalation:{escalation.id}",
     )
     return case, escalation
+
+
+def _require_no_personal_data(uow: UnitOfWork, case: Case, summary: str) -> None:
+    """422 `personal-data-in-summary` when the summary, which goes to the police, names a party
+    of the case or holds a phone, e-mail, street address, exact date or case number.
+
+    The findings say what kind of data is where, never the words: the answer may be logged.
+    """
+    found = check(summary, identifying(uow.session, case))
+    if found:
+        raise Problem(
+            422,
+            "personal-data-in-summary",
+            "The summary goes to law enforcement and must not identify anyone: remove the "
+            "names, contacts, addresses, exact dates and case numbers it holds.",
+            findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
+            errors=[
+                {
+                    "loc": ["body", "summary"],
+                    "type": "personal_data",
+                    "msg": "Holds personal data: " + ", ".join(sorted({f.kind for f in found})),
+                }
+            ],
+        )
 
 
 def acknowledge(data: EscalationAcknowledged, uow: UnitOfWork) -> None:
