@@ -1,13 +1,14 @@
 """Event schemas published by the cases service.
 
 Payloads carry no personal data of parties: opaque references, codes, dates and counts.
-`CaseEscalated` is the reviewed liaison subset, the only case data law enforcement gets.
+`CaseEscalated.liaison_subset()` is the reviewed liaison subset, the only case data law
+enforcement gets; the rest of that event (which case it is) stays with staff.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -62,7 +63,12 @@ class CaseOverdue(EventData):
 
 @event_schema("cases.case.escalated")
 class CaseEscalated(EventData):
-    """The reviewed liaison subset: never names, contacts or the case number."""
+    """An escalation: the reviewed liaison subset (`LIAISON_FIELDS`, never names, contacts or
+    the case), and, for staff notices only, which case it is.
+
+    `case_id` and `number` were added later, optional so that stored events still read; the
+    stream is internal, but whatever reaches law enforcement is `liaison_subset()` alone.
+    """
 
     escalation_id: str
     case_ref: str = Field(description="opaque reference, not the case number")
@@ -71,6 +77,24 @@ class CaseEscalated(EventData):
     risk_level: RiskLevel
     summary: str = Field(max_length=500, description="non-identifying, written for the liaison")
     escalated_at: datetime
+    case_id: str | None = Field(default=None, description="internal: staff notices link to it")
+    number: str | None = Field(default=None, description="internal: staff notices name it")
+
+    def liaison_subset(self) -> dict[str, Any]:
+        """What law enforcement receives (the feed, the webhook's `data`), as JSON values."""
+        return self.model_dump(mode="json", include=set(LIAISON_FIELDS))
+
+
+# The fields of an escalation that leave for law enforcement, in this order.
+LIAISON_FIELDS = (
+    "escalation_id",
+    "case_ref",
+    "region",
+    "category",
+    "risk_level",
+    "summary",
+    "escalated_at",
+)
 
 
 # --- The rest of a case's life (issue 5). Opaque references and codes only: party_ref,

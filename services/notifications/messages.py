@@ -65,15 +65,18 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     "cases.case.escalated": {
         "kk": (
             "Құқық қорғау органдарына хабарлау ({{ region_name }})",
-            "Іс құқық қорғау органдарына жіберілді: қауіп деңгейі {{ risk_level }}.",
+            "{% if number is defined %}{{ number }} іс{% else %}Іс{% endif %} құқық қорғау"
+            " органдарына жіберілді: қауіп деңгейі {{ risk_level }}.",
         ),
         "ru": (
             "Информирование правоохранительных органов ({{ region_name }})",
-            "Дело передано правоохранительным органам: уровень риска {{ risk_level }}.",
+            "Дело{% if number is defined %} {{ number }}{% endif %} передано правоохранительным"
+            " органам: уровень риска {{ risk_level }}.",
         ),
         "en": (
             "Escalation to law enforcement ({{ region_name }})",
-            "A case was escalated to law enforcement: risk level {{ risk_level }}.",
+            "{% if number is defined %}Case {{ number }}{% else %}A case{% endif %} was escalated"
+            " to law enforcement: risk level {{ risk_level }}.",
         ),
     },
     "councils.council.created": {
@@ -120,15 +123,18 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     "notifications.escalation.unacknowledged": {
         "kk": (
             "Хабарлау қабылданбады ({{ region_name }})",
-            "Құқық қорғау органдары {{ hours }} сағат ішінде хабарлауды қабылдамады.",
+            "Құқық қорғау органдары {% if number is defined %}{{ number }} іс бойынша {% endif %}"
+            "{{ hours }} сағат ішінде хабарлауды қабылдамады.",
         ),
         "ru": (
             "Информирование не принято ({{ region_name }})",
-            "Правоохранительные органы не приняли информирование за {{ hours }} ч.",
+            "Правоохранительные органы не приняли информирование{% if number is defined %} по делу"
+            " {{ number }}{% endif %} за {{ hours }} ч.",
         ),
         "en": (
             "Escalation not accepted ({{ region_name }})",
-            "Law enforcement has not accepted the escalation within {{ hours }} hours.",
+            "Law enforcement has not accepted the escalation{% if number is defined %} of case"
+            " {{ number }}{% endif %} within {{ hours }} hours.",
         ),
     },
     "notifications.endpoint.disabled": {

@@ -143,6 +143,10 @@ class Escalation(NotificationsModel, table=True):
     risk_level: str = Field(max_length=20)
     summary: str = Field(max_length=500)
     escalated_at: datetime = Field(sa_column=_ts())
+    # Which case it is, for staff notices only (never in the feed or a webhook); empty for
+    # escalations received before events carried it.
+    case_id: str | None = Field(default=None, max_length=64)
+    case_number: str | None = Field(default=None, max_length=40)
     received_at: datetime = Field(default_factory=now, sa_column=_ts())
     acknowledged_by: str | None = Field(default=None, max_length=100)
     acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import nats
 
 from kelisim.events import Envelope
+from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
 from tests.cases.support import (
     BASE,
@@ -58,10 +59,14 @@ async def test_mediator_escalates_with_only_the_liaison_subset_leaving(settings)
         assert subjects(settings, case["id"])[-1] == "cases.case.escalated"
         envelope = outbox(settings, case["id"])[-1]
         data = envelope["data"]
-        assert set(data) == LIAISON_FIELDS
+        # The internal stream names the case for staff notices; the liaison subset never does.
+        assert set(data) == LIAISON_FIELDS | {"case_id", "number"}
+        assert (data["case_id"], data["number"]) == (case["id"], case["number"])
+        subset = CaseEscalated.model_validate(data).liaison_subset()
+        assert set(subset) == LIAISON_FIELDS
         assert data["case_ref"] not in (case["id"], case["number"])
-        assert case["id"] not in json.dumps(envelope)
-        assert case["number"] not in json.dumps(envelope)
+        assert case["id"] not in json.dumps(subset)
+        assert case["number"] not in json.dumps(subset)
         assert ESCALATION["reason"] not in json.dumps(envelope)
         assert (data["region"], data["category"]) == ("KZ-75", "interethnic")
         got = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
+import nats
+from sqlmodel import Session, create_engine
+
 from kelisim import webhooks
+from kelisim.events import Envelope
+from kelisim.events.identity import UserUpserted
+from services.notifications.models import Recipient
 from tests.notifications.conftest import admin, eventually
 from tests.support.checks import items_of
 from tests.support.services import bearer, running
@@ -87,3 +93,137 @@ async def test_an_escalated_case_reaches_the_police_signed_and_their_acceptance_
         )
         inbox = await notifications.get("/api/v1/notifications/inbox", headers=told)
         assert "cases.case.escalated" in {i["topic"] for i in inbox.json()["items"]}
+
+
+# What law enforcement receives of an escalation: the webhook's `data` and a feed item.
+LIAISON_DATA = {
+    "escalation_id",
+    "case_ref",
+    "region",
+    "category",
+    "risk_level",
+    "summary",
+    "escalated_at",
+}
+FEED_ITEM = LIAISON_DATA | {"reference", "acknowledged_by", "acknowledged_at"}
+
+
+async def test_coordinators_are_told_which_case_and_the_police_only_the_subset(
+    settings, receivers, smtp
+):
+    mailbox, port = smtp
+    live = settings.model_copy(update={"smtp_port": port, "escalation_ack_alert_hours": 0.002})
+    receiver = receivers()
+    secret = webhooks.generate_secret()
+    async with (
+        running("notifications", live) as notifications,
+        running("cases", live) as cases,
+    ):
+        endpoint = await notifications.post(
+            "/api/v1/notifications/endpoints",
+            json={"region": "KZ-75", "url": receiver.url, "secrets": [secret]},
+            headers=admin(live),
+        )
+        assert endpoint.status_code == 201, endpoint.text
+        # The gateway announces the coordinator (the cases service owns the outbox here).
+        await _announce(live, "coord-75", roles=["coordinator"], regions=["KZ-75"], lang="ru")
+        await eventually(
+            lambda: _in_directory(live, "coord-75"), what="the coordinator in the directory"
+        )
+        coordinator = bearer(
+            live, "cases", sub="coord-75", roles=["coordinator"], regions=["KZ-75"], lang="ru"
+        )
+        case = await cases.post(
+            "/api/v1/cases",
+            json={"region": "KZ-75", "category": "interethnic", "parties": [PARTY]},
+            headers=coordinator,
+        )
+        assert case.status_code == 201, case.text
+        case_id, number = case.json()["id"], case.json()["number"]
+        escalated = await cases.post(
+            f"/api/v1/cases/{case_id}/escalations",
+            json={
+                "reason": "Leaflets calling for violence against one community were found",
+                "risk_of": "interethnic",
+                "risk_level": "medium",
+                "summary": "Leaflets inciting ethnic hatred in a residential block",
+            },
+            headers=coordinator,
+        )
+        assert escalated.status_code == 201, escalated.text
+
+        # The police: the subset alone, in the webhook and in the feed.
+        [call] = await eventually(receiver.snapshot, what="the webhook at the police's system")
+        body = json.loads(call.body)
+        assert set(body["data"]) == LIAISON_DATA
+        police = bearer(
+            live, "notifications", sub="police-75", roles=["liaison"], regions=["KZ-75"]
+        )
+        feed = await notifications.get("/api/v1/notifications/feed", headers=police)
+        [item] = feed.json()["items"]
+        assert set(item) == FEED_ITEM
+        liaison_ref = item["case_ref"]
+        for text in (call.body.decode(), feed.text):
+            assert case_id not in text and number not in text
+
+        # The coordinator: a notice naming the case, linked to it (not to the liaison's
+        # reference), in-app and by e-mail; and the alert when the police do not accept it.
+        told = bearer(
+            live,
+            "notifications",
+            sub="coord-75",
+            roles=["coordinator"],
+            regions=["KZ-75"],
+            lang="ru",
+        )
+
+        async def notices() -> dict[str, dict] | None:
+            inbox = await notifications.get("/api/v1/notifications/inbox", headers=told)
+            found = {i["topic"]: i for i in inbox.json()["items"]}
+            wanted = {"cases.case.escalated", "notifications.escalation.unacknowledged"}
+            return found if wanted <= set(found) else None
+
+        found = await eventually(notices, what="the escalation's notice and its alert")
+        notice = found["cases.case.escalated"]
+        assert notice["refs"]["case_ref"] == case_id
+        assert notice["body"].startswith(f"Дело {number} передано правоохранительным органам")
+        alert = found["notifications.escalation.unacknowledged"]
+        assert alert["refs"]["case_ref"] == case_id and number in alert["body"]
+        assert liaison_ref not in json.dumps(list(found.values()))
+        mails = await eventually(
+            lambda: (
+                len(mailbox.to("coord-75@example.kz")) >= 2 and mailbox.to("coord-75@example.kz")
+            ),
+            what="both e-mails",
+        )
+        assert all(number in m.get_content() for m in mails)
+
+
+def _in_directory(settings, username: str) -> bool:  # type: ignore[no-untyped-def]
+    engine = create_engine(settings.database_url("notifications"))
+    try:
+        with Session(engine) as session:
+            return session.get(Recipient, username) is not None
+    finally:
+        engine.dispose()
+
+
+async def _announce(settings, username: str, **fields) -> None:  # type: ignore[no-untyped-def]
+    user = UserUpserted(
+        user_id=username,
+        username=username,
+        full_name=username.title(),
+        email=f"{username}@example.kz",
+        councils=[],
+        active=True,
+        digest=False,
+        **fields,
+    )
+    envelope = Envelope.wrap(user, source="/kelisim/gateway", subject=f"user:{username}")
+    nc = await nats.connect(settings.nats_url)
+    try:
+        await nc.jetstream().publish(
+            envelope.nats_subject, envelope.to_bytes(), headers={"Nats-Msg-Id": envelope.id}
+        )
+    finally:
+        await nc.close()

@@ -9,12 +9,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from standardwebhooks.webhooks import Webhook
 
 from kelisim import webhooks
-from kelisim.events.cases import CaseEscalated
 from tests.notifications.conftest import admin, eventually
 from tests.support.events import read_stream
 from tests.support.services import running
 
-LIAISON_FIELDS = set(CaseEscalated.model_fields)
+# The reviewed liaison subset, written out: a field added to what leaves must be added here.
+LIAISON_FIELDS = {
+    "escalation_id",
+    "case_ref",
+    "region",
+    "category",
+    "risk_level",
+    "summary",
+    "escalated_at",
+}
 
 
 def verified_ids(receiver, secrets=(), public_keys=()) -> dict[str, dict]:

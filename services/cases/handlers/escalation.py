@@ -46,8 +46,9 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
         risk_level=body.risk_level,
         summary=body.summary,
     )
-    # The liaison subset: the opaque liaison_ref, never the case id, number, names or contacts;
-    # the CloudEvents subject names the escalation so the envelope carries no case id either.
+    # The liaison subset: the opaque liaison_ref, never the case id, number, names or contacts.
+    # The case's id and number ride along for staff notices (the stream is internal); the
+    # notifications service keeps them out of what the liaison receives.
     uow.emit(
         CaseEscalated(
             escalation_id=escalation.id,
@@ -57,6 +58,8 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
             risk_level=body.risk_level,
             summary=body.summary,
             escalated_at=escalation.escalated_at,
+            case_id=case.id,
+            number=case.number,
         ),
         aggregate=aggregate(case),
         subject=f"escalation:{escalation.id}",

@@ -47,7 +47,7 @@ def liaison_body(data: CaseEscalated) -> str:
         {
             "type": data.subject,
             "timestamp": data.escalated_at.isoformat(),
-            "data": data.model_dump(mode="json"),
+            "data": data.liaison_subset(),
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -80,8 +80,8 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
     # the commit order. Without it a replica's longer transaction could commit an earlier id
     # after the lane had sent a later one, and the endpoint would get them out of order.
     endpoints = session.exec(_REGION_ENDPOINTS, params={"region": data.region}).all()
-    params = data.model_dump(mode="json")
-    planned = plan(uow, envelope.nats_subject, params)
+    staff = {**data.liaison_subset(), **staff_refs(data.case_id, data.number)}
+    planned = plan(uow, envelope.nats_subject, staff)
     escalation = Escalation(
         escalation_id=data.escalation_id,
         case_ref=data.case_ref,
@@ -90,6 +90,8 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         risk_level=data.risk_level,
         summary=data.summary,
         escalated_at=data.escalated_at,
+        case_id=data.case_id,
+        case_number=data.number,
     )
     session.add(escalation)
     uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
@@ -106,7 +108,19 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         session.add(delivery)
         uow.audit("delivery.queued", "delivery", delivery.id, after={"endpoint": endpoint.id})
         uow.wake(WEBHOOKS, endpoint.id)  # straight to the endpoint's lane once committed
-    dispatch(uow, envelope.id, envelope.nats_subject, params, planned)
+    # Notices go to staff only: a rule never reaches liaisons (422 `invalid-audience`), who
+    # get the subset through the feed and webhooks.
+    dispatch(uow, envelope.id, envelope.nats_subject, staff, planned)
+
+
+def staff_refs(case_id: str | None, number: str | None) -> dict[str, str | None]:
+    """What a staff notice of an escalation says of its case: `case_ref` is the case's id (as
+    in every other case notice, so it links to the case) and `number` names it. Without them
+    (escalations received before events carried them) the liaison's reference is dropped, so
+    the notice links to the escalations page rather than to no case."""
+    if case_id is None:
+        return {"case_ref": None}
+    return {"case_ref": case_id, **({"number": number} if number else {})}
 
 
 def acknowledge_escalation(cmd: AcknowledgeEscalation, uow: UnitOfWork) -> Escalation:
@@ -164,7 +178,7 @@ def raise_receipt_alerts(cmd: RaiseReceiptAlerts, uow: UnitOfWork) -> int:
             topic="notifications.escalation.unacknowledged",
             params={
                 "escalation_id": escalation.escalation_id,
-                "case_ref": escalation.case_ref,
+                **staff_refs(escalation.case_id, escalation.case_number),
                 "region": escalation.region,
                 "risk_level": escalation.risk_level,
                 "hours": f"{cmd.hours:g}",
