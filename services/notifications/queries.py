@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sa_select
@@ -139,7 +140,7 @@ def inbox(
                 council_id=note.council_id,
                 created_at=note.created_at,
                 read=note.id in read,
-                refs={k: str(params[k]) for k in REFS if isinstance(params.get(k), str)},
+                refs=refs_of(note.topic, params),
             )
         )
     return Inbox(items=items, unread=unread, next_cursor=next_cursor)
@@ -156,6 +157,17 @@ REFS = (
     "escalation_id",
     "note_id",
 )
+# Escalation notices written before they named their case hold the liaison's reference as
+# `case_ref`, which is no case's id: they link to the escalations page instead.
+ESCALATION_TOPICS = frozenset({"cases.case.escalated", "notifications.escalation.unacknowledged"})
+
+
+def refs_of(topic: str, params: dict[str, Any]) -> dict[str, str]:
+    """The ids a notice may link to."""
+    refs = {k: str(params[k]) for k in REFS if isinstance(params.get(k), str)}
+    if topic in ESCALATION_TOPICS and "number" not in params:
+        refs.pop("case_ref", None)
+    return refs
 
 
 def rule_public(rule: Rule, _uow: object = None) -> RulePublic:

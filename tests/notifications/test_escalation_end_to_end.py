@@ -10,7 +10,7 @@ from sqlmodel import Session, create_engine
 from kelisim import webhooks
 from kelisim.events import Envelope
 from kelisim.events.identity import UserUpserted
-from services.notifications.models import Recipient
+from services.notifications.models import Notification, Recipient
 from tests.notifications.conftest import admin, eventually
 from tests.support.checks import items_of
 from tests.support.services import bearer, running
@@ -227,3 +227,46 @@ async def _announce(settings, username: str, **fields) -> None:  # type: ignore[
         )
     finally:
         await nc.close()
+
+
+async def test_escalation_notices_from_before_they_named_the_case_link_to_the_escalations(
+    settings, producer
+):
+    async with running("notifications", settings) as notifications:
+        stored = producer.escalate("KZ-75")  # an event as stored before it named its case
+        # and a notice as the service wrote it then: the liaison's reference as `case_ref`
+        engine = create_engine(settings.database_url("notifications"))
+        try:
+            with Session(engine) as session:
+                session.add(
+                    Notification(
+                        source_event_id="old-event",
+                        topic="cases.case.escalated",
+                        audience_role="coordinator",
+                        region="KZ-75",
+                        summary="A case was escalated to law enforcement",
+                        params=json.dumps(
+                            {
+                                "escalation_id": "old",
+                                "case_ref": "liaison-ref",
+                                "region": "KZ-75",
+                                "risk_level": "high",
+                            }
+                        ),
+                    )
+                )
+                session.commit()
+        finally:
+            engine.dispose()
+        told = bearer(settings, "notifications", sub="c", roles=["coordinator"], regions=["KZ-75"])
+
+        async def notices() -> list[dict] | None:
+            inbox = await notifications.get("/api/v1/notifications/inbox", headers=told)
+            items = inbox.json()["items"]
+            return items if len(items) == 2 else None
+
+        items = await eventually(notices, what="both escalation notices")
+    assert sorted(i["refs"]["escalation_id"] for i in items) == sorted(
+        ["old", stored.escalation_id]
+    )
+    assert all("case_ref" not in i["refs"] for i in items)  # no link to a case that is not
