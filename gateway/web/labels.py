@@ -83,6 +83,9 @@ RISK_LEVELS = {
     "critical": N_("Critical"),
 }
 
+# Which accord an escalation says is at risk (`risk_of`).
+RISK_OF = {"interethnic": N_("Interethnic accord"), "interfaith": N_("Interfaith accord")}
+
 CONSENT_FORMS = {"written": N_("Written"), "oral": N_("Oral"), "electronic": N_("Electronic")}
 
 # Why the service itself changed a session (`reason_code` of the cases service).

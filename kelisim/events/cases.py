@@ -66,7 +66,8 @@ class CaseEscalated(EventData):
     """An escalation: the reviewed liaison subset (`LIAISON_FIELDS`, never names, contacts or
     the case), and, for staff notices only, which case it is.
 
-    `case_id` and `number` were added later, optional so that stored events still read; the
+    `risk_of`, `case_id` and `number` were added later, optional so that stored events still
+    read; the
     stream is internal, but whatever reaches law enforcement is `liaison_subset()` alone.
     """
 
@@ -77,6 +78,9 @@ class CaseEscalated(EventData):
     risk_level: RiskLevel
     summary: str = Field(max_length=500, description="non-identifying, written for the liaison")
     escalated_at: datetime
+    risk_of: Literal["interethnic", "interfaith"] | None = Field(
+        default=None, description="which accord is at risk (none in events stored before it)"
+    )
     case_id: str | None = Field(default=None, description="internal: staff notices link to it")
     number: str | None = Field(default=None, description="internal: staff notices name it")
 
@@ -94,6 +98,7 @@ LIAISON_FIELDS = (
     "risk_level",
     "summary",
     "escalated_at",
+    "risk_of",
 )
 
 

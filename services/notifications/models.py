@@ -141,6 +141,7 @@ class Escalation(NotificationsModel, table=True):
     region: str = Field(index=True, max_length=8)
     category: str = Field(max_length=40)
     risk_level: str = Field(max_length=20)
+    risk_of: str | None = Field(default=None, max_length=20)  # none before events carried it
     summary: str = Field(max_length=500)
     escalated_at: datetime = Field(sa_column=_ts())
     # Which case it is, for staff notices only (never in the feed or a webhook); empty for

@@ -194,6 +194,7 @@ class FeedItem(BaseModel):
     region: str
     category: str
     risk_level: str
+    risk_of: str | None
     summary: str
     escalated_at: datetime
     acknowledged_by: str | None

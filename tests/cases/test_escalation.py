@@ -37,6 +37,7 @@ LIAISON_FIELDS = {
     "risk_level",
     "summary",
     "escalated_at",
+    "risk_of",
 }
 ESCALATION = {
     "reason": "Leaflets calling for violence against one community were found",
@@ -62,6 +63,7 @@ async def test_mediator_escalates_with_only_the_liaison_subset_leaving(settings)
         # The internal stream names the case for staff notices; the liaison subset never does.
         assert set(data) == LIAISON_FIELDS | {"case_id", "number"}
         assert (data["case_id"], data["number"]) == (case["id"], case["number"])
+        assert data["risk_of"] == "interethnic"
         subset = CaseEscalated.model_validate(data).liaison_subset()
         assert set(subset) == LIAISON_FIELDS
         assert data["case_ref"] not in (case["id"], case["number"])

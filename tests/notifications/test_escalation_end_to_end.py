@@ -104,8 +104,10 @@ LIAISON_DATA = {
     "risk_level",
     "summary",
     "escalated_at",
+    "risk_of",
+    "reference",
 }
-FEED_ITEM = LIAISON_DATA | {"reference", "acknowledged_by", "acknowledged_at"}
+FEED_ITEM = LIAISON_DATA | {"acknowledged_by", "acknowledged_at"}
 
 
 async def test_coordinators_are_told_which_case_and_the_police_only_the_subset(
@@ -162,6 +164,9 @@ async def test_coordinators_are_told_which_case_and_the_police_only_the_subset(
         feed = await notifications.get("/api/v1/notifications/feed", headers=police)
         [item] = feed.json()["items"]
         assert set(item) == FEED_ITEM
+        # Which accord is at risk, and the reference to quote on the phone, in both.
+        assert body["data"]["risk_of"] == item["risk_of"] == "interethnic"
+        assert body["data"]["reference"] == item["reference"]
         liaison_ref = item["case_ref"]
         for text in (call.body.decode(), feed.text):
             assert case_id not in text and number not in text

@@ -22,6 +22,8 @@ LIAISON_FIELDS = {
     "risk_level",
     "summary",
     "escalated_at",
+    "risk_of",
+    "reference",
 }
 
 

@@ -37,6 +37,11 @@ async def test_an_escalation_has_one_short_reference_for_the_liaison_and_the_coo
         page = await web.get("/escalations")
         assert reference in page.text and item["case_ref"] not in page.text
         assert case["number"] not in page.text
+        # Which accord is at risk, in the liaison's language.
+        assert item["risk_of"] == "interethnic"
+        row = page.text.split(f'id="esc-{item["escalation_id"]}"', 1)[1].split("</tr>", 1)[0]
+        risk_to = t("kk", "Risk to")
+        assert f'data-label="{risk_to}" class="key">{t("kk", "Interethnic accord")}<' in row
     async with signed_in_as(system, "coordinator", "ru") as web:
         page = await web.get(f"/cases/{ids['case']}")
         assert f"Номер информирования {reference}" in page.text

@@ -58,6 +58,7 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
             risk_level=body.risk_level,
             summary=body.summary,
             escalated_at=escalation.escalated_at,
+            risk_of=body.risk_of,
             case_id=case.id,
             number=case.number,
         ),

@@ -21,6 +21,7 @@ from kelisim.events import Envelope
 from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.problems import Problem
+from kelisim.references import escalation_reference
 from kelisim.uow import UnitOfWork
 from services.notifications.handlers.notify import dispatch, notify, plan
 from services.notifications.lifecycle import WEBHOOKS
@@ -42,12 +43,16 @@ class RaiseReceiptAlerts:
 
 
 def liaison_body(data: CaseEscalated) -> str:
-    """The webhook body: the reviewed liaison subset and nothing else."""
+    """The webhook body: the reviewed liaison subset and nothing else, with the reference the
+    feed and the mediator's page show, to quote on the phone."""
     return json.dumps(
         {
             "type": data.subject,
             "timestamp": data.escalated_at.isoformat(),
-            "data": data.liaison_subset(),
+            "data": {
+                **data.liaison_subset(),
+                "reference": escalation_reference(data.escalation_id),
+            },
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -88,6 +93,7 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         region=data.region,
         category=data.category,
         risk_level=data.risk_level,
+        risk_of=data.risk_of,
         summary=data.summary,
         escalated_at=data.escalated_at,
         case_id=data.case_id,
