@@ -20,6 +20,7 @@ import asyncio
 import time
 from datetime import timedelta
 from email.message import EmailMessage as MimeMessage
+from email.utils import format_datetime
 from functools import partial
 
 import aiohttp
@@ -226,11 +227,13 @@ async def webhook_worker(ctx: ServiceContext) -> None:
 
 
 def mime(ctx: ServiceContext, mail: Mail) -> MimeMessage:
-    """The message as sent: its `Message-ID` is its row id."""
+    """The message as sent: its `Message-ID` is its row id (a resend is the same message),
+    its `Date` (RFC 5322 requires one) the moment it is handed to the server, in UTC."""
     message = MimeMessage()
     message["From"] = ctx.settings.smtp_from
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
+    message["Date"] = format_datetime(now())
     message["Message-ID"] = f"<{mail.id}@kelisim>"
     message.set_content(mail.body)
     message["Content-Language"] = mail.lang

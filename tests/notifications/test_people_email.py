@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, func, select
@@ -76,6 +77,11 @@ async def test_emails_arrive_in_each_recipients_language(settings, producer, smt
     assert mailbox.to("far@example.kz") == [] and mailbox.to("gone@example.kz") == []
     ids = [m["Message-ID"] for _, m in mailbox.messages]
     assert len(ids) == len(set(ids)) == 6
+    # Each has the Date RFC 5322 requires, in UTC, when it was sent.
+    for _, message in mailbox.messages:
+        sent = parsedate_to_datetime(message["Date"])
+        assert sent.utcoffset() == timedelta(0)
+        assert abs(datetime.now(UTC) - sent) < timedelta(minutes=2)
 
 
 async def _recipients(client, settings, n: int) -> bool:  # type: ignore[no-untyped-def]
