@@ -380,13 +380,12 @@ RESPONSE_STATUSES = {
     "partially_implemented": N_("Partly implemented"),
     "not_implemented": N_("Not implemented"),
 }
+# A webhook delivery's states, as services/notifications/lifecycle.py names them
+# (`DELIVERY_STATES`); a failed attempt leaves a delivery pending until its next one.
 DELIVERY_STATUSES = {
     "pending": N_("Pending"),
-    "delivered": N_("Delivered"),
-    "failed": N_("Failed"),
-    "retrying": N_("Retrying"),
+    "succeeded": N_("Delivered"),
     "dead": N_("Dead-lettered"),
-    "disabled": N_("Disabled"),
 }
 
 # The measures of the analytics service (figure tables, charts, exports), by their name.
