@@ -215,7 +215,9 @@ PROBLEMS = {
     "empty-document": N_("The file is empty or cannot be read."),
     "document-too-large": N_("The file is too large."),
     "too-large": N_("The file is too large."),
-    "delivery-pending": N_("The delivery is still being attempted; try again later."),
+    "endpoint-disabled": N_(
+        "The endpoint is turned off: nothing is sent to it until it is turned on again."
+    ),
     "not-the-author": N_("Only its author changes or submits a proposal."),
     "second-analyst": N_("A second analyst, not the author, reviews it."),
     "incomplete-translation": N_("Each language needs both a title and a text."),

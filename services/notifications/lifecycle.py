@@ -3,7 +3,8 @@
 A delivery is `pending` until an attempt succeeds (`succeeded`) or it is given up (`dead`:
 the endpoint answered 410, the retry schedule ran out, or the endpoint was removed); a failed
 attempt leaves it `pending` (retrying) with its next attempt on the Standard Webhooks
-schedule. An admin replays a finished delivery under the same `webhook-id`. An endpoint is
+schedule. An admin replays a finished delivery under the same `webhook-id`, or has a pending
+one attempted now rather than at its next scheduled retry. An endpoint is
 `enabled` or `disabled` (by a 410, by failing too long, or by an admin); a disabled
 endpoint's deliveries wait, pending, until it is enabled again.
 """
@@ -48,6 +49,8 @@ DELIVERY: dict[str, Step] = {
     "retry": Step(frozenset({PENDING}), PENDING),
     "dead_letter": Step(frozenset({PENDING}), DEAD),
     "replay": Step(frozenset({SUCCEEDED, DEAD}), PENDING),
+    # An admin brings a pending delivery's next attempt forward (its receiver is fixed).
+    "retry_now": Step(frozenset({PENDING}), PENDING),
 }
 
 # Endpoints (the `liaison_endpoint.enabled` column).

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import MetaData, create_engine
 
 from kelisim import webhooks
+from kelisim.tables import backbone_tables
 from tests.notifications.conftest import admin, eventually
-from tests.support.checks import items_of
+from tests.support.checks import assert_problem, items_of
 from tests.support.events import read_stream
 from tests.support.services import running
 
@@ -222,3 +225,72 @@ async def test_after_a_key_rotation_deliveries_are_signed_with_the_new_secret_on
     assert webhooks.verify(after.headers, after.body, secrets=[new], now=after.at)
     with pytest.raises(webhooks.WebhookVerificationError):
         webhooks.verify(after.headers, after.body, secrets=[old], now=after.at)
+
+
+async def test_an_admin_sends_a_pending_delivery_now_once_the_receiver_is_fixed(
+    settings, producer, receivers
+):
+    # Two failed attempts, then the schedule's next one is 5 minutes away, scaled to 30 s.
+    slow = settings.model_copy(update={"webhook_retry_scale": 0.1})
+    mode = {"answer": "500"}
+    receiver = receivers(lambda n: mode["answer"])
+    async with running("notifications", slow) as client:
+        endpoint_id, _ = await register(client, slow, receiver.url)
+
+        async def waiting(escalation_id: str):  # type: ignore[no-untyped-def]
+            found = await deliveries(client, slow, "pending", 1) or []
+            mine = [d for d in found if d["escalation_id"] == escalation_id]
+            return mine[0] if mine and mine[0]["attempts"] == 2 else None
+
+        first = producer.escalate("KZ-75")
+        pending = await eventually(
+            lambda: waiting(first.escalation_id), what="a delivery waiting for its next retry"
+        )
+        one = pending["id"]
+        later = datetime.now(UTC) + timedelta(seconds=15)
+        assert datetime.fromisoformat(pending["next_attempt_at"]) > later
+
+        mode["answer"] = "ok"  # the police fixed their receiver
+        now = await client.post(
+            f"/api/v1/notifications/deliveries/{one}/replay", headers=admin(slow)
+        )
+        assert now.status_code == 200, now.text
+        assert now.json()["status"] == "pending"
+        await eventually(
+            lambda: deliveries(client, slow, "succeeded", 1), timeout=10, what="sent now"
+        )
+        assert _audited(slow, one, "delivery.retried_now") == 1
+        # Under the same webhook-id, well before the scheduled retry.
+        calls = receiver.snapshot()
+        assert [c.answer for c in calls] == ["500", "500", "ok"]
+        assert {c.headers["webhook-id"] for c in calls} == {one}
+
+        # A disabled endpoint sends nothing: sending now is refused and changes nothing.
+        mode["answer"] = "500"
+        second = producer.escalate("KZ-75")
+        waits = await eventually(lambda: waiting(second.escalation_id), what="another waiting")
+        path = f"/api/v1/notifications/endpoints/{endpoint_id}"
+        off = await client.patch(path, json={"enabled": False}, headers=admin(slow))
+        assert off.status_code == 200, off.text
+        refused = await client.post(
+            f"/api/v1/notifications/deliveries/{waits['id']}/replay", headers=admin(slow)
+        )
+        assert_problem(refused, 409, "endpoint-disabled")
+        after = await detail(client, slow, waits["id"])
+        assert (after["status"], after["next_attempt_at"]) == ("pending", waits["next_attempt_at"])
+        assert _audited(slow, waits["id"], "delivery.retried_now") == 0
+
+
+def _audited(settings, entity_id: str, action: str) -> int:  # type: ignore[no-untyped-def]
+    engine = create_engine(settings.database_url("notifications"))
+    try:
+        audit = backbone_tables(MetaData()).audit_log
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(audit.c.seq)
+                .where(audit.c.entity_id == entity_id)
+                .where(audit.c.action == action)
+            ).all()
+            return len(rows)
+    finally:
+        engine.dispose()

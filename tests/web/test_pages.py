@@ -564,3 +564,46 @@ async def test_the_assignment_fields_offer_every_active_mediator_of_the_region(s
         assert assigned.status_code == 200, assigned.text
         page = (await web.get(f"/cases/{case['id']}")).text
     assert 'id="action-reassign"' in page and 'list="mediators"' in page and "<datalist" in page
+
+
+async def test_admin_sends_a_pending_delivery_now_instead_of_waiting_for_its_retry(system):
+    from tests.web.test_catalogs import _seed_work
+
+    made = await system.client.post(
+        "/api/v1/notifications/endpoints",
+        json={
+            "region": REGION,
+            "url": "https://police.example.kz/pending",  # does not resolve: every call fails
+            "generate_secret": True,
+        },
+        headers=system.admin,
+    )
+    assert made.status_code == 201, made.text
+    await _seed_work(system)  # escalates a case of the region: its delivery is refused
+
+    async def waiting() -> dict | None:  # two failures: the next try is minutes away
+        page = await system.client.get(
+            "/api/v1/notifications/deliveries",
+            params={"status": "pending"},
+            headers=system.admin,
+        )
+        found = [d for d in items_of(page, whole=False) if d["attempts"] >= 2]
+        return found[0] if found else None
+
+    delivery = await eventually(waiting, timeout=30, what="a delivery waiting for its retry")
+    action = f"/admin/webhooks/deliveries/{delivery['id']}/replay"
+    async with browser(system) as web:
+        await web_login(web, "admin", "admin-password-1")
+        listed = await web.get("/admin/webhooks")
+        row = listed.text.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
+        assert t("kk", "Send now") in row
+        sent = await submit(web, "/admin/webhooks", action)
+    assert sent.status_code == 303, sent.text
+
+    async def tried_again() -> dict | None:
+        one = await system.client.get(
+            f"/api/v1/notifications/deliveries/{delivery['id']}", headers=system.admin
+        )
+        return one.json() if one.json()["attempts"] > delivery["attempts"] else None
+
+    await eventually(tried_again, timeout=10, what="the delivery attempted at once")

@@ -63,7 +63,9 @@ def replay_dead(
 def replay_one(
     delivery_id: str, request: Request, principal: Admin, ctx: ContextDep
 ) -> DeliveryPublic:
-    """Replay one finished delivery under its webhook-id."""
+    """Send one delivery now under its webhook-id: replay a finished one, or attempt a pending
+    one without waiting for its scheduled retry (409 `endpoint-disabled` if its endpoint is
+    off)."""
     cmd = ReplayDelivery(principal=principal, delivery_id=delivery_id)
     return queries.delivery_public(ctx.run(request, replay_delivery, cmd))
 

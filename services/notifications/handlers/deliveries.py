@@ -268,14 +268,35 @@ def _replay(delivery: Delivery, uow: UnitOfWork) -> None:
 
 
 def replay_delivery(cmd: ReplayDelivery, uow: UnitOfWork) -> Delivery:
-    """Send a finished delivery again, under the same webhook-id."""
+    """Send a delivery again now, under the same webhook-id: a finished one is replayed, a
+    pending one has its next attempt brought forward (no wait for the scheduled retry)."""
     delivery = uow.session.get(Delivery, cmd.delivery_id)
     if delivery is None:
         raise Problem(404, "not-found", "No such delivery.")
-    if not can(DELIVERY, "replay", delivery.status):
-        raise Problem(409, "delivery-pending", "The delivery is still being attempted.")
-    _replay(delivery, uow)
+    if can(DELIVERY, "retry_now", delivery.status):
+        _retry_now(delivery, uow)
+    else:
+        _replay(delivery, uow)
     return delivery
+
+
+def _retry_now(delivery: Delivery, uow: UnitOfWork) -> None:
+    endpoint = uow.session.get(LiaisonEndpoint, delivery.endpoint_id)
+    if endpoint is None or not endpoint.enabled:
+        # Its lane sends nothing while the endpoint is off: turning it on sends what waits.
+        raise Problem(
+            409,
+            "endpoint-disabled",
+            "The endpoint is turned off: turn it on, and its pending deliveries are sent.",
+            endpoint_id=delivery.endpoint_id,
+        )
+    before = {"status": delivery.status, "next_attempt_at": delivery.next_attempt_at.isoformat()}
+    delivery.status = move(DELIVERY, "retry_now", delivery.status)
+    delivery.next_attempt_at = now()
+    uow.session.add(delivery)
+    uow.wake(WEBHOOKS, delivery.endpoint_id)
+    after = {"status": delivery.status, "next_attempt_at": delivery.next_attempt_at.isoformat()}
+    uow.audit("delivery.retried_now", "delivery", delivery.id, before=before, after=after)
 
 
 def replay_deliveries(cmd: ReplayDeliveries, uow: UnitOfWork) -> int:
