@@ -64,17 +64,17 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     },
     "cases.case.escalated": {
         "kk": (
-            "Құқық қорғау органдарына хабарлау ({{ region_name }})",
+            "Құқық қорғау органдарына хабарлау: {{ region_name }}",
             "{% if number is defined %}{{ number }} іс{% else %}Іс{% endif %} құқық қорғау"
             " органдарына жіберілді: қауіп деңгейі {{ risk_level }}.",
         ),
         "ru": (
-            "Информирование правоохранительных органов ({{ region_name }})",
+            "Информирование правоохранительных органов: {{ region_name }}",
             "Дело{% if number is defined %} {{ number }}{% endif %} передано правоохранительным"
             " органам: уровень риска {{ risk_level }}.",
         ),
         "en": (
-            "Escalation to law enforcement ({{ region_name }})",
+            "Escalation to law enforcement: {{ region_name }}",
             "{% if number is defined %}Case {{ number }}{% else %}A case{% endif %} was escalated"
             " to law enforcement: risk level {{ risk_level }}.",
         ),
@@ -122,32 +122,32 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
     },
     "notifications.escalation.unacknowledged": {
         "kk": (
-            "Хабарлау қабылданбады ({{ region_name }})",
+            "Хабарлау қабылданбады: {{ region_name }}",
             "Құқық қорғау органдары {% if number is defined %}{{ number }} іс бойынша {% endif %}"
             "{{ hours }} сағат ішінде хабарлауды қабылдамады.",
         ),
         "ru": (
-            "Информирование не принято ({{ region_name }})",
+            "Информирование не принято: {{ region_name }}",
             "Правоохранительные органы не приняли информирование{% if number is defined %} по делу"
             " {{ number }}{% endif %} за {{ hours }} ч.",
         ),
         "en": (
-            "Escalation not accepted ({{ region_name }})",
+            "Escalation not accepted: {{ region_name }}",
             "Law enforcement has not accepted the escalation{% if number is defined %} of case"
             " {{ number }}{% endif %} within {{ hours }} hours.",
         ),
     },
     "notifications.endpoint.disabled": {
         "kk": (
-            "Вебхук өшірілді ({{ region_name }})",
+            "Вебхук өшірілді: {{ region_name }}",
             "Құқық қорғау органдарының жүйесі өшірілді: {{ reason }}.",
         ),
         "ru": (
-            "Вебхук отключён ({{ region_name }})",
+            "Вебхук отключён: {{ region_name }}",
             "Точка доставки правоохранительных органов отключена: {{ reason }}.",
         ),
         "en": (
-            "Webhook endpoint disabled ({{ region_name }})",
+            "Webhook endpoint disabled: {{ region_name }}",
             "The law-enforcement endpoint was disabled: {{ reason }}.",
         ),
     },

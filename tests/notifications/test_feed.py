@@ -152,7 +152,7 @@ async def test_an_escalation_not_accepted_in_time_alerts_the_coordinators_once(s
 
         found = await eventually(alerts, what="an alert to the coordinator")
         assert len(found) == 1
-        assert found[0]["title"] == "Информирование не принято (город Алматы)"
+        assert found[0]["title"] == "Информирование не принято: город Алматы"
         # Raised once: another round finds nothing left to alert.
         ctx = client.app.state.ctx  # type: ignore[attr-defined]
         assert await asyncio.to_thread(raise_unacknowledged, ctx) == 0

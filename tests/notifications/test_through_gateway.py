@@ -73,8 +73,8 @@ async def test_a_coordinators_escalation_reaches_police_and_their_acceptance_com
 
         await eventually(accepted, what="the acceptance on the case")
         [mail] = await eventually(lambda: mailbox.to("olga@example.kz"), what="the e-mail")
-        assert mail["Subject"] == "Информирование правоохранительных органов (город Алматы)"
+        assert mail["Subject"] == "Информирование правоохранительных органов: город Алматы"
         inbox = await gw.get("/api/v1/notifications/inbox", headers=coordinator)
         assert inbox.status_code == 200, inbox.text
         titles = [i["title"] for i in inbox.json()["items"]]
-        assert "Информирование правоохранительных органов (город Алматы)" in titles
+        assert "Информирование правоохранительных органов: город Алматы" in titles
