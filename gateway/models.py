@@ -34,6 +34,9 @@ class User(GatewayModel, table=True):
     full_name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=254)
     lang: str = Field(default="kk", max_length=2)
+    # One e-mail folding the notices instead of one per notice (the notifications service
+    # holds and folds them; it learns the choice from `identity.user.upserted`).
+    email_digest: bool = Field(default=False)
     password_hash: str = Field(max_length=255)
     active: bool = Field(default=True)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

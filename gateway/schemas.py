@@ -49,6 +49,7 @@ class UserBase(Input):
     full_name: Line = Field(min_length=1, max_length=200)
     email: Email | None = None
     lang: Lang = "kk"
+    email_digest: bool = False
     roles: list[Role] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list, validate_default=True)
     councils: list[str] = Field(default_factory=list)
@@ -69,6 +70,7 @@ class UserUpdate(Input):
     full_name: Line | None = Field(default=None, min_length=1, max_length=200)
     email: Email | None = None
     lang: Lang | None = None
+    email_digest: bool | None = None
     roles: list[Role] | None = None
     regions: list[str] | None = None
     councils: list[str] | None = None
@@ -78,8 +80,25 @@ class UserUpdate(Input):
     _check_roles = field_validator("roles", "councils")(_unique)
 
 
+class MeUpdate(Input):
+    """What a person changes on their own account; roles, scopes and the rest are the admin's."""
+
+    lang: Lang | None = None
+    email_digest: bool | None = Field(
+        default=None,
+        description="One e-mail folding the notices instead of one e-mail per notice.",
+    )
+
+
 class PasswordReset(Input):
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChange(Input):
+    """A person's change of their own password: the current one proves it is them."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
 
 
 class UserPublic(BaseModel):
@@ -88,6 +107,7 @@ class UserPublic(BaseModel):
     full_name: str
     email: str | None
     lang: str
+    email_digest: bool = False
     active: bool
     roles: list[str]
     regions: list[str]

@@ -29,6 +29,7 @@ def snapshot(user: User) -> dict[str, Any]:
         "full_name": user.full_name,
         "email": user.email,
         "lang": user.lang,
+        "email_digest": user.email_digest,
         "active": user.active,
         "roles": sorted(user.roles),
         "regions": sorted(user.regions),
@@ -68,6 +69,7 @@ def _publish(user: User, uow: UnitOfWork) -> None:
             regions=sorted(user.regions),
             councils=sorted(user.councils),
             active=user.active,
+            digest=user.email_digest,
         ),
         aggregate=f"user:{user.id}",
     )
@@ -85,6 +87,7 @@ def create_user(cmd: UserCreate, uow: UnitOfWork, settings: Settings) -> User:
         full_name=cmd.full_name,
         email=cmd.email,
         lang=cmd.lang,
+        email_digest=cmd.email_digest,
         password_hash=hash_password(cmd.password),
         roles=list(cmd.roles),
         regions=list(cmd.regions),
@@ -139,17 +142,25 @@ def adopt_language(user_id: str, lang: str | None, uow: UnitOfWork) -> None:
         update_user(user_id, UserUpdate.model_validate({"lang": lang}), uow, acting_user_id=user_id)
 
 
-def reset_password(user_id: str, password: str, uow: UnitOfWork, settings: Settings) -> User:
-    """Set a new password; every token issued before it stops working and any lock is lifted."""
+def reset_password(
+    user_id: str, password: str, uow: UnitOfWork, settings: Settings, *, by_owner: bool = False
+) -> User:
+    """Set a new password; every token issued before it stops working and any lock is lifted.
+
+    `by_owner`: the person changed their own (the caller checked the current one), which the
+    audit trail tells apart from an admin's reset.
+    """
     check_policy(password, settings)
     user = get_user(uow.session, user_id)
     user.password_hash = hash_password(password)
-    sessions.revoke_all(uow, user, "password-reset")
+    reason = "password-changed" if by_owner else "password-reset"
+    sessions.revoke_all(uow, user, reason)
     user.failed_logins = 0
     user.locked_until = None
     user.updated_at = datetime.now(UTC)
     uow.session.add(user)
-    uow.audit("user.password_reset", "user", user.id, after={"token_epoch": user.token_epoch})
+    action = "user.password_changed" if by_owner else "user.password_reset"
+    uow.audit(action, "user", user.id, after={"token_epoch": user.token_epoch})
     return user
 
 

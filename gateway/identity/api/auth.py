@@ -25,6 +25,7 @@ from gateway.auth import (
 )
 from gateway.deps import get_keys
 from gateway.identity import oauth, sessions, users
+from gateway.identity.account import client_address
 from gateway.identity.login import login
 from gateway.models import User
 from gateway.schemas import AccessToken
@@ -36,17 +37,13 @@ router = APIRouter(tags=["identity"])
 KeysDep = Annotated[Keys, Depends(get_keys)]
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _login(ctx: ServiceContext, request: Request, username: str, password: str) -> User:
     return login(
         ctx.engine,
         partial(ctx.uow, Actor(username or "anonymous")),
         username,
         password,
-        _address(request),
+        client_address(request),
         ctx.settings,
     )
 
@@ -106,7 +103,7 @@ def web_login(
     seconds = ctx.settings.session_hours * 3600
     with ctx.uow(Actor(user.username)) as uow:
         users.adopt_language(user.id, request.cookies.get(LANG_PICK_COOKIE), uow)
-        row = sessions.open_session(uow, user, seconds, _address(request))
+        row = sessions.open_session(uow, user, seconds, client_address(request))
         uow.commit()
     session = issue_access_token(
         keys, ctx.settings, user.id, user.token_epoch, seconds=seconds, kind="session", jti=row.id

@@ -1,26 +1,76 @@
-"""The caller's own account: who they are, and their personal API keys."""
+"""The caller's own account: who they are, their settings and password, their API keys."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import col, select
 
-from gateway.auth import new_api_key
-from gateway.deps import CurrentCaller, InteractiveCaller
-from gateway.identity import api_keys
+from gateway.auth import Keys, new_api_key, set_session_cookie
+from gateway.deps import CurrentCaller, InteractiveCaller, get_keys
+from gateway.identity import account, api_keys
 from gateway.models import ApiKey
-from gateway.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Me
+from gateway.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    Me,
+    MeUpdate,
+    PasswordChange,
+    UserPublic,
+)
 from kelisim.db import new_session
 from kelisim.pagination import Page
 from kelisim.service import ContextDep
 
 router = APIRouter(tags=["identity"])
+KeysDep = Annotated[Keys, Depends(get_keys)]
 
 
 @router.get("/api/v1/me", response_model=Me)
 def me(caller: CurrentCaller) -> Me:
     """The caller's own account: roles, scopes, language."""
     return Me.model_validate({**caller.user.model_dump(), "authenticated_by": caller.via})
+
+
+@router.patch("/api/v1/me", response_model=Me)
+async def update_me(
+    body: MeUpdate, request: Request, caller: InteractiveCaller, ctx: ContextDep
+) -> Me:
+    """Change one's own language or e-mail digest; any other field is refused (422), since
+    roles, scopes and the profile are the admin's. Audited and announced as an admin's change."""
+    user = await run_in_threadpool(account.update_settings, ctx, caller, request, body)
+    public = UserPublic.model_validate(user, from_attributes=True)
+    return Me.model_validate({**public.model_dump(), "authenticated_by": caller.via})
+
+
+@router.post("/api/v1/me/password", status_code=204)
+async def change_password(
+    body: PasswordChange,
+    request: Request,
+    caller: InteractiveCaller,
+    ctx: ContextDep,
+    keys: KeysDep,
+) -> Response:
+    """Change one's own password: the current one is checked (throttled as the login is:
+    429 with Retry-After), the new one meets the admin's rules (422 `weak-password`); a wrong
+    current one is 422 `wrong-current-password` and changes nothing. Every other session and
+    token ends, this bearer token too; a web session that changed it gets a fresh cookie."""
+    fresh = await run_in_threadpool(
+        account.change_password,
+        ctx,
+        keys,
+        caller,
+        request,
+        body.current_password,
+        body.new_password,
+    )
+    response = Response(status_code=204)
+    if fresh is not None:
+        set_session_cookie(response, ctx.settings, fresh)
+    return response
 
 
 def _key_public(row: ApiKey) -> ApiKeyPublic:
