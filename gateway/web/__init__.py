@@ -21,6 +21,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def install(app: FastAPI, settings: Settings) -> None:
     """Mount the web UI's pages and static files (catalogs are compiled here, at build time)."""
     from gateway.web.pages import (
+        account,
         admin,
         admin_keys,
         admin_mail,
@@ -42,6 +43,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         home,
+        account,
         practice,
         cases,
         case_exports,

@@ -155,6 +155,7 @@ PROBLEMS = {
     "csrf-failed": N_("The form has expired; reload the page and try again."),
     "username-taken": N_("This username is taken."),
     "weak-password": N_("The password is too weak."),
+    "wrong-current-password": N_("The current password is wrong."),
     "self-lockout": N_("You cannot deactivate yourself or drop your own admin role."),
     "already-acknowledged": N_("Already acknowledged."),
     "personal-data": N_("You may not see this case's personal data."),
@@ -283,6 +284,7 @@ VALIDATION = {
     "unknown_council": N_("There is no such council: choose one of those offered."),
 }
 GENERIC_INVALID = N_("The value is not valid.")
+PASSWORDS_DIFFER = N_("The two new passwords differ.")
 
 # Steps of a case, as its audit log names them (`case.<action>`).
 CASE_STEPS = {

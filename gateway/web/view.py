@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from pydantic import ValidationError
 from sqlmodel import select
 from starlette.datastructures import FormData
 
@@ -290,6 +291,22 @@ def form_errors(
     if not result.general:
         result.general = view.translate(labels.PROBLEMS.get(error.kind, labels.GENERIC_PROBLEM))
     return result
+
+
+def validation_errors(view: View, exc: ValidationError) -> FormErrors:
+    """A form's input refused by its API shape, said next to its fields."""
+    items = [{"loc": list(e["loc"]), "type": e["type"]} for e in exc.errors()]
+    return form_errors(view, ServiceError(422, "validation-error", errors=items))
+
+
+def problem_errors(view: View, problem: Problem, field: str | None = None) -> FormErrors:
+    """A refusal's messages; one about a single `field` is said there only, not again above."""
+    found = problem.extra.get("errors", [])
+    errors = form_errors(view, ServiceError(problem.status, problem.kind, errors=found))
+    if field:
+        errors.fields[field] = errors.general or ""
+        errors.general = None
+    return errors
 
 
 def required(view: View, *names: str) -> FormErrors:

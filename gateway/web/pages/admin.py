@@ -15,7 +15,16 @@ from gateway.identity import councils, passwords, users
 from gateway.models import User
 from gateway.schemas import UserCreate, UserUpdate
 from gateway.web.client import ServiceError
-from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect
+from gateway.web.view import (
+    FormErrors,
+    FormView,
+    PageView,
+    View,
+    form_errors,
+    problem_errors,
+    redirect,
+    validation_errors,
+)
 from kelisim.auth import REGIONAL_ROLES
 from kelisim.db import new_session
 from kelisim.problems import Problem
@@ -30,21 +39,6 @@ def _admin(view: View) -> None:
         raise ServiceError(403, "forbidden")
 
 
-def _validation(view: View, exc: ValidationError) -> FormErrors:
-    items = [{"loc": list(e["loc"]), "type": e["type"]} for e in exc.errors()]
-    return form_errors(view, ServiceError(422, "validation-error", errors=items))
-
-
-def _problem(view: View, problem: Problem, field: str | None = None) -> FormErrors:
-    """A refusal's messages; one about a single `field` is said there only, not again above."""
-    found = problem.extra.get("errors", [])
-    errors = form_errors(view, ServiceError(problem.status, problem.kind, errors=found))
-    if field:
-        errors.fields[field] = errors.general or ""
-        errors.general = None
-    return errors
-
-
 def _account_fields(view: View) -> dict[str, Any]:
     form = view.form
     assert form is not None
@@ -52,6 +46,7 @@ def _account_fields(view: View) -> dict[str, Any]:
         "full_name": view.field("full_name").strip(),
         "email": view.field("email").strip() or None,
         "lang": view.field("lang", "kk"),
+        "email_digest": view.field("email_digest") == "on",
         "roles": [str(r) for r in form.getlist("roles")],
         "regions": [str(r) for r in form.getlist("regions")],
         "councils": [str(c) for c in form.getlist("councils")],
@@ -124,11 +119,11 @@ async def create_user(view: FormView) -> Response:
             **_account_fields(view),
         )
     except ValidationError as exc:
-        return await _user_form(view, None, _validation(view, exc), 422)
+        return await _user_form(view, None, validation_errors(view, exc), 422)
     try:
         known = await _check_councils(view, set(cmd.councils))
     except Problem as problem:
-        return await _user_form(view, None, _problem(view, problem), problem.status)
+        return await _user_form(view, None, problem_errors(view, problem), problem.status)
 
     def save() -> None:
         with ctx.uow(view.caller.actor(view.request)) as uow:  # type: ignore[union-attr]
@@ -139,7 +134,9 @@ async def create_user(view: FormView) -> Response:
         await run_in_threadpool(save)
     except Problem as problem:
         field = {"username-taken": "username", "weak-password": "password"}.get(problem.kind)
-        return await _user_form(view, None, _problem(view, problem, field), problem.status, known)
+        return await _user_form(
+            view, None, problem_errors(view, problem, field), problem.status, known
+        )
     return redirect(f"/admin/users?saved={cmd.username}")
 
 
@@ -167,11 +164,11 @@ async def update_user(user_id: str, view: FormView) -> Response:
     try:
         cmd = UserUpdate(**_account_fields(view), active=view.field("active") == "on")
     except ValidationError as exc:
-        return await _user_form(view, account, _validation(view, exc), 422)
+        return await _user_form(view, account, validation_errors(view, exc), 422)
     try:
         known = await _check_councils(view, set(cmd.councils or ()) - set(account.councils))
     except Problem as problem:
-        return await _user_form(view, account, _problem(view, problem), problem.status)
+        return await _user_form(view, account, problem_errors(view, problem), problem.status)
     acting = view.caller.user.id  # type: ignore[union-attr]
 
     def save() -> None:
@@ -182,7 +179,7 @@ async def update_user(user_id: str, view: FormView) -> Response:
     try:
         await run_in_threadpool(save)
     except Problem as problem:
-        return await _user_form(view, account, _problem(view, problem), problem.status, known)
+        return await _user_form(view, account, problem_errors(view, problem), problem.status, known)
     return redirect(f"/admin/users?saved={account.username}")
 
 
