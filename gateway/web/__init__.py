@@ -69,7 +69,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         view = await any_view(request)
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
-        from gateway.web.labels import GENERIC_PROBLEM, PROBLEMS
+        from gateway.web.refusals import GENERIC_PROBLEM, PROBLEMS
 
         message = view.translate(PROBLEMS.get(exc.kind, GENERIC_PROBLEM))
         return view.render("error.html", status=exc.status, message=message, status_code=exc.status)

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from gateway.auth import SESSION_COOKIE, csrf_matches, csrf_token, read_access_token
 from gateway.deps import Caller, _user_of_claims
 from gateway.models import User
-from gateway.web import access, labels
+from gateway.web import access, labels, refusals
 from gateway.web.client import ServiceError, Services
 from gateway.web.i18n import LANG_NAMES, LANGS, Formatter, choose_language
 from kelisim.db import read_session
@@ -283,13 +283,13 @@ def form_errors(
         loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
         name = ".".join(loc) or "_"
         name = (aliases or {}).get(name, name)
-        message = labels.VALIDATION.get(str(item.get("type", "")), labels.GENERIC_INVALID)
+        message = refusals.VALIDATION.get(str(item.get("type", "")), refusals.GENERIC_INVALID)
         result.fields.setdefault(name, view.translate(message))
     if error.errors and any(k == "_" for k in result.fields):
         result.fields.pop("_")
-        result.general = view.translate(labels.GENERIC_INVALID)
+        result.general = view.translate(refusals.GENERIC_INVALID)
     if not result.general:
-        result.general = view.translate(labels.PROBLEMS.get(error.kind, labels.GENERIC_PROBLEM))
+        result.general = view.translate(refusals.PROBLEMS.get(error.kind, refusals.GENERIC_PROBLEM))
     return result
 
 
@@ -314,9 +314,9 @@ def required(view: View, *names: str) -> FormErrors:
     errors = FormErrors()
     for name in names:
         if not view.field(name).strip():
-            errors.fields[name] = view.translate(labels.VALIDATION["missing"])
+            errors.fields[name] = view.translate(refusals.VALIDATION["missing"])
     if errors.fields:
-        errors.general = view.translate(labels.PROBLEMS["validation-error"])
+        errors.general = view.translate(refusals.PROBLEMS["validation-error"])
     return errors
 
 

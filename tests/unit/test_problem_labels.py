@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gateway.web.labels import PROBLEMS
+from gateway.web.refusals import PROBLEMS
 
 ROOT = Path(__file__).resolve().parents[2]
 RAISED = re.compile(r'Problem\(\s*(?:\d{3}|status)\s*,\s*"([a-z0-9-]+)"')

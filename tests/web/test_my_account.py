@@ -7,7 +7,7 @@ import html
 import re
 
 from gateway.models import backbone
-from gateway.web import labels
+from gateway.web import refusals
 from kelisim import audit
 from tests.support.browser import shot, signed_in, t
 from tests.support.checks import assert_problem
@@ -73,7 +73,7 @@ async def test_a_settings_form_with_an_unknown_language_changes_nothing(system):
         await web_login(web, "acct-odd", "user-password-1")
         refused = await submit(web, "/account", "/account", lang="de", email_digest="on")
     assert refused.status_code == 422
-    assert _error_of(refused.text, "lang") == t("kk", labels.VALIDATION["literal_error"])
+    assert _error_of(refused.text, "lang") == t("kk", refusals.VALIDATION["literal_error"])
     assert re.search(r'name="email_digest"[^>]*checked', refused.text)  # as typed
     assert _history(system, user["id"]) == trail
 

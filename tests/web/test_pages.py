@@ -10,7 +10,7 @@ from sqlmodel import Session as DbSession
 
 from gateway.demo import DEMO_COUNCIL
 from gateway.models import User, backbone
-from gateway.web import labels
+from gateway.web import refusals
 from kelisim import audit
 from services.notifications.models import Recipient
 from tests.support.browser import t
@@ -324,7 +324,7 @@ async def test_a_regional_role_without_a_region_is_refused_at_the_regions_field(
         emptied = await submit(
             web, edit, edit, full_name="Coord Somewhere", lang="kk", roles="coordinator"
         )
-    message = t("kk", labels.VALIDATION["region_required"])
+    message = t("kk", refusals.VALIDATION["region_required"])
     for answer in (refused, emptied):
         assert answer.status_code == 422, answer.text
         assert 'id="regions-error"' in answer.text and message in answer.text
@@ -392,7 +392,7 @@ async def test_the_account_form_offers_councils_by_name_and_refuses_an_unknown_o
             web, "/admin/users/new", "/admin/users/new", **fields, councils=council["id"]
         )
     assert refused.status_code == 422, refused.text
-    message = t("kk", labels.VALIDATION["unknown_council"])
+    message = t("kk", refusals.VALIDATION["unknown_council"])
     assert 'id="councils-error"' in refused.text and message in refused.text
     assert 'value="Гүлнар Кеңесова"' in refused.text
     assert made.status_code == 303, made.text

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from gateway.auth import set_session_cookie
 from gateway.identity import account, councils, passwords
 from gateway.schemas import MeUpdate
-from gateway.web import labels
+from gateway.web import refusals
 from gateway.web.i18n import LANG_COOKIE
 from gateway.web.view import (
     FormErrors,
@@ -88,8 +88,8 @@ async def change_password(view: FormView) -> Response:
     """Change the caller's password; this browser stays signed in, every other session ends."""
     errors = required(view, *PASSWORD_INPUTS)
     if not errors and view.field("new_password") != view.field("new_password_repeat"):
-        errors.fields["new_password_repeat"] = view.translate(labels.PASSWORDS_DIFFER)
-        errors.general = view.translate(labels.PROBLEMS["validation-error"])
+        errors.fields["new_password_repeat"] = view.translate(refusals.PASSWORDS_DIFFER)
+        errors.general = view.translate(refusals.PROBLEMS["validation-error"])
     if errors:
         return await _page(view, password_errors=errors, status=422)
     ctx = view.request.app.state.ctx

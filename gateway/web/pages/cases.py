@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from gateway.web import labels
+from gateway.web import refusals
 from gateway.web.client import ServiceError
 from gateway.web.i18n import local_to_utc
 from gateway.web.labels import CASE_STATUSES, CATEGORIES
@@ -260,7 +260,7 @@ def _settlement_errors(
     if errors.fields.pop("signatures", None) is not None:  # none ticked: every party is marked
         unsigned = [p["id"] for p in case.get("parties") or []]
     if unsigned:
-        message = view.translate(labels.PROBLEMS["signature-missing"])
+        message = view.translate(refusals.PROBLEMS["signature-missing"])
         errors.general = errors.general if errors.fields else message
         for party in unsigned:
             errors.fields[f"party_{party}_signed"] = message
@@ -421,8 +421,8 @@ async def resolve_obligation(case_id: str, obligation_id: str, view: FormView) -
     verdict = view.field("verdict")
     errors = required(view, "verdict")
     if verdict and verdict not in ("fulfilled", "breached"):
-        errors.fields["verdict"] = view.translate(labels.GENERIC_INVALID)
-        errors.general = view.translate(labels.PROBLEMS["validation-error"])
+        errors.fields["verdict"] = view.translate(refusals.GENERIC_INVALID)
+        errors.general = view.translate(refusals.PROBLEMS["validation-error"])
     if errors:
         return await _case_page(view, case_id, {key: errors}, 422)
     body = {"note": view.field("note").strip() or None}

@@ -14,7 +14,7 @@ from gateway.identity import users
 from gateway.identity.api.auth import web_login
 from gateway.schemas import UserUpdate
 from gateway.web.i18n import LANG_COOKIE, LANGS
-from gateway.web.labels import PROBLEMS
+from gateway.web.refusals import PROBLEMS
 from gateway.web.view import AnyView, PageView, View, any_view, form_view
 from kelisim.problems import Problem
 

@@ -13,7 +13,7 @@ from babel.numbers import format_decimal, format_percent, get_decimal_symbol, ge
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from gateway.web import labels
+from gateway.web import refusals
 from gateway.web.client import ServiceError
 from gateway.web.labels import N_
 from gateway.web.view import FormErrors, View, form_errors
@@ -91,7 +91,7 @@ def _message(view: View, error: ServiceError) -> str:
             found = pattern.search(error.detail or "")
             if found:
                 return view.translate(text) % found.groupdict()
-    text = PROBLEMS.get(error.kind) or labels.PROBLEMS.get(error.kind, labels.GENERIC_PROBLEM)
+    text = PROBLEMS.get(error.kind) or refusals.PROBLEMS.get(error.kind, refusals.GENERIC_PROBLEM)
     return view.translate(text)
 
 
