@@ -95,7 +95,8 @@ class Stack:
         return await self.login(username, password)
 
 
-async def _ready(client: httpx.AsyncClient, timeout: float = 30) -> None:
+async def _ready(client: httpx.AsyncClient, timeout: float = 60) -> None:
+    # 60 s: a CI rehearsal beside six other test suites once took over 30 s to connect to NATS.
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         answer = await client.get("/status")
