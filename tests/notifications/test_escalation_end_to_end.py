@@ -43,25 +43,7 @@ async def test_an_escalated_case_reaches_the_police_signed_and_their_acceptance_
         coordinator = bearer(
             settings, "cases", sub="coord-75", roles=["coordinator"], regions=["KZ-75"]
         )
-        case = await cases.post(
-            "/api/v1/cases",
-            json={"region": "KZ-75", "category": "interethnic", "parties": [PARTY]},
-            headers=coordinator,
-        )
-        assert case.status_code == 201, case.text
-        case_id, number = case.json()["id"], case.json()["number"]
-        escalated = await cases.post(
-            f"/api/v1/cases/{case_id}/escalations",
-            json={
-                "reason": "Leaflets calling for violence against one community were found",
-                "risk_of": "interethnic",
-                "risk_level": "critical",
-                "summary": "Leaflets inciting ethnic hatred in a residential block",
-            },
-            headers=coordinator,
-        )
-        assert escalated.status_code == 201, escalated.text
-        escalation_id = escalated.json()["id"]
+        case_id, number, escalation_id = await _escalated_case(cases, coordinator, "critical")
 
         [call] = await eventually(receiver.snapshot, what="the webhook at the police's system")
         public = webhooks.public_key_of(key)
@@ -135,24 +117,7 @@ async def test_coordinators_are_told_which_case_and_the_police_only_the_subset(
         coordinator = bearer(
             live, "cases", sub="coord-75", roles=["coordinator"], regions=["KZ-75"], lang="ru"
         )
-        case = await cases.post(
-            "/api/v1/cases",
-            json={"region": "KZ-75", "category": "interethnic", "parties": [PARTY]},
-            headers=coordinator,
-        )
-        assert case.status_code == 201, case.text
-        case_id, number = case.json()["id"], case.json()["number"]
-        escalated = await cases.post(
-            f"/api/v1/cases/{case_id}/escalations",
-            json={
-                "reason": "Leaflets calling for violence against one community were found",
-                "risk_of": "interethnic",
-                "risk_level": "medium",
-                "summary": "Leaflets inciting ethnic hatred in a residential block",
-            },
-            headers=coordinator,
-        )
-        assert escalated.status_code == 201, escalated.text
+        case_id, number, _ = await _escalated_case(cases, coordinator, "medium")
 
         # The police: the subset alone, in the webhook and in the feed.
         [call] = await eventually(receiver.snapshot, what="the webhook at the police's system")
@@ -275,3 +240,27 @@ async def test_escalation_notices_from_before_they_named_the_case_link_to_the_es
         ["old", stored.escalation_id]
     )
     assert all("case_ref" not in i["refs"] for i in items)  # no link to a case that is not
+
+
+async def _escalated_case(cases, coordinator: dict, risk_level: str) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+    """A case registered by the coordinator and escalated at `risk_level`: its id, its number
+    and the escalation's id."""
+    case = await cases.post(
+        "/api/v1/cases",
+        json={"region": "KZ-75", "category": "interethnic", "parties": [PARTY]},
+        headers=coordinator,
+    )
+    assert case.status_code == 201, case.text
+    case_id, number = case.json()["id"], case.json()["number"]
+    escalated = await cases.post(
+        f"/api/v1/cases/{case_id}/escalations",
+        json={
+            "reason": "Leaflets calling for violence against one community were found",
+            "risk_of": "interethnic",
+            "risk_level": risk_level,
+            "summary": "Leaflets inciting ethnic hatred in a residential block",
+        },
+        headers=coordinator,
+    )
+    assert escalated.status_code == 201, escalated.text
+    return case_id, number, escalated.json()["id"]
