@@ -73,6 +73,30 @@ class SessionPlanned(EventData):
     starts_at: datetime
 
 
+@event_schema("councils.session.rescheduled")
+class SessionRescheduled(EventData):
+    """A planned or convened council session was moved to another time or place."""
+
+    council_id: str
+    session_id: str
+    region: str | None
+    starts_at: datetime
+    place: str
+    previous_starts_at: datetime
+    sequence: int
+
+
+@event_schema("councils.session.cancelled")
+class SessionCancelled(EventData):
+    """A planned or convened council session was called off before it was held."""
+
+    council_id: str
+    session_id: str
+    region: str | None
+    starts_at: datetime
+    sequence: int
+
+
 @event_schema("councils.session.held")
 class SessionHeld(EventData):
     """A council session opened with its attendance registered and its quorum computed."""

@@ -33,6 +33,9 @@ SESSION: dict[str, Transition] = {
     "add_item": _t("planned convened", None, SECRETARY),
     "add_material": _t("planned convened held", None, SECRETARY),
     "convene": _t("planned", "convened", SECRETARY),
+    # Moved or called off only before the sitting opens: a cancelled session is never held.
+    "reschedule": _t("planned convened", None, SECRETARY),
+    "cancel": _t("planned convened", "cancelled", SECRETARY),
     "register_attendance": _t("convened held", None, SECRETARY),
     "hold": _t("convened", "held", SECRETARY),
     "close": _t("held", "closed", SECRETARY),

@@ -61,7 +61,10 @@ class Member(CouncilsModel, table=True):
 
 
 class Session(CouncilsModel, table=True):
-    """A council session: planned, convened, held, closed."""
+    """A council session: planned, convened, held, closed (or cancelled before it is held).
+
+    `sequence` counts the changes of its time, place or status after planning (rescheduling,
+    cancelling): the calendar feed's SEQUENCE, so calendars update the event they hold."""
 
     __tablename__ = "council_session"
 
@@ -77,6 +80,10 @@ class Session(CouncilsModel, table=True):
     )
     held_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    cancelled_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    sequence: int = Field(default=0)
 
 
 class AgendaItem(CouncilsModel, table=True):

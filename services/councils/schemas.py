@@ -9,6 +9,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -38,6 +39,8 @@ ResponseStatus = Literal[
 ]
 
 Texts = dict[Lang, str]
+# Why a session is moved or called off: kept in its audit trail.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 # An item's title per language, as long as a session's title may be.
 Titles = dict[Lang, Annotated[str, Field(max_length=300), AfterValidator(check_line)]]
 
@@ -141,6 +144,20 @@ class SessionCreate(Input):
         return link
 
 
+class SessionReschedule(Input):
+    """A new time (and, optionally, place) of a session not yet held, and why."""
+
+    starts_at: Moment
+    place: Line | None = Field(default=None, max_length=300)
+    reason: Reason
+
+
+class SessionCancel(Input):
+    """Why a session not yet held is called off."""
+
+    reason: Reason
+
+
 class SessionPublic(BaseModel):
     id: str
     council_id: str
@@ -152,6 +169,10 @@ class SessionPublic(BaseModel):
     convened_at: datetime | None
     held_at: datetime | None
     closed_at: datetime | None
+    cancelled_at: datetime | None = None
+    sequence: int = Field(
+        default=0, description="How many times it was rescheduled or cancelled after planning."
+    )
 
 
 class ItemCreate(Input):

@@ -95,6 +95,34 @@ CATALOG: dict[str, dict[str, tuple[str, str]]] = {
             "The session starts at {{ starts_at }}, at {{ place }}.",
         ),
     },
+    "councils.session.rescheduled": {
+        "kk": (
+            "Кеңес отырысы ауыстырылды",
+            "Отырыс енді {{ starts_at }} басталады, орны: {{ place }}.",
+        ),
+        "ru": (
+            "Заседание совета перенесено",
+            "Заседание теперь начнётся {{ starts_at }}, место: {{ place }}.",
+        ),
+        "en": (
+            "Council session rescheduled",
+            "The session now starts at {{ starts_at }}, at {{ place }}.",
+        ),
+    },
+    "councils.session.cancelled": {
+        "kk": (
+            "Кеңес отырысы болдырылмады",
+            "{{ starts_at }} белгіленген отырыс болдырылмады.",
+        ),
+        "ru": (
+            "Заседание совета отменено",
+            "Заседание, назначенное на {{ starts_at }}, отменено.",
+        ),
+        "en": (
+            "Council session cancelled",
+            "The session set for {{ starts_at }} is cancelled.",
+        ),
+    },
     "councils.protocol.published": {
         "kk": (
             "Отырыс хаттамасы жарияланды",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kelisim.events.councils import SessionConvened
+from kelisim.events.councils import SessionCancelled, SessionConvened, SessionRescheduled
 from tests.notifications.conftest import admin, eventually
 from tests.notifications.people_support import _count, overdue
 from tests.support.checks import assert_problem
@@ -115,6 +115,38 @@ async def test_council_members_hear_of_their_councils_sessions_only(settings, pr
         assert (await client.get("/api/v1/notifications/inbox", headers=other)).json()[
             "items"
         ] == []
+
+
+async def test_council_members_hear_that_a_session_moved_or_is_called_off(settings, producer):
+    async with running("notifications", settings) as client:
+        producer.emit(
+            SessionRescheduled(
+                council_id="council-m",
+                session_id="s2",
+                region="KZ-75",
+                starts_at=datetime(2026, 12, 9, 10, tzinfo=UTC),
+                place="Әкімдік",
+                previous_starts_at=datetime(2026, 12, 1, 10, tzinfo=UTC),
+                sequence=1,
+            )
+        )
+        producer.emit(
+            SessionCancelled(
+                council_id="council-m",
+                session_id="s2",
+                region="KZ-75",
+                starts_at=datetime(2026, 12, 9, 10, tzinfo=UTC),
+                sequence=2,
+            )
+        )
+        member = bearer(
+            settings, "notifications", sub="m", roles=["council_member"], councils=["council-m"]
+        )
+        box = await eventually(lambda: _count(client, member, 2), what="both notices")
+        titles = {item["title"] for item in box["items"]}
+        assert titles == {"Кеңес отырысы ауыстырылды", "Кеңес отырысы болдырылмады"}
+        moved = next(i for i in box["items"] if i["title"] == "Кеңес отырысы ауыстырылды")
+        assert "Әкімдік" in moved["body"]
 
 
 async def test_a_cursor_this_service_never_gave_out_is_a_bad_request(settings):

@@ -21,9 +21,11 @@ from services.councils.schemas import (
     DocumentPublic,
     ItemCreate,
     ItemPublic,
+    SessionCancel,
     SessionCreate,
     SessionDetail,
     SessionPublic,
+    SessionReschedule,
 )
 
 router = APIRouter(prefix=PREFIX, tags=["councils"])
@@ -166,6 +168,34 @@ def close_session(session_id: str, request: Request, principal: CurrentPrincipal
     """The secretary closes the session."""
     cmd = handlers.CloseSession(principal=principal, session_id=session_id)
     ctx.run(request, handlers.close_session, cmd)
+    return _detail(ctx, session_id)
+
+
+@router.post("/sessions/{session_id}/reschedule", response_model=SessionDetail)
+def reschedule_session(
+    session_id: str,
+    body: SessionReschedule,
+    request: Request,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+):
+    """The secretary moves a session not yet held to a new time (and place), with a reason."""
+    cmd = handlers.RescheduleSession(principal=principal, session_id=session_id, body=body)
+    ctx.run(request, handlers.reschedule_session, cmd)
+    return _detail(ctx, session_id)
+
+
+@router.post("/sessions/{session_id}/cancel", response_model=SessionDetail)
+def cancel_session(
+    session_id: str,
+    body: SessionCancel,
+    request: Request,
+    principal: CurrentPrincipal,
+    ctx: ContextDep,
+):
+    """The secretary calls off a session not yet held, with a reason; it is never held."""
+    cmd = handlers.CancelSession(principal=principal, session_id=session_id, body=body)
+    ctx.run(request, handlers.cancel_session, cmd)
     return _detail(ctx, session_id)
 
 

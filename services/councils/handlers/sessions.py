@@ -1,4 +1,5 @@
-"""Sessions: planning, agenda and materials, convening, attendance, holding, closing."""
+"""Sessions: planning, agenda and materials, convening, attendance, holding, closing;
+rescheduling or cancelling before the sitting opens."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from sqlmodel import func, select
 from kelisim.auth import Principal
 from kelisim.clock import now
 from kelisim.commands import Command
-from kelisim.events.councils import SessionClosed, SessionConvened, SessionHeld, SessionPlanned
+from kelisim.events.councils import (
+    SessionCancelled,
+    SessionClosed,
+    SessionConvened,
+    SessionHeld,
+    SessionPlanned,
+    SessionRescheduled,
+)
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
@@ -25,7 +33,13 @@ from services.councils.queries import (
     sitting_members,
     took_part_in_votes,
 )
-from services.councils.schemas import AttendanceUpdate, ItemCreate, SessionCreate
+from services.councils.schemas import (
+    AttendanceUpdate,
+    ItemCreate,
+    SessionCancel,
+    SessionCreate,
+    SessionReschedule,
+)
 
 
 def _role(db: DbSession, council: Council, principal: Principal) -> str | None:
@@ -268,6 +282,101 @@ def close_session(cmd: CloseSession, uow: UnitOfWork) -> Session:
     )
     uow.emit(
         SessionClosed(council_id=council.id, session_id=session.id, region=council.region),
+        aggregate=f"council:{council.id}",
+    )
+    return session
+
+
+@dataclass(frozen=True, kw_only=True)
+class RescheduleSession(Command):
+    session_id: str
+    body: SessionReschedule
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelSession(Command):
+    session_id: str
+    body: SessionCancel
+
+
+def _before_sitting(action: str, session: Session, role: str | None) -> str:
+    """The state after `action`; a sitting that began is refused with its own kind (409)."""
+    if role in lifecycle.SECRETARY and session.status in {"held", "closed"}:
+        raise Problem(
+            409,
+            "session-already-held",
+            "A sitting that has begun cannot be moved or cancelled.",
+            state=session.status,
+        )
+    return lifecycle.check("session", action, session.status, role)
+
+
+def reschedule_session(cmd: RescheduleSession, uow: UnitOfWork) -> Session:
+    """The secretary moves a session not yet held to another time (and place), saying why."""
+    db = uow.session
+    session, council = session_with_council(db, cmd.session_id, lock=True)
+    role = _role(db, council, cmd.principal)
+    _before_sitting("reschedule", session, role)
+    place = session.place if cmd.body.place is None else cmd.body.place
+    if not place and not session.online_link:
+        raise Problem(422, "place_or_link", "Give a place or an online link.")
+    before = {"starts_at": session.starts_at.isoformat(), "place": session.place}
+    previous = session.starts_at
+    session.starts_at = cmd.body.starts_at
+    session.place = place
+    session.sequence += 1
+    db.add(session)
+    uow.audit(
+        "session.rescheduled",
+        "session",
+        session.id,
+        before=before,
+        after={
+            "starts_at": session.starts_at.isoformat(),
+            "place": place,
+            "reason": cmd.body.reason,
+        },
+    )
+    uow.emit(
+        SessionRescheduled(
+            council_id=council.id,
+            session_id=session.id,
+            region=council.region,
+            starts_at=session.starts_at,
+            place=place or session.online_link or "",
+            previous_starts_at=previous,
+            sequence=session.sequence,
+        ),
+        aggregate=f"council:{council.id}",
+    )
+    return session
+
+
+def cancel_session(cmd: CancelSession, uow: UnitOfWork) -> Session:
+    """The secretary calls off a session not yet held, saying why: it is never held."""
+    db = uow.session
+    session, council = session_with_council(db, cmd.session_id, lock=True)
+    role = _role(db, council, cmd.principal)
+    before = session.status
+    session.status = _before_sitting("cancel", session, role)
+    session.cancelled_at = now()
+    session.sequence += 1
+    db.add(session)
+    uow.audit(
+        "session.cancelled",
+        "session",
+        session.id,
+        before={"status": before},
+        after={"status": session.status, "reason": cmd.body.reason},
+    )
+    uow.emit(
+        SessionCancelled(
+            council_id=council.id,
+            session_id=session.id,
+            region=council.region,
+            starts_at=session.starts_at,
+            sequence=session.sequence,
+        ),
         aggregate=f"council:{council.id}",
     )
     return session
