@@ -110,6 +110,7 @@ class PublicSession(BaseModel):
     starts_at: datetime
     place: str
     status: str
+    sequence: int = 0
 
 
 class Verification(BaseModel):
@@ -276,12 +277,16 @@ def rates(
     ]
 
 
-def upcoming_sessions(db: DbSession, **where: str | None) -> list[PublicSession]:
-    """Planned and convened sessions from now on: when, where, which council (no links)."""
+def upcoming_sessions(
+    db: DbSession, *, cancelled: bool = False, **where: str | None
+) -> list[PublicSession]:
+    """Planned and convened sessions from now on: when, where, which council (no links);
+    with `cancelled`, also those called off, which a calendar must learn of."""
+    statuses = ["planned", "convened", *(["cancelled"] if cancelled else [])]
     query = (
         select(Session, Council)
         .join(Council, col(Council.id) == Session.council_id)
-        .where(col(Session.status).in_(["planned", "convened"]), Session.starts_at >= now())
+        .where(col(Session.status).in_(statuses), Session.starts_at >= now())
     )
     if where.get("council_id"):
         query = query.where(Session.council_id == where["council_id"])
@@ -298,6 +303,7 @@ def upcoming_sessions(db: DbSession, **where: str | None) -> list[PublicSession]
             starts_at=session.starts_at,
             place=session.place,
             status=session.status,
+            sequence=session.sequence,
         )
         for session, council in rows
     ]

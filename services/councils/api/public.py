@@ -164,12 +164,17 @@ def sessions(
     ctx: ContextDep,
     region: Region = None,
     council_id: str | None = None,
+    cancelled: bool = Query(
+        default=False, description="Also the upcoming sessions called off (for calendars)."
+    ),
     cursor: Cursor = None,
     limit: Limit = pagination.DEFAULT_LIMIT,
 ):
-    """Upcoming sessions by start: title, time, place and council."""
+    """Upcoming sessions by start: title, time, place, council and calendar sequence."""
     with reading(ctx) as db:
-        found = public.upcoming_sessions(db, region=region, council_id=council_id)
+        found = public.upcoming_sessions(
+            db, cancelled=cancelled, region=region, council_id=council_id
+        )
     return pagination.cut(found, limit, cursor, lambda s: (s.starts_at, s.id), (datetime, str))
 
 

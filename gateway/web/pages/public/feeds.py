@@ -144,10 +144,12 @@ async def atom(view: PublicView, region: str | None = None, council: str | None 
 async def calendar(
     view: PublicView, region: str | None = None, council: str | None = None
 ) -> Response:
-    """Upcoming council sessions as an iCalendar feed."""
+    """Upcoming council sessions as an iCalendar feed; a session called off stays in it as
+    STATUS:CANCELLED until its time, and every change raises its SEQUENCE (same UID), so
+    calendars update or strike out the event they already hold (RFC 5545 §3.8.7.4)."""
     from icalendar import Calendar, Event  # at the first feed asked for, not at every start
 
-    sessions = await fetch_all(view, "/sessions", **_scope(region, council))
+    sessions = await fetch_all(view, "/sessions", cancelled="true", **_scope(region, council))
     base = _base(view)
     cal = Calendar()
     cal.add("prodid", "-//Kelisim//Public Accord councils//KK")
@@ -159,6 +161,9 @@ async def calendar(
         event = Event()
         event.add("uid", f"session-{s['id']}@kelisim")
         event.add("dtstamp", stamp)
+        event.add("sequence", s.get("sequence", 0))
+        if s["status"] == "cancelled":
+            event.add("status", "CANCELLED")
         event.add("dtstart", datetime.fromisoformat(s["starts_at"]).astimezone(UTC))
         # A session has no planned length: a calendar gets the usual sitting's (an event
         # without an end is a point in time, which calendars show as nothing or as all day).
