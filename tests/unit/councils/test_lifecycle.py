@@ -21,7 +21,7 @@ ANYONE = {"chair", "deputy_chair", "secretary", "member"}
 # machine -> its states, and action -> (roles, {from state: to state})
 SPEC: dict[str, tuple[tuple[str, ...], dict[str, tuple[set[str], dict[str, str]]]]] = {
     "session": (
-        ("new", "planned", "convened", "held", "closed"),
+        ("new", "planned", "convened", "held", "closed", "cancelled"),
         {
             "plan": (SEC, {"new": "planned"}),
             "add_item": (SEC, {"planned": "planned", "convened": "convened"}),
@@ -30,6 +30,9 @@ SPEC: dict[str, tuple[tuple[str, ...], dict[str, tuple[set[str], dict[str, str]]
                 {"planned": "planned", "convened": "convened", "held": "held"},
             ),
             "convene": (SEC, {"planned": "convened"}),
+            # Moved or called off before the sitting opens; a cancelled session takes nothing.
+            "reschedule": (SEC, {"planned": "planned", "convened": "convened"}),
+            "cancel": (SEC, {"planned": "cancelled", "convened": "cancelled"}),
             "register_attendance": (SEC, {"convened": "convened", "held": "held"}),
             "hold": (SEC, {"convened": "held"}),
             "close": (SEC, {"held": "closed"}),
