@@ -279,6 +279,8 @@ TOPICS = {
     "cases.case.compliance_overdue": N_("An obligation of a settlement is overdue"),
     "councils.council.created": N_("A council is created"),
     "councils.session.convened": N_("A council session is convened"),
+    "councils.session.rescheduled": N_("A council session is rescheduled"),
+    "councils.session.cancelled": N_("A council session is cancelled"),
     "councils.protocol.published": N_("Session minutes are published"),
     "councils.recommendation.overdue": N_("A recommendation is overdue"),
     "cases.practice_note.published": N_("A practice note from a case is published"),

@@ -70,6 +70,7 @@ PROBLEMS = {
         "The day the addressee reported cannot be before the recommendation was issued."
     ),
     "empty-agenda": N_("The agenda is empty."),
+    "session-already-held": N_("A sitting that has begun cannot be moved or cancelled."),
     "no-quorum": N_("There is no quorum."),
     "not-entitled": N_("You are not entitled to vote on this item."),
     "session-not-held": N_("The session is not being held."),

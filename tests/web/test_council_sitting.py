@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.support.browser import t
@@ -201,3 +202,97 @@ async def test_the_secretary_sees_the_reason_of_a_recusal_on_the_session_page(sy
     async with signed_in_as(system, "council_secretary", "kk") as web:
         page = await web.get(f"/councils/sessions/{sid}")
         assert "Өтініш берушінің туысымын" in page.text
+
+
+async def _planned(system: Stack, title: str) -> tuple[Call, str]:
+    """A planned session of the demo council, a week from now, with one item on it."""
+    secretary = await _caller(system, "council_secretary")
+    council = items_of(
+        await system.client.get(API, headers=await system.login("council_secretary", "demo"))
+    )[0]
+    starts = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    session = await secretary(
+        "POST",
+        f"/{council['id']}/sessions",
+        json={"title": title, "starts_at": starts.isoformat(), "place": "Hall"},
+    )
+    return secretary, session["id"]
+
+
+async def test_the_secretary_reschedules_and_cancels_a_session_in_kazakh(system):
+    secretary, sid = await _planned(system, "Moved, then called off")
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        assert html.escape(t("kk", "Reschedule")) in page.text
+        assert html.escape(t("kk", "Cancel the session")) in page.text
+        form = {"csrf_token": _csrf(page.text), "page_kind": "session", "page_id": sid}
+
+        # Without a reason: the form says so in Kazakh, and nothing moves.
+        refused = await web.post(
+            f"/councils/do/reschedule/{sid}",
+            data={**form, "date": "2027-02-03", "time": "15:00", "place": "Akimat"},
+        )
+        assert refused.status_code == 422, refused.text
+        assert html.escape(t("kk", "This field is required.")) in refused.text
+        assert (await secretary("GET", f"/sessions/{sid}"))["sequence"] == 0
+
+        moved = await web.post(
+            f"/councils/do/reschedule/{sid}",
+            data={**form, "date": "2027-02-03", "time": "15:00", "place": "Akimat", "reason": "Су"},
+        )
+        assert moved.status_code == 303, moved.text
+        session = await secretary("GET", f"/sessions/{sid}")
+        # 15:00 in Kazakhstan (UTC+5) is 10:00 UTC.
+        assert datetime.fromisoformat(session["starts_at"]) == datetime(2027, 2, 3, 10, tzinfo=UTC)
+        assert session["place"] == "Akimat" and session["sequence"] == 1
+        assert f"/councils/sessions/{sid}" in (await web.get("/")).text
+
+        # Cancelling goes through its confirmation page, which asks for the reason.
+        asked = await web.post(f"/councils/do/cancel/{sid}", data=form)
+        assert asked.status_code == 303
+        assert asked.headers["location"] == f"/councils/sessions/{sid}/cancel"
+        confirm = await web.get(asked.headers["location"])
+        question = t("kk", "Cancel the session %(title)s?") % {"title": "Moved, then called off"}
+        assert html.escape(question) in confirm.text
+        sure = {
+            "csrf_token": _csrf(confirm.text),
+            "page_kind": "cancel_session",
+            "page_id": sid,
+            "confirm": "yes",
+        }
+        no_reason = await web.post(f"/councils/do/cancel/{sid}", data=sure)
+        assert no_reason.status_code == 422
+        assert html.escape(t("kk", "Reason for cancelling")) in no_reason.text
+        assert html.escape(t("kk", "This field is required.")) in no_reason.text
+        assert (await secretary("GET", f"/sessions/{sid}"))["status"] == "planned"
+
+        done = await web.post(f"/councils/do/cancel/{sid}", data={**sure, "reason": "Су тасқыны"})
+        assert done.status_code == 303 and done.headers["location"] == f"/councils/sessions/{sid}"
+        after = await web.get(done.headers["location"])
+        assert html.escape(t("kk", "Cancelled")) in after.text
+        assert html.escape(t("kk", "Reschedule")) not in after.text
+        assert f"/councils/do/cancel/{sid}" not in after.text
+        # The start page lists sessions still to come: not this one any more.
+        assert f"/councils/sessions/{sid}" not in (await web.get("/")).text
+    assert (await secretary("GET", f"/sessions/{sid}"))["status"] == "cancelled"
+
+
+async def test_a_sitting_that_began_offers_no_reschedule_and_refuses_one_in_kazakh(system):
+    _, sid, _, _ = await _sitting(system, "Already sitting")
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        assert f"/councils/do/reschedule/{sid}" not in page.text
+        assert f"/councils/do/cancel/{sid}" not in page.text
+        refused = await web.post(
+            f"/councils/do/reschedule/{sid}",
+            data={
+                "csrf_token": _csrf(page.text),
+                "page_kind": "session",
+                "page_id": sid,
+                "date": "2027-02-03",
+                "reason": "Су",
+            },
+        )
+        assert refused.status_code == 409, refused.text
+        message = "A sitting that has begun cannot be moved or cancelled."
+        assert html.escape(t("kk", message)) in refused.text

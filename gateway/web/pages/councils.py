@@ -216,6 +216,22 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Builder, str]] = {
         "session",
     ),
     "convene": ((), "/sessions/{id}/convene", lambda v: None, "session"),
+    "reschedule": (
+        ("date", "reason"),
+        "/sessions/{id}/reschedule",
+        lambda v: {
+            "starts_at": local_to_utc(v.field("date"), v.field("time")),
+            "place": v.field("place"),
+            "reason": v.field("reason"),
+        },
+        "session",
+    ),
+    "cancel": (
+        ("reason",),
+        "/sessions/{id}/cancel",
+        lambda v: {"reason": v.field("reason")},
+        "session",
+    ),
     "hold": ((), "/sessions/{id}/hold", lambda v: None, "session"),
     "close": ((), "/sessions/{id}/close", lambda v: None, "session"),
     "draft_protocol": ((), "/sessions/{id}/protocol", lambda v: None, "session"),
@@ -266,6 +282,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, Builder, str]] = {
 # Steps that cannot be undone: the button opens a confirmation page, whose form confirms.
 CONFIRMED = {
     "close": "/councils/sessions/{id}/close",
+    "cancel": "/councils/sessions/{id}/cancel",
     "publish": "/councils/protocols/{id}/publish",
 }
 
@@ -276,6 +293,29 @@ async def confirm_close(session_id: str, view: PageView) -> Response:
     session = await view.services.get(f"{API}/sessions/{session_id}")
     council = await view.services.get(f"{API}/{session['council_id']}")
     return view.render("councils/confirm_close.html", session=session, council=council)
+
+
+async def _confirm_cancel_page(
+    view: View,
+    session_id: str,
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+) -> Response:
+    session = await view.services.get(f"{API}/sessions/{session_id}")
+    council = await view.services.get(f"{API}/{session['council_id']}")
+    return view.render(
+        "councils/confirm_cancel.html",
+        status=status,
+        session=session,
+        council=council,
+        errors=errors or {},
+    )
+
+
+@router.get("/councils/sessions/{session_id}/cancel")
+async def confirm_cancel(session_id: str, view: PageView) -> Response:
+    """The confirmation of cancelling a session, with the reason: it cannot be undone."""
+    return await _confirm_cancel_page(view, session_id)
 
 
 @router.get("/councils/protocols/{protocol_id}/publish")
@@ -328,7 +368,10 @@ async def add_material(item_id: str, view: FormView) -> Response:
 async def council_action(action: str, object_id: str, view: FormView) -> Response:
     """One step of a council's work; a refusal shows the page again with the reasons."""
     page_kind, page_id = view.field("page_kind"), view.field("page_id")
-    show = _session_page if page_kind == "session" else _council_page
+    # A refusal shows the page the form was on: a session's, its cancelling's, a council's.
+    show = {"session": _session_page, "cancel_session": _confirm_cancel_page}.get(
+        page_kind, _council_page
+    )
     if action not in ACTIONS:
         return await show(view, page_id, status=404)
     if action in CONFIRMED and view.field("confirm") != "yes":
@@ -349,7 +392,7 @@ async def council_action(action: str, object_id: str, view: FormView) -> Respons
             "titles.en": "title",
         }
         return await show(view, page_id, {key: form_errors(view, error, aliases)}, error.status)
-    if page_kind == "session":
+    if page_kind in ("session", "cancel_session"):
         done = f"?done={action}" if action in SESSION_DONE else ""
         return redirect(f"/councils/sessions/{page_id}{done}")
     return redirect(f"/councils/{page_id}")

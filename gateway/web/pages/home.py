@@ -147,7 +147,8 @@ async def _dashboard_data(view: View) -> dict[str, Any]:
 
 
 async def _upcoming_sessions(view: View, councils: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The sessions of the user's councils that are not closed yet, soonest first."""
+    """The sessions of the user's councils that are not closed (nor cancelled) yet, soonest
+    first."""
     lists = await asyncio.gather(
         *(view.services.items(f"/api/v1/councils/{c['id']}/sessions") for c in councils)
     )
@@ -156,7 +157,7 @@ async def _upcoming_sessions(view: View, councils: list[dict[str, Any]]) -> list
         {**s, "council_name": names.get(s["council_id"], "")}
         for sessions in lists
         for s in sessions
-        if s.get("status") != "closed"
+        if s.get("status") not in ("closed", "cancelled")
     ]
     return sorted(upcoming, key=lambda s: s["starts_at"])[:10]
 
