@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
+from gateway.identity.account import client_address
 from gateway.web.client import ServiceError
 from gateway.web.i18n import choose_language
 from gateway.web.view import View
@@ -54,7 +55,7 @@ def _limits(request: Request) -> AddressLimit:
 async def public_view(request: Request) -> View:
     """An anonymous view, or 429, in the language the other pages would choose: `?lang=`,
     else the visitor's remembered choice (cookie), else Accept-Language, else Kazakh."""
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     limit = request.app.state.ctx.settings.public_rate_per_minute
     wait = _limits(request).take(address, limit, time.monotonic())
     if wait:
