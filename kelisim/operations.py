@@ -19,7 +19,7 @@ import structlog
 
 from kelisim.progress import Progress
 from kelisim.settings import Settings
-from kelisim.supervision.system import owner_module, present_owners
+from kelisim.supervision.system import PidFile, owner_module, present_owners
 
 if TYPE_CHECKING:
     from sqlalchemy.exc import DBAPIError
@@ -301,6 +301,13 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     if not args.yes:
         print("kelisim restore replaces every database and stream: add --yes", file=sys.stderr)
         return 2
+    running = PidFile.of(settings).holder()
+    if running is not None:
+        # Its processes keep the old files open and would go on writing to them: a restore
+        # under them splits every database in two and loses what is written after it.
+        raise Unusable(
+            f"restore: kelisim is running on this data folder (pid {running}): stop it first"
+        )
     try:
         asyncio.run(backup.restore(settings, migrated_owners(), args.folder.resolve(), print))
     except backup.BackupError as exc:

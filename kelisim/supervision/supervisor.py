@@ -55,7 +55,7 @@ class Supervisor:
         self.nats: Child | None = None
         self.stopping = False
         self.data_dir = settings.data_dir.resolve()
-        self.pidfile = PidFile(self.data_dir / "kelisim.pid")
+        self.pidfile = PidFile.of(settings)
         self.policy = RestartPolicy.from_settings(settings)
         self._metrics: WSGIServer | None = None
         self.mail_sink: MailSink | None = None

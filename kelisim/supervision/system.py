@@ -98,18 +98,30 @@ class PidFile:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    @classmethod
+    def of(cls, settings: Settings) -> PidFile:
+        """The pid file of the data folder `settings` name."""
+        return cls(settings.data_dir.resolve() / "kelisim.pid")
+
+    def holder(self) -> int | None:
+        """The pid of another live Kelisim that holds this data folder, or None."""
+        try:
+            other = int(self.path.read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
+        if other and other != os.getpid() and _alive(other) and _is_kelisim(other):
+            return other
+        return None
+
     def acquire(self) -> None:
+        other = self.holder()
+        if other is not None:
+            raise SupervisorError(
+                f"kelisim is already running on this data folder (pid {other}); "
+                f"stop it first, or remove {self.path} if that process is not kelisim"
+            )
         if self.path.exists():
-            try:
-                other = int(self.path.read_text().split()[0])
-            except (ValueError, IndexError):
-                other = 0
-            if other and other != os.getpid() and _alive(other) and _is_kelisim(other):
-                raise SupervisorError(
-                    f"kelisim is already running on this data folder (pid {other}); "
-                    f"stop it first, or remove {self.path} if that process is not kelisim"
-                )
-            log.info("pidfile.stale_removed", path=str(self.path), pid=other or None)
+            log.info("pidfile.stale_removed", path=str(self.path))
         self.path.write_text(f"{os.getpid()}\n")
 
     def release(self) -> None:

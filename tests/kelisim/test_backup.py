@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from kelisim import backup
 from kelisim.db import make_engine
+from kelisim.supervision.system import PidFile
 from tests.support.cli import run_cli
 from tests.support.events import read_stream, write_events
 from tests.support.scratch import backbone
@@ -59,8 +62,8 @@ async def test_restore_queues_again_only_what_the_stream_snapshot_missed(
     assert sorted(e.id for e in got) == sorted(before + gap)
 
 
-def test_a_backup_whose_file_changed_is_refused_and_nothing_restored(tmp_path: Path) -> None:
-    folder = tmp_path / "backup"
+def one_database_backup(folder: Path) -> Path:
+    """A backup folder whose manifest checks: one SQLite copy (of no real database)."""
     (folder / "databases").mkdir(parents=True)
     (folder / "databases" / "cases.db").write_bytes(b"original")
     manifest = {
@@ -76,6 +79,11 @@ def test_a_backup_whose_file_changed_is_refused_and_nothing_restored(tmp_path: P
         },
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_a_backup_whose_file_changed_is_refused_and_nothing_restored(tmp_path: Path) -> None:
+    folder = one_database_backup(tmp_path / "backup")
     assert backup.check(folder)["databases"]["cases"]["kind"] == "sqlite"
 
     (folder / "databases" / "cases.db").write_bytes(b"tampered")
@@ -99,3 +107,23 @@ def test_restore_asks_for_yes_and_the_outbox_must_outlive_the_backup_interval(tm
     )
     assert done.returncode == 2
     assert "KELISIM_OUTBOX_RETENTION_DAYS must cover KELISIM_BACKUP_INTERVAL_HOURS" in done.stderr
+
+
+def test_restore_is_refused_while_kelisim_runs_on_the_data_folder(tmp_path: Path) -> None:
+    folder = one_database_backup(tmp_path / "backup")
+    (tmp_path / "var").mkdir()
+    # A live process that names itself kelisim holds the folder's pid file, as `kelisim up` does.
+    up = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "kelisim", "up"])
+    try:
+        (tmp_path / "var" / "kelisim.pid").write_text(f"{up.pid}\n")
+        done = run_cli(tmp_path, "restore", "--yes", str(folder))
+    finally:
+        up.kill()
+        up.wait()
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"kelisim: restore: kelisim is running on this data folder (pid {up.pid}): stop it first"
+    ]
+    assert not (tmp_path / "var" / "cases.db").exists()
+    # Once it has stopped, the same pid file is stale and no longer stands in the way.
+    assert PidFile(tmp_path / "var" / "kelisim.pid").holder() is None
