@@ -141,8 +141,14 @@ class Guard:
 def check_registration(url: str, guard: Guard) -> None:
     """The check at registration (no event loop running): form, addresses, resolution.
 
-    A name that does not resolve yet is accepted: each call checks it again.
+    A name that does not resolve yet is accepted: each call checks it again. A user name or
+    password in the URL is refused here (a secret in the address is shown wherever the
+    address is: lists, logs, the audit trail; a receiver authenticates Kelisim by the webhook
+    signature); calls never sent it, so an endpoint registered with one is still called.
     """
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise Refused("the URL carries a user name or password")
     try:
         asyncio.run(guard.resolve(url))
     except Unresolvable:

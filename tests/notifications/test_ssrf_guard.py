@@ -36,6 +36,8 @@ REFUSED = [
     "https://[::ffff:127.0.0.1]/hooks",
     "https://0.0.0.0/hooks",
     "http://liaison.example.kz/hooks",  # production: https only
+    "https://user:secret@liaison.example.kz/hooks",  # a password shown wherever the URL is
+    "https://user@liaison.example.kz/hooks",
 ]
 
 
