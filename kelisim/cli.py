@@ -37,6 +37,7 @@ from kelisim.operations import (
     cmd_events_replay,
     cmd_migrate,
     cmd_restore,
+    cmd_status,
     has_migrations,  # noqa: F401 - used by the tests as kelisim.cli.has_migrations
     migrate,
     migrated_owners,
@@ -257,6 +258,12 @@ def parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--database-url", help="rebuild into this database instead")
     rebuild.set_defaults(func=cmd_analytics_rebuild, log_as="analytics")
+
+    checking = sub.add_parser(
+        "status", help="whether Kelisim runs here and what each app reports (exit 1 if unwell)"
+    )
+    checking.add_argument("--json", action="store_true", help="the whole report as JSON")
+    checking.set_defaults(func=cmd_status, log_as="status")
 
     saving = sub.add_parser("backup", help="copy the streams, databases and keys to a folder")
     saving.add_argument("folder", type=Path, help="a new (or empty) folder")

@@ -10,10 +10,11 @@ import argparse
 import asyncio
 import importlib
 import importlib.util
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -280,6 +281,77 @@ def cmd_analytics_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     for stream, count in result.events.items():
         print(f"{stream}: {count} events applied")
     return 0
+
+
+def app_status(settings: Settings, owner: str) -> dict[str, Any]:
+    """What one app reports on `/status`, or why it reports nothing."""
+    from kelisim.supervision.health import http_get
+
+    base = (
+        f"http://{settings.host}:{settings.gateway_port}"
+        if owner == "gateway"
+        else settings.service_url(owner)
+    )
+    answer = http_get(f"{base}/status", timeout=5, limit=1 << 16)
+    if answer is None:
+        return {"answering": False, "url": base}
+    status, body = answer
+    try:
+        found = json.loads(body)
+    except ValueError:
+        found = None
+    if status != 200 or not isinstance(found, dict):
+        return {"answering": False, "url": base, "http_status": status}
+    return {"answering": True, **found}
+
+
+def app_healthy(found: dict[str, Any]) -> bool:
+    """Ready, on NATS, and every consumer running (what `/status` says; absent means n/a)."""
+    consumers = found.get("consumers") or {}
+    return (
+        bool(found.get("answering"))
+        and bool(found.get("ready"))
+        and found.get("nats", True) is True
+        and all(consumers.values())
+    )
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Whether Kelisim runs on this data folder and what each app reports; 0 when all is well."""
+    holder = PidFile.of(settings).holder()
+    apps = {owner: app_status(settings, owner) for owner in present_owners()}
+    healthy = all(app_healthy(found) for found in apps.values())
+    if args.json:
+        print(json.dumps({"up_pid": holder, "healthy": healthy, "apps": apps}, indent=2))
+        return 0 if healthy else 1
+    folder = settings.data_dir.resolve()
+    up = f"running, pid {holder}" if holder else f"not running on {folder}"
+    print(f"kelisim up: {up}")
+    for owner, found in apps.items():
+        print(f"{owner:<14} {describe_app(found)}")
+    return 0 if healthy else 1
+
+
+def describe_app(found: dict[str, Any]) -> str:
+    """One line of `kelisim status` for one app."""
+    if not found["answering"]:
+        code = found.get("http_status")
+        return f"not answering at {found['url']}" + (f" (HTTP {code})" if code else "")
+    words = ["ready" if found.get("ready") else "NOT READY"]
+    if not found.get("ready"):
+        failing = [name for name, ok in (found.get("checks") or {}).items() if not ok]
+        words[0] += f" ({', '.join(failing)})" if failing else ""
+    if "nats" in found:
+        words.append("nats connected" if found["nats"] else "NATS DISCONNECTED")
+    stopped = [name for name, ok in (found.get("consumers") or {}).items() if not ok]
+    if found.get("consumers"):
+        words.append(f"consumers STOPPED: {', '.join(stopped)}" if stopped else "consumers running")
+    outbox = found.get("outbox") or {}
+    if "backlog" in outbox:
+        words.append(f"outbox {outbox['backlog']} unsent, oldest {outbox['oldest_age_seconds']} s")
+    elif "error" in outbox:
+        words.append(f"outbox unreadable ({outbox['error']})")
+    return "; ".join(words)
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:

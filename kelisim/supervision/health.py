@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 
-def http_status(url: str, timeout: float) -> int | None:
-    """The status of GET `url` (plain HTTP on loopback), or None when nothing answers.
+def http_get(url: str, timeout: float, limit: int = 0) -> tuple[int, bytes] | None:
+    """The status of GET `url` (plain HTTP) and up to `limit` bytes of its body, or None when
+    nothing answers.
 
     The standard library's client on purpose: the supervisor probes every child every few
     seconds, and an httpx client per probe built an SSL context each time (most of the
@@ -21,11 +22,18 @@ def http_status(url: str, timeout: float) -> int | None:
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
     try:
         connection.request("GET", parts.path or "/")
-        return connection.getresponse().status
+        response = connection.getresponse()
+        return response.status, response.read(limit) if limit else b""
     except (OSError, http.client.HTTPException):
         return None
     finally:
         connection.close()
+
+
+def http_status(url: str, timeout: float) -> int | None:
+    """The status of GET `url`, or None when nothing answers."""
+    answer = http_get(url, timeout)
+    return None if answer is None else answer[0]
 
 
 def all_alive(doors: dict[str, str]) -> Callable[[float], bool]:

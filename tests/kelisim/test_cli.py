@@ -186,10 +186,23 @@ def test_up_gets_every_process_ready_and_ctrl_c_leaves_no_process_behind(system:
         assert (system.data_dir / "keys" / "token_ed25519.pem").exists()
         assert (system.data_dir / "nats" / "jetstream").is_dir()
         assert "sync_interval: always" in (system.data_dir / "nats" / "nats.conf").read_text()
+        # The operator's view: every app ready, on NATS, its consumers running (exit 0).
+        wait_until(lambda: system.run("status").returncode == 0, 60, "kelisim status: healthy")
+        report = json.loads(system.run("status", "--json").stdout)
+        assert report["up_pid"] == proc.pid and report["healthy"] is True
+        assert set(report["apps"]) == {owner for owner in OWNERS if present(owner)}
+        shown = system.run("status").stdout.splitlines()
+        assert shown[0] == f"kelisim up: running, pid {proc.pid}"
+        assert all("ready; nats connected" in line for line in shown[1:]), shown
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(30)
     assert code == 0, system.log()
+    stopped = system.run("status")
+    assert stopped.returncode == 1
+    assert stopped.stdout.splitlines()[0].startswith("kelisim up: not running on ")
+    apps = stopped.stdout.splitlines()[1:]
+    assert apps and all("not answering at http://127.0.0.1:" in line for line in apps), apps
     assert [pid for pid in children if running(pid)] == []
     assert all(port_free(port) for port in system.ports.values())
     assert not (system.data_dir / "kelisim.pid").exists()
