@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from kelisim.clock import now
+from kelisim.localtime import local_date
 from kelisim.recommendations import PublicStatus
 from services.councils import rules
 from services.councils.models import (
@@ -83,7 +84,8 @@ class PublicRecommendation(BaseModel):
     protocol_id: str
     addressee: str
     text: str
-    issued_at: datetime
+    decided_on: date = Field(description="the day, in Kazakhstan, the council sat and decided")
+    issued_at: datetime = Field(description="when the recommendation was recorded in Kelisim")
     due_date: date
     status: PublicStatus
     implemented_on: date | None
@@ -191,11 +193,17 @@ def status_of(
     return rules.follow_up(rec.due_date, [answer(r) for r in responses], on)
 
 
+def sat_on(session: Session) -> date:
+    """The day, in Kazakhstan, a session sat (and its decisions were taken)."""
+    return local_date(rules.sat_at(session.starts_at, session.held_at))
+
+
 def recommendations(db: DbSession, **where: str | None) -> list[PublicRecommendation]:
     """Recommendations of decisions in published protocols, by due date."""
     # Oldest first, so a published correction stands for its session over the original.
     protocols = {
-        session.id: (protocol, council) for protocol, council, session in reversed(published(db))
+        session.id: (protocol, council, sat_on(session))
+        for protocol, council, session in reversed(published(db))
     }
     if not protocols:
         return []
@@ -215,7 +223,7 @@ def recommendations(db: DbSession, **where: str | None) -> list[PublicRecommenda
     on = today()
     result = []
     for rec in rows:
-        protocol, council = protocols[items[rec.item_id]]
+        protocol, council, decided_on = protocols[items[rec.item_id]]
         responses = answers.get(rec.id, [])
         status, implemented_on = status_of(rec, responses, on)
         if where.get("status") and status != where["status"]:
@@ -229,6 +237,7 @@ def recommendations(db: DbSession, **where: str | None) -> list[PublicRecommenda
                 protocol_id=protocol.id,
                 addressee=rec.addressee,
                 text=rec.text,
+                decided_on=decided_on,
                 issued_at=rec.issued_at,
                 due_date=rec.due_date,
                 status=status,

@@ -7,12 +7,12 @@ import asyncio
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 from icalendar import Calendar
 
-from kelisim.localtime import day
+from kelisim.localtime import day, local_date
 from tests.public.support import (
     PRESENT,
     SECRET_RESPONSIBLE,
@@ -188,6 +188,14 @@ async def test_a_published_protocol_is_public_and_nothing_else_is(make_settings,
             assert status_of[recs["overdue"]["id"]] == "overdue"
             as_json = (await public.get("/public/data/recommendations.json")).json()
             assert len(as_json["items"]) == 3 and as_json["fields"] == rows[0]
+            # The day the council decided (it sat a week ago), not the day it was recorded.
+            sat = await council.ok("GET", f"/sessions/{published['session_id']}")
+            decided = local_date(datetime.fromisoformat(sat["starts_at"]))
+            column = rows[0].index("decided_on")
+            assert {r[column] for r in rows[1:]} == {decided.isoformat()}
+            assert {i["decided_on"] for i in as_json["items"]} == {decided.isoformat()}
+            recorded = {datetime.fromisoformat(i["issued_at"]).date() for i in as_json["items"]}
+            assert min(recorded) > decided
 
             # Cacheable: the same page revalidates to 304.
             first = await public.get(f"/public/protocols/{pid}", params={"lang": "ru"})

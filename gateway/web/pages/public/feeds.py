@@ -3,7 +3,9 @@ recommendations), iCalendar (upcoming sessions) and open data (recommendations, 
 
 Open-data fields (CSV header = JSON keys, one row per recommendation of a published decision):
 id, council_id, council_name, region (ISO 3166-2:KZ, empty for the republic), protocol_id,
-addressee (the state body), text, issued_at (UTC, ISO 8601), due_date (YYYY-MM-DD), status
+addressee (the state body), text, decided_on (the day in Kazakhstan the council sat and
+decided, YYYY-MM-DD), issued_at (when it was recorded in Kelisim, UTC, ISO 8601: a session
+may be recorded after it sat), due_date (YYYY-MM-DD), status
 (issued | answered | implemented | implemented_late | partially_implemented |
 not_implemented | overdue), implemented_on (the day in Kazakhstan it was reported carried
 out, in full or in part, or empty), response_status, response_text and response_at (the
@@ -40,6 +42,7 @@ FIELDS = [
     "protocol_id",
     "addressee",
     "text",
+    "decided_on",
     "issued_at",
     "due_date",
     "status",
