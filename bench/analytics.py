@@ -31,7 +31,7 @@ from sqlmodel import select
 from kelisim import migrations
 from kelisim.clock import now
 from kelisim.db import make_engine, new_session
-from services.analytics import cube, figures, queries
+from services.analytics import cube, cube_schedule, figures, queries
 from services.analytics.measures import ALL_REGIONS, CATEGORIES, month_key, piece_key
 from services.analytics.models import CaseFact, Counter, CubeState
 
@@ -87,7 +87,7 @@ def protect_year(url: str, year: int) -> int:
     """Protect the cubes of `year` as the service's worker does (the dashboard reads those)."""
     engine = make_engine(url)
     with new_session(engine) as db:
-        cube.seed(db, now())
+        cube_schedule.seed(db, now())
         db.commit()
         todo = db.exec(select(CubeState.measure).where(CubeState.cube == str(year))).all()
     for measure in todo:

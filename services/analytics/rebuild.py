@@ -28,7 +28,7 @@ from kelisim.db import make_engine
 from kelisim.events import Envelope
 from kelisim.settings import Settings
 from services.analytics.consumers import consumer_specs
-from services.analytics.cube import protect_all
+from services.analytics.cube_schedule import protect_all
 from services.analytics.models import (
     CaseFact,
     Counter,

@@ -13,7 +13,7 @@ from kelisim.clock import now
 from kelisim.service import ServiceContext
 from kelisim.uow import SYSTEM
 from kelisim.workers import run_leased
-from services.analytics import cube
+from services.analytics import cube_schedule
 from services.analytics.handlers.alerts import assess
 from services.analytics.measures import shift_month
 
@@ -55,7 +55,7 @@ async def protected_cubes(ctx: ServiceContext) -> None:
     """Protect the cubes whose counters changed, once they have been quiet for a moment.
 
     The first round after a start loads the protection's libraries and marks due every cube
-    with no state yet (`cube.first_round`); every round protects the due ones.
+    with no state yet (`cube_schedule.first_round`); every round protects the due ones.
     """
     settings = ctx.settings
     threshold = settings.analytics_suppress_below
@@ -65,11 +65,13 @@ async def protected_cubes(ctx: ServiceContext) -> None:
     def one_round() -> int:
         nonlocal started
         if not started:
-            seeded = cube.first_round(ctx.engine, now())
+            seeded = cube_schedule.first_round(ctx.engine, now())
             started = True
             if seeded:
                 log.info("cubes.seeded", count=seeded)
-        return cube.protect_due(ctx.engine, threshold=threshold, debounce=debounce, at=now())
+        return cube_schedule.protect_due(
+            ctx.engine, threshold=threshold, debounce=debounce, at=now()
+        )
 
     async def leased_round() -> int:
         started = time.perf_counter()

@@ -9,7 +9,7 @@ from sqlalchemy.sql.expression import Executable
 from kelisim.clock import now
 from kelisim.db import table_of, upsert_for
 from kelisim.uow import UnitOfWork
-from services.analytics.cube import mark_changed
+from services.analytics.cube_schedule import mark_changed
 from services.analytics.measures import NOW
 from services.analytics.models import Counter
 

@@ -21,7 +21,8 @@ from kelisim.clock import now
 from kelisim.commands import Command
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
-from services.analytics.cube import IMPORTED, mark_changed
+from services.analytics.cube import IMPORTED
+from services.analytics.cube_schedule import mark_changed
 from services.analytics.measures import ALL_REGIONS, CATEGORIES, month_key, month_start
 from services.analytics.models import HistoryCount, HistoryImport
 

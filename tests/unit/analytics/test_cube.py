@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 
 from kelisim import migrations
 from kelisim.db import make_engine, new_session
-from services.analytics import cube, figures
+from services.analytics import cube, cube_schedule, figures
 from services.analytics.cube import ALL, protect_cube
 from services.analytics.disclosure import protect_grid
 from services.analytics.measures import ALL_REGIONS, CATEGORIES, months_of
@@ -134,7 +134,7 @@ def count(engine, rows: dict[tuple[str, str, str], int], measure="cases.register
                 for (r, d, p), v in [*rows.items(), *years.items()]
             ],
         )
-        cube.mark_changed(conn, measure, {m for _, _, m in rows}, AT)
+        cube_schedule.mark_changed(conn, measure, {m for _, _, m in rows}, AT)
 
 
 def test_reads_show_nothing_unprotected_and_the_last_cube_while_a_new_one_is_due(engine):
@@ -147,8 +147,11 @@ def test_reads_show_nothing_unprotected_and_the_last_cube_while_a_new_one_is_due
     assert table.freshness.as_of is None and table.freshness.stale
     assert table.total is None and set(table.cells.values()) == {None}
     # Not yet quiet for the debounce time: not due.
-    assert cube.protect_due(engine, threshold=5, debounce=60, at=AT) == 0
-    assert cube.protect_due(engine, threshold=5, debounce=2, at=AT + timedelta(seconds=3)) == 1
+    assert cube_schedule.protect_due(engine, threshold=5, debounce=60, at=AT) == 0
+    assert (
+        cube_schedule.protect_due(engine, threshold=5, debounce=2, at=AT + timedelta(seconds=3))
+        == 1
+    )
     with new_session(engine) as db:
         year = figures.by_dimension(db, "cases.registered", regions, figures.Period(2025))
         march = figures.by_dimension(db, "cases.registered", regions, figures.Period(2025, 3))
@@ -169,7 +172,7 @@ def test_reads_show_nothing_unprotected_and_the_last_cube_while_a_new_one_is_due
 def test_a_region_subset_shows_a_total_only_when_its_parts_are_shown(engine):
     regions = ALL_REGIONS
     count(engine, {(regions[0], "land", "2025-01"): 2, (regions[1], "land", "2025-01"): 30})
-    cube.protect_all(engine, threshold=5, at=AT)
+    cube_schedule.protect_all(engine, threshold=5, at=AT)
     with new_session(engine) as db:
         both = figures.by_dimension(db, "cases.registered", regions[:2], figures.Period(2025, 1))
         one = figures.by_dimension(db, "cases.registered", regions[1:2], figures.Period(2025, 1))
@@ -189,10 +192,10 @@ def test_protecting_again_gives_the_same_figures(engine):
         if v
     }
     count(engine, counts)
-    cube.protect_all(engine, threshold=5, at=AT)
+    cube_schedule.protect_all(engine, threshold=5, at=AT)
     with new_session(engine) as db:
         first = figures.by_month(db, "cases.registered", ALL_REGIONS, 2025, None)
-    cube.protect_all(engine, threshold=5, at=AT + timedelta(hours=1))
+    cube_schedule.protect_all(engine, threshold=5, at=AT + timedelta(hours=1))
     with new_session(engine) as db:
         second = figures.by_month(db, "cases.registered", ALL_REGIONS, 2025, None)
     assert first.cells == second.cells and first.row_totals == second.row_totals
@@ -253,12 +256,12 @@ def test_the_workers_first_round_loads_the_protection_before_any_cube_is_due(tmp
         import sys
         from datetime import datetime, UTC
         from kelisim.db import make_engine
-        from services.analytics import cube, workers
+        from services.analytics import cube_schedule, workers
         assert "scipy.optimize" not in sys.modules, "imported with the service"
         engine = make_engine({url!r})
-        assert cube.protect_due(engine, threshold=5, debounce=2, at=datetime.now(UTC)) == 0
+        assert cube_schedule.protect_due(engine, threshold=5, debounce=2, at=datetime.now(UTC)) == 0
         assert "scipy.optimize" not in sys.modules, "imported with nothing to protect"
-        print(cube.first_round(engine, datetime.now(UTC)))
+        print(cube_schedule.first_round(engine, datetime.now(UTC)))
         assert "scipy.optimize" in sys.modules and "scipy.linalg" in sys.modules
         """
     )

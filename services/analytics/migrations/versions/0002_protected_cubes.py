@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Existing counters get their cube state from the worker's first round (`cube.seed`).
+    # Existing counters get their cube state from the worker's first round (`cube_schedule.seed`).
     op.create_table(
         "cube_state",
         sa.Column("measure", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
