@@ -1,14 +1,14 @@
-"""The read side: loading rows (or 404), the record of sessions and votes, the API's answers.
+"""The read side: loading rows (or 404), the record of sessions, votes and responses.
 
-Routes and handlers both read through here; this module never imports them. Authorisation is
-the callers' job.
+Routes and handlers both read through here; this module never imports them. The API's
+answers built from these rows are in `answers`. Authorisation is the callers' job.
 """
 
 from __future__ import annotations
 
 import functools
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam
 from sqlalchemy.orm import defer
@@ -16,14 +16,11 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from kelisim import pagination, spreadsheets
 from kelisim.clock import now
 from kelisim.db import table_of
 from kelisim.localtime import local_date
-from kelisim.pagination import Page
 from kelisim.problems import Problem
-from services.councils import rendering, rules
-from services.councils.lifecycle import FINAL_RECOMMENDATION
+from services.councils import rules
 from services.councils.models import (
     AgendaItem,
     Attendance,
@@ -39,21 +36,9 @@ from services.councils.models import (
     Session,
     Vote,
 )
-from services.councils.schemas import (
-    DocumentPublic,
-    ItemPublic,
-    ProtocolPublic,
-    Quorum,
-    RecommendationPublic,
-    RecusalPublic,
-    RemarkPublic,
-    ResponsePublic,
-    SessionDetail,
-    VotePublic,
-)
+from services.councils.schemas import Quorum
 
 T = TypeVar("T", bound=CouncilsModel)
-Only = Literal["open", "overdue"]
 
 
 def today() -> date:
@@ -198,7 +183,7 @@ def took_part_in_votes(db: DbSession, session: Session) -> set[str]:
     people = {
         row.username
         for model in (Vote, Recusal)
-        for rows in _by_item(db, model, ids).values()
+        for rows in by_item(db, model, ids).values()
         for row in rows
     }
     for item in items:
@@ -231,38 +216,6 @@ def responses_of(db: DbSession, recommendation: Recommendation) -> list[Recommen
     return list(db.exec(query.order_by(col(RecommendationResponse.recorded_at))).all())
 
 
-# --- answers ------------------------------------------------------------------------------------
-
-
-def item_public(
-    db: DbSession,
-    item: AgendaItem,
-    recusals: list[Recusal] | None = None,
-    documents: list[Document] | None = None,
-    votes: list[Vote] | None = None,
-) -> ItemPublic:
-    """An agenda item with its recusals, materials and votes (read here unless given)."""
-    cast = votes if votes is not None else votes_of(db, item)
-    declared = sorted(
-        recusals if recusals is not None else recusals_of(db, item), key=lambda r: r.username
-    )
-    return ItemPublic.model_validate(
-        {
-            **item.model_dump(),
-            "recused": [r.username for r in declared],
-            "recusals": [RecusalPublic.model_validate(r, from_attributes=True) for r in declared],
-            "materials": [
-                DocumentPublic.model_validate(d, from_attributes=True)
-                for d in (documents if documents is not None else materials(db, item))
-            ],
-            "votes": [
-                VotePublic.model_validate(v, from_attributes=True)
-                for v in sorted(cast, key=lambda v: v.username)
-            ],
-        }
-    )
-
-
 @functools.cache
 def _of_items(model: Any) -> Any:
     """Rows of `model` for a list of agenda items (`ids`), built once per model."""
@@ -270,56 +223,13 @@ def _of_items(model: Any) -> Any:
     return query.where(col(model.item_id).in_(bindparam("ids", expanding=True)))
 
 
-def _by_item(db: DbSession, model: Any, ids: list[str]) -> dict[str, list[Any]]:
+def by_item(db: DbSession, model: Any, ids: list[str]) -> dict[str, list[Any]]:
     """Rows of `model` for several agenda items at once, by item id."""
     found: dict[str, list[Any]] = {i: [] for i in ids}
     if ids:
         for row in db.exec(_of_items(model), params={"ids": ids}):
             found[row.item_id].append(row)
     return found
-
-
-def session_detail(db: DbSession, session: Session, council: Council) -> SessionDetail:
-    """A session with its agenda, attendance and quorum."""
-    members = sitting_members(db, session)
-    present = present_usernames(db, session, members)
-    items = agenda(db, session)
-    # Recusals and materials of the whole agenda in one query each, not two per item.
-    ids = [i.id for i in items]
-    recusals, documents = _by_item(db, Recusal, ids), _by_item(db, Document, ids)
-    votes = _by_item(db, Vote, ids)
-    return SessionDetail.model_validate(
-        {
-            **session.model_dump(),
-            "items": [
-                item_public(db, i, recusals[i.id], documents[i.id], votes[i.id]) for i in items
-            ],
-            "present": present,
-            "absent": sorted(m.username for m in members if m.username not in present),
-            "quorum": quorum(council, members, present),
-        }
-    )
-
-
-def protocol_public(db: DbSession, protocol: Protocol, lang: str) -> ProtocolPublic:
-    """Minutes rendered in `lang` (as text and as a readable document), with the remarks."""
-    from services.councils.minutes.document import view
-    from services.councils.minutes.publication import facts_of
-
-    sha256 = protocol.sha256 or rendering.content_sha256(protocol.content)
-    facts = facts_of(db, protocol, sha256, protocol.published_at)
-    return ProtocolPublic.model_validate(
-        {
-            **protocol.model_dump(),
-            "lang": lang,
-            "text": rendering.render(protocol.content, lang),
-            "document": view(protocol.content, facts, lang),
-            "remarks": [
-                RemarkPublic.model_validate(r, from_attributes=True)
-                for r in remarks_of(db, protocol)
-            ],
-        }
-    )
 
 
 def answer(response: RecommendationResponse) -> tuple[str, date]:
@@ -338,112 +248,3 @@ def responses_by(db: DbSession, ids: list[str]) -> dict[str, list[Recommendation
         for response in db.exec(query.order_by(col(RecommendationResponse.recorded_at))).all():
             found.setdefault(response.recommendation_id, []).append(response)
     return found
-
-
-def recommendation_public(
-    db: DbSession,
-    recommendation: Recommendation,
-    on: date,
-    *,
-    responses: bool = True,
-    answered: list[RecommendationResponse] | None = None,
-) -> RecommendationPublic:
-    """A recommendation, whether it is overdue on `on`, what came of it (the public status:
-    on time or late) and (unless asked not to) its responses; `answered`: its responses,
-    when the caller has loaded them."""
-    found = responses_of(db, recommendation) if answered is None else answered
-    public_status, implemented_on = rules.follow_up(
-        recommendation.due_date, [answer(r) for r in found], on
-    )
-    return RecommendationPublic.model_validate(
-        {
-            **recommendation.model_dump(),
-            "overdue": rules.is_overdue(recommendation.status, recommendation.due_date, on),
-            "public_status": public_status,
-            "implemented_on": implemented_on,
-            "responses": [
-                ResponsePublic.model_validate(r, from_attributes=True)
-                for r in (found if responses else [])
-            ],
-        }
-    )
-
-
-def _due_and_id(recommendation: Recommendation) -> tuple[date, str]:
-    return recommendation.due_date, recommendation.id
-
-
-def control_page(
-    db: DbSession,
-    where: Any,
-    *,
-    only: Only | None,
-    cursor: str | None,
-    limit: int,
-    persons: bool,
-) -> Page[RecommendationPublic]:
-    """One page of a control list, ordered by due date; without names unless `persons`."""
-    on = today()
-    query = select(Recommendation).where(where)
-    if only in ("open", "overdue"):
-        query = query.where(col(Recommendation.status).not_in(sorted(FINAL_RECOMMENDATION)))
-    if only == "overdue":
-        query = query.where(Recommendation.due_date < on)
-    if cursor:
-        due, rec_id = pagination.decode(cursor, date, str)
-        query = query.where(
-            pagination.after([col(Recommendation.due_date), col(Recommendation.id)], [due, rec_id])
-        )
-    query = query.order_by(col(Recommendation.due_date), col(Recommendation.id))
-    rows, next_cursor = pagination.page(db.exec(query.limit(limit + 1)).all(), limit, _due_and_id)
-    answers = responses_by(db, [r.id for r in rows])
-    items = [
-        recommendation_public(db, r, on, responses=False, answered=answers.get(r.id, []))
-        for r in rows
-    ]
-    if not persons:
-        items = [item.model_copy(update={"responsible": ""}) for item in items]
-    return Page[RecommendationPublic](items=items, next_cursor=next_cursor)
-
-
-CSV_HEADER = [
-    "item",
-    "title",
-    "rule",
-    "entitled",
-    "for",
-    "against",
-    "abstain",
-    "adopted",
-    "username",
-    "full_name",
-    "choice",
-]
-
-
-def results_csv(db: DbSession, session: Session, council: Council, lang: str) -> str:
-    """The session's closed votes, one row per named vote, with each item's result."""
-    names = {
-        m.username: m.full_name
-        for m in db.exec(select(Member).where(Member.council_id == council.id))
-    }
-    rows: list[list[Any]] = [CSV_HEADER]
-    for item in agenda(db, session):
-        if item.vote_status != "closed":
-            continue
-        head = [
-            item.position,
-            rendering.pick(item.titles, lang),
-            rules.rule_of(item.decision_rule, council.decision_rule),
-            len(item.entitled or []),
-            item.votes_for,
-            item.votes_against,
-            item.votes_abstained,
-            "yes" if item.adopted else "no",
-        ]
-        votes = [v for v in votes_of(db, item) if v.username in (item.entitled or [])]
-        for vote in votes:
-            rows.append([*head, vote.username, names.get(vote.username, ""), vote.choice])
-        if not votes:
-            rows.append([*head, "", "", ""])
-    return spreadsheets.csv_text(rows)

@@ -15,7 +15,7 @@ from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from kelisim.uow import UnitOfWork
-from services.councils import permissions, queries
+from services.councils import answers, permissions, queries
 from services.councils.api.common import PREFIX, language, reading
 from services.councils.handlers import protocols as handlers
 from services.councils.minutes import publication
@@ -33,14 +33,14 @@ router = APIRouter(prefix=PREFIX, tags=["councils"])
 
 def _read(ctx: ContextDep, protocol_id: str, lang: str) -> ProtocolPublic:
     with reading(ctx) as db:
-        return queries.protocol_public(db, queries.get(db, Protocol, protocol_id), lang)
+        return answers.protocol_public(db, queries.get(db, Protocol, protocol_id), lang)
 
 
 def _in_language(lang: str) -> Callable[[Protocol, UnitOfWork], ProtocolPublic]:
     """The shape of a newly drafted protocol, in the drafter's language."""
 
     def shape(protocol: Protocol, uow: UnitOfWork) -> ProtocolPublic:
-        return queries.protocol_public(uow.session, protocol, lang)
+        return answers.protocol_public(uow.session, protocol, lang)
 
     return shape
 
@@ -70,7 +70,7 @@ def read_protocol(
         else:
             permissions.require_member(db, council, principal)
         response.headers["ETag"] = handlers.etag(protocol)
-        return queries.protocol_public(db, protocol, language(lang, principal))
+        return answers.protocol_public(db, protocol, language(lang, principal))
 
 
 @router.get("/{council_id}/protocols", response_model=Page[ProtocolPublic])
@@ -93,7 +93,7 @@ def list_protocols(
             query = query.where(pagination.after(order, pagination.decode(cursor, datetime, str)))
         rows = db.exec(query.order_by(*order).limit(limit + 1)).all()
         found, next_cursor = pagination.page(rows, limit, lambda p: (p.drafted_at, p.id))
-        items = [queries.protocol_public(db, p, language(lang, principal)) for p in found]
+        items = [answers.protocol_public(db, p, language(lang, principal)) for p in found]
         return Page[ProtocolPublic](items=items, next_cursor=next_cursor)
 
 

@@ -9,18 +9,18 @@ from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from kelisim.uow import UnitOfWork
-from services.councils import permissions, queries
+from services.councils import answers, permissions, queries
+from services.councils.answers import Only
 from services.councils.api.common import PREFIX, reading
 from services.councils.handlers import recommendations as handlers
 from services.councils.models import Council, Recommendation
-from services.councils.queries import Only
 from services.councils.schemas import RecommendationCreate, RecommendationPublic, ResponseCreate
 
 router = APIRouter(prefix=PREFIX, tags=["councils"])
 
 
 def recommendation_public(recommendation: Recommendation, uow: UnitOfWork) -> RecommendationPublic:
-    return queries.recommendation_public(uow.session, recommendation, queries.today())
+    return answers.recommendation_public(uow.session, recommendation, queries.today())
 
 
 @router.get("/control", response_model=Page[RecommendationPublic])
@@ -40,7 +40,7 @@ def region_control_list(
     if not permissions.can_watch_region(principal, region):
         raise Problem(403, "forbidden", "This region is outside your scope.")
     with reading(ctx) as db:
-        return queries.control_page(
+        return answers.control_page(
             db,
             Recommendation.region == region,
             only=only,
@@ -75,7 +75,7 @@ def read_recommendation(recommendation_id: str, principal: CurrentPrincipal, ctx
         rec, council = queries.recommendation_with_council(db, recommendation_id)
         if not permissions.can_watch_region(principal, council.region):
             permissions.require_member(db, council, principal)
-        return queries.recommendation_public(db, rec, queries.today())
+        return answers.recommendation_public(db, rec, queries.today())
 
 
 @router.post("/recommendations/{recommendation_id}/responses", response_model=RecommendationPublic)
@@ -93,7 +93,7 @@ def record_response(
     ctx.run(request, handlers.record_response, cmd)
     with reading(ctx) as db:
         rec = queries.get(db, Recommendation, recommendation_id)
-        return queries.recommendation_public(db, rec, queries.today())
+        return answers.recommendation_public(db, rec, queries.today())
 
 
 @router.get("/{council_id}/recommendations", response_model=Page[RecommendationPublic])
@@ -110,7 +110,7 @@ def council_control_list(
         council = queries.get(db, Council, council_id)
         if not permissions.can_watch_region(principal, council.region):
             permissions.require_member(db, council, principal)
-        return queries.control_page(
+        return answers.control_page(
             db,
             Recommendation.council_id == council.id,
             only=only,

@@ -12,7 +12,7 @@ from kelisim import files, pagination
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.service import ContextDep, CurrentPrincipal, reads
 from kelisim.uow import UnitOfWork
-from services.councils import permissions, queries
+from services.councils import answers, permissions, queries
 from services.councils.api.common import PREFIX, language, reading
 from services.councils.handlers import sessions as handlers
 from services.councils.models import AgendaItem, Council, Document, Session
@@ -40,13 +40,13 @@ def document_public(document: Document, _uow: UnitOfWork) -> DocumentPublic:
 
 
 def item_public(item: AgendaItem, uow: UnitOfWork) -> ItemPublic:
-    return queries.item_public(uow.session, item)
+    return answers.item_public(uow.session, item)
 
 
 def _detail(ctx: ContextDep, session_id: str) -> SessionDetail:
     with reading(ctx) as db:
         session, council = queries.session_with_council(db, session_id)
-        return queries.session_detail(db, session, council)
+        return answers.session_detail(db, session, council)
 
 
 @router.post("/{council_id}/sessions", status_code=201, response_model=SessionPublic)
@@ -91,7 +91,7 @@ def read_session(session_id: str, principal: CurrentPrincipal, ctx: ContextDep):
     with reading(ctx) as db:
         session, council = queries.session_with_council(db, session_id)
         permissions.require_member(db, council, principal)
-        return queries.session_detail(db, session, council)
+        return answers.session_detail(db, session, council)
 
 
 @router.post("/sessions/{session_id}/items", status_code=201, response_model=ItemPublic)
@@ -225,7 +225,7 @@ def export_results(
     with reading(ctx) as db:
         session, council = queries.session_with_council(db, session_id)
         permissions.require_member(db, council, principal)
-        body = queries.results_csv(db, session, council, language(lang, principal))
+        body = answers.results_csv(db, session, council, language(lang, principal))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

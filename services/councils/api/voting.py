@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from kelisim.pagination import Page
 from kelisim.service import ContextDep, CurrentPrincipal
-from services.councils import permissions, queries
+from services.councils import answers, permissions, queries
 from services.councils.api.common import PREFIX, reading
 from services.councils.handlers import voting as handlers
 from services.councils.models import AgendaItem
@@ -17,7 +17,7 @@ router = APIRouter(prefix=PREFIX, tags=["councils"])
 
 def _item(ctx: ContextDep, item_id: str) -> ItemPublic:
     with reading(ctx) as db:
-        return queries.item_public(db, queries.get(db, AgendaItem, item_id))
+        return answers.item_public(db, queries.get(db, AgendaItem, item_id))
 
 
 @router.get("/items/{item_id}", response_model=ItemPublic)
@@ -26,7 +26,7 @@ def read_item(item_id: str, principal: CurrentPrincipal, ctx: ContextDep):
     with reading(ctx) as db:
         item, _, council = queries.item_with_context(db, item_id)
         permissions.require_member(db, council, principal)
-        return queries.item_public(db, item)
+        return answers.item_public(db, item)
 
 
 @router.get("/items/{item_id}/votes", response_model=Page[VotePublic])
