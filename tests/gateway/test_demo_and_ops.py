@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.demo import DemoRefused, seed_demo
 from gateway.models import backbone
 from kelisim.regions import REGIONS
+from tests.gateway.support import audit_count
 from tests.support.checks import items_of
 from tests.support.gateway import ADMIN, Stack, running_gateway
 
@@ -36,12 +37,6 @@ def _history_of_all_users(conn) -> list[dict]:  # type: ignore[no-untyped-def]
     log = backbone.audit_log
     rows = conn.execute(select(log).where(log.c.entity == "user").order_by(log.c.seq))
     return [{"action": r.action, "actor": r.actor} for r in rows]
-
-
-def _audit_count(stack: Stack) -> int:
-    engine = stack.client.app.state.ctx.engine  # type: ignore[attr-defined]
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(backbone.audit_log)).scalar_one()
 
 
 async def _seed(stack: Stack) -> None:
@@ -82,10 +77,10 @@ async def test_the_demo_creates_one_user_per_role_and_a_council_once(stack: Stac
     [alert] = alerts["items"]  # its baseline is published, so its explanation is whole
     assert alert["baseline_suppressed"] is False and alert["expected"] < alert["upper"]
 
-    audited = _audit_count(stack)
+    audited = audit_count(stack)
     councils = (await stack.client.get("/api/v1/councils", headers=stack.admin)).json()
     await _seed(stack)
-    assert _audit_count(stack) == audited
+    assert audit_count(stack) == audited
     again = (await stack.client.get("/api/v1/analytics/alerts", headers=analyst)).json()
     assert again["items"] == alerts["items"]
     assert (await stack.client.get("/api/v1/councils", headers=stack.admin)).json() == councils
@@ -93,10 +88,10 @@ async def test_the_demo_creates_one_user_per_role_and_a_council_once(stack: Stac
 
 async def test_the_demo_refuses_a_production_system(stack: Stack, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("KELISIM_ENV", "production")
-    before = _audit_count(stack)
+    before = audit_count(stack)
     with pytest.raises(DemoRefused):
         await _seed(stack)
-    assert _audit_count(stack) == before
+    assert audit_count(stack) == before
 
 
 async def test_the_gateway_is_ready_on_its_own_database_and_keys(stack: Stack):
