@@ -92,16 +92,22 @@ CONSENT_FORMS = {"written": N_("Written"), "oral": N_("Oral"), "electronic": N_(
 # Why the service itself changed a session (`reason_code` of the cases service).
 SESSION_REASONS = {"mediation_ended": N_("Cancelled: the mediation ended")}
 
+# A mediation session of a case (the cases service's states).
 SESSION_STATUSES = {
     "scheduled": N_("Scheduled"),
     "held": N_("Held"),
     "postponed": N_("Postponed"),
     "cancelled": N_("Cancelled"),
-    "draft": N_("Draft"),
-    "open": N_("Open"),
-    "closed": N_("Closed"),
+}
+
+# A council's session (services/councils/lifecycle.py): its state `held` is the sitting under
+# way, and the session reads "Held" only once the secretary has closed it.
+COUNCIL_SESSION_STATUSES = {
     "planned": N_("Planned"),
     "convened": N_("Convened"),
+    "held": N_("In session"),
+    "closed": N_("Held"),
+    "cancelled": N_("Cancelled"),
 }
 
 OBLIGATION_STATUSES = {

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.web import labels
+from services.councils import lifecycle
 from tests.support.browser import t
 from tests.support.checks import items_of
 from tests.support.gateway import Stack
@@ -28,7 +31,9 @@ async def _caller(system: Stack, username: str) -> Call:
     return ok
 
 
-async def _sitting(system: Stack, title: str) -> tuple[Call, str, str, list[str]]:
+async def _sitting(
+    system: Stack, title: str, starts_at: str = "2026-01-10T05:00:00+00:00"
+) -> tuple[Call, str, str, list[str]]:
     """A held session of the demo council, every current member present, one item on it."""
     secretary = await _caller(system, "council_secretary")
     council = items_of(
@@ -37,7 +42,7 @@ async def _sitting(system: Stack, title: str) -> tuple[Call, str, str, list[str]
     session = await secretary(
         "POST",
         f"/{council['id']}/sessions",
-        json={"title": title, "starts_at": "2026-01-10T05:00:00+00:00", "place": "Hall"},
+        json={"title": title, "starts_at": starts_at, "place": "Hall"},
     )
     sid = session["id"]
     item = await secretary(
@@ -52,6 +57,43 @@ async def _sitting(system: Stack, title: str) -> tuple[Call, str, str, list[str]
     await secretary("PUT", f"/sessions/{sid}/attendance", json={"marks": marks})
     await secretary("POST", f"/sessions/{sid}/hold")
     return secretary, sid, item["id"], present
+
+
+def _badge(page: str, sid: str) -> str:
+    """The status badge shown next to (or under) the link or title of session `sid`."""
+    link = f'href="/councils/sessions/{sid}"'
+    start = page.index(link) if link in page else page.index("<h1>")
+    found = re.compile(r'<span class="badge">([^<]*)</span>').search(page, start)
+    assert found, sid
+    return html.unescape(found.group(1))
+
+
+def test_every_state_of_a_council_session_has_one_label() -> None:
+    states = {s for step in lifecycle.SESSION.values() for s in {*step.sources, step.target}}
+    assert set(labels.COUNCIL_SESSION_STATUSES) == states - {None, "new"}
+
+
+async def test_a_sitting_under_way_reads_in_session_and_held_only_once_closed(system):
+    """An opened sitting read "Held" on the council's page, its own page and the start page."""
+    # before every other session of the demo council, so first on the start page's ten
+    secretary, sid, _, _ = await _sitting(
+        system, "A sitting under way", starts_at="2019-06-01T05:00:00+00:00"
+    )
+    council = (await secretary("GET", f"/sessions/{sid}"))["council_id"]
+    pages = {"council": f"/councils/{council}", "session": f"/councils/sessions/{sid}"}
+    for lang in ("kk", "ru", "en"):
+        async with signed_in_as(system, "council_secretary", lang) as web:
+            for path in [*pages.values(), "/"]:
+                page = (await web.get(path)).text
+                assert _badge(page, sid) == t(lang, "In session"), (lang, path)
+    assert t("kk", "In session") == "Отырыс жүріп жатыр"
+    assert t("ru", "In session") == "Идёт заседание"
+
+    await secretary("POST", f"/sessions/{sid}/close")
+    async with signed_in_as(system, "council_secretary", "ru") as web:
+        for path in pages.values():
+            assert _badge((await web.get(path)).text, sid) == t("ru", "Held") == "Проведено", path
+        assert f"/councils/sessions/{sid}" not in (await web.get("/")).text  # closed: not to come
 
 
 async def test_voters_cannot_be_unticked_from_who_is_present_after_the_vote(system):
