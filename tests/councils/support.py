@@ -126,6 +126,36 @@ class CouncilWorld:
 MEMBERS = ["chair", "secretary", *[f"m{n}" for n in range(1, 8)]]
 
 
+PRESENT = [u for u in MEMBERS if u != "m7"]
+
+
+async def held_and_decided(council: CouncilWorld) -> tuple[str, str]:
+    """A closed session whose one item was adopted 5-1-1 with m6 recused."""
+    session_id, (item_id,) = await council.sitting(present=PRESENT)
+    await council.ok("POST", f"/items/{item_id}/recusal", who="m6", json={})
+    await council.ok("POST", f"/items/{item_id}/vote/open")
+    choices = ["for"] * 5 + ["against", "abstain"]
+    await council.vote(item_id, dict(zip([u for u in PRESENT if u != "m6"], choices, strict=True)))
+    await council.ok("POST", f"/items/{item_id}/vote/close")
+    await council.ok("POST", f"/sessions/{session_id}/close")
+    return session_id, item_id
+
+
+async def published(council: CouncilWorld, session_id: str) -> Any:
+    """The session's minutes drafted, then circulated, approved, signed and published."""
+    protocol = await council.ok("POST", f"/sessions/{session_id}/protocol")
+    return await publish(council, protocol["id"])
+
+
+async def publish(council: CouncilWorld, pid: str) -> Any:
+    """A drafted protocol (or correction) circulated, approved, signed by both and published."""
+    await council.ok("POST", f"/protocols/{pid}/circulate")
+    await council.ok("POST", f"/protocols/{pid}/approve")
+    await council.ok("POST", f"/protocols/{pid}/sign", who="chair")
+    await council.ok("POST", f"/protocols/{pid}/sign")
+    return await council.ok("POST", f"/protocols/{pid}/publish")
+
+
 async def make_council(
     client: httpx.AsyncClient,
     settings: Settings,

@@ -14,32 +14,18 @@ from services.councils import queries
 from services.councils.handlers import sessions as session_handlers
 from services.councils.minutes import publication
 from services.councils.models import Recommendation
-from tests.councils.support import MEMBERS, audit_entries, drained, make_council, stream_events
+from tests.councils.support import (
+    MEMBERS,
+    audit_entries,
+    drained,
+    held_and_decided,
+    make_council,
+    published,
+    stream_events,
+)
 from tests.support.services import bearer, running
 
 PRESENT = [u for u in MEMBERS if u != "m7"]
-
-
-async def held_and_decided(council):
-    """A closed session whose one item was adopted 5-1-1 with m6 recused."""
-    session_id, (item_id,) = await council.sitting(present=PRESENT)
-    await council.ok("POST", f"/items/{item_id}/recusal", who="m6", json={})
-    await council.ok("POST", f"/items/{item_id}/vote/open")
-    choices = ["for"] * 5 + ["against", "abstain"]
-    await council.vote(item_id, dict(zip([u for u in PRESENT if u != "m6"], choices, strict=True)))
-    await council.ok("POST", f"/items/{item_id}/vote/close")
-    await council.ok("POST", f"/sessions/{session_id}/close")
-    return session_id, item_id
-
-
-async def published(council, session_id):
-    protocol = await council.ok("POST", f"/sessions/{session_id}/protocol")
-    pid = protocol["id"]
-    await council.ok("POST", f"/protocols/{pid}/circulate")
-    await council.ok("POST", f"/protocols/{pid}/approve")
-    await council.ok("POST", f"/protocols/{pid}/sign", who="chair")
-    await council.ok("POST", f"/protocols/{pid}/sign")
-    return await council.ok("POST", f"/protocols/{pid}/publish")
 
 
 async def test_minutes_are_drafted_signed_published_and_then_refuse_edits(settings):
