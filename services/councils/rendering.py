@@ -22,6 +22,7 @@ LABELS: dict[str, dict[str, str]] = {
     "kk": {
         "protocol": "ХАТТАМА",
         "correction": "Түзету, хаттамаға",
+        "correction_reason": "Түзетудің себебі",
         "council": "Кеңес",
         "session": "Отырыс",
         "place": "Өтетін орны",
@@ -51,6 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
     "ru": {
         "protocol": "ПРОТОКОЛ",
         "correction": "Исправление к протоколу",
+        "correction_reason": "Причина исправления",
         "council": "Совет",
         "session": "Заседание",
         "place": "Место проведения",
@@ -80,6 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "protocol": "MINUTES",
         "correction": "Correction to minutes",
+        "correction_reason": "Reason for the correction",
         "council": "Council",
         "session": "Session",
         "place": "Place",
@@ -160,6 +163,12 @@ def with_reason(name: str, person: dict[str, Any], label: dict[str, str]) -> str
     return f"{name} — {label['reason']}: {reason}" if reason else name
 
 
+def correction_reason(content: dict[str, Any]) -> str:
+    """Why the secretary corrected the published minutes ("" for a correction started before
+    a reason was asked, and for minutes that correct nothing)."""
+    return str((content.get("corrects") or {}).get("reason") or "").strip()
+
+
 def render(content: dict[str, Any], lang: str) -> str:
     """The minutes as text in one language."""
     label = LABELS.get(lang, LABELS["kk"])
@@ -168,6 +177,9 @@ def render(content: dict[str, Any], lang: str) -> str:
     lines = [label["protocol"]]
     if content.get("corrects"):
         lines.append(f"{label['correction']} {content['corrects']['protocol_id']}")
+        reason = correction_reason(content)
+        if reason:
+            lines.append(f"{label['correction_reason']}: {reason}")
     lines += [
         f"{label['council']}: {council['name']}",
         f"{label['session']}: {session['title']} — {localtime.moment(session['starts_at'], lang)}",

@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 from icalendar import Calendar
 
 from kelisim.localtime import day, local_date
+from tests.councils.support import publish
 from tests.public.support import (
     PRESENT,
     SECRET_RESPONSIBLE,
@@ -346,5 +347,33 @@ async def test_open_data_csv_shows_a_typed_formula_as_text_and_the_json_keeps_it
             as_json = (await public.get("/public/data/recommendations.json")).json()
             by_id = {r["id"]: r for r in as_json["items"]}
             assert by_id[overdue]["response_text"] == formula
+        finally:
+            await public.aclose()
+
+
+async def test_a_published_correction_states_its_reason_on_its_public_page_and_pdf(
+    make_settings, clean_nats
+):
+    """The correction's page and PDF said what changed, never why."""
+    async with gateway_stack(make_settings()) as stack:
+        council = await seated_council(stack)
+        pid, _, _ = await publish_a_session(council)
+        correction = await council.ok("POST", f"/protocols/{pid}/corrections", json=REASON)
+        await publish(council, correction["id"])
+        public = stack.client_from("198.51.100.21")
+        try:
+            for lang, label in {
+                "kk": "Түзетудің себебі",
+                "ru": "Причина исправления",
+                "en": "Reason for the correction",
+            }.items():
+                path = f"/public/protocols/{correction['id']}"
+                page = await public.get(path, params={"lang": lang})
+                assert page.status_code == 200, page.text
+                stated = f"{label}: {REASON['reason']}"
+                assert stated in " ".join(visible_text(page.text).split()), lang
+                pdf = await public.get(f"{path}.pdf", params={"lang": lang})
+                assert pdf.status_code == 200, pdf.text
+                assert stated in " ".join(pdf_text(pdf.content).split()), lang
         finally:
             await public.aclose()

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from kelisim import pdf
 from kelisim.localtime import day, local_date, moment
 from services.councils.minutes.texts import LABELS
-from services.councils.rendering import agree, pick, with_reason
+from services.councils.rendering import agree, correction_reason, pick, with_reason
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -134,6 +134,7 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
         "lang": lang,
         "title": t["correction"] if corrects else t["protocol"],
         "corrects": t["corrects"].format(sha=corrects["sha256"]) if corrects else "",
+        "correction_reason": correction_reason(content),
         "facts": [
             [t["council"], council["name"]],
             [t["session"], session["title"]],
@@ -189,6 +190,7 @@ LABEL_KEYS = (
     "notes",
     "remarks",
     "corrections",
+    "correction_reason",
     "signatures",
     "signed_at",
     "published",
