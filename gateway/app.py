@@ -25,6 +25,7 @@ from gateway.identity.users import ensure_first_admin
 from gateway.models import backbone
 from gateway.permissions import PROXIED_SERVICES
 from gateway.proxy import proxy_router
+from gateway.web import body_too_large_page
 from gateway.web import install as install_web
 from kelisim import idempotency, limits, observe, problems, tracing, web
 from kelisim.auth import ensure_keypair, load_private_key, load_public_key
@@ -102,7 +103,7 @@ def build_app(
     problems.install(app)
     install_web(app, settings)  # the web UI's POST /login renders refusals as a page
     # Middleware, innermost first: body limits, then the request line, then the headers.
-    limits.install(app, settings)
+    limits.install(app, settings, web_refusal=body_too_large_page)
     guard.install(app)
     headers.install(app)
     refresh = partial(observe.refresh, ctx)

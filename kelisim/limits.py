@@ -7,15 +7,19 @@ A declared `Content-Length` beyond the limit is refused before a byte is read; a
 one is counted as it arrives and refused when it passes the limit. The table lists public API
 paths, the same at the gateway and at the service behind it. A web page that answers an
 oversized upload itself, in its visitor's language (`OWN_ANSWER_ROUTES`), gets the declared
-length through to it; its body is still counted and cut at the limit.
+length through to it; its body is still counted and cut at the limit. At the gateway, every
+other web page (a path outside /api/) is refused by `web_refusal`, a page in the visitor's
+language; the API keeps the problem details.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kelisim.problems import Problem, problem_response
@@ -36,6 +40,10 @@ DOCUMENT_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 OWN_ANSWER_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (method, re.compile(pattern)) for method, pattern in (("POST", r"^/public/verify$"),)
 )
+
+
+# The page a web request beyond its limit gets instead of the problem (the request, the limit).
+WebRefusal = Callable[[Request, int], Awaitable[Response]]
 
 
 class BodyTooLarge(Problem):
@@ -61,12 +69,14 @@ class BodyLimit:
         documents: int,
         routes: Sequence[tuple[str, re.Pattern[str]]] = DOCUMENT_ROUTES,
         own_answer: Sequence[tuple[str, re.Pattern[str]]] = OWN_ANSWER_ROUTES,
+        web_refusal: WebRefusal | None = None,
     ) -> None:
         self.app = app
         self.default = default
         self.documents = documents
         self.routes = routes
         self.own_answer = own_answer
+        self.web_refusal = web_refusal
 
     def limit_for(self, method: str, path: str) -> int:
         """The largest body `method path` may carry."""
@@ -85,7 +95,7 @@ class BodyLimit:
             if int(declared) > limit and not _matches(
                 self.own_answer, scope["method"], scope["path"]
             ):
-                await _answer(send, BodyTooLarge(limit))
+                await self._refuse(scope, receive, send, limit)
                 return
         received = 0
         exceeded = False
@@ -115,7 +125,15 @@ class BodyLimit:
             if not exceeded or started:
                 raise
         if exceeded and not started:
+            await self._refuse(scope, receive, send, limit)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """The 413: a web page's own refusal outside /api/ when there is one, else the problem."""
+        if self.web_refusal is None or scope["path"].startswith("/api/"):
             await _answer(send, BodyTooLarge(limit))
+            return
+        response = await self.web_refusal(Request(scope), limit)
+        await response(scope, receive, send)
 
 
 def _matches(routes: Sequence[tuple[str, re.Pattern[str]]], method: str, path: str) -> bool:
@@ -134,8 +152,12 @@ async def _answer(send: Send, problem: Problem) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Bound the request bodies of an app by the settings' limits."""
+def install(app: FastAPI, settings: Settings, web_refusal: WebRefusal | None = None) -> None:
+    """Bound the request bodies of an app by the settings' limits (`web_refusal`: the page
+    a web request beyond them gets, at the gateway)."""
     app.add_middleware(
-        BodyLimit, default=settings.max_json_bytes, documents=settings.max_document_bytes
+        BodyLimit,
+        default=settings.max_json_bytes,
+        documents=settings.max_document_bytes,
+        web_refusal=web_refusal,
     )

@@ -75,3 +75,14 @@ def install(app: FastAPI, settings: Settings) -> None:
 
         message = view.translate(PROBLEMS.get(exc.kind, GENERIC_PROBLEM))
         return view.render("error.html", status=exc.status, message=message, status_code=exc.status)
+
+
+async def body_too_large_page(request: Request, limit: int) -> Response:
+    """A web form's upload beyond the size limit: the error page in the visitor's language,
+    naming the limit in megabytes (kelisim.limits answers the API with its problem)."""
+    from gateway.web.refusals import BODY_TOO_LARGE
+
+    view = await any_view(request)
+    size = view.fmt.number(round(limit / 2**20, 1))
+    message = view.translate(BODY_TOO_LARGE) % {"size": size}
+    return view.render("error.html", status=413, message=message, status_code=413)

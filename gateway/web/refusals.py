@@ -125,6 +125,8 @@ PROBLEMS = {
     ),
 }
 GENERIC_PROBLEM = N_("The action was refused.")
+# A web form's body beyond the size limit (kelisim.limits), with the limit in megabytes.
+BODY_TOO_LARGE = N_("The file is too large: this form accepts up to %(size)s MB.")
 
 # Validation errors, by the pydantic error type.
 VALIDATION = {

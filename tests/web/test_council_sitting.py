@@ -11,7 +11,7 @@ from typing import Any
 from gateway.web import labels
 from services.councils import lifecycle
 from tests.support.browser import t
-from tests.support.checks import items_of
+from tests.support.checks import assert_problem, items_of
 from tests.support.gateway import Stack
 from tests.web.daily_work_support import _csrf, signed_in_as
 
@@ -338,3 +338,60 @@ async def test_a_sitting_that_began_offers_no_reschedule_and_refuses_one_in_kaza
         assert refused.status_code == 409, refused.text
         message = "A sitting that has begun cannot be moved or cancelled."
         assert html.escape(t("kk", message)) in refused.text
+
+
+def _upload(boundary: str, fields: dict[str, str], size: int) -> list[bytes]:
+    """A multipart form whose `document` is `size` bytes, in the pieces a browser sends."""
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="document"; filename="scan.pdf"'
+        "\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    chunk = 1024 * 1024
+    body = [b"%" * chunk for _ in range(size // chunk)] + [b"%" * (size % chunk)]
+    return [head.encode(), *body, f"\r\n--{boundary}--\r\n".encode()]
+
+
+async def test_a_material_over_the_size_limit_gets_a_page_in_kazakh_and_the_api_its_problem(
+    system,
+):
+    """The web form showed the body limit's raw JSON problem, in English."""
+    secretary, sid, iid, _ = await _sitting(system, "A scan too large")
+    limit = system.settings.max_document_bytes
+    boundary = "kelisim-upload"
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        fields = {"csrf_token": _csrf(page.text), "page_id": sid}
+        pieces = _upload(boundary, fields, limit + 1)
+        kind = {"content-type": f"multipart/form-data; boundary={boundary}"}
+
+        async def streamed():  # no Content-Length: counted as it arrives
+            for piece in pieces:
+                yield piece
+
+        declared = await web.post(
+            f"/councils/materials/{iid}", content=b"".join(pieces), headers=kind
+        )
+        counted = await web.post(f"/councils/materials/{iid}", content=streamed(), headers=kind)
+        assert "content-length" not in counted.request.headers
+        size = str(limit // 2**20)
+        message = t("kk", "The file is too large: this form accepts up to %(size)s MB.")
+        for answer in (declared, counted):
+            assert answer.status_code == 413, answer.text
+            assert answer.headers["content-type"].startswith("text/html")
+            assert html.escape(message % {"size": size}) in answer.text
+            assert '<html lang="kk"' in answer.text
+    api = await system.client.post(
+        f"{API}/items/{iid}/materials?filename=scan.pdf",
+        content=b"".join(pieces[1:-1]),
+        headers={
+            **await system.login("council_secretary", "demo"),
+            "content-type": "application/pdf",
+        },
+    )
+    assert_problem(api, 413, "body-too-large")
+    session = await secretary("GET", f"/sessions/{sid}")
+    assert [i["materials"] for i in session["items"]] == [[]]
