@@ -283,6 +283,7 @@ TOPICS = {
     "cases.case.escalated": N_("A case is escalated to law enforcement"),
     "cases.case.conflict_declared": N_("A mediator declares a conflict of interest"),
     "cases.case.compliance_overdue": N_("An obligation of a settlement is overdue"),
+    "cases.obligation.breached": N_("An obligation of a settlement is breached"),
     "councils.council.created": N_("A council is created"),
     "councils.session.convened": N_("A council session is convened"),
     "councils.session.rescheduled": N_("A council session is rescheduled"),

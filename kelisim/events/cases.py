@@ -263,12 +263,21 @@ class ObligationFulfilled(EventData):
 
 @event_schema("cases.obligation.breached")
 class ObligationBreached(EventData):
-    """An obligation of a settlement was breached."""
+    """An obligation of a settlement was breached: the region's coordinator decides whether
+    to reopen the case.
+
+    `number` and `mediator` were added later, for the notice, optional so that stored events
+    still read.
+    """
 
     case_ref: str
     obligation_ref: str
     region: str
     due_on: date
+    number: str | None = Field(default=None, description="names the case in the notice")
+    mediator: str | None = Field(
+        default=None, description="username of the case's mediator (staff, not a party)"
+    )
 
 
 @event_schema("cases.case.compliance_overdue")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 
-import nats
 from sqlmodel import Session, create_engine
 
 from kelisim import webhooks
-from kelisim.events import Envelope
-from kelisim.events.identity import UserUpserted
-from services.notifications.models import Notification, Recipient
+from services.notifications.models import Notification
 from tests.notifications.conftest import admin, eventually
+from tests.notifications.people_support import announce, in_directory
 from tests.support.checks import items_of
 from tests.support.services import bearer, running
 
@@ -110,9 +108,9 @@ async def test_coordinators_are_told_which_case_and_the_police_only_the_subset(
         )
         assert endpoint.status_code == 201, endpoint.text
         # The gateway announces the coordinator (the cases service owns the outbox here).
-        await _announce(live, "coord-75", roles=["coordinator"], regions=["KZ-75"], lang="ru")
+        await announce(live, "coord-75", roles=["coordinator"], regions=["KZ-75"], lang="ru")
         await eventually(
-            lambda: _in_directory(live, "coord-75"), what="the coordinator in the directory"
+            lambda: in_directory(live, "coord-75"), what="the coordinator in the directory"
         )
         coordinator = bearer(
             live, "cases", sub="coord-75", roles=["coordinator"], regions=["KZ-75"], lang="ru"
@@ -167,36 +165,6 @@ async def test_coordinators_are_told_which_case_and_the_police_only_the_subset(
             what="both e-mails",
         )
         assert all(number in m.get_content() for m in mails)
-
-
-def _in_directory(settings, username: str) -> bool:  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.database_url("notifications"))
-    try:
-        with Session(engine) as session:
-            return session.get(Recipient, username) is not None
-    finally:
-        engine.dispose()
-
-
-async def _announce(settings, username: str, **fields) -> None:  # type: ignore[no-untyped-def]
-    user = UserUpserted(
-        user_id=username,
-        username=username,
-        full_name=username.title(),
-        email=f"{username}@example.kz",
-        councils=[],
-        active=True,
-        digest=False,
-        **fields,
-    )
-    envelope = Envelope.wrap(user, source="/kelisim/gateway", subject=f"user:{username}")
-    nc = await nats.connect(settings.nats_url)
-    try:
-        await nc.jetstream().publish(
-            envelope.nats_subject, envelope.to_bytes(), headers={"Nats-Msg-Id": envelope.id}
-        )
-    finally:
-        await nc.close()
 
 
 async def test_escalation_notices_from_before_they_named_the_case_link_to_the_escalations(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from kelisim.clock import now
+from kelisim.events import EventData
 from kelisim.events.cases import CaseClosed, ObligationBreached, ObligationFulfilled
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
@@ -74,16 +75,12 @@ def resolve_obligation(cmd: ResolveObligation, uow: UnitOfWork) -> Case:
         obligation_status=obligation.status,
         **({"note": cmd.body.note} if cmd.body.note else {}),
     )
-    event = ObligationFulfilled if cmd.fulfilled else ObligationBreached
-    uow.emit(
-        event(
-            case_ref=case.id,
-            obligation_ref=obligation.id,
-            region=case.region,
-            due_on=obligation.due_on,
-        ),
-        aggregate=aggregate(case),
-    )
+    resolved = {"obligation_ref": obligation.id, "due_on": obligation.due_on}
+    if cmd.fulfilled:
+        event: EventData = ObligationFulfilled(case_ref=case.id, region=case.region, **resolved)
+    else:  # a breach is told to the case's mediator and the region's coordinators by name
+        event = ObligationBreached(**ref(case), mediator=case.mediator, **resolved)
+    uow.emit(event, aggregate=aggregate(case))
     if cmd.fulfilled and all(o.status == "fulfilled" for o in obligations_of(uow.session, case.id)):
         # The If-Match named the version before this step; the closure follows from it.
         case = _close(uow, open_case_step(uow, replace(cmd, if_match=None), "close"))

@@ -75,6 +75,24 @@ CASES: dict[str, dict[str, tuple[str, str]]] = {
             "An obligation of the settlement agreement was due on {{ due_on }}.",
         ),
     },
+    # Older stored events carry no number: the notice then says "an obligation of a case".
+    "cases.obligation.breached": {
+        "kk": (
+            "{% if number %}{{ number }} іс: к{% else %}К{% endif %}елісім міндеттемесі бұзылды",
+            "Медиативтік келісім бойынша {{ due_on }} дейін орындалуы тиіс міндеттеме бұзылды. "
+            "Істі қайта ашу туралы үйлестіруші шешеді.",
+        ),
+        "ru": (
+            "{% if number %}Дело {{ number }}: о{% else %}О{% endif %}бязательство нарушено",
+            "Обязательство по медиативному соглашению со сроком исполнения до {{ due_on }} "
+            "нарушено. Решение о возобновлении дела принимает координатор.",
+        ),
+        "en": (
+            "{% if number %}Case {{ number }}: a{% else %}A{% endif %}n obligation was breached",
+            "An obligation of the settlement agreement, due on {{ due_on }}, was breached. "
+            "The coordinator decides whether to reopen the case.",
+        ),
+    },
     "cases.case.conflict_declared": {
         "kk": (
             "{{ number }} іс: медиатор мүдделер қақтығысын мәлімдеді",

@@ -1,0 +1,100 @@
+"""Notices of a case's follow-up, through the real cases and notifications services: a breached
+obligation reaches the case's mediator and the region's coordinators, who decide on reopening."""
+
+from __future__ import annotations
+
+from kelisim import localtime
+from kelisim.events.cases import ObligationBreached
+from services.notifications.messages import title_and_body
+from tests.cases.support import BASE, TODAY, coordinator, mediator, post, to_mediation
+from tests.notifications.conftest import eventually
+from tests.notifications.people_support import announce, in_directory
+from tests.support.checks import items_of
+from tests.support.services import bearer, running
+
+BREACHED = "cases.obligation.breached"
+
+
+async def _told(notifications, headers, topic: str = BREACHED) -> list[dict]:  # type: ignore[no-untyped-def]
+    inbox = (await notifications.get("/api/v1/notifications/inbox", headers=headers)).json()
+    return [i for i in inbox["items"] if i["topic"] == topic]
+
+
+async def _settled(cases, settings) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """A case of med-aigerim's settled with one obligation due today: the case, the obligation."""
+    case = await to_mediation(cases, settings)
+    a, b = (p["id"] for p in case["parties"])
+    await post(
+        cases,
+        case["id"],
+        "settlement",
+        mediator(settings),
+        {
+            "terms": "Quiet hours after 22:00",
+            "signed_on": str(TODAY),
+            "signatures": [
+                {"party_id": a, "signed_on": str(TODAY)},
+                {"party_id": b, "signed_on": str(TODAY)},
+            ],
+            "document_text": "Settlement agreement, signed by both parties",
+            "obligations": [{"description": "Quiet after 22:00", "due_on": str(TODAY)}],
+        },
+    )
+    url = f"{BASE}/{case['id']}/obligations"
+    [obligation] = items_of(await cases.get(url, headers=mediator(settings)))
+    return case, obligation
+
+
+async def test_a_breached_obligation_tells_the_mediator_and_the_coordinators(settings, smtp):
+    mailbox, port = smtp
+    live = settings.model_copy(update={"smtp_port": port})
+    async with (
+        running("notifications", live) as notifications,
+        running("cases", live) as cases,
+    ):
+        case, obligation = await _settled(cases, live)
+        await announce(live, "med-aigerim", roles=["mediator"], regions=["KZ-75"], lang="kk")
+        await eventually(lambda: in_directory(live, "med-aigerim"), what="the mediator's address")
+        # The coordinator who reviews the follow-up records the breach.
+        await post(
+            cases,
+            case["id"],
+            f"obligations/{obligation['id']}/breached",
+            coordinator(live),
+            {"note": "Loud party reported"},
+        )
+
+        def reader(sub: str, role: str, lang: str) -> dict[str, str]:
+            return bearer(
+                live, "notifications", sub=sub, roles=[role], regions=["KZ-75"], lang=lang
+            )
+
+        med = reader("med-aigerim", "mediator", "kk")
+        colleague = reader("coord-aliya", "coordinator", "ru")
+        stranger = reader("med-bolat", "mediator", "en")
+        number = case["number"]
+        [kk] = await eventually(lambda: _told(notifications, med), what="the mediator's notice")
+        assert kk["title"] == f"{number} іс: келісім міндеттемесі бұзылды"
+        assert localtime.humane(str(TODAY), "kk") in kk["body"]
+        assert kk["refs"]["case_ref"] == case["id"]
+        [ru] = await eventually(
+            lambda: _told(notifications, colleague), what="the coordinators' notice"
+        )
+        assert ru["title"] == f"Дело {number}: обязательство нарушено"
+        assert localtime.humane(str(TODAY), "ru") in ru["body"]
+        assert "возобновлении дела принимает координатор" in ru["body"]
+        assert ru["refs"]["case_ref"] == case["id"]
+        assert await _told(notifications, stranger) == []  # not their case
+        [mail] = await eventually(
+            lambda: mailbox.to("med-aigerim@example.kz"), what="the mediator's e-mail"
+        )
+        assert mail["Subject"] == kk["title"]
+
+
+def test_a_breach_stored_before_it_named_the_case_still_reads_and_says_so() -> None:
+    stored = {"case_ref": "c1", "obligation_ref": "o1", "region": "KZ-75", "due_on": "2026-11-30"}
+    data = ObligationBreached.model_validate(stored)
+    assert (data.number, data.mediator) == (None, None)
+    title, body = title_and_body(BREACHED, "ru", data.model_dump(mode="json"))
+    assert title == "Обязательство нарушено"
+    assert "30 ноября 2026" in body
