@@ -66,9 +66,9 @@ class CaseEscalated(EventData):
     """An escalation: the reviewed liaison subset (`LIAISON_FIELDS`, never names, contacts or
     the case), and, for staff notices only, which case it is.
 
-    `risk_of`, `case_id` and `number` were added later, optional so that stored events still
-    read; the
-    stream is internal, but whatever reaches law enforcement is `liaison_subset()` alone.
+    `risk_of`, `case_id`, `number` and `mediator` were added later, optional so that stored
+    events still read; the stream is internal, but whatever reaches law enforcement is
+    `liaison_subset()` alone.
     """
 
     escalation_id: str
@@ -83,6 +83,9 @@ class CaseEscalated(EventData):
     )
     case_id: str | None = Field(default=None, description="internal: staff notices link to it")
     number: str | None = Field(default=None, description="internal: staff notices name it")
+    mediator: str | None = Field(
+        default=None, description="internal: the case's mediator, told when it is accepted"
+    )
 
     def liaison_subset(self) -> dict[str, Any]:
         """What law enforcement receives (the feed, the webhook's `data`), as JSON values."""

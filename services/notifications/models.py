@@ -148,6 +148,7 @@ class Escalation(NotificationsModel, table=True):
     # escalations received before events carried it.
     case_id: str | None = Field(default=None, max_length=64)
     case_number: str | None = Field(default=None, max_length=40)
+    mediator: str | None = Field(default=None, max_length=100)  # told when it is accepted
     received_at: datetime = Field(default_factory=now, sa_column=_ts())
     acknowledged_by: str | None = Field(default=None, max_length=100)
     acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -159,7 +159,13 @@ REFS = (
 )
 # Escalation notices written before they named their case hold the liaison's reference as
 # `case_ref`, which is no case's id: they link to the escalations page instead.
-ESCALATION_TOPICS = frozenset({"cases.case.escalated", "notifications.escalation.unacknowledged"})
+ESCALATION_TOPICS = frozenset(
+    {
+        "cases.case.escalated",
+        "notifications.escalation.unacknowledged",
+        "notifications.escalation.acknowledged",
+    }
+)
 
 
 def refs_of(topic: str, params: dict[str, Any]) -> dict[str, str]:

@@ -61,8 +61,9 @@ async def test_mediator_escalates_with_only_the_liaison_subset_leaving(settings)
         envelope = outbox(settings, case["id"])[-1]
         data = envelope["data"]
         # The internal stream names the case for staff notices; the liaison subset never does.
-        assert set(data) == LIAISON_FIELDS | {"case_id", "number"}
+        assert set(data) == LIAISON_FIELDS | {"case_id", "number", "mediator"}
         assert (data["case_id"], data["number"]) == (case["id"], case["number"])
+        assert data["mediator"] == case["mediator"]
         assert data["risk_of"] == "interethnic"
         subset = CaseEscalated.model_validate(data).liaison_subset()
         assert set(subset) == LIAISON_FIELDS

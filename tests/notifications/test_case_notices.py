@@ -1,5 +1,6 @@
 """Notices of a case's follow-up, through the real cases and notifications services: a breached
-obligation reaches the case's mediator and the region's coordinators, who decide on reopening."""
+obligation reaches the case's mediator and the region's coordinators, who decide on reopening;
+the liaison's acceptance of an escalation reaches them too, without naming the liaison."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.support.checks import items_of
 from tests.support.services import bearer, running
 
 BREACHED = "cases.obligation.breached"
+ACCEPTED = "notifications.escalation.acknowledged"
 
 
 async def _told(notifications, headers, topic: str = BREACHED) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -89,6 +91,75 @@ async def test_a_breached_obligation_tells_the_mediator_and_the_coordinators(set
             lambda: mailbox.to("med-aigerim@example.kz"), what="the mediator's e-mail"
         )
         assert mail["Subject"] == kk["title"]
+
+
+async def test_the_liaisons_acceptance_tells_the_coordinators_and_the_mediator(settings, smtp):
+    mailbox, port = smtp
+    live = settings.model_copy(update={"smtp_port": port})
+    async with (
+        running("notifications", live) as notifications,
+        running("cases", live) as cases,
+    ):
+        case = await to_mediation(cases, live)  # med-aigerim's
+        await announce(live, "coord-aliya", roles=["coordinator"], regions=["KZ-75"], lang="ru")
+        await eventually(lambda: in_directory(live, "coord-aliya"), what="the coordinator known")
+        escalated = await post(
+            cases,
+            case["id"],
+            "escalations",
+            coordinator(live),
+            {
+                "reason": "Leaflets calling for violence against one community were found",
+                "risk_of": "interethnic",
+                "risk_level": "high",
+                "summary": "Leaflets inciting ethnic hatred in a residential block",
+            },
+            201,
+        )
+        escalation_id = escalated["id"]
+        police = bearer(
+            live, "notifications", sub="police-75", roles=["liaison"], regions=["KZ-75"]
+        )
+        url = f"/api/v1/notifications/feed/{escalation_id}/ack"
+
+        async def accepted() -> dict | None:
+            answer = await notifications.post(url, headers=police)
+            return answer.json() if answer.status_code == 200 else None
+
+        row = await eventually(accepted, what="the escalation accepted by the liaison")
+
+        def reader(sub: str, role: str, lang: str, region: str = "KZ-75") -> dict[str, str]:
+            return bearer(live, "notifications", sub=sub, roles=[role], regions=[region], lang=lang)
+
+        when = row["acknowledged_at"]
+        [ru] = await eventually(
+            lambda: _told(notifications, reader("coord-aliya", "coordinator", "ru"), ACCEPTED),
+            what="the coordinators' notice",
+        )
+        assert ru["title"] == "Информирование принято: город Алматы"
+        assert f"по делу {case['number']}" in ru["body"]
+        assert localtime.humane(when, "ru") in ru["body"]
+        assert ru["refs"]["case_ref"] == case["id"]
+        [kk] = await eventually(
+            lambda: _told(notifications, reader("med-aigerim", "mediator", "kk"), ACCEPTED),
+            what="the mediator's notice",
+        )
+        assert kk["title"] == "Хабарлау қабылданды: Алматы қаласы"
+        assert localtime.humane(when, "kk") in kk["body"]
+        assert kk["refs"]["case_ref"] == case["id"]
+        for notice in (ru, kk):
+            assert "police-75" not in str(notice)  # the liaison stays unnamed
+        await eventually(
+            lambda: [
+                m for m in mailbox.to("coord-aliya@example.kz") if m["Subject"] == ru["title"]
+            ],
+            what="the coordinator's e-mail",
+        )
+        for stranger in (
+            reader("med-bolat", "mediator", "en"),
+            reader("coord-astana", "coordinator", "en", "KZ-71"),
+        ):
+            assert await _told(notifications, stranger, ACCEPTED) == []
 
 
 def test_a_breach_stored_before_it_named_the_case_still_reads_and_says_so() -> None:

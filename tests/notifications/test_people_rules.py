@@ -47,7 +47,7 @@ async def test_an_admin_changes_the_rules_and_the_next_event_follows_them(settin
         assert bad.json()["type"] == "urn:kelisim:problem:unknown-subject"
         no_mediator = await client.post(
             "/api/v1/notifications/rules",
-            json={"subject": "cases.case.escalated", "audience": "mediator"},
+            json={"subject": "cases.case.registered", "audience": "mediator"},
             headers=admin(settings),
         )
         assert no_mediator.json()["type"] == "urn:kelisim:problem:invalid-audience"

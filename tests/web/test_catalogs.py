@@ -312,6 +312,7 @@ NOTICE_PARAMS = {
     "deadline": "2026-12-01",
     "due_date": "2026-12-01",
     "due_on": "2026-12-01",
+    "acknowledged_at": "2026-12-03T07:00:00+00:00",
     "starts_at": "2026-12-03T05:00:00+00:00",
     "risk_level": "high",
     "days_left": 3,

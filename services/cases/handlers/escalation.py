@@ -61,6 +61,7 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
             risk_of=body.risk_of,
             case_id=case.id,
             number=case.number,
+            mediator=case.mediator,
         ),
         aggregate=aggregate(case),
         subject=f"escalation:{escalation.id}",

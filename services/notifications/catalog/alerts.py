@@ -21,6 +21,24 @@ ALERTS: dict[str, dict[str, tuple[str, str]]] = {
             " {{ number }}{% endif %} within {{ hours }} hours.",
         ),
     },
+    # The acceptance names the case for staff, and never the liaison who accepted it.
+    "notifications.escalation.acknowledged": {
+        "kk": (
+            "Хабарлау қабылданды: {{ region_name }}",
+            "Құқық қорғау органдарымен байланыс өкілі {% if number is defined %}{{ number }} іс "
+            "бойынша {% endif %}хабарлауды қабылдады: {{ acknowledged_at }}.",
+        ),
+        "ru": (
+            "Информирование принято: {{ region_name }}",
+            "Представитель правоохранительных органов принял информирование"
+            "{% if number is defined %} по делу {{ number }}{% endif %}: {{ acknowledged_at }}.",
+        ),
+        "en": (
+            "Escalation accepted: {{ region_name }}",
+            "The law-enforcement liaison accepted the escalation{% if number is defined %} of "
+            "case {{ number }}{% endif %}: {{ acknowledged_at }}.",
+        ),
+    },
     "notifications.endpoint.disabled": {
         "kk": (
             "Вебхук өшірілді: {{ region_name }}",

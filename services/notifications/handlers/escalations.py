@@ -2,7 +2,8 @@
 
 An escalation is kept for the pull feed and queued as one webhook delivery per endpoint of
 its region in the transaction that received it. A liaison accepts it (receipt, beyond
-delivery); one not accepted in time alerts the region's coordinators, once.
+delivery), which is told to the region's coordinators and the case's mediator; one not
+accepted in time alerts the region's coordinators, once.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from services.notifications.lifecycle import WEBHOOKS
 from services.notifications.models import Delivery, Escalation, LiaisonEndpoint
 
 ALERT_BATCH = 100
+ACCEPTED = "notifications.escalation.acknowledged"  # the topic of the staff notice
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +87,11 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
     # the commit order. Without it a replica's longer transaction could commit an earlier id
     # after the lane had sent a later one, and the endpoint would get them out of order.
     endpoints = session.exec(_REGION_ENDPOINTS, params={"region": data.region}).all()
-    staff = {**data.liaison_subset(), **staff_refs(data.case_id, data.number)}
+    staff = {
+        **data.liaison_subset(),
+        **staff_refs(data.case_id, data.number),
+        "mediator": data.mediator,
+    }
     planned = plan(uow, envelope.nats_subject, staff)
     escalation = Escalation(
         escalation_id=data.escalation_id,
@@ -98,6 +104,7 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         escalated_at=data.escalated_at,
         case_id=data.case_id,
         case_number=data.number,
+        mediator=data.mediator,
     )
     session.add(escalation)
     uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
@@ -148,7 +155,7 @@ def acknowledge_escalation(cmd: AcknowledgeEscalation, uow: UnitOfWork) -> Escal
         escalation.escalation_id,
         after={"by": liaison.sub, "at": escalation.acknowledged_at.isoformat()},
     )
-    uow.emit(
+    accepted = uow.emit(
         EscalationAcknowledged(
             escalation_id=escalation.escalation_id,
             case_ref=escalation.case_ref,
@@ -158,7 +165,35 @@ def acknowledge_escalation(cmd: AcknowledgeEscalation, uow: UnitOfWork) -> Escal
         ),
         aggregate=f"case:{escalation.case_ref}",
     )
+    _tell_accepted(uow, escalation, accepted.id)
     return escalation
+
+
+def _tell_accepted(uow: UnitOfWork, escalation: Escalation, event_id: str) -> None:
+    """Tell the region's coordinators and the case's mediator (when the escalation names them)
+    that the liaison accepted it, and when: in-app and by e-mail, as its alert was. The notice
+    names the case for staff, never the liaison."""
+    assert escalation.acknowledged_at is not None
+    params = {
+        "escalation_id": escalation.escalation_id,
+        **staff_refs(escalation.case_id, escalation.case_number),
+        "region": escalation.region,
+        "acknowledged_at": escalation.acknowledged_at.isoformat(),
+    }
+    audiences: list[dict[str, str | None]] = [
+        {"audience_role": "coordinator", "region": escalation.region, "council_id": None}
+    ]
+    if escalation.mediator:
+        audiences.append({"audience_user": escalation.mediator})
+    for audience in audiences:
+        notify(
+            uow,
+            source_event_id=event_id,
+            topic=ACCEPTED,
+            params=params,
+            audience=audience,
+            email=True,
+        )
 
 
 def raise_receipt_alerts(cmd: RaiseReceiptAlerts, uow: UnitOfWork) -> int:

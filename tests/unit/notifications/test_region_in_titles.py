@@ -24,6 +24,7 @@ def test_some_region_names_hold_parentheses() -> None:  # what makes the rule ma
 def test_a_title_never_nests_parentheses_around_its_region(topic: str, lang: str) -> None:
     params = {
         **{"risk_level": "high", "hours": "24", "reason": "gone", "number": "KZ-75-2026-1"},
+        "acknowledged_at": "2026-12-03T07:00:00+00:00",
         **{"category": "land", "period": "2026-01-01", "observed": 9, "expected": 2, "upper": 5},
     }
     for code, region in REGIONS.items():
