@@ -88,6 +88,8 @@ class Notification(NotificationsModel, table=True):
     audience_user: str | None = Field(default=None, index=True, max_length=100)
     region: str | None = Field(default=None, index=True, max_length=8)
     council_id: str | None = Field(default=None, index=True, max_length=64)
+    # Who caused the event, when a person did: a role audience reaches everyone but them.
+    actor: str | None = Field(default=None, max_length=100)
     summary: str = Field(max_length=1000)
     in_app: bool = True
     params: str = Field(default="{}", sa_column=Column(Text, nullable=False))

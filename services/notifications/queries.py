@@ -54,7 +54,8 @@ def etag(row: Rule | LiaisonEndpoint) -> str:
 
 
 def visible_to(principal: Principal):  # type: ignore[no-untyped-def]
-    """SQL condition: the notifications addressed to this caller."""
+    """SQL condition: the notifications addressed to this caller (a role's, unless the caller
+    caused its event)."""
     role_match = and_(
         col(Notification.audience_role).in_(sorted(principal.roles)),
         or_(
@@ -65,6 +66,7 @@ def visible_to(principal: Principal):  # type: ignore[no-untyped-def]
             col(Notification.council_id).is_(None),
             col(Notification.council_id).in_(sorted(principal.councils)),
         ),
+        or_(col(Notification.actor).is_(None), col(Notification.actor) != principal.sub),
     )
     addressed = or_(col(Notification.audience_user) == principal.sub, role_match)
     return and_(col(Notification.in_app).is_(True), addressed)

@@ -67,12 +67,21 @@ async def test_an_escalated_case_reaches_the_police_signed_and_their_acceptance_
         [row] = await eventually(recorded_in_the_case, what="the acceptance in the case")
         assert row["acknowledged_at"] is not None
 
-        # The region's coordinator was told of the escalation in-app as well.
-        told = bearer(
-            settings, "notifications", sub="coord-75", roles=["coordinator"], regions=["KZ-75"]
-        )
-        inbox = await notifications.get("/api/v1/notifications/inbox", headers=told)
-        assert "cases.case.escalated" in {i["topic"] for i in inbox.json()["items"]}
+        # The region's other coordinators were told of the escalation in-app as well; the one
+        # who escalated it, of its acceptance alone.
+        def inbox_of(sub: str) -> dict[str, str]:
+            return bearer(
+                settings, "notifications", sub=sub, roles=["coordinator"], regions=["KZ-75"]
+            )
+
+        async def topics(sub: str) -> set[str]:
+            inbox = await notifications.get("/api/v1/notifications/inbox", headers=inbox_of(sub))
+            return {i["topic"] for i in inbox.json()["items"]}
+
+        accepted = "notifications.escalation.acknowledged"
+        assert {"cases.case.escalated", accepted} <= await topics("coord-76")
+        assert accepted in await topics("coord-75")
+        assert "cases.case.escalated" not in await topics("coord-75")
 
 
 # What law enforcement receives of an escalation: the webhook's `data` and a feed item.
@@ -112,8 +121,9 @@ async def test_coordinators_are_told_which_case_and_the_police_only_the_subset(
         await eventually(
             lambda: in_directory(live, "coord-75"), what="the coordinator in the directory"
         )
+        # A colleague escalates (who escalates is not told of it); coord-75 is told.
         coordinator = bearer(
-            live, "cases", sub="coord-75", roles=["coordinator"], regions=["KZ-75"], lang="ru"
+            live, "cases", sub="coord-duty", roles=["coordinator"], regions=["KZ-75"], lang="ru"
         )
         case_id, number, _ = await _escalated_case(cases, coordinator, "medium")
 

@@ -37,6 +37,13 @@ async def test_a_coordinators_escalation_reaches_police_and_their_acceptance_com
             email="olga@example.kz",
             lang="ru",
         )
+        colleague = await stack.login_as(
+            "dana",
+            roles=["coordinator"],
+            regions=["KZ-75"],
+            email="dana@example.kz",
+            lang="ru",
+        )
         police = await stack.login_as("police-75", roles=["liaison"], regions=["KZ-75"])
         key = await gw.post("/api/v1/me/api-keys", json={"name": "police"}, headers=police)
         by_key = {"Authorization": f"Bearer {key.json()['key']}"}
@@ -72,16 +79,22 @@ async def test_a_coordinators_escalation_reaches_police_and_their_acceptance_com
             return [r for r in items_of(rows) if r["acknowledged_by"] == "police-75"]
 
         await eventually(accepted, what="the acceptance on the case")
-        # The escalation and then its acceptance, each by e-mail.
+        # Her colleague hears of the escalation and then of its acceptance, each by e-mail and
+        # in-app; olga, who escalated, of the acceptance alone.
+        escalated_title = "Информирование правоохранительных органов: город Алматы"
+        accepted_title = "Информирование принято: город Алматы"
         mails = await eventually(
-            lambda: len(mailbox.to("olga@example.kz")) >= 2 and mailbox.to("olga@example.kz"),
+            lambda: len(mailbox.to("dana@example.kz")) >= 2 and mailbox.to("dana@example.kz"),
             what="both e-mails",
         )
-        assert sorted(m["Subject"] for m in mails) == [
-            "Информирование правоохранительных органов: город Алматы",
-            "Информирование принято: город Алматы",
-        ]
-        inbox = await gw.get("/api/v1/notifications/inbox", headers=coordinator)
-        assert inbox.status_code == 200, inbox.text
-        titles = [i["title"] for i in inbox.json()["items"]]
-        assert "Информирование правоохранительных органов: город Алматы" in titles
+        assert sorted(m["Subject"] for m in mails) == [escalated_title, accepted_title]
+        [mail] = await eventually(lambda: mailbox.to("olga@example.kz"), what="olga's e-mail")
+        assert mail["Subject"] == accepted_title
+
+        def titles(inbox) -> set[str]:  # type: ignore[no-untyped-def]
+            assert inbox.status_code == 200, inbox.text
+            return {i["title"] for i in inbox.json()["items"]}
+
+        inbox = "/api/v1/notifications/inbox"
+        assert {escalated_title, accepted_title} <= titles(await gw.get(inbox, headers=colleague))
+        assert titles(await gw.get(inbox, headers=coordinator)) == {accepted_title}

@@ -5,6 +5,12 @@ region or council, or one user the event names: a case's mediator, a practice no
 and matched against the caller's verified token when read, so a user who loses a role or a
 region stops seeing its notifications at once. E-mails are fanned out when written, against
 the recipient directory kept from identity events.
+
+Nobody is told of what they did themselves: the person who caused an event (its envelope's
+actor, `Kelisim-Actor`; none for the system's own work) is left out of every audience of its
+rules, here in `audience_of` alone: a rule to one person the event names reaches nobody when
+that person is the actor, and a role audience keeps the actor as `actor`, whom neither the
+inbox (`queries.visible_to`) nor the e-mail fan-out (`recipient_matches`) reaches.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from kelisim.db import LIKE_ESCAPE, containing
 from kelisim.events import Envelope, EventData
 from kelisim.events.notifications import NotificationCreated
-from kelisim.uow import UnitOfWork
+from kelisim.uow import SYSTEM, UnitOfWork
 from services.notifications import messages
 from services.notifications.lifecycle import email_start
 from services.notifications.models import EmailMessage, Notification, Recipient, Rule
@@ -31,6 +37,8 @@ from services.notifications.schemas import PERSON_FIELDS
 
 def recipient_matches(r: Recipient, note: HasAudience) -> bool:
     """Whether a person in the directory is in a notification's audience."""
+    if note.actor is not None and r.username == note.actor:
+        return False  # who caused the event is not told of it
     if note.audience_user is not None:
         return r.username == note.audience_user
     if note.audience_role not in json.loads(r.roles):
@@ -40,12 +48,17 @@ def recipient_matches(r: Recipient, note: HasAudience) -> bool:
     return note.council_id is None or note.council_id in json.loads(r.councils)
 
 
-def audience_of(rule: Rule, params: dict[str, Any]) -> dict[str, Any] | None:
-    """The audience columns of a rule applied to an event; None when it reaches nobody."""
+def audience_of(
+    rule: Rule, params: dict[str, Any], actor: str | None = None
+) -> dict[str, Any] | None:
+    """The audience columns of a rule applied to an event caused by `actor` (None: by the
+    system), who is left out of it; None when it reaches nobody."""
     if rule.audience in PERSON_FIELDS:  # one person the event names: its mediator, its author
         person = params.get(PERSON_FIELDS[rule.audience])
-        return {"audience_user": person} if person else None
+        return {"audience_user": person} if person and person != actor else None
     scope: dict[str, Any] = {"audience_role": rule.role, "region": None, "council_id": None}
+    if actor is not None:
+        scope["actor"] = actor
     if rule.scope == "region":
         if not params.get("region"):
             return None
@@ -118,6 +131,8 @@ class HasAudience(Protocol):
     def region(self) -> str | None: ...
     @property
     def council_id(self) -> str | None: ...
+    @property
+    def actor(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,7 @@ class Audience:
     audience_role: str | None = None
     region: str | None = None
     council_id: str | None = None
+    actor: str | None = None
 
 
 def audience_query(note: HasAudience) -> tuple[SelectOfScalar[Recipient], dict[str, Any]]:
@@ -212,9 +228,10 @@ def plan(uow: UnitOfWork, topic: str, params: dict[str, Any]) -> list[Planned]:
     or at the commit, rather than once at each read between its writes.
     """
     rules: Iterable[Rule] = uow.session.exec(_RULES, params={"subject": topic}).all()
+    actor = None if uow.actor == SYSTEM else uow.actor.username
     planned = []
     for rule in rules:
-        audience = audience_of(rule, params)
+        audience = audience_of(rule, params, actor)
         if audience is None or not (rule.in_app or rule.email):
             continue
         people = audience_people(uow, Audience(**audience)) if rule.email else []
