@@ -84,6 +84,7 @@ def rec_due(status: str, due: date) -> PublicRecommendation:
             "protocol_id": "p",
             "addressee": "Akimat",
             "text": "t",
+            "decided_on": date(2026, 1, 9),
             "issued_at": datetime(2026, 1, 10, tzinfo=UTC),
             "due_date": due,
             "status": status,
