@@ -1,10 +1,12 @@
 """The anonymity check of a text: what identifies its source (a case, a council item), and
 what identifies anyone.
 
-Whatever the source, a text that leaves a service must hold no phone number, e-mail address,
-street address with its house number, Kelisim case number (KZ-75-2026-000001) or exact date
-(day, month and year): `check` finds every one of them, whoever's they are (a month and year,
-a year, a sum, a count or an article number are not). A service also declares the source's
+Whatever the source, a text that leaves a service must hold no phone number (nor the part of
+one a phone word introduces), e-mail address, street address with its house number, Kelisim
+case number (KZ-75-2026-000001), exact date (day, month and year), IIN or BIN, identity card
+or passport number, or link (a web address, t.me/…, an @handle): `check` finds every one of
+them, whoever's they are (a month and year, a year, a sum, a count or an article number are
+not). A service also declares the source's
 own identifying facts — names, phones, e-mails, addresses, reference numbers, dates — and
 `check` finds each of them however written, even where the general rules let text pass:
 - names in any spelling, transliteration or inflected form (kelisim.names), also written
@@ -79,6 +81,9 @@ def check(text: str, facts: Identifying) -> list[Finding]:
     found += general.addresses(shown)
     found += source.numbers(shown, facts.numbers)
     found += general.case_numbers(shown)
+    found += general.identity_numbers(shown)
+    found += general.document_numbers(shown)
+    found += general.links(shown)
     found += exact_dates(shown, facts.dates)
     if len(shown) != len(text):
         found = [in_original(f, text, origin) for f in found]

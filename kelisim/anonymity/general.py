@@ -1,5 +1,7 @@
-"""What identifies anyone, whoever's it is: any Kazakhstan phone number, e-mail address,
-street address with its house number and Kelisim case number (any exact date: `dates`)."""
+"""What identifies anyone, whoever's it is: any Kazakhstan phone number (or the part of one a
+phone word introduces), e-mail address, street address with its house number, Kelisim case
+number, IIN or BIN, identity card or passport number, link or messenger handle (any exact
+date: `dates`)."""
 
 from __future__ import annotations
 
@@ -24,9 +26,50 @@ _ANY_PHONE_RE = re.compile(
 )
 
 
+# The part of a number a phone word introduces: "Телефон заканчивался на 00-50", "тел. 12-34",
+# "phone ending in 4567", "телефон нөмірі *** 45 67". After the word (within a clause) groups
+# of two or more digits joined by a hyphen or space, a run of five or more digits, a masked
+# number, or any digits after "ending in"; a count of minutes or times is not a number.
+_PHONE_WORD = (
+    r"(?:телефон\w*|тел\.|тел\b|моб\.|мобильн\w*|сотов\w*|ұялы|whatsapp|ватсап\w*|вотсап\w*"
+    r"|phone\w*|tel\.|tel\b|mobile|cell\b)"
+)
+_ENDING_WORD = (
+    r"(?:заканчива\w*|оканчива\w*|последни\w*|соңы\w*|аяқтал\w*|ending|ends?\b|ended|last)"
+)
+_MASK = r"[*•xXхХ]"
+_FRAGMENT = r"[*•xXхХ\d][*•xXхХ\d\s()\-]*\d"  # a masked or grouped number
+_PARTIAL_PHONE_RE = re.compile(
+    rf"(?<![\w]){_PHONE_WORD}[^\d.!?;\n]{{0,40}}?(?:(?P<ending>{_ENDING_WORD})[^\d.!?;\n]{{0,15}})?"
+    rf"(?P<number>{_FRAGMENT})(?![\w]|[.,]\d)",
+    re.IGNORECASE,
+)
+_COUNT_AFTER = re.compile(
+    r"\s*(?:мин|раз|час|дн|день|сут|недел|месяц|лет|год|сағат|рет|күн|апта|ай\b|жыл|min|time"
+    r"|hour|day|week|month|year|call|звон|%|тенге|тг|₸)",
+    re.IGNORECASE,
+)
+
+
+def _phone_part(number: str) -> bool:
+    """Whether digits after a phone word read as (part of) a number rather than a count."""
+    digits = re.sub(r"\D", "", number)
+    groups = re.findall(r"\d+", number)
+    masked = re.search(_MASK, number) is not None
+    grouped = len(groups) > 1 and all(len(g) >= 2 for g in groups)
+    return len(digits) >= 2 and (masked or grouped or len(digits) >= 5)
+
+
 def phones(text: str) -> Iterator[Finding]:
     for m in _ANY_PHONE_RE.finditer(text):
         yield Finding(m.start(), m.end(), m.group(0), "phone")
+    for m in _PARTIAL_PHONE_RE.finditer(text):
+        number = m.group("number").strip()
+        start = m.start("number")
+        if _COUNT_AFTER.match(text, m.end()):
+            continue
+        if m.group("ending") or _phone_part(number):
+            yield Finding(start, start + len(number), number, "phone")
 
 
 # --- e-mails -----------------------------------------------------------------------------------
@@ -93,3 +136,88 @@ _ANY_CASE_NUMBER_RE = re.compile(
 def case_numbers(text: str) -> Iterator[Finding]:
     for m in _ANY_CASE_NUMBER_RE.finditer(text):
         yield Finding(m.start(), m.end(), m.group(0), "case_number")
+
+
+# --- identity numbers --------------------------------------------------------------------------
+
+# An IIN (a person's) or BIN (an organisation's): twelve digits. Any bare run of twelve digits
+# is very likely one, whatever its check digit (a typo still identifies); twelve digits written
+# in groups ("900101 300126", "9001-0130-0126") are one when the check digit is right, so a
+# grouped sum or a list of figures is not.
+_TWELVE_RE = re.compile(r"(?<![\w+\-./])\d{12}(?![\w]|[.,/\-]\d)")
+_GROUPED_TWELVE_RE = re.compile(r"(?<![\w+\-./])\d{2,6}(?:[\s\-]\d{2,6}){1,5}(?![\w]|[.,/\-]\d)")
+_WEIGHTS = (tuple(range(1, 12)), (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2))
+
+
+def valid_iin(digits: str) -> bool:
+    """Whether twelve digits carry a right IIN/BIN check digit (the official algorithm: the
+    first eleven digits weighted 1..11, modulo 11; a 10 weighs them again 3..11, 1, 2; a second
+    10 is never issued)."""
+    if len(digits) != 12 or not digits.isdigit():
+        return False
+    for weights in _WEIGHTS:
+        check = sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11
+        if check != 10:
+            return check == int(digits[11])
+    return False
+
+
+def identity_numbers(text: str) -> Iterator[Finding]:
+    for m in _TWELVE_RE.finditer(text):
+        yield Finding(m.start(), m.end(), m.group(0), "identity_number")
+    for m in _GROUPED_TWELVE_RE.finditer(text):
+        # Any consecutive groups that make twelve digits: "ИИН 900101 300126 15 раз" too.
+        groups = list(re.finditer(r"\d+", m.group(0)))
+        for i, first in enumerate(groups):
+            for last in groups[i + 1 :]:
+                start, end = m.start() + first.start(), m.start() + last.end()
+                digits = re.sub(r"\D", "", text[start:end])
+                if len(digits) >= 12:
+                    if valid_iin(digits):
+                        yield Finding(start, end, text[start:end], "identity_number")
+                    break
+
+
+# An identity card's or passport's number: a document word in kk/ru/en, then (within a few
+# words) a number of six or more digits, and the passport's own form N12345678 anywhere.
+_DOCUMENT_WORD = (
+    r"(?:удостоверени\w*|уд\.|паспорт\w*|куәлі\w*|куәлік\w*|төлқұжат\w*|ID[\s\-]?card\w*"
+    r"|identity\s+card\w*|identity\s+document\w*|passport\w*|ID\b)"
+)
+# Within the sentence: the dot of "No." or "ном." does not end it.
+_IN_CLAUSE = r"(?:[^\d.!?;\n]|(?<=\bno)\.|(?<=\bnr)\.|(?<=\bном)\.|(?<=\bнөм)\.)"
+_DOCUMENT_NUMBER_RE = re.compile(
+    rf"(?<![\w]){_DOCUMENT_WORD}{_IN_CLAUSE}{{0,40}}?"
+    r"(?P<number>(?<![\w])(?:[A-ZА-Я]{1,2}\s?)?\d{6,10})"
+    r"(?![\w]|[.,/\-]\d)",
+    re.IGNORECASE,
+)
+_PASSPORT_RE = re.compile(r"(?<![\w])[NН]\s?\d{8}(?![\w])")
+
+
+def document_numbers(text: str) -> Iterator[Finding]:
+    for m in _DOCUMENT_NUMBER_RE.finditer(text):
+        yield Finding(m.start("number"), m.end("number"), m.group("number"), "document_number")
+    for m in _PASSPORT_RE.finditer(text):
+        yield Finding(m.start(), m.end(), m.group(0), "document_number")
+
+
+# --- links -------------------------------------------------------------------------------------
+
+# A web address (with a scheme, www., or a domain with a path: t.me/omarov_b, instagram.com/x)
+# and a messenger or social handle (@omarov_b): each leads to someone. A domain alone (egov.kz)
+# names a site, not a person.
+_URL_RE = re.compile(
+    r"(?<![\w@.\-])(?:(?:https?|ftp)://\S+|www\.\S+|(?:[a-z0-9\-]+\.)+[a-z]{2,}/\S*"
+    r"|(?:t\.me|wa\.me|vk\.com|ok\.ru|fb\.com|x\.com)\b\S*)",
+    re.IGNORECASE,
+)
+_HANDLE_RE = re.compile(r"(?<![\w.@+\-])@[A-Za-z0-9_][A-Za-z0-9_.]{2,}[A-Za-z0-9_]")
+_TRAILING = ".,;:!?)»\"'"
+
+
+def links(text: str) -> Iterator[Finding]:
+    for pattern in (_URL_RE, _HANDLE_RE):
+        for m in pattern.finditer(text):
+            link = m.group(0).rstrip(_TRAILING)
+            yield Finding(m.start(), m.start() + len(link), link, "link")

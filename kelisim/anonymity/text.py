@@ -10,7 +10,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["name", "phone", "email", "address", "case_number", "date"]
+Kind = Literal[
+    "name",
+    "phone",
+    "email",
+    "address",
+    "case_number",
+    "date",
+    "identity_number",
+    "document_number",
+    "link",
+]
 
 
 @dataclass(frozen=True, order=True)

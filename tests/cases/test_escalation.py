@@ -182,6 +182,12 @@ async def test_summary_naming_a_party_or_holding_contacts_is_refused_and_changes
             "Листовки нашли у дома на ул. Сатпаева 22": {"address"},
             "Листовки нашли 14.03.2026 во дворе": {"date"},
             f"См. дело {case['number']}": {"case_number"},
+            "ИИН стороны 900101300123.": {"identity_number"},
+            "Записал номер 900101300123": {"identity_number"},
+            "БИН кафе 140340012345": {"identity_number"},
+            "Удостоверение личности № 045123456": {"document_number"},
+            "Угрозы шли с https://t.me/omarov_b": {"link"},
+            "Телефон заканчивался на 00-50": {"phone"},
         }
         for summary, kinds in refused.items():
             answer = await cases.post(url, headers=med, json={**ESCALATION, "summary": summary})
@@ -190,7 +196,8 @@ async def test_summary_naming_a_party_or_holding_contacts_is_refused_and_changes
             assert all(set(f) == {"kind", "start", "end"} for f in problem["findings"])
             assert problem["errors"][0]["loc"] == ["body", "summary"]
             # The refusal says what kind of data is where, and never repeats it.
-            for word in ("Петров", "Серікқызы", "0001122", "000 11 22", "Абая", "Сатпаева"):
+            for word in ("Петров", "Серікқызы", "0001122", "000 11 22", "Абая", "Сатпаева",
+                         "900101300123", "045123456", "omarov_b", "00-50"):  # fmt: skip
                 assert word not in answer.text, summary
         assert items_of(await cases.get(url, headers=med)) == []
         assert len(outbox(settings, case["id"])) == events

@@ -98,6 +98,10 @@ async def test_drafting_honours_the_idempotency_key(stack, people, settled):
         ("title", "kk", "NUMBER", "case_number"),
         ("tried", "kk", "SEQUENCE", "case_number"),
         ("tried", "ru", "TODAY", "date"),
+        ("conflict", "ru", "900101300123", "identity_number"),  # anyone's IIN, a bare 12 digits
+        ("worked", "kk", "N12345678", "document_number"),  # a passport's number
+        ("tried", "ru", "https://t.me/omarov_b", "link"),
+        ("did_not_work", "kk", "@omarov_b", "link"),
     ],
 )
 async def test_a_note_that_identifies_the_case_is_refused_naming_the_words(

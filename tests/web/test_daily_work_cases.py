@@ -190,7 +190,10 @@ async def test_an_escalation_summary_naming_a_party_is_refused_beside_the_field(
     assert refused.status_code == 422
     assert 'id="action-escalate" open' in refused.text
     assert 'id="summary-error"' in refused.text
-    remove = "Remove the names, phones, e-mails, addresses, exact dates and case numbers."
+    remove = (
+        "Remove the names, phones, e-mails, addresses, exact dates, case numbers, IINs, "
+        "document numbers and links."
+    )
     assert t(lang, remove) in refused.text
     assert f'value="{typed}"' in refused.text  # what was typed is kept
     assert items_of(await system.client.get(url, headers=mediator)) == before

@@ -34,7 +34,9 @@ async def test_a_mediator_drafts_a_note_and_sees_the_words_that_identify_the_cas
         empty = await submit(web, new, new, **form({"kk": dict(CLEAN_KK, title="")}))
         assert empty.status_code == 422 and 'id="title_kk-error"' in empty.text
         leaky = dict(
-            CLEAN_KK, tried="Zhanarga және Нурланом жеке кездесу ұсынылды, +7 702 765 43 21."
+            CLEAN_KK,
+            tried="Zhanarga және Нурланом жеке кездесу ұсынылды, +7 702 765 43 21, "
+            "ЖСН 900101300123, N12345678, t.me/omarov_b.",
         )
         created = await submit(web, new, new, **form({"kk": leaky, "ru": CLEAN_RU}))
         assert created.status_code == 303, created.text
@@ -50,6 +52,11 @@ async def test_a_mediator_drafts_a_note_and_sees_the_words_that_identify_the_cas
         # a phone that is no party's: the form promises no phone at all
         assert "«+7 702 765 43 21»" in refused.text
         assert "телефон нөмірі · Не істелді · Қазақша" in refused.text
+        # anyone's IIN, passport and link, each named by its kind in the reader's language
+        assert "«900101300123»" in refused.text and "«t.me/omarov_b»" in refused.text
+        assert "ЖСН немесе БСН · Не істелді · Қазақша" in refused.text
+        assert "жеке куәліктің немесе төлқұжаттың нөмірі · Не істелді" in refused.text
+        assert "сілтеме немесе аккаунт атауы · Не істелді · Қазақша" in refused.text
         sent = await submit(
             web, note, note, **form({"kk": CLEAN_KK, "ru": CLEAN_RU}, then="submit")
         )

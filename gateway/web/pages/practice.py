@@ -35,6 +35,9 @@ FINDING_KINDS = {
     "address": N_("an address"),
     "case_number": N_("a case number"),
     "date": N_("a date"),
+    "identity_number": N_("an IIN or BIN"),
+    "document_number": N_("an identity card or passport number"),
+    "link": N_("a link or an account name"),
 }
 NOTE_LABELS = {
     "LANGUAGES": LANGUAGES,

@@ -1,5 +1,6 @@
 """The anonymity check finds a source's people, contacts, numbers and dates however written, and
-anyone's phone, e-mail, street address, case number and exact date."""
+anyone's phone (or part of one), e-mail, street address, case number, exact date, IIN or BIN,
+identity document number and link."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 import pytest
 
 from kelisim.anonymity import Identifying, check
+from kelisim.anonymity.general import valid_iin
 
 CASE = Identifying(
     names=["Жанар Әлиева", "Нұрлан Сейітов", "ТОО «Береке Агро»"],
@@ -214,7 +216,61 @@ def test_an_e_mail_is_found_as_an_e_mail_not_as_the_name_before_its_at() -> None
      "в марте 2026 года", "2026 жылғы наурызда", "March 2026", "12 семей из 15 домов",
      "в 15 районах", "85% сторон", "1 234 567 тенге", "15 street vendors",
      "Абай көшесінде", "на улице Абая", "за 12 месяцев", "12 decisions, 2026",
-     "тел. 12-34", "KZ-75", "1.2.10", "код 8 800"],
+     "KZ-75", "1.2.10", "код 8 800"],
 )  # fmt: skip
 def test_ordinary_numbers_years_and_months_are_not_findings(text: str) -> None:
+    assert anyones(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "piece"),
+    [("ИИН стороны 900101300123.", "identity_number", "900101300123"),
+     ("Номер 900101300123 указан в заявлении", "identity_number", "900101300123"),
+     ("БИН кафе 140340012345", "identity_number", "140340012345"),
+     ("ЖСН 900101 300126 көрсетілген", "identity_number", "900101 300126"),
+     ("IIN 9001-0130-0126", "identity_number", "9001-0130-0126"),
+     ("Удостоверение личности № 045123456", "document_number", "045123456"),
+     ("жеке куәлік нөмірі 045123456 болды", "document_number", "045123456"),
+     ("ID card No. 045123456", "document_number", "045123456"),
+     ("паспорт серии N12345678", "document_number", "N12345678"),
+     ("he showed N 12345678", "document_number", "N 12345678"),
+     ("https://t.me/omarov_b", "link", "https://t.me/omarov_b"),
+     ("Жазыңыз: t.me/omarov_b.", "link", "t.me/omarov_b"),
+     ("страница instagram.com/omarov.b", "link", "instagram.com/omarov.b"),
+     ("see www.facebook.com/people/x", "link", "www.facebook.com/people/x"),
+     ("писал @omarov_b в чате", "link", "@omarov_b"),
+     ("Телефон заканчивался на 00-50", "phone", "00-50"),
+     ("номер телефона оканчивается на 50", "phone", "50"),
+     ("тел. 12-34", "phone", "12-34"),
+     ("телефон нөмірі *** 45 67", "phone", "*** 45 67"),
+     ("his phone ending in 4567", "phone", "4567"),
+     ("WhatsApp: 45 67 89", "phone", "45 67 89")],
+)  # fmt: skip
+def test_identity_numbers_document_numbers_links_and_parts_of_phones_are_found(
+    text: str, kind: str, piece: str
+) -> None:
+    """What the QA session got into the shared library: each identifies someone on its own."""
+    assert anyones(text) == [(kind, piece)]
+    (finding,) = check(text, NOBODY)
+    assert text[finding.start : finding.end] == piece
+
+
+def test_the_iin_check_digit_is_the_official_one() -> None:
+    assert valid_iin("900101300126") and valid_iin("061211600012")
+    assert not valid_iin("900101300123") and not valid_iin("90010130012")
+    # twelve digits grouped as figures are an IIN only when the check digit is right
+    assert anyones("ИИН 900101 300123") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Статья 73 Закона о медиации, ст. 115 УК РК, п. 2 ст. 8.", "Споры 2025-2026 годов.",
+     "Долг 1 500 000 тенге, выплачено 250 000 тенге, остаток 12 500 тенге.",
+     "Стороны говорили по телефону 12 раз, по 10-15 минут.", "Звонили в 2025 году.",
+     "За 2026 год 150 000 000 тенге по 12 делам.", "Телефонный разговор длился 20 минут.",
+     "Кездесу 3 сағатқа созылды, 2 рет телефонмен сөйлесті.", "Сайт egov.kz.",
+     "Паспорт выдан в 2015 году; удостоверение получено 3 года назад.",
+     "Closed with 85% of 120 cases; ID checks took 2 days.", "Площадь участка 600 кв. м."],
+)  # fmt: skip
+def test_ordinary_mediation_prose_with_numbers_is_not_refused(text: str) -> None:
     assert anyones(text) == []
