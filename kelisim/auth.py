@@ -30,6 +30,16 @@ ROLES = (
 # has all twenty, one with none reads nothing); admins and council roles are not regional.
 REGIONAL_ROLES = frozenset({"coordinator", "mediator", "liaison"})
 
+# The mission's separation of roles on one account (gateway/identity/users.py). Roles that see
+# people: a case's parties (mediator, coordinator), the members and the private persons of a
+# council's items (council_secretary, council_member), staff accounts and council members
+# (admin). An analyst never sees a person, so holds none of them; a liaison sees only the
+# reviewed escalations of its region, so holds no other role.
+PERSON_ROLES = frozenset(
+    {"admin", "coordinator", "mediator", "council_secretary", "council_member"}
+)
+ROLES_ALONE = frozenset({"liaison"})
+
 
 # The role of the gateway's public pages when they call a service: never a user's role.
 PUBLIC_ROLE = "public"

@@ -15,7 +15,7 @@ from gateway.identity import sessions
 from gateway.identity.passwords import check_policy, hash_password
 from gateway.models import User
 from gateway.schemas import REGION_REQUIRED, REGION_REQUIRED_TEXT, Lang, UserCreate, UserUpdate
-from kelisim.auth import REGIONAL_ROLES
+from kelisim.auth import PERSON_ROLES, REGIONAL_ROLES, ROLES_ALONE
 from kelisim.events.identity import UserUpserted
 from kelisim.problems import Problem
 from kelisim.settings import Settings
@@ -57,6 +57,35 @@ def require_regions(roles: list[str], regions: list[str]) -> None:
         raise Problem(422, "validation-error", REGION_REQUIRED_TEXT, errors=[error])
 
 
+# Why roles may not share an account, by the validation error's type (the web says it in the
+# admin's language: gateway/web/refusals.py).
+LIAISON_ALONE = (
+    "liaison_alone",
+    "A law-enforcement liaison sees only the reviewed escalations of its region: the account "
+    "holds no other role.",
+)
+ANALYST_WITHOUT_PERSONS = (
+    "analyst_without_persons",
+    "An analyst never sees a person: the account cannot also be an admin, coordinator, "
+    "mediator, council secretary or council member.",
+)
+
+
+def require_separation(roles: list[str]) -> None:
+    """422 when one account would hold roles the mission keeps apart: a liaison with any other
+    role, or an analyst with a role that sees people (`kelisim.auth.PERSON_ROLES`)."""
+    held = set(roles)
+    broken = None
+    if held & ROLES_ALONE and len(held) > 1:
+        broken = LIAISON_ALONE
+    elif "analyst" in held and held & PERSON_ROLES:
+        broken = ANALYST_WITHOUT_PERSONS
+    if broken is not None:
+        kind, text = broken
+        error = {"loc": ["body", "roles"], "msg": text, "type": kind}
+        raise Problem(422, "validation-error", text, errors=[error])
+
+
 def _publish(user: User, uow: UnitOfWork) -> None:
     uow.emit(
         UserUpserted(
@@ -77,6 +106,7 @@ def _publish(user: User, uow: UnitOfWork) -> None:
 
 def create_user(cmd: UserCreate, uow: UnitOfWork, settings: Settings) -> User:
     """Create an account; 409 when the username is taken."""
+    require_separation(cmd.roles)
     require_regions(cmd.roles, cmd.regions)
     check_policy(cmd.password, settings)
     # "system" names the system's own steps in every audit trail (kelisim.uow.SYSTEM).
@@ -111,6 +141,10 @@ def update_user(user_id: str, cmd: UserUpdate, uow: UnitOfWork, *, acting_user_i
         raise Problem(
             409, "self-lockout", "You cannot deactivate yourself or drop your own admin role."
         )
+    if changes.get("roles") is not None and set(changes["roles"]) != set(user.roles):
+        # only a change of roles is checked: an account made before the rule keeps its roles
+        # (and its language or active flag can change) until an admin changes them
+        require_separation(changes["roles"])
     if changes.get("roles") is not None or changes.get("regions") is not None:
         # only a change of scope is checked: an account made before the rule still signs in
         # and picks its language, until an admin gives it a region

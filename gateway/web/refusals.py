@@ -162,6 +162,15 @@ VALIDATION = {
     "region_required": N_(
         "Choose at least one region: a mediator, coordinator or liaison works in a region."
     ),
+    # gateway/identity/users.py: roles the mission keeps apart on one account
+    "liaison_alone": N_(
+        "A law-enforcement liaison sees only the reviewed escalations of its region: choose no "
+        "other role."
+    ),
+    "analyst_without_persons": N_(
+        "An analyst never sees a person: do not add admin, coordinator, mediator, council "
+        "secretary or council member."
+    ),
     # gateway/identity/councils.py: a council scope names a council that exists
     "unknown_council": N_("There is no such council: choose one of those offered."),
 }

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
-from tests.gateway.support import audit_count, last_upsert
+from sqlmodel import Session
+
+from gateway.models import User
+from tests.gateway.support import audit_count, engine_of, last_upsert
 from tests.support.checks import assert_problem
 from tests.support.gateway import Stack
 
@@ -147,6 +150,77 @@ async def test_a_regional_role_without_a_region_is_refused_and_changes_nothing(s
         path, json={"roles": ["analyst"], "regions": []}, headers=stack.admin
     )
     assert dropped.status_code == 200, dropped.text
+
+
+async def test_roles_the_mission_keeps_apart_are_refused_on_one_account(stack: Stack):
+    """A liaison who is also an admin, an analyst who is also a mediator: the QA session saved
+    both, and the analyst then read the parties of the cases."""
+    body = {"password": "long-enough", "full_name": "X", "regions": ["KZ-75"]}
+    refused = {
+        ("liaison", "admin"): "liaison_alone",
+        ("liaison", "analyst"): "liaison_alone",
+        ("liaison", "coordinator"): "liaison_alone",
+        ("analyst", "mediator"): "analyst_without_persons",
+        ("analyst", "coordinator"): "analyst_without_persons",
+        ("admin", "analyst"): "analyst_without_persons",
+        ("analyst", "council_member"): "analyst_without_persons",
+        ("analyst", "council_secretary"): "analyst_without_persons",
+    }
+    kept = await stack.create_user("apart-analyst", roles=["analyst"], regions=["KZ-75"])
+    before = audit_count(stack)
+    for roles, kind in refused.items():
+        username = "apart-" + "-".join(roles).replace("_", "-")
+        answer = await stack.client.post(
+            "/api/v1/users",
+            json={**body, "username": username, "roles": list(roles)},
+            headers=stack.admin,
+        )
+        problem = assert_problem(answer, 422, "validation-error")
+        assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(["body", "roles"], kind)]
+        listed = await stack.client.get(
+            "/api/v1/users", params={"username": username}, headers=stack.admin
+        )
+        assert listed.json()["items"] == []
+    path = f"/api/v1/users/{kept['id']}"
+    added = await stack.client.patch(
+        path, json={"roles": ["analyst", "mediator"]}, headers=stack.admin
+    )
+    assert_problem(added, 422, "validation-error")
+    assert (await stack.client.get(path, headers=stack.admin)).json()["roles"] == ["analyst"]
+    assert audit_count(stack) == before
+    # roles that see the same people share an account as before
+    for roles in (["admin", "coordinator"], ["mediator", "council_member"], ["analyst"]):
+        username = "together-" + "-".join(roles).replace("_", "-")
+        answer = await stack.client.post(
+            "/api/v1/users",
+            json={**body, "username": username, "roles": roles},
+            headers=stack.admin,
+        )
+        assert answer.status_code == 201, answer.text
+
+
+async def test_an_account_saved_before_the_separation_keeps_working_until_its_roles_change(
+    stack: Stack,
+):
+    made = await stack.create_user("legacy-liaison", roles=["liaison"], regions=["KZ-75"])
+    with Session(engine_of(stack)) as db:  # as it was saved before the rule
+        account = db.get(User, made["id"])
+        assert account is not None
+        account.roles = ["admin", "liaison"]
+        db.add(account)
+        db.commit()
+    path = f"/api/v1/users/{made['id']}"
+    same = await stack.client.patch(
+        path, json={"roles": ["liaison", "admin"], "lang": "ru"}, headers=stack.admin
+    )
+    assert same.status_code == 200, same.text
+    assert (same.json()["roles"], same.json()["lang"]) == (["admin", "liaison"], "ru")
+    still = await stack.client.patch(
+        path, json={"roles": ["admin", "liaison", "analyst"]}, headers=stack.admin
+    )
+    assert_problem(still, 422, "validation-error")
+    parted = await stack.client.patch(path, json={"roles": ["liaison"]}, headers=stack.admin)
+    assert parted.status_code == 200 and parted.json()["roles"] == ["liaison"]
 
 
 async def test_an_account_names_only_councils_that_exist(stack: Stack):

@@ -89,6 +89,33 @@ async def test_a_regional_role_without_a_region_is_refused_at_the_regions_field(
     assert after.json()["regions"] == ["KZ-71"]
 
 
+async def test_roles_kept_apart_are_refused_at_the_roles_field_in_the_admins_language(system):
+    """A liaison who is also an admin, an analyst who is also a mediator: both were saved."""
+    fields = {
+        "username": "apart-web",
+        "password": "apart-password-1",
+        "full_name": "Бөлек Адам",
+        "lang": "kk",
+        "regions": REGION,
+    }
+    async with browser(system) as web:
+        await web_login(web, "admin", "admin-password-1")
+        answers = {
+            kind: await submit(web, "/admin/users/new", "/admin/users/new", **fields, roles=roles)
+            for kind, roles in (
+                ("liaison_alone", ["liaison", "admin"]),
+                ("analyst_without_persons", ["analyst", "mediator"]),
+            )
+        }
+    for kind, answer in answers.items():
+        assert answer.status_code == 422, answer.text
+        assert 'id="roles-error"' in answer.text
+        assert t("kk", refusals.VALIDATION[kind]) in answer.text
+        assert 'value="apart-web"' in answer.text  # what was typed is kept
+    nobody = await system.client.get("/api/v1/users?username=apart-web", headers=system.admin)
+    assert nobody.json()["items"] == []
+
+
 async def test_an_older_account_of_no_region_is_offered_no_region_and_reviews_nothing(system):
     """An account saved before the rule, a coordinator of no region, is not taken for one of
     every region: the case form offers no region and the review queue is refused."""
