@@ -64,7 +64,8 @@ class Session(CouncilsModel, table=True):
     """A council session: planned, convened, held, closed (or cancelled before it is held).
 
     `sequence` counts the changes of its time, place or status after planning (rescheduling,
-    cancelling): the calendar feed's SEQUENCE, so calendars update the event they hold."""
+    cancelling): the calendar feed's SEQUENCE, so calendars update the event they hold.
+    `updated_at` is when the row last changed (any update stamps it): the feed's DTSTAMP."""
 
     __tablename__ = "council_session"
 
@@ -84,6 +85,9 @@ class Session(CouncilsModel, table=True):
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
     sequence: int = Field(default=0)
+    updated_at: datetime = Field(
+        default_factory=now, sa_column=Column(UtcDateTime(), nullable=False, onupdate=now)
+    )
 
 
 class AgendaItem(CouncilsModel, table=True):

@@ -113,6 +113,7 @@ class PublicSession(BaseModel):
     place: str
     status: str
     sequence: int = 0
+    updated_at: datetime
 
 
 class Verification(BaseModel):
@@ -313,6 +314,7 @@ def upcoming_sessions(
             place=session.place,
             status=session.status,
             sequence=session.sequence,
+            updated_at=session.updated_at,
         )
         for session, council in rows
     ]

@@ -26,7 +26,6 @@ from fastapi.responses import Response
 from gateway.web.pages.public.common import PublicView, cached, fetch_all, newest
 from gateway.web.view import View
 from kelisim import spreadsheets
-from kelisim.clock import now
 from kelisim.localtime import KAZAKHSTAN
 from kelisim.regions import REGIONS
 
@@ -155,15 +154,15 @@ async def calendar(
     sessions = await fetch_all(view, "/sessions", cancelled="true", **_scope(region, council))
     base = _base(view)
     cal = Calendar()
-    cal.add("prodid", "-//Kelisim//Public Accord councils//KK")
+    cal.add("prodid", f"-//Kelisim//Public Accord councils//{view.lang.upper()}")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", view.translate("Public Accord council sessions"))
-    # A stamp that changes once a day keeps the feed cacheable between changes.
-    stamp = datetime.combine(now().date(), time(), UTC)
     for s in sessions:
         event = Event()
         event.add("uid", f"session-{s['id']}@kelisim")
-        event.add("dtstamp", stamp)
+        # When the session last changed (RFC 5545 §3.8.7.2): the same at every fetch until it
+        # changes, so calendars and caches see an unchanged event as unchanged.
+        event.add("dtstamp", datetime.fromisoformat(s["updated_at"]).astimezone(UTC))
         event.add("sequence", s.get("sequence", 0))
         if s["status"] == "cancelled":
             event.add("status", "CANCELLED")
