@@ -206,23 +206,34 @@ def parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="run nats-server, the services and the gateway")
     up.add_argument("--demo", action="store_true", help="create demo users and data")
     up.set_defaults(func=cmd_up, log_as="supervisor")
-    # `up`'s own short-lived children (not listed in the help)
-    sub.add_parser("prepare").set_defaults(func=cmd_prepare, log_as="prepare")
-    demo = sub.add_parser("demo-data")
+    # `up`'s own short-lived children, runnable by hand too
+    sub.add_parser(
+        "prepare", help="create the keys if missing and migrate every database (run by `up`)"
+    ).set_defaults(func=cmd_prepare, log_as="prepare")
+    demo = sub.add_parser(
+        "demo-data", help="create the demo users and data through a running gateway (`up --demo`)"
+    )
     demo.add_argument("url", help="the gateway's address")
     demo.set_defaults(func=cmd_demo_data, log_as="demo")
 
     migrating = sub.add_parser("migrate", help="apply every database's migrations")
     # A Kubernetes init container migrates its own database only (it has no other URL).
-    migrating.add_argument("--only", action="append", choices=["gateway", *SERVICES])
+    migrating.add_argument(
+        "--only",
+        action="append",
+        choices=["gateway", *SERVICES],
+        help="only this database (repeatable)",
+    )
     migrating.set_defaults(func=cmd_migrate, log_as="migrate")
 
     serve = sub.add_parser(
         "serve", help="run one service or the gateway, or all in one process (used by `up`)"
     )
-    serve.add_argument("owner", choices=["gateway", *SERVICES, "all"])
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "owner", choices=["gateway", *SERVICES, "all"], help="what to run; all: every one"
+    )
+    serve.add_argument("--host", help="the address to listen on")
+    serve.add_argument("--port", type=int, help="the port to listen on")
     serve.add_argument("--prepare", action="store_true", help="keys and migrations first")
     serve.set_defaults(func=cmd_serve, log_as=None)
 
