@@ -71,7 +71,8 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
 
 def _require_no_personal_data(uow: UnitOfWork, case: Case, summary: str) -> None:
     """422 `personal-data-in-summary` when the summary, which goes to the police, names a party
-    of the case or holds a phone, e-mail, street address, exact date or case number.
+    of the case or holds a phone, e-mail, street address, exact date, case number, IIN or BIN,
+    identity document number or link.
 
     The findings say what kind of data is where, never the words: the answer may be logged.
     """
@@ -81,7 +82,8 @@ def _require_no_personal_data(uow: UnitOfWork, case: Case, summary: str) -> None
             422,
             "personal-data-in-summary",
             "The summary goes to law enforcement and must not identify anyone: remove the "
-            "names, contacts, addresses, exact dates and case numbers it holds.",
+            "names, contacts, addresses, exact dates, case numbers, IINs, document numbers "
+            "and links it holds.",
             findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
             errors=[
                 {
