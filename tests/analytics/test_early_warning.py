@@ -73,6 +73,22 @@ async def test_a_bad_history_file_imports_nothing_and_names_each_bad_row(stack, 
     assert_problem(await upload(stack, coordinator, bad), 403, "forbidden")
 
 
+async def test_a_regional_analyst_imports_only_the_rows_of_their_regions(stack, analyst):
+    regional = await stack.login_as("analyst-75-import", roles=["analyst"], regions=["KZ-75"])
+    mine = ("KZ-75", "family", date(2019, 1, 1), 7)
+    other = ("KZ-71", "family", date(2019, 1, 1), 999)
+    refused = await upload(stack, regional, history_csv([mine, other]))
+    body = assert_problem(refused, 422, "invalid-rows")
+    assert [(e["line"], e["code"], e["value"]) for e in body["errors"]] == [
+        (3, "out-of-scope", "KZ-71")
+    ]
+    # Nothing of the file was imported: each row is still new to the next upload.
+    own = (await upload(stack, regional, history_csv([mine]))).json()
+    assert (own["rows"], own["unchanged"]) == (1, False)
+    national = (await upload(stack, analyst, history_csv([other]))).json()
+    assert (national["rows"], national["unchanged"]) == (1, False)
+
+
 async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_peak_none(
     stack, analyst
 ):

@@ -22,13 +22,16 @@ MAX_BYTES = 5_000_000
 async def upload_history(
     request: Request, principal: CurrentPrincipal, ctx: ContextDep
 ) -> ImportResult:
-    """Import a CSV (`text/csv` body): columns region, category, month (YYYY-MM), count."""
+    """Import a CSV (`text/csv` body): columns region, category, month (YYYY-MM), count.
+
+    Only rows of the caller's regions: a row of another region refuses the whole file."""
     permissions.require(principal, "import_history")
     content = await request.body()
     if len(content) > MAX_BYTES:
         raise Problem(413, "too-large", "A history file has at most 5 MB.")
     today = now().astimezone(ZoneInfo(ctx.settings.analytics_timezone)).date()
-    cmd = ImportHistory(principal=principal, content=content, today=today)
+    scope = frozenset(permissions.regions(principal))
+    cmd = ImportHistory(principal=principal, content=content, today=today, regions=scope)
     done = ctx.run(request, import_history, cmd)
     return ImportResult(
         import_id=done.import_id, rows=done.rows, replaced=done.replaced, unchanged=done.unchanged

@@ -3,8 +3,9 @@
 Columns (header required, in any order): `region` (ISO 3166-2:KZ code, e.g. KZ-75),
 `category` (interethnic, interfaith, community, family, labour, land, neighbour, other),
 `month` (YYYY-MM, not in the future), `count` (a whole number, 0 or more). One row per
-region, category and month. Every bad row is reported with its line number and nothing is
-imported; a re-upload of the same figures changes nothing.
+region, category and month, and only of the uploader's regions (a national analyst's are
+all). Every bad row is reported with its line number and nothing is imported; a re-upload
+of the same figures changes nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class ImportHistory(Command):
 
     content: bytes
     today: date
+    regions: frozenset[str]  # the uploader's regions: a row of another region is refused
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Imported:
     unchanged: bool
 
 
-def parse(content: bytes, today: date) -> dict[tuple[str, str, date], int]:
+def parse(content: bytes, today: date, regions: frozenset[str]) -> dict[tuple[str, str, date], int]:
     """The counts of a CSV, or a 422 problem listing every bad row."""
     try:
         text = content.decode("utf-8-sig")
@@ -66,7 +68,7 @@ def parse(content: bytes, today: date) -> dict[tuple[str, str, date], int]:
     for line, row in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:
             raise Problem(422, "invalid-csv", f"At most {MAX_ROWS} rows per file.")
-        problem = _row_problem(row, today)
+        problem = _row_problem(row, today, regions)
         if problem is None:
             key = (
                 row["region"].strip(),
@@ -104,13 +106,17 @@ class RowError:
     text: str
 
 
-def _row_problem(row: dict[str, str | None], today: date) -> RowError | None:
+def _row_problem(
+    row: dict[str, str | None], today: date, regions: frozenset[str]
+) -> RowError | None:
     region = (row.get("region") or "").strip()
     category = (row.get("category") or "").strip()
     month = (row.get("month") or "").strip()
     count = (row.get("count") or "").strip()
     if region not in ALL_REGIONS:
         return RowError("unknown-region", region[:20], f"unknown region {region[:20]!r}")
+    if region not in regions:
+        return RowError("out-of-scope", region, f"region {region} is outside your scope")
     if category not in CATEGORIES:
         return RowError("unknown-category", category[:30], f"unknown category {category[:30]!r}")
     try:
@@ -130,7 +136,7 @@ def _row_problem(row: dict[str, str | None], today: date) -> RowError | None:
 
 def import_history(cmd: ImportHistory, uow: UnitOfWork) -> Imported:
     """Replace the counts of the months a file covers with its figures, in one transaction."""
-    counts = parse(cmd.content, cmd.today)
+    counts = parse(cmd.content, cmd.today, cmd.regions)
     digest = hashlib.sha256(cmd.content).hexdigest()
     session = uow.session
     existing = {

@@ -17,6 +17,7 @@ router = APIRouter(include_in_schema=False)
 # A bad row of a history file, by the stable code the service gives it.
 ROW_ERRORS = {
     "unknown-region": N_("Unknown region: %(value)s"),
+    "out-of-scope": N_("Region %(value)s is outside your regions"),
     "unknown-category": N_("Unknown category: %(value)s"),
     "bad-month": N_("Month %(value)s is not YYYY-MM"),
     "month-out-of-range": N_("Month %(value)s is before 1991 or still to come"),
