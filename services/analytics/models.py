@@ -202,6 +202,8 @@ class Proposal(AnalyticsModel, table=True):
     titles: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     bodies: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     figures: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # The regions it is about (`KZ` among them: national); its reviewers and reports cover them.
+    regions: list[str] = Field(sa_column=Column(JSON, nullable=False))
     author: str = Field(max_length=100)
     reviewer: str | None = Field(default=None, max_length=100)
     remark: str | None = Field(default=None, max_length=2000)

@@ -141,7 +141,15 @@ class ProposalCreate(Input):
     titles: dict[Lang, Line] = Field(min_length=1)
     bodies: dict[Lang, Text] = Field(min_length=1)
     figures: list[str] = Field(
-        min_length=1, max_length=20, description="links to the figures it rests on"
+        min_length=1,
+        max_length=20,
+        description="the analytics pages it rests on (`/analytics/...`), of its regions",
+    )
+    regions: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=21,
+        description="the regions it is about (`KZ`: the republic); the author's when none",
     )
 
 
@@ -149,6 +157,7 @@ class ProposalUpdate(Input):
     titles: dict[Lang, Line] | None = None
     bodies: dict[Lang, Text] | None = None
     figures: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    regions: list[str] | None = Field(default=None, min_length=1, max_length=21)
 
 
 class ProposalReview(Input):
@@ -163,6 +172,7 @@ class ProposalPublic(BaseModel):
     titles: dict[str, str]
     bodies: dict[str, str]
     figures: list[str]
+    regions: list[str]
     author: str
     reviewer: str | None
     remark: str | None

@@ -87,11 +87,18 @@ def report_data(
         .order_by(col(Alert.period), col(Alert.region), col(Alert.category))
     ).all()
     shown = published.shown_alerts(db, alerts)
-    proposals = db.exec(
-        select(Proposal)
-        .where(Proposal.year == year, col(Proposal.status).in_(sorted(FROZEN)))
-        .order_by(col(Proposal.created_at), col(Proposal.id))
-    ).all()
+    # A report prints the proposals about its regions only: a national one (about `KZ`) is
+    # printed by the national report alone.
+    covered = set(council_regions)
+    proposals = [
+        p
+        for p in db.exec(
+            select(Proposal)
+            .where(Proposal.year == year, col(Proposal.status).in_(sorted(FROZEN)))
+            .order_by(col(Proposal.created_at), col(Proposal.id))
+        ).all()
+        if set(p.regions) <= covered
+    ]
     return ReportData(
         year=year,
         generated_on=on,

@@ -219,6 +219,7 @@ async def test_a_proposal_is_reviewed_by_a_second_analyst(
         "titles": {"kk": "Жер дауларын ерте шешу", "en": "Settle land disputes early"},
         "bodies": {"kk": "Ұсыныс мәтіні", "en": "Proposal text"},
         "figures": [f"{ANALYTICS}/tables/cases.registered?year={THIS_MONTH.year}"],
+        "regions": ["KZ-75"],  # the second analyst's region: within their scope
     }
     created = await stack.client.post(f"{ANALYTICS}/proposals", json=body, headers=analyst)
     assert created.status_code == 201, created.text

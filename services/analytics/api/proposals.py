@@ -55,9 +55,9 @@ def draft(
 ) -> JSONResponse:
     """Draft a proposal (Idempotency-Key honoured)."""
     permissions.require(principal, "draft_proposal")
-    return ctx.create(
-        request, draft_proposal, DraftProposal(principal=principal, body=body), shape=public
-    )
+    scope = frozenset(permissions.council_regions(principal))
+    cmd = DraftProposal(principal=principal, body=body, scope=scope)
+    return ctx.create(request, draft_proposal, cmd, shape=public)
 
 
 @router.get("", response_model=Page[ProposalPublic])
@@ -112,7 +112,13 @@ def edit(
 ) -> ProposalPublic:
     """Change a draft or returned proposal (its author; If-Match honoured)."""
     permissions.require(principal, "draft_proposal")
-    cmd = EditProposal(principal=principal, if_match=if_match, proposal_id=proposal_id, body=body)
+    cmd = EditProposal(
+        principal=principal,
+        if_match=if_match,
+        proposal_id=proposal_id,
+        body=body,
+        scope=frozenset(permissions.council_regions(principal)),
+    )
     return _answer(ctx.run(request, edit_proposal, cmd), response)
 
 
@@ -141,7 +147,14 @@ def review(
     ctx: ContextDep,
     if_match: IfMatch = None,
 ) -> ProposalPublic:
-    """Approve (frozen into the report) or return a submitted proposal; not its author."""
+    """Approve (frozen into the report) or return a submitted proposal: not its author, and
+    only an analyst whose regions cover the proposal's."""
     permissions.require(principal, "review_proposal")
-    cmd = ReviewProposal(principal=principal, if_match=if_match, proposal_id=proposal_id, body=body)
+    cmd = ReviewProposal(
+        principal=principal,
+        if_match=if_match,
+        proposal_id=proposal_id,
+        body=body,
+        scope=frozenset(permissions.council_regions(principal)),
+    )
     return _answer(ctx.run(request, review_proposal, cmd), response)

@@ -1,10 +1,17 @@
-"""The analysts' proposals for the leadership: draft, edit, submit, review by a second analyst."""
+"""The analysts' proposals for the leadership: draft, edit, submit, review by a second analyst.
+
+A proposal is about some regions (`KZ` among them makes it national), within its author's
+scope; it rests on analytics pages (`/analytics/...`, or the API's `/api/v1/analytics/...`)
+naming no region outside them, and only an analyst whose scope covers them reviews it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from kelisim import preconditions
 from kelisim.clock import now
@@ -12,19 +19,27 @@ from kelisim.commands import Command
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.analytics import lifecycle
+from services.analytics.measures import ALL_REGIONS, NATIONAL
 from services.analytics.models import Proposal
 from services.analytics.schemas import ProposalCreate, ProposalReview, ProposalUpdate
+
+SCOPE_ORDER = (*ALL_REGIONS, NATIONAL)
+FIGURE_PAGES = re.compile(r"^/(analytics|api/v1/analytics)(/[A-Za-z0-9._~%/-]*)?$")
+REGION_CODE = re.compile(r"\bKZ(-\d{2})?\b", re.IGNORECASE)
+MAX_FIGURE = 500
 
 
 @dataclass(frozen=True, kw_only=True)
 class DraftProposal(Command):
     body: ProposalCreate
+    scope: frozenset[str]  # the author's regions (and `KZ` for a national analyst)
 
 
 @dataclass(frozen=True, kw_only=True)
 class EditProposal(Command):
     proposal_id: str
     body: ProposalUpdate
+    scope: frozenset[str]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +51,7 @@ class SubmitProposal(Command):
 class ReviewProposal(Command):
     proposal_id: str
     body: ProposalReview
+    scope: frozenset[str]  # the reviewer's: it must cover the proposal's regions
 
 
 def etag(proposal: Proposal) -> str:
@@ -48,6 +64,7 @@ def state(proposal: Proposal) -> dict[str, object]:
         "titles": proposal.titles,
         "bodies": proposal.bodies,
         "figures": proposal.figures,
+        "regions": proposal.regions,
         "version": proposal.version,
     }
 
@@ -64,6 +81,52 @@ def _texts(by_lang: Mapping[Any, str]) -> dict[str, str]:
     return {str(lang): text for lang, text in by_lang.items()}
 
 
+def regions_of(asked: Sequence[str] | None, scope: frozenset[str]) -> list[str]:
+    """The regions a proposal is about, in the standard order: those asked, else the scope's."""
+    chosen = set(scope if asked is None else asked)
+    unknown = sorted(c[:10] for c in chosen if c not in SCOPE_ORDER)
+    if unknown:
+        raise Problem(422, "unknown-region", f"Unknown region(s): {', '.join(unknown)}.")
+    outside = sorted(chosen - scope)
+    if outside:
+        raise Problem(403, "out-of-scope", f"Region(s) {', '.join(outside)} outside your scope.")
+    return [code for code in SCOPE_ORDER if code in chosen]
+
+
+def _figure_problem(line: str, regions: Sequence[str]) -> str | None:
+    """Why a figure a proposal rests on is refused: not an analytics page, or of another region."""
+    parts = urlsplit(line)
+    if (
+        len(line) > MAX_FIGURE
+        or parts.scheme
+        or parts.netloc
+        or parts.fragment
+        or not FIGURE_PAGES.match(parts.path)
+        or "//" in parts.path
+        or ".." in unquote(parts.path)
+        or any(c.isspace() or not c.isprintable() or c == "\\" for c in unquote(line))
+    ):
+        return "not-analytics-page"
+    named = {m.group(0).upper() for m in REGION_CODE.finditer(unquote(line))}
+    return "outside-regions" if named - set(regions) else None
+
+
+def check_figures(figures: Sequence[str], regions: Sequence[str]) -> None:
+    """422 naming each figure that is not an analytics page of the proposal's regions."""
+    errors = [
+        {"loc": ["body", "figures", i], "type": why, "value": line[:100]}
+        for i, line in enumerate(figures)
+        if (why := _figure_problem(line.strip(), regions))
+    ]
+    if errors:
+        raise Problem(
+            422,
+            "invalid-figures",
+            "A proposal rests on analytics pages (/analytics/...) of its own regions.",
+            errors=errors,
+        )
+
+
 def load(uow: UnitOfWork, proposal_id: str) -> Proposal:
     proposal = uow.session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
@@ -75,11 +138,15 @@ def draft_proposal(cmd: DraftProposal, uow: UnitOfWork) -> Proposal:
     titles: dict[str, str] = _texts(cmd.body.titles)
     bodies: dict[str, str] = _texts(cmd.body.bodies)
     _languages_match(titles, bodies)
+    regions = regions_of(cmd.body.regions, cmd.scope)
+    figures = [line.strip() for line in cmd.body.figures]
+    check_figures(figures, regions)
     proposal = Proposal(
         year=cmd.body.year,
         titles=titles,
         bodies=bodies,
-        figures=list(cmd.body.figures),
+        figures=figures,
+        regions=regions,
         author=cmd.principal.sub,
     )
     uow.session.add(proposal)
@@ -99,9 +166,15 @@ def edit_proposal(cmd: EditProposal, uow: UnitOfWork) -> Proposal:
         _texts(cmd.body.bodies) if cmd.body.bodies is not None else proposal.bodies
     )
     _languages_match(titles, bodies)
+    regions = (
+        proposal.regions if cmd.body.regions is None else regions_of(cmd.body.regions, cmd.scope)
+    )
+    figures = (
+        proposal.figures if cmd.body.figures is None else [f.strip() for f in cmd.body.figures]
+    )
+    check_figures(figures, regions)
     proposal.titles, proposal.bodies = titles, bodies
-    if cmd.body.figures is not None:
-        proposal.figures = list(cmd.body.figures)
+    proposal.figures, proposal.regions = figures, regions
     proposal.status = step.target
     proposal.version += 1
     uow.session.add(proposal)
@@ -128,6 +201,11 @@ def review_proposal(cmd: ReviewProposal, uow: UnitOfWork) -> Proposal:
     action = cmd.body.decision
     step = lifecycle.check(action, proposal.status, is_author=proposal.author == cmd.principal.sub)
     preconditions.require(cmd.if_match, etag(proposal))
+    outside = [code for code in proposal.regions if code not in cmd.scope]
+    if outside:
+        raise Problem(
+            403, "out-of-scope", f"The proposal is about {', '.join(outside)}, outside your scope."
+        )
     if action == "return" and not (cmd.body.remark or "").strip():
         raise Problem(422, "remark-required", "Say what to change when returning a proposal.")
     before = state(proposal)

@@ -37,6 +37,9 @@ PROBLEMS = {
     "remark-required": N_("Say what to change when returning a proposal."),
     "not-the-author": N_("Only its author changes or submits a proposal."),
     "second-analyst": N_("A second analyst, not the author, reviews it."),
+    "invalid-figures": N_(
+        "A proposal rests on the analytics pages (/analytics/...) of regions in your scope."
+    ),
     "bad-cursor": N_("This page link is no longer valid; start from the first page."),
 }
 # The service explains a refused file and its rows in English words; these say it again.

@@ -114,6 +114,7 @@ async def draft(view: FormView) -> Response:
         await view.services.post(f"{API}/proposals", body)
     except ServiceError as error:
         aliases = {"titles": "title_kk", "bodies": "body_kk", "year": "_"}
+        aliases |= {f"figures.{i}": "figures" for i in range(len(body["figures"]))}
         errors = _form_errors(view, error, aliases)
         return await _report_page(view, _form_year(view), {"draft": errors}, error.status)
     return redirect(f"/analytics/report?year={body['year']}#proposals")

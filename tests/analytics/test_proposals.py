@@ -1,0 +1,133 @@
+"""Proposals are about regions: what they rest on, who reviews them and which report prints them."""
+
+from __future__ import annotations
+
+import pytest
+
+from kelisim.regions import REGIONS
+from services.cases.terms import TermPolicy
+from tests.public.support import pdf_text
+from tests.support.checks import assert_problem
+from tests.support.gateway import Stack
+
+ANALYTICS = "/api/v1/analytics"
+YEAR = TermPolicy().today().year
+
+
+def proposal(title: str, figures: list[str], **extra: object) -> dict:
+    return {
+        "year": YEAR,
+        "titles": {"en": title},
+        "bodies": {"en": f"{title}: the text."},
+        "figures": figures,
+        **extra,
+    }
+
+
+async def login(stack: Stack, name: str, regions: list[str]) -> dict[str, str]:
+    return await stack.login_as(name, roles=["analyst"], regions=regions)
+
+
+async def submitted(stack: Stack, author: dict[str, str], body: dict) -> dict:
+    created = await stack.client.post(f"{ANALYTICS}/proposals", json=body, headers=author)
+    assert created.status_code == 201, created.text
+    pid = created.json()["id"]
+    done = await stack.client.post(f"{ANALYTICS}/proposals/{pid}/submit", headers=author)
+    assert done.status_code == 200, done.text
+    return done.json()
+
+
+async def review(stack: Stack, reviewer: dict[str, str], pid: str):
+    return await stack.client.post(
+        f"{ANALYTICS}/proposals/{pid}/review", json={"decision": "approve"}, headers=reviewer
+    )
+
+
+@pytest.fixture(scope="module")
+async def analyst75(stack: Stack) -> dict[str, str]:
+    """An analyst of KZ-75 (Almaty city) only."""
+    return await login(stack, "analyst-75", ["KZ-75"])
+
+
+@pytest.mark.parametrize(
+    "figure, reason",
+    [
+        ("https://evil.example/x", "not-analytics-page"),
+        ("//evil.example/analytics", "not-analytics-page"),
+        ("/cases/0123456789abcdef", "not-analytics-page"),
+        ("/analytics/../cases/1", "not-analytics-page"),
+        ("javascript:alert(1)", "not-analytics-page"),
+        (f"/analytics/regions/KZ-71?year={YEAR}", "outside-regions"),
+        (f"/analytics/exports/cases.registered.csv?year={YEAR}&region=kz-71", "outside-regions"),
+    ],
+)
+async def test_a_proposal_rests_only_on_analytics_pages_of_its_authors_regions(
+    stack, analyst75, figure, reason
+):
+    author = analyst75
+    fine = f"/analytics/regions/KZ-75?year={YEAR}"
+    refused = await stack.client.post(
+        f"{ANALYTICS}/proposals", json=proposal("Refused", [fine, figure]), headers=author
+    )
+    body = assert_problem(refused, 422, "invalid-figures")
+    assert [(e["loc"], e["type"]) for e in body["errors"]] == [(["body", "figures", 1], reason)]
+    mine = await stack.client.get(f"{ANALYTICS}/proposals", headers=author)
+    assert not [p for p in mine.json()["items"] if p["author"] == "analyst-75"]
+
+
+async def test_a_regional_analyst_writes_about_their_regions_only(stack):
+    author = await login(stack, "analyst-75-scope", ["KZ-75"])
+    outside = proposal("Astana", [f"/analytics?year={YEAR}"], regions=["KZ-71"])
+    got = await stack.client.post(f"{ANALYTICS}/proposals", json=outside, headers=author)
+    assert_problem(got, 403, "out-of-scope")
+    national = proposal("Republic", [f"/analytics?year={YEAR}"], regions=["KZ"])
+    got = await stack.client.post(f"{ANALYTICS}/proposals", json=national, headers=author)
+    assert_problem(got, 403, "out-of-scope")
+    own = proposal("Almaty", [f"/analytics/regions/KZ-75?year={YEAR}"])
+    got = await stack.client.post(f"{ANALYTICS}/proposals", json=own, headers=author)
+    assert got.status_code == 201, got.text
+    assert got.json()["regions"] == ["KZ-75"]  # the author's regions when none are named
+    pid = got.json()["id"]
+    tag = (await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=author)).headers["etag"]
+    widened = await stack.client.patch(
+        f"{ANALYTICS}/proposals/{pid}",
+        json={"figures": [f"/analytics/regions/KZ-71?year={YEAR}"]},
+        headers={**author, "If-Match": tag},
+    )
+    assert_problem(widened, 422, "invalid-figures")
+    kept = (await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=author)).json()
+    assert (kept["figures"], kept["version"]) == (own["figures"], 1)
+
+
+async def test_a_reviewer_approves_only_proposals_within_their_scope_and_each_report_prints_its_own(
+    stack, analyst
+):
+    author = await login(stack, "analyst-75-author", ["KZ-75"])
+    almaty = await submitted(
+        stack, author, proposal("Almaty mediation desks", [f"/analytics/regions/KZ-75?year={YEAR}"])
+    )
+    republic = await submitted(
+        stack, analyst, proposal("Republic hotline", [f"/analytics?year={YEAR}"])
+    )
+    assert "KZ" in republic["regions"]
+    astana = await login(stack, "analyst-71-reviewer", ["KZ-71"])
+    for pid in (almaty["id"], republic["id"]):
+        refused = await review(stack, astana, pid)
+        assert_problem(refused, 403, "out-of-scope")
+        still = await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=analyst)
+        assert (still.json()["status"], still.json()["reviewer"]) == ("submitted", None)
+    second = await login(stack, "analyst-75-reviewer", ["KZ-75"])
+    assert_problem(await review(stack, second, republic["id"]), 403, "out-of-scope")
+    assert (await review(stack, second, almaty["id"])).json()["status"] == "approved"
+    national_reviewer = await login(stack, "analyst-kz-reviewer", sorted(REGIONS))
+    assert (await review(stack, national_reviewer, republic["id"])).json()["status"] == "approved"
+
+    async def report(headers: dict[str, str]) -> str:
+        got = await stack.client.get(f"{ANALYTICS}/reports/{YEAR}.pdf?lang=en", headers=headers)
+        assert got.status_code == 200, got.text
+        return " ".join(pdf_text(got.content).split())
+
+    national, regional, other = [await report(h) for h in (analyst, author, astana)]
+    assert "Almaty mediation desks" in national and "Republic hotline" in national
+    assert "Almaty mediation desks" in regional and "Republic hotline" not in regional
+    assert "Almaty mediation desks" not in other and "Republic hotline" not in other
