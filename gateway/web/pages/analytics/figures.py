@@ -33,6 +33,11 @@ router = APIRouter(include_in_schema=False)
 LEVELS = (N_("Calm"), N_("Watch"), N_("Alert"))
 
 
+def _level_labels(view: PageView) -> list[str]:
+    """Early-warning levels 0, 1 and 2 as the map and the region page name them."""
+    return [view.translate(level) for level in LEVELS]
+
+
 @router.get("/analytics")
 async def overview(view: PageView, year: str = "", month: str = "") -> Response:
     """Each region's cases, escalations and rates in the period, and a map of its alerts."""
@@ -52,7 +57,7 @@ async def overview(view: PageView, year: str = "", month: str = "") -> Response:
         names={code: view.fmt.region(code) for code in REGIONS},
         title=_("Early warnings by region"),
         description=_("Regions with an alert raised since the start of the period are marked."),
-        level_labels=[_(level) for level in LEVELS],
+        level_labels=_level_labels(view),
         links={r["region"]: _region_link(r["region"], period) for r in figures["regions"]},
         no_data_label=_("Outside your scope"),
     )
@@ -135,6 +140,7 @@ async def region(code: str, view: PageView, year: str = "", month: str = "") -> 
             height=200 if category else 240,
         )
         charts.append(_svg(chart))
+    rates = next(r for r in figures["regions"] if r["region"] == code)
     return _render(
         view,
         "analytics/region.html",
@@ -143,7 +149,8 @@ async def region(code: str, view: PageView, year: str = "", month: str = "") -> 
         figures=figures,
         row=row,
         escalations=_row(figures["escalations"], code),
-        rates=next(r for r in figures["regions"] if r["region"] == code),
+        rates=rates,
+        alert_label=_level_labels(view)[rates["alert_level"]],
         total_chart=charts[0],
         charts=charts[1:],
     )
