@@ -150,6 +150,20 @@ async def test_the_yearly_report_is_a_deterministic_pdf_in_three_languages(
     assert_problem(refused, 403, "forbidden")
 
 
+async def test_the_yearly_report_draws_the_trend_of_every_category(stack, analyst, scenario):
+    from pypdf import PdfReader
+
+    from services.analytics.texts import CATEGORIES as NAMES
+
+    year = TermPolicy().today().year
+    got = await stack.client.get(f"{ANALYTICS}/reports/{year}.pdf?lang=en", headers=analyst)
+    assert got.status_code == 200, got.text
+    pages = PdfReader(io.BytesIO(got.content)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    for category in CATEGORIES:
+        assert f". Cases registered: {NAMES['en'][category]}" in text, category
+
+
 async def test_weeks_of_this_month_add_up_to_its_protected_figures(stack, analyst, scenario):
     today = TermPolicy().today()
     month = f"year={today.year}&month={today.month}"
