@@ -79,6 +79,7 @@ class ReportData:
 
     year: int
     generated_on: date
+    regions: Sequence[str] = ()  # the regions a regional report covers; none: the republic
     summary: Sequence[tuple[str, int | float | None]] = ()
     tables: Sequence[ReportTable] = ()
     trends: Sequence[ReportTrend] = ()
@@ -114,6 +115,7 @@ def render_html(data: ReportData, lang: Lang) -> str:
             name = f"{kind} {item['number']}. {item['title']}"
             references.setdefault(str(item["key"]), []).append(name)
     created = f"{data.generated_on.isoformat()}T00:00:00+05:00"
+    coverage = ", ".join(REGIONS[code].name(lang) for code in data.regions) or t["national"]
     return (
         _environment()
         .get_template("report.html")
@@ -121,7 +123,8 @@ def render_html(data: ReportData, lang: Lang) -> str:
             lang=lang,
             t=t,
             year=data.year,
-            title=f"{t['title']}, {t['year'].format(year=data.year)}",
+            title=f"{t['title']}: {coverage}, {t['year'].format(year=data.year)}",
+            coverage=coverage,
             created=created,
             generated_on=_date(data.generated_on, lang),
             summary=[(_label(lang, key), _cell(lang, value)) for key, value in data.summary],

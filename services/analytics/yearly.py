@@ -12,7 +12,7 @@ from kelisim.charts import Series
 from services.analytics import figures, published
 from services.analytics.figures import Period
 from services.analytics.lifecycle import FROZEN
-from services.analytics.measures import CATEGORIES, months_of
+from services.analytics.measures import ALL_REGIONS, CATEGORIES, months_of
 from services.analytics.models import Alert, Proposal
 from services.analytics.report import (
     ReportAlert,
@@ -101,6 +101,8 @@ def report_data(
     return ReportData(
         year=year,
         generated_on=on,
+        # A report of every region is the republic's; a regional one names its regions.
+        regions=[] if set(ALL_REGIONS) <= set(regions) else list(regions),
         summary=summary,
         tables=[report_table(overview), report_table(registered)],
         trends=trends,

@@ -1,6 +1,8 @@
-"""Proposals are about regions: what they rest on, who reviews them and which report prints them."""
+"""A regional analyst's proposals and report: what they rest on, who reviews them, what prints."""
 
 from __future__ import annotations
+
+import io
 
 import pytest
 
@@ -12,6 +14,11 @@ from tests.support.gateway import Stack
 
 ANALYTICS = "/api/v1/analytics"
 YEAR = TermPolicy().today().year
+REPUBLIC = {
+    "kk": "Қазақстан Республикасы",
+    "ru": "Республика Казахстан",
+    "en": "Republic of Kazakhstan",
+}
 
 
 def proposal(title: str, figures: list[str], **extra: object) -> dict:
@@ -131,3 +138,26 @@ async def test_a_reviewer_approves_only_proposals_within_their_scope_and_each_re
     assert "Almaty mediation desks" in national and "Republic hotline" in national
     assert "Almaty mediation desks" in regional and "Republic hotline" not in regional
     assert "Almaty mediation desks" not in other and "Republic hotline" not in other
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+async def test_a_regional_report_names_its_regions_on_the_cover_and_in_its_title(
+    stack, analyst, analyst75, lang
+):
+    from pypdf import PdfReader
+
+    async def cover(headers: dict[str, str]) -> tuple[str, str]:
+        got = await stack.client.get(f"{ANALYTICS}/reports/{YEAR}.pdf?lang={lang}", headers=headers)
+        assert got.status_code == 200, got.text
+        reader = PdfReader(io.BytesIO(got.content))
+        first = " ".join(reader.pages[0].extract_text().split())
+        return first, str(reader.metadata.title)
+
+    almaty = REGIONS["KZ-75"].name(lang)
+    republic = REPUBLIC[lang]
+    first, title = await cover(analyst75)
+    assert almaty in first and almaty in title
+    assert republic not in first and republic not in title
+    first, title = await cover(analyst)
+    assert republic in first and republic in title
+    assert almaty not in first
