@@ -6,14 +6,18 @@ event. The observed count is the registrations figure the protected tables publi
 they hide it. Where it is hidden the score and the p-value go too: with the
 expected count and the upper bound, either gives the hidden count back.
 
-The EWMA chart's expected count is a weighted mean of the baseline months with known weights:
-two EWMA alerts in a row on one series would give the month between their baselines back to
-the nearest whole number. So an EWMA alert shows its expected count and upper bound only when
-every baseline month is published; where one is hidden, they go, and the score and p-value
-with them (with the observed count either would give the expected count back). A Farrington
-expected count is a quasi-Poisson fit over at least two years with trend, season and
-down-weighted outbreaks, not a fixed combination of the counts: it is shown, rounded to one
-decimal, as the pages print it.
+An alert's expected count is computed from its baseline months (`baseline_from` ..
+`baseline_to`), so it shows its expected count and upper bound only when every one of them is
+published; where one is hidden, they go, and the score and p-value with them (with the
+observed count either would give the expected count back). For EWMA the expected count is a
+weighted mean with known weights: two alerts in a row on one series give the month between
+their baselines back to the nearest whole number. A Farrington expected count is a
+quasi-Poisson fit (trend, season, down-weighted outbreaks), but the method is published and
+deterministic: with one baseline month hidden and the others in the tables, an attacker refits
+the model for each candidate count and keeps those that give the shown expected count and
+upper bound to one decimal. One month's count moves the fit by a few tenths (more for a month
+of the same season), so the candidates narrow to a few whole numbers: the small count the
+suppression hid. Nothing proves the fit safe, so it is withheld alike.
 """
 
 from __future__ import annotations
@@ -64,9 +68,8 @@ def shown(alert: Alert, observed: int | None, baseline_published: bool = True) -
 
 
 def baseline_of(alert: Alert) -> list[date]:
-    """The months an EWMA alert's expected count is a weighted mean of (first days), oldest
-    first; none for other methods (see the module's docstring)."""
-    if alert.method != "ewma" or alert.baseline_from is None or alert.baseline_to is None:
+    """The months an alert's expected count is computed from (first days), oldest first."""
+    if alert.baseline_from is None or alert.baseline_to is None:
         return []
     months, at = [], alert.baseline_from.replace(day=1)
     while at <= alert.baseline_to:

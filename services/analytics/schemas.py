@@ -91,19 +91,17 @@ class AlertPublic(BaseModel):
         default=False, description="the protected tables hide the observed count"
     )
     expected: float | None = Field(
-        description="expected count, one decimal; shown by a farrington alert even where "
-        "baseline months are hidden (a fitted model, not a fixed combination of counts) and "
-        "where the observed count is; null only for an ewma alert with a hidden baseline month "
-        "(`baseline_suppressed`)"
+        description="expected count, one decimal; shown where the observed count is hidden; "
+        "null where a month it is computed from is hidden (`baseline_suppressed`)"
     )
     upper: float | None = Field(
         description="the alarm threshold, one decimal; null exactly when `expected` is"
     )
     baseline_suppressed: bool = Field(
         default=False,
-        description="an ewma alert one of whose baseline months is hidden in the tables: its "
-        "expected count (a weighted mean of those months), threshold, score and p-value are "
-        "not shown; always false for a farrington alert",
+        description="one of the alert's baseline months is hidden in the tables: its "
+        "expected count (computed from those months, by either method), threshold, score and "
+        "p-value are not shown",
     )
     score: float | None = Field(
         description="null where the observed count is hidden or `baseline_suppressed`"

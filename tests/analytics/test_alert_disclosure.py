@@ -94,10 +94,11 @@ async def test_an_alert_on_a_hidden_count_carries_no_number_out_of_analytics(sta
     assert hidden["upper"] == round(hidden["upper"], 1)
     shown = large["data"]
     assert (shown["observed"], shown["observed_suppressed"]) == (16, False)
-    assert shown["score"] > 1
-    # Farrington fits: the expected count is shown even where baseline months are hidden
+    # Farrington fits too: LARGE's hidden 3s and 4s would be refitted back from its figures.
     assert shown["method"] == hidden["method"] == "farrington"
-    assert shown["baseline_suppressed"] is hidden["baseline_suppressed"] is False
+    assert hidden["baseline_suppressed"] is False  # SMALL's zeros are published
+    assert shown["baseline_suppressed"] is True
+    assert shown["expected"] is shown["upper"] is shown["score"] is None
 
     alerts = (await stack.client.get(f"{ANALYTICS}/alerts", headers=analyst)).json()["items"]
     by_series = {(a["region"], a["category"]): a for a in alerts}
@@ -105,13 +106,13 @@ async def test_an_alert_on_a_hidden_count_carries_no_number_out_of_analytics(sta
     assert by_series[SMALL]["p_value"] is None
     assert by_series[LARGE]["observed"] == shown["observed"]  # the event's figure is the API's
     assert by_series[LARGE]["expected"] == shown["expected"]
-    # As AlertPublic says: a Farrington alert shows its expected count and threshold, though
-    # months of its baseline are hidden (LARGE's 3s and 4s) or its observed count is (SMALL).
-    for series in (SMALL, LARGE):
+    # As AlertPublic says: an alert shows its expected count and threshold where its observed
+    # count is hidden (SMALL), not where a month of its baseline is (LARGE's 3s and 4s).
+    for series, withheld in ((SMALL, False), (LARGE, True)):
         api, event = by_series[series], events[series]["data"]
-        assert api["expected"] is not None and api["upper"] is not None
+        assert (api["expected"] is None, api["upper"] is None) == (withheld, withheld)
         assert (api["expected"], api["upper"]) == (event["expected"], event["upper"])
-        assert api["baseline_suppressed"] is False
+        assert api["baseline_suppressed"] is withheld
     detail = await stack.client.get(f"{ANALYTICS}/alerts/{by_series[LARGE]['id']}", headers=analyst)
     assert None in [point["count"] for point in detail.json()["series"][:-1]]
 

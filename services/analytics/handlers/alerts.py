@@ -81,8 +81,15 @@ def assess(
 
     assessments = detection.assess_all(series, period, min_count=min_count, alpha=alpha)
     raised: list[Alert] = []
-    if any(found.alarm for found in assessments.values()):
-        protect_registrations(engine, period.year, threshold=threshold)
+    # The event shows the figures the tables publish: of the month, and of every baseline
+    # month (published.py), so those years' cubes are protected first too.
+    alarmed = [found for found in assessments.values() if found.alarm]
+    years = {period.year} if alarmed else set()
+    for found in alarmed:
+        first, last = found.baseline_from or period, found.baseline_to or period
+        years |= set(range(first.year, last.year + 1))
+    for year in sorted(years):
+        protect_registrations(engine, year, threshold=threshold)
     for (region, category), found in sorted(assessments.items()):
         if not found.alarm:
             continue
