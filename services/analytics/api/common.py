@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Query
+from pydantic import BeforeValidator, Field
 from sqlmodel import Session as DbSession
 
 from kelisim.clock import now
@@ -16,6 +17,7 @@ from kelisim.service import ServiceContext
 from services.analytics.figures import Period
 
 PREFIX = "/api/v1/analytics"
+Month = Annotated[int, Field(ge=1, le=12)]
 
 
 @contextmanager
@@ -25,11 +27,20 @@ def reading(ctx: ServiceContext) -> Iterator[DbSession]:
         yield db
 
 
+def _blank_is_none(value: object) -> object:
+    """An empty parameter (`month=`, as a form's blank choice sends it) is one not given."""
+    return None if value == "" else value
+
+
 async def period(
     year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")] = None,
-    month: Annotated[int | None, Query(ge=1, le=12, description="one month of the year")] = None,
+    month: Annotated[
+        Month | None,
+        BeforeValidator(_blank_is_none),
+        Query(description="one month of the year; none or blank: the whole year"),
+    ] = None,
 ) -> Period:
-    """The period asked for: a year, or a month of it."""
+    """The period asked for: a year, or a month of it (a blank month: the whole year)."""
     this_year = now().year
     chosen = Period(year if year is not None else this_year, month)
     if chosen.year > this_year:

@@ -40,6 +40,7 @@ PROBLEMS = {
     "invalid-figures": N_(
         "A proposal rests on the analytics pages (/analytics/...) of regions in your scope."
     ),
+    "month-required": N_("Weekly figures are given for one month: choose a month."),
     "bad-cursor": N_("This page link is no longer valid; start from the first page."),
 }
 # The service explains a refused file and its rows in English words; these say it again.
