@@ -49,6 +49,13 @@ def month(value: date | str, lang: str, *, heading: bool = False) -> str:
     return format_date(when, pattern, locale=lang)
 
 
+def month_short(value: date | str, lang: str) -> str:
+    """A month's short name as a chart's axis labels it, e.g. "Jan", "янв.", "қаң."
+    (`value`: a day, or "YYYY-MM")."""
+    when = date.fromisoformat(f"{value[:7]}-01") if isinstance(value, str) else value
+    return format_date(when, "LLL", locale=lang)
+
+
 def number(value: float, lang: str) -> str:
     """A figure with at most one decimal, as the language writes it (13,7 in kk and ru)."""
     return format_decimal(value, "#,##0.#", locale=lang)

@@ -9,6 +9,7 @@ identifier from a hash of the data.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,7 +20,7 @@ from typing import Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from kelisim import charts, pdf
+from kelisim import charts, localtime, pdf
 from kelisim.regions import REGIONS
 from services.analytics import texts
 from services.analytics.methodology import METHODOLOGY
@@ -28,6 +29,7 @@ Lang = Literal["kk", "ru", "en"]
 Value = int | float | str | None
 
 TEMPLATES = Path(__file__).parent / "templates"
+MONTH_KEY = re.compile(r"\d{4}-\d{2}")
 WIDE_TABLE = 6  # tables with more value columns than this go on landscape pages
 
 
@@ -234,7 +236,7 @@ def _trend(lang: Lang, trend: ReportTrend, number: int) -> dict[str, object]:
         series,
         title=title,
         description=t["trend_desc"],
-        x_labels=trend.x_labels,
+        x_labels=[_month_label(lang, label) for label in trend.x_labels],
         width=680,
         height=260,
         texts=words,
@@ -248,6 +250,11 @@ def _trend(lang: Lang, trend: ReportTrend, number: int) -> dict[str, object]:
         "svg": Markup(svg),  # noqa: S704 - charts escapes every text it is given
         "suppressed": any(v is None for s in trend.series for v in s.values),
     }
+
+
+def _month_label(lang: Lang, label: str) -> str:
+    """A month ("YYYY-MM") by its short name in the report's language; other labels as given."""
+    return localtime.month_short(label, lang) if MONTH_KEY.fullmatch(label) else label
 
 
 def _shown_number(lang: Lang, value: float | None, decimals: int) -> str:

@@ -61,18 +61,14 @@ def report_data(
     trend_series.append(
         Series("cases.registered", [None if v is None else float(v) for v in totals])
     )
-    trends = [
-        ReportTrend(
-            title="cases.registered", x_labels=[m[5:] for m in months_of(year)], series=trend_series
-        )
-    ]
+    trends = [ReportTrend(title="cases.registered", x_labels=months_of(year), series=trend_series)]
     for category in CATEGORIES:  # every category, a quiet one too: its flat line is a finding
         per = figures.by_month(db, "cases.registered", regions, year, category)
         values = [per.column_totals.get(m) for m in per.columns]
         trends.append(
             ReportTrend(
                 title=f"cases.registered:{category}",
-                x_labels=[m[5:] for m in months_of(year)],
+                x_labels=months_of(year),
                 series=[Series(category, [None if v is None else float(v) for v in values])],
             )
         )

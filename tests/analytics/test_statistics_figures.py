@@ -164,6 +164,21 @@ async def test_the_yearly_report_draws_the_trend_of_every_category(stack, analys
         assert f". Cases registered: {NAMES['en'][category]}" in text, category
 
 
+async def test_the_yearly_reports_trend_charts_name_the_months_in_its_language(
+    stack, analyst, scenario
+):
+    from pypdf import PdfReader
+
+    year = TermPolicy().today().year
+    charts = 1 + len(CATEGORIES)  # all registrations, then each category
+    names = {"kk": ("қаң.", "жел."), "ru": ("янв.", "дек."), "en": ("Jan", "Dec")}
+    for lang, (january, december) in names.items():
+        got = await stack.client.get(f"{ANALYTICS}/reports/{year}.pdf?lang={lang}", headers=analyst)
+        assert got.status_code == 200, got.text
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(got.content)).pages)
+        assert text.count(january) >= charts and text.count(december) >= charts, lang
+
+
 async def test_weeks_of_this_month_add_up_to_its_protected_figures(stack, analyst, scenario):
     today = TermPolicy().today()
     month = f"year={today.year}&month={today.month}"
