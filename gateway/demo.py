@@ -168,8 +168,9 @@ def history_csv(today: date, seed: int = 2026) -> bytes:
 
     Seasonal (more in spring and autumn), region-sized, fixed seed: the same every time, so
     a second upload changes nothing. Almaty's land disputes jump last month, so the demo
-    shows one early-warning alert with its explanation; that series is large enough that no
-    month of its baseline is hidden, so the explanation shows its expected count.
+    shows one early-warning alert; that series is large enough that no month of it is hidden
+    for its own small count (secondary suppression may still hide one, and then the alert
+    withholds its expected count, as every alert on a hidden baseline month does).
     """
     rng = random.Random(seed)
     out = io.StringIO()

@@ -74,8 +74,15 @@ async def test_the_demo_creates_one_user_per_role_and_a_council_once(stack: Stac
     analyst = await stack.login("analyst", "demo")
     alerts = (await stack.client.get("/api/v1/analytics/alerts", headers=analyst)).json()
     assert [(a["region"], a["category"]) for a in alerts["items"]] == [("KZ-75", "land")]
-    [alert] = alerts["items"]  # its baseline is published, so its explanation is whole
-    assert alert["baseline_suppressed"] is False and alert["expected"] < alert["upper"]
+    [alert] = alerts["items"]
+    # Its explanation is whole where every baseline month is published; secondary suppression
+    # may hide one of them (it does for the demo's KZ-75 land on some dates), and then the
+    # expected count and threshold are withheld, whichever the method (published.py).
+    assert alert["observed"] is not None and alert["method"] == "farrington"
+    if alert["baseline_suppressed"]:
+        assert alert["expected"] is alert["upper"] is alert["score"] is None
+    else:
+        assert alert["expected"] < alert["upper"]
 
     audited = audit_count(stack)
     councils = (await stack.client.get("/api/v1/councils", headers=stack.admin)).json()
