@@ -140,6 +140,36 @@ async def test_a_reviewer_approves_only_proposals_within_their_scope_and_each_re
     assert "Almaty mediation desks" not in other and "Republic hotline" not in other
 
 
+async def test_an_analyst_reads_only_the_proposals_of_their_regions(stack, analyst):
+    """A KZ-71 analyst listed and opened Almaty's and the republic's proposals."""
+    author = await login(stack, "analyst-75-reader", ["KZ-75"])
+    figures = [f"/analytics/regions/KZ-75?year={YEAR}"]
+    almaty = await submitted(stack, author, proposal("Almaty reading rooms", figures))
+    republic = await submitted(
+        stack, analyst, proposal("Republic reading rooms", [f"/analytics?year={YEAR}"])
+    )
+    astana = await login(stack, "analyst-71-reader", ["KZ-71"])
+
+    async def listed(headers: dict[str, str]) -> set[str]:
+        got = await stack.client.get(
+            f"{ANALYTICS}/proposals", params={"year": YEAR, "limit": 100}, headers=headers
+        )
+        assert got.status_code == 200, got.text
+        return {p["id"] for p in got.json()["items"]}
+
+    both = {almaty["id"], republic["id"]}
+    assert both <= await listed(analyst)
+    assert both & await listed(author) == {almaty["id"]}
+    assert both & await listed(astana) == set()
+    for pid in both:
+        hidden = await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=astana)
+        assert_problem(hidden, 404, "not-found")
+    opened = await stack.client.get(f"{ANALYTICS}/proposals/{almaty['id']}", headers=author)
+    assert opened.status_code == 200 and opened.json()["titles"]["en"] == "Almaty reading rooms"
+    refused = await stack.client.get(f"{ANALYTICS}/proposals/{republic['id']}", headers=author)
+    assert_problem(refused, 404, "not-found")
+
+
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 async def test_a_regional_report_names_its_regions_on_the_cover_and_in_its_title(
     stack, analyst, analyst75, lang

@@ -28,6 +28,7 @@ from services.analytics.handlers.proposals import (
     etag,
     review_proposal,
     submit_proposal,
+    visible,
 )
 from services.analytics.models import Proposal
 from services.analytics.schemas import (
@@ -80,9 +81,15 @@ def list_proposals(
             pagination.after([table.c.created_at, table.c.id], key, descending=True)
         )
     order = (col(Proposal.created_at).desc(), col(Proposal.id).desc())
-    query = query.order_by(*order).limit(limit + 1)
+    scope = frozenset(permissions.council_regions(principal))
+    rows: list[Proposal] = []
     with reading(ctx) as db:
-        rows = db.exec(query).all()
+        # Scope is decided on the rows (their regions are a JSON list): a year holds dozens.
+        for proposal in db.exec(query.order_by(*order)):
+            if visible(proposal, principal.sub, scope):
+                rows.append(proposal)
+                if len(rows) > limit:
+                    break
     found, next_cursor = pagination.page(rows, limit, lambda p: (p.created_at, p.id))
     return Page[ProposalPublic](items=[public(p) for p in found], next_cursor=next_cursor)
 
@@ -95,7 +102,8 @@ def get_proposal(
     permissions.require(principal, "draft_proposal")
     with reading(ctx) as db:
         proposal = db.get(Proposal, proposal_id)
-    if proposal is None:
+    scope = frozenset(permissions.council_regions(principal))
+    if proposal is None or not visible(proposal, principal.sub, scope):
         raise Problem(404, "not-found", f"No proposal {proposal_id[:40]}.")
     return _answer(proposal, response)
 

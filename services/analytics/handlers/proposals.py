@@ -196,6 +196,13 @@ def submit_proposal(cmd: SubmitProposal, uow: UnitOfWork) -> Proposal:
     return proposal
 
 
+def visible(proposal: Proposal, sub: str, scope: frozenset[str]) -> bool:
+    """Whether a caller reads a proposal: its author does, and an analyst whose scope covers
+    every region it is about (as for reviewing it); a regional analyst reads no other
+    region's proposal, nor a national one."""
+    return proposal.author == sub or all(code in scope for code in proposal.regions)
+
+
 def review_proposal(cmd: ReviewProposal, uow: UnitOfWork) -> Proposal:
     proposal = load(uow, cmd.proposal_id)
     action = cmd.body.decision
