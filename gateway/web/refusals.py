@@ -102,6 +102,9 @@ PROBLEMS = {
     ),
     "not-the-author": N_("Only its author changes or submits a proposal."),
     "second-analyst": N_("A second analyst, not the author, reviews it."),
+    "invalid-figures": N_(
+        "A proposal rests on the analytics pages (/analytics/...) of regions in your scope."
+    ),
     "incomplete-translation": N_("Each language needs both a title and a text."),
     "not-implemented": N_("A practice note is drafted from a recommendation that was implemented."),
     "invalid-csv": N_("The file is not a CSV table in UTF-8 with the expected columns."),
