@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from kelisim.localtime import local_date
 from kelisim.supervision import present
 from tests.kelisim.test_cli import System, ready, wait_until
 from tests.kelisim.test_cli import system as system  # noqa: F401 - the fixture
@@ -85,7 +86,7 @@ def test_demo_data_shows_every_state_to_every_role_and_a_restart_adds_nothing(sy
         assert len(cases) >= 12
         assert {c["status"] for c in cases} == STATES
         assert {c["region"] for c in cases} == {"KZ-71", "KZ-75"}
-        today = datetime.now(UTC).date().isoformat()
+        today = local_date(datetime.now(UTC)).isoformat()  # the demo counts in Kazakhstan
         overdue = [c for c in cases if c["status"] == "in_mediation" and c["deadline"] < today]
         assert len(overdue) == 1
         settled = next(c for c in cases if c["status"] == "settled")

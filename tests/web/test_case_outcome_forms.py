@@ -208,15 +208,18 @@ async def test_an_obligations_result_is_chosen_and_confirmed_with_a_note_not_one
     mediator = await system.login("mediator", "demo")
     base, page_path = f"/api/v1/cases/{ids['case']}", f"/cases/{ids['case']}"
     parties = (await system.client.get(base, headers=mediator)).json()["parties"]
-    today = datetime.now(UTC).date().isoformat()
+    today = datetime.now(UTC).date()
+    # Due in a month: the compliance watcher counts days in Kazakhstan's time, so an obligation
+    # due on the UTC day turns overdue at 19:00 UTC and its alert would land mid-test.
+    due_on = (today + timedelta(days=30)).isoformat()
     settled = await system.client.post(
         f"{base}/settlement",
         json={
             "terms": "Забор",
-            "signed_on": today,
-            "signatures": [{"party_id": p["id"], "signed_on": today} for p in parties],
+            "signed_on": today.isoformat(),
+            "signatures": [{"party_id": p["id"], "signed_on": today.isoformat()} for p in parties],
             "document_text": "Забор",
-            "obligations": [{"description": "Поставить забор", "due_on": today}],
+            "obligations": [{"description": "Поставить забор", "due_on": due_on}],
         },
         headers=mediator,
     )
