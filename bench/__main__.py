@@ -12,7 +12,11 @@ memory) and one process per app (`KELISIM_PROCESSES=per-service`, the shape of a
 deployment, one app per pod). The two shapes trade memory against CPU on this 2-core
 machine, and the summary shows both sides rather than the better one.
 
-    python -m bench [--only api_reads,caseload] [--shapes one] [--logs DIR]
+With `--runs N` every benchmark runs N times in turn (the whole round again, so a slow
+minute of the shared machine falls on one run of each rather than on every run of one); the
+summary gives each figure's N values and ratios, and a figure passes only if every run passed.
+
+    python -m bench [--only api_reads,caseload] [--shapes one] [--runs 3] [--logs DIR]
 """
 
 from __future__ import annotations
@@ -37,9 +41,10 @@ SHAPES = ("one", "per-service")
 
 
 def run(
-    name: str, logs: Path, shape: str | None = None
+    name: str, logs: Path, shape: str | None = None, log_name: str = ""
 ) -> tuple[str, float, list[dict[str, object]]]:
-    """Run one benchmark (in one shape of the system); its status, seconds and result rows."""
+    """Run one benchmark (in one shape of the system); its status, seconds and result rows.
+    Its output goes to `<logs>/<log_name or its label>.log`."""
     if importlib.util.find_spec(f"bench.{name}") is None:
         return "missing", 0.0, []
     started = time.monotonic()
@@ -48,7 +53,7 @@ def run(
     env = {k: v for k, v in os.environ.items() if k != "KELISIM_PROCESSES"}
     if shape is not None:
         env["KELISIM_PROCESSES"] = shape
-    with (logs / f"{label(name, shape)}.log").open("w") as log:
+    with (logs / f"{log_name or label(name, shape)}.log").open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", f"bench.{name}"],
             stdout=subprocess.PIPE,
@@ -83,8 +88,48 @@ def run(
     return ("ok" if code == 0 else f"failed ({code})"), time.monotonic() - started, rows
 
 
-def label(name: str, shape: str | None) -> str:
-    return name if shape is None else f"{name}.{shape}"
+def label(name: str, shape: str | None, attempt: int = 0) -> str:
+    """A run's name: the benchmark, its shape, its run number when there are several."""
+    named = name if shape is None else f"{name}.{shape}"
+    return f"{named}.run{attempt}" if attempt else named
+
+
+Outcome = tuple[str, str, float, list[dict[str, object]]]  # run's label, status, seconds, rows
+RUN_NUMBER = re.compile(r"\.run\d+$")
+
+
+def summary(rounds: list[list[Outcome]]) -> tuple[list[str], int]:
+    """The summary's lines and how many figures or benchmarks failed, from one or more rounds
+    of the same runs: a figure's values and ratios side by side, PASS only if each run passed."""
+    several = len(rounds) > 1
+    head = f"{'benchmark figure':62} {'figure':>10} {'baseline':>10} {'ratio':>7} {'target':>10}"
+    lines = [f"{head}  result"]
+    failures = 0
+    for attempts in zip(*rounds, strict=True):
+        name = RUN_NUMBER.sub("", attempts[0][0])
+        for log_name, status, seconds, rows in attempts:
+            if status != "ok" or not rows:
+                lines.append(f"{name:62} {status} after {seconds:.0f} s: see {log_name}.log")
+                failures += 1
+        figures: dict[str, list[dict[str, object]]] = {}
+        for _, _, _, rows in attempts:
+            for row in rows:
+                figures.setdefault(str(row["name"]), []).append(row)
+        for figure, seen in figures.items():
+            passed = sum(bool(row["pass"]) for row in seen)
+            ok = passed == len(seen) == len(attempts)
+            failures += not ok
+            verdict = "PASS" if ok else "FAIL"
+            if several:
+                verdict += f" ({passed} of {len(attempts)})"
+            first = seen[0]
+            values = " / ".join(str(row["figure"]) for row in seen)
+            ratios = " / ".join(f"{row['ratio']}x" for row in seen if row["ratio"] != "")
+            lines.append(
+                f"{figure[:62]:62} {values:>10} {first['baseline']!s:>10} {ratios:>7} "
+                f"{str(first['target']):>10}  {verdict}"
+            )
+    return lines, failures
 
 
 def main() -> None:
@@ -94,7 +139,10 @@ def main() -> None:
         "--shapes", default=",".join(SHAPES), help="the system's shapes, comma-separated"
     )
     parser.add_argument("--logs", type=Path, help="where each benchmark's report goes")
+    parser.add_argument("--runs", type=int, default=1, help="how many times to run each")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be 1 or more")
     names = args.only.split(",") if args.only else list(BENCHMARKS)
     shapes = [s for s in args.shapes.split(",") if s]
     if unknown := set(shapes) - set(SHAPES):
@@ -103,30 +151,20 @@ def main() -> None:
     logs = args.logs or Path(tempfile.mkdtemp(prefix="kelisim-bench-"))
     logs.mkdir(parents=True, exist_ok=True)
     print(f"reports in {logs}", flush=True)
-    outcomes = []
-    for name, shape in runs:
-        print(f"running {label(name, shape)} ...", flush=True)
-        outcomes.append((label(name, shape), *run(name, logs, shape)))
+    rounds: list[list[Outcome]] = []
+    for attempt in range(1, args.runs + 1):
+        outcomes: list[Outcome] = []
+        for name, shape in runs:
+            named = label(name, shape, attempt if args.runs > 1 else 0)
+            print(f"running {named} ...", flush=True)
+            outcomes.append((named, *run(name, logs, shape, named)))
+        rounds.append(outcomes)
+    lines, failures = summary(rounds)
     print()
-    print(
-        f"{'benchmark figure':62} {'figure':>10} {'baseline':>10} {'ratio':>7} "
-        f"{'target':>10}  result"
-    )
-    failures = 0
-    for name, status, seconds, rows in outcomes:
-        if status != "ok" or not rows:
-            print(f"{name:62} {status} after {seconds:.0f} s: see {logs / (name + '.log')}")
-            failures += 1
-        for row in rows:
-            verdict = "PASS" if row["pass"] else "FAIL"
-            failures += not row["pass"]
-            print(
-                f"{str(row['name'])[:62]:62} {row['figure']:>10} {row['baseline']:>10} "
-                f"{row['ratio']:>6}{'x' if row['ratio'] != '' else ' '} "
-                f"{str(row['target']):>10}  {verdict}"
-            )
+    print("\n".join(lines))
     verdict = f"{failures} figure(s) or benchmark(s) failed, missing or without a result"
     print(f"\n{verdict}" if failures else "\nall PASS")
+    print(f"reports in {logs}")
     sys.exit(1 if failures else 0)
 
 
