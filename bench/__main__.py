@@ -122,12 +122,12 @@ def summary(rounds: list[list[Outcome]]) -> tuple[list[str], int]:
             verdict = "PASS" if ok else "FAIL"
             if several:
                 verdict += f" ({passed} of {len(attempts)})"
-            first = seen[0]
             values = " / ".join(str(row["figure"]) for row in seen)
+            baselines = " / ".join(str(row["baseline"]) for row in seen if row["baseline"] != "")
             ratios = " / ".join(f"{row['ratio']}x" for row in seen if row["ratio"] != "")
             lines.append(
-                f"{figure[:62]:62} {values:>10} {first['baseline']!s:>10} {ratios:>7} "
-                f"{str(first['target']):>10}  {verdict}"
+                f"{figure[:62]:62} {values:>10} {baselines:>10} {ratios:>7} "
+                f"{str(seen[0]['target']):>10}  {verdict}"
             )
     return lines, failures
 

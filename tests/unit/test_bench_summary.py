@@ -5,11 +5,11 @@ from __future__ import annotations
 from bench.__main__ import label, summary
 
 
-def row(name: str, figure: str, ratio: str, ok: bool) -> dict[str, object]:
+def row(name: str, figure: str, ratio: str, ok: bool, baseline: str = "6095") -> dict[str, object]:
     return {
         "name": name,
         "figure": figure,
-        "baseline": "6095",
+        "baseline": baseline,
         "ratio": ratio,
         "target": ">= 0.5x",
         "pass": ok,
@@ -19,12 +19,13 @@ def row(name: str, figure: str, ratio: str, ok: bool) -> dict[str, object]:
 def test_each_runs_values_are_shown_and_one_failed_run_fails_the_figure():
     rounds = [
         [("outbox_relay.run1", "ok", 30.0, [row("relay", "5064", "0.83", True)])],
-        [("outbox_relay.run2", "ok", 31.0, [row("relay", "2900", "0.48", False)])],
+        [("outbox_relay.run2", "ok", 31.0, [row("relay", "2900", "0.48", False, "6041")])],
         [("outbox_relay.run3", "ok", 29.0, [row("relay", "5100", "0.84", True)])],
     ]
     lines, failures = summary(rounds)
     [line] = [x for x in lines if x.startswith("relay")]
     assert "5064 / 2900 / 5100" in line and "0.83x / 0.48x / 0.84x" in line
+    assert "6095 / 6041 / 6095" in line  # each run's own baseline
     assert line.endswith("FAIL (2 of 3)")
     assert failures == 1
 
