@@ -6,7 +6,9 @@ one a phone word introduces), e-mail address, street address with its house numb
 case number (KZ-75-2026-000001), exact date (day, month and year), IIN or BIN, identity card
 or passport number, or link (a web address, t.me/…, an @handle): `check` finds every one of
 them, whoever's they are (a month and year, a year, a sum, a count or an article number are
-not). A service also declares the source's
+not; nor is a link to an official source of law or state information, such as the law on
+adilet.zan.kz, whose hosts are listed once in `general.OFFICIAL_HOSTS`). A service also
+declares the source's
 own identifying facts — names, phones, e-mails, addresses, reference numbers, dates — and
 `check` finds each of them however written, even where the general rules let text pass:
 - names in any spelling, transliteration or inflected form (kelisim.names), also written

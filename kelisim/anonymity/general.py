@@ -1,13 +1,16 @@
 """What identifies anyone, whoever's it is: any Kazakhstan phone number (or the part of one a
 phone word introduces), e-mail address, street address with its house number, Kelisim case
 number, IIN or BIN, identity card or passport number, link or messenger handle (any exact
-date: `dates`)."""
+date: `dates`). A link to an official source of law (OFFICIAL_HOSTS) is a citation, not a
+person, and passes."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import unquote, unquote_plus, urlsplit
 
+from kelisim.anonymity.dates import exact_dates
 from kelisim.anonymity.text import Finding
 
 # --- phones ------------------------------------------------------------------------------------
@@ -204,6 +207,23 @@ def document_numbers(text: str) -> Iterator[Finding]:
 
 # --- links -------------------------------------------------------------------------------------
 
+# Official public sources of law and state information: a link to one cites the law or a state
+# body, not a person, so it may stay (https, http or no scheme; any path). An entry "*.gov.kz"
+# covers the domain and every subdomain; any other entry covers the host and its "www." form.
+# Every other host is refused, as are links to these with a user name or port, an @ anywhere,
+# or a path, query or fragment that holds what identifies anyone (a phone, an e-mail, an IIN,
+# a date...) or a run of ten or more digits (a phone or IIN written bare: ?tel=77011234567).
+OFFICIAL_HOSTS = (
+    "adilet.zan.kz",  # Adilet: the legal acts, Ministry of Justice
+    "zan.kz",
+    "*.gov.kz",  # state bodies' sites: www.gov.kz/memleket/entities/..., stat.gov.kz
+    "stat.gov.kz",  # the Bureau of National Statistics (a subdomain of gov.kz)
+    "egov.kz",  # the e-government portal, its law and services pages
+    "akorda.kz",  # the President
+    "parlam.kz",  # the Parliament
+    "assembly.kz",  # the Assembly of the People of Kazakhstan
+)
+
 # A web address (with a scheme, www., or a domain with a path: t.me/omarov_b, instagram.com/x)
 # and a messenger or social handle (@omarov_b): each leads to someone. A domain alone (egov.kz)
 # names a site, not a person.
@@ -214,10 +234,55 @@ _URL_RE = re.compile(
 )
 _HANDLE_RE = re.compile(r"(?<![\w.@+\-])@[A-Za-z0-9_][A-Za-z0-9_.]{2,}[A-Za-z0-9_]")
 _TRAILING = ".,;:!?)»\"'"
+_URL_PARTS = re.compile(r"[/?&#;]")  # between the parts of a path, query or fragment
+_BARE_DIGITS = re.compile(r"(?<![^\W_])\+?\d{10,}")
+
+
+def is_official(host: str) -> bool:
+    """Whether `host` is one of OFFICIAL_HOSTS (a host name alone: no user name, no port)."""
+    host = host.lower()
+    for entry in OFFICIAL_HOSTS:
+        if entry.startswith("*."):
+            if host == entry[2:] or host.endswith(entry[1:]):
+                return True
+        elif host in (entry, f"www.{entry}"):
+            return True
+    return False
+
+
+def _cites_official_source(link: str) -> bool:
+    """Whether a link leads to an official source of law and carries nothing that identifies."""
+    if "@" in link:
+        return False
+    try:
+        parts = urlsplit(link if "://" in link else f"//{link}")
+    except ValueError:  # a malformed address ("http://[x/")
+        return False
+    if parts.scheme.lower() not in ("", "http", "https") or not is_official(parts.netloc):
+        return False
+    rest = f"{parts.path}?{parts.query}#{parts.fragment}"
+    for decoded in {unquote(rest), unquote_plus(rest)}:
+        # Each part of the path and each parameter on its own ("tel=12-34" read as "tel 12-34"):
+        # the parts of /2026/45/67 are not one number.
+        for piece in _URL_PARTS.split(decoded):
+            piece = piece.replace("=", " ")
+            if _BARE_DIGITS.search(piece) or _identifies(piece):
+                return False
+    return True
+
+
+def _identifies(text: str) -> bool:
+    """Whether `text` holds a phone, e-mail, address, case number, IIN, document number or date."""
+    finders = (phones, emails, addresses, case_numbers, identity_numbers, document_numbers)
+    found = [next(iter(finder(text)), None) for finder in finders]
+    return any(found) or next(iter(exact_dates(text, ())), None) is not None
 
 
 def links(text: str) -> Iterator[Finding]:
-    for pattern in (_URL_RE, _HANDLE_RE):
-        for m in pattern.finditer(text):
-            link = m.group(0).rstrip(_TRAILING)
+    """Every link and handle, but a link to an official source of law (OFFICIAL_HOSTS)."""
+    for m in _URL_RE.finditer(text):
+        link = m.group(0).rstrip(_TRAILING)
+        if not _cites_official_source(link):
             yield Finding(m.start(), m.start() + len(link), link, "link")
+    for m in _HANDLE_RE.finditer(text):
+        yield Finding(m.start(), m.end(), m.group(0), "link")

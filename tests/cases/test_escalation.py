@@ -205,3 +205,22 @@ async def test_summary_naming_a_party_or_holding_contacts_is_refused_and_changes
         got = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))
         assert got["escalated"] is False
         ok(await cases.post(url, headers=med, json=ESCALATION), 201)
+
+
+async def test_a_summary_may_cite_the_law_on_an_official_site_but_no_other_link(settings):
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        case = await to_mediation(cases, settings, category="interethnic")
+        url = f"{BASE}/{case['id']}/escalations"
+        law = "https://adilet.zan.kz/rus/docs/K1400000226"
+        for link in ("https://vk.com/omarov", f"https://olga@{law.removeprefix('https://')}"):
+            summary = f"Листовки со ссылкой {link} в подъезде"
+            answer = await cases.post(url, headers=med, json={**ESCALATION, "summary": summary})
+            problem = assert_problem(answer, 422, "personal-data-in-summary")
+            assert [f["kind"] for f in problem["findings"]] == ["link"]
+        summary = f"Листовки в подъезде; признаки ст. 174 УК РК ({law})"
+        escalation = ok(
+            await cases.post(url, headers=med, json={**ESCALATION, "summary": summary}), 201
+        )
+        assert escalation["summary"] == summary
+        assert outbox(settings, case["id"])[-1]["data"]["summary"] == summary

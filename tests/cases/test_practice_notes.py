@@ -129,6 +129,25 @@ async def test_a_note_that_identifies_the_case_is_refused_naming_the_words(
     assert submitted_events(stack) == events_before
 
 
+async def test_a_note_citing_the_law_it_relied_on_is_submitted_and_a_social_link_is_not(
+    stack, people, settled
+):
+    law = "https://adilet.zan.kz/rus/docs/Z1100000401"
+    cited = dict(CLEAN_RU, tried=f"{CLEAN_RU['tried']} По ст. 8 Закона о медиации ({law}).")
+    social = dict(cited, worked=f"{CLEAN_RU['worked']} Подробнее: https://t.me/omarov_b.")
+    refused = await draft(stack, people["med"], settled["id"], kk=CLEAN_KK, ru=social)
+    answer = await stack.client.post(f"{NOTES}/{refused['id']}/submission", headers=people["med"])
+    assert_problem(answer, 422, "not-anonymous")
+    assert [(f["field"], f["kind"], f["text"]) for f in answer.json()["findings"]] == [
+        ("worked", "link", "https://t.me/omarov_b")
+    ]
+    note = await draft(stack, people["med"], settled["id"], kk=CLEAN_KK, ru=cited)
+    sent = ok(await stack.client.post(f"{NOTES}/{note['id']}/submission", headers=people["med"]))
+    assert sent["status"] == "submitted"
+    [event] = [e for e in submitted_events(stack) if e["data"]["note_id"] == note["id"]]
+    assert law in event["data"]["texts"]["ru"]["tried"]
+
+
 async def test_a_clean_note_is_published_without_its_case_and_a_returned_one_comes_back(
     stack, people, settled
 ):

@@ -274,3 +274,41 @@ def test_the_iin_check_digit_is_the_official_one() -> None:
 )  # fmt: skip
 def test_ordinary_mediation_prose_with_numbers_is_not_refused(text: str) -> None:
     assert anyones(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["По Закону о медиации (https://adilet.zan.kz/rus/docs/Z1100000401), ст. 8.",
+     "Медиация туралы заң: https://adilet.zan.kz/kaz/docs/Z1100000401#z12.",
+     "see adilet.zan.kz/eng/docs/Z1100000401", "http://adilet.zan.kz/rus/docs/Z1100000401",
+     "https://zan.kz/ru/law/view/1", "www.zan.kz/ru/law/view/1",
+     "https://www.gov.kz/memleket/entities/adilet/press/news/details/512345?lang=ru",
+     "https://www.gov.kz/memleket/entities/almaty/documents/1/2/3",
+     "https://stat.gov.kz/ru/industries/social-statistics/demography/",
+     "https://egov.kz/cms/ru/law/list/Z1100000401", "https://www.egov.kz/cms/kk",
+     "https://www.akorda.kz/ru/official_documents/constitution", "https://www.parlam.kz/ru/mazhilis",
+     "HTTPS://ASSEMBLY.KZ/ru/"],
+)  # fmt: skip
+def test_a_link_to_an_official_source_of_law_may_be_cited(text: str) -> None:
+    """A mediator cites the law they relied on: the official host names no one."""
+    assert anyones(text) == []
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["https://wa.me/77010000011", "https://vk.com/omarov", "https://instagram.com/omarov.b",
+     "https://omarov.kz/about", "ftp://adilet.zan.kz/rus/docs/Z1100000401",
+     "https://olga@adilet.zan.kz/rus/docs/Z1100000401",
+     "https://adilet.zan.kz@omarov.kz/rus", "https://adilet.zan.kz:8443/rus/docs/Z1",
+     "https://adilet.zan.kz.omarov.kz/rus", "https://notgov.kz/x", "https://dialog.egov.kz/blogs/1",
+     "https://www.gov.kz/x?phone=%2B77010000011", "https://www.gov.kz/x?tel=77010000011",
+     "https://www.gov.kz/x?mail=olga%40mail.kz", "https://adilet.zan.kz/rus?iin=900101300126",
+     "https://www.gov.kz/x?q=ул.+Абая+15", "https://www.gov.kz/x#12.03.2026",
+     "https://www.gov.kz/x?tel=12-34"],
+)  # fmt: skip
+def test_any_other_link_or_one_carrying_personal_data_is_still_refused(link: str) -> None:
+    assert anyones(f"Смотрите {link} там.") == [("link", link)]
+
+
+def test_a_name_of_the_source_in_an_official_link_is_still_found() -> None:
+    assert found("https://www.gov.kz/memleket/news/zhanar") == [("name", "zhanar")]
