@@ -20,7 +20,8 @@ PROBLEMS = {
     "case-not-closed": N_("A practice note is drafted from a closed case."),
     "personal-data-in-summary": N_(
         "The summary goes to law enforcement: it must not name the parties or hold contacts, "
-        "addresses, exact dates, the case number, IINs, document numbers or links."
+        "addresses, exact dates, the case number, IINs, bank account numbers, document numbers "
+        "or links."
     ),
     "conflict": N_("This action conflicts with the current state."),
     "precondition-failed": N_("Someone changed this in the meantime; reload and try again."),
@@ -159,7 +160,7 @@ VALIDATION = {
     # services/cases: an escalation's summary is checked by kelisim.anonymity
     "personal_data": N_(
         "Remove the names, phones, e-mails, addresses, exact dates, case numbers, IINs, "
-        "document numbers and links."
+        "bank account numbers, document numbers and links."
     ),
     # gateway/schemas.py: a mediator, coordinator or liaison is never scoped to no region
     "region_required": N_(

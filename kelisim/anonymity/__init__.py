@@ -3,14 +3,15 @@ what identifies anyone.
 
 Whatever the source, a text that leaves a service must hold no phone number (nor the part of
 one a phone word introduces), e-mail address, street address with its house number, Kelisim
-case number (KZ-75-2026-000001), exact date (day, month and year), IIN or BIN, identity card
-or passport number, or link (a web address, t.me/…, an @handle): `check` finds every one of
-them, whoever's they are (a month and year, a year, a sum, a count or an article number are
-not; nor is a link to an official source of law or state information, such as the law on
-adilet.zan.kz, whose hosts are listed once in `general.OFFICIAL_HOSTS`). A service also
-declares the source's
-own identifying facts — names, phones, e-mails, addresses, reference numbers, dates — and
-`check` finds each of them however written, even where the general rules let text pass:
+case number (KZ-75-2026-000001), exact date (day, month and year), IIN or BIN, bank account
+number (an IBAN of any country whose check digits are right: KZ86 125K ZT50 0410 0100),
+identity card or passport number, or link (a web address, t.me/…, an @handle): `check` finds
+every one of them, whoever's they are (a month and year, a year, a sum, a count or an article
+number are not; nor is a link to an official source of law or state information, such as the
+law on adilet.zan.kz, whose hosts are listed once in `general.OFFICIAL_HOSTS`). A service also
+declares the source's own identifying facts — names, phones, e-mails, addresses, reference
+numbers, dates — and `check` finds each of them however written, even where the general rules
+let text pass:
 - names in any spelling, transliteration or inflected form (kelisim.names), also written
   letter by letter (Ж у м а б а е в, Ж.у.м.а.б.а.е.в);
 - phones in any formatting (+7 701 123 45 67, 8(701)1234567, 87011234567, 123-45-67);
@@ -84,6 +85,7 @@ def check(text: str, facts: Identifying) -> list[Finding]:
     found += source.numbers(shown, facts.numbers)
     found += general.case_numbers(shown)
     found += general.identity_numbers(shown)
+    found += general.ibans(shown)
     found += general.document_numbers(shown)
     found += general.links(shown)
     found += exact_dates(shown, facts.dates)

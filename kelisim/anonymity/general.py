@@ -1,8 +1,8 @@
 """What identifies anyone, whoever's it is: any Kazakhstan phone number (or the part of one a
 phone word introduces), e-mail address, street address with its house number, Kelisim case
-number, IIN or BIN, identity card or passport number, link or messenger handle (any exact
-date: `dates`). A link to an official source of law (OFFICIAL_HOSTS) is a citation, not a
-person, and passes."""
+number, IIN or BIN, bank account number (IBAN), identity card or passport number, link or
+messenger handle (any exact date: `dates`). A link to an official source of law
+(OFFICIAL_HOSTS) is a citation, not a person, and passes."""
 
 from __future__ import annotations
 
@@ -205,6 +205,41 @@ def document_numbers(text: str) -> Iterator[Finding]:
         yield Finding(m.start(), m.end(), m.group(0), "document_number")
 
 
+# --- bank accounts -----------------------------------------------------------------------------
+
+# An IBAN (ISO 13616): a country's two letters, two check digits and up to thirty letters and
+# digits, often in groups of four (KZ86 125K ZT50 0410 0100: a Kazakh one has 20 characters).
+# It is one only when its check digits are right (mod 97), so a code or a row of figures that
+# merely looks like one is not.
+_IBAN_RE = re.compile(
+    r"(?<![\w\-])[A-Z]{2}\d{2}(?:[ \u00a0\-]?[A-Z0-9]){11,30}(?![\w])", re.IGNORECASE
+)
+_IBAN_LENGTHS = {"KZ": 20}  # the length a country's IBANs have, where we know it; others 15..34
+
+
+def valid_iban(value: str) -> bool:
+    """Whether `value` (spaces and hyphens aside) is an IBAN with right check digits."""
+    compact = re.sub(r"[\s\-]", "", value).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", compact):
+        return False
+    if len(compact) != _IBAN_LENGTHS.get(compact[:2], len(compact)):
+        return False
+    moved = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in moved)) % 97 == 1
+
+
+def ibans(text: str) -> Iterator[Finding]:
+    for m in _IBAN_RE.finditer(text):
+        # The longest IBAN the run begins with, ending where a group does: the words or
+        # figures after it ("KZ86 125K ZT50 0410 0100 2026") are not part of it.
+        run = m.group(0)
+        ends = [len(run)] + [i for i in range(len(run) - 1, 0, -1) if run[i] in " \u00a0-"]
+        for end in ends:
+            if valid_iban(run[:end]):
+                yield Finding(m.start(), m.start() + end, run[:end], "iban")
+                break
+
+
 # --- links -------------------------------------------------------------------------------------
 
 # Official public sources of law and state information: a link to one cites the law or a state
@@ -272,8 +307,9 @@ def _cites_official_source(link: str) -> bool:
 
 
 def _identifies(text: str) -> bool:
-    """Whether `text` holds a phone, e-mail, address, case number, IIN, document number or date."""
-    finders = (phones, emails, addresses, case_numbers, identity_numbers, document_numbers)
+    """Whether `text` holds a phone, e-mail, address, case number, IIN, IBAN, document number
+    or date."""
+    finders = [phones, emails, addresses, case_numbers, identity_numbers, ibans, document_numbers]
     found = [next(iter(finder(text)), None) for finder in finders]
     return any(found) or next(iter(exact_dates(text, ())), None) is not None
 

@@ -18,6 +18,7 @@ Kind = Literal[
     "case_number",
     "date",
     "identity_number",
+    "iban",
     "document_number",
     "link",
 ]

@@ -186,6 +186,7 @@ async def test_summary_naming_a_party_or_holding_contacts_is_refused_and_changes
             "Записал номер 900101300123": {"identity_number"},
             "БИН кафе 140340012345": {"identity_number"},
             "Удостоверение личности № 045123456": {"document_number"},
+            "Деньги переводили на KZ86 125K ZT50 0410 0100": {"iban"},
             "Угрозы шли с https://t.me/omarov_b": {"link"},
             "Телефон заканчивался на 00-50": {"phone"},
         }
@@ -197,7 +198,8 @@ async def test_summary_naming_a_party_or_holding_contacts_is_refused_and_changes
             assert problem["errors"][0]["loc"] == ["body", "summary"]
             # The refusal says what kind of data is where, and never repeats it.
             for word in ("Петров", "Серікқызы", "0001122", "000 11 22", "Абая", "Сатпаева",
-                         "900101300123", "045123456", "omarov_b", "00-50"):  # fmt: skip
+                         "900101300123", "045123456", "omarov_b", "00-50",
+                         "ZT50 0410"):  # fmt: skip
                 assert word not in answer.text, summary
         assert items_of(await cases.get(url, headers=med)) == []
         assert len(outbox(settings, case["id"])) == events

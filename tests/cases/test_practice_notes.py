@@ -100,6 +100,7 @@ async def test_drafting_honours_the_idempotency_key(stack, people, settled):
         ("tried", "ru", "TODAY", "date"),
         ("conflict", "ru", "900101300123", "identity_number"),  # anyone's IIN, a bare 12 digits
         ("worked", "kk", "N12345678", "document_number"),  # a passport's number
+        ("worked", "ru", "KZ86 125K ZT50 0410 0100", "iban"),  # a Kazakh bank account
         ("tried", "ru", "https://t.me/omarov_b", "link"),
         ("did_not_work", "kk", "@omarov_b", "link"),
     ],

@@ -1,12 +1,16 @@
 """Every problem a service or the gateway can answer has a message in the UI's languages,
-so a refused form says why in the user's language, not "The action was refused"."""
+so a refused form says why in the user's language, not "The action was refused"; every kind
+of word the anonymity check refuses is named in words."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
+from gateway.web.pages.practice import FINDING_KINDS
 from gateway.web.refusals import PROBLEMS
+from kelisim.anonymity import Kind
 
 ROOT = Path(__file__).resolve().parents[2]
 RAISED = re.compile(r'Problem\(\s*(?:\d{3}|status)\s*,\s*"([a-z0-9-]+)"')
@@ -46,3 +50,7 @@ def test_the_api_only_list_names_only_problems_that_exist_and_have_no_label():
     kinds = raised_kinds()
     assert sorted(API_ONLY_PROBLEMS - kinds.keys()) == []
     assert sorted(API_ONLY_PROBLEMS & PROBLEMS.keys()) == []
+
+
+def test_every_kind_of_identifying_word_has_a_label():
+    assert sorted(FINDING_KINDS) == sorted(get_args(Kind))

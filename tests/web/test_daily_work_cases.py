@@ -192,7 +192,7 @@ async def test_an_escalation_summary_naming_a_party_is_refused_beside_the_field(
     assert 'id="summary-error"' in refused.text
     remove = (
         "Remove the names, phones, e-mails, addresses, exact dates, case numbers, IINs, "
-        "document numbers and links."
+        "bank account numbers, document numbers and links."
     )
     assert t(lang, remove) in refused.text
     assert f'value="{typed}"' in refused.text  # what was typed is kept

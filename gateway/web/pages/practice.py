@@ -36,6 +36,7 @@ FINDING_KINDS = {
     "case_number": N_("a case number"),
     "date": N_("a date"),
     "identity_number": N_("an IIN or BIN"),
+    "iban": N_("a bank account number (IBAN)"),
     "document_number": N_("an identity card or passport number"),
     "link": N_("a link or an account name"),
 }

@@ -72,8 +72,8 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
 def _require_no_personal_data(uow: UnitOfWork, case: Case, summary: str) -> None:
     """422 `personal-data-in-summary` when the summary, which goes to the police, names a party
     of the case or holds a phone, e-mail, street address, exact date, case number, IIN or BIN,
-    identity document number or link (a link to an official source of law passes: it carries no
-    personal data, kelisim.anonymity.general.OFFICIAL_HOSTS).
+    bank account number (IBAN), identity document number or link (a link to an official source
+    of law passes: it carries no personal data, kelisim.anonymity.general.OFFICIAL_HOSTS).
 
     The findings say what kind of data is where, never the words: the answer may be logged.
     """
@@ -83,8 +83,8 @@ def _require_no_personal_data(uow: UnitOfWork, case: Case, summary: str) -> None
             422,
             "personal-data-in-summary",
             "The summary goes to law enforcement and must not identify anyone: remove the "
-            "names, contacts, addresses, exact dates, case numbers, IINs, document numbers "
-            "and links it holds.",
+            "names, contacts, addresses, exact dates, case numbers, IINs, bank account "
+            "numbers, document numbers and links it holds.",
             findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
             errors=[
                 {

@@ -1,6 +1,6 @@
 """The anonymity check finds a source's people, contacts, numbers and dates however written, and
 anyone's phone (or part of one), e-mail, street address, case number, exact date, IIN or BIN,
-identity document number and link."""
+bank account number (IBAN), identity document number and link."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from kelisim.anonymity import Identifying, check
-from kelisim.anonymity.general import valid_iin
+from kelisim.anonymity.general import valid_iban, valid_iin
 
 CASE = Identifying(
     names=["Жанар Әлиева", "Нұрлан Сейітов", "ТОО «Береке Агро»"],
@@ -312,3 +312,39 @@ def test_any_other_link_or_one_carrying_personal_data_is_still_refused(link: str
 
 def test_a_name_of_the_source_in_an_official_link_is_still_found() -> None:
     assert found("https://www.gov.kz/memleket/news/zhanar") == [("name", "zhanar")]
+
+
+@pytest.mark.parametrize(
+    ("text", "piece"),
+    [("Оплата на счёт KZ86 125K ZT50 0410 0100 в 2026 году.", "KZ86 125K ZT50 0410 0100"),
+     ("шотқа KZ86125KZT5004100100 аударды", "KZ86125KZT5004100100"),
+     ("IBAN: kz86125kzt5004100100.", "kz86125kzt5004100100"),
+     ("KZ86 125K ZT50 0410 0100 2026 жылы", "KZ86 125K ZT50 0410 0100"),
+     ("paid to DE89 3704 0044 0532 0130 00 in full", "DE89 3704 0044 0532 0130 00"),
+     ("счёт GB82WEST12345698765432 в Лондоне", "GB82WEST12345698765432")],
+)  # fmt: skip
+def test_a_bank_account_number_of_any_country_is_found(text: str, piece: str) -> None:
+    assert anyones(text) == [("iban", piece)]
+    (finding,) = check(text, NOBODY)
+    assert text[finding.start : finding.end] == piece
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Счёт KZ86125KZT5004100101 указан с ошибкой.", "KZ87 125K ZT50 0410 0100",
+     "AB12 3456 7890 1234 5678", "DE89 3704 0044 0532 0130 01",
+     "Долг 1 500 000 тенге, выплачено 250 000 тенге по ст. 15 ГК РК.",
+     "Статьи 73 и 115 УК РК, п. 2 ст. 8 Закона, 12 семей из 15 домов.",
+     "КоАП РК ст 73-1, 2026 год"],
+)  # fmt: skip
+def test_what_fails_the_iban_check_digits_and_ordinary_prose_are_not_bank_accounts(
+    text: str,
+) -> None:
+    assert anyones(text) == []
+
+
+def test_the_iban_check_is_iso_13616_mod_97() -> None:
+    assert valid_iban("KZ86125KZT5004100100") and valid_iban("kz86 125k zt50 0410 0100")
+    assert valid_iban("DE89370400440532013000")
+    assert not valid_iban("KZ86125KZT5004100101")  # a character changed
+    assert not valid_iban("KZ8612KZT5004100100")  # a Kazakh IBAN has 20 characters
