@@ -97,7 +97,7 @@ PROBLEMS = {
     "bad-document": N_("The file is empty or cannot be read."),
     "empty-document": N_("The file is empty or cannot be read."),
     "document-too-large": N_("The file is too large."),
-    "too-large": N_("The file is too large."),
+    "too-large": N_("A history file has at most 5 MB."),  # only analytics' history import
     "endpoint-disabled": N_(
         "The endpoint is turned off: nothing is sent to it until it is turned on again."
     ),
@@ -118,7 +118,11 @@ PROBLEMS = {
     "user-not-found": N_("Not found."),
     "api-key-not-found": N_("Not found."),
     "future-period": N_("Figures exist only up to this year."),
-    "month-required": N_("Choose a month for the weekly figures."),
+    # an analytics page asked for by an old or edited link
+    "unknown-measure": N_("There is no such measure."),
+    "unknown-table": N_("There is no such table."),
+    "bad-cursor": N_("This page link is no longer valid; start from the first page."),
+    "month-required": N_("Weekly figures are given for one month: choose a month."),
     "request-in-progress": N_("The request is still being carried out; try again in a moment."),
     "minutes-settled": N_(
         "The minutes are approved: add the recommendation with a correction of the published "

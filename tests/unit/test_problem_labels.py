@@ -18,12 +18,11 @@ RAISED = re.compile(r'Problem\(\s*(?:\d{3}|status)\s*,\s*"([a-z0-9-]+)"')
 # request, tokens): the web UI never sends what would cause them, so they have no label.
 API_ONLY_PROBLEMS = frozenset(
     {
-        "api-key-not-allowed", "bad-cursor", "bad-encoding", "bad-gateway", "bad-if-match",
+        "api-key-not-allowed", "bad-encoding", "bad-gateway", "bad-if-match",
         "bad-path", "bad-period", "bad-request", "control-character",
         "internal-error", "invalid-idempotency-key", "invalid-token", "no-weekly-figures",
         "not-ready", "session-not-found", "too-many-requests", "unauthenticated",
-        "unknown-dimension", "unknown-measure", "unknown-table", "unsupported-grant-type",
-        "uri-too-long",
+        "unknown-dimension", "unsupported-grant-type", "uri-too-long",
     }
 )  # fmt: skip
 
@@ -54,3 +53,13 @@ def test_the_api_only_list_names_only_problems_that_exist_and_have_no_label():
 
 def test_every_kind_of_identifying_word_has_a_label():
     assert sorted(FINDING_KINDS) == sorted(get_args(Kind))
+
+
+def test_the_refusals_are_worded_in_one_table_for_every_page():
+    """The analytics pages once kept a second table that worded some refusals differently."""
+    tables = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "gateway").rglob("*.py"))
+        if re.search(r"^PROBLEMS\s*[:=]", path.read_text(encoding="utf-8"), re.MULTILINE)
+    ]
+    assert tables == ["gateway/web/refusals.py"]

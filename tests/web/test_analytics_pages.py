@@ -255,6 +255,19 @@ async def test_a_mediator_is_shown_the_forbidden_page(system):
     assert 'href="/analytics"' not in home.text
 
 
+async def test_an_old_or_edited_analytics_link_says_why_in_the_users_language(
+    system, national_analyst
+):
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, "ru")
+        stale = await web.get("/analytics/alerts?cursor=junk!")
+        edited = await web.get("/analytics/exports/no-such-table.csv")
+    assert stale.status_code == 400
+    assert t("ru", "This page link is no longer valid; start from the first page.") in stale.text
+    assert edited.status_code == 404
+    assert t("ru", "There is no such measure.") in edited.text
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_every_analytics_page_speaks_only_the_chosen_language(system, national_analyst, lang):
     english = sorted(

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from gateway.web import refusals
 from gateway.web.client import ServiceError
 from gateway.web.labels import N_
-from gateway.web.view import FormErrors, View, form_errors
+from gateway.web.view import View
 from kelisim import localtime
 from kelisim.charts import ChartTexts
 from kelisim.localtime import KAZAKHSTAN
@@ -24,25 +24,6 @@ from kelisim.localtime import KAZAKHSTAN
 API = "/api/v1/analytics"
 NATIONAL = "KZ"  # council figures of the republic level
 
-# Refusals of the analytics service, by the `type` of its problem details.
-PROBLEMS = {
-    "future-period": N_("Figures exist only up to this year."),
-    "unknown-measure": N_("There is no such measure."),
-    "unknown-category": N_("Unknown category."),
-    "unknown-table": N_("There is no such table."),
-    "invalid-csv": N_("The file is not a valid history CSV."),
-    "invalid-rows": N_("Some rows are not valid; nothing was imported."),
-    "too-large": N_("A history file has at most 5 MB."),
-    "incomplete-translation": N_("Each language needs both a title and a text."),
-    "remark-required": N_("Say what to change when returning a proposal."),
-    "not-the-author": N_("Only its author changes or submits a proposal."),
-    "second-analyst": N_("A second analyst, not the author, reviews it."),
-    "invalid-figures": N_(
-        "A proposal rests on the analytics pages (/analytics/...) of regions in your scope."
-    ),
-    "month-required": N_("Weekly figures are given for one month: choose a month."),
-    "bad-cursor": N_("This page link is no longer valid; start from the first page."),
-}
 # The service explains a refused file and its rows in English words; these say it again.
 CSV_DETAILS = (
     (re.compile(r"not UTF-8"), N_("The file is not UTF-8 text.")),
@@ -95,8 +76,7 @@ def _message(view: View, error: ServiceError) -> str:
             found = pattern.search(error.detail or "")
             if found:
                 return view.translate(text) % found.groupdict()
-    text = PROBLEMS.get(error.kind) or refusals.PROBLEMS.get(error.kind, refusals.GENERIC_PROBLEM)
-    return view.translate(text)
+    return view.translate(refusals.PROBLEMS.get(error.kind, refusals.GENERIC_PROBLEM))
 
 
 def _refused(view: View, error: ServiceError) -> Response:
@@ -105,13 +85,6 @@ def _refused(view: View, error: ServiceError) -> Response:
         raise error
     message = _message(view, error)
     return view.render("error.html", status=error.status, message=message, status_code=error.status)
-
-
-def _form_errors(view: View, error: ServiceError, aliases: dict[str, str]) -> FormErrors:
-    errors = form_errors(view, error, aliases)
-    if error.kind in PROBLEMS:
-        errors.general = _message(view, error)
-    return errors
 
 
 def _svg(chart: str) -> Markup:

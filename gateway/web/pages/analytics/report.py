@@ -14,13 +14,12 @@ from gateway.web.pages.analytics.common import (
     API,
     Period,
     _allow,
-    _form_errors,
     _period,
     _refused,
     _render,
     _whole,
 )
-from gateway.web.view import FormErrors, FormView, PageView, View, redirect, required
+from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
 
 router = APIRouter(include_in_schema=False)
 LANG_ORDER = ("kk", "ru", "en")
@@ -115,7 +114,7 @@ async def draft(view: FormView) -> Response:
     except ServiceError as error:
         aliases = {"titles": "title_kk", "bodies": "body_kk", "year": "_"}
         aliases |= {f"figures.{i}": "figures" for i in range(len(body["figures"]))}
-        errors = _form_errors(view, error, aliases)
+        errors = form_errors(view, error, aliases)
         return await _report_page(view, _form_year(view), {"draft": errors}, error.status)
     return redirect(f"/analytics/report?year={body['year']}#proposals")
 
@@ -139,6 +138,6 @@ async def proposal_step(proposal_id: str, step: str, view: FormView) -> Response
     try:
         await view.services.post(path, body)
     except ServiceError as error:
-        errors = _form_errors(view, error, {"remark": "remark"})
+        errors = form_errors(view, error, {"remark": "remark"})
         return await _report_page(view, year, {key: errors}, error.status)
     return redirect(f"/analytics/report?year={year}#proposal-{proposal_id}")
