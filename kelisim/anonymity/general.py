@@ -243,16 +243,17 @@ def ibans(text: str) -> Iterator[Finding]:
 # --- links -------------------------------------------------------------------------------------
 
 # Official public sources of law and state information: a link to one cites the law or a state
-# body, not a person, so it may stay (https, http or no scheme; any path). An entry "*.gov.kz"
-# covers the domain and every subdomain; any other entry covers the host and its "www." form.
-# Every other host is refused, as are links to these with a user name or port, an @ anywhere,
-# or a path, query or fragment that holds what identifies anyone (a phone, an e-mail, an IIN,
-# a date...) or a run of ten or more digits (a phone or IIN written bare: ?tel=77011234567).
+# body, not a person, so it may stay (https, http or no scheme; any path). Each entry covers
+# the host and its "www." form, no other subdomain: a subdomain may be a forum or a court's
+# register that names people (dialog.egov.kz, a court's decisions). Every other host is refused,
+# as are links to these with a user name or port, an @ anywhere, or a path, query or fragment
+# that holds what identifies anyone (a phone, an e-mail, an IIN, a date...) or a run of ten or
+# more digits (a phone or IIN written bare: ?tel=77011234567).
 OFFICIAL_HOSTS = (
     "adilet.zan.kz",  # Adilet: the legal acts, Ministry of Justice
     "zan.kz",
-    "*.gov.kz",  # state bodies' sites: www.gov.kz/memleket/entities/..., stat.gov.kz
-    "stat.gov.kz",  # the Bureau of National Statistics (a subdomain of gov.kz)
+    "gov.kz",  # the state bodies' one site: www.gov.kz/memleket/entities/...
+    "stat.gov.kz",  # the Bureau of National Statistics
     "egov.kz",  # the e-government portal, its law and services pages
     "akorda.kz",  # the President
     "parlam.kz",  # the Parliament
@@ -276,13 +277,7 @@ _BARE_DIGITS = re.compile(r"(?<![^\W_])\+?\d{10,}")
 def is_official(host: str) -> bool:
     """Whether `host` is one of OFFICIAL_HOSTS (a host name alone: no user name, no port)."""
     host = host.lower()
-    for entry in OFFICIAL_HOSTS:
-        if entry.startswith("*."):
-            if host == entry[2:] or host.endswith(entry[1:]):
-                return True
-        elif host in (entry, f"www.{entry}"):
-            return True
-    return False
+    return any(host in (entry, f"www.{entry}") for entry in OFFICIAL_HOSTS)
 
 
 def _cites_official_source(link: str) -> bool:

@@ -301,6 +301,7 @@ def test_a_link_to_an_official_source_of_law_may_be_cited(text: str) -> None:
      "https://olga@adilet.zan.kz/rus/docs/Z1100000401",
      "https://adilet.zan.kz@omarov.kz/rus", "https://adilet.zan.kz:8443/rus/docs/Z1",
      "https://adilet.zan.kz.omarov.kz/rus", "https://notgov.kz/x", "https://dialog.egov.kz/blogs/1",
+     "https://sud.gov.kz/rus/decisions/1",
      "https://www.gov.kz/x?phone=%2B77010000011", "https://www.gov.kz/x?tel=77010000011",
      "https://www.gov.kz/x?mail=olga%40mail.kz", "https://adilet.zan.kz/rus?iin=900101300126",
      "https://www.gov.kz/x?q=ул.+Абая+15", "https://www.gov.kz/x#12.03.2026",
