@@ -30,7 +30,7 @@ from services.councils.models import (
     Session,
 )
 from services.councils.queries import answer, responses_by, today
-from services.councils.rendering import LANGS
+from services.councils.rendering import LANGS, correction_reason
 
 # Carried out, in full or in part: a practice note may be drawn from it.
 DONE = ("implemented", "partially_implemented")
@@ -50,6 +50,14 @@ class PublicDocument(BaseModel):
     size: int
 
 
+class PublicCorrection(BaseModel):
+    """A published correction of a protocol: when it was published and why it was made."""
+
+    id: str
+    published_at: datetime
+    reason: str
+
+
 class PublicProtocolSummary(BaseModel):
     id: str
     council_id: str
@@ -62,6 +70,7 @@ class PublicProtocolSummary(BaseModel):
     sha256: str
     corrects_id: str | None
     corrected_by: list[str] = []
+    corrections: list[PublicCorrection] = []
 
 
 class PublicProtocol(PublicProtocolSummary):
@@ -147,11 +156,12 @@ def published(db: DbSession, **where: str | None) -> list[tuple[Protocol, Counci
 def summary(
     db: DbSession, protocol: Protocol, council: Council, session: Session
 ) -> dict[str, Any]:
-    """A published protocol's card: what, where, when, its hash and its published corrections."""
+    """A published protocol's card: what, where, when, its hash and its published corrections
+    (each with its day and its reason, which the original's signed PDFs cannot print)."""
     corrections = db.exec(
-        select(Protocol.id).where(
-            Protocol.corrects_id == protocol.id, Protocol.status == "published"
-        )
+        select(Protocol)
+        .where(Protocol.corrects_id == protocol.id, Protocol.status == "published")
+        .order_by(col(Protocol.published_at), col(Protocol.id))
     ).all()
     assert protocol.published_at is not None and protocol.sha256 is not None
     return {
@@ -165,7 +175,11 @@ def summary(
         "published_at": protocol.published_at,
         "sha256": protocol.sha256,
         "corrects_id": protocol.corrects_id,
-        "corrected_by": list(corrections),
+        "corrected_by": [c.id for c in corrections],
+        "corrections": [
+            {"id": c.id, "published_at": c.published_at, "reason": correction_reason(c.content)}
+            for c in corrections
+        ],
     }
 
 
