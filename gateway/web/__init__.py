@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from gateway.web.client import ServiceError
-from gateway.web.i18n import load_catalogs
-from gateway.web.view import LoginRequired, any_view, build_environments
+from gateway.web.i18n import choose_language, load_catalogs
+from gateway.web.view import LoginRequired, View, any_view, build_environments
 from kelisim import web
 from kelisim.settings import Settings
 
@@ -79,10 +79,25 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 async def body_too_large_page(request: Request, limit: int) -> Response:
     """A web form's upload beyond the size limit: the error page in the visitor's language,
-    naming the limit in megabytes (kelisim.limits answers the API with its problem)."""
-    from gateway.web.refusals import BODY_TOO_LARGE
+    naming the limit in megabytes, with a link back to the form (kelisim.limits answers the
+    API with its problem). A citizen's page under /public gets the public layout."""
+    from gateway.web.refusals import body_too_large
 
+    path = request.url.path
+    back = _same_site_referer(request)
+    if path == "/public" or path.startswith("/public/"):
+        view = View(request, None, choose_language(request, None))
+        back = back or f"{path}?lang={view.lang}"  # the public forms' pages answer GET
+        message = body_too_large(view, limit)
+        return view.render("public/error.html", status=413, message=message, back=back)
     view = await any_view(request)
-    size = view.fmt.number(round(limit / 2**20, 1))
-    message = view.translate(BODY_TOO_LARGE) % {"size": size}
-    return view.render("error.html", status=413, message=message, status_code=413)
+    message = body_too_large(view, limit)
+    return view.render("error.html", status=413, message=message, status_code=413, back=back)
+
+
+def _same_site_referer(request: Request) -> str | None:
+    """The page the form was sent from, when it is one of ours (path and query only)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if not referer.path.startswith("/") or referer.netloc != request.url.netloc:
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")

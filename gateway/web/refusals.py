@@ -4,7 +4,12 @@ language beside the form or field they concern."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gateway.web.labels import N_
+
+if TYPE_CHECKING:
+    from gateway.web.view import View
 
 # Refusals of the services, by the stable `type` of their problem details.
 PROBLEMS = {
@@ -135,6 +140,12 @@ PROBLEMS = {
 GENERIC_PROBLEM = N_("The action was refused.")
 # A web form's body beyond the size limit (kelisim.limits), with the limit in megabytes.
 BODY_TOO_LARGE = N_("The file is too large: this form accepts up to %(size)s MB.")
+
+
+def body_too_large(view: View, limit: int) -> str:
+    """BODY_TOO_LARGE in the view's language, the limit of `limit` bytes in megabytes."""
+    return view.translate(BODY_TOO_LARGE) % {"size": view.fmt.number(round(limit / 2**20, 1))}
+
 
 # Validation errors, by the pydantic error type.
 VALIDATION = {

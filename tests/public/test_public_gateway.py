@@ -3,8 +3,11 @@ the visitor's language."""
 
 from __future__ import annotations
 
+import html
+
 from gateway.web.i18n import LANG_COOKIE
 from gateway.web.pages.public.common import WINDOW, AddressLimit
+from tests.support.browser import t
 from tests.support.gateway import gateway_stack, running_gateway
 
 
@@ -16,18 +19,53 @@ def test_each_address_has_its_own_window_of_requests():
     assert limits.take("a", 3, 100.0 + WINDOW) == 0.0  # a new window
 
 
-async def test_an_oversized_upload_is_refused_before_it_is_read(settings):
+def _in_public_layout(page: str, lang: str) -> None:
+    """The citizen's header and menu, not the staff's (their language switch, their brand)."""
+    assert f'<html lang="{lang}"' in page
+    assert f'<a class="brand" href="/public?lang={lang}">' in page
+    assert f'href="/public/verify?lang={lang}" aria-current="page"' in page
+    assert (
+        'action="/ui/lang"' not in page and t(lang, "Assembly of People of Kazakhstan") not in page
+    )
+
+
+async def test_an_oversized_upload_to_verify_names_the_limit_on_a_public_page(make_settings):
+    """The staff error page (their header, their language switch) answered a citizen whose
+    PDF was too large, and the form's own refusal did not say why."""
+    settings = make_settings(max_document_bytes=2**20)
+    kind = {"Content-Type": "multipart/form-data; boundary=x"}
+    head = b'--x\r\nContent-Disposition: form-data; name="document"; filename="p.pdf"\r\n\r\n'
+    body = [head, b"%" * 2**20, b"%" * 1024, b"\r\n--x--\r\n"]
+
+    async def streamed():  # no Content-Length: counted by the gateway as it arrives
+        for piece in body:
+            yield piece
+
     async with running_gateway(settings) as client:
-        answer = await client.post(
-            "/public/verify?lang=en",
+        # Declared beyond the limit: refused before it is read, on the form itself.
+        declared = await client.post(
+            "/public/verify?lang=ru",
             content=b"x",
-            headers={
-                "Content-Type": "multipart/form-data; boundary=x",
-                "Content-Length": str(50 * 1024 * 1024),
-            },
+            headers={**kind, "Content-Length": str(50 * 1024 * 1024)},
         )
-        assert answer.status_code == 413
-        assert "Enter the 64 characters" in answer.text
+        counted = await client.post("/public/verify?lang=en", content=streamed(), headers=kind)
+        assert "content-length" not in counted.request.headers
+        referred = await client.post(
+            "/public/verify",
+            content=streamed(),
+            headers={**kind, "Referer": "http://gateway/public/verify?lang=kk&sha256=ab"},
+        )
+    message = "The file is too large: this form accepts up to %(size)s MB."
+    for answer, lang in ((declared, "ru"), (counted, "en"), (referred, "kk")):
+        assert answer.status_code == 413, answer.text
+        assert answer.headers["content-type"].startswith("text/html")
+        _in_public_layout(answer.text, lang)
+        assert html.escape(t(lang, message) % {"size": "1"}) in answer.text, lang
+    assert 'id="f-document"' in declared.text  # the form, to choose a smaller file
+    back = t("en", "Back to the form")
+    assert f'<a href="/public/verify?lang=en">{back}</a>' in counted.text
+    back = t("kk", "Back to the form")
+    assert f'<a href="/public/verify?lang=kk&amp;sha256=ab">{back}</a>' in referred.text
 
 
 async def test_the_public_pages_speak_the_language_the_visitor_chose(make_settings, clean_nats):

@@ -22,6 +22,7 @@ from gateway.web.pages.public.common import (
     newest,
     page,
 )
+from gateway.web.refusals import body_too_large
 from gateway.web.view import View, parse_date
 from kelisim.clock import now
 from kelisim.localtime import KAZAKHSTAN
@@ -30,7 +31,6 @@ from kelisim.regions import REGIONS
 
 router = APIRouter(prefix="/public", include_in_schema=False)
 STATUSES = PUBLIC_STATUSES
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @router.get("")
@@ -177,9 +177,13 @@ async def verify(view: PublicView, sha256: str | None = None) -> Response:
 async def verify_upload(request: Request, view: PublicView) -> Response:
     """Upload a PDF: its SHA-256 must be one of a published protocol's signed files."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD + 64 * 1024:
-        # Refused before the body is read: no protocol is that large.
-        return view.render("public/verify.html", status=413, sha256="", result=None, invalid=True)
+    most = request.app.state.ctx.settings.max_document_bytes
+    if declared.isdigit() and int(declared) > most + 64 * 1024:
+        # Refused before the body is read, on the form itself: no protocol is that large.
+        too_large = body_too_large(view, most)
+        return view.render(
+            "public/verify.html", status=413, sha256="", result=None, too_large=too_large
+        )
     form = await request.form(max_files=1, max_fields=2)
     upload = form.get("document")
     digest = hashlib.sha256()
@@ -187,10 +191,10 @@ async def verify_upload(request: Request, view: PublicView) -> Response:
     if isinstance(upload, UploadFile):
         while chunk := await upload.read(64 * 1024):
             size += len(chunk)
-            if size > MAX_UPLOAD:
+            if size > most:
                 break
             digest.update(chunk)
-    if not size or size > MAX_UPLOAD:
+    if not size or size > most:
         response = view.render(
             "public/verify.html", status=422, sha256="", result=None, invalid=True
         )
