@@ -331,3 +331,63 @@ async def test_a_proposal_is_drafted_submitted_and_approved_by_a_second_analyst(
         page = await web.get(report)
     assert "Approved" in page.text and "Reviewed by second-analyst" in page.text
     assert f'action="{path}/approve"' not in page.text
+
+
+PICKED = re.compile(
+    r'<input type="checkbox" name="regions" value="([A-Z0-9-]+)"[^>]*> ([^<]+)</label>'
+)
+
+
+async def test_a_proposal_is_about_the_regions_picked_among_the_analysts_own(
+    system, national_analyst
+):
+    """The form had no regions: a national analyst's proposals from the web were national."""
+    await system.create_user("two-regions-analyst", roles=["analyst"], regions=["KZ-75", "KZ-71"])
+    year = THIS_MONTH.year
+    report = f"/analytics/report?year={year}"
+    title = "Астана: медиация в школах"
+    form = {"year": str(year), "title_ru": title, "body_ru": "Текст предложения"}
+    async with browser(system) as web:
+        await sign_in(web, "two-regions-analyst", "ru")
+        page = await web.get(report)
+        assert PICKED.findall(page.text) == [("KZ-71", "город Астана"), ("KZ-75", "город Алматы")]
+        # A region outside the scope, posted by hand: said beside the field, nothing drafted.
+        figure = f"/analytics/regions/KZ-71?year={year}"
+        outside = await web.post(
+            "/analytics/proposals",
+            data={
+                **form,
+                "figures": figure,
+                "regions": ["KZ-71", "KZ-10"],
+                "csrf_token": csrf_of(page.text),
+            },
+        )
+        assert outside.status_code == 422, outside.text
+        assert 'id="regions-error"' in outside.text
+        assert t("ru", "Choose among the regions in your scope.") in outside.text
+        assert title not in (await web.get(report)).text
+        drafted = await submit(
+            web, report, "/analytics/proposals", **form, figures=figure, regions="KZ-71"
+        )
+        assert drafted.status_code == 303, drafted.text
+        page = await web.get(report)
+        assert '<h3 id="h-proposal-' in page.text and title in page.text
+        assert "Касается: город Астана</p>" in page.text
+    async with browser(system) as web:
+        await sign_in(web, national_analyst, "kk")
+        page = await web.get(report)
+        picked = PICKED.findall(page.text)
+        assert picked[0] == ("KZ", "Бүкіл республика")
+        assert picked[1:] == [(code, region.kk) for code, region in REGIONS.items()]
+        figure = f"/analytics/regions/{REGION}?year={year}"
+        form = {"year": str(year), "title_kk": "Алматыдағы медиация", "body_kk": "Мәтін"}
+        drafted = await submit(
+            web, report, "/analytics/proposals", **form, figures=figure, regions=REGION
+        )
+        assert drafted.status_code == 303, drafted.text
+        headers = await system.login(national_analyst, "user-password-1")
+        answer = await system.client.get(
+            f"/api/v1/analytics/proposals?year={year}", headers=headers
+        )
+    mine = [p for p in answer.json()["items"] if p["titles"].get("kk") == form["title_kk"]]
+    assert [p["regions"] for p in mine] == [[REGION]]  # not the whole republic

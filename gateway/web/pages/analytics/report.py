@@ -12,6 +12,7 @@ from gateway.web.client import ServiceError
 from gateway.web.labels import N_
 from gateway.web.pages.analytics.common import (
     API,
+    NATIONAL,
     Period,
     _allow,
     _period,
@@ -19,7 +20,9 @@ from gateway.web.pages.analytics.common import (
     _render,
     _whole,
 )
+from gateway.web.refusals import PROBLEMS
 from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
+from kelisim.regions import REGIONS
 
 router = APIRouter(include_in_schema=False)
 LANG_ORDER = ("kk", "ru", "en")
@@ -30,6 +33,21 @@ PROPOSAL_STATUSES = {
     "returned": N_("Returned"),
 }
 REPORT_LANGS = {"kk": N_("In Kazakh"), "ru": N_("In Russian"), "en": N_("In English")}
+WHOLE_REPUBLIC = N_("Whole republic")
+OUTSIDE_SCOPE = N_("Choose among the regions in your scope.")
+
+
+def _scope(view: View) -> list[str]:
+    """The regions the analyst's proposal may be about, the republic (`KZ`) first for a
+    national analyst: as the analytics service decides it (its permissions.council_regions)."""
+    own = [code for code in REGIONS if code in view.user.regions]
+    return [NATIONAL, *own] if len(own) == len(REGIONS) else own
+
+
+def _region_names(view: View, codes: list[str]) -> list[tuple[str, str]]:
+    """Regions (and the republic) named in the reader's language."""
+    whole = view.translate(WHOLE_REPUBLIC)
+    return [(code, whole if code == NATIONAL else view.fmt.region(code)) for code in codes]
 
 
 def _in_language(texts: dict[str, str], lang: str) -> tuple[str, str]:
@@ -43,6 +61,12 @@ def _in_language(texts: dict[str, str], lang: str) -> tuple[str, str]:
 def _figure_link(line: str) -> str | None:
     """A figure a proposal rests on is a link when it points to a page of figures here."""
     return line if re.match(r"^/(analytics|api/v1/analytics)(/|\?|$)", line) else None
+
+
+def _about(view: View, regions: list[str]) -> list[str]:
+    """What a proposal is about, in words: the whole republic, or its regions."""
+    codes = [NATIONAL] if NATIONAL in regions else regions
+    return [name for _code, name in _region_names(view, codes)]
 
 
 async def _report_page(
@@ -59,6 +83,7 @@ async def _report_page(
             "body": _in_language(p["bodies"], view.lang),
             "links": [(line, _figure_link(line)) for line in p["figures"]],
             "mine": p["author"] == view.user.username,
+            "about": _about(view, p["regions"]),
         }
         for p in proposals
     ]
@@ -70,6 +95,7 @@ async def _report_page(
         proposals=shown,
         report_langs=REPORT_LANGS,
         statuses=PROPOSAL_STATUSES,
+        region_picker=_region_names(view, _scope(view)),
         errors=errors or {},
     )
 
@@ -89,12 +115,20 @@ def _proposal(view: View) -> tuple[dict[str, Any], FormErrors]:
     figures = [line.strip() for line in view.field("figures").splitlines() if line.strip()]
     names = [f"{kind}_{lang}" for lang in used or ["kk"] for kind in ("title", "body")]
     errors = required(view, *names, "figures")
-    body = {
+    body: dict[str, Any] = {
         "year": int(view.field("year")) if _whole(view.field("year")) else 0,
         "titles": {lang: titles[lang] for lang in used},
         "bodies": {lang: bodies[lang] for lang in used},
         "figures": figures,
     }
+    # None chosen: the service takes the author's whole scope (national for a national one).
+    chosen = [code for code in view.form.getlist("regions") if isinstance(code, str)]
+    scope = _scope(view)
+    if any(code not in scope for code in chosen):
+        errors.fields["regions"] = view.translate(OUTSIDE_SCOPE)
+        errors.general = errors.general or view.translate(PROBLEMS["validation-error"])
+    elif chosen:
+        body["regions"] = [code for code in scope if code in chosen]
     return body, errors
 
 
@@ -112,9 +146,12 @@ async def draft(view: FormView) -> Response:
     try:
         await view.services.post(f"{API}/proposals", body)
     except ServiceError as error:
-        aliases = {"titles": "title_kk", "bodies": "body_kk", "year": "_"}
+        aliases = {"titles": "title_kk", "bodies": "body_kk", "year": "_", "regions": "regions"}
         aliases |= {f"figures.{i}": "figures" for i in range(len(body["figures"]))}
+        aliases |= {f"regions.{i}": "regions" for i in range(len(body.get("regions") or []))}
         errors = form_errors(view, error, aliases)
+        if error.kind in ("out-of-scope", "unknown-region"):  # the scope changed meanwhile
+            errors = FormErrors(fields={"regions": view.translate(OUTSIDE_SCOPE)})
         return await _report_page(view, _form_year(view), {"draft": errors}, error.status)
     return redirect(f"/analytics/report?year={body['year']}#proposals")
 
