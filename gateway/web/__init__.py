@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -96,8 +97,9 @@ async def body_too_large_page(request: Request, limit: int) -> Response:
 
 
 def _same_site_referer(request: Request) -> str | None:
-    """The page the form was sent from, when it is one of ours (path and query only)."""
+    """The page the form was sent from, when it is one of ours (path and query only; never
+    `//host` or `/\\host`, which a browser reads as another site)."""
     referer = urlsplit(request.headers.get("referer", ""))
-    if not referer.path.startswith("/") or referer.netloc != request.url.netloc:
+    if referer.netloc != request.url.netloc or not re.match(r"/(?![/\\])", referer.path):
         return None
     return referer.path + (f"?{referer.query}" if referer.query else "")

@@ -42,6 +42,13 @@ async def test_an_oversized_upload_to_verify_names_the_limit_on_a_public_page(ma
             yield piece
 
     async with running_gateway(settings) as client:
+        elsewhere = await client.post(
+            "/public/verify?lang=en",
+            content=streamed(),
+            headers={**kind, "Referer": "http://gateway//evil.example/public/verify"},
+        )
+        assert elsewhere.status_code == 413
+        assert "evil.example" not in elsewhere.text
         # Declared beyond the limit: refused before it is read, on the form itself.
         declared = await client.post(
             "/public/verify?lang=ru",
