@@ -82,16 +82,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        kind = _HTTP_KINDS.get(exc.status_code, "http-error")
-        detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(
-            Problem(exc.status_code, kind, detail, headers=getattr(exc, "headers", None)),
-            request.url.path,
-        )
+        return problem_response(http_problem(exc), request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(invalid_request(exc), request.url.path)
+
+
+def http_problem(exc: StarletteHTTPException) -> Problem:
+    """The problem of an HTTP error the framework raised (no route, a method not allowed...)."""
+    kind = _HTTP_KINDS.get(exc.status_code, "http-error")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return Problem(exc.status_code, kind, detail, headers=getattr(exc, "headers", None))
 
 
 def invalid_request(exc: RequestValidationError, status: int = 422, **extra: Any) -> Problem:

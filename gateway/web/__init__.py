@@ -9,11 +9,12 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.web.client import ServiceError
 from gateway.web.i18n import choose_language, load_catalogs
 from gateway.web.view import LoginRequired, View, any_view, build_environments
-from kelisim import web
+from kelisim import problems, web
 from kelisim.settings import Settings
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -72,10 +73,48 @@ def install(app: FastAPI, settings: Settings) -> None:
         view = await any_view(request)
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
-        from gateway.web.refusals import GENERIC_PROBLEM, PROBLEMS
+        return error_page(request, view, exc.status, exc.kind)
 
-        message = view.translate(PROBLEMS.get(exc.kind, GENERIC_PROBLEM))
-        return view.render("error.html", status=exc.status, message=message, status_code=exc.status)
+    @app.exception_handler(StarletteHTTPException)
+    async def _no_such_page(request: Request, exc: StarletteHTTPException) -> Response:
+        """A mistyped or stale address opened in a browser gets a page in the visitor's
+        language (the public layout under /public); the API and programs keep the problem."""
+        path = request.url.path
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if not wants_page or path.startswith(MACHINE_PATHS):
+            return problems.problem_response(problems.http_problem(exc), path)
+        kind = problems.http_problem(exc).kind
+        return error_page(request, await any_view(request), exc.status_code, kind)
+
+
+# Paths whose callers are programs: they always get RFC 9457 problem details.
+MACHINE_PATHS = (
+    "/api/",
+    "/healthz",
+    "/readyz",
+    "/status",
+    "/metrics",
+    "/openapi",
+    "/docs",
+    "/.well-known/",
+)
+
+
+def is_public(path: str) -> bool:
+    """Whether a path is one of the public pages (a citizen's, with the public layout)."""
+    return path == "/public" or path.startswith("/public/")
+
+
+def error_page(request: Request, view: View, status: int, kind: str) -> Response:
+    """A refusal as a page in the visitor's language: the public layout for a citizen's page,
+    the staff layout elsewhere."""
+    from gateway.web.refusals import GENERIC_PROBLEM, PROBLEMS
+
+    message = view.translate(PROBLEMS.get(kind, GENERIC_PROBLEM))
+    if is_public(request.url.path):
+        public = View(request, None, view.lang)
+        return public.render("public/error.html", status=status, message=message, back=None)
+    return view.render("error.html", status=status, message=message, status_code=status)
 
 
 async def body_too_large_page(request: Request, limit: int) -> Response:
@@ -86,7 +125,7 @@ async def body_too_large_page(request: Request, limit: int) -> Response:
 
     path = request.url.path
     back = _same_site_referer(request)
-    if path == "/public" or path.startswith("/public/"):
+    if is_public(path):
         view = View(request, None, choose_language(request, None))
         back = back or f"{path}?lang={view.lang}"  # the public forms' pages answer GET
         message = body_too_large(view, limit)

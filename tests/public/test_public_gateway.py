@@ -104,3 +104,34 @@ async def test_the_public_pages_speak_the_language_the_visitor_chose(make_settin
             finally:
                 await stranger.aclose()
             assert f'<html lang="{lang}"' in page.text and f"?lang={lang}" in page.text
+
+
+async def test_a_wrong_or_stale_address_in_a_browser_gets_a_page_in_the_visitors_language(
+    make_settings,
+):
+    """A mistyped address answered a browser with raw JSON, and a withdrawn protocol's link
+    gave a citizen the staff layout, whose start page is the staff login."""
+    from tests.support.gateway import gateway_stack
+
+    html_accept = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+    async with gateway_stack(make_settings()) as stack:
+        client = stack.client
+        for path, lang in (
+            ("/public/protocols/01a0000000000000000000000000dead", "kk"),
+            ("/public/no-such-page", "ru"),
+        ):
+            page = await client.get(f"{path}?lang={lang}", headers=html_accept)
+            assert page.status_code == 404, page.text
+            assert page.headers["content-type"].startswith("text/html")
+            assert f'<a class="brand" href="/public?lang={lang}">' in page.text
+            assert 'action="/ui/lang"' not in page.text  # not the staff header
+            assert html.escape(t(lang, "Not found.")) in page.text
+        staff = await client.get("/no-such-page?lang=en", headers=html_accept)
+        assert staff.status_code == 404
+        assert t("en", "Something went wrong") in staff.text and 'action="/ui/lang"' in staff.text
+        # Programs keep their problem details: the API, and any caller not asking for a page.
+        for path, headers in (("/api/v1/no-such", html_accept), ("/public/no-such-page", {})):
+            answer = await client.get(path, headers=headers)
+            assert answer.status_code == 404
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json()["type"].endswith(":not-found")
