@@ -22,7 +22,7 @@ async def test_the_original_protocol_page_states_each_corrections_day_and_reason
     """Its page linked the correction without saying why; its signed PDFs cannot say it."""
     async with gateway_stack(make_settings()) as stack:
         council = await seated_council(stack)
-        pid, _, _ = await publish_a_session(council)
+        pid, original, _ = await publish_a_session(council)
         correction = await council.ok(
             "POST", f"/protocols/{pid}/corrections", json={"reason": f" {REASON} "}
         )
@@ -41,5 +41,15 @@ async def test_the_original_protocol_page_states_each_corrections_day_and_reason
                 assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more" in page.text
                 link = f'href="/public/protocols/{correction["id"]}?lang={lang}"'
                 assert link in page.text
+            # Verifying the original's hash says the same: corrected since, when and why.
+            verified = await public.get(
+                "/public/verify", params={"sha256": original["sha256"], "lang": "ru"}
+            )
+            assert verified.status_code == 200, verified.text
+            day = Formatter("ru").date(corrected["published_at"])
+            stated = " ".join(CORRECTED_ON["ru"].format(day=day, reason=REASON).split())
+            shown = " ".join(html.unescape(visible_text(verified.text)).split())
+            assert f"{stated} {READ_IT['ru']}" in shown
+            assert "<script>alert" not in verified.text
         finally:
             await public.aclose()
