@@ -28,6 +28,10 @@ PROBLEMS = {
         "addresses, exact dates, the case number, IINs, bank account numbers, document numbers "
         "or links."
     ),
+    "personal-data-in-proposal": N_(
+        "A proposal goes to the country's leadership: it must not hold contacts, addresses, "
+        "exact dates, case numbers, IINs, bank account numbers, document numbers or links."
+    ),
     "conflict": N_("This action conflicts with the current state."),
     "precondition-failed": N_("Someone changed this in the meantime; reload and try again."),
     "not-declared": N_("Declare the absence of a conflict of interest first."),

@@ -191,3 +191,47 @@ async def test_a_regional_report_names_its_regions_on_the_cover_and_in_its_title
     first, title = await cover(analyst)
     assert republic in first and republic in title
     assert almaty not in first
+
+
+async def test_a_proposal_that_identifies_anyone_is_refused_and_nothing_is_kept(stack, analyst75):
+    """QA drafted, submitted and had approved a proposal with a phone number, and the national
+    report printed it to the leadership."""
+    author, fine = analyst75, f"/analytics/regions/KZ-75?year={YEAR}"
+    texts = {
+        "bodies": {"ru": "См. Асель Нурланова, тел. +7 701 123 45 67", "en": "Train mediators."},
+        "titles": {"ru": "Усилить медиацию", "en": "IBAN KZ86125KZT5004100100"},
+    }
+    before = (await stack.client.get(f"{ANALYTICS}/proposals", headers=author)).json()["items"]
+    refused = await stack.client.post(
+        f"{ANALYTICS}/proposals", json={**proposal("x", [fine]), **texts}, headers=author
+    )
+    body = assert_problem(refused, 422, "personal-data-in-proposal")
+    assert {(*f["loc"], f["kind"]) for f in body["findings"]} == {
+        ("body", "bodies", "ru", "phone"),
+        ("body", "titles", "en", "iban"),
+    }
+    assert "701" not in refused.text and "Нурланова" not in refused.text  # never the words
+    after = (await stack.client.get(f"{ANALYTICS}/proposals", headers=author)).json()["items"]
+    assert after == before
+    # An edit is checked the same way, and the draft stays as it was.
+    made = await stack.client.post(
+        f"{ANALYTICS}/proposals", json=proposal("Train mediators", [fine]), headers=author
+    )
+    pid = made.json()["id"]
+    tag = (await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=author)).headers["etag"]
+    edited = await stack.client.patch(
+        f"{ANALYTICS}/proposals/{pid}",
+        json={"bodies": {"en": "Write to olga@mail.kz"}, "titles": {"en": "Train mediators"}},
+        headers={**author, "If-Match": tag},
+    )
+    assert_problem(edited, 422, "personal-data-in-proposal")
+    kept = (await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=author)).json()
+    assert (kept["bodies"], kept["version"]) == ({"en": "Train mediators: the text."}, 1)
+    # Ordinary prose with sums, years, counts and months passes.
+    prose = "In 2026, 14 of 20 regions settled 85% of cases; by March 2027 train 40 mediators."
+    ok = await stack.client.patch(
+        f"{ANALYTICS}/proposals/{pid}",
+        json={"bodies": {"en": prose}, "titles": {"en": "Train mediators"}},
+        headers={**author, "If-Match": tag},
+    )
+    assert ok.status_code == 200, ok.text

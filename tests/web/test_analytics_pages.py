@@ -311,9 +311,15 @@ async def test_a_proposal_is_drafted_submitted_and_approved_by_a_second_analyst(
         assert foreign.status_code == 422, foreign.text
         assert 'id="figures-error"' in foreign.text
         assert "Ұсыныс сіздің өңірлеріңіздің талдау беттеріне" in foreign.text
+        phoned = {**form, "body_kk": "Хабарласыңыз: +7 701 123 45 67"}
+        personal = await submit(web, report, "/analytics/proposals", **phoned, figures=figure)
+        assert personal.status_code == 422, personal.text
+        assert 'id="body_kk-error"' in personal.text
+        assert "Ұсыныс ел басшылығына жіберіледі" in personal.text
         drafted = await submit(web, report, "/analytics/proposals", **form, figures=figure)
         assert drafted.status_code == 303, drafted.text
         page = await web.get(report)
+        assert "+7 701" not in page.text  # the refused draft was not kept
         assert "<script>alert(1)" not in page.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Жер дауларын ерте шешу" in page.text
         assert f'<a href="{figure}">' in page.text

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from kelisim import preconditions
+from kelisim.anonymity import Identifying, check
 from kelisim.clock import now
 from kelisim.commands import Command
 from kelisim.problems import Problem
@@ -74,6 +75,33 @@ def _languages_match(titles: dict[str, str], bodies: dict[str, str]) -> None:
         not v.strip() for v in [*titles.values(), *bodies.values()]
     ):
         raise Problem(422, "incomplete-translation", "Each language needs both a title and a text.")
+
+
+def require_anonymous(titles: Mapping[str, str], bodies: Mapping[str, str]) -> None:
+    """422 `personal-data-in-proposal` when a title or text holds what identifies anyone (a
+    phone, e-mail, street address, case number, exact date, IIN or BIN, bank account number,
+    identity document number or link: kelisim.anonymity): a proposal goes into the yearly
+    report to the country's leadership, and analytics holds no person. The findings say the
+    field, language, kind and position, never the words: the answer may be logged."""
+    found = [
+        {"loc": ["body", field, lang], "kind": f.kind, "start": f.start, "end": f.end}
+        for field, texts in (("titles", titles), ("bodies", bodies))
+        for lang, text in texts.items()
+        for f in check(text, Identifying())
+    ]
+    if found:
+        raise Problem(
+            422,
+            "personal-data-in-proposal",
+            "A proposal goes to the leadership and must not identify anyone: remove the "
+            "contacts, addresses, exact dates, case numbers, IINs, bank account numbers, "
+            "document numbers and links it holds.",
+            findings=found,
+            errors=[
+                {"loc": loc, "type": "personal_data", "msg": "Holds personal data."}
+                for loc in {tuple(f["loc"]): f["loc"] for f in found}.values()
+            ],
+        )
 
 
 def _texts(by_lang: Mapping[Any, str]) -> dict[str, str]:
@@ -138,6 +166,7 @@ def draft_proposal(cmd: DraftProposal, uow: UnitOfWork) -> Proposal:
     titles: dict[str, str] = _texts(cmd.body.titles)
     bodies: dict[str, str] = _texts(cmd.body.bodies)
     _languages_match(titles, bodies)
+    require_anonymous(titles, bodies)
     regions = regions_of(cmd.body.regions, cmd.scope)
     figures = [line.strip() for line in cmd.body.figures]
     check_figures(figures, regions)
@@ -166,6 +195,7 @@ def edit_proposal(cmd: EditProposal, uow: UnitOfWork) -> Proposal:
         _texts(cmd.body.bodies) if cmd.body.bodies is not None else proposal.bodies
     )
     _languages_match(titles, bodies)
+    require_anonymous(titles, bodies)
     regions = (
         proposal.regions if cmd.body.regions is None else regions_of(cmd.body.regions, cmd.scope)
     )
@@ -188,6 +218,7 @@ def submit_proposal(cmd: SubmitProposal, uow: UnitOfWork) -> Proposal:
         "submit", proposal.status, is_author=proposal.author == cmd.principal.sub
     )
     preconditions.require(cmd.if_match, etag(proposal))
+    require_anonymous(proposal.titles, proposal.bodies)  # drafted before the check existed
     before = state(proposal)
     proposal.status = step.target
     proposal.version += 1

@@ -149,6 +149,8 @@ async def draft(view: FormView) -> Response:
         aliases = {"titles": "title_kk", "bodies": "body_kk", "year": "_", "regions": "regions"}
         aliases |= {f"figures.{i}": "figures" for i in range(len(body["figures"]))}
         aliases |= {f"regions.{i}": "regions" for i in range(len(body.get("regions") or []))}
+        aliases |= {f"titles.{lang}": f"title_{lang}" for lang in LANG_ORDER}
+        aliases |= {f"bodies.{lang}": f"body_{lang}" for lang in LANG_ORDER}
         errors = form_errors(view, error, aliases)
         if error.kind in ("out-of-scope", "unknown-region"):  # the scope changed meanwhile
             errors = FormErrors(fields={"regions": view.translate(OUTSIDE_SCOPE)})
