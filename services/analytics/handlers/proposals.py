@@ -83,12 +83,14 @@ def require_anonymous(titles: Mapping[str, str], bodies: Mapping[str, str]) -> N
     identity document number or link: kelisim.anonymity): a proposal goes into the yearly
     report to the country's leadership, and analytics holds no person. The findings say the
     field, language, kind and position, never the words: the answer may be logged."""
-    found = [
-        {"loc": ["body", field, lang], "kind": f.kind, "start": f.start, "end": f.end}
-        for field, texts in (("titles", titles), ("bodies", bodies))
-        for lang, text in texts.items()
-        for f in check(text, Identifying())
-    ]
+    found: list[dict[str, Any]] = []
+    places: list[list[str]] = []  # each title or text that holds any, once
+    for field, texts in (("titles", titles), ("bodies", bodies)):
+        for lang, text in texts.items():
+            loc = ["body", field, lang]
+            kinds = check(text, Identifying())
+            found += [{"loc": loc, "kind": f.kind, "start": f.start, "end": f.end} for f in kinds]
+            places += [loc] if kinds else []
     if found:
         raise Problem(
             422,
@@ -99,7 +101,7 @@ def require_anonymous(titles: Mapping[str, str], bodies: Mapping[str, str]) -> N
             findings=found,
             errors=[
                 {"loc": loc, "type": "personal_data", "msg": "Holds personal data."}
-                for loc in {tuple(f["loc"]): f["loc"] for f in found}.values()
+                for loc in places
             ],
         )
 
