@@ -16,6 +16,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -142,7 +143,7 @@ def render_html(data: ReportData, lang: Lang) -> str:
                     "figures": [
                         name
                         for ref in p.figures
-                        for name in references.get(ref, [_label(lang, ref)])
+                        for name in references.get(ref, [_page(lang, ref)])
                     ],
                 }
                 for p in data.proposals
@@ -161,6 +162,32 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _page(lang: Lang, ref: str) -> str:
+    """An analytics page a proposal rests on, in words ("Figures of the region: Almaty, 2026"),
+    not its address; an address it does not know, as given."""
+    t = texts.LABELS[lang]
+    parts = urlsplit(ref)
+    path = parts.path.removeprefix("/api/v1").rstrip("/")
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    steps = path.split("/")[2:] if path.startswith("/analytics") else None
+    if steps == []:
+        name = t["page_overview"]
+    elif steps and steps[0] == "regions" and len(steps) == 2 and steps[1].upper() in REGIONS:
+        name = t["page_region"].format(name=REGIONS[steps[1].upper()].name(lang))
+    elif steps == ["alerts"] or steps == ["councils"]:
+        name = t[f"page_{steps[0]}"]
+    elif steps and steps[0] == "alerts" and len(steps) == 2:
+        name = t["page_alert"]
+    elif steps and steps[0] == "exports" and len(steps) == 2:
+        name = t["page_export"].format(name=_label(lang, steps[1].rsplit(".", 1)[0]))
+    else:
+        return ref
+    region = query.get("region", "").upper()
+    details = [REGIONS[region].name(lang)] if region in REGIONS and region not in name else []
+    details += [query["year"]] if query.get("year", "").isdigit() else []
+    return ", ".join([name, *details])
 
 
 def _label(lang: Lang, key: str, *, table: bool = False) -> str:

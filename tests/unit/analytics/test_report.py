@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 from functools import cache
 
@@ -168,3 +169,21 @@ def test_stored_text_is_printed_as_text_never_as_markup():
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; mediators" in html
     assert '<script>alert("x")</script> & mediators for land disputes' in text("en")
     assert "Based on: Table 1. Mediation cases by region" in text("en")
+
+
+def test_a_proposal_rests_on_pages_named_in_words_not_their_addresses():
+    """QA: the report printed "Основание: /analytics/regions/KZ-75" to the leadership."""
+    pages = [
+        "/analytics/regions/KZ-75?year=2026",
+        "/api/v1/analytics/exports/cases.registered.csv?year=2026&region=kz-71",
+    ]
+    proposal = ReportProposal(title="Land", body="Text.", figures=pages)
+    data = replace(DATA, proposals=[proposal])
+    ru = " ".join(render_html(data, "ru").split())
+    assert (
+        "Основание: Показатели региона: город Алматы, 2026; "
+        "Набор данных: Зарегистрировано дел, город Астана, 2026"
+    ) in ru
+    assert "/analytics" not in ru
+    kk = " ".join(render_html(data, "kk").split())
+    assert "Негізі: Өңір көрсеткіштері: Алматы қаласы, 2026" in kk
