@@ -208,9 +208,21 @@ class FeedItem(BaseModel):
 
 
 class Feed(BaseModel):
+    """A page of the pull feed. The feed is polled: keep `next_cursor` and ask with it later
+    for the escalations that arrived since, whether or not `has_more` is true."""
+
     items: list[FeedItem]
-    next_cursor: str | None
-    has_more: bool
+    next_cursor: str | None = Field(
+        description="Where to read on from: after the last item of this page, or the cursor "
+        "asked with when the page is empty. It is given on the last page too (`has_more` "
+        "false), as the resume point for polling: a later request with it returns only "
+        "escalations that arrived since. Null only when nothing was ever returned and no "
+        "cursor was given (start from the beginning again).",
+    )
+    has_more: bool = Field(
+        description="Whether more escalations are waiting now: ask again at once with "
+        "`next_cursor`; false means poll with it later.",
+    )
 
 
 class DeadLetterPublic(BaseModel):

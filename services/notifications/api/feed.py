@@ -32,7 +32,11 @@ def feed(
     region: str | None = None,
     unacknowledged: bool = False,
 ) -> Feed:
-    """Escalations of the caller's regions, oldest first, after the cursor."""
+    """Escalations of the caller's regions, oldest first, after the cursor.
+
+    Poll it: `next_cursor` stays on every page, the last one included, so asking with it
+    later returns only the escalations that arrived since.
+    """
     regions = permissions.feed_regions(principal, region)
     with reading(ctx) as session:
         return queries.feed(session, regions, cursor, limit, unacknowledged)
