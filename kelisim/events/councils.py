@@ -1,4 +1,9 @@
-"""Event schemas published by the councils service."""
+"""Event schemas published by the councils service.
+
+A session's notices name its council and title and say why it moved or was called off:
+`council_name`, `session_title` and `reason` are optional, empty in events stored before
+they were carried.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ class SessionConvened(EventData):
     online_link: str | None = None
     agenda: list[str] = []
     members: list[str] = []
+    council_name: str = ""
+    session_title: str = ""
 
 
 @event_schema("councils.protocol.published")
@@ -40,6 +47,9 @@ class ProtocolPublished(EventData):
     protocol_id: str
     region: str | None
     sha256: str
+    council_name: str = ""
+    session_title: str = ""
+    session_starts_at: datetime | None = None
 
 
 @event_schema("councils.recommendation.overdue")
@@ -84,6 +94,9 @@ class SessionRescheduled(EventData):
     place: str
     previous_starts_at: datetime
     sequence: int
+    council_name: str = ""
+    session_title: str = ""
+    reason: str = ""
 
 
 @event_schema("councils.session.cancelled")
@@ -95,6 +108,9 @@ class SessionCancelled(EventData):
     region: str | None
     starts_at: datetime
     sequence: int
+    council_name: str = ""
+    session_title: str = ""
+    reason: str = ""
 
 
 @event_schema("councils.session.held")

@@ -20,7 +20,7 @@ def build_app(settings: Settings | None = None) -> FastAPI:
         settings,
         backbone,
         routers=[router],
-        consumers=consumer_specs(),
+        consumers=consumer_specs(settings),
         workers=WORKERS,
         samplers=[metrics.sample],
         title="Kelisim notifications",

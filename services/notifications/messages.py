@@ -12,7 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from kelisim import localtime
 from kelisim.regions import REGIONS
-from services.notifications.catalog import CATALOG, MONTHLY
+from services.notifications.catalog import CATALOG, MONTHLY, OPTIONAL
 from services.notifications.schemas import PERSON_FIELDS
 
 LANGS = ("kk", "ru", "en")
@@ -56,6 +56,9 @@ DIGEST = {
     "en": ("Kelisim: notifications ({{ count }})", "Latest notifications:"),
 }
 
+# The line of an e-mail that links the notice's page.
+LINK = {"kk": "Толығырақ: {}", "ru": "Подробнее: {}", "en": "Details: {}"}
+
 FOOTER = {
     "kk": "Бұл хат «Келісім» жүйесінен автоматты түрде жіберілді.",
     "ru": "Это письмо отправлено системой «Келисим» автоматически.",
@@ -65,7 +68,15 @@ FOOTER = {
 
 @cache
 def _env() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+    env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+    env.filters["sentence"] = sentence
+    return env
+
+
+def sentence(text: str) -> str:
+    """Free text closed as a sentence, with one final stop ("Flood" → "Flood.")."""
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def lang_of(lang: str | None) -> str:
@@ -100,7 +111,7 @@ def title_and_body(topic: str, lang: str | None, params: dict[str, Any]) -> tupl
     risk = RISK_NAMES.get(str(params.get("risk_level")))
     if risk:
         shown["risk_level"] = risk[LANGS.index(code)]
-    values = {"topic": topic, **_names(params, code), **shown}
+    values = {"topic": topic, **OPTIONAL, **_names(params, code), **shown}
     title, body = render(texts[0], values), render(texts[1], values)
     return localtime.end_sentence(title), localtime.end_sentence(body)
 
@@ -141,5 +152,8 @@ def digest(lang: str | None, items: list[tuple[str, str]]) -> tuple[str, str]:
     return render(subject_t, {"count": len(items)}), "\n".join([*lines, "", FOOTER[code]])
 
 
-def email_body(lang: str | None, body: str) -> str:
-    return f"{body}\n\n{FOOTER[lang_of(lang)]}"
+def email_body(lang: str | None, body: str, link: str | None = None) -> str:
+    """An e-mail's text: the notice, the link to its page (when it has one), the footer."""
+    code = lang_of(lang)
+    linked = f"\n\n{LINK[code].format(link)}" if link else ""
+    return f"{body}{linked}\n\n{FOOTER[code]}"

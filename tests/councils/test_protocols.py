@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session as DbSession
 
@@ -101,6 +101,12 @@ async def test_minutes_are_drafted_signed_published_and_then_refuse_edits(settin
         assert [(e["data"]["protocol_id"], e["data"]["sha256"]) for e in events] == [
             (pid, final["sha256"])
         ]
+        # The notice of the minutes names the council and the session, and when it sat.
+        (data,) = (e["data"] for e in events)
+        assert data["council_name"] == "Public Accord council of Almaty"
+        assert data["session_title"] == "Session on interethnic accord"
+        sat = final["content"]["session"]["starts_at"]
+        assert datetime.fromisoformat(data["session_starts_at"]) == datetime.fromisoformat(sat)
 
 
 async def test_a_correction_is_a_new_document_linked_to_the_published_one(settings):

@@ -65,6 +65,12 @@ async def test_secretary_reschedules_then_cancels_a_convened_session(settings):
         assert [(e["data"]["session_id"], e["data"]["sequence"]) for e in calls] == [
             (session_id, 3)
         ]
+        # Their notices name the council and the session and say why.
+        assert [e["data"]["reason"] for e in moves] == ["Flood", "Hall busy"]
+        assert calls[0]["data"]["reason"] == "The akim called it off"
+        for data in (moves[0]["data"], calls[0]["data"]):
+            assert data["council_name"] == "Public Accord council of Almaty"
+            assert data["session_title"] == "Session on interethnic accord"
         (first, _) = audit_entries(client, "session.rescheduled")
         assert json.loads(first.before)["place"] == "Friendship House, Almaty"
         assert json.loads(first.after)["reason"] == "Flood"

@@ -43,6 +43,8 @@ async def test_secretary_convenes_holds_and_closes_a_session_with_quorum(setting
         assert notice["place"] == "Friendship House, Almaty"
         assert notice["agenda"] == ["1-мәселе"]
         assert sorted(notice["members"]) == sorted(MEMBERS)
+        assert notice["council_name"] == "Public Accord council of Almaty"
+        assert notice["session_title"] == "Session on interethnic accord"
         held_events = await stream_events(settings.nats_url, "councils.session.held")
         assert [e["data"]["quorum"] for e in held_events] == [True]
         actions = [e.action for e in audit_entries(client, "session.closed")]

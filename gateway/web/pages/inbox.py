@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from gateway.web.pages.practice import SOURCES
 from gateway.web.view import FormView, PageView, View, redirect
+from kelisim import links
 
 router = APIRouter(include_in_schema=False)
 INBOX = "/api/v1/notifications/inbox"
-# What a notice links to, by the ids it carries: the first page the reader may open.
-LINKS = (
-    ("case_ref", "/cases/{}"),
-    ("escalation_id", "/escalations"),
-    ("session_id", "/councils/sessions/{}"),
-    ("protocol_id", "/councils/protocols/{}"),
-    ("alert_id", "/analytics/alerts/{}"),
-    ("council_id", "/councils/{}"),
-    # a practice note's page is under the service it was drafted in: the notice's domain
-    ("note_id", "/practice-notes/{domain}/{}"),
-)
 
 
 def link_of(view: View, refs: dict[str, str], topic: str = "") -> str | None:
     """The page a notice is about, if the reader's role may open it."""
-    domain = topic.split(".", 1)[0]
-    for key, pattern in LINKS:
-        if "{domain}" in pattern:
-            if domain not in SOURCES:
-                continue
-            pattern = pattern.replace("{domain}", domain)
-        if isinstance(refs.get(key), str):
-            path = pattern.format(quote(refs[key], safe=""))
-            if view.may(path):
-                return path
-    return None
+    return links.page_of(refs, topic, view.may)
 
 
 @router.get("/notifications")

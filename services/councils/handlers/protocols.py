@@ -294,6 +294,9 @@ def publish_protocol(cmd: PublishProtocol, uow: UnitOfWork) -> Protocol:
             protocol_id=protocol.id,
             region=council.region,
             sha256=protocol.sha256,
+            council_name=council.name,
+            session_title=protocol.content["session"]["title"],
+            session_starts_at=protocol.content["session"]["starts_at"],
         ),
         aggregate=f"council:{council.id}",
     )

@@ -176,6 +176,8 @@ def convene_session(cmd: ConveneSession, uow: UnitOfWork) -> Session:
             online_link=session.online_link,
             agenda=[next(iter(i.titles.values())) for i in items],
             members=sorted(m.username for m in members),
+            council_name=council.name,
+            session_title=session.title,
         ),
         aggregate=f"council:{council.id}",
     )
@@ -346,6 +348,9 @@ def reschedule_session(cmd: RescheduleSession, uow: UnitOfWork) -> Session:
             place=place or session.online_link or "",
             previous_starts_at=previous,
             sequence=session.sequence,
+            council_name=council.name,
+            session_title=session.title,
+            reason=cmd.body.reason,
         ),
         aggregate=f"council:{council.id}",
     )
@@ -376,6 +381,9 @@ def cancel_session(cmd: CancelSession, uow: UnitOfWork) -> Session:
             region=council.region,
             starts_at=session.starts_at,
             sequence=session.sequence,
+            council_name=council.name,
+            session_title=session.title,
+            reason=cmd.body.reason,
         ),
         aggregate=f"council:{council.id}",
     )

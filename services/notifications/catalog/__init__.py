@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from services.notifications.catalog.alerts import ALERTS, MONTHLY
 from services.notifications.catalog.cases import CASES
-from services.notifications.catalog.councils import COUNCILS
+from services.notifications.catalog.councils import COUNCILS, OPTIONAL
 
 # topic -> lang -> (title, body)
 CATALOG: dict[str, dict[str, tuple[str, str]]] = {**CASES, **COUNCILS, **ALERTS}
 
-__all__ = ["CATALOG", "MONTHLY"]
+__all__ = ["CATALOG", "MONTHLY", "OPTIONAL"]

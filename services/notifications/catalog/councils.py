@@ -2,61 +2,98 @@
 
 from __future__ import annotations
 
+# Fields a council event stored before it carried them lacks: its notice reads without them.
+OPTIONAL: dict[str, object] = {
+    "council_name": "",
+    "session_title": "",
+    "session_starts_at": None,
+    "reason": "",
+}
+
 COUNCILS: dict[str, dict[str, tuple[str, str]]] = {
     "councils.council.created": {
         "kk": ("{{ name }} кеңесі құрылды", "Қоғамдық келісім кеңесі құрылды: {{ name }}."),
         "ru": ("Создан совет {{ name }}", "Создан совет общественного согласия: {{ name }}."),
         "en": ("Council {{ name }} created", "A Public Accord council was created: {{ name }}."),
     },
+    # A session's notice names its council (in the title) and the session, says why it moved
+    # or was called off, and its e-mail links the page; events stored before they carried
+    # these read without them (`OPTIONAL`).
     "councils.session.convened": {
-        "kk": ("Кеңес отырысы шақырылды", "Отырыс {{ starts_at }} басталады, орны: {{ place }}."),
+        "kk": (
+            "Кеңес отырысы шақырылды{% if council_name %}: {{ council_name }}{% endif %}",
+            "{% if session_title %}«{{ session_title }}» отырысы{% else %}Отырыс{% endif %} "
+            "{{ starts_at }} басталады, орны: {{ place }}.",
+        ),
         "ru": (
-            "Созвано заседание совета",
-            "Заседание начнётся {{ starts_at }}, место: {{ place }}.",
+            "Созвано заседание совета{% if council_name %}: {{ council_name }}{% endif %}",
+            "Заседание{% if session_title %} «{{ session_title }}»{% endif %} начнётся "
+            "{{ starts_at }}, место: {{ place }}.",
         ),
         "en": (
-            "Council session convened",
-            "The session starts at {{ starts_at }}, at {{ place }}.",
+            "Council session convened{% if council_name %}: {{ council_name }}{% endif %}",
+            "The session{% if session_title %} “{{ session_title }}”{% endif %} starts at "
+            "{{ starts_at }}, at {{ place }}.",
         ),
     },
     "councils.session.rescheduled": {
         "kk": (
-            "Кеңес отырысы ауыстырылды",
-            "Отырыс енді {{ starts_at }} басталады, орны: {{ place }}.",
+            "Кеңес отырысы ауыстырылды{% if council_name %}: {{ council_name }}{% endif %}",
+            "{% if session_title %}«{{ session_title }}» отырысы{% else %}Отырыс{% endif %} "
+            "{{ previous_starts_at }} орнына енді {{ starts_at }} басталады, орны: {{ place }}."
+            "{% if reason %} Себебі: {{ reason | sentence }}{% endif %}",
         ),
         "ru": (
-            "Заседание совета перенесено",
-            "Заседание теперь начнётся {{ starts_at }}, место: {{ place }}.",
+            "Заседание совета перенесено{% if council_name %}: {{ council_name }}{% endif %}",
+            "Заседание{% if session_title %} «{{ session_title }}»{% endif %}, назначенное на "
+            "{{ previous_starts_at }}, перенесено на {{ starts_at }}, место: {{ place }}."
+            "{% if reason %} Причина: {{ reason | sentence }}{% endif %}",
         ),
         "en": (
-            "Council session rescheduled",
-            "The session now starts at {{ starts_at }}, at {{ place }}.",
+            "Council session rescheduled{% if council_name %}: {{ council_name }}{% endif %}",
+            "The session{% if session_title %} “{{ session_title }}”{% endif %}, set for "
+            "{{ previous_starts_at }}, now starts at {{ starts_at }}, at {{ place }}."
+            "{% if reason %} Reason: {{ reason | sentence }}{% endif %}",
         ),
     },
     "councils.session.cancelled": {
         "kk": (
-            "Кеңес отырысы болдырылмады",
-            "{{ starts_at }} белгіленген отырыс болдырылмады.",
+            "Кеңес отырысы болдырылмады{% if council_name %}: {{ council_name }}{% endif %}",
+            "{{ starts_at }} белгіленген {% if session_title %}«{{ session_title }}» отырысы"
+            "{% else %}отырыс{% endif %} болдырылмады."
+            "{% if reason %} Себебі: {{ reason | sentence }}{% endif %}",
         ),
         "ru": (
-            "Заседание совета отменено",
-            "Заседание, назначенное на {{ starts_at }}, отменено.",
+            "Заседание совета отменено{% if council_name %}: {{ council_name }}{% endif %}",
+            "Заседание{% if session_title %} «{{ session_title }}»{% endif %}, назначенное на "
+            "{{ starts_at }}, отменено.{% if reason %} Причина: {{ reason | sentence }}{% endif %}",
         ),
         "en": (
-            "Council session cancelled",
-            "The session set for {{ starts_at }} is cancelled.",
+            "Council session cancelled{% if council_name %}: {{ council_name }}{% endif %}",
+            "The session{% if session_title %} “{{ session_title }}”{% endif %} set for "
+            "{{ starts_at }} is cancelled."
+            "{% if reason %} Reason: {{ reason | sentence }}{% endif %}",
         ),
     },
     "councils.protocol.published": {
         "kk": (
-            "Отырыс хаттамасы жарияланды",
-            "Кеңес отырысының хаттамасына қол қойылып, жарияланды.",
+            "Отырыс хаттамасы жарияланды{% if council_name %}: {{ council_name }}{% endif %}",
+            "{% if session_title %}«{{ session_title }}» отырысының{% else %}Кеңес отырысының"
+            "{% endif %}{% if session_starts_at %} ({{ session_starts_at }}){% endif %} "
+            "хаттамасына қол қойылып, жарияланды.",
         ),
         "ru": (
-            "Опубликован протокол заседания",
-            "Протокол заседания совета подписан и опубликован.",
+            "Опубликован протокол заседания{% if council_name %}: {{ council_name }}{% endif %}",
+            "Протокол заседания{% if session_title %} «{{ session_title }}»{% else %} совета"
+            "{% endif %}{% if session_starts_at %} ({{ session_starts_at }}){% endif %} "
+            "подписан и опубликован.",
         ),
-        "en": ("Session minutes published", "The minutes of the council session were published."),
+        "en": (
+            "Session minutes published{% if council_name %}: {{ council_name }}{% endif %}",
+            "The minutes of the{% if session_title %} session “{{ session_title }}”{% else %} "
+            "council session{% endif %}{% if session_starts_at %} ({{ session_starts_at }})"
+            "{% endif %} were signed and published.",
+        ),
     },
     "councils.recommendation.overdue": {
         "kk": (

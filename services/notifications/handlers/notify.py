@@ -25,6 +25,7 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from kelisim import links
 from kelisim.db import LIKE_ESCAPE, containing
 from kelisim.events import Envelope, EventData
 from kelisim.events.notifications import NotificationCreated
@@ -81,11 +82,12 @@ def notify(
     in_app: bool = True,
     email: bool = False,
     people: Sequence[Recipient] | None = None,
+    link: str | None = None,
 ) -> Notification:
     """Write one in-app notification (and its e-mails), audited, with its event.
 
     `people`: the audience's directory as `audience_people` read it before the caller wrote
-    anything; read here when not given.
+    anything; read here when not given. `link`: the page the e-mails link to.
     """
     note = Notification(
         source_event_id=source_event_id,
@@ -100,7 +102,7 @@ def notify(
         people = audience_people(uow, note)  # before the note is added: nothing to flush
     uow.session.add(note)
     if email:
-        _queue_emails(uow, note, params, people or ())
+        _queue_emails(uow, note, params, people or (), link)
     uow.audit(
         "notification.created",
         "notification",
@@ -182,14 +184,18 @@ def audience_people(uow: UnitOfWork, note: HasAudience) -> list[Recipient]:
 
 
 def _queue_emails(
-    uow: UnitOfWork, note: Notification, params: dict[str, Any], people: Iterable[Recipient]
+    uow: UnitOfWork,
+    note: Notification,
+    params: dict[str, Any],
+    people: Iterable[Recipient],
+    link: str | None = None,
 ) -> None:
     rendered: dict[str, tuple[str, str]] = {}  # by language: the same words for everyone
     for person in people:
         lang = messages.lang_of(person.lang)
         if lang not in rendered:
             title, body = messages.title_and_body(note.topic, lang, params)
-            rendered[lang] = title, messages.email_body(lang, body)
+            rendered[lang] = title, messages.email_body(lang, body, link)
         subject, text = rendered[lang]
         uow.session.add(
             EmailMessage(
@@ -245,12 +251,15 @@ def dispatch(
     topic: str,
     params: dict[str, Any],
     planned: list[Planned] | None = None,
+    base_url: str | None = None,
 ) -> int:
     """Apply every enabled rule of the topic (as `plan` read them, when given); returns how
-    many notifications were written."""
+    many notifications were written. With `base_url`, a council notice's e-mails link its
+    page (`email_link`)."""
     todo = plan(uow, topic, params) if planned is None else planned
     if todo:
         params = with_full_names(uow, params)
+    link = email_link(base_url, topic, params)
     for step in todo:
         notify(
             uow,
@@ -262,8 +271,23 @@ def dispatch(
             in_app=step.rule.in_app,
             email=step.rule.email,
             people=step.people,
+            link=link,
         )
     return len(todo)
+
+
+# Council pages are open to the council's members and secretary, whom council rules reach;
+# whether other readers may open a page depends on roles the gateway checks at the inbox.
+LINKED_DOMAINS = ("councils",)
+
+
+def email_link(base_url: str | None, topic: str, params: dict[str, Any]) -> str | None:
+    """The address an e-mail of a council notice links to (published minutes: their public
+    page), under the gateway's public base; None for other notices or without a base."""
+    if base_url is None or topic.split(".", 1)[0] not in LINKED_DOMAINS:
+        return None
+    path = links.public_page_of(params, topic)
+    return f"{base_url}{path}" if path else None
 
 
 def with_full_names(uow: UnitOfWork, params: dict[str, Any]) -> dict[str, Any]:
@@ -280,6 +304,10 @@ def with_full_names(uow: UnitOfWork, params: dict[str, Any]) -> dict[str, Any]:
     return {**params, **names} if names else params
 
 
-def on_domain_event(envelope: Envelope, data: EventData, uow: UnitOfWork) -> None:
-    """Consumer handler: apply the notification rules of the event's subject."""
-    dispatch(uow, envelope.id, envelope.nats_subject, data.model_dump(mode="json"))
+def on_domain_event(
+    envelope: Envelope, data: EventData, uow: UnitOfWork, base_url: str | None = None
+) -> None:
+    """Consumer handler: apply the notification rules of the event's subject (`base_url`:
+    the gateway's public address, for the links of e-mails)."""
+    params = data.model_dump(mode="json")
+    dispatch(uow, envelope.id, envelope.nats_subject, params, base_url=base_url)
