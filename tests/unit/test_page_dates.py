@@ -52,6 +52,6 @@ def test_the_systems_own_steps_are_named_in_the_readers_language():
     named = {lang: View(request, None, lang).person("system") for lang in ("kk", "ru", "en")}  # type: ignore[arg-type]
     assert named == {
         "kk": "Келісім (автоматты түрде)",
-        "ru": "Келісім (автоматически)",
+        "ru": "Келисим (автоматически)",
         "en": "Kelisim (automatically)",
     }
