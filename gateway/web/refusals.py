@@ -99,6 +99,9 @@ PROBLEMS = {
     "already-marked": N_("You have already marked this note useful."),
     "unknown-mediator": N_("No active mediator of the case's region has this username."),
     "due-before-signing": N_("An obligation cannot be due before the settlement was signed."),
+    "signed-before-consent": N_(
+        "The mediation agreement cannot be signed before the last party's consent."
+    ),
     "session-in-future": N_("A session dated in the future cannot be marked as held."),
     "signature-missing": N_("Every party must sign the settlement."),
     "invalid-session-transition": N_("This action is not possible in the current state."),

@@ -141,3 +141,38 @@ async def test_a_reason_must_say_something_besides_spaces(settings):
         assert ended["status"] == "terminated"
         timeline = items_of(await gw.get(f"{base}/timeline", headers=coord))
         assert timeline[-1]["details"]["reason"] == "Ушли"  # kept without the spaces around it
+
+
+async def test_an_agreement_dated_before_the_consents_is_refused(settings):
+    """Consents of the day and an agreement typed as signed a month earlier: its term would
+    have ended before the mediation began, the case overdue at once (a QA report)."""
+    async with gateway_stack(settings) as stack:
+        gw = stack.client
+        coord = await stack.login_as("coord-almaty", roles=["coordinator"], regions=["KZ-75"])
+        med = await stack.login_as("med-aigerim", roles=["mediator"], regions=["KZ-75"])
+        body = {"region": "KZ-75", "category": "land", "parties": [person(), person()]}
+        case = ok(await gw.post(BASE, headers=coord, json=body), 201)
+        base = f"{BASE}/{case['id']}"
+        ok(await gw.post(f"{base}/assignment", headers=coord, json={"mediator": "med-aigerim"}))
+        full = ok(await gw.post(f"{base}/declaration", headers=med, json={"conflict": False}))
+        earlier = TODAY - timedelta(days=2)
+        for party, given_on in zip(full["parties"], (earlier, TODAY), strict=True):
+            consent = {"party_id": party["id"], "given_on": str(given_on)}
+            ok(await gw.post(f"{base}/consents", headers=med, json=consent))
+        before = await _state(gw, base, coord)
+        for signed_on in (TODAY - timedelta(days=36), earlier):
+            refused = await gw.post(
+                f"{base}/agreement", headers=med, json={"signed_on": str(signed_on)}
+            )
+            problem = assert_problem(refused, 422, "signed-before-consent")
+            assert (problem["signed_on"], problem["given_on"]) == (str(signed_on), str(TODAY))
+            await _unchanged(gw, base, coord, before)
+        got = ok(await gw.get(base, headers=coord))
+        assert (got["status"], got["deadline"], got["agreement_signed_on"]) == (
+            "assigned",
+            None,
+            None,
+        )
+        # Signed the day the last party consented: the term starts.
+        signed = ok(await gw.post(f"{base}/agreement", headers=med, json={"signed_on": str(TODAY)}))
+        assert signed["status"] == "in_mediation" and signed["agreement_signed_on"] == str(TODAY)

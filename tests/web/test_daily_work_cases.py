@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 
+from kelisim.localtime import KAZAKHSTAN
 from tests.support.browser import t
 from tests.support.checks import eventually, items_of
 from tests.web.daily_work_support import _csrf, signed_in_as
@@ -197,3 +199,44 @@ async def test_an_escalation_summary_naming_a_party_is_refused_beside_the_field(
     assert t(lang, remove) in refused.text
     assert f'value="{typed}"' in refused.text  # what was typed is kept
     assert items_of(await system.client.get(url, headers=mediator)) == before
+
+
+async def test_an_agreement_dated_before_the_consents_is_refused_beside_its_date(system):
+    """The form took a signing a month before the consents: the term had ended at once."""
+    from tests.web.test_catalogs import REGION, _api
+
+    coord, medi = await _api(system, "coordinator"), await _api(system, "mediator")
+    body = {
+        "region": REGION,
+        "category": "neighbour",
+        "parties": [{"kind": "person", "name": "Party Gamma"}, {"kind": "person", "name": "Delta"}],
+    }
+    created = await system.client.post("/api/v1/cases", json=body, headers=coord)
+    assert created.status_code == 201, created.text
+    base = f"/api/v1/cases/{created.json()['id']}"
+    for headers, path, step in (
+        (coord, "assignment", {"mediator": "mediator"}),
+        (medi, "declaration", {"conflict": False}),
+    ):
+        assert (await system.client.post(f"{base}/{path}", json=step, headers=headers)).is_success
+    today = datetime.now(KAZAKHSTAN).date()
+    case = (await system.client.get(base, headers=medi)).json()
+    for party in case["parties"]:
+        consent = {"party_id": party["id"], "given_on": today.isoformat()}
+        assert (await system.client.post(f"{base}/consents", json=consent, headers=medi)).is_success
+    before = (await system.client.get(base, headers=medi)).json()
+    page_path = f"/cases/{case['id']}"
+    async with signed_in_as(system, "mediator", "ru") as web:
+        page = await web.get(page_path)
+        early = (today - timedelta(days=36)).isoformat()
+        refused = await web.post(
+            f"{page_path}/do/agreement",
+            data={"csrf_token": _csrf(page.text), "signed_on": early},
+        )
+    assert refused.status_code == 422
+    assert 'id="action-agreement" open' in refused.text
+    message = t("ru", "The mediation agreement cannot be signed before the last party's consent.")
+    assert f'<p class="field-error" id="signed_on-error">{message}</p>' in refused.text
+    assert f'value="{early}"' in refused.text  # what was typed is kept
+    after = (await system.client.get(base, headers=medi)).json()
+    assert (after["version"], after["deadline"]) == (before["version"], None)

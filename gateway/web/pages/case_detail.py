@@ -212,6 +212,10 @@ ALIASES = {
 
 # A step's own fields, where the API's names are not the form's.
 ACTION_ALIASES = {"add_party": party_aliases("", "party_")}
+# A refusal of a step's one date (in the future, before the consents) is said beside that
+# date too, not only above the page.
+DATE_REFUSALS = frozenset({"date-in-future", "signed-before-consent"})
+DATE_FIELDS = {"consent": "given_on", "agreement": "signed_on", "extend": "given_on"}
 
 
 @router.post("/cases/{case_id}/do/settle")
@@ -244,9 +248,10 @@ async def case_action(case_id: str, action: str, view: FormView) -> Response:
         await view.services.post(f"{CASES}/{case_id}/{path}", body)
     except ServiceError as error:
         aliases = {**ALIASES, **ACTION_ALIASES.get(action, {})}
-        return await _case_page(
-            view, case_id, {action: form_errors(view, error, aliases)}, error.status
-        )
+        errors = form_errors(view, error, aliases)
+        if error.kind in DATE_REFUSALS and action in DATE_FIELDS:
+            errors.fields[DATE_FIELDS[action]] = errors.general or ""
+        return await _case_page(view, case_id, {action: errors}, error.status)
     if action == "declare" and body["conflict"]:
         # The case went back to the coordinator, and its page is no longer the mediator's.
         return redirect(f"/cases?{urlencode({'handed_back': case['number']})}")

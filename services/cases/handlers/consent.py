@@ -136,6 +136,17 @@ def sign_agreement(cmd: SignAgreement, uow: UnitOfWork) -> Case:
     missing = [p.id for p in parties if p.id not in consented]
     if missing:
         raise Problem(409, "consent-missing", "Every party must consent first.", parties=missing)
+    # The agreement follows the consents (the form is offered only once all are in): one
+    # dated before the latest is a typing error, and its term would end too early.
+    latest = max(c.given_on for c in consented.values())
+    if signed_on < latest:
+        raise Problem(
+            422,
+            "signed-before-consent",
+            "The mediation agreement cannot be signed before every party consented.",
+            signed_on=str(signed_on),
+            given_on=str(latest),
+        )
     case.agreement_signed_on = signed_on
     case.deadline = cmd.terms.term_end(signed_on)
     case = record_step(uow, step, signed_on=str(signed_on), deadline=str(case.deadline))
