@@ -129,6 +129,20 @@ RECOMMENDATION_STATUSES = {
 
 VOTE_CHOICES = {"for": N_("For"), "against": N_("Against"), "abstain": N_("Abstained")}
 
+# What the anonymity check (kelisim.anonymity.Kind) found in a text the user wrote.
+FINDING_KINDS = {
+    "name": N_("a name"),
+    "phone": N_("a phone number"),
+    "email": N_("an e-mail address"),
+    "address": N_("an address"),
+    "case_number": N_("a case number"),
+    "date": N_("a date"),
+    "identity_number": N_("an IIN or BIN"),
+    "iban": N_("a bank account number (IBAN)"),
+    "document_number": N_("an identity card or passport number"),
+    "link": N_("a link or an account name"),
+}
+
 PARTY_KINDS = {"person": N_("Person"), "organisation": N_("Organisation")}
 
 YES_NO = {True: N_("Yes"), False: N_("No")}

@@ -26,7 +26,8 @@ PROBLEMS = {
     "personal-data-in-summary": N_(
         "The summary goes to law enforcement: it must not name the parties or hold contacts, "
         "addresses, exact dates, the case number, IINs, bank account numbers, document numbers "
-        "or links."
+        "or links (a link to an official source of law, such as adilet.zan.kz or gov.kz, may "
+        "stay)."
     ),
     "personal-data-in-proposal": N_(
         "A proposal goes to the country's leadership: it must not hold contacts, addresses, "
@@ -182,7 +183,8 @@ VALIDATION = {
     # services/cases: an escalation's summary is checked by kelisim.anonymity
     "personal_data": N_(
         "Remove the names, phones, e-mails, addresses, exact dates, case numbers, IINs, "
-        "bank account numbers, document numbers and links."
+        "bank account numbers, document numbers and links; a link to an official source of law "
+        "(adilet.zan.kz, gov.kz) may stay."
     ),
     # gateway/schemas.py: a mediator, coordinator or liaison is never scoped to no region
     "region_required": N_(

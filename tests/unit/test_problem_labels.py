@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import get_args
 
-from gateway.web.pages.practice import FINDING_KINDS
+from gateway.web.labels import FINDING_KINDS
 from gateway.web.refusals import PROBLEMS
 from kelisim.anonymity import Kind
 

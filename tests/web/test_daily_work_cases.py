@@ -176,7 +176,8 @@ async def test_an_escalation_summary_naming_a_party_is_refused_beside_the_field(
     url = f"/api/v1/cases/{ids['case']}/escalations"
     before = items_of(await system.client.get(url, headers=mediator))
     page_path = f"/cases/{ids['case']}"
-    typed = "Party Alpha threatens the neighbours, call +7 701 555 12 34"
+    law = "https://adilet.zan.kz/rus/docs/Z1100000401"  # an official source of law may stay
+    typed = f"Party Alpha threatens the neighbours ({law}), call +7 701 555 12 34"
     async with signed_in_as(system, "mediator", lang) as web:
         page = await web.get(page_path)
         refused = await web.post(
@@ -194,9 +195,17 @@ async def test_an_escalation_summary_naming_a_party_is_refused_beside_the_field(
     assert 'id="summary-error"' in refused.text
     remove = (
         "Remove the names, phones, e-mails, addresses, exact dates, case numbers, IINs, "
-        "bank account numbers, document numbers and links."
+        "bank account numbers, document numbers and links; a link to an official source of law "
+        "(adilet.zan.kz, gov.kz) may stay."
     )
     assert t(lang, remove) in refused.text
+    # Each piece found is quoted with its kind, as on the practice-note form; the link is not.
+    found = refused.text.split('id="summary-findings"', 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r"<li><strong>«(.*?)»</strong> — (.*?)</li>", found) == [
+        ("Party", t(lang, "a name")),  # each word of the name, as the check finds them
+        ("Alpha", t(lang, "a name")),
+        ("+7 701 555 12 34", t(lang, "a phone number")),
+    ]
     assert f'value="{typed}"' in refused.text  # what was typed is kept
     assert items_of(await system.client.get(url, headers=mediator)) == before
 

@@ -26,6 +26,7 @@ async def _case_page(
     case_id: str,
     errors: dict[str, FormErrors] | None = None,
     status: int = 200,
+    findings: list[dict[str, str]] | None = None,
 ) -> Response:
     base = f"{CASES}/{case_id}"
     case = await view.services.get(base)
@@ -65,6 +66,7 @@ async def _case_page(
         escalations=escalations,
         timeline=steps,
         errors=errors or {},
+        findings=findings or [],
         mediators=mediators,
         is_mine=case.get("mediator") == view.user.username,
     )
@@ -251,11 +253,28 @@ async def case_action(case_id: str, action: str, view: FormView) -> Response:
         errors = form_errors(view, error, aliases)
         if error.kind in DATE_REFUSALS and action in DATE_FIELDS:
             errors.fields[DATE_FIELDS[action]] = errors.general or ""
-        return await _case_page(view, case_id, {action: errors}, error.status)
+        findings = _summary_findings(view, error) if action == "escalate" else []
+        return await _case_page(view, case_id, {action: errors}, error.status, findings)
     if action == "declare" and body["conflict"]:
         # The case went back to the coordinator, and its page is no longer the mediator's.
         return redirect(f"/cases?{urlencode({'handed_back': case['number']})}")
     return redirect(f"/cases/{case_id}")
+
+
+def _summary_findings(view: View, error: ServiceError) -> list[dict[str, str]]:
+    """The words an escalation's summary was refused for, each with its kind. The service
+    names kinds and positions only; the words are quoted from what the mediator typed, and
+    shown back to them alone."""
+    found = error.body.get("findings") if error.kind == "personal-data-in-summary" else None
+    summary = view.field("summary")
+    return [
+        {"text": summary[f["start"] : f["end"]], "kind": str(f.get("kind", ""))}
+        for f in (found if isinstance(found, list) else [])
+        if isinstance(f, dict)
+        and isinstance(f.get("start"), int)
+        and isinstance(f.get("end"), int)
+        and 0 <= f["start"] < f["end"] <= len(summary)
+    ]
 
 
 # A session's outcome -> the fields the form must have for it.

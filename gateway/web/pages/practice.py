@@ -28,23 +28,7 @@ FIELDS = {
     "did_not_work": N_("What did not work"),
 }
 REQUIRED = ("title", "conflict", "tried")
-FINDING_KINDS = {
-    "name": N_("a name"),
-    "phone": N_("a phone number"),
-    "email": N_("an e-mail address"),
-    "address": N_("an address"),
-    "case_number": N_("a case number"),
-    "date": N_("a date"),
-    "identity_number": N_("an IIN or BIN"),
-    "iban": N_("a bank account number (IBAN)"),
-    "document_number": N_("an identity card or passport number"),
-    "link": N_("a link or an account name"),
-}
-NOTE_LABELS = {
-    "LANGUAGES": LANGUAGES,
-    "FIELDS": FIELDS,
-    "FINDING_KINDS": FINDING_KINDS,
-}
+NOTE_LABELS = {"LANGUAGES": LANGUAGES, "FIELDS": FIELDS}
 
 
 def _body(view: View, source: str) -> dict[str, Any]:

@@ -84,7 +84,8 @@ def _require_no_personal_data(uow: UnitOfWork, case: Case, summary: str) -> None
             "personal-data-in-summary",
             "The summary goes to law enforcement and must not identify anyone: remove the "
             "names, contacts, addresses, exact dates, case numbers, IINs, bank account "
-            "numbers, document numbers and links it holds.",
+            "numbers, document numbers and links it holds (a link to an official source of "
+            "law may stay).",
             findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
             errors=[
                 {
