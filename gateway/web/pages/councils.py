@@ -152,20 +152,54 @@ async def session_page(session_id: str, view: PageView, done: str = "") -> Respo
     return await _session_page(view, session_id, done=done)
 
 
-@router.get("/councils/protocols/{protocol_id}")
-async def protocol_page(protocol_id: str, view: PageView) -> Response:
-    """The text of a protocol (minutes) in the user's language."""
+# Steps the protocol page confirms once done (`?done=`).
+PROTOCOL_DONE = frozenset({"notes"})
+NOTES_LANGS = ("kk", "ru", "en")
+
+
+async def _protocol_page(
+    view: View,
+    protocol_id: str,
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    done: str = "",
+) -> Response:
     protocol = await view.services.get(f"{API}/protocols/{protocol_id}", lang=view.lang)
     minutes = await view.services.items(f"{API}/{protocol['council_id']}/protocols", lang=view.lang)
     corrected = any(p["corrects_id"] == protocol_id for p in minutes)
+    is_secretary = view.has("council_secretary")
     return view.render(
         "councils/protocol.html",
+        status=status,
         protocol=protocol,
-        errors={},
-        may_correct=view.has("council_secretary")
-        and protocol["status"] == "published"
-        and not corrected,
+        errors=errors or {},
+        may_correct=is_secretary and protocol["status"] == "published" and not corrected,
+        # The service lets the secretary edit the notes until the minutes are approved: while
+        # drafted, and circulated (to take in the members' remarks).
+        may_edit_notes=is_secretary and protocol["status"] not in SETTLED_MINUTES,
+        notes_langs=NOTES_LANGS,
+        done=done if done in PROTOCOL_DONE else "",
     )
+
+
+@router.get("/councils/protocols/{protocol_id}")
+async def protocol_page(protocol_id: str, view: PageView, done: str = "") -> Response:
+    """The text of a protocol (minutes) in the user's language."""
+    return await _protocol_page(view, protocol_id, done=done)
+
+
+@router.post("/councils/protocols/{protocol_id}/notes")
+async def edit_notes(protocol_id: str, view: FormView) -> Response:
+    """The secretary edits the notes of unapproved minutes, in each language given."""
+    texts = {lang: view.field(f"notes_{lang}").strip() for lang in NOTES_LANGS}
+    body = {"notes": {lang: text for lang, text in texts.items() if text}}
+    try:
+        await view.services.call("PATCH", f"{API}/protocols/{protocol_id}", json=body)
+    except ServiceError as error:
+        aliases = {f"notes.{lang}": f"notes_{lang}" for lang in NOTES_LANGS}
+        errors = {f"notes:{protocol_id}": form_errors(view, error, aliases)}
+        return await _protocol_page(view, protocol_id, errors, error.status)
+    return redirect(f"/councils/protocols/{protocol_id}?done=notes")
 
 
 def _texts(view: View, name: str) -> dict[str, str]:

@@ -1,0 +1,78 @@
+"""The minutes' own pages: the secretary edits the notes of a draft, confirmations name what
+they confirm."""
+
+from __future__ import annotations
+
+import html
+
+from tests.support.browser import t
+from tests.web.daily_work_support import _csrf, signed_in_as
+from tests.web.test_council_sitting import _caller, _sitting
+
+NOTES = {"kk": "Ескертпелер ескерілді", "ru": "Замечания учтены", "en": "Remarks taken in"}
+
+
+def _notes_form(pid: str) -> str:
+    return f'action="/councils/protocols/{pid}/notes"'
+
+
+async def test_the_secretary_edits_the_notes_of_a_draft_and_of_a_correction_draft(system):
+    """A correction of published minutes could change nothing from the web: no notes field."""
+    secretary, sid, _, _ = await _sitting(system, "Minutes with notes")
+    await secretary("POST", f"/sessions/{sid}/close")
+    pid = (await secretary("POST", f"/sessions/{sid}/protocol"))["id"]
+    async with signed_in_as(system, "council_member", "ru") as web:
+        assert _notes_form(pid) not in (await web.get(f"/councils/protocols/{pid}")).text
+    async with signed_in_as(system, "council_secretary", "ru") as web:
+        page = await web.get(f"/councils/protocols/{pid}")
+        assert _notes_form(pid) in page.text
+        for lang in ("kk", "ru", "en"):
+            assert f'name="notes_{lang}"' in page.text
+        assert html.escape(t("ru", "Notes in Kazakh")) in page.text
+        saved = await web.post(
+            f"/councils/protocols/{pid}/notes",
+            data={"csrf_token": _csrf(page.text), **{f"notes_{k}": v for k, v in NOTES.items()}},
+        )
+        assert saved.status_code == 303, saved.text
+        assert saved.headers["location"] == f"/councils/protocols/{pid}?done=notes"
+        after = await web.get(saved.headers["location"])
+        assert html.escape(t("ru", "The notes are saved.")) in after.text
+        assert NOTES["ru"] in after.text and NOTES["kk"] in after.text  # shown and prefilled
+    assert (await secretary("GET", f"/protocols/{pid}"))["content"]["notes"] == NOTES
+
+    # Circulated, the secretary still takes the members' remarks in; approved, no more.
+    await secretary("POST", f"/protocols/{pid}/circulate")
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        stale = await web.get(f"/councils/protocols/{pid}")
+        assert _notes_form(pid) in stale.text
+        await secretary("POST", f"/protocols/{pid}/approve")
+        assert _notes_form(pid) not in (await web.get(f"/councils/protocols/{pid}")).text
+        refused = await web.post(
+            f"/councils/protocols/{pid}/notes",
+            data={"csrf_token": _csrf(stale.text), "notes_kk": "Кеш"},
+        )
+        assert refused.status_code == 409, refused.text
+        assert (
+            html.escape(t("kk", "This action is not possible in the current state."))
+            in refused.text
+        )
+    assert (await secretary("GET", f"/protocols/{pid}"))["content"]["notes"] == NOTES
+
+    chair = await _caller(system, "council_chair")
+    await chair("POST", f"/protocols/{pid}/sign")
+    await secretary("POST", f"/protocols/{pid}/sign")
+    await secretary("POST", f"/protocols/{pid}/publish")
+    reason = {"reason": "Опечатка в примечаниях"}
+    correction = (await secretary("POST", f"/protocols/{pid}/corrections", json=reason))["id"]
+    async with signed_in_as(system, "council_secretary", "en") as web:
+        assert _notes_form(pid) not in (await web.get(f"/councils/protocols/{pid}")).text
+        page = await web.get(f"/councils/protocols/{correction}")
+        assert _notes_form(correction) in page.text
+        assert NOTES["en"] in page.text  # prefilled with the corrected minutes' notes
+        saved = await web.post(
+            f"/councils/protocols/{correction}/notes",
+            data={"csrf_token": _csrf(page.text), "notes_ru": "Замечания учтены полностью"},
+        )
+        assert saved.status_code == 303, saved.text
+    corrected = await secretary("GET", f"/protocols/{correction}")
+    assert corrected["content"]["notes"] == {"ru": "Замечания учтены полностью"}
