@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+from gateway.web.i18n import Formatter
 from tests.support.browser import t
 from tests.web.daily_work_support import _csrf, signed_in_as
 from tests.web.test_council_sitting import _caller, _sitting
@@ -76,3 +77,38 @@ async def test_the_secretary_edits_the_notes_of_a_draft_and_of_a_correction_draf
         assert saved.status_code == 303, saved.text
     corrected = await secretary("GET", f"/protocols/{correction}")
     assert corrected["content"]["notes"] == {"ru": "Замечания учтены полностью"}
+
+
+async def test_the_publish_confirmation_names_the_session_and_its_date(system):
+    """It read "Хаттама: Хаттама": nothing said which minutes were about to become public."""
+    secretary, sid, _, _ = await _sitting(
+        system, "Отырыс жарияланар алдында", starts_at="2026-01-12T05:00:00+00:00"
+    )
+    await secretary("POST", f"/sessions/{sid}/close")
+    pid = (await secretary("POST", f"/sessions/{sid}/protocol"))["id"]
+    await secretary("POST", f"/protocols/{pid}/circulate")
+    await secretary("POST", f"/protocols/{pid}/approve")
+    await (await _caller(system, "council_chair"))("POST", f"/protocols/{pid}/sign")
+    await secretary("POST", f"/protocols/{pid}/sign")
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        page = (await web.get(f"/councils/protocols/{pid}/publish")).text
+    title = "Отырыс жарияланар алдында"
+    question = t("kk", "Publish the minutes of the session %(title)s?") % {"title": title}
+    assert html.escape(question) in page
+    assert html.escape(Formatter("kk").datetime("2026-01-12T05:00:00+00:00")) in page
+    protocol = html.escape(t("kk", "Protocol"))
+    assert f'<dd><a href="/councils/protocols/{pid}">{protocol}</a></dd>' not in page
+
+
+async def test_confirming_steps_of_an_untitled_session_name_it_by_its_date(system):
+    """An untitled session's close read "Close the session Session?" ("Отырыс отырысын...")."""
+    secretary, sid, _, _ = await _sitting(system, "", starts_at="2026-01-14T05:00:00+00:00")
+    when = Formatter("ru").datetime("2026-01-14T05:00:00+00:00")
+    async with signed_in_as(system, "council_secretary", "ru") as web:
+        closing = (await web.get(f"/councils/sessions/{sid}/close")).text
+        closed = t("ru", "Close the session of %(date)s?") % {"date": when}
+        assert html.escape(closed) in closing
+        assert "«" + t("ru", "Session") + "»" not in closing
+        cancelling = (await web.get(f"/councils/sessions/{sid}/cancel")).text
+        cancel = t("ru", "Cancel the session of %(date)s?") % {"date": when}
+        assert html.escape(cancel) in cancelling
