@@ -41,6 +41,7 @@ from services.councils.queries import (
     remarks_of,
     responses_by,
     responses_of,
+    session_changes,
     sitting_members,
     today,
     votes_of,
@@ -107,6 +108,7 @@ def session_detail(db: DbSession, session: Session, council: Council) -> Session
             "present": present,
             "absent": sorted(m.username for m in members if m.username not in present),
             "quorum": quorum(council, members, present),
+            "changes": session_changes(db, session),
         }
     )
 

@@ -16,6 +16,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from kelisim import audit
 from kelisim.clock import now
 from kelisim.db import table_of
 from kelisim.localtime import local_date
@@ -35,8 +36,9 @@ from services.councils.models import (
     Recusal,
     Session,
     Vote,
+    backbone,
 )
-from services.councils.schemas import Quorum
+from services.councils.schemas import Quorum, SessionChange
 
 T = TypeVar("T", bound=CouncilsModel)
 
@@ -248,3 +250,23 @@ def responses_by(db: DbSession, ids: list[str]) -> dict[str, list[Recommendation
         for response in db.exec(query.order_by(col(RecommendationResponse.recorded_at))).all():
             found.setdefault(response.recommendation_id, []).append(response)
     return found
+
+
+# The audit actions that move or call off a session, and what the session's page calls them.
+SESSION_CHANGES = {"session.rescheduled": "rescheduled", "session.cancelled": "cancelled"}
+
+
+def session_changes(db: DbSession, session: Session) -> list[SessionChange]:
+    """The session's reschedulings and cancelling, oldest first, with the reasons given: the
+    reasons are kept in its audit trail, which is where they are read from."""
+    entries = audit.history(db.connection(), backbone, "session", session.id)
+    return [
+        SessionChange(
+            kind=SESSION_CHANGES[entry["action"]],  # type: ignore[arg-type]
+            at=entry["at"],
+            reason=(entry["after"] or {}).get("reason", ""),
+            previous_starts_at=(entry["before"] or {}).get("starts_at"),
+        )
+        for entry in entries
+        if entry["action"] in SESSION_CHANGES
+    ]

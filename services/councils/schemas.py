@@ -243,11 +243,25 @@ class Quorum(BaseModel):
     reached: bool
 
 
+class SessionChange(BaseModel):
+    """A rescheduling or the cancelling of a session, with the reason the secretary gave."""
+
+    kind: Literal["rescheduled", "cancelled"]
+    at: datetime
+    reason: str
+    previous_starts_at: datetime | None = Field(
+        default=None, description="rescheduled: the time the session was moved from"
+    )
+
+
 class SessionDetail(SessionPublic):
     items: list[ItemPublic]
     present: list[str]
     absent: list[str]
     quorum: Quorum
+    changes: list[SessionChange] = Field(
+        default_factory=list, description="Its reschedulings and cancelling, oldest first."
+    )
 
 
 class RecusalCreate(Input):

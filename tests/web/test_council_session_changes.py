@@ -1,0 +1,45 @@
+"""A session moved or called off: its page says why, and when it was to be."""
+
+from __future__ import annotations
+
+import html
+
+from gateway.web.i18n import Formatter
+from tests.support.browser import t
+from tests.web.daily_work_support import signed_in_as
+from tests.web.test_council_sitting import _planned
+
+PLANNED_AT = "2020-01-01T05:00:00+00:00"  # as `_planned` plans it
+
+
+async def test_a_moved_then_cancelled_session_says_why_and_shows_no_quorum(system):
+    """The page hid the reasons given, and said "0 of 3 present; 2 needed; no quorum"."""
+    secretary, sid = await _planned(system, "Moved, then called off, with reasons")
+    moved = {"starts_at": "2031-03-04T06:00:00+00:00", "reason": "Зал жөнделуде"}
+    await secretary("POST", f"/sessions/{sid}/reschedule", json=moved)
+    async with signed_in_as(system, "council_member", "ru") as web:
+        page = (await web.get(f"/councils/sessions/{sid}")).text
+        was = Formatter("ru").datetime(PLANNED_AT)
+        said = t("ru", "Rescheduled from %(time)s: %(reason)s") % {
+            "time": was,
+            "reason": "Зал жөнделуде",
+        }
+        assert html.escape(said) in page
+        assert html.escape(t("ru", "No quorum")) in page  # still to sit: its quorum is shown
+
+    await secretary("POST", f"/sessions/{sid}/cancel", json={"reason": "Төраға ауырып қалды"})
+    session = await secretary("GET", f"/sessions/{sid}")
+    assert [(c["kind"], c["reason"]) for c in session["changes"]] == [
+        ("rescheduled", "Зал жөнделуде"),
+        ("cancelled", "Төраға ауырып қалды"),
+    ]
+    assert session["changes"][0]["previous_starts_at"].startswith("2020-01-01T05:00:00")
+    for lang in ("kk", "ru", "en"):
+        async with signed_in_as(system, "council_member", lang) as web:
+            page = (await web.get(f"/councils/sessions/{sid}")).text
+        cancelled = t(lang, "Cancelled: %(reason)s") % {"reason": "Төраға ауырып қалды"}
+        assert html.escape(cancelled) in page, lang
+        nobody = "The session was cancelled: nobody sat, so there is no attendance or quorum."
+        assert html.escape(t(lang, nobody)) in page, lang
+        assert html.escape(t(lang, "No quorum")) not in page, lang
+        assert html.escape(t(lang, "Quorum reached")) not in page, lang
