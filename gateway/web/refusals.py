@@ -82,6 +82,7 @@ PROBLEMS = {
     ),
     "empty-agenda": N_("The agenda is empty."),
     "session-already-held": N_("A sitting that has begun cannot be moved or cancelled."),
+    "moved-into-past": N_("A session is moved only to a time still to come."),
     "no-quorum": N_("There is no quorum."),
     "not-entitled": N_("You are not entitled to vote on this item."),
     "session-not-held": N_("The session is not being held."),
@@ -180,6 +181,8 @@ VALIDATION = {
     "text_control_character": N_("Remove the invisible or control characters from this field."),
     "text_blank": N_("Enter visible text, not only spaces or invisible characters."),
     "place_or_link": N_("Give a place or an online link."),
+    # services/councils: a session is rescheduled to a time still to come
+    "moved_into_past": N_("This time has passed: choose a later one."),
     # services/cases: an escalation's summary is checked by kelisim.anonymity
     "personal_data": N_(
         "Remove the names, phones, e-mails, addresses, exact dates, case numbers, IINs, "

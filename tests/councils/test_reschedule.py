@@ -88,6 +88,7 @@ async def test_refused_reschedules_and_cancels_change_nothing(settings):
         planned, _ = await council.plan_session()
         held, _ = await council.sitting(present=MEMBERS[:6])
         later = (datetime.now(UTC) + timedelta(days=10)).isoformat()
+        passed = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
         before = {s: await council.ok("GET", f"/sessions/{s}") for s in (planned, held)}
 
         attempts = [
@@ -108,6 +109,15 @@ async def test_refused_reschedules_and_cancels_change_nothing(settings):
             (planned, "cancel", {}, "secretary", 422, "validation-error"),
             (planned, "cancel", {"reason": "   "}, "secretary", 422, "validation-error"),
             (planned, "reschedule", {"starts_at": later}, "secretary", 422, "validation-error"),
+            # To a time gone by: members would be told it "now starts" in the past.
+            (
+                planned,
+                "reschedule",
+                {"starts_at": passed, "place": "Akimat", "reason": "x"},
+                "secretary",
+                422,
+                "moved-into-past",
+            ),
             # Neither a place nor an online link would be left.
             (
                 planned,
@@ -130,4 +140,26 @@ async def test_refused_reschedules_and_cancels_change_nothing(settings):
         assert audit_entries(client, "session.cancelled") == []
         await drained(client)
         assert await stream_events(settings.nats_url, "councils.session.cancelled") == []
+        assert await stream_events(settings.nats_url, "councils.session.rescheduled") == []
+
+
+async def test_a_session_is_moved_only_ahead_though_one_may_be_planned_in_the_past(settings):
+    """A past session is planned to record a sitting held on paper; moving one there is not."""
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        on_paper, _ = await council.plan_session(starts_in=timedelta(days=-30))
+        planned, _ = await council.plan_session()
+        seen = await council.ok("GET", f"/sessions/{planned}")
+        for session_id in (on_paper, planned):
+            refused = await council.post(
+                f"/sessions/{session_id}/reschedule",
+                json={"starts_at": "2020-03-01T05:00:00+00:00", "reason": "Forgot"},
+            )
+            assert refused.status_code == 422, refused.text
+            problem = refused.json()
+            assert problem["type"].endswith(":moved-into-past")
+            assert [e["loc"] for e in problem["errors"]] == [["body", "starts_at"]]
+        assert await council.ok("GET", f"/sessions/{planned}") == seen
+        assert audit_entries(client, "session.rescheduled") == []
+        await drained(client)
         assert await stream_events(settings.nats_url, "councils.session.rescheduled") == []

@@ -6,7 +6,7 @@ import html
 
 from gateway.web.i18n import Formatter
 from tests.support.browser import t
-from tests.web.daily_work_support import signed_in_as
+from tests.web.daily_work_support import _csrf, signed_in_as
 from tests.web.test_council_sitting import _planned
 
 PLANNED_AT = "2020-01-01T05:00:00+00:00"  # as `_planned` plans it
@@ -43,3 +43,30 @@ async def test_a_moved_then_cancelled_session_says_why_and_shows_no_quorum(syste
         assert html.escape(t(lang, nobody)) in page, lang
         assert html.escape(t(lang, "No quorum")) not in page, lang
         assert html.escape(t(lang, "Quorum reached")) not in page, lang
+
+
+async def test_moving_a_session_into_the_past_is_refused_beside_the_date_in_kazakh(system):
+    """It was accepted, and members were told the session "now starts" on a past day."""
+    secretary, sid = await _planned(system, "Not to be moved back")
+    async with signed_in_as(system, "council_secretary", "kk") as web:
+        page = await web.get(f"/councils/sessions/{sid}")
+        refused = await web.post(
+            f"/councils/do/reschedule/{sid}",
+            data={
+                "csrf_token": _csrf(page.text),
+                "page_kind": "session",
+                "page_id": sid,
+                "date": "2021-05-06",
+                "time": "10:00",
+                "place": "Hall",
+                "reason": "Қате күн",
+            },
+        )
+    assert refused.status_code == 422, refused.text
+    beside = html.escape(t("kk", "This time has passed: choose a later one."))
+    assert f'<p class="field-error" id="date-error">{beside}</p>' in refused.text
+    assert html.escape(t("kk", "A session is moved only to a time still to come.")) in refused.text
+    assert 'value="2021-05-06"' in refused.text  # the input is kept
+    session = await secretary("GET", f"/sessions/{sid}")
+    assert session["sequence"] == 0 and session["changes"] == []
+    assert session["starts_at"].startswith("2020-01-01T05:00:00")

@@ -280,12 +280,12 @@ async def test_the_secretary_reschedules_and_cancels_a_session_in_kazakh(system)
 
         moved = await web.post(
             f"/councils/do/reschedule/{sid}",
-            data={**form, "date": "2025-02-03", "time": "15:00", "place": "Akimat", "reason": "Су"},
+            data={**form, "date": "2031-02-03", "time": "15:00", "place": "Akimat", "reason": "Су"},
         )
         assert moved.status_code == 303, moved.text
         session = await secretary("GET", f"/sessions/{sid}")
         # 15:00 in Kazakhstan (UTC+5) is 10:00 UTC.
-        assert datetime.fromisoformat(session["starts_at"]) == datetime(2025, 2, 3, 10, tzinfo=UTC)
+        assert datetime.fromisoformat(session["starts_at"]) == datetime(2031, 2, 3, 10, tzinfo=UTC)
         assert session["place"] == "Akimat" and session["sequence"] == 1
         assert f"/councils/sessions/{sid}" in (await web.get("/")).text
 

@@ -179,7 +179,9 @@ def reschedule_session(
     principal: CurrentPrincipal,
     ctx: ContextDep,
 ):
-    """The secretary moves a session not yet held to a new time (and place), with a reason."""
+    """The secretary moves a session not yet held to a new time (and place), with a reason.
+
+    The new time is still to come (422 `moved-into-past` otherwise, at `starts_at`)."""
     cmd = handlers.RescheduleSession(principal=principal, session_id=session_id, body=body)
     ctx.run(request, handlers.reschedule_session, cmd)
     return _detail(ctx, session_id)

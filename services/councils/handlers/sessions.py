@@ -319,6 +319,22 @@ def reschedule_session(cmd: RescheduleSession, uow: UnitOfWork) -> Session:
     session, council = session_with_council(db, cmd.session_id, lock=True)
     role = _role(db, council, cmd.principal)
     _before_sitting("reschedule", session, role)
+    # Members would be told it "now starts" at a time gone by. A new session may be planned in
+    # the past (a sitting held on paper is recorded); a planned one is only moved ahead.
+    if cmd.body.starts_at <= now():
+        raise Problem(
+            422,
+            "moved-into-past",
+            "A session is moved only to a time still to come.",
+            starts_at=cmd.body.starts_at.isoformat(),
+            errors=[
+                {
+                    "loc": ["body", "starts_at"],
+                    "type": "moved_into_past",
+                    "msg": "The new time has passed.",
+                }
+            ],
+        )
     place = session.place if cmd.body.place is None else cmd.body.place
     if not place and not session.online_link:
         raise Problem(422, "place_or_link", "Give a place or an online link.")
