@@ -46,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
         "decision": "Шешім",
         "adopted": "қабылданды",
         "rejected": "қабылданбады",
+        "rejected_draft": "«{proposal}» шешім жобасы қабылданбады.",
         "not_voted": "дауыс беру өткізілмеді",
         "notes": "Ескертпелер",
     },
@@ -76,6 +77,7 @@ LABELS: dict[str, dict[str, str]] = {
         "decision": "Решение",
         "adopted": "принято",
         "rejected": "не принято",
+        "rejected_draft": "проект решения «{proposal}» не принят.",
         "not_voted": "голосование не проводилось",
         "notes": "Примечания",
     },
@@ -106,6 +108,7 @@ LABELS: dict[str, dict[str, str]] = {
         "decision": "Decision",
         "adopted": "adopted",
         "rejected": "not adopted",
+        "rejected_draft": "the draft decision “{proposal}” was not adopted.",
         "not_voted": "no vote was held",
         "notes": "Notes",
     },
@@ -153,6 +156,18 @@ def pick(texts: dict[str, str], lang: str) -> str:
     return ""
 
 
+def decision(item: dict[str, Any], lang: str) -> str:
+    """What the minutes say after "Decision:" on an item: no vote, adopted with the text adopted,
+    or the draft that was not adopted, named as a draft (it read as an adopted text before)."""
+    label = LABELS.get(lang, LABELS["kk"])
+    if item["adopted"] is None:
+        return label["not_voted"]
+    proposal = pick(item.get("proposal") or {}, lang)
+    if item["adopted"]:
+        return f"{label['adopted']}. {proposal}" if proposal else label["adopted"]
+    return label["rejected_draft"].format(proposal=proposal) if proposal else label["rejected"]
+
+
 def _people(people: list[dict[str, Any]]) -> str:
     return ", ".join(p["full_name"] for p in people) or "—"
 
@@ -197,7 +212,7 @@ def render(content: dict[str, Any], lang: str) -> str:
             recused = [with_reason(p["full_name"], p, label) for p in item["recused"]]
             lines.append(f"{label['recused']}: {'; '.join(recused)}")
         if item["adopted"] is None:
-            lines.append(f"{label['decision']}: {label['not_voted']}")
+            lines.append(f"{label['decision']}: {decision(item, lang)}")
             continue
         lines.append(f"{label['rule']}: {label[item['rule']]}")
         abstained = agree(lang, "abstained", item["abstained"], label["abstain"])
@@ -211,9 +226,7 @@ def render(content: dict[str, Any], lang: str) -> str:
         if silent:
             heading = agree(lang, "did_not_vote", len(silent), label["did_not_vote"])
             lines.append(f"{heading}: {_people(silent)}")
-        verdict = label["adopted"] if item["adopted"] else label["rejected"]
-        proposal = pick(item.get("proposal") or {}, lang)
-        lines.append(f"{label['decision']}: {verdict}" + (f". {proposal}" if proposal else ""))
+        lines.append(f"{label['decision']}: {decision(item, lang)}")
     notes = pick(content.get("notes") or {}, lang)
     if notes:
         lines += ["", f"{label['notes']}: {notes}"]

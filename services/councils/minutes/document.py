@@ -23,7 +23,7 @@ from markupsafe import Markup
 from kelisim import pdf
 from kelisim.localtime import day, local_date, moment
 from services.councils.minutes.texts import LABELS
-from services.councils.rendering import agree, correction_reason, pick, with_reason
+from services.councils.rendering import agree, correction_reason, decision, pick, with_reason
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -95,7 +95,7 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
             "votes": [],
             "did_not_vote": [],
             "did_not_vote_label": t["did_not_vote"],
-            "decision": t["not_voted"],
+            "decision": decision(item, lang),
             "proposal": pick(item.get("proposal") or {}, lang),
             "recommendations": [
                 {
@@ -126,7 +126,6 @@ def view(content: dict[str, Any], facts: Facts, lang: str) -> dict[str, Any]:
             entry["did_not_vote_label"] = agree(
                 lang, "did_not_vote", len(silent), t["did_not_vote"]
             )
-            entry["decision"] = t["adopted"] if item["adopted"] else t["rejected"]
         items.append(entry)
     verdict = t["reached"] if quorum["reached"] else t["not_reached"]
     corrects = content.get("corrects")

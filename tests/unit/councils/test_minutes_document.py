@@ -15,6 +15,7 @@ from kelisim.settings import Settings
 from services.councils.minutes.document import Facts, Issued, Remark, Signature, render, view
 from services.councils.minutes.texts import LABELS
 from services.councils.rendering import content_sha256
+from services.councils.rendering import render as render_text
 
 PERSON = {"username": "a", "full_name": "Әлия Қасымова", "role": "chair"}
 CONTENT = {
@@ -84,7 +85,7 @@ def text_of(pdf: bytes) -> str:
     ("lang", "words"),
     [
         ("kk", ["ХАТТАМА", "қабылданбады", "Жастар форумы", "10:00", "Қазақстан уақыты"]),
-        ("ru", ["ПРОТОКОЛ", "не принято", "Молодёжный форум", "2 марта 2026"]),
+        ("ru", ["ПРОТОКОЛ", "не принят", "Молодёжный форум", "2 марта 2026"]),
         ("en", ["MINUTES", "not adopted", "Youth forum", "March 2, 2026, 10:00"]),
     ],
 )
@@ -108,8 +109,40 @@ def test_the_view_tells_attendance_and_votes_in_plain_words():
     assert item["votes_plain"] == (
         "2 members were entitled to vote: 1 for, 1 against, 0 abstained."
     )
-    assert item["decision"] == "not adopted"
+    assert item["decision"] == "the draft decision “Recommend the akimat” was not adopted."
     assert minutes["signatures"][0]["at"] == "March 4, 2026, 11:00"
+
+
+REJECTED = {
+    "kk": "Шешім: «Әкімдікке ұсыну» шешім жобасы қабылданбады.",
+    "ru": "Решение: проект решения «Тренинги өткізу» не принят.",
+    "en": "Decision: the draft decision “Recommend the akimat” was not adopted.",
+}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_a_rejected_draft_reads_as_a_draft_not_adopted_in_the_pdf_the_text_and_the_view(lang):
+    """It read "Решение: не принято. Рекомендовать…", like a recommendation the council made."""
+    item = {**CONTENT["items"][0]}  # type: ignore[index]
+    item["proposal"] = {
+        "kk": "Әкімдікке ұсыну",
+        "ru": "Тренинги өткізу",
+        "en": "Recommend the akimat",
+    }
+    content = {**CONTENT, "items": [item]}
+    sentence = REJECTED[lang]
+    label, said = sentence.split(": ", 1)
+    assert sentence in render_text(content, lang).splitlines()
+    assert view(content, FACTS, lang)["items"][0]["decision"] == said
+    assert sentence in text_of(render(content, FACTS, lang, "https://kelisim.example")).replace(
+        "\n", " "
+    )
+    adopted = {**content, "items": [{**item, "adopted": True}]}
+    verdict = LABELS[lang]["adopted"] + ". " + item["proposal"][lang]
+    assert f"{label}: {verdict}" in render_text(adopted, lang).splitlines()
+    assert view(adopted, FACTS, lang)["items"][0]["decision"] == verdict
+    unvoted = {**content, "items": [{**item, "adopted": None}]}
+    assert view(unvoted, FACTS, lang)["items"][0]["decision"] == LABELS[lang]["not_voted"]
 
 
 def test_the_signature_validates_with_pyhanko_and_a_changed_byte_breaks_it(tmp_path: Path):
