@@ -154,7 +154,9 @@ async def _seat_members(http: httpx.AsyncClient, council_id: str) -> None:
             "username": username,
             "full_name": f"Demo {username.replace('_', ' ')}",
             "role": seat,
-            "term_start": datetime.now(UTC).date().isoformat(),
+            # Seated since the start of last year: the demo's sessions two weeks back (and
+            # their minutes) count them as members then, not only from today.
+            "term_start": date(datetime.now(UTC).year - 1, 1, 1).isoformat(),
         }
         _check(await http.post(f"/api/v1/councils/{council_id}/members", json=body), 201)
 

@@ -144,3 +144,31 @@ async def test_council_events_carry_no_full_names(settings):
         names = [m["full_name"] for m in await council.items(f"/{council.id}/members")]
         payloads = json.dumps([e["data"] for e in events], ensure_ascii=False)
         assert not [n for n in names if n in payloads]
+
+
+async def test_a_session_opened_ahead_of_its_day_moves_to_the_day_it_sits(settings):
+    """QA opened on the 7th a session planned for the 22nd: its page and the public calendar
+    said it was held on the 22nd, its minutes the 7th."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from kelisim.localtime import KAZAKHSTAN
+
+    now = datetime.now(UTC)
+    late_today = datetime.combine(now.astimezone(KAZAKHSTAN).date(), time(23, 59), KAZAKHSTAN)
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        ahead, _ = await council.sitting(present=MEMBERS, starts_in=timedelta(days=15))
+        today, _ = await council.sitting(present=MEMBERS, starts_in=late_today - now)
+        moved = await council.ok("GET", f"/sessions/{ahead}")
+        sat = datetime.fromisoformat(moved["held_at"])
+        assert datetime.fromisoformat(moved["starts_at"]) == sat
+        assert abs(sat - datetime.now(UTC)) < timedelta(minutes=5)
+        assert moved["sequence"] == 1  # calendars replace the event they hold
+        [entry] = [e for e in audit_entries(client, "session.held") if e.entity_id == ahead]
+        before, after = json.loads(entry.before), json.loads(entry.after)
+        planned = datetime.fromisoformat(before["starts_at"])
+        assert planned - sat > timedelta(days=14)
+        assert datetime.fromisoformat(after["starts_at"]) == sat
+        # Opened on its planned day (even ahead of the hour), it keeps its planned time.
+        kept = await council.ok("GET", f"/sessions/{today}")
+        assert kept["starts_at"] != kept["held_at"] and kept["sequence"] == 0

@@ -20,6 +20,7 @@ from kelisim.events.councils import (
     SessionPlanned,
     SessionRescheduled,
 )
+from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
@@ -241,6 +242,15 @@ def hold_session(cmd: HoldSession, uow: UnitOfWork) -> Session:
     role = _role(db, council, cmd.principal)
     session.status = lifecycle.check("session", "hold", session.status, role)
     session.held_at = now()
+    before: dict[str, object] = {"status": "convened"}
+    after: dict[str, object] = {"status": session.status}
+    if local_date(session.held_at) < local_date(session.starts_at):
+        # It sits ahead of its planned day: it moves to now, so that its page, the public
+        # calendar (a new SEQUENCE) and its minutes give the one day it sat.
+        before["starts_at"] = session.starts_at.isoformat()
+        session.starts_at = session.held_at
+        session.sequence += 1
+        after["starts_at"] = session.starts_at.isoformat()
     db.add(session)
     members = sitting_members(db, session)
     result = quorum(council, members, present_usernames(db, session, members))
@@ -248,8 +258,8 @@ def hold_session(cmd: HoldSession, uow: UnitOfWork) -> Session:
         "session.held",
         "session",
         session.id,
-        before={"status": "convened"},
-        after={"status": session.status, "quorum": result.model_dump()},
+        before=before,
+        after={**after, "quorum": result.model_dump()},
     )
     uow.emit(
         SessionHeld(
