@@ -258,7 +258,11 @@ SESSION_CHANGES = {"session.rescheduled": "rescheduled", "session.cancelled": "c
 
 def session_changes(db: DbSession, session: Session) -> list[SessionChange]:
     """The session's reschedulings and cancelling, oldest first, with the reasons given: the
-    reasons are kept in its audit trail, which is where they are read from."""
+    reasons are kept in its audit trail, which is where they are read from (only for a
+    session whose time or status changed after planning: `sequence` counts those changes,
+    so the page of any other session reads no audit entry)."""
+    if session.sequence == 0:
+        return []
     entries = audit.history(db.connection(), backbone, "session", session.id)
     return [
         SessionChange(
