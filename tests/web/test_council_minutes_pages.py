@@ -117,29 +117,18 @@ async def test_confirming_steps_of_an_untitled_session_name_it_by_its_date(syste
 
 async def test_the_minutes_page_names_a_rejected_draft_as_a_draft_not_adopted(system):
     """It read "Решение: не принято. Рекомендовать…", like a recommendation the council made."""
-    secretary = await _caller(system, "council_secretary")
-    council = (await secretary("GET", ""))["items"][0]["id"]
-    planned = {"title": "A draft turned down", "starts_at": "2026-01-16T05:00:00+00:00"}
-    sid = (await secretary("POST", f"/{council}/sessions", json={**planned, "place": "Hall"}))["id"]
     draft = {"ru": "Рекомендовать управлению образования провести тренинги"}
-    item = await secretary(
-        "POST",
-        f"/sessions/{sid}/items",
-        json={"titles": {"ru": "Тренинги"}, "proposal": draft, "rapporteur": "Докладчик"},
+    item = {"titles": {"ru": "Тренинги"}, "proposal": draft, "rapporteur": "Докладчик"}
+    secretary, sid, item_id, present = await _sitting(
+        system, "A draft turned down", "2026-01-16T05:00:00+00:00", item
     )
-    members = (await secretary("GET", f"/{council}/members"))["items"]
-    present = sorted(m["username"] for m in members if not m["warnings"])
-    await secretary("POST", f"/sessions/{sid}/convene")
-    marks = [{"username": u, "present": True} for u in present]
-    await secretary("PUT", f"/sessions/{sid}/attendance", json={"marks": marks})
-    await secretary("POST", f"/sessions/{sid}/hold")
-    await secretary("POST", f"/items/{item['id']}/vote/open")
+    await secretary("POST", f"/items/{item_id}/vote/open")
     # Other tests of this shared system seat members with other passwords, or none: the
     # demo's members vote; against, all of them, so nothing is adopted whoever else abstains.
     for username in sorted(set(present) & set(SEATS)):
         voter = await _caller(system, username)
-        await voter("POST", f"/items/{item['id']}/votes", json={"choice": "against"})
-    await secretary("POST", f"/items/{item['id']}/vote/close")
+        await voter("POST", f"/items/{item_id}/votes", json={"choice": "against"})
+    await secretary("POST", f"/items/{item_id}/vote/close")
     await secretary("POST", f"/sessions/{sid}/close")
     pid = (await secretary("POST", f"/sessions/{sid}/protocol"))["id"]
     async with signed_in_as(system, "council_member", "ru") as web:

@@ -31,10 +31,17 @@ async def _caller(system: Stack, username: str) -> Call:
     return ok
 
 
+ITEM = {"titles": {"kk": "Мәселе", "ru": "Вопрос", "en": "Item"}, "rapporteur": "Докладчик"}
+
+
 async def _sitting(
-    system: Stack, title: str, starts_at: str = "2026-01-10T05:00:00+00:00"
+    system: Stack,
+    title: str,
+    starts_at: str = "2026-01-10T05:00:00+00:00",
+    item: dict[str, Any] | None = None,
 ) -> tuple[Call, str, str, list[str]]:
-    """A held session of the demo council, every current member present, one item on it."""
+    """A held session of the demo council, every current member present, one item on it
+    (`item`, else a plain one)."""
     secretary = await _caller(system, "council_secretary")
     council = items_of(
         await system.client.get(API, headers=await system.login("council_secretary", "demo"))
@@ -45,18 +52,14 @@ async def _sitting(
         json={"title": title, "starts_at": starts_at, "place": "Hall"},
     )
     sid = session["id"]
-    item = await secretary(
-        "POST",
-        f"/sessions/{sid}/items",
-        json={"titles": {"kk": "Мәселе", "ru": "Вопрос", "en": "Item"}, "rapporteur": "Докладчик"},
-    )
+    made = await secretary("POST", f"/sessions/{sid}/items", json=item or ITEM)
     members = (await secretary("GET", f"/{council['id']}/members"))["items"]
     present = sorted(m["username"] for m in members if not m["warnings"])
     await secretary("POST", f"/sessions/{sid}/convene")
     marks = [{"username": u, "present": True} for u in present]
     await secretary("PUT", f"/sessions/{sid}/attendance", json={"marks": marks})
     await secretary("POST", f"/sessions/{sid}/hold")
-    return secretary, sid, item["id"], present
+    return secretary, sid, made["id"], present
 
 
 def _badge(page: str, sid: str) -> str:
