@@ -219,14 +219,25 @@ def new_session(engine: Engine) -> Session:
 
 
 def read_session(engine: Engine) -> Session:
-    """A session for reading only: on SQLite it takes no write lock (it must not write)."""
+    """A session for reading only, all its reads from one snapshot (it must not write)."""
     return Session(reader(engine), expire_on_commit=False)
 
 
 @functools.lru_cache(maxsize=64)
 def reader(engine: Engine) -> Engine:
-    """The engine's read-only view (same pool), made once: on SQLite, no write lock."""
-    return engine.execution_options(**{READ_ONLY: True})
+    """The engine's read-only view (same pool), made once.
+
+    On SQLite it takes no write lock; a WAL reader's transaction already sees one snapshot.
+    Elsewhere it reads in REPEATABLE READ, READ ONLY: PostgreSQL's default (READ COMMITTED)
+    gives each statement the latest commit, and a page of several reads (the council figures,
+    a measure's table after another) mixed two states. A read-only transaction there is
+    never refused for serialization, so no read needs a retry.
+    """
+    if is_sqlite(engine):
+        return engine.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(
+        **{READ_ONLY: True}, isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
 
 
 LIKE_ESCAPE = "\\"  # the escape character of the patterns `containing` makes

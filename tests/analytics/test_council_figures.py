@@ -63,7 +63,9 @@ async def _counted(stack, headers: dict[str, str], year: int, total: int) -> dic
         answer = await stack.client.get(f"{ANALYTICS}/councils?year={year}", headers=headers)
         figures = answer.json()
         bodies = figures["state_bodies"]
-        return figures if bodies["column_totals"][0] == total and not bodies["stale"] else None
+        # Each table's cubes are protected in their own time: wait for both to be current.
+        current = not bodies["stale"] and not figures["regions"]["stale"]
+        return figures if bodies["column_totals"][0] == total and current else None
 
     return await eventually(counted, timeout=60, what="analytics to count the recommendations")
 

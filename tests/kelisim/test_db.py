@@ -4,9 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 
-from kelisim.db import LIKE_ESCAPE, DriverStatement, UtcDateTime, containing, make_engine
+from kelisim.db import (
+    LIKE_ESCAPE,
+    DriverStatement,
+    UtcDateTime,
+    containing,
+    make_engine,
+    read_session,
+)
 from tests.support.db import fresh_database
 
 ALMATY = timezone(timedelta(hours=5))
@@ -207,3 +225,25 @@ def test_a_row_asks_its_default_factories_signature_once_not_at_every_row(monkey
     assert len(asked) == after_first  # no factory was asked again
     assert len({row.id for row in [first, *rows]}) == 6  # and every factory still ran
     assert all(row.created_at is not None for row in rows)
+
+
+def test_a_read_session_sees_one_snapshot_while_others_commit(tmp_path):
+    """A page made of several reads (the council figures: each measure's table in turn) must
+    not mix two states of the database: on PostgreSQL's default, each statement saw the
+    latest commit, and one answer showed a state body's three recommendations beside a
+    region's none."""
+    metadata = MetaData()
+    figures = Table("figures", metadata, Column("id", Integer, primary_key=True))
+    with fresh_database(tmp_path, "snapshot") as url:
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        count = select(func.count()).select_from(figures)
+        with read_session(engine) as db:
+            before = db.execute(count).scalar_one()
+            with engine.begin() as conn:  # a writer commits between the page's two reads
+                conn.execute(figures.insert(), [{"id": 1}, {"id": 2}])
+            during = db.execute(count).scalar_one()
+        with read_session(engine) as db:
+            after = db.execute(count).scalar_one()
+        engine.dispose()
+    assert (before, during, after) == (0, 0, 2)
