@@ -8,7 +8,9 @@ number (an IBAN of any country whose check digits are right: KZ86 125K ZT50 0410
 identity card or passport number, or link (a web address, t.me/…, an @handle): `check` finds
 every one of them, whoever's they are (a month and year, a year, a sum, a count or an article
 number are not; nor is a link to an official source of law or state information, such as the
-law on adilet.zan.kz, whose hosts are listed once in `general.OFFICIAL_HOSTS`). A service also
+law on adilet.zan.kz, whose hosts are listed once in `general.OFFICIAL_HOSTS`)). It finds, too,
+anyone's name written as only a person's is written: with initials, a patronymic or a form of
+address (А.Б. Жумабаев, Иван Петрович, г-н Петров, Жанар ханым). A service also
 declares the source's own identifying facts — names, phones, e-mails, addresses, reference
 numbers, dates — and `check` finds each of them however written, even where the general rules
 let text pass:
@@ -22,8 +24,8 @@ let text pass:
   when the month is written out (14 марта, 14 наурыз 2026, 2026 жылғы 14 наурызда, March 14).
 
 The package: `text` reads a text as it shows and holds `Finding`; `source` finds the source's
-own facts, `general` what identifies anyone, `dates` exact dates of both kinds; names are
-matched by kelisim.names.
+own facts, `general` what identifies anyone, `persons` a name by its form, `dates` exact dates
+of both kinds; the source's names are matched by kelisim.names.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from kelisim.anonymity import general, source
+from kelisim.anonymity import general, persons, source
 from kelisim.anonymity.dates import exact_dates
 from kelisim.anonymity.text import (
     Finding,
@@ -76,6 +78,7 @@ def check(text: str, facts: Identifying) -> list[Finding]:
             in_original(Finding(h.start, h.end, h.word, "name"), shown, joined_origin)
             for h in matcher.find(joined)
         )
+    found += persons.names(shown)
     found += source.phones(shown, facts.phones)
     found += general.phones(shown)
     found += source.emails(shown, facts.emails)

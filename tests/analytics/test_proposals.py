@@ -199,7 +199,7 @@ async def test_a_proposal_that_identifies_anyone_is_refused_and_nothing_is_kept(
     author, fine = analyst75, f"/analytics/regions/KZ-75?year={YEAR}"
     texts = {
         "bodies": {"ru": "См. Асель Нурланова, тел. +7 701 123 45 67", "en": "Train mediators."},
-        "titles": {"ru": "Усилить медиацию", "en": "IBAN KZ86125KZT5004100100"},
+        "titles": {"ru": "Поручить Смагулову Е.К.", "en": "IBAN KZ86125KZT5004100100"},
     }
     before = (await stack.client.get(f"{ANALYTICS}/proposals", headers=author)).json()["items"]
     refused = await stack.client.post(
@@ -208,9 +208,11 @@ async def test_a_proposal_that_identifies_anyone_is_refused_and_nothing_is_kept(
     body = assert_problem(refused, 422, "personal-data-in-proposal")
     assert {(*f["loc"], f["kind"]) for f in body["findings"]} == {
         ("body", "bodies", "ru", "phone"),
+        ("body", "titles", "ru", "name"),  # a name written with initials: a person's
         ("body", "titles", "en", "iban"),
     }
     assert "701" not in refused.text and "Нурланова" not in refused.text  # never the words
+    assert "Смагулов" not in refused.text
     after = (await stack.client.get(f"{ANALYTICS}/proposals", headers=author)).json()["items"]
     assert after == before
     # An edit is checked the same way, and the draft stays as it was.

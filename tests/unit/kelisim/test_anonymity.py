@@ -349,3 +349,38 @@ def test_the_iban_check_is_iso_13616_mod_97() -> None:
     assert valid_iban("DE89370400440532013000")
     assert not valid_iban("KZ86125KZT5004100101")  # a character changed
     assert not valid_iban("KZ8612KZT5004100100")  # a Kazakh IBAN has 20 characters
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Мәселені А.Б. Жұмабеков шешті.", "А.Б. Жұмабеков"),
+     ("Мәселені А. Б. Жұмабеков шешті.", "А. Б. Жұмабеков"),
+     ("Ответственный: Смагулов Е.К., аким района.", "Смагулов Е.К."),
+     ("Предложение внёс Т. Ахметов.", "Т. Ахметов"),
+     ("Письмо передано Ахметову Т. в тот же день.", "Ахметову Т."),
+     ("Жиналысты Ерлан Қайратұлы басқарды.", "Ерлан Қайратұлы"),
+     ("Слово взяла Ольга Викторовна.", "Ольга Викторовна"),
+     ("Обратились к г-ну Сидорову.", "г-ну Сидорову"),
+     ("Комиссия: господин Сидоров.", "господин Сидоров"),
+     ("The committee heard Mr. Brown.", "Mr. Brown"),
+     ("Кеңесте Гүлнар ханым сөйледі.", "Гүлнар ханым"),
+     ("Ұсынысты Н. Тоқаевқа жібердік.", "Н. Тоқаевқа")],
+)  # fmt: skip
+def test_anyones_name_written_with_initials_a_patronymic_or_an_address_is_found(
+    text: str, name: str
+) -> None:
+    """Not a party of the case (a witness, an official, anyone in a proposal): the form tells
+    a person's name."""
+    assert found(text) == [("name", name)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Г. Алматы провёл три сессии.", "г. Петропавловск и Ивановская область.",
+     "В Петропавловске прошло заседание.", "Назарбаев Университет принял делегацию.",
+     "Ұлы Дала елінің дәстүрлері.", "Т.е. Аким района ответил.", "И.о. акима ответил.",
+     "U.S. Embassy and U.N. agencies.", "Республика Казахстан, ст. 5 п. 2 Закона РК.",
+     "Совет рекомендовал Акимату Костанайской области."],
+)  # fmt: skip
+def test_places_abbreviations_and_institutions_are_not_names_by_form(text: str) -> None:
+    assert found(text) == []
