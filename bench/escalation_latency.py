@@ -151,9 +151,12 @@ class System:
         headers = {"Authorization": self.token}
 
         async def send() -> str | None:
-            case = self.cases[next(counter) % len(self.cases)]
+            n = next(counter)
+            case = self.cases[n % len(self.cases)]
+            # Each one a summary of its own: the same escalation of a case again is refused.
+            alert = {**body, "summary": f"{body['summary']} (alert {n})"}
             answer = await client.post(
-                f"/api/v1/cases/{case}/escalations", json=body, headers=headers
+                f"/api/v1/cases/{case}/escalations", json=alert, headers=headers
             )
             if answer.status_code != 201:
                 self.refusals[answer.status_code] = self.refusals.get(answer.status_code, 0) + 1

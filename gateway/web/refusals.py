@@ -104,6 +104,15 @@ PROBLEMS = {
     "signed-before-consent": N_(
         "The mediation agreement cannot be signed before the last party's consent."
     ),
+    "extension-consent-before-agreement": N_(
+        "A consent to extend the term cannot be dated before the mediation agreement was signed."
+    ),
+    "settled-before-agreement": N_(
+        "The settlement agreement cannot be signed before the mediation agreement."
+    ),
+    "escalation-already-raised": N_(
+        "This case was already escalated with the same risk and summary; nothing was sent again."
+    ),
     "session-in-future": N_("A session dated in the future cannot be marked as held."),
     "signature-missing": N_("Every party must sign the settlement."),
     "invalid-session-transition": N_("This action is not possible in the current state."),

@@ -226,3 +226,41 @@ async def test_a_summary_may_cite_the_law_on_an_official_site_but_no_other_link(
         )
         assert escalation["summary"] == summary
         assert outbox(settings, case["id"])[-1]["data"]["summary"] == summary
+
+
+async def test_the_same_escalation_sent_again_is_refused_and_nothing_reaches_the_liaison(
+    settings,
+):
+    """A client retrying without an Idempotency-Key sent the police the same alert twice."""
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        case = await to_mediation(cases, settings, category="interethnic")
+        url = f"{BASE}/{case['id']}/escalations"
+        first = ok(await cases.post(url, headers=med, json=ESCALATION), 201)
+        version = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))["version"]
+        events, audited = len(outbox(settings, case["id"])), audit_count(settings)
+        spaced = "  Leaflets inciting ethnic\thatred in a  residential block \n"
+        for again, who in (
+            (ESCALATION, med),
+            ({**ESCALATION, "summary": spaced}, med),
+            ({**ESCALATION, "reason": "Another reason, the same alert"}, coordinator(settings)),
+        ):
+            refused = await cases.post(url, headers=who, json=again)
+            problem = assert_problem(refused, 409, "escalation-already-raised")
+            assert (problem["escalation_id"], problem["reference"]) == (
+                first["id"],
+                first["reference"],
+            )
+            assert datetime.fromisoformat(problem["escalated_at"]) == datetime.fromisoformat(
+                first["escalated_at"]
+            )
+            assert first["reference"] in problem["detail"]
+            assert len(outbox(settings, case["id"])) == events
+            assert audit_count(settings) == audited
+        assert [e["id"] for e in items_of(await cases.get(url, headers=med))] == [first["id"]]
+        assert ok(await cases.get(f"{BASE}/{case['id']}", headers=med))["version"] == version
+        # A changed summary, or another level of the same risk, is news for the liaison.
+        changed = {**ESCALATION, "summary": "Leaflets inciting ethnic hatred in two blocks"}
+        ok(await cases.post(url, headers=med, json=changed), 201)
+        ok(await cases.post(url, headers=med, json={**changed, "risk_level": "high"}), 201)
+        assert subjects(settings, case["id"]).count("cases.case.escalated") == 3

@@ -45,9 +45,11 @@ async def test_a_retried_escalation_escalates_once_and_answers_as_the_first_time
         assert_problem(reused, 422, "idempotency-key-reused")
         assert subjects(settings, case["id"]).count("cases.case.escalated") == 1
 
-        # The key is the caller's own: another user's identical key is another request.
+        # The key is the caller's own: another user's identical key is another request (of
+        # another summary: the same escalation again is refused, test_escalation).
         other = {**mediator(settings), "Idempotency-Key": "esc-1"}
-        theirs = ok(await cases.post(url, headers=other, json=ESCALATION), 201)
+        news = {**ESCALATION, "summary": "Leaflets inciting ethnic hatred found again"}
+        theirs = ok(await cases.post(url, headers=other, json=news), 201)
         assert theirs["id"] != first.json()["id"]
         assert subjects(settings, case["id"]).count("cases.case.escalated") == 2
 

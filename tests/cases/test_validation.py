@@ -1,16 +1,29 @@
 """Issue 17.7: impossible records are refused through the gateway and change nothing.
 
 A session dated in the future cannot have been held; an obligation cannot be due before
-the settlement was signed; assignment refuses a mediator who does not exist or is inactive.
+the settlement was signed; the mediation agreement follows the consents, and the extension's
+consents and the settlement follow the agreement; assignment refuses a mediator who does not
+exist or is inactive.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.cases.support import BASE, TODAY, assert_problem, ok, person
+from tests.cases.support import (
+    BASE,
+    TODAY,
+    assert_problem,
+    audit_count,
+    mediator,
+    ok,
+    outbox,
+    person,
+    to_mediation,
+)
 from tests.support.checks import items_of
 from tests.support.gateway import gateway_stack
+from tests.support.services import running
 
 
 async def _in_mediation(stack, coord, med) -> tuple[str, dict]:  # type: ignore[no-untyped-def]
@@ -176,3 +189,96 @@ async def test_an_agreement_dated_before_the_consents_is_refused(settings):
         # Signed the day the last party consented: the term starts.
         signed = ok(await gw.post(f"{base}/agreement", headers=med, json={"signed_on": str(TODAY)}))
         assert signed["status"] == "in_mediation" and signed["agreement_signed_on"] == str(TODAY)
+
+
+async def _nothing_recorded(cases, settings, base, headers, before):  # type: ignore[no-untyped-def]
+    """No version, step, audit entry or event was added since `before`."""
+    await _unchanged(cases, base, headers, before)
+    assert len(outbox(settings, base.rsplit("/", 1)[1])) == before["events"]
+    assert audit_count(settings) == before["audited"]
+
+
+async def _recorded(cases, settings, base, headers) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        **await _state(cases, base, headers),
+        "events": len(outbox(settings, base.rsplit("/", 1)[1])),
+        "audited": audit_count(settings),
+    }
+
+
+async def test_a_consent_to_extend_dated_before_the_agreement_is_refused(settings):
+    """The parties cannot agree to extend a term that did not exist yet; the agreement itself
+    may be dated before the case was registered (entered after the parties signed)."""
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        agreed = TODAY - timedelta(days=10)  # the case is registered today
+        case = await to_mediation(cases, settings, signed_on=agreed)
+        base = f"{BASE}/{case['id']}"
+        first, second = (p["id"] for p in case["parties"])
+        before = await _recorded(cases, settings, base, med)
+        for early in (TODAY - timedelta(days=40), agreed - timedelta(days=1)):
+            extension = {
+                "reason": "The parties need time to survey the plot",
+                "consents": [
+                    {"party_id": first, "given_on": str(TODAY)},
+                    {"party_id": second, "given_on": str(early)},
+                ],
+            }
+            refused = await cases.post(f"{base}/extension", headers=med, json=extension)
+            problem = assert_problem(refused, 422, "extension-consent-before-agreement")
+            assert (problem["given_on"], problem["signed_on"]) == (str(early), str(agreed))
+            assert problem["parties"] == [second]
+            assert str(early) in problem["detail"] and str(agreed) in problem["detail"]
+            await _nothing_recorded(cases, settings, base, med, before)
+        got = ok(await cases.get(base, headers=med))
+        assert (got["extended"], got["deadline"]) == (False, case["deadline"])
+        # Consents given the day the agreement was signed (before the registration): extended.
+        extension["consents"][1]["given_on"] = str(agreed)
+        extension["consents"][0]["given_on"] = str(agreed)
+        extended = ok(await cases.post(f"{base}/extension", headers=med, json=extension))
+        assert extended["extended"] is True and extended["deadline"] > case["deadline"]
+
+
+async def test_a_settlement_signed_before_the_agreement_is_refused(settings):
+    """A settlement, or one party's signature of it, dated before the mediation began."""
+    async with running("cases", settings) as cases:
+        med = mediator(settings)
+        agreed = TODAY - timedelta(days=10)
+        case = await to_mediation(cases, settings, signed_on=agreed)
+        base = f"{BASE}/{case['id']}"
+        first, second = (p["id"] for p in case["parties"])
+        settlement = {
+            "terms": "Move the fence",
+            "signed_on": str(agreed - timedelta(days=1)),
+            "signatures": [
+                {"party_id": first, "signed_on": str(agreed)},
+                {"party_id": second, "signed_on": str(agreed)},
+            ],
+            "document_text": "signed",
+        }
+        before = await _recorded(cases, settings, base, med)
+        refused = await cases.post(f"{base}/settlement", headers=med, json=settlement)
+        problem = assert_problem(refused, 422, "settled-before-agreement")
+        assert (problem["signed_on"], problem["agreement_signed_on"], problem["parties"]) == (
+            str(agreed - timedelta(days=1)),
+            str(agreed),
+            [],
+        )
+        assert str(agreed) in problem["detail"]
+        await _nothing_recorded(cases, settings, base, med, before)
+        # Dated today, but one party's signature a month before the agreement.
+        settlement["signed_on"] = str(TODAY)
+        settlement["signatures"][1]["signed_on"] = str(agreed - timedelta(days=30))
+        refused = await cases.post(f"{base}/settlement", headers=med, json=settlement)
+        problem = assert_problem(refused, 422, "settled-before-agreement")
+        assert (problem["signed_on"], problem["parties"]) == (
+            str(agreed - timedelta(days=30)),
+            [second],
+        )
+        await _nothing_recorded(cases, settings, base, med, before)
+        assert ok(await cases.get(base, headers=med))["status"] == "in_mediation"
+        assert_problem(await cases.get(f"{base}/settlement", headers=med), 404, "not-found")
+        # Signed the day of the agreement (before the case was registered): settled.
+        settlement["signed_on"] = settlement["signatures"][1]["signed_on"] = str(agreed)
+        settled = ok(await cases.post(f"{base}/settlement", headers=med, json=settlement))
+        assert settled["status"] == "settled"

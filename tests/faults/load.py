@@ -233,7 +233,8 @@ class Load:
                     "reason": f"Threats between neighbouring communities ({op.marker})",
                     "risk_of": "interethnic",
                     "risk_level": self.rng.choice(["high", "critical"]),
-                    "summary": "Tension between neighbouring communities",
+                    # its own: the same escalation of a case again is refused (409)
+                    "summary": f"Tension between neighbouring communities ({op.marker})",
                 },
                 headers=world.coordinator,
             )

@@ -74,14 +74,27 @@ async def test_a_settlement_needs_each_partys_signature_and_the_signed_scan(syst
         assert (await system.client.get(f"{base}/settlement", headers=mediator)).status_code == 404
         assert (await system.client.get(base, headers=mediator)).json()["status"] == "in_mediation"
 
+        # A signature dated before the mediation agreement (signed today) is refused beside it.
         earlier = (today - timedelta(days=1)).isoformat()
-        done = await settle([first, second], PDF, **{f"party_{second}_signed_on": earlier})
+        early = await settle([first, second], PDF, **{f"party_{second}_signed_on": earlier})
+        assert early.status_code == 422, early.text
+        message = t(
+            "ru", "The settlement agreement cannot be signed before the mediation agreement."
+        )
+        field = f'<p class="field-error" id="party_{second}_signed_on-error">{message}</p>'
+        assert field in early.text
+        assert f'id="party_{first}_signed_on-error"' not in early.text
+        assert 'id="signed_on-error"' not in early.text
+        assert f'value="{earlier}"' in early.text  # what was typed is kept
+        assert (await system.client.get(f"{base}/settlement", headers=mediator)).status_code == 404
+
+        done = await settle([first, second], PDF, **{f"party_{second}_signed_on": signed_on})
         assert done.status_code == 303, done.text
     settlement = (await system.client.get(f"{base}/settlement", headers=mediator)).json()
     assert settlement["document_name"] == "подписано.pdf"
     assert settlement["media_type"] == "application/pdf"
     dates = {s["party_id"]: s["signed_on"] for s in settlement["signatures"]}
-    assert dates == {first: signed_on, second: earlier}
+    assert dates == {first: signed_on, second: signed_on}
     document = await system.client.get(f"{base}/settlement/document", headers=mediator)
     assert document.content == PDF
     sessions = items_of(await system.client.get(f"{base}/sessions", headers=mediator))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from kelisim.localtime import KAZAKHSTAN
-from tests.support.browser import t
+from tests.support.browser import fragment, t
 from tests.support.checks import eventually, items_of
 from tests.web.daily_work_support import _csrf, signed_in_as
 
@@ -249,3 +249,77 @@ async def test_an_agreement_dated_before_the_consents_is_refused_beside_its_date
     assert f'value="{early}"' in refused.text  # what was typed is kept
     after = (await system.client.get(base, headers=medi)).json()
     assert (after["version"], after["deadline"]) == (before["version"], None)
+
+
+async def test_a_consent_to_extend_dated_before_the_agreement_is_refused_beside_its_date(system):
+    """The extension's consents were typed a day before the agreement they extend."""
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)  # the agreement is signed today
+    medi = await system.login("mediator", "demo")
+    base = f"/api/v1/cases/{ids['case']}"
+    before = (await system.client.get(base, headers=medi)).json()
+    page_path = f"/cases/{ids['case']}"
+    early = (datetime.fromisoformat(before["agreement_signed_on"]) - timedelta(days=1)).date()
+    async with signed_in_as(system, "mediator", "kk") as web:
+        page = await web.get(page_path)
+        refused = await web.post(
+            f"{page_path}/do/extend",
+            data={
+                "csrf_token": _csrf(page.text),
+                "reason": "Тараптарға жер учаскесін өлшеуге уақыт керек",
+                "given_on": early.isoformat(),
+            },
+        )
+    assert refused.status_code == 422
+    assert 'id="action-extend" open' in refused.text
+    message = t(
+        "kk",
+        "A consent to extend the term cannot be dated before the mediation agreement was signed.",
+    )
+    assert f'<p class="field-error" id="given_on-error">{message}</p>' in refused.text
+    assert f'value="{early.isoformat()}"' in refused.text  # what was typed is kept
+    after = (await system.client.get(base, headers=medi)).json()
+    assert (after["version"], after["deadline"], after["extended"]) == (
+        before["version"],
+        before["deadline"],
+        False,
+    )
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+async def test_the_same_escalation_sent_again_is_refused_with_a_link_to_the_first(system, lang):
+    """A second form with the same risk and summary would have alerted the police twice."""
+    from tests.web.test_catalogs import _seed_work
+
+    ids = await _seed_work(system)
+    medi = await system.login("mediator", "demo")
+    url = f"/api/v1/cases/{ids['case']}/escalations"
+    (first,) = items_of(await system.client.get(url, headers=medi))
+    page_path = f"/cases/{ids['case']}"
+    async with signed_in_as(system, "mediator", lang) as web:
+        page = await web.get(page_path)
+        assert f'id="esc-{first["id"]}"' in page.text  # where the link leads
+        refused = await web.post(
+            f"{page_path}/do/escalate",
+            data={
+                "csrf_token": _csrf(page.text),
+                "risk_of": first["risk_of"],
+                "risk_level": first["risk_level"],
+                "summary": f"  {first['summary']} ",
+                "reason": "The same threats again",
+            },
+        )
+    assert refused.status_code == 409
+    assert 'id="action-escalate" open' in refused.text
+    message = t(
+        lang,
+        "This case was already escalated with the same risk and summary; nothing was sent again.",
+    )
+    assert f'<p class="field-error" id="summary-error">{message}</p>' in refused.text
+    raised = refused.text.split('id="summary-raised">', 1)[1].split("</p>", 1)[0]
+    said = fragment(lang, "Raised %(time)s, reference %(reference)s.")
+    assert said in raised and first["reference"] in raised
+    link = f'<a href="{page_path}#esc-{first["id"]}">{t(lang, "See it on the case page")}</a>'
+    assert link in raised
+    assert items_of(await system.client.get(url, headers=medi)) == [first]

@@ -27,6 +27,7 @@ async def _case_page(
     errors: dict[str, FormErrors] | None = None,
     status: int = 200,
     findings: list[dict[str, str]] | None = None,
+    raised: dict[str, Any] | None = None,
 ) -> Response:
     base = f"{CASES}/{case_id}"
     case = await view.services.get(base)
@@ -67,6 +68,7 @@ async def _case_page(
         timeline=steps,
         errors=errors or {},
         findings=findings or [],
+        raised=raised,
         mediators=mediators,
         is_mine=case.get("mediator") == view.user.username,
     )
@@ -136,6 +138,12 @@ def _settlement_errors(
         errors.general = errors.general if errors.fields else message
         for party in unsigned:
             errors.fields[f"party_{party}_signed"] = message
+    if error.kind == "settled-before-agreement":  # beside each date before the agreement's
+        agreed, message = str(error.body.get("agreement_signed_on", "")), errors.general or ""
+        if body["signed_on"] < agreed:
+            errors.fields["signed_on"] = message
+        for party in error.body.get("parties") or []:
+            errors.fields[f"party_{party}_signed_on"] = message
     return errors
 
 
@@ -216,7 +224,9 @@ ALIASES = {
 ACTION_ALIASES = {"add_party": party_aliases("", "party_")}
 # A refusal of a step's one date (in the future, before the consents) is said beside that
 # date too, not only above the page.
-DATE_REFUSALS = frozenset({"date-in-future", "signed-before-consent"})
+DATE_REFUSALS = frozenset(
+    {"date-in-future", "signed-before-consent", "extension-consent-before-agreement"}
+)
 DATE_FIELDS = {"consent": "given_on", "agreement": "signed_on", "extend": "given_on"}
 
 
@@ -254,7 +264,11 @@ async def case_action(case_id: str, action: str, view: FormView) -> Response:
         if error.kind in DATE_REFUSALS and action in DATE_FIELDS:
             errors.fields[DATE_FIELDS[action]] = errors.general or ""
         findings = _summary_findings(view, error) if action == "escalate" else []
-        return await _case_page(view, case_id, {action: errors}, error.status, findings)
+        # The same escalation raised before: its time and reference, and a link to it.
+        raised = error.body if error.kind == "escalation-already-raised" else None
+        if raised:
+            errors.fields["summary"] = errors.general or ""
+        return await _case_page(view, case_id, {action: errors}, error.status, findings, raised)
     if action == "declare" and body["conflict"]:
         # The case went back to the coordinator, and its page is no longer the mediator's.
         return redirect(f"/cases?{urlencode({'handed_back': case['number']})}")

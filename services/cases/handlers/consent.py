@@ -175,6 +175,8 @@ def extend(cmd: ExtendTerm, uow: UnitOfWork) -> Case:
         )
     for c in body.consents:
         not_future(c.given_on, cmd.terms)
+    _require_after_agreement(case, body)
+    for c in body.consents:
         uow.session.add(
             Consent(
                 case_id=case.id,
@@ -198,3 +200,25 @@ def extend(cmd: ExtendTerm, uow: UnitOfWork) -> Case:
         aggregate=aggregate(case),
     )
     return case
+
+
+def _require_after_agreement(case: Case, body: ExtensionCreate) -> None:
+    """422 `extension-consent-before-agreement` for a consent to extend the term dated before
+    the mediation agreement whose term it extends: that day there was no term to extend."""
+    signed_on = case.agreement_signed_on
+    if signed_on is None:
+        return
+    early = [c for c in body.consents if c.given_on < signed_on]
+    if not early:
+        return
+    first = min(c.given_on for c in early)
+    raise Problem(
+        422,
+        "extension-consent-before-agreement",
+        f"A consent to extend the term cannot be given on {first}, before the mediation "
+        f"agreement it extends was signed on {signed_on}.",
+        title="Consent to the extension dated before the mediation agreement",
+        given_on=str(first),
+        signed_on=str(signed_on),
+        parties=sorted({c.party_id for c in early}),
+    )

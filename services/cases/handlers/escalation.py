@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import col, select
+
 from kelisim.anonymity import check
 from kelisim.bus import PermanentError
 from kelisim.clock import now
 from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.problems import Problem
+from kelisim.references import escalation_reference
 from kelisim.uow import UnitOfWork
 from services.cases.handlers.steps import CaseCommand, aggregate, open_case_step, record_step
 from services.cases.models import Case, Escalation
@@ -26,6 +29,7 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
     """Escalate a case at risk of interethnic or interfaith violations."""
     step = open_case_step(uow, cmd, "escalate")
     case, body = step.case, cmd.body
+    _require_not_raised(uow, case, body)
     _require_no_personal_data(uow, case, body.summary)
     escalation = Escalation(
         case_id=case.id,
@@ -67,6 +71,40 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
         subject=f"escalation:{escalation.id}",
     )
     return case, escalation
+
+
+def _require_not_raised(uow: UnitOfWork, case: Case, body: EscalationCreate) -> None:
+    """409 `escalation-already-raised` for an escalation the case already has: the same risk,
+    level and summary (spaces aside). A client's retry without an Idempotency-Key would send
+    the liaison the same alert twice; a changed summary or level is news, and is raised.
+
+    The case is locked by its step, so two such requests one after the other see each other.
+    """
+    same = (body.risk_of, body.risk_level, _spaced(body.summary))
+    earlier = uow.session.exec(
+        select(Escalation)
+        .where(Escalation.case_id == case.id)
+        .order_by(col(Escalation.escalated_at))
+    )
+    for raised in earlier:
+        if (raised.risk_of, raised.risk_level, _spaced(raised.summary)) == same:
+            reference = escalation_reference(raised.id)
+            at = raised.escalated_at.isoformat()
+            raise Problem(
+                409,
+                "escalation-already-raised",
+                f"This case was already escalated with the same risk and summary at {at} "
+                f"(reference {reference}); nothing was sent again.",
+                title="Escalation already raised",
+                escalation_id=raised.id,
+                reference=reference,
+                escalated_at=at,
+            )
+
+
+def _spaced(text: str) -> str:
+    """The text with its runs of white space as single spaces, none around it."""
+    return " ".join(text.split())
 
 
 def _require_no_personal_data(uow: UnitOfWork, case: Case, summary: str) -> None:

@@ -77,6 +77,7 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
             422, "signature-missing", "Every party must sign the settlement.", parties=missing
         )
     not_future(body.signed_on, cmd.terms)
+    _require_after_agreement(case, body)
     if early := sorted({str(o.due_on) for o in body.obligations if o.due_on < body.signed_on}):
         raise Problem(
             422,
@@ -134,6 +135,28 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
         aggregate=aggregate(case),
     )
     return case
+
+
+def _require_after_agreement(case: Case, body: SettlementCreate) -> None:
+    """422 `settled-before-agreement` for a settlement, or a party's signature of it, dated
+    before the mediation agreement: the mediation that reached it had not begun."""
+    agreed = case.agreement_signed_on
+    if agreed is None:
+        return
+    parties = sorted({s.party_id for s in body.signatures if s.signed_on < agreed})
+    if body.signed_on >= agreed and not parties:
+        return
+    first = min(body.signed_on, *(s.signed_on for s in body.signatures))
+    raise Problem(
+        422,
+        "settled-before-agreement",
+        f"The settlement cannot be signed on {first}, before the mediation agreement was "
+        f"signed on {agreed}.",
+        title="Settlement dated before the mediation agreement",
+        signed_on=str(first),
+        agreement_signed_on=str(agreed),
+        parties=parties,
+    )
 
 
 def _end(uow: UnitOfWork, step: CaseStep, outcome: str, reason: str) -> Case:
