@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlalchemy import bindparam, select
+from sqlmodel import col
 
 from kelisim.anonymity import check
 from kelisim.bus import PermanentError
@@ -73,6 +74,19 @@ def escalate(cmd: EscalateCase, uow: UnitOfWork) -> tuple[Case, Escalation]:
     return case, escalation
 
 
+# The case's escalations of one risk and level, their summaries only (no ORM rows: a case
+# watched for months may have many), built once.
+_SAME_RISK = (
+    select(col(Escalation.id), col(Escalation.summary), col(Escalation.escalated_at))
+    .where(
+        col(Escalation.case_id) == bindparam("case_id"),
+        col(Escalation.risk_of) == bindparam("risk_of"),
+        col(Escalation.risk_level) == bindparam("risk_level"),
+    )
+    .order_by(col(Escalation.escalated_at))
+)
+
+
 def _require_not_raised(uow: UnitOfWork, case: Case, body: EscalationCreate) -> None:
     """409 `escalation-already-raised` for an escalation the case already has: the same risk,
     level and summary (spaces aside). A client's retry without an Idempotency-Key would send
@@ -80,14 +94,13 @@ def _require_not_raised(uow: UnitOfWork, case: Case, body: EscalationCreate) -> 
 
     The case is locked by its step, so two such requests one after the other see each other.
     """
-    same = (body.risk_of, body.risk_level, _spaced(body.summary))
-    earlier = uow.session.exec(
-        select(Escalation)
-        .where(Escalation.case_id == case.id)
-        .order_by(col(Escalation.escalated_at))
+    same = _spaced(body.summary)
+    earlier = uow.session.execute(
+        _SAME_RISK,
+        {"case_id": case.id, "risk_of": body.risk_of, "risk_level": body.risk_level},
     )
     for raised in earlier:
-        if (raised.risk_of, raised.risk_level, _spaced(raised.summary)) == same:
+        if _spaced(raised.summary) == same:
             reference = escalation_reference(raised.id)
             at = raised.escalated_at.isoformat()
             raise Problem(
