@@ -30,8 +30,9 @@ PROBLEMS = {
         "stay)."
     ),
     "personal-data-in-proposal": N_(
-        "A proposal goes to the country's leadership: it must not hold contacts, addresses, "
-        "exact dates, case numbers, IINs, bank account numbers, document numbers or links."
+        "A proposal goes to the country's leadership: it must not hold anyone's name, contacts, "
+        "addresses, exact dates, case numbers, IINs, bank account numbers, document numbers or "
+        "links."
     ),
     "conflict": N_("This action conflicts with the current state."),
     "precondition-failed": N_("Someone changed this in the meantime; reload and try again."),
