@@ -34,6 +34,10 @@ PROBLEMS = {
         "addresses, exact dates, case numbers, IINs, bank account numbers, document numbers or "
         "links."
     ),
+    "personal-data-in-public-reason": N_(
+        "The reason is shown on the public page: it must not hold contacts, addresses, exact "
+        "dates, case numbers, IINs, bank account numbers, document numbers or links."
+    ),
     "conflict": N_("This action conflicts with the current state."),
     "precondition-failed": N_("Someone changed this in the meantime; reload and try again."),
     "not-declared": N_("Declare the absence of a conflict of interest first."),
@@ -193,6 +197,11 @@ VALIDATION = {
     "place_or_link": N_("Give a place or an online link."),
     # services/councils: a session is rescheduled to a time still to come
     "moved_into_past": N_("This time has passed: choose a later one."),
+    # services/councils: a session's public reason for moving or cancelling it (kelisim.anonymity)
+    "public_personal_data": N_(
+        "Everyone reads this on the public page: remove the phones, e-mails, addresses, exact "
+        "dates, case numbers, IINs, bank account numbers, document numbers and links."
+    ),
     # services/cases: an escalation's summary is checked by kelisim.anonymity
     "personal_data": N_(
         "Remove the names, phones, e-mails, addresses, exact dates, case numbers, IINs, "

@@ -36,6 +36,7 @@ from services.councils.queries import (
     by_item,
     materials,
     present_usernames,
+    protocol_etag,
     quorum,
     recusals_of,
     remarks_of,
@@ -126,6 +127,7 @@ def protocol_public(db: DbSession, protocol: Protocol, lang: str) -> ProtocolPub
             "lang": lang,
             "text": rendering.render(protocol.content, lang),
             "document": view(protocol.content, facts, lang),
+            "etag": protocol_etag(protocol),
             "remarks": [
                 RemarkPublic.model_validate(r, from_attributes=True)
                 for r in remarks_of(db, protocol)

@@ -65,7 +65,10 @@ class Session(CouncilsModel, table=True):
 
     `sequence` counts the changes of its time, place or status after planning (rescheduling,
     cancelling): the calendar feed's SEQUENCE, so calendars update the event they hold.
-    `updated_at` is when the row last changed (any update stamps it): the feed's DTSTAMP."""
+    `updated_at` is when the row last changed (any update stamps it): the feed's DTSTAMP.
+    `public_reason` is the reason of its last rescheduling or cancelling, given on a form that
+    said it is shown on the public pages (and checked for personal data), `moved_from` the time
+    that rescheduling moved it from: a change made before those forms said so has neither."""
 
     __tablename__ = "council_session"
 
@@ -85,6 +88,10 @@ class Session(CouncilsModel, table=True):
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
     sequence: int = Field(default=0)
+    moved_from: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    public_reason: str | None = Field(default=None, max_length=2000)
     updated_at: datetime = Field(
         default_factory=now, sa_column=Column(UtcDateTime(), nullable=False, onupdate=now)
     )

@@ -123,6 +123,13 @@ class PublicSession(BaseModel):
     status: str
     sequence: int = 0
     updated_at: datetime
+    moved_from: datetime | None = Field(
+        default=None, description="rescheduled: the time it was last moved from"
+    )
+    reason: str | None = Field(
+        default=None,
+        description="why it was last rescheduled or cancelled, as published with the change",
+    )
 
 
 class Verification(BaseModel):
@@ -329,6 +336,8 @@ def upcoming_sessions(
             status=session.status,
             sequence=session.sequence,
             updated_at=session.updated_at,
+            moved_from=session.moved_from,
+            reason=session.public_reason,
         )
         for session, council in rows
     ]

@@ -16,7 +16,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from kelisim import audit
+from kelisim import audit, preconditions
 from kelisim.clock import now
 from kelisim.db import table_of
 from kelisim.localtime import local_date
@@ -202,6 +202,18 @@ def votes_of(db: DbSession, item: AgendaItem) -> list[Vote]:
     """The votes cast on an item, by username."""
     query = select(Vote).where(Vote.item_id == item.id).order_by(col(Vote.username))
     return list(db.exec(query).all())
+
+
+def protocol_etag(protocol: Protocol) -> str:
+    """The protocol's version, for If-Match on edits (its notes above all)."""
+    return preconditions.etag_of(
+        {
+            "status": protocol.status,
+            "content": protocol.content,
+            "chair": protocol.signed_by_chair,
+            "secretary": protocol.signed_by_secretary,
+        }
+    )
 
 
 def remarks_of(db: DbSession, protocol: Protocol) -> list[ProtocolRemark]:

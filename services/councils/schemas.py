@@ -328,6 +328,9 @@ class ProtocolPublic(BaseModel):
     text: str
     document: dict[str, Any] = {}
     remarks: list[RemarkPublic] = []
+    etag: str = Field(
+        default="", description="The version read: send it as If-Match with an edit of the notes."
+    )
 
 
 class RecommendationCreate(Input):

@@ -6,9 +6,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
+from markupsafe import escape
+from sqlmodel import Session as DbSession
 
+from gateway.web.i18n import Formatter
+from services.councils.models import Session
+from tests.councils.support import audit_entries
 from tests.public.support import seated_council
+from tests.support.browser import t
+from tests.support.checks import assert_problem, items_of
 from tests.support.gateway import gateway_stack
+from tests.support.services import bearer
 
 
 def _events(ics: bytes) -> dict[str, object]:
@@ -71,9 +79,11 @@ async def test_a_moved_and_a_cancelled_session_update_the_calendar(make_settings
             # the cancelled one did not change since: its stamp stays
             assert again[uid_cancelled].decoded("dtstamp") == c.decoded("dtstamp")  # type: ignore[attr-defined]
 
-            # "Upcoming sessions" no longer lists the cancelled one; it shows the new place.
+            # "Upcoming sessions" lists the cancelled one as cancelled; the moved one shows its
+            # new place.
             page = await public.get(f"/public/councils/{council.id}", params={"lang": "en"})
-            assert page.text.count("Session on interethnic accord") == 1
+            assert page.text.count("Session on interethnic accord") == 2
+            assert "Cancelled: Flood" in page.text
             assert "Akimat" in page.text
         finally:
             await public.aclose()
@@ -93,5 +103,126 @@ async def test_the_calendar_says_its_language_in_prodid(make_settings, clean_nat
                 )
                 prodid = str(Calendar.from_ical(ics.content)["prodid"])
                 assert prodid == f"-//Kelisim//Public Accord councils//{lang.upper()}"
+        finally:
+            await public.aclose()
+
+
+async def test_the_public_pages_say_when_a_session_moved_or_why_it_was_cancelled(
+    make_settings, clean_nats
+):
+    """The staff pages said why; the public ones showed the new time alone, and a cancelled
+    session just vanished from them."""
+    settings = make_settings(public_rate_per_minute=100)
+    async with gateway_stack(settings) as stack:
+        council = await seated_council(stack)
+        moved, _ = await council.plan_session()
+        cancelled, _ = await council.plan_session(starts_in=timedelta(days=4))
+        was = (await council.ok("GET", f"/sessions/{moved}"))["starts_at"]
+        later = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0)
+        why_moved = 'The hall is <b>flooded</b> & "closed"'
+        why_cancelled = "Төраға ауырып қалды"
+        await council.ok(
+            "POST",
+            f"/sessions/{moved}/reschedule",
+            json={"starts_at": later.isoformat(), "reason": why_moved},
+        )
+        await council.ok("POST", f"/sessions/{cancelled}/cancel", json={"reason": why_cancelled})
+        public = stack.client_from("198.51.100.32")
+        try:
+            # The public read API says it as it was published with each change.
+            listed = await stack.services["councils"].get(
+                "/api/v1/councils/public/sessions",
+                params={"council_id": council.id, "cancelled": "true"},
+                headers=bearer(settings, "councils", sub="public", roles=["public"]),
+            )
+            by_id = {s["id"]: s for s in items_of(listed)}
+            assert by_id[moved]["reason"] == why_moved
+            assert by_id[moved]["moved_from"][:19] == was[:19]
+            assert by_id[cancelled]["reason"] == why_cancelled
+            assert by_id[cancelled]["status"] == "cancelled"
+            for lang in ("kk", "ru", "en"):
+                fmt = Formatter(lang)
+                for path in (f"/public/councils/{council.id}", "/public"):
+                    page = (await public.get(path, params={"lang": lang})).text
+                    moved_said = t(lang, "Moved from %(before)s to %(after)s: %(reason)s") % {
+                        "before": fmt.datetime(was),
+                        "after": fmt.datetime(later.isoformat()),
+                        "reason": why_moved,
+                    }
+                    assert str(escape(moved_said)) in page, (lang, path)
+                    assert "<b>flooded</b>" not in page
+                    cancelled_said = t(lang, "Cancelled: %(reason)s") % {"reason": why_cancelled}
+                    assert str(escape(cancelled_said)) in page, (lang, path)
+                    assert f'id="session-{cancelled}"' in page
+        finally:
+            await public.aclose()
+
+
+async def test_a_reason_that_would_publish_personal_data_is_refused_and_nothing_changes(
+    make_settings, clean_nats
+):
+    settings = make_settings(public_rate_per_minute=100)
+    async with gateway_stack(settings) as stack:
+        council = await seated_council(stack)
+        sid, _ = await council.plan_session()
+        before = await council.ok("GET", f"/sessions/{sid}")
+        later = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0).isoformat()
+        for reason in (
+            "Спросите у председателя: +7 701 123 45 67",
+            "Write to chair.almaty@example.kz",
+            "Собираемся у него дома, ул. Абая, д. 15",
+        ):
+            moved = await council.post(
+                f"/sessions/{sid}/reschedule", json={"starts_at": later, "reason": reason}
+            )
+            body = assert_problem(moved, 422, "personal-data-in-public-reason")
+            assert body["errors"][0]["loc"] == ["body", "reason"]
+            assert reason not in moved.text  # the findings name kinds and places, not words
+            called_off = await council.post(f"/sessions/{sid}/cancel", json={"reason": reason})
+            assert_problem(called_off, 422, "personal-data-in-public-reason")
+        after = await council.ok("GET", f"/sessions/{sid}")
+        assert after == before
+        councils = stack.services["councils"]
+        assert audit_entries(councils, "session.rescheduled") == []
+        assert audit_entries(councils, "session.cancelled") == []
+
+
+async def test_public_pages_show_only_published_reasons_and_survive_stored_values(
+    make_settings, clean_nats
+):
+    """A session moved before the forms said the reason is public keeps it off the public
+    pages; a stored time at the edge of the calendar and markup in a reason break nothing."""
+    settings = make_settings(public_rate_per_minute=100)
+    async with gateway_stack(settings) as stack:
+        council = await seated_council(stack)
+        earlier, _ = await council.plan_session()
+        odd, _ = await council.plan_session(starts_in=timedelta(days=5))
+        later = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0).isoformat()
+        for sid in (earlier, odd):
+            await council.ok(
+                "POST", f"/sessions/{sid}/reschedule", json={"starts_at": later, "reason": "Hall"}
+            )
+        ctx = stack.services["councils"].app.state.ctx  # type: ignore[attr-defined]
+        with DbSession(ctx.engine) as db:
+            old = db.get(Session, earlier)
+            assert old is not None
+            old.moved_from, old.public_reason = None, None  # as the migration leaves it
+            db.add(old)
+            row = db.get(Session, odd)
+            assert row is not None
+            row.moved_from = datetime(1, 1, 1, tzinfo=UTC)
+            row.public_reason = "</small><script>alert(1)</script>"
+            db.add(row)
+            db.commit()
+        public = stack.client_from("198.51.100.33")
+        try:
+            for lang in ("kk", "ru", "en"):
+                page = await public.get(f"/public/councils/{council.id}", params={"lang": lang})
+                assert page.status_code == 200, page.text
+                assert "<script>alert(1)</script>" not in page.text
+                assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+                assert "Hall" not in page.text  # the earlier one's reason was never published
+                listed = page.text.split(f'id="session-{earlier}"')[1].split("</li>")[0]
+                assert "session-change" not in listed
         finally:
             await public.aclose()

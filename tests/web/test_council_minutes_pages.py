@@ -4,9 +4,12 @@ they confirm."""
 from __future__ import annotations
 
 import html
+import re
 
 from gateway.demo import SEATS
 from gateway.web.i18n import Formatter
+from gateway.web.pages.councils import NOTES_CHANGED
+from kelisim import audit
 from tests.support.browser import t
 from tests.web.daily_work_support import _csrf, signed_in_as
 from tests.web.test_council_sitting import _caller, _sitting
@@ -16,6 +19,15 @@ NOTES = {"kk": "Ескертпелер ескерілді", "ru": "Замеча�
 
 def _notes_form(pid: str) -> str:
     return f'action="/councils/protocols/{pid}/notes"'
+
+
+def _hidden(page: str) -> dict[str, str]:
+    """The notes form's version and nonce, as a browser sends them back."""
+    form = page[page.index('/notes" class="stack"') :]
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(r'name="(etag|form_nonce)" value="([^"]*)"', form)[:2]
+    }
 
 
 async def test_the_secretary_edits_the_notes_of_a_draft_and_of_a_correction_draft(system):
@@ -136,3 +148,81 @@ async def test_the_minutes_page_names_a_rejected_draft_as_a_draft_not_adopted(sy
     said = f"проект решения «{draft['ru']}» не принят."
     assert html.escape(said) in page
     assert html.escape(f"не принято. {draft['ru']}") not in page
+
+
+def _notes_edits(system, pid: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    ctx = system.services["councils"].app.state.ctx
+    with ctx.engine.connect() as conn:
+        entries = audit.history(conn, ctx.tables, "protocol", pid)
+    return [e for e in entries if e["action"] == "protocol.edited"]
+
+
+async def test_two_secretaries_saving_the_same_draft_lose_no_notes(system):
+    """Both read the draft, both saved: the second save silently replaced the first's notes."""
+    secretary, sid, _, _ = await _sitting(system, "Minutes edited by two at once")
+    await secretary("POST", f"/sessions/{sid}/close")
+    pid = (await secretary("POST", f"/sessions/{sid}/protocol"))["id"]
+    first_notes = {"notes_kk": "Бірінші хатшының ескертпесі", "notes_ru": "", "notes_en": ""}
+    second_notes = {"notes_kk": "", "notes_ru": "Заметка второго секретаря", "notes_en": ""}
+    async with (
+        signed_in_as(system, "council_secretary", "ru") as first,
+        signed_in_as(system, "council_secretary", "ru") as second,
+    ):
+        read_by_first = (await first.get(f"/councils/protocols/{pid}")).text
+        read_by_second = (await second.get(f"/councils/protocols/{pid}")).text
+        assert 'name="etag"' in read_by_first
+        saved = await first.post(
+            f"/councils/protocols/{pid}/notes",
+            data={"csrf_token": _csrf(read_by_first), **_hidden(read_by_first), **first_notes},
+        )
+        assert saved.status_code == 303, saved.text
+        refused = await second.post(
+            f"/councils/protocols/{pid}/notes",
+            data={"csrf_token": _csrf(read_by_second), **_hidden(read_by_second), **second_notes},
+        )
+        assert refused.status_code == 412, refused.text
+        page = refused.text
+        said = html.escape(t("ru", NOTES_CHANGED))
+        assert said in page
+        # The notes saved meanwhile are shown, and the second secretary's own text is kept.
+        assert html.escape(t("ru", "The notes as they are saved now")) in page
+        assert "Бірінші хатшының ескертпесі" in page
+        assert ">Заметка второго секретаря</textarea>" in page
+        saved_notes = (await secretary("GET", f"/protocols/{pid}"))["content"]["notes"]
+        assert saved_notes == {"kk": "Бірінші хатшының ескертпесі"}
+        assert len(_notes_edits(system, pid)) == 1
+        # Saving again from this page, knowing of the other's notes, is accepted.
+        again = await second.post(
+            f"/councils/protocols/{pid}/notes",
+            data={
+                "csrf_token": _csrf(page),
+                **_hidden(page),
+                **second_notes,
+                "notes_kk": "Бірінші хатшының ескертпесі",
+            },
+        )
+        assert again.status_code == 303, again.text
+    notes = (await secretary("GET", f"/protocols/{pid}"))["content"]["notes"]
+    assert notes == {"kk": "Бірінші хатшының ескертпесі", "ru": "Заметка второго секретаря"}
+    assert len(_notes_edits(system, pid)) == 2
+
+
+async def test_a_stale_save_of_the_notes_changes_nothing_in_any_language(system):
+    secretary, sid, _, _ = await _sitting(system, "Minutes saved from a stale page")
+    await secretary("POST", f"/sessions/{sid}/close")
+    pid = (await secretary("POST", f"/sessions/{sid}/protocol"))["id"]
+    for lang in ("kk", "ru", "en"):
+        async with signed_in_as(system, "council_secretary", lang) as web:
+            stale = (await web.get(f"/councils/protocols/{pid}")).text
+            await secretary("PATCH", f"/protocols/{pid}", json={"notes": {"en": f"By {lang}"}})
+            before = _notes_edits(system, pid)
+            refused = await web.post(
+                f"/councils/protocols/{pid}/notes",
+                data={"csrf_token": _csrf(stale), **_hidden(stale), "notes_en": "Mine"},
+            )
+            assert refused.status_code == 412, (lang, refused.text)
+            assert html.escape(t(lang, NOTES_CHANGED)) in refused.text, lang
+            assert f"By {lang}" in refused.text and ">Mine</textarea>" in refused.text
+            assert _notes_edits(system, pid) == before
+        current = await secretary("GET", f"/protocols/{pid}")
+        assert current["content"]["notes"] == {"en": f"By {lang}"}

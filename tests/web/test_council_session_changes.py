@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from gateway.web import refusals
 from gateway.web.i18n import Formatter
 from tests.support.browser import t
 from tests.web.daily_work_support import _csrf, signed_in_as
@@ -70,3 +71,55 @@ async def test_moving_a_session_into_the_past_is_refused_beside_the_date_in_kaza
     session = await secretary("GET", f"/sessions/{sid}")
     assert session["sequence"] == 0 and session["changes"] == []
     assert session["starts_at"].startswith("2020-01-01T05:00:00")
+
+
+PUBLIC_HINTS = (
+    "Shown on the public page with the new time: no names, phones, e-mails, addresses, exact "
+    "dates or IINs.",
+    "Shown on the public page beside the cancelled session: no names, phones, e-mails, "
+    "addresses, exact dates or IINs.",
+)
+
+
+async def test_a_reason_with_a_phone_is_refused_beside_the_field_and_nothing_moves(system):
+    """The reason is public now: the forms say so, and one that names a phone is refused."""
+    secretary, sid = await _planned(system, "Not moved with a phone in the reason")
+    reason = "Звоните секретарю: +7 701 123 45 67"
+    for lang in ("kk", "ru", "en"):
+        async with signed_in_as(system, "council_secretary", lang) as web:
+            page = await web.get(f"/councils/sessions/{sid}")
+            assert html.escape(t(lang, PUBLIC_HINTS[0])) in page.text, lang
+            confirm = await web.get(f"/councils/sessions/{sid}/cancel")
+            assert html.escape(t(lang, PUBLIC_HINTS[1])) in confirm.text, lang
+            moved = await web.post(
+                f"/councils/do/reschedule/{sid}",
+                data={
+                    "csrf_token": _csrf(page.text),
+                    "page_kind": "session",
+                    "page_id": sid,
+                    "date": "2031-05-06",
+                    "time": "10:00",
+                    "place": "Hall",
+                    "reason": reason,
+                },
+            )
+            cancelled = await web.post(
+                f"/councils/do/cancel/{sid}",
+                data={
+                    "csrf_token": _csrf(confirm.text),
+                    "page_kind": "cancel_session",
+                    "page_id": sid,
+                    "confirm": "yes",
+                    "reason": reason,
+                },
+            )
+        beside = html.escape(t(lang, refusals.VALIDATION["public_personal_data"]))
+        general = html.escape(t(lang, refusals.PROBLEMS["personal-data-in-public-reason"]))
+        for refused in (moved, cancelled):
+            assert refused.status_code == 422, (lang, refused.text)
+            assert f'<p class="field-error" id="reason-error">{beside}</p>' in refused.text
+            assert general in refused.text
+            assert f">{html.escape(reason)}</textarea>" in refused.text  # the input is kept
+    session = await secretary("GET", f"/sessions/{sid}")
+    assert session["status"] == "planned" and session["sequence"] == 0
+    assert session["changes"] == [] and session["starts_at"].startswith("2020-01-01T05:00:00")

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from gateway.web.client import ServiceError
 from gateway.web.i18n import local_to_utc
+from gateway.web.labels import N_
 from gateway.web.view import FormErrors, FormView, PageView, View, form_errors, redirect, required
 from kelisim.localtime import KAZAKHSTAN
 from kelisim.recommendations import SETTLED_MINUTES
@@ -155,6 +156,10 @@ async def session_page(session_id: str, view: PageView, done: str = "") -> Respo
 # Steps the protocol page confirms once done (`?done=`).
 PROTOCOL_DONE = frozenset({"notes"})
 NOTES_LANGS = ("kk", "ru", "en")
+NOTES_CHANGED = N_(
+    "Someone else changed the notes while you were editing them. Their notes are shown below "
+    "and yours are kept in the form: take what you need from theirs and save again."
+)
 
 
 async def _protocol_page(
@@ -163,6 +168,7 @@ async def _protocol_page(
     errors: dict[str, FormErrors] | None = None,
     status: int = 200,
     done: str = "",
+    conflict: bool = False,
 ) -> Response:
     protocol = await view.services.get(f"{API}/protocols/{protocol_id}", lang=view.lang)
     minutes = await view.services.items(f"{API}/{protocol['council_id']}/protocols", lang=view.lang)
@@ -179,6 +185,9 @@ async def _protocol_page(
         may_edit_notes=is_secretary and protocol["status"] not in SETTLED_MINUTES,
         notes_langs=NOTES_LANGS,
         done=done if done in PROTOCOL_DONE else "",
+        # Saved by someone else since this secretary's page was read: their notes are shown,
+        # this secretary's text stays in the form, and the form now carries the new version.
+        notes_conflict=conflict,
     )
 
 
@@ -190,15 +199,24 @@ async def protocol_page(protocol_id: str, view: PageView, done: str = "") -> Res
 
 @router.post("/councils/protocols/{protocol_id}/notes")
 async def edit_notes(protocol_id: str, view: FormView) -> Response:
-    """The secretary edits the notes of unapproved minutes, in each language given."""
+    """The secretary edits the notes of unapproved minutes, in each language given; the save
+    names the version the page was read at, so another secretary's save since is not lost."""
     texts = {lang: view.field(f"notes_{lang}").strip() for lang in NOTES_LANGS}
     body = {"notes": {lang: text for lang, text in texts.items() if text}}
+    read_at = view.field("etag").strip()
+    headers = {"If-Match": read_at} if read_at else None
     try:
-        await view.services.call("PATCH", f"{API}/protocols/{protocol_id}", json=body)
+        await view.services.call(
+            "PATCH", f"{API}/protocols/{protocol_id}", json=body, headers=headers
+        )
     except ServiceError as error:
         aliases = {f"notes.{lang}": f"notes_{lang}" for lang in NOTES_LANGS}
-        errors = {f"notes:{protocol_id}": form_errors(view, error, aliases)}
-        return await _protocol_page(view, protocol_id, errors, error.status)
+        found = form_errors(view, error, aliases)
+        conflict = error.kind == "precondition-failed"
+        if conflict:
+            found.general = view.translate(NOTES_CHANGED)
+        errors = {f"notes:{protocol_id}": found}
+        return await _protocol_page(view, protocol_id, errors, error.status, conflict=conflict)
     return redirect(f"/councils/protocols/{protocol_id}?done=notes")
 
 

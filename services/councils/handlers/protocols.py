@@ -30,6 +30,7 @@ from services.councils.models import (
     ProtocolRemark,
 )
 from services.councils.queries import (
+    protocol_etag,
     protocol_with_council,
     session_with_council,
 )
@@ -102,16 +103,7 @@ def _allowed(
     return member
 
 
-def etag(protocol: Protocol) -> str:
-    """The protocol's version, for If-Match on edits."""
-    return preconditions.etag_of(
-        {
-            "status": protocol.status,
-            "content": protocol.content,
-            "chair": protocol.signed_by_chair,
-            "secretary": protocol.signed_by_secretary,
-        }
-    )
+etag = protocol_etag
 
 
 @dataclass(frozen=True, kw_only=True)

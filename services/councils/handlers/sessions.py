@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import Session as DbSession
 from sqlmodel import func, select
 
+from kelisim.anonymity import Identifying, check
 from kelisim.auth import Principal
 from kelisim.clock import now
 from kelisim.commands import Command
@@ -323,6 +324,29 @@ def _before_sitting(action: str, session: Session, role: str | None) -> str:
     return lifecycle.check("session", action, session.status, role)
 
 
+def require_publishable(reason: str) -> None:
+    """422 `personal-data-in-public-reason` when the reason holds what identifies anyone (a
+    phone, e-mail, street address, exact date, IIN or BIN, bank account, document number or
+    link: kelisim.anonymity, as for analytics' proposals): the public pages show it beside the
+    session. The findings say the kind and position, never the words."""
+    found = check(reason, Identifying())
+    if found:
+        raise Problem(
+            422,
+            "personal-data-in-public-reason",
+            "The reason is shown on the public pages: remove the contacts, addresses, exact "
+            "dates, IINs, bank account numbers, document numbers and links it holds.",
+            findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
+            errors=[
+                {
+                    "loc": ["body", "reason"],
+                    "type": "public_personal_data",
+                    "msg": "Holds personal data.",
+                }
+            ],
+        )
+
+
 def reschedule_session(cmd: RescheduleSession, uow: UnitOfWork) -> Session:
     """The secretary moves a session not yet held to another time (and place), saying why."""
     db = uow.session
@@ -348,11 +372,14 @@ def reschedule_session(cmd: RescheduleSession, uow: UnitOfWork) -> Session:
     place = session.place if cmd.body.place is None else cmd.body.place
     if not place and not session.online_link:
         raise Problem(422, "place_or_link", "Give a place or an online link.")
+    require_publishable(cmd.body.reason)
     before = {"starts_at": session.starts_at.isoformat(), "place": session.place}
     previous = session.starts_at
     session.starts_at = cmd.body.starts_at
     session.place = place
     session.sequence += 1
+    session.moved_from = previous
+    session.public_reason = cmd.body.reason
     db.add(session)
     uow.audit(
         "session.rescheduled",
@@ -389,9 +416,12 @@ def cancel_session(cmd: CancelSession, uow: UnitOfWork) -> Session:
     session, council = session_with_council(db, cmd.session_id, lock=True)
     role = _role(db, council, cmd.principal)
     before = session.status
-    session.status = _before_sitting("cancel", session, role)
+    status = _before_sitting("cancel", session, role)
+    require_publishable(cmd.body.reason)
+    session.status = status
     session.cancelled_at = now()
     session.sequence += 1
+    session.public_reason = cmd.body.reason
     db.add(session)
     uow.audit(
         "session.cancelled",

@@ -40,7 +40,7 @@ async def index(view: PublicView, region: str | None = None) -> Response:
     councils, protocols, sessions = await asyncio.gather(
         fetch_items(view, "/councils", region=chosen),
         fetch_all(view, "/protocols", most=20, region=chosen),
-        fetch_all(view, "/sessions", region=chosen),
+        fetch_all(view, "/sessions", cancelled="true", region=chosen),
     )
     by_region: dict[str, list[dict]] = {}
     for council in councils:
@@ -63,7 +63,7 @@ async def council(council_id: str, view: PublicView) -> Response:
         fetch(view, f"/councils/{council_id}"),
         fetch_all(view, "/protocols", most=500, council_id=council_id),
         fetch_all(view, "/recommendations", council_id=council_id),
-        fetch_all(view, "/sessions", council_id=council_id),
+        fetch_all(view, "/sessions", cancelled="true", council_id=council_id),
     )
     return page(
         view,
