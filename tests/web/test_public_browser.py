@@ -5,6 +5,7 @@ with axe-core checks on every page (no serious or critical violation)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,13 @@ async def published(system: Stack) -> AsyncIterator[dict[str, Any]]:
     """A council of the demo system with one published protocol and its recommendations."""
     council = await seated_council(system)
     pid, protocol, recs = await publish_a_session(council)
-    yield {"council": council.id, "protocol": pid, "sha256": protocol["sha256"], "recs": recs}
+    yield {
+        "council": council.id,
+        "protocol": pid,
+        "sha256": protocol["sha256"],
+        "recs": recs,
+        "world": council,
+    }
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
@@ -86,5 +93,41 @@ async def test_a_citizen_reads_checks_and_verifies_a_protocol(browser, base_url,
         ) in await page.inner_text("main")
         await assert_accessible(page)
         await shot(page, f"public-verify-{lang}")
+    finally:
+        await context.close()
+
+
+async def test_a_citizen_reads_why_a_session_moved_and_why_one_was_cancelled(
+    browser, base_url, published
+):
+    """The public pages showed the new time alone, and a cancelled session vanished."""
+    council = published["world"]
+    moved, _ = await council.plan_session(starts_in=timedelta(days=6))
+    cancelled, _ = await council.plan_session(starts_in=timedelta(days=7))
+    later = (datetime.now(UTC) + timedelta(days=21)).replace(microsecond=0).isoformat()
+    await council.ok(
+        "POST",
+        f"/sessions/{moved}/reschedule",
+        json={"starts_at": later, "reason": "Зал ремонтируется"},
+    )
+    await council.ok(
+        "POST", f"/sessions/{cancelled}/cancel", json={"reason": "Повестка перенесена"}
+    )
+    context = await browser.new_context(
+        base_url=base_url, locale="ru-RU", viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    try:
+        await page.goto(f"/public/councils/{published['council']}?lang=ru")
+        moved_line = await page.inner_text(f"#session-{moved}")
+        assert "Зал ремонтируется" in moved_line
+        assert t("ru", "Moved from %(before)s to %(after)s: %(reason)s").split("%")[0] in moved_line
+        cancelled_line = await page.inner_text(f"#session-{cancelled}")
+        assert t("ru", "Cancelled: %(reason)s") % {"reason": "Повестка перенесена"} in (
+            cancelled_line
+        )
+        assert await page.locator(f"#session-{cancelled} s").count() == 1  # struck out
+        await assert_accessible(page)
+        await shot(page, "public-council-session-changes-ru")
     finally:
         await context.close()
