@@ -35,6 +35,12 @@ def membership(db: DbSession, council: Council, principal: Principal) -> Member 
     return member if member is not None and member.current(today()) else None
 
 
+def role_in(db: DbSession, council: Council, principal: Principal) -> str | None:
+    """The caller's role in the council (a current member's), or None."""
+    member = membership(db, council, principal)
+    return member.role if member else None
+
+
 def require_member(db: DbSession, council: Council, principal: Principal) -> Member:
     """The caller's membership, or 403: outsiders neither act on nor read a council's work."""
     member = membership(db, council, principal)

@@ -8,7 +8,7 @@ import re
 
 from gateway.demo import SEATS
 from gateway.web.i18n import Formatter
-from gateway.web.pages.councils import NOTES_CHANGED
+from gateway.web.pages.council_minutes import NOTES_CHANGED
 from kelisim import audit
 from tests.support.browser import t
 from tests.web.daily_work_support import _csrf, signed_in_as

@@ -14,6 +14,7 @@ from kelisim.service import ContextDep, CurrentPrincipal, reads
 from kelisim.uow import UnitOfWork
 from services.councils import answers, permissions, queries
 from services.councils.api.common import PREFIX, language, reading
+from services.councils.handlers import planning
 from services.councils.handlers import sessions as handlers
 from services.councils.models import AgendaItem, Council, Document, Session
 from services.councils.schemas import (
@@ -58,8 +59,8 @@ def plan_session(
     ctx: ContextDep,
 ):
     """The secretary plans a session."""
-    cmd = handlers.PlanSession(principal=principal, council_id=council_id, body=body)
-    return ctx.create(request, handlers.plan_session, cmd, shape=session_public)
+    cmd = planning.PlanSession(principal=principal, council_id=council_id, body=body)
+    return ctx.create(request, planning.plan_session, cmd, shape=session_public)
 
 
 @router.get("/{council_id}/sessions", response_model=Page[SessionPublic])
@@ -182,8 +183,8 @@ def reschedule_session(
     """The secretary moves a session not yet held to a new time (and place), with a reason.
 
     The new time is still to come (422 `moved-into-past` otherwise, at `starts_at`)."""
-    cmd = handlers.RescheduleSession(principal=principal, session_id=session_id, body=body)
-    ctx.run(request, handlers.reschedule_session, cmd)
+    cmd = planning.RescheduleSession(principal=principal, session_id=session_id, body=body)
+    ctx.run(request, planning.reschedule_session, cmd)
     return _detail(ctx, session_id)
 
 
@@ -196,8 +197,8 @@ def cancel_session(
     ctx: ContextDep,
 ):
     """The secretary calls off a session not yet held, with a reason; it is never held."""
-    cmd = handlers.CancelSession(principal=principal, session_id=session_id, body=body)
-    ctx.run(request, handlers.cancel_session, cmd)
+    cmd = planning.CancelSession(principal=principal, session_id=session_id, body=body)
+    ctx.run(request, planning.cancel_session, cmd)
     return _detail(ctx, session_id)
 
 

@@ -1,31 +1,21 @@
-"""Sessions: planning, agenda and materials, convening, attendance, holding, closing;
-rescheduling or cancelling before the sitting opens."""
+"""Sessions: the agenda and its materials, convening, attendance, holding and closing (their
+planning, rescheduling and cancelling: handlers/planning.py)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-from sqlmodel import Session as DbSession
 from sqlmodel import func, select
 
-from kelisim.anonymity import Identifying, check
-from kelisim.auth import Principal
 from kelisim.clock import now
 from kelisim.commands import Command
-from kelisim.events.councils import (
-    SessionCancelled,
-    SessionClosed,
-    SessionConvened,
-    SessionHeld,
-    SessionPlanned,
-    SessionRescheduled,
-)
+from kelisim.events.councils import SessionClosed, SessionConvened, SessionHeld
 from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
-from services.councils.models import AgendaItem, Attendance, Council, Document, Session
+from services.councils.models import AgendaItem, Attendance, Document, Session
 from services.councils.queries import (
     agenda,
     get,
@@ -35,44 +25,7 @@ from services.councils.queries import (
     sitting_members,
     took_part_in_votes,
 )
-from services.councils.schemas import (
-    AttendanceUpdate,
-    ItemCreate,
-    SessionCancel,
-    SessionCreate,
-    SessionReschedule,
-)
-
-
-def _role(db: DbSession, council: Council, principal: Principal) -> str | None:
-    member = permissions.membership(db, council, principal)
-    return member.role if member else None
-
-
-@dataclass(frozen=True, kw_only=True)
-class PlanSession(Command):
-    council_id: str
-    body: SessionCreate
-
-
-def plan_session(cmd: PlanSession, uow: UnitOfWork) -> Session:
-    """The secretary plans a session of their council."""
-    db = uow.session
-    council = get(db, Council, cmd.council_id)
-    lifecycle.check("session", "plan", "new", _role(db, council, cmd.principal))
-    session = Session(council_id=council.id, **cmd.body.model_dump())
-    db.add(session)
-    uow.audit("session.planned", "session", session.id, after=cmd.body.model_dump(mode="json"))
-    uow.emit(
-        SessionPlanned(
-            council_id=council.id,
-            session_id=session.id,
-            region=council.region,
-            starts_at=cmd.body.starts_at,
-        ),
-        aggregate=f"council:{council.id}",
-    )
-    return session
+from services.councils.schemas import AttendanceUpdate, ItemCreate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +38,9 @@ def add_item(cmd: AddItem, uow: UnitOfWork) -> AgendaItem:
     """The secretary puts an item on the agenda before the session is held."""
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
-    lifecycle.check("session", "add_item", session.status, _role(db, council, cmd.principal))
+    lifecycle.check(
+        "session", "add_item", session.status, permissions.role_in(db, council, cmd.principal)
+    )
     count = db.exec(
         select(func.count()).select_from(AgendaItem).where(AgendaItem.session_id == session.id)
     ).one()
@@ -109,7 +64,7 @@ def add_material(cmd: AddMaterial, uow: UnitOfWork) -> Document:
     db = uow.session
     item = get(db, AgendaItem, cmd.item_id)
     session, council = session_with_council(db, item.session_id)
-    role = _role(db, council, cmd.principal)
+    role = permissions.role_in(db, council, cmd.principal)
     lifecycle.check("session", "add_material", session.status, role)
     if not cmd.content:
         raise Problem(422, "empty-document", "The document is empty.")
@@ -153,7 +108,7 @@ def convene_session(cmd: ConveneSession, uow: UnitOfWork) -> Session:
     """The secretary convenes the session: members get the notice with date, place and agenda."""
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
-    role = _role(db, council, cmd.principal)
+    role = permissions.role_in(db, council, cmd.principal)
     session.status = lifecycle.check("session", "convene", session.status, role)
     items = agenda(db, session)
     if not items:
@@ -201,7 +156,7 @@ def register_attendance(cmd: RegisterAttendance, uow: UnitOfWork) -> Session:
     """
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
-    role = _role(db, council, cmd.principal)
+    role = permissions.role_in(db, council, cmd.principal)
     lifecycle.check("session", "register_attendance", session.status, role)
     open_votes = [i for i in agenda(db, session) if i.vote_status == "open"]
     if open_votes:
@@ -240,7 +195,7 @@ def hold_session(cmd: HoldSession, uow: UnitOfWork) -> Session:
     """The secretary opens the sitting; the quorum is computed from the attendance."""
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
-    role = _role(db, council, cmd.principal)
+    role = permissions.role_in(db, council, cmd.principal)
     session.status = lifecycle.check("session", "hold", session.status, role)
     session.held_at = now()
     before: dict[str, object] = {"status": "convened"}
@@ -280,7 +235,7 @@ def close_session(cmd: CloseSession, uow: UnitOfWork) -> Session:
     """The secretary closes the session once no vote is open."""
     db = uow.session
     session, council = session_with_council(db, cmd.session_id, lock=True)
-    role = _role(db, council, cmd.principal)
+    role = permissions.role_in(db, council, cmd.principal)
     session.status = lifecycle.check("session", "close", session.status, role)
     if any(i.vote_status == "open" for i in agenda(db, session)):
         raise Problem(409, "vote-open", "Close the open vote before closing the session.")
@@ -295,152 +250,6 @@ def close_session(cmd: CloseSession, uow: UnitOfWork) -> Session:
     )
     uow.emit(
         SessionClosed(council_id=council.id, session_id=session.id, region=council.region),
-        aggregate=f"council:{council.id}",
-    )
-    return session
-
-
-@dataclass(frozen=True, kw_only=True)
-class RescheduleSession(Command):
-    session_id: str
-    body: SessionReschedule
-
-
-@dataclass(frozen=True, kw_only=True)
-class CancelSession(Command):
-    session_id: str
-    body: SessionCancel
-
-
-def _before_sitting(action: str, session: Session, role: str | None) -> str:
-    """The state after `action`; a sitting that began is refused with its own kind (409)."""
-    if role in lifecycle.SECRETARY and session.status in {"held", "closed"}:
-        raise Problem(
-            409,
-            "session-already-held",
-            "A sitting that has begun cannot be moved or cancelled.",
-            state=session.status,
-        )
-    return lifecycle.check("session", action, session.status, role)
-
-
-def require_publishable(reason: str) -> None:
-    """422 `personal-data-in-public-reason` when the reason holds what identifies anyone (a
-    phone, e-mail, street address, exact date, IIN or BIN, bank account, document number or
-    link: kelisim.anonymity, as for analytics' proposals): the public pages show it beside the
-    session. The findings say the kind and position, never the words."""
-    found = check(reason, Identifying())
-    if found:
-        raise Problem(
-            422,
-            "personal-data-in-public-reason",
-            "The reason is shown on the public pages: remove the contacts, addresses, exact "
-            "dates, IINs, bank account numbers, document numbers and links it holds.",
-            findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
-            errors=[
-                {
-                    "loc": ["body", "reason"],
-                    "type": "public_personal_data",
-                    "msg": "Holds personal data.",
-                }
-            ],
-        )
-
-
-def reschedule_session(cmd: RescheduleSession, uow: UnitOfWork) -> Session:
-    """The secretary moves a session not yet held to another time (and place), saying why."""
-    db = uow.session
-    session, council = session_with_council(db, cmd.session_id, lock=True)
-    role = _role(db, council, cmd.principal)
-    _before_sitting("reschedule", session, role)
-    # Members would be told it "now starts" at a time gone by. A new session may be planned in
-    # the past (a sitting held on paper is recorded); a planned one is only moved ahead.
-    if cmd.body.starts_at <= now():
-        raise Problem(
-            422,
-            "moved-into-past",
-            "A session is moved only to a time still to come.",
-            starts_at=cmd.body.starts_at.isoformat(),
-            errors=[
-                {
-                    "loc": ["body", "starts_at"],
-                    "type": "moved_into_past",
-                    "msg": "The new time has passed.",
-                }
-            ],
-        )
-    place = session.place if cmd.body.place is None else cmd.body.place
-    if not place and not session.online_link:
-        raise Problem(422, "place_or_link", "Give a place or an online link.")
-    require_publishable(cmd.body.reason)
-    before = {"starts_at": session.starts_at.isoformat(), "place": session.place}
-    previous = session.starts_at
-    session.starts_at = cmd.body.starts_at
-    session.place = place
-    session.sequence += 1
-    session.moved_from = previous
-    session.public_reason = cmd.body.reason
-    db.add(session)
-    uow.audit(
-        "session.rescheduled",
-        "session",
-        session.id,
-        before=before,
-        after={
-            "starts_at": session.starts_at.isoformat(),
-            "place": place,
-            "reason": cmd.body.reason,
-        },
-    )
-    uow.emit(
-        SessionRescheduled(
-            council_id=council.id,
-            session_id=session.id,
-            region=council.region,
-            starts_at=session.starts_at,
-            place=place or session.online_link or "",
-            previous_starts_at=previous,
-            sequence=session.sequence,
-            council_name=council.name,
-            session_title=session.title,
-            reason=cmd.body.reason,
-        ),
-        aggregate=f"council:{council.id}",
-    )
-    return session
-
-
-def cancel_session(cmd: CancelSession, uow: UnitOfWork) -> Session:
-    """The secretary calls off a session not yet held, saying why: it is never held."""
-    db = uow.session
-    session, council = session_with_council(db, cmd.session_id, lock=True)
-    role = _role(db, council, cmd.principal)
-    before = session.status
-    status = _before_sitting("cancel", session, role)
-    require_publishable(cmd.body.reason)
-    session.status = status
-    session.cancelled_at = now()
-    session.sequence += 1
-    session.public_reason = cmd.body.reason
-    db.add(session)
-    uow.audit(
-        "session.cancelled",
-        "session",
-        session.id,
-        before={"status": before},
-        after={"status": session.status, "reason": cmd.body.reason},
-    )
-    uow.emit(
-        SessionCancelled(
-            council_id=council.id,
-            session_id=session.id,
-            region=council.region,
-            starts_at=session.starts_at,
-            sequence=session.sequence,
-            council_name=council.name,
-            session_title=session.title,
-            reason=cmd.body.reason,
-        ),
         aggregate=f"council:{council.id}",
     )
     return session
