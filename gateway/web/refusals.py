@@ -30,13 +30,14 @@ PROBLEMS = {
         "stay)."
     ),
     "personal-data-in-proposal": N_(
-        "A proposal goes to the country's leadership: it must not hold anyone's name, contacts, "
+        "A proposal goes to the country's leadership: it must not hold names, contacts, "
         "addresses, exact dates, case numbers, IINs, bank account numbers, document numbers or "
         "links."
     ),
     "personal-data-in-public-reason": N_(
-        "The reason is shown on the public page: it must not hold contacts, addresses, exact "
-        "dates, case numbers, IINs, bank account numbers, document numbers or links."
+        "The reason is shown on the public page: it must not hold names, contacts, "
+        "addresses, exact dates, case numbers, IINs, bank account numbers, document numbers or "
+        "links."
     ),
     "conflict": N_("This action conflicts with the current state."),
     "precondition-failed": N_("Someone changed this in the meantime; reload and try again."),

@@ -171,6 +171,8 @@ async def test_a_reason_that_would_publish_personal_data_is_refused_and_nothing_
             "Спросите у председателя: +7 701 123 45 67",
             "Write to chair.almaty@example.kz",
             "Собираемся у него дома, ул. Абая, д. 15",
+            "Председатель Ахметов Б.К. в командировке",  # anyone's name, by its form
+            "Secretarie Membre is away",  # a member's name (Secretary Member), however spelled
         ):
             moved = await council.post(
                 f"/sessions/{sid}/reschedule", json={"starts_at": later, "reason": reason}

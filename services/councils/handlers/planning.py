@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
 from kelisim.anonymity import Identifying, check
 from kelisim.clock import now
 from kelisim.commands import Command
@@ -12,7 +15,7 @@ from kelisim.events.councils import SessionCancelled, SessionPlanned, SessionRes
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
 from services.councils import lifecycle, permissions
-from services.councils.models import Council, Session
+from services.councils.models import Council, Member, Session
 from services.councils.queries import get, session_with_council
 from services.councils.schemas import SessionCancel, SessionCreate, SessionReschedule
 
@@ -67,18 +70,21 @@ def _before_sitting(action: str, session: Session, role: str | None) -> str:
     return lifecycle.check("session", action, session.status, role)
 
 
-def require_publishable(reason: str) -> None:
+def require_publishable(db: DbSession, council: Council, reason: str) -> None:
     """422 `personal-data-in-public-reason` when the reason holds what identifies anyone (a
-    phone, e-mail, street address, exact date, IIN or BIN, bank account, document number or
-    link: kelisim.anonymity, as for analytics' proposals): the public pages show it beside the
-    session. The findings say the kind and position, never the words."""
-    found = check(reason, Identifying())
+    name written with initials or a patronymic, a phone, e-mail, street address, exact date,
+    IIN or BIN, bank account, document number or link: kelisim.anonymity, as for analytics'
+    proposals), or the name of one of the council's members in any spelling ("Ахметов
+    заболел"): the public pages show it beside the session. The findings say the kind and
+    position, never the words."""
+    members = db.exec(select(Member.full_name).where(Member.council_id == council.id)).all()
+    found = check(reason, Identifying(names=list(members)))
     if found:
         raise Problem(
             422,
             "personal-data-in-public-reason",
-            "The reason is shown on the public pages: remove the contacts, addresses, exact "
-            "dates, IINs, bank account numbers, document numbers and links it holds.",
+            "The reason is shown on the public pages: remove the names, contacts, addresses, "
+            "exact dates, IINs, bank account numbers, document numbers and links it holds.",
             findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
             errors=[
                 {
@@ -115,7 +121,7 @@ def reschedule_session(cmd: RescheduleSession, uow: UnitOfWork) -> Session:
     place = session.place if cmd.body.place is None else cmd.body.place
     if not place and not session.online_link:
         raise Problem(422, "place_or_link", "Give a place or an online link.")
-    require_publishable(cmd.body.reason)
+    require_publishable(db, council, cmd.body.reason)
     before = {"starts_at": session.starts_at.isoformat(), "place": session.place}
     previous = session.starts_at
     session.starts_at = cmd.body.starts_at
@@ -160,7 +166,7 @@ def cancel_session(cmd: CancelSession, uow: UnitOfWork) -> Session:
     role = permissions.role_in(db, council, cmd.principal)
     before = session.status
     status = _before_sitting("cancel", session, role)
-    require_publishable(cmd.body.reason)
+    require_publishable(db, council, cmd.body.reason)
     session.status = status
     session.cancelled_at = now()
     session.sequence += 1
