@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial, wraps
@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from kelisim import commands, health, idempotency, limits, observe, problems, tracing, web
@@ -30,7 +31,7 @@ from kelisim.bus.consumer import Consumer, ConsumerSpec
 from kelisim.bus.relay import OutboxRelay
 from kelisim.bus.streams import ensure_streams
 from kelisim.bus.wake import Wakes
-from kelisim.db import make_engine
+from kelisim.db import make_engine, read_session
 from kelisim.settings import Settings
 from kelisim.tables import Backbone
 from kelisim.uow import Actor, UnitOfWork
@@ -258,6 +259,14 @@ async def supervised(
             raise_if_cancelling()
             log.exception("bus.loop_failed", loop=name, restart_in=pause)
         await asyncio.sleep(pause)
+
+
+@contextlib.contextmanager
+def reading(ctx: ServiceContext) -> Iterator[Session]:
+    """A read-only session of the service's database: all its reads see one snapshot, and on
+    SQLite it takes no write lock (`kelisim.db.read_session`; it must not write)."""
+    with read_session(ctx.engine) as db:
+        yield db
 
 
 def reads(endpoint: Callable[P, R]) -> Callable[P, Awaitable[R]]:

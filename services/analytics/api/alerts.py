@@ -17,10 +17,10 @@ from kelisim.commands import Command
 from kelisim.db import table_of
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from kelisim.uow import UnitOfWork
 from services.analytics import permissions, queries
-from services.analytics.api.common import PREFIX, reading
+from services.analytics.api.common import PREFIX
 from services.analytics.measures import shift_month
 from services.analytics.models import Alert
 from services.analytics.published import shown_alerts

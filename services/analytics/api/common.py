@@ -1,30 +1,18 @@
-"""What the analytics routes share: the prefix, a read-only session, the period asked for."""
+"""What the analytics routes share: the prefix and the period asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Query
 from pydantic import BeforeValidator, Field
-from sqlmodel import Session as DbSession
 
 from kelisim.clock import now
-from kelisim.db import read_session
 from kelisim.problems import Problem
-from kelisim.service import ServiceContext
 from services.analytics.figures import Period
 
 PREFIX = "/api/v1/analytics"
 Month = Annotated[int, Field(ge=1, le=12)]
-
-
-@contextmanager
-def reading(ctx: ServiceContext) -> Iterator[DbSession]:
-    """A read-only session."""
-    with read_session(ctx.engine) as db:
-        yield db
 
 
 def _blank_is_none(value: object) -> object:

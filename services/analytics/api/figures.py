@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from kelisim import files, spreadsheets
 from kelisim.auth import Principal
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal, ServiceContext
+from kelisim.service import ContextDep, CurrentPrincipal, ServiceContext, reading
 from services.analytics import figures, permissions, queries
-from services.analytics.api.common import PREFIX, PeriodDep, reading
+from services.analytics.api.common import PREFIX, PeriodDep
 from services.analytics.cube import WEEKLY, accepts_dim, fixed_dims
 from services.analytics.figures import Period
 from services.analytics.measures import MEASURES

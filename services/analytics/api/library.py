@@ -10,9 +10,9 @@ from kelisim.inputs import RegionCode
 from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from services.analytics import library, permissions
-from services.analytics.api.common import PREFIX, reading
+from services.analytics.api.common import PREFIX
 from services.analytics.handlers.library import (
     MarkUseful,
     ReviewNote,

@@ -14,10 +14,10 @@ from kelisim.db import table_of
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from kelisim.uow import UnitOfWork
 from services.analytics import permissions
-from services.analytics.api.common import PREFIX, reading
+from services.analytics.api.common import PREFIX
 from services.analytics.handlers.proposals import (
     DraftProposal,
     EditProposal,

@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from kelisim import files
 from kelisim.clock import now
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from services.analytics import permissions
-from services.analytics.api.common import PREFIX, reading
+from services.analytics.api.common import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/reports", tags=["analytics"])
 

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Query, Response
 from kelisim import files, spreadsheets
 from kelisim.inputs import RegionCode
 from kelisim.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
-from kelisim.service import ContextDep, CurrentPrincipal, reads
+from kelisim.service import ContextDep, CurrentPrincipal, reading, reads
 from services.cases import listing, permissions, queries, recurrence
-from services.cases.api.common import PREFIX, CaseReader, Terms, reading
+from services.cases.api.common import PREFIX, CaseReader, Terms
 from services.cases.schemas import (
     CaseloadRow,
     CasePublic,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Response
-from sqlmodel import Session
 
 from kelisim.auth import Principal
-from kelisim.db import read_session
-from kelisim.service import ContextDep, ServiceContext, current_principal
+from kelisim.service import ContextDep, ServiceContext, current_principal, reading
 from services.cases import permissions, queries
 from services.cases.models import Case
 from services.cases.schemas import CasePublic
@@ -35,13 +31,6 @@ async def term_policy(ctx: ContextDep) -> TermPolicy:
 
 
 Terms = Annotated[TermPolicy, Depends(term_policy)]
-
-
-@contextmanager
-def reading(ctx: ServiceContext) -> Iterator[Session]:
-    """A read-only session."""
-    with read_session(ctx.engine) as db:
-        yield db
 
 
 def answer(ctx: ServiceContext, principal: Principal, case: Case, response: Response) -> CasePublic:

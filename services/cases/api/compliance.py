@@ -7,9 +7,9 @@ from fastapi import APIRouter, Request, Response
 from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reading
 from services.cases import queries
-from services.cases.api.common import PREFIX, CaseReader, answer, reading
+from services.cases.api.common import PREFIX, CaseReader, answer
 from services.cases.handlers import compliance
 from services.cases.handlers.compliance import AddObligation, CloseCase, ResolveObligation
 from services.cases.schemas import CasePublic, ObligationCreate, ObligationPublic, ObligationUpdate

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Request, Response
 from kelisim import files
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reading
 from services.cases import permissions, queries
-from services.cases.api.common import PREFIX, CaseReader, Terms, answer, reading
+from services.cases.api.common import PREFIX, CaseReader, Terms, answer
 from services.cases.handlers import outcome
 from services.cases.handlers.outcome import (
     EndWithoutSettlement,

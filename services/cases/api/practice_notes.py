@@ -7,10 +7,10 @@ from fastapi.responses import JSONResponse
 
 from kelisim.pagination import Page
 from kelisim.practice_routes import NoteRoutes, add_note_routes
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reading
 from kelisim.uow import UnitOfWork
 from services.cases import practice, queries
-from services.cases.api.common import PREFIX, CaseReader, reading
+from services.cases.api.common import PREFIX, CaseReader
 from services.cases.handlers import practice_notes
 from services.cases.handlers.practice_notes import DraftNote
 from services.cases.models import Case, PracticeNote

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response
 
 from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reading
 from services.cases import queries
-from services.cases.api.common import PREFIX, CaseReader, reading
+from services.cases.api.common import PREFIX, CaseReader
 from services.cases.handlers import sessions
 from services.cases.handlers.sessions import ScheduleSession, UpdateSession
 from services.cases.schemas import SessionCreate, SessionPublic, SessionUpdate

@@ -1,25 +1,11 @@
-"""What every councils route shares: the prefix, a read-only session, the reader's language."""
+"""What every councils route shares: the prefix and the reader's language."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlmodel import Session as DbSession
-
 from kelisim.auth import Principal
-from kelisim.db import read_session
-from kelisim.service import ServiceContext
 from services.councils.rendering import LANGS
 
 PREFIX = "/api/v1/councils"
-
-
-@contextmanager
-def reading(ctx: ServiceContext) -> Iterator[DbSession]:
-    """A read-only session."""
-    with read_session(ctx.engine) as db:
-        yield db
 
 
 def language(lang: str | None, principal: Principal) -> str:

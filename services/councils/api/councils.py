@@ -8,10 +8,10 @@ from sqlmodel import col, select
 from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal, reads
+from kelisim.service import ContextDep, CurrentPrincipal, reading, reads
 from kelisim.uow import UnitOfWork
 from services.councils import permissions
-from services.councils.api.common import PREFIX, reading
+from services.councils.api.common import PREFIX
 from services.councils.handlers import councils as handlers
 from services.councils.models import Council, Member
 from services.councils.queries import get, today

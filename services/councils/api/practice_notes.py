@@ -7,10 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from kelisim.practice_routes import NoteRoutes, add_note_routes
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from kelisim.uow import UnitOfWork
 from services.councils import practice
-from services.councils.api.common import PREFIX, reading
+from services.councils.api.common import PREFIX
 from services.councils.handlers import practice_notes
 from services.councils.handlers.practice_notes import DraftCouncilNote
 from services.councils.models import PracticeNote

@@ -13,10 +13,10 @@ from kelisim.clock import now
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.preconditions import IfMatch
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from kelisim.uow import UnitOfWork
 from services.councils import answers, permissions, queries
-from services.councils.api.common import PREFIX, language, reading
+from services.councils.api.common import PREFIX, language
 from services.councils.handlers import protocols as handlers
 from services.councils.minutes import publication
 from services.councils.models import Council, Protocol

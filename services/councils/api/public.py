@@ -16,9 +16,9 @@ from sqlmodel import col, select
 from kelisim import pagination
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from services.councils import public
-from services.councils.api.common import PREFIX, reading
+from services.councils.api.common import PREFIX
 from services.councils.minutes.document import view
 from services.councils.minutes.publication import facts_of
 from services.councils.models import Council

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request
 from kelisim import pagination
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from kelisim.uow import UnitOfWork
 from services.councils import answers, permissions, queries
 from services.councils.answers import Only
-from services.councils.api.common import PREFIX, reading
+from services.councils.api.common import PREFIX
 from services.councils.handlers import recommendations as handlers
 from services.councils.models import Council, Recommendation
 from services.councils.schemas import RecommendationCreate, RecommendationPublic, ResponseCreate

@@ -10,10 +10,10 @@ from starlette.concurrency import run_in_threadpool
 
 from kelisim import files, pagination
 from kelisim.pagination import Cursor, Limit, Page
-from kelisim.service import ContextDep, CurrentPrincipal, reads
+from kelisim.service import ContextDep, CurrentPrincipal, reading, reads
 from kelisim.uow import UnitOfWork
 from services.councils import answers, permissions, queries
-from services.councils.api.common import PREFIX, language, reading
+from services.councils.api.common import PREFIX, language
 from services.councils.handlers import planning
 from services.councils.handlers import sessions as handlers
 from services.councils.models import AgendaItem, Council, Document, Session

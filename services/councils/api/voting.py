@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from kelisim.pagination import Page
-from kelisim.service import ContextDep, CurrentPrincipal
+from kelisim.service import ContextDep, CurrentPrincipal, reading
 from services.councils import answers, permissions, queries
-from services.councils.api.common import PREFIX, reading
+from services.councils.api.common import PREFIX
 from services.councils.handlers import voting as handlers
 from services.councils.models import AgendaItem
 from services.councils.schemas import ItemPublic, RecusalCreate, VoteCreate, VotePublic

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Request
 
 from kelisim import pagination
 from kelisim.pagination import Cursor, Limit, Page
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reading
 from services.notifications import queries
-from services.notifications.api.common import PREFIX, reading
+from services.notifications.api.common import PREFIX
 from services.notifications.handlers.deliveries import (
     ReplayDeliveries,
     ReplayDelivery,

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Request, Response
 from kelisim.netguard import Guard
 from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reading
 from kelisim.uow import UnitOfWork
 from services.notifications import queries
-from services.notifications.api.common import PREFIX, reading
+from services.notifications.api.common import PREFIX
 from services.notifications.handlers.endpoints import (
     CreateEndpoint,
     DeleteEndpoint,

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 
 from kelisim import pagination
 from kelisim.pagination import Cursor, Limit
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reading
 from services.notifications import permissions, queries
-from services.notifications.api.common import PREFIX, reading
+from services.notifications.api.common import PREFIX
 from services.notifications.handlers.escalations import (
     AcknowledgeEscalation,
     acknowledge_escalation,

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response
 
 from kelisim import pagination
 from kelisim.pagination import Cursor, Limit, Page
-from kelisim.service import ContextDep, reads
+from kelisim.service import ContextDep, reading, reads
 from services.notifications import queries
-from services.notifications.api.common import PREFIX, reading
+from services.notifications.api.common import PREFIX
 from services.notifications.handlers.inbox import MarkAllRead, MarkRead, mark_all_read, mark_read
 from services.notifications.permissions import Staff
 from services.notifications.schemas import Inbox, NotificationPublic

@@ -11,8 +11,8 @@ from sqlmodel import col, select
 from kelisim import pagination
 from kelisim.db import table_of
 from kelisim.pagination import Cursor, Limit, Page
-from kelisim.service import ContextDep
-from services.notifications.api.common import PREFIX, reading
+from kelisim.service import ContextDep, reading
+from services.notifications.api.common import PREFIX
 from services.notifications.models import EmailMessage
 from services.notifications.permissions import Admin
 from services.notifications.schemas import EmailPublic

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response
 
 from kelisim.pagination import Page
 from kelisim.preconditions import IfMatch
-from kelisim.service import ContextDep
+from kelisim.service import ContextDep, reading
 from services.notifications import queries
-from services.notifications.api.common import PREFIX, reading
+from services.notifications.api.common import PREFIX
 from services.notifications.handlers.rules import (
     CreateRule,
     DeleteRule,
