@@ -65,6 +65,20 @@ async def test_a_moved_and_a_cancelled_session_update_the_calendar(make_settings
             assert int(m["sequence"]) == 1 and "status" not in m  # type: ignore[index,operator]
             assert str(c["status"]) == "CANCELLED"  # type: ignore[index]
             assert int(c["sequence"]) == 1  # type: ignore[index]
+            # Each says why, as the public pages do, in the feed's language.
+            for lang in ("ru", "en"):
+                said = _events(
+                    (await public.get("/public/sessions.ics", params={**ask, "lang": lang})).content
+                )
+                fmt = Formatter(lang)
+                moved_said = t(lang, "Moved from %(before)s to %(after)s: %(reason)s") % {
+                    "before": fmt.datetime(before[uid_moved].decoded("dtstart")),  # type: ignore[attr-defined]
+                    "after": fmt.datetime(later),
+                    "reason": "Flood",
+                }
+                cancelled_said = t(lang, "Cancelled: %(reason)s") % {"reason": "Flood"}
+                assert str(said[uid_cancelled]["description"]) == cancelled_said  # type: ignore[index]
+                assert str(said[uid_moved]["description"]) == moved_said  # type: ignore[index]
             assert all(e.decoded("dtstamp") > stamps[u] for u, e in after.items())  # type: ignore[attr-defined]
 
             # Moved once more: the sequence grows again.

@@ -173,9 +173,29 @@ async def calendar(
         event.add("summary", f"{s['council_name']}: {s['title']}")
         if s["place"]:
             event.add("location", s["place"])
+        change = _change(view, s)
+        if change:
+            event.add("description", change)
         event.add("url", f"{base}/public/councils/{s['council_id']}?lang={view.lang}")
         cal.add_component(event)
     return cached(view, cal.to_ical(), "text/calendar; charset=utf-8")
+
+
+def _change(view: View, session: dict[str, Any]) -> str:
+    """Why a session was called off, or from when it moved and why, as its public entry says
+    (only a reason published with the change: `PublicSession.reason`)."""
+    reason = session.get("reason")
+    if not reason:
+        return ""
+    if session["status"] == "cancelled":
+        return view.translate("Cancelled: %(reason)s") % {"reason": reason}
+    if session.get("moved_from"):
+        return view.translate("Moved from %(before)s to %(after)s: %(reason)s") % {
+            "before": view.fmt.datetime(session["moved_from"]),
+            "after": view.fmt.datetime(session["starts_at"]),
+            "reason": reason,
+        }
+    return ""
 
 
 def _rows(view: View, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
