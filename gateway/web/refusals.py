@@ -116,6 +116,9 @@ PROBLEMS = {
     "settled-before-agreement": N_(
         "The settlement agreement cannot be signed before the mediation agreement."
     ),
+    "settled-before-last-settlement": N_(
+        "The new settlement cannot be signed before the settlement it replaces."
+    ),
     "escalation-already-raised": N_(
         "This case was already escalated with the same risk and summary; nothing was sent again."
     ),

@@ -145,8 +145,10 @@ async def test_settlement_needs_every_partys_signature(settings):
 async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(settings):
     async with running("cases", settings) as cases:
         med, coord = mediator(settings), coordinator(settings)
-        case = await to_mediation(cases, settings)
+        # the agreement ten days ago, the first settlement five days ago
+        case = await to_mediation(cases, settings, signed_on=TODAY - timedelta(days=10))
         case_id = case["id"]
+        FIRST = TODAY - timedelta(days=5)  # noqa: N806
         a, b = (p["id"] for p in case["parties"])
         await post(
             cases,
@@ -155,10 +157,10 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
             med,
             {
                 "terms": "Quiet hours after 22:00",
-                "signed_on": str(TODAY),
+                "signed_on": str(FIRST),
                 "signatures": [
-                    {"party_id": a, "signed_on": str(TODAY)},
-                    {"party_id": b, "signed_on": str(TODAY)},
+                    {"party_id": a, "signed_on": str(FIRST)},
+                    {"party_id": b, "signed_on": str(FIRST)},
                 ],
                 "document_text": "Settlement agreement, signed by both parties",
                 "obligations": [{"description": "Quiet after 22:00", "due_on": str(TODAY)}],
@@ -188,6 +190,30 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
             "cases.obligation.breached",
             "cases.case.reopened",
         ]
+        # The new settlement cannot be dated before the one it replaces (after the agreement,
+        # so it is not that rule): neither the settlement nor a party's signature.
+        before = await cases.get(f"{BASE}/{case_id}", headers=med)
+        early = str(FIRST - timedelta(days=1))
+        for dates in ((early, str(TODAY)), (str(TODAY), early)):
+            refused = await cases.post(
+                f"{BASE}/{case_id}/settlement",
+                headers=med,
+                json={
+                    "terms": "Quiet hours after 21:00",
+                    "signed_on": dates[0],
+                    "signatures": [
+                        {"party_id": a, "signed_on": dates[1]},
+                        {"party_id": b, "signed_on": str(TODAY)},
+                    ],
+                    "document_text": "Second settlement",
+                    "obligations": [],
+                },
+            )
+            problem = assert_problem(refused, 422, "settled-before-last-settlement")
+            assert problem["last_settled_on"] == str(FIRST) and problem["signed_on"] == early
+            assert problem["parties"] == ([] if dates[1] == str(TODAY) else [a])
+        after = await cases.get(f"{BASE}/{case_id}", headers=med)
+        assert after.json() == before.json()  # nothing recorded
         again = await post(
             cases,
             case_id,

@@ -138,8 +138,10 @@ def _settlement_errors(
         errors.general = errors.general if errors.fields else message
         for party in unsigned:
             errors.fields[f"party_{party}_signed"] = message
-    if error.kind == "settled-before-agreement":  # beside each date before the agreement's
-        agreed, message = str(error.body.get("agreement_signed_on", "")), errors.general or ""
+    if error.kind in ("settled-before-agreement", "settled-before-last-settlement"):
+        # beside each date before the agreement's, or before the replaced settlement's
+        floor = error.body.get("agreement_signed_on") or error.body.get("last_settled_on")
+        agreed, message = str(floor or ""), errors.general or ""
         if body["signed_on"] < agreed:
             errors.fields["signed_on"] = message
         for party in error.body.get("parties") or []:

@@ -7,6 +7,9 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+from sqlmodel import col
+
 from kelisim import files
 from kelisim.clock import now
 from kelisim.events.cases import (
@@ -78,6 +81,7 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
         )
     not_future(body.signed_on, cmd.terms)
     _require_after_agreement(case, body)
+    _require_after_last_settlement(uow, case, body)
     if early := sorted({str(o.due_on) for o in body.obligations if o.due_on < body.signed_on}):
         raise Problem(
             422,
@@ -155,6 +159,31 @@ def _require_after_agreement(case: Case, body: SettlementCreate) -> None:
         title="Settlement dated before the mediation agreement",
         signed_on=str(first),
         agreement_signed_on=str(agreed),
+        parties=parties,
+    )
+
+
+def _require_after_last_settlement(uow: UnitOfWork, case: Case, body: SettlementCreate) -> None:
+    """422 `settled-before-last-settlement` for a reopened case's new settlement, or a party's
+    signature of it, dated before the settlement it replaces: that one was signed, then
+    breached, and the case reopened, before the new one could be reached."""
+    last = uow.session.execute(
+        select(func.max(col(Settlement.signed_on))).where(col(Settlement.case_id) == case.id)
+    ).scalar_one_or_none()
+    if last is None:
+        return
+    parties = sorted({s.party_id for s in body.signatures if s.signed_on < last})
+    if body.signed_on >= last and not parties:
+        return
+    first = min(body.signed_on, *(s.signed_on for s in body.signatures))
+    raise Problem(
+        422,
+        "settled-before-last-settlement",
+        f"The new settlement cannot be signed on {first}, before the settlement it replaces "
+        f"was signed on {last}.",
+        title="Settlement dated before the one it replaces",
+        signed_on=str(first),
+        last_settled_on=str(last),
         parties=parties,
     )
 
