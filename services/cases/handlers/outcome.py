@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -141,16 +142,24 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
     return case
 
 
+def _signed_before(body: SettlementCreate, floor: date | None) -> tuple[date, list[str]] | None:
+    """The earliest date of the settlement and its signatures, and the parties who signed,
+    when any of them is before `floor`; None when none is (or there is no floor)."""
+    if floor is None:
+        return None
+    parties = sorted({s.party_id for s in body.signatures if s.signed_on < floor})
+    if body.signed_on >= floor and not parties:
+        return None
+    return min(body.signed_on, *(s.signed_on for s in body.signatures)), parties
+
+
 def _require_after_agreement(case: Case, body: SettlementCreate) -> None:
     """422 `settled-before-agreement` for a settlement, or a party's signature of it, dated
     before the mediation agreement: the mediation that reached it had not begun."""
     agreed = case.agreement_signed_on
-    if agreed is None:
+    if (early := _signed_before(body, agreed)) is None:
         return
-    parties = sorted({s.party_id for s in body.signatures if s.signed_on < agreed})
-    if body.signed_on >= agreed and not parties:
-        return
-    first = min(body.signed_on, *(s.signed_on for s in body.signatures))
+    first, parties = early
     raise Problem(
         422,
         "settled-before-agreement",
@@ -170,12 +179,9 @@ def _require_after_last_settlement(uow: UnitOfWork, case: Case, body: Settlement
     last = uow.session.execute(
         select(func.max(col(Settlement.signed_on))).where(col(Settlement.case_id) == case.id)
     ).scalar_one_or_none()
-    if last is None:
+    if (early := _signed_before(body, last)) is None:
         return
-    parties = sorted({s.party_id for s in body.signatures if s.signed_on < last})
-    if body.signed_on >= last and not parties:
-        return
-    first = min(body.signed_on, *(s.signed_on for s in body.signatures))
+    first, parties = early
     raise Problem(
         422,
         "settled-before-last-settlement",
