@@ -45,8 +45,9 @@ from kelisim.anonymity.text import (
     without_overlaps,
 )
 from kelisim.names import NameMatcher
+from kelisim.problems import Problem
 
-__all__ = ["Finding", "Identifying", "Kind", "check"]
+__all__ = ["Finding", "Identifying", "Kind", "check", "require_none_in"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,32 @@ def check(text: str, facts: Identifying) -> list[Finding]:
     if len(shown) != len(text):
         found = [in_original(f, text, origin) for f in found]
     return without_overlaps(found)
+
+
+def require_none_in(
+    text: str,
+    facts: Identifying,
+    *,
+    kind: str,
+    detail: str,
+    field: str,
+    error_type: str = "personal_data",
+) -> None:
+    """422 `kind` when one field's `text` gives away anyone or one of `facts`: `findings` say
+    the kind and position of each piece, never the words (the answer may be logged), and
+    `errors` put it at `body.<field>` with the kinds found, for a form to say beside the field."""
+    found = check(text, facts)
+    if found:
+        raise Problem(
+            422,
+            kind,
+            detail,
+            findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
+            errors=[
+                {
+                    "loc": ["body", field],
+                    "type": error_type,
+                    "msg": "Holds personal data: " + ", ".join(sorted({f.kind for f in found})),
+                }
+            ],
+        )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlmodel import col
 
-from kelisim.anonymity import check
+from kelisim.anonymity import require_none_in
 from kelisim.bus import PermanentError
 from kelisim.clock import now
 from kelisim.events.cases import CaseEscalated
@@ -128,24 +128,15 @@ def _require_no_personal_data(uow: UnitOfWork, case: Case, summary: str) -> None
 
     The findings say what kind of data is where, never the words: the answer may be logged.
     """
-    found = check(summary, identifying(uow.session, case))
-    if found:
-        raise Problem(
-            422,
-            "personal-data-in-summary",
-            "The summary goes to law enforcement and must not identify anyone: remove the "
-            "names, contacts, addresses, exact dates, case numbers, IINs, bank account "
-            "numbers, document numbers and links it holds (a link to an official source of "
-            "law may stay).",
-            findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
-            errors=[
-                {
-                    "loc": ["body", "summary"],
-                    "type": "personal_data",
-                    "msg": "Holds personal data: " + ", ".join(sorted({f.kind for f in found})),
-                }
-            ],
-        )
+    require_none_in(
+        summary,
+        identifying(uow.session, case),
+        kind="personal-data-in-summary",
+        detail="The summary goes to law enforcement and must not identify anyone: remove the "
+        "names, contacts, addresses, exact dates, case numbers, IINs, bank account numbers, "
+        "document numbers and links it holds (a link to an official source of law may stay).",
+        field="summary",
+    )
 
 
 def acknowledge(data: EscalationAcknowledged, uow: UnitOfWork) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from kelisim.anonymity import Identifying, check
+from kelisim.anonymity import Identifying, require_none_in
 from kelisim.clock import now
 from kelisim.commands import Command
 from kelisim.events.councils import SessionCancelled, SessionPlanned, SessionRescheduled
@@ -78,22 +78,15 @@ def require_publishable(db: DbSession, council: Council, reason: str) -> None:
     заболел"): the public pages show it beside the session. The findings say the kind and
     position, never the words."""
     members = db.exec(select(Member.full_name).where(Member.council_id == council.id)).all()
-    found = check(reason, Identifying(names=list(members)))
-    if found:
-        raise Problem(
-            422,
-            "personal-data-in-public-reason",
-            "The reason is shown on the public pages: remove the names, contacts, addresses, "
-            "exact dates, IINs, bank account numbers, document numbers and links it holds.",
-            findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in found],
-            errors=[
-                {
-                    "loc": ["body", "reason"],
-                    "type": "public_personal_data",
-                    "msg": "Holds personal data.",
-                }
-            ],
-        )
+    require_none_in(
+        reason,
+        Identifying(names=list(members)),
+        kind="personal-data-in-public-reason",
+        detail="The reason is shown on the public pages: remove the names, contacts, addresses, "
+        "exact dates, IINs, bank account numbers, document numbers and links it holds.",
+        field="reason",
+        error_type="public_personal_data",
+    )
 
 
 def reschedule_session(cmd: RescheduleSession, uow: UnitOfWork) -> Session:
