@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from tests.faults.checker import Report, Row, _writes
 from tests.faults.load import Op
 from tests.faults.stream_checks import _matches
+
+pytestmark = pytest.mark.db_independent
 
 
 def op(n: int, outcome: str, result_id: str | None = None) -> Op:

@@ -6,9 +6,12 @@ import json
 import socket
 
 import httpx
+import pytest
 
 from kelisim import webhooks
 from tests.faults.receiver import receiver
+
+pytestmark = pytest.mark.db_independent
 
 
 def _signed(secret: str, msg_id: str, body: bytes) -> dict[str, str]:

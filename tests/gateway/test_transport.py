@@ -24,6 +24,8 @@ from starlette.routing import Route
 from gateway.transport import AiohttpTransport
 from tests.support.nats import free_port
 
+pytestmark = pytest.mark.db_independent
+
 CHUNK = b"k" * 65536
 
 

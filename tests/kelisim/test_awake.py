@@ -8,6 +8,8 @@ import pytest
 
 from kelisim import awake
 
+pytestmark = pytest.mark.db_independent
+
 
 class Stop(Exception):
     pass

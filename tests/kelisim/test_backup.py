@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nats
+import pytest
 from sqlalchemy import func, select
 
 from kelisim import backup
@@ -82,6 +83,7 @@ def one_database_backup(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.db_independent
 def test_a_backup_whose_file_changed_is_refused_and_nothing_restored(tmp_path: Path) -> None:
     folder = one_database_backup(tmp_path / "backup")
     assert backup.check(folder)["databases"]["cases"]["kind"] == "sqlite"
@@ -96,6 +98,7 @@ def test_a_backup_whose_file_changed_is_refused_and_nothing_restored(tmp_path: P
     assert not (tmp_path / "var" / "cases.db").exists()
 
 
+@pytest.mark.db_independent
 def test_restore_asks_for_yes_and_the_outbox_must_outlive_the_backup_interval(tmp_path):
     done = run_cli(tmp_path, "restore", str(tmp_path))
     assert done.returncode == 2 and "--yes" in done.stderr
@@ -109,6 +112,7 @@ def test_restore_asks_for_yes_and_the_outbox_must_outlive_the_backup_interval(tm
     assert "KELISIM_OUTBOX_RETENTION_DAYS must cover KELISIM_BACKUP_INTERVAL_HOURS" in done.stderr
 
 
+@pytest.mark.db_independent
 def test_restore_is_refused_while_kelisim_runs_on_the_data_folder(tmp_path: Path) -> None:
     folder = one_database_backup(tmp_path / "backup")
     (tmp_path / "var").mkdir()

@@ -6,7 +6,11 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import run_cli
+
+pytestmark = pytest.mark.db_independent
 
 REPO = Path(__file__).resolve().parents[2]
 

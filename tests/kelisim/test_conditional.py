@@ -10,6 +10,8 @@ from starlette.requests import Request
 
 from kelisim.preconditions import conditional
 
+pytestmark = pytest.mark.db_independent
+
 MODIFIED = datetime(2026, 3, 5, 4, 30, 15, 123456, tzinfo=UTC)
 
 

@@ -16,6 +16,8 @@ from kelisim import logging as kelisim_logging
 from kelisim import problems, web
 from tests.support.checks import assert_problem
 
+pytestmark = pytest.mark.db_independent
+
 PLANTED = "tok-SECRET-PLANTED-0123456789"
 
 

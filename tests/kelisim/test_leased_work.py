@@ -6,11 +6,14 @@ import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import MetaData
 
 from kelisim.db import make_engine
 from kelisim.tables import backbone_tables
 from kelisim.workers import run_leased
+
+pytestmark = pytest.mark.db_independent
 
 
 async def test_a_round_whose_cleanup_fails_while_cancelled_stops_the_worker(

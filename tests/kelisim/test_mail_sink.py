@@ -14,6 +14,8 @@ from kelisim.settings import Settings
 from kelisim.supervision.mail import open_mail_sink, where_mail_goes
 from tests.support.nats import free_port
 
+pytestmark = pytest.mark.db_independent
+
 
 def settings_for(tmp_path: Path, **values: object) -> Settings:
     return Settings(data_dir=tmp_path, **values)  # type: ignore[arg-type]

@@ -8,6 +8,8 @@ import pytest
 
 from kelisim.netguard import Guard, Refused, kind_of
 
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.mark.parametrize(
     "address, kind",

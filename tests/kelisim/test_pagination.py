@@ -9,6 +9,8 @@ import pytest
 from kelisim import pagination
 from kelisim.problems import Problem
 
+pytestmark = pytest.mark.db_independent
+
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 # Two rows share a time: the id breaks the tie, so no row is skipped or repeated.
 ROWS = [(START + timedelta(hours=h), f"r{n}") for n, h in enumerate([0, 1, 1, 2, 5])]

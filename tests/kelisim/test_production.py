@@ -11,6 +11,8 @@ from kelisim.auth import generate_keypair
 from kelisim.settings import Settings
 from tests.support.cli import run_cli
 
+pytestmark = pytest.mark.db_independent
+
 REPO = Path(__file__).resolve().parents[2]
 PG = "postgresql://kelisim:secret@127.0.0.1:1/kelisim"
 OWNERS = ("gateway", "cases", "councils", "notifications", "analytics")

@@ -9,8 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kelisim.progress import Progress, duration
 from tests.support.cli import bare_env, run_cli
+
+pytestmark = pytest.mark.db_independent
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,6 +11,8 @@ from starlette.routing import Mount
 
 from kelisim import problems, web
 
+pytestmark = pytest.mark.db_independent
+
 
 async def _ready() -> dict[str, bool]:
     return {"database": True}

@@ -10,6 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kelisim.auth import Principal, TokenError, issue_token, verify_token
 
+pytestmark = pytest.mark.db_independent
+
 ALICE = Principal(
     sub="alice", user_id="1", roles=frozenset({"mediator"}), regions=frozenset({"KZ-75"})
 )

@@ -12,6 +12,8 @@ from standardwebhooks.webhooks import WebhookVerificationError as ReferenceError
 
 from kelisim import webhooks
 
+pytestmark = pytest.mark.db_independent
+
 BODY = b'{"type":"cases.case.escalated","data":{"region":"KZ-75"}}'
 
 

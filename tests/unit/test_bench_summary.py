@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.__main__ import label, summary
+
+pytestmark = pytest.mark.db_independent
 
 
 def row(name: str, figure: str, ratio: str, ok: bool, baseline: str = "6095") -> dict[str, object]:

@@ -17,6 +17,8 @@ from starlette.routing import Route
 
 from gateway.demo_world import DemoStep, World
 
+pytestmark = pytest.mark.db_independent
+
 
 def server(first: tuple[int, str], retry_after: str | None = "0.1"):  # type: ignore[no-untyped-def]
     """Answers the first call with the problem `first`, every later one with 201."""

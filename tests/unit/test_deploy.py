@@ -16,6 +16,8 @@ from kelisim.auth import generate_keypair, load_private_key, load_public_key
 from kelisim.settings import SECRETS_DIR_VARIABLE, Settings
 from kelisim.signing import generate_certificate
 
+pytestmark = pytest.mark.db_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SECRET = re.compile(r"(_database_url|_private_key|_public_key|password|secret|username|signing_)")

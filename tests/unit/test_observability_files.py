@@ -7,8 +7,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from prometheus_client import REGISTRY
+
+pytestmark = pytest.mark.db_independent
 
 ROOT = Path(__file__).resolve().parents[2] / "deploy" / "observability"
 # Every module that registers metrics at import.

@@ -9,6 +9,8 @@ import pytest
 
 from gateway.web.i18n import Formatter
 
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.mark.parametrize(
     ("moment", "day"),

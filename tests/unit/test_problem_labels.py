@@ -8,9 +8,13 @@ import re
 from pathlib import Path
 from typing import get_args
 
+import pytest
+
 from gateway.web.labels import FINDING_KINDS
 from gateway.web.refusals import PROBLEMS
 from kelisim.anonymity import Kind
+
+pytestmark = pytest.mark.db_independent
 
 ROOT = Path(__file__).resolve().parents[2]
 RAISED = re.compile(r'Problem\(\s*(?:\d{3}|status)\s*,\s*"([a-z0-9-]+)"')

@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 
 from kelisim.spreadsheets import csv_text, xlsx_bytes
 
+pytestmark = pytest.mark.db_independent
+
 FORMULAS = [
     '=HYPERLINK("http://evil.example/","Click")',
     "+7+cmd|' /C calc'!A0",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 from gateway.web import labels
@@ -13,6 +14,8 @@ from gateway.web.i18n import po_path
 from gateway.web.pages import practice
 from kelisim import practice_notes
 from services.analytics.handlers import library
+
+pytestmark = pytest.mark.db_independent
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "gateway/templates"
 

@@ -17,6 +17,8 @@ from kelisim.charts import (
 )
 from kelisim.regions import REGIONS
 
+pytestmark = pytest.mark.db_independent
+
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun"]
 LEVELS = ["calm", "watch", "alert"]

@@ -53,6 +53,7 @@ def narrowest(found: dict) -> float:
     return min(high - low for low, high in found.values())
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize("seed", [1, 2])
 def test_every_figure_of_a_protected_cube_published_together_leaks_nothing(seed):
     counts = sparse_counts(seed)
@@ -68,6 +69,7 @@ def test_every_figure_of_a_protected_cube_published_together_leaks_nothing(seed)
         assert not (value is not None and 1 <= value <= 4)
 
 
+@pytest.mark.db_independent
 def test_months_and_the_year_protected_one_by_one_give_hidden_cells_away():
     """The old way: each month's table and the year's, each protected alone. The year's cell
     minus the other months' shows what a month hid."""
@@ -89,6 +91,7 @@ def test_months_and_the_year_protected_one_by_one_give_hidden_cells_away():
     assert narrowest(found) < 1e-6
 
 
+@pytest.mark.db_independent
 def test_an_axis_with_one_value_is_its_own_total():
     counts = {("r1", "", "now"): 3, ("r2", "", "now"): 9, ("r3", "", "now"): 7}
     protected = protect_cube(counts, ["r1", "r2", "r3"], [""], ["now"], threshold=5)
@@ -137,6 +140,7 @@ def count(engine, rows: dict[tuple[str, str, str], int], measure="cases.register
         cube_schedule.mark_changed(conn, measure, {m for _, _, m in rows}, AT)
 
 
+@pytest.mark.db_independent
 def test_reads_show_nothing_unprotected_and_the_last_cube_while_a_new_one_is_due(engine):
     regions = ALL_REGIONS
     rows = {(r, c, "2025-03"): 7 for r in regions[:3] for c in CATEGORIES[:2]}
@@ -169,6 +173,7 @@ def test_reads_show_nothing_unprotected_and_the_last_cube_while_a_new_one_is_due
     assert again.freshness.as_of == year.freshness.as_of
 
 
+@pytest.mark.db_independent
 def test_a_region_subset_shows_a_total_only_when_its_parts_are_shown(engine):
     regions = ALL_REGIONS
     count(engine, {(regions[0], "land", "2025-01"): 2, (regions[1], "land", "2025-01"): 30})
@@ -181,6 +186,7 @@ def test_a_region_subset_shows_a_total_only_when_its_parts_are_shown(engine):
     assert one.column_totals["land"] == one.cell(regions[1], "land")
 
 
+@pytest.mark.db_independent
 def test_protecting_again_gives_the_same_figures(engine):
     counts = {
         (r, c, m): int(v)
@@ -246,6 +252,7 @@ def test_a_second_builder_of_a_cube_waits_for_the_first_then_stores_its_own_figu
     assert shown[(ALL, "land", "2025-03")] == 21
 
 
+@pytest.mark.db_independent
 def test_the_workers_first_round_loads_the_protection_before_any_cube_is_due(tmp_path: Path):
     """Not at import, not at the first due cube: a burst of events that makes the first cube
     due must not wait for scipy's import (0.8 s of the one interpreter)."""

@@ -11,6 +11,8 @@ import pytest
 
 from services.analytics.detection import Assessment, assess, assess_all, farrington
 
+pytestmark = pytest.mark.db_independent
+
 PERIOD = date(2025, 7, 1)  # a July: the high month of the summer series below
 
 

@@ -25,6 +25,8 @@ from tests.unit.analytics.attacker import (
     published_equations,
 )
 
+pytestmark = pytest.mark.db_independent
+
 
 def random_table(seed: int) -> tuple[dict, dict]:
     rng = np.random.default_rng(seed)

@@ -15,6 +15,8 @@ from tests.unit.analytics.attacker import (
     secondary,
 )
 
+pytestmark = pytest.mark.db_independent
+
 
 def test_a_single_small_cell_is_hidden_with_the_cheapest_rectangle():
     cells, margins = grid([[3, 10, 12], [7, 8, 9], [11, 6, 14]])

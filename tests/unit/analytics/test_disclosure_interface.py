@@ -8,6 +8,8 @@ from services.analytics.disclosure import crosstab_margins, protect, protect_gri
 from services.analytics.tables import rate
 from tests.unit.analytics.attacker import grid
 
+pytestmark = pytest.mark.db_independent
+
 
 def test_the_threshold_is_a_parameter():
     cells, margins = grid([[3, 10], [7, 8]])

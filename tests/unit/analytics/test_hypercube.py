@@ -12,6 +12,8 @@ import pytest
 from services.analytics.disclosure import crosstab_margins, determined, protect
 from tests.unit.analytics.attacker import assert_safe
 
+pytestmark = pytest.mark.db_independent
+
 AXES = (["r1", "r2", "r3"], ["a", "b", "c"], [1, 2, 3])
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from kelisim.db import new_session
 from services.analytics import cube
 from services.analytics.models import Alert
 from services.analytics.published import baseline_of, shown_alerts
 from tests.unit.analytics.test_cube import count, engine  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.db_independent
 
 SERIES = ("KZ-75", "land")
 

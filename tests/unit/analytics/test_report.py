@@ -22,6 +22,8 @@ from services.analytics.report import (
 )
 from services.analytics.texts import SUPPRESSED_MARK
 
+pytestmark = pytest.mark.db_independent
+
 # Almaty city's settled and not-settled counts were 3 and 5: disclosure control hid both
 # (3 is below 5; 5 would give 3 away from the total 8). Every other cell is a number without
 # the digits 3 or 5, so a 3 or a 5 in that row could only be a leak.

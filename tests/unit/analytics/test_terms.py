@@ -6,6 +6,8 @@ import pytest
 
 from services.analytics.terms import cosine, counts, idf, query_terms, terms
 
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.mark.parametrize(
     ("lang", "spellings", "term"),

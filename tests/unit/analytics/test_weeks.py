@@ -24,6 +24,8 @@ from services.analytics.measures import (
 )
 from tests.analytics.attack import Figure, intervals
 
+pytestmark = pytest.mark.db_independent
+
 YEAR = 2025  # ISO 2025 runs from 2024-12-30 to 2025-12-28: no day of it outside both cuts
 REGIONS = ["r1", "r2", "r3"]
 DIMS = ["a", "b"]

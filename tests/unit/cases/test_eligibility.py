@@ -8,6 +8,8 @@ import pytest
 
 from services.cases.eligibility import ineligibility
 
+pytestmark = pytest.mark.db_independent
+
 
 @dataclass
 class Party:

@@ -22,6 +22,8 @@ from services.cases.lifecycle import (
     check_state,
 )
 
+pytestmark = pytest.mark.db_independent
+
 BOTH = {MEDIATOR, COORDINATOR}
 BEFORE_MEDIATION = {REGISTERED, ASSIGNED}
 UNDER_WAY = {ASSIGNED, IN_MEDIATION}

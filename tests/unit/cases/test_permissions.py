@@ -10,6 +10,8 @@ from services.cases import permissions
 from services.cases.lifecycle import MACHINE
 from services.cases.models import Case
 
+pytestmark = pytest.mark.db_independent
+
 REGION, OTHER = "KZ-75", "KZ-71"
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from services.cases.terms import TermPolicy, add_term, is_business_day
 
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.mark.parametrize(
     ("day", "business"),

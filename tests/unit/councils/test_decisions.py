@@ -8,6 +8,8 @@ import pytest
 
 from services.councils.rules import decide, is_overdue, quorum, quorum_required, rule_of
 
+pytestmark = pytest.mark.db_independent
+
 
 # rule, for, entitled (present and not recused), members (current), adopted?
 @pytest.mark.parametrize(

@@ -13,6 +13,8 @@ import pytest
 from kelisim.problems import Problem
 from services.councils import lifecycle
 
+pytestmark = pytest.mark.db_independent
+
 ROLES = ("chair", "deputy_chair", "secretary", "member", None)  # None: not a current member
 SEC = {"secretary"}
 SIGNERS = {"chair", "secretary"}

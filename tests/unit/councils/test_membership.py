@@ -11,6 +11,8 @@ from services.councils import permissions
 from services.councils.models import Council, Member
 from services.councils.rules import term_covers, term_in_order, terms_overlap
 
+pytestmark = pytest.mark.db_independent
+
 JAN_1, JUN_30, JUL_1, DEC_31 = (
     date(2025, 1, 1),
     date(2025, 6, 30),

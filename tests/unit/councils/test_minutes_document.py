@@ -17,6 +17,8 @@ from services.councils.minutes.texts import LABELS
 from services.councils.rendering import content_sha256
 from services.councils.rendering import render as render_text
 
+pytestmark = pytest.mark.db_independent
+
 PERSON = {"username": "a", "full_name": "Әлия Қасымова", "role": "chair"}
 CONTENT = {
     "council": {

@@ -11,6 +11,8 @@ import pytest
 from services.councils.models import Recommendation, RecommendationResponse
 from services.councils.public import PublicRecommendation, rates, status_of
 
+pytestmark = pytest.mark.db_independent
+
 DUE = date(2026, 6, 30)
 BEFORE, AFTER = date(2026, 6, 1), date(2026, 7, 15)
 

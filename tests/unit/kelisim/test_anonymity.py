@@ -11,6 +11,8 @@ import pytest
 from kelisim.anonymity import Identifying, check
 from kelisim.anonymity.general import valid_iban, valid_iin
 
+pytestmark = pytest.mark.db_independent
+
 CASE = Identifying(
     names=["Жанар Әлиева", "Нұрлан Сейітов", "ТОО «Береке Агро»"],
     phones=["+7 701 123 45 67"],

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
+
 from kelisim.cli import parser
+
+pytestmark = pytest.mark.db_independent
 
 
 def _subcommands(

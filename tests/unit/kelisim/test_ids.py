@@ -7,8 +7,12 @@ import re
 import time
 import uuid
 
+import pytest
+
 from kelisim.clock import new_id, random_id
 from kelisim.events.envelope import Envelope
+
+pytestmark = pytest.mark.db_independent
 
 
 def test_a_record_id_is_a_version_7_uuid_whose_first_digits_are_its_millisecond():

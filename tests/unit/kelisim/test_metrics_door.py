@@ -16,6 +16,8 @@ import pytest
 from kelisim import observe
 from tests.support.nats import free_port
 
+pytestmark = pytest.mark.db_independent
+
 
 async def _figures() -> None:
     return None

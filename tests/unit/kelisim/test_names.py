@@ -6,6 +6,8 @@ import pytest
 
 from kelisim.names import NameMatcher, is_name_form, name_key, name_matches, word_key
 
+pytestmark = pytest.mark.db_independent
+
 SAME_NAME = [
     ["Жанар", "Janar", "Zhanar", "ЖАНАР", "Jañar", "zhanar"],
     ["Нұрлан", "Нурлан", "Nurlan", "Nūrlan", "NURLAN"],

@@ -19,6 +19,8 @@ from pypdf.generic import ContentStream
 
 from kelisim.pdf import MARKER, covered_characters, font_files, printable_text, render_pdf
 
+pytestmark = pytest.mark.db_independent
+
 PASTED = "Келісім 🤝 жасалды ✅"
 
 

@@ -12,6 +12,8 @@ from kelisim.anonymity import Identifying
 from kelisim.events.practice import PracticeNoteReviewed
 from kelisim.problems import Problem
 
+pytestmark = pytest.mark.db_independent
+
 
 def review(decision: str, revision: int = 2) -> PracticeNoteReviewed:
     return PracticeNoteReviewed(

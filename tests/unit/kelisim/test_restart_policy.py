@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kelisim.supervision.health import HealthRecord
 from kelisim.supervision.policy import RestartBudget, RestartPolicy
+
+pytestmark = pytest.mark.db_independent
 
 
 def test_delays_double_up_to_the_cap_then_the_child_is_given_up():

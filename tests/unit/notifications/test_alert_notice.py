@@ -9,6 +9,8 @@ import pytest
 
 from services.notifications.messages import title_and_body
 
+pytestmark = pytest.mark.db_independent
+
 WITHHELD = {
     "kk": "күтілетін сан мен шекті мән жарияланбайды",
     "ru": "ожидаемое число и порог не публикуются",

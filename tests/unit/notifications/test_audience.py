@@ -7,6 +7,8 @@ import pytest
 from services.notifications.handlers.notify import audience_of
 from services.notifications.models import Rule
 
+pytestmark = pytest.mark.db_independent
+
 EVENT = {"region": "KZ-75", "council_id": "council-a", "mediator": "aigerim"}
 
 

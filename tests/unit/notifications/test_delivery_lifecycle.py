@@ -25,6 +25,8 @@ from services.notifications.lifecycle import (
     retry_delay,
 )
 
+pytestmark = pytest.mark.db_independent
+
 DAY = RetryPolicy(scale=1.0, max_retry_after=86400.0, disable_after=timedelta(hours=120))
 
 

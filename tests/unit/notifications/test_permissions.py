@@ -8,6 +8,8 @@ from kelisim.auth import Principal
 from kelisim.problems import Problem
 from services.notifications.permissions import feed_regions, may
 
+pytestmark = pytest.mark.db_independent
+
 
 def who(*roles: str, regions: tuple[str, ...] = ()) -> Principal:
     return Principal(sub="u", user_id="u", roles=frozenset(roles), regions=frozenset(regions))

@@ -10,6 +10,8 @@ import pytest
 from kelisim.regions import REGIONS
 from services.notifications.messages import CATALOG, LANGS, title_and_body
 
+pytestmark = pytest.mark.db_independent
+
 NESTED = re.compile(r"\([^()]*\(|\)[^()]*\)")
 WITH_REGION = sorted(t for t, texts in CATALOG.items() if "region_name" in texts["en"][0])
 

@@ -7,6 +7,8 @@ import pytest
 
 from services.notifications.messages import title_and_body
 
+pytestmark = pytest.mark.db_independent
+
 TOPIC = "cases.case.conflict_declared"
 EVENT = {"case_ref": "c1", "number": "KZ-75-2026-00012", "region": "KZ-75", "mediator": "med-a"}
 
