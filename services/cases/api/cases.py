@@ -80,9 +80,9 @@ def get_case(
 ) -> CasePublic:
     """One case; parties and description only for those who may see personal data."""
     with reading(ctx) as db:
-        case = queries.readable_case(db, principal, case_id)
+        case = queries.case_page(db, principal, case_id)
         response.headers["ETag"] = queries.etag(case)
-        return queries.case_for(db, principal, case)
+        return case
 
 
 @router.get("/{case_id}/earlier-cases", response_model=Page[EarlierCase])
