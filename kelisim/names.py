@@ -25,6 +25,7 @@ on a name declared in Cyrillic still matches.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -158,8 +159,14 @@ def _stems(key: str) -> set[str]:
     return stems
 
 
+@functools.lru_cache(maxsize=8192)
 def inflected_keys(word: str) -> frozenset[str]:
-    """The keys of a name word and of every inflected form of it (name + a known ending)."""
+    """The keys of a name word and of every inflected form of it (name + a known ending).
+
+    Kept for the words last asked (a few hundred forms each): every escalation and practice
+    note of a case checks the same parties' names, and building the forms was a tenth of the
+    cases service's CPU on an escalation (issue 13, py-spy).
+    """
     key = word_key(word)
     if len(key) < MIN_KEY_LENGTH:
         return frozenset()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from kelisim import preconditions
@@ -93,30 +94,31 @@ def notes_of_case(db: Session, principal: Principal, case: Case) -> list[Practic
     return [note_public(principal, note, case) for note in rows]
 
 
+# What `identifying` reads, built once: it runs on every escalation, inside its unit of work.
+_SESSIONS = select(MediationSession).where(MediationSession.case_id == bindparam("case_id"))
+_SETTLEMENTS = select(Settlement).where(Settlement.case_id == bindparam("case_id"))
+_CONSENT_DAYS = select(Consent.given_on).where(Consent.case_id == bindparam("case_id"))  # type: ignore[call-overload]
+_DUE_DAYS = select(Obligation.due_on).where(Obligation.case_id == bindparam("case_id"))  # type: ignore[call-overload]
+_SIGNED_DAYS = select(Signature.signed_on).where(  # type: ignore[call-overload]
+    col(Signature.settlement_id).in_(bindparam("settlements", expanding=True))
+)
+
+
 def identifying(db: Session, case: Case) -> Identifying:
     """What identifies a case: its parties, number and the dates of its steps."""
+    at = {"case_id": case.id}
     parties = parties_of(db, case.id)
-    sessions = list(db.exec(select(MediationSession).where(MediationSession.case_id == case.id)))
-    settlements = list(db.exec(select(Settlement).where(Settlement.case_id == case.id)))
+    sessions = list(db.exec(_SESSIONS, params=at))
+    settlements = list(db.exec(_SETTLEMENTS, params=at))
     days: set[date] = {d for d in (case.agreement_signed_on, case.deadline) if d}
     moments: list[datetime | None] = [case.registered_at, case.closed_at]
     moments += [s.scheduled_at for s in sessions]
     days |= {d for m in moments if m is not None for d in (m.date(), local_date(m))}
     days |= {s.signed_on for s in settlements}
-    days |= set(
-        db.exec(select(Consent.given_on).where(Consent.case_id == case.id))  # type: ignore[call-overload]
-    )
-    days |= set(
-        db.exec(select(Obligation.due_on).where(Obligation.case_id == case.id))  # type: ignore[call-overload]
-    )
+    days |= set(db.exec(_CONSENT_DAYS, params=at))
+    days |= set(db.exec(_DUE_DAYS, params=at))
     if settlements:
-        days |= set(
-            db.exec(
-                select(Signature.signed_on).where(  # type: ignore[call-overload]
-                    col(Signature.settlement_id).in_([s.id for s in settlements])
-                )
-            )
-        )
+        days |= set(db.exec(_SIGNED_DAYS, params={"settlements": [s.id for s in settlements]}))
     return Identifying(
         names=[p.name for p in parties],
         phones=[p.phone for p in parties if p.phone],
