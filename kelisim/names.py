@@ -159,13 +159,13 @@ def _stems(key: str) -> set[str]:
     return stems
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=256)
 def inflected_keys(word: str) -> frozenset[str]:
     """The keys of a name word and of every inflected form of it (name + a known ending).
 
-    Kept for the words last asked (a few hundred forms each): every escalation and practice
-    note of a case checks the same parties' names, and building the forms was a tenth of the
-    cases service's CPU on an escalation (issue 13, py-spy).
+    Kept for the 256 words last asked (about 200 forms, 21 KB, each: 5 MB at most): every
+    escalation and practice note of a case checks the same parties' names, and building the
+    forms was a tenth of the cases service's CPU on an escalation (issue 13, py-spy).
     """
     key = word_key(word)
     if len(key) < MIN_KEY_LENGTH:
