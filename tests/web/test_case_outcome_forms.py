@@ -261,3 +261,88 @@ async def test_an_obligations_result_is_chosen_and_confirmed_with_a_note_not_one
     step = (await steps_of(system, base, mediator))[-1]
     assert step["action"] == "case.breach_obligation"
     assert step["details"]["note"] == note
+
+
+async def test_a_reopened_cases_new_settlement_dated_before_the_last_is_refused_beside_it(system):
+    """After a breach reopens a case, its new settlement (or a party's signature) dated before
+    the settlement it replaces is refused beside that date, in the user's language; after the
+    agreement, so it is not that rule."""
+    coordinator = await system.login("coordinator", "demo")
+    mediator = await system.login("mediator", "demo")
+    today = datetime.now(UTC).date()
+    agreed, first = today - timedelta(days=10), today - timedelta(days=5)
+    registered = await system.client.post(
+        "/api/v1/cases",
+        json={
+            "region": "KZ-75",
+            "category": "neighbour",
+            "parties": [
+                {"kind": "person", "name": "Party Gamma"},
+                {"kind": "person", "name": "Party Delta"},
+            ],
+        },
+        headers=coordinator,
+    )
+    assert registered.status_code == 201, registered.text
+    base = f"/api/v1/cases/{registered.json()['id']}"
+    page_path = base.replace("/api/v1", "")
+
+    async def step(headers: dict[str, str], path: str, body: dict) -> dict:  # type: ignore[type-arg]
+        answer = await system.client.post(f"{base}/{path}", json=body, headers=headers)
+        assert answer.status_code in (200, 201), answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    await step(coordinator, "assignment", {"mediator": "mediator"})
+    await step(mediator, "declaration", {"conflict": False})
+    parties = [p["id"] for p in (await system.client.get(base, headers=mediator)).json()["parties"]]
+    for party in parties:
+        await step(mediator, "consents", {"party_id": party, "given_on": str(agreed)})
+    await step(mediator, "agreement", {"signed_on": str(agreed)})
+    await step(
+        mediator,
+        "settlement",
+        {
+            "terms": "Quiet after 22:00",
+            "signed_on": str(first),
+            "signatures": [{"party_id": p, "signed_on": str(first)} for p in parties],
+            "document_text": "Signed by both parties",
+            "obligations": [{"description": "Quiet after 22:00", "due_on": str(today)}],
+        },
+    )
+    [obligation] = items_of(await system.client.get(f"{base}/obligations", headers=mediator))
+    await step(coordinator, f"obligations/{obligation['id']}/breached", {"note": "Loud again"})
+    assert (await step(coordinator, "reopening", {"reason": "Breach"}))["status"] == "in_mediation"
+
+    between = str(today - timedelta(days=7))  # after the agreement, before the first settlement
+    async with signed_in_as(system, "mediator", "kk") as web:
+
+        async def settle(signed_on: str, second_signed_on: str):  # type: ignore[no-untyped-def]
+            page = await web.get(page_path)
+            data = {
+                "csrf_token": _csrf(page.text),
+                "terms": "Тыныштық сағат 21:00-ден кейін",
+                "signed_on": signed_on,
+                **{f"party_{p}_signed": "on" for p in parties},
+                f"party_{parties[1]}_signed_on": second_signed_on,
+            }
+            files = {"document": ("екінші.pdf", PDF, "application/pdf")}
+            return await web.post(f"{page_path}/do/settle", data=data, files=files)
+
+        message = t("kk", "The new settlement cannot be signed before the settlement it replaces.")
+        assert message != "The new settlement cannot be signed before the settlement it replaces."
+        early = await settle(between, str(today))
+        assert early.status_code == 422, early.text
+        assert f'<p class="field-error" id="signed_on-error">{message}</p>' in early.text
+        assert f'id="party_{parties[1]}_signed_on-error"' not in early.text
+        late_signature = await settle(str(today), between)
+        assert late_signature.status_code == 422, late_signature.text
+        field = f'<p class="field-error" id="party_{parties[1]}_signed_on-error">{message}</p>'
+        assert field in late_signature.text
+        assert 'id="signed_on-error"' not in late_signature.text
+        assert f'value="{between}"' in late_signature.text  # what was typed is kept
+        current = (await system.client.get(f"{base}/settlement", headers=mediator)).json()
+        assert current["signed_on"] == str(first)  # nothing recorded
+        assert (await system.client.get(base, headers=mediator)).json()["status"] == "in_mediation"
+        done = await settle(str(today), str(today))
+        assert done.status_code == 303, done.text
+    assert (await system.client.get(base, headers=mediator)).json()["status"] == "settled"
