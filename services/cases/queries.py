@@ -125,18 +125,9 @@ def obligations_of(session: Session, case_id: str) -> list[Obligation]:
 
 
 def case_public(session: Session, case: Case, *, personal: bool) -> CasePublic:
-    """The case as shown: parties and description only when `personal`."""
-    parties = parties_of(session, case.id)
-    shown = None
-    if personal:
-        consented = consents_of(session, case.id)
-        shown = [
-            PartyPublic.model_validate(p, from_attributes=True).model_copy(
-                update={"consented": p.id in consented}
-            )
-            for p in parties
-        ]
-    return _public(case, personal, shown, len(parties))
+    """The case as shown: parties and description only when `personal`. In a unit of work the
+    rows are read as flushed (kelisim.commands flushes before it shapes an answer)."""
+    return _shaped(session, case, personal)
 
 
 def case_for(session: Session, principal: Principal, case: Case) -> CasePublic:
@@ -166,10 +157,16 @@ def case_page(session: Session, principal: Principal, case_id: str) -> CasePubli
     and `case_for` give, read by the driver. A row stands for the case: the rules read its
     columns by name, as they read a `Case`."""
     conn = session.connection()
-    params = {"case_id": case_id}
-    found = DriverStatement.of(_CASE_ROW, conn.dialect).typed_rows(conn, params)
+    found = DriverStatement.of(_CASE_ROW, conn.dialect).typed_rows(conn, {"case_id": case_id})
     case = permissions.readable(principal, found[0] if found else None)
-    personal = permissions.sees_personal_data(principal, case)
+    return _shaped(session, case, permissions.sees_personal_data(principal, case))
+
+
+def _shaped(session: Session, case: Case, personal: bool) -> CasePublic:
+    """The case (an entity or a row) with its parties read by the driver: the one shape of a
+    case's answer, for the page and after a command."""
+    conn = session.connection()
+    params = {"case_id": case.id}
     parties = DriverStatement.of(_PARTY_ROWS, conn.dialect).typed_rows(conn, params)
     shown = None
     if personal:
