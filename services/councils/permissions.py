@@ -27,9 +27,20 @@ _MEMBER = select(Member).where(
 )
 
 
+def acts_on(principal: Principal, council_id: str) -> bool:
+    """Whether the caller takes part in councils' work and has this council in scope (then
+    their membership decides)."""
+    return principal.has(*PARTICIPANT_ROLES) and principal.in_council(council_id)
+
+
+def not_a_member() -> Problem:
+    """The 403 problem of a caller who is not a current member of the council."""
+    return Problem(403, "not-a-member", "You are not a current member of this council.")
+
+
 def membership(db: DbSession, council: Council, principal: Principal) -> Member | None:
     """The caller's current membership of the council, if they act on it at all."""
-    if not principal.has(*PARTICIPANT_ROLES) or not principal.in_council(council.id):
+    if not acts_on(principal, council.id):
         return None
     member = db.exec(_MEMBER, params={"council_id": council.id, "username": principal.sub}).first()
     return member if member is not None and member.current(today()) else None
@@ -45,7 +56,7 @@ def require_member(db: DbSession, council: Council, principal: Principal) -> Mem
     """The caller's membership, or 403: outsiders neither act on nor read a council's work."""
     member = membership(db, council, principal)
     if member is None:
-        raise Problem(403, "not-a-member", "You are not a current member of this council.")
+        raise not_a_member()
     return member
 
 

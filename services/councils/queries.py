@@ -7,7 +7,7 @@ answers built from these rows are in `answers`. Authorisation is the callers' jo
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam
@@ -63,8 +63,13 @@ def get(db: DbSession, model: type[T], entity_id: str, *, lock: bool = False) ->
     """The row, or a 404 problem naming what was not found."""
     row = db.exec(_by_id(model, lock), params={"id": entity_id}).one_or_none()
     if row is None:
-        raise Problem(404, "not-found", f"No {model.__tablename__} {entity_id}.")
+        raise not_found(model, entity_id)
     return row
+
+
+def not_found(model: type[CouncilsModel], entity_id: str) -> Problem:
+    """The 404 problem of a row that is not there."""
+    return Problem(404, "not-found", f"No {model.__tablename__} {entity_id}.")
 
 
 def session_with_council(
@@ -122,18 +127,19 @@ def current_members(db: DbSession, council_id: str, on: date | None = None) -> l
     return [m for m in members if m.current(on)]
 
 
-def sitting_day(session: Session) -> date:
-    """The day whose members a session counts: the day it was opened, today until then.
+def sitting_day(held_at: datetime | None) -> date:
+    """The day whose members a session counts: the day it was opened (`held_at`), today
+    until then.
 
     Attendance, the quorum at the opening and at every vote, the session's page and its
     minutes all count these members, so the minutes print what the sitting recorded.
     """
-    return local_date(session.held_at) if session.held_at is not None else today()
+    return local_date(held_at) if held_at is not None else today()
 
 
 def sitting_members(db: DbSession, session: Session) -> list[Member]:
     """The members a session counts: those whose term covers its `sitting_day`."""
-    return current_members(db, session.council_id, sitting_day(session))
+    return current_members(db, session.council_id, sitting_day(session.held_at))
 
 
 def agenda(db: DbSession, session: Session) -> list[AgendaItem]:
@@ -269,13 +275,18 @@ SESSION_CHANGES = {"session.rescheduled": "rescheduled", "session.cancelled": "c
 
 
 def session_changes(db: DbSession, session: Session) -> list[SessionChange]:
-    """The session's reschedulings and cancelling, oldest first, with the reasons given: the
-    reasons are kept in its audit trail, which is where they are read from (only for a
-    session whose time or status changed after planning: `sequence` counts those changes,
-    so the page of any other session reads no audit entry)."""
-    if session.sequence == 0:
+    """The session's reschedulings and cancelling, oldest first, with the reasons given."""
+    return changes_of(db, session.id, session.sequence)
+
+
+def changes_of(db: DbSession, session_id: str, sequence: int) -> list[SessionChange]:
+    """A session's reschedulings and cancelling: the reasons are kept in its audit trail,
+    which is where they are read from (only for a session whose time or status changed after
+    planning: `sequence` counts those changes, so the page of any other session reads no
+    audit entry)."""
+    if sequence == 0:
         return []
-    entries = audit.history(db.connection(), backbone, "session", session.id)
+    entries = audit.history(db.connection(), backbone, "session", session_id)
     return [
         SessionChange(
             kind=SESSION_CHANGES[entry["action"]],  # type: ignore[arg-type]

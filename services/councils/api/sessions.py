@@ -12,7 +12,7 @@ from kelisim import files, pagination
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.service import ContextDep, CurrentPrincipal, reading, reads
 from kelisim.uow import UnitOfWork
-from services.councils import answers, permissions, queries
+from services.councils import answers, pages, permissions, queries
 from services.councils.api.common import PREFIX, language
 from services.councils.handlers import planning
 from services.councils.handlers import sessions as handlers
@@ -90,9 +90,7 @@ def list_sessions(
 def read_session(session_id: str, principal: CurrentPrincipal, ctx: ContextDep):
     """A session with its agenda, materials, attendance and quorum, for the council's members."""
     with reading(ctx) as db:
-        session, council = queries.session_with_council(db, session_id)
-        permissions.require_member(db, council, principal)
-        return answers.session_detail(db, session, council)
+        return pages.session_page(db, session_id, principal)
 
 
 @router.post("/sessions/{session_id}/items", status_code=201, response_model=ItemPublic)
