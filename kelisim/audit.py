@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
 
+from kelisim.clock import now
 from kelisim.tables import Backbone
 
 GENESIS = "0" * 64
@@ -101,7 +102,7 @@ def append_all(conn: Connection, tables: Backbone, entries: Sequence[Entry]) -> 
     """
     head_t, log_t = tables.audit_head, tables.audit_log
     prev: str = _lock_head(conn, tables).hash
-    at = datetime.now(UTC)  # after the lock: `at` never goes back along the chain
+    at = now()  # after the lock: `at` never goes back along the chain
     rows = []
     for e in entries:
         digest = entry_hash(prev, at, e.actor, e.action, e.entity, e.entity_id, e.before, e.after)
