@@ -119,6 +119,9 @@ PROBLEMS = {
     "settled-before-last-settlement": N_(
         "The new settlement cannot be signed before the settlement it replaces."
     ),
+    "settled-before-reopening": N_(
+        "The new settlement cannot be signed before the day the case was reopened."
+    ),
     "escalation-already-raised": N_(
         "This case was already escalated with the same risk and summary; nothing was sent again."
     ),
@@ -172,6 +175,12 @@ BODY_TOO_LARGE = N_("The file is too large: this form accepts up to %(size)s MB.
 def body_too_large(view: View, limit: int) -> str:
     """BODY_TOO_LARGE in the view's language, the limit of `limit` bytes in megabytes."""
     return view.translate(BODY_TOO_LARGE) % {"size": view.fmt.number(round(limit / 2**20, 1))}
+
+
+# Beside a reopened case's new settlement's date (or a signature's) dated before the reopening.
+SETTLED_BEFORE_REOPENING_ON = N_(
+    "The mediation was reopened on %(day)s: the new settlement cannot be signed before that day."
+)
 
 
 # Validation errors, by the pydantic error type.

@@ -117,6 +117,14 @@ async def _settlement_body(view: View, case: dict[str, Any]) -> tuple[dict[str, 
     return body, errors
 
 
+# A settlement's date refusals -> the field of the problem naming the date it must not precede.
+FLOORS = {
+    "settled-before-agreement": "agreement_signed_on",
+    "settled-before-last-settlement": "last_settled_on",
+    "settled-before-reopening": "reopened_on",
+}
+
+
 def _settlement_errors(
     view: View, error: ServiceError, case: dict[str, Any], body: dict[str, Any]
 ) -> FormErrors:
@@ -138,11 +146,14 @@ def _settlement_errors(
         errors.general = errors.general if errors.fields else message
         for party in unsigned:
             errors.fields[f"party_{party}_signed"] = message
-    if error.kind in ("settled-before-agreement", "settled-before-last-settlement"):
-        # beside each date before the agreement's, or before the replaced settlement's
-        floor = error.body.get("agreement_signed_on") or error.body.get("last_settled_on")
-        agreed, message = str(floor or ""), errors.general or ""
-        if body["signed_on"] < agreed:
+    if error.kind in FLOORS:
+        # beside each date before the agreement's, the replaced settlement's or the reopening's
+        floor, message = str(error.body.get(FLOORS[error.kind]) or ""), errors.general or ""
+        if error.kind == "settled-before-reopening":  # the day itself, and why it is the floor
+            message = view.translate(refusals.SETTLED_BEFORE_REOPENING_ON) % {
+                "day": view.fmt.date(floor)
+            }
+        if body["signed_on"] < floor:
             errors.fields["signed_on"] = message
         for party in error.body.get("parties") or []:
             errors.fields[f"party_{party}_signed_on"] = message

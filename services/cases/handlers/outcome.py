@@ -7,6 +7,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -82,7 +83,8 @@ def settle(cmd: SettleCase, uow: UnitOfWork) -> Case:
         )
     not_future(body.signed_on, cmd.terms)
     _require_after_agreement(case, body)
-    _require_after_last_settlement(uow, case, body)
+    if _require_after_last_settlement(uow, case, body) is not None:  # reopened
+        _require_after_reopening(uow, case, body, cmd.terms)
     if early := sorted({str(o.due_on) for o in body.obligations if o.due_on < body.signed_on}):
         raise Problem(
             422,
@@ -172,15 +174,18 @@ def _require_after_agreement(case: Case, body: SettlementCreate) -> None:
     )
 
 
-def _require_after_last_settlement(uow: UnitOfWork, case: Case, body: SettlementCreate) -> None:
+def _require_after_last_settlement(
+    uow: UnitOfWork, case: Case, body: SettlementCreate
+) -> date | None:
     """422 `settled-before-last-settlement` for a reopened case's new settlement, or a party's
     signature of it, dated before the settlement it replaces: that one was signed, then
-    breached, and the case reopened, before the new one could be reached."""
+    breached, and the case reopened, before the new one could be reached. Returns the date of
+    the settlement replaced (None: the case's first settlement)."""
     last = uow.session.execute(
         select(func.max(col(Settlement.signed_on))).where(col(Settlement.case_id) == case.id)
     ).scalar_one_or_none()
     if (early := _signed_before(body, last)) is None:
-        return
+        return last
     first, parties = early
     raise Problem(
         422,
@@ -190,6 +195,40 @@ def _require_after_last_settlement(uow: UnitOfWork, case: Case, body: Settlement
         title="Settlement dated before the one it replaces",
         signed_on=str(first),
         last_settled_on=str(last),
+        parties=parties,
+    )
+
+
+def _reopened_on(uow: UnitOfWork, case: Case, terms: TermPolicy) -> date | None:
+    """The day, in the service's time zone (as `terms.today()`), the case was last reopened:
+    its latest `case.reopen` step in the timeline (None: never reopened)."""
+    log = uow.tables.audit_log
+    at = uow.session.execute(
+        select(func.max(log.c.at)).where(
+            log.c.entity == "case", log.c.entity_id == case.id, log.c.action == "case.reopen"
+        )
+    ).scalar_one_or_none()
+    return None if at is None else at.astimezone(ZoneInfo(terms.timezone)).date()
+
+
+def _require_after_reopening(
+    uow: UnitOfWork, case: Case, body: SettlementCreate, terms: TermPolicy
+) -> None:
+    """422 `settled-before-reopening` for a reopened case's new settlement, or a party's
+    signature of it, dated before the (latest) reopening: the mediation that reached it
+    resumed only that day, after the breach of the settlement it replaces."""
+    reopened = _reopened_on(uow, case, terms)
+    if (early := _signed_before(body, reopened)) is None:
+        return
+    first, parties = early
+    raise Problem(
+        422,
+        "settled-before-reopening",
+        f"The new settlement cannot be signed on {first}, before the case was reopened on "
+        f"{reopened}: the mediation that reached it resumed only that day.",
+        title="Settlement dated before the case was reopened",
+        signed_on=str(first),
+        reopened_on=str(reopened),
         parties=parties,
     )
 
