@@ -10,7 +10,9 @@ every one of them, whoever's they are (a month and year, a year, a sum, a count 
 number are not; nor is a link to an official source of law or state information, such as the
 law on adilet.zan.kz, whose hosts are listed once in `general.OFFICIAL_HOSTS`)). It finds, too,
 anyone's name written as only a person's is written: with initials, a patronymic or a form of
-address (А.Б. Жумабаев, Иван Петрович, г-н Петров, Жанар ханым). A service also
+address (А.Б. Жумабаев, Иван Петрович, г-н Петров, Жанар ханым), or bare, a common given name
+beside a surname (Иван Петров, Жанар Сейткали, Petrov Ivan), while a place or an institution
+named after someone passes (Мағжан Жұмабаев ауданы, проспект Назарбаева). A service also
 declares the source's own identifying facts — names, phones, e-mails, addresses, reference
 numbers, dates — and `check` finds each of them however written, even where the general rules
 let text pass:
@@ -24,8 +26,9 @@ let text pass:
   when the month is written out (14 марта, 14 наурыз 2026, 2026 жылғы 14 наурызда, March 14).
 
 The package: `text` reads a text as it shows and holds `Finding`; `source` finds the source's
-own facts, `general` what identifies anyone, `persons` a name by its form, `dates` exact dates
-of both kinds; the source's names are matched by kelisim.names.
+own facts, `general` what identifies anyone, `persons` a name by its form (with the list of
+common given names in `given_names`), `dates` exact dates of both kinds; the source's names are
+matched by kelisim.names.
 """
 
 from __future__ import annotations

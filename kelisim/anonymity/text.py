@@ -71,10 +71,15 @@ def in_original(finding: Finding, text: str, origin: list[int]) -> Finding:
 
 
 def without_overlaps(found: Iterable[Finding]) -> list[Finding]:
-    # A date inside a phone-like run of digits, a number inside an address: report each span once.
+    # A date inside a phone-like run of digits, a number inside an address: report each span
+    # once. Names that overlap are one name ("Иванов Иван" and "Иван Иванович").
     kept: list[Finding] = []
     for item in sorted(found, key=lambda f: (f.start, -(f.end - f.start))):
         if kept and item.start < kept[-1].end:
+            last = kept[-1]
+            if item.kind == last.kind == "name" and item.end > last.end:
+                text = last.text + item.text[last.end - item.start :]
+                kept[-1] = Finding(last.start, item.end, text, "name")
             continue
         kept.append(item)
     return kept

@@ -386,3 +386,74 @@ def test_anyones_name_written_with_initials_a_patronymic_or_an_address_is_found(
 )  # fmt: skip
 def test_places_abbreviations_and_institutions_are_not_names_by_form(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Иван Петров ұсынысты қабылдады.", "Иван Петров"),
+     ("Жанар Сейткали келісімге қол қойды.", "Жанар Сейткали"),
+     ("Со стороны истца выступила Асель Нурланова.", "Асель Нурланова"),
+     ("Applicant: Petrov Ivan, the neighbour.", "Petrov Ivan"),
+     ("Нұрлан Жұмабаев медиаторға жүгінді.", "Нұрлан Жұмабаев"),
+     ("Хат Иван Петровқа жіберілді.", "Иван Петровқа"),
+     ("Стороны пригласили Ивана Петрова на встречу.", "Ивана Петрова"),
+     ("Медиатор Жанар Сейткалиевамен кездесті.", "Жанар Сейткалиевамен"),
+     ("Жұмабаев Нұрлан кездесуге келмеді.", "Жұмабаев Нұрлан"),
+     ("The neighbour Zhanar Seitkali agreed.", "Zhanar Seitkali"),
+     ("Asel Nurlanova signed the agreement.", "Asel Nurlanova"),
+     ("Договор подписала Ольга Смирнова.", "Ольга Смирнова"),
+     ("Спор урегулирован с Сергеем Кузнецовым.", "Сергеем Кузнецовым"),
+     ("Встреча с Анной Ивановой прошла спокойно.", "Анной Ивановой"),
+     ("Дау Асқар Бекболатовпен келіспеуден басталды.", "Асқар Бекболатовпен"),
+     ("Гүлнар Ахметованың арызы қаралды.", "Гүлнар Ахметованың"),
+     ("Kairat Abenov and the akimat settled.", "Kairat Abenov"),
+     ("Dmitry Sokolov withdrew the claim.", "Dmitry Sokolov"),
+     ("Заявитель: ПЕТРОВ Иван, сосед.", "ПЕТРОВ Иван"),
+     ("Келісімге Нұрсұлтан Серікбай қол қойды.", "Нұрсұлтан Серікбай"),
+     ("Айгүл Төлеген екі кездесуге қатысты.", "Айгүл Төлеген"),
+     ("Претензию направила Светлана Ковалевская.", "Светлана Ковалевская"),
+     ("Aigerim Tulegenova came to the session.", "Aigerim Tulegenova"),
+     ("Сообщил аким района Иван Петров.", "Иван Петров"),
+     ("Witness: Marat Yerlanovich, a neighbour.", "Marat Yerlanovich"),
+     ("Заявление подал Иванов Иван Иванович.", "Иванов Иван Иванович")],
+)  # fmt: skip
+def test_anyones_given_name_with_a_surname_is_found_in_either_order_and_any_case(
+    text: str, name: str
+) -> None:
+    """A proposal or a note's general text has no list of names to compare with: a common
+    given name next to a surname tells a person (Kazakh, Russian and Latin, inflected)."""
+    assert anyones(text) == [("name", name)]
+    (finding,) = check(text, NOBODY)
+    assert text[finding.start : finding.end] == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Абай ауданы бойынша медиация орталығы ашылды.", "На улице Абая открыли кабинет медиации.",
+     "Қазыбек би ауданының тұрғындары келісімге келді.", "Алматы облысы бойынша 12 іс қаралды.",
+     "Назарбаев Университет принял делегацию.", "Қарағанды қаласында кеңес өтті.",
+     "Есиль ауданының әкімдігі қатысты.", "Офис находится на проспекте Назарбаева.",
+     "Мағжан Жұмабаев ауданында жер дауы шешілді.", "В районе Магжана Жумабаева прошёл совет.",
+     "Абай Құнанбаев атындағы мектепте кездесу өтті.",
+     "Совет прошёл в школе имени Шокана Уалиханова.",
+     "Три спора на улице Шокана Валиханова решены.",
+     "Мұхтар Әуезов театры маңында дау туды.", "Nazarbayev University hosted the council.",
+     "The office is on Abai Kunanbayev Street.", "Әлихан Бөкейхан көшесіндегі көршілер келісті.",
+     "В марте Аким района и Прокурор города провели совет.",
+     "Мамыр айында Кеңес отырысы өтті, Наурыз мейрамынан кейін.",
+     "Дело вёл судья Петров; Президент Тоқаев подписал указ.",
+     "Марат Астанаға, Айгүл Қарағандыға көшті.", "Ерлан мен Асқар келісті.",
+     "Қонаев қаласында медиация орталығы ашылды.",
+     "Жоғарғы Сот пен Бас Прокуратура, Медиаторлар Кеңесі.",
+     "Республика Казахстан, Костанайская область, Северо-Казахстанская область.",
+     "Иван бауырымен, Жанар көршісімен келісті.", "Серік Жанарға хат жазды.",
+     "Бауыржан Момышұлы даңғылындағы үйлер.", "Ахмет Байтұрсынұлы атындағы университет.",
+     "Л.Н. Гумилев атындағы Еуразия ұлттық университеті.",
+     "Мемлекет басшысы Қасым-Жомарт Тоқаевтың Жолдауында айтылғандай.",
+     "Президент Касым-Жомарт Токаев поручил расширить медиацию."],
+)  # fmt: skip
+def test_places_institutions_titles_and_a_surname_alone_are_not_a_bare_name(text: str) -> None:
+    """A place or an institution named after a person (a district, a street, a school), the
+    Head of State named with the office, a title, a month, a surname alone or a given name
+    alone: ordinary practice text."""
+    assert anyones(text) == []
