@@ -207,12 +207,23 @@ async def test_a_proposal_that_identifies_anyone_is_refused_and_nothing_is_kept(
     )
     body = assert_problem(refused, 422, "personal-data-in-proposal")
     assert {(*f["loc"], f["kind"]) for f in body["findings"]} == {
+        ("body", "bodies", "ru", "name"),  # a given name and a surname, bare: a person's
         ("body", "bodies", "ru", "phone"),
         ("body", "titles", "ru", "name"),  # a name written with initials: a person's
         ("body", "titles", "en", "iban"),
     }
     assert "701" not in refused.text and "Нурланова" not in refused.text  # never the words
     assert "Смагулов" not in refused.text
+    # A bare "Иван Петров", with nothing else that identifies anyone, is refused too.
+    bare = {"bodies": {"ru": "Опыт Иван Петров распространить."}, "titles": {"ru": "Опыт"}}
+    named = await stack.client.post(
+        f"{ANALYTICS}/proposals", json={**proposal("x", [fine]), **bare}, headers=author
+    )
+    body = assert_problem(named, 422, "personal-data-in-proposal")
+    assert [(*f["loc"], f["kind"], f["start"], f["end"]) for f in body["findings"]] == [
+        ("body", "bodies", "ru", "name", 5, 16)
+    ]
+    assert "Петров" not in named.text
     after = (await stack.client.get(f"{ANALYTICS}/proposals", headers=author)).json()["items"]
     assert after == before
     # An edit is checked the same way, and the draft stays as it was.
@@ -227,10 +238,19 @@ async def test_a_proposal_that_identifies_anyone_is_refused_and_nothing_is_kept(
         headers={**author, "If-Match": tag},
     )
     assert_problem(edited, 422, "personal-data-in-proposal")
+    edited = await stack.client.patch(
+        f"{ANALYTICS}/proposals/{pid}",
+        json={"bodies": {"en": "Ask Petrov Ivan to train them."}, "titles": {"en": "Train"}},
+        headers={**author, "If-Match": tag},
+    )
+    assert_problem(edited, 422, "personal-data-in-proposal")
     kept = (await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=author)).json()
     assert (kept["bodies"], kept["version"]) == ({"en": "Train mediators: the text."}, 1)
     # Ordinary prose with sums, years, counts and months passes.
-    prose = "In 2026, 14 of 20 regions settled 85% of cases; by March 2027 train 40 mediators."
+    prose = (
+        "In 2026, 14 of 20 regions settled 85% of cases; by March 2027 train 40 mediators at "
+        "Nazarbayev University and on Abai Kunanbayev Street, as in Magzhan Zhumabayev district."
+    )
     ok = await stack.client.patch(
         f"{ANALYTICS}/proposals/{pid}",
         json={"bodies": {"en": prose}, "titles": {"en": "Train mediators"}},

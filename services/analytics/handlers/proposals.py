@@ -79,8 +79,9 @@ def _languages_match(titles: dict[str, str], bodies: dict[str, str]) -> None:
 
 def require_anonymous(titles: Mapping[str, str], bodies: Mapping[str, str]) -> None:
     """422 `personal-data-in-proposal` when a title or text holds what identifies anyone (a
-    phone, e-mail, street address, case number, exact date, IIN or BIN, bank account number,
-    identity document number or link: kelisim.anonymity): a proposal goes into the yearly
+    person's name, with initials or bare as "Иван Петров", a phone, e-mail, street address,
+    case number, exact date, IIN or BIN, bank account number, identity document number or
+    link: kelisim.anonymity): a proposal goes into the yearly
     report to the country's leadership, and analytics holds no person. The findings say the
     field, language, kind and position, never the words: the answer may be logged."""
     found: list[dict[str, Any]] = []
@@ -96,7 +97,7 @@ def require_anonymous(titles: Mapping[str, str], bodies: Mapping[str, str]) -> N
             422,
             "personal-data-in-proposal",
             "A proposal goes to the leadership and must not identify anyone: remove the "
-            "contacts, addresses, exact dates, case numbers, IINs, bank account numbers, "
+            "names, contacts, addresses, exact dates, case numbers, IINs, bank account numbers, "
             "document numbers and links it holds.",
             findings=found,
             errors=[
