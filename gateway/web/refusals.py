@@ -212,8 +212,8 @@ VALIDATION = {
     "moved_into_past": N_("This time has passed: choose a later one."),
     # services/councils: a session's public reason for moving or cancelling it (kelisim.anonymity)
     "public_personal_data": N_(
-        "Everyone reads this on the public page: remove the phones, e-mails, addresses, exact "
-        "dates, case numbers, IINs, bank account numbers, document numbers and links."
+        "Everyone reads this on the public page: remove the names, phones, e-mails, addresses, "
+        "exact dates, case numbers, IINs, bank account numbers, document numbers and links."
     ),
     # services/cases: an escalation's summary is checked by kelisim.anonymity
     "personal_data": N_(
