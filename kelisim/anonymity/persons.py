@@ -14,8 +14,10 @@ transliteration or Kazakh/Russian case form meets: Ивана, Асели, Zhana
 surname: a Russian-style one (-ов/-ев/-ин, -ова/-ева/-ина, -ский/-ская, -енко; Latin -ov,
 -ova, ...), a Kazakh one (-ұлы/-қызы, or a father's name: -бай, -бек, -бол, -қали, -ғали,
 -хан, -жан), each perhaps with a case ending (Петровқа, Нурлановой), or another given name as
-listed (Айгүл Төлеген; "Серік Жанарға хат жазды" is a sentence). A name split by a comma
-("Петров, Иван") or a blank line is not read as one. Decisions, weighing a leaked person
+listed (Айгүл Төлеген; "Серік Жанарға хат жазды" is a sentence). A register's order, the
+surname, a comma and the given name as listed ("Петров, Иван", "Zhumabayev, Nurlan"), is a
+name too; two given names parted by a comma ("Марат, Айгүл") are a list, and a blank line
+parts any pair. Decisions, weighing a leaked person
 against a refused sentence:
 - a surname alone is never a name (проспект Назарбаева, Назарбаев Университет, судья Петров,
   Президент Тоқаев): it names streets, institutions and historic figures too often; nor is a
@@ -98,6 +100,8 @@ def names(text: str) -> Iterator[Finding]:
 
 # A bare name: words of letters (a hyphen inside: Әлиева-Серік), and what parts them.
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# The comma of a register's order, surname first: "Петров, Иван", "Zhumabayev, Nurlan".
+_LISTED = re.compile(r",[ \t\u00a0]+")
 _RUNS = re.compile(r"(.)\1+")
 # Russian noun endings of a given name (Ивана, Анной, Асели), not those of a surname.
 _GIVEN_ENDINGS = (
@@ -223,9 +227,18 @@ def bare_names(text: str) -> Iterator[Finding]:
     for i in range(len(words) - 1):
         one, two = words[i].group(0), words[i + 1].group(0)
         gap = text[words[i].end() : words[i + 1].start()]
-        if not (gap.isspace() and gap.count("\n") <= 1 and _capitalised(one) and _capitalised(two)):
+        listed = _LISTED.fullmatch(gap) is not None  # a register's "Петров, Иван"
+        if not (
+            (listed or (gap.isspace() and gap.count("\n") <= 1))
+            and _capitalised(one)
+            and _capitalised(two)
+        ):
             continue
         first, second = _given(one), _given(two)
+        # After a comma: the surname, then the given name as listed; never two given names
+        # ("Марат, Айгүл").
+        if listed and not (second is True and _surname(one)):
+            continue
         # Two given names as listed (Айгүл Төлеген), or one in any form beside a surname;
         # not a name with an inflected one: "Серік Жанарға хат жазды" is a sentence.
         if not (

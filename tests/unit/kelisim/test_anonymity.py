@@ -415,7 +415,10 @@ def test_places_abbreviations_and_institutions_are_not_names_by_form(text: str) 
      ("Aigerim Tulegenova came to the session.", "Aigerim Tulegenova"),
      ("Сообщил аким района Иван Петров.", "Иван Петров"),
      ("Witness: Marat Yerlanovich, a neighbour.", "Marat Yerlanovich"),
-     ("Заявление подал Иванов Иван Иванович.", "Иванов Иван Иванович")],
+     ("Заявление подал Иванов Иван Иванович.", "Иванов Иван Иванович"),
+     ("Заявитель: Петров, Иван (сосед).", "Петров, Иван"),
+     ("Өтініш берген: Жұмабаев, Нұрлан.", "Жұмабаев, Нұрлан"),
+     ("Applicant: Zhumabayev, Nurlan.", "Zhumabayev, Nurlan")],
 )  # fmt: skip
 def test_anyones_given_name_with_a_surname_is_found_in_either_order_and_any_case(
     text: str, name: str
@@ -450,7 +453,9 @@ def test_anyones_given_name_with_a_surname_is_found_in_either_order_and_any_case
      "Бауыржан Момышұлы даңғылындағы үйлер.", "Ахмет Байтұрсынұлы атындағы университет.",
      "Л.Н. Гумилев атындағы Еуразия ұлттық университеті.",
      "Мемлекет басшысы Қасым-Жомарт Тоқаевтың Жолдауында айтылғандай.",
-     "Президент Касым-Жомарт Токаев поручил расширить медиацию."],
+     "Президент Касым-Жомарт Токаев поручил расширить медиацию.",
+     "Марат, Айгүл және Асель келісті.", "В Саратове, Иван сказал, всё решено.",
+     "Назарбаев, Тоқаев және Абай туралы баяндама."],
 )  # fmt: skip
 def test_places_institutions_titles_and_a_surname_alone_are_not_a_bare_name(text: str) -> None:
     """A place or an institution named after a person (a district, a street, a school), the
