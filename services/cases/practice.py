@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 from kelisim import preconditions
 from kelisim.anonymity import Identifying
 from kelisim.auth import Principal
+from kelisim.db import DriverStatement, table_of
 from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from services.cases import permissions
@@ -24,11 +26,11 @@ from services.cases.models import (
     Consent,
     MediationSession,
     Obligation,
+    Party,
     PracticeNote,
     Settlement,
     Signature,
 )
-from services.cases.queries import parties_of
 from services.cases.schemas import PracticeNotePublic, PracticeNoteSource
 
 # A moment pins the case down on the day it was in UTC and in Kazakhstan (UTC+5).
@@ -94,31 +96,48 @@ def notes_of_case(db: Session, principal: Principal, case: Case) -> list[Practic
     return [note_public(principal, note, case) for note in rows]
 
 
-# What `identifying` reads, built once: it runs on every escalation, inside its unit of work.
-_SESSIONS = select(MediationSession).where(MediationSession.case_id == bindparam("case_id"))
-_SETTLEMENTS = select(Settlement).where(Settlement.case_id == bindparam("case_id"))
-_CONSENT_DAYS = select(Consent.given_on).where(Consent.case_id == bindparam("case_id"))  # type: ignore[call-overload]
-_DUE_DAYS = select(Obligation.due_on).where(Obligation.case_id == bindparam("case_id"))  # type: ignore[call-overload]
-_SIGNED_DAYS = select(Signature.signed_on).where(  # type: ignore[call-overload]
-    col(Signature.settlement_id).in_(bindparam("settlements", expanding=True))
+# What `identifying` reads, built once and run by the driver (kelisim.db.DriverStatement):
+# it runs on every escalation, inside its unit of work, and needs a few columns, not entities.
+_PARTY, _SESSION = table_of(Party), table_of(MediationSession)
+_SETTLEMENT, _SIGNATURE = table_of(Settlement), table_of(Signature)
+_CONSENT, _OBLIGATION = table_of(Consent), table_of(Obligation)
+_CASE_ID = bindparam("case_id")
+_PARTIES = (
+    select(_PARTY.c.name, _PARTY.c.phone, _PARTY.c.email, _PARTY.c.address)
+    .where(_PARTY.c.case_id == _CASE_ID)
+    .order_by(_PARTY.c.position)
+)
+_SESSIONS = select(_SESSION.c.scheduled_at, _SESSION.c.place).where(_SESSION.c.case_id == _CASE_ID)
+_SETTLEMENTS = select(_SETTLEMENT.c.id, _SETTLEMENT.c.signed_on).where(
+    _SETTLEMENT.c.case_id == _CASE_ID
+)
+_CONSENT_DAYS = select(_CONSENT.c.given_on).where(_CONSENT.c.case_id == _CASE_ID)
+_DUE_DAYS = select(_OBLIGATION.c.due_on).where(_OBLIGATION.c.case_id == _CASE_ID)
+_SIGNED_DAYS = select(_SIGNATURE.c.signed_on).where(
+    _SIGNATURE.c.settlement_id.in_(bindparam("settlements", expanding=True))
 )
 
 
 def identifying(db: Session, case: Case) -> Identifying:
     """What identifies a case: its parties, number and the dates of its steps."""
-    at = {"case_id": case.id}
-    parties = parties_of(db, case.id)
-    sessions = list(db.exec(_SESSIONS, params=at))
-    settlements = list(db.exec(_SETTLEMENTS, params=at))
+    conn = db.connection()
+
+    def read(stmt: Any, **params: Any) -> list[Any]:
+        return DriverStatement.of(stmt, conn.dialect).typed_rows(conn, params)
+
+    parties = read(_PARTIES, case_id=case.id)
+    sessions = read(_SESSIONS, case_id=case.id)
+    settlements = read(_SETTLEMENTS, case_id=case.id)
     days: set[date] = {d for d in (case.agreement_signed_on, case.deadline) if d}
     moments: list[datetime | None] = [case.registered_at, case.closed_at]
     moments += [s.scheduled_at for s in sessions]
     days |= {d for m in moments if m is not None for d in (m.date(), local_date(m))}
     days |= {s.signed_on for s in settlements}
-    days |= set(db.exec(_CONSENT_DAYS, params=at))
-    days |= set(db.exec(_DUE_DAYS, params=at))
+    days |= {row.given_on for row in read(_CONSENT_DAYS, case_id=case.id)}
+    days |= {row.due_on for row in read(_DUE_DAYS, case_id=case.id)}
     if settlements:
-        days |= set(db.exec(_SIGNED_DAYS, params={"settlements": [s.id for s in settlements]}))
+        signed = read(_SIGNED_DAYS, settlements=[s.id for s in settlements])
+        days |= {row.signed_on for row in signed}
     return Identifying(
         names=[p.name for p in parties],
         phones=[p.phone for p in parties if p.phone],
