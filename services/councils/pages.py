@@ -80,7 +80,7 @@ def _of_items(table: Table, shape: type[BaseModel]) -> Any:
 
 
 _RECUSALS = _of_items(_RECUSAL, RecusalPublic)
-_MATERIALS = _of_items(_DOCUMENT, DocumentPublic)
+_MATERIALS = _of_items(_DOCUMENT, DocumentPublic).order_by(_DOCUMENT.c.uploaded_at, _DOCUMENT.c.id)
 _VOTES = _of_items(_VOTE, VotePublic)
 
 

@@ -149,7 +149,11 @@ def agenda(db: DbSession, session: Session) -> list[AgendaItem]:
 
 def materials(db: DbSession, item: AgendaItem) -> list[Document]:
     """The documents attached to an agenda item."""
-    return list(db.exec(_documents().where(Document.item_id == item.id)).all())
+    return list(db.exec(_documents().where(Document.item_id == item.id).order_by(*_UPLOADED)))
+
+
+# Materials as they were uploaded (a page, the minutes): the database's own order is no order.
+_UPLOADED = (col(Document.uploaded_at), col(Document.id))
 
 
 def _documents() -> Any:
@@ -239,7 +243,7 @@ def responses_of(db: DbSession, recommendation: Recommendation) -> list[Recommen
 @functools.cache
 def _of_items(model: Any) -> Any:
     """Rows of `model` for a list of agenda items (`ids`), built once per model."""
-    query = _documents() if model is Document else select(model)
+    query = _documents().order_by(*_UPLOADED) if model is Document else select(model)
     return query.where(col(model.item_id).in_(bindparam("ids", expanding=True)))
 
 

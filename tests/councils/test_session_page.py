@@ -157,7 +157,8 @@ def _world(s: DbSession) -> tuple[Council, Council, dict[str, Session]]:
     first = _item(s, planned, 1, decision_rule="two_thirds")
     _item(s, planned, 2)
     s.flush()
-    for name, size in (("plan.pdf", 3), ("map.png", 5)):
+    # Stored in one order, uploaded in the other: a page lists materials as uploaded.
+    for name, size, hours in (("plan.pdf", 3, 1), ("map.png", 5, 2)):
         s.add(
             Document(
                 item_id=first.id,
@@ -167,6 +168,7 @@ def _world(s: DbSession) -> tuple[Council, Council, dict[str, Session]]:
                 sha256=name.ljust(64, "0"),
                 content=b"x" * size,
                 uploaded_by="secretary",
+                uploaded_at=NOW - timedelta(hours=hours),
             )
         )
 
@@ -308,8 +310,8 @@ def test_the_session_page_by_the_driver_is_the_orms_page(tmp_path: Path):
             }
             planned = shown[("m7", "planned")]
             assert [d["filename"] for d in planned["items"][0]["materials"]] == [
-                "plan.pdf",
                 "map.png",
+                "plan.pdf",
             ]
             assert planned["items"][0]["titles"]["kk"] == "1-мәселе"
             assert [c["kind"] for c in shown[("m1", "cancelled")]["changes"]] == [
