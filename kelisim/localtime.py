@@ -20,9 +20,10 @@ ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def local_date(moment: datetime) -> date:
-    """The calendar date in Kazakhstan of a moment."""
-    return moment.astimezone(KAZAKHSTAN).date()
+def local_date(moment: datetime, zone: str | ZoneInfo = KAZAKHSTAN) -> date:
+    """The calendar date of an aware moment in Kazakhstan (or in the named `zone`, a
+    service's configured one: the day a step happened for the people who took it)."""
+    return moment.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)).date()
 
 
 def moment(value: datetime | str, lang: str) -> str:

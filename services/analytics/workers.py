@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import structlog
 
 from kelisim.clock import now
+from kelisim.localtime import local_date
 from kelisim.service import ServiceContext
 from kelisim.uow import SYSTEM
 from kelisim.workers import run_leased
@@ -23,7 +23,7 @@ log = structlog.get_logger("kelisim.analytics")
 def early_warning_round(ctx: ServiceContext, at: datetime | None = None) -> int:
     """Assess this month and the last one across every series; the number of alerts raised."""
     settings = ctx.settings
-    today = (at or now()).astimezone(ZoneInfo(settings.analytics_timezone)).date()
+    today = local_date(at or now(), settings.analytics_timezone)
     this_month = today.replace(day=1)
     raised = 0
     for period in (shift_month(this_month, -1), this_month):

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from kelisim.clock import now
+from kelisim.localtime import local_date
 from kelisim.settings import Settings
 
 if TYPE_CHECKING:
@@ -66,4 +67,9 @@ class TermPolicy:
 
     def today(self) -> date:
         """Today in the service's time zone (terms are counted in local dates)."""
-        return datetime.now(ZoneInfo(self.timezone)).date()
+        return self.day_of(now())
+
+    def day_of(self, moment: datetime) -> date:
+        """The local date of an aware moment in the service's time zone: the day a step
+        recorded at `moment` happened for the people of the region."""
+        return local_date(moment, self.timezone)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from fastapi import APIRouter, Request
 
 from kelisim.clock import now
+from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal
 from services.analytics import permissions
@@ -29,7 +28,7 @@ async def upload_history(
     content = await request.body()
     if len(content) > MAX_BYTES:
         raise Problem(413, "too-large", "A history file has at most 5 MB.")
-    today = now().astimezone(ZoneInfo(ctx.settings.analytics_timezone)).date()
+    today = local_date(now(), ctx.settings.analytics_timezone)
     scope = frozenset(permissions.regions(principal))
     cmd = ImportHistory(principal=principal, content=content, today=today, regions=scope)
     done = ctx.run(request, import_history, cmd)

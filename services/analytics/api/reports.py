@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from kelisim import files
 from kelisim.clock import now
+from kelisim.localtime import local_date
 from kelisim.problems import Problem
 from kelisim.service import ContextDep, CurrentPrincipal, reading
 from services.analytics import permissions
@@ -32,7 +32,7 @@ async def yearly_report(
     regions = permissions.regions(principal)
     council_regions = permissions.council_regions(principal)
     chosen = lang or (principal.lang if principal.lang in ("kk", "ru", "en") else "kk")
-    today = now().astimezone(ZoneInfo(ctx.settings.analytics_timezone)).date()
+    today = local_date(now(), ctx.settings.analytics_timezone)
     if year > today.year:
         raise Problem(422, "future-period", "A report covers a year that has begun.")
     on = min(today, date(year, 12, 31))

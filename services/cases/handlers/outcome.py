@@ -7,7 +7,6 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -208,7 +207,7 @@ def _reopened_on(uow: UnitOfWork, case: Case, terms: TermPolicy) -> date | None:
             log.c.entity == "case", log.c.entity_id == case.id, log.c.action == "case.reopen"
         )
     ).scalar_one_or_none()
-    return None if at is None else at.astimezone(ZoneInfo(terms.timezone)).date()
+    return None if at is None else terms.day_of(at)
 
 
 def _require_after_reopening(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from services.cases import terms
 from services.cases.terms import TermPolicy, add_term, is_business_day
 
 pytestmark = pytest.mark.db_independent
@@ -65,5 +66,20 @@ def test_the_agreement_starts_the_term_and_one_extension_adds_its_days_to_the_de
     assert policy.extended_end(deadline) == extended
 
 
-def test_today_is_counted_in_the_services_time_zone():
-    assert isinstance(TermPolicy(timezone="Asia/Almaty").today(), date)
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [
+        ("Asia/Almaty", date(2026, 12, 8)),  # UTC+5: already the next day
+        ("UTC", date(2026, 12, 7)),
+        ("America/Los_Angeles", date(2026, 12, 7)),
+    ],
+)
+def test_a_moment_falls_on_its_day_in_the_services_time_zone(zone: str, day: date):
+    moment = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)
+    assert TermPolicy(timezone=zone).day_of(moment) == day
+
+
+def test_today_is_the_clocks_moment_in_the_services_time_zone(monkeypatch):
+    monkeypatch.setattr(terms, "now", lambda: datetime(2026, 12, 31, 19, 0, tzinfo=UTC))
+    assert TermPolicy(timezone="Asia/Almaty").today() == date(2027, 1, 1)
+    assert TermPolicy(timezone="UTC").today() == date(2026, 12, 31)
