@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from kelisim.events import Envelope
 from kelisim.events import cases as ce
@@ -22,12 +22,40 @@ from services.analytics.measures import NATIONAL, Calendar
 from services.analytics.models import CaseFact, EscalationFact, RecommendationFact
 
 Handler = Callable[[Envelope, Any, UnitOfWork], None]
+Fact = TypeVar("Fact", CaseFact, EscalationFact, RecommendationFact)
 ENDINGS = {
     "cases.case.settled": "cases.settled",
     "cases.case.not_settled": "cases.not_settled",
     "cases.case.withdrawn": "cases.withdrawn",
     "cases.case.terminated": "cases.terminated",
 }
+
+
+# Where a unit of work keeps the facts added in it (`Session.info` lives as long as it does).
+_ADDED = "analytics.facts_added"
+
+
+def _fact(uow: UnitOfWork, model: type[Fact], key: str) -> Fact | None:
+    """The fact of `model` at `key`: added earlier in this unit of work, or as stored.
+
+    Looked up without an autoflush: in a batch it wrote out what each event before had
+    changed, a flush and a statement per event (about 30% of the service's CPU under
+    escalation load). A fact added in this unit of work is not written yet, so it is found
+    in the unit of work's own map; a stored one in the identity map or, once, by a SELECT.
+    """
+    added = uow.session.info.get(_ADDED)
+    if added is not None and (found := added.get((model, key))) is not None:
+        return cast(Fact, found)
+    with uow.session.no_autoflush:
+        return uow.session.get(model, key)
+
+
+def _add_fact(
+    uow: UnitOfWork, key: str, fact: CaseFact | EscalationFact | RecommendationFact
+) -> None:
+    """Add a new fact, where `_fact` finds it for the events after it in this unit of work."""
+    uow.session.add(fact)
+    uow.session.info.setdefault(_ADDED, {})[(type(fact), key)] = fact
 
 
 @dataclass(frozen=True)
@@ -44,15 +72,17 @@ class Counting:
     # --- cases -----------------------------------------------------------------------
 
     def case_registered(self, env: Envelope, data: ce.CaseRegistered, uow: UnitOfWork) -> None:
-        if uow.session.get(CaseFact, data.case_ref) is not None:
+        if _fact(uow, CaseFact, data.case_ref) is not None:
             return
-        uow.session.add(
+        _add_fact(
+            uow,
+            data.case_ref,
             CaseFact(
                 case_ref=data.case_ref,
                 region=data.region,
                 category=data.category,
                 registered_on=self.calendar.local_date(env.time),
-            )
+            ),
         )
         self.flow(uow, "cases.registered", data.region, data.category, env.time)
 
@@ -62,7 +92,7 @@ class Counting:
             self.flow(uow, "cases.refused_reason", data.region, reason, env.time)
 
     def case_assigned(self, env: Envelope, data: ce.CaseAssigned, uow: UnitOfWork) -> None:
-        fact = uow.session.get(CaseFact, data.case_ref)
+        fact = _fact(uow, CaseFact, data.case_ref)
         if data.reassigned or fact is None:
             return
         self.flow(uow, "cases.assigned", fact.region, fact.category, env.time)
@@ -70,7 +100,7 @@ class Counting:
     def agreement_signed(
         self, env: Envelope, data: ce.MediationAgreementSigned, uow: UnitOfWork
     ) -> None:
-        fact = uow.session.get(CaseFact, data.case_ref)
+        fact = _fact(uow, CaseFact, data.case_ref)
         if fact is None:
             return
         fact.deadline = data.deadline
@@ -78,14 +108,14 @@ class Counting:
         self._enter_mediation(uow, fact)
 
     def case_reopened(self, env: Envelope, data: ce.CaseReopened, uow: UnitOfWork) -> None:
-        fact = uow.session.get(CaseFact, data.case_ref)
+        fact = _fact(uow, CaseFact, data.case_ref)
         if fact is None:
             return
         fact.deadline = data.deadline
         self._enter_mediation(uow, fact)
 
     def case_extended(self, env: Envelope, data: ce.CaseExtended, uow: UnitOfWork) -> None:
-        fact = uow.session.get(CaseFact, data.case_ref)
+        fact = _fact(uow, CaseFact, data.case_ref)
         if fact is None:
             return
         fact.deadline = data.deadline
@@ -96,7 +126,7 @@ class Counting:
     def case_ended(self, env: Envelope, data: ce.CaseSettled, uow: UnitOfWork) -> None:
         measure = ENDINGS[env.nats_subject]
         self.flow(uow, measure, data.region, data.category, env.time)
-        fact = uow.session.get(CaseFact, data.case_ref)
+        fact = _fact(uow, CaseFact, data.case_ref)
         if fact is None or not fact.in_mediation:
             return
         if fact.deadline is not None:
@@ -118,15 +148,17 @@ class Counting:
         self._per_case(uow, "cases.compliance_overdue", data.case_ref, env.time)
 
     def case_escalated(self, env: Envelope, data: ce.CaseEscalated, uow: UnitOfWork) -> None:
-        if uow.session.get(EscalationFact, data.escalation_id) is not None:
+        if _fact(uow, EscalationFact, data.escalation_id) is not None:
             return
-        uow.session.add(
+        _add_fact(
+            uow,
+            data.escalation_id,
             EscalationFact(
                 escalation_id=data.escalation_id,
                 region=data.region,
                 risk_level=data.risk_level,
                 escalated_at=data.escalated_at,
-            )
+            ),
         )
         self.flow(uow, "escalations.raised", data.region, data.risk_level, env.time)
 
@@ -137,7 +169,7 @@ class Counting:
         uow.session.add(fact)
 
     def _per_case(self, uow: UnitOfWork, measure: str, case_ref: str, at: datetime) -> None:
-        fact = uow.session.get(CaseFact, case_ref)
+        fact = _fact(uow, CaseFact, case_ref)
         if fact is not None:
             self.flow(uow, measure, fact.region, fact.category, at)
 
@@ -146,7 +178,7 @@ class Counting:
     def escalation_accepted(
         self, env: Envelope, data: no.EscalationAcknowledged, uow: UnitOfWork
     ) -> None:
-        fact = uow.session.get(EscalationFact, data.escalation_id)
+        fact = _fact(uow, EscalationFact, data.escalation_id)
         if fact is None:
             # The escalation travels on another stream and may not be here yet: retry later.
             raise LookupError(f"escalation {data.escalation_id} not counted yet")
@@ -176,23 +208,25 @@ class Counting:
     def recommendation_issued(
         self, env: Envelope, data: co.RecommendationIssued, uow: UnitOfWork
     ) -> None:
-        if uow.session.get(RecommendationFact, data.recommendation_id) is not None:
+        if _fact(uow, RecommendationFact, data.recommendation_id) is not None:
             return
         region = data.region or NATIONAL
-        uow.session.add(
+        _add_fact(
+            uow,
+            data.recommendation_id,
             RecommendationFact(
                 recommendation_id=data.recommendation_id,
                 region=region,
                 addressee=data.addressee,
                 due_date=data.due_date,
-            )
+            ),
         )
         self.flow(uow, "recommendations.issued", region, data.addressee, env.time)
 
     def recommendation_responded(
         self, env: Envelope, data: co.RecommendationResponded, uow: UnitOfWork
     ) -> None:
-        fact = uow.session.get(RecommendationFact, data.recommendation_id)
+        fact = _fact(uow, RecommendationFact, data.recommendation_id)
         if fact is None or fact.answered:
             return
         fact.answered = True
@@ -202,7 +236,7 @@ class Counting:
     def recommendation_implemented(
         self, env: Envelope, data: co.RecommendationImplemented, uow: UnitOfWork
     ) -> None:
-        fact = uow.session.get(RecommendationFact, data.recommendation_id)
+        fact = _fact(uow, RecommendationFact, data.recommendation_id)
         if fact is None or fact.implemented:
             return
         fact.implemented = True
@@ -216,7 +250,7 @@ class Counting:
     def recommendation_overdue(
         self, env: Envelope, data: co.RecommendationOverdue, uow: UnitOfWork
     ) -> None:
-        fact = uow.session.get(RecommendationFact, data.recommendation_id)
+        fact = _fact(uow, RecommendationFact, data.recommendation_id)
         if fact is None or fact.overdue or fact.implemented:
             return
         fact.overdue = True
