@@ -5,12 +5,16 @@ One spelling of each is enough: names are compared by their key (kelisim.names.w
 Асель / Әсел / Assel, Нурлан / Нұрлан / Nurlan and Дмитрий / Dmitry meet; a second spelling is
 listed only where the keys differ (Гүлнар / Гульнара, Бақыт / Бахыт).
 
-Left out on purpose, though people bear them: names that are also a place, a month, a holiday,
-a party, a brand or a title written with a capital (Алматы, Астана, Есіл, Алтай, Жамбыл, Арал,
-Ұлан, Самал, Мирас, Наурыз, Рамазан, Мейрам, Жеңіс, Нұр, Сұлтан, Жібек, Әділет, Ислам, Аким,
-Август, Рахат, Бағдат, Сапар, Сағат, Абылай, Ақжол), and the shortest (Ян, Лев, Ева, Алла,
-Зоя, Инна, Яна), whose keys other words share. A person named so is still found with
-initials, a patronymic or a form of address, and among the source's own names.
+Names that are also a place, a month, a holiday, a party, a brand or a title written with a
+capital (Жамбыл, Наурыз, Нұр, ...), and the shortest (Ян, Лев, Ева, ...), whose keys other words
+share, are `WORD_NAMES`: a name beside a surname only ("Наурыз Абенов", never "Жамбыл облысы"
+or a name beside another given name). Алматы, Астана and Аким (a title: "Аким Петров" is the
+akim named Petrov) are in neither list. A person named so is still found with initials, a
+patronymic or a form of address, and among the source's own names.
+
+`COMMON_WORDS` are listed names that are also ordinary words when written in lowercase (вера,
+любовь, роман, мақсат, серік, төлеген): written so, they are no name even beside a word shaped
+as a surname ("родительская любовь", "мақсат жазулы"); capitalised, they are names as any.
 """
 
 from __future__ import annotations
@@ -56,6 +60,23 @@ RUSSIAN_FEMALE = """
 Татьяна Ульяна Эвелина Элина Юлия Злата Олеся Снежана
 """
 
-GIVEN_NAMES: tuple[str, ...] = tuple(
-    dict.fromkeys((KAZAKH_MALE + KAZAKH_FEMALE + RUSSIAN_MALE + RUSSIAN_FEMALE).split())
-)
+MALE: tuple[str, ...] = tuple(dict.fromkeys((KAZAKH_MALE + RUSSIAN_MALE).split()))
+FEMALE: tuple[str, ...] = tuple(dict.fromkeys((KAZAKH_FEMALE + RUSSIAN_FEMALE).split()))
+GIVEN_NAMES: tuple[str, ...] = tuple(dict.fromkeys(MALE + FEMALE))
+
+WORD_NAMES_TEXT = """
+Жамбыл Наурыз Нұр Есіл Алтай Арал Ұлан Самал Мирас Рамазан Мейрам Жеңіс Сұлтан Жібек Әділет
+Ислам Август Рахат Бағдат Сапар Сағат Абылай Ақжол Дархан Ян Лев Ева Алла Зоя Инна Яна
+"""
+
+COMMON_WORDS_TEXT = """
+вера надежда любовь роза роман марк максим виктория злата
+мақсат еркін берік бақыт бахыт серік сайын төлеген адиль арман алмас болат темір сабыр
+қуаныш мұрат қанат ғалым абай айдын бейбіт жарас медет мейір рахым жомарт дәурен ермек
+талғат қайрат қайсар айбар айдар абзал бекзат аян
+дана баян анар әсем мөлдір күнім жұлдыз сәуле шолпан қымбат салтанат ардақ аяулым жадыра
+дариға гаухар маржан меруерт раушан ләззат жұпар сымбат мақпал іңкәр сания айым
+"""
+
+WORD_NAMES: tuple[str, ...] = tuple(WORD_NAMES_TEXT.split())
+COMMON_WORDS: tuple[str, ...] = tuple(COMMON_WORDS_TEXT.split())

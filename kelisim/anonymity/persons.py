@@ -8,17 +8,20 @@ proposal, which comes from no case, or in a practice note's general text). The f
 forms are kept narrow on purpose: a place written with its abbreviation ("г. Алматы",
 "Г. Петропавловск" at a sentence's start) is not a name.
 
-A bare name is two capitalised (or upper-case) words side by side, in either order, one of
-them a common given name (`given_names`, compared by kelisim.names.word_key, so any spelling,
-transliteration or Kazakh/Russian case form meets: Ивана, Асели, Zhanarga) and the other a
+A bare name is two words side by side, in either order, one of them a common given name
+(`given_names`, compared by kelisim.names.word_key, so any spelling, transliteration or
+Kazakh/Russian case form meets: Ивана, Асели, Zhanarga) and the other a
 surname: a Russian-style one (-ов/-ев/-ин, -ова/-ева/-ина, -ский/-ская, -енко; Latin -ov,
 -ova, ...), a Kazakh one (-ұлы/-қызы, or a father's name: -бай, -бек, -бол, -қали, -ғали,
 -хан, -жан), each perhaps with a case ending (Петровқа, Нурлановой), or another given name as
 listed (Айгүл Төлеген; "Серік Жанарға хат жазды" is a sentence). A register's order, the
 surname, a comma and the given name as listed ("Петров, Иван", "Zhumabayev, Nurlan"), is a
 name too; two given names parted by a comma ("Марат, Айгүл") are a list, and a blank line
-parts any pair. Decisions, weighing a leaked person
-against a refused sentence:
+parts any pair. Both words are capitalised (or upper-case); a pair with a word in lowercase
+("иван петров", "асқар нұрланұлы") is asked of kelisim.anonymity.lowercase, whose shape is
+narrower (a Russian-shaped surname or a Kazakh patronymic that agrees with the given name in
+gender and case, no given name that is an ordinary word: "роза ветров", "родительская любовь"
+pass). Decisions, weighing a leaked person against a refused sentence:
 - a surname alone is never a name (проспект Назарбаева, Назарбаев Университет, судья Петров,
   Президент Тоқаев): it names streets, institutions and historic figures too often; nor is a
   given name alone (Марат Астанаға көшті);
@@ -33,9 +36,14 @@ against a refused sentence:
   Қасым-Жомарт Тоқаев) is public and passes, as a proposal quotes the annual address;
 - a historic figure written in full with no such word ("Абай Құнанбаев өлеңдері") is found
   like anyone: the check cannot tell them from a party, and a writer names them by one word;
-- given names that are also places, months, holidays or titles are left out of the list
-  (`given_names`), and a few cities shaped as surnames (Қонаев, Саратов, Берлин) are no
-  surname.
+- given names that are also places, months, holidays or words (Жамбыл, Наурыз, Нұр: the
+  list's `WORD_NAMES`) are a given name only beside a capitalised surname ("Наурыз Абенов",
+  "Жамбыл Сатыбалдиев"), never beside another given name or another of them ("Алтай Дархан")
+  nor in lowercase, so "Жамбыл облысы", "Наурыз мейрамы", "праздник Наурыз" pass, and "Жамбыл
+  Жабаев атындағы", "улица Жамбыла Жабаева" by the place words above; a title (Аким) is in
+  neither list, and a few cities shaped as surnames (Қонаев, Саратов, Берлин) are no surname;
+- "Лев Толстой", "лев толстой" pass: Толстой has no surname's ending; a writer named in full
+  with one ("Жамбыл Жабаевтың өлеңдері") is found, as any historic figure above.
 """
 
 from __future__ import annotations
@@ -44,7 +52,8 @@ import functools
 import re
 from collections.abc import Iterator
 
-from kelisim.anonymity.given_names import GIVEN_NAMES
+from kelisim.anonymity import lowercase
+from kelisim.anonymity.given_names import GIVEN_NAMES, WORD_NAMES
 from kelisim.anonymity.text import Finding
 from kelisim.names import KAZAKH_ENDINGS, RUSSIAN_ENDINGS, word_key
 
@@ -159,21 +168,32 @@ _PLACE_AFTER = re.compile(
 )
 
 
-@functools.cache
-def _given_forms() -> dict[str, bool]:
-    """The key of every form of every given name: True for the name as listed, False for an
-    inflected form (Ивана, Жанарға); a stem's key and an ending's joined, as kelisim.names
-    does. Built once, on first use."""
+def _forms(names: tuple[str, ...]) -> dict[str, bool]:
+    """The key of every form of every name of `names`: True for the name as listed, False for
+    an inflected form (Ивана, Жанарға); a stem's key and an ending's joined, as
+    kelisim.names does."""
     endings = {word_key(e) for e in _GIVEN_ENDINGS}
     forms: dict[str, bool] = {}
-    for name in GIVEN_NAMES:
+    for name in names:
         lower = name.lower()
         stems = {lower, lower[:-1] if lower[-1] in "аяйь" else lower}
         stems |= {lower[:-2]} if lower.endswith("ия") else set()
         for stem in map(word_key, stems):
             forms.update((_RUNS.sub(r"\1", stem + ending), False) for ending in endings)
-    forms.update((word_key(name), True) for name in GIVEN_NAMES)
+    forms.update((word_key(name), True) for name in names)
     return forms
+
+
+@functools.cache
+def _given_forms() -> dict[str, bool]:
+    """Every form of every common given name (`_forms`), built once, on first use."""
+    return _forms(GIVEN_NAMES)
+
+
+@functools.cache
+def _word_name_forms() -> dict[str, bool]:
+    """Every form of a given name that is also a place, a month or a word (Жамбыл, Наурыз)."""
+    return {k: v for k, v in _forms(WORD_NAMES).items() if k not in _given_forms()}
 
 
 def _capitalised(word: str) -> bool:
@@ -185,6 +205,18 @@ def _given(word: str) -> bool | None:
     """Whether a word is a given name of the list as listed (True), inflected (False), or no
     given name (None); a hyphenated word by its first part (Қасым-Жомарт)."""
     return _given_forms().get(word_key(word.split("-")[0]))
+
+
+def _beside_surname(word: str, given: bool | None, other: str) -> bool | None:
+    """As `_given`, for a word beside a surname (`other`): a given name that is also a place, a
+    month or a word counts there ("Наурыз Абенов"), though not hyphenated (Нұр-Сұлтан) nor
+    beside another such word shaped as a surname ("Алтай Дархан", "Сұлтан Жібек": places)."""
+    if given is not None or "-" in word:
+        return given
+    found = _word_name_forms().get(word_key(word))
+    if found is None or _word_name_forms().get(word_key(other.split("-")[0])) is not None:
+        return None
+    return found
 
 
 def _surname(word: str) -> bool:
@@ -223,30 +255,41 @@ def _names_a_place(text: str, start: int, end: int, *, inflected: bool) -> bool:
 def bare_names(text: str) -> Iterator[Finding]:
     """Every given name beside a surname (either order), as one finding per run of words."""
     words = list(_TOKEN.finditer(text))
+    # Each word's case: capitalised (or upper-case) True, lowercase False, mixed None.
+    texts = [m.group(0) for m in words]
+    cases = [True if _capitalised(w) else (False if w.islower() else None) for w in texts]
     run: tuple[int, int] | None = None
     for i in range(len(words) - 1):
-        one, two = words[i].group(0), words[i + 1].group(0)
+        if cases[i] is None or cases[i + 1] is None:
+            continue
+        one, two = texts[i], texts[i + 1]
         gap = text[words[i].end() : words[i + 1].start()]
         listed = _LISTED.fullmatch(gap) is not None  # a register's "Петров, Иван"
-        if not (
-            (listed or (gap.isspace() and gap.count("\n") <= 1))
-            and _capitalised(one)
-            and _capitalised(two)
-        ):
+        if not (listed or (gap.isspace() and gap.count("\n") <= 1)):
             continue
-        first, second = _given(one), _given(two)
-        # After a comma: the surname, then the given name as listed; never two given names
-        # ("Марат, Айгүл").
-        if listed and not (second is True and _surname(one)):
-            continue
-        # Two given names as listed (Айгүл Төлеген), or one in any form beside a surname;
-        # not a name with an inflected one: "Серік Жанарға хат жазды" is a sentence.
-        if not (
-            (first is True and second is True)
-            or (first is not None and _surname(two))
-            or (second is not None and _surname(one))
-        ):
-            continue
+        if not (cases[i] and cases[i + 1]):
+            # A pair with a word in lowercase ("иван петров"): a narrower shape, no comma.
+            if listed:
+                continue
+            first, second = lowercase.pair(one, two), None
+            if first is None:
+                continue
+        else:
+            first, second = _given(one), _given(two)
+            both_given = first is True and second is True
+            first, second = _beside_surname(one, first, two), _beside_surname(two, second, one)
+            # After a comma: the surname, then the given name as listed; never two given
+            # names ("Марат, Айгүл").
+            if listed and not (second is True and _surname(one)):
+                continue
+            # Two given names as listed (Айгүл Төлеген), or one in any form beside a surname;
+            # not a name with an inflected one: "Серік Жанарға хат жазды" is a sentence.
+            if not (
+                both_given
+                or (first is not None and _surname(two))
+                or (second is not None and _surname(one))
+            ):
+                continue
         pair = (words[i].start(), words[i + 1].end())
         inflected = first is False or second is False
         if _names_a_place(text, *pair, inflected=inflected):
