@@ -52,6 +52,7 @@ from bench.escalation_parts import (
     run_schedule,
     summary,
 )
+from bench.light_http import LightClient
 from bench.support import clean_env, cpu_by_part, free_port, result, shape
 
 UP, DOWN = 1.25, 1.5  # the factors of the rising and falling steps
@@ -140,7 +141,8 @@ class System:
         assert answer.status_code == 200, answer.text
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
-    def sender(self, client: httpx.AsyncClient):  # noqa: ANN201
+    def sender(self, client: LightClient):  # noqa: ANN201
+        """The load's call: one escalation of the next case, by the light client."""
         counter = iter(range(10**9))
         body = {
             "reason": "Leaflets calling for violence against one community were found",
@@ -148,20 +150,20 @@ class System:
             "risk_level": "critical",
             "summary": "Leaflets inciting ethnic hatred in a residential block",
         }
-        headers = {"Authorization": self.token}
+        headers = {"Authorization": self.token, "Content-Type": "application/json"}
 
         async def send() -> str | None:
             n = next(counter)
             case = self.cases[n % len(self.cases)]
             # Each one a summary of its own: the same escalation of a case again is refused.
             alert = {**body, "summary": f"{body['summary']} (alert {n})"}
-            answer = await client.post(
-                f"/api/v1/cases/{case}/escalations", json=alert, headers=headers
+            status, answer = await client.request(
+                "POST", f"/api/v1/cases/{case}/escalations", json.dumps(alert).encode(), headers
             )
-            if answer.status_code != 201:
-                self.refusals[answer.status_code] = self.refusals.get(answer.status_code, 0) + 1
+            if status != 201:
+                self.refusals[status] = self.refusals.get(status, 0) + 1
                 return None
-            return str(answer.json()["id"])
+            return str(json.loads(answer)["id"])
 
         return send
 
@@ -231,13 +233,15 @@ async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa:
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
     async with httpx.AsyncClient(base_url=system.gateway, timeout=30, limits=limits) as client:
         await system.prepare(client, cases=args.cases)
-        send = system.sender(client)
+        light = LightClient(system.gateway)
+        send = system.sender(light)
         await run_schedule(5, 2, send)  # warm-up
         await collect(receiver, {}, {})
         got: dict[str, float] = {}
         assert system.proc is not None
-        cpu_before = cpu_by_part(system.proc.pid)
+        cpu_before, client_before = cpu_by_part(system.proc.pid), time.process_time()
         sent, lags = await run_schedule(args.rate, args.seconds, send)
+        client_cpu = (time.process_time() - client_before) * 1000 / max(len(sent), 1)
         tail = await collect(receiver, sent, got)
         cpu_after = cpu_by_part(system.proc.pid)
         cpu = {
@@ -277,12 +281,14 @@ async def measure_kelisim(args, system: System, receiver: str) -> dict:  # noqa:
             steps.append((rate, s))
             if s["holds"] != up:
                 break
+        await light.close()
         return {
             "base": base,
             "stages": stages,
             "steps": steps,
             "refusals": system.refusals,
             "cpu": cpu,
+            "client_cpu": client_cpu,
         }
 
 
@@ -351,6 +357,7 @@ def main() -> None:
     for part, ms in sorted(ours["cpu"].items(), key=lambda kv: -kv[1]):
         print(f"    {part:<46} {ms:7.1f} ms")
     print(f"    {'all of Kelisim':<46} {sum(ours['cpu'].values()):7.1f} ms")
+    print(f"    {'(the load client, not Kelisim)':<46} {ours['client_cpu']:7.1f} ms")
     print("steps to the highest rate that holds, each for", f"{args.step_seconds:g} s:")
     sustained = 0.0
     for rate, s in ours["steps"]:
