@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from kelisim.clock import now
 from kelisim.commands import Command
-from kelisim.db import table_of
+from kelisim.db import insert_rows, row_of, table_of
 from kelisim.events.notifications import DeliveryDeadLettered, DeliveryFailed, DeliverySucceeded
 from kelisim.problems import Problem
 from kelisim.uow import UnitOfWork
@@ -169,17 +169,17 @@ def record_attempt(cmd: RecordAttempt, uow: UnitOfWork) -> str | None:
     then = after_attempt(
         delivery.schedule_step, cmd.status_code, cmd.retry_after, failing_for, cmd.policy
     )
-    session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            attempt=delivery.attempts,
-            at=at,
-            outcome=then.outcome,
-            status_code=cmd.status_code,
-            latency_ms=cmd.latency_ms,
-            error=cmd.error,
-        )
+    attempt = row_of(
+        DeliveryAttempt,
+        delivery_id=delivery.id,
+        attempt=delivery.attempts,
+        at=at,
+        outcome=then.outcome,
+        status_code=cmd.status_code,
+        latency_ms=cmd.latency_ms,
+        error=cmd.error,
     )
+    insert_rows(uow.conn, DeliveryAttempt, [attempt])  # by Core: never read back here
     common = {
         "delivery_id": delivery.id,
         "endpoint_id": delivery.endpoint_id,

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from kelisim import tracing
 from kelisim.clock import now
 from kelisim.commands import Command
+from kelisim.db import insert_rows, row_of
 from kelisim.events import Envelope
 from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
@@ -74,8 +75,8 @@ _REGION_ENDPOINTS = (
 def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) -> None:
     """Consumer handler: keep the escalation for the feed, queue one webhook per endpoint.
 
-    Reads first (the escalation, the endpoints, the rules and their people), then writes,
-    so its rows go to the database in one flush.
+    Reads first (the escalation, the endpoints, the rules, their people and the names the
+    notices give), then writes, so its rows go to the database in one flush.
     """
     session = uow.session
     exists = session.exec(_ESCALATION, params={"escalation_id": data.escalation_id}).first()
@@ -93,7 +94,9 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         "mediator": data.mediator,
     }
     planned = plan(uow, envelope.nats_subject, staff)
-    escalation = Escalation(
+    # Written by Core: nothing reads them back as entities in this transaction.
+    escalation = row_of(
+        Escalation,
         escalation_id=data.escalation_id,
         case_ref=data.case_ref,
         region=data.region,
@@ -106,11 +109,13 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         case_number=data.number,
         mediator=data.mediator,
     )
-    session.add(escalation)
+    insert_rows(uow.conn, Escalation, [escalation])
     uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
     body = liaison_body(data)
+    deliveries = []
     for endpoint in endpoints:
-        delivery = Delivery(
+        delivery = row_of(
+            Delivery,
             endpoint_id=endpoint.id,
             escalation_id=data.escalation_id,
             region=data.region,
@@ -118,9 +123,10 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
             next_attempt_at=now(),
             traceparent=tracing.traceparent(),
         )
-        session.add(delivery)
-        uow.audit("delivery.queued", "delivery", delivery.id, after={"endpoint": endpoint.id})
+        deliveries.append(delivery)
+        uow.audit("delivery.queued", "delivery", delivery["id"], after={"endpoint": endpoint.id})
         uow.wake(WEBHOOKS, endpoint.id)  # straight to the endpoint's lane once committed
+    insert_rows(uow.conn, Delivery, deliveries)
     # Notices go to staff only: a rule never reaches liaisons (422 `invalid-audience`), who
     # get the subset through the feed and webhooks.
     dispatch(uow, envelope.id, envelope.nats_subject, staff, planned)

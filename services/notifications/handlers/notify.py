@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from kelisim import links
-from kelisim.db import LIKE_ESCAPE, containing
+from kelisim.db import LIKE_ESCAPE, containing, insert_rows, row_of
 from kelisim.events import Envelope, EventData
 from kelisim.events.notifications import NotificationCreated
 from kelisim.uow import SYSTEM, UnitOfWork
@@ -83,13 +83,17 @@ def notify(
     email: bool = False,
     people: Sequence[Recipient] | None = None,
     link: str | None = None,
-) -> Notification:
-    """Write one in-app notification (and its e-mails), audited, with its event.
+) -> str:
+    """Write one in-app notification (and its e-mails), audited, with its event; its id.
 
     `people`: the audience's directory as `audience_people` read it before the caller wrote
-    anything; read here when not given. `link`: the page the e-mails link to.
+    anything; read here when not given. `link`: the page the e-mails link to. The rows are
+    written by Core (`kelisim.db.insert_rows`): nothing reads them back as entities.
     """
-    note = Notification(
+    if email and people is None:
+        people = audience_people(uow, Audience(**audience))
+    note = row_of(
+        Notification,
         source_event_id=source_event_id,
         rule_id=rule_id,
         topic=topic,
@@ -98,28 +102,27 @@ def notify(
         in_app=in_app,
         **audience,
     )
-    if email and people is None:
-        people = audience_people(uow, note)  # before the note is added: nothing to flush
-    uow.session.add(note)
+    insert_rows(uow.conn, Notification, [note])
+    note_id: str = note["id"]
     if email:
-        _queue_emails(uow, note, params, people or (), link)
+        _queue_emails(uow, note_id, topic, params, people or (), link)
     uow.audit(
         "notification.created",
         "notification",
-        note.id,
+        note_id,
         after={"topic": topic, "rule": rule_id, **audience},
     )
-    recipient = f"user:{note.audience_user}" if note.audience_user else f"role:{note.audience_role}"
+    user, role = audience.get("audience_user"), audience.get("audience_role")
     uow.emit(
         NotificationCreated(
-            notification_id=note.id,
-            recipient=recipient,
+            notification_id=note_id,
+            recipient=f"user:{user}" if user else f"role:{role}",
             topic=topic,
             source_event_id=source_event_id,
         ),
-        aggregate=f"notification:{note.id}",
+        aggregate=f"notification:{note_id}",
     )
-    return note
+    return note_id
 
 
 class HasAudience(Protocol):
@@ -185,29 +188,33 @@ def audience_people(uow: UnitOfWork, note: HasAudience) -> list[Recipient]:
 
 def _queue_emails(
     uow: UnitOfWork,
-    note: Notification,
+    note_id: str,
+    topic: str,
     params: dict[str, Any],
     people: Iterable[Recipient],
     link: str | None = None,
 ) -> None:
     rendered: dict[str, tuple[str, str]] = {}  # by language: the same words for everyone
+    rows = []
     for person in people:
         lang = messages.lang_of(person.lang)
         if lang not in rendered:
-            title, body = messages.title_and_body(note.topic, lang, params)
+            title, body = messages.title_and_body(topic, lang, params)
             rendered[lang] = title, messages.email_body(lang, body, link)
         subject, text = rendered[lang]
-        uow.session.add(
-            EmailMessage(
+        rows.append(
+            row_of(
+                EmailMessage,
                 username=person.username,
                 to_address=str(person.email),
                 lang=lang,
                 subject=subject,
                 body=text,
-                notification_id=note.id,
+                notification_id=note_id,
                 status=email_start(person.digest),
             )
         )
+    insert_rows(uow.conn, EmailMessage, rows)
 
 
 # Built once (every event of a subject with rules runs it): see services/cases/queries.py.
@@ -227,22 +234,32 @@ class Planned:
     people: list[Recipient]
 
 
-def plan(uow: UnitOfWork, topic: str, params: dict[str, Any]) -> list[Planned]:
+@dataclass(frozen=True)
+class Plan:
+    """What an event's rules will write, and the event's values with the full names of the
+    people it names (`with_full_names`), all read before anything is written."""
+
+    steps: list[Planned]
+    params: dict[str, Any]
+
+
+def plan(uow: UnitOfWork, topic: str, params: dict[str, Any]) -> Plan:
     """What the enabled rules of a topic will write for an event, read before it is written.
 
-    A handler that plans first and writes after has its rows flushed once, at its next read
-    or at the commit, rather than once at each read between its writes.
+    A handler that plans first and writes after has its rows flushed once, at the commit,
+    rather than once at each read between its writes (the names' read too: after a write,
+    it flushed the handler's rows on its own).
     """
     rules: Iterable[Rule] = uow.session.exec(_RULES, params={"subject": topic}).all()
     actor = None if uow.actor == SYSTEM else uow.actor.username
-    planned = []
+    steps = []
     for rule in rules:
         audience = audience_of(rule, params, actor)
         if audience is None or not (rule.in_app or rule.email):
             continue
         people = audience_people(uow, Audience(**audience)) if rule.email else []
-        planned.append(Planned(rule, audience, people))
-    return planned
+        steps.append(Planned(rule, audience, people))
+    return Plan(steps, with_full_names(uow, params) if steps else params)
 
 
 def dispatch(
@@ -250,17 +267,16 @@ def dispatch(
     source_event_id: str,
     topic: str,
     params: dict[str, Any],
-    planned: list[Planned] | None = None,
+    planned: Plan | None = None,
     base_url: str | None = None,
 ) -> int:
     """Apply every enabled rule of the topic (as `plan` read them, when given); returns how
     many notifications were written. With `base_url`, a council notice's e-mails link its
     page (`email_link`)."""
     todo = plan(uow, topic, params) if planned is None else planned
-    if todo:
-        params = with_full_names(uow, params)
+    params = todo.params
     link = email_link(base_url, topic, params)
-    for step in todo:
+    for step in todo.steps:
         notify(
             uow,
             source_event_id=source_event_id,
@@ -273,7 +289,7 @@ def dispatch(
             people=step.people,
             link=link,
         )
-    return len(todo)
+    return len(todo.steps)
 
 
 # Council pages are open to the council's members and secretary, whom council rules reach;
