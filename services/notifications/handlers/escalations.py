@@ -12,13 +12,14 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from kelisim import tracing
 from kelisim.clock import now
 from kelisim.commands import Command
-from kelisim.db import insert_rows, row_of
+from kelisim.db import insert_rows, row_of, table_of
 from kelisim.events import Envelope
 from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
@@ -62,12 +63,17 @@ def liaison_body(data: CaseEscalated) -> str:
     )
 
 
-# Built once: every escalation runs them (see services/cases/queries.py).
-_ESCALATION = select(Escalation).where(Escalation.escalation_id == bindparam("escalation_id"))
+# Built once: every escalation runs them (see services/cases/queries.py). By Core: the
+# handler needs whether the escalation is kept and the endpoints' ids, not entities.
+ESCALATIONS = table_of(Escalation)
+ENDPOINTS = table_of(LiaisonEndpoint)
+_ESCALATION = sa.select(ESCALATIONS.c.seq).where(
+    ESCALATIONS.c.escalation_id == bindparam("escalation_id")
+)
 _REGION_ENDPOINTS = (
-    select(LiaisonEndpoint)
-    .where(LiaisonEndpoint.region == bindparam("region"))
-    .order_by(col(LiaisonEndpoint.id))
+    sa.select(ENDPOINTS.c.id)
+    .where(ENDPOINTS.c.region == bindparam("region"))
+    .order_by(ENDPOINTS.c.id)
     .with_for_update()
 )
 
@@ -76,10 +82,10 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
     """Consumer handler: keep the escalation for the feed, queue one webhook per endpoint.
 
     Reads first (the escalation, the endpoints, the rules, their people and the names the
-    notices give), then writes, so its rows go to the database in one flush.
+    notices give), then writes its rows by Core, so no read flushes anything.
     """
-    session = uow.session
-    exists = session.exec(_ESCALATION, params={"escalation_id": data.escalation_id}).first()
+    conn = uow.conn
+    exists = conn.execute(_ESCALATION, {"escalation_id": data.escalation_id}).first()
     if exists is not None:
         return  # the same escalation in another envelope: already delivered and announced
     # Disabled endpoints get their deliveries too: they wait, pending, for re-enabling.
@@ -87,7 +93,7 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
     # one endpoint take turns, so a delivery's time-ordered id, made after the lock, follows
     # the commit order. Without it a replica's longer transaction could commit an earlier id
     # after the lane had sent a later one, and the endpoint would get them out of order.
-    endpoints = session.exec(_REGION_ENDPOINTS, params={"region": data.region}).all()
+    endpoints: list[str] = list(conn.execute(_REGION_ENDPOINTS, {"region": data.region}).scalars())
     staff = {
         **data.liaison_subset(),
         **staff_refs(data.case_id, data.number),
@@ -109,14 +115,14 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
         case_number=data.number,
         mediator=data.mediator,
     )
-    insert_rows(uow.conn, Escalation, [escalation])
+    insert_rows(conn, Escalation, [escalation])
     uow.audit("escalation.received", "escalation", data.escalation_id, after=data.region)
     body = liaison_body(data)
     deliveries = []
-    for endpoint in endpoints:
+    for endpoint_id in endpoints:
         delivery = row_of(
             Delivery,
-            endpoint_id=endpoint.id,
+            endpoint_id=endpoint_id,
             escalation_id=data.escalation_id,
             region=data.region,
             body=body,
@@ -124,9 +130,9 @@ def on_case_escalated(envelope: Envelope, data: CaseEscalated, uow: UnitOfWork) 
             traceparent=tracing.traceparent(),
         )
         deliveries.append(delivery)
-        uow.audit("delivery.queued", "delivery", delivery["id"], after={"endpoint": endpoint.id})
-        uow.wake(WEBHOOKS, endpoint.id)  # straight to the endpoint's lane once committed
-    insert_rows(uow.conn, Delivery, deliveries)
+        uow.audit("delivery.queued", "delivery", delivery["id"], after={"endpoint": endpoint_id})
+        uow.wake(WEBHOOKS, endpoint_id)  # straight to the endpoint's lane once committed
+    insert_rows(conn, Delivery, deliveries)
     # Notices go to staff only: a rule never reaches liaisons (422 `invalid-audience`), who
     # get the subset through the feed and webhooks.
     dispatch(uow, envelope.id, envelope.nats_subject, staff, planned)
