@@ -36,6 +36,8 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 def control_character(text: str, *, allowed: frozenset[str] = LINE_BREAKS) -> str | None:
     """The first control character, lone surrogate or bidirectional control in `text` (None
     when there is none)."""
+    if text.isprintable():  # holds no control, surrogate or format character (nor a bidi one)
+        return None
     for char in text:
         if char not in allowed and (
             unicodedata.category(char) in ("Cc", "Cs") or char in BIDI_CONTROLS

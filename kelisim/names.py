@@ -116,8 +116,13 @@ def _collapse(key: str) -> str:
     return _RUNS.sub(r"\1", key)
 
 
+@functools.lru_cache(maxsize=4096)
 def word_key(word: str) -> str:
-    """The comparable key of one word (a single name), e.g. 'Жанар' and 'Zhanar' -> 'janar'."""
+    """The comparable key of one word (a single name), e.g. 'Жанар' and 'Zhanar' -> 'janar'.
+
+    Kept for the 4,096 words last asked: a text's check asks for each of its words several
+    times (names by form, bare names, street words), and texts share most of their words.
+    """
     folded = _FOLD_RE.sub(lambda m: _FOLD[m.group(0)], _spell_out(word))
     key = _NOT_KEY.sub("", folded)
     if key.startswith("ie") and len(key) > 2:
@@ -172,7 +177,10 @@ def inflected_keys(word: str) -> frozenset[str]:
         return frozenset()
     forms = {key}
     for stem in _stems(key):
-        forms.update(_collapse(stem + ending) for ending in ENDING_KEYS)
+        # `_collapse(stem + ending)`: a key has no runs, nor has a stem cut from it or an
+        # ending's key, so the only run is of two letters where they meet.
+        last = stem[-1]
+        forms.update(stem + (e[1:] if e[0] == last else e) for e in ENDING_KEYS)
     return frozenset(forms)
 
 
@@ -196,15 +204,23 @@ class NameMatcher:
     """Finds every spelling and inflected form of some names in running text, fast."""
 
     def __init__(self, names: Iterable[str]) -> None:
-        self._forms: dict[str, str] = {}
-        for name in names:
-            for part in name_words(name):
-                for form in inflected_keys(part):
-                    self._forms.setdefault(form, name)
+        # Each word's forms as `inflected_keys` keeps them, in the order declared: a text asks
+        # about a few dozen words, so merging a few hundred forms per word into one dict first
+        # cost more than it saved (an escalation's check builds a matcher for one summary).
+        self._forms: list[tuple[frozenset[str], str]] = [
+            (forms, name)
+            for name in names
+            for part in name_words(name)
+            if (forms := inflected_keys(part))
+        ]
 
     def match(self, word: str) -> str | None:
-        """The declared name this word is a form of, or None."""
-        return self._forms.get(word_key(word))
+        """The declared name this word is a form of (the first declared), or None."""
+        key = word_key(word)
+        for forms, name in self._forms:
+            if key in forms:
+                return name
+        return None
 
     def find(self, text: str) -> Iterator[NameHit]:
         """Every word of `text` that is a form of one of the names, with its position."""

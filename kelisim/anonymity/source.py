@@ -51,6 +51,8 @@ def emails(text: str, declared: Sequence[str]) -> Iterator[Finding]:
             continue
         local = email.split("@", 1)[0]
         for needle in (email, local) if len(local) >= _MIN_LOCAL_PART else (email,):
+            if needle not in folded:  # most texts hold none: skip compiling a pattern of its own
+                continue
             for m in re.finditer(rf"(?<![\w.]){re.escape(needle)}(?![\w])", folded):
                 yield Finding(m.start(), m.end(), text[m.start() : m.end()], "email")
 
@@ -148,15 +150,18 @@ def numbers(text: str, declared: Sequence[str]) -> Iterator[Finding]:
         if not number:
             continue
         # The whole number with any separators between its parts (KZ 75 2026 000001).
-        parts = [re.escape(p) for p in re.split(r"[\s\-/.]+", number) if p]
-        whole = r"[\s\-/.]*".join(parts)
-        for m in re.finditer(rf"(?<![\w]){whole}(?![\w])", text, re.IGNORECASE):
-            yield Finding(m.start(), m.end(), m.group(0), "case_number")
+        parts = [p for p in re.split(r"[\s\-/.]+", number) if p]
+        # A part of ASCII digits matches only as written, whatever the case: a text without one
+        # holds no match and needs no pattern of this number's own compiled (each case has one).
+        if not any(p.isascii() and p.isdigit() and p not in text for p in parts):
+            whole = r"[\s\-/.]*".join(map(re.escape, parts))
+            for m in re.finditer(rf"(?<![\w]){whole}(?![\w])", text, re.IGNORECASE):
+                yield Finding(m.start(), m.end(), m.group(0), "case_number")
         sequence = re.search(r"(\d+)\D*$", number)
         if sequence is None:
             continue
         digits = sequence.group(1)
-        if len(digits) >= 4:
+        if len(digits) >= 4 and digits in text:
             for m in re.finditer(rf"(?<![\w]){digits}(?![\w])", text):
                 yield Finding(m.start(), m.end(), m.group(0), "case_number")
         # "№ 1", "#0001", "N 1": the sequence as the case's number, leading zeros or not.

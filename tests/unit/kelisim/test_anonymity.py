@@ -4,11 +4,12 @@ bank account number (IBAN), identity document number and link."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
-from kelisim.anonymity import Identifying, check
+from kelisim.anonymity import Identifying, check, source
 from kelisim.anonymity.general import valid_iban, valid_iin
 
 pytestmark = pytest.mark.db_independent
@@ -126,6 +127,30 @@ def test_a_street_alone_or_with_another_number_is_not_an_address(text: str) -> N
 )  # fmt: skip
 def test_the_case_number_and_its_sequence_are_found(text: str, piece: str) -> None:
     assert found(text) == [("case_number", piece)]
+
+
+def test_a_text_without_the_sources_e_mails_or_number_compiles_no_pattern_of_theirs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each case has its own e-mails and number, so a pattern of theirs is compiled anew (the
+    # `re` cache never holds it): most of an escalation's check went there, to find nothing.
+    patterns: list[str] = []
+
+    class Recording:
+        def __getattr__(self, name: str) -> object:
+            return getattr(re, name)
+
+        def finditer(self, pattern: str, *args: object) -> object:
+            patterns.append(pattern)
+            return re.finditer(pattern, *args)
+
+    monkeypatch.setattr(source, "re", Recording())
+    assert found("Листовки нашли во дворе 14 домов; 2026 жыл, 75 адам, kz сайты") == []
+    assert not [p for p in patterns if "alieva" in p or "000001" in p]
+    assert found("Write to zhanar.alieva@mail.kz, дело KZ-75-2026-000001") == [
+        ("email", "zhanar.alieva@mail.kz"),
+        ("case_number", "KZ-75-2026-000001"),
+    ]
 
 
 def test_other_numbers_are_not_the_case_number() -> None:

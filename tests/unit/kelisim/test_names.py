@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from kelisim.names import NameMatcher, is_name_form, name_key, name_matches, word_key
+from kelisim.names import (
+    ENDING_KEYS,
+    NameMatcher,
+    inflected_keys,
+    is_name_form,
+    name_key,
+    name_matches,
+    word_key,
+)
 
 pytestmark = pytest.mark.db_independent
 
@@ -91,6 +101,28 @@ def test_the_matcher_finds_planted_names_with_positions_in_running_text() -> Non
         ("Alievoi", "Жанар Әлиева"),
     ]
     assert all(text[h.start : h.end] == h.word for h in hits)
+
+
+def test_a_word_that_is_a_form_of_two_names_is_the_first_declared() -> None:
+    matcher = NameMatcher(["Асель Нурланова", "Асель Серикова", "Иван Петров"])
+    assert matcher.match("Асели") == "Асель Нурланова"
+    assert matcher.match("Серикову") == "Асель Серикова"
+    assert matcher.match("Petrovu") == "Иван Петров"
+    assert matcher.match("Сейтов") is None
+
+
+@pytest.mark.parametrize(
+    "word",
+    [*(w for spellings in SAME_NAME for w in spellings), "Мария", "Анна", "Ия", "Ааа", "Оттон",
+     "Әлиева", "Серікқызы", "Нұрланұлы", "Ли", "Аа", "Жанна", "Уулу", "Ооо"],
+)  # fmt: skip
+def test_the_inflected_forms_are_the_name_with_each_ending_runs_collapsed(word: str) -> None:
+    # What `inflected_keys` computes without a regular expression per form, spelled out.
+    key = word_key(word)
+    stems = {key} | ({key[:-1]} if key[-1:] in "aeiou" and len(key) >= 3 else set())
+    stems |= {key[:-2]} if len(key) > 3 and key[-1] in "aeiou" and key[-2] == "i" else set()
+    expected = {re.sub(r"(.)\1+", r"\1", stem + e) for stem in stems for e in ENDING_KEYS}
+    assert inflected_keys(word) == (frozenset({key} | expected) if len(key) >= 3 else frozenset())
 
 
 def test_initials_and_particles_are_not_names_to_look_for() -> None:
