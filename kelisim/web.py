@@ -19,10 +19,12 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import Counter, Histogram
+from starlette.convertors import FloatConvertor, IntegerConvertor, StringConvertor, UUIDConvertor
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Host, Match, Mount, Router
+from starlette.routing import BaseRoute, Host, Match, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kelisim import observe, preconditions, tracing
@@ -247,17 +249,21 @@ class RouteIndex:
     (`/api/...`, `/cases/...`); one that starts with a parameter, a root mount or a host
     route can match anything and is tried in its place for every path. A route of another
     segment cannot match, so the first full match among the candidates is the one the
-    router would take. Anything else (no route, a wrong method, a slash to redirect, a
-    `root_path`, a websocket) goes to the router's own loop, which answers as it always did.
-    Routes added later are indexed again at their first request.
+    router would take. Within a segment, a route whose parameters cannot hold a slash
+    matches only paths of as many segments, and only paths ending in its last segment when
+    that is literal: the others are skipped without running their patterns (every route of
+    a service starts with `/api`: an escalation tried three dozen). Anything else (no route,
+    a wrong method, a slash to redirect, a `root_path`, a websocket) goes to the router's
+    own loop, which answers as it always did. Routes added later are indexed again at their
+    first request.
     """
 
     def __init__(self, router: Router) -> None:
         self.router = router
         self.loop = router.app
         self._seen: tuple[int, int] = (0, -1)
-        self._index: dict[str, tuple[BaseRoute, ...]] = {}
-        self._anywhere: tuple[BaseRoute, ...] = ()
+        self._index: dict[str, tuple[_Entry, ...]] = {}
+        self._anywhere: tuple[_Entry, ...] = ()
 
     @classmethod
     def install(cls, router: Router) -> None:
@@ -267,7 +273,13 @@ class RouteIndex:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
-            for route in self._candidates(scope["path"]):
+            path: str = scope["path"]
+            segments, last = path.count("/") + 1, path.rsplit("/", 1)[-1]
+            for route, count, literal in self._candidates(path):
+                if (count is not None and count != segments) or (
+                    literal is not None and literal != last
+                ):
+                    continue  # its pattern cannot match a path of this shape
                 match, child_scope = route.matches(scope)
                 if match == Match.FULL:
                     scope.setdefault("router", self.router)
@@ -276,7 +288,7 @@ class RouteIndex:
                     return
         await self.loop(scope, receive, send)
 
-    def _candidates(self, path: str) -> tuple[BaseRoute, ...]:
+    def _candidates(self, path: str) -> tuple[_Entry, ...]:
         routes = self.router.routes
         if self._seen != (id(routes), len(routes)):
             self._build(routes)
@@ -284,12 +296,30 @@ class RouteIndex:
 
     def _build(self, routes: list[BaseRoute]) -> None:
         firsts = [_first_segment(route) for route in routes]
-        self._anywhere = tuple(r for r, first in zip(routes, firsts, strict=True) if first is None)
+        entries = [(r, *_shape(r)) for r in routes]
+        self._anywhere = tuple(e for e, first in zip(entries, firsts, strict=True) if first is None)
         self._index = {
-            key: tuple(r for r, first in zip(routes, firsts, strict=True) if first in (key, None))
+            key: tuple(e for e, first in zip(entries, firsts, strict=True) if first in (key, None))
             for key in {first for first in firsts if first is not None}
         }
         self._seen = (id(routes), len(routes))
+
+
+# A route, the number of segments of the paths it can match and its last segment when that
+# is literal (None: any).
+_Entry = tuple[BaseRoute, int | None, str | None]
+# Convertors whose values never hold a slash (`path` does; one registered by an app may).
+_ONE_SEGMENT = (StringConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor)
+
+
+def _shape(route: BaseRoute) -> tuple[int | None, str | None]:
+    """The number of segments of the paths a route can match and its literal last segment."""
+    if not isinstance(route, Route) or type(route) not in (Route, APIRoute):
+        return None, None  # a mount, a host, a route class of its own: any path
+    if not all(type(c) in _ONE_SEGMENT for c in route.param_convertors.values()):
+        return None, None  # a path parameter: any number of segments
+    segments = route.path.split("/")
+    return len(segments), None if "{" in segments[-1] else segments[-1]
 
 
 def _first_segment(route: BaseRoute) -> str | None:

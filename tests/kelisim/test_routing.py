@@ -37,6 +37,9 @@ def _app(*, indexed: bool) -> FastAPI:
     router.add_api_route("/items/new", answer("items-new"), methods=["GET"])
     router.add_api_route("/items/{item_id}", answer("item"), methods=["GET"])
     router.add_api_route("/items/{item_id}", answer("item-put"), methods=["PUT"])
+    router.add_api_route("/items/{item_id:int}/n{rank:int}.txt", answer("rank"), methods=["GET"])
+    router.add_api_route("/items/{item_id}/notes", answer("item-notes"), methods=["GET"])
+    router.add_api_route("/items/{item_id}/{part}", answer("item-part"), methods=["GET"])
     router.add_api_route("/{page}", answer("any-page"), methods=["GET"])
     router.add_api_route("/items", answer("items"), methods=["GET"])  # after the catch-all
     router.add_api_route("/", answer("home"), methods=["GET"])
@@ -51,6 +54,12 @@ REQUESTS = [
     ("GET", "/items/42"),
     ("PUT", "/items/42"),
     ("DELETE", "/items/42"),  # a path that matches with another method: 405
+    ("GET", "/items/42/notes"),
+    ("GET", "/items/42/photos"),
+    ("GET", "/items/42/notes/"),  # a slash to redirect (the router's loop)
+    ("GET", "/items/7/n3.txt"),
+    ("GET", "/items/x/n3.txt"),  # not a number: another route's parameter
+    ("GET", "/items//notes"),  # an empty parameter matches nothing
     ("GET", "/items"),  # the catch-all comes first
     ("GET", "/items/"),  # a slash to redirect
     ("GET", "/"),
@@ -86,6 +95,12 @@ async def test_the_index_answers_every_request_as_the_router_alone() -> None:
         (200, "item"),
         (200, "item-put"),
         (405, None),
+        (200, "item-notes"),
+        (200, "item-part"),
+        (307, None),
+        (200, "rank"),
+        (200, "item-part"),
+        (404, None),
         (200, "any-page"),
         (307, None),
         (200, "home"),
@@ -115,3 +130,24 @@ async def test_a_route_added_after_the_first_request_is_found(added_later: str) 
         app.router.routes.insert(0, Mount(added_later, app=PlainTextResponse("late")))
         answer = await client.get(added_later + "/x")
     assert (answer.status_code, answer.text) == (200, "late")
+
+
+async def test_only_routes_of_the_paths_shape_run_their_patterns() -> None:
+    app = _app(indexed=True)
+    tried: list[str] = []
+    for route in app.router.routes:
+        original = route.matches
+
+        def matches(scope, original=original, path=getattr(route, "path", "")):  # type: ignore[no-untyped-def]
+            tried.append(path)
+            return original(scope)
+
+        route.matches = matches  # type: ignore[method-assign]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        answer = await client.get("/items/42/notes")
+    assert status_and_route((answer.status_code, answer.text, None)) == (200, "item-notes")
+    # Not /items/new, /items/{item_id} (three segments), the catch-all /{page} (two) nor
+    # /items/{item_id}/{part} (after the match); a last segment with a parameter may match.
+    assert tried == ["/items/{item_id:int}/n{rank:int}.txt", "/items/{item_id}/notes"]
