@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, MetaData, SQLModel, select
 
-from kelisim.db import insert_rows, make_engine, new_session, row_of
+from kelisim.db import make_engine, new_session
+from kelisim.rows import insert_rows, row_of
 from kelisim.tables import SeqType
 from tests.support.db import fresh_database
 

@@ -20,9 +20,10 @@ from sqlmodel import col, select
 
 from kelisim.clock import now
 from kelisim.commands import Command
-from kelisim.db import insert_rows, row_of, table_of
+from kelisim.db import table_of
 from kelisim.events.notifications import DeliveryDeadLettered, DeliveryFailed, DeliverySucceeded
 from kelisim.problems import Problem
+from kelisim.rows import insert_rows, row_of
 from kelisim.uow import UnitOfWork
 from services.notifications.handlers.endpoints import disable_endpoint
 from services.notifications.lifecycle import (

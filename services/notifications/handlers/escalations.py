@@ -19,12 +19,13 @@ from sqlmodel import col, select
 from kelisim import tracing
 from kelisim.clock import now
 from kelisim.commands import Command
-from kelisim.db import insert_rows, row_of, table_of
+from kelisim.db import table_of
 from kelisim.events import Envelope
 from kelisim.events.cases import CaseEscalated
 from kelisim.events.notifications import EscalationAcknowledged
 from kelisim.problems import Problem
 from kelisim.references import escalation_reference
+from kelisim.rows import insert_rows, row_of
 from kelisim.uow import UnitOfWork
 from services.notifications.handlers.notify import dispatch, notify, plan
 from services.notifications.lifecycle import WEBHOOKS

@@ -26,9 +26,10 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from kelisim import links
-from kelisim.db import LIKE_ESCAPE, containing, insert_rows, row_of
+from kelisim.db import LIKE_ESCAPE, containing
 from kelisim.events import Envelope, EventData
 from kelisim.events.notifications import NotificationCreated
+from kelisim.rows import insert_rows, row_of
 from kelisim.uow import SYSTEM, UnitOfWork
 from services.notifications import messages
 from services.notifications.lifecycle import email_start
@@ -88,7 +89,7 @@ def notify(
 
     `people`: the audience's directory as `audience_people` read it before the caller wrote
     anything; read here when not given. `link`: the page the e-mails link to. The rows are
-    written by Core (`kelisim.db.insert_rows`): nothing reads them back as entities.
+    written by Core (`kelisim.rows.insert_rows`): nothing reads them back as entities.
     """
     if email and people is None:
         people = audience_people(uow, Audience(**audience))
