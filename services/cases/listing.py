@@ -15,6 +15,7 @@ from kelisim.db import DriverStatement, table_of
 from kelisim.pagination import Page
 from services.cases import permissions, search
 from services.cases.caseload import caseload_rows
+from services.cases.lifecycle import ACTIVE
 from services.cases.models import Case
 from services.cases.schemas import CaseloadRow, CasePublic
 
@@ -60,6 +61,10 @@ def _statement(
         where.append(table.c.deadline >= bindparam("deadline_from"))
     if "deadline_to" in names:
         where.append(table.c.deadline <= bindparam("deadline_to"))
+    if "open" in names:  # `active=true`: a state work goes on in (lifecycle.ACTIVE)
+        where.append(table.c.status.in_(sorted(ACTIVE)))
+    if "ended" in names:  # `active=false`: a final state
+        where.append(table.c.status.not_in(sorted(ACTIVE)))
     if extra is not None:
         where.append(extra)
     key = [table.c.registered_at, table.c.id]
@@ -97,8 +102,10 @@ def _prepared(
     **filters: Any,
 ) -> tuple[Any, dict[str, Any], tuple[Any, ...] | None]:
     """The list statement, the values of its parameters and its shape (None: a search)."""
+    active = filters.pop("active", None)
     params = {name: value for name, value in filters.items() if value is not None}
-    names = tuple(sorted(params))
+    # Whether a case is still open is a shape of the statement, not a value bound to it.
+    names = tuple(sorted([*params, *([] if active is None else ["open" if active else "ended"])]))
     params["limit"] = limit + 1
     if cursor:
         params["after_at"], params["after_id"] = pagination.decode(cursor, datetime, str)
@@ -123,6 +130,7 @@ def list_query(
     mediator: str | None = None,
     deadline_from: date | None = None,
     deadline_to: date | None = None,
+    active: bool | None = None,
     q: str | None = None,
     cursor: str | None = None,
     limit: int = pagination.DEFAULT_LIMIT,
@@ -137,6 +145,7 @@ def list_query(
         mediator=mediator,
         deadline_from=deadline_from,
         deadline_to=deadline_to,
+        active=active,
         q=q,
         cursor=cursor,
         limit=limit,

@@ -206,3 +206,47 @@ async def test_actions_from_the_wrong_state_are_refused_with_409_and_change_noth
             "forbidden",
         )
         assert audit_count(settings) == before
+
+
+async def test_open_or_ended_cases_are_listed_by_one_filter_and_paged(settings):
+    """`active=true` lists the cases still open in any of their states (registered, assigned,
+    in mediation, settled), `active=false` the ended ones, each page by page; alone or with
+    the other filters."""
+    async with running("cases", settings) as cases:
+        await known_mediators(cases, settings)
+        coord = coordinator(settings)
+        registered = await register(cases, mediator(settings))
+        assigned = await register(cases, mediator(settings))
+        await post(cases, assigned["id"], "assignment", coord, {"mediator": "med-bolat"})
+        talking = await to_mediation(cases, settings)
+        refused = await register(cases, mediator(settings))
+        await post(
+            cases, refused["id"], "refusal", coord, {"reason": "state_body", "note": "An akimat"}
+        )
+        withdrawn = await to_mediation(cases, settings)
+        party = withdrawn["parties"][1]["id"]
+        body = {"party_id": party, "reason": "Changed their mind"}
+        await post(cases, withdrawn["id"], "withdrawal", mediator(settings), body)
+
+        open_ids, ended_ids = [], []
+        for active, into in (("true", open_ids), ("false", ended_ids)):
+            cursor = None
+            while True:
+                params = {"active": active, "limit": 1, **({"cursor": cursor} if cursor else {})}
+                page = ok(await cases.get(BASE, headers=coord, params=params))
+                into += [c["id"] for c in page["items"]]
+                if (cursor := page["next_cursor"]) is None:
+                    break
+        assert open_ids == [talking["id"], assigned["id"], registered["id"]]
+        assert ended_ids == [withdrawn["id"], refused["id"]]
+        with_mediator = {"active": "true", "mediator": "med-bolat"}
+        bolat = ok(await cases.get(BASE, headers=coord, params=with_mediator))
+        assert [c["id"] for c in bolat["items"]] == [assigned["id"]]
+        contradicting = {"active": "false", "status": "in_mediation"}
+        assert ok(await cases.get(BASE, headers=coord, params=contradicting))["items"] == []
+        problem = assert_problem(
+            await cases.get(BASE, headers=coord, params={"active": "maybe"}),
+            422,
+            "validation-error",
+        )
+        assert [e["loc"] for e in problem["errors"]] == [["query", "active"]]

@@ -63,6 +63,7 @@ CELLS = """(names) => {
     };
     return {
         header: box(table.querySelector('thead tr')),
+        wrap: box(table.closest('.table-wrap') || table),
         cells: Object.fromEntries(names.map(n => [n, box(row.cells[headers.indexOf(n)])])),
     };
 }"""
@@ -167,11 +168,18 @@ async def test_an_escalation_row_is_a_card_on_a_phone_and_a_table_row_on_a_deskt
         await _assert_cards_fit(page, PHONE)
         phone = (await _cells(page, PHONE, *(t(lang, h) for h in names)))["cells"]
         assert all(_in_sight(phone[h], PHONE) for h in (reference, escalated, acknowledgement))
-        # the reference, when it came and whether it was acknowledged, before the details
-        assert phone[reference]["top"] < phone[escalated]["top"] < phone[acknowledgement]["top"]
-        assert phone[acknowledgement]["top"] < phone[region]["top"] < phone[summary]["top"]
+        # the reference, whether it was acknowledged and when it came, then what it says
+        assert phone[reference]["top"] < phone[acknowledgement]["top"] < phone[escalated]["top"]
+        assert phone[escalated]["top"] < phone[summary]["top"] < phone[region]["top"]
         await shot(page, f"escalations-phone-{lang}")
-        assert _one_row(await _cells(page, DESKTOP, reference, region, acknowledgement))
+        desktop = await _cells(page, DESKTOP, reference, acknowledgement, summary, region)
+        assert _one_row(desktop)
+        # A row is wider than the page: the liaison's action and the summary stay in sight,
+        # not in the part of the row that scrolls (they were its last columns).
+        shown = desktop["wrap"]
+        for name in (acknowledgement, summary):
+            cell = desktop["cells"][name]
+            assert shown["left"] <= cell["left"] and cell["right"] <= shown["right"] + 1, name
         await shot(page, f"escalations-desktop-{lang}")
 
 

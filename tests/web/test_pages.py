@@ -99,7 +99,8 @@ async def test_mediator_registers_a_case_and_sees_it_on_the_case_page(system):
         answer = await web_login(web, "m-forgetful", "user-password-1")
         assert answer.status_code == 303, answer.text
         home = await web.get("/")
-        assert "Айгүл Медиатор" in home.text and "Менің істерім" in home.text
+        assert "Айгүл Медиатор" in home.text and "Менің аяқталмаған істерім" in home.text
+        assert "Сізде аяқталмаған істер жоқ." in home.text  # a new mediator has none yet
         created = await submit(
             web,
             "/cases/new",

@@ -14,6 +14,8 @@ from kelisim.regions import REGIONS
 
 router = APIRouter(include_in_schema=False)
 CASES = "/api/v1/cases"
+# The list's status filter also offers every open and every closed case (the API's `active`).
+OPEN_OR_CLOSED = {"open": "true", "closed": "false"}
 
 
 @router.get("/cases")
@@ -37,13 +39,18 @@ async def case_list(
     ):
         mine = "1"
     filters = {
-        "status": status if status in CASE_STATUSES else "",
+        "status": status if status in CASE_STATUSES or status in OPEN_OR_CLOSED else "",
         "category": category if category in CATEGORIES else "",
         "region": region if region in REGIONS else "",
         "mediator": view.user.username if mine else mediator,
         "q": q,
     }
-    page = await view.services.get(CASES, cursor=cursor, limit=25, **filters)
+    asked = dict(filters)
+    if (active := OPEN_OR_CLOSED.get(asked.pop("status"))) is not None:
+        asked["active"] = active
+    else:
+        asked["status"] = filters["status"]
+    page = await view.services.get(CASES, cursor=cursor, limit=25, **asked)
     return view.render(
         "cases/list.html",
         page=page,

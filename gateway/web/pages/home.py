@@ -16,6 +16,8 @@ from gateway.schemas import UserUpdate
 from gateway.web.i18n import LANG_COOKIE, LANGS
 from gateway.web.refusals import PROBLEMS
 from gateway.web.view import AnyView, PageView, View, any_view, form_view
+from kelisim import localtime
+from kelisim.pagination import MAX_LIMIT
 from kelisim.problems import Problem
 
 router = APIRouter(include_in_schema=False)
@@ -124,15 +126,21 @@ async def _dashboard_data(view: View) -> dict[str, Any]:
     services = view.services
     me = view.user.username
     calls: dict[str, Any] = {}
-    if view.has("mediator", "coordinator", "admin"):
-        params = {"mediator": me} if view.has("mediator") and not view.has("coordinator") else {}
-        calls["cases"] = services.maybe("/api/v1/cases", {"items": []}, limit=10, **params)
+    if view.has("mediator") and not view.has("coordinator"):
+        # A mediator's own open cases, every one of them, to show the most urgent first.
+        calls["cases"] = services.maybe(
+            "/api/v1/cases", {"items": []}, limit=MAX_LIMIT, active="true", mediator=me
+        )
+    elif view.has("mediator", "coordinator", "admin"):
+        calls["cases"] = services.maybe("/api/v1/cases", {"items": []}, limit=SHOWN)
     if view.has("coordinator"):
         calls["caseload"] = services.items("/api/v1/cases/caseload")
     if view.has("liaison", "coordinator"):
         calls["feed"] = services.maybe(
             "/api/v1/notifications/feed", {"items": []}, unacknowledged="true", limit=100
         )
+    if view.has("analyst", "coordinator"):
+        calls["alerts"] = services.maybe("/api/v1/analytics/alerts", {"items": []}, limit=5)
     if view.has("council_secretary", "council_member", "analyst"):
         calls["councils"] = services.items("/api/v1/councils")
     if not view.has("liaison"):
@@ -141,6 +149,12 @@ async def _dashboard_data(view: View) -> dict[str, Any]:
         )
     results = await asyncio.gather(*calls.values())
     data = dict(zip(calls, results, strict=True))
+    if "cases" in data and view.has("mediator") and not view.has("coordinator"):
+        found = data["cases"]["items"]
+        data["cases"] = {**data["cases"], "items": most_urgent(found)[:SHOWN]}
+        data["more_cases"] = max(len(found) - SHOWN, 0) or bool(data["cases"].get("next_cursor"))
+    for alert in data.get("alerts", {}).get("items", []):
+        alert["month"] = localtime.month(alert["period"], view.lang, heading=True)
     if view.has("council_secretary", "council_member") and data.get("councils"):
         data["sessions"] = await _upcoming_sessions(view, data["councils"][:5])
     return data
@@ -160,6 +174,26 @@ async def _upcoming_sessions(view: View, councils: list[dict[str, Any]]) -> list
         if s.get("status") not in ("closed", "cancelled")
     ]
     return sorted(upcoming, key=lambda s: s["starts_at"])[:10]
+
+
+# The dashboard's list of cases shows this many.
+SHOWN = 10
+# A mediator's open cases, most urgent first: those in mediation by their term (an overdue one
+# first), then the assigned ones still to start, the registered ones, the settled ones watched
+# for compliance; the newest first within each.
+URGENCY = {"in_mediation": 0, "assigned": 1, "registered": 2, "settled": 3}
+
+
+def most_urgent(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`cases` in the order a mediator works them (`URGENCY`)."""
+    newest_first = sorted(cases, key=lambda c: str(c.get("registered_at") or ""), reverse=True)
+    return sorted(
+        newest_first,
+        key=lambda c: (
+            URGENCY.get(c.get("status") or "", len(URGENCY)),
+            str(c.get("deadline") or "9999") if c.get("status") == "in_mediation" else "",
+        ),
+    )
 
 
 @router.get("/")

@@ -37,6 +37,13 @@ def list_cases(
     mediator: Annotated[str | None, Query(max_length=100)] = None,
     deadline_from: date | None = None,
     deadline_to: date | None = None,
+    active: Annotated[
+        bool | None,
+        Query(
+            description="true: only the cases still open (registered, assigned, in mediation, "
+            "settled and watched for compliance); false: only the closed ones"
+        ),
+    ] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
@@ -52,6 +59,7 @@ def list_cases(
             mediator=mediator,
             deadline_from=deadline_from,
             deadline_to=deadline_to,
+            active=active,
             q=q,
             cursor=cursor,
             limit=limit,
