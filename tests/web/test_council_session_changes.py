@@ -7,25 +7,17 @@ import html
 from datetime import UTC, datetime
 
 from tests.support.browser import t
-from tests.support.checks import assert_problem, items_of
+from tests.support.checks import assert_problem
 from tests.support.gateway import Stack
 from tests.web.daily_work_support import _csrf, signed_in_as
-from tests.web.test_council_sitting import API, Call, _caller, _sitting
+from tests.web.test_council_sitting import API, Call, _sitting, new_session
 
 
 async def _planned(system: Stack, title: str) -> tuple[Call, str]:
     """A planned session of the demo council, at 2020-01-01 (before every other one there, so
     first on the start page's list of sessions to come)."""
-    secretary = await _caller(system, "council_secretary")
-    council = items_of(
-        await system.client.get(API, headers=await system.login("council_secretary", "demo"))
-    )[0]
-    session = await secretary(
-        "POST",
-        f"/{council['id']}/sessions",
-        json={"title": title, "starts_at": "2020-01-01T05:00:00+00:00", "place": "Hall"},
-    )
-    return secretary, session["id"]
+    secretary, _, sid = await new_session(system, title, "2020-01-01T05:00:00+00:00")
+    return secretary, sid
 
 
 async def test_the_secretary_reschedules_and_cancels_a_session_in_kazakh(system):

@@ -30,6 +30,20 @@ async def _caller(system: Stack, username: str) -> Call:
     return ok
 
 
+async def new_session(system: Stack, title: str, starts_at: str) -> tuple[Call, dict, str]:
+    """A planned session of the demo council: the secretary's caller, the council, its id."""
+    secretary = await _caller(system, "council_secretary")
+    council = items_of(
+        await system.client.get(API, headers=await system.login("council_secretary", "demo"))
+    )[0]
+    session = await secretary(
+        "POST",
+        f"/{council['id']}/sessions",
+        json={"title": title, "starts_at": starts_at, "place": "Hall"},
+    )
+    return secretary, council, session["id"]
+
+
 ITEM = {"titles": {"kk": "Мәселе", "ru": "Вопрос", "en": "Item"}, "rapporteur": "Докладчик"}
 
 
@@ -41,16 +55,7 @@ async def _sitting(
 ) -> tuple[Call, str, str, list[str]]:
     """A held session of the demo council, every current member present, one item on it
     (`item`, else a plain one)."""
-    secretary = await _caller(system, "council_secretary")
-    council = items_of(
-        await system.client.get(API, headers=await system.login("council_secretary", "demo"))
-    )[0]
-    session = await secretary(
-        "POST",
-        f"/{council['id']}/sessions",
-        json={"title": title, "starts_at": starts_at, "place": "Hall"},
-    )
-    sid = session["id"]
+    secretary, council, sid = await new_session(system, title, starts_at)
     made = await secretary("POST", f"/sessions/{sid}/items", json=item or ITEM)
     members = (await secretary("GET", f"/{council['id']}/members"))["items"]
     present = sorted(m["username"] for m in members if not m["warnings"])
