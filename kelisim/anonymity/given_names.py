@@ -13,8 +13,9 @@ akim named Petrov) are in neither list. A person named so is still found with in
 patronymic or a form of address, and among the source's own names.
 
 `COMMON_WORDS` are listed names that are also ordinary words when written in lowercase (вера,
-любовь, роман, мақсат, серік, төлеген): written so, they are no name even beside a word shaped
-as a surname ("родительская любовь", "мақсат жазулы"); capitalised, they are names as any.
+любовь, роман, мақсат, серік, төлеген, ерік "will", қуандық "we were glad"): written so, they
+are no name even beside a word shaped as a surname ("родительская любовь", "мақсат жазулы") or
+another given name ("жанар ерік білдірді"); capitalised, they are names as any.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ COMMON_WORDS_TEXT = """
 вера надежда любовь роза роман марк максим виктория злата
 мақсат еркін берік бақыт бахыт серік сайын төлеген адиль арман алмас болат темір сабыр
 қуаныш мұрат қанат ғалым абай айдын бейбіт жарас медет мейір рахым жомарт дәурен ермек
-талғат қайрат қайсар айбар айдар абзал бекзат аян
+талғат қайрат қайсар айбар айдар абзал бекзат аян ерік қуандық
 дана баян анар әсем мөлдір күнім жұлдыз сәуле шолпан қымбат салтанат ардақ аяулым жадыра
 дариға гаухар маржан меруерт раушан ләззат жұпар сымбат мақпал іңкәр сания айым
 """

@@ -18,10 +18,12 @@ listed (Айгүл Төлеген; "Серік Жанарға хат жазды"
 surname, a comma and the given name as listed ("Петров, Иван", "Zhumabayev, Nurlan"), is a
 name too; two given names parted by a comma ("Марат, Айгүл") are a list, and a blank line
 parts any pair. Both words are capitalised (or upper-case); a pair with a word in lowercase
-("иван петров", "асқар нұрланұлы") is asked of kelisim.anonymity.lowercase, whose shape is
-narrower (a Russian-shaped surname or a Kazakh patronymic that agrees with the given name in
-gender and case, no given name that is an ordinary word: "роза ветров", "родительская любовь"
-pass). Decisions, weighing a leaked person against a refused sentence:
+("иван петров", "асқар нұрланұлы", "жанар сейткали", "петров, иван") is asked of
+kelisim.anonymity.lowercase, whose shape is narrower (a Russian-shaped surname or a Kazakh
+patronymic that agrees with the given name in gender and case and is no common noun's plural,
+or two given names as listed, one a Kazakh man's; no given name that is an ordinary word:
+"роза ветров", "родительская любовь", "иван кредитов не брал" pass). Decisions, weighing a
+leaked person against a refused sentence:
 - a surname alone is never a name (проспект Назарбаева, Назарбаев Университет, судья Петров,
   Президент Тоқаев): it names streets, institutions and historic figures too often; nor is a
   given name alone (Марат Астанаға көшті);
@@ -42,6 +44,9 @@ pass). Decisions, weighing a leaked person against a refused sentence:
   nor in lowercase, so "Жамбыл облысы", "Наурыз мейрамы", "праздник Наурыз" pass, and "Жамбыл
   Жабаев атындағы", "улица Жамбыла Жабаева" by the place words above; a title (Аким) is in
   neither list, and a few cities shaped as surnames (Қонаев, Саратов, Берлин) are no surname;
+- a capitalised word shaped as a surname beside a capitalised given name is a surname, though
+  in lowercase it would be a noun's plural ("Иван Кредитов", "Иван Долгов"): Russian writes
+  no common noun with a capital inside a sentence, so the writer has named someone;
 - "Лев Толстой", "лев толстой" pass: Толстой has no surname's ending; a writer named in full
   with one ("Жамбыл Жабаевтың өлеңдері") is found, as any historic figure above.
 """
@@ -268,10 +273,8 @@ def bare_names(text: str) -> Iterator[Finding]:
         if not (listed or (gap.isspace() and gap.count("\n") <= 1)):
             continue
         if not (cases[i] and cases[i + 1]):
-            # A pair with a word in lowercase ("иван петров"): a narrower shape, no comma.
-            if listed:
-                continue
-            first, second = lowercase.pair(one, two), None
+            # A pair with a word in lowercase ("иван петров", "петров, иван"): a narrower shape.
+            first, second = lowercase.pair(one, two, listed=listed), None
             if first is None:
                 continue
         else:

@@ -134,3 +134,72 @@ def test_a_capitalised_given_name_that_is_a_word_in_lowercase_is_still_a_name(
     text: str, name: str
 ) -> None:
     assert anyones(text) == [("name", name)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("медиатор жанар сейткали мен кездесті.", "жанар сейткали"),
+     ("арызды айгүл ерлан берді, ол көршісі.", "айгүл ерлан"),
+     ("Жанар сейткали келісімге қол қойды.", "Жанар сейткали"),
+     ("тізімде сейткали жанар бар, ол жер иесі.", "сейткали жанар"),
+     ("на встречу пришла асель нурлан, соседка истца.", "асель нурлан"),
+     ("the neighbour zhanar seitkali agreed.", "zhanar seitkali")],
+)  # fmt: skip
+def test_a_kazakh_fathers_name_as_a_surname_is_found_in_lowercase(text: str, name: str) -> None:
+    """Many Kazakhs write their father's given name as their surname, without -ұлы/-қызы."""
+    assert anyones(text) == [("name", name)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("заявитель: петров, иван, проживает рядом.", "петров, иван"),
+     ("со стороны ответчика — сапарова, айгуль.", "сапарова, айгуль"),
+     ("арыз берген: ахметов, нұрлан.", "ахметов, нұрлан"),
+     ("Заявитель: Петров, иван пришёл с соседом.", "Петров, иван")],
+)  # fmt: skip
+def test_a_registers_order_is_found_in_lowercase(text: str, name: str) -> None:
+    """The surname, a comma and the given name, as copied from a list, typed in lowercase."""
+    assert anyones(text) == [("name", name)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["иван кредитов не брал, долг возник из расписки соседу.",
+     "иван соседов на встречу не позвал.",
+     "иван налогов за участок не платил три года.",
+     "иван счетов за свет не оплачивал, сосед подал жалобу.",
+     "иван братьев на раздел наследства не позвал.",
+     "марат клиентов к нотариусу не приводил.",  # borrowed nouns, by their final
+     "иван аргументов против раздела дома не привёл.",
+     "ерлан депозитов не открывал, деньги хранил дома.",
+     "у семьи не осталось кредитов, иван устроился на работу.",  # a clause's end
+     "у заявителя нет долгов перед соседом; иван без документов не пришёл."],
+)  # fmt: skip
+def test_a_given_name_before_a_common_nouns_plural_is_prose(text: str) -> None:
+    """A man's given name before a noun's genitive plural, which ends as a surname does."""
+    assert anyones(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["жанар ерік білдірді, келісімге келуге дайын.",  # ерік: "will"
+     "бітімге келгенде жанар қуандық деді.",  # қуандық: "we were glad"
+     "тараптар берік бейбіт келісім жасады.",
+     "жанар маратқа хат жазды, асқар келісті.",  # an inflected name: a sentence
+     "қыздары жанар айгүл екеуі анасымен қалды.",  # no man's name: no father's
+     "свидетели иван андрей и ольга подтвердили границу.",  # a father's name is Kazakh
+     "марат, жанар және асқар жер дауын шешті."],  # given names after a comma: a list
+)  # fmt: skip
+def test_given_names_side_by_side_in_prose_are_no_fathers_name(text: str) -> None:
+    assert anyones(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Иван Кредитов займ не погасил.", "Иван Кредитов"),  # a capital: the writer's name
+     ("иван викторов подписал соглашение о границе.", "иван викторов"),  # Виктор's son
+     ("ерлан сабитов келісімге қол қойды.", "ерлан сабитов")],  # Сәбит's son
+)  # fmt: skip
+def test_a_surname_shaped_as_a_nouns_plural_is_still_a_name(text: str, name: str) -> None:
+    """A capitalised one, and a lowercase one whose stem is a given name's."""
+    assert anyones(text) == [("name", name)]
