@@ -45,12 +45,9 @@ async def case_list(
         "mediator": view.user.username if mine else mediator,
         "q": q,
     }
-    asked = dict(filters)
-    if (active := OPEN_OR_CLOSED.get(asked.pop("status"))) is not None:
-        asked["active"] = active
-    else:
-        asked["status"] = filters["status"]
-    page = await view.services.get(CASES, cursor=cursor, limit=25, **asked)
+    chosen = filters["status"]
+    state = {"status": "", "active": OPEN_OR_CLOSED[chosen]} if chosen in OPEN_OR_CLOSED else {}
+    page = await view.services.get(CASES, cursor=cursor, limit=25, **{**filters, **state})
     return view.render(
         "cases/list.html",
         page=page,

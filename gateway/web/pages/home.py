@@ -126,7 +126,8 @@ async def _dashboard_data(view: View) -> dict[str, Any]:
     services = view.services
     me = view.user.username
     calls: dict[str, Any] = {}
-    if view.has("mediator") and not view.has("coordinator"):
+    own_cases = view.has("mediator") and not view.has("coordinator")  # else every case read
+    if own_cases:
         # A mediator's own open cases, every one of them, to show the most urgent first.
         calls["cases"] = services.maybe(
             "/api/v1/cases", {"items": []}, limit=MAX_LIMIT, active="true", mediator=me
@@ -149,10 +150,11 @@ async def _dashboard_data(view: View) -> dict[str, Any]:
         )
     results = await asyncio.gather(*calls.values())
     data = dict(zip(calls, results, strict=True))
-    if "cases" in data and view.has("mediator") and not view.has("coordinator"):
+    data["own_cases"] = own_cases
+    if own_cases:
         found = data["cases"]["items"]
         data["cases"] = {**data["cases"], "items": most_urgent(found)[:SHOWN]}
-        data["more_cases"] = max(len(found) - SHOWN, 0) or bool(data["cases"].get("next_cursor"))
+        data["more_cases"] = len(found) > SHOWN or bool(data["cases"].get("next_cursor"))
     for alert in data.get("alerts", {}).get("items", []):
         alert["month"] = localtime.month(alert["period"], view.lang, heading=True)
     if view.has("council_secretary", "council_member") and data.get("councils"):
