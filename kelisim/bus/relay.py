@@ -87,6 +87,9 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_purge = 0.0
         self._lease_until = 0.0
+        # The lease's take or renewal running in its thread: one cancelled while it ran may
+        # still take the lease, so `release` waits for it before handing the lease back.
+        self._taking: asyncio.Future[bool] | None = None
         self._acked: dict[str, datetime] = {}  # published and acked, not yet marked sent
         self._mark_due = 0.0  # when the oldest of them must be marked
 
@@ -158,19 +161,31 @@ class OutboxRelay:
 
     async def release(self) -> None:
         """Mark what was published, then give up the lease so another replica (or a
-        restart) takes over at once."""
+        restart) takes over at once.
+
+        Called as the relay stops, by cancellation: the lease is handed back even when the
+        relay was cancelled while it took the lease (its thread ran on and took it, but the
+        relay never learnt it held it) or is cancelled again while marking. A lease left
+        behind held the next start's relay back for its LEASE_SECONDS.
+        """
         try:
             await self.mark_acked()
         except Exception as exc:  # noqa: BLE001 - published again by the next holder
             log.warning("relay.mark_failed", service=self.service, error=repr(exc))
-        if self._lease_until:
+        finally:
             self._lease_until = 0.0
-            try:
-                await asyncio.to_thread(
-                    lease.release, self.engine, self.tables, f"relay:{self.service}", self.holder
-                )
-            except Exception as exc:  # noqa: BLE001 - it expires by itself anyway
-                log.warning("relay.release_failed", service=self.service, error=repr(exc))
+            await asyncio.shield(self._hand_back())
+
+    async def _hand_back(self) -> None:
+        """Give up this relay's lease, if it has it, once any take of it has ended."""
+        if self._taking is not None:
+            await asyncio.wait([self._taking])
+        try:
+            await asyncio.to_thread(
+                lease.release, self.engine, self.tables, f"relay:{self.service}", self.holder
+            )
+        except Exception as exc:  # noqa: BLE001 - it expires by itself anyway
+            log.warning("relay.release_failed", service=self.service, error=repr(exc))
 
     async def _sleep(self, seconds: float) -> bool:
         """Wait for a wake at most `seconds`; whether one came."""
@@ -228,14 +243,17 @@ class OutboxRelay:
         now = time.monotonic()
         if now < self._lease_until - LEASE_SECONDS / 2:
             return True
-        held = await asyncio.to_thread(
-            lease.try_acquire,
-            self.engine,
-            self.tables,
-            f"relay:{self.service}",
-            self.holder,
-            LEASE_SECONDS,
+        self._taking = asyncio.ensure_future(
+            asyncio.to_thread(
+                lease.try_acquire,
+                self.engine,
+                self.tables,
+                f"relay:{self.service}",
+                self.holder,
+                LEASE_SECONDS,
+            )
         )
+        held = await asyncio.shield(self._taking)
         self._lease_until = now + LEASE_SECONDS if held else 0.0
         return held
 

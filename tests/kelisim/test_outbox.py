@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -214,3 +215,49 @@ async def test_a_replica_without_the_lease_hands_its_commits_to_the_holder(scrat
             # Within 10 s, where the holder's poll would take a minute.
             got = await read_stream(bus.url, "CASES", expected=3, timeout=10)
     assert len(got) == 3
+
+
+def _leases(engine) -> list[str]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return [row.name for row in conn.execute(select(backbone.lease))]
+
+
+async def test_a_relay_stopped_while_it_takes_its_lease_hands_the_lease_back(
+    scratch_engine, make_relay, monkeypatch
+):
+    """A relay cancelled while its lease was being taken in its thread: the thread ran on and
+    took the lease, the relay never learnt it held it, and the lease stayed behind, holding
+    the next start's relay back for its 15 s. Its stop now waits for the take, then hands the
+    lease back; so does a stop cancelled again while it marks."""
+    from kelisim.bus import lease
+
+    take = lease.try_acquire
+    entered, go = threading.Event(), threading.Event()
+
+    def slow_take(*args, **kwargs):  # type: ignore[no-untyped-def]
+        entered.set()
+        go.wait(10)  # the database answers only after the relay was told to stop
+        return take(*args, **kwargs)
+
+    monkeypatch.setattr(lease, "try_acquire", slow_take)
+    task = asyncio.create_task(make_relay().run())
+    assert await asyncio.to_thread(entered.wait, 10)
+    task.cancel()
+    await asyncio.sleep(0.05)
+    go.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert _leases(scratch_engine) == []
+    # A running relay (it holds the lease), cancelled, then cancelled again while it stops.
+    monkeypatch.setattr(lease, "try_acquire", take)
+    relay = make_relay()
+    task = asyncio.create_task(relay.run())
+    while not relay._lease_until:
+        await asyncio.sleep(0.01)
+    assert _leases(scratch_engine) == ["relay:scratch"]
+    task.cancel()
+    await asyncio.sleep(0)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert _leases(scratch_engine) == []
