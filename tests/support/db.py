@@ -75,28 +75,6 @@ def fresh_database(tmp: Path, name: str, *, lazy: bool = False) -> Iterator[str]
         _drop(dbname)
 
 
-@contextmanager
-def copied_database(tmp: Path, name: str, source: str) -> Iterator[str]:
-    """Yield the URL of a new database holding what `source` holds; drop it afterwards.
-
-    A file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL (no one may be
-    connected to `source` meanwhile).
-    """
-    parsed = make_url(source)
-    if parsed.get_backend_name() == "sqlite":
-        path = tmp / f"{name}.db"
-        shutil.copyfile(str(parsed.database), path)
-        yield f"sqlite:///{path}"
-        return
-    dbname = f"t_{name}_{uuid.uuid4().hex[:12]}"
-    url = _admin().set(database=dbname).render_as_string(hide_password=False)
-    ensure_database(url, template=lambda: str(parsed.database))
-    try:
-        yield url
-    finally:
-        _drop(dbname)
-
-
 _templates: dict[tuple[str, str], str] = {}  # (backend, owner) -> template file or database
 _templates_lock = threading.Lock()
 

@@ -146,26 +146,22 @@ __all__ = ["ADMIN", "Stack", "gateway_stack", "running_gateway", "system_stack",
 
 
 @asynccontextmanager
-async def system_stack(
-    tmp: Path, nats_url: str, databases: dict[str, str] | None = None
-) -> AsyncIterator[Stack]:
-    """A whole system on fresh databases, keys and streams, for a module of tests.
-
-    Given `databases` (owner -> URL), the system starts on them, on the keys in `tmp / "keys"`
-    and on the streams as they are: a copy of a system stopped before (tests/support/snapshot.py).
-    """
-    with ExitStack() as made:
-        if databases is None:
-            databases = {owner: made.enter_context(fresh_database(tmp, owner)) for owner in OWNERS}
-            generate_keypair(tmp / "keys")
-            await reset_streams(nats_url)
+async def system_stack(tmp: Path, nats_url: str) -> AsyncIterator[Stack]:
+    """A whole system on fresh databases, keys and streams, for a module of tests."""
+    with ExitStack() as databases:
+        urls = {
+            f"{owner}_database_url": databases.enter_context(fresh_database(tmp, owner))
+            for owner in OWNERS
+        }
+        generate_keypair(tmp / "keys")
+        await reset_streams(nats_url)
         settings = Settings(
             env="test",
             data_dir=tmp,
             nats_url=nats_url,
             relay_poll_seconds=0.05,
             mail_sink_port=0,  # no `kelisim up`, no development mail sink
-            **{f"{owner}_database_url": url for owner, url in databases.items()},
+            **urls,
         )
         async with gateway_stack(settings) as stack:
             yield stack

@@ -1,54 +1,51 @@
 """Web UI fixtures: the whole system in-process, with the demo world of `make demo`.
 
-Seeding the demo world costs a web system most of its start (about 30 s of CPU), so it is
-seeded once per session, the system stopped once settled, and every web system starts from a
-copy of that state (tests/support/snapshot.py: a few seconds). Most modules share one such
-system; a module whose tests change what the others read (accounts, council seats, practice
-notes, pages checked word by word) sets `OWN_SYSTEM = True` and gets a copy of its own. Each
-system runs on a nats-server of its own: another system's start (or a test's `clean_nats`)
-deletes the streams of the server it uses.
+Seeding the demo world is most of a web module's cost (about 25 s of CPU), so the modules
+share one seeded system. A module whose tests change what the others read (accounts,
+council seats, practice notes, pages checked word by word) sets `OWN_SYSTEM = True` and gets
+a seeded system of its own. Each system runs on a nats-server of its own: another system's
+start (or a test's `clean_nats`) deletes the streams of the server it uses.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
 from gateway.demo import seed_demo
 from tests.support.browser import base_url, browser  # noqa: F401 - every module's browser
-from tests.support.gateway import ADMIN, Stack
-from tests.support.snapshot import Snapshot, seeded_snapshot, system_from
+from tests.support.gateway import ADMIN, Stack, system_stack
+from tests.support.nats import NatsServer
 
 
-async def seed(stack: Stack) -> None:
-    """The demo world, as `make demo` enters it, with the demo mediator known to cases."""
-    transport = stack.client._transport  # type: ignore[attr-defined]
-    await seed_demo("https://gateway", *ADMIN, transport=transport)
-    await stack.known_to_cases("mediator")  # the demo mediator, as assignment checks it
+@asynccontextmanager
+async def seeded_system(tmp: Path) -> AsyncIterator[Stack]:
+    """Cases, councils, notifications, analytics and the gateway, with the demo world."""
+    server = NatsServer(tmp / "nats")
+    server.start()
+    try:
+        async with system_stack(tmp / "system", server.url) as stack:
+            transport = stack.client._transport  # type: ignore[attr-defined]
+            await seed_demo("https://gateway", *ADMIN, transport=transport)
+            await stack.known_to_cases("mediator")  # the demo mediator, as assignment checks it
+            yield stack
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
-async def seeded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Snapshot]:
-    """The state of a system seeded with the demo world, settled and stopped."""
-    async with seeded_snapshot(tmp_path_factory.mktemp("web-seeded"), seed) as snapshot:
-        yield snapshot
-
-
-@pytest.fixture(scope="session")
-async def shared_system(
-    seeded: Snapshot, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    async with system_from(seeded, tmp_path_factory.mktemp("web-shared")) as stack:
+async def shared_system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    async with seeded_system(tmp_path_factory.mktemp("web-shared")) as stack:
         yield stack
 
 
 @pytest.fixture(scope="module")
-async def own_system(
-    seeded: Snapshot, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    async with system_from(seeded, tmp_path_factory.mktemp("web")) as stack:
+async def own_system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    async with seeded_system(tmp_path_factory.mktemp("web")) as stack:
         yield stack
 
 
