@@ -15,17 +15,28 @@ HREF = re.compile(r'href="([^"]+)"')
 
 @contextlib.asynccontextmanager
 async def signed_in_as(system: Stack, username: str, lang: str):  # type: ignore[no-untyped-def]
-    """A browser-like client of `username`, whose account speaks `lang`."""
+    """A browser-like client of `username`, whose account speaks `lang` while it is open.
+
+    The account's own language is set back afterwards: the web tests share one system, and a
+    later module's test of the same user reads its pages in the language the demo gave it.
+    """
     users = (await system.client.get("/api/v1/users", headers=system.admin)).json()["items"]
     user = next(u for u in users if u["username"] == username)
+    await _set_lang(system, user["id"], lang)
+    try:
+        async with browser_client(system) as web:
+            password = "admin-password-1" if username == "admin" else "demo"
+            assert (await web_login(web, username, password)).status_code == 303
+            yield web
+    finally:
+        await _set_lang(system, user["id"], user["lang"])
+
+
+async def _set_lang(system: Stack, user_id: str, lang: str) -> None:
     patched = await system.client.patch(
-        f"/api/v1/users/{user['id']}", json={"lang": lang}, headers=system.admin
+        f"/api/v1/users/{user_id}", json={"lang": lang}, headers=system.admin
     )
     assert patched.status_code == 200, patched.text
-    async with browser_client(system) as web:
-        password = "admin-password-1" if username == "admin" else "demo"
-        assert (await web_login(web, username, password)).status_code == 303
-        yield web
 
 
 def _menu(page: str) -> list[str]:
