@@ -172,7 +172,8 @@ class Settings(BaseSettings):
     councils_watch_seconds: float = Field(default=300.0, gt=0)
 
     # Notifications domain (owner: notifications service). Unset SMTP host and port: in
-    # development the mail sink of `kelisim up` (below), in production 127.0.0.1:25.
+    # production 127.0.0.1:25; elsewhere the mail sink of `kelisim up` (below), and with no
+    # sink either, e-mail is off (written, then recorded as not sent: `smtp_server()`).
     smtp_host: str | None = None
     smtp_port: int | None = None
     smtp_from: str = "kelisim@localhost"
@@ -255,10 +256,17 @@ class Settings(BaseSettings):
         configured = self.smtp_host is not None or self.smtp_port is not None
         return self.env != "production" and self.mail_sink_port > 0 and not configured
 
-    def smtp_server(self) -> tuple[str, int]:
-        """Where the notifications service sends e-mail: the sink, else the SMTP server."""
+    def smtp_server(self) -> tuple[str, int] | None:
+        """Where the notifications service sends e-mail: the sink, else the SMTP server.
+
+        None (e-mail is off) outside production when neither is configured: there is no
+        server to try, and 127.0.0.1:25 would be refused, or a stranger's, forever.
+        """
         if self.mail_sink:
             return "127.0.0.1", self.mail_sink_port
+        configured = self.smtp_host is not None or self.smtp_port is not None
+        if not configured and self.env != "production":
+            return None
         return self.smtp_host or "127.0.0.1", self.smtp_port or 25
 
     @property

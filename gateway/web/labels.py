@@ -335,4 +335,5 @@ EMAIL_STATUSES = {
     "batched": N_("Sent in a digest"),
     "sent": N_("Sent"),
     "failed": N_("Failed"),
+    "not_sent": N_("Not sent: e-mail is off"),
 }

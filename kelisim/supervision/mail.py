@@ -16,8 +16,8 @@ log = structlog.get_logger("kelisim.supervisor")
 def open_mail_sink(settings: Settings) -> tuple[MailSink | None, dict[str, str]]:
     """The listening sink when `settings.mail_sink` holds, and what the children must be told.
 
-    A taken port only warns: the children are told there is no sink, so e-mail goes to the
-    SMTP defaults and fails visibly rather than into another program's sink.
+    A taken port only warns: the children are told there is no sink, so e-mail is off (each
+    recorded as not sent, on the outgoing-mail page) rather than in another program's sink.
     """
     if not settings.mail_sink:
         return None, {}
@@ -45,5 +45,11 @@ def where_mail_goes(settings: Settings, sink: MailSink | None, url: str) -> str:
             f"E-mail stays on this computer: the mail sink ({HOST}:{sink.port}) keeps it in "
             f"{sink.folder}; the admin reads it at {url}/admin/mail"
         )
-    host, port = settings.model_copy(update={"mail_sink_port": 0}).smtp_server()
+    server = settings.model_copy(update={"mail_sink_port": 0}).smtp_server()
+    if server is None:
+        return (
+            "E-mail is off: no SMTP server is configured (KELISIM_SMTP_HOST) and no mail sink "
+            f"runs; the admin sees each e-mail, marked not sent, at {url}/admin/mail"
+        )
+    host, port = server
     return f"E-mail goes to the SMTP server {host}:{port}"

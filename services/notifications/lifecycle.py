@@ -67,18 +67,21 @@ def endpoint_state(enabled: bool) -> str:
     return ENABLED if enabled else DISABLED
 
 
-# E-mails (the `email_outbox.status` column); a digest reader's mails start held.
+# E-mails (the `email_outbox.status` column); a digest reader's mails start held. With e-mail
+# off (`Settings.smtp_server()` None: no SMTP server, no mail sink) a due one is not sent.
 HELD = "held"
 BATCHED = "batched"
 SENT = "sent"
 FAILED = "failed"
-EMAIL_STATES = (PENDING, HELD, BATCHED, SENT, FAILED)
+NOT_SENT = "not_sent"
+EMAIL_STATES = (PENDING, HELD, BATCHED, SENT, FAILED, NOT_SENT)
 EMAIL_START = PENDING
 EMAIL: dict[str, Step] = {
     "batch": Step(frozenset({HELD}), BATCHED),
     "send": Step(frozenset({PENDING}), SENT),
     "retry": Step(frozenset({PENDING}), PENDING),
     "fail": Step(frozenset({PENDING}), FAILED),
+    "leave_unsent": Step(frozenset({PENDING}), NOT_SENT),
 }
 
 

@@ -4,7 +4,8 @@
   replicas (`kelisim.workers.run_per_key`); POSTs the endpoint's due deliveries one at a time,
   oldest first, signed, and records a round's attempts in one commit. A new delivery wakes its
   lane at once.
-- `notifications.mail`: fold due digests, send due e-mails over SMTP; mark each.
+- `notifications.mail`: fold due digests, send due e-mails over SMTP; mark each. With e-mail
+  off (`Settings.smtp_server()` None) no server is tried: due e-mails are recorded as not sent.
 - `notifications.receipt-alerts`: alert coordinators of escalations not accepted in time.
 
 A delivery is recorded after its POST, so a crash before its round's commit means the next
@@ -46,10 +47,12 @@ from services.notifications.handlers.escalations import RaiseReceiptAlerts, rais
 from services.notifications.handlers.mail import (
     BatchDigests,
     ClaimMail,
+    LeaveUnsent,
     Mail,
     MarkMail,
     batch_digests,
     claim_mail,
+    leave_unsent,
     mark_mail,
 )
 from services.notifications.lifecycle import (
@@ -71,6 +74,10 @@ LATENCY = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
 )
 MAIL_BATCH = 20
+MAIL_OFF = (
+    "e-mail is off: no SMTP server (KELISIM_SMTP_HOST, KELISIM_SMTP_PORT) and no development "
+    "mail sink (KELISIM_MAIL_SINK_PORT) is configured"
+)
 # A round of an endpoint's lane sends at most this many of its due deliveries, and starts no
 # call after ROUND_SECONDS, then records them in one commit. A lane that keeps up finds one
 # due at a time; one that has fallen behind spreads a commit over many POSTs and catches up
@@ -241,10 +248,14 @@ def mime(ctx: ServiceContext, mail: Mail) -> MimeMessage:
 
 
 async def send_due(ctx: ServiceContext) -> int:
-    """Send every due e-mail once; how many were attempted."""
+    """Send every due e-mail once; how many were attempted (or, e-mail off, left unsent)."""
     settings = ctx.settings
     hold = timedelta(seconds=settings.smtp_timeout_seconds * 2 + 5)
-    host, port = settings.smtp_server()  # in development: `kelisim up`'s mail sink
+    server = settings.smtp_server()  # in development: `kelisim up`'s mail sink
+    if server is None:
+        off = LeaveUnsent(MAIL_BATCH * 10, MAIL_OFF)
+        return await asyncio.to_thread(run_system, ctx, leave_unsent, off)
+    host, port = server
     mails = await asyncio.to_thread(run_system, ctx, claim_mail, ClaimMail(MAIL_BATCH, hold))
     for mail in mails:
         try:
@@ -281,6 +292,8 @@ async def mail_round(ctx: ServiceContext) -> int:
 async def mail_worker(ctx: ServiceContext) -> None:
     """Batch digests and send e-mails forever; one replica at a time holds the lease."""
     every = ctx.settings.notifications_poll_seconds
+    if ctx.settings.smtp_server() is None:
+        log.info("mail.off", reason=MAIL_OFF)
     await run_leased(ctx, "mail", partial(mail_round, ctx), every=every)
 
 

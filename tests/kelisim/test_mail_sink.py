@@ -35,10 +35,17 @@ def test_development_sends_to_the_sink_unless_smtp_is_configured_and_production_
     configured = settings_for(tmp_path, mail_sink_port=port, smtp_host="mail.example.kz")
     assert not configured.mail_sink
     assert configured.smtp_server() == ("mail.example.kz", 25)
+    port_only = settings_for(tmp_path, mail_sink_port=0, smtp_port=port)
+    assert port_only.smtp_server() == ("127.0.0.1", port)
+    # Neither a server nor the sink: e-mail is off (recorded as not sent), never 127.0.0.1:25.
     off = settings_for(tmp_path, mail_sink_port=0)
-    assert not off.mail_sink and off.smtp_server() == ("127.0.0.1", 25)
+    assert not off.mail_sink and off.smtp_server() is None
+    assert "E-mail is off" in where_mail_goes(off, None, "http://x")
+    # Production always has a server to send to: the configured one, else 127.0.0.1:25.
     production = settings_for(tmp_path, env="production", mail_sink_port=port)
     assert not production.mail_sink and production.smtp_server() == ("127.0.0.1", 25)
+    unset = settings_for(tmp_path, env="production", mail_sink_port=0)
+    assert unset.smtp_server() == ("127.0.0.1", 25)
 
     sink, told = open_mail_sink(production)
     assert sink is None and told == {}
@@ -86,4 +93,4 @@ def test_a_taken_port_warns_and_tells_the_children_there_is_no_sink(
     assert told == {"KELISIM_MAIL_SINK_PORT": "0"}
     assert f"127.0.0.1:{port}" in capsys.readouterr().err
     children = settings_for(tmp_path, mail_sink_port=int(told["KELISIM_MAIL_SINK_PORT"]))
-    assert children.smtp_server() == ("127.0.0.1", 25)
+    assert children.smtp_server() is None  # e-mail off: each one shown as not sent

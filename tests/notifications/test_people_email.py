@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from kelisim.events.cases import CaseDeadlineApproaching
 from services.notifications.models import EmailMessage, Recipient
-from tests.notifications.conftest import Mailbox, eventually
+from tests.notifications.conftest import Mailbox, admin, eventually
 from tests.notifications.people_support import overdue
 from tests.support.nats import free_port
 from tests.support.services import running
@@ -142,3 +142,26 @@ async def test_an_escalation_not_accepted_in_time_is_emailed_to_the_coordinators
     (mail,) = alerts()
     assert "не приняли информирование" in mail.get_content()
     assert mailbox.to("farther@example.kz") == []
+
+
+async def test_with_no_mail_server_an_email_is_recorded_as_not_sent_and_never_tried(
+    settings, producer
+):
+    # The tests' settings: no SMTP server, no development mail sink (KELISIM_MAIL_SINK_PORT=0).
+    assert settings.smtp_server() is None
+    async with running("notifications", settings) as client:
+        producer.user("aigerim", roles=["mediator"], regions=["KZ-75"], lang="kk")
+        await eventually(lambda: _recipients(client, settings, 1), what="the recipient known")
+        producer.emit(overdue("aigerim"))
+
+        async def not_sent() -> list[dict]:
+            page = await client.get("/api/v1/notifications/emails", headers=admin(settings))
+            return [m for m in page.json()["items"] if m["status"] == "not_sent"]
+
+        (mail,) = await eventually(not_sent, what="the e-mail recorded as not sent")
+        ctx = client.app.state.ctx  # type: ignore[attr-defined]
+        with Session(ctx.engine) as session:
+            row = session.get(EmailMessage, mail["id"])
+    assert mail["to_address"] == "aigerim@example.kz" and mail["attempts"] == 0
+    assert row is not None and row.last_error is not None
+    assert row.last_error.startswith("e-mail is off: no SMTP server")

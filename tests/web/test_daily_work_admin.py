@@ -7,12 +7,15 @@ in a real headless Chromium (Debian's, through Playwright) with axe-core on each
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from tests.support.browser import assert_accessible, fragment, shot, signed_in, t
 from tests.support.checks import eventually, items_of
 from tests.web.daily_work_support import _csrf, _menu, signed_in_as
+
+MAIL_OFF = "E-mail is off: no mail server is configured, so e-mails are listed here but not sent."
 
 
 def test_revoking_is_said_in_kazakh_as_annulling_not_returning():
@@ -230,11 +233,17 @@ async def test_demo_users_have_addresses_and_the_admin_reads_the_outgoing_mail(s
             return [m for m in mail.json()["items"] if number in m["subject"]]
 
         (mail,) = await eventually(written, what="the e-mail to the coordinator")
+        # The test system has no mail server and no sink: e-mail is off, and says so.
+        await eventually(
+            lambda: _status_is(written, "not_sent"), what="the e-mail recorded as not sent"
+        )
         async with signed_in_as(system, "admin", lang) as web:
             page = await web.get("/admin/mail")
             assert page.status_code == 200
             assert mail["subject"] in page.text and "coordinator@kelisim.example" in page.text
             assert t(lang, "Outgoing mail") in page.text
+            assert t(lang, MAIL_OFF) in page.text
+            assert t(lang, "Not sent: e-mail is off") in page.text
         coordinator = await system.login("coordinator", "demo")
         refused = await system.client.get("/api/v1/notifications/emails", headers=coordinator)
         assert refused.status_code == 403
@@ -244,3 +253,7 @@ async def test_demo_users_have_addresses_and_the_admin_reads_the_outgoing_mail(s
             await system.client.patch(path, json={"email": rule["email"]}, headers=system.admin)
         else:
             await system.client.delete(path, headers=system.admin)
+
+
+async def _status_is(mails: Callable[[], Awaitable[list[dict]]], status: str) -> bool:
+    return [m["status"] for m in await mails()] == [status]

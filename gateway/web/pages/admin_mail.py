@@ -2,7 +2,8 @@
 
 In development (`Settings.mail_sink`) e-mail goes to the mail sink of `kelisim up`, never to
 its recipients: the page says so, and each e-mail shows whether and when it arrived there,
-with its text as delivered (kelisim/mailsink.py reads the sink's Maildir).
+with its text as delivered (kelisim/mailsink.py reads the sink's Maildir). With e-mail off (no
+SMTP server, no sink: `Settings.smtp_server()` None) the page says so; each e-mail reads "not sent".
 """
 
 from __future__ import annotations
@@ -24,4 +25,10 @@ async def outgoing_mail(view: PageView, cursor: str = "") -> Response:
     page = await view.services.get("/api/v1/notifications/emails", cursor=cursor, limit=25)
     settings = view.request.app.state.ctx.settings
     sink = await asyncio.to_thread(delivered, settings.mail_dir) if settings.mail_sink else None
-    return view.render("admin/mail.html", page=page, sink=sink, sink_folder=settings.mail_dir)
+    return view.render(
+        "admin/mail.html",
+        page=page,
+        sink=sink,
+        sink_folder=settings.mail_dir,
+        mail_off=settings.smtp_server() is None,
+    )

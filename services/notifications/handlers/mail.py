@@ -2,7 +2,8 @@
 
 Messages are written in the event's transaction (`notify`); the mail worker claims due rows
 (pushing their next attempt past the SMTP timeout first), sends them and marks them. A
-digest reader's mails are held and folded into one digest once the oldest is due.
+digest reader's mails are held and folded into one digest once the oldest is due. With e-mail
+off (no SMTP server, no mail sink) due mails are recorded as not sent, with the reason.
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ class MarkMail:
     error: str | None
     max_attempts: int
     retry_base_seconds: float
+
+
+@dataclass(frozen=True)
+class LeaveUnsent:
+    """E-mail is off: record up to `limit` due e-mails as not sent, for `reason`."""
+
+    limit: int
+    reason: str
 
 
 def batch_digests(cmd: BatchDigests, uow: UnitOfWork) -> int:
@@ -129,3 +138,20 @@ def mark_mail(cmd: MarkMail, uow: UnitOfWork) -> None:
     uow.session.add(row)
     action = "email.attempt_failed" if row.status == PENDING else "email." + row.status
     uow.audit(action, "email", row.id, after={"attempts": row.attempts})
+
+
+def leave_unsent(cmd: LeaveUnsent, uow: UnitOfWork) -> int:
+    """Record due e-mails as not sent (no attempt, no retry); how many."""
+    rows = uow.session.exec(
+        select(EmailMessage)
+        .where(EmailMessage.status == PENDING)
+        .where(col(EmailMessage.next_attempt_at) <= now())
+        .order_by(col(EmailMessage.next_attempt_at), col(EmailMessage.id))
+        .limit(cmd.limit)
+    ).all()
+    for row in rows:
+        row.status = move(EMAIL, "leave_unsent", row.status)
+        row.last_error = cmd.reason
+        uow.session.add(row)
+        uow.audit("email.not_sent", "email", row.id, after={"reason": cmd.reason})
+    return len(rows)
