@@ -135,12 +135,12 @@ async def seed_demo(
                 _check(await http.patch(f"/api/v1/users/{user['id']}", json=change), 200)
         await _seat_members(http, council_id)
     async with httpx.AsyncClient(base_url=gateway_url, transport=transport, timeout=60) as http:
-        world = World(http)
-        await world.login(admin_username, admin_password)
-        for username in DEMO_USERS:
-            await world.login(username, DEMO_PASSWORD)
+        world = World(http, password=DEMO_PASSWORD)  # each user logs in at their first request
         await build_world(world, council_id)
-    await _seed_history(gateway_url, transport)
+        if "analyst" not in world.tokens:  # a restart over a complete world
+            await world.login("analyst", DEMO_PASSWORD)
+        analyst = world.tokens["analyst"]
+    await _seed_history(gateway_url, transport, analyst)
 
 
 async def _seat_members(http: httpx.AsyncClient, council_id: str) -> None:
@@ -202,16 +202,12 @@ def _month_before(today: date) -> date:
     return date(today.year - 1, 12, 1) if today.month == 1 else date(today.year, today.month - 1, 1)
 
 
-async def _seed_history(gateway_url: str, transport: httpx.AsyncBaseTransport | None) -> None:
-    """As the demo analyst: import the synthetic history, then run the early-warning round."""
+async def _seed_history(
+    gateway_url: str, transport: httpx.AsyncBaseTransport | None, token: str
+) -> None:
+    """As the demo analyst (`token`): import the synthetic history, run the early-warning round."""
     async with httpx.AsyncClient(base_url=gateway_url, transport=transport, timeout=120) as http:
-        token = _check(
-            await http.post(
-                "/api/v1/auth/token", data={"username": "analyst", "password": DEMO_PASSWORD}
-            ),
-            200,
-        )
-        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+        http.headers["Authorization"] = f"Bearer {token}"
         content = history_csv(datetime.now(UTC).date())
         _check(
             await http.post(

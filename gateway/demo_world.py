@@ -67,10 +67,16 @@ def _party(plan: Plan, n: int) -> dict[str, Any]:
 
 @dataclass
 class World:
-    """The demo users' sessions on the gateway; `call` is one keyed, checked request."""
+    """The demo users' sessions on the gateway; `call` is one keyed, checked request.
+
+    A demo user logs in at their first request (password `demo`), not before: a login costs
+    a password hash's verification (about a second on a busy machine), and a restart over a
+    complete world needs one user only.
+    """
 
     http: httpx.AsyncClient
     tokens: dict[str, str] = field(default_factory=dict)
+    password: str = "demo"
 
     async def login(self, username: str, password: str) -> None:
         answer = await self.http.post(
@@ -82,6 +88,8 @@ class World:
     async def call(
         self, who: str, method: str, path: str, key: str | None = None, **kwargs: Any
     ) -> Any:
+        if who not in self.tokens:
+            await self.login(who, self.password)
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
         if key:
             headers["Idempotency-Key"] = f"kelisim-demo-{key}"

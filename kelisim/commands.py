@@ -75,6 +75,13 @@ def run(
     return result
 
 
+def replay_if_answered(ctx: ServiceContext, request: Request, cmd: Command) -> None:
+    """Answer a repeat of `cmd` under its `Idempotency-Key` now, as `run` would (Replayed)."""
+    from kelisim.idempotency import replay_if_answered as replay
+
+    replay(ctx, request, cmd.principal, payload=fingerprint_of(cmd))
+
+
 def run_system(ctx: ServiceContext, handler: Callable[[X, UnitOfWork], R], cmd: X) -> R:
     """Run a handler of the service's own work (a worker, not a request) in one unit of work."""
     with ctx.uow(SYSTEM) as uow:

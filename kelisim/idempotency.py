@@ -129,6 +129,23 @@ def run_once(
     return result
 
 
+def replay_if_answered(
+    ctx: ServiceContext, request: Request, principal: Principal, *, payload: bytes
+) -> None:
+    """Raise `Replayed` (or 409 while it is being answered) for a key answered before.
+
+    For a command whose costly work runs before its unit of work (an early-warning round):
+    its retry is answered at once instead of doing that work again first.
+    """
+    key = request_key(request)
+    if key is None:
+        return
+    with ctx.uow(actor(request, principal)) as uow:
+        prior = _prior(uow, principal.sub, key)
+    if prior is not None:
+        raise Replayed(_replay(prior, fingerprint(request, payload)))
+
+
 def install(app: FastAPI, ctx: ServiceContext) -> None:
     """Answer replays, and record the answers of claimed commands before they leave."""
 

@@ -208,6 +208,25 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
     assert not any(SHYMKENT in item["title"] for item in inbox["items"])
 
 
+async def test_a_retried_assessment_is_answered_at_once_without_a_second_round(stack, analyst):
+    keyed = {**analyst, "Idempotency-Key": "assess-retried"}
+    first = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=keyed)
+    assert first.status_code == 200 and first.json() == []
+    # Since the first answer, a surge was imported: a round now would raise its alarm.
+    surged = [*baseline(), (*SURGE, THIS_MONTH, 40)]
+    assert (await upload(stack, analyst, history_csv(surged))).status_code == 200
+
+    retried = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=keyed)
+    assert retried.status_code == 200 and retried.json() == []
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    alerts = (await stack.client.get(f"{ANALYTICS}/alerts", headers=analyst)).json()["items"]
+    assert alerts == []  # the retry ran no round
+
+    fresh = {**analyst, "Idempotency-Key": "assess-fresh"}
+    raised = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=fresh)
+    assert [(a["region"], a["category"]) for a in raised.json()] == [SURGE]
+
+
 @pytest.mark.parametrize(
     "decision_by_author, status", [(True, 403), (False, 200)], ids=["author", "second-analyst"]
 )

@@ -23,9 +23,18 @@ SINK_NOTICE = (
 )
 
 
-def first_ready(url: str, proc_alive, timeout: float) -> httpx.Response:  # type: ignore[no-untyped-def]
-    """Poll /readyz without pause until the first 200; the answers before it were not 200."""
+def first_ready(url: str, marker: Path, proc_alive, timeout: float) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """Poll /readyz without pause until the first 200; the answers before it were not 200.
+
+    Not before the demo's marker exists, without which /readyz is never 200 (so no 200 is
+    missed): polled without pause all through the demo, the gateway spent on /readyz the CPU
+    the demo needed.
+    """
     deadline = time.monotonic() + timeout
+    while not marker.exists():
+        assert proc_alive(), "kelisim up exited before it was ready"
+        assert time.monotonic() < deadline, "the demo never wrote its marker"
+        time.sleep(0.01)
     with httpx.Client(base_url=url, timeout=2, trust_env=False) as http:
         while True:
             assert proc_alive(), "kelisim up exited before it was ready"
@@ -48,7 +57,8 @@ async def test_ready_means_the_demo_users_can_log_in_and_the_admin_reads_the_mai
     proc = system.up("--demo")
     url = system.url("gateway")
     try:
-        ready = first_ready(url, lambda: proc.poll() is None, 600)
+        marker = system.data_dir / "demo-ready"  # Settings.demo_marker
+        ready = first_ready(url, marker, lambda: proc.poll() is None, 600)
         # The very first 200: every demo user logs in at once (no 401 window).
         with httpx.Client(base_url=url, timeout=30, trust_env=False) as http:
             for who in (*ROLES, "liaison"):

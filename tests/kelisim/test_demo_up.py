@@ -11,7 +11,7 @@ import httpx
 
 from kelisim.localtime import local_date
 from kelisim.supervision import present
-from tests.kelisim.test_cli import System, ready, wait_until
+from tests.kelisim.test_cli import READY_LINE, System, ready, said_ready, wait_until
 from tests.kelisim.test_cli import system as system  # noqa: F401 - the fixture
 
 STATES = {"registered", "assigned", "in_mediation", "settled", "closed", "not_settled",
@@ -65,8 +65,17 @@ class Demo:
 
 def up_demo(system: System) -> subprocess.Popen[bytes]:
     """`kelisim up --demo`, waited for generously (the demo's first start is long)."""
+    before = system.log().count(READY_LINE)
     proc = system.up("--demo")
-    wait_until(lambda: proc.poll() is not None or ready(system.url("gateway")), 600, "ready")
+    # The log's ready line first, then the gateway's word (a /status asks every app: polled
+    # during the demo, it took the CPU the demo needed).
+    wait_until(
+        lambda: (
+            proc.poll() is not None or (said_ready(system, before) and ready(system.url("gateway")))
+        ),
+        600,
+        "ready",
+    )
     assert proc.poll() is None, f"kelisim up exited early:\n{system.log()}"
     return proc
 

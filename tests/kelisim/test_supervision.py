@@ -56,8 +56,8 @@ def start(box: System) -> subprocess.Popen[bytes]:
     proc = box.up()
     deadline = time.monotonic() + 600
     # The supervisor's word too: a child killed before it has seen every app ready is a
-    # failed start (fatal), not a crash to restart.
-    while not (ready(box.url(box.front)) and "Kelisim is ready" in box.log()):
+    # failed start (fatal), not a crash to restart. The log first: a /status asks every app.
+    while not ("Kelisim is ready" in box.log() and ready(box.url(box.front))):
         assert proc.poll() is None, f"kelisim up exited early:\n{box.log()}"
         assert time.monotonic() < deadline, f"not ready within 600 s:\n{box.log()}"
         time.sleep(0.1)

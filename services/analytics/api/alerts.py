@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from kelisim import pagination
 from kelisim.clock import now
-from kelisim.commands import Command
+from kelisim.commands import Command, replay_if_answered
 from kelisim.db import table_of
 from kelisim.pagination import Cursor, Limit, Page
 from kelisim.problems import Problem
@@ -130,9 +130,12 @@ async def assess_now(
     first answer, through `ctx.run` like every command.
     """
     permissions.require(principal, "import_history")
+    cmd = Assess(principal=principal, regions=tuple(sorted(permissions.regions(principal))))
+    # A retry of an answered request (after a 504 at the gateway) gets its answer at once,
+    # not after a second round (seconds of CPU on a busy machine).
+    await asyncio.to_thread(replay_if_answered, ctx, request, cmd)
     before = now()
     await asyncio.to_thread(early_warning_round, ctx)
-    cmd = Assess(principal=principal, regions=tuple(sorted(permissions.regions(principal))))
     # The round's start time is not part of the command: a retry is the same request.
     return await asyncio.to_thread(
         ctx.run,
