@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import inspect
 import logging
@@ -77,8 +78,22 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         if done.returncode != 0:
             raise SupervisorError(f"preparing the keys and databases failed ({done.returncode})")
 
+    # The demo's child starts with the apps and loads its modules meanwhile (seconds on a busy
+    # machine); it makes the demo when `seed` tells it the gateway's address, and exits
+    # doing nothing when its stdin closes untold (a start that failed or was stopped).
+    demo = (
+        subprocess.Popen(
+            [sys.executable, "-m", "kelisim.cli", "demo-data", "-"], env=env, stdin=subprocess.PIPE
+        )
+        if args.demo
+        else None
+    )
+
     def seed(url: str) -> None:
-        demo = subprocess.Popen([sys.executable, "-m", "kelisim.cli", "demo-data", url], env=env)
+        assert demo is not None and demo.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # it exited early: its code says why
+            demo.stdin.write(f"{url}\n".encode())
+            demo.stdin.close()
         while demo.poll() is None:
             if supervisor.stopping:  # Ctrl-C while the demo is being made: stop it too
                 demo.terminate()
@@ -88,7 +103,17 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         if demo.returncode != 0:  # ready means usable: no demo, no ready demo system
             raise SupervisorError(f"the demo data could not be created ({demo.returncode})")
 
-    return supervisor.run(prepare, seed if args.demo else None, extra_env)
+    try:
+        return supervisor.run(prepare, seed if demo is not None else None, extra_env)
+    finally:
+        if demo is not None and demo.poll() is None:  # never told: it exits on the closed stdin
+            with contextlib.suppress(BrokenPipeError):
+                demo.stdin.close()  # type: ignore[union-attr]
+            try:
+                demo.wait(10)
+            except subprocess.TimeoutExpired:
+                demo.kill()
+                demo.wait(5)
 
 
 def cmd_prepare(_args: argparse.Namespace, settings: Settings) -> int:
@@ -107,11 +132,18 @@ def cmd_prepare(_args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
     """Have the gateway's demo module create the demo users and data (run by `up --demo`)."""
     url = args.url
-    if not present("gateway", "demo"):
+    module = importlib.import_module("gateway.demo") if present("gateway", "demo") else None
+    if url == "-":  # started early by `up --demo`: the address comes once the gateway serves
+        try:
+            url = sys.stdin.readline().strip()
+        except KeyboardInterrupt:  # Ctrl-C reaches the whole terminal's group: up stops
+            return 130
+        if not url:
+            return 0  # never told: the start failed or was stopped
+    if module is None:
         print("Demo data: gateway.demo is not installed yet; starting without demo data.")
         settings.demo_marker.write_text("none\n")
         return 0
-    module = importlib.import_module("gateway.demo")
     try:
         result = module.seed_demo(url, settings.admin_username, settings.admin_password)
         if inspect.isawaitable(result):
@@ -213,7 +245,7 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo-data", help="create the demo users and data through a running gateway (`up --demo`)"
     )
-    demo.add_argument("url", help="the gateway's address")
+    demo.add_argument("url", help="the gateway's address (-: read it from stdin, as `up` gives it)")
     demo.set_defaults(func=cmd_demo_data, log_as="demo")
 
     migrating = sub.add_parser("migrate", help="apply every database's migrations")

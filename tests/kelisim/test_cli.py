@@ -289,6 +289,22 @@ def test_demo_data_is_refused_in_production(system: System):
     assert "production" in result.stderr
 
 
+def test_demo_data_never_told_the_address_makes_no_demo(system: System):
+    # `up --demo` starts it with the apps; a start that fails or is stopped closes its stdin.
+    result = subprocess.run(
+        [sys.executable, "-m", "kelisim.cli", "demo-data", "-"],
+        env=system.env,
+        cwd=REPO,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Demo data" not in result.stdout + result.stderr
+    assert not (system.data_dir / "demo-ready").exists()
+
+
 def test_migrate_twice_changes_nothing_the_second_time(system: System):
     first = system.run("migrate")
     assert first.returncode == 0, first.stderr
