@@ -209,22 +209,28 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
 
 
 async def test_a_retried_assessment_is_answered_at_once_without_a_second_round(stack, analyst):
+    mine = ("KZ-63", "labour")  # a series of this test's own (the stack is the module's)
     keyed = {**analyst, "Idempotency-Key": "assess-retried"}
     first = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=keyed)
-    assert first.status_code == 200 and first.json() == []
+    assert first.status_code == 200
     # Since the first answer, a surge was imported: a round now would raise its alarm.
-    surged = [*baseline(), (*SURGE, THIS_MONTH, 40)]
-    assert (await upload(stack, analyst, history_csv(surged))).status_code == 200
+    rows = [
+        (*mine, shift_month(THIS_MONTH, -back), 6 + round(math.sin(back)))
+        for back in range(36, 0, -1)
+    ]
+    assert (
+        await upload(stack, analyst, history_csv([*rows, (*mine, THIS_MONTH, 40)]))
+    ).status_code == 200
 
     retried = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=keyed)
-    assert retried.status_code == 200 and retried.json() == []
+    assert retried.status_code == 200 and retried.json() == first.json()
     assert retried.headers["Idempotent-Replayed"] == "true"
     alerts = (await stack.client.get(f"{ANALYTICS}/alerts", headers=analyst)).json()["items"]
-    assert alerts == []  # the retry ran no round
+    assert mine not in [(a["region"], a["category"]) for a in alerts]  # the retry ran no round
 
     fresh = {**analyst, "Idempotency-Key": "assess-fresh"}
     raised = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=fresh)
-    assert [(a["region"], a["category"]) for a in raised.json()] == [SURGE]
+    assert mine in [(a["region"], a["category"]) for a in raised.json()]
 
 
 @pytest.mark.parametrize(
