@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from services.cases.terms import TermPolicy
 from tests.support.browser import t
 from tests.support.checks import items_of
 from tests.web.daily_work_support import _csrf, signed_in_as
 
 PDF = b"%PDF-1.4\n% signed by both parties\n%%EOF\n"
-# The cases service's today: Kazakhstan's date, the day after UTC's from 19:00 UTC.
-TODAY = TermPolicy().today()
 
 
 async def steps_of(system, base: str, headers: dict[str, str]) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -6,10 +6,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from gateway.web.i18n import Formatter
+from services.cases.terms import TermPolicy
 from tests.support.browser import t
 from tests.support.checks import items_of
 from tests.web.daily_work_support import _csrf, signed_in_as
-from tests.web.test_case_outcome_forms import PDF, TODAY, steps_of
+from tests.web.test_case_outcome_forms import PDF, steps_of
+
+
+def local_today() -> date:
+    """The service's today (Kazakhstan's calendar day), asked when a test runs: a value taken
+    when the module was imported is yesterday's once a run passes midnight in Almaty (19:00
+    UTC), and the reopening's day is then after it."""
+    return TermPolicy().today()
 
 
 async def reopened_case(system, agreed: date, first: date) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -51,7 +59,7 @@ async def reopened_case(system, agreed: date, first: date) -> tuple[str, list[st
             "signed_on": str(first),
             "signatures": [{"party_id": p, "signed_on": str(first)} for p in parties],
             "document_text": "Signed by both parties",
-            "obligations": [{"description": "Quiet after 22:00", "due_on": str(TODAY)}],
+            "obligations": [{"description": "Quiet after 22:00", "due_on": str(local_today())}],
         },
     )
     [obligation] = items_of(await system.client.get(f"{base}/obligations", headers=mediator))
@@ -84,7 +92,7 @@ async def test_a_reopened_cases_new_settlement_dated_before_the_last_is_refused_
     the settlement it replaces is refused beside that date, in the user's language; after the
     agreement, so it is not that rule."""
     mediator = await system.login("mediator", "demo")
-    today = TODAY  # the reopening's day: a settlement of the UTC date would precede it at night
+    today = local_today()  # the reopening's day (a UTC date would precede it at night)
     first = today - timedelta(days=5)
     base, parties = await reopened_case(system, today - timedelta(days=10), first)
     page_path = base.replace("/api/v1", "")
@@ -119,18 +127,19 @@ async def test_a_reopened_cases_new_settlement_dated_before_the_reopening_is_ref
     (or a party's signature) dated after the breached settlement but before that day is
     refused beside that date, naming the reopening day in Kazakh; nothing is recorded."""
     mediator = await system.login("mediator", "demo")
-    first = TODAY - timedelta(days=5)
-    base, parties = await reopened_case(system, TODAY - timedelta(days=10), first)
+    today = local_today()  # the reopening's day
+    first = today - timedelta(days=5)
+    base, parties = await reopened_case(system, today - timedelta(days=10), first)
     page_path = base.replace("/api/v1", "")
-    between = str(TODAY - timedelta(days=2))  # after the first settlement, before today's reopening
+    between = str(today - timedelta(days=2))  # after the first settlement, before today's reopening
     async with signed_in_as(system, "mediator", "kk") as web:
         settle = settling(web, page_path, parties)
         template = "The mediation was reopened on %(day)s: the new settlement cannot be signed "
         template += "before that day."
-        message = t("kk", template) % {"day": Formatter("kk").date(TODAY)}
+        message = t("kk", template) % {"day": Formatter("kk").date(today)}
         assert message.startswith("Медиация қайта басталған күн — ")
         before = await steps_of(system, base, mediator)
-        early = await settle(between, str(TODAY))
+        early = await settle(between, str(today))
         assert early.status_code == 422, early.text
         assert f'<p class="field-error" id="signed_on-error">{message}</p>' in early.text
         assert f'id="party_{parties[1]}_signed_on-error"' not in early.text
@@ -138,7 +147,7 @@ async def test_a_reopened_cases_new_settlement_dated_before_the_reopening_is_ref
             "kk", "The new settlement cannot be signed before the day the case was reopened."
         )
         assert general in early.text
-        late_signature = await settle(str(TODAY), between)
+        late_signature = await settle(str(today), between)
         assert late_signature.status_code == 422, late_signature.text
         field = f'<p class="field-error" id="party_{parties[1]}_signed_on-error">{message}</p>'
         assert field in late_signature.text
@@ -148,6 +157,6 @@ async def test_a_reopened_cases_new_settlement_dated_before_the_reopening_is_ref
         current = (await system.client.get(f"{base}/settlement", headers=mediator)).json()
         assert current["signed_on"] == str(first)
         assert (await system.client.get(base, headers=mediator)).json()["status"] == "in_mediation"
-        done = await settle(str(TODAY), str(TODAY))  # the reopening day itself
+        done = await settle(str(today), str(today))  # the reopening day itself
         assert done.status_code == 303, done.text
     assert (await system.client.get(base, headers=mediator)).json()["status"] == "settled"
