@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cases.support import BASE, TODAY, ok
+from tests.cases.support import BASE, ok, today
 from tests.support.gateway import Stack
 
 PARTIES = [
@@ -49,9 +49,9 @@ async def in_mediation(
     ok(await gw.post(f"{BASE}/{case_id}/assignment", json={"mediator": mediator}, headers=coord))
     full = ok(await gw.post(f"{BASE}/{case_id}/declaration", json={"conflict": False}, headers=med))
     for party in full["parties"]:
-        consent = {"party_id": party["id"], "form": "written", "given_on": str(TODAY)}
+        consent = {"party_id": party["id"], "form": "written", "given_on": str(today())}
         ok(await gw.post(f"{BASE}/{case_id}/consents", json=consent, headers=med))
-    ok(await gw.post(f"{BASE}/{case_id}/agreement", json={"signed_on": str(TODAY)}, headers=med))
+    ok(await gw.post(f"{BASE}/{case_id}/agreement", json={"signed_on": str(today())}, headers=med))
     return full
 
 
@@ -61,9 +61,9 @@ async def settle(
     """The case's settlement, signed by every party on the day."""
     body = {
         "terms": terms,
-        "signed_on": str(TODAY),
+        "signed_on": str(today()),
         "document_text": "signed",
-        "signatures": [{"party_id": p["id"], "signed_on": str(TODAY)} for p in case["parties"]],
+        "signatures": [{"party_id": p["id"], "signed_on": str(today())} for p in case["parties"]],
     }
     return ok(
         await stack.client.post(f"{BASE}/{case['id']}/settlement", json=body, headers=people["med"])

@@ -25,7 +25,13 @@ from tests.support.services import bearer
 
 REGION = "KZ-75"
 BASE = "/api/v1/cases"
-TODAY = TermPolicy().today()  # the service counts terms in Kazakhstan's local dates
+
+
+def today() -> date:
+    """The service's today: terms are counted in Kazakhstan's local dates. Asked when a test
+    runs, not once at import: a run that passes midnight in Almaty (19:00 UTC) would compare
+    yesterday's date with the service's today."""
+    return TermPolicy().today()
 
 
 def coordinator(settings: Settings, sub: str = "coord-almaty", regions=(REGION,)) -> dict:
@@ -121,13 +127,16 @@ async def post(
 
 
 async def to_mediation(
-    client: httpx.AsyncClient, settings: Settings, signed_on: date = TODAY, **register_body: Any
+    client: httpx.AsyncClient,
+    settings: Settings,
+    signed_on: date | None = None,
+    **register_body: Any,
 ) -> dict:
     """Register, assign, declare, record every consent and sign the agreement."""
     coord, med = coordinator(settings), mediator(settings)
     await known_mediators(client, settings, "med-aigerim")
     case = await register(client, med, **register_body)
-    signed = await mediate(client, case["id"], coord, med, "med-aigerim", signed_on)
+    signed = await mediate(client, case["id"], coord, med, "med-aigerim", signed_on or today())
     signed["_sent_parties"] = case["_sent_parties"]
     return signed
 
@@ -138,9 +147,10 @@ async def mediate(
     coord: dict,
     med: dict,
     mediator: str,
-    signed_on: date = TODAY,
+    signed_on: date | None = None,
 ) -> dict:
-    """Assign a registered case, declare no conflict, record every consent, sign."""
+    """Assign a registered case, declare no conflict, record every consent, sign (today)."""
+    signed_on = signed_on or today()
     await post(client, case_id, "assignment", coord, {"mediator": mediator})
     full = await post(client, case_id, "declaration", med, {"conflict": False})
     for party in full["parties"]:

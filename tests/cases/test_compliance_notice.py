@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases.support import BASE, TODAY, eventually, ok, person
+from tests.cases.support import BASE, eventually, ok, person, today
 from tests.support.gateway import gateway_stack
 
 INBOX = "/api/v1/notifications/inbox"
@@ -25,7 +25,7 @@ async def test_overdue_obligation_tells_the_mediator_and_the_coordinator(make_se
         )
         med = await stack.login_as("med-aigerim", roles=["mediator"], regions=["KZ-75"], lang="kk")
         other = await stack.login_as("med-bolat", roles=["mediator"], regions=["KZ-75"], lang="en")
-        signed = TODAY - timedelta(days=30)
+        signed = today() - timedelta(days=30)
         body = {"region": "KZ-75", "category": "land", "parties": [person(), person()]}
         case = ok(await gw.post(BASE, headers=med, json=body), 201)
         base = f"{BASE}/{case['id']}"
@@ -40,7 +40,7 @@ async def test_overdue_obligation_tells_the_mediator_and_the_coordinator(make_se
                 )
             )
         ok(await gw.post(f"{base}/agreement", headers=med, json={"signed_on": str(signed)}))
-        due = TODAY - timedelta(days=2)
+        due = today() - timedelta(days=2)
         ok(
             await gw.post(
                 f"{base}/settlement",

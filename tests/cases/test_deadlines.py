@@ -14,13 +14,13 @@ from services.cases.models import backbone
 from services.cases.terms import TermPolicy, add_term
 from tests.cases.support import (
     BASE,
-    TODAY,
     coordinator,
     mediator,
     outbox,
     post,
     subjects,
     to_mediation,
+    today,
 )
 from tests.support.checks import items_of
 from tests.support.services import running
@@ -71,7 +71,7 @@ async def test_extension_moves_the_deadline_so_the_new_one_is_watched_again(sett
         try:
             assert scan_deadlines(factory, deadline - timedelta(days=1), policy)
             consents = [
-                {"party_id": p["id"], "form": "written", "given_on": str(TODAY)}
+                {"party_id": p["id"], "form": "written", "given_on": str(today())}
                 for p in case["parties"]
             ]
             extended = await post(
@@ -102,21 +102,21 @@ async def test_compliance_date_passing_raises_one_alert(settings):
             med,
             {
                 "terms": "Pay compensation",
-                "signed_on": str(TODAY),
+                "signed_on": str(today()),
                 "signatures": [
-                    {"party_id": p["id"], "signed_on": str(TODAY)} for p in case["parties"]
+                    {"party_id": p["id"], "signed_on": str(today())} for p in case["parties"]
                 ],
                 "document_base64": base64.b64encode(b"signed").decode(),
-                "obligations": [{"description": "Pay", "due_on": str(TODAY + timedelta(days=3))}],
+                "obligations": [{"description": "Pay", "due_on": str(today() + timedelta(days=3))}],
             },
         )
     engine, factory = replica(settings)
     try:
-        assert scan_deadlines(factory, TODAY + timedelta(days=3), policy) == []
-        assert scan_deadlines(factory, TODAY + timedelta(days=4), policy) == [
+        assert scan_deadlines(factory, today() + timedelta(days=3), policy) == []
+        assert scan_deadlines(factory, today() + timedelta(days=4), policy) == [
             ("compliance_overdue", case["id"])
         ]
-        assert scan_deadlines(factory, TODAY + timedelta(days=9), policy) == []
+        assert scan_deadlines(factory, today() + timedelta(days=9), policy) == []
     finally:
         engine.dispose()
     assert subjects(settings, case["id"])[-1] == "cases.case.compliance_overdue"
@@ -127,7 +127,7 @@ async def test_running_watchers_in_two_replicas_raise_an_overdue_case_once(
 ):
     settings = make_settings(cases_watch_seconds=0.1, cases_watch_lease_seconds=0.3)
     async with running("cases", settings) as cases:
-        case = await to_mediation(cases, settings, signed_on=TODAY - timedelta(days=40))
+        case = await to_mediation(cases, settings, signed_on=today() - timedelta(days=40))
         async with running("cases", settings):
             deadline = asyncio.get_running_loop().time() + 20
             while "cases.case.overdue" not in subjects(settings, case["id"]):
@@ -149,5 +149,5 @@ async def test_business_day_terms_skip_weekends_and_kazakhstan_holidays(make_set
     settings = make_settings(cases_business_days=True, cases_term_days=10)
     async with running("cases", settings) as cases:
         case = await to_mediation(cases, settings)
-    assert case["deadline"] == str(add_term(TODAY, 10, business_days=True))
-    assert date.fromisoformat(case["deadline"]) >= TODAY + timedelta(days=14)
+    assert case["deadline"] == str(add_term(today(), 10, business_days=True))
+    assert date.fromisoformat(case["deadline"]) >= today() + timedelta(days=14)

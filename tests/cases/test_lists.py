@@ -9,7 +9,6 @@ from datetime import timedelta
 from services.cases.lifecycle import MACHINE, STATES
 from tests.cases.support import (
     BASE,
-    TODAY,
     assert_problem,
     audit_count,
     coordinator,
@@ -19,6 +18,7 @@ from tests.cases.support import (
     post,
     register,
     to_mediation,
+    today,
 )
 from tests.support.checks import items_of
 from tests.support.services import running
@@ -72,12 +72,12 @@ async def test_filters_by_status_mediator_and_deadline_window_and_caseload(setti
         await known_mediators(cases, settings)
         coord = coordinator(settings)
         running_case = await to_mediation(cases, settings)
-        old = await to_mediation(cases, settings, signed_on=TODAY - timedelta(days=40))
+        old = await to_mediation(cases, settings, signed_on=today() - timedelta(days=40))
         waiting = await register(cases, mediator(settings))
         await post(cases, waiting["id"], "assignment", coord, {"mediator": "med-bolat"})
         window = {
-            "deadline_from": str(TODAY + timedelta(days=25)),
-            "deadline_to": str(TODAY + timedelta(days=31)),
+            "deadline_from": str(today() + timedelta(days=25)),
+            "deadline_to": str(today() + timedelta(days=31)),
         }
         soon = ok(await cases.get(BASE, headers=coord, params=window))
         assert [c["id"] for c in soon["items"]] == [running_case["id"]]
@@ -180,8 +180,8 @@ async def test_actions_from_the_wrong_state_are_refused_with_409_and_change_noth
         party = case["parties"][0]["id"]
         wrong = {
             "assignment": (coord, {"mediator": "med-bolat"}),
-            "consents": (med, {"party_id": party, "form": "oral", "given_on": str(TODAY)}),
-            "agreement": (med, {"signed_on": str(TODAY)}),
+            "consents": (med, {"party_id": party, "form": "oral", "given_on": str(today())}),
+            "agreement": (med, {"signed_on": str(today())}),
             "refusal": (coord, {"reason": "corruption", "note": "too late for this"}),
             "reopening": (coord, {"reason": "nothing to reopen"}),
             "closure": (med, None),

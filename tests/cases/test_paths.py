@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from tests.cases.support import (
     BASE,
-    TODAY,
     assert_problem,
     audit_count,
     coordinator,
@@ -19,6 +18,7 @@ from tests.cases.support import (
     post,
     subjects,
     to_mediation,
+    today,
 )
 from tests.support.checks import items_of
 from tests.support.services import running
@@ -34,7 +34,7 @@ async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(s
         case = await to_mediation(cases, settings)
         case_id = case["id"]
         assert case["status"] == "in_mediation"
-        assert case["deadline"] == str(TODAY + timedelta(days=30))
+        assert case["deadline"] == str(today() + timedelta(days=30))
         a, b = (p["id"] for p in case["parties"])
 
         session = ok(
@@ -42,14 +42,14 @@ async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(s
                 f"{BASE}/{case_id}/sessions",
                 headers=med,
                 json={
-                    "scheduled_at": f"{TODAY - timedelta(days=1)}T10:00:00+05:00",
+                    "scheduled_at": f"{today() - timedelta(days=1)}T10:00:00+05:00",
                     "place": "Friendship House, room 2",
                 },
             ),
             201,
         )
         # Given in Almaty's time, answered in UTC, as every later read answers it.
-        assert session["scheduled_at"] == f"{TODAY - timedelta(days=1)}T05:00:00Z"
+        assert session["scheduled_at"] == f"{today() - timedelta(days=1)}T05:00:00Z"
         held = ok(
             await cases.patch(
                 f"{BASE}/{case_id}/sessions/{session['id']}",
@@ -71,10 +71,10 @@ async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(s
             med,
             {
                 "terms": "The wall is repaired at shared cost",
-                "signed_on": str(TODAY),
+                "signed_on": str(today()),
                 "signatures": [
-                    {"party_id": a, "signed_on": str(TODAY)},
-                    {"party_id": b, "signed_on": str(TODAY)},
+                    {"party_id": a, "signed_on": str(today())},
+                    {"party_id": b, "signed_on": str(today())},
                 ],
                 "document_base64": base64.b64encode(document).decode(),
                 "document_name": "settlement.pdf",
@@ -82,9 +82,9 @@ async def test_settled_case_is_followed_up_until_every_obligation_is_fulfilled(s
                 "obligations": [
                     {
                         "description": "Pay half of the repair",
-                        "due_on": str(TODAY + timedelta(days=10)),
+                        "due_on": str(today() + timedelta(days=10)),
                     },
-                    {"description": "Repair the wall", "due_on": str(TODAY + timedelta(days=20))},
+                    {"description": "Repair the wall", "due_on": str(today() + timedelta(days=20))},
                 ],
             },
         )
@@ -133,9 +133,9 @@ async def test_settlement_needs_every_partys_signature(settings):
             headers=med,
             json={
                 "terms": "t",
-                "signed_on": str(TODAY),
+                "signed_on": str(today()),
                 "document_text": "signed",
-                "signatures": [{"party_id": a, "signed_on": str(TODAY)}],
+                "signatures": [{"party_id": a, "signed_on": str(today())}],
             },
         )
         assert_problem(answer, 422, "signature-missing")
@@ -155,7 +155,7 @@ async def test_mediation_not_settled_or_terminated_ends_the_case(settings):
                 headers=med,
                 json={
                     "reason": "late",
-                    "consents": [{"party_id": "x", "form": "oral", "given_on": str(TODAY)}],
+                    "consents": [{"party_id": "x", "form": "oral", "given_on": str(today())}],
                 },
             ),
             409,
@@ -192,9 +192,9 @@ async def test_a_party_withdrawing_consent_ends_the_mediation(settings):
                 headers=med,
                 json={
                     "terms": "t",
-                    "signed_on": str(TODAY),
+                    "signed_on": str(today()),
                     "document_text": "x",
-                    "signatures": [{"party_id": party, "signed_on": str(TODAY)}],
+                    "signatures": [{"party_id": party, "signed_on": str(today())}],
                 },
             ),
             409,
@@ -216,10 +216,10 @@ async def test_agreement_needs_every_partys_consent(settings):
             case["id"],
             "consents",
             med,
-            {"party_id": full["parties"][0]["id"], "form": "oral", "given_on": str(TODAY)},
+            {"party_id": full["parties"][0]["id"], "form": "oral", "given_on": str(today())},
         )
         answer = await cases.post(
-            f"{BASE}/{case['id']}/agreement", headers=med, json={"signed_on": str(TODAY)}
+            f"{BASE}/{case['id']}/agreement", headers=med, json={"signed_on": str(today())}
         )
         body = assert_problem(answer, 409, "consent-missing")
         assert body["parties"] == [full["parties"][1]["id"]]
@@ -230,8 +230,8 @@ async def test_term_is_extended_once_with_all_consents_and_a_second_time_refused
         med = mediator(settings)
         case = await to_mediation(cases, settings)
         a, b = (p["id"] for p in case["parties"])
-        consent_a = {"party_id": a, "form": "written", "given_on": str(TODAY)}
-        consent_b = {"party_id": b, "form": "written", "given_on": str(TODAY)}
+        consent_a = {"party_id": a, "form": "written", "given_on": str(today())}
+        consent_b = {"party_id": b, "form": "written", "given_on": str(today())}
         missing = await cases.post(
             f"{BASE}/{case['id']}/extension",
             headers=med,
@@ -246,7 +246,7 @@ async def test_term_is_extended_once_with_all_consents_and_a_second_time_refused
             {"reason": "Expert valuation pending", "consents": [consent_a, consent_b]},
         )
         assert extended["extended"] is True
-        assert extended["deadline"] == str(TODAY + timedelta(days=60))
+        assert extended["deadline"] == str(today() + timedelta(days=60))
         before = audit_count(settings)
         again = await cases.post(
             f"{BASE}/{case['id']}/extension",
@@ -256,7 +256,7 @@ async def test_term_is_extended_once_with_all_consents_and_a_second_time_refused
         assert_problem(again, 409, "extension-used")
         assert audit_count(settings) == before
         got = ok(await cases.get(f"{BASE}/{case['id']}", headers=med))
-        assert got["deadline"] == str(TODAY + timedelta(days=60))
+        assert got["deadline"] == str(today() + timedelta(days=60))
         assert subjects(settings, case["id"]) == [*SIGNED, "cases.case.extended"]
 
 
@@ -276,7 +276,7 @@ async def test_an_ended_mediation_cancels_the_sessions_still_ahead(settings):
             sessions = f"{BASE}/{case['id']}/sessions"
             planned = []
             for days in (-1, 3, 10):
-                when = {"scheduled_at": f"{TODAY + timedelta(days=days)}T10:00:00+05:00"}
+                when = {"scheduled_at": f"{today() + timedelta(days=days)}T10:00:00+05:00"}
                 planned.append(
                     ok(
                         await cases.post(sessions, headers=med, json=when | {"place": "Room 2"}),
@@ -287,7 +287,7 @@ async def test_an_ended_mediation_cancels_the_sessions_still_ahead(settings):
             ok(await cases.patch(held, headers=med, json={"status": "held", "attendance": []}))
             moved = {
                 "status": "postponed",
-                "scheduled_at": f"{TODAY + timedelta(days=20)}T10:00:00+05:00",
+                "scheduled_at": f"{today() + timedelta(days=20)}T10:00:00+05:00",
             }
             ok(await cases.patch(f"{sessions}/{planned[2]['id']}", headers=med, json=moved))
             if body.get("party_id", "") is None:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.cases.notes_support import CLEAN_KK, CLEAN_RU, PARTIES, in_mediation, settle
-from tests.cases.support import BASE, TODAY, assert_problem, ok, outbox, published
+from tests.cases.support import BASE, assert_problem, ok, outbox, published, today
 from tests.support.checks import eventually
 from tests.support.gateway import Stack, system_stack
 
@@ -97,7 +97,7 @@ async def test_drafting_honours_the_idempotency_key(stack, people, settled):
         ("worked", "kk", "Абая 15", "address"),
         ("title", "kk", "NUMBER", "case_number"),
         ("tried", "kk", "SEQUENCE", "case_number"),
-        ("tried", "ru", "TODAY", "date"),
+        ("tried", "ru", "today()", "date"),
         ("conflict", "ru", "900101300123", "identity_number"),  # anyone's IIN, a bare 12 digits
         ("worked", "kk", "N12345678", "document_number"),  # a passport's number
         ("worked", "ru", "KZ86 125K ZT50 0410 0100", "iban"),  # a Kazakh bank account
@@ -111,7 +111,7 @@ async def test_a_note_that_identifies_the_case_is_refused_naming_the_words(
     planted = {
         "NUMBER": settled["number"],
         "SEQUENCE": settled["number"].rsplit("-", 1)[1],
-        "TODAY": f"{TODAY:%d.%m.%Y}",
+        "today()": f"{today():%d.%m.%Y}",
     }.get(planted, planted)
     texts = {"kk": dict(CLEAN_KK), "ru": dict(CLEAN_RU)}
     texts[language][field] = f"{texts[language].get(field, '')} {planted} бар."

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from tests.cases.support import (
     BASE,
-    TODAY,
     assert_problem,
     coordinator,
     known_mediators,
@@ -17,6 +16,7 @@ from tests.cases.support import (
     published,
     register,
     to_mediation,
+    today,
 )
 from tests.support.checks import items_of
 from tests.support.services import bearer, running
@@ -39,7 +39,7 @@ async def test_mediator_cannot_see_parties_before_declaring_no_conflict(settings
         refused = await cases.post(
             f"{BASE}/{case['id']}/consents",
             headers=med,
-            json={"party_id": party_id, "form": "oral", "given_on": str(TODAY)},
+            json={"party_id": party_id, "form": "oral", "given_on": str(today())},
         )
         assert_problem(refused, 403, "declaration-required")
         listed = ok(await cases.get(BASE, headers=med, params={"q": "courtyard"}))
@@ -157,7 +157,7 @@ async def test_session_notes_are_confidential_to_the_mediator(settings):
                 f"{BASE}/{case['id']}/sessions",
                 headers=med,
                 json={
-                    "scheduled_at": f"{TODAY - timedelta(days=1)}T15:00:00+05:00",
+                    "scheduled_at": f"{today() - timedelta(days=1)}T15:00:00+05:00",
                     "place": "Mediation room 1",
                 },
             ),
@@ -180,7 +180,7 @@ async def test_session_notes_are_confidential_to_the_mediator(settings):
         again = await cases.patch(
             f"{BASE}/{case['id']}/sessions/{session['id']}",
             headers=med,
-            json={"status": "postponed", "scheduled_at": f"{TODAY}T16:00:00+05:00"},
+            json={"status": "postponed", "scheduled_at": f"{today()}T16:00:00+05:00"},
         )
         assert_problem(again, 409, "invalid-session-transition")
 
@@ -194,7 +194,7 @@ async def test_no_published_event_carries_a_partys_name_or_contact(settings):
             await cases.post(
                 f"{BASE}/{settled['id']}/sessions",
                 headers=med,
-                json={"scheduled_at": f"{TODAY}T10:00:00+05:00", "place": "Room 3"},
+                json={"scheduled_at": f"{today()}T10:00:00+05:00", "place": "Room 3"},
             ),
             201,
         )
@@ -206,7 +206,7 @@ async def test_no_published_event_carries_a_partys_name_or_contact(settings):
             {
                 "reason": "Waiting for the land registry",
                 "consents": [
-                    {"party_id": p, "form": "written", "given_on": str(TODAY)} for p in (a, b)
+                    {"party_id": p, "form": "written", "given_on": str(today())} for p in (a, b)
                 ],
             },
         )
@@ -230,10 +230,10 @@ async def test_no_published_event_carries_a_partys_name_or_contact(settings):
             med,
             {
                 "terms": "Apology and shared repair",
-                "signed_on": str(TODAY),
-                "signatures": [{"party_id": p, "signed_on": str(TODAY)} for p in (a, b)],
+                "signed_on": str(today()),
+                "signatures": [{"party_id": p, "signed_on": str(today())} for p in (a, b)],
                 "document_base64": base64.b64encode(b"signed document").decode(),
-                "obligations": [{"description": "Apologise publicly", "due_on": str(TODAY)}],
+                "obligations": [{"description": "Apologise publicly", "due_on": str(today())}],
             },
         )
         withdrawn = await to_mediation(cases, settings)

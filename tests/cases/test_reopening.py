@@ -9,7 +9,6 @@ from kelisim import audit
 from kelisim.clock import now
 from tests.cases.support import (
     BASE,
-    TODAY,
     assert_problem,
     audit_count,
     coordinator,
@@ -18,6 +17,7 @@ from tests.cases.support import (
     post,
     subjects,
     to_mediation,
+    today,
 )
 from tests.support.checks import items_of
 from tests.support.services import running
@@ -27,9 +27,9 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
     async with running("cases", settings) as cases:
         med, coord = mediator(settings), coordinator(settings)
         # the agreement ten days ago, the first settlement five days ago
-        case = await to_mediation(cases, settings, signed_on=TODAY - timedelta(days=10))
+        case = await to_mediation(cases, settings, signed_on=today() - timedelta(days=10))
         case_id = case["id"]
-        FIRST = TODAY - timedelta(days=5)  # noqa: N806
+        FIRST = today() - timedelta(days=5)  # noqa: N806
         a, b = (p["id"] for p in case["parties"])
         await post(
             cases,
@@ -44,7 +44,7 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
                     {"party_id": b, "signed_on": str(FIRST)},
                 ],
                 "document_text": "Settlement agreement, signed by both parties",
-                "obligations": [{"description": "Quiet after 22:00", "due_on": str(TODAY)}],
+                "obligations": [{"description": "Quiet after 22:00", "due_on": str(today())}],
             },
         )
         assert_problem(
@@ -65,7 +65,7 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
         assert breached["status"] == "settled"
         reopened = await post(cases, case_id, "reopening", coord, {"reason": "Breach of quiet"})
         assert reopened["status"] == "in_mediation"
-        assert reopened["deadline"] == str(TODAY + timedelta(days=30))
+        assert reopened["deadline"] == str(today() + timedelta(days=30))
         assert subjects(settings, case_id)[-3:] == [
             "cases.case.settled",
             "cases.obligation.breached",
@@ -75,7 +75,7 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
         # so it is not that rule): neither the settlement nor a party's signature.
         before = await cases.get(f"{BASE}/{case_id}", headers=med)
         early = str(FIRST - timedelta(days=1))
-        for dates in ((early, str(TODAY)), (str(TODAY), early)):
+        for dates in ((early, str(today())), (str(today()), early)):
             refused = await cases.post(
                 f"{BASE}/{case_id}/settlement",
                 headers=med,
@@ -84,7 +84,7 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
                     "signed_on": dates[0],
                     "signatures": [
                         {"party_id": a, "signed_on": dates[1]},
-                        {"party_id": b, "signed_on": str(TODAY)},
+                        {"party_id": b, "signed_on": str(today())},
                     ],
                     "document_text": "Second settlement",
                     "obligations": [],
@@ -92,7 +92,7 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
             )
             problem = assert_problem(refused, 422, "settled-before-last-settlement")
             assert problem["last_settled_on"] == str(FIRST) and problem["signed_on"] == early
-            assert problem["parties"] == ([] if dates[1] == str(TODAY) else [a])
+            assert problem["parties"] == ([] if dates[1] == str(today()) else [a])
         after = await cases.get(f"{BASE}/{case_id}", headers=med)
         assert after.json() == before.json()  # nothing recorded
         again = await post(
@@ -102,13 +102,13 @@ async def test_breached_settlement_can_reopen_the_mediation_or_be_escalated(sett
             med,
             {
                 "terms": "Quiet hours after 21:00, with a witness",
-                "signed_on": str(TODAY),
+                "signed_on": str(today()),
                 "signatures": [
-                    {"party_id": a, "signed_on": str(TODAY)},
-                    {"party_id": b, "signed_on": str(TODAY)},
+                    {"party_id": a, "signed_on": str(today())},
+                    {"party_id": b, "signed_on": str(today())},
                 ],
                 "document_text": "Second settlement agreement",
-                "obligations": [{"description": "Quiet after 21:00", "due_on": str(TODAY)}],
+                "obligations": [{"description": "Quiet after 21:00", "due_on": str(today())}],
             },
         )
         assert again["status"] == "settled"
@@ -133,7 +133,7 @@ async def _settle_breach_reopen(cases, settings, case_id: str, parties: list[str
             "signed_on": str(on),
             "signatures": [{"party_id": p, "signed_on": str(on)} for p in parties],
             "document_text": "Settlement agreement, signed by both parties",
-            "obligations": [{"description": "Quiet after 22:00", "due_on": str(TODAY)}],
+            "obligations": [{"description": "Quiet after 22:00", "due_on": str(today())}],
         },
     )
     listed = items_of(await cases.get(f"{BASE}/{case_id}/obligations", headers=med))
@@ -149,13 +149,13 @@ async def test_a_reopened_cases_new_settlement_cannot_be_dated_before_the_reopen
     refused, naming the reopening day, and nothing is recorded; one of that day passes."""
     async with running("cases", settings) as cases:
         med, coord = mediator(settings), coordinator(settings)
-        case = await to_mediation(cases, settings, signed_on=TODAY - timedelta(days=10))
+        case = await to_mediation(cases, settings, signed_on=today() - timedelta(days=10))
         case_id = case["id"]
         a, b = (p["id"] for p in case["parties"])
-        first = TODAY - timedelta(days=5)
+        first = today() - timedelta(days=5)
         await _settle_breach_reopen(cases, settings, case_id, [a, b], first)  # reopened today
 
-        between = str(TODAY - timedelta(days=2))  # after the first settlement, before reopening
+        between = str(today() - timedelta(days=2))  # after the first settlement, before reopening
         before = ok(await cases.get(f"{BASE}/{case_id}", headers=med))
 
         async def steps() -> list[dict]:  # the timeline's audited steps (an event's `sent` moves)
@@ -164,7 +164,7 @@ async def test_a_reopened_cases_new_settlement_cannot_be_dated_before_the_reopen
 
         audited_steps = await steps()
         audited, events = audit_count(settings), subjects(settings, case_id)
-        for signed_on, a_signed_on in ((between, str(TODAY)), (str(TODAY), between)):
+        for signed_on, a_signed_on in ((between, str(today())), (str(today()), between)):
             refused = await cases.post(
                 f"{BASE}/{case_id}/settlement",
                 headers=med,
@@ -173,16 +173,16 @@ async def test_a_reopened_cases_new_settlement_cannot_be_dated_before_the_reopen
                     "signed_on": signed_on,
                     "signatures": [
                         {"party_id": a, "signed_on": a_signed_on},
-                        {"party_id": b, "signed_on": str(TODAY)},
+                        {"party_id": b, "signed_on": str(today())},
                     ],
                     "document_text": "Second settlement",
                     "obligations": [],
                 },
             )
             problem = assert_problem(refused, 422, "settled-before-reopening")
-            assert (problem["signed_on"], problem["reopened_on"]) == (between, str(TODAY))
-            assert problem["parties"] == ([] if a_signed_on == str(TODAY) else [a])
-            assert str(TODAY) in problem["detail"] and between in problem["detail"]
+            assert (problem["signed_on"], problem["reopened_on"]) == (between, str(today()))
+            assert problem["parties"] == ([] if a_signed_on == str(today()) else [a])
+            assert str(today()) in problem["detail"] and between in problem["detail"]
         assert ok(await cases.get(f"{BASE}/{case_id}", headers=med)) == before
         assert await steps() == audited_steps
         assert (audit_count(settings), subjects(settings, case_id)) == (audited, events)
@@ -196,10 +196,10 @@ async def test_a_reopened_cases_new_settlement_cannot_be_dated_before_the_reopen
             med,
             {
                 "terms": "Quiet hours after 21:00",
-                "signed_on": str(TODAY),
+                "signed_on": str(today()),
                 "signatures": [
-                    {"party_id": a, "signed_on": str(TODAY)},
-                    {"party_id": b, "signed_on": str(TODAY)},
+                    {"party_id": a, "signed_on": str(today())},
+                    {"party_id": b, "signed_on": str(today())},
                 ],
                 "document_text": "Second settlement agreement",
                 "obligations": [],
@@ -214,15 +214,15 @@ async def test_the_floor_of_a_case_reopened_twice_is_its_latest_reopening(settin
     dated after the first reopening and the second settlement, but before today, is refused."""
     async with running("cases", settings) as cases:
         med = mediator(settings)
-        case = await to_mediation(cases, settings, signed_on=TODAY - timedelta(days=20))
+        case = await to_mediation(cases, settings, signed_on=today() - timedelta(days=20))
         case_id = case["id"]
         parties = [p["id"] for p in case["parties"]]
         # The first reopening's step is recorded ten days ago (the timeline's clock).
         monkeypatch.setattr(audit, "now", lambda: now() - timedelta(days=10))
-        await _settle_breach_reopen(cases, settings, case_id, parties, TODAY - timedelta(days=15))
+        await _settle_breach_reopen(cases, settings, case_id, parties, today() - timedelta(days=15))
         monkeypatch.undo()
-        await _settle_breach_reopen(cases, settings, case_id, parties, TODAY - timedelta(days=8))
-        third = str(TODAY - timedelta(days=5))
+        await _settle_breach_reopen(cases, settings, case_id, parties, today() - timedelta(days=8))
+        third = str(today() - timedelta(days=5))
         refused = await cases.post(
             f"{BASE}/{case_id}/settlement",
             headers=med,
@@ -235,5 +235,5 @@ async def test_the_floor_of_a_case_reopened_twice_is_its_latest_reopening(settin
             },
         )
         problem = assert_problem(refused, 422, "settled-before-reopening")
-        assert (problem["signed_on"], problem["reopened_on"]) == (third, str(TODAY))
+        assert (problem["signed_on"], problem["reopened_on"]) == (third, str(today()))
         assert problem["parties"] == sorted(parties)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cases.support import BASE, TODAY, assert_problem, ok, person, published
+from tests.cases.support import BASE, assert_problem, ok, person, published, today
 from tests.support.checks import items_of
 from tests.support.gateway import gateway_stack
 
@@ -45,12 +45,12 @@ async def test_case_from_registration_to_escalation_through_the_gateway(settings
                 await gw.post(
                     f"{BASE}/{case_id}/consents",
                     headers=med,
-                    json={"party_id": party["id"], "given_on": str(TODAY)},
+                    json={"party_id": party["id"], "given_on": str(today())},
                 )
             )
         signed = ok(
             await gw.post(
-                f"{BASE}/{case_id}/agreement", headers=med, json={"signed_on": str(TODAY)}
+                f"{BASE}/{case_id}/agreement", headers=med, json={"signed_on": str(today())}
             )
         )
         assert signed["status"] == "in_mediation"
@@ -69,7 +69,7 @@ async def test_case_from_registration_to_escalation_through_the_gateway(settings
         )
         assert_problem(
             await gw.post(
-                f"{BASE}/{case_id}/agreement", headers=med, json={"signed_on": str(TODAY)}
+                f"{BASE}/{case_id}/agreement", headers=med, json={"signed_on": str(today())}
             ),
             409,
             "invalid-transition",

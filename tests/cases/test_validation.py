@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 from tests.cases.support import (
     BASE,
-    TODAY,
     assert_problem,
     audit_count,
     mediator,
@@ -20,6 +19,7 @@ from tests.cases.support import (
     outbox,
     person,
     to_mediation,
+    today,
 )
 from tests.support.checks import items_of
 from tests.support.gateway import gateway_stack
@@ -38,10 +38,12 @@ async def _in_mediation(stack, coord, med) -> tuple[str, dict]:  # type: ignore[
             await gw.post(
                 f"{base}/consents",
                 headers=med,
-                json={"party_id": party["id"], "given_on": str(TODAY)},
+                json={"party_id": party["id"], "given_on": str(today())},
             )
         )
-    return base, ok(await gw.post(f"{base}/agreement", headers=med, json={"signed_on": str(TODAY)}))
+    return base, ok(
+        await gw.post(f"{base}/agreement", headers=med, json={"signed_on": str(today())})
+    )
 
 
 async def _unchanged(gw, base, headers, before):  # type: ignore[no-untyped-def]
@@ -94,24 +96,24 @@ async def test_impossible_sessions_obligations_and_mediators_are_refused(setting
         )
         assert done["status"] == "held"
 
-        signatures = [{"party_id": p["id"], "signed_on": str(TODAY)} for p in case["parties"]]
+        signatures = [{"party_id": p["id"], "signed_on": str(today())} for p in case["parties"]]
         settlement = {
             "terms": "Move the fence",
-            "signed_on": str(TODAY),
+            "signed_on": str(today()),
             "signatures": signatures,
             "document_text": "signed",
             "obligations": [
-                {"description": "Move it", "due_on": str(TODAY + timedelta(days=10))},
-                {"description": "Pay", "due_on": str(TODAY - timedelta(days=1))},
+                {"description": "Move it", "due_on": str(today() + timedelta(days=10))},
+                {"description": "Pay", "due_on": str(today() - timedelta(days=1))},
             ],
         }
         before = await _state(gw, base, coord)
         refused = await gw.post(f"{base}/settlement", headers=med, json=settlement)
         assert_problem(refused, 422, "due-before-signing")
-        assert refused.json()["due_on"] == [str(TODAY - timedelta(days=1))]
+        assert refused.json()["due_on"] == [str(today() - timedelta(days=1))]
         await _unchanged(gw, base, coord, before)
         assert ok(await gw.get(base, headers=coord))["status"] == "in_mediation"
-        settlement["obligations"][1]["due_on"] = str(TODAY)  # due the day it is signed: fine
+        settlement["obligations"][1]["due_on"] = str(today())  # due the day it is signed: fine
         assert ok(await gw.post(f"{base}/settlement", headers=med, json=settlement))["status"] == (
             "settled"
         )
@@ -168,17 +170,17 @@ async def test_an_agreement_dated_before_the_consents_is_refused(settings):
         base = f"{BASE}/{case['id']}"
         ok(await gw.post(f"{base}/assignment", headers=coord, json={"mediator": "med-aigerim"}))
         full = ok(await gw.post(f"{base}/declaration", headers=med, json={"conflict": False}))
-        earlier = TODAY - timedelta(days=2)
-        for party, given_on in zip(full["parties"], (earlier, TODAY), strict=True):
+        earlier = today() - timedelta(days=2)
+        for party, given_on in zip(full["parties"], (earlier, today()), strict=True):
             consent = {"party_id": party["id"], "given_on": str(given_on)}
             ok(await gw.post(f"{base}/consents", headers=med, json=consent))
         before = await _state(gw, base, coord)
-        for signed_on in (TODAY - timedelta(days=36), earlier):
+        for signed_on in (today() - timedelta(days=36), earlier):
             refused = await gw.post(
                 f"{base}/agreement", headers=med, json={"signed_on": str(signed_on)}
             )
             problem = assert_problem(refused, 422, "signed-before-consent")
-            assert (problem["signed_on"], problem["given_on"]) == (str(signed_on), str(TODAY))
+            assert (problem["signed_on"], problem["given_on"]) == (str(signed_on), str(today()))
             await _unchanged(gw, base, coord, before)
         got = ok(await gw.get(base, headers=coord))
         assert (got["status"], got["deadline"], got["agreement_signed_on"]) == (
@@ -187,8 +189,10 @@ async def test_an_agreement_dated_before_the_consents_is_refused(settings):
             None,
         )
         # Signed the day the last party consented: the term starts.
-        signed = ok(await gw.post(f"{base}/agreement", headers=med, json={"signed_on": str(TODAY)}))
-        assert signed["status"] == "in_mediation" and signed["agreement_signed_on"] == str(TODAY)
+        signed = ok(
+            await gw.post(f"{base}/agreement", headers=med, json={"signed_on": str(today())})
+        )
+        assert signed["status"] == "in_mediation" and signed["agreement_signed_on"] == str(today())
 
 
 async def _nothing_recorded(cases, settings, base, headers, before):  # type: ignore[no-untyped-def]
@@ -211,16 +215,16 @@ async def test_a_consent_to_extend_dated_before_the_agreement_is_refused(setting
     may be dated before the case was registered (entered after the parties signed)."""
     async with running("cases", settings) as cases:
         med = mediator(settings)
-        agreed = TODAY - timedelta(days=10)  # the case is registered today
+        agreed = today() - timedelta(days=10)  # the case is registered today
         case = await to_mediation(cases, settings, signed_on=agreed)
         base = f"{BASE}/{case['id']}"
         first, second = (p["id"] for p in case["parties"])
         before = await _recorded(cases, settings, base, med)
-        for early in (TODAY - timedelta(days=40), agreed - timedelta(days=1)):
+        for early in (today() - timedelta(days=40), agreed - timedelta(days=1)):
             extension = {
                 "reason": "The parties need time to survey the plot",
                 "consents": [
-                    {"party_id": first, "given_on": str(TODAY)},
+                    {"party_id": first, "given_on": str(today())},
                     {"party_id": second, "given_on": str(early)},
                 ],
             }
@@ -243,7 +247,7 @@ async def test_a_settlement_signed_before_the_agreement_is_refused(settings):
     """A settlement, or one party's signature of it, dated before the mediation began."""
     async with running("cases", settings) as cases:
         med = mediator(settings)
-        agreed = TODAY - timedelta(days=10)
+        agreed = today() - timedelta(days=10)
         case = await to_mediation(cases, settings, signed_on=agreed)
         base = f"{BASE}/{case['id']}"
         first, second = (p["id"] for p in case["parties"])
@@ -267,7 +271,7 @@ async def test_a_settlement_signed_before_the_agreement_is_refused(settings):
         assert str(agreed) in problem["detail"]
         await _nothing_recorded(cases, settings, base, med, before)
         # Dated today, but one party's signature a month before the agreement.
-        settlement["signed_on"] = str(TODAY)
+        settlement["signed_on"] = str(today())
         settlement["signatures"][1]["signed_on"] = str(agreed - timedelta(days=30))
         refused = await cases.post(f"{base}/settlement", headers=med, json=settlement)
         problem = assert_problem(refused, 422, "settled-before-agreement")

@@ -20,7 +20,6 @@ from tests.support.checks import assert_problem
 from tests.support.services import bearer, running
 
 PRESENT = [u for u in MEMBERS if u != "m7"]
-TODAY = queries.today()  # the service's today: the calendar day in Kazakhstan
 
 
 async def adopted_item(
@@ -58,7 +57,7 @@ async def test_overdue_recommendations_raise_exactly_one_event_each_across_two_r
     async with running("councils", slow) as one, running("councils", slow) as two:
         council = await make_council(one, slow)
         item_id = await adopted_item(council)
-        due = TODAY + timedelta(days=30)
+        due = queries.today() + timedelta(days=30)
         overdue = [(await recommend(council, item_id, due, f"Body {n}"))["id"] for n in range(3)]
         later = await recommend(council, item_id, due + timedelta(days=60))
         answered = await recommend(council, item_id, due, "Body that acted")
@@ -98,7 +97,7 @@ async def test_a_reminder_comes_once_before_the_due_date(settings):
     ) as client:
         council = await make_council(client, settings)
         item_id = await adopted_item(council)
-        due = TODAY + timedelta(days=30)
+        due = queries.today() + timedelta(days=30)
         rec = await recommend(council, item_id, due)
         ctx = client.app.state.ctx
 
@@ -119,7 +118,7 @@ async def test_the_addressees_responses_move_the_status_and_implemented_is_annou
     async with running("councils", settings) as client:
         council = await make_council(client, settings)
         item_id = await adopted_item(council)
-        rec = await recommend(council, item_id, TODAY + timedelta(days=10))
+        rec = await recommend(council, item_id, queries.today() + timedelta(days=10))
         assert rec["status"] == "sent"
         path = f"/recommendations/{rec['id']}/responses"
 
@@ -159,7 +158,7 @@ async def test_only_an_adopted_decision_makes_recommendations(settings):
                 "addressee": "Akimat",
                 "text": "x",
                 "responsible": "y",
-                "due_date": TODAY.isoformat(),
+                "due_date": queries.today().isoformat(),
             },
         )
         assert refused.status_code == 409
@@ -201,8 +200,8 @@ async def test_a_regional_control_list_shows_overdue_recommendations(settings):
             client, settings, name="Shymkent council", region="KZ-79", prefix="s-"
         )
         met = await adopted_item(almaty, starts_in=-timedelta(days=7))
-        late = await recommend(almaty, met, TODAY - timedelta(days=2))
-        await recommend(almaty, await adopted_item(almaty), TODAY + timedelta(days=20))
+        late = await recommend(almaty, met, queries.today() - timedelta(days=2))
+        await recommend(almaty, await adopted_item(almaty), queries.today() + timedelta(days=20))
 
         watcher = bearer(
             settings, "councils", sub="sec-75", roles=["council_secretary"], regions=["KZ-75"]
@@ -260,7 +259,7 @@ async def test_the_running_watcher_raises_an_overdue_alert_by_itself(settings):
     async with running("councils", fast) as client:
         council = await make_council(client, fast)
         met = await adopted_item(council, starts_in=-timedelta(days=7))
-        rec = await recommend(council, met, TODAY - timedelta(days=1))
+        rec = await recommend(council, met, queries.today() - timedelta(days=1))
         deadline = asyncio.get_running_loop().time() + 20
         while not audit_entries(client, "recommendation.overdue"):
             assert asyncio.get_running_loop().time() < deadline, "the watcher raised nothing"
@@ -275,7 +274,9 @@ async def test_a_long_control_list_comes_in_pages_by_due_date(settings):
         council = await make_council(client, settings)
         item_id = await adopted_item(council)
         ids = [
-            (await recommend(council, item_id, TODAY + timedelta(days=d), f"Body {d}"))["id"]
+            (await recommend(council, item_id, queries.today() + timedelta(days=d), f"Body {d}"))[
+                "id"
+            ]
             for d in (30, 10, 20, 10, 40)
         ]
         seen, cursor = [], None
@@ -302,18 +303,18 @@ async def test_an_overdue_recommendation_reported_done_before_its_due_date_is_on
     async with running("councils", settings) as client:
         council = await make_council(client, settings)
         item_id = await adopted_item(council)
-        due = TODAY + timedelta(days=5)
+        due = queries.today() + timedelta(days=5)
         on_time = await recommend(council, item_id, due, "Akimat of Almaty")
         late = await recommend(council, item_id, due, "Department of education")
         # Ten days on: both are overdue; the addressee's report comes to the council late.
-        later = datetime.combine(TODAY + timedelta(days=10), time(6), tzinfo=UTC)
+        later = datetime.combine(queries.today() + timedelta(days=10), time(6), tzinfo=UTC)
         monkeypatch.setattr(queries, "now", lambda: later)
         assert (await council.ok("GET", f"/recommendations/{on_time['id']}"))["overdue"]
         path = f"/recommendations/{on_time['id']}/responses"
         responded = len(audit_entries(client, "recommendation.responded"))
         for day, kind in (
-            (TODAY + timedelta(days=11), "reported-in-future"),
-            (TODAY - timedelta(days=1), "reported-before-issued"),
+            (queries.today() + timedelta(days=11), "reported-in-future"),
+            (queries.today() - timedelta(days=1), "reported-before-issued"),
         ):
             body = {"status": "implemented", "reported_on": day.isoformat()}
             assert_problem(await council.post(path, json=body), 422, kind)
@@ -321,7 +322,7 @@ async def test_an_overdue_recommendation_reported_done_before_its_due_date_is_on
         assert (unchanged["status"], unchanged["responses"]) == ("sent", [])
         assert len(audit_entries(client, "recommendation.responded")) == responded
 
-        reported = TODAY + timedelta(days=4)
+        reported = queries.today() + timedelta(days=4)
         done = await council.ok(
             "POST",
             path,
@@ -340,7 +341,10 @@ async def test_an_overdue_recommendation_reported_done_before_its_due_date_is_on
             "POST", f"/recommendations/{late['id']}/responses", json={"status": "implemented"}
         )
         assert done_late["public_status"] == "implemented_late"
-        assert done_late["responses"][-1]["reported_on"] == (TODAY + timedelta(days=10)).isoformat()
+        assert (
+            done_late["responses"][-1]["reported_on"]
+            == (queries.today() + timedelta(days=10)).isoformat()
+        )
         listed = await council.items(f"/{council.id}/recommendations")
         assert {r["id"]: r["public_status"] for r in listed} == {
             on_time["id"]: "implemented",
@@ -355,7 +359,7 @@ async def test_a_partly_implemented_recommendation_is_followed_on_until_it_is_im
     async with running("councils", settings) as client:
         council = await make_council(client, settings)
         item_id = await adopted_item(council)
-        due = TODAY + timedelta(days=20)
+        due = queries.today() + timedelta(days=20)
         rec = await recommend(council, item_id, due)
         path = f"/recommendations/{rec['id']}/responses"
         partly = await council.ok("POST", path, json={"status": "partially_implemented"})

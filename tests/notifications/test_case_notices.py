@@ -7,7 +7,7 @@ from __future__ import annotations
 from kelisim import localtime
 from kelisim.events.cases import ObligationBreached
 from services.notifications.messages import title_and_body
-from tests.cases.support import BASE, TODAY, coordinator, mediator, post, to_mediation
+from tests.cases.support import BASE, coordinator, mediator, post, to_mediation, today
 from tests.notifications.conftest import eventually
 from tests.notifications.people_support import announce, in_directory
 from tests.support.checks import items_of
@@ -33,13 +33,13 @@ async def _settled(cases, settings) -> tuple[dict, dict]:  # type: ignore[no-unt
         mediator(settings),
         {
             "terms": "Quiet hours after 22:00",
-            "signed_on": str(TODAY),
+            "signed_on": str(today()),
             "signatures": [
-                {"party_id": a, "signed_on": str(TODAY)},
-                {"party_id": b, "signed_on": str(TODAY)},
+                {"party_id": a, "signed_on": str(today())},
+                {"party_id": b, "signed_on": str(today())},
             ],
             "document_text": "Settlement agreement, signed by both parties",
-            "obligations": [{"description": "Quiet after 22:00", "due_on": str(TODAY)}],
+            "obligations": [{"description": "Quiet after 22:00", "due_on": str(today())}],
         },
     )
     url = f"{BASE}/{case['id']}/obligations"
@@ -77,13 +77,13 @@ async def test_a_breached_obligation_tells_the_mediator_and_the_coordinators(set
         number = case["number"]
         [kk] = await eventually(lambda: _told(notifications, med), what="the mediator's notice")
         assert kk["title"] == f"{number} іс: келісім міндеттемесі бұзылды"
-        assert localtime.humane(str(TODAY), "kk") in kk["body"]
+        assert localtime.humane(str(today()), "kk") in kk["body"]
         assert kk["refs"]["case_ref"] == case["id"]
         [ru] = await eventually(
             lambda: _told(notifications, colleague), what="the coordinators' notice"
         )
         assert ru["title"] == f"Дело {number}: обязательство нарушено"
-        assert localtime.humane(str(TODAY), "ru") in ru["body"]
+        assert localtime.humane(str(today()), "ru") in ru["body"]
         assert "возобновлении дела принимает координатор" in ru["body"]
         assert ru["refs"]["case_ref"] == case["id"]
         assert await _told(notifications, stranger) == []  # not their case
