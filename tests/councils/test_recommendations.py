@@ -300,21 +300,22 @@ async def test_a_long_control_list_comes_in_pages_by_due_date(settings):
 async def test_an_overdue_recommendation_reported_done_before_its_due_date_is_on_time(
     settings, monkeypatch
 ):
+    today = queries.today()  # the day the recommendations are issued; `now` moves on below
     async with running("councils", settings) as client:
         council = await make_council(client, settings)
         item_id = await adopted_item(council)
-        due = queries.today() + timedelta(days=5)
+        due = today + timedelta(days=5)
         on_time = await recommend(council, item_id, due, "Akimat of Almaty")
         late = await recommend(council, item_id, due, "Department of education")
         # Ten days on: both are overdue; the addressee's report comes to the council late.
-        later = datetime.combine(queries.today() + timedelta(days=10), time(6), tzinfo=UTC)
+        later = datetime.combine(today + timedelta(days=10), time(6), tzinfo=UTC)
         monkeypatch.setattr(queries, "now", lambda: later)
         assert (await council.ok("GET", f"/recommendations/{on_time['id']}"))["overdue"]
         path = f"/recommendations/{on_time['id']}/responses"
         responded = len(audit_entries(client, "recommendation.responded"))
         for day, kind in (
-            (queries.today() + timedelta(days=11), "reported-in-future"),
-            (queries.today() - timedelta(days=1), "reported-before-issued"),
+            (today + timedelta(days=11), "reported-in-future"),
+            (today - timedelta(days=1), "reported-before-issued"),
         ):
             body = {"status": "implemented", "reported_on": day.isoformat()}
             assert_problem(await council.post(path, json=body), 422, kind)
@@ -322,7 +323,7 @@ async def test_an_overdue_recommendation_reported_done_before_its_due_date_is_on
         assert (unchanged["status"], unchanged["responses"]) == ("sent", [])
         assert len(audit_entries(client, "recommendation.responded")) == responded
 
-        reported = queries.today() + timedelta(days=4)
+        reported = today + timedelta(days=4)
         done = await council.ok(
             "POST",
             path,
@@ -341,10 +342,7 @@ async def test_an_overdue_recommendation_reported_done_before_its_due_date_is_on
             "POST", f"/recommendations/{late['id']}/responses", json={"status": "implemented"}
         )
         assert done_late["public_status"] == "implemented_late"
-        assert (
-            done_late["responses"][-1]["reported_on"]
-            == (queries.today() + timedelta(days=10)).isoformat()
-        )
+        assert done_late["responses"][-1]["reported_on"] == (today + timedelta(days=10)).isoformat()
         listed = await council.items(f"/{council.id}/recommendations")
         assert {r["id"]: r["public_status"] for r in listed} == {
             on_time["id"]: "implemented",
