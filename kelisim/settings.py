@@ -251,10 +251,14 @@ class Settings(BaseSettings):
         return (self.public_url or f"http://{self.host}:{self.gateway_port}").rstrip("/")
 
     @property
+    def smtp_configured(self) -> bool:
+        """Whether an SMTP server is named (its host, its port or both)."""
+        return self.smtp_host is not None or self.smtp_port is not None
+
+    @property
     def mail_sink(self) -> bool:
         """Whether e-mail goes to the development mail sink: never in production."""
-        configured = self.smtp_host is not None or self.smtp_port is not None
-        return self.env != "production" and self.mail_sink_port > 0 and not configured
+        return self.env != "production" and self.mail_sink_port > 0 and not self.smtp_configured
 
     def smtp_server(self) -> tuple[str, int] | None:
         """Where the notifications service sends e-mail: the sink, else the SMTP server.
@@ -264,8 +268,7 @@ class Settings(BaseSettings):
         """
         if self.mail_sink:
             return "127.0.0.1", self.mail_sink_port
-        configured = self.smtp_host is not None or self.smtp_port is not None
-        if not configured and self.env != "production":
+        if not self.smtp_configured and self.env != "production":
             return None
         return self.smtp_host or "127.0.0.1", self.smtp_port or 25
 
