@@ -136,7 +136,7 @@ async def to_mediation(
     coord, med = coordinator(settings), mediator(settings)
     await known_mediators(client, settings, "med-aigerim")
     case = await register(client, med, **register_body)
-    signed = await mediate(client, case["id"], coord, med, "med-aigerim", signed_on or today())
+    signed = await mediate(client, case["id"], coord, med, "med-aigerim", signed_on)
     signed["_sent_parties"] = case["_sent_parties"]
     return signed
 

@@ -6,18 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from gateway.web.i18n import Formatter
-from services.cases.terms import TermPolicy
+from tests.cases.support import today as local_today
 from tests.support.browser import t
 from tests.support.checks import items_of
 from tests.web.daily_work_support import _csrf, signed_in_as
 from tests.web.test_case_outcome_forms import PDF, steps_of
-
-
-def local_today() -> date:
-    """The service's today (Kazakhstan's calendar day), asked when a test runs: a value taken
-    when the module was imported is yesterday's once a run passes midnight in Almaty (19:00
-    UTC), and the reopening's day is then after it."""
-    return TermPolicy().today()
 
 
 async def reopened_case(system, agreed: date, first: date) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
