@@ -332,7 +332,7 @@ ATTACHED_KINDS = {"akimat": N_("Akimat"), "enterprise": N_("Enterprise")}
 EMAIL_STATUSES = {
     "pending": N_("Waiting to be sent"),
     "held": N_("Held for the digest"),
-    "batched": N_("Sent in a digest"),
+    "batched": N_("Put into a digest"),  # the digest has its own line: sent or not
     "sent": N_("Sent"),
     "failed": N_("Failed"),
     "not_sent": N_("Not sent: e-mail is off"),
