@@ -62,9 +62,19 @@ def ready(port: int) -> bool:
         return False
 
 
-def wait_ready(ports: list[int], started: float, timeout: float = 120) -> float:
-    """Seconds from `started` until every port answers /readyz."""
+def wait_ready(
+    ports: list[int],
+    started: float,
+    timeout: float = 120,
+    proc: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> float:
+    """Seconds from `started` until every port answers /readyz. A `proc` that exits first
+    (`kelisim up` refusing to start) fails at once, with the end of its `log`."""
     while not all(ready(p) for p in ports):
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log is not None else ""
+            raise RuntimeError(f"exited with {proc.returncode} before it was ready:\n{tail}")
         if time.monotonic() - started > timeout:
             raise TimeoutError("not ready")
         time.sleep(0.02)
@@ -112,12 +122,13 @@ def system(
     subprocess.run(
         [sys.executable, "-m", "kelisim.cli", "migrate"], env=env, check=True, capture_output=True
     )
-    log = (data_dir / "kelisim-up.log").open("wb")
+    log_path = data_dir / "kelisim-up.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "kelisim.cli", "up", *args], env=env, stdout=log, stderr=log
     )
     try:
-        wait_ready([ports["gateway"]], time.monotonic(), timeout=600)
+        wait_ready([ports["gateway"]], time.monotonic(), timeout=600, proc=proc, log=log_path)
         yield proc, ports
     finally:
         proc.send_signal(signal.SIGINT)

@@ -1,10 +1,10 @@
 """Deterministic PDF/A rendering with WeasyPrint, shared by every document Kelisim prints.
 
-A known list of font files (DejaVu Sans, which carries every Kazakh letter, then Symbola for
-the emoji and symbols people paste from messengers), a renderer that may open those files and
-nothing else, any character none of them draws printed as U+FFFD instead of a box, and the
-font subsets stamped with the document's own date instead of the clock: the same HTML, date
-and identifier give byte-identical files.
+A known list of font files (kelisim/fonts.py: DejaVu Sans, which carries every Kazakh letter,
+then Symbola for the emoji and symbols people paste from messengers), a renderer that may
+open those files and nothing else, any character none of them draws printed as U+FFFD
+instead of a box, and the font subsets stamped with the document's own date instead of the
+clock: the same HTML, date and identifier give byte-identical files.
 """
 
 from __future__ import annotations
@@ -15,39 +15,22 @@ import threading
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-
-@dataclass(frozen=True)
-class FontFace:
-    """One font file a document may embed: its CSS family and weight, file names, package."""
-
-    family: str
-    weight: str
-    names: tuple[str, ...]
-    package: str
+from kelisim.fonts import FontFace, find_fonts
+from kelisim.problems import Problem
 
 
-# The fallback chain, in order: the templates say `font-family: "DejaVu Sans", "Symbola"`. Each
-# embedded face costs render time: DejaVu in two weights, Symbola in one (a bold emoji is
-# Symbola emboldened).
-FACES = (
-    FontFace("DejaVu Sans", "normal", ("DejaVuSans.ttf",), "fonts-dejavu-core"),
-    FontFace("DejaVu Sans", "bold", ("DejaVuSans-Bold.ttf",), "fonts-dejavu-core"),
-    FontFace("Symbola", "normal", ("Symbola_hint.ttf", "Symbola.ttf"), "fonts-symbola"),
-)
-# Where Debian, Fedora and Arch keep those files.
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/truetype/ancient-scripts"),
-    Path("/usr/share/fonts/dejavu-sans-fonts"),
-    Path("/usr/share/fonts/gdouros-symbola"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/share/fonts/TTF"),
-)
+class PrintingUnavailable(Problem):
+    """A font the documents embed is not installed on this server: nothing can be printed
+    until it is (503, and the request changes nothing). Never a document with boxes."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(503, "printing-unavailable", detail, title="Printing unavailable")
+
+
 # What prints in place of a character no listed font draws (DejaVu has it): a visible mark
 # rather than a .notdef box, which PDF/A-3 forbids and which garbles the extracted text.
 MARKER = "\ufffd"
@@ -146,18 +129,11 @@ def source_date(day: date) -> Iterator[None]:
 
 
 def font_files(font_dir: Path | None = None) -> dict[FontFace, Path]:
-    """Each face's file, in FACES' order; a missing font fails loudly instead of printing boxes."""
-    found = {}
-    dirs = (font_dir,) if font_dir else FONT_DIRS
-    for face in FACES:
-        candidates = (d / name for name in face.names for d in dirs)
-        path = next((p for p in candidates if p.is_file()), None)
-        if path is None:
-            raise RuntimeError(
-                f"font {' or '.join(face.names)} not found in {', '.join(map(str, dirs))}: "
-                f"install {face.package}"
-            )
-        found[face] = path.resolve()
+    """Each face's file, in FACES' order; a missing font fails loudly (PrintingUnavailable)
+    instead of printing boxes."""
+    found = find_fonts(font_dir)
+    if isinstance(found, str):
+        raise PrintingUnavailable(found)
     return found
 
 

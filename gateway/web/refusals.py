@@ -45,6 +45,10 @@ PROBLEMS = {
     "validation-error": N_("Check the fields marked below."),
     "service-unavailable": N_("The service is unavailable; try again shortly."),
     "service-timeout": N_("The service did not answer in time; try again."),
+    "printing-unavailable": N_(
+        "Documents cannot be printed now: a font is missing on the server. Tell the "
+        "administrator; nothing was changed."
+    ),
     "invalid-credentials": N_("Wrong username or password."),
     "account-locked": N_("The account is locked after too many wrong passwords; try later."),
     "too-many-login-attempts": N_("Too many failed logins; try again later."),

@@ -20,6 +20,7 @@ from wsgiref.simple_server import WSGIServer
 import structlog
 from prometheus_client import start_http_server
 
+from kelisim.fonts import printing_problem
 from kelisim.mailsink import MailSink
 from kelisim.settings import SERVICES, Settings
 from kelisim.supervision.child import Child
@@ -230,6 +231,9 @@ class Supervisor:
             took = time.monotonic() - started
             log.info("kelisim.ready", url=url if front else None, seconds=round(took, 2))
             print(where_mail_goes(self.settings, self.mail_sink, url), flush=True)
+            if (why := printing_problem()) is not None:  # the rest works: say it, go on
+                log.warning("printing.unavailable", reason=why)
+                print(f"Printing is off. {why}", flush=True)
             print(f"Kelisim is ready: {url if front else '(no gateway installed yet)'}", flush=True)
             self._watch(env)
             return 0

@@ -14,13 +14,11 @@ from kelisim.clock import now
 from kelisim.regions import REGIONS
 from services.analytics.measures import shift_month
 from services.analytics.workers import early_warning_round
-from services.cases.terms import TermPolicy
-from tests.cases.support import person
+from tests.cases.support import person, this_month
 from tests.support.checks import assert_problem, eventually, items_of
 from tests.support.gateway import Stack
 
 ANALYTICS = "/api/v1/analytics"
-THIS_MONTH = TermPolicy().today().replace(day=1)
 SEASONAL = ("KZ-47", "land")  # a season that peaks every year in this month: no alarm
 SURGE = ("KZ-79", "interethnic")  # flat, then a surge this month: one alarm
 SHYMKENT = REGIONS["KZ-79"].name("kk")  # the inbox speaks the user's language (Kazakh)
@@ -42,12 +40,13 @@ def season(back: int) -> int:
 
 def baseline() -> list[tuple[str, str, date, int]]:
     """Three years before this month: a seasonal series and a flat one (fixed, no randomness)."""
+    this = this_month()
     rows = []
     for back in range(36, 0, -1):
-        month = shift_month(THIS_MONTH, -back)
+        month = shift_month(this, -back)
         rows.append((*SEASONAL, month, season(back)))
         rows.append((*SURGE, month, 6 + round(math.sin(back))))  # 5 to 7: all published
-    rows.append((*SEASONAL, THIS_MONTH, season(0)))  # this month, as every year: the peak
+    rows.append((*SEASONAL, this, season(0)))  # this month, as every year: the peak
     return rows
 
 
@@ -92,13 +91,14 @@ async def test_a_regional_analyst_imports_only_the_rows_of_their_regions(stack, 
 async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_peak_none(
     stack, analyst
 ):
+    this = this_month()
     content = history_csv(baseline())
     first = await upload(stack, analyst, content)
     assert first.status_code == 200, first.text
     assert (first.json()["rows"], first.json()["unchanged"]) == (73, False)
     again = (await upload(stack, analyst, content)).json()
     assert again["unchanged"] is True
-    last_year = shift_month(THIS_MONTH, -12)
+    last_year = shift_month(this, -12)
     path = f"{ANALYTICS}/series/cases.registered?year={last_year.year}&category=land"
 
     async def protected() -> dict | None:
@@ -128,8 +128,7 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
     async def counted() -> bool:
         table = (
             await stack.client.get(
-                f"{ANALYTICS}/tables/cases.registered?year={THIS_MONTH.year}"
-                f"&month={THIS_MONTH.month}",
+                f"{ANALYTICS}/tables/cases.registered?year={this.year}&month={this.month}",
                 headers=analyst,
             )
         ).json()
@@ -160,7 +159,7 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
     surge = [a for a in alerts if (a["region"], a["category"]) == SURGE]
     assert len(surge) == 1
     alert = surge[0]
-    assert alert["period"] == str(THIS_MONTH)
+    assert alert["period"] == str(this)
     assert alert["observed"] == 25
     assert alert["expected"] < alert["upper"] < 25
     assert alert["score"] > 1
@@ -170,7 +169,7 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
 
     overview = (
         await stack.client.get(
-            f"{ANALYTICS}/overview?year={THIS_MONTH.year}&month={THIS_MONTH.month}",
+            f"{ANALYTICS}/overview?year={this.year}&month={this.month}",
             headers=analyst,
         )
     ).json()
@@ -178,7 +177,7 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
     assert (levels[SURGE[0]], levels[SEASONAL[0]]) == (2, 0)  # the map colours the alert
 
     detail = (await stack.client.get(f"{ANALYTICS}/alerts/{alert['id']}", headers=analyst)).json()
-    assert detail["series"][-1] == {"month": str(THIS_MONTH), "count": 25}
+    assert detail["series"][-1] == {"month": str(this), "count": 25}
     assert len(detail["series"]) == 36
     # The series is what the protected tables publish (a month of 5 to 7 may still be hidden
     # by secondary suppression), month by month:
@@ -209,17 +208,17 @@ async def test_a_surge_on_an_imported_baseline_raises_one_alert_and_a_seasonal_p
 
 
 async def test_a_retried_assessment_is_answered_at_once_without_a_second_round(stack, analyst):
+    this = this_month()
     mine = ("KZ-63", "labour")  # a series of this test's own (the stack is the module's)
     keyed = {**analyst, "Idempotency-Key": "assess-retried"}
     first = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=keyed)
     assert first.status_code == 200
     # Since the first answer, a surge was imported: a round now would raise its alarm.
     rows = [
-        (*mine, shift_month(THIS_MONTH, -back), 6 + round(math.sin(back)))
-        for back in range(36, 0, -1)
+        (*mine, shift_month(this, -back), 6 + round(math.sin(back))) for back in range(36, 0, -1)
     ]
     assert (
-        await upload(stack, analyst, history_csv([*rows, (*mine, THIS_MONTH, 40)]))
+        await upload(stack, analyst, history_csv([*rows, (*mine, this, 40)]))
     ).status_code == 200
 
     retried = await stack.client.post(f"{ANALYTICS}/alerts/assessments", headers=keyed)
@@ -239,11 +238,12 @@ async def test_a_retried_assessment_is_answered_at_once_without_a_second_round(s
 async def test_a_proposal_is_reviewed_by_a_second_analyst(
     stack, analyst, decision_by_author, status
 ):
+    this = this_month()
     body = {
-        "year": THIS_MONTH.year,
+        "year": this.year,
         "titles": {"kk": "Жер дауларын ерте шешу", "en": "Settle land disputes early"},
         "bodies": {"kk": "Ұсыныс мәтіні", "en": "Proposal text"},
-        "figures": [f"{ANALYTICS}/tables/cases.registered?year={THIS_MONTH.year}"],
+        "figures": [f"{ANALYTICS}/tables/cases.registered?year={this.year}"],
         "regions": ["KZ-75"],  # the second analyst's region: within their scope
     }
     created = await stack.client.post(f"{ANALYTICS}/proposals", json=body, headers=analyst)
@@ -251,7 +251,7 @@ async def test_a_proposal_is_reviewed_by_a_second_analyst(
     pid = created.json()["id"]
     # The newest first, a page at a time: the first page of one holds this proposal.
     newest = await stack.client.get(
-        f"{ANALYTICS}/proposals", params={"year": THIS_MONTH.year, "limit": 1}, headers=analyst
+        f"{ANALYTICS}/proposals", params={"year": this.year, "limit": 1}, headers=analyst
     )
     assert [p["id"] for p in items_of(newest, whole=False)] == [pid]
     got = await stack.client.get(f"{ANALYTICS}/proposals/{pid}", headers=analyst)

@@ -34,6 +34,11 @@ def today() -> date:
     return TermPolicy().today()
 
 
+def this_month() -> date:
+    """The first day of the service's month, asked when a test runs (as today())."""
+    return today().replace(day=1)
+
+
 def coordinator(settings: Settings, sub: str = "coord-almaty", regions=(REGION,)) -> dict:
     return bearer(settings, "cases", sub=sub, roles=["coordinator"], regions=list(regions))
 

@@ -282,3 +282,44 @@ async def test_a_correction_needs_its_reason_and_a_refused_one_changes_nothing(s
         )
         (entry,) = audit_entries(client, "protocol.correction_drafted")
         assert json.loads(entry.after)["reason"] == "Wrong date."
+
+
+async def test_a_server_without_the_fonts_refuses_to_publish_and_changes_nothing(
+    settings, monkeypatch, tmp_path
+):
+    """On a fresh machine without fonts-symbola the publication answered 500 (an internal
+    error) and the demo could not be made. Now the server says what it lacks; the minutes
+    stay signed, unpublished and unaudited, and publish once the font is installed."""
+    from kelisim import fonts
+
+    found = fonts.find_fonts()
+    assert isinstance(found, dict)
+    for face, path in found.items():
+        if face.family != "Symbola":
+            (tmp_path / path.name).symlink_to(path)
+    async with running("councils", settings) as client:
+        council = await make_council(client, settings)
+        session_id, _ = await held_and_decided(council)
+        pid = (await council.ok("POST", f"/sessions/{session_id}/protocol"))["id"]
+        for step, who in [
+            ("circulate", None),
+            ("approve", None),
+            ("sign", "chair"),
+            ("sign", None),
+        ]:
+            await council.ok("POST", f"/protocols/{pid}/{step}", **({"who": who} if who else {}))
+
+        monkeypatch.setattr(fonts, "FONT_DIRS", (tmp_path,))
+        refused = await council.post(f"/protocols/{pid}/publish")
+        assert refused.status_code == 503, refused.text
+        problem = refused.json()
+        assert problem["type"] == "urn:kelisim:problem:printing-unavailable"
+        assert "fonts-symbola" in problem["detail"]
+        kept = await council.ok("GET", f"/protocols/{pid}")
+        assert (kept["status"], kept["sha256"]) == ("signed", None)
+        assert audit_entries(client, "protocol.published") == []
+
+        monkeypatch.undo()  # the administrator installs the package
+        final = await council.ok("POST", f"/protocols/{pid}/publish")
+        assert final["status"] == "published"
+        assert len(audit_entries(client, "protocol.published")) == 1

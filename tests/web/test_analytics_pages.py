@@ -16,19 +16,18 @@ from kelisim.regions import REGIONS
 from kelisim.weeks import label as week_label
 from kelisim.weeks import weeks_of
 from services.analytics.measures import shift_month
-from services.cases.terms import TermPolicy
+from tests.cases.support import this_month
 from tests.support.browser import fragment, t
 from tests.web.conftest import browser_client as browser
 from tests.web.support import csrf_of, submit, typed_council_texts, web_login
 from tests.web.test_catalogs import catalog, foreign_words
 
 REGION = "KZ-75"
-THIS_MONTH = TermPolicy().today().replace(day=1)
 TILE = re.compile(r'<g class="tile tile--level-\d" data-region="(KZ-\d\d)"')
 TABLE_ROW = re.compile(r'<tr data-region="(KZ-\d\d)"')
 PAGES = [
     "/analytics",
-    f"/analytics?year={THIS_MONTH.year}&month={THIS_MONTH.month}",
+    "/analytics?year={year}&month={month}",  # this month, filled in when the test runs
     f"/analytics/regions/{REGION}",
     "/analytics/alerts",
     "/analytics/councils",
@@ -98,11 +97,12 @@ async def test_national_analyst_sees_twenty_regions_on_the_map_and_in_the_table(
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 async def test_a_month_shows_its_weeks_named_by_their_days(system, national_analyst, lang):
-    month = f"{THIS_MONTH.year:04d}-{THIS_MONTH.month:02d}"
+    this = this_month()
+    month = f"{this.year:04d}-{this.month:02d}"
     async with browser(system) as web:
         await sign_in(web, national_analyst, lang)
-        page = await web.get(f"/analytics?year={THIS_MONTH.year}&month={THIS_MONTH.month}")
-        year = await web.get(f"/analytics?year={THIS_MONTH.year}&month=")
+        page = await web.get(f"/analytics?year={this.year}&month={this.month}")
+        year = await web.get(f"/analytics?year={this.year}&month=")
     assert page.status_code == year.status_code == 200, (page.text, year.text)
     heading = {"kk": "Апта бойынша", "ru": "По неделям"}[lang]
     assert heading in page.text and heading not in year.text  # weeks only for a month
@@ -114,7 +114,7 @@ async def test_a_month_shows_its_weeks_named_by_their_days(system, national_anal
     said = [fragment(lang, m) for m in ("Figures as of %(time)s.", FIGURES_PROTECTED)]
     assert sum(weekly.count(f) for f in said) == 2, said
     for measure in ("cases.registered", "escalations.raised"):
-        export = f"/analytics/exports/weeks-{measure}.csv?year={THIS_MONTH.year}&amp;month="
+        export = f"/analytics/exports/weeks-{measure}.csv?year={this.year}&amp;month="
         assert export in page.text
 
 
@@ -126,8 +126,9 @@ def _csv(text: str) -> list[list[str]]:
 async def test_a_table_downloaded_from_the_page_is_headed_in_the_readers_language(
     system, national_analyst, lang
 ):
-    month = f"{THIS_MONTH.year:04d}-{THIS_MONTH.month:02d}"
-    query = f"year={THIS_MONTH.year}&month={THIS_MONTH.month}"
+    this = this_month()
+    month = f"{this.year:04d}-{this.month:02d}"
+    query = f"year={this.year}&month={this.month}"
     async with browser(system) as web:
         await sign_in(web, national_analyst, lang)
         page = await web.get(f"/analytics?{query}")
@@ -153,19 +154,20 @@ async def test_a_table_downloaded_from_the_page_is_headed_in_the_readers_languag
         list(r)
         for r in load_workbook(io.BytesIO(series.content)).active.iter_rows(values_only=True)
     ]
-    months = [format_date(date(THIS_MONTH.year, m, 1), "LLLL y", locale=lang) for m in range(1, 13)]
+    months = [format_date(date(this.year, m, 1), "LLLL y", locale=lang) for m in range(1, 13)]
     assert sheet[0] == [t(lang, "Region"), *months, t(lang, "Total")]
 
 
 async def test_a_region_page_draws_its_trend_as_an_accessible_chart(system, national_analyst):
+    this = this_month()
     async with browser(system) as web:
         await sign_in(web, national_analyst, "kk")
-        page = await web.get(f"/analytics/regions/{REGION}?year={THIS_MONTH.year}&month=")
+        page = await web.get(f"/analytics/regions/{REGION}?year={this.year}&month=")
         unknown = await web.get("/analytics/regions/KZ-00")
     assert page.status_code == 200, page.text
     assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg"') == 9
     titles = re.findall(r'<title id="chart-\w+-title">([^<]+)</title>', page.text)
-    assert f"Барлық санат: {THIS_MONTH.year} жылы тіркелген істер" in titles
+    assert f"Барлық санат: {this.year} жылы тіркелген істер" in titles
     assert 'role="img"' in page.text and "<desc id=" in page.text
     assert unknown.status_code == 404 and "Табылмады." in unknown.text
 
@@ -173,7 +175,8 @@ async def test_a_region_page_draws_its_trend_as_an_accessible_chart(system, nati
 async def test_history_upload_names_bad_rows_in_the_users_language_then_imports(
     system, national_analyst
 ):
-    last_year = shift_month(THIS_MONTH, -12)
+    this = this_month()
+    last_year = shift_month(this, -12)
     async with browser(system) as web:
         await sign_in(web, national_analyst, "ru")
         bad = history_file(
@@ -195,11 +198,12 @@ async def test_history_upload_names_bad_rows_in_the_users_language_then_imports(
 
 
 async def test_an_imported_surge_is_listed_and_explained_with_its_series(system, national_analyst):
+    this = this_month()
     rows = [
-        ("KZ-79", "interethnic", f"{shift_month(THIS_MONTH, -back):%Y-%m}", 8 + back % 2)
+        ("KZ-79", "interethnic", f"{shift_month(this, -back):%Y-%m}", 8 + back % 2)
         for back in range(36, 0, -1)
     ]
-    rows.append(("KZ-79", "interethnic", f"{THIS_MONTH:%Y-%m}", 40))
+    rows.append(("KZ-79", "interethnic", f"{this:%Y-%m}", 40))
     async with browser(system) as web:
         await sign_in(web, national_analyst, "en")
         assert (await upload(web, history_file(rows))).status_code == 200
@@ -279,7 +283,8 @@ async def test_every_analytics_page_speaks_only_the_chosen_language(system, nati
     typed = [*SHOWN_AS_TYPED, *await typed_council_texts(system)]
     async with browser(system) as web:
         await sign_in(web, national_analyst, lang)
-        for path in PAGES:
+        this = this_month()
+        for path in (p.format(year=this.year, month=this.month) for p in PAGES):
             page = await web.get(path)
             assert page.status_code == 200, f"{path}: {page.status_code}"
             shown = CODE_SAMPLE.sub(" ", page.text)
@@ -291,8 +296,9 @@ async def test_a_proposal_is_drafted_submitted_and_approved_by_a_second_analyst(
     system, national_analyst
 ):
     # The form drafts a proposal about the author's regions: a national one for this author.
+    this = this_month()
     await system.create_user("second-analyst", roles=["analyst"], regions=sorted(REGIONS))
-    year = THIS_MONTH.year
+    year = this.year
     report = f"/analytics/report?year={year}"
     async with browser(system) as web:
         await sign_in(web, national_analyst, "kk")
@@ -348,8 +354,9 @@ async def test_a_proposal_is_about_the_regions_picked_among_the_analysts_own(
     system, national_analyst
 ):
     """The form had no regions: a national analyst's proposals from the web were national."""
+    this = this_month()
     await system.create_user("two-regions-analyst", roles=["analyst"], regions=["KZ-75", "KZ-71"])
-    year = THIS_MONTH.year
+    year = this.year
     report = f"/analytics/report?year={year}"
     title = "Астана: медиация в школах"
     form = {"year": str(year), "title_ru": title, "body_ru": "Текст предложения"}

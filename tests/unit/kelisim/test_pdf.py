@@ -17,7 +17,14 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from kelisim.pdf import MARKER, covered_characters, font_files, printable_text, render_pdf
+from kelisim.pdf import (
+    MARKER,
+    PrintingUnavailable,
+    covered_characters,
+    font_files,
+    printable_text,
+    render_pdf,
+)
 
 pytestmark = pytest.mark.db_independent
 
@@ -138,7 +145,7 @@ def test_a_font_directory_without_symbola_fails_naming_the_package(tmp_path: Pat
     for face, path in font_files().items():
         if face.family == "DejaVu Sans":
             shutil.copy(path, tmp_path / path.name)
-    with pytest.raises(RuntimeError, match="install fonts-symbola"):
+    with pytest.raises(PrintingUnavailable, match="installs the package fonts-symbola") as refused:
         render_pdf(
             page("x"),
             base_url="file:///",
@@ -146,3 +153,14 @@ def test_a_font_directory_without_symbola_fails_naming_the_package(tmp_path: Pat
             identifier="t",
             font_dir=tmp_path,
         )
+    # Answered as a problem (RFC 9457): the server cannot print, the request was not wrong.
+    assert (refused.value.status, refused.value.kind) == (503, "printing-unavailable")
+
+
+def test_kelisim_up_is_told_when_printing_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from kelisim import fonts
+
+    assert fonts.printing_problem() is None  # this machine has them (CI installs them)
+    monkeypatch.setattr(fonts, "FONT_DIRS", (tmp_path,))
+    why = fonts.printing_problem()
+    assert why is not None and "fonts-dejavu-core" in why and str(tmp_path) in why
