@@ -22,15 +22,6 @@ from typing import Any
 from kelisim.fonts import FontFace, find_fonts
 from kelisim.problems import Problem
 
-
-class PrintingUnavailable(Problem):
-    """A font the documents embed is not installed on this server: nothing can be printed
-    until it is (503, and the request changes nothing). Never a document with boxes."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(503, "printing-unavailable", detail, title="Printing unavailable")
-
-
 # What prints in place of a character no listed font draws (DejaVu has it): a visible mark
 # rather than a .notdef box, which PDF/A-3 forbids and which garbles the extracted text.
 MARKER = "\ufffd"
@@ -129,11 +120,11 @@ def source_date(day: date) -> Iterator[None]:
 
 
 def font_files(font_dir: Path | None = None) -> dict[FontFace, Path]:
-    """Each face's file, in FACES' order; a missing font fails loudly (PrintingUnavailable)
-    instead of printing boxes."""
+    """Each face's file, in FACES' order. A missing font fails loudly instead of printing
+    boxes: the server cannot print until it is installed (503, the request changes nothing)."""
     found = find_fonts(font_dir)
     if isinstance(found, str):
-        raise PrintingUnavailable(found)
+        raise Problem(503, "printing-unavailable", found, title="Printing unavailable")
     return found
 
 

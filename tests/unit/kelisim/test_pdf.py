@@ -19,12 +19,12 @@ from pypdf.generic import ContentStream
 
 from kelisim.pdf import (
     MARKER,
-    PrintingUnavailable,
     covered_characters,
     font_files,
     printable_text,
     render_pdf,
 )
+from kelisim.problems import Problem
 
 pytestmark = pytest.mark.db_independent
 
@@ -145,7 +145,7 @@ def test_a_font_directory_without_symbola_fails_naming_the_package(tmp_path: Pat
     for face, path in font_files().items():
         if face.family == "DejaVu Sans":
             shutil.copy(path, tmp_path / path.name)
-    with pytest.raises(PrintingUnavailable, match="installs the package fonts-symbola") as refused:
+    with pytest.raises(Problem, match="installs the package fonts-symbola") as refused:
         render_pdf(
             page("x"),
             base_url="file:///",
