@@ -175,8 +175,7 @@ async def test_a_region_page_draws_its_trend_as_an_accessible_chart(system, nati
 async def test_history_upload_names_bad_rows_in_the_users_language_then_imports(
     system, national_analyst
 ):
-    this = this_month()
-    last_year = shift_month(this, -12)
+    last_year = shift_month(this_month(), -12)
     async with browser(system) as web:
         await sign_in(web, national_analyst, "ru")
         bad = history_file(
@@ -296,9 +295,8 @@ async def test_a_proposal_is_drafted_submitted_and_approved_by_a_second_analyst(
     system, national_analyst
 ):
     # The form drafts a proposal about the author's regions: a national one for this author.
-    this = this_month()
     await system.create_user("second-analyst", roles=["analyst"], regions=sorted(REGIONS))
-    year = this.year
+    year = this_month().year
     report = f"/analytics/report?year={year}"
     async with browser(system) as web:
         await sign_in(web, national_analyst, "kk")
@@ -354,9 +352,8 @@ async def test_a_proposal_is_about_the_regions_picked_among_the_analysts_own(
     system, national_analyst
 ):
     """The form had no regions: a national analyst's proposals from the web were national."""
-    this = this_month()
     await system.create_user("two-regions-analyst", roles=["analyst"], regions=["KZ-75", "KZ-71"])
-    year = this.year
+    year = this_month().year
     report = f"/analytics/report?year={year}"
     title = "Астана: медиация в школах"
     form = {"year": str(year), "title_ru": title, "body_ru": "Текст предложения"}
