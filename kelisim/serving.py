@@ -4,8 +4,10 @@
 `KELISIM_PROCESSES=per-service`). `kelisim serve all` runs every installed app in one
 process, each on its own port as before, on one event loop: what `kelisim up` runs by
 default, since one Python process holds the common stack (FastAPI, SQLAlchemy, nats-py, ...)
-once instead of five times (issue 13's memory). The apps still talk to each other over
-HTTP on loopback and over NATS, exactly as across processes, so nothing in them knows.
+once instead of five times (issue 13's memory). The apps talk to each other over NATS
+exactly as across processes; the gateway's calls to the services go straight to their apps
+in this process (`kelisim.inprocess`), not through their ports, and nothing in the services
+knows: each still listens on its port for whoever else calls it.
 
 Apps are loaded by module name: the shared library depends on no service.
 """
@@ -25,6 +27,7 @@ import structlog
 import uvicorn
 
 from kelisim import awake, tracing
+from kelisim.inprocess import InProcess
 from kelisim.settings import Settings
 from kelisim.supervision.system import owner_module
 
@@ -95,11 +98,20 @@ class Neighbour(uvicorn.Server):
     and raises the signal again when it ends; with two servers in a process (the apps of
     `serve all`, the gateway's metrics door) the signal reached one server, then again the
     others, and the second stop skipped the apps' graceful shutdown.
+
+    `context`: the context its app runs in (taken as it starts), for the calls that reach
+    the app in-process (`kelisim.inprocess`).
     """
+
+    context: contextvars.Context | None = None
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def startup(self, sockets: Any = None) -> None:
+        self.context = contextvars.copy_context()
+        await super().startup(sockets)
 
 
 class StartFailed(Exception):
@@ -122,15 +134,31 @@ def serve_all(
         if prepare is not None:
             with structlog.contextvars.bound_contextvars(service="prepare"):
                 prepare()
-        apps = {owner: module.build_app(settings) for owner, module in modules.items()}
-    return asyncio.run(_serve_all(settings, apps))
+        servers = neighbours(settings, modules)
+    return asyncio.run(_serve_all(settings, servers))
 
 
-async def _serve_all(settings: Settings, apps: dict[str, Any]) -> int:
-    servers = {
-        owner: Neighbour(config(app, settings.host, getattr(settings, f"{owner}_port")))
-        for owner, app in apps.items()
-    }
+GATEWAY = "gateway"
+
+
+def neighbours(settings: Settings, modules: dict[str, Any]) -> dict[str, Neighbour]:
+    """Each owner's app built by its module, and its server; the gateway's calls in-process.
+
+    The gateway is built last, given a transport to each other app's server (what
+    `gateway.app.build_app` takes as `transports`), so its calls to them skip the loopback HTTP.
+    """
+    servers: dict[str, Neighbour] = {}
+    for owner in sorted(modules, key=lambda o: o == GATEWAY):
+        if owner == GATEWAY:
+            near = {o: InProcess(server, o) for o, server in servers.items()}
+            app = modules[owner].build_app(settings, transports=near)
+        else:
+            app = modules[owner].build_app(settings)
+        servers[owner] = Neighbour(config(app, settings.host, getattr(settings, f"{owner}_port")))
+    return servers
+
+
+async def _serve_all(settings: Settings, servers: dict[str, Neighbour]) -> int:
     stopping = False
 
     def stop() -> None:
