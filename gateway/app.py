@@ -1,7 +1,9 @@
 """Bootstrap of the gateway: build_app(settings, transports) wires everything; nothing at import.
 
-`transports` lets tests plug in-process service apps (httpx.ASGITransport) in place of
-the network; production leaves it None and reaches `settings.service_url(name)`.
+`transports` puts in-process service apps in place of the network: `kelisim serve all`
+passes `kelisim.inprocess.InProcess` transports to the apps of its own process, tests pass
+httpx.ASGITransport; a gateway in a process of its own leaves it None and reaches
+`settings.service_url(name)`.
 """
 
 from __future__ import annotations

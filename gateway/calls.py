@@ -3,7 +3,9 @@
 `ServiceCalls.call` applies the coarse rules of gateway/permissions.py (403
 `role-not-permitted`), signs a fresh service token for the user (audience = the service,
 <= 60 s), passes on the request id and a child of the trace context, and sends through one
-`httpx.AsyncClient` per service, over one pool of connections (`gateway.transport`). A
+`httpx.AsyncClient` per service, over one pool of connections (`gateway.transport`), or,
+for a service served in the gateway's own process, straight to its app
+(`kelisim.inprocess`). A
 failure to get an answer is one problem for every caller: a service that cannot be reached
 is 503 `service-unavailable` (Retry-After), one that does not answer in time 504
 `service-timeout`, any other failure 502 `bad-gateway`.
