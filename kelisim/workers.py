@@ -18,7 +18,7 @@ import hashlib
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 from prometheus_client import Counter
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("kelisim.workers")
 # A background round that raised: counted per worker kind (the lane or lease prefix).
+T = TypeVar("T")
+
 FAILED_ROUNDS = Counter(
     "kelisim_worker_failed_rounds_total", "Background worker rounds that raised", ["worker"]
 )
@@ -48,6 +50,30 @@ def raise_if_cancelling() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError from None
+
+
+async def finish(work: Awaitable[T]) -> T:
+    """`work` run to its end however often the caller is cancelled meanwhile; then a
+    cancellation that came goes on (`CancelledError`), else `work`'s own outcome.
+
+    For what a stopping task must still do (hand a lease back, record what it sent).
+    `asyncio.shield` alone kept the work from being cancelled, but a second cancellation (a
+    stopping owner cancels again: `cancel_all`, or its own owner's stop) ended the wait at
+    once: the task ended while its work ran on in a task left behind, and the service's
+    engine could be disposed under it.
+    """
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.wait([task])  # cancelling the wait leaves the work be
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        if not task.cancelled():
+            task.exception()  # seen: the cancellation is what the caller hears
+        raise asyncio.CancelledError
+    return task.result()
 
 
 async def cancel_all(tasks: Sequence[asyncio.Task[Any]], *, rounds: int = 10) -> None:
@@ -116,9 +142,7 @@ async def run_leased(
                 await asyncio.sleep(every)
     finally:
         try:
-            await asyncio.shield(
-                asyncio.to_thread(lease.release, ctx.engine, ctx.tables, name, holder)
-            )
+            await finish(asyncio.to_thread(lease.release, ctx.engine, ctx.tables, name, holder))
         except Exception as exc:  # noqa: BLE001
             log.warning("worker.release_failed", worker=name, error=repr(exc))
 
@@ -263,7 +287,7 @@ class _Lanes:
             names = [*(self.lease_name(k) for k in keys), f"{self.prefix}.member:{self.holder}"]
             engine, tables = self.ctx.engine, self.ctx.tables
             try:
-                await asyncio.shield(
+                await finish(
                     asyncio.to_thread(lease.release_all, engine, tables, names, self.holder)
                 )
             except Exception as exc:  # noqa: BLE001 - they expire by themselves anyway

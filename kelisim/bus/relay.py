@@ -30,6 +30,7 @@ from kelisim.bus.headers import MSG_ID
 from kelisim.bus.streams import stream_of
 from kelisim.db import reader
 from kelisim.tables import Backbone
+from kelisim.workers import finish
 
 log = structlog.get_logger("kelisim.relay")
 LEASE_SECONDS = 15.0
@@ -174,7 +175,7 @@ class OutboxRelay:
             log.warning("relay.mark_failed", service=self.service, error=repr(exc))
         finally:
             self._lease_until = 0.0
-            await asyncio.shield(self._hand_back())
+            await finish(self._hand_back())
 
     async def _hand_back(self) -> None:
         """Give up this relay's lease, if it has it, once any take of it has ended."""

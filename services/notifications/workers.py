@@ -34,7 +34,7 @@ from kelisim.clock import now
 from kelisim.commands import run_system
 from kelisim.db import reader
 from kelisim.service import ServiceContext
-from kelisim.workers import run_leased, run_per_key
+from kelisim.workers import finish, run_leased, run_per_key
 from services.notifications.handlers.deliveries import (
     Job,
     RecordAttempt,
@@ -204,7 +204,7 @@ async def deliver_due(
         # what was answered is not sent again by the next holder, only the call cut short.
         if attempts:
             done = RecordAttempts(tuple(attempts))
-            await asyncio.shield(asyncio.to_thread(run_system, ctx, record_attempts, done))
+            await finish(asyncio.to_thread(run_system, ctx, record_attempts, done))
     return len(attempts)
 
 

@@ -12,6 +12,7 @@ import asyncio
 from functools import partial
 
 import httpx
+import pytest
 from structlog.testing import capture_logs
 
 from kelisim.service import (
@@ -22,6 +23,7 @@ from kelisim.service import (
     supervised,
 )
 from kelisim.settings import Settings
+from kelisim.workers import finish
 from services.cases.api import router
 from services.cases.consumers import CONSUMERS
 from services.cases.models import backbone
@@ -122,6 +124,35 @@ async def test_a_worker_that_fails_leaves_the_consumers_running_and_nothing_afte
     left = {t for t in asyncio.all_tasks() - before if not t.done()}
     left.discard(asyncio.current_task())  # type: ignore[arg-type]
     assert not left, sorted(t.get_name() for t in left)
+
+
+async def test_finish_sees_its_work_through_repeated_cancellation_then_passes_it_on():
+    """A stopping task's last work (a lease handed back) outlives a second cancellation.
+
+    With `asyncio.shield` the second one ended the task at once, its work left running in a
+    task of its own: on PostgreSQL, where the hand-back waits for a lease being taken, the
+    service's lifespan ended with the relay's hand-back still pending (a CI run, session 37).
+    """
+    gate, done = asyncio.Event(), []
+
+    async def work() -> int:
+        await gate.wait()
+        done.append("handed back")
+        return 7
+
+    stopping = asyncio.create_task(finish(work()))
+    await asyncio.sleep(0.01)
+    for _ in range(3):  # cancelled, then again, as cancel_all and a stopping owner do
+        stopping.cancel()
+        await asyncio.sleep(0.01)
+        assert not stopping.done()
+    before = asyncio.all_tasks()
+    gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await stopping
+    assert done == ["handed back"]
+    assert not {t for t in before - {asyncio.current_task()} if not t.done()}
+    assert await finish(asyncio.sleep(0, "kept")) == "kept"  # uncancelled: its own result
 
 
 async def test_cancel_all_cancelled_while_it_waits_stops_its_tasks_and_passes_it_on():
