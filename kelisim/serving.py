@@ -32,6 +32,7 @@ from kelisim.settings import Settings
 from kelisim.supervision.system import owner_module
 
 log = structlog.get_logger("kelisim.serving")
+GATEWAY = "gateway"  # the owner whose calls to the others go in-process (`neighbours`)
 
 
 def config(app: Any, host: str, port: int) -> uvicorn.Config:
@@ -136,9 +137,6 @@ def serve_all(
                 prepare()
         servers = neighbours(settings, modules)
     return asyncio.run(_serve_all(settings, servers))
-
-
-GATEWAY = "gateway"
 
 
 def neighbours(settings: Settings, modules: dict[str, Any]) -> dict[str, Neighbour]:

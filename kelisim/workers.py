@@ -31,10 +31,10 @@ from kelisim.uow import UnitOfWork
 if TYPE_CHECKING:
     from kelisim.service import ServiceContext
 
-log = structlog.get_logger("kelisim.workers")
-# A background round that raised: counted per worker kind (the lane or lease prefix).
 T = TypeVar("T")
 
+log = structlog.get_logger("kelisim.workers")
+# A background round that raised: counted per worker kind (the lane or lease prefix).
 FAILED_ROUNDS = Counter(
     "kelisim_worker_failed_rounds_total", "Background worker rounds that raised", ["worker"]
 )
