@@ -96,10 +96,8 @@ def _scope(request: httpx.Request, server: Serving) -> dict[str, Any]:
     raw_path = url.raw_path.split(b"?", 1)[0]
     return {
         "type": "http",
-        "asgi": {
-            "version": "3.0",
-            "spec_version": "2.3",
-        },  # as uvicorn: a hang-up is heard by receive
+        # 2.3 as uvicorn says: a streaming answer hears a hang-up by `receive`, not by `send`.
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
         "server": (server.config.host, server.config.port),
         "client": CLIENT,
