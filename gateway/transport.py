@@ -21,6 +21,8 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from kelisim.inprocess import upload_chunks
+
 IDLE_SECONDS = 3.0  # under uvicorn's keep-alive timeout (5 s)
 
 
@@ -56,7 +58,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         try:
             data: bytes | AsyncIterator[bytes] = request.content
         except httpx.RequestNotRead:
-            data = _chunks(request.stream)  # an upload: on as it comes, with its length
+            data = upload_chunks(request.stream)  # an upload: on as it comes, with its length
         try:
             answer = await self._client().request(
                 request.method,
@@ -98,12 +100,6 @@ class _Answer(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self._answer.release()  # kept for the next call if read to the end, else closed
-
-
-async def _chunks(stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> AsyncIterator[bytes]:
-    assert isinstance(stream, httpx.AsyncByteStream)
-    async for chunk in stream:
-        yield chunk
 
 
 def _as_httpx(exc: Exception, request: httpx.Request) -> Exception:

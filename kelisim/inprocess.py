@@ -149,7 +149,7 @@ class _Call:
 
     async def receive(self) -> dict[str, Any]:
         if self._body is None:
-            self._body = _chunks(self.request.stream)
+            self._body = upload_chunks(self.request.stream)
         if not self.gone and not self.over.is_set():
             chunk = await anext(self._body, None)
             if chunk is not None:
@@ -229,11 +229,13 @@ def _broken(error: Any, request: httpx.Request) -> httpx.RemoteProtocolError:
     return httpx.RemoteProtocolError(f"The app's answer broke off: {error!r}", request=request)
 
 
-async def _chunks(stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> AsyncIterator[bytes]:
+async def upload_chunks(
+    stream: httpx.SyncByteStream | httpx.AsyncByteStream,
+) -> AsyncIterator[bytes]:
+    """An async httpx request's body, a part at a time (also `gateway.transport`'s uploads)."""
     assert isinstance(stream, httpx.AsyncByteStream)
     async for chunk in stream:
-        if chunk:
-            yield chunk
+        yield chunk
 
 
 _FAILED_START = {
